@@ -1,0 +1,47 @@
+"""The FastAPI application: thin routes over core, mounted under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.responses import HTMLResponse
+
+from ..core.registry import Registry, load_registry
+from ..storage.database import Database
+from . import problems
+from .routes import assets, auth, devices, meta, streams, tenants, users
+
+API_PREFIX = "/api/v1"
+
+HOME = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Beffroi — hyperviseur territorial</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;
+color:#1e1e1e;line-height:1.5}a{color:#000091}</style></head><body>
+<main><h1>Beffroi</h1><p>Hyperviseur territorial : éclairage public, eau potable, risques
+climatiques et bâtiments publics, sur un seul écran.</p>
+<ul><li><a href="/api/v1/docs">Documentation interactive de l'API</a></li>
+<li><a href="/api/v1/openapi.json">Schéma OpenAPI</a></li>
+<li><a href="/api/v1/health">État du service</a></li></ul></main></body></html>"""
+
+
+def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Beffroi",
+        description="API de l'hyperviseur territorial Beffroi (jumeau numérique, séries "
+                    "temporelles, territoires).",
+        version="0.1.0",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.db = db
+    app.state.registry = registry or load_registry()
+    problems.install(app)
+    for module in (auth, tenants, users, assets, devices, streams, meta):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> HTMLResponse:
+        return HTMLResponse(HOME)
+
+    return app

@@ -1,0 +1,82 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from ..core.errors import BeffroiError
+
+PROBLEM_BASE = "https://beffroi.fr/problemes/"
+STATUS_TITLES = {400: "Requête invalide", 401: "Authentification requise", 403: "Action non autorisée",
+                 404: "Introuvable", 405: "Méthode non permise", 409: "Conflit",
+                 413: "Requête trop volumineuse", 415: "Type de contenu non pris en charge",
+                 422: "Données invalides", 500: "Erreur interne"}
+
+
+def problem(status: int, title: str, detail: str, *, type_slug: str = "about:blank",
+            instance: str | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + type_slug if type_slug != "about:blank" else "about:blank",
+        "title": title, "status": status, "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v not in (None, [])})
+    headers = {"WWW-Authenticate": 'Bearer realm="beffroi"'} if status == 401 else None
+    return Response(orjson.dumps(body), status_code=status,
+                    media_type="application/problem+json", headers=headers)
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if p not in ("body", "query", "path", "header"))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(BeffroiError)
+    async def _beffroi(request: Request, exc: BeffroiError) -> Response:
+        return problem(exc.status, exc.title, exc.detail, type_slug=exc.type_slug,
+                       instance=request.url.path, errors=exc.errors, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"field": _field_path(tuple(e.get("loc", ()))), "message": _french(e)}
+                  for e in exc.errors()]
+        return problem(422, "Paramètres invalides",
+                       "La requête contient des paramètres invalides.", type_slug="invalid",
+                       instance=request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else {
+            404: "Cette adresse n'existe pas.", 405: "Méthode non permise sur cette adresse."
+        }.get(exc.status_code, str(exc.detail))
+        return problem(exc.status_code, STATUS_TITLES.get(exc.status_code, "Erreur"), detail,
+                       instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        import logging
+
+        logging.getLogger("beffroi").exception("unexpected error on %s", request.url.path)
+        return problem(500, "Erreur interne", "Une erreur inattendue s'est produite ; "
+                       "elle a été journalisée.", instance=request.url.path)
+
+
+def _french(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    return {
+        "missing": "paramètre obligatoire",
+        "int_parsing": "nombre entier attendu",
+        "float_parsing": "nombre attendu",
+        "bool_parsing": "booléen attendu",
+        "greater_than_equal": "valeur trop petite",
+        "less_than_equal": "valeur trop grande",
+        "literal_error": "valeur non autorisée",
+        "string_too_long": "texte trop long",
+    }.get(kind, error.get("msg", "valeur invalide"))

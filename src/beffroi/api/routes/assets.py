@@ -1,0 +1,97 @@
+"""Assets as GeoJSON: list with filters and cursor pagination, CRUD, inventory import."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from ...core import assets, importing, series
+from ...core.errors import Invalid
+from ..deps import CtxDep, GeoJSONResponse, JsonBody, JSONResponse, RawBody, body_doc
+
+router = APIRouter(tags=["équipements"])
+ASSET_EXAMPLE = {"ref": "ARM-REM-001", "kind": "lighting.cabinet", "name": "Armoire place de l'Abbaye",
+                 "commune": "88383", "geometry": {"type": "Point", "coordinates": [6.591, 48.017]},
+                 "properties": {"controller": "astronomical_clock"}}
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        parts = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+        raise Invalid("« bbox » attendu : minLon,minLat,maxLon,maxLat.",
+                      errors=[{"field": "bbox", "message": "4 nombres : minLon,minLat,maxLon,maxLat"}])
+    return parts  # type: ignore[return-value]
+
+
+@router.get("/tenants/{tenant}/assets", response_class=GeoJSONResponse)
+def list_assets(request: Request, ctx: CtxDep, tenant: str, kind: str | None = None,
+                commune: str | None = None, bbox: str | None = None,
+                q: str | None = Query(None, description="texte cherché dans le nom ou l'identifiant"),
+                parent_id: int | None = None, cursor: str | None = None, limit: int = 1000):
+    """Assets as a GeoJSON FeatureCollection; follow the ``next`` link for more."""
+    flt = assets.AssetFilter(kind=kind, commune=commune, bbox=_bbox(bbox), q=q,
+                             parent_id=parent_id, cursor=cursor, limit=limit)
+    with ctx.reading(tenant) as (scope, conn):
+        rows, next_cursor = assets.list_assets(scope, conn, flt)
+    next_url = str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
+    return GeoJSONResponse(assets.feature_collection(rows, next_url))
+
+
+@router.post("/tenants/{tenant}/assets", status_code=201, openapi_extra=body_doc(ASSET_EXAMPLE))
+def create_asset(ctx: CtxDep, tenant: str, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        row = assets.create_asset(scope, conn, ctx.registry, body)
+        return JSONResponse(assets.asset_public(row), status_code=201)
+
+
+@router.post("/tenants/{tenant}/assets/import",
+             openapi_extra=body_doc("ref,kind,name,commune,lon,lat\n…", "text/csv"))
+def import_assets(request: Request, ctx: CtxDep, tenant: str, body: RawBody,
+                  kind: str | None = None, partial: bool = False, dry_run: bool = False):
+    """Import a GeoJSON or CSV inventory; returns the validation report.
+
+    All-or-nothing unless ``partial=true``; ``dry_run=true`` only validates.
+    """
+    rows = importing.parse_inventory(body, request.headers.get("content-type", ""),
+                                     default_kind=kind)
+    with ctx.writing(tenant) as (scope, conn):
+        report = importing.import_assets(scope, conn, ctx.registry, rows, partial=partial,
+                                         dry_run=dry_run)
+    status = 422 if report.errors and not report.written else 200
+    return JSONResponse(report.as_dict(), status_code=status)
+
+
+@router.get("/tenants/{tenant}/assets/{asset_id}")
+def get_asset(ctx: CtxDep, tenant: str, asset_id: int):
+    with ctx.reading(tenant) as (scope, conn):
+        scope.require("read")
+        return JSONResponse(assets.asset_public(scope.asset(conn, asset_id)))
+
+
+@router.patch("/tenants/{tenant}/assets/{asset_id}", openapi_extra=body_doc({"name": "Armoire n°1"}))
+def update_asset(ctx: CtxDep, tenant: str, asset_id: int, body: JsonBody):
+    if not isinstance(body, dict):
+        raise Invalid("Objet JSON attendu.")
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(assets.asset_public(
+            assets.update_asset(scope, conn, ctx.registry, asset_id, body)))
+
+
+@router.delete("/tenants/{tenant}/assets/{asset_id}", status_code=204)
+def delete_asset(ctx: CtxDep, tenant: str, asset_id: int):
+    with ctx.writing(tenant) as (scope, conn):
+        assets.delete_asset(scope, conn, asset_id)
+    return Response(status_code=204)
+
+
+@router.get("/tenants/{tenant}/assets/{asset_id}/latest")
+def asset_latest(ctx: CtxDep, tenant: str, asset_id: int):
+    """Latest value of each stream of one asset."""
+    with ctx.reading(tenant) as (scope, conn):
+        scope.asset(conn, asset_id)
+        return JSONResponse(series.latest(scope, conn, asset_ids=[asset_id]))

@@ -1,0 +1,106 @@
+"""Log in (bearer token or session cookie), log out, the caller's profile and tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ...core import auth
+from ...core.errors import Invalid, NotFound
+from ..deps import CSRF_COOKIE, SESSION_COOKIE, CtxDep, JsonBody, JSONResponse, body_doc
+
+router = APIRouter(tags=["authentification"])
+CREDENTIALS = {"email": "demo@beffroi.fr", "password": "demo"}
+
+
+def _credentials(body) -> tuple[str, str]:
+    if not isinstance(body, dict) or not isinstance(body.get("email"), str) \
+            or not isinstance(body.get("password"), str):
+        raise Invalid("Champs « email » et « password » attendus.",
+                      errors=[{"field": f, "message": "obligatoire"} for f in ("email", "password")
+                              if not isinstance(body, dict) or not isinstance(body.get(f), str)])
+    return body["email"], body["password"]
+
+
+@router.post("/auth/token", openapi_extra=body_doc(CREDENTIALS))
+def create_token(request: Request, body: JsonBody):
+    """Exchange e-mail and password for a bearer token (valid 14 days)."""
+    email, password = _credentials(body)
+    db = request.app.state.db
+    with db.write() as conn:
+        token = auth.login(db, conn, email, password)
+    return JSONResponse({"access_token": token, "token_type": "bearer",
+                         "expires_in": auth.SESSION_TTL_MS // 1000})
+
+
+@router.post("/auth/login", openapi_extra=body_doc(CREDENTIALS))
+def login_cookie(request: Request, body: JsonBody):
+    """Open a browser session: HttpOnly session cookie plus a CSRF cookie."""
+    email, password = _credentials(body)
+    db = request.app.state.db
+    with db.write() as conn:
+        token = auth.login(db, conn, email, password)
+    response = JSONResponse({"ok": True})
+    secure = request.url.scheme == "https"
+    max_age = auth.SESSION_TTL_MS // 1000
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
+                        max_age=max_age)
+    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(24), httponly=False, samesite="lax",
+                        secure=secure, max_age=max_age)
+    return response
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(request: Request, ctx: CtxDep):
+    secret = request.cookies.get(SESSION_COOKIE) or \
+        request.headers.get("authorization", "").partition(" ")[2].strip()
+    if secret and secret.startswith(auth.TOKEN_PREFIX["session"]):
+        with ctx.db.write() as conn:
+            auth.revoke_secret(conn, secret)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+@router.get("/me")
+def me(ctx: CtxDep):
+    user_id = ctx.principal.require_person()
+    return JSONResponse({
+        "id": user_id, "email": ctx.principal.email,
+        "is_operator_admin": ctx.principal.is_operator_admin,
+        "memberships": [{"tenant_id": tid, "role": m.role,
+                         "communes": sorted(m.communes) if m.communes is not None else None}
+                        for tid, m in ctx.principal.memberships.items()],
+    })
+
+
+@router.get("/me/tokens")
+def list_tokens(ctx: CtxDep):
+    user_id = ctx.principal.require_person()
+    with ctx.db.read() as conn:
+        return JSONResponse(auth.list_personal_tokens(conn, user_id))
+
+
+@router.post("/me/tokens", status_code=201, openapi_extra=body_doc({"name": "script SIG"}))
+def create_personal_token(ctx: CtxDep, body: JsonBody):
+    """A personal API token for scripts; the secret is shown once."""
+    user_id = ctx.principal.require_person()
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("Nom du jeton obligatoire.", errors=[{"field": "name", "message": "obligatoire"}])
+    with ctx.db.write() as conn:
+        token_id, secret = auth.issue_token(ctx.db, conn, "personal", user_id=user_id,
+                                            name=name.strip())
+    return JSONResponse({"id": token_id, "name": name.strip(), "token": secret}, status_code=201)
+
+
+@router.delete("/me/tokens/{token_id}", status_code=204)
+def delete_personal_token(ctx: CtxDep, token_id: int):
+    user_id = ctx.principal.require_person()
+    with ctx.db.write() as conn:
+        if not auth.revoke_token(conn, token_id, user_id=user_id):
+            raise NotFound(f"Jeton {token_id} introuvable.")
+    return Response(status_code=204)

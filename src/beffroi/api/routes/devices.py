@@ -1,0 +1,53 @@
+"""Devices (sensors, controllers) and their ingest tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from ...core import devices
+from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
+
+router = APIRouter(tags=["capteurs"])
+DEVICE_EXAMPLE = {"name": "Compteur armoire 12", "dev_eui": "70b3d5e75e001234",
+                  "model": "generic-lora-meter", "asset_id": 1}
+
+
+@router.get("/tenants/{tenant}/devices")
+def list_devices(ctx: CtxDep, tenant: str, asset_id: int | None = None):
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse([devices.device_public(r)
+                             for r in devices.list_devices(scope, conn, asset_id)])
+
+
+@router.post("/tenants/{tenant}/devices", status_code=201, openapi_extra=body_doc(DEVICE_EXAMPLE))
+def create_device(ctx: CtxDep, tenant: str, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(devices.device_public(devices.create_device(scope, conn, body)),
+                            status_code=201)
+
+
+@router.get("/tenants/{tenant}/devices/{device_id}")
+def get_device(ctx: CtxDep, tenant: str, device_id: int):
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(devices.device_public(devices.get_device(scope, conn, device_id)))
+
+
+@router.patch("/tenants/{tenant}/devices/{device_id}", openapi_extra=body_doc({"asset_id": 2}))
+def update_device(ctx: CtxDep, tenant: str, device_id: int, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(devices.device_public(devices.update_device(scope, conn, device_id, body)))
+
+
+@router.delete("/tenants/{tenant}/devices/{device_id}", status_code=204)
+def delete_device(ctx: CtxDep, tenant: str, device_id: int):
+    with ctx.writing(tenant) as (scope, conn):
+        devices.delete_device(scope, conn, device_id)
+    return Response(status_code=204)
+
+
+@router.post("/tenants/{tenant}/devices/{device_id}/tokens", status_code=201)
+def create_device_token(ctx: CtxDep, tenant: str, device_id: int):
+    """An ingest token for the device (shown once); it may only feed the device's streams."""
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(devices.create_device_token(scope, conn, device_id), status_code=201)

@@ -1,0 +1,127 @@
+"""Streams, observation batches (JSON or CSV), series and latest values."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ...core import observations, series, streams
+from ...core.clock import DAY_MS, now_ms, parse_instant
+from ...core.errors import Invalid
+from ..deps import CtxDep, JSONResponse, RawBody, body_doc, JsonBody
+
+router = APIRouter(tags=["flux et mesures"])
+OBS_EXAMPLE = [{"stream_id": 12, "time": "2026-11-22T08:00:00Z", "value": 3.42},
+               {"asset": "ARM-REM-001", "metric": "energy.active_import",
+                "time": "2026-11-22T08:00:00+01:00", "value": 1532.7}]
+
+
+@router.get("/tenants/{tenant}/streams")
+def list_streams(ctx: CtxDep, tenant: str, asset_id: int | None = None, metric: str | None = None):
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse([streams.stream_public(r, ctx.registry) for r in
+                             streams.list_streams(scope, conn, asset_id=asset_id, metric=metric)])
+
+
+@router.post("/tenants/{tenant}/streams", status_code=201,
+             openapi_extra=body_doc({"asset_id": 1, "metric": "energy.active_import"}))
+def create_stream(ctx: CtxDep, tenant: str, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        row = streams.create_stream(scope, conn, ctx.registry, body)
+        return JSONResponse(streams.stream_public(row, ctx.registry), status_code=201)
+
+
+@router.get("/tenants/{tenant}/streams/{stream_id}")
+def get_stream(ctx: CtxDep, tenant: str, stream_id: int):
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(streams.stream_public(streams.get_stream(scope, conn, stream_id),
+                                                  ctx.registry))
+
+
+@router.patch("/tenants/{tenant}/streams/{stream_id}", openapi_extra=body_doc({"device_id": 3}))
+def update_stream(ctx: CtxDep, tenant: str, stream_id: int, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(streams.stream_public(
+            streams.update_stream(scope, conn, stream_id, body), ctx.registry))
+
+
+@router.delete("/tenants/{tenant}/streams/{stream_id}", status_code=204)
+def delete_stream(ctx: CtxDep, tenant: str, stream_id: int):
+    with ctx.writing(tenant) as (scope, conn):
+        streams.delete_stream(scope, conn, stream_id)
+    return Response(status_code=204)
+
+
+@router.get("/tenants/{tenant}/streams/{stream_id}/series")
+def get_series(ctx: CtxDep, tenant: str, stream_id: int, step: str = "raw", agg: str = "mean",
+               start: str | None = None, end: str | None = None):
+    """Raw or aggregated points in [start, end) (ISO 8601; default: the last 24 hours).
+
+    ``step=1h`` and ``step=1d`` are served from the rollups (days in local time).
+    """
+    try:
+        end_ms = parse_instant(end) if end else now_ms()
+        start_ms = parse_instant(start) if start else end_ms - DAY_MS
+    except ValueError as exc:
+        raise Invalid(f"Période invalide : {exc}.",
+                      errors=[{"field": "start/end", "message": str(exc)}]) from None
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(series.series(scope, conn, stream_id, start_ms, end_ms, step, agg))
+
+
+@router.get("/tenants/{tenant}/latest")
+def latest(ctx: CtxDep, tenant: str, streams: str | None = None, assets: str | None = None,
+           kind: str | None = None):
+    """Latest value of many streams at once (by stream ids, asset ids or asset kind)."""
+    stream_ids = series.parse_id_list(streams, "streams")
+    asset_ids = series.parse_id_list(assets, "assets")
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(series.latest(scope, conn, stream_ids=stream_ids,
+                                          asset_ids=asset_ids, kind=kind))
+
+
+@router.post("/tenants/{tenant}/observations", openapi_extra={
+    "requestBody": {"required": True, "content": {
+        "application/json": {"example": OBS_EXAMPLE},
+        "text/csv": {"example": "stream_id,time,value\n12,2026-11-22T08:00:00Z,3.42\n"}}}})
+def post_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody):
+    """Store a batch (JSON list or CSV); idempotent on (stream, time).
+
+    200 when every item was accepted; 422 problem+json listing each rejected
+    item (index and reason) otherwise; the valid items are stored either way.
+    """
+    content_type = request.headers.get("content-type", "application/json")
+    if "csv" in content_type:
+        try:
+            items = observations.parse_csv(body.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise Invalid("CSV illisible : encodage UTF-8 attendu.") from None
+    elif "json" in content_type or not content_type:
+        import orjson
+
+        if not body.strip():
+            raise Invalid("Corps de requête vide : une liste d'observations est attendue.")
+        try:
+            items = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise Invalid(f"JSON mal formé : {exc}.") from None
+        if isinstance(items, dict) and isinstance(items.get("observations"), list):
+            items = items["observations"]
+    else:
+        from fastapi import HTTPException
+
+        raise HTTPException(415, "Type de contenu attendu : application/json ou text/csv.")
+    with ctx.writing(tenant) as (scope, conn):
+        report = observations.ingest(scope, conn, ctx.registry, items)
+    out = report.as_dict()
+    if report.rejected:
+        from ..problems import problem
+
+        return problem(422, "Observations en partie rejetées",
+                       f"{len(report.rejected)} observation(s) rejetée(s) sur {report.received} ; "
+                       f"{report.stored} enregistrée(s), {report.duplicates} doublon(s).",
+                       type_slug="observations-rejected", instance=request.url.path,
+                       received=out["received"], stored=out["stored"],
+                       duplicates=out["duplicates"], rejected_count=out["rejected_count"],
+                       rejected_items=out["rejected"])
+    return JSONResponse(out)

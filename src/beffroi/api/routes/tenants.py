@@ -1,0 +1,115 @@
+"""Tenants, their settings, storage summary and communes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from ...core import retention, tenants
+from ...core.errors import Invalid
+from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
+
+router = APIRouter(tags=["territoires"])
+
+
+@router.get("/tenants")
+def list_tenants(ctx: CtxDep):
+    """The tenants the caller may see."""
+    ctx.principal.require_person()
+    with ctx.db.read() as conn:
+        return JSONResponse(tenants.list_tenants(conn, ctx.principal))
+
+
+@router.post("/tenants", status_code=201,
+             openapi_extra=body_doc({"siren": "200068377"}))
+def create_tenant(ctx: CtxDep, body: JsonBody):
+    """Create a tenant (operator admins); a known EPCI SIREN brings its communes."""
+    if not isinstance(body, dict):
+        raise Invalid("Objet JSON attendu.")
+    unknown = set(body) - {"siren", "name", "kind", "settings"}
+    if unknown:
+        raise Invalid("Champs inconnus : " + ", ".join(sorted(unknown)))
+    with ctx.db.write() as conn:
+        out = tenants.create_tenant(ctx.db, conn, ctx.principal, name=body.get("name"),
+                                    siren=body.get("siren"), kind=body.get("kind"),
+                                    settings=body.get("settings"), registry=ctx.registry)
+    return JSONResponse(out, status_code=201)
+
+
+@router.get("/tenants/{tenant}")
+def get_tenant(ctx: CtxDep, tenant: str):
+    with ctx.reading(tenant) as (scope, conn):
+        scope.require("read")
+        return JSONResponse(tenants.tenant_public(scope.tenant))
+
+
+@router.patch("/tenants/{tenant}",
+              openapi_extra=body_doc({"settings": {"raw_retention_days": 365}}))
+def update_tenant(ctx: CtxDep, tenant: str, body: JsonBody):
+    """Rename or configure a tenant; takes effect at once, without restart."""
+    if not isinstance(body, dict):
+        raise Invalid("Objet JSON attendu.")
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(tenants.update_tenant(scope, conn, body, ctx.registry))
+
+
+@router.delete("/tenants/{tenant}", status_code=204)
+def delete_tenant(ctx: CtxDep, tenant: str):
+    with ctx.writing(tenant) as (scope, conn):
+        tenants.delete_tenant(conn, ctx.principal, scope)
+    return Response(status_code=204)
+
+
+@router.get("/tenants/{tenant}/storage")
+def storage(ctx: CtxDep, tenant: str):
+    """Raw data and rollups held for the tenant, with its retention setting."""
+    with ctx.reading(tenant) as (scope, conn):
+        scope.require("admin")
+        out = retention.storage_summary(conn, scope.tenant_id)
+        out["raw_retention_days"] = scope.settings.get("raw_retention_days")
+        return JSONResponse(out)
+
+
+@router.get("/tenants/{tenant}/communes")
+def list_communes(ctx: CtxDep, tenant: str, boundaries: bool = True):
+    with ctx.reading(tenant) as (scope, conn):
+        rows = tenants.list_communes(scope, conn)
+        return JSONResponse([tenants.commune_public(r, boundaries) for r in rows])
+
+
+@router.post("/tenants/{tenant}/communes", status_code=201,
+             openapi_extra=body_doc({"insee": "88383", "name": "Remiremont", "population": 7500}))
+def create_commune(ctx: CtxDep, tenant: str, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        row = tenants.create_commune(scope, conn, body if isinstance(body, dict) else {})
+        return JSONResponse(tenants.commune_public(row), status_code=201)
+
+
+@router.post("/tenants/{tenant}/communes/boundaries",
+             openapi_extra=body_doc({"type": "FeatureCollection", "features": []}))
+def import_boundaries(ctx: CtxDep, tenant: str, body: JsonBody):
+    """Set boundaries from a GeoJSON FeatureCollection (INSEE code in ``code`` or ``insee``)."""
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(tenants.import_boundaries(scope, conn, body))
+
+
+@router.get("/tenants/{tenant}/communes/{insee}")
+def get_commune(ctx: CtxDep, tenant: str, insee: str):
+    with ctx.reading(tenant) as (scope, conn):
+        scope.require("read")
+        return JSONResponse(tenants.commune_public(tenants.get_commune(scope, conn, insee)))
+
+
+@router.patch("/tenants/{tenant}/communes/{insee}", openapi_extra=body_doc({"population": 7600}))
+def update_commune(ctx: CtxDep, tenant: str, insee: str, body: JsonBody):
+    if not isinstance(body, dict):
+        raise Invalid("Objet JSON attendu.")
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(tenants.commune_public(tenants.update_commune(scope, conn, insee, body)))
+
+
+@router.delete("/tenants/{tenant}/communes/{insee}", status_code=204)
+def delete_commune(ctx: CtxDep, tenant: str, insee: str):
+    with ctx.writing(tenant) as (scope, conn):
+        tenants.delete_commune(scope, conn, insee)
+    return Response(status_code=204)

@@ -1,0 +1,45 @@
+"""Time conventions: stored as epoch milliseconds UTC, exchanged as ISO 8601."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def parse_instant(text: str) -> int:
+    """ISO 8601 with an explicit offset (or Z) -> epoch ms. Raises ValueError in French."""
+    if not isinstance(text, str):
+        raise ValueError("l'horodatage doit être une chaîne ISO 8601")
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"horodatage illisible « {text[:40]} » (ISO 8601 attendu)") from None
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(
+            f"horodatage « {text[:40]} » sans fuseau horaire (ajoutez Z ou +01:00)"
+        )
+    return int(dt.timestamp() * 1000)
+
+
+def format_instant(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    text = dt.isoformat(timespec="milliseconds" if ms % 1000 else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def local_day_start(ms: int, tz: ZoneInfo) -> int:
+    """Start (epoch ms) of the local calendar day holding instant ``ms``."""
+    local = datetime.fromtimestamp(ms / 1000, tz=tz)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return int(midnight.timestamp() * 1000)

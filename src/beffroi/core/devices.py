@@ -1,0 +1,139 @@
+"""Devices: the hardware measuring or acting on an asset; swappable."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, delete, select, update
+
+from ..storage import schema
+from .access import TenantScope
+from .auth import issue_token
+from .clock import now_ms
+from .errors import Conflict, Invalid, NotFound
+
+DEV_EUI_RE = re.compile(r"^[0-9a-f]{16}$")
+DEVICE_FIELDS = {"name", "dev_eui", "model", "asset_id", "properties"}
+
+
+def device_public(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "dev_eui": row.dev_eui, "model": row.model,
+            "asset_id": row.asset_id, "properties": orjson.loads(row.properties)}
+
+
+def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise Invalid("Objet JSON attendu.")
+    errors, values = [], {}
+    for key in sorted(set(data) - DEVICE_FIELDS):
+        errors.append({"field": key, "message": "champ inconnu"})
+    if not partial or "name" in data:
+        if not isinstance(data.get("name"), str) or not data["name"].strip():
+            errors.append({"field": "name", "message": "nom obligatoire"})
+        else:
+            values["name"] = data["name"].strip()
+    if data.get("dev_eui") is not None:
+        eui = str(data["dev_eui"]).lower().replace("-", "").replace(":", "")
+        if not DEV_EUI_RE.match(eui):
+            errors.append({"field": "dev_eui", "message": "DevEUI : 16 chiffres hexadécimaux attendus"})
+        values["dev_eui"] = eui
+    if "model" in data:
+        values["model"] = None if data["model"] is None else str(data["model"])[:120]
+    if data.get("asset_id") is not None:
+        a = schema.assets
+        if not isinstance(data["asset_id"], int) or not conn.execute(
+                select(a.c.id).where(scope.asset_visible(), a.c.id == data["asset_id"])).first():
+            errors.append({"field": "asset_id", "message": f"équipement {data['asset_id']} introuvable"})
+        values["asset_id"] = data["asset_id"]
+    elif "asset_id" in data:
+        values["asset_id"] = None
+    if "properties" in data or not partial:
+        props = data.get("properties") or {}
+        if not isinstance(props, dict):
+            errors.append({"field": "properties", "message": "objet attendu"})
+        values["properties"] = orjson.dumps(props).decode()
+    if errors:
+        raise Invalid("Capteur invalide.", errors=errors)
+    return values
+
+
+def _device_clause(scope: TenantScope):
+    """Devices attached to an invisible asset are invisible too."""
+    d, a = schema.devices, schema.assets
+    if scope.communes is None and scope.kinds is None:
+        return scope.owns(d)
+    visible = select(a.c.id).where(scope.asset_visible())
+    return and_(scope.owns(d), d.c.asset_id.in_(visible))
+
+
+def list_devices(scope: TenantScope, conn: Connection, asset_id: int | None = None) -> list[Any]:
+    scope.require("read")
+    d = schema.devices
+    query = select(d).where(_device_clause(scope)).order_by(d.c.id)
+    if asset_id is not None:
+        query = query.where(d.c.asset_id == asset_id)
+    return list(conn.execute(query))
+
+
+def get_device(scope: TenantScope, conn: Connection, device_id: int) -> Any:
+    scope.require("read")
+    d = schema.devices
+    row = conn.execute(select(d).where(_device_clause(scope), d.c.id == device_id)).first()
+    if row is None:
+        raise NotFound(f"Capteur {device_id} introuvable dans ce territoire.")
+    return row
+
+
+def _unique_eui(scope: TenantScope, conn: Connection, eui: str | None, device_id: int | None) -> None:
+    if eui is None:
+        return
+    d = schema.devices
+    row = conn.execute(select(d.c.id).where(scope.owns(d), d.c.dev_eui == eui)).first()
+    if row is not None and row.id != device_id:
+        raise Conflict(f"Le DevEUI {eui} est déjà attribué au capteur {row.id}.")
+
+
+def create_device(scope: TenantScope, conn: Connection, data: Any) -> Any:
+    scope.require("write")
+    values = _check(scope, conn, data, partial=False)
+    _unique_eui(scope, conn, values.get("dev_eui"), None)
+    device_id = scope.db.allocate_ids(conn, "devices")
+    conn.execute(schema.devices.insert().values(tenant_id=scope.tenant_id, id=device_id,
+                                                created_at=now_ms(), **values))
+    scope.audit(conn, "create", "device", device_id, {k: v for k, v in values.items()
+                                                       if k != "properties"})
+    return get_device(scope, conn, device_id)
+
+
+def update_device(scope: TenantScope, conn: Connection, device_id: int, data: Any) -> Any:
+    """Update a device; changing ``asset_id`` is how a device is swapped."""
+    scope.require("write")
+    get_device(scope, conn, device_id)
+    values = _check(scope, conn, data, partial=True)
+    _unique_eui(scope, conn, values.get("dev_eui"), device_id)
+    d = schema.devices
+    conn.execute(update(d).where(scope.owns(d), d.c.id == device_id).values(**values))
+    scope.audit(conn, "update", "device", device_id, data)
+    return get_device(scope, conn, device_id)
+
+
+def delete_device(scope: TenantScope, conn: Connection, device_id: int) -> None:
+    scope.require("write")
+    get_device(scope, conn, device_id)
+    d, s, t = schema.devices, schema.streams, schema.tokens
+    conn.execute(update(s).where(scope.owns(s), s.c.device_id == device_id).values(device_id=None))
+    conn.execute(delete(t).where(t.c.tenant_id == scope.tenant_id, t.c.device_id == device_id))
+    conn.execute(delete(d).where(scope.owns(d), d.c.id == device_id))
+    scope.audit(conn, "delete", "device", device_id)
+
+
+def create_device_token(scope: TenantScope, conn: Connection, device_id: int) -> dict[str, Any]:
+    """An ingest token for one device: it may only post observations of its streams."""
+    scope.require("write")
+    get_device(scope, conn, device_id)
+    token_id, secret = issue_token(scope.db, conn, "device", tenant_id=scope.tenant_id,
+                                   device_id=device_id, name=f"device {device_id}")
+    scope.audit(conn, "create", "device_token", token_id, {"device_id": device_id})
+    return {"id": token_id, "token": secret}

@@ -1,0 +1,181 @@
+"""Asset inventories imported from GIS exports (GeoJSON or CSV), with a validation report.
+
+By default an import is all-or-nothing: if any row is invalid nothing is
+written and the report lists every problem. With ``partial=True`` the valid
+rows are written and the invalid ones reported. Rows are matched on ``ref``:
+a known ref updates the asset, a new one creates it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select, update
+
+from ..storage import schema
+from .access import TenantScope
+from .assets import check_asset
+from .clock import now_ms
+from .errors import Invalid
+from .geometry import point
+from .registry import Registry
+
+CORE_COLUMNS = {"ref", "kind", "name", "commune", "parent_ref", "lon", "lat", "longitude",
+                "latitude", "x", "y", "geometry"}
+MAX_ROWS = 200_000
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    written: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "valid": self.total - len({e["row"] for e in self.errors}),
+                "created": self.created, "updated": self.updated, "written": self.written,
+                "errors": self.errors}
+
+
+def rows_from_geojson(data: Any, default_kind: str | None) -> list[dict[str, Any]]:
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise Invalid("Une FeatureCollection GeoJSON est attendue.")
+    rows = []
+    for feature in data.get("features") or []:
+        props = dict((feature or {}).get("properties") or {})
+        doc: dict[str, Any] = {"geometry": (feature or {}).get("geometry")}
+        for key in ("ref", "kind", "name", "commune", "parent_ref"):
+            if key in props:
+                doc[key] = props.pop(key)
+        if "ref" not in doc and (feature or {}).get("id") is not None:
+            doc["ref"] = str(feature["id"])
+        doc.setdefault("kind", default_kind)
+        nested = props.pop("properties", None)
+        props.pop("external_ids", None)
+        doc["properties"] = {**props, **(nested if isinstance(nested, dict) else {})}
+        rows.append(doc)
+    return rows
+
+
+def rows_from_csv(text: str, default_kind: str | None) -> list[dict[str, Any]]:
+    """CSV columns: ref, kind, name, commune, parent_ref, lon/lat (or geometry as GeoJSON);
+    every other column is a property of the kind, converted to its declared type."""
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    if not reader.fieldnames or "ref" not in reader.fieldnames:
+        raise Invalid("En-tête CSV attendu avec au moins la colonne « ref » "
+                      "(et kind, name, commune, lon, lat…).")
+    rows = []
+    for line in reader:
+        line = {k.strip(): (v or "").strip() for k, v in line.items() if k}
+        doc: dict[str, Any] = {k: line[k] for k in ("ref", "kind", "name", "commune", "parent_ref")
+                               if line.get(k)}
+        doc.setdefault("kind", default_kind)
+        lon = line.get("lon") or line.get("longitude") or line.get("x")
+        lat = line.get("lat") or line.get("latitude") or line.get("y")
+        if line.get("geometry"):
+            try:
+                doc["geometry"] = orjson.loads(line["geometry"])
+            except orjson.JSONDecodeError:
+                doc["geometry"] = "illisible"
+        elif lon or lat:
+            try:
+                doc["geometry"] = point(float(lon.replace(",", ".")), float(lat.replace(",", ".")))
+            except (ValueError, AttributeError):
+                doc["geometry"] = {"type": "Point", "coordinates": [lon, lat]}
+        else:
+            doc["geometry"] = None
+        doc["properties"] = {k: v for k, v in line.items() if k not in CORE_COLUMNS}
+        rows.append(doc)
+    return rows
+
+
+def parse_inventory(raw: bytes, content_type: str, filename: str = "",
+                    default_kind: str | None = None) -> list[dict[str, Any]]:
+    is_csv = "csv" in content_type or filename.lower().endswith(".csv")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # many GIS exports are still in Windows-1252/Latin-1
+    if is_csv:
+        return rows_from_csv(text, default_kind)
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"GeoJSON mal formé : {exc}.") from None
+    return rows_from_geojson(data, default_kind)
+
+
+def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
+                  rows: list[dict[str, Any]], *, partial: bool = False, dry_run: bool = False,
+                  progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Validate every row, then write all (or, with ``partial``, the valid ones)."""
+    scope.require("write")
+    if len(rows) > MAX_ROWS:
+        raise Invalid(f"{len(rows)} lignes : {MAX_ROWS} au plus par import.")
+    a = schema.assets
+    report = ImportReport(total=len(rows))
+    communes = {r.insee for r in conn.execute(select(schema.communes.c.insee)
+                                              .where(scope.owns(schema.communes)))}
+    existing = {r.ref: r for r in conn.execute(select(a).where(scope.owns(a)))}
+    refs = {ref: r.id for ref, r in existing.items()}
+    seen: set[str] = set()
+    # Parents may be defined in the same file: give every new ref an id first.
+    new_refs = [str(r.get("ref")) for r in rows if isinstance(r, dict) and r.get("ref")
+                and str(r.get("ref")) not in refs]
+    new_refs = list(dict.fromkeys(new_refs))
+    if new_refs and not dry_run:
+        first = scope.db.allocate_ids(conn, "assets", len(new_refs))
+        refs.update({ref: first + i for i, ref in enumerate(new_refs)})
+    elif new_refs:
+        refs.update({ref: -1 - i for i, ref in enumerate(new_refs)})
+    valid: list[tuple[int, dict[str, Any], Any]] = []
+    for index, doc in enumerate(rows):
+        current = existing.get(str(doc.get("ref"))) if isinstance(doc, dict) else None
+        values, errors = check_asset(scope, conn, registry, doc, communes=communes, refs=refs,
+                                     from_text=True)
+        ref = values.get("ref")
+        if ref in seen:
+            errors.append({"field": "ref", "message": f"identifiant « {ref} » en double dans le fichier"})
+        if ref:
+            seen.add(ref)
+        if current is not None and scope.communes is not None \
+                and current.commune_insee not in scope.communes:
+            errors.append({"field": "ref", "message": "équipement existant hors de vos communes"})
+        for err in errors:
+            report.errors.append({"row": index + 1, "ref": ref, **err})
+        if not errors:
+            valid.append((index, values, current))
+        if progress:
+            progress(1)
+    if dry_run or (report.errors and not partial):
+        return report
+    now = now_ms()
+    inserts = []
+    for _index, values, current in valid:
+        if current is None:
+            inserts.append({"tenant_id": scope.tenant_id, "id": refs[values["ref"]],
+                            "created_at": now, "updated_at": now, "parent_id": None, **values})
+            report.created += 1
+        else:
+            conn.execute(update(a).where(scope.owns(a), a.c.id == current.id)
+                         .values(updated_at=now, **values))
+            report.updated += 1
+    if inserts:
+        conn.execute(a.insert(), inserts)
+    report.written = True
+    scope.audit(conn, "import", "asset", None, {"created": report.created,
+                                                "updated": report.updated,
+                                                "rejected": len({e['row'] for e in report.errors})})
+    return report

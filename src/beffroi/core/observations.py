@@ -1,0 +1,252 @@
+"""Observation batches: validated item by item, stored idempotently on (stream, time).
+
+A rejected item is reported with its index and a French reason; every valid
+item of the same batch is stored. Writes are batched (one executemany) and the
+rollups of the touched days are refreshed in the same transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, or_, select
+
+from ..storage import schema
+from . import rollups
+from .access import TenantScope
+from .clock import DAY_MS, local_day_start, now_ms, parse_instant
+from .errors import Invalid, TooLarge
+from .registry import Registry
+
+MAX_BATCH = 10_000
+FUTURE_TOLERANCE_MS = 10 * 60 * 1000
+QUALITY = {"good": 0, "suspect": 1, "bad": 2}
+QUALITY_NAMES = {v: k for k, v in QUALITY.items()}
+ITEM_FIELDS = {"stream_id", "asset", "metric", "time", "value", "quality"}
+
+
+@dataclass
+class IngestReport:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"received": self.received, "stored": self.stored, "duplicates": self.duplicates,
+                "rejected_count": len(self.rejected), "rejected": self.rejected}
+
+
+@dataclass(frozen=True)
+class StreamTarget:
+    id: int
+    metric: str
+
+
+def _writable_streams(scope: TenantScope):
+    """Streams this scope may feed: a device feeds its own; people need write rights."""
+    s, a, d = schema.streams, schema.assets, schema.devices
+    base = select(s.c.id, s.c.metric, s.c.asset_id)
+    if scope.role == "device":
+        device_asset = select(d.c.asset_id).where(scope.owns(d), d.c.id == scope.principal.device_id)
+        return base.where(scope.owns(s), or_(s.c.device_id == scope.principal.device_id,
+                                             s.c.asset_id.in_(device_asset.scalar_subquery())))
+    scope.require("write")
+    return base.join(a, and_(a.c.tenant_id == s.c.tenant_id, a.c.id == s.c.asset_id)).where(
+        scope.owns(s), scope.asset_visible(a))
+
+
+def _resolve_targets(scope: TenantScope, conn: Connection, items: list[Any]):
+    """Load every stream the batch names, by id or by (asset ref, metric), in two queries."""
+    ids, pairs = set(), set()
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        sid = item.get("stream_id")
+        if isinstance(sid, int) and not isinstance(sid, bool):
+            ids.add(sid)
+        elif isinstance(item.get("asset"), str | int) and isinstance(item.get("metric"), str):
+            pairs.add((str(item["asset"]), item["metric"]))
+    s, a = schema.streams, schema.assets
+    by_id: dict[int, StreamTarget] = {}
+    by_pair: dict[tuple[str, str], StreamTarget] = {}
+    query = _writable_streams(scope)
+    for chunk in _chunks(sorted(ids), 900):
+        for r in conn.execute(query.where(s.c.id.in_(chunk))):
+            by_id[r.id] = StreamTarget(r.id, r.metric)
+    if pairs:
+        refs = sorted({p[0] for p in pairs})
+        asset_ids = {}
+        for chunk in _chunks(refs, 900):
+            for r in conn.execute(select(a.c.id, a.c.ref).where(scope.owns(a), a.c.ref.in_(chunk))):
+                asset_ids[r.id] = r.ref
+        for chunk in _chunks(sorted(asset_ids), 900):
+            for r in conn.execute(query.where(s.c.asset_id.in_(chunk))):
+                key = (asset_ids[r.asset_id], r.metric)
+                if key in pairs:
+                    by_pair[key] = StreamTarget(r.id, r.metric)
+    return by_id, by_pair
+
+
+def _chunks(seq: list, size: int):
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+def _horizon(scope: TenantScope, tz: ZoneInfo, now: int) -> int | None:
+    days = scope.settings.get("raw_retention_days")
+    return local_day_start(now - days * DAY_MS, tz) if days else None
+
+
+def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any) -> IngestReport:
+    """Validate and store a batch; returns what was stored, duplicated and rejected."""
+    if not isinstance(items, list):
+        raise Invalid("Une liste d'observations est attendue.")
+    if len(items) > MAX_BATCH:
+        raise TooLarge(f"Lot de {len(items)} observations : {MAX_BATCH} au plus par requête ; "
+                       "découpez-le en plusieurs lots.", extra={"max_batch": MAX_BATCH})
+    report = IngestReport(received=len(items))
+    if not items:
+        return report
+    by_id, by_pair = _resolve_targets(scope, conn, items)
+    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    now = now_ms()
+    horizon = _horizon(scope, tz, now)
+    latest_allowed = now + FUTURE_TOLERANCE_MS
+    metrics = registry.metrics
+    seen: set[tuple[int, int]] = set()
+    rows: list[tuple[int, int, int, float, int]] = []
+    tenant_id = scope.tenant_id
+    reject = report.rejected.append
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            reject({"index": index, "reason": "objet JSON attendu"})
+            continue
+        extra = item.keys() - ITEM_FIELDS
+        if extra:
+            reject({"index": index, "reason": f"champ inconnu : {', '.join(sorted(extra))}"})
+            continue
+        if "stream_id" in item:
+            target = by_id.get(item["stream_id"]) if isinstance(item["stream_id"], int) else None
+            if target is None:
+                reject({"index": index, "reason": f"flux inconnu ou non autorisé : {item['stream_id']!r:.40}"})
+                continue
+        elif "asset" in item and "metric" in item:
+            target = by_pair.get((str(item["asset"]), item["metric"]))
+            if target is None:
+                reject({"index": index, "reason": f"aucun flux « {item['metric']!s:.60} » pour "
+                                                  f"l'équipement « {item['asset']!s:.60} »"})
+                continue
+        else:
+            reject({"index": index, "reason": "indiquez « stream_id » ou « asset » et « metric »"})
+            continue
+        try:
+            t = parse_instant(item.get("time"))
+        except ValueError as exc:
+            reject({"index": index, "reason": str(exc)})
+            continue
+        if t > latest_allowed:
+            reject({"index": index, "reason": "horodatage dans le futur"})
+            continue
+        if horizon is not None and t < horizon:
+            reject({"index": index, "reason": "horodatage antérieur à la durée de conservation "
+                                              "des données brutes du territoire"})
+            continue
+        value = item.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            reject({"index": index, "reason": f"valeur numérique attendue, reçu {value!r:.40}"})
+            continue
+        metric = metrics.get(target.metric)
+        if metric is not None:
+            if metric.minimum is not None and value < metric.minimum or \
+                    metric.maximum is not None and value > metric.maximum:
+                reject({"index": index, "reason": f"valeur {value:g} hors de la plage plausible "
+                        f"{_range_text(metric)} {metric.unit}"})
+                continue
+            if metric.states and int(value) not in metric.states:
+                reject({"index": index, "reason": f"état {value:g} inconnu pour « {metric.key} »"})
+                continue
+        quality = QUALITY.get(item.get("quality", "good"))
+        if quality is None:
+            reject({"index": index, "reason": "qualité attendue : good, suspect ou bad"})
+            continue
+        key = (target.id, t)
+        if key in seen:
+            report.duplicates += 1
+            continue
+        seen.add(key)
+        rows.append((tenant_id, target.id, t, float(value), quality))
+    if rows:
+        stored = store_rows(scope, conn, rows, tz)
+        report.stored = stored
+        report.duplicates += len(rows) - stored
+        scope.audit(conn, "ingest", "observations", None,
+                    {"stored": stored, "rejected": len(report.rejected)})
+    return report
+
+
+def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: ZoneInfo) -> int:
+    """Insert (tenant, stream, t, value, quality) rows, then refresh rollups and latest values."""
+    db = scope.db
+    ph = "?" if db.is_sqlite else "%s"
+    result = conn.exec_driver_sql(
+        "INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
+        f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}) "
+        "ON CONFLICT (tenant_id, stream_id, t) DO NOTHING",
+        rows,
+    )
+    stored = result.rowcount
+    spans: dict[int, tuple[int, int]] = {}
+    latest: dict[int, tuple[int, float]] = {}
+    for _, sid, t, value, _q in rows:
+        span = spans.get(sid)
+        spans[sid] = (t, t) if span is None else (min(span[0], t), max(span[1], t))
+        last = latest.get(sid)
+        if last is None or t > last[0]:
+            latest[sid] = (t, value)
+    if stored:
+        rollups.refresh(db, conn, scope.tenant_id, tz, spans)
+        conn.exec_driver_sql(
+            f"UPDATE streams SET last_t = {ph}, last_value = {ph} WHERE tenant_id = {ph} "
+            f"AND id = {ph} AND (last_t IS NULL OR last_t <= {ph})",
+            [(t, v, scope.tenant_id, sid, t) for sid, (t, v) in latest.items()],
+        )
+    return stored
+
+
+def _range_text(metric) -> str:
+    lo = "−∞" if metric.minimum is None else f"{metric.minimum:g}"
+    hi = "+∞" if metric.maximum is None else f"{metric.maximum:g}"
+    return f"[{lo} ; {hi}]"
+
+
+def parse_csv(text: str) -> list[dict[str, Any]]:
+    """CSV bulk history -> observation items (header: stream_id or asset,metric; time; value)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = set(reader.fieldnames or [])
+    if "time" not in header or "value" not in header or not (
+            "stream_id" in header or {"asset", "metric"} <= header):
+        raise Invalid("En-tête CSV attendu : stream_id,time,value ou asset,metric,time,value "
+                      "(colonne quality facultative).")
+    items = []
+    for row in reader:
+        item: dict[str, Any] = {"time": row.get("time")}
+        if "stream_id" in header and row.get("stream_id"):
+            sid = row["stream_id"].strip()
+            item["stream_id"] = int(sid) if sid.isdigit() else sid
+        else:
+            item["asset"], item["metric"] = row.get("asset"), row.get("metric")
+        raw = (row.get("value") or "").strip()
+        try:
+            item["value"] = float(raw.replace(",", "."))
+        except ValueError:
+            item["value"] = raw
+        if row.get("quality"):
+            item["quality"] = row["quality"].strip()
+        items.append(item)
+    return items

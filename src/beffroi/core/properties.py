@@ -1,0 +1,117 @@
+"""Asset properties checked against the property schema their kind declares."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from .registry import AssetKind, PropertySpec
+
+TYPE_LABELS = {"string": "texte", "number": "nombre", "integer": "entier", "boolean": "booléen",
+               "date": "date AAAA-MM-JJ", "enum": "valeur de la liste"}
+_TRUE = {"true", "vrai", "oui", "1", "yes"}
+_FALSE = {"false", "faux", "non", "0", "no"}
+
+
+def _coerce(spec: PropertySpec, value: Any) -> Any:
+    """Turn a text cell (CSV import) into the declared type; ValueError if impossible."""
+    text = value.strip()
+    if spec.type == "number":
+        return float(text.replace(",", "."))
+    if spec.type == "integer":
+        return int(text)
+    if spec.type == "boolean":
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ValueError
+    return text
+
+
+def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> tuple[Any, str | None]:
+    """Return (clean value, None) or (None, French error message)."""
+    expected = TYPE_LABELS[spec.type]
+    if from_text and isinstance(value, str):
+        try:
+            value = _coerce(spec, value)
+        except ValueError:
+            return None, f"« {value} » n'est pas un {expected}"
+    ok = {
+        "string": isinstance(value, str),
+        "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "boolean": isinstance(value, bool),
+        "date": isinstance(value, str),
+        "enum": isinstance(value, str),
+    }[spec.type]
+    if not ok:
+        return None, f"{expected} attendu, reçu {type(value).__name__} ({value!r:.40})"
+    if spec.type == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return None, f"date « {value} » invalide (AAAA-MM-JJ attendu)"
+    if spec.type == "enum" and value not in spec.choices:
+        return None, f"« {value} » hors liste (attendu : {', '.join(spec.choices)})"
+    if spec.type in ("number", "integer"):
+        if spec.minimum is not None and value < spec.minimum:
+            return None, f"{value} est inférieur au minimum {spec.minimum:g}"
+        if spec.maximum is not None and value > spec.maximum:
+            return None, f"{value} est supérieur au maximum {spec.maximum:g}"
+    return value, None
+
+
+def validate_properties(kind: AssetKind, props: Any, *, partial: bool = False,
+                        from_text: bool = False) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Clean properties plus a list of {field, message} errors (empty when valid)."""
+    if props is None:
+        props = {}
+    if not isinstance(props, dict):
+        return {}, [{"field": "properties", "message": "objet attendu"}]
+    clean: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+    for name, value in props.items():
+        spec = kind.property(name)
+        if value is None or (from_text and value == ""):
+            continue
+        if spec is None:
+            if kind.allow_extra_properties:
+                clean[name] = value
+            else:
+                errors.append({"field": f"properties.{name}", "message": "propriété inconnue"})
+            continue
+        value, message = check_value(spec, value, from_text=from_text)
+        if message:
+            errors.append({"field": f"properties.{name}", "message": message})
+        else:
+            clean[name] = value
+    if not partial:
+        for spec in kind.properties:
+            if spec.required and spec.name not in clean:
+                errors.append({"field": f"properties.{spec.name}",
+                               "message": f"obligatoire ({spec.label})"})
+    return clean, errors
+
+
+def kind_schema(kind: AssetKind) -> dict[str, Any]:
+    """The kind's property schema as JSON Schema, for API clients."""
+    json_types = {"string": "string", "number": "number", "integer": "integer",
+                  "boolean": "boolean", "date": "string", "enum": "string"}
+    props = {}
+    for spec in kind.properties:
+        entry: dict[str, Any] = {"type": json_types[spec.type], "title": spec.label}
+        if spec.type == "date":
+            entry["format"] = "date"
+        if spec.choices:
+            entry["enum"] = list(spec.choices)
+        if spec.unit:
+            entry["x-unit"] = spec.unit
+        if spec.minimum is not None:
+            entry["minimum"] = spec.minimum
+        if spec.maximum is not None:
+            entry["maximum"] = spec.maximum
+        props[spec.name] = entry
+    return {"type": "object", "properties": props,
+            "required": [s.name for s in kind.properties if s.required],
+            "additionalProperties": kind.allow_extra_properties}

@@ -1,0 +1,88 @@
+"""Reading observations back: raw or aggregated series, and latest values."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy import Connection, select
+
+from ..storage import schema
+from .access import TenantScope
+from .clock import format_instant
+from .errors import Invalid
+from .observations import QUALITY_NAMES
+from .streams import visible_streams
+
+Step = Literal["raw", "1h", "1d"]
+Agg = Literal["mean", "sum", "min", "max", "first", "last", "count"]
+STEPS = ("raw", "1h", "1d")
+AGGS = ("mean", "sum", "min", "max", "first", "last", "count")
+MAX_RAW_POINTS = 100_000
+
+
+def series(scope: TenantScope, conn: Connection, stream_id: int, start: int, end: int,
+           step: str = "raw", agg: str = "mean") -> dict[str, Any]:
+    """Points of one stream in [start, end): raw, or hourly/daily from the rollups."""
+    scope.require("read")
+    errors = []
+    if step not in STEPS:
+        errors.append({"field": "step", "message": "valeurs possibles : raw, 1h, 1d"})
+    if agg not in AGGS:
+        errors.append({"field": "agg", "message": "valeurs possibles : " + ", ".join(AGGS)})
+    if end <= start:
+        errors.append({"field": "to", "message": "la fin doit être postérieure au début"})
+    if errors:
+        raise Invalid("Paramètres de série invalides.", errors=errors)
+    stream = scope.stream(conn, stream_id)
+    ph = "?" if scope.db.is_sqlite else "%s"
+    if step == "raw":
+        rows = conn.exec_driver_sql(
+            f"SELECT t, value, quality FROM observations WHERE tenant_id = {ph} AND stream_id = {ph} "
+            f"AND t >= {ph} AND t < {ph} ORDER BY t LIMIT {MAX_RAW_POINTS + 1}",
+            (scope.tenant_id, stream_id, start, end)).fetchall()
+        if len(rows) > MAX_RAW_POINTS:
+            raise Invalid(f"Plus de {MAX_RAW_POINTS} points bruts sur cette période : "
+                          "utilisez step=1h ou step=1d.")
+        points = [[format_instant(t), v, QUALITY_NAMES.get(q, "good")] for t, v, q in rows]
+        columns = ["time", "value", "quality"]
+    else:
+        table = "rollups_hourly" if step == "1h" else "rollups_daily"
+        expr = {"mean": "sum / count", "sum": "sum", "min": "min", "max": "max",
+                "first": "first", "last": "last", "count": "count"}[agg]
+        rows = conn.exec_driver_sql(
+            f"SELECT bucket, {expr} FROM {table} WHERE tenant_id = {ph} AND stream_id = {ph} "
+            f"AND bucket >= {ph} AND bucket < {ph} ORDER BY bucket",
+            (scope.tenant_id, stream_id, start, end)).fetchall()
+        points = [[format_instant(b), v] for b, v in rows]
+        columns = ["time", "value"]
+    return {"stream_id": stream.id, "metric": stream.metric, "unit": stream.unit,
+            "step": step, "agg": None if step == "raw" else agg,
+            "columns": columns, "points": points}
+
+
+def latest(scope: TenantScope, conn: Connection, *, stream_ids: list[int] | None = None,
+           asset_ids: list[int] | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    """Latest value of many streams in one query (kept on the stream row by ingest)."""
+    scope.require("read")
+    s, a = schema.streams, schema.assets
+    query = visible_streams(scope).with_only_columns(
+        s.c.id, s.c.asset_id, s.c.metric, s.c.unit, s.c.last_t, s.c.last_value)
+    if stream_ids is not None:
+        query = query.where(s.c.id.in_(stream_ids))
+    if asset_ids is not None:
+        query = query.where(s.c.asset_id.in_(asset_ids))
+    if kind:
+        query = query.where(a.c.kind == kind)
+    return [{"stream_id": r.id, "asset_id": r.asset_id, "metric": r.metric, "unit": r.unit,
+             "time": format_instant(r.last_t), "value": r.last_value}
+            for r in conn.execute(query.order_by(s.c.id))]
+
+
+def parse_id_list(text: str | None, field: str) -> list[int] | None:
+    if text is None or text == "":
+        return None
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise Invalid(f"« {field} » : liste d'identifiants séparés par des virgules attendue.",
+                      errors=[{"field": field, "message": "entiers séparés par des virgules"}]) from None

@@ -1,0 +1,102 @@
+"""Database handle: one schema, two backends, chosen by URL.
+
+SQLite (a file path or ``sqlite:///...``) is the zero-configuration default and
+runs in WAL mode with a single writer: write transactions are serialised by a
+process lock so readers never wait and writers never fight over the file.
+PostgreSQL (``postgresql://...``) serves operators hosting many tenants.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text, update
+
+from . import schema
+
+
+def normalise_url(target: str) -> str:
+    """Accept a plain file path, a SQLite URL or a PostgreSQL URL."""
+    if target.startswith(("postgresql://", "postgres://")):
+        scheme, rest = target.split("://", 1)
+        return f"postgresql+psycopg://{rest}"
+    if "://" in target:
+        return target
+    return f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+class Database:
+    """Engine plus the read/write discipline of the backend."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalise_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        self._write_lock = threading.RLock()
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(
+                self.url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(
+                self.url, echo=echo, pool_size=5, max_overflow=10, pool_pre_ping=True
+            )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction; serialised per process on SQLite."""
+        if self.is_sqlite:
+            with self._write_lock, self.engine.begin() as conn:
+                yield conn
+        else:
+            with self.engine.begin() as conn:
+                yield conn
+
+    def allocate_ids(self, conn: Connection, name: str, count: int = 1) -> int:
+        """Reserve ``count`` consecutive ids for table ``name``; returns the first.
+
+        Portable replacement for sequences: an atomic ``UPDATE ... RETURNING`` on
+        one counter row (row-locked on PostgreSQL, single writer on SQLite).
+        """
+        c = schema.id_counters
+        row = conn.execute(
+            update(c)
+            .where(c.c.name == name)
+            .values(next_value=c.c.next_value + count)
+            .returning(c.c.next_value)
+        ).first()
+        if row is None:
+            conn.execute(c.insert().values(name=name, next_value=1 + count))
+            return 1
+        return int(row[0]) - count
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at, or None if never migrated."""
+        with self.read() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-20000")
+    cur.close()
