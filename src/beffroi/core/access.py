@@ -51,6 +51,7 @@ class Principal:
     memberships: Mapping[int, Membership] = field(default_factory=dict)
     device_tenant_id: int | None = None
     device_id: int | None = None
+    actor: str | None = None  # who acts when no user account does (e.g. "cli")
 
     @property
     def is_anonymous(self) -> bool:
@@ -69,6 +70,8 @@ class Principal:
 
 
 ANONYMOUS = Principal()
+# The command line runs on the server, by its operator: full rights, audited as "cli".
+CLI = Principal(is_operator_admin=True, actor="cli")
 
 
 def load_principal(conn: Connection, user_id: int) -> Principal:
@@ -183,8 +186,10 @@ class TenantScope:
     def audit(self, conn: Connection, action: str, entity: str, entity_id: Any,
               details: Mapping[str, Any] | None = None) -> None:
         """Record a write made by a person (device writes are not audited)."""
-        if self.principal.user_id is None:
+        if self.principal.user_id is None and self.principal.actor is None:
             return
+        if self.principal.actor:
+            details = {**(details or {}), "actor": self.principal.actor}
         write_audit(conn, self.db, self.tenant_id, self.principal.user_id, action, entity,
                     entity_id, details)
 

@@ -33,26 +33,28 @@ def local_day_edges(start_ms: int, end_ms: int, tz: ZoneInfo) -> np.ndarray:
     return np.asarray(edges, dtype=np.int64)
 
 
-def aggregate(t: np.ndarray, v: np.ndarray, bucket_index: np.ndarray, bucket_start: np.ndarray):
-    """Aggregate time-sorted values by a sorted bucket index; yields rollup tuples."""
-    if len(t) == 0:
+def aggregate(v: np.ndarray, bucket_index: np.ndarray, start_of) -> list[tuple]:
+    """Aggregate time-sorted values by a sorted bucket index into rollup tuples.
+
+    ``start_of`` maps the array of distinct bucket indexes to bucket start times.
+    """
+    if len(v) == 0:
         return []
     uniq, starts = np.unique(bucket_index, return_index=True)
-    ends = np.append(starts[1:], len(t))
+    ends = np.append(starts[1:], len(v))
     counts = ends - starts
     mins = np.minimum.reduceat(v, starts)
     maxs = np.maximum.reduceat(v, starts)
     sums = np.add.reduceat(v, starts)
-    return list(zip(bucket_start[uniq].tolist(), counts.tolist(), mins.tolist(), maxs.tolist(),
+    return list(zip(start_of(uniq).tolist(), counts.tolist(), mins.tolist(), maxs.tolist(),
                     sums.tolist(), v[starts].tolist(), v[ends - 1].tolist(), strict=True))
 
 
 def rollup_rows(t: np.ndarray, v: np.ndarray, edges: np.ndarray):
     """(hourly rows, daily rows) for sorted raw points lying within ``edges``."""
-    hours = t // HOUR_MS
-    hourly = aggregate(t, v, hours, hours * HOUR_MS)
+    hourly = aggregate(v, t // HOUR_MS, lambda hours: hours * HOUR_MS)
     day_index = np.searchsorted(edges, t, side="right") - 1
-    daily = aggregate(t, v, day_index, edges)
+    daily = aggregate(v, day_index, lambda days: edges[days])
     return hourly, daily
 
 

@@ -123,5 +123,5 @@ def post_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody)
                        type_slug="observations-rejected", instance=request.url.path,
                        received=out["received"], stored=out["stored"],
                        duplicates=out["duplicates"], rejected_count=out["rejected_count"],
-                       rejected_items=out["rejected"])
+                       rejected=out["rejected"])
     return JSONResponse(out)

@@ -1,0 +1,113 @@
+"""The ``beffroi`` command: serve, demo, db, tenant, user, import, export."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+import click
+
+from ..core.registry import load_registry
+from ..core.retention import purge_all
+from ..storage.database import Database
+from ..storage.migrate import head_revision, upgrade
+from .common import database_url, db_option, friendly_errors, open_database, progress_bar
+from .data import export, import_group
+from .tenants import tenant_group
+from .users import user_group
+
+
+@click.group()
+@click.version_option(package_name="beffroi", message="Beffroi %(version)s")
+def cli() -> None:
+    """Beffroi — hyperviseur territorial."""
+
+
+def _run_server(database: Database, host: str, port: int) -> None:
+    import uvicorn
+
+    from ..api.app import create_app
+
+    if database.schema_revision() != head_revision():
+        if database.is_sqlite:
+            upgrade(database)
+        else:
+            raise click.ClickException("Schéma de base non à jour : lancez « beffroi db upgrade ».")
+    app = create_app(database, load_registry())
+    threading.Thread(target=_daily_purge, args=(database,), daemon=True).start()
+    click.echo(f"Beffroi écoute sur http://{host}:{port}/ (API : /api/v1, documentation : /api/v1/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _daily_purge(database: Database) -> None:
+    """Apply each tenant's raw-data retention once a day (idempotent)."""
+    while True:
+        try:
+            purge_all(database)
+        except Exception:  # a failed purge must not stop the server
+            logging.getLogger("beffroi").exception("retention purge failed")
+        time.sleep(86_400)
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(db: str | None, host: str, port: int) -> None:
+    """Sert une base existante (SQLite ou PostgreSQL)."""
+    _run_server(open_database(db), host, port)
+
+
+@cli.command()
+@db_option
+@click.option("--serve/--no-serve", default=True, help="Lancer le serveur après la construction.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@friendly_errors
+def demo(db: str | None, serve: bool, host: str, port: int) -> None:
+    """Construit le territoire de démonstration (idempotent) puis le sert."""
+    from ..demo.builder import DEMO_EMAIL, DEMO_PASSWORD, build_demo
+
+    database = open_database(db or os.environ.get("BEFFROI_DATABASE_URL") or "var/demo.db")
+    started = time.monotonic()
+    result = build_demo(database, load_registry(), progress=progress_bar)
+    if result.built:
+        click.echo(f"Démo construite en {time.monotonic() - started:.0f} s : {result.assets} "
+                   f"équipements, {result.streams} flux, {result.observations} mesures.")
+    else:
+        click.echo(f"Démo déjà présente ({result.assets} équipements, {result.observations} mesures).")
+    click.echo(f"Connexion : {DEMO_EMAIL} / mot de passe « {DEMO_PASSWORD} ».")
+    if serve:
+        _run_server(database, host, port)
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Base de données."""
+
+
+@db_group.command("upgrade")
+@db_option
+def db_upgrade(db: str | None) -> None:
+    """Applique les migrations du schéma."""
+    database = open_database(db)
+    upgrade(database)
+    click.echo(f"Schéma à jour ({database.schema_revision()}) sur {database_url(db)}.")
+
+
+@db_group.command("purge")
+@db_option
+def db_purge(db: str | None) -> None:
+    """Supprime les données brutes au-delà de la durée de conservation de chaque territoire."""
+    deleted = purge_all(open_database(db))
+    click.echo(f"{sum(deleted.values())} mesures brutes supprimées (agrégats conservés).")
+
+
+for command in (tenant_group, user_group, import_group, export):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="beffroi")

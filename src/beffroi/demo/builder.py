@@ -1,0 +1,176 @@
+"""The demo territory: CC de la Porte des Vosges Méridionales with one year of history.
+
+Each domain contributes its own inventory and simulator through the registry;
+this module only orchestrates: tenant and communes from the reference data,
+boundaries, inventory import, streams, simulated history, demo login.
+Idempotent: a complete demo is left as it is; an interrupted one is rebuilt.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import orjson
+from shapely.geometry import shape
+from sqlalchemy import func, select
+
+from ..core import importing, tenants, users
+from ..core.access import CLI, open_scope, write_audit
+from ..core.clock import HOUR_MS, now_ms
+from ..core.observations import store_rows
+from ..core.reference import demonstrator_boundaries
+from ..core.registry import DemoAsset, DemoCommune, Registry
+from ..core.streams import ensure_stream
+from ..storage import schema
+from ..storage.database import Database
+from ..storage.migrate import upgrade
+
+DEMO_SIREN = "200068377"
+DEMO_EMAIL = "demo@beffroi.fr"
+DEMO_PASSWORD = "demo"
+HISTORY_DAYS = 365
+CHUNK_POINTS = 200_000
+
+# (total, label) -> context manager whose value is called with the number of steps done.
+ProgressFactory = Callable[[int, str], Any]
+
+
+@dataclass
+class DemoResult:
+    built: bool
+    tenant_id: int
+    assets: int
+    streams: int
+    observations: int
+
+
+def _no_progress(total: int, label: str):
+    return nullcontext(lambda n: None)
+
+
+def _is_complete(conn, tenant_id: int) -> bool:
+    a = schema.audit_log
+    return conn.execute(select(a.c.id).where(a.c.tenant_id == tenant_id,
+                                             a.c.action == "demo_built")).first() is not None
+
+
+def _demo_communes(conn, tenant_id: int) -> list[DemoCommune]:
+    c = schema.communes
+    out = []
+    for row in conn.execute(select(c).where(c.c.tenant_id == tenant_id).order_by(c.c.insee)):
+        boundary = orjson.loads(row.boundary) if row.boundary else None
+        if boundary:
+            p = shape(boundary).representative_point()
+            lon, lat = p.x, p.y
+        else:
+            lon, lat = 6.59, 48.02
+        out.append(DemoCommune(row.insee, row.name, row.population or 0, lon, lat, boundary))
+    return out
+
+
+def _seed(*parts: str) -> int:
+    return zlib.crc32("/".join(parts).encode())
+
+
+def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = _no_progress,
+               now: int | None = None) -> DemoResult:
+    upgrade(db)
+    with db.write() as conn:
+        existing = conn.execute(select(schema.tenants).where(schema.tenants.c.siren == DEMO_SIREN)).first()
+        if existing is not None and _is_complete(conn, existing.id):
+            _ensure_demo_user(db, conn)
+            return DemoResult(False, existing.id, *_counts(conn, existing.id))
+        if existing is not None:  # an interrupted build: start again
+            scope = open_scope(db, conn, CLI, DEMO_SIREN)
+            tenants.delete_tenant(conn, CLI, scope)
+        tenant = tenants.create_tenant(db, conn, CLI, siren=DEMO_SIREN, registry=registry)
+        scope = open_scope(db, conn, CLI, DEMO_SIREN)
+        tenants.import_boundaries(scope, conn, demonstrator_boundaries())
+        _ensure_demo_user(db, conn)
+        communes = _demo_communes(conn, tenant["id"])
+
+    inventory: list[DemoAsset] = []
+    for domain in registry.domains.values():
+        if domain.demo_inventory is None:
+            continue
+        for commune in communes:
+            rng = np.random.default_rng(_seed(domain.key, commune.insee))
+            inventory += domain.demo_inventory(commune, rng)
+    by_ref = {a.ref: a for a in inventory}
+
+    with progress(len(inventory), "Inventaire") as advance, db.write() as conn:
+        scope = open_scope(db, conn, CLI, DEMO_SIREN)
+        rows = [{"ref": a.ref, "kind": a.kind, "name": a.name, "commune": _commune_of(a, communes),
+                 "parent_ref": a.parent_ref, "geometry": dict(a.geometry),
+                 "properties": dict(a.properties)} for a in inventory]
+        report = importing.import_assets(scope, conn, registry, rows, progress=advance)
+        if report.errors:
+            raise RuntimeError(f"demo inventory rejected: {report.errors[:5]}")
+        a = schema.assets
+        ids = {r.ref: r.id for r in conn.execute(select(a.c.id, a.c.ref).where(scope.owns(a)))}
+        targets = [(by_ref[ref], metric, ensure_stream(scope, conn, registry, ids[ref], metric))
+                   for ref in by_ref for metric in by_ref[ref].metrics]
+
+    end = ((now or now_ms()) // HOUR_MS) * HOUR_MS
+    start = end - HISTORY_DAYS * 86_400_000
+    tz = ZoneInfo("Europe/Paris")
+    total = 0
+    with progress(len(targets), "Historique simulé (1 an)") as advance:
+        batch: list[tuple] = []
+        for asset, metric, stream_id in targets:
+            simulate = registry.simulator_for_kind(asset.kind)
+            t_s = np.arange(start // 1000, end // 1000, asset.step_s, dtype=np.float64)
+            rng = np.random.default_rng(_seed(asset.ref, metric))
+            values = np.asarray(simulate(asset, metric, t_s, rng), dtype=np.float64)
+            t_ms = (t_s * 1000).astype(np.int64).tolist()
+            batch += zip([tenant["id"]] * len(t_ms), [stream_id] * len(t_ms), t_ms,
+                         values.tolist(), [0] * len(t_ms), strict=True)
+            total += len(t_ms)
+            if len(batch) >= CHUNK_POINTS:
+                _flush(db, batch, tz)
+                batch = []
+            advance(1)
+        if batch:
+            _flush(db, batch, tz)
+
+    with db.write() as conn:
+        write_audit(conn, db, tenant["id"], None, "demo_built", "tenant", tenant["id"],
+                    {"assets": len(inventory), "streams": len(targets), "observations": total})
+    return DemoResult(True, tenant["id"], len(inventory), len(targets), total)
+
+
+def _flush(db: Database, rows: list[tuple], tz: ZoneInfo) -> None:
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, DEMO_SIREN)
+        store_rows(scope, conn, rows, tz)
+
+
+def _commune_of(asset: DemoAsset, communes: list[DemoCommune]) -> str | None:
+    """INSEE code embedded in demo refs (``KIND-88383-...``), else the nearest commune."""
+    for part in asset.ref.split("-"):
+        if any(part == c.insee for c in communes):
+            return part
+    geom = shape(asset.geometry).representative_point()
+    return min(communes, key=lambda c: (c.lon - geom.x) ** 2 + (c.lat - geom.y) ** 2).insee
+
+
+def _ensure_demo_user(db: Database, conn) -> None:
+    u = schema.users
+    if conn.execute(select(u.c.id).where(u.c.email == DEMO_EMAIL)).first() is None:
+        users.create_user(db, conn, email=DEMO_EMAIL, name="Compte de démonstration",
+                          password=DEMO_PASSWORD, is_operator_admin=True,
+                          allow_short_password=True)
+
+
+def _counts(conn, tenant_id: int) -> tuple[int, int, int]:
+    a, s, o = schema.assets, schema.streams, schema.observations
+    return (conn.execute(select(func.count()).where(a.c.tenant_id == tenant_id)).scalar(),
+            conn.execute(select(func.count()).where(s.c.tenant_id == tenant_id)).scalar(),
+            conn.execute(select(func.count()).where(o.c.tenant_id == tenant_id)).scalar())
+
