@@ -105,6 +105,8 @@ def _horizon(scope: TenantScope, tz: ZoneInfo, now: int) -> int | None:
 
 def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any) -> IngestReport:
     """Validate and store a batch; returns what was stored, duplicated and rejected."""
+    if scope.role != "device":
+        scope.require("write")
     if not isinstance(items, list):
         raise Invalid("Une liste d'observations est attendue.")
     if len(items) > MAX_BATCH:

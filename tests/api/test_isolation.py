@@ -1,0 +1,211 @@
+"""Tenant isolation, proven on every route of the API.
+
+The test enumerates the application's routes (so a new route is covered
+automatically) and calls each one as a member of tenant A aiming at tenant B,
+then as a viewer. B's rows must be byte-for-byte unchanged, no response may
+carry B's data, and a viewer's writes must all be refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from beffroi.core import assets, devices, streams, tenants, users
+from beffroi.core.access import CLI, open_scope
+from beffroi.storage import schema
+from conftest import bearer
+
+SECRET = "SECRET-DE-B"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _tenant(db, registry, name, insee):
+    with db.write() as conn:
+        t = tenants.create_tenant(db, conn, CLI, name=name, registry=registry)
+        scope = open_scope(db, conn, CLI, t["id"])
+        tenants.create_commune(scope, conn, {"insee": insee, "name": f"{name} commune"})
+        asset = assets.create_asset(scope, conn, registry, {
+            "ref": f"REF-{insee}", "kind": "generic.site", "name": f"{name} site",
+            "commune": insee, "geometry": {"type": "Point", "coordinates": [6.5, 48.0]}})
+        stream = streams.create_stream(scope, conn, registry,
+                                       {"asset_id": asset.id, "metric": "generic.value"})
+        device = devices.create_device(scope, conn, {"name": f"{name} capteur",
+                                                     "asset_id": asset.id})
+    return {"tenant": t["id"], "insee": insee, "asset_id": asset.id, "stream_id": stream.id,
+            "device_id": device.id, "ref": f"REF-{insee}"}
+
+
+@pytest.fixture
+def world(db, registry, client, operator):
+    a = _tenant(db, registry, "Territoire A", "88383")
+    b = _tenant(db, registry, SECRET, "51237")
+    with db.write() as conn:
+        for tenant, email, role in ((a, "admin-a@x.fr", "tenant_admin"),
+                                    (a, "viewer-a@x.fr", "viewer"),
+                                    (b, "admin-b@x.fr", "tenant_admin")):
+            scope = open_scope(db, conn, CLI, tenant["tenant"])
+            member = users.add_member(scope, conn, {"email": email, "role": role,
+                                                    "password": "password-123"})
+            tenant[role + "_user"] = member["id"]
+    client.post(f"/api/v1/tenants/{b['tenant']}/observations",
+                headers=bearer(client, "admin-b@x.fr", "password-123"),
+                json=[{"stream_id": b["stream_id"], "time": "2026-01-01T00:00:00Z", "value": 7}])
+    b["user_id"] = b["tenant_admin_user"]
+    a["user_id"] = a["tenant_admin_user"]
+    return {"a": a, "b": b,
+            "admin_a": bearer(client, "admin-a@x.fr", "password-123"),
+            "viewer_a": bearer(client, "viewer-a@x.fr", "password-123")}
+
+
+def sample_body(method: str, path: str, t: dict):
+    """A valid body for each writing route, aimed at the objects of ``t``."""
+    point = {"type": "Point", "coordinates": [6.6, 48.1]}
+    bodies = {
+        ("POST", "/api/v1/tenants"): {"name": "Nouveau"},
+        ("PATCH", "/api/v1/tenants/{tenant}"): {"settings": {"raw_retention_days": 10}},
+        ("POST", "/api/v1/tenants/{tenant}/communes"): {"insee": "99999", "name": "Nouvelle"},
+        ("POST", "/api/v1/tenants/{tenant}/communes/boundaries"): {
+            "type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+                "code": t["insee"]}, "geometry": {"type": "Polygon", "coordinates": [
+                    [[6, 48], [7, 48], [7, 49], [6, 48]]]}}]},
+        ("PATCH", "/api/v1/tenants/{tenant}/communes/{insee}"): {"population": 1},
+        ("POST", "/api/v1/tenants/{tenant}/members"): {"email": "new@x.fr", "role": "agent",
+                                                        "password": "password-123"},
+        ("PATCH", "/api/v1/tenants/{tenant}/members/{user_id}"): {"role": "viewer"},
+        ("POST", "/api/v1/tenants/{tenant}/assets"): {
+            "ref": "NEW", "kind": "generic.site", "name": "Nouveau", "commune": t["insee"],
+            "geometry": point},
+        ("POST", "/api/v1/tenants/{tenant}/assets/import"): {
+            "type": "FeatureCollection", "features": [{"type": "Feature", "geometry": point,
+                                                       "properties": {"ref": t["ref"],
+                                                                      "kind": "generic.site",
+                                                                      "name": "écrasé"}}]},
+        ("PATCH", "/api/v1/tenants/{tenant}/assets/{asset_id}"): {"name": "écrasé"},
+        ("POST", "/api/v1/tenants/{tenant}/devices"): {"name": "n", "asset_id": t["asset_id"]},
+        ("PATCH", "/api/v1/tenants/{tenant}/devices/{device_id}"): {"name": "écrasé"},
+        ("POST", "/api/v1/tenants/{tenant}/streams"): {"asset_id": t["asset_id"],
+                                                        "metric": "generic.temperature"},
+        ("PATCH", "/api/v1/tenants/{tenant}/streams/{stream_id}"): {"device_id": t["device_id"]},
+        ("POST", "/api/v1/tenants/{tenant}/observations"): [
+            {"stream_id": t["stream_id"], "time": "2026-01-02T00:00:00Z", "value": 1},
+            {"asset": t["ref"], "metric": "generic.value", "time": "2026-01-03T00:00:00Z",
+             "value": 2}],
+        ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
+        ("POST", "/api/v1/me/tokens"): {"name": "script"},
+        ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},
+        ("POST", "/api/v1/auth/login"): {"email": "admin-a@x.fr", "password": "password-123"},
+    }
+    return bodies.get((method, path))
+
+
+def tenant_routes(app):
+    """Every (method, path) the API publishes, from its OpenAPI document."""
+    for path, operations in app.openapi()["paths"].items():
+        for method in operations:
+            yield method.upper(), path
+
+
+def fill(path: str, tenant_ref, objects: dict) -> str:
+    return (path.replace("{tenant}", str(tenant_ref))
+            .replace("{asset_id}", str(objects["asset_id"]))
+            .replace("{stream_id}", str(objects["stream_id"]))
+            .replace("{device_id}", str(objects["device_id"]))
+            .replace("{user_id}", str(objects["user_id"]))
+            .replace("{insee}", objects["insee"])
+            .replace("{token_id}", "999999"))
+
+
+def snapshot(db, tenant_id: int) -> dict:
+    out = {}
+    with db.read() as conn:
+        for table in schema.metadata.sorted_tables:
+            if table.name in ("audit_log",):
+                continue
+            if "tenant_id" in table.c:
+                query = select(table).where(table.c.tenant_id == tenant_id)
+            elif table.name == "tenants":
+                query = select(table).where(table.c.id == tenant_id)
+            else:
+                continue
+            out[table.name] = sorted(tuple(r) for r in conn.execute(query))
+    return out
+
+
+def test_member_of_a_can_neither_read_nor_change_b(app, client, db, world):
+    a, b = world["a"], world["b"]
+    before = snapshot(db, b["tenant"])
+    assert before["observations"], "B must hold data for the test to mean something"
+    covered = 0
+    for method, path in tenant_routes(app):
+        if "{tenant}" not in path:
+            continue
+        for tenant_ref, objects in ((b["tenant"], b), (a["tenant"], b)):
+            # B addressed directly, and B's objects smuggled through A's path or body.
+            body = sample_body(method, path, objects)
+            url = fill(path, tenant_ref, objects)
+            response = client.request(method, url, headers=world["admin_a"],
+                                      json=body if body is not None else None)
+            assert SECRET not in response.text, (method, url)
+            if tenant_ref == b["tenant"]:
+                assert response.status_code in (401, 403, 404), (method, url, response.text)
+            covered += 1
+    assert covered >= 2 * 25
+    # B addressed by SIREN-like ref that does not exist must not fall back to anything.
+    assert client.get("/api/v1/tenants/999999999/assets", headers=world["admin_a"]).status_code == 404
+    assert snapshot(db, b["tenant"]) == before
+
+
+def test_tenant_listing_and_global_routes_do_not_leak(client, world):
+    listed = client.get("/api/v1/tenants", headers=world["admin_a"]).json()
+    assert [t["id"] for t in listed] == [world["a"]["tenant"]]
+    assert client.get("/api/v1/users", headers=world["admin_a"]).status_code == 403
+    assert client.post("/api/v1/tenants", headers=world["admin_a"],
+                       json={"name": "pirate"}).status_code == 403
+    me = client.get("/api/v1/me", headers=world["admin_a"]).json()
+    assert {m["tenant_id"] for m in me["memberships"]} == {world["a"]["tenant"]}
+
+
+def test_viewer_cannot_write_anything(app, client, db, world):
+    a = world["a"]
+    before = snapshot(db, a["tenant"])
+    refused = 0
+    for method, path in tenant_routes(app):
+        if method not in UNSAFE or "{tenant}" not in path:
+            continue
+        body = sample_body(method, path, a)
+        assert body is not None or method == "DELETE" or path.endswith("/tokens"), (
+            f"add a valid sample body for {method} {path}")
+        response = client.request(method, fill(path, a["tenant"], a), headers=world["viewer_a"],
+                                  json=body)
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        refused += 1
+    assert refused >= 15
+    assert snapshot(db, a["tenant"]) == before
+
+
+def test_sample_bodies_really_work_for_the_admin(client, db, world):
+    """Guard against a vacuous isolation test: the same bodies succeed in the right tenant."""
+    a = world["a"]
+    h = world["admin_a"]
+    ok = client.post(f"/api/v1/tenants/{a['tenant']}/observations", headers=h,
+                     json=sample_body("POST", "/api/v1/tenants/{tenant}/observations", a))
+    assert ok.status_code == 200 and ok.json()["stored"] == 2
+    patched = client.patch(f"/api/v1/tenants/{a['tenant']}/assets/{a['asset_id']}", headers=h,
+                           json=sample_body("PATCH", "/api/v1/tenants/{tenant}/assets/{asset_id}", a))
+    assert patched.status_code == 200 and patched.json()["name"] == "écrasé"
+
+
+def test_device_token_feeds_only_its_own_streams(client, world):
+    a, b = world["a"], world["b"]
+    token = client.post(f"/api/v1/tenants/{a['tenant']}/devices/{a['device_id']}/tokens",
+                        headers=world["admin_a"]).json()["token"]
+    h = {"Authorization": f"Bearer {token}"}
+    ok = client.post(f"/api/v1/tenants/{a['tenant']}/observations", headers=h,
+                     json=[{"stream_id": a["stream_id"], "time": "2026-02-01T00:00:00Z", "value": 3}])
+    assert ok.status_code == 200 and ok.json()["stored"] == 1
+    other = client.post(f"/api/v1/tenants/{b['tenant']}/observations", headers=h,
+                        json=[{"stream_id": b["stream_id"], "time": "2026-02-01T00:00:00Z", "value": 3}])
+    assert other.status_code in (401, 403, 404)
+    assert client.get(f"/api/v1/tenants/{a['tenant']}/assets", headers=h).status_code in (401, 403)
