@@ -1,0 +1,189 @@
+"""Observation batches, rollups and series, through the API, on both backends."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from beffroi.core import assets, streams, tenants
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.observations import MAX_BATCH
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def site(db, registry, client, op_headers):
+    with db.write() as conn:
+        t = tenants.create_tenant(db, conn, CLI, name="Commune test", registry=registry)
+        scope = open_scope(db, conn, CLI, t["id"])
+        tenants.create_commune(scope, conn, {"insee": "88383", "name": "Remiremont"})
+        asset = assets.create_asset(scope, conn, registry, {
+            "ref": "ARM-1", "kind": "generic.site", "name": "Armoire 1", "commune": "88383",
+            "geometry": {"type": "Point", "coordinates": [6.59, 48.02]}})
+        ids = {m: streams.create_stream(scope, conn, registry, {"asset_id": asset.id, "metric": m}).id
+               for m in ("generic.value", "generic.temperature", "generic.state")}
+    return {"tenant": t["id"], "base": f"/api/v1/tenants/{t['id']}", "h": op_headers, **ids}
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def post(client, site, items, **kw):
+    return client.post(f"{site['base']}/observations", headers=site["h"], json=items, **kw)
+
+
+def test_valid_batch_is_stored_and_repeating_it_is_idempotent(client, site):
+    sid = site["generic.value"]
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    items = [{"stream_id": sid, "time": iso(start + timedelta(minutes=10 * i)), "value": i}
+             for i in range(300)]
+    first = post(client, site, items)
+    assert first.status_code == 200
+    assert first.json() | {"rejected": []} == {"received": 300, "stored": 300, "duplicates": 0,
+                                               "rejected_count": 0, "rejected": []}
+    again = post(client, site, items)
+    assert again.json()["stored"] == 0 and again.json()["duplicates"] == 300
+    raw = client.get(f"{site['base']}/streams/{sid}/series", headers=site["h"], params={
+        "start": iso(start), "end": iso(start + timedelta(days=3))}).json()
+    assert len(raw["points"]) == 300
+    assert raw["points"][5] == [iso(start + timedelta(minutes=50)), 5.0, "good"]
+
+
+def test_bad_items_are_reported_one_by_one_and_the_rest_is_kept(client, site):
+    sid, temp, state = site["generic.value"], site["generic.temperature"], site["generic.state"]
+    now = datetime.now(UTC)
+    items = [
+        {"stream_id": sid, "time": "2026-05-01T00:00:00Z", "value": 1},            # 0 ok
+        {"stream_id": sid, "time": "2026-05-01T00:00:00", "value": 1},             # 1 no tz
+        {"stream_id": sid, "time": iso(now + timedelta(days=2)), "value": 1},      # 2 future
+        {"stream_id": 987654, "time": "2026-05-01T00:00:00Z", "value": 1},         # 3 unknown
+        {"stream_id": sid, "time": "2026-05-01T01:00:00Z", "value": "douze"},      # 4 text
+        {"stream_id": sid, "time": "2026-05-01T00:00:00Z", "value": 2},            # 5 dup in batch
+        {"stream_id": sid, "time": "hier", "value": 1},                            # 6 unreadable
+        {"stream_id": temp, "time": "2026-05-01T00:00:00Z", "value": 250},         # 7 implausible
+        {"stream_id": state, "time": "2026-05-01T00:00:00Z", "value": 7},          # 8 unknown state
+        {"stream_id": sid, "time": "2026-05-01T02:00:00Z", "value": True},         # 9 boolean
+        {"stream_id": sid, "time": "2026-05-01T03:00:00Z", "value": 3, "extra": 1},  # 10 field
+        "not an object",                                                           # 11
+        {"time": "2026-05-01T03:00:00Z", "value": 3},                              # 12 no target
+        {"asset": "ARM-1", "metric": "generic.value", "time": "2026-05-01T04:00:00+02:00",
+         "value": 4.5},                                                            # 13 ok by ref
+        {"asset": "ARM-404", "metric": "generic.value", "time": "2026-05-01T04:00:00Z",
+         "value": 1},                                                              # 14 bad ref
+        {"stream_id": sid, "time": "2026-05-01T05:00:00Z", "value": 5, "quality": "meh"},  # 15
+    ]
+    response = post(client, site, items)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["stored"] == 2 and body["duplicates"] == 1
+    reasons = {r["index"]: r["reason"] for r in body["rejected"]}
+    assert sorted(reasons) == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 14, 15]
+    assert "fuseau" in reasons[1]
+    assert "futur" in reasons[2]
+    assert "flux inconnu" in reasons[3]
+    assert "numérique" in reasons[4] and "numérique" in reasons[9]
+    assert "plage plausible" in reasons[7]
+    assert "état" in reasons[8]
+    assert "extra" in reasons[10]
+    assert "ARM-404" in reasons[14]
+    latest = client.get(f"{site['base']}/latest", headers=site["h"],
+                        params={"streams": str(sid)}).json()
+    # 04:00+02:00 is 02:00Z, later than 00:00Z: the latest value is 4.5.
+    assert latest == [{"stream_id": sid, "asset_id": latest[0]["asset_id"], "metric": "generic.value",
+                       "unit": "1", "time": "2026-05-01T02:00:00Z", "value": 4.5}]
+
+
+def test_malformed_and_oversize_batches_store_nothing(client, site):
+    sid = site["generic.value"]
+    bad = client.post(f"{site['base']}/observations", headers={**site["h"],
+                      "content-type": "application/json"}, content=b'[{"stream_id": 1,')
+    assert bad.status_code == 422 and "JSON mal formé" in bad.json()["detail"]
+    too_many = [{"stream_id": sid, "time": iso(datetime(2026, 1, 1, tzinfo=UTC)
+                                                + timedelta(minutes=i)), "value": 1}
+                for i in range(MAX_BATCH + 1)]
+    big = post(client, site, too_many)
+    assert big.status_code == 413 and big.json()["max_batch"] == MAX_BATCH
+    assert client.get(f"{site['base']}/latest", headers=site["h"]).json()[0]["value"] is None
+    empty = client.post(f"{site['base']}/observations", headers=site["h"], content=b"")
+    assert empty.status_code == 422
+    wrong_type = client.post(f"{site['base']}/observations", content=b"a=b",
+                             headers={**site["h"], "content-type": "application/x-www-form-urlencoded"})
+    assert wrong_type.status_code == 415
+
+
+def test_csv_history_reports_bad_lines(client, site):
+    sid = site["generic.value"]
+    text = ("stream_id,time,value\n"
+            f"{sid},2026-03-01T00:00:00Z,1.5\n"
+            f"{sid},2026-03-01T01:00:00Z,n/a\n"
+            f"{sid},2026-03-01T02:00:00Z,\"2,5\"\n"
+            f"{sid},2026-03-01T03:00:00Z,nan\n")
+    response = client.post(f"{site['base']}/observations", content=text.encode(),
+                           headers={**site["h"], "content-type": "text/csv"})
+    assert response.status_code == 422
+    assert response.json()["stored"] == 2
+    assert [r["index"] for r in response.json()["rejected"]] == [1, 3]
+    header = client.post(f"{site['base']}/observations", content=b"a,b\n1,2\n",
+                         headers={**site["h"], "content-type": "text/csv"})
+    assert header.status_code == 422 and "En-tête CSV" in header.json()["detail"]
+
+
+def _reference_rollups(points, key):
+    """Independent grouping with the standard library."""
+    groups: dict = {}
+    for t, v in sorted(points):
+        groups.setdefault(key(t), []).append(v)
+    return {k: {"count": len(vs), "mean": statistics.fmean(vs), "min": min(vs), "max": max(vs),
+                "sum": sum(vs), "first": vs[0], "last": vs[-1]} for k, vs in groups.items()}
+
+
+@pytest.mark.parametrize("agg", ["mean", "sum", "min", "max", "first", "last", "count"])
+def test_rollups_match_an_independent_computation_across_dst(client, site, agg):
+    """Data over the spring DST change (29 March 2026, a 23-hour local day), sent out of order
+    in two batches with overlaps: hourly and local-daily aggregates must be exact."""
+    sid = site["generic.value"]
+    start = datetime(2026, 3, 27, 22, 0, tzinfo=UTC)
+    points = [(start + timedelta(minutes=7 * i), round((i * 37 % 101) - 20.5, 3))
+              for i in range(1200)]
+    items = [{"stream_id": sid, "time": iso(t), "value": v} for t, v in points]
+    post(client, site, items[600:] + items[:50])
+    post(client, site, items[:650][::-1])  # overlapping, reversed: duplicates ignored
+    end = points[-1][0] + timedelta(hours=2)
+
+    hourly_ref = _reference_rollups(points, lambda t: t.replace(minute=0, second=0))
+    hourly = client.get(f"{site['base']}/streams/{sid}/series", headers=site["h"], params={
+        "start": iso(start), "end": iso(end), "step": "1h", "agg": agg}).json()["points"]
+    assert len(hourly) == len(hourly_ref)
+    for time, value in hourly:
+        expected = hourly_ref[datetime.fromisoformat(time)][agg]
+        assert value == pytest.approx(expected), (time, agg)
+
+    daily_ref = _reference_rollups(points, lambda t: t.astimezone(PARIS).date())
+    daily = client.get(f"{site['base']}/streams/{sid}/series", headers=site["h"], params={
+        "start": iso(start - timedelta(days=1)), "end": iso(end), "step": "1d",
+        "agg": agg}).json()["points"]
+    assert len(daily) == len(daily_ref)
+    for time, value in daily:
+        local = datetime.fromisoformat(time).astimezone(PARIS)
+        assert (local.hour, local.minute) == (0, 0)  # buckets start at local midnight
+        assert value == pytest.approx(daily_ref[local.date()][agg]), (time, agg)
+    # the DST day has 23 hours of data in its bucket
+    dst_day = datetime(2026, 3, 29).date()
+    assert daily_ref[dst_day]["count"] == pytest.approx(23 * 60 / 7, abs=1)
+
+
+def test_series_parameters_are_validated(client, site):
+    url = f"{site['base']}/streams/{site['generic.value']}/series"
+    for params, field in (({"step": "5m"}, "step"), ({"step": "1h", "agg": "median"}, "agg"),
+                          ({"start": "2026-01-02T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "to"),
+                          ({"start": "2026-01-02"}, "start/end")):
+        response = client.get(url, headers=site["h"], params=params)
+        assert response.status_code == 422, params
+        assert any(e["field"] == field for e in response.json()["errors"]), response.json()
+    assert client.get(f"{site['base']}/streams/424242/series", headers=site["h"]).status_code == 404
