@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, ColumnElement, and_, false, select, true
+from sqlalchemy import ColumnElement, Connection, and_, false, select, true
 
 from ..storage import schema
 from ..storage.database import Database
-from .clock import now_ms
+from .audit import write_audit
 from .errors import Forbidden, NotFound, Unauthorized
 
 Role = Literal["operator_admin", "tenant_admin", "agent", "viewer", "public", "device"]
@@ -192,23 +192,6 @@ class TenantScope:
             details = {**(details or {}), "actor": self.principal.actor}
         write_audit(conn, self.db, self.tenant_id, self.principal.user_id, action, entity,
                     entity_id, details)
-
-
-def write_audit(conn: Connection, db: Database, tenant_id: int, user_id: int | None,
-                action: str, entity: str, entity_id: Any,
-                details: Mapping[str, Any] | None = None) -> None:
-    conn.execute(
-        schema.audit_log.insert().values(
-            tenant_id=tenant_id,
-            id=db.allocate_ids(conn, "audit_log"),
-            at=now_ms(),
-            user_id=user_id,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            details=orjson.dumps(dict(details or {})).decode(),
-        )
-    )
 
 
 def open_scope(db: Database, conn: Connection, principal: Principal, ref: str | int) -> TenantScope:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from ..storage import schema
 from .access import TenantScope
 from .clock import now_ms
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid
 from .geometry import bbox_of, validate_geometry
 from .properties import validate_properties
 from .registry import Registry

@@ -9,7 +9,8 @@ from sqlalchemy import Connection, delete, select, update
 
 from ..storage import schema
 from ..storage.database import Database
-from .access import Principal, TenantScope, write_audit
+from .access import Principal, TenantScope
+from .audit import write_audit
 from .clock import now_ms
 from .errors import Conflict, Invalid, NotFound
 from .geometry import bbox_of, validate_geometry

@@ -10,7 +10,8 @@ from sqlalchemy import Connection, delete, select, update
 
 from ..storage import schema
 from ..storage.database import Database
-from .access import MEMBER_ROLES, Principal, TenantScope, write_audit
+from .access import MEMBER_ROLES, Principal, TenantScope
+from .audit import write_audit
 from .auth import hash_password
 from .clock import now_ms
 from .errors import Conflict, Invalid, NotFound

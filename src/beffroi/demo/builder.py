@@ -21,7 +21,8 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 
 from ..core import importing, tenants, users
-from ..core.access import CLI, open_scope, write_audit
+from ..core.access import CLI, open_scope
+from ..core.audit import write_audit
 from ..core.clock import HOUR_MS, now_ms
 from ..core.observations import store_rows
 from ..core.reference import demonstrator_boundaries

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from ...core import observations, series, streams
 from ...core.clock import DAY_MS, now_ms, parse_instant
 from ...core.errors import Invalid
-from ..deps import CtxDep, JSONResponse, RawBody, body_doc, JsonBody
+from ..deps import CtxDep, JsonBody, JSONResponse, RawBody, body_doc
 
 router = APIRouter(tags=["flux et mesures"])
 OBS_EXAMPLE = [{"stream_id": 12, "time": "2026-11-22T08:00:00Z", "value": 3.42},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from ...core import retention, tenants
+from ...core import audit, retention, tenants
 from ...core.errors import Invalid
 from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
 
@@ -113,3 +113,12 @@ def delete_commune(ctx: CtxDep, tenant: str, insee: str):
     with ctx.writing(tenant) as (scope, conn):
         tenants.delete_commune(scope, conn, insee)
     return Response(status_code=204)
+
+
+@router.get("/tenants/{tenant}/audit")
+def list_audit(ctx: CtxDep, tenant: str, entity: str | None = None, before_id: int | None = None,
+               limit: int = 100):
+    """Who changed what, newest first (territory administrators)."""
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(audit.list_audit(scope, conn, entity=entity, before_id=before_id,
+                                             limit=limit))

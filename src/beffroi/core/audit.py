@@ -1,0 +1,49 @@
+"""The audit log: every write made by a person (API user or CLI operator)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from ..storage import schema
+from ..storage.database import Database
+from .clock import format_instant, now_ms
+from .errors import Invalid
+
+
+def write_audit(conn: Connection, db: Database, tenant_id: int, user_id: int | None,
+                action: str, entity: str, entity_id: Any,
+                details: Mapping[str, Any] | None = None) -> None:
+    conn.execute(
+        schema.audit_log.insert().values(
+            tenant_id=tenant_id,
+            id=db.allocate_ids(conn, "audit_log"),
+            at=now_ms(),
+            user_id=user_id,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            details=orjson.dumps(dict(details or {})).decode(),
+        )
+    )
+
+
+def list_audit(scope, conn: Connection, *, entity: str | None = None,
+               before_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Newest first; page with ``before_id`` (the last id of the previous page)."""
+    scope.require("admin")
+    if not 1 <= limit <= 1000:
+        raise Invalid("« limit » doit être compris entre 1 et 1000.")
+    a, u = schema.audit_log, schema.users
+    query = (select(a, u.c.email).outerjoin(u, u.c.id == a.c.user_id)
+             .where(scope.owns(a)).order_by(a.c.id.desc()).limit(limit))
+    if entity:
+        query = query.where(a.c.entity == entity)
+    if before_id is not None:
+        query = query.where(a.c.id < before_id)
+    return [{"id": r.id, "at": format_instant(r.at), "user_id": r.user_id, "user_email": r.email,
+             "action": r.action, "entity": r.entity, "entity_id": r.entity_id,
+             "details": orjson.loads(r.details)} for r in conn.execute(query)]
