@@ -21,7 +21,7 @@ from . import rollups
 from .access import TenantScope
 from .clock import DAY_MS, local_day_start, now_ms, parse_instant
 from .errors import Invalid, TooLarge
-from .registry import Registry
+from .registry import Metric, Registry
 
 MAX_BATCH = 10_000
 FUTURE_TOLERANCE_MS = 10 * 60 * 1000
@@ -44,8 +44,21 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class StreamTarget:
+    """A stream a batch may write to, with its metric's validation bounds."""
+
     id: int
-    metric: str
+    metric: Metric | None
+    low: float = -math.inf
+    high: float = math.inf
+
+    @classmethod
+    def of(cls, stream_id: int, metric_key: str, registry: Registry) -> StreamTarget:
+        metric = registry.metrics.get(metric_key)
+        if metric is None:
+            return cls(stream_id, None)
+        low = -math.inf if metric.minimum is None else metric.minimum
+        high = math.inf if metric.maximum is None else metric.maximum
+        return cls(stream_id, metric, low, high)
 
 
 def _writable_streams(scope: TenantScope):
@@ -61,7 +74,7 @@ def _writable_streams(scope: TenantScope):
         scope.owns(s), scope.asset_visible(a))
 
 
-def _resolve_targets(scope: TenantScope, conn: Connection, items: list[Any]):
+def _resolve_targets(scope: TenantScope, conn: Connection, registry: Registry, items: list[Any]):
     """Load every stream the batch names, by id or by (asset ref, metric), in two queries."""
     ids, pairs = set(), set()
     for item in items:
@@ -78,7 +91,7 @@ def _resolve_targets(scope: TenantScope, conn: Connection, items: list[Any]):
     query = _writable_streams(scope)
     for chunk in _chunks(sorted(ids), 900):
         for r in conn.execute(query.where(s.c.id.in_(chunk))):
-            by_id[r.id] = StreamTarget(r.id, r.metric)
+            by_id[r.id] = StreamTarget.of(r.id, r.metric, registry)
     if pairs:
         refs = sorted({p[0] for p in pairs})
         asset_ids = {}
@@ -89,7 +102,7 @@ def _resolve_targets(scope: TenantScope, conn: Connection, items: list[Any]):
             for r in conn.execute(query.where(s.c.asset_id.in_(chunk))):
                 key = (asset_ids[r.asset_id], r.metric)
                 if key in pairs:
-                    by_pair[key] = StreamTarget(r.id, r.metric)
+                    by_pair[key] = StreamTarget.of(r.id, r.metric, registry)
     return by_id, by_pair
 
 
@@ -115,28 +128,30 @@ def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any)
     report = IngestReport(received=len(items))
     if not items:
         return report
-    by_id, by_pair = _resolve_targets(scope, conn, items)
+    by_id, by_pair = _resolve_targets(scope, conn, registry, items)
     tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
     now = now_ms()
     horizon = _horizon(scope, tz, now)
+    earliest = -math.inf if horizon is None else horizon
     latest_allowed = now + FUTURE_TOLERANCE_MS
-    metrics = registry.metrics
+    parsed: dict[str, int] = {}  # timestamps repeat across the streams of a batch
     seen: set[tuple[int, int]] = set()
     rows: list[tuple[int, int, int, float, int]] = []
     tenant_id = scope.tenant_id
     reject = report.rejected.append
     for index, item in enumerate(items):
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             reject({"index": index, "reason": "objet JSON attendu"})
             continue
-        extra = item.keys() - ITEM_FIELDS
-        if extra:
-            reject({"index": index, "reason": f"champ inconnu : {', '.join(sorted(extra))}"})
+        if not ITEM_FIELDS.issuperset(item):
+            extra = sorted(str(k) for k in item if k not in ITEM_FIELDS)
+            reject({"index": index, "reason": f"champ inconnu : {', '.join(extra)}"})
             continue
-        if "stream_id" in item:
-            target = by_id.get(item["stream_id"]) if isinstance(item["stream_id"], int) else None
+        stream_id = item.get("stream_id")
+        if stream_id is not None:
+            target = by_id.get(stream_id) if type(stream_id) is int else None
             if target is None:
-                reject({"index": index, "reason": f"flux inconnu ou non autorisé : {item['stream_id']!r:.40}"})
+                reject({"index": index, "reason": f"flux inconnu ou non autorisé : {stream_id!r:.40}"})
                 continue
         elif "asset" in item and "metric" in item:
             target = by_pair.get((str(item["asset"]), item["metric"]))
@@ -147,33 +162,38 @@ def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any)
         else:
             reject({"index": index, "reason": "indiquez « stream_id » ou « asset » et « metric »"})
             continue
-        try:
-            t = parse_instant(item.get("time"))
-        except ValueError as exc:
-            reject({"index": index, "reason": str(exc)})
-            continue
+        text = item.get("time")
+        t = parsed.get(text) if type(text) is str else None
+        if t is None:
+            try:
+                t = parse_instant(text)
+            except ValueError as exc:
+                reject({"index": index, "reason": str(exc)})
+                continue
+            parsed[text] = t
         if t > latest_allowed:
             reject({"index": index, "reason": "horodatage dans le futur"})
             continue
-        if horizon is not None and t < horizon:
+        if t < earliest:
             reject({"index": index, "reason": "horodatage antérieur à la durée de conservation "
                                               "des données brutes du territoire"})
             continue
         value = item.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        kind = type(value)
+        if kind is int:
+            value = float(value)
+        elif kind is not float or not math.isfinite(value):
             reject({"index": index, "reason": f"valeur numérique attendue, reçu {value!r:.40}"})
             continue
-        metric = metrics.get(target.metric)
-        if metric is not None:
-            if metric.minimum is not None and value < metric.minimum or \
-                    metric.maximum is not None and value > metric.maximum:
-                reject({"index": index, "reason": f"valeur {value:g} hors de la plage plausible "
-                        f"{_range_text(metric)} {metric.unit}"})
-                continue
-            if metric.states and int(value) not in metric.states:
-                reject({"index": index, "reason": f"état {value:g} inconnu pour « {metric.key} »"})
-                continue
-        quality = QUALITY.get(item.get("quality", "good"))
+        if not target.low <= value <= target.high:
+            reject({"index": index, "reason": f"valeur {value:g} hors de la plage plausible "
+                    f"{_range_text(target.metric)} {target.metric.unit}"})
+            continue
+        if target.metric is not None and target.metric.states and int(value) not in target.metric.states:
+            reject({"index": index, "reason": f"état {value:g} inconnu pour « {target.metric.key} »"})
+            continue
+        quality = item.get("quality")
+        quality = 0 if quality is None else QUALITY.get(quality)
         if quality is None:
             reject({"index": index, "reason": "qualité attendue : good, suspect ou bad"})
             continue
@@ -182,7 +202,7 @@ def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any)
             report.duplicates += 1
             continue
         seen.add(key)
-        rows.append((tenant_id, target.id, t, float(value), quality))
+        rows.append((tenant_id, target.id, t, value, quality))
     if rows:
         stored = store_rows(scope, conn, rows, tz)
         report.stored = stored
