@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from ..storage import schema
 from .access import TenantScope
-from .clock import format_instant
+from .clock import format_instants
 from .errors import Invalid
 from .observations import QUALITY_NAMES
 from .streams import visible_streams
@@ -43,7 +43,9 @@ def series(scope: TenantScope, conn: Connection, stream_id: int, start: int, end
         if len(rows) > MAX_RAW_POINTS:
             raise Invalid(f"Plus de {MAX_RAW_POINTS} points bruts sur cette période : "
                           "utilisez step=1h ou step=1d.")
-        points = [[format_instant(t), v, QUALITY_NAMES.get(q, "good")] for t, v, q in rows]
+        times = format_instants([r[0] for r in rows])
+        points = [[time, r[1], QUALITY_NAMES.get(r[2], "good")]
+                  for time, r in zip(times, rows, strict=True)]
         columns = ["time", "value", "quality"]
     else:
         table = "rollups_hourly" if step == "1h" else "rollups_daily"
@@ -53,7 +55,8 @@ def series(scope: TenantScope, conn: Connection, stream_id: int, start: int, end
             f"SELECT bucket, {expr} FROM {table} WHERE tenant_id = {ph} AND stream_id = {ph} "
             f"AND bucket >= {ph} AND bucket < {ph} ORDER BY bucket",
             (scope.tenant_id, stream_id, start, end)).fetchall()
-        points = [[format_instant(b), v] for b, v in rows]
+        times = format_instants([r[0] for r in rows])
+        points = [[time, r[1]] for time, r in zip(times, rows, strict=True)]
         columns = ["time", "value"]
     return {"stream_id": stream.id, "metric": stream.metric, "unit": stream.unit,
             "step": step, "agg": None if step == "raw" else agg,
@@ -73,9 +76,11 @@ def latest(scope: TenantScope, conn: Connection, *, stream_ids: list[int] | None
         query = query.where(s.c.asset_id.in_(asset_ids))
     if kind:
         query = query.where(a.c.kind == kind)
+    rows = conn.execute(query.order_by(s.c.id)).all()
+    stamped = iter(format_instants([r.last_t for r in rows if r.last_t is not None]))
     return [{"stream_id": r.id, "asset_id": r.asset_id, "metric": r.metric, "unit": r.unit,
-             "time": format_instant(r.last_t), "value": r.last_value}
-            for r in conn.execute(query.order_by(s.c.id))]
+             "time": None if r.last_t is None else next(stamped), "value": r.last_value}
+            for r in rows]
 
 
 def parse_id_list(text: str | None, field: str) -> list[int] | None:
