@@ -80,7 +80,7 @@ def _seed(*parts: str) -> int:
 
 
 def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = _no_progress,
-               now: int | None = None) -> DemoResult:
+               now: int | None = None, history_days: int = HISTORY_DAYS) -> DemoResult:
     upgrade(db)
     with db.write() as conn:
         existing = conn.execute(select(schema.tenants).where(schema.tenants.c.siren == DEMO_SIREN)).first()
@@ -119,7 +119,7 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
                    for ref in by_ref for metric in by_ref[ref].metrics]
 
     end = ((now or now_ms()) // HOUR_MS) * HOUR_MS
-    start = end - HISTORY_DAYS * 86_400_000
+    start = end - history_days * 86_400_000
     tz = ZoneInfo("Europe/Paris")
     total = 0
     with progress(len(targets), "Historique simulé (1 an)") as advance:
