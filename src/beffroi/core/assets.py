@@ -89,13 +89,14 @@ def check_asset(scope: TenantScope, conn: Connection, registry: Registry, data: 
         values["commune_insee"] = insee
 
     if "parent_ref" in data and data["parent_ref"] is not None:
-        parent_id = (refs or {}).get(str(data["parent_ref"]))
+        parent_ref = str(data["parent_ref"]).strip()
+        parent_id = (refs or {}).get(parent_ref)
         if parent_id is None:
             a = schema.assets
-            row = conn.execute(select(a.c.id).where(scope.owns(a), a.c.ref == str(data["parent_ref"]))).first()
+            row = conn.execute(select(a.c.id).where(scope.owns(a), a.c.ref == parent_ref)).first()
             parent_id = row.id if row else None
         if parent_id is None:
-            errors.append({"field": "parent_ref", "message": f"parent « {data['parent_ref']} » introuvable"})
+            errors.append({"field": "parent_ref", "message": f"parent « {parent_ref} » introuvable"})
         values["parent_id"] = parent_id
     elif "parent_id" in data:
         parent_id = data["parent_id"]

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 import shapely
 from shapely.geometry import shape
 
+# Nesting depth of the positions in each GeoJSON type's "coordinates".
+POSITION_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2,
+                  "Polygon": 2, "MultiPolygon": 3}
 GEOMETRY_LABELS = {
     "Point": "point", "MultiPoint": "multipoint", "LineString": "ligne",
     "MultiLineString": "multiligne", "Polygon": "polygone", "MultiPolygon": "multipolygone",
@@ -25,6 +29,9 @@ def validate_geometry(geom: Any, allowed: Iterable[str]) -> dict[str, Any]:
     if gtype not in allowed:
         labels = ", ".join(GEOMETRY_LABELS[t] for t in allowed)
         raise ValueError(f"géométrie de type {GEOMETRY_LABELS[gtype]} refusée ici (attendu : {labels})")
+    problem = _check_positions(geom.get("coordinates"), POSITION_DEPTH[gtype])
+    if problem:
+        raise ValueError(f"coordonnées invalides : {problem}")
     try:
         shp = shape(geom)
     except Exception as exc:  # shapely raises several types on malformed coordinates
@@ -38,6 +45,30 @@ def validate_geometry(geom: Any, allowed: Iterable[str]) -> dict[str, Any]:
         reason = shapely.is_valid_reason(shp)
         raise ValueError(f"géométrie invalide ({reason})")
     return {"type": gtype, "coordinates": geom["coordinates"]}
+
+
+def _check_positions(coords: Any, depth: int) -> str | None:
+    """French reason when ``coords`` is not nested lists of numeric positions, else None."""
+    if depth == 0:
+        if isinstance(coords, list | tuple) and 2 <= len(coords) <= 3 and all(
+                isinstance(c, int | float) and not isinstance(c, bool) for c in coords):
+            return None
+        return f"position [longitude, latitude] attendue, reçu {_short(coords)}"
+    if not isinstance(coords, list | tuple):
+        return f"liste de positions attendue, reçu {_short(coords)}"
+    for item in coords:
+        problem = _check_positions(item, depth - 1)
+        if problem:
+            return problem
+    return None
+
+
+def _short(value: Any) -> str:
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def bbox_of(geom: dict[str, Any]) -> tuple[float, float, float, float]:

@@ -47,14 +47,20 @@ class ImportReport:
 def rows_from_geojson(data: Any, default_kind: str | None) -> list[dict[str, Any]]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise Invalid("Une FeatureCollection GeoJSON est attendue.")
-    rows = []
-    for feature in data.get("features") or []:
-        props = dict((feature or {}).get("properties") or {})
-        doc: dict[str, Any] = {"geometry": (feature or {}).get("geometry")}
+    features = data.get("features") or []
+    if not isinstance(features, list):
+        raise Invalid("« features » doit être une liste d'entités GeoJSON.")
+    rows: list[Any] = []
+    for feature in features:
+        if not isinstance(feature, dict) or not isinstance(feature.get("properties") or {}, dict):
+            rows.append(None)  # reported by import_assets for this row
+            continue
+        props = dict(feature.get("properties") or {})
+        doc: dict[str, Any] = {"geometry": feature.get("geometry")}
         for key in ("ref", "kind", "name", "commune", "parent_ref"):
             if key in props:
                 doc[key] = props.pop(key)
-        if "ref" not in doc and (feature or {}).get("id") is not None:
+        if "ref" not in doc and feature.get("id") is not None:
             doc["ref"] = str(feature["id"])
         doc.setdefault("kind", default_kind)
         nested = props.pop("properties", None)
@@ -101,13 +107,31 @@ def rows_from_csv(text: str, default_kind: str | None) -> list[dict[str, Any]]:
     return rows
 
 
+def decode_text(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, the usual encoding of GIS and
+    spreadsheet exports on French Windows (a superset of Latin-1 for printable text:
+    « œ », « € », typographic quotes and dashes), else Latin-1."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def ref_key(value: Any) -> str | None:
+    """The ref as stored (``check_asset`` strips text and accepts integers), or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
+
+
 def parse_inventory(raw: bytes, content_type: str, filename: str = "",
                     default_kind: str | None = None) -> list[dict[str, Any]]:
     is_csv = "csv" in content_type or filename.lower().endswith(".csv")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")  # many GIS exports are still in Windows-1252/Latin-1
+    text = decode_text(raw)
     if is_csv:
         return rows_from_csv(text, default_kind)
     try:
@@ -131,10 +155,9 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
     existing = {r.ref: r for r in conn.execute(select(a).where(scope.owns(a)))}
     refs = {ref: r.id for ref, r in existing.items()}
     seen: set[str] = set()
+    keys = [ref_key(r.get("ref")) if isinstance(r, dict) else None for r in rows]
     # Parents may be defined in the same file: give every new ref an id first.
-    new_refs = [str(r.get("ref")) for r in rows if isinstance(r, dict) and r.get("ref")
-                and str(r.get("ref")) not in refs]
-    new_refs = list(dict.fromkeys(new_refs))
+    new_refs = list(dict.fromkeys(k for k in keys if k and k not in refs))
     if new_refs and not dry_run:
         first = scope.db.allocate_ids(conn, "assets", len(new_refs))
         refs.update({ref: first + i for i, ref in enumerate(new_refs)})
@@ -142,9 +165,13 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
         refs.update({ref: -1 - i for i, ref in enumerate(new_refs)})
     valid: list[tuple[int, dict[str, Any], Any]] = []
     for index, doc in enumerate(rows):
-        current = existing.get(str(doc.get("ref"))) if isinstance(doc, dict) else None
-        values, errors = check_asset(scope, conn, registry, doc, communes=communes, refs=refs,
-                                     from_text=True)
+        current = existing.get(keys[index]) if keys[index] else None
+        if doc is None:
+            values, errors = {}, [{"field": "", "message": "entité GeoJSON attendue : objet "
+                                   "« Feature » avec un objet « properties »"}]
+        else:
+            values, errors = check_asset(scope, conn, registry, doc, communes=communes,
+                                         refs=refs, from_text=True)
         ref = values.get("ref")
         if ref in seen:
             errors.append({"field": "ref", "message": f"identifiant « {ref} » en double dans le fichier"})
@@ -159,6 +186,7 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
             valid.append((index, values, current))
         if progress:
             progress(1)
+    _check_parents(rows, valid, existing, refs, report)
     if dry_run or (report.errors and not partial):
         return report
     now = now_ms()
@@ -179,3 +207,39 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
                                                 "updated": report.updated,
                                                 "rejected": len({e['row'] for e in report.errors})})
     return report
+
+
+def _check_parents(rows: list[Any], valid: list[tuple[int, dict[str, Any], Any]],
+                   existing: dict[str, Any], refs: dict[str, int], report: ImportReport) -> None:
+    """Drop from ``valid`` (and report) the rows whose parent would not exist after the
+    import (a rejected row of the same file) or which would be their own ancestor."""
+    def reject(item: tuple[int, dict[str, Any], Any], message: str) -> None:
+        valid.remove(item)
+        report.errors.append({"row": item[0] + 1, "ref": item[1]["ref"], "field": "parent_ref",
+                              "message": message})
+
+    kept = {r.id for r in existing.values()} | {refs[v["ref"]] for _, v, _ in valid}
+    changed = True
+    while changed:  # a rejected parent also orphans its grandchildren
+        changed = False
+        for item in list(valid):
+            parent_id = item[1].get("parent_id")
+            if parent_id is not None and parent_id not in kept:
+                parent_ref = str(rows[item[0]].get("parent_ref")).strip()
+                reject(item, f"parent « {parent_ref} » rejeté dans ce fichier")
+                if item[2] is None:  # an existing asset stays, only its update is refused
+                    kept.discard(refs[item[1]["ref"]])
+                changed = True
+    parents = {r.id: r.parent_id for r in existing.values()}
+    for _, values, current in valid:
+        if "parent_id" in values or current is None:
+            parents[refs[values["ref"]]] = values.get("parent_id")
+    for item in list(valid):
+        own = refs[item[1]["ref"]]
+        node, steps = parents.get(own), 0
+        while node is not None and node != own and steps <= len(parents):
+            node, steps = parents.get(node), steps + 1
+        if node == own:
+            reject(item, "un équipement ne peut être son propre parent"
+                   if parents.get(own) == own else "rattachement circulaire entre équipements")
+    report.errors.sort(key=lambda e: e["row"])

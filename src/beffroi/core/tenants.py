@@ -217,12 +217,22 @@ def import_boundaries(scope: TenantScope, conn: Connection, collection: Any) -> 
         raise Invalid("Une FeatureCollection GeoJSON est attendue.")
     known = {r.insee for r in conn.execute(
         select(schema.communes.c.insee).where(scope.owns(schema.communes)))}
+    features = collection.get("features") or []
+    if not isinstance(features, list):
+        raise Invalid("« features » doit être une liste d'entités GeoJSON.")
     updated, rejected = [], []
-    for index, feature in enumerate(collection.get("features") or []):
-        props = (feature or {}).get("properties") or {}
+    for index, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            rejected.append({"index": index, "reason": "entité GeoJSON attendue : objet "
+                                                       "« Feature » avec un objet « properties »"})
+            continue
         insee = str(props.get("insee") or props.get("code") or props.get("INSEE_COM") or "")
         if insee not in known:
             rejected.append({"index": index, "reason": f"commune « {insee} » absente du territoire"})
+            continue
+        if feature.get("geometry") is None:  # would erase the current boundary
+            rejected.append({"index": index, "reason": f"géométrie absente pour la commune {insee}"})
             continue
         try:
             update_commune(scope, conn, insee, {"boundary": feature.get("geometry")})

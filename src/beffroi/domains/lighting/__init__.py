@@ -1,0 +1,16 @@
+"""Public lighting: control cabinets, luminaires, switching schedules and energy."""
+
+from ...core.registry import Domain
+from .inventory import demo_inventory
+from .kinds import KINDS
+from .metrics import METRICS
+from .simulator import simulate
+
+DOMAIN = Domain(
+    key="lighting",
+    label="Éclairage public",
+    asset_kinds=KINDS,
+    metrics=METRICS,
+    demo_inventory=demo_inventory,
+    simulator=simulate,
+)

@@ -1,0 +1,53 @@
+"""Asset kinds of climate risks: river gauges, weather stations, flood zones, forests."""
+
+from ...core.registry import AssetKind, PropertySpec
+
+HAZARD_LEVELS = ("faible", "moyen", "fort", "tres_fort")
+
+GAUGE = AssetKind(
+    key="risks.gauge",
+    label="Station hydrométrique",
+    properties=(
+        PropertySpec("river", "string", "Cours d'eau"),
+        PropertySpec("station_code", "string", "Code station (Hydroportail / Hub'Eau)"),
+        PropertySpec("mean_flow_m3s", "number", "Module (débit moyen interannuel)", unit="m3/s",
+                     minimum=0),
+        PropertySpec("level_yellow_m", "number", "Hauteur de vigilance jaune", unit="m"),
+        PropertySpec("level_orange_m", "number", "Hauteur de vigilance orange", unit="m"),
+        PropertySpec("level_red_m", "number", "Hauteur de vigilance rouge", unit="m"),
+    ),
+    metrics=("hydro.level", "hydro.flow"),
+)
+
+WEATHER_STATION = AssetKind(
+    key="risks.weather_station",
+    label="Station météorologique",
+    properties=(
+        PropertySpec("altitude_m", "number", "Altitude", unit="m"),
+        PropertySpec("operator", "string", "Exploitant"),
+    ),
+    metrics=("air.temperature", "air.humidity", "weather.precipitation", "weather.wind_speed"),
+)
+
+FLOOD_ZONE = AssetKind(
+    key="risks.flood_zone",
+    label="Zone inondable",
+    geometry_types=("Polygon", "MultiPolygon"),
+    properties=(
+        PropertySpec("hazard", "enum", "Aléa", choices=HAZARD_LEVELS),
+        PropertySpec("source", "string", "Source (PPRi, AZI…)"),
+        PropertySpec("river", "string", "Cours d'eau"),
+    ),
+)
+
+FOREST = AssetKind(
+    key="risks.forest",
+    label="Massif forestier",
+    geometry_types=("Polygon", "MultiPolygon"),
+    properties=(
+        PropertySpec("area_ha", "number", "Surface", unit="har", minimum=0),
+        PropertySpec("dominant_species", "string", "Essence dominante"),
+    ),
+)
+
+KINDS = (GAUGE, WEATHER_STATION, FLOOD_ZONE, FOREST)

@@ -1,0 +1,16 @@
+"""Drinking water: distribution sectors, mains, meters and reservoirs."""
+
+from ...core.registry import Domain
+from .inventory import demo_inventory
+from .kinds import KINDS
+from .metrics import METRICS
+from .simulator import simulate
+
+DOMAIN = Domain(
+    key="water",
+    label="Eau potable",
+    asset_kinds=KINDS,
+    metrics=METRICS,
+    demo_inventory=demo_inventory,
+    simulator=simulate,
+)
