@@ -17,16 +17,17 @@ from .hydrology import daily_rain_mm, rating_height, river_flow
 ANNUAL_MEAN_C = 9.5
 SEASONAL_AMPLITUDE_C = 8.5
 HEAT_WAVE_DAYS = (185, 192)  # day-of-year range (early July)
-HEAT_WAVE_EXTRA_C = 9.0
+HEAT_WAVE_EXTRA_C = 10.0  # on the daily mean
+HEAT_WAVE_EXTRA_RANGE_C = 5.0  # hotter afternoons, warm nights
 
 
 def air_temperature(t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     lt = local_time(t_s)
     season = -seasonal(lt.day_of_year)  # -1 mid-January, +1 mid-July
-    daily_range = 8 + 3 * season
+    in_wave = (lt.day_of_year >= HEAT_WAVE_DAYS[0]) & (lt.day_of_year <= HEAT_WAVE_DAYS[1])
+    daily_range = 8 + 3 * season + np.where(in_wave, HEAT_WAVE_EXTRA_RANGE_C, 0.0)
     diurnal = 0.5 * daily_range * np.cos(2 * np.pi * (lt.hour - 15) / 24)
-    heat = np.where((lt.day_of_year >= HEAT_WAVE_DAYS[0]) & (lt.day_of_year <= HEAT_WAVE_DAYS[1]),
-                    HEAT_WAVE_EXTRA_C, 0.0)
+    heat = np.where(in_wave, HEAT_WAVE_EXTRA_C, 0.0)
     return (ANNUAL_MEAN_C + SEASONAL_AMPLITUDE_C * season + diurnal + heat
             + ar1_noise(len(t_s), rng, 2.5, 0.97))
 

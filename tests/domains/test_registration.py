@@ -1,0 +1,113 @@
+"""The four domains plug into core through the registration point alone."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely.geometry import shape
+
+from beffroi.core.registry import (
+    DemoAsset,
+    Domain,
+    Metric,
+    RegistryError,
+    build_registry,
+    load_registry,
+)
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "beffroi"
+DOMAINS = ("lighting", "water", "risks", "buildings")
+
+
+def test_entry_points_load_every_domain():
+    registry = load_registry()
+    assert set(DOMAINS) | {"generic"} <= set(registry.domains)
+    for key in DOMAINS:
+        domain = registry.domains[key]
+        assert domain.asset_kinds and domain.metrics
+        assert domain.demo_inventory and domain.simulator
+        assert all(kind.key.startswith(f"{key}.") for kind in domain.asset_kinds)
+
+
+@pytest.mark.parametrize("package", ["core", "storage", "api", "cli", "demo"])
+def test_core_imports_no_domain(package):
+    offenders = []
+    for path in (SRC / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [("." * node.level) + (node.module or "")]
+            offenders += [f"{path.name}: {n}" for n in names if "domains" in n]
+    assert offenders == []
+
+
+def test_shared_metrics_are_one_declaration():
+    registry = load_registry()
+    # Lighting and buildings both meter electricity through the very same metric.
+    lighting, buildings = registry.domains["lighting"], registry.domains["buildings"]
+    shared = {m.key for m in lighting.metrics} & {m.key for m in buildings.metrics}
+    assert {"energy.active_import", "power.active"} <= shared
+    assert registry.metrics["energy.active_import"].kind == "counter"
+
+
+def test_conflicting_declaration_is_refused():
+    clash = Domain(key="other", label="Autre",
+                   metrics=(Metric("energy.active_import", "Énergie", "W.h", kind="counter"),))
+    with pytest.raises(RegistryError):
+        build_registry([*load_registry(["lighting"]).domains.values(), clash])
+
+
+@pytest.mark.parametrize("key", DOMAINS)
+def test_demo_inventory_is_valid_and_inside_its_commune(key, communes):
+    registry = load_registry()
+    domain = registry.domains[key]
+    for commune in communes.values():
+        assets = domain.demo_inventory(commune, np.random.default_rng(1))
+        refs = {a.ref for a in assets}
+        assert len(refs) == len(assets), "refs must be unique"
+        area = shape(commune.boundary).buffer(1e-6)
+        for asset in assets:
+            kind = registry.asset_kinds[asset.kind]
+            assert asset.geometry["type"] in kind.geometry_types
+            assert area.contains(shape(asset.geometry).representative_point()), asset.ref
+            assert commune.insee in asset.ref
+            assert set(asset.metrics) <= set(kind.metrics)
+            if asset.parent_ref:
+                assert asset.parent_ref in refs
+                parent = next(a for a in assets if a.ref == asset.parent_ref)
+                assert not kind.parent_kinds or parent.kind in kind.parent_kinds
+
+
+@pytest.mark.parametrize("key", DOMAINS)
+def test_simulators_cover_every_demo_stream(key, communes):
+    """Every stream the demo creates gets finite values inside the metric's range."""
+    registry = load_registry()
+    domain = registry.domains[key]
+    seen: set[tuple[str, str]] = set()
+    for commune in communes.values():
+        for asset in domain.demo_inventory(commune, np.random.default_rng(2)):
+            for metric in asset.metrics:
+                if (asset.kind, metric) in seen:
+                    continue
+                seen.add((asset.kind, metric))
+                t = np.arange(1.75e9, 1.75e9 + 14 * 86400, asset.step_s)
+                values = np.asarray(domain.simulator(asset, metric, t, np.random.default_rng(3)))
+                spec = registry.metrics[metric]
+                assert values.shape == t.shape and np.isfinite(values).all()
+                assert spec.minimum is None or values.min() >= spec.minimum, (asset.ref, metric)
+                assert spec.maximum is None or values.max() <= spec.maximum, (asset.ref, metric)
+    assert seen
+
+
+def test_simulator_rejects_unknown_metric(communes):
+    registry = load_registry()
+    asset = DemoAsset("ARM-88383-001", "lighting.cabinet", "A", {"type": "Point",
+                      "coordinates": [6.59, 48.02]})
+    with pytest.raises(ValueError):
+        registry.domains["lighting"].simulator(asset, "air.co2", np.arange(0, 3600, 900.0),
+                                               np.random.default_rng(0))
