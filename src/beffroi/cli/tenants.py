@@ -110,7 +110,10 @@ def boundaries(tenant: str, path: str, db: str | None) -> None:
     """Importe les contours des communes (FeatureCollection GeoJSON, code INSEE en « code »)."""
     database = open_database(db)
     with open(path, "rb") as fh:
-        data = orjson.loads(fh.read())
+        try:
+            data = orjson.loads(fh.read())
+        except orjson.JSONDecodeError as exc:
+            raise click.ClickException(f"GeoJSON mal formé dans {path} : {exc}.") from None
     with database.write() as conn:
         scope = open_scope(database, conn, CLI, tenant)
         out = tenants.import_boundaries(scope, conn, data)

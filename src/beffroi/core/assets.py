@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -53,7 +54,8 @@ def check_asset(scope: TenantScope, conn: Connection, registry: Registry, data: 
     kind_key = data.get("kind", existing.kind if partial else None)
     kind = registry.asset_kinds.get(kind_key) if isinstance(kind_key, str) else None
     if kind is None:
-        errors.append({"field": "kind", "message": f"type d'équipement inconnu « {kind_key} »"})
+        errors.append({"field": "kind", "message": "type d'équipement obligatoire"
+                       if kind_key in (None, "") else f"type d'équipement inconnu « {kind_key} »"})
     elif not partial or "kind" in data:
         values["kind"] = kind.key
 
@@ -228,7 +230,7 @@ def list_assets(scope: TenantScope, conn: Connection, flt: AssetFilter) -> tuple
         clauses.append(or_(a.c.name.ilike(pattern), a.c.ref.ilike(pattern)))
     if flt.cursor:
         clauses.append(a.c.id > decode_cursor(flt.cursor))
-    rows = list(conn.execute(select(a).where(and_(*clauses)).order_by(a.c.id).limit(flt.limit + 1)))
+    rows = conn.execute(select(a).where(and_(*clauses)).order_by(a.c.id).limit(flt.limit + 1)).all()
     next_cursor = encode_cursor(rows[flt.limit - 1].id) if len(rows) > flt.limit else None
     return rows[: flt.limit], next_cursor
 
@@ -249,22 +251,29 @@ def asset_public(row: Any) -> dict[str, Any]:
     }
 
 
+_FEATURE_COLUMNS = ("id", "ref", "kind", "name", "commune_insee", "parent_id", "geometry",
+                    "properties", "external_ids")
+
+
 def feature_collection(rows: list[Any], next_url: str | None = None) -> bytes:
     """GeoJSON FeatureCollection, embedding stored JSON text without re-parsing it."""
     null = orjson.Fragment(b"null")
+    # Rows are read by position: attribute access on a SQLAlchemy row costs ~1 µs.
+    pick = itemgetter(*(rows[0]._fields.index(c) for c in _FEATURE_COLUMNS)) if rows else None
     features = [
         {
             "type": "Feature",
-            "id": r.id,
-            "geometry": orjson.Fragment(r.geometry) if r.geometry else null,
+            "id": asset_id,
+            "geometry": orjson.Fragment(geometry) if geometry else null,
             "properties": {
-                "ref": r.ref, "kind": r.kind, "name": r.name, "commune": r.commune_insee,
-                "parent_id": r.parent_id,
-                "properties": orjson.Fragment(r.properties),
-                "external_ids": orjson.Fragment(r.external_ids),
+                "ref": ref, "kind": kind, "name": name, "commune": commune,
+                "parent_id": parent_id,
+                "properties": orjson.Fragment(properties),
+                "external_ids": orjson.Fragment(external_ids),
             },
         }
-        for r in rows
+        for asset_id, ref, kind, name, commune, parent_id, geometry, properties, external_ids
+        in map(pick, rows)
     ]
     doc: dict[str, Any] = {"type": "FeatureCollection", "numberReturned": len(features),
                            "features": features}

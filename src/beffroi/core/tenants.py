@@ -228,6 +228,10 @@ def import_boundaries(scope: TenantScope, conn: Connection, collection: Any) -> 
                                                        "« Feature » avec un objet « properties »"})
             continue
         insee = str(props.get("insee") or props.get("code") or props.get("INSEE_COM") or "")
+        if not insee:
+            rejected.append({"index": index, "reason": "code INSEE absent (propriété « code », "
+                                                       "« insee » ou « INSEE_COM »)"})
+            continue
         if insee not in known:
             rejected.append({"index": index, "reason": f"commune « {insee} » absente du territoire"})
             continue
