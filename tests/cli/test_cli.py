@@ -306,6 +306,9 @@ def test_import_geojson_then_export_gives_it_back(run, tenant, tmp_path, databas
         props.pop("ref"), props.pop("parent_ref", None)
         assert got["properties"]["properties"] == props
     assert out["assets"]["EC-2"]["properties"]["parent_id"] == out["assets"]["MAI-1"]["id"]
+    # parents are also named by ref, so the export imports again into another tenant
+    assert out["assets"]["EC-2"]["properties"]["parent_ref"] == "MAI-1"
+    assert out["assets"]["MAI-1"]["properties"]["parent_ref"] is None
     communes = json.loads((out["dir"] / "communes.geojson").read_text(encoding="utf-8"))
     assert len(communes["features"]) == 10
 

@@ -126,3 +126,16 @@ def test_update_and_delete_with_children(client, t):
     assert bad.status_code == 422
     assert client.delete(f"{t['base']}/assets/{child['id']}", headers=t["h"]).status_code == 204
     assert client.delete(f"{t['base']}/assets/{parent}", headers=t["h"]).status_code == 204
+
+
+def test_parent_cycles_are_refused(client, t):
+    a = create(client, t, ref="A").json()["id"]
+    b = create(client, t, ref="B", parent_id=a).json()["id"]
+    c = create(client, t, ref="C", parent_id=b).json()["id"]
+    for child, parent in ((a, a), (a, c), (a, b)):
+        response = client.patch(f"{t['base']}/assets/{child}", headers=t["h"],
+                                json={"parent_id": parent})
+        assert response.status_code == 422, (child, parent)
+        assert "descendants" in response.json()["errors"][0]["message"]
+    moved = client.patch(f"{t['base']}/assets/{c}", headers=t["h"], json={"parent_id": a})
+    assert moved.status_code == 200 and moved.json()["parent_id"] == a

@@ -107,9 +107,13 @@ def check_asset(scope: TenantScope, conn: Connection, registry: Registry, data: 
             if not isinstance(parent_id, int) or not conn.execute(
                     select(a.c.id).where(scope.owns(a), a.c.id == parent_id)).first():
                 errors.append({"field": "parent_id", "message": f"parent {parent_id} introuvable"})
-            elif partial and parent_id == existing.id:
-                errors.append({"field": "parent_id", "message": "un équipement ne peut être son propre parent"})
         values["parent_id"] = parent_id
+    if (existing is not None and values.get("parent_id") is not None
+            and not any(e["field"].startswith("parent") for e in errors)
+            and _is_descendant(scope, conn, values["parent_id"], existing.id)):
+        field = "parent_ref" if "parent_ref" in data else "parent_id"
+        errors.append({"field": field, "message": "un équipement ne peut être rattaché à "
+                                                  "lui-même ni à l'un de ses descendants"})
 
     if kind is not None and (not partial or "geometry" in data or "kind" in data):
         geom = data.get("geometry") if "geometry" in data or not partial else (
@@ -142,6 +146,19 @@ def check_asset(scope: TenantScope, conn: Connection, registry: Registry, data: 
             values["external_ids"] = orjson.dumps({str(k): str(v) for k, v in ext.items()}).decode()
     return values, errors
 
+
+
+def _is_descendant(scope: TenantScope, conn: Connection, candidate: int, ancestor: int) -> bool:
+    """True if ``candidate`` is ``ancestor`` or lies below it in the parent tree."""
+    a = schema.assets
+    seen: set[int] = set()
+    node: int | None = candidate
+    while node is not None and node not in seen:
+        if node == ancestor:
+            return True
+        seen.add(node)
+        node = conn.execute(select(a.c.parent_id).where(scope.owns(a), a.c.id == node)).scalar()
+    return False
 
 def create_asset(scope: TenantScope, conn: Connection, registry: Registry, data: Any) -> Any:
     scope.require("write")
@@ -255,8 +272,13 @@ _FEATURE_COLUMNS = ("id", "ref", "kind", "name", "commune_insee", "parent_id", "
                     "properties", "external_ids")
 
 
-def feature_collection(rows: list[Any], next_url: str | None = None) -> bytes:
-    """GeoJSON FeatureCollection, embedding stored JSON text without re-parsing it."""
+def feature_collection(rows: list[Any], next_url: str | None = None,
+                       parent_refs: dict[int, str] | None = None) -> bytes:
+    """GeoJSON FeatureCollection, embedding stored JSON text without re-parsing it.
+
+    With ``parent_refs`` (asset id -> ref) each feature also names its parent by
+    ref, so that an export can be imported again into another tenant.
+    """
     null = orjson.Fragment(b"null")
     # Rows are read by position: attribute access on a SQLAlchemy row costs ~1 µs.
     pick = itemgetter(*(rows[0]._fields.index(c) for c in _FEATURE_COLUMNS)) if rows else None
@@ -277,6 +299,10 @@ def feature_collection(rows: list[Any], next_url: str | None = None) -> bytes:
     ]
     doc: dict[str, Any] = {"type": "FeatureCollection", "numberReturned": len(features),
                            "features": features}
+    if parent_refs is not None:
+        for feature in features:
+            parent = feature["properties"]["parent_id"]
+            feature["properties"]["parent_ref"] = parent_refs.get(parent) if parent else None
     if next_url:
         doc["links"] = [{"rel": "next", "href": next_url, "type": "application/geo+json"}]
     return orjson.dumps(doc)

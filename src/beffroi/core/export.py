@@ -37,9 +37,9 @@ def export_tenant(scope: TenantScope, conn: Connection, out_dir: Path, *,
         all_rows += rows
         if not cursor:
             break
-    (out_dir / "assets.geojson").write_bytes(feature_collection(all_rows))
-    streams = list_streams(scope, conn)
     refs = {r.id: r.ref for r in all_rows}
+    (out_dir / "assets.geojson").write_bytes(feature_collection(all_rows, parent_refs=refs))
+    streams = list_streams(scope, conn)
     with open(out_dir / "streams.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["stream_id", "asset_ref", "metric", "unit", "kind"])
