@@ -26,9 +26,7 @@ def cli() -> None:
 
 
 def _run_server(database: Database, host: str, port: int) -> None:
-    import uvicorn
-
-    from ..api.app import create_app
+    from ..api.app import create_app, run_server
 
     if database.schema_revision() != head_revision():
         if database.is_sqlite:
@@ -38,7 +36,7 @@ def _run_server(database: Database, host: str, port: int) -> None:
     app = create_app(database, load_registry())
     threading.Thread(target=_daily_purge, args=(database,), daemon=True).start()
     click.echo(f"Beffroi écoute sur http://{host}:{port}/ (API : /api/v1, documentation : /api/v1/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    run_server(app, host, port)
 
 
 def _daily_purge(database: Database) -> None:

@@ -48,10 +48,33 @@ def local_day_start(ms: int, tz: ZoneInfo) -> int:
 
 
 def format_instants(values: list[int]) -> list[str]:
-    """Vectorised ``format_instant`` for long series (numpy formats ~4x faster)."""
+    """Vectorised ``format_instant`` for long series.
+
+    Regular series (rollups, periodic sensors) repeat few dates and few times of
+    day: each distinct one is formatted once and the texts are joined, twice as
+    fast as numpy's formatter, which irregular instants still go through.
+    """
     if not values:
         return []
     ms = np.asarray(values, dtype=np.int64)
-    unit = "s" if not (ms % 1000).any() else "ms"
+    with_ms = bool((ms % 1000).any())
+    days, in_day = np.divmod(ms, DAY_MS)
+    if np.unique(in_day[:1024]).size <= 256:
+        clock_keys, clock_index = np.unique(in_day, return_inverse=True)
+        if clock_keys.size <= max(256, len(ms) // 8):
+            day_keys, day_index = np.unique(days, return_inverse=True)
+            dates = [text + "T" for text in
+                     np.datetime_as_string(day_keys.astype("datetime64[D]")).tolist()]
+            clocks = [_clock_text(k, with_ms) for k in clock_keys.tolist()]
+            return [dates[d] + clocks[c]
+                    for d, c in zip(day_index.tolist(), clock_index.tolist(), strict=True)]
+    unit = "ms" if with_ms else "s"
     stamps = ms.astype("datetime64[ms]").astype(f"datetime64[{unit}]")
     return [text + "Z" for text in np.datetime_as_string(stamps, unit=unit).tolist()]
+
+
+def _clock_text(ms_in_day: int, with_ms: bool) -> str:
+    seconds, milli = divmod(ms_in_day, 1000)
+    hours, rest = divmod(seconds, 3600)
+    text = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{text}.{milli:03d}Z" if with_ms else text + "Z"

@@ -223,21 +223,26 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
         rows,
     )
     stored = result.rowcount
-    spans: dict[int, tuple[int, int]] = {}
-    latest: dict[int, tuple[int, float]] = {}
+    if not stored:
+        return 0
+    # Per stream: [first t, last t, value at last t], in one pass (hot path of ingest).
+    extent: dict[int, list] = {}
     for _, sid, t, value, _q in rows:
-        span = spans.get(sid)
-        spans[sid] = (t, t) if span is None else (min(span[0], t), max(span[1], t))
-        last = latest.get(sid)
-        if last is None or t > last[0]:
-            latest[sid] = (t, value)
-    if stored:
-        rollups.refresh(db, conn, scope.tenant_id, tz, spans)
-        conn.exec_driver_sql(
-            f"UPDATE streams SET last_t = {ph}, last_value = {ph} WHERE tenant_id = {ph} "
-            f"AND id = {ph} AND (last_t IS NULL OR last_t <= {ph})",
-            [(t, v, scope.tenant_id, sid, t) for sid, (t, v) in latest.items()],
-        )
+        span = extent.get(sid)
+        if span is None:
+            extent[sid] = [t, t, value]
+        elif t > span[1]:
+            span[1] = t
+            span[2] = value
+        elif t < span[0]:
+            span[0] = t
+    rollups.refresh(db, conn, scope.tenant_id, tz,
+                    {sid: (lo, hi) for sid, (lo, hi, _) in extent.items()})
+    conn.exec_driver_sql(
+        f"UPDATE streams SET last_t = {ph}, last_value = {ph} WHERE tenant_id = {ph} "
+        f"AND id = {ph} AND (last_t IS NULL OR last_t <= {ph})",
+        [(t, v, scope.tenant_id, sid, t) for sid, (_, t, v) in extent.items()],
+    )
     return stored
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -66,14 +67,12 @@ def _upsert_sql(db: Database, table: str) -> str:
             "first = excluded.first, last = excluded.last")
 
 
-def write_rollups(db: Database, conn: Connection, tenant_id: int, stream_id: int,
-                  hourly: list, daily: list) -> None:
+def write_rollups(db: Database, conn: Connection, hourly: list[tuple], daily: list[tuple]) -> None:
+    """Upsert (tenant, stream, bucket, count, min, max, sum, first, last) rows."""
     if hourly:
-        conn.exec_driver_sql(_upsert_sql(db, "rollups_hourly"),
-                             [(tenant_id, stream_id, *row) for row in hourly])
+        conn.exec_driver_sql(_upsert_sql(db, "rollups_hourly"), hourly)
     if daily:
-        conn.exec_driver_sql(_upsert_sql(db, "rollups_daily"),
-                             [(tenant_id, stream_id, *row) for row in daily])
+        conn.exec_driver_sql(_upsert_sql(db, "rollups_daily"), daily)
 
 
 def refresh(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo,
@@ -90,6 +89,8 @@ def refresh(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo,
         groups[key].append(stream_id)
         edges_by_group[key] = edges
     ph = "?" if db.is_sqlite else "%s"
+    hourly_rows: list[tuple] = []
+    daily_rows: list[tuple] = []
     for (lo, hi), stream_ids in groups.items():
         rows = _read_raw(conn, ph, tenant_id, stream_ids, lo, hi)
         if not len(rows):
@@ -101,7 +102,10 @@ def refresh(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo,
         for chunk_s, chunk_t, chunk_v in zip(np.split(sid, cuts), np.split(t, cuts),
                                              np.split(v, cuts), strict=True):
             hourly, daily = rollup_rows(chunk_t, chunk_v, edges_by_group[(lo, hi)])
-            write_rollups(db, conn, tenant_id, int(chunk_s[0]), hourly, daily)
+            key = (tenant_id, int(chunk_s[0]))
+            hourly_rows.extend((*key, *row) for row in hourly)
+            daily_rows.extend((*key, *row) for row in daily)
+    write_rollups(db, conn, hourly_rows, daily_rows)  # one statement per table
 
 
 def _read_raw(conn: Connection, ph: str, tenant_id: int, stream_ids: Iterable[int],
@@ -118,4 +122,5 @@ def _read_raw(conn: Connection, ph: str, tenant_id: int, stream_ids: Iterable[in
         result = cursor.fetchall()
     finally:
         cursor.close()
-    return np.asarray(result, dtype=np.float64).reshape(-1, 3)
+    flat = chain.from_iterable(result)  # fromiter: twice as fast as asarray on tuples
+    return np.fromiter(flat, dtype=np.float64, count=3 * len(result)).reshape(-1, 3)

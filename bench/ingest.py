@@ -1,0 +1,179 @@
+"""Ingest throughput: observations/s through the HTTP batch endpoint vs the raw driver.
+
+For each backend (SQLite in a temporary file; PostgreSQL when --pg-url or
+$BEFFROI_TEST_PG_URL is given) one client process posts batches of 5,000
+observations (JSON) to POST /api/v1/tenants/{id}/observations of a real uvicorn
+server running in another process, authenticated with a personal bearer token.
+In the same run, the same rows go into fresh streams of the same ``observations``
+table through the bare driver: executemany of the statement the server runs, one
+transaction per batch (on PostgreSQL also COPY, for reference). The methods take
+turns every 10 batches so that a busy machine slows them alike. The HTTP figure
+includes JSON parsing, validation, rollup refresh and latest values.
+
+Target: HTTP >= 30 % of the raw executemany rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import orjson
+from harness import (
+    api_server,
+    backends,
+    bench_database,
+    client,
+    create_bench_tenant,
+    create_sites,
+    emit,
+    log,
+    pg_url,
+    registry,
+)
+
+from beffroi.core.clock import DAY_MS, format_instants, now_ms
+
+BATCH = 5_000
+STEP_MS = 10 * 60 * 1000  # one point every 10 minutes per stream
+TARGET_RATIO = 0.30
+ROUND = 10  # batches per method before the next one takes its turn
+INSERT = ("INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
+          "VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (tenant_id, stream_id, t) DO NOTHING")
+
+
+def make_batches(batches: int, streams: int) -> list[list[tuple[int, int, float]]]:
+    """``batches`` batches of (stream index, t, value): consecutive 10-minute points of
+    every stream, the whole set ending in the past (a history backfill)."""
+    per_stream = BATCH // streams
+    total_steps = batches * per_stream
+    start = (now_ms() - total_steps * STEP_MS - DAY_MS) // DAY_MS * DAY_MS
+    out = []
+    for b in range(batches):
+        batch = []
+        for s in range(streams):
+            for k in range(b * per_stream, (b + 1) * per_stream):
+                value = round(15 + 10 * math.sin(k / 144 * 2 * math.pi) + s, 3)
+                batch.append((s, start + k * STEP_MS, value))
+        out.append(batch)
+    return out
+
+
+def json_bodies(batches: list[list[tuple[int, int, float]]], stream_ids: list[int]) -> list[bytes]:
+    bodies = []
+    for batch in batches:
+        times = format_instants([t for _, t, _ in batch])
+        bodies.append(orjson.dumps([{"stream_id": stream_ids[s], "time": time_, "value": v}
+                                    for (s, _, v), time_ in zip(batch, times, strict=True)]))
+    return bodies
+
+
+def post_batch(http, path: str, body: bytes) -> None:
+    response = http.post(path, content=body, headers={"Content-Type": "application/json"})
+    report = response.json()
+    if response.status_code != 200 or report.get("stored") != BATCH:
+        raise RuntimeError(f"HTTP {response.status_code}: {str(report)[:300]}")
+
+
+def insert_many(conn, sql: str, rows: list[tuple]) -> None:
+    """The bare driver: executemany of the server's statement, one transaction."""
+    cursor = conn.cursor()
+    cursor.executemany(sql, rows)
+    cursor.close()
+    conn.commit()
+
+
+def copy_rows(conn, rows: list[tuple]) -> None:
+    """PostgreSQL COPY ... FROM STDIN, one transaction."""
+    cursor = conn.cursor()
+    with cursor.copy("COPY observations (tenant_id, stream_id, t, value, quality) "
+                     "FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.close()
+    conn.commit()
+
+
+def measure(db, tenant_id: int, token: str, bodies: list[bytes],
+            raw_batches: dict[str, list[list[tuple]]]) -> dict[str, float]:
+    """Observations/s of each method. Batch 0 is a warm-up; the others go in rounds of
+    ROUND batches, the methods taking turns each round, so that a busy machine slows
+    them alike (and each keeps its SQLite page cache within a round)."""
+    path = f"/api/v1/tenants/{tenant_id}/observations"
+    sql = INSERT.format(p="?" if db.is_sqlite else "%s")
+    spent = dict.fromkeys(["http", *raw_batches], 0.0)
+    conn = db.engine.raw_connection()  # same connection settings (pragmas) as the server
+    try:
+        with api_server(db) as base_url, client(base_url, token) as http:
+            def send(method: str, i: int) -> None:
+                if method == "http":
+                    post_batch(http, path, bodies[i])
+                elif method == "raw":
+                    insert_many(conn, sql, raw_batches["raw"][i])
+                else:
+                    copy_rows(conn, raw_batches["copy"][i])
+
+            for method in spent:
+                send(method, 0)
+            for start in range(1, len(bodies), ROUND):
+                for method in spent:
+                    started = time.perf_counter()
+                    for i in range(start, min(start + ROUND, len(bodies))):
+                        send(method, i)
+                    spent[method] += time.perf_counter() - started
+    finally:
+        conn.close()
+    return {name: (len(bodies) - 1) * BATCH / seconds for name, seconds in spent.items()}
+
+
+def run_backend(backend: str, server_url: str | None, batches: int, streams: int) -> dict:
+    reg = registry()
+    with bench_database(backend, server_url) as db:
+        tenant_id, token = create_bench_tenant(db, reg)
+        data = make_batches(batches + 1, streams)
+        http_streams = [s for _, s in create_sites(db, reg, tenant_id, streams, prefix="HTTP")]
+        bodies = json_bodies(data, http_streams)
+        # The same rows for the driver, into fresh streams (COPY: PostgreSQL only).
+        raw_batches = {}
+        for name in ("raw",) if db.is_sqlite else ("raw", "copy"):
+            ids = [s for _, s in create_sites(db, reg, tenant_id, streams, prefix=name.upper())]
+            raw_batches[name] = [[(tenant_id, ids[s], t, v, 0) for s, t, v in batch]
+                                 for batch in data]
+        log(f"{backend}: {batches} batches of {BATCH} observations ({streams} streams, "
+            f"{len(bodies[1]) // 1024} KiB of JSON each) over HTTP and with the driver…")
+        rates = measure(db, tenant_id, token, bodies, raw_batches)
+        figures = {f"{backend}_http_obs_s": round(rates["http"]),
+                   f"{backend}_raw_obs_s": round(rates["raw"]),
+                   f"{backend}_ratio": round(rates["http"] / rates["raw"], 3)}
+        if "copy" in rates:
+            figures[f"{backend}_copy_obs_s"] = round(rates["copy"])
+        log(f"{backend}: {figures}")
+        return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pg-url", help="PostgreSQL server URL (default: $BEFFROI_TEST_PG_URL)")
+    parser.add_argument("--batches", type=int, default=50, help="timed batches per backend")
+    parser.add_argument("--streams", type=int, default=10,
+                        help="streams sharing each batch of 5,000 observations")
+    args = parser.parse_args()
+    if BATCH % args.streams:
+        parser.error(f"--streams must divide {BATCH}")
+    result: dict = {"bench": "ingest", "batch_size": BATCH, "batches": args.batches,
+                    "streams": args.streams}
+    for name in ("sqlite", "pg"):
+        result.update({f"{name}_http_obs_s": None, f"{name}_raw_obs_s": None,
+                       f"{name}_ratio": None})
+    result["pg_copy_obs_s"] = None
+    for backend, server_url in backends(pg_url(args.pg_url)):
+        result.update(run_backend(backend, server_url, args.batches, args.streams))
+    ratios = [result[f"{n}_ratio"] for n in ("sqlite", "pg") if result[f"{n}_ratio"] is not None]
+    result["target_ratio"] = TARGET_RATIO
+    result["target_met"] = all(r >= TARGET_RATIO for r in ratios)
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
