@@ -143,17 +143,39 @@ def _reference_rollups(points, key):
                 "sum": sum(vs), "first": vs[0], "last": vs[-1]} for k, vs in groups.items()}
 
 
+def _out_of_order(client, site, items):
+    post(client, site, items[600:] + items[:50])
+    post(client, site, items[:650][::-1])  # overlapping, reversed: duplicates ignored
+
+
+def _live(client, site, items):
+    for i in range(0, len(items), 37):  # small in-order batches: incremental merging
+        post(client, site, items[i:i + 37])
+
+
+def _live_with_late_data(client, site, items):
+    for i in range(0, 500, 53):
+        post(client, site, items[i:i + 53])
+    post(client, site, items[700:900])  # a gap...
+    post(client, site, items[500:700])  # ...filled late: recomputed from raw
+    post(client, site, items[880:1000])  # overlaps what is stored
+    for i in range(1000, len(items), 41):
+        post(client, site, items[i:i + 41])
+
+
+@pytest.mark.parametrize("delivery", [_out_of_order, _live, _live_with_late_data],
+                         ids=["out_of_order", "live", "live_with_late_data"])
 @pytest.mark.parametrize("agg", ["mean", "sum", "min", "max", "first", "last", "count"])
-def test_rollups_match_an_independent_computation_across_dst(client, site, agg):
-    """Data over the spring DST change (29 March 2026, a 23-hour local day), sent out of order
-    in two batches with overlaps: hourly and local-daily aggregates must be exact."""
+def test_rollups_match_an_independent_computation_across_dst(client, site, agg, delivery):
+    """Data over the spring DST change (29 March 2026, a 23-hour local day), delivered out of
+    order, live in small batches, or live with late data: hourly and local-daily aggregates
+    must be exact."""
     sid = site["generic.value"]
     start = datetime(2026, 3, 27, 22, 0, tzinfo=UTC)
     points = [(start + timedelta(minutes=7 * i), round((i * 37 % 101) - 20.5, 3))
               for i in range(1200)]
     items = [{"stream_id": sid, "time": iso(t), "value": v} for t, v in points]
-    post(client, site, items[600:] + items[:50])
-    post(client, site, items[:650][::-1])  # overlapping, reversed: duplicates ignored
+    delivery(client, site, items)
     end = points[-1][0] + timedelta(hours=2)
 
     hourly_ref = _reference_rollups(points, lambda t: t.replace(minute=0, second=0))

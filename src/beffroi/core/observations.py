@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import Connection, and_, or_, select
 
 from ..storage import schema
@@ -213,9 +214,23 @@ def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any)
 
 
 def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: ZoneInfo) -> int:
-    """Insert (tenant, stream, t, value, quality) rows, then refresh rollups and latest values."""
+    """Insert (tenant, stream, t, value, quality) rows, then refresh rollups and latest values.
+
+    Streams whose new points all come after their last stored time (live data, a
+    forward backfill) have their rollups merged incrementally; any other stream
+    (late or out-of-order points, duplicates) has its touched days recomputed from raw.
+    """
     db = scope.db
     ph = "?" if db.is_sqlite else "%s"
+    # Per stream, in one pass (hot path of ingest): times and values.
+    grouped: dict[int, tuple[list, list]] = {}
+    for _, sid, t, value, _q in rows:
+        pair = grouped.get(sid)
+        if pair is None:
+            grouped[sid] = pair = ([], [])
+        pair[0].append(t)
+        pair[1].append(value)
+    previous_last = _lock_streams(db, conn, scope.tenant_id, sorted(grouped))
     result = conn.exec_driver_sql(
         "INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
         f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}) "
@@ -225,25 +240,41 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     stored = result.rowcount
     if not stored:
         return 0
-    # Per stream: [first t, last t, value at last t], in one pass (hot path of ingest).
-    extent: dict[int, list] = {}
-    for _, sid, t, value, _q in rows:
-        span = extent.get(sid)
-        if span is None:
-            extent[sid] = [t, t, value]
-        elif t > span[1]:
-            span[1] = t
-            span[2] = value
-        elif t < span[0]:
-            span[0] = t
-    rollups.refresh(db, conn, scope.tenant_id, tz,
-                    {sid: (lo, hi) for sid, (lo, hi, _) in extent.items()})
+    appended: dict[int, tuple] = {}
+    recompute: dict[int, tuple[int, int]] = {}
+    latest: list[tuple] = []
+    for sid, (times, values) in grouped.items():
+        t = np.fromiter(times, dtype=np.int64, count=len(times))
+        v = np.fromiter(values, dtype=np.float64, count=len(values))
+        if len(t) > 1 and not (t[1:] > t[:-1]).all():
+            order = np.argsort(t, kind="stable")
+            t, v = t[order], v[order]
+        last = previous_last.get(sid)
+        if stored == len(rows) and (last is None or t[0] > last):
+            appended[sid] = (t, v)
+        else:
+            recompute[sid] = (int(t[0]), int(t[-1]))
+        latest.append((int(t[-1]), float(v[-1]), scope.tenant_id, sid, int(t[-1])))
+    rollups.append(db, conn, scope.tenant_id, tz, appended, previous_last)
+    rollups.refresh(db, conn, scope.tenant_id, tz, recompute)
     conn.exec_driver_sql(
         f"UPDATE streams SET last_t = {ph}, last_value = {ph} WHERE tenant_id = {ph} "
-        f"AND id = {ph} AND (last_t IS NULL OR last_t <= {ph})",
-        [(t, v, scope.tenant_id, sid, t) for sid, (_, t, v) in extent.items()],
-    )
+        f"AND id = {ph} AND (last_t IS NULL OR last_t <= {ph})", latest)
     return stored
+
+
+def _lock_streams(db, conn: Connection, tenant_id: int, stream_ids: list[int]) -> dict[int, Any]:
+    """Each stream's last stored time; on PostgreSQL the rows stay locked until commit so
+    that two concurrent batches for one stream cannot both merge into the same rollup."""
+    ph = "?" if db.is_sqlite else "%s"
+    out: dict[int, Any] = {}
+    for chunk in _chunks(stream_ids, 900):
+        sql = (f"SELECT id, last_t FROM streams WHERE tenant_id = {ph} AND id IN "
+               f"({', '.join([ph] * len(chunk))}) ORDER BY id")
+        if not db.is_sqlite:
+            sql += " FOR UPDATE"
+        out.update(conn.exec_driver_sql(sql, (tenant_id, *chunk)).all())
+    return out
 
 
 def _range_text(metric) -> str:

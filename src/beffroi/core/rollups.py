@@ -124,3 +124,105 @@ def _read_raw(conn: Connection, ph: str, tenant_id: int, stream_ids: Iterable[in
         cursor.close()
     flat = chain.from_iterable(result)  # fromiter: twice as fast as asarray on tuples
     return np.fromiter(flat, dtype=np.float64, count=3 * len(result)).reshape(-1, 3)
+
+
+def _merge(old: tuple, new: tuple) -> tuple:
+    """Merge a stored rollup with one of strictly later points: (bucket, count, min, max,
+    sum, first, last)."""
+    return (old[0], old[1] + new[1], min(old[2], new[2]), max(old[3], new[3]),
+            old[4] + new[4], old[5], new[6])
+
+
+def _stored(conn: Connection, ph: str, table: str, tenant_id: int,
+            wanted: dict[int, int]) -> dict[int, tuple]:
+    """Stored rollup rows of ``table`` for {stream id: bucket}, by stream id."""
+    if not wanted:
+        return {}
+    ids, buckets = list(wanted), sorted(set(wanted.values()))
+    rows = conn.exec_driver_sql(
+        f"SELECT stream_id, bucket, count, min, max, sum, first, last FROM {table} "
+        f"WHERE tenant_id = {ph} AND stream_id IN ({', '.join([ph] * len(ids))}) "
+        f"AND bucket IN ({', '.join([ph] * len(buckets))})",
+        (tenant_id, *ids, *buckets),
+    ).all()
+    return {r[0]: tuple(r[1:]) for r in rows if wanted.get(r[0]) == r[1]}
+
+
+def append(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo,
+           series: dict[int, tuple[np.ndarray, np.ndarray]],
+           previous_last: dict[int, int | None]) -> None:
+    """Update rollups for points that all come after each stream's previous last time.
+
+    The live case (and a forward backfill): the new points are aggregated alone and
+    merged into the stored hour and day that already hold earlier points, so no
+    raw data is read back. ``series`` holds each stream's sorted times and values.
+    """
+    if not series:
+        return
+    lo = min([t[0] for t, _ in series.values()]
+             + [x for x in previous_last.values() if x is not None])
+    hi = max(t[-1] for t, _ in series.values())
+    edges = local_day_edges(int(lo), int(hi), tz)
+    hourly_rows: list[tuple] = []
+    daily_rows: list[tuple] = []
+    pending: dict[int, tuple[list, list]] = {}
+    want_hour: dict[int, int] = {}
+    want_day: dict[int, int] = {}
+    for sid, (t, v) in series.items():
+        hourly, daily = rollup_rows(t, v, edges)
+        pending[sid] = (hourly, daily)
+        last = previous_last.get(sid)
+        if last is not None:
+            if hourly[0][0] == last // HOUR_MS * HOUR_MS:
+                want_hour[sid] = hourly[0][0]
+            if daily[0][0] == int(edges[np.searchsorted(edges, last, side="right") - 1]):
+                want_day[sid] = daily[0][0]
+    ph = "?" if db.is_sqlite else "%s"
+    stored_hours = _stored(conn, ph, "rollups_hourly", tenant_id, want_hour)
+    stored_days = _stored(conn, ph, "rollups_daily", tenant_id, want_day)
+    for sid, (hourly, daily) in pending.items():
+        if sid in stored_hours:
+            hourly[0] = _merge(stored_hours[sid], hourly[0])
+        if sid in stored_days:
+            daily[0] = _merge(stored_days[sid], daily[0])
+        hourly_rows.extend((tenant_id, sid, *row) for row in hourly)
+        daily_rows.extend((tenant_id, sid, *row) for row in daily)
+    write_rollups(db, conn, hourly_rows, daily_rows)
+
+
+def rebuild_daily(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo) -> int:
+    """Rebuild a tenant's daily rollups from its hourly ones, e.g. after a time-zone change.
+
+    Works from the hourly rollups because raw data may already have been purged;
+    exact for time zones whose offset is a whole number of hours (all of metropolitan
+    France and nearly all overseas territories). Returns the number of daily rows.
+    """
+    ph = "?" if db.is_sqlite else "%s"
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SELECT stream_id, bucket, count, min, max, sum, first, last "
+                       f"FROM rollups_hourly WHERE tenant_id = {ph} ORDER BY stream_id, bucket",
+                       (tenant_id,))
+        hours = cursor.fetchall()
+    finally:
+        cursor.close()
+    conn.exec_driver_sql(f"DELETE FROM rollups_daily WHERE tenant_id = {ph}", (tenant_id,))
+    if not hours:
+        return 0
+    data = np.array(hours, dtype=np.float64)
+    edges = local_day_edges(int(data[0, 1]), int(data[:, 1].max()), tz)
+    rows: list[tuple] = []
+    cuts = np.flatnonzero(np.diff(data[:, 0])) + 1
+    for chunk in np.split(data, cuts):
+        day = np.searchsorted(edges, chunk[:, 1].astype(np.int64), side="right") - 1
+        uniq, starts = np.unique(day, return_index=True)
+        ends = np.append(starts[1:], len(day)) - 1
+        rows += zip([tenant_id] * len(uniq), [int(chunk[0, 0])] * len(uniq),
+                    edges[uniq].tolist(),
+                    np.add.reduceat(chunk[:, 2], starts).astype(np.int64).tolist(),
+                    np.minimum.reduceat(chunk[:, 3], starts).tolist(),
+                    np.maximum.reduceat(chunk[:, 4], starts).tolist(),
+                    np.add.reduceat(chunk[:, 5], starts).tolist(),
+                    chunk[starts, 6].tolist(), chunk[ends, 7].tolist(), strict=True)
+    write_rollups(db, conn, [], rows)
+    return len(rows)
