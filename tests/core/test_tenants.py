@@ -126,7 +126,7 @@ def _daily_reference(points, tz):
             for d in sums}
 
 
-def test_timezone_change_applies_to_the_daily_buckets_of_new_data(db, registry, client, t):
+def test_timezone_change_moves_the_daily_buckets_of_all_data(db, registry, client, t):
     with db.write() as conn:
         scope = open_scope(db, conn, CLI, t["id"])
         second = streams.create_stream(scope, conn, registry,
@@ -146,16 +146,22 @@ def test_timezone_change_applies_to_the_daily_buckets_of_new_data(db, registry, 
         return {datetime.fromisoformat(time): value for time, value in response.json()["points"]}
 
     send(t["stream"])
+    paris = _daily_reference(points, ZoneInfo("Europe/Paris"))
+    assert daily(t["stream"], "sum") == {k: s for k, (s, _) in paris.items()}
     assert patch(client, t, {"settings": {"timezone": "America/Cayenne"}}).status_code == 200
     send(second.id)  # the next batch already uses the new time zone, no restart
-    for stream_id, tz in ((t["stream"], ZoneInfo("Europe/Paris")),
-                          (second.id, ZoneInfo("America/Cayenne"))):
-        reference = _daily_reference(points, tz)
+    later = [(when + timedelta(hours=72), v) for when, v in points]
+    response = client.post(f"{t['base']}/observations", headers=t["h"], json=[
+        {"stream_id": t["stream"], "time": when.isoformat(), "value": v} for when, v in later])
+    assert response.json()["stored"] == 72
+    # Stored days were rebuilt in the new zone, and new data merges into them exactly.
+    cayenne = ZoneInfo("America/Cayenne")
+    for stream_id, data in ((t["stream"], points + later), (second.id, points)):
+        reference = _daily_reference(data, cayenne)
         assert daily(stream_id, "sum") == {k: s for k, (s, _) in reference.items()}
         assert daily(stream_id, "count") == {k: n for k, (_, n) in reference.items()}
-    # Paris midnight is 23:00Z in January, Cayenne midnight is 03:00Z
-    assert {k.hour for k in daily(t["stream"], "sum")} == {23}
-    assert {k.hour for k in daily(second.id, "sum")} == {3}
+    # Cayenne midnight is 03:00Z (Paris midnight was 23:00Z in January)
+    assert {k.hour for k in daily(t["stream"], "sum")} == {3}
 
 
 def test_communes_crud_through_the_api(db, registry, client, op_headers):

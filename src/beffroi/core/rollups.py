@@ -210,7 +210,7 @@ def rebuild_daily(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo) 
     if not hours:
         return 0
     data = np.array(hours, dtype=np.float64)
-    edges = local_day_edges(int(data[0, 1]), int(data[:, 1].max()), tz)
+    edges = local_day_edges(int(data[:, 1].min()), int(data[:, 1].max()), tz)
     rows: list[tuple] = []
     cuts = np.flatnonzero(np.diff(data[:, 0])) + 1
     for chunk in np.split(data, cuts):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection, delete, select, update
 
 from ..storage import schema
 from ..storage.database import Database
+from . import rollups
 from .access import Principal, TenantScope
 from .audit import write_audit
 from .clock import now_ms
@@ -94,7 +96,12 @@ def update_tenant(scope: TenantScope, conn: Connection, changes: dict[str, Any],
         if not isinstance(changes["settings"], dict):
             raise Invalid("« settings » doit être un objet.")
         new = validate_settings(changes["settings"], set(registry.asset_kinds))
-        values["settings"] = orjson.dumps({**orjson.loads(scope.tenant.settings), **new}).decode()
+        previous = orjson.loads(scope.tenant.settings)
+        values["settings"] = orjson.dumps({**previous, **new}).decode()
+        old_tz = with_defaults(previous)["timezone"]
+        if new.get("timezone") and new["timezone"] != old_tz:
+            # Local days moved: stored daily rollups are rebuilt in the new time zone.
+            rollups.rebuild_daily(scope.db, conn, scope.tenant_id, ZoneInfo(new["timezone"]))
     unknown = set(changes) - {"name", "settings"}
     if unknown:
         raise Invalid("Champs non modifiables : " + ", ".join(sorted(unknown)))
