@@ -209,3 +209,37 @@ def test_series_parameters_are_validated(client, site):
         assert response.status_code == 422, params
         assert any(e["field"] == field for e in response.json()["errors"]), response.json()
     assert client.get(f"{site['base']}/streams/424242/series", headers=site["h"]).status_code == 404
+
+
+@pytest.mark.parametrize("defect, fragment", [
+    ({"value": True}, "numérique"),
+    ({"value": "12"}, "numérique"),
+    ({"value": 1e9}, None),  # generic.value has no bounds: stored
+    ({"time": "2026-05-01T00:00:00"}, "fuseau"),
+    ({"time": "2099-01-01T00:00:00Z"}, "futur"),
+    ({"stream_id": 987654}, "flux inconnu"),
+    ({"stream_id": "1"}, "flux inconnu"),
+    ({"time": "2026-05-01T00:00:00Z"}, "duplicate"),
+    ({"stream": "temperature", "value": 250}, "plage plausible"),
+    ({"stream": "state", "value": 7}, "état"),
+])
+def test_one_defect_in_a_well_formed_batch_is_found(client, site, defect, fragment):
+    """A batch of plain {stream_id, time, value} items takes a fast, column-wise path;
+    a single defect anywhere must still be reported at its index with the rest stored."""
+    sid = site["generic.value"]
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    items = [{"stream_id": sid, "time": iso(start + timedelta(minutes=10 * i)), "value": i}
+             for i in range(100)]
+    bad = dict(defect)
+    if "stream" in bad:
+        bad["stream_id"] = site[f"generic.{bad.pop('stream')}"]
+    items[57] = {**items[57], **bad}
+    body = post(client, site, items).json()
+    if fragment is None:
+        assert body["stored"] == 100 and body["rejected_count"] == 0
+    elif fragment == "duplicate":
+        assert body["stored"] == 99 and body["duplicates"] == 1
+    else:
+        assert body["stored"] == 99
+        assert [r["index"] for r in body["rejected"]] == [57]
+        assert fragment in body["rejected"][0]["reason"]
