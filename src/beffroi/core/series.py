@@ -57,8 +57,9 @@ def series(scope: TenantScope, conn: Connection, stream_id: int, start: int, end
             f"SELECT bucket, {expr} FROM {table} WHERE tenant_id = {ph} AND stream_id = {ph} "
             f"AND bucket >= {ph} AND bucket < {ph} ORDER BY bucket",
             (scope.tenant_id, stream_id, start, end))
-        times = format_instants([r[0] for r in rows])
-        points = [[time, value] for time, (_, value) in zip(times, rows, strict=True)]
+        buckets, values = zip(*rows) if rows else ((), ())
+        # Tuples are built in C by zip and serialised as JSON arrays all the same.
+        points = list(zip(format_instants(buckets), values, strict=True))
         columns = ["time", "value"]
     return {"stream_id": stream.id, "metric": stream.metric, "unit": stream.unit,
             "step": step, "agg": None if step == "raw" else agg,
