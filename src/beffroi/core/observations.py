@@ -269,15 +269,15 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     """
     db = scope.db
     ph = "?" if db.is_sqlite else "%s"
-    # Per stream, in one pass (hot path of ingest): times and values.
-    grouped: dict[int, tuple[list, list]] = {}
-    for _, sid, t, value, _q in rows:
-        pair = grouped.get(sid)
-        if pair is None:
-            grouped[sid] = pair = ([], [])
-        pair[0].append(t)
-        pair[1].append(value)
-    previous_last = _lock_streams(db, conn, scope.tenant_id, sorted(grouped))
+    # Per stream, sorted by time (ms times and ids are exact in float64 below 2^53).
+    data = np.asarray(rows, dtype=np.float64)
+    order = np.lexsort((data[:, 2], data[:, 1]))
+    sid_all = data[order, 1].astype(np.int64)
+    t_all = data[order, 2].astype(np.int64)
+    v_all = data[order, 3]
+    cuts = np.flatnonzero(np.diff(sid_all)) + 1
+    stream_ids = sid_all[np.append(0, cuts)].tolist()
+    previous_last = _lock_streams(db, conn, scope.tenant_id, stream_ids)
     result = conn.exec_driver_sql(
         "INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
         f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}) "
@@ -290,12 +290,7 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     appended: dict[int, tuple] = {}
     recompute: dict[int, tuple[int, int]] = {}
     latest: list[tuple] = []
-    for sid, (times, values) in grouped.items():
-        t = np.fromiter(times, dtype=np.int64, count=len(times))
-        v = np.fromiter(values, dtype=np.float64, count=len(values))
-        if len(t) > 1 and not (t[1:] > t[:-1]).all():
-            order = np.argsort(t, kind="stable")
-            t, v = t[order], v[order]
+    for sid, t, v in zip(stream_ids, np.split(t_all, cuts), np.split(v_all, cuts), strict=True):
         last = previous_last.get(sid)
         if stored == len(rows) and (last is None or t[0] > last):
             appended[sid] = (t, v)
