@@ -57,7 +57,7 @@ def series(scope: TenantScope, conn: Connection, stream_id: int, start: int, end
             f"SELECT bucket, {expr} FROM {table} WHERE tenant_id = {ph} AND stream_id = {ph} "
             f"AND bucket >= {ph} AND bucket < {ph} ORDER BY bucket",
             (scope.tenant_id, stream_id, start, end))
-        buckets, values = zip(*rows) if rows else ((), ())
+        buckets, values = zip(*rows, strict=True) if rows else ((), ())
         # Tuples are built in C by zip and serialised as JSON arrays all the same.
         points = list(zip(format_instants(buckets), values, strict=True))
         columns = ["time", "value"]
