@@ -128,6 +128,15 @@ devices = Table(
     Column("asset_id", BigInteger),
     Column("properties", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Connectivity: payload field -> metric mapping, expected reporting interval, health.
+    Column("mapping", Text, nullable=False, server_default="{}"),
+    Column("expected_interval_s", Integer),
+    Column("last_seen", BigInteger),
+    Column("battery", Float),  # last known level, % (or V when the device reports volts)
+    Column("uplinks", BigInteger, nullable=False, server_default="0"),
+    Column("rejected", BigInteger, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("last_error_at", BigInteger),
     UniqueConstraint("tenant_id", "dev_eui", name="uq_devices_dev_eui"),
     Index("ix_devices_asset", "tenant_id", "asset_id"),
 )
@@ -193,6 +202,61 @@ audit_log = Table(
     Column("entity_id", String(200)),
     Column("details", Text, nullable=False),
     Index("ix_audit_at", "tenant_id", "at"),
+)
+
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(20), nullable=False),  # chirpstack | tts
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),  # sha256 hex
+    # Downlink API of the network server: base URL, API key, application id...
+    Column("config", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used_at", BigInteger),
+)
+
+# Message digests already processed, so that a re-delivered uplink (MQTT duplicate,
+# network-server retry) is recognised and never stored twice. Pruned after a week.
+uplink_receipts = Table(
+    "uplink_receipts",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("digest", String(64), primary_key=True),
+    Column("device_id", BigInteger),
+    Column("received_at", BigInteger, nullable=False),
+    Index("ix_uplink_receipts_at", "received_at"),
+)
+
+commands = Table(
+    "commands",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("asset_id", BigInteger),
+    Column("device_id", BigInteger),
+    Column("action", String(120), nullable=False),
+    Column("params", Text, nullable=False),
+    # scheduled | requested | sent | acknowledged | failed | expired | cancelled
+    Column("status", String(20), nullable=False),
+    Column("channel", String(20)),  # mqtt | chirpstack | tts
+    Column("requested_by", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("not_before", BigInteger),  # scheduled time
+    Column("recurrence", String(200)),  # e.g. "daily 21:30" — the next one is created on send
+    Column("expires_at", BigInteger),
+    Column("sent_at", BigInteger),
+    Column("acknowledged_at", BigInteger),
+    Column("finished_at", BigInteger),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("max_attempts", Integer, nullable=False, server_default="3"),
+    Column("next_attempt_at", BigInteger),
+    Column("correlation", String(200)),  # network-server queue id / fCnt
+    Column("error", Text),
+    Index("ix_commands_due", "status", "next_attempt_at"),
+    Index("ix_commands_asset", "tenant_id", "asset_id"),
 )
 
 INSTANCE_TENANT_ID = 0
