@@ -14,6 +14,7 @@ from ..core.retention import purge_all
 from ..storage.database import Database
 from ..storage.migrate import head_revision, upgrade
 from .common import database_url, db_option, friendly_errors, open_database, progress_bar
+from .connectivity import MQTT_URL_ENV, device_group, ingest_mqtt
 from .data import export, import_group
 from .tenants import tenant_group
 from .users import user_group
@@ -33,8 +34,14 @@ def _run_server(database: Database, host: str, port: int) -> None:
             upgrade(database)
         else:
             raise click.ClickException("Schéma de base non à jour : lancez « beffroi db upgrade ».")
-    app = create_app(database, load_registry())
+    registry = load_registry()
+    app = create_app(database, registry)
     threading.Thread(target=_daily_purge, args=(database,), daemon=True).start()
+    if os.environ.get(MQTT_URL_ENV):
+        from ..connectivity.mqtt_worker import MqttWorker
+
+        MqttWorker(database, registry, os.environ[MQTT_URL_ENV]).start()
+        click.echo(f"Ingestion MQTT active ({MQTT_URL_ENV}).")
     click.echo(f"Beffroi écoute sur http://{host}:{port}/ (API : /api/v1, documentation : /api/v1/docs)")
     run_server(app, host, port)
 
@@ -103,7 +110,7 @@ def db_purge(db: str | None) -> None:
     click.echo(f"{sum(deleted.values())} mesures brutes supprimées (agrégats conservés).")
 
 
-for command in (tenant_group, user_group, import_group, export):
+for command in (tenant_group, user_group, import_group, export, device_group, ingest_mqtt):
     cli.add_command(command)
 
 

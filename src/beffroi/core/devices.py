@@ -11,19 +11,38 @@ from sqlalchemy import Connection, and_, delete, select, update
 from ..storage import schema
 from .access import TenantScope
 from .auth import issue_token
-from .clock import now_ms
+from .clock import format_instant, now_ms
 from .errors import Conflict, Invalid, NotFound
+from .registry import Registry
 
 DEV_EUI_RE = re.compile(r"^[0-9a-f]{16}$")
-DEVICE_FIELDS = {"name", "dev_eui", "model", "asset_id", "properties"}
+DEVICE_FIELDS = {"name", "dev_eui", "model", "asset_id", "properties", "mapping",
+                 "expected_interval_s"}
+# A device is "silent" when nothing came for this many expected intervals.
+SILENT_AFTER_INTERVALS = 3
+
+
+def device_health(row: Any, now: int | None = None) -> dict[str, Any]:
+    """Last seen, battery, counters and whether the device has gone silent."""
+    now = now_ms() if now is None else now
+    interval = row.expected_interval_s
+    silent = None
+    if interval:
+        silent = row.last_seen is None or now - row.last_seen > SILENT_AFTER_INTERVALS * interval * 1000
+    return {"last_seen": format_instant(row.last_seen), "expected_interval_s": interval,
+            "silent": silent, "battery": row.battery, "uplinks": row.uplinks,
+            "rejected": row.rejected, "last_error": row.last_error,
+            "last_error_at": format_instant(row.last_error_at)}
 
 
 def device_public(row: Any) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "dev_eui": row.dev_eui, "model": row.model,
-            "asset_id": row.asset_id, "properties": orjson.loads(row.properties)}
+            "asset_id": row.asset_id, "properties": orjson.loads(row.properties),
+            "mapping": orjson.loads(row.mapping or "{}"), "health": device_health(row)}
 
 
-def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool) -> dict[str, Any]:
+def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool,
+           registry: Registry | None = None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid("Objet JSON attendu.")
     errors, values = [], {}
@@ -49,6 +68,26 @@ def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool) -> di
         values["asset_id"] = data["asset_id"]
     elif "asset_id" in data:
         values["asset_id"] = None
+    if "mapping" in data:
+        mapping = data["mapping"] or {}
+        if not isinstance(mapping, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+            errors.append({"field": "mapping", "message": "objet {champ du message: clé de mesure} "
+                                                          "attendu"})
+        elif registry is not None:
+            unknown = sorted(v for v in mapping.values() if v not in registry.metrics)
+            if unknown:
+                errors.append({"field": "mapping", "message": "mesures inconnues : "
+                                                              + ", ".join(unknown)})
+        values["mapping"] = orjson.dumps(mapping).decode()
+    if data.get("expected_interval_s") is not None:
+        interval = data["expected_interval_s"]
+        if not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0:
+            errors.append({"field": "expected_interval_s",
+                           "message": "nombre entier de secondes > 0 attendu"})
+        values["expected_interval_s"] = interval
+    elif "expected_interval_s" in data:
+        values["expected_interval_s"] = None
     if "properties" in data or not partial:
         props = data.get("properties") or {}
         if not isinstance(props, dict):
@@ -95,9 +134,10 @@ def _unique_eui(scope: TenantScope, conn: Connection, eui: str | None, device_id
         raise Conflict(f"Le DevEUI {eui} est déjà attribué au capteur {row.id}.")
 
 
-def create_device(scope: TenantScope, conn: Connection, data: Any) -> Any:
+def create_device(scope: TenantScope, conn: Connection, data: Any,
+                  registry: Registry | None = None) -> Any:
     scope.require("write")
-    values = _check(scope, conn, data, partial=False)
+    values = _check(scope, conn, data, partial=False, registry=registry)
     _unique_eui(scope, conn, values.get("dev_eui"), None)
     device_id = scope.db.allocate_ids(conn, "devices")
     conn.execute(schema.devices.insert().values(tenant_id=scope.tenant_id, id=device_id,
@@ -107,11 +147,12 @@ def create_device(scope: TenantScope, conn: Connection, data: Any) -> Any:
     return get_device(scope, conn, device_id)
 
 
-def update_device(scope: TenantScope, conn: Connection, device_id: int, data: Any) -> Any:
+def update_device(scope: TenantScope, conn: Connection, device_id: int, data: Any,
+                  registry: Registry | None = None) -> Any:
     """Update a device; changing ``asset_id`` is how a device is swapped."""
     scope.require("write")
     get_device(scope, conn, device_id)
-    values = _check(scope, conn, data, partial=True)
+    values = _check(scope, conn, data, partial=True, registry=registry)
     _unique_eui(scope, conn, values.get("dev_eui"), device_id)
     d = schema.devices
     conn.execute(update(d).where(scope.owns(d), d.c.id == device_id).values(**values))

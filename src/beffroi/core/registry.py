@@ -165,7 +165,11 @@ class Registry:
 
 
 def build_registry(domains: Iterable[Domain]) -> Registry:
+    """A registry of core's own device metrics plus the given domains."""
+    from .device_metrics import DEVICES
+
     registry = Registry()
+    registry.register(DEVICES)
     for domain in domains:
         registry.register(domain)
     return registry

@@ -23,7 +23,7 @@ def list_devices(ctx: CtxDep, tenant: str, asset_id: int | None = None):
 @router.post("/tenants/{tenant}/devices", status_code=201, openapi_extra=body_doc(DEVICE_EXAMPLE))
 def create_device(ctx: CtxDep, tenant: str, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
-        return JSONResponse(devices.device_public(devices.create_device(scope, conn, body)),
+        return JSONResponse(devices.device_public(devices.create_device(scope, conn, body, ctx.registry)),
                             status_code=201)
 
 
@@ -36,7 +36,7 @@ def get_device(ctx: CtxDep, tenant: str, device_id: int):
 @router.patch("/tenants/{tenant}/devices/{device_id}", openapi_extra=body_doc({"asset_id": 2}))
 def update_device(ctx: CtxDep, tenant: str, device_id: int, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
-        return JSONResponse(devices.device_public(devices.update_device(scope, conn, device_id, body)))
+        return JSONResponse(devices.device_public(devices.update_device(scope, conn, device_id, body, ctx.registry)))
 
 
 @router.delete("/tenants/{tenant}/devices/{device_id}", status_code=204)

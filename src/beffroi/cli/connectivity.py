@@ -1,0 +1,89 @@
+"""CLI for connected devices: ``device create``, ``integration create``, ``ingest-mqtt``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+
+import click
+import orjson
+from sqlalchemy import select
+
+from ..core import devices
+from ..core.access import CLI, open_scope
+from ..core.registry import load_registry
+from ..storage import schema
+from .common import db_option, friendly_errors, open_database
+
+MQTT_URL_ENV = "BEFFROI_MQTT_URL"
+
+
+@click.group("device")
+def device_group() -> None:
+    """Capteurs connectés."""
+
+
+@device_group.command("create")
+@click.option("--tenant", required=True, help="Territoire (identifiant ou SIREN).")
+@click.option("--name", required=True, help="Nom du capteur.")
+@click.option("--dev-eui", help="DevEUI LoRaWAN (16 chiffres hexadécimaux).")
+@click.option("--model", help="Modèle / décodeur (ex. elsys, cayenne-lpp).")
+@click.option("--asset", "asset_ref", help="Référence de l'équipement alimenté.")
+@click.option("--map", "mappings", multiple=True, metavar="CHAMP=MESURE",
+              help="Correspondance champ du message → mesure (répétable).")
+@click.option("--interval", type=int, help="Intervalle d'émission attendu, en secondes.")
+@db_option
+@friendly_errors
+def device_create(tenant: str, name: str, dev_eui: str | None, model: str | None,
+                  asset_ref: str | None, mappings: tuple[str, ...], interval: int | None,
+                  db: str | None) -> None:
+    """Crée un capteur et l'associe à un équipement."""
+    mapping = {}
+    for item in mappings:
+        field, sep, metric = item.partition("=")
+        if not sep or not field.strip() or not metric.strip():
+            raise click.BadParameter(f"« {item} » : CHAMP=MESURE attendu", param_hint="--map")
+        mapping[field.strip()] = metric.strip()
+    database = open_database(db)
+    registry = load_registry()
+    with database.write() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        data: dict = {"name": name, "dev_eui": dev_eui, "model": model, "mapping": mapping,
+                      "expected_interval_s": interval}
+        if asset_ref:
+            a = schema.assets
+            row = conn.execute(select(a.c.id).where(scope.owns(a), a.c.ref == asset_ref)).first()
+            if row is None:
+                raise click.ClickException(f"Équipement « {asset_ref} » introuvable.")
+            data["asset_id"] = row.id
+        device = devices.create_device(scope, conn, data, registry)
+    click.echo(f"Capteur {device.id} créé : {device.name}"
+               + (f" (DevEUI {device.dev_eui})" if device.dev_eui else ""))
+    click.echo(orjson.dumps(devices.device_public(device)).decode())
+
+
+@click.command("ingest-mqtt")
+@db_option
+@click.option("--mqtt-url", envvar=MQTT_URL_ENV, required=True,
+              help="Courtier MQTT, ex. mqtt://utilisateur:motdepasse@127.0.0.1:1883 "
+                   f"(ou variable {MQTT_URL_ENV}).")
+@click.option("--client-id", default="beffroi-ingest", show_default=True,
+              help="Identifiant de session persistante auprès du courtier.")
+def ingest_mqtt(db: str | None, mqtt_url: str, client_id: str) -> None:
+    """Lance seul le service d'ingestion MQTT (arrêt propre sur SIGTERM / Ctrl-C)."""
+    from ..connectivity.mqtt_worker import MqttWorker
+
+    logging.basicConfig(level=os.environ.get("BEFFROI_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        worker = MqttWorker(open_database(db), load_registry(), mqtt_url, client_id=client_id)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    click.echo(f"Ingestion MQTT : {worker.address.host}:{worker.address.port} "
+               f"(session « {client_id} »)")
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()

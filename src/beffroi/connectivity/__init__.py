@@ -1,0 +1,1 @@
+"""Connectivity: data in from MQTT and LoRaWAN network servers, commands out."""

@@ -1,0 +1,282 @@
+"""The MQTT ingest worker: a persistent QoS 1 subscription, acknowledged after commit.
+
+Topics (tenant by id or SIREN, device by id or DevEUI)::
+
+    beffroi/{tenant}/devices/{device}/up     uplinks: SenML JSON or native JSON
+    beffroi/{tenant}/devices/{device}/down   commands to the device (published by Beffroi)
+    beffroi/{tenant}/devices/{device}/ack    the device's acknowledgements of commands
+
+Nothing lost, nothing doubled: the session is persistent (clean_session off, fixed
+client id), so the broker keeps QoS 1 messages while the worker is away; a message
+is acknowledged (PUBACK) only once its observations are committed; a message the
+broker re-delivers (DUP flag) is recognised by its digest and stored once; when the
+database is unavailable the worker retries with back-off and acknowledges nothing
+meanwhile. A malformed message is logged and counted on its device, then
+acknowledged: it would never get better.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlparse
+
+import paho.mqtt.client as mqtt
+from sqlalchemy.exc import OperationalError
+
+from ..core.clock import now_ms
+from ..core.registry import Registry
+from ..storage.database import Database
+from .payloads import PayloadError, parse
+from .uplink import (
+    UplinkError,
+    digest,
+    record_rejection,
+    resolve_device,
+    resolve_tenant,
+    store_uplink,
+)
+
+log = logging.getLogger("beffroi.mqtt")
+
+UP_TOPIC = "beffroi/+/devices/+/up"
+ACK_TOPIC = "beffroi/+/devices/+/ack"
+DEFAULT_CLIENT_ID = "beffroi-ingest"
+MAX_BACKOFF_S = 30.0
+
+
+@dataclass
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+def parse_mqtt_url(url: str) -> BrokerAddress:
+    """``mqtt://user:pass@host:1883`` (``mqtts://`` for TLS, port 8883 by default)."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("mqtt", "mqtts") or not parsed.hostname:
+        raise ValueError(f"URL MQTT invalide « {url} » : mqtt://utilisateur:motdepasse@hôte:1883 "
+                         "attendu")
+    tls = parsed.scheme == "mqtts"
+    return BrokerAddress(parsed.hostname, parsed.port or (8883 if tls else 1883),
+                         unquote(parsed.username) if parsed.username else None,
+                         unquote(parsed.password) if parsed.password else None, tls)
+
+
+@dataclass
+class WorkerStats:
+    received: int = 0
+    stored: int = 0
+    redelivered: int = 0
+    rejected: int = 0
+    retries: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class MqttWorker:
+    """Subscribe, store, acknowledge. ``run()`` blocks until ``stop()``."""
+
+    def __init__(self, db: Database, registry: Registry, url: str, *,
+                 client_id: str = DEFAULT_CLIENT_ID, keepalive: int = 60) -> None:
+        self.db, self.registry = db, registry
+        self.address = parse_mqtt_url(url)
+        self.stats = WorkerStats()
+        self._stop = threading.Event()
+        self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  clean_session=False, protocol=mqtt.MQTTv311, manual_ack=True)
+        if self.address.username:
+            self.client.username_pw_set(self.address.username, self.address.password)
+        if self.address.tls:
+            self.client.tls_set()
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.client.reconnect_delay_set(1, 30)
+        self.keepalive = keepalive
+        self._pending: list[mqtt.MQTTMessage] = []
+        self._last_received = 0
+
+    # -- lifecycle ------------------------------------------------------------------
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.client.connect(self.address.host, self.address.port, self.keepalive)
+                break
+            except OSError as exc:
+                log.warning("MQTT broker unreachable (%s), retrying in 2 s", exc)
+                self._stop.wait(2)
+        while not self._stop.is_set():
+            self.client.loop(timeout=0.05)
+            if self._pending:
+                self._flush()
+            if not self.client.is_connected() and not self._stop.is_set():
+                try:
+                    self.client.reconnect()
+                except OSError:
+                    self._stop.wait(1)
+        self.client.disconnect()
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="beffroi-mqtt", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        """Publish QoS 1 (commands to devices)."""
+        info = self.client.publish(topic, payload, qos=1)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise ConnectionError(f"publication MQTT impossible ({mqtt.error_string(info.rc)})")
+
+    # -- callbacks --------------------------------------------------------------------
+    def _on_connect(self, client, userdata, flags, reason_code, properties=None) -> None:
+        if reason_code.is_failure:
+            log.error("MQTT connection refused: %s", reason_code)
+            return
+        client.subscribe([(UP_TOPIC, 1), (ACK_TOPIC, 1)])
+        self.connected.set()
+        log.info("MQTT connected to %s:%s (session present: %s)", self.address.host,
+                 self.address.port, flags.session_present)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties=None) -> None:
+        log.info("MQTT subscribed to %s and %s (QoS 1)", UP_TOPIC, ACK_TOPIC)
+        self.subscribed.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties=None) -> None:
+        self.connected.clear()
+        self._pending.clear()  # not acknowledged: the broker delivers them again
+
+    def _on_message(self, client, userdata, msg) -> None:
+        self.stats.received += 1
+        self._pending.append(msg)
+
+    # -- processing -------------------------------------------------------------------
+    def _flush(self) -> None:
+        """Store the messages received so far in one transaction, then acknowledge them
+        in the order they came (MQTT requires PUBACKs in order)."""
+        batch, self._pending = self._pending, []
+        backoff = 0.2
+        while not self._stop.is_set():
+            try:
+                rejections = self.handle_batch([(m.topic, m.payload, bool(m.dup)) for m in batch])
+                break
+            except OperationalError as exc:  # database locked or unreachable: retry
+                self.stats.retries += 1
+                log.warning("database unavailable (%s), retrying in %.1f s",
+                            str(exc).splitlines()[0], backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+        else:
+            return  # stopping: nothing acknowledged, the broker will deliver them again
+        for tenant_id, device_id, reason in rejections:
+            self._reject(tenant_id, device_id, reason)
+        for msg in batch:
+            self.client.ack(msg.mid, msg.qos)
+
+    def handle(self, topic: str, payload: bytes, *, dup: bool = False) -> None:
+        """Process one message now (tests, tools)."""
+        for tenant_id, device_id, reason in self.handle_batch([(topic, payload, dup)]):
+            self._reject(tenant_id, device_id, reason)
+
+    def handle_batch(self, messages: list[tuple[str, bytes, bool]]) -> list[tuple]:
+        """Store uplinks in one transaction; returns (tenant, device, reason) rejections.
+        Raises OperationalError when the database is unavailable (nothing stored)."""
+        rejections: list[tuple] = []
+        acks: list[tuple[str, str, bytes]] = []
+        with self.db.write() as conn:
+            for topic, payload, dup in messages:
+                received = self._tick()
+                parts = topic.split("/")
+                if len(parts) != 5 or parts[0] != "beffroi" or parts[2] != "devices":
+                    rejections.append((None, None, f"sujet MQTT inattendu « {topic} »"))
+                    continue
+                if parts[4] == "ack":
+                    acks.append((parts[1], parts[3], payload))
+                    continue
+                tenant_id = device_id = None
+                try:
+                    tenant = resolve_tenant(conn, parts[1])
+                    tenant_id = tenant.id
+                    device = resolve_device(conn, tenant.id, parts[3])
+                    device_id = device.id
+                    parsed = parse(payload, received)
+                    result = store_uplink(
+                        self.db, self.registry, conn, tenant, device, parsed,
+                        received_ms=received, message_digest=digest(topic, payload),
+                        check_receipt=dup, suggestions=_suggestions(device.model))
+                except (UplinkError, PayloadError) as exc:
+                    rejections.append((tenant_id, device_id, str(exc)))
+                    continue
+                self.stats.redelivered += result.redelivered
+                self.stats.stored += result.stored
+                if result.problems:
+                    log.warning("uplink of device %s partly rejected: %s", device_id,
+                                "; ".join(result.problems))
+        for tenant_ref, device_ref, payload in acks:
+            rejections += self._ack(tenant_ref, device_ref, payload)
+        return rejections
+
+    def _ack(self, tenant_ref: str, device_ref: str, payload: bytes) -> list[tuple]:
+        from .downlinks import handle_mqtt_ack  # the command pipeline
+
+        with self.db.read() as conn:
+            try:
+                tenant = resolve_tenant(conn, tenant_ref)
+                device = resolve_device(conn, tenant.id, device_ref)
+            except UplinkError as exc:
+                return [(None, None, str(exc))]
+        handle_mqtt_ack(self.db, tenant.id, device.id, payload)
+        return []
+
+    def _tick(self) -> int:
+        """Reception time (ms), strictly increasing: readings without a time of their own
+        from two messages of one burst must not fall on the same instant."""
+        self._last_received = max(now_ms(), self._last_received + 1)
+        return self._last_received
+
+    def _reject(self, tenant_id: int | None, device_id: int | None, reason: str) -> None:
+        self.stats.rejected += 1
+        self.stats.by_reason[reason] = self.stats.by_reason.get(reason, 0) + 1
+        if tenant_id is not None:
+            record_rejection(self.db, tenant_id, device_id, reason, now_ms())
+        else:
+            log.warning("MQTT message rejected: %s", reason)
+
+
+class _Suggestions:
+    """Field -> metric suggested by a device's decoder, looked up lazily (a decoder such
+    as Cayenne LPP names thousands of possible fields)."""
+
+    def __init__(self, fields) -> None:
+        self._fields = fields
+
+    def __contains__(self, name: str) -> bool:
+        return self._fields.get(name) is not None
+
+    def __getitem__(self, name: str) -> str:
+        return self._fields[name][0]
+
+
+def _suggestions(model: str | None):
+    if not model:
+        return {}
+    try:
+        from .decoders import get_decoder
+
+        return _Suggestions(get_decoder(model).fields)
+    except (KeyError, ImportError):
+        return {}
+
+
+def wait_connected(worker: MqttWorker, timeout: float = 10.0) -> bool:
+    """True once the worker is connected and subscribed."""
+    return worker.subscribed.wait(timeout)

@@ -1,0 +1,240 @@
+"""MQTT ingest against a real Mosquitto: payloads, bad messages, and nothing lost or doubled."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlparse
+
+import orjson
+import paho.mqtt.client as mqtt
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from beffroi.connectivity.mqtt_worker import MqttWorker, wait_connected
+from beffroi.storage import schema
+
+BEFFROI = os.path.join(os.path.dirname(sys.executable), "beffroi")
+BASE = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+def observations(db, metric: str = "generic.temperature") -> list[tuple]:
+    o, s = schema.observations, schema.streams
+    with db.read() as conn:
+        return conn.execute(select(o.c.t, o.c.value).join(s, (s.c.tenant_id == o.c.tenant_id)
+                                                          & (s.c.id == o.c.stream_id))
+                            .where(s.c.metric == metric).order_by(o.c.t)).all()
+
+
+def count(db) -> int:
+    with db.read() as conn:
+        return conn.execute(select(func.count()).select_from(schema.observations)).scalar()
+
+
+def device_row(db, device_id: int):
+    d = schema.devices
+    with db.read() as conn:
+        return conn.execute(select(d).where(d.c.id == device_id)).one()
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def native(i: int) -> bytes:
+    when = BASE + timedelta(seconds=i)
+    return orjson.dumps({"time": when.isoformat(), "values": {"temp": i % 40}})
+
+
+def publish_all(url: str, topic: str, payloads: list[bytes]) -> None:
+    """Publish QoS 1 and return once the broker acknowledged every message."""
+    address = urlparse(url)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
+    client.max_inflight_messages_set(500)
+    client.max_queued_messages_set(0)
+    client.connect(address.hostname, address.port)
+    client.loop_start()
+    infos = [client.publish(topic, p, qos=1) for p in payloads]
+    for info in infos:
+        info.wait_for_publish(30)
+    client.loop_stop()
+    client.disconnect()
+
+
+@pytest.fixture
+def worker(db, registry, broker):
+    """An in-process worker thread with its own persistent session."""
+    w = MqttWorker(db, registry, broker, client_id=f"test-{uuid.uuid4().hex[:8]}")
+    thread = w.start()
+    assert wait_connected(w), "worker did not subscribe"
+    yield w
+    w.stop()
+    thread.join(10)
+
+
+def worker_process(db, broker: str, client_id: str) -> subprocess.Popen:
+    """``beffroi ingest-mqtt`` in its own process; returns once it is ready."""
+    proc = subprocess.Popen([BEFFROI, "ingest-mqtt", "--db", db.url, "--mqtt-url", broker,
+                             "--client-id", client_id],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    subscribed = threading.Event()
+
+    def watch():
+        for line in proc.stderr:
+            # a new session is ready once subscribed; a resumed one as soon as connected
+            if "MQTT subscribed" in line or "session present: True" in line:
+                subscribed.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    if not subscribed.wait(30):
+        proc.kill()
+        raise AssertionError("ingest-mqtt did not connect and subscribe")
+    return proc
+
+
+def test_mosquitto_pub_senml_is_stored(db, broker, device, worker):
+    """The real client publishing SenML (RFC 8428) on the documented topic."""
+    bt = int(BASE.timestamp())
+    senml = [{"bn": f"urn:dev:DEVEUI:{device['dev_eui']}:", "bt": bt, "n": "temp", "u": "Cel",
+              "v": 21.5},
+             {"n": "temp", "t": 600, "v": 22.0},
+             {"n": "device.battery", "v": 87}]
+    port = urlparse(broker).port
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", "1",
+                    "-t", device["topic"], "-m", orjson.dumps(senml).decode()], check=True)
+    wait_for(lambda: len(observations(db)) == 2, 10, "SenML observations")
+    assert observations(db) == [(bt * 1000, 21.5), ((bt + 600) * 1000, 22.0)]
+    assert [v for _, v in observations(db, "device.battery")] == [87.0]
+    row = device_row(db, device["device"])
+    assert row.uplinks == 1 and row.rejected == 0 and row.last_seen is not None
+
+
+def test_native_json_by_device_id_and_tenant_id(db, broker, device, worker):
+    topic = f"beffroi/{device['tenant']}/devices/{device['device']}/up"
+    publish_all(broker, topic, [orjson.dumps({"values": {"temp": 19.0}, "battery": 55})])
+    wait_for(lambda: len(observations(db)) == 1, 10, "native observation")
+    assert observations(db)[0][1] == 19.0
+    assert device_row(db, device["device"]).battery == 55
+
+
+def test_bad_messages_are_counted_and_never_stop_the_worker(db, broker, device, worker):
+    bad = [
+        (device["topic"], b"{not json"),
+        (device["topic"], orjson.dumps({"values": {"temp": "chaud"}})),
+        (device["topic"], orjson.dumps({"valeurs": {"temp": 1}})),
+        (device["topic"], orjson.dumps([{"n": "temp", "vs": "texte"}])),
+        (device["topic"].replace(device["dev_eui"], "ffffffffffffffff"), native(1)),
+    ]
+    for topic, payload in bad:
+        publish_all(broker, topic, [payload])
+    publish_all(broker, device["topic"], [native(7)])
+    wait_for(lambda: len(observations(db)) == 1, 10, "the good message")
+    wait_for(lambda: worker.stats.rejected >= 2, 10, "rejections")
+    row = device_row(db, device["device"])
+    assert row.rejected == 4  # the unknown device is counted by the worker, not on a device
+    reasons = " | ".join(worker.stats.by_reason)
+    assert "JSON mal formé" in reasons and "Objet « values » attendu" in reasons
+    assert "capteur « ffffffffffffffff » inconnu" in reasons
+    assert "seules les valeurs numériques" in row.last_error  # the last bad one
+
+
+def test_messages_published_while_the_worker_is_stopped_are_all_stored(db, broker, device):
+    client_id = f"ingest-{uuid.uuid4().hex[:8]}"
+    proc = worker_process(db, broker, client_id)  # first run: creates the persistent session
+    try:
+        publish_all(broker, device["topic"], [native(0)])
+        wait_for(lambda: count(db) == 1, 30, "the probe message")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    publish_all(broker, device["topic"], [native(i) for i in range(1, 10_000)])
+    proc = worker_process(db, broker, client_id)
+    try:
+        wait_for(lambda: count(db) >= 10_000, 180, "10,000 observations")
+        time.sleep(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    assert count(db) == 10_000
+    assert device_row(db, device["device"]).uplinks == 10_000
+
+
+def test_kill_9_during_ingest_loses_nothing_and_doubles_nothing(db, broker, device):
+    client_id = f"ingest-{uuid.uuid4().hex[:8]}"
+    total = 4_000
+    proc = worker_process(db, broker, client_id)
+    publish_all(broker, device["topic"], [native(0)])
+    wait_for(lambda: count(db) == 1, 30, "the probe message")
+    publisher = threading.Thread(target=publish_all, args=(
+        broker, device["topic"], [native(i) for i in range(1, total)]))
+    publisher.start()
+    wait_for(lambda: count(db) > 500, 60, "ingest under way")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    killed_at = count(db)
+    publisher.join(60)  # every message is now acknowledged by the broker
+    proc = worker_process(db, broker, client_id)
+    try:
+        wait_for(lambda: count(db) >= total, 120, f"{total} observations")
+        time.sleep(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    assert killed_at < total, "the kill must happen mid-ingest for this test to mean something"
+    assert count(db) == total
+    assert device_row(db, device["device"]).uplinks == total  # no message processed twice
+
+
+def _block_database(db, seconds: float) -> threading.Thread:
+    """Make the database unavailable for a while: an exclusive lock on SQLite, killed
+    connections on PostgreSQL."""
+    def sqlite_lock():
+        path = db.url.split("///", 1)[1]
+        conn = sqlite3.connect(path, timeout=1, isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")
+        time.sleep(seconds)
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    def pg_kill():
+        name = db.url.rsplit("/", 1)[1]
+        admin = db.url.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres"
+        deadline = time.monotonic() + seconds
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            while time.monotonic() < deadline:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+                time.sleep(0.1)
+            conn.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+
+    thread = threading.Thread(target=sqlite_lock if db.is_sqlite else pg_kill)
+    thread.start()
+    return thread
+
+
+def test_database_unavailable_then_recovers_without_loss(db, broker, device, worker):
+    publish_all(broker, device["topic"], [native(0)])
+    wait_for(lambda: count(db) == 1, 10, "the probe message")
+    blocker = _block_database(db, 3.0)
+    time.sleep(0.3)
+    publish_all(broker, device["topic"], [native(i) for i in range(1, 300)])
+    blocker.join()
+    wait_for(lambda: count(db) >= 300, 60, "recovery")
+    time.sleep(0.5)
+    assert count(db) == 300
+    if not db.is_sqlite:  # SQLite waits on its busy timeout (30 s) instead of failing
+        assert worker.stats.retries > 0
