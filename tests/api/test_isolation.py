@@ -91,6 +91,9 @@ def sample_body(method: str, path: str, t: dict):
             {"stream_id": t["stream_id"], "time": "2026-01-02T00:00:00Z", "value": 1},
             {"asset": t["ref"], "metric": "generic.value", "time": "2026-01-03T00:00:00Z",
              "value": 2}],
+        ("POST", "/api/v1/tenants/{tenant}/commands"): {"asset_id": t["asset_id"],
+                                                         "action": "generic.none"},
+        ("POST", "/api/v1/tenants/{tenant}/commands/{command_id}/cancel"): {"reason": "test"},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},
@@ -113,6 +116,7 @@ def fill(path: str, tenant_ref, objects: dict) -> str:
             .replace("{device_id}", str(objects["device_id"]))
             .replace("{user_id}", str(objects["user_id"]))
             .replace("{insee}", objects["insee"])
+            .replace("{command_id}", str(objects.get("command_id", 999999)))
             .replace("{token_id}", "999999"))
 
 

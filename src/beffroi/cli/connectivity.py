@@ -83,6 +83,7 @@ def ingest_mqtt(db: str | None, mqtt_url: str, client_id: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     click.echo(f"Ingestion MQTT : {worker.address.host}:{worker.address.port} "
                f"(session « {client_id} »)")
+    worker.start_dispatcher()
     try:
         worker.run()
     except KeyboardInterrupt:

@@ -40,7 +40,9 @@ def _run_server(database: Database, host: str, port: int) -> None:
     if os.environ.get(MQTT_URL_ENV):
         from ..connectivity.mqtt_worker import MqttWorker
 
-        MqttWorker(database, registry, os.environ[MQTT_URL_ENV]).start()
+        worker = MqttWorker(database, registry, os.environ[MQTT_URL_ENV])
+        worker.start()
+        worker.start_dispatcher()
         click.echo(f"Ingestion MQTT active ({MQTT_URL_ENV}).")
     click.echo(f"Beffroi écoute sur http://{host}:{port}/ (API : /api/v1, documentation : /api/v1/docs)")
     run_server(app, host, port)

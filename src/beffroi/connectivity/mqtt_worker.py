@@ -226,7 +226,7 @@ class MqttWorker:
         return rejections
 
     def _ack(self, tenant_ref: str, device_ref: str, payload: bytes) -> list[tuple]:
-        from .downlinks import handle_mqtt_ack  # the command pipeline
+        from .downlinks import AckError, handle_mqtt_ack  # the command pipeline
 
         with self.db.read() as conn:
             try:
@@ -234,8 +234,22 @@ class MqttWorker:
                 device = resolve_device(conn, tenant.id, device_ref)
             except UplinkError as exc:
                 return [(None, None, str(exc))]
-        handle_mqtt_ack(self.db, tenant.id, device.id, payload)
+        try:
+            handle_mqtt_ack(self.db, tenant.id, device.id, payload)
+        except AckError as exc:
+            return [(tenant.id, device.id, f"accusé de commande refusé : {exc}")]
         return []
+
+    def start_dispatcher(self) -> threading.Thread:
+        """Send due commands (MQTT or network servers) and expire stale ones, in the
+        background, publishing through this worker's connection."""
+        from .dispatcher import run_dispatcher
+
+        thread = threading.Thread(target=run_dispatcher, args=(self.db, self.registry, self._stop),
+                                  kwargs={"mqtt_publish": self.publish},
+                                  name="beffroi-commands", daemon=True)
+        thread.start()
+        return thread
 
     def _tick(self) -> int:
         """Reception time (ms), strictly increasing: readings without a time of their own

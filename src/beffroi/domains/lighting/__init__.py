@@ -1,6 +1,7 @@
 """Public lighting: control cabinets, luminaires, switching schedules and energy."""
 
 from ...core.registry import Domain
+from .commands import COMMANDS
 from .inventory import demo_inventory
 from .kinds import KINDS
 from .metrics import METRICS
@@ -13,4 +14,5 @@ DOMAIN = Domain(
     metrics=METRICS,
     demo_inventory=demo_inventory,
     simulator=simulate,
+    commands=COMMANDS,
 )

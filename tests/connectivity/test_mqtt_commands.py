@@ -1,0 +1,112 @@
+"""A command to a device over the real broker: requested → sent → acknowledged, or expired."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from urllib.parse import urlparse
+
+import orjson
+import paho.mqtt.client as mqtt
+import pytest
+from sqlalchemy import select
+
+from beffroi.connectivity.mqtt_worker import MqttWorker, wait_connected
+from beffroi.core import assets, commands, devices, tenants
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.clock import now_ms
+from beffroi.core.registry import load_registry
+from beffroi.storage import schema
+
+from .test_mqtt import wait_for
+
+
+@pytest.fixture
+def lighting(db):
+    registry = load_registry(["generic", "lighting"])
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, siren="200068377", registry=registry)
+        scope = open_scope(db, conn, CLI, tenant["id"])
+        cabinet = assets.create_asset(scope, conn, registry, {
+            "ref": "ARM-1", "kind": "lighting.cabinet", "name": "Armoire 1", "commune": "88383",
+            "geometry": {"type": "Point", "coordinates": [6.59, 48.02]}})
+        device = devices.create_device(scope, conn, {"name": "Contrôleur", "asset_id": cabinet.id},
+                                       registry)
+    return {"registry": registry, "tenant": tenant["id"], "asset": cabinet.id,
+            "device": device.id}
+
+
+def status(db, command_id: int) -> str:
+    c = schema.commands
+    with db.read() as conn:
+        return conn.execute(select(c.c.status).where(c.c.id == command_id)).scalar()
+
+
+def command(db, lighting) -> int:
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, lighting["tenant"])
+        return commands.create_command(scope, conn, lighting["registry"], {
+            "asset_id": lighting["asset"], "action": "lighting.switch",
+            "params": {"state": "on"}}).id
+
+
+def device_client(broker: str, lighting, answer: bool) -> tuple[mqtt.Client, list]:
+    """The device: receives its commands on …/down and, if asked, acknowledges on …/ack."""
+    received: list[dict] = []
+    base = f"beffroi/{lighting['tenant']}/devices/{lighting['device']}"
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"dev-{uuid.uuid4().hex[:6]}")
+    ready = threading.Event()
+    client.on_subscribe = lambda *a, **k: ready.set()
+
+    def on_message(c, userdata, msg):
+        doc = orjson.loads(msg.payload)
+        received.append(doc)
+        if answer:
+            c.publish(f"{base}/ack", orjson.dumps({"command_id": doc["command_id"],
+                                                   "status": "ok"}), qos=1)
+
+    client.on_message = on_message
+    address = urlparse(broker)
+    client.connect(address.hostname, address.port)
+    client.subscribe(f"{base}/down", qos=1)
+    client.loop_start()
+    assert ready.wait(5)
+    return client, received
+
+
+@pytest.fixture
+def running(db, broker, lighting):
+    worker = MqttWorker(db, lighting["registry"], broker, client_id=f"w-{uuid.uuid4().hex[:6]}")
+    worker.start()
+    assert wait_connected(worker)
+    worker.start_dispatcher()
+    yield worker
+    worker.stop()
+
+
+def test_command_is_sent_over_mqtt_and_acknowledged(db, broker, lighting, running):
+    client, received = device_client(broker, lighting, answer=True)
+    command_id = command(db, lighting)
+    wait_for(lambda: status(db, command_id) == "acknowledged", 20, "the acknowledgement")
+    client.loop_stop()
+    assert received == [{"command_id": command_id, "action": "lighting.switch",
+                         "params": {"state": "on"}, "expires_at": received[0]["expires_at"]}]
+    c = schema.commands
+    with db.read() as conn:
+        row = conn.execute(select(c).where(c.c.id == command_id)).one()
+    assert row.channel == "mqtt" and row.sent_at <= row.acknowledged_at
+
+
+def test_command_without_acknowledgement_expires(db, broker, lighting, running):
+    client, received = device_client(broker, lighting, answer=False)
+    command_id = command(db, lighting)
+    wait_for(lambda: status(db, command_id) == "sent", 20, "the command to be sent")
+    wait_for(lambda: len(received) == 1, 10, "the device to receive it")
+    client.loop_stop()
+    with db.read() as conn:
+        expires = conn.execute(select(schema.commands.c.expires_at)
+                               .where(schema.commands.c.id == command_id)).scalar()
+    assert commands.expire_due(db, expires - 1) == 0  # not yet
+    assert status(db, command_id) == "sent"
+    assert commands.expire_due(db, max(expires, now_ms()) + 1) == 1
+    assert status(db, command_id) == "expired"
