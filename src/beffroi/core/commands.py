@@ -62,7 +62,7 @@ from .access import TenantScope
 from .audit import write_audit
 from .clock import format_instant, now_ms, parse_instant
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from .properties import TYPE_LABELS, check_value
+from .properties import TYPE_LABELS, check_value, property_schema
 from .registry import PropertySpec, Registry, RegistryError
 
 # (params) -> (LoRaWAN FPort, FRMPayload bytes)
@@ -154,20 +154,7 @@ def command_specs(registry: Registry) -> dict[str, CommandSpec]:
 
 def spec_public(spec: CommandSpec, registry: Registry) -> dict[str, Any]:
     """An action as API clients see it: its parameters as JSON Schema."""
-    json_types = {"string": "string", "number": "number", "integer": "integer",
-                  "boolean": "boolean", "date": "string", "enum": "string"}
-    props: dict[str, Any] = {}
-    for p in spec.params:
-        entry: dict[str, Any] = {"type": json_types[p.type], "title": p.label}
-        if p.choices:
-            entry["enum"] = list(p.choices)
-        if p.unit:
-            entry["x-unit"] = p.unit
-        if p.minimum is not None:
-            entry["minimum"] = p.minimum
-        if p.maximum is not None:
-            entry["maximum"] = p.maximum
-        props[p.name] = entry
+    props = {p.name: property_schema(p) for p in spec.params}
     domain = next((d.key for d in registry.domains.values() if spec in d.commands), None)
     return {"key": spec.key, "label": spec.label, "domain": domain,
             "asset_kinds": list(spec.asset_kinds), "ttl_s": spec.ttl_s,

@@ -94,24 +94,29 @@ def validate_properties(kind: AssetKind, props: Any, *, partial: bool = False,
     return clean, errors
 
 
+
+JSON_TYPES = {"string": "string", "number": "number", "integer": "integer",
+              "boolean": "boolean", "date": "string", "enum": "string"}
+
+
+def property_schema(spec: PropertySpec) -> dict[str, Any]:
+    """JSON Schema of one declared property (asset kinds, command parameters)."""
+    entry: dict[str, Any] = {"type": JSON_TYPES[spec.type], "title": spec.label}
+    if spec.type == "date":
+        entry["format"] = "date"
+    if spec.choices:
+        entry["enum"] = list(spec.choices)
+    if spec.unit:
+        entry["x-unit"] = spec.unit
+    if spec.minimum is not None:
+        entry["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        entry["maximum"] = spec.maximum
+    return entry
+
 def kind_schema(kind: AssetKind) -> dict[str, Any]:
     """The kind's property schema as JSON Schema, for API clients."""
-    json_types = {"string": "string", "number": "number", "integer": "integer",
-                  "boolean": "boolean", "date": "string", "enum": "string"}
-    props = {}
-    for spec in kind.properties:
-        entry: dict[str, Any] = {"type": json_types[spec.type], "title": spec.label}
-        if spec.type == "date":
-            entry["format"] = "date"
-        if spec.choices:
-            entry["enum"] = list(spec.choices)
-        if spec.unit:
-            entry["x-unit"] = spec.unit
-        if spec.minimum is not None:
-            entry["minimum"] = spec.minimum
-        if spec.maximum is not None:
-            entry["maximum"] = spec.maximum
-        props[spec.name] = entry
+    props = {spec.name: property_schema(spec) for spec in kind.properties}
     return {"type": "object", "properties": props,
             "required": [s.name for s in kind.properties if s.required],
             "additionalProperties": kind.allow_extra_properties}

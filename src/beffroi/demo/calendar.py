@@ -67,3 +67,8 @@ def ar1_noise(n: int, rng: np.random.Generator, sigma: float, memory: float) -> 
     white = rng.normal(0.0, 1.0, n + length - 1)
     out = np.convolve(white, kernel, mode="valid")
     return out * sigma / np.sqrt((kernel ** 2).sum())
+
+
+def step_hours(t_s: np.ndarray) -> float:
+    """The sampling step of a simulated series, in hours (1 for a single point)."""
+    return float(np.median(np.diff(t_s))) / 3600 if len(t_s) > 1 else 1.0

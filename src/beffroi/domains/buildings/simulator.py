@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 
 from ...core.registry import DemoAsset
-from ...demo.calendar import LocalTime, ar1_noise, local_time, seasonal
+from ...demo.calendar import LocalTime, ar1_noise, local_time, seasonal, step_hours
 
 OUTDOOR_CO2_PPM = 420.0
 # Annual electricity intensity by usage, kWh/m²/year (orders of magnitude).
@@ -71,7 +71,7 @@ def electricity_kw(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
 def room_co2(asset: DemoAsset, usage: str, t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     lt = local_time(t_s)
     occ = occupied(usage, lt).astype(np.float64)
-    step_h = float(np.median(np.diff(t_s))) / 3600 if len(t_s) > 1 else 1.0
+    step_h = step_hours(t_s)
     # First-order response with a 30-minute time constant, sampled at the step.
     alpha = 1 - np.exp(-step_h / 0.5)
     kernel = alpha * (1 - alpha) ** np.arange(max(1, int(np.ceil(4 / step_h))))
@@ -93,7 +93,7 @@ def room_temperature(t_s: np.ndarray, usage: str, rng: np.random.Generator) -> n
 
 
 def simulate(asset: DemoAsset, metric: str, t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    step_h = float(np.median(np.diff(t_s))) / 3600 if len(t_s) > 1 else 1.0
+    step_h = step_hours(t_s)
     if asset.kind == "buildings.building":
         if metric == "power.active":
             return np.round(electricity_kw(asset, t_s), 3)

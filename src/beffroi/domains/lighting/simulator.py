@@ -13,7 +13,7 @@ import zlib
 import numpy as np
 
 from ...core.registry import DemoAsset
-from ...demo.calendar import local_time
+from ...demo.calendar import local_time, step_hours
 from .sun import is_night
 
 
@@ -76,7 +76,7 @@ def simulate(asset: DemoAsset, metric: str, t_s: np.ndarray, rng: np.random.Gene
     if metric == "lighting.dimming":
         return (power > 0) * 100.0
     if metric == "energy.active_import":
-        step_h = float(np.median(np.diff(t_s))) / 3600 if len(t_s) > 1 else 1.0
+        step_h = step_hours(t_s)
         start_index = float(np.random.default_rng(zlib.crc32(asset.ref.encode()) + 1)
                             .uniform(5_000, 150_000))
         return np.round(start_index + np.cumsum(power * step_h), 2)

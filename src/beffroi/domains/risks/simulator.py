@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.registry import DemoAsset
-from ...demo.calendar import ar1_noise, local_time, seasonal
+from ...demo.calendar import ar1_noise, local_time, seasonal, step_hours
 from .hydrology import daily_rain_mm, rating_height, river_flow
 
 ANNUAL_MEAN_C = 9.5
@@ -41,7 +41,7 @@ def simulate(asset: DemoAsset, metric: str, t_s: np.ndarray, rng: np.random.Gene
         if metric == "hydro.level":
             return np.round(rating_height(flow, mean_flow), 3)
     if asset.kind == "risks.weather_station":
-        step_h = float(np.median(np.diff(t_s))) / 3600 if len(t_s) > 1 else 1.0
+        step_h = step_hours(t_s)
         if metric == "air.temperature":
             return np.round(air_temperature(t_s, np.random.default_rng(7)), 1)
         if metric == "air.humidity":

@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 
 from ...core.registry import DemoAsset
-from ...demo.calendar import ar1_noise, local_time, seasonal
+from ...demo.calendar import ar1_noise, local_time, seasonal, step_hours
 
 LITRES_PER_INHABITANT_DAY = 150
 BACKGROUND_LOSS_SHARE = 0.20
@@ -74,7 +74,7 @@ def customer_daily_m3(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
 
 
 def simulate(asset: DemoAsset, metric: str, t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    step_h = float(np.median(np.diff(t_s))) / 3600 if len(t_s) > 1 else 1.0
+    step_h = step_hours(t_s)
     if asset.kind == "water.reservoir" and metric == "water.level":
         top = float(asset.properties.get("max_level_m") or 5.0)
         hour = local_time(t_s).hour
