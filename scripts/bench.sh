@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The benchmarks of bench/: ingest and query on SQLite and on a real PostgreSQL started
-# here, then the idle memory of `beffroi serve` on the demo database. Each script prints
-# one JSON line of figures on stdout (progress on stderr); they are also collected in
-# test-output/bench.jsonl. Exits non-zero if any script fails.
+# The benchmarks of bench/: ingest, query and MQTT ingest (through a real Mosquitto) on
+# SQLite and on a real PostgreSQL started here, then the idle memory of `beffroi serve`
+# on the demo database. Each script prints one JSON line of figures on stdout (progress
+# on stderr); they are also collected in test-output/bench.jsonl. Exits non-zero if any
+# script fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg.sh
+source scripts/mosquitto.sh
 trap stop_pg EXIT
 PY=.venv/bin/python
 mkdir -p var test-output
@@ -24,6 +26,7 @@ run() {
 
 run ingest "$PY" bench/ingest.py --pg-url "$BEFFROI_TEST_PG_URL"
 run query "$PY" bench/query.py --pg-url "$BEFFROI_TEST_PG_URL"
+run mqtt "$PY" bench/mqtt.py --pg-url "$BEFFROI_TEST_PG_URL"
 # The demo database (built once, then reused: `beffroi demo` is idempotent).
 if .venv/bin/beffroi demo --no-serve --db var/bench-demo.db >&2; then
   run memory "$PY" bench/memory.py --db var/bench-demo.db

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from beffroi.connectivity import integrations
 from beffroi.core import assets, devices, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.storage import schema
@@ -32,8 +33,11 @@ def _tenant(db, registry, name, insee):
                                        {"asset_id": asset.id, "metric": "generic.value"})
         device = devices.create_device(scope, conn, {"name": f"{name} capteur",
                                                      "asset_id": asset.id})
+        integration, secret = integrations.create_integration(
+            scope, conn, {"kind": "chirpstack", "name": f"{name} ChirpStack"})
     return {"tenant": t["id"], "insee": insee, "asset_id": asset.id, "stream_id": stream.id,
-            "device_id": device.id, "ref": f"REF-{insee}"}
+            "device_id": device.id, "ref": f"REF-{insee}", "integration_id": integration.id,
+            "integration_secret": secret}
 
 
 @pytest.fixture
@@ -94,6 +98,9 @@ def sample_body(method: str, path: str, t: dict):
         ("POST", "/api/v1/tenants/{tenant}/commands"): {"asset_id": t["asset_id"],
                                                          "action": "generic.none"},
         ("POST", "/api/v1/tenants/{tenant}/commands/{command_id}/cancel"): {"reason": "test"},
+        ("POST", "/api/v1/tenants/{tenant}/integrations"): {"kind": "tts"},
+        ("PATCH", "/api/v1/tenants/{tenant}/integrations/{integration_id}"): {
+            "name": "écrasé", "config": {"api_url": "https://ns.example.fr"}},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},
@@ -116,6 +123,7 @@ def fill(path: str, tenant_ref, objects: dict) -> str:
             .replace("{device_id}", str(objects["device_id"]))
             .replace("{user_id}", str(objects["user_id"]))
             .replace("{insee}", objects["insee"])
+            .replace("{integration_id}", str(objects["integration_id"]))
             .replace("{command_id}", str(objects.get("command_id", 999999)))
             .replace("{token_id}", "999999"))
 
@@ -178,7 +186,7 @@ def test_viewer_cannot_write_anything(app, client, db, world):
         if method not in UNSAFE or "{tenant}" not in path:
             continue
         body = sample_body(method, path, a)
-        assert body is not None or method == "DELETE" or path.endswith("/tokens"), (
+        assert body is not None or method == "DELETE" or path.endswith(("/tokens", "/secret")), (
             f"add a valid sample body for {method} {path}")
         response = client.request(method, fill(path, a["tenant"], a), headers=world["viewer_a"],
                                   json=body)
@@ -213,3 +221,30 @@ def test_device_token_feeds_only_its_own_streams(client, world):
                         json=[{"stream_id": b["stream_id"], "time": "2026-02-01T00:00:00Z", "value": 3}])
     assert other.status_code in (401, 403, 404)
     assert client.get(f"/api/v1/tenants/{a['tenant']}/assets", headers=h).status_code in (401, 403)
+
+
+def test_an_integration_secret_only_feeds_its_own_tenant(client, db, world):
+    a, b = world["a"], world["b"]
+    eui = "70b3d5e75e00aaaa"
+    assert client.patch(f"/api/v1/tenants/{a['tenant']}/devices/{a['device_id']}",
+                        headers=world["admin_a"], json={"dev_eui": eui}).status_code == 200
+    before = snapshot(db, a["tenant"])
+    up = {"deviceInfo": {"devEui": eui}, "fPort": 1, "object": {"generic.value": 5},
+          "rxInfo": [{"gatewayId": "gw", "rssi": -80, "snr": 7}]}
+    as_b = {"Authorization": f"Bearer {b['integration_secret']}"}
+    # B's secret does not open A's integration, and A's user token opens no integration.
+    for integration, headers in ((a["integration_id"], as_b),
+                                 (a["integration_id"], world["admin_a"])):
+        response = client.post(f"/api/v1/integrations/{integration}/chirpstack?event=up",
+                               headers=headers, json=up)
+        assert response.status_code == 401, response.text
+    # A's device, named by its DevEUI through B's integration, is unknown there.
+    response = client.post(f"/api/v1/integrations/{b['integration_id']}/chirpstack?event=up",
+                           headers=as_b, json=up)
+    assert response.status_code == 404 and eui in response.json()["detail"]
+    assert snapshot(db, a["tenant"]) == before
+    # The very same event through A's own integration is stored.
+    as_a = {"Authorization": f"Bearer {a['integration_secret']}"}
+    response = client.post(f"/api/v1/integrations/{a['integration_id']}/chirpstack?event=up",
+                           headers=as_a, json=up)
+    assert response.status_code == 200 and response.json()["stored"] == 4, response.text

@@ -428,3 +428,35 @@ def test_export_includes_streams_and_observations(run, tenant, tmp_path, databas
     bare = exported(run, tmp_path, "--no-observations")
     assert "1 flux, 0 mesures" in bare["result"].stdout
     assert not (bare["dir"] / "observations.csv").exists()
+
+
+def test_integration_create_prints_its_id_and_secret_once(run, tenant, database):
+    from beffroi.connectivity.integrations import authenticate
+
+    result = run("integration", "create", "--tenant", SIREN, "--kind", "tts",
+                 "--api-url", "https://eu1.cloud.thethings.network", "--api-key", "NNSXS.KEY",
+                 "--application-id", "eclairage", "--webhook-id", "beffroi")
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(": ", 1) for line in result.output.splitlines()
+                 if line.startswith(("id: ", "secret: ")))
+    with database.read() as conn:
+        row = authenticate(conn, lines["id"], lines["secret"])
+    assert row.kind == "tts" and row.name == "The Things Stack v3"
+    assert json.loads(row.config)["webhook_id"] == "beffroi"
+    listed = run("integration", "list", "--tenant", SIREN)
+    assert listed.exit_code == 0
+    [shown] = [json.loads(line) for line in listed.output.splitlines()]
+    assert shown["id"] == int(lines["id"]) and shown["downlinks_ready"] is True
+    assert lines["secret"] not in listed.output and "NNSXS.KEY" not in listed.output
+
+
+def test_integration_create_refuses_bad_input(run, tenant, database):
+    wrong_kind = run("integration", "create", "--tenant", SIREN, "--kind", "lorawan")
+    assert wrong_kind.exit_code == 2 and "chirpstack" in wrong_kind.output
+    bad_url = run("integration", "create", "--tenant", SIREN, "--kind", "chirpstack",
+                  "--api-url", "chirpstack.local")
+    assert bad_url.exit_code == 1
+    assert "config.api_url : adresse http(s)://… du serveur réseau attendue" in bad_url.output
+    unknown = run("integration", "create", "--tenant", "999", "--kind", "chirpstack")
+    assert unknown.exit_code == 1 and "Territoire « 999 » introuvable." in unknown.output
+    assert rows(database, schema.integrations) == []

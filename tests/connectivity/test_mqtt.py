@@ -238,3 +238,51 @@ def test_database_unavailable_then_recovers_without_loss(db, broker, device, wor
     assert count(db) == 300
     if not db.is_sqlite:  # SQLite waits on its busy timeout (30 s) instead of failing
         assert worker.stats.retries > 0
+
+
+def test_one_batch_of_mixed_messages_is_attributed_message_by_message(db, registry, device):
+    """The worker stores a batch in one transaction: each message still gets its own fate."""
+    from beffroi.core import devices
+    from beffroi.core.access import CLI, open_scope
+
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, device["tenant"])
+        second = devices.create_device(scope, conn, {
+            "name": "Capteur salle 2", "dev_eui": "a84041000181c620",
+            "asset_id": device["asset"], "mapping": {"t2": "generic.value"}}, registry).id
+        stock = devices.create_device(scope, conn, {"name": "En stock",
+                                                    "dev_eui": "a84041000181c621"}, registry).id
+    worker = MqttWorker(db, registry, "mqtt://127.0.0.1:1")  # never connected: handle() only
+    base = f"beffroi/{device['tenant']}/devices"
+    first = native(1)
+    rejections = worker.handle_batch([
+        (device["topic"], first, False),
+        (device["topic"], first, True),  # the broker's re-delivery of the same message
+        (f"{base}/a84041000181c620/up", orjson.dumps({"time": "2026-09-01T00:00:05Z",
+                                                       "values": {"t2": 5}, "battery": 80}),
+         False),
+        (device["topic"], orjson.dumps({"time": "2026-09-01T00:00:02Z",
+                                        "values": {"temp": 999}}), False),  # out of range
+        (f"{base}/a84041000181c621/up", native(3), False),  # device with no asset
+        (f"{base}/ffffffffffffffff/up", native(4), False),
+        (f"beffroi/999999/devices/{device['dev_eui']}/up", native(5), False),
+        (device["topic"], b"[1", False),
+        (device["topic"], native(6), False),
+    ])
+    assert observations(db) == [(int((BASE + timedelta(seconds=1)).timestamp() * 1000), 1.0),
+                                (int((BASE + timedelta(seconds=6)).timestamp() * 1000), 6.0)]
+    assert [v for _, v in observations(db, "generic.value")] == [5.0]
+    assert worker.stats.redelivered == 1 and worker.stats.stored == 4  # 2 + value + battery
+    expected = [(device["tenant"], stock, f"capteur {stock} rattaché à aucun équipement"),
+                (device["tenant"], None, "capteur « ffffffffffffffff » inconnu"),
+                (None, None, "territoire « 999999 » inconnu"),
+                (device["tenant"], device["device"], "JSON mal formé")]
+    assert len(rejections) == len(expected)
+    for t, d, fragment in expected:
+        [(tenant, device_id)] = [(x, y) for x, y, reason in rejections
+                                 if reason.startswith(fragment)]
+        assert (tenant, device_id) == (t, d), fragment
+    one, two = device_row(db, device["device"]), device_row(db, second)
+    assert (one.uplinks, one.rejected) == (3, 1)  # the out-of-range reading is counted
+    assert "hors de la plage plausible" in one.last_error
+    assert (two.uplinks, two.rejected, two.battery) == (1, 0, 80.0)

@@ -10,6 +10,7 @@ import click
 import orjson
 from sqlalchemy import select
 
+from ..connectivity import integrations
 from ..core import devices
 from ..core.access import CLI, open_scope
 from ..core.registry import load_registry
@@ -61,6 +62,59 @@ def device_create(tenant: str, name: str, dev_eui: str | None, model: str | None
     click.echo(f"Capteur {device.id} créé : {device.name}"
                + (f" (DevEUI {device.dev_eui})" if device.dev_eui else ""))
     click.echo(orjson.dumps(devices.device_public(device)).decode())
+
+
+@click.group("integration")
+def integration_group() -> None:
+    """Intégrations des serveurs réseau LoRaWAN (ChirpStack, The Things Stack)."""
+
+
+@integration_group.command("create")
+@click.option("--tenant", required=True, help="Territoire (identifiant ou SIREN).")
+@click.option("--kind", required=True, type=click.Choice(sorted(integrations.KINDS)),
+              help="Serveur réseau : chirpstack (v4) ou tts (The Things Stack v3).")
+@click.option("--name", help="Nom de l'intégration (par défaut, celui du serveur réseau).")
+@click.option("--api-url", help="Adresse du serveur réseau, pour envoyer des commandes.")
+@click.option("--api-key", help="Clé d'API du serveur réseau autorisée à envoyer des commandes.")
+@click.option("--application-id", help="The Things Stack : identifiant de l'application.")
+@click.option("--webhook-id", help="The Things Stack : identifiant du webhook.")
+@db_option
+@friendly_errors
+def integration_create(tenant: str, kind: str, name: str | None, api_url: str | None,
+                       api_key: str | None, application_id: str | None,
+                       webhook_id: str | None, db: str | None) -> None:
+    """Crée une intégration et affiche son identifiant et son secret (une seule fois)."""
+    config = {k: v for k, v in (("api_url", api_url), ("api_key", api_key),
+                                ("application_id", application_id),
+                                ("webhook_id", webhook_id)) if v}
+    data: dict = {"kind": kind, "config": config}
+    if name:
+        data["name"] = name
+    database = open_database(db)
+    with database.write() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        row, secret = integrations.create_integration(scope, conn, data)
+    public = integrations.integration_public(row)
+    click.echo(f"Intégration {row.id} créée : {row.name}")
+    click.echo(f"id: {row.id}")
+    click.echo(f"secret: {secret}")
+    click.echo(f"Adresse à déclarer dans le serveur réseau : POST {public['endpoint']}"
+               + ("?event=…" if kind == "chirpstack" else "")
+               + f", en-tête « Authorization: Bearer {secret} ». Le secret n'est plus "
+               "affiché ensuite.")
+
+
+@integration_group.command("list")
+@click.option("--tenant", required=True, help="Territoire (identifiant ou SIREN).")
+@db_option
+@friendly_errors
+def integration_list(tenant: str, db: str | None) -> None:
+    """Liste les intégrations d'un territoire (sans leurs secrets), au format JSON."""
+    database = open_database(db)
+    with database.read() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        for row in integrations.list_integrations(scope, conn):
+            click.echo(orjson.dumps(integrations.integration_public(row)).decode())
 
 
 @click.command("ingest-mqtt")

@@ -14,7 +14,7 @@ from ..core.retention import purge_all
 from ..storage.database import Database
 from ..storage.migrate import head_revision, upgrade
 from .common import database_url, db_option, friendly_errors, open_database, progress_bar
-from .connectivity import MQTT_URL_ENV, device_group, ingest_mqtt
+from .connectivity import MQTT_URL_ENV, device_group, ingest_mqtt, integration_group
 from .data import export, import_group
 from .tenants import tenant_group
 from .users import user_group
@@ -112,7 +112,8 @@ def db_purge(db: str | None) -> None:
     click.echo(f"{sum(deleted.values())} mesures brutes supprimées (agrégats conservés).")
 
 
-for command in (tenant_group, user_group, import_group, export, device_group, ingest_mqtt):
+for command in (tenant_group, user_group, import_group, export, device_group,
+                integration_group, ingest_mqtt):
     cli.add_command(command)
 
 

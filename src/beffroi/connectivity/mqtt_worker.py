@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
@@ -30,12 +31,15 @@ from ..core.registry import Registry
 from ..storage.database import Database
 from .payloads import PayloadError, parse
 from .uplink import (
+    Uplink,
     UplinkError,
+    decoder_suggestions,
     digest,
     record_rejection,
     resolve_device,
+    resolve_devices,
     resolve_tenant,
-    store_uplink,
+    store_uplinks,
 )
 
 log = logging.getLogger("beffroi.mqtt")
@@ -44,6 +48,9 @@ UP_TOPIC = "beffroi/+/devices/+/up"
 ACK_TOPIC = "beffroi/+/devices/+/ack"
 DEFAULT_CLIENT_ID = "beffroi-ingest"
 MAX_BACKOFF_S = 30.0
+# Messages stored per transaction at most. The broker sends no more unacknowledged
+# messages than its max_inflight_messages (Mosquitto: 20 by default; 100 advised).
+MAX_BATCH_MESSAGES = 500
 
 
 @dataclass
@@ -114,6 +121,7 @@ class MqttWorker:
                 self._stop.wait(2)
         while not self._stop.is_set():
             self.client.loop(timeout=0.05)
+            self._drain()
             if self._pending:
                 self._flush()
             if not self.client.is_connected() and not self._stop.is_set():
@@ -160,6 +168,15 @@ class MqttWorker:
         self._pending.append(msg)
 
     # -- processing -------------------------------------------------------------------
+    def _drain(self) -> None:
+        """Read whatever the broker has already sent: paho reads one packet per loop
+        call, and a transaction per message would cap the rate at the commit rate."""
+        idle = 0
+        while self._pending and len(self._pending) < MAX_BATCH_MESSAGES and idle < 2:
+            before = len(self._pending)
+            self.client.loop(timeout=0)
+            idle = idle + 1 if len(self._pending) == before else 0
+
     def _flush(self) -> None:
         """Store the messages received so far in one transaction, then acknowledge them
         in the order they came (MQTT requires PUBACKs in order)."""
@@ -192,34 +209,60 @@ class MqttWorker:
         Raises OperationalError when the database is unavailable (nothing stored)."""
         rejections: list[tuple] = []
         acks: list[tuple[str, str, bytes]] = []
+        uplinks: list[Uplink] = []
         with self.db.write() as conn:
+            tenants: dict[str, Any] = {}
+            devices: dict[int, dict[str, Any]] = {}
+            readable: list[tuple[int, list[str], bytes, bool, str]] = []
             for topic, payload, dup in messages:
                 received = self._tick()
                 parts = topic.split("/")
                 if len(parts) != 5 or parts[0] != "beffroi" or parts[2] != "devices":
                     rejections.append((None, None, f"sujet MQTT inattendu « {topic} »"))
-                    continue
-                if parts[4] == "ack":
+                elif parts[4] == "ack":
                     acks.append((parts[1], parts[3], payload))
-                    continue
-                tenant_id = device_id = None
+                else:
+                    readable.append((received, parts, payload, dup, topic))
+            # Tenants and devices of the whole batch, in one query per tenant.
+            refused: dict[str, str] = {}
+            for ref in {parts[1] for _, parts, _, _, _ in readable}:
                 try:
-                    tenant = resolve_tenant(conn, parts[1])
-                    tenant_id = tenant.id
-                    device = resolve_device(conn, tenant.id, parts[3])
-                    device_id = device.id
+                    tenants[ref] = resolve_tenant(conn, ref)
+                except UplinkError as exc:
+                    refused[ref] = str(exc)
+            for tenant in {t.id: t for t in tenants.values()}.values():
+                refs = sorted({parts[3] for _, parts, _, _, _ in readable
+                               if tenants.get(parts[1]) is tenant})
+                devices[tenant.id] = resolve_devices(conn, tenant.id, refs)
+            for received, parts, payload, dup, topic in readable:
+                tenant = tenants.get(parts[1])
+                if tenant is None:
+                    rejections.append((None, None, refused[parts[1]]))
+                    continue
+                device = devices[tenant.id].get(parts[3])
+                if device is None:
+                    try:  # not found: raises with the reason given everywhere
+                        device = resolve_device(conn, tenant.id, parts[3])
+                    except UplinkError as exc:
+                        rejections.append((tenant.id, None, str(exc)))
+                        continue
+                try:
                     parsed = parse(payload, received)
-                    result = store_uplink(
-                        self.db, self.registry, conn, tenant, device, parsed,
-                        received_ms=received, message_digest=digest(topic, payload),
-                        check_receipt=dup, suggestions=_suggestions(device.model))
-                except (UplinkError, PayloadError) as exc:
-                    rejections.append((tenant_id, device_id, str(exc)))
+                except PayloadError as exc:
+                    rejections.append((tenant.id, device.id, str(exc)))
+                    continue
+                uplinks.append(Uplink(tenant, device, parsed, received, digest(topic, payload),
+                                      check_receipt=dup,
+                                      suggestions=decoder_suggestions(device.model)))
+            for uplink, result in zip(uplinks, store_uplinks(self.db, self.registry, conn,
+                                                             uplinks), strict=True):
+                if result.error:
+                    rejections.append((uplink.tenant.id, uplink.device.id, result.error))
                     continue
                 self.stats.redelivered += result.redelivered
                 self.stats.stored += result.stored
                 if result.problems:
-                    log.warning("uplink of device %s partly rejected: %s", device_id,
+                    log.warning("uplink of device %s partly rejected: %s", uplink.device.id,
                                 "; ".join(result.problems))
         for tenant_ref, device_ref, payload in acks:
             rejections += self._ack(tenant_ref, device_ref, payload)
@@ -264,31 +307,6 @@ class MqttWorker:
             record_rejection(self.db, tenant_id, device_id, reason, now_ms())
         else:
             log.warning("MQTT message rejected: %s", reason)
-
-
-class _Suggestions:
-    """Field -> metric suggested by a device's decoder, looked up lazily (a decoder such
-    as Cayenne LPP names thousands of possible fields)."""
-
-    def __init__(self, fields) -> None:
-        self._fields = fields
-
-    def __contains__(self, name: str) -> bool:
-        return self._fields.get(name) is not None
-
-    def __getitem__(self, name: str) -> str:
-        return self._fields[name][0]
-
-
-def _suggestions(model: str | None):
-    if not model:
-        return {}
-    try:
-        from .decoders import get_decoder
-
-        return _Suggestions(get_decoder(model).fields)
-    except (KeyError, ImportError):
-        return {}
 
 
 def wait_connected(worker: MqttWorker, timeout: float = 10.0) -> bool:

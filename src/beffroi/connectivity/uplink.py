@@ -5,6 +5,10 @@ the device's ``mapping`` (payload field -> metric key), else a field already
 named like a metric, else the metric its decoder suggests. Radio quality and
 battery become streams too. Everything happens in one transaction with the
 message's receipt, so a re-delivered message is recognised and stored once.
+
+``store_uplinks`` stores a whole batch of messages (the MQTT worker's) with one
+observation batch per tenant: stream lookups, rollups, receipts and device
+counters cost a few statements per batch instead of a dozen per message.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 
 from ..core import observations
 from ..core.access import Principal, TenantScope, find_tenant
@@ -38,6 +42,7 @@ class UplinkResult:
     duplicates: int = 0
     redelivered: bool = False  # the very same message was already processed
     problems: list[str] = field(default_factory=list)
+    error: str | None = None  # the uplink could not be stored at all
 
     @property
     def ok(self) -> bool:
@@ -65,28 +70,33 @@ def resolve_tenant(conn: Connection, ref: str) -> Any:
 
 def resolve_device(conn: Connection, tenant_id: int, ref: str) -> Any:
     """A device by its id or its DevEUI (any case, with or without separators)."""
+    row = resolve_devices(conn, tenant_id, [ref]).get(ref)
+    if row is None:
+        raise UplinkError(f"capteur « {ref} » inconnu dans ce territoire")
+    return row
+
+
+def resolve_devices(conn: Connection, tenant_id: int, refs: list[str]) -> dict[str, Any]:
+    """Devices of a tenant by id or DevEUI, in one query; unknown refs are left out.
+    A DevEUI made of digits only is looked up as a DevEUI first."""
     d = schema.devices
-    text = str(ref).strip().lower().replace("-", "").replace(":", "")
-    if DEV_EUI_RE.match(text):
-        row = conn.execute(select(d).where(d.c.tenant_id == tenant_id, d.c.dev_eui == text)).first()
+    wanted = {ref: str(ref).strip().lower().replace("-", "").replace(":", "") for ref in refs}
+    euis = sorted({t for t in wanted.values() if DEV_EUI_RE.match(t)})
+    ids = sorted({int(t) for t in wanted.values() if t.isdigit() and len(t) < 19})
+    by_eui, by_id = {}, {}
+    for chunk in range(0, max(len(euis), len(ids)), 400):
+        clause = or_(d.c.dev_eui.in_(euis[chunk:chunk + 400]), d.c.id.in_(ids[chunk:chunk + 400]))
+        for row in conn.execute(select(d).where(d.c.tenant_id == tenant_id, clause)):
+            by_id[row.id] = row
+            if row.dev_eui:
+                by_eui[row.dev_eui] = row
+    out = {}
+    for ref, text in wanted.items():
+        row = by_eui.get(text) or (by_id.get(int(text)) if text.isdigit() and len(text) < 19
+                                   else None)
         if row is not None:
-            return row
-    if text.isdigit():
-        row = conn.execute(select(d).where(d.c.tenant_id == tenant_id, d.c.id == int(text))).first()
-        if row is not None:
-            return row
-    raise UplinkError(f"capteur « {ref} » inconnu dans ce territoire")
-
-
-def device_scope(db: Database, tenant: Any, device: Any) -> TenantScope:
-    principal = Principal(device_tenant_id=tenant.id, device_id=device.id)
-    return TenantScope(db, principal, tenant, "device", kinds=frozenset())
-
-
-def already_received(conn: Connection, tenant_id: int, message_digest: str) -> bool:
-    r = schema.uplink_receipts
-    return conn.execute(select(r.c.digest).where(r.c.tenant_id == tenant_id,
-                                                 r.c.digest == message_digest)).first() is not None
+            out[ref] = row
+    return out
 
 
 def _metric_for(name: str, mapping: dict[str, str], registry: Registry,
@@ -107,71 +117,190 @@ def _metric_for(name: str, mapping: dict[str, str], registry: Registry,
     return None
 
 
+@dataclass
+class Uplink:
+    """One message of a device, read but not yet stored."""
+
+    tenant: Any  # tenants row
+    device: Any  # devices row
+    payload: Payload
+    received_ms: int
+    digest: str
+    # With check_receipt a message whose digest was already processed is skipped (a
+    # network server's retry, an MQTT re-delivery flagged DUP). An MQTT message not
+    # flagged DUP is always new, even if a device repeats the same bytes later.
+    check_receipt: bool = True
+    radio: dict[str, float] | None = None
+    suggestions: Any = None  # field -> metric suggested by the device's decoder
+
+
 def store_uplink(db: Database, registry: Registry, conn: Connection, tenant: Any, device: Any,
                  payload: Payload, *, received_ms: int, message_digest: str,
                  check_receipt: bool = True, radio: dict[str, float] | None = None,
-                 suggestions: dict[str, str] | None = None) -> UplinkResult:
-    """Store one uplink's readings.
-
-    With ``check_receipt`` a message whose digest was already processed is skipped
-    (a network server's retry, an MQTT re-delivery flagged DUP). An MQTT message not
-    flagged DUP is always new, even if a device repeats the same bytes later.
-    """
-    result = UplinkResult(problems=list(payload.problems))
-    if check_receipt and already_received(conn, tenant.id, message_digest):
-        result.redelivered = True
-        return result
-    if device.asset_id is None:
-        raise UplinkError(f"capteur {device.id} rattaché à aucun équipement : "
-                          "associez-le à un équipement pour enregistrer ses mesures")
-    scope = device_scope(db, tenant, device)
-    mapping = orjson.loads(device.mapping or "{}")
-    readings = [(r.name, r.value, r.time_ms) for r in payload.readings]
-    for key, value in (radio or {}).items():
-        readings.append((RADIO_METRICS[key], value, None))
-    if payload.battery is not None:
-        readings.append(("device.battery", payload.battery, None))
-    items = []
-    for name, value, time_ms in readings:
-        metric = _metric_for(name, mapping, registry, suggestions or {})
-        if metric is None or metric not in registry.metrics:
-            result.problems.append(f"champ « {name} » associé à aucune mesure (configurez "
-                                   "la correspondance du capteur)")
-            continue
-        stream_id = ensure_stream(scope, conn, registry, device.asset_id, metric,
-                                  device_id=device.id)
-        items.append({"stream_id": stream_id, "time": format_instant(time_ms or received_ms),
-                      "value": value})
-    # The device feeds streams of its asset: a swapped device takes its streams over.
-    s = schema.streams
-    if items:
-        conn.execute(update(s).where(s.c.tenant_id == tenant.id,
-                                     s.c.id.in_({i["stream_id"] for i in items}),
-                                     s.c.device_id.is_distinct_from(device.id))
-                     .values(device_id=device.id))
-        report = observations.ingest(scope, conn, registry, items)
-        result.stored, result.duplicates = report.stored, report.duplicates
-        result.problems += [f"{items[r['index']]['time']} : {r['reason']}" for r in report.rejected]
-    _remember(db, conn, tenant.id, message_digest, device.id, received_ms)
-    d = schema.devices
-    values: dict[str, Any] = {"last_seen": received_ms, "uplinks": d.c.uplinks + 1}
-    if payload.battery is not None:
-        values["battery"] = payload.battery
-    if result.problems:
-        values.update(rejected=d.c.rejected + 1, last_error="; ".join(result.problems)[:1000],
-                      last_error_at=received_ms)
-    conn.execute(update(d).where(d.c.tenant_id == tenant.id, d.c.id == device.id).values(**values))
+                 suggestions: Any = None) -> UplinkResult:
+    """Store one uplink's readings; UplinkError when it cannot be attributed."""
+    [result] = store_uplinks(db, registry, conn, [Uplink(
+        tenant, device, payload, received_ms, message_digest, check_receipt, radio,
+        suggestions)])
+    if result.error:
+        raise UplinkError(result.error)
     return result
 
 
-def _remember(db: Database, conn: Connection, tenant_id: int, message_digest: str,
-              device_id: int, at_ms: int) -> None:
+def ingest_scope(db: Database, tenant: Any) -> TenantScope:
+    """The uplink pipeline's view of a tenant: it writes the streams of devices it has
+    resolved itself (from the topic or the DevEUI); device writes are not audited."""
+    return TenantScope(db, Principal(device_tenant_id=tenant.id), tenant, "agent")
+
+
+def store_uplinks(db: Database, registry: Registry, conn: Connection,
+                  uplinks: list[Uplink]) -> list[UplinkResult]:
+    """Store many uplinks in the caller's transaction, with one observation batch per
+    tenant; one result per uplink, in order (``error`` set when it cannot be stored).
+
+    Per-uplink ``stored``/``duplicates`` are exact for a single uplink; for several,
+    ``stored`` counts the readings accepted and the duplicates found by the database
+    are put on the last uplink of the tenant.
+    """
+    results = [UplinkResult(problems=list(u.payload.problems)) for u in uplinks]
+    _mark_redelivered(conn, uplinks, results)
+    by_tenant: dict[int, list[int]] = {}
+    for i, u in enumerate(uplinks):
+        if results[i].redelivered:
+            continue
+        if u.device.asset_id is None:
+            results[i].error = (f"capteur {u.device.id} rattaché à aucun équipement : "
+                                "associez-le à un équipement pour enregistrer ses mesures")
+            continue
+        by_tenant.setdefault(u.tenant.id, []).append(i)
+    for indexes in by_tenant.values():
+        _store_tenant(db, registry, conn, uplinks, results, indexes)
+    done = [(u, r) for u, r in zip(uplinks, results, strict=True)
+            if not r.redelivered and not r.error]
+    if done:
+        _remember(db, conn, [(u.tenant.id, u.digest, u.device.id, u.received_ms)
+                             for u, _ in done])
+        _update_devices(db, conn, done)
+    return results
+
+
+def _mark_redelivered(conn: Connection, uplinks: list[Uplink],
+                      results: list[UplinkResult]) -> None:
+    checked = [i for i, u in enumerate(uplinks) if u.check_receipt]
+    if not checked:
+        return
+    r = schema.uplink_receipts
+    known: set[tuple[int, str]] = set()
+    for tenant_id in {uplinks[i].tenant.id for i in checked}:
+        digests = sorted({uplinks[i].digest for i in checked if uplinks[i].tenant.id == tenant_id})
+        for chunk in range(0, len(digests), 500):
+            known.update((tenant_id, d) for (d,) in conn.execute(select(r.c.digest).where(
+                r.c.tenant_id == tenant_id, r.c.digest.in_(digests[chunk:chunk + 500]))))
+    seen: set[tuple[int, str]] = set()
+    for i, u in enumerate(uplinks):
+        key = (u.tenant.id, u.digest)
+        if u.check_receipt and (key in known or key in seen):
+            results[i].redelivered = True
+        seen.add(key)
+
+
+def _store_tenant(db: Database, registry: Registry, conn: Connection, uplinks: list[Uplink],
+                  results: list[UplinkResult], indexes: list[int]) -> None:
+    tenant = uplinks[indexes[0]].tenant
+    scope = ingest_scope(db, tenant)
+    s = schema.streams
+    asset_ids = sorted({uplinks[i].device.asset_id for i in indexes})
+    streams: dict[tuple[int, str], tuple[int, int | None]] = {}
+    for chunk in range(0, len(asset_ids), 500):
+        for row in conn.execute(select(s.c.id, s.c.asset_id, s.c.metric, s.c.device_id).where(
+                s.c.tenant_id == tenant.id, s.c.asset_id.in_(asset_ids[chunk:chunk + 500]))):
+            streams[(row.asset_id, row.metric)] = (row.id, row.device_id)
+    items: list[dict[str, Any]] = []
+    owners: list[int] = []
+    takeovers: dict[int, set[int]] = {}  # device -> streams it now feeds
+    for i in indexes:
+        u, result = uplinks[i], results[i]
+        device = u.device
+        mapping = orjson.loads(device.mapping or "{}")
+        readings = [(r.name, r.value, r.time_ms) for r in u.payload.readings]
+        readings += [(RADIO_METRICS[key], value, None) for key, value in (u.radio or {}).items()]
+        if u.payload.battery is not None:
+            readings.append(("device.battery", u.payload.battery, None))
+        for name, value, time_ms in readings:
+            metric = _metric_for(name, mapping, registry, u.suggestions or {})
+            if metric is None or metric not in registry.metrics:
+                result.problems.append(f"champ « {name} » associé à aucune mesure (configurez "
+                                       "la correspondance du capteur)")
+                continue
+            key = (device.asset_id, metric)
+            if key not in streams:
+                streams[key] = (ensure_stream(scope, conn, registry, device.asset_id, metric,
+                                              device_id=device.id), device.id)
+            stream_id, feeder = streams[key]
+            if feeder != device.id:  # a swapped device takes its asset's streams over
+                takeovers.setdefault(device.id, set()).add(stream_id)
+                streams[key] = (stream_id, device.id)
+            items.append({"stream_id": stream_id,
+                          "time": format_instant(time_ms or u.received_ms), "value": value})
+            owners.append(i)
+    for device_id, stream_ids in takeovers.items():
+        conn.execute(update(s).where(s.c.tenant_id == tenant.id, s.c.id.in_(sorted(stream_ids)))
+                     .values(device_id=device_id))
+    accepted = dict.fromkeys(indexes, 0)
+    for owner in owners:
+        accepted[owner] += 1
+    duplicates = 0
+    for start in range(0, len(items), observations.MAX_BATCH):
+        chunk = items[start:start + observations.MAX_BATCH]
+        report = observations.ingest(scope, conn, registry, chunk)
+        duplicates += report.duplicates
+        for rejected in report.rejected:
+            owner = owners[start + rejected["index"]]
+            accepted[owner] -= 1
+            results[owner].problems.append(f"{chunk[rejected['index']]['time']} : "
+                                           f"{rejected['reason']}")
+    for i in indexes:
+        results[i].stored = accepted[i]
+    results[indexes[-1]].stored -= duplicates
+    results[indexes[-1]].duplicates = duplicates
+
+
+def _update_devices(db: Database, conn: Connection,
+                    done: list[tuple[Uplink, UplinkResult]]) -> None:
+    """Last seen, battery, counters of each device, in one statement per batch."""
+    per_device: dict[tuple[int, int], dict[str, Any]] = {}
+    for u, result in done:
+        state = per_device.setdefault((u.tenant.id, u.device.id), {
+            "last_seen": None, "battery": None, "uplinks": 0, "rejected": 0, "error": None,
+            "error_at": None})
+        state["uplinks"] += 1
+        if state["last_seen"] is None or u.received_ms >= state["last_seen"]:
+            state["last_seen"] = u.received_ms
+            if u.payload.battery is not None:
+                state["battery"] = u.payload.battery
+        if result.problems:
+            state["rejected"] += 1
+            state["error"] = "; ".join(result.problems)[:1000]
+            state["error_at"] = u.received_ms
+    ph = "?" if db.is_sqlite else "%s"
+    conn.exec_driver_sql(
+        f"UPDATE devices SET last_seen = {ph}, battery = COALESCE({ph}, battery), "
+        f"uplinks = uplinks + {ph}, rejected = rejected + {ph}, "
+        f"last_error = COALESCE({ph}, last_error), "
+        f"last_error_at = COALESCE({ph}, last_error_at) WHERE tenant_id = {ph} AND id = {ph}",
+        [(st["last_seen"], st["battery"], st["uplinks"], st["rejected"], st["error"],
+          st["error_at"], tenant_id, device_id)
+         for (tenant_id, device_id), st in per_device.items()])
+
+
+def _remember(db: Database, conn: Connection, receipts: list[tuple[int, str, int, int]]) -> None:
+    """Receipts (tenant, digest, device, time) of processed messages."""
     ph = "?" if db.is_sqlite else "%s"
     conn.exec_driver_sql(
         "INSERT INTO uplink_receipts (tenant_id, digest, device_id, received_at) "
         f"VALUES ({ph}, {ph}, {ph}, {ph}) ON CONFLICT (tenant_id, digest) "
         "DO UPDATE SET received_at = excluded.received_at",
-        (tenant_id, message_digest, device_id, at_ms))
+        receipts)
 
 
 def prune_receipts(db: Database, older_than_ms: int) -> int:
@@ -190,3 +319,29 @@ def record_rejection(db: Database, tenant_id: int, device_id: int | None, reason
     with db.write() as conn:
         conn.execute(update(d).where(d.c.tenant_id == tenant_id, d.c.id == device_id).values(
             rejected=d.c.rejected + 1, last_error=reason[:1000], last_error_at=at_ms))
+
+
+class _Suggestions:
+    """Field -> metric suggested by a device's decoder, looked up lazily (a decoder such
+    as Cayenne LPP names thousands of possible fields)."""
+
+    def __init__(self, fields) -> None:
+        self._fields = fields
+
+    def __contains__(self, name: str) -> bool:
+        return self._fields.get(name) is not None
+
+    def __getitem__(self, name: str) -> str:
+        return self._fields[name][0]
+
+
+def decoder_suggestions(model: str | None):
+    """Field -> metric suggested by the decoder named by a device's model (empty if none)."""
+    if not model:
+        return {}
+    try:
+        from .decoders import get_decoder
+
+        return _Suggestions(get_decoder(model).fields)
+    except (KeyError, ImportError):
+        return {}

@@ -32,7 +32,7 @@ def device_health(row: Any, now: int | None = None) -> dict[str, Any]:
     return {"last_seen": format_instant(row.last_seen), "expected_interval_s": interval,
             "silent": silent, "battery": row.battery, "uplinks": row.uplinks,
             "rejected": row.rejected, "last_error": row.last_error,
-            "last_error_at": format_instant(row.last_error_at)}
+            "last_error_at": format_instant(row.last_error_at), "last_gateway": row.last_gateway}
 
 
 def device_public(row: Any) -> dict[str, Any]:

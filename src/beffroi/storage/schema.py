@@ -19,6 +19,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 
 metadata = MetaData()
@@ -137,6 +139,7 @@ devices = Table(
     Column("rejected", BigInteger, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("last_error_at", BigInteger),
+    Column("last_gateway", String(100)),  # LoRaWAN gateway that heard the last uplink best
     UniqueConstraint("tenant_id", "dev_eui", name="uq_devices_dev_eui"),
     Index("ix_devices_asset", "tenant_id", "asset_id"),
 )
@@ -216,6 +219,11 @@ integrations = Table(
     Column("config", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("last_used_at", BigInteger),
+    # Events received, and those refused (unknown device, undecodable...) with the last reason.
+    Column("events", BigInteger, nullable=False, server_default="0"),
+    Column("rejected", BigInteger, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("last_error_at", BigInteger),
 )
 
 # Message digests already processed, so that a re-delivered uplink (MQTT duplicate,
@@ -257,6 +265,181 @@ commands = Table(
     Column("error", Text),
     Index("ix_commands_due", "status", "next_attempt_at"),
     Index("ix_commands_asset", "tenant_id", "asset_id"),
+)
+
+# -- alerting -----------------------------------------------------------------------------------
+# A rule watches one stream, or every stream of a metric (optionally of one asset kind and/or
+# commune). Kinds: threshold | rate_of_change | no_data | state_change; ``params`` is JSON.
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("stream_id", BigInteger),
+    Column("metric", String(120)),
+    Column("asset_kind", String(120)),
+    Column("commune_insee", String(5)),
+    Column("params", Text, nullable=False),
+    Column("severity", String(10), nullable=False),  # info | warning | critical
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("renotify_after_s", Integer, nullable=False, server_default="3600"),
+    Column("created_by", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_alert_rules_stream", "tenant_id", "stream_id"),
+    Index("ix_alert_rules_metric", "tenant_id", "metric"),
+)
+
+# Where each (rule, stream) pair stands between observations.
+alert_rule_states = Table(
+    "alert_rule_states",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("rule_id", BigInteger, primary_key=True),
+    Column("stream_id", BigInteger, primary_key=True),
+    Column("last_t", BigInteger),  # last observation time evaluated
+    Column("pending_since", BigInteger),  # condition holding since (minimum duration)
+    Column("active", Boolean, nullable=False, server_default=false()),  # condition met
+    Column("recent", Text),  # JSON [[t, v], ...] kept for rate-of-change windows
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    # rule:{rule_id}:asset:{asset_id} | detector:{key}:asset:{asset_id}:{subject}
+    Column("key", String(300), nullable=False),
+    Column("rule_id", BigInteger),
+    Column("detector", String(120)),
+    Column("asset_id", BigInteger),
+    Column("stream_id", BigInteger),
+    Column("commune_insee", String(5)),
+    Column("domain", String(60)),  # domain of the asset's kind, for subscriptions
+    Column("severity", String(10), nullable=False),
+    Column("status", String(20), nullable=False),  # open | acknowledged | resolved
+    Column("title", String(300), nullable=False),  # French
+    Column("details", Text, nullable=False),  # JSON: the data that triggered it
+    Column("opened_at", BigInteger, nullable=False),
+    Column("last_triggered_at", BigInteger, nullable=False),
+    Column("trigger_count", Integer, nullable=False, server_default="1"),
+    Column("acknowledged_at", BigInteger),
+    Column("acknowledged_by", BigInteger),
+    Column("resolved_at", BigInteger),
+    Column("resolved_by", BigInteger),  # None with resolved_at: resolved automatically
+    Column("last_notified_at", BigInteger),  # set by the notifications package
+    Column("escalated_at", BigInteger),
+    Index("ix_alerts_key", "tenant_id", "key", "status"),
+    Index("ix_alerts_status", "tenant_id", "status", "severity"),
+)
+
+# The full history of each alert: opened, triggered, reopened, acknowledged, commented,
+# resolved, notified, escalated.
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("alert_id", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("user_id", BigInteger),
+    Column("comment", Text),
+    Column("details", Text, nullable=False, server_default="{}"),
+    Index("ix_alert_events_alert", "tenant_id", "alert_id"),
+)
+
+# Last run of each domain detector for each tenant.
+detector_runs = Table(
+    "detector_runs",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("detector", String(120), primary_key=True),
+    Column("last_run_at", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),  # ok | failed
+    Column("findings", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+)
+
+# Instance-level leases: a periodic job runs in one process at a time, once per period.
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(120), primary_key=True),
+    Column("holder", String(120)),
+    Column("expires_at", BigInteger, nullable=False, server_default="0"),
+    Column("last_run_at", BigInteger),
+    # Where a job that reads a log (e.g. alert events to notify) stopped; ids allocated
+    # from one counter are committed in their order (the counter row is locked until commit).
+    Column("cursor", BigInteger),
+)
+
+# -- notifications ---------------------------------------------------------------------------
+# A person's wish to be told: by domain, commune and minimum severity (None = all).
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("domains", Text),  # JSON list of domain keys, or NULL for all
+    Column("communes", Text),  # JSON list of INSEE codes, or NULL for all
+    Column("min_severity", String(10), nullable=False),
+    Column("channel", String(10), nullable=False, server_default="email"),
+    Column("digest", Boolean, nullable=False, server_default=false()),  # non-critical: daily
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_subscriptions_user", "tenant_id", "user_id"),
+)
+
+# Outgoing webhooks of a tenant, signed with HMAC-SHA256 of their secret.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("url", String(1000), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("domains", Text),
+    Column("min_severity", String(10), nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# The weekly on-call rota (astreinte): who answers for a week starting on a Monday.
+oncall_weeks = Table(
+    "oncall_weeks",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("week_start", String(10), primary_key=True),  # local date of the Monday
+    Column("primary_user_id", BigInteger, nullable=False),
+    Column("secondary_user_id", BigInteger),  # escalation
+)
+
+# Every notification: queued, then sent or failed (outbox, with retries).
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("alert_id", BigInteger),  # None for a digest
+    Column("user_id", BigInteger),
+    Column("webhook_id", BigInteger),
+    Column("channel", String(10), nullable=False),  # email | webhook
+    Column("target", String(1000), nullable=False),  # address or URL
+    Column("kind", String(20), nullable=False),  # alert | oncall | escalation | digest
+    Column("subject", String(300)),
+    Column("body", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("sent_at", BigInteger),
+    Column("error", Text),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
+    Index("ix_notifications_alert", "tenant_id", "alert_id"),
 )
 
 INSTANCE_TENANT_ID = 0

@@ -1,0 +1,96 @@
+"""LoRaWAN network-server integrations: managed by tenant admins, called by the servers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ...connectivity import integrations
+from ...connectivity.network_servers import handle_chirpstack, handle_tts
+from ..deps import CtxDep, JsonBody, JSONResponse, RawBody, body_doc
+
+router = APIRouter(tags=["intégrations LoRaWAN"])
+INTEGRATION_EXAMPLE = {"kind": "chirpstack", "name": "ChirpStack du syndicat",
+                       "config": {"api_url": "https://chirpstack.example.fr",
+                                  "api_key": "eyJ0eXAiOiJKV1Qi…"}}
+
+
+def _with_secret(row, secret: str) -> dict:
+    return {**integrations.integration_public(row), "secret": secret}
+
+
+@router.get("/tenants/{tenant}/integrations")
+def list_integrations(ctx: CtxDep, tenant: str):
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse([integrations.integration_public(r)
+                             for r in integrations.list_integrations(scope, conn)])
+
+
+@router.post("/tenants/{tenant}/integrations", status_code=201,
+             openapi_extra=body_doc(INTEGRATION_EXAMPLE))
+def create_integration(ctx: CtxDep, tenant: str, body: JsonBody):
+    """Create an integration; its ``secret`` is in this answer only (keep it)."""
+    with ctx.writing(tenant) as (scope, conn):
+        row, secret = integrations.create_integration(scope, conn, body)
+        return JSONResponse(_with_secret(row, secret), status_code=201)
+
+
+@router.get("/tenants/{tenant}/integrations/{integration_id}")
+def get_integration(ctx: CtxDep, tenant: str, integration_id: int):
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(integrations.integration_public(
+            integrations.get_integration(scope, conn, integration_id)))
+
+
+@router.patch("/tenants/{tenant}/integrations/{integration_id}",
+              openapi_extra=body_doc({"config": {"api_key": "nouvelle clé"}}))
+def update_integration(ctx: CtxDep, tenant: str, integration_id: int, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(integrations.integration_public(
+            integrations.update_integration(scope, conn, integration_id, body)))
+
+
+@router.post("/tenants/{tenant}/integrations/{integration_id}/secret", status_code=201)
+def renew_secret(ctx: CtxDep, tenant: str, integration_id: int):
+    """A new secret (shown once); the previous one stops working at once."""
+    with ctx.writing(tenant) as (scope, conn):
+        row, secret = integrations.renew_secret(scope, conn, integration_id)
+        return JSONResponse(_with_secret(row, secret), status_code=201)
+
+
+@router.delete("/tenants/{tenant}/integrations/{integration_id}", status_code=204)
+def delete_integration(ctx: CtxDep, tenant: str, integration_id: int):
+    with ctx.writing(tenant) as (scope, conn):
+        integrations.delete_integration(scope, conn, integration_id)
+    return Response(status_code=204)
+
+
+# -- called by the network servers, authenticated by the integration's secret ---------------
+def _integration(request: Request, integration: str):
+    header = request.headers.get("authorization") or ""
+    scheme, _, secret = header.partition(" ")
+    db = request.app.state.db
+    with db.read() as conn:
+        return integrations.authenticate(
+            conn, integration, secret.strip() if scheme.lower() == "bearer" else None)
+
+
+@router.post("/integrations/{integration}/chirpstack",
+             openapi_extra=body_doc({"deviceInfo": {"devEui": "0101010101010101"},
+                                     "fPort": 1, "data": "qg=="}))
+def chirpstack_event(request: Request, integration: str, body: RawBody,
+                     event: str | None = None):
+    """ChirpStack v4 HTTP integration (JSON encoding): ``?event=up|join|status|ack|txack``."""
+    row = _integration(request, integration)
+    app = request.app.state
+    return JSONResponse(handle_chirpstack(app.db, app.registry, row, event, body))
+
+
+@router.post("/integrations/{integration}/tts",
+             openapi_extra=body_doc({"end_device_ids": {"dev_eui": "0004A30B001C0530"},
+                                     "uplink_message": {"f_port": 1, "frm_payload": "gkHe"}}))
+def tts_event(request: Request, integration: str, body: RawBody):
+    """The Things Stack v3 webhook: uplinks, joins and downlink events."""
+    row = _integration(request, integration)
+    app = request.app.state
+    return JSONResponse(handle_tts(app.db, app.registry, row, body))

@@ -1,0 +1,203 @@
+"""LoRaWAN network-server integrations of a tenant: ChirpStack v4 or The Things Stack v3.
+
+An integration is what a network server posts its events to
+(``/api/v1/integrations/{id}/chirpstack`` or ``…/tts``). It has its own secret,
+shown once at creation and sent by the network server as a bearer token; only its
+SHA-256 is kept. Its ``config`` holds what Beffroi needs to send commands back
+through the server's downlink API:
+
+- ChirpStack: ``api_url`` (e.g. ``https://chirpstack.example.fr``) and ``api_key``
+  (an API token allowed to enqueue downlinks);
+- The Things Stack: ``api_url`` (e.g. ``https://eu1.cloud.thethings.network``),
+  ``api_key``, ``application_id`` and ``webhook_id``.
+
+The API key is never shown back, only whether it is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from sqlalchemy import Connection, delete, select, update
+
+from ..core.access import TenantScope
+from ..core.clock import format_instant, now_ms
+from ..core.errors import Invalid, NotFound, Unauthorized
+from ..storage import schema
+from ..storage.database import Database
+
+KINDS = {"chirpstack": "ChirpStack v4", "tts": "The Things Stack v3"}
+SECRET_PREFIX = "bfi_"
+CONFIG_KEYS = {"chirpstack": ("api_url", "api_key"),
+               "tts": ("api_url", "api_key", "application_id", "webhook_id")}
+FIELDS = {"kind", "name", "config"}
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def integration_public(row: Any) -> dict[str, Any]:
+    config = orjson.loads(row.config or "{}")
+    shown = {k: v for k, v in config.items() if k != "api_key"}
+    return {"id": row.id, "kind": row.kind, "name": row.name, "config": shown,
+            "api_key_set": bool(config.get("api_key")),
+            "downlinks_ready": all(config.get(k) for k in CONFIG_KEYS[row.kind]),
+            "endpoint": f"/api/v1/integrations/{row.id}/{row.kind}",
+            "created_at": format_instant(row.created_at),
+            "last_used_at": format_instant(row.last_used_at),
+            "events": row.events, "rejected": row.rejected, "last_error": row.last_error,
+            "last_error_at": format_instant(row.last_error_at)}
+
+
+def _check_config(kind: str, config: Any, errors: list[dict[str, str]]) -> dict[str, str]:
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        errors.append({"field": "config", "message": "objet attendu"})
+        return {}
+    allowed = CONFIG_KEYS.get(kind, ())
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        if key not in allowed:
+            errors.append({"field": f"config.{key}",
+                           "message": "paramètre inconnu (attendus : " + ", ".join(allowed) + ")"})
+        elif value is None or value == "":
+            continue
+        elif not isinstance(value, str) or len(value) > 500:
+            errors.append({"field": f"config.{key}", "message": "texte de 500 caractères au plus"})
+        elif key == "api_url":
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                errors.append({"field": "config.api_url",
+                               "message": "adresse http(s)://… du serveur réseau attendue"})
+            else:
+                out[key] = value.rstrip("/")
+        else:
+            out[key] = value.strip()
+    return out
+
+
+def _check(data: Any, current: Any | None) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise Invalid("Objet JSON attendu.")
+    errors: list[dict[str, str]] = [{"field": k, "message": "champ inconnu"}
+                                    for k in sorted(set(data) - FIELDS)]
+    values: dict[str, Any] = {}
+    kind = current.kind if current is not None else data.get("kind")
+    if current is None:
+        if kind not in KINDS:
+            errors.append({"field": "kind", "message": "« chirpstack » ou « tts » attendu"})
+        values["kind"] = kind
+    elif "kind" in data and data["kind"] != current.kind:
+        errors.append({"field": "kind", "message": "le type d'une intégration ne change pas ; "
+                                                   "créez-en une autre"})
+    if kind not in KINDS:
+        raise Invalid("Intégration invalide.", errors=errors)
+    if "name" in data or current is None:
+        name = data.get("name", KINDS[kind])
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            errors.append({"field": "name", "message": "nom de 1 à 200 caractères attendu"})
+        else:
+            values["name"] = name.strip()
+    if "config" in data or current is None:
+        config = _check_config(kind, data.get("config"), errors)
+        if current is not None:  # a partial update keeps what it does not mention
+            merged = orjson.loads(current.config or "{}")
+            for key in data.get("config") or {}:
+                merged.pop(key, None)
+            config = {**merged, **config}
+        values["config"] = orjson.dumps(config).decode()
+    if errors:
+        raise Invalid("Intégration invalide.", errors=errors)
+    return values
+
+
+def list_integrations(scope: TenantScope, conn: Connection) -> list[Any]:
+    scope.require("admin")
+    i = schema.integrations
+    return list(conn.execute(select(i).where(scope.owns(i)).order_by(i.c.id)))
+
+
+def get_integration(scope: TenantScope, conn: Connection, integration_id: int) -> Any:
+    scope.require("admin")
+    i = schema.integrations
+    row = conn.execute(select(i).where(scope.owns(i), i.c.id == integration_id)).first()
+    if row is None:
+        raise NotFound(f"Intégration {integration_id} introuvable dans ce territoire.")
+    return row
+
+
+def create_integration(scope: TenantScope, conn: Connection, data: Any) -> tuple[Any, str]:
+    """The new integration and its secret (shown once: only its hash is kept)."""
+    scope.require("admin")
+    values = _check(data, None)
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    integration_id = scope.db.allocate_ids(conn, "integrations")
+    conn.execute(schema.integrations.insert().values(
+        tenant_id=scope.tenant_id, id=integration_id, secret_hash=_digest(secret),
+        created_at=now_ms(), **values))
+    scope.audit(conn, "create", "integration", integration_id,
+                {"kind": values["kind"], "name": values["name"]})
+    return get_integration(scope, conn, integration_id), secret
+
+
+def update_integration(scope: TenantScope, conn: Connection, integration_id: int,
+                       data: Any) -> Any:
+    current = get_integration(scope, conn, integration_id)
+    values = _check(data, current)
+    i = schema.integrations
+    conn.execute(update(i).where(scope.owns(i), i.c.id == integration_id).values(**values))
+    shown = {**data, "config": sorted(data.get("config") or {})} if "config" in data else data
+    scope.audit(conn, "update", "integration", integration_id, shown)
+    return get_integration(scope, conn, integration_id)
+
+
+def renew_secret(scope: TenantScope, conn: Connection, integration_id: int) -> tuple[Any, str]:
+    """Replace the secret (the old one stops working at once)."""
+    get_integration(scope, conn, integration_id)
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    i = schema.integrations
+    conn.execute(update(i).where(scope.owns(i), i.c.id == integration_id)
+                 .values(secret_hash=_digest(secret)))
+    scope.audit(conn, "renew_secret", "integration", integration_id)
+    return get_integration(scope, conn, integration_id), secret
+
+
+def delete_integration(scope: TenantScope, conn: Connection, integration_id: int) -> None:
+    get_integration(scope, conn, integration_id)
+    i = schema.integrations
+    conn.execute(delete(i).where(scope.owns(i), i.c.id == integration_id))
+    scope.audit(conn, "delete", "integration", integration_id)
+
+
+# -- what network servers call --------------------------------------------------------------
+def authenticate(conn: Connection, integration_ref: str, secret: str | None) -> Any:
+    """The integration a network server's request is for, if its secret matches."""
+    if not secret:
+        raise Unauthorized("Secret de l'intégration manquant (en-tête Authorization: "
+                           "Bearer <secret>).")
+    row = None
+    if str(integration_ref).isdigit():
+        i = schema.integrations
+        row = conn.execute(select(i).where(i.c.id == int(integration_ref))).first()
+    # Same answer for an unknown integration and a wrong secret: nothing to probe.
+    if row is None or not hmac.compare_digest(row.secret_hash, _digest(secret)):
+        raise Unauthorized("Intégration inconnue ou secret incorrect.")
+    return row
+
+
+def record_event(db: Database, conn: Connection, integration: Any, at_ms: int,
+                 error: str | None = None) -> None:
+    """Count an event received by the integration, and a refused one with its reason."""
+    i = schema.integrations
+    values: dict[str, Any] = {"events": i.c.events + 1, "last_used_at": at_ms}
+    if error is not None:
+        values.update(rejected=i.c.rejected + 1, last_error=error[:1000], last_error_at=at_ms)
+    conn.execute(update(i).where(i.c.tenant_id == integration.tenant_id,
+                                 i.c.id == integration.id).values(**values))

@@ -1,0 +1,104 @@
+"""Periodic jobs (alert checks, detectors, notifications) run once per period, whatever
+the number of Beffroi processes.
+
+Each job has a row in ``job_leases``. A process runs a job only if it takes the lease
+with one atomic ``UPDATE … WHERE`` (the previous holder's lease has expired and the
+period since the last run is over): on SQLite and PostgreSQL alike, two processes
+cannot both take it, so a run happens once. The lease lasts ``ttl_s``; a process that
+dies while running leaves a lease that others take once it expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..storage import schema
+from ..storage.database import Database
+from .clock import now_ms
+from .registry import Registry
+
+log = logging.getLogger("beffroi.scheduler")
+
+# (database, registry, now in ms) -> None
+JobFunction = Callable[[Database, Registry, int], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # unique, e.g. "alerting.no_data"
+    interval_s: float
+    run: JobFunction
+    ttl_s: float = 300.0  # longest expected run; another process may take over after it
+
+
+def holder_id() -> str:
+    """This process, as named in the leases it holds."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def take_lease(db: Database, name: str, holder: str, interval_s: float, ttl_s: float,
+               now: int) -> bool:
+    """True if this holder may run job ``name`` now (and holds it until released)."""
+    ph = "?" if db.is_sqlite else "%s"
+    with db.write() as conn:
+        conn.exec_driver_sql(
+            f"INSERT INTO job_leases (name, holder, expires_at) VALUES ({ph}, NULL, 0) "
+            "ON CONFLICT (name) DO NOTHING", (name,))
+        taken = conn.exec_driver_sql(
+            f"UPDATE job_leases SET holder = {ph}, expires_at = {ph} "
+            f"WHERE name = {ph} AND expires_at <= {ph} "
+            f"AND (last_run_at IS NULL OR last_run_at <= {ph})",
+            (holder, now + int(ttl_s * 1000), name, now, now - int(interval_s * 1000)))
+        return taken.rowcount == 1
+
+
+def release_lease(db: Database, name: str, holder: str, ran_at: int) -> None:
+    j = schema.job_leases
+    with db.write() as conn:
+        conn.execute(j.update().where(j.c.name == name, j.c.holder == holder)
+                     .values(holder=None, expires_at=0, last_run_at=ran_at))
+
+
+def run_due(db: Database, registry: Registry, jobs: Sequence[Job], holder: str,
+            now: int | None = None) -> list[str]:
+    """Run every job whose period is over and whose lease this process gets; their names."""
+    ran = []
+    for job in jobs:
+        started = now_ms() if now is None else now
+        if not take_lease(db, job.name, holder, job.interval_s, job.ttl_s, started):
+            continue
+        try:
+            job.run(db, registry, started)
+            ran.append(job.name)
+        except Exception:  # one failing job must not stop the others
+            log.exception("job %s failed", job.name)
+        finally:
+            release_lease(db, job.name, holder, started)
+    return ran
+
+
+def run_scheduler(db: Database, registry: Registry, jobs: Sequence[Job],
+                  stop: threading.Event, tick_s: float = 1.0) -> None:
+    """Run jobs as they fall due until ``stop`` is set (a thread of ``beffroi serve``)."""
+    holder = holder_id()
+    log.info("scheduler started (%s): %s", holder, ", ".join(j.name for j in jobs))
+    while not stop.is_set():
+        try:
+            run_due(db, registry, jobs, holder)
+        except Exception:  # database unavailable: try again at the next tick
+            log.exception("scheduler tick failed")
+        stop.wait(tick_s)
+
+
+def start_scheduler(db: Database, registry: Registry, jobs: Sequence[Job],
+                    stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(target=run_scheduler, args=(db, registry, jobs, stop),
+                              name="beffroi-scheduler", daemon=True)
+    thread.start()
+    return thread
