@@ -11,6 +11,12 @@ turns every 10 batches so that a busy machine slows them alike. The HTTP figure
 includes JSON parsing, validation, rollup refresh and latest values.
 
 Target: HTTP >= 30 % of the raw executemany rate.
+
+Alert rules (``--rules``, default 1,000): two more tenants with 1,000 streams each get
+the same batches (5 points per stream per batch), one of them watched by one threshold
+rule per stream, one rule in 20 crossed so that alerts open and resolve during the run;
+the two take turns like the methods above. Target: the rules cost less than 20 % of
+the ingest rate.
 """
 
 from __future__ import annotations
@@ -32,12 +38,18 @@ from harness import (
     pg_url,
     registry,
 )
+from sqlalchemy import func, select
 
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting import rules
 from beffroi.core.clock import DAY_MS, format_instants, now_ms
+from beffroi.storage import schema
 
 BATCH = 5_000
 STEP_MS = 10 * 60 * 1000  # one point every 10 minutes per stream
 TARGET_RATIO = 0.30
+TARGET_RULES_DROP = 0.20
+RULE_STREAMS = 1_000
 ROUND = 10  # batches per method before the next one takes its turn
 INSERT = ("INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
           "VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (tenant_id, stream_id, t) DO NOTHING")
@@ -152,12 +164,76 @@ def run_backend(backend: str, server_url: str | None, batches: int, streams: int
         return figures
 
 
+def measure_rules(base_url: str, tenants: dict[str, tuple[int, str]],
+                  bodies: dict[str, list[bytes]]) -> dict[str, float]:
+    """Observations/s posted to each tenant, the tenants taking turns every ROUND batches."""
+    spent = dict.fromkeys(tenants, 0.0)
+    https = {name: client(base_url, token) for name, (_, token) in tenants.items()}
+    try:
+        for name, (tenant_id, _) in tenants.items():
+            post_batch(https[name], f"/api/v1/tenants/{tenant_id}/observations", bodies[name][0])
+        count = len(next(iter(bodies.values())))
+        for start in range(1, count, ROUND):
+            for name, (tenant_id, _) in tenants.items():
+                path = f"/api/v1/tenants/{tenant_id}/observations"
+                started = time.perf_counter()
+                for i in range(start, min(start + ROUND, count)):
+                    post_batch(https[name], path, bodies[name][i])
+                spent[name] += time.perf_counter() - started
+    finally:
+        for http in https.values():
+            http.close()
+    count = len(next(iter(bodies.values())))
+    return {name: (count - 1) * BATCH / seconds for name, seconds in spent.items()}
+
+
+def run_rules(backend: str, server_url: str | None, batches: int, rule_count: int) -> dict:
+    reg = registry()
+    with bench_database(backend, server_url) as db:
+        tenants, bodies = {}, {}
+        data = make_batches(batches + 1, RULE_STREAMS)
+        for name in ("plain", "rules"):
+            tenants[name] = create_bench_tenant(db, reg, name=f"Banc {name}",
+                                                email=f"{name}@beffroi.test")
+            ids = [s for _, s in create_sites(db, reg, tenants[name][0], RULE_STREAMS,
+                                              prefix=name.upper())]
+            bodies[name] = json_bodies(data, ids)
+            if name == "rules":
+                with db.write() as conn:
+                    scope = open_scope(db, conn, CLI, tenants[name][0])
+                    for i in range(rule_count):
+                        # Values of stream s swing over [5 + s, 25 + s]: one rule in 20 is
+                        # crossed near the peaks, the others watch without firing.
+                        s = i % RULE_STREAMS
+                        rules.create_rule(scope, conn, reg, {
+                            "name": f"Seuil {i}", "kind": "threshold", "stream_id": ids[s],
+                            "params": {"operator": "above",
+                                       "value": s + (24 if i % 20 == 0 else 30),
+                                       "hysteresis": 0.5}})
+        log(f"{backend}: {batches} batches of {BATCH} observations over {RULE_STREAMS} "
+            f"streams, without and with {rule_count} threshold rules…")
+        with api_server(db) as base_url:
+            rates = measure_rules(base_url, tenants, bodies)
+        a = schema.alerts
+        with db.read() as conn:
+            opened = conn.execute(select(func.count()).select_from(a)).scalar_one()
+        drop = 1 - rates["rules"] / rates["plain"]
+        figures = {f"{backend}_no_rules_obs_s": round(rates["plain"]),
+                   f"{backend}_rules_obs_s": round(rates["rules"]),
+                   f"{backend}_rules_drop": round(drop, 3),
+                   f"{backend}_rules_alerts": opened}
+        log(f"{backend}: {figures}")
+        return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pg-url", help="PostgreSQL server URL (default: $BEFFROI_TEST_PG_URL)")
     parser.add_argument("--batches", type=int, default=50, help="timed batches per backend")
     parser.add_argument("--streams", type=int, default=10,
                         help="streams sharing each batch of 5,000 observations")
+    parser.add_argument("--rules", type=int, default=1_000,
+                        help="threshold rules of the alert-rules measurement (0: skip it)")
     args = parser.parse_args()
     if BATCH % args.streams:
         parser.error(f"--streams must divide {BATCH}")
@@ -166,12 +242,21 @@ def main() -> None:
     for name in ("sqlite", "pg"):
         result.update({f"{name}_http_obs_s": None, f"{name}_raw_obs_s": None,
                        f"{name}_ratio": None})
+        result.update({f"{name}_no_rules_obs_s": None, f"{name}_rules_obs_s": None,
+                       f"{name}_rules_drop": None, f"{name}_rules_alerts": None})
     result["pg_copy_obs_s"] = None
+    result["rules"] = args.rules
     for backend, server_url in backends(pg_url(args.pg_url)):
         result.update(run_backend(backend, server_url, args.batches, args.streams))
+        if args.rules:
+            result.update(run_rules(backend, server_url, args.batches, args.rules))
     ratios = [result[f"{n}_ratio"] for n in ("sqlite", "pg") if result[f"{n}_ratio"] is not None]
     result["target_ratio"] = TARGET_RATIO
     result["target_met"] = all(r >= TARGET_RATIO for r in ratios)
+    drops = [result[f"{n}_rules_drop"] for n in ("sqlite", "pg")
+             if result[f"{n}_rules_drop"] is not None]
+    result["target_rules_drop"] = TARGET_RULES_DROP
+    result["rules_target_met"] = all(d < TARGET_RULES_DROP for d in drops) if drops else None
     emit(result)
 
 

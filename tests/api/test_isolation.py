@@ -14,6 +14,7 @@ from sqlalchemy import select
 from beffroi.connectivity import integrations
 from beffroi.core import assets, devices, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting import alerts, rules
 from beffroi.storage import schema
 from conftest import bearer
 
@@ -35,9 +36,15 @@ def _tenant(db, registry, name, insee):
                                                      "asset_id": asset.id})
         integration, secret = integrations.create_integration(
             scope, conn, {"kind": "chirpstack", "name": f"{name} ChirpStack"})
+        rule = rules.create_rule(scope, conn, registry, {
+            "name": f"{name} règle", "kind": "threshold", "stream_id": stream.id,
+            "params": {"operator": "above", "value": 100}})
+        alert = alerts.raise_alert(db, conn, registry, t["id"], alerts.Trigger(
+            key=alerts.rule_key(rule.id, asset.id), severity="warning", title=f"{name} alerte",
+            at=1_790_000_000_000, asset_id=asset.id, stream_id=stream.id, rule_id=rule.id))
     return {"tenant": t["id"], "insee": insee, "asset_id": asset.id, "stream_id": stream.id,
             "device_id": device.id, "ref": f"REF-{insee}", "integration_id": integration.id,
-            "integration_secret": secret}
+            "integration_secret": secret, "rule_id": rule.id, "alert_id": alert.id}
 
 
 @pytest.fixture
@@ -101,6 +108,13 @@ def sample_body(method: str, path: str, t: dict):
         ("POST", "/api/v1/tenants/{tenant}/integrations"): {"kind": "tts"},
         ("PATCH", "/api/v1/tenants/{tenant}/integrations/{integration_id}"): {
             "name": "écrasé", "config": {"api_url": "https://ns.example.fr"}},
+        ("POST", "/api/v1/tenants/{tenant}/alert-rules"): {
+            "name": "Nouvelle", "kind": "threshold", "stream_id": t["stream_id"],
+            "params": {"operator": "above", "value": 1}},
+        ("PATCH", "/api/v1/tenants/{tenant}/alert-rules/{rule_id}"): {"enabled": False},
+        ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/acknowledge"): {"comment": "vu"},
+        ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/resolve"): {"comment": "réglé"},
+        ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/comments"): {"comment": "note"},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},
@@ -124,6 +138,8 @@ def fill(path: str, tenant_ref, objects: dict) -> str:
             .replace("{user_id}", str(objects["user_id"]))
             .replace("{insee}", objects["insee"])
             .replace("{integration_id}", str(objects["integration_id"]))
+            .replace("{rule_id}", str(objects["rule_id"]))
+            .replace("{alert_id}", str(objects["alert_id"]))
             .replace("{command_id}", str(objects.get("command_id", 999999)))
             .replace("{token_id}", "999999"))
 

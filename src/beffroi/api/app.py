@@ -10,7 +10,18 @@ from starlette.responses import HTMLResponse
 from ..core.registry import Registry, load_registry
 from ..storage.database import Database
 from . import problems
-from .routes import assets, auth, commands, devices, integrations, meta, streams, tenants, users
+from .routes import (
+    alerts,
+    assets,
+    auth,
+    commands,
+    devices,
+    integrations,
+    meta,
+    streams,
+    tenants,
+    users,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -39,7 +50,7 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     app.state.db = db
     app.state.registry = registry or load_registry()
     problems.install(app)
-    for module in (auth, tenants, users, assets, devices, streams, commands, integrations,
+    for module in (auth, tenants, users, assets, devices, streams, commands, alerts, integrations,
                    meta):
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -11,6 +10,7 @@ import click
 
 from ..core.registry import load_registry
 from ..core.retention import purge_all
+from ..core.scheduler import Job, start_scheduler
 from ..storage.database import Database
 from ..storage.migrate import head_revision, upgrade
 from .common import database_url, db_option, friendly_errors, open_database, progress_bar
@@ -36,7 +36,7 @@ def _run_server(database: Database, host: str, port: int) -> None:
             raise click.ClickException("Schéma de base non à jour : lancez « beffroi db upgrade ».")
     registry = load_registry()
     app = create_app(database, registry)
-    threading.Thread(target=_daily_purge, args=(database,), daemon=True).start()
+    start_scheduler(database, registry, server_jobs(), threading.Event())
     if os.environ.get(MQTT_URL_ENV):
         from ..connectivity.mqtt_worker import MqttWorker
 
@@ -48,14 +48,12 @@ def _run_server(database: Database, host: str, port: int) -> None:
     run_server(app, host, port)
 
 
-def _daily_purge(database: Database) -> None:
-    """Apply each tenant's raw-data retention once a day (idempotent)."""
-    while True:
-        try:
-            purge_all(database)
-        except Exception:  # a failed purge must not stop the server
-            logging.getLogger("beffroi").exception("retention purge failed")
-        time.sleep(86_400)
+def server_jobs() -> tuple[Job, ...]:
+    """The periodic jobs of ``beffroi serve``: each runs once per period across processes."""
+    from ..core.alerting.jobs import JOBS as ALERTING
+
+    purge = Job("retention.purge", 86_400, lambda db, registry, now: purge_all(db), ttl_s=3600)
+    return (*ALERTING, purge)
 
 
 @cli.command()

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, or_, select
 from ..storage import schema
 from . import rollups
 from .access import TenantScope
+from .alerting import evaluation
 from .clock import DAY_MS, local_day_start, now_ms, parse_instant
 from .errors import Invalid, TooLarge
 from .registry import Metric, Registry
@@ -136,7 +137,7 @@ def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any)
         rows = _checked_rows(items, by_id, by_pair, scope.tenant_id, earliest, latest_allowed,
                              report)
     if rows:
-        stored = store_rows(scope, conn, rows, tz)
+        stored = store_rows(scope, conn, rows, tz, registry)
         report.stored = stored
         report.duplicates += len(rows) - stored
         scope.audit(conn, "ingest", "observations", None,
@@ -260,8 +261,11 @@ def _checked_rows(items: list, by_id: dict[int, StreamTarget],
     return rows
 
 
-def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: ZoneInfo) -> int:
-    """Insert (tenant, stream, t, value, quality) rows, then refresh rollups and latest values.
+def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: ZoneInfo,
+               registry: Registry | None = None) -> int:
+    """Insert (tenant, stream, t, value, quality) rows, then refresh rollups and latest values;
+    with a ``registry``, the tenant's alert rules are evaluated on the new points (bulk
+    history loads pass none: old data raises no alert).
 
     Streams whose new points all come after their last stored time (live data, a
     forward backfill) have their rollups merged incrementally; any other stream
@@ -302,6 +306,10 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     conn.exec_driver_sql(
         f"UPDATE streams SET last_t = {ph}, last_value = {ph} WHERE tenant_id = {ph} "
         f"AND id = {ph} AND (last_t IS NULL OR last_t <= {ph})", latest)
+    if registry is not None:
+        series = {sid: (t.tolist(), v.tolist()) for sid, t, v in
+                  zip(stream_ids, np.split(t_all, cuts), np.split(v_all, cuts), strict=True)}
+        evaluation.on_observations(db, conn, registry, scope.tenant_id, series, previous_last)
     return stored
 
 

@@ -299,10 +299,10 @@ alert_rule_states = Table(
     Column("tenant_id", BigInteger, primary_key=True),
     Column("rule_id", BigInteger, primary_key=True),
     Column("stream_id", BigInteger, primary_key=True),
-    Column("last_t", BigInteger),  # last observation time evaluated
     Column("pending_since", BigInteger),  # condition holding since (minimum duration)
     Column("active", Boolean, nullable=False, server_default=false()),  # condition met
     Column("recent", Text),  # JSON [[t, v], ...] kept for rate-of-change windows
+    Index("ix_alert_rule_states_stream", "tenant_id", "stream_id"),
 )
 
 alerts = Table(

@@ -2,8 +2,9 @@
 
 An alert is identified by a *key*: ``rule:{rule}:asset:{asset}`` for a rule,
 ``detector:{detector}:asset:{asset}:{subject}`` for a domain detector. While an alert
-of a key is open or acknowledged, a new trigger updates it (``trigger_count``,
-``last_triggered_at``, details, a higher severity) instead of opening another. A
+of a key is open or acknowledged, a new trigger updates it (``last_triggered_at``,
+details; a higher severity is a new trigger, counted and notified) instead of opening
+another. A
 trigger that comes back within ``renotify_after_s`` of the resolution of the same key
 reopens that alert (a flapping condition makes one alert, not one per flap); the
 ``notify`` flag of the event says whether people should be told again, which is the
@@ -71,12 +72,16 @@ def raise_alert(db: Database, conn: Connection, registry: Registry, tenant_id: i
                            .order_by(a.c.id.desc()).limit(1)).first()
     details = orjson.dumps(trigger.details).decode()
     if current is not None and current.status in ACTIVE:
+        # Still there (a detector's finding at each run): refreshed quietly, unless it
+        # got worse, which is a new trigger worth telling.
         severity = max(current.severity, trigger.severity, key=SEVERITY_RANK.__getitem__)
+        worse = severity != current.severity
         _set(conn, current, last_triggered_at=max(trigger.at, current.last_triggered_at),
-             trigger_count=current.trigger_count + 1, details=details, severity=severity,
+             trigger_count=current.trigger_count + worse, details=details, severity=severity,
              title=trigger.title)
-        add_event(db, conn, tenant_id, current.id, trigger.at, "triggered",
-                  details={**trigger.details, "notify": severity != current.severity})
+        if worse:
+            add_event(db, conn, tenant_id, current.id, trigger.at, "triggered",
+                      details={**trigger.details, "notify": True, "severity": severity})
         return _load(conn, tenant_id, current.id)
     if (current is not None and current.resolved_at is not None
             and trigger.at - current.resolved_at < trigger.renotify_after_s * 1000):

@@ -33,12 +33,14 @@ def upgrade() -> None:
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('rule_id', sa.BigInteger(), nullable=False),
     sa.Column('stream_id', sa.BigInteger(), nullable=False),
-    sa.Column('last_t', sa.BigInteger(), nullable=True),
     sa.Column('pending_since', sa.BigInteger(), nullable=True),
     sa.Column('active', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('recent', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('tenant_id', 'rule_id', 'stream_id')
     )
+    with op.batch_alter_table('alert_rule_states', schema=None) as batch_op:
+        batch_op.create_index('ix_alert_rule_states_stream', ['tenant_id', 'stream_id'],
+                              unique=False)
     op.create_table('alert_rules',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -192,6 +194,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_alert_rules_metric')
 
     op.drop_table('alert_rules')
+    with op.batch_alter_table('alert_rule_states', schema=None) as batch_op:
+        batch_op.drop_index('ix_alert_rule_states_stream')
     op.drop_table('alert_rule_states')
     with op.batch_alter_table('alert_events', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_events_alert')

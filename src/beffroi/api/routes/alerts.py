@@ -1,0 +1,108 @@
+"""Alert rules, and the alerts they and the domain detectors raise."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ...core.alerting import alerts, rules
+from ...core.alerting.detectors import registered_detectors
+from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
+from .commands import OptionalBody
+
+router = APIRouter(tags=["alertes"])
+RULE_EXAMPLE = {"name": "Crue de la Moselle", "kind": "threshold", "stream_id": 12,
+                "params": {"operator": "above", "value": 2.8, "hysteresis": 0.1,
+                           "min_duration_s": 600},
+                "severity": "critical"}
+
+
+@router.get("/tenants/{tenant}/alert-rules")
+def list_rules(ctx: CtxDep, tenant: str):
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse([rules.rule_public(r) for r in rules.list_rules(scope, conn)])
+
+
+@router.post("/tenants/{tenant}/alert-rules", status_code=201,
+             openapi_extra=body_doc(RULE_EXAMPLE))
+def create_rule(ctx: CtxDep, tenant: str, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        row = rules.create_rule(scope, conn, ctx.registry, body)
+        return JSONResponse(rules.rule_public(row), status_code=201)
+
+
+@router.get("/tenants/{tenant}/alert-rules/{rule_id}")
+def get_rule(ctx: CtxDep, tenant: str, rule_id: int):
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(rules.rule_public(rules.get_rule(scope, conn, rule_id)))
+
+
+@router.patch("/tenants/{tenant}/alert-rules/{rule_id}",
+              openapi_extra=body_doc({"enabled": False}))
+def update_rule(ctx: CtxDep, tenant: str, rule_id: int, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(rules.rule_public(
+            rules.update_rule(scope, conn, ctx.registry, rule_id, body)))
+
+
+@router.delete("/tenants/{tenant}/alert-rules/{rule_id}", status_code=204)
+def delete_rule(ctx: CtxDep, tenant: str, rule_id: int):
+    with ctx.writing(tenant) as (scope, conn):
+        rules.delete_rule(scope, conn, rule_id)
+    return Response(status_code=204)
+
+
+@router.get("/tenants/{tenant}/alerts")
+def list_alerts(ctx: CtxDep, tenant: str, status: str | None = None,
+                severity: str | None = None, commune: str | None = None,
+                asset_id: int | None = None, domain: str | None = None,
+                before_id: int | None = None, limit: int = 100):
+    """Newest first; ``status=active`` for open and acknowledged ones; ``severity`` is a
+    minimum; page with ``before_id``."""
+    with ctx.reading(tenant) as (scope, conn):
+        rows = alerts.list_alerts(scope, conn, status=status, severity=severity,
+                                  commune=commune, asset_id=asset_id, domain=domain,
+                                  before_id=before_id, limit=limit)
+        return JSONResponse([alerts.alert_public(r) for r in rows])
+
+
+@router.get("/tenants/{tenant}/alerts/{alert_id}")
+def get_alert(ctx: CtxDep, tenant: str, alert_id: int):
+    """The alert and its full history."""
+    with ctx.reading(tenant) as (scope, conn):
+        row = alerts.get_alert(scope, conn, alert_id)
+        return JSONResponse({**alerts.alert_public(row),
+                             "history": alerts.history(scope, conn, alert_id)})
+
+
+@router.post("/tenants/{tenant}/alerts/{alert_id}/acknowledge",
+             openapi_extra=body_doc({"comment": "Équipe en route"}))
+def acknowledge(ctx: CtxDep, tenant: str, alert_id: int, body: OptionalBody):
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(alerts.alert_public(
+            alerts.acknowledge_alert(scope, conn, alert_id, body)))
+
+
+@router.post("/tenants/{tenant}/alerts/{alert_id}/resolve",
+             openapi_extra=body_doc({"comment": "Fuite réparée"}))
+def resolve(ctx: CtxDep, tenant: str, alert_id: int, body: OptionalBody):
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(alerts.alert_public(
+            alerts.resolve_alert(scope, conn, alert_id, body)))
+
+
+@router.post("/tenants/{tenant}/alerts/{alert_id}/comments", status_code=201,
+             openapi_extra=body_doc({"comment": "Vanne fermée à 3 h 10"}))
+def comment(ctx: CtxDep, tenant: str, alert_id: int, body: JsonBody):
+    with ctx.writing(tenant) as (scope, conn):
+        row = alerts.comment_alert(scope, conn, alert_id, body)
+        return JSONResponse({**alerts.alert_public(row),
+                             "history": alerts.history(scope, conn, alert_id)},
+                            status_code=201)
+
+
+@router.get("/alerts/detectors")
+def list_detectors(request: Request):
+    """The periodic analyses the loaded domains declare."""
+    return JSONResponse([{"key": d.key, "label": d.label, "interval_s": d.interval_s}
+                         for d in registered_detectors(request.app.state.registry)])
