@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from beffroi.connectivity import integrations
 from beffroi.core import assets, devices, streams, tenants, users
-from beffroi.core.access import CLI, open_scope
+from beffroi.core.access import CLI, load_principal, open_scope
 from beffroi.core.alerting import alerts, rules
+from beffroi.notifications import subscriptions, webhooks
 from beffroi.storage import schema
 from conftest import bearer
 
@@ -64,6 +65,14 @@ def world(db, registry, client, operator):
                 json=[{"stream_id": b["stream_id"], "time": "2026-01-01T00:00:00Z", "value": 7}])
     b["user_id"] = b["tenant_admin_user"]
     a["user_id"] = a["tenant_admin_user"]
+    with db.write() as conn:
+        for tenant in (a, b):
+            admin = open_scope(db, conn, load_principal(conn, tenant["user_id"]),
+                               tenant["tenant"])
+            tenant["subscription_id"] = subscriptions.create_subscription(
+                admin, conn, registry, {}).id
+            tenant["webhook_id"] = webhooks.create_webhook(
+                admin, conn, registry, {"url": "https://h.example.fr/x"})[0].id
     return {"a": a, "b": b,
             "admin_a": bearer(client, "admin-a@x.fr", "password-123"),
             "viewer_a": bearer(client, "viewer-a@x.fr", "password-123")}
@@ -115,6 +124,17 @@ def sample_body(method: str, path: str, t: dict):
         ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/acknowledge"): {"comment": "vu"},
         ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/resolve"): {"comment": "réglé"},
         ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/comments"): {"comment": "note"},
+        ("POST", "/api/v1/tenants/{tenant}/subscriptions"): {
+            "user_id": t["user_id"], "domains": ["generic"], "communes": [t["insee"]],
+            "min_severity": "warning", "digest": False},
+        ("PATCH", "/api/v1/tenants/{tenant}/subscriptions/{subscription_id}"): {
+            "min_severity": "critical", "digest": True},
+        ("POST", "/api/v1/tenants/{tenant}/webhooks"): {
+            "name": "Supervision", "url": "https://hooks.example.fr/beffroi",
+            "min_severity": "critical", "domains": ["generic"], "enabled": True},
+        ("PATCH", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}"): {"enabled": False},
+        ("PUT", "/api/v1/tenants/{tenant}/oncall/{week_start}"): {
+            "primary_user_id": t["user_id"], "secondary_user_id": None},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},
@@ -139,6 +159,9 @@ def fill(path: str, tenant_ref, objects: dict) -> str:
             .replace("{insee}", objects["insee"])
             .replace("{integration_id}", str(objects["integration_id"]))
             .replace("{rule_id}", str(objects["rule_id"]))
+            .replace("{subscription_id}", str(objects["subscription_id"]))
+            .replace("{webhook_id}", str(objects["webhook_id"]))
+            .replace("{week_start}", "2026-03-09")
             .replace("{alert_id}", str(objects["alert_id"]))
             .replace("{command_id}", str(objects.get("command_id", 999999)))
             .replace("{token_id}", "999999"))

@@ -27,6 +27,9 @@ from conftest import PG_URL, _drop_pg
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "beffroi" / "data"
 SIREN = "200068377"
+# Settings of the notifications (on-call, digest), checked in tests/notifications.
+ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
+                     "escalation_delay_min": 30, "digest_time": "07:30"}
 
 
 @pytest.fixture(autouse=True)
@@ -153,7 +156,7 @@ def test_tenant_list_show_and_set(run, tenant):
     info = json.loads(shown.output)
     assert info["id"] == 1 and info["name"] == "CC de la Porte des Vosges Méridionales"
     assert info["settings"] == {"timezone": "Europe/Paris", "raw_retention_days": None,
-                                "published_kinds": []}
+                                "published_kinds": [], **ALERTING_DEFAULTS}
     assert info["storage"]["raw_observations"] == 0
     assert json.loads(run("tenant", "show", "1").output) == info  # by id or SIREN
 
@@ -161,7 +164,7 @@ def test_tenant_list_show_and_set(run, tenant):
                   "--timezone", "America/Cayenne", "--name", "CCPVM")
     assert changed.exit_code == 0, changed.output
     expected = {"timezone": "America/Cayenne", "raw_retention_days": 30,
-                "published_kinds": ["generic.site"]}
+                "published_kinds": ["generic.site"], **ALERTING_DEFAULTS}
     assert json.loads(changed.output)["settings"] == expected
     assert json.loads(run("tenant", "show", "1").output)["settings"] == expected
     assert json.loads(run("tenant", "show", "1").output)["name"] == "CCPVM"

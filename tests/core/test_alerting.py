@@ -327,3 +327,24 @@ def test_a_job_runs_once_per_period_whatever_the_number_of_processes(db, registr
         for holder in ("web-1", "web-2", "mqtt"):
             run_due(db, registry, [job], holder, now=BASE + second * 1000)
     assert calls == [BASE, BASE + 60_000, BASE + 120_000, BASE + 180_000]
+
+
+def test_concurrent_processes_never_run_a_job_twice(db, registry):
+    """Threads with their own holders race for the lease at the same instants."""
+    import threading
+
+    calls = []
+    job = Job("testing.race", 60, lambda db_, reg, now: calls.append(now))
+    barrier = threading.Barrier(4)
+
+    def process(holder: str) -> None:
+        for minute in range(5):
+            barrier.wait()
+            run_due(db, registry, [job], holder, now=BASE + minute * 60_000)
+
+    threads = [threading.Thread(target=process, args=(f"p{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(calls) == [BASE + minute * 60_000 for minute in range(5)]

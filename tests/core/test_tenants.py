@@ -16,6 +16,9 @@ from conftest import bearer
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "beffroi" / "data"
 POINT = {"type": "Point", "coordinates": [6.59, 48.02]}
+# Settings of the notifications (on-call, digest), checked in tests/notifications.
+ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
+                     "escalation_delay_min": 30, "digest_time": "07:30"}
 SQUARE = {"type": "Polygon", "coordinates": [[[6.5, 48.0], [6.6, 48.0], [6.6, 48.1], [6.5, 48.1],
                                               [6.5, 48.0]]]}
 BOWTIE = {"type": "Polygon", "coordinates": [[[6.5, 48.0], [6.6, 48.1], [6.6, 48.0], [6.5, 48.1],
@@ -81,7 +84,7 @@ def test_settings_are_merged_validated_and_left_untouched_on_error(client, t):
     assert patch(client, t, {"settings": {"raw_retention_days": 30}}).status_code == 200
     assert patch(client, t, {"settings": {"timezone": "America/Cayenne"}}).status_code == 200
     assert settings_of(client, t) == {"timezone": "America/Cayenne", "raw_retention_days": 30,
-                                      "published_kinds": []}
+                                      "published_kinds": [], **ALERTING_DEFAULTS}
     bad = [
         ({"settings": {"timezone": "Mars/Olympus"}}, "timezone",
          "fuseau horaire inconnu « Mars/Olympus »"),
@@ -106,7 +109,7 @@ def test_settings_are_merged_validated_and_left_untouched_on_error(client, t):
     mixed = patch(client, t, {"settings": {"raw_retention_days": 5, "timezone": "Nowhere/X"}})
     assert mixed.status_code == 422
     assert settings_of(client, t) == {"timezone": "America/Cayenne", "raw_retention_days": 30,
-                                      "published_kinds": []}
+                                      "published_kinds": [], **ALERTING_DEFAULTS}
     assert patch(client, t, {"settings": {"raw_retention_days": None}}).json()["settings"][
         "raw_retention_days"] is None
     agent = bearer(client, "agent@x.fr", "password-123")
@@ -326,7 +329,7 @@ def test_tenant_creation_through_the_api(client, op_headers):
     assert org.json() | {"id": 0} == {"id": 0, "siren": "123456789", "name": "Régie",
                                       "kind": "organisation", "settings": {
                                           "timezone": "Europe/Paris", "raw_retention_days": 90,
-                                          "published_kinds": []}}
+                                          "published_kinds": [], **ALERTING_DEFAULTS}}
     again = client.post("/api/v1/tenants", headers=op_headers, json={"siren": "123456789",
                                                                      "name": "Régie"})
     assert again.status_code == 409

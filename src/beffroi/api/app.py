@@ -18,6 +18,7 @@ from .routes import (
     devices,
     integrations,
     meta,
+    notifications,
     streams,
     tenants,
     users,
@@ -51,7 +52,7 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     app.state.registry = registry or load_registry()
     problems.install(app)
     for module in (auth, tenants, users, assets, devices, streams, commands, alerts, integrations,
-                   meta):
+                   notifications, meta):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/", include_in_schema=False)

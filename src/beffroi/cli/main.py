@@ -51,9 +51,10 @@ def _run_server(database: Database, host: str, port: int) -> None:
 def server_jobs() -> tuple[Job, ...]:
     """The periodic jobs of ``beffroi serve``: each runs once per period across processes."""
     from ..core.alerting.jobs import JOBS as ALERTING
+    from ..notifications.jobs import JOBS as NOTIFICATIONS
 
     purge = Job("retention.purge", 86_400, lambda db, registry, now: purge_all(db), ttl_s=3600)
-    return (*ALERTING, purge)
+    return (*ALERTING, *NOTIFICATIONS, purge)
 
 
 @cli.command()

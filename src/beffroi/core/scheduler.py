@@ -88,9 +88,16 @@ def run_scheduler(db: Database, registry: Registry, jobs: Sequence[Job],
     """Run jobs as they fall due until ``stop`` is set (a thread of ``beffroi serve``)."""
     holder = holder_id()
     log.info("scheduler started (%s): %s", holder, ", ".join(j.name for j in jobs))
+    next_try = dict.fromkeys((j.name for j in jobs), 0.0)
     while not stop.is_set():
+        now = now_ms()
+        # A job tried here (run here or elsewhere) is not tried again before its period:
+        # no write transaction per job and per tick on a shared SQLite file.
+        due = [j for j in jobs if next_try[j.name] <= now]
         try:
-            run_due(db, registry, jobs, holder)
+            run_due(db, registry, due, holder, now)
+            for job in due:
+                next_try[job.name] = now + job.interval_s * 1000
         except Exception:  # database unavailable: try again at the next tick
             log.exception("scheduler tick failed")
         stop.wait(tick_s)

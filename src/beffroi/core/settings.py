@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,7 +12,47 @@ DEFAULTS: dict[str, Any] = {
     "timezone": "Europe/Paris",
     "raw_retention_days": None,  # None keeps raw observations forever; rollups are kept always
     "published_kinds": [],  # asset kinds readable without login
+    # Office hours in the tenant's time zone (ISO weekdays, 1 = Monday); outside them a
+    # critical alert pages the on-call person of the week.
+    "working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
+    "escalation_delay_min": 30,  # unacknowledged page -> the on-call secondary
+    "digest_time": "07:30",  # local time of the daily digest e-mail
 }
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+MAX_ESCALATION_MIN = 24 * 60
+
+
+def parse_clock(text: str) -> int:
+    """"HH:MM" (already validated) -> minutes since midnight."""
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _is_clock(value: Any) -> bool:
+    return isinstance(value, str) and bool(_CLOCK.match(value))
+
+
+def _working_hours_errors(value: Any) -> list[dict[str, str]]:
+    field = "working_hours"
+    if not isinstance(value, dict):
+        return [{"field": field, "message": 'objet attendu, par exemple {"days": [1, 2, 3, 4, 5], '
+                                            '"start": "08:00", "end": "18:00"}'}]
+    errors = [{"field": f"{field}.{k}", "message": "champ inconnu (attendus : days, start, end)"}
+              for k in sorted(set(value) - {"days", "start", "end"})]
+    days = value.get("days")
+    if (not isinstance(days, list) or len(set(days)) != len(days)
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7
+                       for d in days)):
+        errors.append({"field": f"{field}.days",
+                       "message": "liste de jours ISO distincts, de 1 (lundi) à 7 (dimanche)"})
+    for key in ("start", "end"):
+        if not _is_clock(value.get(key)):
+            errors.append({"field": f"{field}.{key}", "message": "heure HH:MM attendue"})
+    if (_is_clock(value.get("start")) and _is_clock(value.get("end"))
+            and parse_clock(value["start"]) >= parse_clock(value["end"])):
+        errors.append({"field": f"{field}.end", "message": "doit être après le début (start)"})
+    return errors
 
 
 def validate_settings(changes: dict[str, Any], known_kinds: set[str]) -> dict[str, Any]:
@@ -37,6 +78,16 @@ def validate_settings(changes: dict[str, Any], known_kinds: set[str]) -> dict[st
                 if unknown:
                     errors.append({"field": key,
                                    "message": f"types d'équipements inconnus : {', '.join(unknown)}"})
+        elif key == "working_hours":
+            errors.extend(_working_hours_errors(value))
+        elif key == "escalation_delay_min":
+            if (not isinstance(value, int) or isinstance(value, bool)
+                    or not 1 <= value <= MAX_ESCALATION_MIN):
+                errors.append({"field": key, "message": "nombre entier de minutes, de 1 à "
+                                                        f"{MAX_ESCALATION_MIN}"})
+        elif key == "digest_time":
+            if not _is_clock(value):
+                errors.append({"field": key, "message": "heure HH:MM attendue, par exemple 07:30"})
     if errors:
         raise Invalid("Paramètres du territoire invalides.", errors=errors)
     return changes
