@@ -8,10 +8,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test bench lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	bash scripts/vendor.sh
 	touch $(STAMP)
 
 install: $(STAMP)

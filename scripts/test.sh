@@ -4,6 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg.sh
 source scripts/mosquitto.sh
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installation de Chromium (apt)…" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+fi
+export BEFFROI_REQUIRE_BROWSER=1
 export BEFFROI_REQUIRE_MQTT=1
 trap stop_pg EXIT
 export BEFFROI_REQUIRE_PG=1

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gc
 
 from fastapi import FastAPI
-from starlette.responses import HTMLResponse
 
 from ..core.registry import Registry, load_registry
 from ..storage.database import Database
+from ..web import install_web
 from . import problems
 from .routes import (
     alerts,
@@ -26,16 +26,6 @@ from .routes import (
 
 API_PREFIX = "/api/v1"
 
-HOME = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Beffroi — hyperviseur territorial</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;
-color:#1e1e1e;line-height:1.5}a{color:#000091}</style></head><body>
-<main><h1>Beffroi</h1><p>Hyperviseur territorial : éclairage public, eau potable, risques
-climatiques et bâtiments publics, sur un seul écran.</p>
-<ul><li><a href="/api/v1/docs">Documentation interactive de l'API</a></li>
-<li><a href="/api/v1/openapi.json">Schéma OpenAPI</a></li>
-<li><a href="/api/v1/health">État du service</a></li></ul></main></body></html>"""
 
 
 def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
@@ -55,10 +45,7 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
                    notifications, meta):
         app.include_router(module.router, prefix=API_PREFIX)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> HTMLResponse:
-        return HTMLResponse(HOME)
-
+    install_web(app)
     return app
 
 

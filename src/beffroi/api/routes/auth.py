@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
 from starlette.responses import Response
 
 from ...core import auth
 from ...core.errors import Invalid, NotFound
+from ...storage import schema
 from ..deps import CSRF_COOKIE, SESSION_COOKIE, CtxDep, JsonBody, JSONResponse, body_doc
 
 router = APIRouter(tags=["authentification"])
@@ -68,8 +70,11 @@ def logout(request: Request, ctx: CtxDep):
 @router.get("/me")
 def me(ctx: CtxDep):
     user_id = ctx.principal.require_person()
+    u = schema.users
+    with ctx.db.read() as conn:
+        name = conn.execute(select(u.c.name).where(u.c.id == user_id)).scalar()
     return JSONResponse({
-        "id": user_id, "email": ctx.principal.email,
+        "id": user_id, "email": ctx.principal.email, "name": name,
         "is_operator_admin": ctx.principal.is_operator_admin,
         "memberships": [{"tenant_id": tid, "role": m.role,
                          "communes": sorted(m.communes) if m.communes is not None else None}

@@ -1,0 +1,22 @@
+"""The French web interface: HTML pages and static files served by Beffroi itself.
+
+Pages are plain HTML shells (``pages/``) whose scripts (``static/js/``) call the JSON
+API of the same origin with the session cookie; front-end libraries are installed from
+the npm registry by ``make install`` (``scripts/vendor.sh``) into ``static/vendor/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .pages import router
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install_web(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(router)

@@ -1,0 +1,149 @@
+// Shared by every page: API calls with the session cookie, the signed-in user and the
+// current tenant, the site header, and French formatting (Europe/Paris time).
+
+export const API = "/api/v1";
+export const TIME_ZONE = "Europe/Paris";
+const TENANT_KEY = "beffroi.tenant";
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `Erreur ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+}
+
+function cookie(name) {
+  const found = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
+}
+
+/** Call the JSON API; throws ApiError (French message) on an error answer. */
+export async function api(path, { method = "GET", body, params } = {}) {
+  let url = path.startsWith("/api/") ? path : API + path;
+  if (params) {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null && value !== "") query.set(key, value);
+    }
+    if ([...query].length) url += "?" + query;
+  }
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") {
+    const csrf = cookie("beffroi_csrf");
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+  }
+  const response = await fetch(url, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return null;
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/** The signed-in user and their tenants; sends to the login page when there is none. */
+export async function session() {
+  let me;
+  try {
+    me = await api("/me");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      location.assign("/connexion?suite=" + encodeURIComponent(location.pathname + location.search));
+      return new Promise(() => {});  // the page is being left
+    }
+    throw error;
+  }
+  const tenants = await api("/tenants");
+  const wanted = localStorage.getItem(TENANT_KEY);
+  const tenant = tenants.find((t) => String(t.id) === wanted) || tenants[0] || null;
+  return { me, tenants, tenant };
+}
+
+export function chooseTenant(id) {
+  localStorage.setItem(TENANT_KEY, String(id));
+  location.reload();
+}
+
+/** Role of the user in a tenant: operator_admin, tenant_admin, agent or viewer. */
+export function roleIn(me, tenantId) {
+  if (me.is_operator_admin) return "operator_admin";
+  const membership = (me.memberships || []).find((m) => m.tenant_id === tenantId);
+  return membership ? membership.role : null;
+}
+
+export const canWrite = (role) => ["operator_admin", "tenant_admin", "agent"].includes(role);
+export const isAdmin = (role) => ["operator_admin", "tenant_admin"].includes(role);
+
+const NAV = [
+  ["accueil", "/", "Accueil"],
+  ["carte", "/carte", "Carte"],
+  ["alertes", "/alertes", "Alertes"],
+  ["administration", "/administration", "Administration", isAdmin],
+];
+
+/** Fill the page's <header id="site-header"> with the brand, navigation and tenant menu. */
+export function renderHeader(active, { me, tenants, tenant }) {
+  const header = document.getElementById("site-header");
+  const role = tenant ? roleIn(me, tenant.id) : null;
+  const links = NAV.filter(([, , , allowed]) => !allowed || allowed(role)).map(
+    ([key, href, label]) =>
+      `<li><a href="${href}"${key === active ? ' aria-current="page"' : ""}>${label}</a></li>`,
+  ).join("");
+  const options = tenants.map((t) =>
+    `<option value="${t.id}"${tenant && t.id === tenant.id ? " selected" : ""}>${escapeHtml(t.name)}</option>`,
+  ).join("");
+  header.innerHTML = `
+    <div class="header-top">
+      <a class="brand" href="/">Beffroi <span class="brand-sub">hyperviseur territorial</span></a>
+      <div class="header-tools">
+        ${tenants.length > 1 ? `<label class="tenant-switch"><span class="visually-hidden">Territoire</span>
+          <select id="tenant-select">${options}</select></label>`
+          : `<span class="tenant-name">${tenant ? escapeHtml(tenant.name) : ""}</span>`}
+        <span class="user">${escapeHtml(me.name || me.email)}</span>
+        <button type="button" class="button secondary" id="logout">Se déconnecter</button>
+      </div>
+    </div>
+    <nav aria-label="Menu principal"><ul class="nav">${links}</ul></nav>`;
+  const select = document.getElementById("tenant-select");
+  if (select) select.addEventListener("change", () => chooseTenant(select.value));
+  document.getElementById("logout").addEventListener("click", async () => {
+    try { await api("/auth/logout", { method: "POST" }); } finally { location.assign("/connexion"); }
+  });
+}
+
+export function escapeHtml(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => (
+    { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+const dateTime = new Intl.DateTimeFormat("fr-FR", {
+  timeZone: TIME_ZONE, dateStyle: "medium", timeStyle: "short" });
+const dateOnly = new Intl.DateTimeFormat("fr-FR", { timeZone: TIME_ZONE, dateStyle: "medium" });
+
+/** "23 nov. 2026, 14:05" in Paris time; "—" for nothing. */
+export function formatDateTime(value) {
+  return value ? dateTime.format(new Date(value)) : "—";
+}
+
+export function formatDate(value) {
+  return value ? dateOnly.format(new Date(value)) : "—";
+}
+
+/** 1 234,5 — French digits grouping and decimal comma. */
+export function formatNumber(value, digits = 2) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  return new Intl.NumberFormat("fr-FR", { maximumFractionDigits: digits }).format(value);
+}
+
+export const SEVERITY_LABELS = { info: "Information", warning: "Avertissement", critical: "Critique" };
+
+/** Show an error in the page's live region (role="alert"). */
+export function showError(error, where = document.getElementById("message")) {
+  if (!where) return;
+  where.textContent = error instanceof ApiError ? error.message : "Une erreur est survenue : réessayez.";
+  where.hidden = false;
+}

@@ -1,0 +1,208 @@
+"""Browser tests: a real Beffroi server in a thread, driven by Debian's Chromium through
+Playwright; accessibility audited with axe-core (from the npm registry); screenshots in
+test-output/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from beffroi.api.app import create_app
+from beffroi.core import assets, streams, tenants, users
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting import alerts, rules
+from beffroi.core.clock import now_ms
+from beffroi.core.registry import load_registry
+from beffroi.storage.database import Database
+from beffroi.storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "mot-de-passe-essai"
+SIZES = {"bureau": {"width": 1366, "height": 900}, "telephone": {"width": 390, "height": 844}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("BEFFROI_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (BEFFROI_REQUIRE_BROWSER) but not installed")
+        pytest.skip("Chromium not installed (run the suite through `make test`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def web_registry():
+    return load_registry()
+
+
+@pytest.fixture
+def web_db(tmp_path) -> Iterator[Database]:
+    """Browser tests run on SQLite only: the backends are covered by the API tests."""
+    database = Database(str(tmp_path / "web.db"))
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def territory(web_db, web_registry) -> dict:
+    """A small territory: two communes with boundaries, lighting cabinets with a year of
+    hourly energy, a river gauge with an open critical alert, and three people."""
+    db, reg = web_db, web_registry
+    square = {"type": "Polygon", "coordinates": [[[6.55, 48.0], [6.65, 48.0], [6.65, 48.05],
+                                                   [6.55, 48.05], [6.55, 48.0]]]}
+    with db.write() as conn:
+        t = tenants.create_tenant(db, conn, CLI, name="CC de la Porte des Vosges Méridionales",
+                                  registry=reg)
+        scope = open_scope(db, conn, CLI, t["id"])
+        tenants.create_commune(scope, conn, {"insee": "88383", "name": "Remiremont",
+                                             "boundary": square})
+        tenants.create_commune(scope, conn, {"insee": "88413",
+                                             "name": "Saint-Étienne-lès-Remiremont"})
+        cabinets = []
+        for i in range(3):
+            cabinet = assets.create_asset(scope, conn, reg, {
+                "ref": f"ARM-88383-{i + 1:02d}", "kind": "lighting.cabinet",
+                "name": f"Armoire {i + 1} — Remiremont", "commune": "88383",
+                "geometry": {"type": "Point", "coordinates": [6.59 + i * 0.01, 48.02]}})
+            cabinets.append(cabinet.id)
+        gauge = assets.create_asset(scope, conn, reg, {
+            "ref": "ECH-MOSELLE", "kind": "risks.gauge", "name": "Échelle de la Moselle",
+            "commune": "88383", "geometry": {"type": "Point", "coordinates": [6.6, 48.015]}})
+        for email, role, name in (("agent@cc-vosges.fr", "agent", "Agnès Agent"),
+                                  ("admin@cc-vosges.fr", "tenant_admin", "Adrien Admin"),
+                                  ("elu@cc-vosges.fr", "viewer", "Élise Élue")):
+            users.add_member(scope, conn, {"email": email, "role": role, "name": name,
+                                           "password": PASSWORD})
+        energy = streams.create_stream(scope, conn, reg, {"asset_id": cabinets[0],
+                                                          "metric": "energy.active_import"})
+        level = streams.create_stream(scope, conn, reg, {"asset_id": gauge.id,
+                                                         "metric": "hydro.level"})
+        rule = rules.create_rule(scope, conn, reg, {
+            "name": "Crue", "kind": "threshold", "stream_id": level.id, "severity": "critical",
+            "params": {"operator": "above", "value": 2.5}})
+        alert = alerts.raise_alert(db, conn, reg, t["id"], alerts.Trigger(
+            key=alerts.rule_key(rule.id, gauge.id), severity="critical",
+            title="Crue — Échelle de la Moselle", at=now_ms() - 3_600_000, asset_id=gauge.id,
+            stream_id=level.id, rule_id=rule.id, details={"value": 2.8, "threshold": 2.5}))
+    _year_of_energy(db, t["id"], energy.id)
+    return {"tenant": t["id"], "cabinets": cabinets, "gauge": gauge.id, "energy": energy.id,
+            "level": level.id, "alert": alert.id}
+
+
+def _year_of_energy(db, tenant_id: int, stream_id: int) -> None:
+    """Hourly energy of a cabinet over the last year: lit at night, more in winter."""
+    import math
+    from zoneinfo import ZoneInfo
+
+    from beffroi.core.observations import store_rows
+
+    hour = 3_600_000
+    end = now_ms() // hour * hour
+    rows, index = [], 120_000.0  # the meter's index (kWh), read every hour
+    for k in range(366 * 24, 0, -1):
+        t = end - k * hour
+        hod = (t // hour) % 24
+        season = 1 + 0.4 * math.cos(2 * math.pi * (t / (365.25 * 24 * hour)))
+        index += 3.2 * season if (hod >= 17 or hod < 7) else 0.05
+        rows.append((tenant_id, stream_id, t, round(index, 3), 0))
+    with db.write() as conn:
+        store_rows(open_scope(db, conn, CLI, tenant_id), conn, rows, ZoneInfo("Europe/Paris"))
+
+
+class LiveServer:
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the web server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def server(web_db, web_registry, territory) -> Iterator[LiveServer]:
+    with LiveServer(create_app(web_db, web_registry)) as live:
+        yield live
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def page(browser, size):
+    context = browser.new_context(viewport=SIZES[size], locale="fr-FR",
+                                  timezone_id="Europe/Paris")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def login(page, server, email: str = "agent@cc-vosges.fr", then: str = "/") -> None:
+    page.goto(f"{server.url}/connexion?suite={then}")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{server.url}{then}")
+
+
+def screenshot(page, name: str, size: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}-{size}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical violations of the axe-core audit of the current page."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)

@@ -1,0 +1,50 @@
+"""Logging in, the header, the home page: in Chromium, at desktop and phone sizes."""
+
+from __future__ import annotations
+
+from .conftest import PASSWORD, assert_accessible, login, screenshot
+
+
+def test_login_page_refuses_bad_credentials_then_lets_the_agent_in(page, server, size):
+    page.goto(f"{server.url}/")
+    page.wait_for_url(f"{server.url}/connexion?suite=%2F")  # not signed in: to the login page
+    assert page.title() == "Connexion — Beffroi"
+    assert_accessible(page)
+    screenshot(page, "connexion", size)
+    page.get_by_label("Adresse e-mail").fill("agent@cc-vosges.fr")
+    page.get_by_label("Mot de passe").fill("pas le bon")
+    page.get_by_role("button", name="Se connecter").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "incorrect" in alert.inner_text()
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{server.url}/")
+
+
+def test_home_shows_the_tenant_and_its_open_alerts(page, server, size):
+    login(page, server)
+    page.get_by_role("heading", name="Tableau de bord — CC de la Porte des Vosges Méridionales"
+                     ).wait_for()
+    alert_link = page.get_by_role("link", name="Crue — Échelle de la Moselle")
+    alert_link.wait_for()
+    assert "Critique" in page.locator("#alerts").inner_text()
+    nav = page.get_by_role("navigation", name="Menu principal")
+    assert nav.get_by_role("link", name="Accueil").get_attribute("aria-current") == "page"
+    assert nav.get_by_role("link", name="Administration").count() == 0  # an agent
+    assert_accessible(page)
+    screenshot(page, "accueil", size)
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(f"{server.url}/connexion")
+
+
+def test_keyboard_only_login(page, server, size):
+    page.goto(f"{server.url}/connexion")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+    page.keyboard.press("Tab")
+    page.keyboard.type("agent@cc-vosges.fr")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server.url}/")
