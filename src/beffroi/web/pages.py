@@ -27,3 +27,33 @@ def login_page() -> HTMLResponse:
 @router.get("/")
 def home_page() -> HTMLResponse:
     return page("accueil")
+
+
+@router.get("/carte")
+def map_page() -> HTMLResponse:
+    return page("carte")
+
+
+@router.get("/equipements/{asset_id}")
+def asset_page(asset_id: int) -> HTMLResponse:
+    return page("equipement")
+
+
+@router.get("/alertes")
+def alerts_page() -> HTMLResponse:
+    return page("alertes")
+
+
+@router.get("/administration")
+def admin_page() -> HTMLResponse:
+    return page("administration")
+
+
+@router.get("/mot-de-passe-oublie")
+def forgotten_password_page() -> HTMLResponse:
+    return page("mot-de-passe-oublie")
+
+
+@router.get("/reinitialiser")
+def reset_password_page() -> HTMLResponse:
+    return page("reinitialiser")
