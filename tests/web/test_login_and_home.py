@@ -29,6 +29,11 @@ def test_home_shows_the_tenant_and_its_open_alerts(page, server, size):
     alert_link = page.get_by_role("link", name="Crue — Échelle de la Moselle")
     alert_link.wait_for()
     assert "Critique" in page.locator("#alerts").inner_text()
+    lighting = page.get_by_role("article", name="Éclairage public")
+    lighting.wait_for()
+    assert "3 équipements" in lighting.inner_text()
+    risks = page.locator("article", has=page.get_by_role("heading", name="Risques"))
+    assert "1 critique" in risks.inner_text()
     nav = page.get_by_role("navigation", name="Menu principal")
     assert nav.get_by_role("link", name="Accueil").get_attribute("aria-current") == "page"
     assert nav.get_by_role("link", name="Administration").count() == 0  # an agent

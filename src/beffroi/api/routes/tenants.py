@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from ...core import audit, retention, tenants
+from ...core import audit, dashboard, retention, tenants
 from ...core.errors import Invalid
 from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
 
@@ -122,3 +122,11 @@ def list_audit(ctx: CtxDep, tenant: str, entity: str | None = None, before_id: i
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(audit.list_audit(scope, conn, entity=entity, before_id=before_id,
                                              limit=limit))
+
+
+@router.get("/tenants/{tenant}/dashboard")
+def get_dashboard(ctx: CtxDep, tenant: str):
+    """One card per domain: assets by kind, active alerts by severity, silent devices, and
+    the key figures the domain declares."""
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(dashboard.dashboard(scope, conn, ctx.registry))

@@ -1,6 +1,7 @@
 // Home: per-domain cards and the open alerts of the current tenant.
 import {
-  api, escapeHtml, formatDateTime, renderHeader, session, SEVERITY_LABELS, showError,
+  api, escapeHtml, formatDateTime, formatNumber, renderHeader, session, SEVERITY_LABELS,
+  showError,
 } from "/static/js/common.js";
 
 const state = await session();
@@ -21,10 +22,42 @@ async function showAlerts(tenant) {
   <p><a href="/alertes">Toutes les alertes</a></p>`;
 }
 
+const plural = (n, one, many) => `${formatNumber(n, 0)} ${n > 1 ? many : one}`;
+
+async function showCards(tenant) {
+  const cards = await api(`/tenants/${tenant.id}/dashboard`);
+  const box = document.getElementById("cards");
+  if (!cards.length) {
+    box.innerHTML = '<p class="muted">Aucun équipement n\'est encore inventorié.</p>';
+    return;
+  }
+  box.innerHTML = cards.map((card) => {
+    const alerts = ["critical", "warning", "info"].filter((s) => card.alerts[s]).map((s) =>
+      `<span class="badge ${s}">${card.alerts[s]} ${SEVERITY_LABELS[s].toLowerCase()}</span>`,
+    ).join(" ") || '<span class="badge ok">aucune alerte</span>';
+    const kinds = card.kinds.slice(0, 4).map((k) =>
+      `<li>${escapeHtml(k.label)} : ${formatNumber(k.count, 0)}</li>`).join("");
+    const kpis = card.kpis.map((k) =>
+      `<li>${escapeHtml(k.label)} : <strong>${k.value === null ? "indisponible"
+        : `${formatNumber(k.value)} ${escapeHtml(k.unit)}`}</strong></li>`).join("");
+    return `<article class="card" aria-labelledby="card-${card.domain}">
+      <h3 id="card-${card.domain}">${escapeHtml(card.label)}</h3>
+      <p><strong>${plural(card.assets, "équipement", "équipements")}</strong></p>
+      <p>${alerts}</p>
+      ${card.silent_devices ? `<p>${plural(card.silent_devices, "capteur silencieux",
+        "capteurs silencieux")}</p>` : ""}
+      ${kpis ? `<ul class="kpis">${kpis}</ul>` : ""}
+      <ul class="muted">${kinds}</ul>
+      <p><a href="/carte?domaine=${card.domain}">Voir sur la carte</a></p>
+    </article>`;
+  }).join("");
+}
+
 if (!state.tenant) {
   document.getElementById("cards").innerHTML =
     '<p class="muted">Aucun territoire ne vous est encore ouvert.</p>';
 } else {
   document.getElementById("title").textContent = `Tableau de bord — ${state.tenant.name}`;
+  showCards(state.tenant).catch((error) => showError(error));
   showAlerts(state.tenant).catch((error) => showError(error));
 }
