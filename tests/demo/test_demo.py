@@ -99,3 +99,20 @@ def test_interrupted_build_is_rebuilt(tmp_path, full_registry):
         tenants = conn.execute(select(func.count()).select_from(schema.tenants)).scalar()
         users = conn.execute(select(func.count()).select_from(schema.users)).scalar()
     assert (tenants, users) == (1, 1)
+
+
+def test_demo_has_alert_rules_and_alerts_with_a_history(demo_db, full_registry):
+    from beffroi.core.alerting import alerts
+
+    db, _ = demo_db
+    a, r = schema.alert_rules, schema.alerts
+    with db.read() as conn:
+        names = sorted(row.name for row in conn.execute(select(a)))
+        raised = list(conn.execute(select(r).order_by(r.c.id)))
+    assert names == sorted(body["name"] for d in full_registry.domains.values()
+                           for body in d.demo_rules)
+    # Naturally ventilated classrooms go above 1,500 ppm on school days.
+    confined = [x for x in raised if x.title.startswith("Air confiné")]
+    assert confined, "the demo should hold confined-air alerts"
+    assert all(x.domain == "buildings" and x.severity == "warning" for x in confined)
+    assert {x.status for x in raised} <= set(alerts.STATUSES)

@@ -116,6 +116,8 @@ class Domain:
     metrics: tuple[Metric, ...] = ()
     demo_inventory: DemoInventory | None = None
     simulator: Simulator | None = None
+    # Alert rules the demo territory starts with, as bodies of POST …/alert-rules.
+    demo_rules: tuple[Mapping[str, Any], ...] = ()
     # Declared now so later capabilities plug into the same object.
     detectors: tuple[Any, ...] = ()
     kpis: tuple[Any, ...] = ()

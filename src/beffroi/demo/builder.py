@@ -2,7 +2,8 @@
 
 Each domain contributes its own inventory and simulator through the registry;
 this module only orchestrates: tenant and communes from the reference data,
-boundaries, inventory import, streams, simulated history, demo login.
+boundaries, inventory import, streams, simulated history, the domains' demo alert rules
+run over the last two weeks, demo login.
 Idempotent: a complete demo is left as it is; an interrupted one is rebuilt.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 
 from ..core import importing, tenants, users
 from ..core.access import CLI, open_scope
+from ..core.alerting import evaluation, rules
 from ..core.audit import write_audit
 from ..core.clock import HOUR_MS, now_ms
 from ..core.observations import store_rows
@@ -37,6 +39,7 @@ DEMO_EMAIL = "demo@beffroi.fr"
 DEMO_PASSWORD = "demo"
 HISTORY_DAYS = 365
 CHUNK_POINTS = 200_000
+REPLAY_DAYS = 14  # recent history run through the demo's alert rules
 
 # (total, label) -> context manager whose value is called with the number of steps done.
 ProgressFactory = Callable[[int, str], Any]
@@ -140,10 +143,47 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
         if batch:
             _flush(db, batch, tz)
 
+    alert_count = _replay_alerts(db, registry, tenant["id"], end)
     with db.write() as conn:
         write_audit(conn, db, tenant["id"], None, "demo_built", "tenant", tenant["id"],
-                    {"assets": len(inventory), "streams": len(targets), "observations": total})
+                    {"assets": len(inventory), "streams": len(targets), "observations": total,
+                     "alerts": alert_count})
     return DemoResult(True, tenant["id"], len(inventory), len(targets), total)
+
+
+def _replay_alerts(db: Database, registry: Registry, tenant_id: int, end: int) -> int:
+    """Create the domains' demo rules and run the last REPLAY_DAYS of history through
+    them, so that the demo has alerts with a history (some resolved, some still open)."""
+    bodies = [body for domain in registry.domains.values() for body in domain.demo_rules]
+    if not bodies:
+        return 0
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, DEMO_SIREN)
+        for body in bodies:
+            rules.create_rule(scope, conn, registry, dict(body))
+    s, o = schema.streams, schema.observations
+    metrics = sorted({body["metric"] for body in bodies if "metric" in body})
+    with db.read() as conn:
+        stream_ids = [r.id for r in conn.execute(select(s.c.id).where(
+            s.c.tenant_id == tenant_id, s.c.metric.in_(metrics)).order_by(s.c.id))]
+    since = end - REPLAY_DAYS * 86_400_000
+    for start in range(0, len(stream_ids), 50):
+        chunk = stream_ids[start:start + 50]
+        series: dict[int, tuple[list[int], list[float]]] = {sid: ([], []) for sid in chunk}
+        with db.read() as conn:
+            for sid, t, value in conn.execute(
+                    select(o.c.stream_id, o.c.t, o.c.value)
+                    .where(o.c.tenant_id == tenant_id, o.c.stream_id.in_(chunk), o.c.t >= since)
+                    .order_by(o.c.stream_id, o.c.t)):
+                series[sid][0].append(t)
+                series[sid][1].append(value)
+        with db.write() as conn:
+            evaluation.on_observations(db, conn, registry, tenant_id,
+                                       {k: v for k, v in series.items() if v[0]}, {})
+    a = schema.alerts
+    with db.read() as conn:
+        return conn.execute(select(func.count()).select_from(a)
+                            .where(a.c.tenant_id == tenant_id)).scalar_one()
 
 
 def _flush(db: Database, rows: list[tuple], tz: ZoneInfo) -> None:

@@ -13,4 +13,12 @@ DOMAIN = Domain(
     metrics=METRICS,
     demo_inventory=demo_inventory,
     simulator=simulate,
+    demo_rules=(
+        # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
+        # the Ministry's advice to air rooms beyond 800 ppm): worth an agent's visit.
+        {"name": "Air confiné", "kind": "threshold", "metric": "air.co2",
+         "severity": "warning", "renotify_after_s": 3600,
+         "params": {"operator": "above", "value": 1500, "hysteresis": 200,
+                    "min_duration_s": 1800}},
+    ),
 )

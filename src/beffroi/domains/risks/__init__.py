@@ -13,4 +13,12 @@ DOMAIN = Domain(
     metrics=METRICS,
     demo_inventory=demo_inventory,
     simulator=simulate,
+    demo_rules=(
+        {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
+         "metric": "hydro.level", "severity": "critical",
+         "params": {"direction": "rise", "amount": 0.15, "window_s": 3600}},
+        {"name": "Vent violent", "kind": "threshold", "metric": "weather.wind_speed",
+         "severity": "warning",
+         "params": {"operator": "above", "value": 20, "hysteresis": 3, "min_duration_s": 600}},
+    ),
 )
