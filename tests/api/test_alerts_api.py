@@ -47,6 +47,7 @@ def test_rule_alert_acknowledge_comment_resolve(client, site):
     assert (alert["status"], alert["severity"], alert["opened_at"]) == (
         "open", "critical", "2026-10-01T00:10:00Z")
     assert alert["title"] == "Niveau du puits — Puits 1"
+    assert (alert["asset_name"], alert["asset_ref"]) == ("Puits 1", "PUITS-1")
     assert alert["details"]["value"] == 12.0 and alert["status_label"] == "ouverte"
     url = f"{base}/alerts/{alert['id']}"
     # A viewer (élu) reads but does not act.

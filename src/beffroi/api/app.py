@@ -17,8 +17,10 @@ from .routes import (
     commands,
     devices,
     integrations,
+    map,
     meta,
     notifications,
+    password,
     streams,
     tenants,
     users,
@@ -41,8 +43,9 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     app.state.db = db
     app.state.registry = registry or load_registry()
     problems.install(app)
-    for module in (auth, tenants, users, assets, devices, streams, commands, alerts, integrations,
-                   notifications, meta):
+    # map before assets: its /assets/status must win over /assets/{asset_id}.
+    for module in (auth, password, tenants, users, map, assets, devices, streams, commands,
+                   alerts, integrations, notifications, meta):
         app.include_router(module.router, prefix=API_PREFIX)
 
     install_web(app)

@@ -18,8 +18,10 @@ from .errors import Unauthorized
 
 _hasher = PasswordHasher()
 SESSION_TTL_MS = 14 * DAY_MS
-TokenKind = Literal["session", "personal", "device"]
-TOKEN_PREFIX = {"session": "bfs_", "personal": "bfp_", "device": "bfd_"}
+TokenKind = Literal["session", "personal", "device", "reset"]
+TOKEN_PREFIX = {"session": "bfs_", "personal": "bfp_", "device": "bfd_", "reset": "bfr_"}
+# One-time password-reset tokens: never a credential for the API or a session.
+NOT_CREDENTIALS = frozenset({"reset"})
 
 
 def hash_password(password: str) -> str:
@@ -63,13 +65,19 @@ def login(db: Database, conn: Connection, email: str, password: str) -> str:
     return issue_token(db, conn, "session", user_id=row.id, ttl_ms=SESSION_TTL_MS)[1]
 
 
+def token_row(conn: Connection, secret: str) -> Any:
+    """The stored token a secret stands for (any kind, even expired), or None."""
+    t = schema.tokens
+    return conn.execute(select(t).where(t.c.token_hash == _digest(secret))).first()
+
+
 def principal_for_token(conn: Connection, secret: str | None) -> Principal:
     """The principal a bearer token or session cookie stands for."""
     if not secret:
         return ANONYMOUS
-    t = schema.tokens
-    row = conn.execute(select(t).where(t.c.token_hash == _digest(secret))).first()
-    if row is None or (row.expires_at is not None and row.expires_at < now_ms()):
+    row = token_row(conn, secret)
+    if row is None or row.kind in NOT_CREDENTIALS \
+            or (row.expires_at is not None and row.expires_at < now_ms()):
         raise Unauthorized("Jeton invalide ou expiré.")
     if row.kind == "device":
         return Principal(device_tenant_id=row.tenant_id, device_id=row.device_id)

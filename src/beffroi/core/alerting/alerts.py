@@ -176,11 +176,18 @@ def get_alert(scope: TenantScope, conn: Connection, alert_id: int) -> Any:
     scope.require("read")
     if scope.role == "public":
         raise NotFound(f"Alerte {alert_id} introuvable dans ce territoire.")
-    a = schema.alerts
-    row = conn.execute(select(a).where(_visible(scope), a.c.id == alert_id)).first()
+    row = conn.execute(_with_asset().where(_visible(scope), schema.alerts.c.id == alert_id)
+                       ).first()
     if row is None:
         raise NotFound(f"Alerte {alert_id} introuvable dans ce territoire.")
     return row
+
+
+def _with_asset():
+    """Alerts with the name and reference of their asset."""
+    a, s = schema.alerts, schema.assets
+    return select(a, s.c.name.label("asset_name"), s.c.ref.label("asset_ref")).outerjoin(
+        s, and_(s.c.tenant_id == a.c.tenant_id, s.c.id == a.c.asset_id))
 
 
 def list_alerts(scope: TenantScope, conn: Connection, *, status: str | None = None,
@@ -202,7 +209,7 @@ def list_alerts(scope: TenantScope, conn: Connection, *, status: str | None = No
     if errors:
         raise Invalid("Filtre d'alertes invalide.", errors=errors)
     a = schema.alerts
-    query = select(a).where(_visible(scope)).order_by(a.c.id.desc()).limit(limit)
+    query = _with_asset().where(_visible(scope)).order_by(a.c.id.desc()).limit(limit)
     if status == "active":
         query = query.where(a.c.status.in_(ACTIVE))
     elif status:
@@ -265,7 +272,7 @@ def acknowledge_alert(scope: TenantScope, conn: Connection, alert_id: int, body:
     add_event(scope.db, conn, scope.tenant_id, alert_id, now, "acknowledged",
               user_id=scope.principal.user_id, comment=comment)
     scope.audit(conn, "acknowledge", "alert", alert_id, {"comment": comment})
-    return _load(conn, scope.tenant_id, alert_id)
+    return get_alert(scope, conn, alert_id)
 
 
 def resolve_alert(scope: TenantScope, conn: Connection, alert_id: int, body: Any) -> Any:
@@ -280,7 +287,7 @@ def resolve_alert(scope: TenantScope, conn: Connection, alert_id: int, body: Any
     add_event(scope.db, conn, scope.tenant_id, alert_id, now, "resolved",
               user_id=scope.principal.user_id, comment=comment, details={"automatic": False})
     scope.audit(conn, "resolve", "alert", alert_id, {"comment": comment})
-    return _load(conn, scope.tenant_id, alert_id)
+    return get_alert(scope, conn, alert_id)
 
 
 def comment_alert(scope: TenantScope, conn: Connection, alert_id: int, body: Any) -> Any:
@@ -294,8 +301,10 @@ def comment_alert(scope: TenantScope, conn: Connection, alert_id: int, body: Any
 
 
 def alert_public(row: Any) -> dict[str, Any]:
+    mapping = row._mapping
     return {"id": row.id, "key": row.key, "rule_id": row.rule_id, "detector": row.detector,
-            "asset_id": row.asset_id, "stream_id": row.stream_id,
+            "asset_id": row.asset_id, "asset_name": mapping.get("asset_name"),
+            "asset_ref": mapping.get("asset_ref"), "stream_id": row.stream_id,
             "commune": row.commune_insee, "domain": row.domain, "severity": row.severity,
             "severity_label": SEVERITY_LABELS[row.severity], "status": row.status,
             "status_label": STATUS_LABELS[row.status], "title": row.title,

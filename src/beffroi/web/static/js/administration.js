@@ -1,0 +1,331 @@
+// Administration of a tenant: communes, members and roles, device health, asset import.
+import {
+  api, ApiError, escapeHtml, formatDateTime, formatNumber, isAdmin, renderHeader, roleIn,
+  session, showError,
+} from "/static/js/common.js";
+
+const ROLE_LABELS = {
+  tenant_admin: "Administrateur du territoire",
+  agent: "Agent technique",
+  viewer: "Élu / lecteur",
+};
+const CHUNK_ROWS = 200;  // assets posted per import request, so that the progress bar moves
+const $ = (id) => document.getElementById(id);
+
+let tenantPath = "";
+let communes = [];
+
+function cookie(name) {
+  const found = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
+}
+
+// -- communes ---------------------------------------------------------------------------
+async function loadCommunes() {
+  communes = await api(`${tenantPath}/communes`, { params: { boundaries: false } });
+  $("communes").innerHTML = communes.length ? `
+    <table><caption class="visually-hidden">Communes du territoire</caption>
+      <thead><tr><th scope="col">Code INSEE</th><th scope="col">Nom</th>
+        <th scope="col" class="number">Population</th></tr></thead>
+      <tbody>${communes.map((c) => `<tr><td>${escapeHtml(c.insee)}</td>
+        <td>${escapeHtml(c.name)}</td>
+        <td class="number">${c.population == null ? "—" : formatNumber(c.population, 0)}</td></tr>`).join("")}
+      </tbody></table>` : '<p class="muted">Aucune commune.</p>';
+  $("member-communes").innerHTML = communes.map((c) => `<label>
+    <input type="checkbox" name="communes" value="${escapeHtml(c.insee)}">
+    ${escapeHtml(c.name)} (${escapeHtml(c.insee)})</label>`).join("");
+}
+
+// -- members ----------------------------------------------------------------------------
+function communeNames(codes) {
+  if (!codes) return "Tout le territoire";
+  return codes.map((code) => communes.find((c) => c.insee === code)?.name || code).join(", ");
+}
+
+function roleOptions(selected) {
+  return Object.entries(ROLE_LABELS).map(([key, label]) =>
+    `<option value="${key}"${key === selected ? " selected" : ""}>${label}</option>`).join("");
+}
+
+async function loadMembers() {
+  const members = await api(`${tenantPath}/members`);
+  $("members").innerHTML = `
+    <table><caption class="visually-hidden">Membres du territoire et leur rôle</caption>
+      <thead><tr><th scope="col">Nom</th><th scope="col">Adresse e-mail</th>
+        <th scope="col">Rôle</th><th scope="col">Communes</th></tr></thead>
+      <tbody>${members.map((m) => `<tr>
+        <td>${escapeHtml(m.name)}${m.active ? "" : ' <span class="badge silent">inactif</span>'}</td>
+        <td>${escapeHtml(m.email)}</td>
+        <td><label class="visually-hidden" for="role-${m.id}">Rôle de ${escapeHtml(m.name)}</label>
+          <select id="role-${m.id}" data-member="${m.id}" data-name="${escapeHtml(m.name)}">
+            ${roleOptions(m.role)}</select></td>
+        <td>${escapeHtml(communeNames(m.communes))}</td></tr>`).join("")}
+      </tbody></table>`;
+  for (const select of $("members").querySelectorAll("select[data-member]")) {
+    select.addEventListener("change", () => changeRole(select));
+  }
+}
+
+async function changeRole(select) {
+  try {
+    await api(`${tenantPath}/members/${select.dataset.member}`,
+      { method: "PATCH", body: { role: select.value } });
+    $("members-status").textContent =
+      `Rôle de ${select.dataset.name} : ${ROLE_LABELS[select.value].toLowerCase()}.`;
+  } catch (error) {
+    showError(error);
+    await loadMembers();
+  }
+}
+
+function clearFieldErrors(form) {
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
+  $("member-errors").hidden = true;
+}
+
+async function addMember(event) {
+  event.preventDefault();
+  const form = event.target;
+  clearFieldErrors(form);
+  const checked = [...form.querySelectorAll('input[name="communes"]:checked')].map((i) => i.value);
+  const body = {
+    email: form.email.value.trim(), name: form.name.value.trim() || undefined,
+    role: form.role.value, communes: checked.length ? checked : null,
+  };
+  try {
+    const member = await api(`${tenantPath}/members`, { method: "POST", body });
+    form.reset();
+    $("members-status").textContent =
+      `${member.name} (${member.email}) ajouté : ${ROLE_LABELS[member.role].toLowerCase()}.`;
+    await loadMembers();
+  } catch (error) {
+    const errors = (error instanceof ApiError && error.problem.errors) || [];
+    const lines = [];
+    let first = null;
+    for (const { field, message } of errors) {
+      const input = form.querySelector(`#member-${field}`);
+      const where = $(`member-${field}-error`);
+      if (where) where.textContent = message;
+      if (input && input.tagName !== "DIV") input.setAttribute("aria-invalid", "true");
+      first = first || input;
+      const label = form.querySelector(`label[for="member-${field}"]`)?.textContent
+        || (field === "communes" ? "Communes" : field);
+      lines.push(`<li>${escapeHtml(label)} : ${escapeHtml(message)}</li>`);
+    }
+    const box = $("member-errors");
+    box.innerHTML = `<p>${escapeHtml(error instanceof ApiError ? error.message
+      : "L'ajout n'a pas abouti : réessayez.")}</p>${lines.length ? `<ul>${lines.join("")}</ul>` : ""}`;
+    box.hidden = false;
+    if (first && first.focus) first.focus();
+  }
+}
+
+// -- devices ----------------------------------------------------------------------------
+function healthBadge(health) {
+  if (health.silent === true) return '<span class="badge silent">silencieux</span>';
+  if (health.silent === false) return '<span class="badge ok">actif</span>';
+  return '<span class="muted">non suivi</span>';
+}
+
+async function loadDevices() {
+  const devices = await api(`${tenantPath}/devices`);
+  if (!devices.length) {
+    $("devices").innerHTML = '<p class="muted">Aucun capteur déclaré.</p>';
+    return;
+  }
+  const assetIds = [...new Set(devices.map((d) => d.asset_id).filter((id) => id != null))];
+  const radio = {};
+  if (assetIds.length) {
+    const latest = await api(`${tenantPath}/latest`, { params: { assets: assetIds.join(",") } });
+    for (const v of latest) {
+      if (v.metric === "radio.rssi" || v.metric === "radio.snr") {
+        (radio[v.asset_id] ||= {})[v.metric] = v.value;
+      }
+    }
+  }
+  const silent = devices.filter((d) => d.health.silent === true).length;
+  $("devices").innerHTML = `
+    <p>${formatNumber(devices.length, 0)} capteur${devices.length > 1 ? "s" : ""}, dont
+      ${formatNumber(silent, 0)} silencieux.</p>
+    <table><caption class="visually-hidden">Capteurs et état de santé</caption>
+      <thead><tr><th scope="col">Capteur</th><th scope="col">DevEUI</th><th scope="col">État</th>
+        <th scope="col">Dernier message</th><th scope="col" class="number">Batterie</th>
+        <th scope="col" class="number">RSSI</th><th scope="col" class="number">SNR</th>
+        <th scope="col" class="number">Rejetés</th><th scope="col">Dernière erreur</th>
+        <th scope="col">Passerelle</th><th scope="col">Équipement</th></tr></thead>
+      <tbody>${devices.map((d) => {
+        const h = d.health;
+        const r = radio[d.asset_id] || {};
+        return `<tr class="${h.silent ? "silent" : ""}">
+          <td>${escapeHtml(d.name)}${d.model ? `<br><span class="muted">${escapeHtml(d.model)}</span>` : ""}</td>
+          <td>${escapeHtml(d.dev_eui || "—")}</td>
+          <td>${healthBadge(h)}</td>
+          <td>${h.last_seen ? formatDateTime(h.last_seen) : "jamais"}</td>
+          <td class="number">${h.battery == null ? "—" : formatNumber(h.battery, 0) + " %"}</td>
+          <td class="number">${r["radio.rssi"] == null ? "—" : formatNumber(r["radio.rssi"], 0) + " dBm"}</td>
+          <td class="number">${r["radio.snr"] == null ? "—" : formatNumber(r["radio.snr"], 1) + " dB"}</td>
+          <td class="number">${formatNumber(h.rejected || 0, 0)}</td>
+          <td>${h.last_error ? `${escapeHtml(h.last_error)}<br><span class="muted">${formatDateTime(h.last_error_at)}</span>` : "—"}</td>
+          <td>${escapeHtml(h.last_gateway || "—")}</td>
+          <td>${d.asset_id == null ? "—" : `<a href="/equipements/${d.asset_id}">Équipement ${d.asset_id}</a>`}</td></tr>`;
+      }).join("")}</tbody></table>`;
+}
+
+// -- asset import -----------------------------------------------------------------------
+let pending = null;  // {name, isCsv, chunks: [{body, offset, count}], total}
+
+function splitFile(name, text) {
+  const isCsv = name.toLowerCase().endsWith(".csv") || !/^\s*[{[]/.test(text);
+  const chunks = [];
+  if (isCsv) {
+    // One asset per line (quoted line breaks are not split correctly: rare in inventories).
+    const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+    const header = lines.shift();
+    const rows = lines.filter((l) => l.trim());
+    for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+      const part = rows.slice(i, i + CHUNK_ROWS);
+      chunks.push({ body: [header, ...part].join("\n") + "\n", offset: i, count: part.length });
+    }
+    return { isCsv, chunks, whole: text, total: rows.length };
+  }
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error("Ce fichier n'est ni un CSV ni un GeoJSON lisible.");
+  }
+  const features = Array.isArray(data.features) ? data.features : [];
+  for (let i = 0; i < features.length; i += CHUNK_ROWS) {
+    const part = features.slice(i, i + CHUNK_ROWS);
+    chunks.push({ body: JSON.stringify({ type: "FeatureCollection", features: part }),
+      offset: i, count: part.length });
+  }
+  return { isCsv, chunks, whole: text, total: features.length };
+}
+
+/** POST a piece of inventory; the validation report (also on 422 when nothing is written). */
+async function postInventory(body, isCsv, params) {
+  const headers = { Accept: "application/json",
+    "Content-Type": isCsv ? "text/csv; charset=utf-8" : "application/geo+json" };
+  const csrf = cookie("beffroi_csrf");
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const response = await fetch(`/api/v1${tenantPath}/assets/import?${new URLSearchParams(params)}`,
+    { method: "POST", headers, body, credentials: "same-origin" });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (response.ok || (response.status === 422 && data && "total" in data)) return data;
+  throw new ApiError(response.status, data);
+}
+
+function reportTable(isCsv, errors) {
+  return `<table><caption>Anomalies (${formatNumber(errors.length, 0)})</caption>
+    <thead><tr><th scope="col">${isCsv ? "Ligne du fichier" : "Entité"}</th>
+      <th scope="col">Identifiant</th><th scope="col">Champ</th><th scope="col">Message</th></tr></thead>
+    <tbody>${errors.map((e) => `<tr><td>${isCsv ? e.row + 1 : e.row}</td>
+      <td>${escapeHtml(e.ref || "—")}</td><td>${escapeHtml(e.field || "—")}</td>
+      <td>${escapeHtml(e.message)}</td></tr>`).join("")}</tbody></table>`;
+}
+
+async function checkFile(event) {
+  event.preventDefault();
+  const file = $("import-file").files[0];
+  $("import-errors").hidden = true;
+  $("import-report").innerHTML = "";
+  $("import-result").innerHTML = "";
+  $("import-button").hidden = true;
+  $("import-progress-box").hidden = true;
+  if (!file) {
+    showError(new ApiError(0, { detail: "Choisissez d'abord un fichier CSV ou GeoJSON." }),
+      $("import-errors"));
+    $("import-file").focus();
+    return;
+  }
+  try {
+    pending = splitFile(file.name, await file.text());
+    const report = await postInventory(pending.whole, pending.isCsv, { dry_run: true });
+    pending.valid = report.valid;
+    $("import-report").innerHTML = `
+      <p><strong>Vérification de « ${escapeHtml(file.name)} »</strong> :
+        ${formatNumber(report.total, 0)} équipement${report.total > 1 ? "s" : ""},
+        ${formatNumber(report.valid, 0)} valide${report.valid > 1 ? "s" : ""},
+        ${formatNumber(report.total - report.valid, 0)} en erreur.</p>
+      ${report.errors.length ? `<div class="table-wrap" tabindex="0" role="region" aria-label="Anomalies du fichier">${reportTable(pending.isCsv, report.errors)}</div>` : ""}`;
+    if (report.valid > 0) {
+      const button = $("import-button");
+      button.textContent = `Importer les ${formatNumber(report.valid, 0)} équipements valides`;
+      button.hidden = false;
+    }
+  } catch (error) {
+    showError(error instanceof ApiError ? error : new ApiError(0, { detail: error.message }),
+      $("import-errors"));
+  }
+}
+
+function setProgress(done, total) {
+  const bar = $("import-progress");
+  bar.max = total || 1;
+  bar.value = done;
+  const percent = total ? Math.round((100 * done) / total) : 100;
+  $("import-progress-label").textContent =
+    `Import : ${formatNumber(done, 0)} / ${formatNumber(total, 0)} lignes (${percent} %)`;
+}
+
+async function runImport() {
+  if (!pending) return;
+  const button = $("import-button");
+  button.disabled = true;
+  $("import-progress-box").hidden = false;
+  setProgress(0, pending.total);
+  let created = 0, updated = 0;
+  const errors = [];
+  try {
+    for (const chunk of pending.chunks) {
+      const report = await postInventory(chunk.body, pending.isCsv, { partial: true });
+      created += report.created;
+      updated += report.updated;
+      errors.push(...report.errors.map((e) => ({ ...e, row: e.row + chunk.offset })));
+      setProgress(chunk.offset + chunk.count, pending.total);
+    }
+  } catch (error) {
+    showError(error, $("import-errors"));
+    button.disabled = false;
+    return;
+  }
+  const rejected = new Set(errors.map((e) => e.row)).size;
+  $("import-result").innerHTML = `<p class="admin-status">Import terminé :
+    ${formatNumber(created, 0)} créé${created > 1 ? "s" : ""},
+    ${formatNumber(updated, 0)} mis à jour, ${formatNumber(rejected, 0)} rejeté${rejected > 1 ? "s" : ""}.</p>`;
+  button.hidden = true;
+  pending = null;
+}
+
+// -- page -------------------------------------------------------------------------------
+async function main() {
+  const ctx = await session();
+  renderHeader("administration", ctx);
+  const { me, tenant } = ctx;
+  if (!tenant) {
+    showError(new ApiError(0, { detail: "Aucun territoire n'est rattaché à votre compte." }));
+    return;
+  }
+  if (!isAdmin(roleIn(me, tenant.id))) {
+    showError(new ApiError(403, { detail: "Cette page est réservée aux administrateurs du "
+      + "territoire : demandez à votre administrateur si vous avez besoin d'y accéder." }));
+    return;
+  }
+  tenantPath = `/tenants/${tenant.id}`;
+  $("title").textContent = `Administration — ${tenant.name}`;
+  document.title = `Administration — ${tenant.name} — Beffroi`;
+  $("member-role").innerHTML = roleOptions("agent");
+  $("admin").hidden = false;
+  $("member-form").addEventListener("submit", addMember);
+  $("import-form").addEventListener("submit", checkFile);
+  $("import-button").addEventListener("click", runImport);
+  const results = await Promise.allSettled([
+    loadCommunes().then(loadMembers), loadDevices()]);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) showError(failed.reason);
+}
+
+main();

@@ -1,0 +1,215 @@
+// Alerts inbox: filtered list sorted by severity then time; the selected alert's details,
+// history and the actions people with write access can take.
+import {
+  api, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn, session,
+  SEVERITY_LABELS, showError,
+} from "/static/js/common.js";
+
+const RANK = { critical: 0, warning: 1, info: 2 };
+const STATUS_LABELS = { open: "Ouverte", acknowledged: "Prise en compte", resolved: "Résolue" };
+const STATUS_BADGES = { open: "critical", acknowledged: "warning", resolved: "ok" };
+const EVENT_LABELS = {
+  opened: "Ouverture", acknowledged: "Prise en compte", resolved: "Résolution",
+  commented: "Commentaire", retriggered: "Nouveau déclenchement", escalated: "Escalade",
+  notified: "Notification", reopened: "Réouverture",
+};
+const DETAIL_LABELS = { value: "Valeur mesurée", threshold: "Seuil" };
+
+const state = await session();
+renderHeader("alertes", state);
+const tenant = state.tenant;
+const role = tenant ? roleIn(state.me, tenant.id) : null;
+const writer = canWrite(role);
+const base = tenant ? `/tenants/${tenant.id}` : "";
+const communes = {};
+const assetNames = {};
+let alerts = [];
+let selected = Number(new URLSearchParams(location.search).get("alerte")) || null;
+
+async function assetName(id) {
+  if (id === null || id === undefined) return null;
+  if (!(id in assetNames)) {
+    assetNames[id] = api(`${base}/assets/${id}`).then((a) => a.name, () => `Équipement n° ${id}`);
+  }
+  return assetNames[id];
+}
+
+function filters() {
+  const form = document.getElementById("filters");
+  return { status: form.elements.status.value, severity: form.elements.severity.value,
+    commune: form.elements.commune.value };
+}
+
+function communeName(insee) {
+  return insee ? communes[insee] || insee : "—";
+}
+
+async function loadList() {
+  const list = await api(`${base}/alerts`, { params: { ...filters(), limit: 200 } });
+  list.sort((a, b) => RANK[a.severity] - RANK[b.severity]
+    || Date.parse(b.opened_at) - Date.parse(a.opened_at));
+  const names = await Promise.all(list.map((a) => assetName(a.asset_id)));
+  list.forEach((a, i) => { a.asset_name = names[i]; });
+  alerts = list;
+  renderList();
+}
+
+function renderList() {
+  const box = document.getElementById("list");
+  document.getElementById("count").textContent = `(${formatNumber(alerts.length, 0)})`;
+  document.getElementById("list-status").textContent =
+    `${formatNumber(alerts.length, 0)} alerte${alerts.length > 1 ? "s" : ""}`;
+  if (!alerts.length) {
+    box.innerHTML = '<p class="muted">Aucune alerte ne correspond à ces filtres.</p>';
+    return;
+  }
+  box.innerHTML = `<ul class="alert-items">${alerts.map((a) => `
+    <li data-alert-id="${a.id}"${a.id === selected ? ' class="selected"' : ""}>
+      <span class="badge ${a.severity}">${SEVERITY_LABELS[a.severity]}</span>
+      <a class="alert-select" href="/alertes?alerte=${a.id}"${a.id === selected ? ' aria-current="true"' : ""}>${escapeHtml(a.title)}</a>
+      <span class="meta"><span class="status-tag">${STATUS_LABELS[a.status]}</span>
+        — depuis le ${formatDateTime(a.opened_at)} — ${escapeHtml(communeName(a.commune))}</span>
+      ${a.asset_id ? `<span class="meta">Équipement : <a href="/equipements/${a.asset_id}">${escapeHtml(a.asset_name)}</a></span>` : ""}
+    </li>`).join("")}</ul>`;
+}
+
+function historyItem(event) {
+  const who = event.user_email ? ` par ${escapeHtml(event.user_email)}`
+    : event.kind === "resolved" || event.kind === "opened" ? " (automatique)" : "";
+  return `<li><strong>${escapeHtml(EVENT_LABELS[event.kind] || event.kind)}</strong>${who}
+    <span class="muted">— ${formatDateTime(event.at)}</span>
+    ${event.comment ? `<span class="comment">« ${escapeHtml(event.comment)} »</span>` : ""}</li>`;
+}
+
+function detailValue(value) {
+  if (typeof value === "number") return formatNumber(value, 3);
+  if (typeof value === "boolean") return value ? "oui" : "non";
+  if (value && typeof value === "object") return JSON.stringify(value);
+  return String(value ?? "—");
+}
+
+async function showDetail({ focus = false } = {}) {
+  const box = document.getElementById("detail");
+  const title = document.getElementById("detail-title");
+  if (!selected) {
+    title.textContent = "Détail";
+    box.innerHTML = '<p class="muted">Choisissez une alerte dans la liste.</p>';
+    return;
+  }
+  const a = await api(`${base}/alerts/${selected}`);
+  const name = await assetName(a.asset_id);
+  title.textContent = a.title;
+  const facts = [
+    ["Gravité", `<span class="badge ${a.severity}">${SEVERITY_LABELS[a.severity]}</span>`],
+    ["État", `<span class="badge ${STATUS_BADGES[a.status]}">${STATUS_LABELS[a.status]}</span>`],
+    ["Ouverte le", formatDateTime(a.opened_at)],
+    ["Dernier déclenchement", `${formatDateTime(a.last_triggered_at)} (${formatNumber(a.trigger_count, 0)} fois)`],
+    ["Équipement", a.asset_id ? `<a href="/equipements/${a.asset_id}">${escapeHtml(name)}</a>` : "—"],
+    ["Commune", escapeHtml(communeName(a.commune))],
+  ];
+  if (a.acknowledged_at) facts.push(["Prise en compte le", formatDateTime(a.acknowledged_at)]);
+  if (a.resolved_at) {
+    facts.push(["Résolue le", formatDateTime(a.resolved_at)
+      + (a.resolved_automatically ? " (automatiquement)" : "")]);
+  }
+  for (const [key, value] of Object.entries(a.details || {})) {
+    facts.push([escapeHtml(DETAIL_LABELS[key] || key), escapeHtml(detailValue(value))]);
+  }
+  const actions = !writer ? "" : `
+    <form class="alert-actions" id="alert-actions" novalidate>
+      <h3>Agir</h3>
+      <div class="field">
+        <label for="comment">Commentaire <span class="muted">(facultatif pour prendre en compte ou résoudre)</span></label>
+        <textarea id="comment" name="comment" maxlength="2000"></textarea>
+      </div>
+      <div id="action-error" role="alert" class="notice" hidden></div>
+      <div class="buttons">
+        ${a.status === "open" ? '<button type="button" class="button" data-do="acknowledge">Prendre en compte</button>' : ""}
+        ${a.status !== "resolved" ? '<button type="button" class="button secondary" data-do="resolve">Résoudre</button>' : ""}
+        <button type="button" class="button secondary" data-do="comment">Commenter</button>
+      </div>
+      <p id="action-done" role="status" class="muted"></p>
+    </form>`;
+  box.innerHTML = `
+    <dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>
+    <h3>Historique</h3>
+    <ol class="history" id="history">${a.history.map(historyItem).join("")}</ol>
+    ${actions}`;
+  if (writer) {
+    for (const button of box.querySelectorAll("[data-do]")) {
+      button.addEventListener("click", () => act(button.dataset.do, a.id));
+    }
+  }
+  if (focus) {
+    title.focus();
+    if (window.matchMedia("(max-width: 48em)").matches) title.scrollIntoView();
+  }
+}
+
+const DONE = { acknowledge: "Alerte prise en compte.", resolve: "Alerte résolue.",
+  comment: "Commentaire ajouté." };
+
+async function act(what, id) {
+  const error = document.getElementById("action-error");
+  const comment = document.getElementById("comment").value.trim();
+  error.hidden = true;
+  const path = what === "comment" ? "comments" : what;
+  const buttons = document.querySelectorAll("#alert-actions button");
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    await api(`${base}/alerts/${id}/${path}`, { method: "POST",
+      body: comment || what === "comment" ? { comment } : {} });
+  } catch (e) {
+    buttons.forEach((b) => { b.disabled = false; });
+    showError(e, error);
+    document.getElementById("comment").focus();
+    return;
+  }
+  await Promise.all([loadList(), showDetail()]);
+  const done = document.getElementById("action-done");
+  if (done) done.textContent = DONE[what];
+  const title = document.getElementById("detail-title");
+  title.focus();
+}
+
+function select(id, { push = true, focus = true } = {}) {
+  selected = id;
+  if (push) history.pushState({ alerte: id }, "", `/alertes?alerte=${id}`);
+  renderList();
+  showDetail({ focus }).catch((e) => showError(e));
+}
+
+async function main() {
+  if (!tenant) {
+    document.getElementById("list").innerHTML =
+      '<p class="muted">Aucun territoire ne vous est encore ouvert.</p>';
+    return;
+  }
+  const list = await api(`${base}/communes`, { params: { boundaries: false } }).catch(() => []);
+  const select_ = document.getElementById("f-commune");
+  for (const c of list) {
+    communes[c.insee] = c.name;
+    select_.insertAdjacentHTML("beforeend",
+      `<option value="${escapeHtml(c.insee)}">${escapeHtml(c.name)}</option>`);
+  }
+  document.getElementById("filters").addEventListener("change", () => {
+    loadList().catch((e) => showError(e));
+  });
+  document.getElementById("filters").addEventListener("submit", (e) => e.preventDefault());
+  document.getElementById("list").addEventListener("click", (event) => {
+    const link = event.target.closest("a.alert-select");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    select(Number(link.closest("li").dataset.alertId));
+  });
+  window.addEventListener("popstate", () => {
+    selected = Number(new URLSearchParams(location.search).get("alerte")) || null;
+    renderList();
+    showDetail().catch((e) => showError(e));
+  });
+  await loadList();
+  if (selected) await showDetail();
+  document.body.dataset.ready = "1";
+}
+
+main().catch((error) => showError(error));

@@ -1,0 +1,304 @@
+// Map of the current tenant: commune boundaries, every asset coloured by status, points
+// clustered (Leaflet.markercluster, chunked loading), a layer per domain, a commune
+// filter and a search that gives keyboard access to every asset.
+//
+// For tests and the benchmark, window.beffroiMap exposes the map, `count` (assets shown),
+// `total`, `boundaries` (communes drawn) and `ready` (performance.now() when the map is
+// interactive: every asset loaded into its layer, then two frames painted); the
+// "beffroi:map-ready" event is dispatched on document at that moment.
+import { api, escapeHtml, renderHeader, session, showError } from "/static/js/common.js";
+
+const STATUS_LABELS = {
+  alert: "En alerte", silent: "Capteur silencieux", ok: "Normal", unknown: "État inconnu",
+};
+// Same colours as the --critical, --silent, --ok and --unknown variables of beffroi.css.
+const STATUS_COLOURS = { alert: "#ce0500", silent: "#666666", ok: "#18753c", unknown: "#8585f6" };
+const MAX_RESULTS = 20;
+const PAGE_SIZE = 10000;  // the largest page the API allows
+
+const view = { count: 0, total: 0, boundaries: 0, ready: null, map: null };
+window.beffroiMap = view;
+
+const state = await session();
+renderHeader("carte", state);
+
+/** Lower-case, accents removed: "Échelle" and "echelle" match. */
+const fold = (text) => String(text ?? "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+  .toLowerCase();
+
+/** Every asset of the tenant, following the `next` links of the GeoJSON pages. */
+async function allAssets(tenantId) {
+  let page = await api(`/tenants/${tenantId}/assets`, { params: { limit: PAGE_SIZE } });
+  const features = [...page.features];
+  for (;;) {
+    const next = (page.links || []).find((link) => link.rel === "next");
+    if (!next) return features;
+    const url = new URL(next.href, location.href);
+    page = await api(url.pathname + url.search);
+    features.push(...page.features);
+  }
+}
+
+function statusIcons() {
+  const icons = {};
+  for (const status of Object.keys(STATUS_LABELS)) {
+    icons[status] = L.divIcon({
+      className: `asset-marker status-${status}`, iconSize: [16, 16], html: "" });
+  }
+  return icons;
+}
+
+function clusterIcon(cluster) {
+  const children = cluster.getAllChildMarkers();
+  const alert = children.some((marker) => marker.options.status === "alert");
+  const n = children.length;
+  const size = n < 10 ? 32 : n < 100 ? 38 : n < 1000 ? 44 : 50;
+  return L.divIcon({
+    className: `asset-cluster${alert ? " has-alert" : ""}`, iconSize: [size, size],
+    html: `<span aria-hidden="true">${n}</span><span class="visually-hidden">Groupe de ${n}
+      équipements${alert ? ", dont au moins un en alerte" : ""} : agrandir</span>`,
+  });
+}
+
+function popupHtml(asset) {
+  return `<div class="asset-popup">
+    <p class="asset-popup-name"><strong>${escapeHtml(asset.name)}</strong></p>
+    <p>${escapeHtml(asset.kindLabel)}${asset.communeName ? ` — ${escapeHtml(asset.communeName)}` : ""}</p>
+    <p>État : <span class="status-text status-${asset.status}">${STATUS_LABELS[asset.status]}</span></p>
+    <p><a href="/equipements/${asset.id}">Ouvrir la fiche</a></p>
+  </div>`;
+}
+
+/** French names for the controls Leaflet draws in English. */
+function frenchPopup(event) {
+  const close = event.popup.getElement()?.querySelector(".leaflet-popup-close-button");
+  if (close) {
+    close.setAttribute("aria-label", "Fermer la fenêtre de l'équipement");
+    close.title = "Fermer";
+  }
+}
+
+async function main(tenant) {
+  const [communes, domains, statuses, config, features] = await Promise.all([
+    api(`/tenants/${tenant.id}/communes`),
+    api("/domains"),
+    api(`/tenants/${tenant.id}/assets/status`),
+    api("/map/config"),
+    allAssets(tenant.id),
+  ]);
+  const kindLabels = {};
+  const domainLabels = {};
+  for (const domain of domains) {
+    domainLabels[domain.key] = domain.label;
+    for (const kind of domain.asset_kinds) kindLabels[kind.key] = kind.label;
+  }
+  const communeNames = Object.fromEntries(communes.map((c) => [c.insee, c.name]));
+
+  // maxZoom is needed by the clusters when there is no tile layer to give one.
+  const map = L.map("map", { zoomControl: false, minZoom: 3, maxZoom: 19 });
+  view.map = map;
+  L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  if (config.tile_url) {
+    L.tileLayer(config.tile_url, { attribution: config.tile_attribution, maxZoom: 19 }).addTo(map);
+  }
+  map.on("popupopen", frenchPopup);
+
+  // Commune boundaries, under everything, not clickable.
+  const boundaryLayers = {};
+  for (const commune of communes) {
+    if (!commune.boundary) continue;
+    boundaryLayers[commune.insee] = L.geoJSON(commune.boundary, {
+      interactive: false,
+      style: { color: "#000091", weight: 2, dashArray: "6 4", fillColor: "#000091",
+               fillOpacity: 0.03 },
+    });
+  }
+  view.boundaries = Object.keys(boundaryLayers).length;
+
+  // One object per asset; points become markers, lines and polygons GeoJSON layers.
+  const icons = statusIcons();
+  const assets = [];
+  const byId = new Map();
+  for (const feature of features) {
+    if (!feature.geometry) continue;
+    const p = feature.properties;
+    const status = statuses[feature.id] || "unknown";
+    const asset = {
+      id: feature.id, name: p.name, ref: p.ref, kind: p.kind, commune: p.commune,
+      domain: p.kind.split(".")[0], status,
+      kindLabel: kindLabels[p.kind] || p.kind, communeName: communeNames[p.commune] || "",
+      key: fold(`${p.name} ${p.ref}`), point: feature.geometry.type === "Point",
+    };
+    if (asset.point) {
+      const [lon, lat] = feature.geometry.coordinates;
+      asset.layer = L.marker([lat, lon], {
+        icon: icons[status], status, keyboard: true,
+        title: `${p.name} — ${STATUS_LABELS[status]}`, alt: p.name,
+      });
+    } else {
+      const colour = STATUS_COLOURS[status];
+      asset.layer = L.geoJSON(feature.geometry, {
+        style: { color: colour, weight: 4, fillColor: colour, fillOpacity: 0.2 },
+      });
+    }
+    asset.layer.bindPopup(() => popupHtml(asset));
+    assets.push(asset);
+    byId.set(asset.id, asset);
+  }
+  view.total = assets.length;
+
+  const cluster = L.markerClusterGroup({
+    chunkedLoading: true, chunkInterval: 100, chunkDelay: 10,
+    showCoverageOnHover: false, spiderfyOnMaxZoom: true, iconCreateFunction: clusterIcon,
+  });
+  const shapes = L.featureGroup();
+
+  // The initial view: the territory's communes, else its assets, else France.
+  const bounds = L.latLngBounds([]);
+  for (const layer of Object.values(boundaryLayers)) bounds.extend(layer.getBounds());
+  if (!bounds.isValid()) {
+    for (const asset of assets) {
+      bounds.extend(asset.point ? asset.layer.getLatLng() : asset.layer.getBounds());
+    }
+  }
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], animate: false });
+  else map.setView([46.6, 2.4], 6);
+  // Layers go on the map once it has a view.
+  for (const layer of Object.values(boundaryLayers)) layer.addTo(map);
+  shapes.addTo(map);
+  cluster.addTo(map);
+
+  // Domain checkboxes, commune select, search.
+  const presentDomains = [...new Set(assets.map((a) => a.domain))].sort((a, b) =>
+    (domainLabels[a] || a).localeCompare(domainLabels[b] || b, "fr"));
+  const counts = {};
+  for (const asset of assets) counts[asset.domain] = (counts[asset.domain] || 0) + 1;
+  const layersBox = document.getElementById("layers");
+  layersBox.innerHTML = presentDomains.length ? presentDomains.map((d) => `
+    <div class="check"><input type="checkbox" id="domain-${escapeHtml(d)}" value="${escapeHtml(d)}" checked>
+      <label for="domain-${escapeHtml(d)}">${escapeHtml(domainLabels[d] || d)}
+        <span class="muted">(${counts[d]})</span></label></div>`).join("")
+    : '<p class="muted">Aucun équipement dans ce territoire.</p>';
+  const communeSelect = document.getElementById("commune");
+  communeSelect.insertAdjacentHTML("beforeend", communes.map((c) =>
+    `<option value="${escapeHtml(c.insee)}">${escapeHtml(c.name)}</option>`).join(""));
+  communeSelect.disabled = false;
+  const search = document.getElementById("search");
+  search.disabled = false;
+
+  let visible = [];
+  function shownDomains() {
+    return new Set([...layersBox.querySelectorAll("input:checked")].map((i) => i.value));
+  }
+
+  /** Put into the layers the assets of the checked domains and the chosen commune. */
+  function refresh(onLoaded) {
+    const wanted = shownDomains();
+    const commune = communeSelect.value;
+    visible = assets.filter((a) => wanted.has(a.domain) && (!commune || a.commune === commune));
+    cluster.clearLayers();
+    shapes.clearLayers();
+    const points = [];
+    for (const asset of visible) {
+      if (asset.point) points.push(asset.layer);
+      else shapes.addLayer(asset.layer);
+    }
+    view.count = visible.length;
+    const summary = document.getElementById("summary");
+    summary.textContent = `${visible.length} équipement${visible.length > 1 ? "s" : ""} affiché${
+      visible.length > 1 ? "s" : ""} sur ${assets.length}.`;
+    const done = () => onLoaded && onLoaded();
+    if (!points.length) { done(); return; }
+    // chunkProgress is called after each chunk; processed === total after the last one.
+    cluster.options.chunkProgress = (processed, total) => { if (processed === total) done(); };
+    cluster.addLayers(points, true);  // no "layeradd" event per marker
+    if (search.value.trim()) showResults();
+  }
+
+  const results = document.getElementById("results");
+  const searchStatus = document.getElementById("search-status");
+  function showResults() {
+    const words = fold(search.value).split(/\s+/).filter(Boolean);
+    if (!words.length) {
+      results.innerHTML = "";
+      searchStatus.textContent = "";
+      return;
+    }
+    const found = visible.filter((a) => words.every((w) => a.key.includes(w)));
+    found.sort((a, b) => a.name.localeCompare(b.name, "fr"));
+    results.innerHTML = found.slice(0, MAX_RESULTS).map((a) => `
+      <li><button type="button" class="result" data-id="${a.id}">
+        <span class="result-name">${escapeHtml(a.name)}</span>
+        <span class="muted">${escapeHtml(a.ref)} · ${escapeHtml(a.kindLabel)} · ${STATUS_LABELS[a.status]}</span>
+      </button></li>`).join("");
+    searchStatus.textContent = !found.length ? "Aucun équipement trouvé."
+      : found.length > MAX_RESULTS ? `${found.length} équipements trouvés, les ${MAX_RESULTS} premiers sont listés.`
+        : `${found.length} équipement${found.length > 1 ? "s" : ""} trouvé${found.length > 1 ? "s" : ""}.`;
+  }
+
+  /** Zoom to an asset, open its popup and put the keyboard focus on its link. */
+  function open(id) {
+    const asset = byId.get(Number(id));
+    if (!asset) return;
+    const focusLink = () => {
+      const link = asset.layer.getPopup()?.getElement()?.querySelector("a[href^='/equipements/']");
+      if (link) link.focus();
+    };
+    if (asset.point) {
+      cluster.zoomToShowLayer(asset.layer, () => { asset.layer.openPopup(); focusLink(); });
+    } else {
+      map.fitBounds(asset.layer.getBounds(), { padding: [24, 24], maxZoom: 17, animate: false });
+      asset.layer.openPopup(asset.layer.getBounds().getCenter());
+      focusLink();
+    }
+  }
+  view.open = open;
+
+  let timer = null;
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(showResults, 120);
+  });
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      clearTimeout(timer);
+      showResults();
+      results.querySelector("button")?.focus();
+    }
+  });
+  results.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-id]");
+    if (button) open(button.dataset.id);
+  });
+  layersBox.addEventListener("change", () => refresh());
+  communeSelect.addEventListener("change", () => {
+    refresh();
+    const boundary = boundaryLayers[communeSelect.value];
+    if (boundary) map.fitBounds(boundary.getBounds(), { padding: [16, 16] });
+    else if (communeSelect.value && visible.length) {
+      const b = L.latLngBounds([]);
+      for (const a of visible) b.extend(a.point ? a.layer.getLatLng() : a.layer.getBounds());
+      map.fitBounds(b, { padding: [24, 24], maxZoom: 16 });
+    }
+  });
+
+  await new Promise((resolve) => refresh(resolve));
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  view.ready = performance.now();
+  document.body.dataset.mapReady = "";
+  document.dispatchEvent(new CustomEvent("beffroi:map-ready"));
+}
+
+// On a phone the panel starts folded above the map; on a desktop it stays open.
+const panel = document.getElementById("panel");
+if (window.matchMedia("(max-width: 48em)").matches) panel.open = false;
+
+if (!state.tenant) {
+  showError(null);
+  document.getElementById("message").textContent = "Aucun territoire ne vous est encore ouvert.";
+} else {
+  document.title = `Carte — ${state.tenant.name} — Beffroi`;
+  main(state.tenant).catch((error) => { console.error(error); showError(error); });
+}

@@ -1,0 +1,525 @@
+// Asset page: properties, position, latest values, one chart per stream over a chosen
+// period, its alerts, its commands (followed while pending) and the actions it allows.
+/* global L, uPlot */
+import {
+  api, canWrite, escapeHtml, formatDate, formatDateTime, formatNumber, renderHeader, roleIn,
+  session, SEVERITY_LABELS, showError, TIME_ZONE,
+} from "/static/js/common.js";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const POLL_MS = 2000;
+const PERIODS = {  // duration, step, French label of the step
+  day: { ms: DAY, step: "1h" },
+  week: { ms: 7 * DAY, step: "1h" },
+  month: { ms: 30 * DAY, step: "1d" },
+  year: { ms: 365 * DAY, step: "1d" },
+};
+const STEP_LABELS = { "1h": "par heure", "1d": "par jour" };
+const STEP_MS = { "1h": HOUR, "1d": DAY };
+// UCUM codes as people write them.
+const UNITS = { "kW.h": "kWh", "kV.A": "kVA", Cel: "°C", m3: "m³", "m3/h": "m³/h", "m3/s": "m³/s",
+  "[ppm]": "ppm", "dB[mW]": "dBm", 1: "" };
+// Codes of enumerations the API gives without labels.
+const CHOICES = {
+  on: "allumé", off: "éteint", astronomical_clock: "horloge astronomique",
+  photocell: "cellule photoélectrique", clock: "horloge", remote: "télécommande",
+  led: "LED", sodium_hp: "sodium haute pression", sodium_lp: "sodium basse pression",
+  metal_halide: "iodures métalliques", mercury: "vapeur de mercure", fluorescent: "fluorescente",
+};
+const COMMAND_BADGES = { scheduled: "pending", requested: "pending", sent: "pending",
+  acknowledged: "ok", failed: "critical", expired: "warning", cancelled: "neutral" };
+const PENDING = ["scheduled", "requested", "sent"];
+const ALERT_STATUS = { open: "ouverte", acknowledged: "prise en compte", resolved: "résolue" };
+
+const unit = (code) => (code in UNITS ? UNITS[code] : code || "");
+const withUnit = (value, code, digits = 2) => {
+  const u = unit(code);
+  return formatNumber(value, digits) + (u && value !== null && value !== undefined ? ` ${u}` : "");
+};
+const choice = (value) => CHOICES[value] || value;
+
+const assetId = Number(location.pathname.split("/").filter(Boolean)[1]);
+const state = await session();
+renderHeader("carte", state);
+const tenant = state.tenant;
+const role = tenant ? roleIn(state.me, tenant.id) : null;
+const base = tenant ? `/tenants/${tenant.id}` : "";
+let asset, kind, metrics = {}, streams = [], charts = [];
+
+function propertyValue(value, spec) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "Oui" : "Non";
+  if (spec && spec.format === "date") return formatDate(value);
+  if (typeof value === "number") return withUnit(value, spec && spec["x-unit"], 3);
+  if (spec && spec.enum) return choice(value);
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+function showProperties(communes) {
+  const specs = (kind && kind.schema.properties) || {};
+  const commune = communes.find((c) => c.insee === asset.commune);
+  const rows = [
+    ["Référence", asset.ref],
+    ["Type", kind ? kind.label : asset.kind],
+    ["Commune", commune ? `${commune.name} (${commune.insee})` : asset.commune || "—"],
+  ];
+  for (const [name, spec] of Object.entries(specs)) {
+    if (name in asset.properties) rows.push([spec.title, propertyValue(asset.properties[name], spec)]);
+  }
+  for (const [name, value] of Object.entries(asset.properties)) {
+    if (!(name in specs)) rows.push([name, propertyValue(value)]);
+  }
+  document.getElementById("properties").innerHTML = rows.map(([k, v]) =>
+    `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("");
+}
+
+function showMap() {
+  const box = document.getElementById("asset-map");
+  const text = document.getElementById("position-text");
+  if (!asset.geometry) {
+    box.hidden = true;
+    text.textContent = "Position non renseignée.";
+    return;
+  }
+  const map = L.map(box, { attributionControl: false, zoomControl: true, scrollWheelZoom: false });
+  box.setAttribute("aria-label", "Carte de la position de l'équipement");
+  box.setAttribute("role", "region");
+  const layer = L.geoJSON(asset.geometry, {
+    pointToLayer: (_, latlng) => L.circleMarker(latlng, {
+      radius: 9, color: "#000091", weight: 3, fillColor: "#6a6af4", fillOpacity: 0.8 }),
+    style: { color: "#000091", weight: 3 },
+  }).addTo(map);
+  if (asset.geometry.type === "Point") {
+    const [lon, lat] = asset.geometry.coordinates;
+    map.setView([lat, lon], 16);
+    text.textContent = `Latitude ${formatNumber(lat, 5)}, longitude ${formatNumber(lon, 5)}.`;
+  } else {
+    map.fitBounds(layer.getBounds(), { padding: [16, 16] });
+    text.textContent = `Géométrie de type ${asset.geometry.type}.`;
+  }
+}
+
+function metricOf(stream) {
+  return metrics[stream.metric] || { label: stream.label || stream.metric, unit: stream.unit,
+    kind: stream.kind, default_agg: "mean" };
+}
+
+function stateLabel(metric, value) {
+  if (metric.states && value !== null && String(value) in metric.states) {
+    return metric.states[String(value)];
+  }
+  return null;
+}
+
+async function showLatest() {
+  const latest = await api(`${base}/assets/${assetId}/latest`);
+  const box = document.getElementById("latest");
+  if (!latest.length) {
+    box.innerHTML = '<p class="muted">Aucune mesure pour cet équipement.</p>';
+    return;
+  }
+  box.innerHTML = `<ul class="latest-list">${latest.map((l) => {
+    const metric = metrics[l.metric] || { label: l.metric };
+    const value = stateLabel(metric, l.value) || withUnit(l.value, l.unit, 3);
+    return `<li class="card"><span class="muted">${escapeHtml(metric.label)}</span>
+      <span class="latest-value">${escapeHtml(value)}</span>
+      <span class="muted">${l.time ? `le ${formatDateTime(l.time)}` : "jamais reçue"}</span></li>`;
+  }).join("")}</ul>`;
+}
+
+// -- periods and charts ------------------------------------------------------------------
+/** Epoch ms of midnight, Paris time, on the date "YYYY-MM-DD". */
+function parisMidnight(text) {
+  const [y, m, d] = text.split("-").map(Number);
+  const guess = Date.UTC(y, m - 1, d);
+  let result = guess;
+  for (let i = 0; i < 2; i++) {  // twice: the offset may change across the guess
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+      timeZone: TIME_ZONE, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(result))
+      .map((p) => [p.type, p.value]));
+    const shown = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute);
+    result = guess - (shown - result);
+  }
+  return result;
+}
+
+function chosenPeriod() {
+  const value = document.querySelector('input[name="period"]:checked').value;
+  if (value !== "custom") {
+    const end = Date.now();
+    return { key: value, start: end - PERIODS[value].ms, end, step: PERIODS[value].step };
+  }
+  const from = document.getElementById("from").value;
+  const to = document.getElementById("to").value;
+  if (!from || !to) throw new Error("Choisissez les deux dates de la période.");
+  const start = parisMidnight(from);
+  const end = parisMidnight(to) + DAY + 2 * HOUR;  // past the end of the day, even on DST days
+  const endDay = parisMidnight(new Date(end).toISOString().slice(0, 10));
+  if (endDay <= start) throw new Error("La date de fin doit suivre la date de début.");
+  return { key: "custom", start, end: endDay, step: endDay - start <= 14 * DAY ? "1h" : "1d" };
+}
+
+const iso = (ms) => new Date(ms).toISOString();
+
+/** Points [seconds, value] for one stream; counters become consumption per step. */
+async function loadSeries(stream, period) {
+  const metric = metricOf(stream);
+  const counter = metric.kind === "counter";
+  const start = counter ? period.start - STEP_MS[period.step] : period.start;
+  const data = await api(`${base}/streams/${stream.id}/series`, { params: {
+    step: period.step, agg: counter ? "last" : metric.default_agg || "mean",
+    start: iso(start), end: iso(period.end) } });
+  const points = data.points.map(([t, v]) => [Date.parse(t), v]);
+  if (!counter) return points.filter(([t]) => t >= period.start);
+  const out = [];
+  for (let i = 1; i < points.length; i++) {
+    const [t, v] = points[i];
+    const previous = points[i - 1][1];
+    const delta = v === null || previous === null ? null : v - previous;
+    out.push([t, delta !== null && delta >= 0 ? delta : null]);  // a reset is no consumption
+  }
+  return out.filter(([t]) => t >= period.start);
+}
+
+function summary(stream, points, period) {
+  const metric = metricOf(stream);
+  const u = stream.unit;
+  const values = points.map(([, v]) => v).filter((v) => v !== null && Number.isFinite(v));
+  const span = `du ${formatDateTime(period.start)} au ${formatDateTime(period.end)}`;
+  if (!values.length) return `Aucune donnée ${span}.`;
+  const min = Math.min(...values), max = Math.max(...values);
+  const total = values.reduce((a, b) => a + b, 0);
+  const mean = total / values.length;
+  const step = STEP_LABELS[period.step];
+  if (metric.kind === "counter") {
+    return `Consommation totale ${span} : ${withUnit(total, u, 1)}. Consommation ${step} : `
+      + `minimum ${withUnit(min, u)}, moyenne ${withUnit(mean, u)}, maximum ${withUnit(max, u)} `
+      + `(${formatNumber(values.length, 0)} valeurs).`;
+  }
+  return `Valeurs ${step} ${span} : minimum ${withUnit(min, u)}, moyenne ${withUnit(mean, u)}, `
+    + `maximum ${withUnit(max, u)} (${formatNumber(values.length, 0)} valeurs).`;
+}
+
+const FR_NAMES = {
+  MMMM: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre"],
+  MMM: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+    "nov.", "déc."],
+  WWWW: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+  WWW: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+};
+
+function plot(container, stream, points, period) {
+  const metric = metricOf(stream);
+  const counter = metric.kind === "counter";
+  const u = unit(stream.unit);
+  const name = counter ? `Consommation ${STEP_LABELS[period.step]}` : metric.label;
+  const width = Math.max(260, container.clientWidth);
+  const series = {
+    label: u ? `${name} (${u})` : name, stroke: "#000091", width: 2,
+    fill: counter ? "rgba(0, 0, 145, 0.35)" : undefined,
+    value: (_, v) => (v === null || v === undefined ? "—" : withUnit(v, stream.unit)),
+  };
+  if (counter && uPlot.paths && uPlot.paths.bars) series.paths = uPlot.paths.bars({ size: [0.8, 40] });
+  const opts = {
+    width, height: width < 500 ? 220 : 280,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
+    fmtDate: (tpl) => uPlot.fmtDate(tpl, FR_NAMES),
+    scales: { x: { time: true }, y: counter ? { range: (_, min, max) => [0, max > 0 ? max * 1.1 : 1] } : {} },
+    axes: [{}, { values: (_, ticks) => ticks.map((v) => formatNumber(v, 2)), size: 60 }],
+    series: [{ label: "Date", value: (_, ts) => (ts === null ? "—" : formatDateTime(ts * 1000)) }, series],
+    legend: { live: true },
+  };
+  const data = [points.map(([t]) => t / 1000), points.map(([, v]) => v)];
+  return new uPlot(opts, data, container);
+}
+
+async function showCharts() {
+  const box = document.getElementById("charts");
+  const status = document.getElementById("charts-status");
+  let period;
+  try {
+    period = chosenPeriod();
+  } catch (error) {
+    const message = document.getElementById("message");
+    message.textContent = error.message;
+    message.hidden = false;
+    return;
+  }
+  document.getElementById("message").hidden = true;
+  if (!streams.length) {
+    box.innerHTML = '<p class="muted">Aucun flux de mesures pour cet équipement.</p>';
+    return;
+  }
+  status.textContent = "Chargement des courbes…";
+  box.setAttribute("aria-busy", "true");
+  const loaded = await Promise.all(streams.map((s) => loadSeries(s, period).then(
+    (points) => ({ stream: s, points }), (error) => ({ stream: s, error }))));
+  charts.forEach((c) => c.destroy());
+  charts = [];
+  box.innerHTML = "";
+  for (const { stream, points, error } of loaded) {
+    const metric = metricOf(stream);
+    const section = document.createElement("section");
+    section.className = "chart";
+    section.dataset.streamId = stream.id;
+    const title = metric.kind === "counter"
+      ? `${metric.label} — consommation ${STEP_LABELS[period.step]}` : metric.label;
+    section.innerHTML = `<h3 id="chart-title-${stream.id}">${escapeHtml(title)}</h3>
+      <figure aria-labelledby="chart-title-${stream.id}">
+        <div class="chart-plot" aria-hidden="true"></div>
+        <figcaption class="chart-summary"></figcaption>
+      </figure>`;
+    box.append(section);
+    const caption = section.querySelector("figcaption");
+    if (error) {
+      caption.textContent = `Courbe indisponible : ${error.message}`;
+      continue;
+    }
+    caption.textContent = summary(stream, points, period);
+    charts.push(plot(section.querySelector(".chart-plot"), stream, points, period));
+  }
+  box.removeAttribute("aria-busy");
+  box.dataset.period = period.key;
+  status.textContent = "Courbes mises à jour.";
+  document.body.dataset.chartReady = "1";
+}
+
+function setupPeriods() {
+  const form = document.getElementById("period-form");
+  const custom = document.getElementById("custom-dates");
+  const today = new Date(Date.now()).toLocaleDateString("en-CA", { timeZone: TIME_ZONE });
+  const weekAgo = new Date(Date.now() - 7 * DAY).toLocaleDateString("en-CA", { timeZone: TIME_ZONE });
+  document.getElementById("from").value = weekAgo;
+  document.getElementById("to").value = today;
+  document.getElementById("to").max = today;
+  form.addEventListener("change", (event) => {
+    if (event.target.name !== "period") return;
+    custom.hidden = event.target.value !== "custom";
+    if (event.target.value !== "custom") showCharts().catch((e) => showError(e));
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    showCharts().catch((e) => showError(e));
+  });
+  let width = window.innerWidth;
+  window.addEventListener("resize", () => {
+    if (Math.abs(window.innerWidth - width) < 20) return;
+    width = window.innerWidth;
+    for (const chart of charts) {
+      const w = Math.max(260, chart.root.parentElement.clientWidth);
+      chart.setSize({ width: w, height: w < 500 ? 220 : 280 });
+    }
+  });
+}
+
+// -- alerts -------------------------------------------------------------------------------
+async function showAlerts() {
+  const alerts = await api(`${base}/alerts`, { params: { asset_id: assetId, limit: 50 } });
+  const box = document.getElementById("alerts");
+  if (!alerts.length) {
+    box.innerHTML = '<p class="muted">Aucune alerte pour cet équipement.</p>';
+    return;
+  }
+  box.innerHTML = `<ul class="simple-list">${alerts.map((a) => `
+    <li><span class="badge ${a.severity}">${SEVERITY_LABELS[a.severity]}</span>
+      <a href="/alertes?alerte=${a.id}">${escapeHtml(a.title)}</a>
+      <span class="muted">— ${escapeHtml(ALERT_STATUS[a.status] || a.status_label)},
+      ouverte le ${formatDateTime(a.opened_at)}</span></li>`).join("")}</ul>`;
+}
+
+// -- commands -----------------------------------------------------------------------------
+let actions = [], pollTimer = null;
+
+function paramsText(action, params) {
+  const props = (action && action.params.properties) || {};
+  const parts = Object.entries(params || {}).map(([name, value]) => {
+    const spec = props[name] || {};
+    const shown = typeof value === "boolean" ? (value ? "oui" : "non")
+      : typeof value === "number" ? withUnit(value, spec["x-unit"]) : choice(value);
+    return `${spec.title || name} : ${shown}`;
+  });
+  return parts.join(", ");
+}
+
+async function showCommands() {
+  const list = await api(`${base}/commands`, { params: { asset_id: assetId, limit: 20 } });
+  const box = document.getElementById("commands");
+  if (!list.length) {
+    box.innerHTML = '<p class="muted">Aucune commande envoyée à cet équipement.</p>';
+  } else {
+    const byKey = Object.fromEntries(actions.map((a) => [a.key, a]));
+    box.innerHTML = `<h3>Commandes récentes</h3><ul class="simple-list" id="command-list">${list.map((c) => `
+      <li data-command-id="${c.id}" data-status="${c.status}">
+        <span class="badge ${COMMAND_BADGES[c.status] || "neutral"} command-status">${escapeHtml(c.status_label)}</span>
+        <strong>${escapeHtml(c.action_label || c.action)}</strong>
+        <span>${escapeHtml(paramsText(byKey[c.action], c.params))}</span>
+        <span class="muted">— demandée le ${formatDateTime(c.created_at)}${
+          c.sent_at ? `, transmise le ${formatDateTime(c.sent_at)}` : ""}${
+          c.acknowledged_at ? `, acquittée le ${formatDateTime(c.acknowledged_at)}` : ""}</span>
+        ${c.error ? `<div class="muted">${escapeHtml(c.error)}</div>` : ""}</li>`).join("")}</ul>`;
+  }
+  const pending = list.some((c) => PENDING.includes(c.status));
+  clearTimeout(pollTimer);
+  if (pending) pollTimer = setTimeout(() => showCommands().catch((e) => showError(e)), POLL_MS);
+  return list;
+}
+
+function fieldFor(action, name, spec, required) {
+  const id = `p-${action.key.replace(/\W/g, "-")}-${name}`;
+  const label = escapeHtml(spec.title || name) + (spec["x-unit"] ? ` (${escapeHtml(unit(spec["x-unit"]))})` : "");
+  const req = required ? " required" : "";
+  if (spec.type === "boolean") {
+    return `<div class="check"><input type="checkbox" id="${id}" name="${name}"><label for="${id}">${label}</label></div>`;
+  }
+  let input;
+  if (spec.enum) {
+    input = `<select id="${id}" name="${name}"${req}>${required ? "" : '<option value="">—</option>'}${
+      spec.enum.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(choice(v))}</option>`).join("")}</select>`;
+  } else if (spec.type === "integer" || spec.type === "number") {
+    const bounds = [spec.minimum !== undefined ? ` min="${spec.minimum}"` : "",
+      spec.maximum !== undefined ? ` max="${spec.maximum}"` : ""].join("");
+    input = `<input type="number" id="${id}" name="${name}" step="${spec.type === "integer" ? 1 : "any"}"${bounds}${req}>`;
+  } else if (spec.format === "date") {
+    input = `<input type="date" id="${id}" name="${name}"${req}>`;
+  } else {
+    input = `<input type="text" id="${id}" name="${name}"${req}>`;
+  }
+  const hint = spec.minimum !== undefined && spec.maximum !== undefined
+    ? `<span class="muted" id="${id}-hint">De ${formatNumber(spec.minimum)} à ${formatNumber(spec.maximum)}</span>` : "";
+  if (hint) input = input.replace(`id="${id}"`, `id="${id}" aria-describedby="${id}-hint"`);
+  return `<div class="field"><label for="${id}">${label}${required ? " (obligatoire)" : ""}</label>${input}${hint}</div>`;
+}
+
+function readForm(form, action) {
+  const params = {};
+  for (const [name, spec] of Object.entries(action.params.properties)) {
+    const input = form.elements[name];
+    if (spec.type === "boolean") params[name] = input.checked;
+    else if (input.value === "") continue;
+    else if (spec.type === "integer") params[name] = parseInt(input.value, 10);
+    else if (spec.type === "number") params[name] = Number(input.value);
+    else params[name] = input.value;
+  }
+  return params;
+}
+
+/** Ask for confirmation in the <dialog>; resolves true or false, focus given back. */
+function confirmCommand(text, opener) {
+  const dialog = document.getElementById("confirm");
+  document.getElementById("confirm-text").textContent = text;
+  return new Promise((resolve) => {
+    const ok = document.getElementById("confirm-ok");
+    const cancel = document.getElementById("confirm-cancel");
+    const done = (answer) => {
+      ok.removeEventListener("click", onOk);
+      cancel.removeEventListener("click", onCancel);
+      dialog.removeEventListener("close", onClose);
+      if (dialog.open) dialog.close();
+      opener.focus();
+      resolve(answer);
+    };
+    const onOk = () => done(true);
+    const onCancel = () => done(false);
+    const onClose = () => done(false);  // Escape
+    ok.addEventListener("click", onOk);
+    cancel.addEventListener("click", onCancel);
+    dialog.addEventListener("close", onClose);
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+function showActions() {
+  const box = document.getElementById("actions");
+  const allowed = actions.filter((a) => a.asset_kinds.includes(asset.kind));
+  if (!allowed.length || !canWrite(role)) {
+    box.innerHTML = allowed.length
+      ? '<p class="muted">Votre rôle permet de consulter les commandes, pas d\'en envoyer.</p>' : "";
+    return;
+  }
+  box.innerHTML = `<h3>Envoyer une commande</h3><div class="actions-grid">${allowed.map((a) => {
+    const required = a.params.required || [];
+    return `<form class="card action-form" data-action="${escapeHtml(a.key)}" novalidate>
+      <fieldset><legend>${escapeHtml(a.label)}</legend>
+      ${Object.entries(a.params.properties).map(([n, s]) => fieldFor(a, n, s, required.includes(n))).join("")}
+      </fieldset>
+      <div role="alert" class="form-error muted"></div>
+      <button type="submit" class="button">${escapeHtml(a.label)}…</button></form>`;
+  }).join("")}</div>`;
+  for (const form of box.querySelectorAll("form")) {
+    const action = allowed.find((a) => a.key === form.dataset.action);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const error = form.querySelector(".form-error");
+      error.textContent = "";
+      if (!form.checkValidity()) {
+        const bad = form.querySelector(":invalid");
+        const label = form.querySelector(`label[for="${bad.id}"]`);
+        error.textContent = `Valeur à corriger : ${label ? label.textContent : bad.name}`
+          + (bad.validationMessage ? ` (${bad.validationMessage})` : "") + ".";
+        bad.focus();
+        return;
+      }
+      const params = readForm(form, action);
+      const text = `${action.label} sur « ${asset.name} »`
+        + (Object.keys(params).length ? ` — ${paramsText(action, params)}` : "") + " ?";
+      const button = form.querySelector('button[type="submit"]');
+      if (!(await confirmCommand(text, button))) return;
+      button.disabled = true;
+      try {
+        const command = await api(`${base}/commands`, { method: "POST",
+          body: { asset_id: assetId, action: action.key, params } });
+        document.getElementById("command-status").textContent =
+          `Commande « ${action.label} » ${command.status_label}.`;
+        await showCommands();
+      } catch (e) {
+        const detail = e.problem && e.problem.errors
+          ? " " + e.problem.errors.map((x) => x.message).join(" ; ") : "";
+        error.textContent = e.message + detail;
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+}
+
+// -- start ----------------------------------------------------------------------------------
+async function main() {
+  if (!tenant || !Number.isInteger(assetId)) {
+    showError(new Error());
+    return;
+  }
+  const [a, domains, communes, streamList, actionList] = await Promise.all([
+    api(`${base}/assets/${assetId}`), api("/domains"),
+    api(`${base}/communes`, { params: { boundaries: false } }).catch(() => []),
+    api(`${base}/streams`, { params: { asset_id: assetId } }),
+    api("/commands/actions").catch(() => []),
+  ]);
+  asset = a;
+  streams = streamList;
+  actions = actionList;
+  for (const d of domains) {
+    for (const k of d.asset_kinds) if (k.key === asset.kind) kind = k;
+    for (const m of d.metrics) if (!metrics[m.key]) metrics[m.key] = m;
+  }
+  document.title = `${asset.name} — Beffroi`;
+  document.getElementById("title").textContent = asset.name;
+  document.getElementById("crumb").textContent = asset.name;
+  document.getElementById("subtitle").textContent = kind ? kind.label : asset.kind;
+  showProperties(communes);
+  showMap();
+  setupPeriods();
+  showActions();
+  await Promise.all([
+    showLatest().catch((e) => showError(e)),
+    showCharts().catch((e) => showError(e)),
+    showAlerts().catch((e) => showError(e)),
+    showCommands().catch((e) => showError(e)),
+  ]);
+}
+
+main().catch((error) => showError(error));

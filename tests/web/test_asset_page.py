@@ -1,0 +1,103 @@
+"""The asset page: properties, map, latest values, charts over a period, commands."""
+
+from __future__ import annotations
+
+import re
+
+from .asset_fixtures import command_ids, equip_cabinet, move_command
+from .conftest import assert_accessible, login, screenshot
+
+
+def _total_kwh(text: str) -> float:
+    """The total of a chart's summary: « Consommation totale … : 16 512,3 kWh »."""
+    match = re.search(r"Consommation totale .*? : ([\d\u202f\u00a0 ]+(?:,\d+)?) kWh", text)
+    assert match, text
+    return float(re.sub(r"[\s\u202f\u00a0]", "", match.group(1)).replace(",", "."))
+
+
+def test_asset_page_shows_properties_latest_values_and_charts(page, server, size, territory,
+                                                              web_db, web_registry):
+    cabinet = equip_cabinet(web_db, web_registry, territory)
+    login(page, server, then=f"/equipements/{cabinet}")
+    page.get_by_role("heading", level=1, name="Armoire 1 — Remiremont").wait_for()
+    props = page.locator("#properties")
+    props.get_by_text("Armoire d'éclairage public").wait_for()
+    text = props.inner_text()
+    assert "Remiremont (88383)" in text
+    assert "horloge astronomique" in text and "12,5 kW" in text and "Oui" in text
+    assert "14 mars 2019" in text
+    latest = page.locator("#latest")
+    latest.get_by_text("Énergie active consommée (index)").wait_for()
+    assert re.search(r"136\s590,3\d* kWh", latest.inner_text()), latest.inner_text()
+    assert page.locator("#asset-map .leaflet-interactive").count() == 1  # the cabinet's marker
+
+    page.locator("[data-chart-ready]").wait_for(state="attached")  # the week, by default
+    page.get_by_label("Année").check()
+    page.locator('#charts[data-period="year"]').wait_for(state="attached")
+    chart = page.locator(".chart").first
+    assert chart.locator("canvas").count() == 1
+    caption = chart.locator("figcaption").inner_text()
+    assert "consommation par jour" in chart.locator("h3").inner_text()
+    assert 15_000 < _total_kwh(caption) < 18_000  # ~16 600 kWh over the year
+    assert "moyenne" in caption
+    assert_accessible(page)
+    screenshot(page, "equipement", size)
+
+    page.get_by_label("Semaine").check()
+    page.locator('#charts[data-period="week"]').wait_for(state="attached")
+    caption = page.locator(".chart figcaption").first.inner_text()
+    assert "par heure" in caption
+    assert 100 < _total_kwh(caption) < 700  # a week of nights
+
+
+def test_custom_period_and_keyboard(page, server, size, territory):
+    login(page, server, then=f"/equipements/{territory['cabinets'][0]}")
+    page.locator("[data-chart-ready]").wait_for(state="attached")
+    page.get_by_label("Personnalisée").check()
+    page.get_by_label("Du", exact=True).fill("2026-11-01")
+    page.get_by_label("Au", exact=True).fill("2026-11-10")
+    page.get_by_label("Au", exact=True).press("Enter")
+    page.locator('#charts[data-period="custom"]').wait_for(state="attached")
+    caption = page.locator(".chart figcaption").first.inner_text()
+    assert "1 nov. 2026" in caption and "11 nov. 2026" in caption
+    assert "par heure" in caption
+
+
+def test_sending_a_command_shows_its_progress(page, server, size, territory, web_db,
+                                              web_registry):
+    cabinet = equip_cabinet(web_db, web_registry, territory)
+    tenant = territory["tenant"]
+    login(page, server, then=f"/equipements/{cabinet}")
+    form = page.locator('form[data-action="lighting.set_dimming"]')
+    form.get_by_label("Niveau de gradation (%) (obligatoire)").fill("40")
+    form.get_by_role("button", name="Régler la gradation…").click()
+    dialog = page.get_by_role("dialog", name="Confirmer la commande")
+    dialog.wait_for()
+    assert "Niveau de gradation : 40 %" in dialog.inner_text()
+    assert page.evaluate("document.activeElement.textContent") == "Annuler"
+    dialog.get_by_role("button", name="Confirmer").click()
+    row = page.locator("#command-list li").first
+    row.locator(".command-status", has_text="demandée").wait_for()
+    assert "Niveau de gradation : 40 %" in row.inner_text()
+    # no dispatcher in this server: move the command as it and the device would
+    (command,) = command_ids(web_db, tenant, cabinet)
+    move_command(web_db, tenant, command, "send")
+    row.locator(".command-status", has_text="transmise").wait_for()
+    move_command(web_db, tenant, command, "acknowledge")
+    row.locator(".command-status", has_text="acquittée").wait_for()
+    assert "acquittée le" in row.inner_text()
+
+
+def test_a_refused_command_and_a_viewer(page, server, size, territory):
+    # cabinet 2 has no device: the API refuses and the form says why
+    login(page, server, then=f"/equipements/{territory['cabinets'][1]}")
+    form = page.locator('form[data-action="lighting.switch"]')
+    form.get_by_label("État demandé (obligatoire)").select_option(label="éteint")
+    form.get_by_role("button", name="Allumer ou éteindre…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Confirmer").click()
+    form.get_by_role("alert").get_by_text("aucun capteur ni actionneur").wait_for()
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(f"{server.url}/connexion")
+    login(page, server, "elu@cc-vosges.fr", then=f"/equipements/{territory['cabinets'][1]}")
+    page.get_by_text("Votre rôle permet de consulter les commandes").wait_for()
+    assert page.locator("form.action-form").count() == 0
