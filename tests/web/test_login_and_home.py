@@ -53,3 +53,28 @@ def test_keyboard_only_login(page, server, size):
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{server.url}/")
+
+
+def test_an_operator_switches_between_the_tenants_it_hosts(page, server, size, web_db,
+                                                           web_registry):
+    from beffroi.core import tenants, users
+    from beffroi.core.access import CLI
+
+    with web_db.write() as conn:
+        tenants.create_tenant(web_db, conn, CLI, name="Syndicat des eaux de la Vologne",
+                              registry=web_registry)
+        users.create_user(web_db, conn, email="operateur@agence.fr", name="Opératrice",
+                          password=PASSWORD, is_operator_admin=True)
+    login(page, server, email="operateur@agence.fr")
+    title = page.get_by_role("heading", level=1)
+    page.wait_for_function("document.querySelector('h1').innerText.includes(' — ')")
+    switch = page.get_by_label("Territoire")
+    first = title.inner_text()
+    other = next(o for o in switch.locator("option").all_inner_texts() if o not in first)
+    switch.select_option(label=other)
+    page.wait_for_function("t => document.querySelector('h1').innerText.includes(t)", arg=other)
+    assert page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Administration").count() == 1
+    page.reload()  # the choice is remembered
+    page.wait_for_function("t => document.querySelector('h1').innerText.includes(t)", arg=other)
+    assert_accessible(page)
