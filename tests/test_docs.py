@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from beffroi.cli.main import cli
+from beffroi.cli.main import add_domain_commands, cli
 from beffroi.core.settings import DEFAULTS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -22,7 +22,7 @@ def _commands(group: click.Group, prefix: str = "beffroi"):
 
 
 def test_every_cli_command_is_in_the_readme():
-    commands = list(_commands(cli))
+    commands = list(_commands(add_domain_commands(cli)))
     assert len(commands) >= 10
     missing = [c for c in commands if c not in README and
                not any(c.rsplit(" ", 1)[0] in line and c.rsplit(" ", 1)[1] in line

@@ -111,3 +111,35 @@ def test_simulator_rejects_unknown_metric(communes):
     with pytest.raises(ValueError):
         registry.domains["lighting"].simulator(asset, "air.co2", np.arange(0, 3600, 900.0),
                                                np.random.default_rng(0))
+
+
+def test_a_domain_adds_api_routes_and_cli_commands_through_its_domain_object(db):
+    import click
+    from click.testing import CliRunner
+    from fastapi import APIRouter
+    from fastapi.testclient import TestClient
+
+    from beffroi.api.app import create_app
+    from beffroi.core.registry import Domain, build_registry, discover_domains
+
+    router = APIRouter()
+
+    @router.get("/testing/ping")
+    def ping():
+        return {"pong": True}
+
+    @click.group("testing")
+    def group():
+        """Essais."""
+
+    @group.command("hello")
+    def hello():
+        click.echo("bonjour")
+
+    reg = build_registry(discover_domains(["generic"]) + [
+        Domain(key="testing", label="Essais", api_router=router, cli=group)])
+    with TestClient(create_app(db, reg)) as client:
+        assert client.get("/api/v1/testing/ping").json() == {"pong": True}
+    top = click.Group("beffroi")
+    top.add_command(reg.domains["testing"].cli)
+    assert CliRunner().invoke(top, ["testing", "hello"]).output == "bonjour\n"

@@ -47,6 +47,9 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     for module in (auth, password, tenants, users, map, assets, devices, streams, commands,
                    alerts, integrations, notifications, meta):
         app.include_router(module.router, prefix=API_PREFIX)
+    for domain in app.state.registry.domains.values():
+        if domain.api_router is not None:
+            app.include_router(domain.api_router, prefix=API_PREFIX)
 
     install_web(app)
     return app

@@ -116,5 +116,15 @@ for command in (tenant_group, user_group, import_group, export, device_group,
     cli.add_command(command)
 
 
+def add_domain_commands(group: click.Group) -> click.Group:
+    """The command groups the installed domains declare (``beffroi lighting …``)."""
+    from ..core.registry import discover_domains
+
+    for domain in discover_domains():
+        if domain.cli is not None and domain.cli.name not in group.commands:
+            group.add_command(domain.cli)
+    return group
+
+
 def main() -> None:
-    cli(prog_name="beffroi")
+    add_domain_commands(cli)(prog_name="beffroi")

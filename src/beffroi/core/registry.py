@@ -123,6 +123,10 @@ class Domain:
     kpis: tuple[Any, ...] = ()
     commands: tuple[Any, ...] = ()
     panels: tuple[Any, ...] = ()
+    # A FastAPI APIRouter mounted under /api/v1 (its paths should start with /{key}/ or
+    # /tenants/{tenant}/{key}/), and a click group added as ``beffroi {key} …``.
+    api_router: Any = None
+    cli: Any = None
 
 
 class RegistryError(ValueError):
