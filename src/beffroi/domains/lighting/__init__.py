@@ -1,6 +1,8 @@
 """Public lighting: control cabinets, luminaires, switching schedules and energy."""
 
 from ...core.registry import Domain
+from .api import router
+from .cli import lighting
 from .commands import COMMANDS
 from .inventory import demo_inventory
 from .kinds import KINDS
@@ -15,4 +17,6 @@ DOMAIN = Domain(
     demo_inventory=demo_inventory,
     simulator=simulate,
     commands=COMMANDS,
+    api_router=router,
+    cli=lighting,
 )

@@ -1,0 +1,10 @@
+"""The lighting domain's API routes, mounted under /api/v1 by core (Domain.api_router).
+
+Each feature keeps its routes in its own module and is included here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["éclairage public"])
