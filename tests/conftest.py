@@ -7,12 +7,17 @@ Each PostgreSQL test gets a new database cloned from a migrated template.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from beffroi.api.app import create_app
@@ -108,3 +113,58 @@ def bearer(client: TestClient, email: str, password: str) -> dict[str, str]:
 @pytest.fixture
 def op_headers(client, operator) -> dict[str, str]:
     return bearer(client, operator["email"], operator["password"])
+
+
+# -- a real SMTP server on a loopback port (notifications, password reset) -------------------
+class Mailbox:
+    """What the local SMTP server received: (envelope recipients, parsed message)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+    def texts(self, address: str) -> list[str]:
+        return [self.text(m) for m in self.to(address)]
+
+    def wait_for(self, address: str, timeout: float = 10) -> str:
+        """The text of the latest e-mail to ``address``, once one has come."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.to(address):
+                return self.texts(address)[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no e-mail for {address}")
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
+    box = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, box
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server, monkeypatch) -> Mailbox:
+    """An empty mailbox, and Beffroi configured to send to it."""
+    controller, box = smtp_server
+    box.messages.clear()
+    monkeypatch.setenv("BEFFROI_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    monkeypatch.setenv("BEFFROI_MAIL_FROM", "alertes@beffroi.test")
+    monkeypatch.setenv("BEFFROI_PUBLIC_URL", "https://beffroi.example.fr/")
+    return box

@@ -3,14 +3,9 @@ closed; e-mails received by a real SMTP server on a loopback port."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
-from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from beffroi.core import users
@@ -22,45 +17,6 @@ CONFIRM = "/api/v1/auth/password-reset/confirm"
 LINK = re.compile(r"https://beffroi\.example\.fr/reinitialiser\?jeton=(bfr_[\w-]+)")
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted"
-
-    def texts(self, address: str) -> list[str]:
-        return [m.get_body(("plain",)).get_content() for rcpt, m in self.messages
-                if address in rcpt]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, box
-    controller.stop()
-
-
-@pytest.fixture
-def mailbox(smtp_server, monkeypatch) -> Mailbox:
-    controller, box = smtp_server
-    box.messages.clear()
-    monkeypatch.setenv("BEFFROI_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
-    monkeypatch.setenv("BEFFROI_MAIL_FROM", "beffroi@beffroi.test")
-    monkeypatch.setenv("BEFFROI_PUBLIC_URL", "https://beffroi.example.fr/")
-    return box
-
-
 @pytest.fixture
 def camille(db) -> dict:
     with db.write() as conn:
@@ -69,7 +25,7 @@ def camille(db) -> dict:
     return {"email": "camille@commune.fr", "password": "ancien-mot-de-passe"}
 
 
-def _link(mailbox: Mailbox, address: str) -> str:
+def _link(mailbox, address: str) -> str:
     texts = mailbox.texts(address)
     assert texts, "no e-mail received"
     match = LINK.search(texts[-1])

@@ -7,8 +7,6 @@ a viewer, and an agent restricted to 88413.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import socket
 import threading
 from collections.abc import Iterator
@@ -17,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from beffroi.core import assets, tenants, users
@@ -42,46 +39,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-# -- a real SMTP server ------------------------------------------------------------------------
-class Mailbox:
-    """What the SMTP server received: (envelope recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for rcpt, m in self.messages if address in rcpt]
-
-    @staticmethod
-    def text(message) -> str:
-        return message.get_body(("plain",)).get_content()
-
-
-@pytest.fixture(scope="session")
-def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, box
-    controller.stop()
-
-
-@pytest.fixture
-def mailbox(smtp_server, monkeypatch) -> Mailbox:
-    """An empty mailbox, and Beffroi configured to send to it."""
-    controller, box = smtp_server
-    box.messages.clear()
-    monkeypatch.setenv("BEFFROI_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
-    monkeypatch.setenv("BEFFROI_MAIL_FROM", "alertes@beffroi.test")
-    monkeypatch.setenv("BEFFROI_PUBLIC_URL", "https://beffroi.example.fr/")
-    return box
 
 
 # -- a real HTTP receiver for webhooks ---------------------------------------------------------

@@ -3,15 +3,9 @@ it, choose a new password, log in with it."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
-import time
-from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from .conftest import assert_accessible, screenshot
 
@@ -19,50 +13,14 @@ ADDRESS = "agent@cc-vosges.fr"
 NEW_PASSWORD = "un-tout-nouveau-secret"
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.texts: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.texts.append((list(envelope.rcpt_tos), parsed.get_body(("plain",)).get_content()))
-        return "250 Message accepted"
-
-    def wait_for(self, address: str, timeout: float = 10) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [text for rcpt, text in self.texts if address in rcpt]
-            if found:
-                return found[-1]
-            time.sleep(0.05)
-        raise AssertionError(f"no e-mail for {address}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, box
-    controller.stop()
-
-
 @pytest.fixture
-def mailbox(smtp_server, server, monkeypatch) -> Mailbox:
-    controller, box = smtp_server
-    box.texts.clear()
-    monkeypatch.setenv("BEFFROI_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+def web_mailbox(mailbox, server, monkeypatch):
+    """The local SMTP server, with links in e-mails pointing at the test server."""
     monkeypatch.setenv("BEFFROI_PUBLIC_URL", server.url)
-    return box
+    return mailbox
 
 
-def test_forgotten_password_by_email(page, server, size, mailbox):
+def test_forgotten_password_by_email(page, server, size, web_mailbox):
     page.goto(f"{server.url}/connexion")
     page.get_by_role("link", name="Mot de passe oublié ?").click()
     page.wait_for_url(f"{server.url}/mot-de-passe-oublie")
@@ -77,7 +35,7 @@ def test_forgotten_password_by_email(page, server, size, mailbox):
     status.wait_for()
     assert "Si un compte actif correspond" in status.inner_text()
 
-    link = re.search(r"(http://\S+/reinitialiser\?jeton=bfr_\S+)", mailbox.wait_for(ADDRESS))
+    link = re.search(r"(http://\S+/reinitialiser\?jeton=bfr_\S+)", web_mailbox.wait_for(ADDRESS))
     assert link, "no link in the e-mail"
     page.goto(link.group(1))
     assert page.title() == "Nouveau mot de passe — Beffroi"
