@@ -79,13 +79,31 @@ def test_sending_a_command_shows_its_progress(page, server, size, territory, web
     row = page.locator("#command-list li").first
     row.locator(".command-status", has_text="demandée").wait_for()
     assert "Niveau de gradation : 40 %" in row.inner_text()
+    assert row.get_by_role("button", name="Annuler la commande").count() == 1
     # no dispatcher in this server: move the command as it and the device would
     (command,) = command_ids(web_db, tenant, cabinet)
     move_command(web_db, tenant, command, "send")
     row.locator(".command-status", has_text="transmise").wait_for()
+    assert row.get_by_role("button", name="Annuler la commande").count() == 0  # too late
     move_command(web_db, tenant, command, "acknowledge")
     row.locator(".command-status", has_text="acquittée").wait_for()
     assert "acquittée le" in row.inner_text()
+
+
+def test_a_pending_command_can_be_cancelled(page, server, size, territory, web_db,
+                                           web_registry):
+    cabinet = equip_cabinet(web_db, web_registry, territory)
+    login(page, server, then=f"/equipements/{cabinet}")
+    form = page.locator('form[data-action="lighting.switch"]')
+    form.get_by_role("button", name="Allumer ou éteindre…").click()
+    page.get_by_role("dialog", name="Confirmer la commande").get_by_role(
+        "button", name="Confirmer").click()
+    row = page.locator("#command-list li").first
+    row.locator(".command-status", has_text="demandée").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Annuler cette commande ?"
+    row.get_by_role("button", name="Annuler la commande").click()
+    row.locator(".command-status", has_text="annulée").wait_for()
+    assert "Annulée par un utilisateur." in row.inner_text()
 
 
 def test_a_refused_command_and_a_viewer(page, server, size, territory):

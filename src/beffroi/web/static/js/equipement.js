@@ -30,6 +30,7 @@ const CHOICES = {
 const COMMAND_BADGES = { scheduled: "pending", requested: "pending", sent: "pending",
   acknowledged: "ok", failed: "critical", expired: "warning", cancelled: "neutral" };
 const PENDING = ["scheduled", "requested", "sent"];
+const CANCELLABLE = ["scheduled", "requested"];  // a sent one can no longer be recalled
 const ALERT_STATUS = { open: "ouverte", acknowledged: "prise en compte", resolved: "résolue" };
 
 const unit = (code) => (code in UNITS ? UNITS[code] : code || "");
@@ -360,13 +361,33 @@ async function showCommands() {
         <span class="muted">— demandée le ${formatDateTime(c.created_at)}${
           c.sent_at ? `, transmise le ${formatDateTime(c.sent_at)}` : ""}${
           c.acknowledged_at ? `, acquittée le ${formatDateTime(c.acknowledged_at)}` : ""}</span>
-        ${c.error ? `<div class="muted">${escapeHtml(c.error)}</div>` : ""}</li>`).join("")}</ul>`;
+        ${c.error ? `<div class="muted">${escapeHtml(c.error)}</div>` : ""}
+        ${canWrite(role) && CANCELLABLE.includes(c.status) ? `<button type="button"
+          class="button secondary cancel-command" data-command-id="${c.id}">Annuler la
+          commande</button>` : ""}</li>`).join("")}</ul>`;
   }
   const pending = list.some((c) => PENDING.includes(c.status));
   clearTimeout(pollTimer);
   if (pending) pollTimer = setTimeout(() => showCommands().catch((e) => showError(e)), POLL_MS);
   return list;
 }
+
+// Cancelling a pending command: confirmed, then the list shows its new state.
+document.getElementById("commands").addEventListener("click", async (event) => {
+  const button = event.target.closest(".cancel-command");
+  if (!button) return;
+  if (!window.confirm("Annuler cette commande ? Elle ne sera pas transmise à l'équipement.")) {
+    return;
+  }
+  button.disabled = true;
+  try {
+    await api(`${base}/commands/${button.dataset.commandId}/cancel`, { method: "POST", body: {} });
+    await showCommands();
+  } catch (error) {
+    showError(error);
+    button.disabled = false;
+  }
+});
 
 function fieldFor(action, name, spec, required) {
   const id = `p-${action.key.replace(/\W/g, "-")}-${name}`;
