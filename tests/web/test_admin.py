@@ -88,6 +88,11 @@ def test_admin_adds_a_member_and_changes_a_role(page, admin_server, size):
     page.get_by_label("Rôle de Agnès Agent").wait_for()
     assert page.get_by_label("Rôle de Agnès Agent").input_value() == "viewer"
 
+    page.once("dialog", lambda dialog: dialog.accept())  # "Retirer Camille Martin … ?"
+    page.get_by_role("button", name="Retirer Camille Martin du territoire").click()
+    page.locator("#members-status").filter(has_text="Camille Martin a été retiré").wait_for()
+    assert page.locator("#members").get_by_role("cell", name="camille@cc-vosges.fr").count() == 0
+
 
 def test_geojson_import_dry_run_then_progress(page, admin_server, size):
     server = admin_server

@@ -52,17 +52,36 @@ async function loadMembers() {
   $("members").innerHTML = `
     <table><caption class="visually-hidden">Membres du territoire et leur rôle</caption>
       <thead><tr><th scope="col">Nom</th><th scope="col">Adresse e-mail</th>
-        <th scope="col">Rôle</th><th scope="col">Communes</th></tr></thead>
+        <th scope="col">Rôle</th><th scope="col">Communes</th>
+        <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>${members.map((m) => `<tr>
         <td>${escapeHtml(m.name)}${m.active ? "" : ' <span class="badge silent">inactif</span>'}</td>
         <td>${escapeHtml(m.email)}</td>
         <td><label class="visually-hidden" for="role-${m.id}">Rôle de ${escapeHtml(m.name)}</label>
           <select id="role-${m.id}" data-member="${m.id}" data-name="${escapeHtml(m.name)}">
             ${roleOptions(m.role)}</select></td>
-        <td>${escapeHtml(communeNames(m.communes))}</td></tr>`).join("")}
+        <td>${escapeHtml(communeNames(m.communes))}</td>
+        <td><button type="button" class="button secondary" data-remove="${m.id}"
+          data-name="${escapeHtml(m.name)}">Retirer<span class="visually-hidden">
+          ${escapeHtml(m.name)} du territoire</span></button></td></tr>`).join("")}
       </tbody></table>`;
   for (const select of $("members").querySelectorAll("select[data-member]")) {
     select.addEventListener("change", () => changeRole(select));
+  }
+  for (const button of $("members").querySelectorAll("button[data-remove]")) {
+    button.addEventListener("click", () => removeMember(button));
+  }
+}
+
+async function removeMember(button) {
+  const name = button.dataset.name;
+  if (!window.confirm(`Retirer ${name} du territoire ? Son compte n'y aura plus accès.`)) return;
+  try {
+    await api(`${tenantPath}/members/${button.dataset.remove}`, { method: "DELETE" });
+    $("members-status").textContent = `${name} a été retiré(e) du territoire.`;
+    await loadMembers();
+  } catch (error) {
+    showError(error);
   }
 }
 
