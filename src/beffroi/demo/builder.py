@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from ..core import importing, tenants, users
 from ..core.access import CLI, open_scope
 from ..core.alerting import evaluation, rules
+from ..core.alerting.detectors import run_detectors
 from ..core.audit import write_audit
 from ..core.clock import HOUR_MS, now_ms
 from ..core.observations import store_rows
@@ -144,6 +145,7 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
             _flush(db, batch, tz)
 
     alert_count = _replay_alerts(db, registry, tenant["id"], end)
+    run_detectors(db, registry, end)  # the domains' failure detectors, once, on the history
     with db.write() as conn:
         write_audit(conn, db, tenant["id"], None, "demo_built", "tenant", tenant["id"],
                     {"assets": len(inventory), "streams": len(targets), "observations": total,

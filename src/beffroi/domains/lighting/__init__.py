@@ -4,6 +4,7 @@ from ...core.registry import Domain
 from .api import router
 from .cli import lighting
 from .commands import COMMANDS
+from .detectors import DETECTORS
 from .inventory import demo_inventory
 from .kinds import KINDS
 from .metrics import METRICS
@@ -17,6 +18,7 @@ DOMAIN = Domain(
     demo_inventory=demo_inventory,
     simulator=simulate,
     commands=COMMANDS,
+    detectors=DETECTORS,
     api_router=router,
     cli=lighting,
 )

@@ -1,9 +1,10 @@
 """Simulated lighting history: cabinets switched at sunset and sunrise, with night cut.
 
 Each cabinet burns its connected load from sunset to sunrise (astronomical clock),
-except during its night cut window; a few faults a year (lights left on by day,
-a tripped breaker leaving a night dark) give the detectors of later issues
-something real to find.
+except during its night cut window. Two faults are injected near the end of the history
+so that the failure detectors have something real, and known, to find:
+``INJECTED_FAULTS`` — a cabinet with a share of its lamps out, and one whose clock is
+stuck (lit day and night).
 """
 
 from __future__ import annotations
@@ -40,26 +41,33 @@ def switched_on(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
     return on.astype(np.float64)
 
 
-def _with_faults(on: np.ndarray, t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Up to two fault episodes a year: stuck on by day (2–4 days) or dark (1–3 days)."""
+# ref -> (fault, days before the end of the history when it starts)
+INJECTED_FAULTS = {
+    "ARM-88383-002": ("lamps_out", 10),  # 40 % of the load gone at night
+    "ARM-88383-003": ("stuck_on", 3),  # lit around the clock
+}
+LAMPS_OUT_SHARE = 0.4
+
+
+def _with_fault(ref: str, on: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    """The share of the load that burns, with the cabinet's injected fault if it has one."""
+    fault = INJECTED_FAULTS.get(ref)
+    if fault is None or len(t_s) == 0:
+        return on
+    kind, days = fault
+    since = t_s >= t_s[-1] - days * 86_400
     out = on.copy()
-    days = np.floor(t_s / 86400)
-    if len(days) == 0:
-        return out
-    first, last = days[0], days[-1]
-    for _ in range(int(rng.integers(0, 3))):
-        day = rng.integers(int(first), int(last) + 1)
-        if rng.random() < 0.5:
-            out[(days >= day) & (days < day + rng.integers(2, 5))] = 1.0
-        else:
-            out[(days >= day) & (days < day + rng.integers(1, 4))] = 0.0
+    if kind == "lamps_out":
+        out[since] *= 1 - LAMPS_OUT_SHARE
+    else:
+        out[since] = 1.0
     return out
 
 
 def _cabinet_power_kw(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
     # One generator per asset, whatever the metric, so power and energy agree.
     rng = np.random.default_rng(zlib.crc32(asset.ref.encode()))
-    on = _with_faults(switched_on(asset, t_s), t_s, rng)
+    on = _with_fault(asset.ref, switched_on(asset, t_s), t_s)
     load = float(asset.properties.get("connected_power_kw") or 1.0)
     return on * load * (1 + rng.normal(0, 0.02, len(t_s)))
 

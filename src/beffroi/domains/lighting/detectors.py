@@ -1,0 +1,130 @@
+"""Failure detectors of public lighting, run by the alerting engine (Domain.detectors).
+
+They read each cabinet's measured active power (``power.active``) against what its
+schedule implies at its own position (sunset/sunrise, night cut window), with a margin
+of 45 minutes around sun events so that a photocell or a clock a few minutes off is not
+a failure:
+
+- ``lighting.lit_by_day``: lit in broad daylight for 2 hours or more in the last 24 hours
+  (stuck clock, contactor welded);
+- ``lighting.dark_at_night``: off in the dark outside its night cut for 2 hours or more in
+  the last 24 hours (tripped breaker, failed controller);
+- ``lighting.night_power_drop``: the mean power of the last 3 nights more than 20 % below
+  the median of the previous nights (lamps out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import orjson
+from sqlalchemy import and_, select
+
+from ...core.alerting.detectors import Detector, DetectorContext, Finding
+from ...demo.calendar import local_time
+from ...storage import schema
+from .simulator import in_cut_window
+from .sun import is_night
+
+MARGIN_S = 45 * 60  # around sunrise and sunset: not a failure
+LIT_SHARE = 0.1  # above this share of the connected load, the circuit is lit
+MIN_POINTS = 2  # hourly readings showing the fault before it is reported
+DROP = 0.2  # night power drop worth a visit (lamps out)
+RECENT_NIGHTS, MIN_REFERENCE_NIGHTS = 3, 7
+WINDOW_DAYS = 31
+
+
+def _cabinets(ctx: DetectorContext) -> Iterable[tuple[Any, np.ndarray, np.ndarray]]:
+    """(cabinet, times in s, power in kW) of every cabinet with a power stream."""
+    a, s, o = schema.assets, schema.streams, schema.observations
+    conn, tenant = ctx.conn, ctx.tenant_id
+    rows = conn.execute(select(a.c.id, a.c.name, a.c.geometry, a.c.properties, s.c.id.label("sid"))
+                        .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id))
+                        .where(a.c.tenant_id == tenant, a.c.kind == "lighting.cabinet",
+                               s.c.metric == "power.active"))
+    since = ctx.now - WINDOW_DAYS * 86_400_000
+    for cabinet in rows:
+        data = conn.execute(select(o.c.t, o.c.value).where(
+            o.c.tenant_id == tenant, o.c.stream_id == cabinet.sid, o.c.t >= since,
+            o.c.t <= ctx.now).order_by(o.c.t)).all()
+        if data:
+            values = np.asarray(data, dtype=np.float64)
+            yield cabinet, values[:, 0] / 1000, values[:, 1]
+
+
+def _schedule(cabinet: Any, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(deep night, broad day, inside the night cut) at each time."""
+    lon, lat = orjson.loads(cabinet.geometry)["coordinates"][:2]
+    before, after = is_night(t - MARGIN_S, lat, lon), is_night(t + MARGIN_S, lat, lon)
+    props = orjson.loads(cabinet.properties or "{}")
+    cut = np.zeros(len(t), dtype=bool)
+    if props.get("night_cut") and props.get("cut_start") and props.get("cut_end"):
+        cut = in_cut_window(local_time(t).hour, props["cut_start"], props["cut_end"])
+    return before & after, ~before & ~after, cut
+
+
+def _load(cabinet: Any, power: np.ndarray, night: np.ndarray) -> float:
+    props = orjson.loads(cabinet.properties or "{}")
+    load = props.get("connected_power_kw")
+    if load:
+        return float(load)
+    lit = power[night]
+    return float(np.median(lit)) if len(lit) else 0.0
+
+
+def lit_by_day(ctx: DetectorContext) -> Iterable[Finding]:
+    for cabinet, t, power in _cabinets(ctx):
+        night, day, _ = _schedule(cabinet, t)
+        load = _load(cabinet, power, night)
+        wrong = day & (t >= ctx.now / 1000 - 86_400) & (power > LIT_SHARE * load)
+        if load and wrong.sum() >= MIN_POINTS:
+            yield Finding(cabinet.id, f"Éclairage allumé en plein jour — {cabinet.name}",
+                          "warning", at=int(t[wrong][-1] * 1000),
+                          details={"hours_lit_by_day": int(wrong.sum()),
+                                   "power_kw": round(float(power[wrong][-1]), 3)})
+
+
+def dark_at_night(ctx: DetectorContext) -> Iterable[Finding]:
+    for cabinet, t, power in _cabinets(ctx):
+        night, _, cut = _schedule(cabinet, t)
+        load = _load(cabinet, power, night)
+        wrong = night & ~cut & (t >= ctx.now / 1000 - 86_400) & (power < LIT_SHARE * load)
+        if load and wrong.sum() >= MIN_POINTS:
+            yield Finding(cabinet.id, f"Armoire éteinte la nuit — {cabinet.name}", "critical",
+                          at=int(t[wrong][-1] * 1000),
+                          details={"dark_hours": int(wrong.sum())})
+
+
+def night_power_drop(ctx: DetectorContext) -> Iterable[Finding]:
+    for cabinet, t, power in _cabinets(ctx):
+        night, _, cut = _schedule(cabinet, t)
+        lit = night & ~cut & (power > 0)
+        if not lit.any():
+            continue
+        # One mean per night, a night being dated by its evening (local time - 12 h).
+        nights = local_time(t[lit] - 43_200).day
+        means = {d: float(power[lit][nights == d].mean()) for d in np.unique(nights)}
+        order = sorted(means)
+        recent, reference = order[-RECENT_NIGHTS:], order[:-RECENT_NIGHTS]
+        if len(reference) < MIN_REFERENCE_NIGHTS:
+            continue
+        usual = float(np.median([means[d] for d in reference]))
+        now_level = float(np.mean([means[d] for d in recent]))
+        if usual > 0 and now_level < (1 - DROP) * usual:
+            drop = 1 - now_level / usual
+            yield Finding(cabinet.id, f"Baisse de puissance nocturne de {drop:.0%} — "
+                          f"{cabinet.name} (lampes hors service ?)".replace("%", " %"),
+                          "warning", at=int(t[lit][-1] * 1000),
+                          details={"usual_night_kw": round(usual, 3),
+                                   "recent_night_kw": round(now_level, 3),
+                                   "drop_percent": round(drop * 100, 1)})
+
+
+DETECTORS = (
+    Detector("lighting.lit_by_day", "Éclairage allumé en plein jour", 3600, lit_by_day),
+    Detector("lighting.dark_at_night", "Armoire éteinte la nuit", 3600, dark_at_night),
+    Detector("lighting.night_power_drop", "Baisse de puissance nocturne", 3600,
+             night_power_drop),
+)
