@@ -28,6 +28,7 @@ run ingest "$PY" bench/ingest.py --pg-url "$BEFFROI_TEST_PG_URL"
 run query "$PY" bench/query.py --pg-url "$BEFFROI_TEST_PG_URL"
 run mqtt "$PY" bench/mqtt.py --pg-url "$BEFFROI_TEST_PG_URL"
 run ui "$PY" bench/ui.py
+run lighting "$PY" bench/lighting.py
 # The demo database (built once, then reused: `beffroi demo` is idempotent).
 if .venv/bin/beffroi demo --no-serve --db var/bench-demo.db >&2; then
   run memory "$PY" bench/memory.py --db var/bench-demo.db

@@ -1,6 +1,7 @@
 """Public lighting: control cabinets, luminaires, switching schedules and energy."""
 
 from ...core.registry import Domain
+from . import compliance_cli  # noqa: F401  (registers its commands on the lighting group)
 from .api import router
 from .cli import lighting
 from .commands import COMMANDS

@@ -1,0 +1,85 @@
+"""``beffroi lighting compliance`` and ``beffroi lighting import-luminaires``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import mimetypes
+from pathlib import Path
+
+import click
+import orjson
+
+from ...cli.common import db_option, friendly_errors, open_database
+from ...core import registry as core_registry
+from ...core.access import CLI, open_scope
+from .cli import lighting
+from .compliance import CSV_HEADER, FIELD_LABELS, commune_report, report_rows
+from .inventory_import import import_luminaires
+
+
+@lighting.command("compliance")
+@click.option("--tenant", required=True, help="Territoire (id ou SIREN).")
+@click.option("--commune", help="Code INSEE (toutes les communes si absent).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="Format de sortie.")
+@db_option
+@friendly_errors
+def compliance(tenant: str, commune: str | None, fmt: str, db: str | None) -> None:
+    """Conformité à l'arrêté du 27 décembre 2018 : chaque point lumineux, chaque règle
+    enfreinte avec l'article, la valeur relevée et la limite, et les données de l'art. 5
+    manquantes."""
+    database = open_database(db)
+    with database.read() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        report = commune_report(scope, conn, commune)
+    if fmt == "json":
+        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+        return
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(report_rows(report))
+    click.echo(out.getvalue(), nl=False)
+    totals = report["totals"]
+    click.echo(f"{totals['luminaires']} points lumineux : {totals['compliant']} conformes, "
+               f"{totals['non_compliant']} non conformes, {totals['article5_incomplete']} aux "
+               f"données de l'art. 5 incomplètes.", err=True)
+
+
+@lighting.command("import-luminaires")
+@click.option("--tenant", required=True, help="Territoire (id ou SIREN).")
+@click.option("--dry-run", is_flag=True, help="Valider sans rien écrire.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@friendly_errors
+def import_luminaires_command(tenant: str, dry_run: bool, path: str, db: str | None) -> None:
+    """Importe un inventaire de points lumineux (export SIG CSV ou GeoJSON, colonnes en
+    français) et indique les données de l'art. 5 manquantes."""
+    database = open_database(db)
+    raw = Path(path).read_bytes()
+    content_type = mimetypes.guess_type(path)[0] or ""
+    with database.write() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        result = import_luminaires(scope, conn, core_registry.load_registry(), raw,
+                                   content_type, path, dry_run=dry_run)
+    report, complete = result["import"], result["completeness"]
+    for column, target in result["columns"]["renamed"].items():
+        click.echo(f"  colonne « {column} » → {target}")
+    if result["columns"]["unmapped"]:
+        click.echo("  colonnes gardées telles quelles : "
+                   + ", ".join(result["columns"]["unmapped"]))
+    for err in report["errors"][:200]:
+        click.echo(f"  ligne {err['row']} ({err.get('ref') or '?'}) — {err['field']} : "
+                   f"{err['message']}", err=True)
+    bad = report["total"] - report["valid"]
+    click.echo(f"{report['total']} lignes lues, {report['valid']} valides, {bad} en erreur ; "
+               f"{report['created']} créées, {report['updated']} mises à jour.")
+    click.echo(f"Données de l'art. 5 : {complete['complete']} points lumineux complets, "
+               f"{complete['incomplete']} incomplets.")
+    for name, count in complete["missing_by_field"].items():
+        click.echo(f"  {FIELD_LABELS.get(name, name)} ({name}) manquant : {count}")
+    if dry_run:
+        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
+    if report["errors"] and not report["written"]:
+        raise click.ClickException("Fichier en erreur : rien n'a été écrit.")

@@ -1,0 +1,253 @@
+"""Luminaire inventories from GIS exports: French column names and values mapped to the
+luminaire properties, then core's asset import, plus an art. 5 completeness report.
+
+Core's import (``beffroi import assets``) does the validation and the writing; this
+module only renames columns (``temperature_couleur``, ``Tcouleur``, ``puissance``,
+``type_lampe``…), normalises values written the way exports write them (``3 000 K``,
+``70 W``, ``12,5``, ``15/03/2012``, ``SHP``, ``Ballon fluo``, ``oui``) and reports which
+art. 5 data are missing, with ``compliance.article5_missing``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from ...core import importing
+from ...core.access import TenantScope
+from ...core.registry import Registry
+from .compliance import (
+    ARTICLE5_FIELDS,
+    LUMINAIRE_KIND,
+    PROTECTION_ALIASES,
+    article5_missing,
+    as_bool,
+)
+
+# Target name -> normalised column names met in GIS and asset-management exports.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "ref": ("ref", "identifiant", "id", "id_pl", "num_pl", "numero", "numero_pl", "n_pl",
+            "code_pl", "id_point", "point_lumineux"),
+    "name": ("name", "nom", "libelle", "designation"),
+    "commune": ("commune", "code_insee", "insee", "code_commune", "insee_com"),
+    "parent_ref": ("parent_ref", "armoire", "ref_armoire", "id_armoire", "num_armoire",
+                   "code_armoire"),
+    "kind": ("kind",),
+    "lon": ("lon", "longitude", "x", "long"),
+    "lat": ("lat", "latitude", "y"),
+    "category": ("category", "categorie", "cat", "categorie_arrete", "categorie_eclairage"),
+    "lamp_type": ("lamp_type", "type_lampe", "type_de_lampe", "type_source", "source",
+                  "lampe", "technologie", "techno", "nature_lampe"),
+    "power_w": ("power_w", "puissance", "puissance_w", "puiss", "puissance_lampe", "p_w"),
+    "flux_lm": ("flux_lm", "flux", "flux_lumineux", "flux_nominal", "flux_source"),
+    "color_temperature_k": ("color_temperature_k", "temperature_couleur",
+                            "temperature_de_couleur", "tcouleur", "t_couleur", "temp_couleur",
+                            "tc", "tc_k", "cct", "temperature_couleur_k"),
+    "ulr_percent": ("ulr_percent", "ulr", "ulr_pct", "ulr_pourcent"),
+    "ulr_installed_percent": ("ulr_installed_percent", "ulr_installation", "ulr_installe"),
+    "cie_flux_code_3_percent": ("cie_flux_code_3_percent", "code_flux_cie_3", "code_flux_3",
+                                "code_flux_cie_n3", "code_flux_cie", "cie3", "cie_n3", "fcl3"),
+    "head_installed": ("head_installed", "date_pose", "date_installation", "date_pose_tete",
+                       "date_installation_tete", "date_mise_en_service", "annee_pose",
+                       "annee_installation"),
+    "mast_height_m": ("mast_height_m", "hauteur", "hauteur_feu", "hauteur_de_feu", "h_feu",
+                      "hauteur_mat", "hauteur_m"),
+    "dimmable": ("dimmable", "gradable", "gradation"),
+    "built_up_area": ("built_up_area", "agglomeration", "en_agglomeration", "agglo",
+                      "en_agglo"),
+    "protected_area": ("protected_area", "espace_protege", "zone_protegee", "protection"),
+    "lit_area_m2": ("lit_area_m2", "surface_eclairee", "surface_eclairee_m2"),
+    "activity_related": ("activity_related", "lie_activite", "liee_activite"),
+    "activity_start": ("activity_start", "debut_activite", "heure_ouverture"),
+    "activity_end": ("activity_end", "fin_activite", "heure_fermeture"),
+    "switch_on": ("switch_on", "heure_allumage", "allumage"),
+    "switch_off": ("switch_off", "heure_extinction", "extinction"),
+}
+_BY_ALIAS = {alias: target for target, names in ALIASES.items() for alias in names}
+NUMBERS = ("power_w", "flux_lm", "ulr_percent", "ulr_installed_percent",
+           "cie_flux_code_3_percent", "mast_height_m", "lit_area_m2")
+BOOLEANS = ("dimmable", "built_up_area", "activity_related")
+_LAMPS = (  # (words found in the normalised value, lamp type), first match wins
+    (("mercure", "mercury", "ballon_fluo", "hg", "mbf", "bf", "vapeur_de_mercure"), "mercury"),
+    (("sbp", "sodium_bp", "sodium_basse", "sodium_lp", "sox", "lps"), "sodium_lp"),
+    (("shp", "sodium", "sodium_hp", "son", "nahp", "hps"), "sodium_hp"),
+    (("iodure", "iodures", "ihm", "im", "metal_halide", "halogenure", "cosmo", "cdm",
+      "ceramique", "mh"), "metal_halide"),
+    (("fluo", "fluorescent", "fluocompacte", "tube", "tl", "fc"), "fluorescent"),
+    (("led", "diode"), "led"),
+)
+_NUMBER = re.compile(r"^[^\d+-]*([+-]?\d[\d\s\u202f\u00a0]*(?:[.,]\d+)?)")
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def normalise(name: str) -> str:
+    """"Température couleur (K)" -> "temperature_couleur_k"."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def target_of(column: str) -> str | None:
+    return _BY_ALIAS.get(normalise(column))
+
+
+@dataclass
+class ColumnMapping:
+    renamed: dict[str, str] = field(default_factory=dict)  # original column -> property
+    unmapped: list[str] = field(default_factory=list)  # kept as free properties
+
+    def note(self, column: str) -> str:
+        target = target_of(column)
+        if target is None:
+            if column not in self.unmapped:
+                self.unmapped.append(column)
+            return column
+        if column != target:
+            self.renamed[column] = target
+        return target
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, int | float) or not isinstance(value, str):
+        return value
+    match = _NUMBER.match(value.strip())
+    if not match:
+        return value  # core reports it
+    number = float(re.sub(r"[\s\u202f\u00a0]", "", match.group(1)).replace(",", "."))
+    return int(number) if number.is_integer() else number
+
+
+def _lamp(value: Any) -> Any:
+    text = normalise(str(value))
+    words = set(text.split("_"))
+    for keys, lamp in _LAMPS:
+        if text in keys or any(k in words or (len(k) > 4 and k in text) for k in keys):
+            return lamp
+    return value
+
+
+def _date(value: Any) -> Any:
+    text = str(value).strip()
+    if match := _DMY.match(text):
+        day, month, year = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    if re.fullmatch(r"\d{4}", text):  # year only: 1 January of that year
+        return f"{text}-01-01"
+    return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}[T ]", text) else text
+
+
+def _built_up(value: Any) -> Any:
+    text = normalise(str(value))
+    if text.startswith("hors"):
+        return False
+    if text.startswith(("en_agglo", "agglo")):
+        return True
+    flag = as_bool(value)
+    return value if flag is None else flag
+
+
+def normalise_properties(props: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, value in props.items():
+        if value is None or value == "":
+            continue
+        if name in NUMBERS:
+            value = _number(value)
+        elif name == "color_temperature_k":
+            value = _number(value)
+            value = int(value) if isinstance(value, float) else value
+        elif name == "lamp_type":
+            value = _lamp(value)
+        elif name == "category":
+            text = normalise(str(value)).removeprefix("cat_").removeprefix("categorie_")
+            value = text if len(text) == 1 else value
+        elif name == "head_installed":
+            value = _date(value)
+        elif name == "built_up_area":
+            value = _built_up(value)
+        elif name in BOOLEANS:
+            flag = as_bool(value)
+            value = value if flag is None else flag
+        elif name == "protected_area":
+            value = PROTECTION_ALIASES.get(str(value).strip().lower(),
+                                           PROTECTION_ALIASES.get(normalise(str(value)), value))
+        out[name] = value
+    return out
+
+
+def _renamed_csv(text: str, mapping: ColumnMapping) -> str:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect=dialect))
+    if not rows:
+        return text
+    rows[0] = [mapping.note(h.strip()) for h in rows[0]]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _renamed_geojson(text: str, mapping: ColumnMapping) -> str:
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text  # core reports it
+    for feature in (data.get("features") or []) if isinstance(data, dict) else []:
+        if isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
+            feature["properties"] = {mapping.note(k): v
+                                     for k, v in feature["properties"].items()}
+    return orjson.dumps(data).decode()
+
+
+def parse_luminaires(raw: bytes, content_type: str = "", filename: str = ""
+                     ) -> tuple[list[dict[str, Any]], ColumnMapping]:
+    """Rows for ``importing.import_assets`` (kind ``lighting.luminaire`` by default)."""
+    mapping = ColumnMapping()
+    text = importing.decode_text(raw)
+    is_csv = "csv" in content_type or filename.lower().endswith(".csv")
+    text = _renamed_csv(text, mapping) if is_csv else _renamed_geojson(text, mapping)
+    rows = importing.parse_inventory(text.encode(), "text/csv" if is_csv else "",
+                                     default_kind=LUMINAIRE_KIND)
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("properties"), dict):
+            row["properties"] = normalise_properties(row["properties"])
+    return rows, mapping
+
+
+def completeness(rows: list[Any]) -> dict[str, Any]:
+    """Which art. 5 data each luminaire of the file lacks, and counts per field."""
+    missing_rows = []
+    total = 0
+    for index, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or row.get("kind") != LUMINAIRE_KIND:
+            continue
+        total += 1
+        missing = article5_missing(row.get("properties") or {})
+        if missing:
+            missing_rows.append({"row": index, "ref": row.get("ref"), "missing": missing})
+    by_field = Counter(f for r in missing_rows for f in r["missing"])
+    return {"luminaires": total, "complete": total - len(missing_rows),
+            "incomplete": len(missing_rows),
+            "missing_by_field": {n: by_field[n] for n, _, _ in ARTICLE5_FIELDS if by_field[n]},
+            "rows": missing_rows}
+
+
+def import_luminaires(scope: TenantScope, conn: Connection, registry: Registry, raw: bytes,
+                      content_type: str = "", filename: str = "", *, dry_run: bool = False,
+                      partial: bool = False) -> dict[str, Any]:
+    """Map, import through core, and report completeness."""
+    rows, mapping = parse_luminaires(raw, content_type, filename)
+    report = importing.import_assets(scope, conn, registry, rows, partial=partial,
+                                     dry_run=dry_run)
+    return {"import": report.as_dict(), "completeness": completeness(rows),
+            "columns": {"renamed": mapping.renamed, "unmapped": mapping.unmapped}}
