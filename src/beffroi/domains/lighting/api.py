@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .compliance_routes import router as compliance_router
+from .emergency_routes import router as emergency_router
 from .programme_routes import router as programme_router
 from .sun_routes import router as sun_router
 
@@ -15,3 +16,4 @@ router = APIRouter(tags=["éclairage public"])
 router.include_router(compliance_router)
 router.include_router(sun_router)
 router.include_router(programme_router)
+router.include_router(emergency_router)

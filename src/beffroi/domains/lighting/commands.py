@@ -7,6 +7,9 @@ implement it (a vendor's codec can be declared by another domain or added later)
 |---|---|
 | ``lighting.set_dimming`` | ``0x01``, level 0–100 (%)  |
 | ``lighting.switch``      | ``0x02``, ``0x00`` off / ``0x01`` on |
+| ``lighting.force_on``    | ``0x03``, hours 1–12: full power, back to the programme after |
+| ``lighting.resume_programme`` | ``0x04``: back to the programme now |
+| ``lighting.set_programme`` | ``0x05``, then per step: kind (0 fixed time, 1 sunset, 2 sunrise, 3 civil dusk, 4 civil dawn, 5 nautical dusk, 6 nautical dawn), minutes (uint16: since midnight for a fixed time, offset + 32768 for a sun event), level 0–100 |
 
 Over MQTT the device receives the parameters as JSON instead.
 """
@@ -46,4 +49,64 @@ SWITCH = CommandSpec(
     encode=encode_switch,
 )
 
-COMMANDS = (SET_DIMMING, SWITCH)
+SUN_CODES = {"sunset": 1, "sunrise": 2, "civil_dusk": 3, "civil_dawn": 4, "nautical_dusk": 5,
+             "nautical_dawn": 6}
+MAX_FORCE_HOURS = 12
+
+
+def encode_force_on(params: Mapping[str, Any]) -> tuple[int, bytes]:
+    return FPORT, bytes([0x03, int(params["hours"])])
+
+
+def encode_resume(params: Mapping[str, Any]) -> tuple[int, bytes]:
+    return FPORT, bytes([0x04])
+
+
+def encode_programme(params: Mapping[str, Any]) -> tuple[int, bytes]:
+    """A preset's default steps (variants stay with Beffroi, which pushes them in season)."""
+    from .programmes import PRESETS
+
+    out = bytearray([0x05])
+    for step in PRESETS[params["programme"]].steps:
+        if step.at in SUN_CODES:
+            out += bytes([SUN_CODES[step.at]]) + (step.offset_min + 32768).to_bytes(2, "big")
+        else:
+            hours, minutes = step.at.split(":")
+            out += bytes([0]) + (int(hours) * 60 + int(minutes)).to_bytes(2, "big")
+        out.append(step.level)
+    return FPORT, bytes(out)
+
+
+def _preset_keys() -> tuple[str, ...]:
+    from .programmes import PRESETS
+
+    return tuple(PRESETS)
+
+
+FORCE_ON = CommandSpec(
+    key="lighting.force_on",
+    label="Allumage d'urgence",
+    asset_kinds=("lighting.cabinet",),
+    params=(PropertySpec("hours", "integer", "Durée", required=True, unit="h", minimum=1,
+                         maximum=MAX_FORCE_HOURS),),
+    encode=encode_force_on,
+    ttl_s=900,  # an emergency that cannot be delivered within 15 minutes has failed
+)
+
+RESUME_PROGRAMME = CommandSpec(
+    key="lighting.resume_programme",
+    label="Reprendre le programme",
+    asset_kinds=("lighting.cabinet",),
+    encode=encode_resume,
+)
+
+SET_PROGRAMME = CommandSpec(
+    key="lighting.set_programme",
+    label="Charger un programme",
+    asset_kinds=("lighting.cabinet",),
+    params=(PropertySpec("programme", "enum", "Programme", required=True,
+                         choices=_preset_keys()),),
+    encode=encode_programme,
+)
+
+COMMANDS = (SET_DIMMING, SWITCH, FORCE_ON, RESUME_PROGRAMME, SET_PROGRAMME)

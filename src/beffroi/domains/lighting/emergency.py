@@ -1,0 +1,107 @@
+"""Emergency lighting: force cabinets on for a few hours (rescue, accident, fire brigade
+working at night), from the phone, and let it end by itself.
+
+One request covers some cabinets or every cabinet of a commune. For each cabinet it asks,
+through the core command pipeline, for ``lighting.force_on`` (the controller itself returns
+to its programme after the given hours) and schedules ``lighting.resume_programme`` at the
+end, so that the override ends on time even if the controller missed its own timer. Both
+are commands, so both are in the audit log with who asked, and their progress shows on the
+cabinet's page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, select
+
+from ...core import commands
+from ...core.access import TenantScope
+from ...core.clock import format_instant, now_ms
+from ...core.errors import Invalid
+from ...core.registry import Registry
+from ...storage import schema
+from .commands import MAX_FORCE_HOURS
+
+FIELDS = {"cabinets", "commune", "hours", "reason"}
+HOUR_MS = 3_600_000
+
+
+def _cabinets(scope: TenantScope, conn: Connection, data: dict[str, Any],
+              errors: list[dict[str, str]]) -> list[Any]:
+    a = schema.assets
+    if (data.get("cabinets") is None) == (data.get("commune") is None):
+        errors.append({"field": "cabinets", "message": "indiquez soit « cabinets » (liste "
+                                                       "d'armoires), soit « commune »"})
+        return []
+    query = select(a).where(scope.asset_visible(), a.c.kind == "lighting.cabinet")
+    if data.get("commune") is not None:
+        rows = list(conn.execute(query.where(a.c.commune_insee == data["commune"])))
+        if not rows:
+            errors.append({"field": "commune", "message": "aucune armoire d'éclairage dans "
+                                                          f"la commune « {data['commune']} »"})
+        return rows
+    ids = data["cabinets"]
+    if not isinstance(ids, list) or not ids or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        errors.append({"field": "cabinets", "message": "liste non vide d'identifiants"})
+        return []
+    rows = list(conn.execute(query.where(a.c.id.in_(ids))))
+    missing = sorted(set(ids) - {r.id for r in rows})
+    if missing:
+        errors.append({"field": "cabinets", "message": "armoires introuvables dans ce "
+                                                       f"territoire : {missing}"})
+    return rows
+
+
+def force_on(scope: TenantScope, conn: Connection, registry: Registry, data: Any) -> dict:
+    """Ask for emergency lighting; returns the end time and the commands created."""
+    scope.require("write")
+    if not isinstance(data, dict):
+        raise Invalid("Objet JSON attendu.")
+    errors = [{"field": k, "message": "champ inconnu"} for k in sorted(set(data) - FIELDS)]
+    hours = data.get("hours")
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= MAX_FORCE_HOURS:
+        errors.append({"field": "hours", "message": f"durée en heures, de 1 à {MAX_FORCE_HOURS}"})
+    reason = data.get("reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 300):
+        errors.append({"field": "reason", "message": "texte de 300 caractères au plus"})
+    cabinets = _cabinets(scope, conn, data, errors)
+    if errors:
+        raise Invalid("Demande d'éclairage d'urgence invalide.", errors=errors)
+    until = now_ms() + hours * HOUR_MS
+    created = []
+    for cabinet in cabinets:
+        # Both commands validate the cabinet (a controller must be attached).
+        on = commands.create_command(scope, conn, registry, {
+            "asset_id": cabinet.id, "action": "lighting.force_on", "params": {"hours": hours}})
+        back = commands.create_command(scope, conn, registry, {
+            "asset_id": cabinet.id, "action": "lighting.resume_programme", "params": {},
+            "not_before": format_instant(until)})
+        created.append({"asset_id": cabinet.id, "ref": cabinet.ref, "force_on": on.id,
+                        "resume": back.id})
+    scope.audit(conn, "emergency_on", "lighting", None,
+                {"hours": hours, "reason": reason, "cabinets": [c["ref"] for c in created]})
+    return {"until": format_instant(until), "hours": hours, "cabinets": created}
+
+
+def override_status(scope: TenantScope, conn: Connection, asset_id: int,
+                    now: int | None = None) -> dict[str, Any]:
+    """Whether a cabinet is under emergency lighting now, and until when."""
+    scope.require("read")
+    scope.asset(conn, asset_id)
+    now = now_ms() if now is None else now
+    c = schema.commands
+    last = conn.execute(select(c).where(and_(
+        c.c.tenant_id == scope.tenant_id, c.c.asset_id == asset_id,
+        c.c.action == "lighting.force_on", c.c.status.in_(("requested", "sent",
+                                                             "acknowledged"))))
+        .order_by(c.c.id.desc()).limit(1)).first()
+    if last is None:
+        return {"active": False, "until": None, "command_id": None}
+    hours = orjson.loads(last.params).get("hours", 0)
+    until = last.created_at + hours * HOUR_MS
+    return {"active": last.status == "acknowledged" and now < until,
+            "pending": last.status in ("requested", "sent") and now < until,
+            "until": format_instant(until), "command_id": last.id}
