@@ -78,8 +78,8 @@ async function removeMember(button) {
   if (!window.confirm(`Retirer ${name} du territoire ? Son compte n'y aura plus accès.`)) return;
   try {
     await api(`${tenantPath}/members/${button.dataset.remove}`, { method: "DELETE" });
+    await loadMembers();  // the table first, then the announcement
     $("members-status").textContent = `${name} a été retiré(e) du territoire.`;
-    await loadMembers();
   } catch (error) {
     showError(error);
   }
