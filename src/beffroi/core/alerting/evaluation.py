@@ -31,8 +31,6 @@ from ..registry import Registry
 from .alerts import Trigger, clear_alert, raise_alert, rule_key
 from .rules import rules_version
 
-STREAMING = ("threshold", "rate_of_change", "state_change", "no_data")
-
 
 @dataclass(frozen=True)
 class Rule:
