@@ -37,7 +37,7 @@ def test_night_reading_to_on_call_mail_and_escalation(db, registry, world, mailb
     [alert] = rows(db, schema.alerts)
     assert (alert.opened_at, alert.severity, alert.status) == (night, "critical", "open")
 
-    jobs = server_jobs()
+    jobs = server_jobs(registry)
     run_due(db, registry, jobs, "web-1", now=night + 5_000)
     [(recipients, page)] = mailbox.messages
     assert recipients == [email_of(world, "primary")]

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from ..core.registry import load_registry
+from ..core.registry import Registry, load_registry
 from ..core.retention import purge_all
 from ..core.scheduler import Job, start_scheduler
 from ..storage.database import Database
@@ -36,7 +36,7 @@ def _run_server(database: Database, host: str, port: int) -> None:
             raise click.ClickException("Schéma de base non à jour : lancez « beffroi db upgrade ».")
     registry = load_registry()
     app = create_app(database, registry)
-    start_scheduler(database, registry, server_jobs(), threading.Event())
+    start_scheduler(database, registry, server_jobs(registry), threading.Event())
     if os.environ.get(MQTT_URL_ENV):
         from ..connectivity.mqtt_worker import MqttWorker
 
@@ -48,13 +48,14 @@ def _run_server(database: Database, host: str, port: int) -> None:
     run_server(app, host, port)
 
 
-def server_jobs() -> tuple[Job, ...]:
+def server_jobs(registry: Registry) -> tuple[Job, ...]:
     """The periodic jobs of ``beffroi serve``: each runs once per period across processes."""
     from ..core.alerting.jobs import JOBS as ALERTING
     from ..notifications.jobs import JOBS as NOTIFICATIONS
 
     purge = Job("retention.purge", 86_400, lambda db, registry, now: purge_all(db), ttl_s=3600)
-    return (*ALERTING, *NOTIFICATIONS, purge)
+    domains = tuple(job for domain in registry.domains.values() for job in domain.jobs)
+    return (*ALERTING, *NOTIFICATIONS, purge, *domains)
 
 
 @cli.command()

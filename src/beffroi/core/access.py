@@ -72,6 +72,8 @@ class Principal:
 ANONYMOUS = Principal()
 # The command line runs on the server, by its operator: full rights, audited as "cli".
 CLI = Principal(is_operator_admin=True, actor="cli")
+# Periodic jobs acting on their own (a seasonal push...): full rights, audited as "system".
+SYSTEM = Principal(is_operator_admin=True, actor="system")
 
 
 def load_principal(conn: Connection, user_id: int) -> Principal:

@@ -81,6 +81,9 @@ class CommandSpec:
     ttl_s: int = 3600  # validity once due: past it, an unacknowledged command expires
     confirmed: bool = True  # wait for the device's acknowledgement
     max_attempts: int = 3
+    # Checks across parameters, after each is valid on its own: clean params ->
+    # [{field, message}] errors (e.g. "one of A or B").
+    check: Callable[[Mapping[str, Any]], list[dict[str, str]]] | None = None
 
     def param(self, name: str) -> PropertySpec | None:
         for spec in self.params:
@@ -316,6 +319,8 @@ def validate_params(spec: CommandSpec, params: Any) -> tuple[dict[str, Any], lis
             unit = f" en {p.unit}" if p.unit else ""
             errors.append({"field": f"params.{p.name}",
                            "message": f"obligatoire ({p.label}, {TYPE_LABELS[p.type]}{unit})"})
+    if not errors and spec.check is not None:
+        errors = [{**e, "field": f"params.{e['field']}"} for e in spec.check(clean)]
     return clean, errors
 
 

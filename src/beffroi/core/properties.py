@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
+
 from .registry import AssetKind, PropertySpec
 
 TYPE_LABELS = {"string": "texte", "number": "nombre", "integer": "entier", "boolean": "booléen",
-               "date": "date AAAA-MM-JJ", "enum": "valeur de la liste"}
+               "date": "date AAAA-MM-JJ", "enum": "valeur de la liste",
+               "object": "objet JSON"}
 _TRUE = {"true", "vrai", "oui", "1", "yes"}
 _FALSE = {"false", "faux", "non", "0", "no"}
 
@@ -20,6 +23,11 @@ def _coerce(spec: PropertySpec, value: Any) -> Any:
         return float(text.replace(",", "."))
     if spec.type == "integer":
         return int(text)
+    if spec.type == "object":
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise ValueError from None
     if spec.type == "boolean":
         if text.lower() in _TRUE:
             return True
@@ -44,6 +52,7 @@ def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> t
         "boolean": isinstance(value, bool),
         "date": isinstance(value, str),
         "enum": isinstance(value, str),
+        "object": isinstance(value, dict),
     }[spec.type]
     if not ok:
         return None, f"{expected} attendu, reçu {type(value).__name__} ({value!r:.40})"
@@ -96,7 +105,7 @@ def validate_properties(kind: AssetKind, props: Any, *, partial: bool = False,
 
 
 JSON_TYPES = {"string": "string", "number": "number", "integer": "integer",
-              "boolean": "boolean", "date": "string", "enum": "string"}
+              "boolean": "boolean", "date": "string", "enum": "string", "object": "object"}
 
 
 def property_schema(spec: PropertySpec) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
-PropertyType = Literal["string", "number", "integer", "boolean", "date", "enum"]
+PropertyType = Literal["string", "number", "integer", "boolean", "date", "enum", "object"]
 StreamKind = Literal["gauge", "counter", "state"]
 GeometryType = Literal[
     "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"
@@ -38,6 +38,19 @@ class PropertySpec:
     choices: tuple[str, ...] = ()  # for type == "enum"
     minimum: float | None = None
     maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A per-tenant setting a domain declares (a tariff, an emission factor...).
+
+    ``spec.name`` is dotted with the domain (``"lighting.tariff_eur_kwh"``); tenants change
+    it through their settings like core ones, and read it with ``core.settings.setting``.
+    """
+
+    spec: PropertySpec
+    default: Any
+    source: str = ""  # French: where the default comes from, shown with the value
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,9 @@ class DemoAsset:
     parent_ref: str | None = None
     metrics: tuple[str, ...] = ()  # one stream per metric, filled by the simulator
     step_s: int = 900  # resolution of the simulated history, seconds
+    # A device attached to the asset (a remote-managed controller...): the body of
+    # ``devices.create_device`` without ``asset_id``.
+    device: Mapping[str, Any] | None = None
 
 
 # Demo inventory of one commune: (commune, numpy random Generator) -> assets.
@@ -123,6 +139,9 @@ class Domain:
     kpis: tuple[Any, ...] = ()
     commands: tuple[Any, ...] = ()
     panels: tuple[Any, ...] = ()
+    settings: tuple[Setting, ...] = ()
+    # Periodic work (``core.scheduler.Job``) run by ``beffroi serve`` once per period.
+    jobs: tuple[Any, ...] = ()
     # A FastAPI APIRouter mounted under /api/v1 (its paths should start with /{key}/ or
     # /tenants/{tenant}/{key}/), and a click group added as ``beffroi {key} …``.
     api_router: Any = None
@@ -141,6 +160,7 @@ class Registry:
     asset_kinds: dict[str, AssetKind] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
     kind_domain: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Setting] = field(default_factory=dict)
 
     def register(self, domain: Domain) -> None:
         if domain.key in self.domains:
@@ -152,7 +172,12 @@ class Registry:
         for kind in domain.asset_kinds:
             if kind.key in self.asset_kinds:
                 raise RegistryError(f"asset kind {kind.key!r} declared twice")
+        for setting in domain.settings:
+            if not setting.spec.name.startswith(f"{domain.key}."):
+                raise RegistryError(f"setting {setting.spec.name!r} must start with "
+                                    f"{domain.key!r}.")
         self.domains[domain.key] = domain
+        self.settings.update({s.spec.name: s for s in domain.settings})
         self.metrics.update({m.key: m for m in domain.metrics})
         for kind in domain.asset_kinds:
             self.asset_kinds[kind.key] = kind

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 from .errors import Invalid
+from .properties import check_value
+from .registry import Registry
 
 DEFAULTS: dict[str, Any] = {
     "timezone": "Europe/Paris",
@@ -55,10 +60,17 @@ def _working_hours_errors(value: Any) -> list[dict[str, str]]:
     return errors
 
 
-def validate_settings(changes: dict[str, Any], known_kinds: set[str]) -> dict[str, Any]:
+def validate_settings(changes: dict[str, Any], registry: Registry | None) -> dict[str, Any]:
+    known_kinds = set(registry.asset_kinds) if registry else set()
+    declared = registry.settings if registry else {}
     errors = []
     for key, value in changes.items():
-        if key not in DEFAULTS:
+        if key in declared:
+            spec = declared[key].spec
+            _, message = check_value(spec, value)
+            if message:
+                errors.append({"field": key, "message": f"{spec.label} : {message}"})
+        elif key not in DEFAULTS:
             errors.append({"field": key, "message": "paramètre inconnu"})
         elif key == "timezone":
             try:
@@ -93,5 +105,15 @@ def validate_settings(changes: dict[str, Any], known_kinds: set[str]) -> dict[st
     return changes
 
 
-def with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
-    return {**DEFAULTS, **stored}
+def with_defaults(stored: dict[str, Any], registry: Registry | None = None) -> dict[str, Any]:
+    declared = {k: s.default for k, s in registry.settings.items()} if registry else {}
+    return {**DEFAULTS, **declared, **stored}
+
+
+def setting(stored: Mapping[str, Any] | str, registry: Registry, key: str) -> Any:
+    """A domain setting of a tenant (its stored settings, as a dict or JSON): the tenant's
+    value, else the declared default."""
+    values = orjson.loads(stored) if isinstance(stored, str | bytes) else stored
+    if key in values:
+        return values[key]
+    return registry.settings[key].default

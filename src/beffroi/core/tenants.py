@@ -21,13 +21,13 @@ from .registry import Registry
 from .settings import validate_settings, with_defaults
 
 
-def tenant_public(row: Any) -> dict[str, Any]:
+def tenant_public(row: Any, registry: Registry | None = None) -> dict[str, Any]:
     return {
         "id": row.id,
         "siren": row.siren,
         "name": row.name,
         "kind": row.kind,
-        "settings": with_defaults(orjson.loads(row.settings)),
+        "settings": with_defaults(orjson.loads(row.settings), registry),
     }
 
 
@@ -63,8 +63,7 @@ def create_tenant(db: Database, conn: Connection, principal: Principal, *,
     if not name or not str(name).strip():
         raise Invalid("Nom du territoire obligatoire.",
                       errors=[{"field": "name", "message": "obligatoire"}])
-    stored = validate_settings(dict(settings or {}),
-                               set(registry.asset_kinds) if registry else set())
+    stored = validate_settings(dict(settings or {}), registry)
     tenant_id = db.allocate_ids(conn, "tenants")
     conn.execute(t.insert().values(
         id=tenant_id, siren=siren, name=str(name).strip(),
@@ -79,7 +78,7 @@ def create_tenant(db: Database, conn: Connection, principal: Principal, *,
         ])
     write_audit(conn, db, tenant_id, principal.user_id, "create", "tenant", tenant_id,
                 {"siren": siren, "name": name})
-    return tenant_public(conn.execute(select(t).where(t.c.id == tenant_id)).one())
+    return tenant_public(conn.execute(select(t).where(t.c.id == tenant_id)).one(), registry)
 
 
 def update_tenant(scope: TenantScope, conn: Connection, changes: dict[str, Any],
@@ -95,7 +94,7 @@ def update_tenant(scope: TenantScope, conn: Connection, changes: dict[str, Any],
     if "settings" in changes:
         if not isinstance(changes["settings"], dict):
             raise Invalid("« settings » doit être un objet.")
-        new = validate_settings(changes["settings"], set(registry.asset_kinds))
+        new = validate_settings(changes["settings"], registry)
         previous = orjson.loads(scope.tenant.settings)
         values["settings"] = orjson.dumps({**previous, **new}).decode()
         old_tz = with_defaults(previous)["timezone"]
@@ -108,7 +107,7 @@ def update_tenant(scope: TenantScope, conn: Connection, changes: dict[str, Any],
     if values:
         conn.execute(update(t).where(t.c.id == scope.tenant_id).values(**values))
         scope.audit(conn, "update", "tenant", scope.tenant_id, changes)
-    return tenant_public(conn.execute(select(t).where(t.c.id == scope.tenant_id)).one())
+    return tenant_public(conn.execute(select(t).where(t.c.id == scope.tenant_id)).one(), registry)
 
 
 def delete_tenant(conn: Connection, principal: Principal, scope: TenantScope) -> None:

@@ -21,7 +21,7 @@ import orjson
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from ..core import importing, tenants, users
+from ..core import devices, importing, tenants, users
 from ..core.access import CLI, open_scope
 from ..core.alerting import evaluation, rules
 from ..core.alerting.detectors import run_detectors
@@ -119,6 +119,10 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
             raise RuntimeError(f"demo inventory rejected: {report.errors[:5]}")
         a = schema.assets
         ids = {r.ref: r.id for r in conn.execute(select(a.c.id, a.c.ref).where(scope.owns(a)))}
+        for asset in inventory:
+            if asset.device is not None:
+                devices.create_device(scope, conn, {**asset.device, "asset_id": ids[asset.ref]},
+                                      registry)
         targets = [(by_ref[ref], metric, ensure_stream(scope, conn, registry, ids[ref], metric))
                    for ref in by_ref for metric in by_ref[ref].metrics]
 

@@ -40,7 +40,7 @@ def create_tenant(ctx: CtxDep, body: JsonBody):
 def get_tenant(ctx: CtxDep, tenant: str):
     with ctx.reading(tenant) as (scope, conn):
         scope.require("read")
-        return JSONResponse(tenants.tenant_public(scope.tenant))
+        return JSONResponse(tenants.tenant_public(scope.tenant, ctx.registry))
 
 
 @router.patch("/tenants/{tenant}",

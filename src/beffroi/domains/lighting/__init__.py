@@ -1,8 +1,10 @@
 """Public lighting: control cabinets, luminaires, switching schedules and energy."""
 
 from ...core.registry import Domain
+from ...core.scheduler import Job
 from . import compliance_cli  # noqa: F401  (registers its commands on the lighting group)
 from .api import router
+from .cabinet_programme import push_seasonal_steps
 from .cli import lighting
 from .commands import COMMANDS
 from .detectors import DETECTORS
@@ -22,4 +24,6 @@ DOMAIN = Domain(
     detectors=DETECTORS,
     api_router=router,
     cli=lighting,
+    jobs=(Job("lighting.seasonal_programmes", 3600,
+              lambda db, registry, now: push_seasonal_steps(db, registry, now)),),
 )

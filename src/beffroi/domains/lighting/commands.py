@@ -62,12 +62,20 @@ def encode_resume(params: Mapping[str, Any]) -> tuple[int, bytes]:
     return FPORT, bytes([0x04])
 
 
-def encode_programme(params: Mapping[str, Any]) -> tuple[int, bytes]:
-    """A preset's default steps (variants stay with Beffroi, which pushes them in season)."""
+def _programme_steps(params: Mapping[str, Any]) -> tuple[Any, ...]:
+    from .cabinet_programme import parse_steps_text
     from .programmes import PRESETS
 
+    if params.get("steps"):
+        return parse_steps_text(params["steps"])
+    return PRESETS[params["programme"]].steps
+
+
+def encode_programme(params: Mapping[str, Any]) -> tuple[int, bytes]:
+    """Steps of one night: a preset's default ones or explicit ``steps`` (variants stay
+    with Beffroi, which pushes them in season)."""
     out = bytearray([0x05])
-    for step in PRESETS[params["programme"]].steps:
+    for step in _programme_steps(params):
         if step.at in SUN_CODES:
             out += bytes([SUN_CODES[step.at]]) + (step.offset_min + 32768).to_bytes(2, "big")
         else:
@@ -75,6 +83,19 @@ def encode_programme(params: Mapping[str, Any]) -> tuple[int, bytes]:
             out += bytes([0]) + (int(hours) * 60 + int(minutes)).to_bytes(2, "big")
         out.append(step.level)
     return FPORT, bytes(out)
+
+
+def check_programme(params: Mapping[str, Any]) -> list[dict[str, str]]:
+    from .programmes import ProgrammeError
+
+    if ("programme" in params) == ("steps" in params):
+        return [{"field": "programme", "message": "indiquez soit « programme » (programme "
+                                                  "type), soit « steps » (étapes)"}]
+    try:
+        _programme_steps(params)
+    except ProgrammeError as exc:
+        return [{"field": "steps", "message": str(exc)}]
+    return []
 
 
 def _preset_keys() -> tuple[str, ...]:
@@ -104,9 +125,11 @@ SET_PROGRAMME = CommandSpec(
     key="lighting.set_programme",
     label="Charger un programme",
     asset_kinds=("lighting.cabinet",),
-    params=(PropertySpec("programme", "enum", "Programme", required=True,
-                         choices=_preset_keys()),),
+    params=(PropertySpec("programme", "enum", "Programme type", choices=_preset_keys()),
+            PropertySpec("steps", "string", "Étapes (ex. « sunset=100 23:00=0 05:00=100 "
+                                            "sunrise=0 »)")),
     encode=encode_programme,
+    check=check_programme,
 )
 
 COMMANDS = (SET_DIMMING, SWITCH, FORCE_ON, RESUME_PROGRAMME, SET_PROGRAMME)

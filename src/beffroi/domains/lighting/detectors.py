@@ -1,14 +1,15 @@
 """Failure detectors of public lighting, run by the alerting engine (Domain.detectors).
 
 They read each cabinet's measured active power (``power.active``) against what its
-schedule implies at its own position (sunset/sunrise, night cut window), with a margin
+programme implies at its own position (``cabinet_programme``: sun events, night cut,
+dimming), with a margin
 of 45 minutes around sun events so that a photocell or a clock a few minutes off is not
 a failure:
 
 - ``lighting.lit_by_day``: lit in broad daylight for 2 hours or more in the last 24 hours
   (stuck clock, contactor welded);
-- ``lighting.dark_at_night``: off in the dark outside its night cut for 2 hours or more in
-  the last 24 hours (tripped breaker, failed controller);
+- ``lighting.dark_at_night``: off in the dark while its programme lights it, for 2 hours or
+  more in the last 24 hours (tripped breaker, failed controller);
 - ``lighting.night_power_drop``: the mean power of the last 3 nights more than 20 % below
   the median of the previous nights (lamps out).
 """
@@ -25,7 +26,7 @@ from sqlalchemy import and_, select
 from ...core.alerting.detectors import Detector, DetectorContext, Finding
 from ...demo.calendar import local_time
 from ...storage import schema
-from .simulator import in_cut_window
+from .cabinet_programme import cabinet_programme, programme_levels
 from .sun import is_night
 
 MARGIN_S = 45 * 60  # around sunrise and sunset: not a failure
@@ -55,14 +56,11 @@ def _cabinets(ctx: DetectorContext) -> Iterable[tuple[Any, np.ndarray, np.ndarra
 
 
 def _schedule(cabinet: Any, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(deep night, broad day, inside the night cut) at each time."""
+    """(deep night, broad day, share of the load the programme asks for) at each time."""
     lon, lat = orjson.loads(cabinet.geometry)["coordinates"][:2]
     before, after = is_night(t - MARGIN_S, lat, lon), is_night(t + MARGIN_S, lat, lon)
-    props = orjson.loads(cabinet.properties or "{}")
-    cut = np.zeros(len(t), dtype=bool)
-    if props.get("night_cut") and props.get("cut_start") and props.get("cut_end"):
-        cut = in_cut_window(local_time(t).hour, props["cut_start"], props["cut_end"])
-    return before & after, ~before & ~after, cut
+    programme, _ = cabinet_programme(orjson.loads(cabinet.properties or "{}"))
+    return before & after, ~before & ~after, programme_levels(programme, t, lat, lon) / 100
 
 
 def _load(cabinet: Any, power: np.ndarray, night: np.ndarray) -> float:
@@ -88,9 +86,9 @@ def lit_by_day(ctx: DetectorContext) -> Iterable[Finding]:
 
 def dark_at_night(ctx: DetectorContext) -> Iterable[Finding]:
     for cabinet, t, power in _cabinets(ctx):
-        night, _, cut = _schedule(cabinet, t)
+        night, _, expected = _schedule(cabinet, t)
         load = _load(cabinet, power, night)
-        wrong = night & ~cut & (t >= ctx.now / 1000 - 86_400) & (power < LIT_SHARE * load)
+        wrong = night & (expected > 0) & (t >= ctx.now / 1000 - 86_400) & (power < LIT_SHARE * load)
         if load and wrong.sum() >= MIN_POINTS:
             yield Finding(cabinet.id, f"Armoire éteinte la nuit — {cabinet.name}", "critical",
                           at=int(t[wrong][-1] * 1000),
@@ -99,13 +97,15 @@ def dark_at_night(ctx: DetectorContext) -> Iterable[Finding]:
 
 def night_power_drop(ctx: DetectorContext) -> Iterable[Finding]:
     for cabinet, t, power in _cabinets(ctx):
-        night, _, cut = _schedule(cabinet, t)
-        lit = night & ~cut & (power > 0)
+        night, _, expected = _schedule(cabinet, t)
+        lit = night & (expected > 0) & (power > 0)
         if not lit.any():
             continue
-        # One mean per night, a night being dated by its evening (local time - 12 h).
+        # One mean per night of the power at full output (dimmed readings scaled up), a
+        # night being dated by its evening (local time - 12 h).
         nights = local_time(t[lit] - 43_200).day
-        means = {d: float(power[lit][nights == d].mean()) for d in np.unique(nights)}
+        full = power[lit] / expected[lit]
+        means = {d: float(full[nights == d].mean()) for d in np.unique(nights)}
         order = sorted(means)
         recent, reference = order[-RECENT_NIGHTS:], order[:-RECENT_NIGHTS]
         if len(reference) < MIN_REFERENCE_NIGHTS:

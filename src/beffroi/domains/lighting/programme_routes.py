@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from ...api.deps import CtxDep, JsonBody, JSONResponse, body_doc
 from ...core.clock import format_instant
 from ...core.errors import Invalid
+from .cabinet_programme import programme_status, set_programme
 from .programmes import PRESETS, ProgrammeError, burn_hours, night_plan, parse_programme
 from .programmes import programme_public as public
 from .sun_routes import cabinet_position
@@ -66,3 +67,20 @@ def preview(ctx: CtxDep, tenant: str, asset_id: int, body: JsonBody):
     return JSONResponse({"asset_id": asset.id, "ref": asset.ref, "programme": public(programme),
                          "nights": nights,
                          "annual_burn_hours": {str(level): h for level, h in year.items()}})
+
+
+@router.get("/tenants/{tenant}/lighting/cabinets/{asset_id}/programme")
+def cabinet_programme(ctx: CtxDep, tenant: str, asset_id: int):
+    """The cabinet's programme (stored, from its night-cut fields, or dusk to dawn),
+    tonight's steps, the last push to its controller, or the settings to make by hand."""
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(programme_status(scope, conn, asset_id))
+
+
+@router.put("/tenants/{tenant}/lighting/cabinets/{asset_id}/programme",
+            openapi_extra=body_doc({"programme": {"preset": "dim_50_22_6"}, "push": True}))
+def store_programme(ctx: CtxDep, tenant: str, asset_id: int, body: JsonBody):
+    """Store the cabinet's programme; a remote-managed cabinet receives tonight's steps
+    through the command pipeline (``push``, default true)."""
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(set_programme(scope, conn, ctx.registry, asset_id, body))

@@ -14,31 +14,16 @@ import zlib
 import numpy as np
 
 from ...core.registry import DemoAsset
-from ...demo.calendar import local_time, step_hours
-from .sun import is_night
+from ...demo.calendar import step_hours
+from .cabinet_programme import cabinet_programme, programme_levels
 
 
-def _hours(text: str) -> float:
-    h, m = text.split(":")
-    return int(h) + int(m) / 60
-
-
-def in_cut_window(local_hour: np.ndarray, start: str, end: str) -> np.ndarray:
-    """True inside a night cut window given in local HH:MM (may span midnight)."""
-    a, b = _hours(start), _hours(end)
-    if a <= b:
-        return (local_hour >= a) & (local_hour < b)
-    return (local_hour >= a) | (local_hour < b)
-
-
-def switched_on(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
-    """1.0 where the cabinet's circuit is on according to its schedule, else 0.0."""
+def switched_on(asset: DemoAsset, t_s: np.ndarray, props: dict | None = None) -> np.ndarray:
+    """Share of the full load drawn at each time under the cabinet's programme (0 off,
+    0.5 dimmed to 50 %, 1 full); a luminaire follows its own properties' programme."""
     lon, lat = asset.geometry["coordinates"][:2]
-    on = is_night(t_s, lat, lon)
-    props = asset.properties
-    if props.get("night_cut") and props.get("cut_start") and props.get("cut_end"):
-        on &= ~in_cut_window(local_time(t_s).hour, props["cut_start"], props["cut_end"])
-    return on.astype(np.float64)
+    programme, _ = cabinet_programme(asset.properties if props is None else props)
+    return programme_levels(programme, t_s, lat, lon) / 100
 
 
 # ref -> (fault, days before the end of the history when it starts)
