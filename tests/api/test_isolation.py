@@ -30,7 +30,8 @@ def registry():
     return load_registry()
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # POST routes that only compute from a body (previews): open to readers, they change nothing.
-READ_ONLY_POSTS = {"/api/v1/tenants/{tenant}/lighting/cabinets/{asset_id}/programme/preview"}
+READ_ONLY_POSTS = {"/api/v1/tenants/{tenant}/lighting/cabinets/{asset_id}/programme/preview",
+                   "/api/v1/tenants/{tenant}/lighting/renovation/simulate"}
 
 
 def _tenant(db, registry, name, insee):
@@ -149,6 +150,12 @@ def sample_body(method: str, path: str, t: dict):
             "programme": {"preset": "cut_23_5"}, "days": 1},
         ("POST", "/api/v1/tenants/{tenant}/lighting/emergency"): {
             "cabinets": [t["asset_id"]], "hours": 1},
+        ("PUT", "/api/v1/tenants/{tenant}/lighting/cabinets/{asset_id}/programme"): {
+            "programme": {"preset": "cut_23_5"}, "push": False},
+        ("POST", "/api/v1/tenants/{tenant}/lighting/renovation/simulate"): {
+            "luminaires": [t["asset_id"]], "replace_by_led": True},
+        ("PUT", "/api/v1/tenants/{tenant}/water/services/{asset_id}/years/{year}"): {
+            "produced_m3": 120000, "metered_consumption_m3": 85000},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},

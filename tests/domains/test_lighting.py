@@ -10,6 +10,7 @@ import pytest
 from shapely.geometry import shape
 
 from beffroi.core.registry import DemoAsset
+from beffroi.domains.lighting.cabinet_programme import cabinet_programme
 from beffroi.domains.lighting.inventory import demo_inventory
 from beffroi.domains.lighting.simulator import simulate, switched_on
 from beffroi.domains.lighting.sun import is_night
@@ -110,8 +111,8 @@ def test_inventory_in_proportion_and_consistent(communes):
         expected = sum(a.properties["power_w"] * (1 if a.properties["lamp_type"] == "led" else 1.15)
                        for a in fed) / 1000
         assert cabinet.properties["connected_power_kw"] == pytest.approx(expected, abs=0.01)
-        if cabinet.properties["night_cut"]:
-            assert cabinet.properties["cut_start"] < "24:00"
+        programme, source = cabinet_programme(cabinet.properties)
+        assert source == "stored" and programme.steps[-1].at == "sunrise"
     area = shape(remiremont.boundary)
     assert all(area.contains(shape(a.geometry)) for a in luminaires)
     lamp_types = {a.properties["lamp_type"] for a in luminaires}

@@ -9,7 +9,7 @@ from shapely.ops import unary_union
 
 from beffroi.core.registry import DemoAsset
 from beffroi.demo.calendar import local_time
-from beffroi.domains.water.inventory import demo_inventory
+from beffroi.domains.water.inventory import demo_inventory, sector_count
 from beffroi.domains.water.simulator import BACKGROUND_LOSS_SHARE, simulate
 
 
@@ -24,7 +24,7 @@ def test_sectors_tile_the_commune_without_overlap(communes):
     commune = communes["88383"]
     assets = demo_inventory(commune, np.random.default_rng(3))
     sectors = [shape(a.geometry) for a in assets if a.kind == "water.sector"]
-    assert len(sectors) == 1 + commune.population // 4000
+    assert len(sectors) == sector_count(commune.population) == 3
     area = shape(commune.boundary)
     assert unary_union(sectors).area == pytest.approx(area.area, rel=0.01)
     assert sum(s.area for s in sectors) == pytest.approx(area.area, rel=0.01)  # no overlap

@@ -11,7 +11,9 @@ from .detectors import DETECTORS
 from .inventory import demo_inventory
 from .kinds import KINDS
 from .metrics import METRICS
+from .settings import SETTINGS
 from .simulator import simulate
+from .web import MAP_STYLES, PAGES, PANELS, WEB_DIR
 
 DOMAIN = Domain(
     key="lighting",
@@ -22,8 +24,13 @@ DOMAIN = Domain(
     simulator=simulate,
     commands=COMMANDS,
     detectors=DETECTORS,
+    settings=SETTINGS,
     api_router=router,
     cli=lighting,
     jobs=(Job("lighting.seasonal_programmes", 3600,
               lambda db, registry, now: push_seasonal_steps(db, registry, now)),),
+    web_dir=WEB_DIR,
+    pages=PAGES,
+    panels=PANELS,
+    map_styles=MAP_STYLES,
 )

@@ -9,7 +9,10 @@ from fastapi import APIRouter
 
 from .compliance_routes import router as compliance_router
 from .emergency_routes import router as emergency_router
+from .energy_routes import router as energy_router
 from .programme_routes import router as programme_router
+from .renovation_routes import router as renovation_router
+from .summary_routes import router as summary_router
 from .sun_routes import router as sun_router
 
 router = APIRouter(tags=["éclairage public"])
@@ -17,3 +20,6 @@ router.include_router(compliance_router)
 router.include_router(sun_router)
 router.include_router(programme_router)
 router.include_router(emergency_router)
+router.include_router(energy_router)
+router.include_router(summary_router)
+router.include_router(renovation_router)

@@ -16,40 +16,56 @@ accept core's keys, so they are not a tenant setting):
   the manufacturers' guides, Schréder "Focus arrêté" 2020);
 - art. 3, II, 4° — surface density of installed flux (lm/m²): a < 35 in
   built-up areas, < 25 outside; e < 25 / < 20 (same guides, wikinight.fr);
-- art. 4 — astronomical sites and nature reserves use the "outside built-up
-  area" values; heritage lighting (b) ULR = 0; in nature reserves a–f ≤ 2400 K;
+- art. 4, I and II (Légifrance, version of 30 June 2019) — astronomical sites
+  (I) and nature reserves (II) use the "outside built-up area" values; heritage
+  lighting (b) there: ULR as installed = 0 (the nominal ULR stands in when the
+  inventory lacks the installed one); construction sites (g) there ≤ 3000 K; in
+  nature reserves a–f ≤ 2400 K. National and regional parks are recorded but
+  get no limit of their own: a 2700 K ceiling sometimes quoted for parks is
+  unconfirmed, hence ``color_temperature_park_max_k`` = None (opt-in);
+- the technical prescriptions of art. 3 and 4 apply to installations put into
+  service from 1 January 2020 (``technical_rules_from``; secondary sources):
+  an older head is not evaluated against them; a head of unknown date that
+  would breach them is reported as lacking its installation date;
 - art. 2 — switch-off times tied to the related activity (table in the
-  project's DOMAIN-FACTS; the roman numerals II and V are uncertain);
+  project's DOMAIN-FACTS; the roman numerals II and V are uncertain); they
+  apply whatever the installation date;
 - art. 5 — the data the operator must hold (text of Légifrance, version of
   30 June 2019) and the elements needed to check art. 3 and 4;
 - mercury-vapour lamps: no longer placed on the market since 13 April 2015
   (règlement (CE) n° 245/2009, ecodesign).
 
-Properties read beyond those kinds.py declares (free properties of the kind):
-``built_up_area`` (en agglomération, boolean), ``protected_area``
-(``none``, ``nature_reserve``, ``astronomical_site``), ``lit_area_m2`` (surface
-éclairée attributed to the light point), ``ulr_installed_percent``,
-``activity_related`` (boolean), ``activity_start`` / ``activity_end`` (HH:MM),
-``switch_on`` / ``switch_off`` (HH:MM, the point's own programme, else the
-cabinet's night cut).
+Where values come from:
+
+- the luminaire's properties (``kinds.LUMINAIRE``); zones fill what it lacks
+  (``zones.apply_zones``: built-up and protected status, and the surface density
+  of installed flux of the lit area it stands in when it has no ``lit_area_m2``);
+- switch-off and morning relighting: the luminaire's own ``switch_off`` /
+  ``switch_on``, else its cabinet's programme (``cabinet_programme``: stored
+  programme, else the legacy night-cut fields, else dusk to dawn). The switch-off
+  is the first step to level 0 after the evening's lit steps, the relighting the
+  next step above 0 before the morning sun step; with seasonal variants, the
+  latest switch-off and earliest relighting of the year count.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from ...core.access import TenantScope
 from ...core.errors import Invalid
 from ...storage import schema
+from .programmes import EVENING, MORNING, Programme, Step
 
 LUMINAIRE_KIND = "lighting.luminaire"
 CABINET_KIND = "lighting.cabinet"
+ZONE_KINDS = ("lighting.lit_area", "lighting.dark_corridor")
 SOURCE = ("Arrêté du 27 décembre 2018 relatif à la prévention, à la réduction et à la "
           "limitation des nuisances lumineuses (modifié le 29 mai 2019)")
 NEW_INSTALLATIONS_FROM = "2020-01-01"
@@ -57,6 +73,8 @@ NEW_INSTALLATIONS_FROM = "2020-01-01"
 LIMITS: dict[str, Any] = {
     "color_temperature_max_k": 3000,
     "color_temperature_nature_reserve_max_k": 2400,
+    "color_temperature_construction_protected_max_k": 3000,  # g, art. 4 I and II
+    "color_temperature_park_max_k": None,  # unconfirmed: None = not evaluated
     "ulr_nominal_max_percent": 1.0,  # strictly below
     "ulr_installed_max_percent": 4.0,  # strictly below
     "ulr_heritage_protected_max_percent": 0.0,
@@ -68,11 +86,18 @@ LIMITS: dict[str, Any] = {
     "heritage_switch_off_latest": "01:00",  # b without closing time (heritage)
     "switch_on_earliest": "07:00",  # a and d, unless the activity starts earlier
     "switch_on_before_activity_min": 60,
+    "technical_rules_from": NEW_INSTALLATIONS_FROM,  # art. 3 and 4 technical prescriptions
 }
 
 PROTECTION_LABELS = {"none": "aucune", "nature_reserve": "réserve naturelle",
-                     "astronomical_site": "site d'observation astronomique"}
+                     "astronomical_site": "site d'observation astronomique",
+                     "national_park": "parc national", "regional_park": "parc naturel régional"}
 PROTECTION_ALIASES = {
+    "national_park": "national_park", "parc national": "national_park",
+    "parc_national": "national_park", "pn": "national_park",
+    "regional_park": "regional_park", "parc naturel régional": "regional_park",
+    "parc naturel regional": "regional_park", "parc_naturel_regional": "regional_park",
+    "pnr": "regional_park",
     "none": "none", "aucune": "none", "aucun": "none", "non": "none", "false": "none",
     "0": "none", "nature_reserve": "nature_reserve", "reserve_naturelle": "nature_reserve",
     "réserve naturelle": "nature_reserve", "reserve naturelle": "nature_reserve",
@@ -93,6 +118,17 @@ class LightPoint:
     properties: Mapping[str, Any]
     cabinet: Mapping[str, Any] | None = None
     id: int | None = None
+    geometry: Mapping[str, Any] | None = None  # GeoJSON Point, to place it in zones
+    # What its zones said (``zones.apply_zones``): lit_area, dark_corridor, filled.
+    zone: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A rule's value and where it was read, said to the user (French)."""
+
+    value: Any
+    detail: str | None = None
 
 
 class MissingData(Exception):
@@ -142,7 +178,7 @@ def clock_text(minutes: int) -> str:
 
 
 def protection(props: Mapping[str, Any]) -> str | None:
-    """"none", "nature_reserve", "astronomical_site", or None when unknown."""
+    """One of ``kinds.PROTECTED_AREAS``, or None when unknown."""
     value = props.get("protected_area")
     if value is None or value == "":
         return None
@@ -183,6 +219,13 @@ def _ulr_installed(point: LightPoint) -> float | None:
     return as_number(point.properties.get("ulr_installed_percent"))
 
 
+def _ulr_heritage(point: LightPoint) -> Reading:
+    installed = _ulr_installed(point)
+    if installed is not None:
+        return Reading(installed, "ULR en condition d'installation")
+    return Reading(_ulr(point), "ULR nominal, à défaut de l'ULR en condition d'installation")
+
+
 def _in_nature_reserve(point: LightPoint) -> bool:
     return protection(point.properties) == "nature_reserve"
 
@@ -191,17 +234,31 @@ def _is_protected(point: LightPoint) -> bool:
     return protection(point.properties) in ("nature_reserve", "astronomical_site")
 
 
-def _flux_density(point: LightPoint) -> float:
+def _in_park(point: LightPoint) -> bool:
+    return protection(point.properties) in ("national_park", "regional_park")
+
+
+def _protected_article(point: LightPoint) -> str:
+    return "art. 4, I" if protection(point.properties) == "astronomical_site" else "art. 4, II"
+
+
+def _flux_density(point: LightPoint) -> Reading:
     area = as_number(point.properties.get("lit_area_m2"))
     flux = as_number(point.properties.get("flux_lm"))
+    if area is None and (lit := point.zone.get("lit_area")) and lit["density_lm_m2"] is not None:
+        return Reading(lit["density_lm_m2"], f"surface éclairée {lit['ref']} : "
+                       f"{lit['flux_lm']:g} lm sur {lit['area_m2']:g} m²")
     missing = [n for n, v in (("flux_lm", flux), ("lit_area_m2", area)) if v is None]
     if missing or not area:
         raise MissingData(*(missing or ["lit_area_m2"]))
-    return round(flux / area, 1)  # type: ignore[operator]
+    return Reading(round(flux / area, 1), f"{flux:g} lm sur {area:g} m²")  # type: ignore[operator]
 
 
 def _flux_density_limit(point: LightPoint, limits: Mapping[str, Any]) -> float:
-    by_category = limits["flux_density_max_lm_m2"][_category(point)]
+    lit = point.zone.get("lit_area") if point.properties.get("lit_area_m2") is None else None
+    category = (lit or {}).get("category") or _category(point)
+    table = limits["flux_density_max_lm_m2"]
+    by_category = table.get(category) or table[_category(point)]
     if _is_protected(point):  # art. 4: the "outside built-up area" values
         return by_category["outside"]
     built_up = as_bool(point.properties.get("built_up_area"))
@@ -217,20 +274,59 @@ def _activity_related(point: LightPoint) -> bool:
     return category in ("b", "d", "g")
 
 
-def _switch_off(point: LightPoint) -> int | None:
+def _night_order(step: Step) -> float:
+    """Position of a step in the night: evening sun steps first, morning ones last."""
+    if step.at in EVENING:
+        return -1.0
+    if step.at in MORNING:
+        return 1441.0
+    return float(_night(as_clock(step.at) or 0))
+
+
+def night_times(steps: Sequence[Step]) -> tuple[int, int | None]:
+    """(switch-off in minutes after noon, 1440 when lit until the morning sun step;
+    morning relighting in minutes since midnight, None when not relit before dawn)."""
+    ordered = sorted(steps, key=_night_order)
+    lit = False
+    off: int | None = None
+    for step in ordered:
+        if step.at in MORNING:
+            break
+        if step.level > 0:
+            if off is not None:  # relit after the cut
+                return off, as_clock(step.at)
+            lit = True
+        elif lit and off is None:
+            off = int(_night_order(step))
+    return (1440 if off is None else off), None
+
+
+def programme_times(programme: Programme) -> tuple[int, int | None]:
+    """``night_times`` of the night that switches off latest (and relights earliest)."""
+    times = [night_times(s) for s in (programme.steps, *(v.steps for v in programme.variants))]
+    ons = [on for _, on in times if on is not None]
+    return max(off for off, _ in times), (min(ons) if ons else None)
+
+
+def _cabinet_times(point: LightPoint, missing: str) -> tuple[int, int | None, str]:
+    from .cabinet_programme import cabinet_programme  # imports this module
+
+    if point.cabinet is None:
+        raise MissingData(missing)
+    programme, source = cabinet_programme(point.cabinet)
+    off, on = programme_times(programme)
+    where = {"stored": "programme de l'armoire", "night_cut": "extinction de l'armoire",
+             "default": "armoire sans programme (toute la nuit)"}[source]
+    return off, on, f"{where} : {programme.label}"
+
+
+def _switch_off(point: LightPoint) -> Reading:
     """Minutes after noon of the switch-off; 1440 for "all night" (off at sunrise)."""
     own = as_clock(point.properties.get("switch_off"))
     if own is not None:
-        return _night(own)
-    cabinet = point.cabinet
-    if cabinet is None:
-        raise MissingData("switch_off")
-    if as_bool(cabinet.get("night_cut")):
-        start = as_clock(cabinet.get("cut_start"))
-        if start is None:
-            raise MissingData("cut_start")
-        return _night(start)
-    return 1440
+        return Reading(_night(own), "extinction propre au point lumineux")
+    off, _, detail = _cabinet_times(point, "switch_off")
+    return Reading(off, detail)
 
 
 def _switch_off_limit(point: LightPoint, limits: Mapping[str, Any]) -> int:
@@ -243,15 +339,16 @@ def _switch_off_limit(point: LightPoint, limits: Mapping[str, Any]) -> int:
     return _night(end + limits["switch_off_after_activity_min"][category])
 
 
-def _switch_on(point: LightPoint) -> int | None:
-    """Minutes since midnight of the morning relighting; None when not relit before dawn."""
+def _switch_on(point: LightPoint) -> Reading | None:
+    """Minutes since midnight of the morning relighting; None when not relit before dawn
+    (or lit all night: the switch-off rule already reports it)."""
     own = as_clock(point.properties.get("switch_on"))
     if own is not None:
-        return own
-    cabinet = point.cabinet or {}
-    if as_bool(cabinet.get("night_cut")):
-        return as_clock(cabinet.get("cut_end"))
-    return None  # lit all night: the switch-off rule already reports it
+        return Reading(own, "rallumage propre au point lumineux")
+    if point.cabinet is None or as_clock(point.properties.get("switch_off")) is not None:
+        return None  # on its own clock, which does not relight it before dawn
+    _, on, detail = _cabinet_times(point, "switch_on")
+    return None if on is None else Reading(on, detail)
 
 
 def _switch_on_limit(point: LightPoint, limits: Mapping[str, Any]) -> int:
@@ -284,6 +381,13 @@ class Rule:
     unit: str | None = None  # UCUM
     applies: Callable[[LightPoint], bool] = lambda point: True
     article_by_category: Mapping[str, str] = field(default_factory=dict)
+    article_of: Callable[[LightPoint], str] | None = None  # overrides the above
+    new_installations_only: bool = False  # art. 3 and 4 technical prescriptions
+
+    def article_for(self, point: LightPoint) -> str:
+        if self.article_of is not None:
+            return self.article_of(point)
+        return self.article_by_category.get(_category(point) or "", self.article)
 
     def breaks(self, value: Any, limit: Any) -> bool:
         if self.comparison == "max":
@@ -301,28 +405,43 @@ def _limit(key: str) -> Callable[[LightPoint, Mapping[str, Any]], Any]:
     return lambda point, limits: limits[key]
 
 
+def _park_limit(point: LightPoint, limits: Mapping[str, Any]) -> Any:
+    return limits["color_temperature_park_max_k"]
+
+
 RULES: tuple[Rule, ...] = (
     Rule("color_temperature", "art. 3, II, 3°",
          "Température de couleur supérieure au maximum", ("a", "d", "e"),
-         _cct, _limit("color_temperature_max_k"), "max", "K"),
+         _cct, _limit("color_temperature_max_k"), "max", "K", new_installations_only=True),
     Rule("color_temperature_nature_reserve", "art. 4, II",
          "Température de couleur supérieure au maximum en réserve naturelle",
          ("a", "b", "c", "d", "e", "f"), _cct,
          _limit("color_temperature_nature_reserve_max_k"), "max", "K",
-         applies=_in_nature_reserve),
+         applies=_in_nature_reserve, new_installations_only=True),
+    Rule("color_temperature_construction_protected", "art. 4",
+         "Éclairage de chantier en espace protégé : température de couleur supérieure au "
+         "maximum", ("g",), _cct, _limit("color_temperature_construction_protected_max_k"),
+         "max", "K", applies=_is_protected, article_of=_protected_article,
+         new_installations_only=True),
+    Rule("color_temperature_park", "art. 4 (valeur à confirmer)",
+         "Température de couleur supérieure au plafond retenu pour les parcs naturels",
+         ("a", "b", "c", "d", "e", "f"), _cct, _park_limit, "max", "K",
+         applies=_in_park, new_installations_only=True),
     Rule("ulr_nominal", "art. 3, II, 1°",
          "Proportion de lumière émise au-dessus de l'horizontale (ULR) trop élevée",
-         ("a", "e"), _ulr, _limit("ulr_nominal_max_percent"), "below", "%"),
+         ("a", "e"), _ulr, _limit("ulr_nominal_max_percent"), "below", "%",
+         new_installations_only=True),
     Rule("ulr_installed", "art. 3, II, 1°",
          "ULR en condition d'installation trop élevé", ("a", "e"), _ulr_installed,
-         _limit("ulr_installed_max_percent"), "below", "%"),
-    Rule("ulr_heritage_protected", "art. 4, I",
+         _limit("ulr_installed_max_percent"), "below", "%", new_installations_only=True),
+    Rule("ulr_heritage_protected", "art. 4",
          "Mise en valeur du patrimoine en espace protégé : aucune lumière au-dessus de "
-         "l'horizontale", ("b",), _ulr, _limit("ulr_heritage_protected_max_percent"), "max",
-         "%", applies=_is_protected),
+         "l'horizontale", ("b",), _ulr_heritage, _limit("ulr_heritage_protected_max_percent"),
+         "max", "%", applies=_is_protected, article_of=_protected_article,
+         new_installations_only=True),
     Rule("flux_density", "art. 3, II, 4°",
          "Densité surfacique de flux lumineux installé trop élevée", ("a", "e"),
-         _flux_density, _flux_density_limit, "below", "lm/m2"),
+         _flux_density, _flux_density_limit, "below", "lm/m2", new_installations_only=True),
     Rule("switch_off", "art. 2", "Extinction trop tardive au regard de l'activité",
          ("a", "b", "d", "e", "g"), _switch_off, _switch_off_limit, "not_later",
          applies=_activity_related,
@@ -381,33 +500,53 @@ def _shown(value: Any, rule: Rule) -> Any:
     return value
 
 
+def _installed_since(point: LightPoint, day: str) -> bool | None:
+    """Whether the head was installed on or after ``day``; None when its date is unknown."""
+    installed = point.properties.get("head_installed")
+    if installed in (None, ""):
+        return None
+    return str(installed)[:10] >= day
+
+
 def check_point(point: LightPoint, limits: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Broken rules, rules lacking data, and missing art. 5 fields of one luminaire."""
     limits = {**LIMITS, **(limits or {})}
     category = _category(point)
+    recent = _installed_since(point, limits["technical_rules_from"])
     violations, missing = [], []
     for rule in RULES:
         if rule.categories and category not in rule.categories:
             continue
-        article = rule.article_by_category.get(category or "", rule.article)
+        if rule.new_installations_only and recent is False:
+            continue  # installed before the technical prescriptions applied
         try:
             if not rule.applies(point):
                 continue
-            value = rule.value(point)
-            if value is None:
+            article = rule.article_for(point)
+            reading = rule.value(point)
+            if reading is None:
                 continue
             limit = rule.limit(point, limits)
         except MissingData as exc:
-            missing.append({"rule": rule.id, "article": article, "label": rule.label,
-                            "fields": list(exc.fields)})
+            missing.append({"rule": rule.id, "article": rule.article_for(point),
+                            "label": rule.label, "fields": list(exc.fields)})
             continue
-        if rule.breaks(value, limit):
-            violations.append({"rule": rule.id, "article": article, "label": rule.label,
-                               "value": _shown(value, rule),
-                               "limit": "interdite" if rule.comparison == "forbidden"
-                               else _shown(limit, rule),
-                               "unit": rule.unit})
+        value, detail = ((reading.value, reading.detail) if isinstance(reading, Reading)
+                         else (reading, None))
+        if value is None or limit is None or not rule.breaks(value, limit):
+            continue
+        if rule.new_installations_only and recent is None:
+            # Breached, but whether the prescription applies depends on the head's date.
+            missing.append({"rule": rule.id, "article": article, "label": rule.label,
+                            "fields": ["head_installed"]})
+            continue
+        violations.append({"rule": rule.id, "article": article, "label": rule.label,
+                           "value": _shown(value, rule),
+                           "limit": "interdite" if rule.comparison == "forbidden"
+                           else _shown(limit, rule),
+                           "unit": rule.unit, "detail": detail})
     installed = point.properties.get("head_installed")
+    lit, corridor = point.zone.get("lit_area"), point.zone.get("dark_corridor")
     return {
         "id": point.id, "ref": point.ref, "name": point.name, "commune": point.commune,
         "category": category, "lamp_type": point.properties.get("lamp_type"),
@@ -416,6 +555,9 @@ def check_point(point: LightPoint, limits: Mapping[str, Any] | None = None) -> d
         "compliant": not violations,
         "violations": violations, "missing_data": missing,
         "article5_missing": article5_missing(point.properties),
+        "lit_area": lit["ref"] if lit else None,
+        "dark_corridor": corridor["ref"] if corridor else None,
+        "from_zones": list(point.zone.get("filled", ())),
     }
 
 
@@ -428,6 +570,7 @@ def _counts(entries: list[dict[str, Any]]) -> dict[str, Any]:
         "non_compliant": sum(1 for e in entries if not e["compliant"]),
         "with_missing_data": sum(1 for e in entries if e["missing_data"]),
         "article5_incomplete": sum(1 for e in entries if e["article5_missing"]),
+        "mercury_lamps": sum(1 for e in entries if e["lamp_type"] == "mercury"),
         "violations_by_rule": {r.id: by_rule[r.id] for r in RULES if by_rule[r.id]},
         "article5_missing_by_field": {n: by_field[n] for n, _, _ in ARTICLE5_FIELDS
                                       if by_field[n]},
@@ -437,13 +580,32 @@ def _counts(entries: list[dict[str, Any]]) -> dict[str, Any]:
 def rules_public(limits: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     return [{"id": r.id, "article": r.article, "label": r.label,
              "categories": list(r.categories), "unit": r.unit,
-             "articles_by_category": dict(r.article_by_category)} for r in RULES]
+             "articles_by_category": dict(r.article_by_category),
+             "new_installations_only": r.new_installations_only} for r in RULES]
+
+
+def _zone_limits(figures: dict[str, Any], limits: Mapping[str, Any]) -> dict[str, Any]:
+    """A lit area's density against its category's limit (when it has one)."""
+    table = limits["flux_density_max_lm_m2"].get(figures["category"] or "")
+    built_up = figures["built_up_area"]
+    limit = None if table is None or built_up is None else table[
+        "built_up" if built_up else "outside"]
+    density = figures["density_lm_m2"]
+    return {**figures, "limit_lm_m2": limit,
+            "compliant": None if limit is None or density is None else density < limit}
 
 
 def evaluate(points: Iterable[LightPoint], limits: Mapping[str, Any] | None = None,
-             commune_names: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The compliance report of these luminaires: per luminaire, then per commune."""
+             commune_names: Mapping[str, str] | None = None, zones: Sequence[Any] = (),
+             flux_points: Sequence[LightPoint] | None = None) -> dict[str, Any]:
+    """The compliance report of these luminaires: per luminaire, then per commune.
+
+    ``zones`` (``zones.Zone``) fill what the luminaires lack; ``flux_points`` are the
+    luminaires counted in the lit areas' flux (default: ``points``)."""
+    from .zones import apply_zones  # imports this module
+
     merged = {**LIMITS, **(limits or {})}
+    points, zone_figures = apply_zones(list(points), zones, flux_points)
     entries = [check_point(p, merged) for p in points]
     entries.sort(key=lambda e: (e["commune"] or "", e["ref"]))
     names = commune_names or {}
@@ -456,6 +618,8 @@ def evaluate(points: Iterable[LightPoint], limits: Mapping[str, Any] | None = No
                       "counts": _counts([e for e in entries if e["commune"] == c])}
                      for c in communes],
         "totals": _counts(entries),
+        "zones": {"lit_areas": [_zone_limits(z, merged) for z in zone_figures["lit_areas"]],
+                  "dark_corridors": zone_figures["dark_corridors"]},
         "luminaires": entries,
     }
 
@@ -464,8 +628,19 @@ def points_from_demo(assets: Iterable[Any], commune: str | None = None) -> list[
     """Light points of a domain demo inventory (``DemoAsset`` values)."""
     assets = list(assets)
     cabinets = {a.ref: a.properties for a in assets if a.kind == CABINET_KIND}
-    return [LightPoint(a.ref, a.name, commune, a.properties, cabinets.get(a.parent_ref or ""))
+    return [LightPoint(a.ref, a.name, commune, a.properties, cabinets.get(a.parent_ref or ""),
+                       geometry=a.geometry)
             for a in assets if a.kind == LUMINAIRE_KIND]
+
+
+def demo_report(assets: Iterable[Any], commune: str | None = None,
+                limits: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The report of a demo inventory, zones included (no database needed)."""
+    from .zones import zones_from_demo
+
+    assets = list(assets)
+    return evaluate(points_from_demo(assets, commune), limits,
+                    zones=zones_from_demo(assets, commune))
 
 
 def commune_report(scope: TenantScope, conn: Connection, commune: str | None = None,
@@ -479,7 +654,7 @@ def commune_report(scope: TenantScope, conn: Connection, commune: str | None = N
         raise Invalid(f"Commune « {commune} » inconnue dans ce territoire.",
                       errors=[{"field": "commune", "message": "code INSEE inconnu"}])
     query = select(a.c.id, a.c.ref, a.c.name, a.c.kind, a.c.commune_insee, a.c.parent_id,
-                   a.c.properties).where(scope.asset_visible(),
+                   a.c.properties, a.c.geometry).where(scope.asset_visible(),
                                          a.c.kind.in_((LUMINAIRE_KIND, CABINET_KIND)))
     if commune is not None:
         query = query.where(a.c.commune_insee == commune)
@@ -493,17 +668,48 @@ def commune_report(scope: TenantScope, conn: Connection, commune: str | None = N
                 a.c.id.in_(sorted(missing_parents)))):
             cabinets[r.id] = orjson.loads(r.properties)
     points = [LightPoint(r.ref, r.name, r.commune_insee, orjson.loads(r.properties),
-                         cabinets.get(r.parent_id) if r.parent_id is not None else None, r.id)
+                         cabinets.get(r.parent_id) if r.parent_id is not None else None, r.id,
+                         orjson.loads(r.geometry) if r.geometry else None)
               for r in rows if r.kind == LUMINAIRE_KIND]
-    report = evaluate(points, limits, names)
+    zones, flux_points = _zones(scope, conn, commune, points)
+    report = evaluate(points, limits, names, zones, flux_points)
     if commune is not None and not report["communes"]:
         report["communes"] = [{"insee": commune, "name": names[commune],
                                "counts": report["totals"]}]
     return report
 
 
+def _zones(scope: TenantScope, conn: Connection, commune: str | None,
+           points: list[LightPoint]) -> tuple[list[Any], list[LightPoint]]:
+    """The visible zones of the commune (all when None), and the visible luminaires whose
+    flux counts in them: every luminaire inside their bounding boxes, whatever its
+    commune (a lit area may straddle a boundary)."""
+    from .zones import make_zone
+
+    a = schema.assets
+    query = select(a.c.ref, a.c.kind, a.c.name, a.c.commune_insee, a.c.geometry,
+                   a.c.properties, a.c.minx, a.c.miny, a.c.maxx, a.c.maxy).where(
+        scope.asset_visible(), a.c.kind.in_(ZONE_KINDS), a.c.geometry.is_not(None))
+    if commune is not None:
+        query = query.where(or_(a.c.commune_insee == commune, a.c.commune_insee.is_(None)))
+    rows = list(conn.execute(query.order_by(a.c.id)))
+    zones = [make_zone(r.ref, r.kind, r.name, r.commune_insee, orjson.loads(r.geometry),
+                       orjson.loads(r.properties or "{}")) for r in rows]
+    lit = [r for r in rows if r.kind == "lighting.lit_area"]
+    if commune is None or not lit:
+        return zones, points
+    boxes = [and_(a.c.minx <= r.maxx, a.c.maxx >= r.minx, a.c.miny <= r.maxy,
+                  a.c.maxy >= r.miny) for r in lit]
+    flux_points = [LightPoint(r.ref, r.name, r.commune_insee, orjson.loads(r.properties),
+                              geometry=orjson.loads(r.geometry))
+                   for r in conn.execute(select(a.c.ref, a.c.name, a.c.commune_insee,
+                                                a.c.properties, a.c.geometry).where(
+                       scope.asset_visible(), a.c.kind == LUMINAIRE_KIND, or_(*boxes)))]
+    return zones, flux_points
+
+
 CSV_HEADER = ("commune", "ref", "nom", "categorie", "constat", "regle", "article", "valeur",
-              "limite", "unite", "champs")
+              "limite", "unite", "champs", "precision")
 
 
 def report_rows(report: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -513,13 +719,15 @@ def report_rows(report: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         head = (e["commune"] or "", e["ref"], e["name"], e["category"] or "")
         for v in e["violations"]:
             rows.append((*head, "non-conformité", v["rule"], v["article"], v["value"],
-                         v["limit"], v["unit"] or "", ""))
+                         v["limit"], v["unit"] or "", "", v.get("detail") or ""))
         for m in e["missing_data"]:
             rows.append((*head, "données manquantes", m["rule"], m["article"], "", "", "",
-                         " ".join(m["fields"])))
+                         " ".join(m["fields"]), ""))
         if e["article5_missing"]:
             rows.append((*head, "données art. 5 manquantes", "article5", "art. 5", "", "", "",
-                         " ".join(e["article5_missing"])))
+                         " ".join(e["article5_missing"]),
+                         "complété par les zones : " + ", ".join(e["from_zones"])
+                         if e["from_zones"] else ""))
         if not (e["violations"] or e["missing_data"] or e["article5_missing"]):
-            rows.append((*head, "conforme", "", "", "", "", "", ""))
+            rows.append((*head, "conforme", "", "", "", "", "", "", ""))
     return rows

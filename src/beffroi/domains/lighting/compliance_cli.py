@@ -1,4 +1,5 @@
-"""``beffroi lighting compliance`` and ``beffroi lighting import-luminaires``."""
+"""``beffroi lighting compliance``, ``beffroi lighting import-luminaires`` and
+``beffroi lighting import-zones``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ...core import registry as core_registry
 from ...core.access import CLI, open_scope
 from .cli import lighting
 from .compliance import CSV_HEADER, FIELD_LABELS, commune_report, report_rows
-from .inventory_import import import_luminaires
+from .inventory_import import ZONE_TYPES, import_luminaires, import_zones
 
 
 @lighting.command("compliance")
@@ -44,7 +45,12 @@ def compliance(tenant: str, commune: str | None, fmt: str, db: str | None) -> No
     totals = report["totals"]
     click.echo(f"{totals['luminaires']} points lumineux : {totals['compliant']} conformes, "
                f"{totals['non_compliant']} non conformes, {totals['article5_incomplete']} aux "
-               f"données de l'art. 5 incomplètes.", err=True)
+               f"données de l'art. 5 incomplètes, {totals['mercury_lamps']} lampes à vapeur de "
+               f"mercure.", err=True)
+    for zone in report["zones"]["lit_areas"]:
+        if zone["compliant"] is False:
+            click.echo(f"Surface éclairée {zone['ref']} : {zone['density_lm_m2']:g} lm/m² "
+                       f"(limite {zone['limit_lm_m2']:g}, art. 3).", err=True)
 
 
 @lighting.command("import-luminaires")
@@ -79,6 +85,38 @@ def import_luminaires_command(tenant: str, dry_run: bool, path: str, db: str | N
                f"{complete['incomplete']} incomplets.")
     for name, count in complete["missing_by_field"].items():
         click.echo(f"  {FIELD_LABELS.get(name, name)} ({name}) manquant : {count}")
+    if dry_run:
+        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
+    if report["errors"] and not report["written"]:
+        raise click.ClickException("Fichier en erreur : rien n'a été écrit.")
+
+
+@lighting.command("import-zones")
+@click.option("--tenant", required=True, help="Territoire (id ou SIREN).")
+@click.option("--type", "zone_type", type=click.Choice(sorted(ZONE_TYPES)),
+              default="surface-eclairee", show_default=True,
+              help="Type des zones du fichier (sauf colonne « type_zone »).")
+@click.option("--dry-run", is_flag=True, help="Valider sans rien écrire.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@friendly_errors
+def import_zones_command(tenant: str, zone_type: str, dry_run: bool, path: str,
+                         db: str | None) -> None:
+    """Importe des surfaces éclairées ou des corridors de trame noire (polygones GeoJSON,
+    ou CSV avec une colonne « geometry » en GeoJSON)."""
+    database = open_database(db)
+    raw = Path(path).read_bytes()
+    content_type = mimetypes.guess_type(path)[0] or ""
+    with database.write() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        result = import_zones(scope, conn, core_registry.load_registry(), raw, content_type,
+                              path, kind=ZONE_TYPES[zone_type], dry_run=dry_run)
+    report = result["import"]
+    for err in report["errors"][:200]:
+        click.echo(f"  ligne {err['row']} ({err.get('ref') or '?'}) — {err['field']} : "
+                   f"{err['message']}", err=True)
+    click.echo(f"{report['total']} zones lues, {report['valid']} valides ; "
+               f"{report['created']} créées, {report['updated']} mises à jour.")
     if dry_run:
         click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
     if report["errors"] and not report["written"]:

@@ -11,7 +11,14 @@ a failure:
 - ``lighting.dark_at_night``: off in the dark while its programme lights it, for 2 hours or
   more in the last 24 hours (tripped breaker, failed controller);
 - ``lighting.night_power_drop``: the mean power of the last 3 nights more than 20 % below
-  the median of the previous nights (lamps out).
+  the median of the previous nights (lamps out);
+- ``lighting.consumption_drift``: night after night, the energy measured while the
+  programme lights the cabinet against the energy its luminaires should draw then
+  (``consumption.CabinetLoad``: inventory, ballast losses, dimming); when the median
+  ratio of the last 14 nights exceeds the median of the previous nights (at least 14) by
+  more than 15 %, the consumption drifts (lamps burning at full power after a dimming
+  failure, luminaires added without inventory, ageing ballasts, a leak to earth).
+  Daytime and night-cut hours are ignored: a stuck clock is ``lit_by_day``'s.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from ...core.alerting.detectors import Detector, DetectorContext, Finding
 from ...demo.calendar import local_time
 from ...storage import schema
 from .cabinet_programme import cabinet_programme, programme_levels
+from .consumption import CabinetLoad, cabinet_load
 from .sun import is_night
 
 MARGIN_S = 45 * 60  # around sunrise and sunset: not a failure
@@ -35,9 +43,13 @@ MIN_POINTS = 2  # hourly readings showing the fault before it is reported
 DROP = 0.2  # night power drop worth a visit (lamps out)
 RECENT_NIGHTS, MIN_REFERENCE_NIGHTS = 3, 7
 WINDOW_DAYS = 31
+DRIFT = 0.15  # rise of night consumption against expected worth a visit
+DRIFT_RECENT_NIGHTS, DRIFT_MIN_REFERENCE_NIGHTS = 14, 14
+DRIFT_WINDOW_DAYS = 42
 
 
-def _cabinets(ctx: DetectorContext) -> Iterable[tuple[Any, np.ndarray, np.ndarray]]:
+def _cabinets(ctx: DetectorContext, days: int = WINDOW_DAYS
+              ) -> Iterable[tuple[Any, np.ndarray, np.ndarray]]:
     """(cabinet, times in s, power in kW) of every cabinet with a power stream."""
     a, s, o = schema.assets, schema.streams, schema.observations
     conn, tenant = ctx.conn, ctx.tenant_id
@@ -45,7 +57,7 @@ def _cabinets(ctx: DetectorContext) -> Iterable[tuple[Any, np.ndarray, np.ndarra
                         .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id))
                         .where(a.c.tenant_id == tenant, a.c.kind == "lighting.cabinet",
                                s.c.metric == "power.active"))
-    since = ctx.now - WINDOW_DAYS * 86_400_000
+    since = ctx.now - days * 86_400_000
     for cabinet in rows:
         data = conn.execute(select(o.c.t, o.c.value).where(
             o.c.tenant_id == tenant, o.c.stream_id == cabinet.sid, o.c.t >= since,
@@ -122,9 +134,59 @@ def night_power_drop(ctx: DetectorContext) -> Iterable[Finding]:
                                    "drop_percent": round(drop * 100, 1)})
 
 
+def _loads(ctx: DetectorContext) -> dict[int, CabinetLoad]:
+    """The load of every cabinet of the tenant, from its luminaires (or connected power)."""
+    a = schema.assets
+    luminaires: dict[int, list[dict]] = {}
+    for parent, props in ctx.conn.execute(select(a.c.parent_id, a.c.properties).where(
+            a.c.tenant_id == ctx.tenant_id, a.c.kind == "lighting.luminaire",
+            a.c.parent_id.is_not(None))):
+        luminaires.setdefault(parent, []).append(orjson.loads(props))
+    return {r.id: cabinet_load(orjson.loads(r.properties or "{}"), luminaires.get(r.id, ()))
+            for r in ctx.conn.execute(select(a.c.id, a.c.properties).where(
+                a.c.tenant_id == ctx.tenant_id, a.c.kind == "lighting.cabinet"))}
+
+
+def consumption_drift(ctx: DetectorContext) -> Iterable[Finding]:
+    loads = _loads(ctx)
+    for cabinet, t, power in _cabinets(ctx, DRIFT_WINDOW_DAYS):
+        load = loads.get(cabinet.id)
+        if load is None or load.full_kw <= 0:
+            continue
+        night, _, share = _schedule(cabinet, t)
+        lit = night & (share > 0)
+        if not lit.any():
+            continue
+        expected = load.kw_at(share[lit] * 100)
+        nights = local_time(t[lit] - 43_200).day  # a night is dated by its evening
+        ratios = {}
+        for d in np.unique(nights):
+            mine = nights == d
+            if expected[mine].sum() > 0:
+                ratios[d] = float(power[lit][mine].sum() / expected[mine].sum())
+        order = sorted(ratios)
+        recent, reference = order[-DRIFT_RECENT_NIGHTS:], order[:-DRIFT_RECENT_NIGHTS]
+        if len(recent) < DRIFT_RECENT_NIGHTS or len(reference) < DRIFT_MIN_REFERENCE_NIGHTS:
+            continue
+        usual = float(np.median([ratios[d] for d in reference]))
+        now_ratio = float(np.median([ratios[d] for d in recent]))
+        if usual > 0 and now_ratio > (1 + DRIFT) * usual:
+            rise = now_ratio / usual - 1
+            yield Finding(cabinet.id, f"Dérive de la consommation nocturne de +{rise:.0%} — "
+                          f"{cabinet.name}".replace("%", " %"), "warning",
+                          at=int(t[lit][-1] * 1000),
+                          details={"usual_ratio": round(usual, 3),
+                                   "recent_ratio": round(now_ratio, 3),
+                                   "rise_percent": round(rise * 100, 1),
+                                   "recent_nights": len(recent),
+                                   "reference_nights": len(reference)})
+
+
 DETECTORS = (
     Detector("lighting.lit_by_day", "Éclairage allumé en plein jour", 3600, lit_by_day),
     Detector("lighting.dark_at_night", "Armoire éteinte la nuit", 3600, dark_at_night),
     Detector("lighting.night_power_drop", "Baisse de puissance nocturne", 3600,
              night_power_drop),
+    Detector("lighting.consumption_drift", "Dérive de la consommation nocturne", 3600,
+             consumption_drift),
 )

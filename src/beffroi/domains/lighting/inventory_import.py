@@ -1,5 +1,10 @@
-"""Luminaire inventories from GIS exports: French column names and values mapped to the
-luminaire properties, then core's asset import, plus an art. 5 completeness report.
+"""Luminaire inventories and lighting zones from GIS exports: French column names and
+values mapped to the kinds' properties, then core's asset import, plus an art. 5
+completeness report for luminaires.
+
+Zones (lit areas, trame noire corridors) come as GeoJSON polygons, or CSV with a
+``geometry`` column holding GeoJSON; a zone that is not a polygon is refused by core's
+validation with a French message naming the row.
 
 Core's import (``beffroi import assets``) does the validation and the writing; this
 module only renames columns (``temperature_couleur``, ``Tcouleur``, ``puissance``,
@@ -74,7 +79,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 _BY_ALIAS = {alias: target for target, names in ALIASES.items() for alias in names}
 NUMBERS = ("power_w", "flux_lm", "ulr_percent", "ulr_installed_percent",
-           "cie_flux_code_3_percent", "mast_height_m", "lit_area_m2")
+           "cie_flux_code_3_percent", "mast_height_m", "lit_area_m2", "declared_area_m2")
 BOOLEANS = ("dimmable", "built_up_area", "activity_related")
 _LAMPS = (  # (words found in the normalised value, lamp type), first match wins
     (("mercure", "mercury", "ballon_fluo", "hg", "mbf", "bf", "vapeur_de_mercure"), "mercury"),
@@ -99,13 +104,31 @@ def target_of(column: str) -> str | None:
     return _BY_ALIAS.get(normalise(column))
 
 
+# Zones: target name -> normalised column names.
+ZONE_ALIASES: dict[str, tuple[str, ...]] = {
+    "ref": ("ref", "identifiant", "id", "code", "code_zone", "id_zone"),
+    "name": ("name", "nom", "libelle", "designation"),
+    "commune": ALIASES["commune"],
+    "kind": ("kind", "type_zone"),
+    "category": ALIASES["category"],
+    "built_up_area": ALIASES["built_up_area"],
+    "declared_area_m2": ("declared_area_m2", "surface", "surface_m2", "surface_declaree",
+                         "surface_eclairee", "surface_eclairee_m2"),
+    "protected_area": ALIASES["protected_area"] + ("statut", "statut_protection"),
+    "description": ("description", "commentaire", "observations"),
+}
+_ZONE_BY_ALIAS = {alias: target for target, names in ZONE_ALIASES.items() for alias in names}
+ZONE_TYPES = {"surface-eclairee": "lighting.lit_area", "trame-noire": "lighting.dark_corridor"}
+
+
 @dataclass
 class ColumnMapping:
     renamed: dict[str, str] = field(default_factory=dict)  # original column -> property
     unmapped: list[str] = field(default_factory=list)  # kept as free properties
+    aliases: Mapping[str, str] = field(default_factory=lambda: _BY_ALIAS)
 
     def note(self, column: str) -> str:
-        target = target_of(column)
+        target = self.aliases.get(normalise(column))
         if target is None:
             if column not in self.unmapped:
                 self.unmapped.append(column)
@@ -250,4 +273,40 @@ def import_luminaires(scope: TenantScope, conn: Connection, registry: Registry, 
     report = importing.import_assets(scope, conn, registry, rows, partial=partial,
                                      dry_run=dry_run)
     return {"import": report.as_dict(), "completeness": completeness(rows),
+            "columns": {"renamed": mapping.renamed, "unmapped": mapping.unmapped}}
+
+
+def parse_zones(raw: bytes, content_type: str = "", filename: str = "",
+                kind: str = "lighting.lit_area") -> tuple[list[dict[str, Any]], ColumnMapping]:
+    """Rows for ``importing.import_assets`` of lit areas or trame noire corridors (``kind``
+    by default, a ``kind`` / ``type_zone`` column otherwise)."""
+    mapping = ColumnMapping(aliases=_ZONE_BY_ALIAS)
+    text = importing.decode_text(raw)
+    is_csv = "csv" in content_type or filename.lower().endswith(".csv")
+    text = _renamed_csv(text, mapping) if is_csv else _renamed_geojson(text, mapping)
+    rows = importing.parse_inventory(text.encode(), "text/csv" if is_csv else "",
+                                     default_kind=kind)
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("properties"), dict):
+            row["properties"] = normalise_properties(row["properties"])
+            row["kind"] = ZONE_TYPES.get(str(row.get("kind")), row.get("kind"))
+    return rows, mapping
+
+
+def import_zones(scope: TenantScope, conn: Connection, registry: Registry, raw: bytes,
+                 content_type: str = "", filename: str = "", *, kind: str = "lighting.lit_area",
+                 dry_run: bool = False, partial: bool = False) -> dict[str, Any]:
+    """Map and import zones through core; a row of another kind than a lighting zone is
+    refused (French message), as core refuses a zone that is not a polygon."""
+    rows, mapping = parse_zones(raw, content_type, filename, kind)
+    wrong = [{"row": i, "ref": r.get("ref"), "field": "kind",
+              "message": f"« {r.get('kind')} » n'est pas une zone d'éclairage "
+                         "(surface-eclairee ou trame-noire)"}
+             for i, r in enumerate(rows, start=1)
+             if isinstance(r, dict) and r.get("kind") not in ZONE_TYPES.values()]
+    # With a row of another kind, nothing is written (core only validates).
+    report = importing.import_assets(scope, conn, registry, rows, partial=partial,
+                                     dry_run=dry_run or bool(wrong))
+    report.errors += wrong
+    return {"import": report.as_dict(),
             "columns": {"renamed": mapping.renamed, "unmapped": mapping.unmapped}}

@@ -1,8 +1,9 @@
 """Drinking water: distribution sectors, mains, meters and reservoirs."""
 
 from ...core.registry import Domain
+from .api import router
 from .inventory import demo_inventory
-from .kinds import KINDS
+from .kinds import KINDS, LOGGER_ALARM_RULE
 from .metrics import METRICS
 from .simulator import simulate
 
@@ -13,4 +14,6 @@ DOMAIN = Domain(
     metrics=METRICS,
     demo_inventory=demo_inventory,
     simulator=simulate,
+    api_router=router,
+    demo_rules=(LOGGER_ALARM_RULE,),
 )

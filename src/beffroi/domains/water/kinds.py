@@ -1,25 +1,53 @@
-"""Asset kinds of the drinking-water network: sectors, mains, meters, reservoirs.
+"""Asset kinds of the drinking-water network: services, sectors, mains, meters,
+reservoirs, pressure points and acoustic leak loggers.
 
-Sectors (secteurs de distribution) are the polygons whose inflow is metered so
-that losses and the minimum night flow can be computed per sector; the mains
-length of a sector is what the RPQS linear indices (ILP, ILC) divide by.
+A service (``water.service``: the régie or syndicat that reports an RPQS) holds its
+sectors and its production, import and export meters as children, and the yearly
+volumes entered by hand (``annual_volumes``). Sectors (secteurs de distribution, DMA)
+are the polygons whose inflow is metered so that losses and the minimum night flow can
+be computed per sector; the mains length of a sector is what the RPQS linear indices
+(ILP, ILC) divide by.
+
+A meter's ``role`` says where its water goes: ``production`` (leaving a treatment
+works or a well into the network), ``import`` / ``export`` (bought from / sold in bulk
+to another service), ``sector_inlet`` / ``sector_outlet`` (entering / leaving its
+parent sector: a sector's inflow is the sum of its inlets minus the sum of its
+outlets), ``customer`` (a subscriber's meter).
 """
 
 from ...core.registry import AssetKind, PropertySpec
 
 MATERIALS = ("fonte_grise", "fonte_ductile", "pvc", "pehd", "acier", "amiante_ciment")
-METER_ROLES = ("production", "sector_inlet", "export", "import", "customer")
+METER_ROLES = ("production", "sector_inlet", "sector_outlet", "export", "import", "customer")
+RESOURCES = ("forage", "source", "eau_de_surface")
+MANAGEMENT = ("regie", "delegation")
 CUSTOMER_CATEGORIES = ("domestic", "non_domestic", "public")
+
+SERVICE = AssetKind(
+    key="water.service",
+    label="Service d'eau potable",
+    geometry_types=("Point", "Polygon", "MultiPolygon"),
+    properties=(
+        PropertySpec("management", "enum", "Mode de gestion", choices=MANAGEMENT),
+        PropertySpec("operator", "string", "Exploitant"),
+        PropertySpec("sispea_id", "string", "Identifiant SISPEA du service"),
+        # {"2025": {"produced_m3": ..., ...}}: written through PUT …/years/{year}
+        PropertySpec("years", "object", "Volumes annuels saisis (RPQS)"),
+    ),
+)
 
 SECTOR = AssetKind(
     key="water.sector",
     label="Secteur de distribution",
     geometry_types=("Polygon", "MultiPolygon"),
+    parent_kinds=("water.service",),
     properties=(
         PropertySpec("population_served", "integer", "Population desservie", minimum=0),
         PropertySpec("connections", "integer", "Nombre de branchements", minimum=0),
+        PropertySpec("customers", "integer", "Nombre d'abonnés", minimum=0),
         PropertySpec("mains_length_km", "number", "Linéaire de réseau (hors branchements)",
                      unit="km", minimum=0),
+        PropertySpec("in_zre", "boolean", "En zone de répartition des eaux (ZRE)"),
     ),
 )
 
@@ -39,9 +67,14 @@ MAIN = AssetKind(
 METER = AssetKind(
     key="water.meter",
     label="Compteur d'eau",
-    parent_kinds=("water.sector",),
+    parent_kinds=("water.sector", "water.service"),
     properties=(
         PropertySpec("role", "enum", "Rôle", required=True, choices=METER_ROLES),
+        PropertySpec("resource", "enum", "Ressource (compteur de production)",
+                     choices=RESOURCES),
+        PropertySpec("in_zre", "boolean", "Prélèvement en zone de répartition des eaux (ZRE)"),
+        PropertySpec("counterpart", "string",
+                     "Service ou secteur à l'autre bout (import, export, sortie de secteur)"),
         PropertySpec("customer_category", "enum", "Catégorie d'abonné",
                      choices=CUSTOMER_CATEGORIES),
         PropertySpec("serial", "string", "Numéro de série"),
@@ -63,4 +96,39 @@ RESERVOIR = AssetKind(
     metrics=("water.level",),
 )
 
-KINDS = (SECTOR, MAIN, METER, RESERVOIR)
+PRESSURE_POINT = AssetKind(
+    key="water.pressure_point",
+    label="Point de mesure de pression",
+    parent_kinds=("water.sector",),
+    properties=(
+        PropertySpec("altitude_m", "number", "Altitude du capteur", unit="m"),
+        PropertySpec("min_service_bar", "number", "Pression minimale de service", unit="bar",
+                     minimum=0, maximum=25),
+    ),
+    metrics=("water.pressure",),
+)
+
+ACOUSTIC_LOGGER = AssetKind(
+    key="water.acoustic_logger",
+    label="Prélocalisateur acoustique de fuites",
+    parent_kinds=("water.sector",),
+    properties=(
+        PropertySpec("serial", "string", "Numéro de série"),
+        PropertySpec("fitting", "enum", "Pose", choices=("vanne", "poteau_incendie",
+                                                         "branchement", "canalisation")),
+        PropertySpec("installed", "date", "Date de pose"),
+    ),
+    metrics=("water.leak_alarm", "water.leak_noise"),
+)
+
+# An acoustic logger's alarm opens an alert on the logger, hence located on the map. The
+# demo territory starts with this rule; another territory enables it by posting the same
+# body to POST /api/v1/tenants/{tenant}/alert-rules (the rule covers every logger, present
+# and future, of the territory, and is resolved when the logger falls silent again).
+LOGGER_ALARM_RULE = {
+    "name": "Bruit de fuite détecté par un prélocalisateur", "kind": "state_change",
+    "metric": "water.leak_alarm", "asset_kind": "water.acoustic_logger",
+    "severity": "warning", "params": {"states": [1, 2]},
+}
+
+KINDS = (SERVICE, SECTOR, MAIN, METER, RESERVOIR, PRESSURE_POINT, ACOUSTIC_LOGGER)

@@ -1,0 +1,20 @@
+"""``POST /tenants/{tenant}/lighting/renovation/simulate``: the renovation simulator (it
+computes from its body and changes nothing: open to readers)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ...api.deps import CtxDep, JsonBody, JSONResponse, body_doc
+from .energy import local_today
+from .renovation import EXAMPLE, simulate
+
+router = APIRouter(tags=["éclairage public"])
+
+
+@router.post("/tenants/{tenant}/lighting/renovation/simulate", openapi_extra=body_doc(EXAMPLE))
+def simulate_renovation(ctx: CtxDep, tenant: str, body: JsonBody):
+    """Investment, annual savings (kWh, €, kg CO2e), simple payback and share of the
+    commune's stock of replacing luminaires by LED and/or applying a programme."""
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(simulate(scope, conn, ctx.registry, body, local_today(scope)))

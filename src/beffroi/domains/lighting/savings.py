@@ -1,0 +1,103 @@
+"""Savings of public lighting against a documented baseline, in kWh, euros and kg CO2e.
+
+Two baselines (setting ``lighting.savings_baseline``):
+
+- ``dusk_to_dawn`` (default): every cabinet burning from sunset to sunrise at full
+  power, at its own position, over the same days — what the stock would consume without
+  any programme. Baseline kWh = Σ full power (``CabinetLoad.kw(100)``) × hours from
+  sunset to sunrise split by local day. The consumption compared with it is, day by
+  day, the meter's reading where there is one and the expected consumption (inventory ×
+  programme) elsewhere, so that cabinets without meter count too.
+- ``reference_year`` (with ``lighting.reference_year``): the measured consumption of the
+  same calendar days of the reference year. Only cabinets measured in both periods
+  count, on measurements only.
+
+Euros = kWh × ``lighting.tariff_eur_kwh``; kg CO2e = kWh × ``lighting.co2_kg_per_kwh``
+(defaults and sources in ``settings``). Darkness restored in trame-noire zones comes
+from ``darkness``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from .consumption import daily_hours, expected_daily_kwh
+from .energy import Cabinet
+from .programmes import PRESETS
+from .settings import BASELINE_LABELS
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def dusk_to_dawn_kwh(cabinet: Cabinet, first: date, last: date) -> dict[date, float]:
+    """Baseline kWh of each day: the cabinet's full power from sunset to sunrise."""
+    if cabinet.lat is None or cabinet.lon is None:
+        return {}
+    hours = daily_hours(PRESETS["dusk_to_dawn"], cabinet.lat, cabinet.lon, first, last)
+    return expected_daily_kwh(cabinet.load, hours, first, last)
+
+
+def same_days_of(year: int, first: date, last: date) -> tuple[date, date]:
+    """The period of ``year`` with the same month/day bounds (29 February → 28)."""
+    def move(d: date) -> date:
+        return date(year, d.month, min(d.day, calendar.monthrange(year, d.month)[1]))
+    return move(first), move(last)
+
+
+def money(kwh: float | None, values: Mapping[str, Any]) -> dict[str, float | None]:
+    if kwh is None:
+        return {"kwh": None, "eur": None, "kg_co2e": None}
+    return {"kwh": round(kwh, 1), "eur": round(kwh * float(values["tariff_eur_kwh"]), 2),
+            "kg_co2e": round(kwh * float(values["co2_kg_per_kwh"]), 1)}
+
+
+def savings(cabinets: list[Cabinet], first: date | None, last: date | None,
+            values: Mapping[str, Any],
+            expected: Mapping[int, Mapping[date, float]],
+            measured: Mapping[int, Mapping[date, float]],
+            reference_measured: Mapping[int, Mapping[date, float]] | None = None
+            ) -> dict[str, Any]:
+    """Savings over the days ``first``…``last`` (None: an empty period).
+
+    ``expected`` and ``measured`` are kWh per cabinet id and day over the period;
+    ``reference_measured`` the measurements of the same days of the reference year."""
+    baseline = values["savings_baseline"]
+    out: dict[str, Any] = {
+        "baseline": baseline, "baseline_label": BASELINE_LABELS[baseline],
+        "from": first.isoformat() if first else None, "to": last.isoformat() if last else None,
+        "baseline_kwh": None, "actual_kwh": None,
+        "tariff_eur_kwh": values["tariff_eur_kwh"], "co2_kg_per_kwh": values["co2_kg_per_kwh"],
+        "reference_year": values.get("reference_year"), "note": None,
+    }
+    if first is None or last is None or first > last:
+        out["note"] = "Période sans jour écoulé."
+        return {**out, **money(None, values)}
+    days = _days(first, last)
+    if baseline == "dusk_to_dawn":
+        base = actual = 0.0
+        for c in cabinets:
+            base += sum(dusk_to_dawn_kwh(c, first, last).values())
+            mine, plan = measured.get(c.id, {}), expected.get(c.id, {})
+            actual += sum(mine[d] if d in mine else plan.get(d, 0.0) for d in days)
+    else:
+        year = values.get("reference_year")
+        if not year:
+            out["note"] = "Année de référence non renseignée (paramètre lighting.reference_year)."
+            return {**out, **money(None, values)}
+        reference = reference_measured or {}
+        both = [c.id for c in cabinets if measured.get(c.id) and reference.get(c.id)]
+        if not both:
+            out["note"] = f"Aucune armoire mesurée à la fois en {year} et sur la période."
+            return {**out, **money(None, values)}
+        base = sum(sum(reference[i].values()) for i in both)
+        actual = sum(sum(measured[i].values()) for i in both)
+        out["note"] = (f"{len(both)} armoire(s) mesurée(s) sur les deux périodes ; "
+                       f"référence : du {same_days_of(year, first, last)[0].isoformat()} au "
+                       f"{same_days_of(year, first, last)[1].isoformat()}.")
+    out["baseline_kwh"], out["actual_kwh"] = round(base, 1), round(actual, 1)
+    return {**out, **money(base - actual, values)}

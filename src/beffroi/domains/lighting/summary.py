@@ -1,0 +1,148 @@
+"""The lighting dashboard of a year: energy month by month against last year and against
+the programme, savings, failures and non-compliances, for the territory or a commune.
+
+Energy per month (``energy.months``): ``kwh`` is what the cabinets' meters measured,
+``previous_kwh`` the same month of the year before, ``expected_kwh`` what the inventory
+and the programmes imply *for the same cabinets and days as the measurements* (so that
+the two compare); null where no meter has data. Savings run from 1 January to yesterday
+(the whole year once it is over). Failures are the active (open or acknowledged) alerts
+on lighting assets, newest first.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from ...core.access import TenantScope
+from ...core.alerting.alerts import list_alerts
+from ...core.clock import format_instant
+from ...core.errors import Invalid
+from ...core.registry import Registry
+from ...storage import schema
+from .compliance import commune_report
+from .darkness import darkness_restored
+from .energy import LUMINAIRE_KIND, expected_by_day, load_cabinets, measured_by_day
+from .savings import same_days_of, savings
+from .settings import lighting_settings
+
+MAX_ALERTS_LISTED = 50
+
+
+def summary_request(year: str | None, today: date) -> int:
+    if year is None or year == "":
+        return today.year
+    try:
+        value = int(year)
+    except ValueError:
+        value = 0
+    if not 2000 <= value <= 2100:
+        raise Invalid("Année invalide.", errors=[{"field": "year",
+                                                  "message": "année AAAA entre 2000 et 2100"}])
+    return value
+
+
+def _check_commune(scope: TenantScope, conn: Connection, commune: str | None) -> None:
+    if commune is None:
+        return
+    c = schema.communes
+    if conn.execute(select(c.c.insee).where(scope.commune_visible(), c.c.insee == commune)
+                    ).first() is None:
+        raise Invalid(f"Commune « {commune} » inconnue dans ce territoire.",
+                      errors=[{"field": "commune", "message": "code INSEE inconnu"}])
+
+
+def _month_sum(per_cabinet: dict[int, dict[date, float]], year: int, month: int,
+               ) -> float | None:
+    values = [v for days in per_cabinet.values() for d, v in days.items()
+              if d.year == year and d.month == month]
+    return round(sum(values), 1) if values else None
+
+
+def _total(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(sum(present), 1) if present else None
+
+
+def _energy(cabinets, measured, expected, year: int) -> dict[str, Any]:
+    expected_measured = {cid: {d: expected[cid].get(d, 0.0) for d in days}
+                         for cid, days in measured.items()}
+    months = []
+    for m in range(1, 13):
+        kwh = _month_sum(measured, year, m)
+        months.append({"month": f"{year}-{m:02d}", "kwh": kwh,
+                       "previous_kwh": _month_sum(measured, year - 1, m),
+                       "expected_kwh": None if kwh is None
+                       else _month_sum(expected_measured, year, m)})
+    last_day = max((d for days in measured.values() for d in days if d.year == year),
+                   default=None)
+    return {"months": months,
+            "year_kwh": _total([m["kwh"] for m in months]),
+            "previous_year_kwh": _total([m["previous_kwh"] for m in months]),
+            "expected_kwh": _total([m["expected_kwh"] for m in months]),
+            "previous_year_to_date_kwh": _total([m["previous_kwh"] for m in months
+                                                 if m["kwh"] is not None]),
+            "metered_cabinets": sum(1 for c in cabinets if c.meter is not None),
+            "measured_through": last_day.isoformat() if last_day else None}
+
+
+def _failures(scope: TenantScope, conn: Connection, commune: str | None) -> dict[str, Any]:
+    rows = list_alerts(scope, conn, status="active", domain="lighting", commune=commune,
+                       limit=1000)
+    return {"open": len(rows), "alerts": [
+        {"id": r.id, "title": r.title, "severity": r.severity, "asset_id": r.asset_id,
+         "ref": r.asset_ref, "opened_at": format_instant(r.opened_at), "status": r.status,
+         "detector": r.detector} for r in rows[:MAX_ALERTS_LISTED]]}
+
+
+def _non_compliances(scope: TenantScope, conn: Connection, commune: str | None
+                     ) -> dict[str, Any]:
+    totals = commune_report(scope, conn, commune)["totals"]
+    return {"luminaires": totals["non_compliant"],
+            "findings": sum(totals["violations_by_rule"].values()),
+            "article5_incomplete": totals["article5_incomplete"]}
+
+
+def lighting_summary(scope: TenantScope, conn: Connection, registry: Registry, year: int,
+                     commune: str | None, today: date) -> dict[str, Any]:
+    scope.require("read")
+    _check_commune(scope, conn, commune)
+    values = lighting_settings(scope.settings, registry)
+    cabinets = load_cabinets(scope, conn, commune)
+    a = schema.assets
+    query = select(func.count()).select_from(a).where(scope.asset_visible(),
+                                                      a.c.kind == LUMINAIRE_KIND)
+    if commune is not None:
+        query = query.where(a.c.commune_insee == commune)
+    luminaires = conn.execute(query).scalar_one()
+
+    first, end = date(year - 1, 1, 1), min(date(year, 12, 31), today)
+    expected = {c.id: expected_by_day(c, first, end) for c in cabinets} if first <= end else {}
+    measured = (measured_by_day(scope, conn, cabinets, first, end, expected)
+                if first <= end else {})
+    # Savings: 1 January to yesterday (today is not over), the whole year once it is.
+    s_first, s_last = date(year, 1, 1), min(date(year, 12, 31), today - timedelta(days=1))
+    in_period = {cid: {d: v for d, v in days.items() if s_first <= d <= s_last}
+                 for cid, days in measured.items()}
+    reference = None
+    ref_year = values.get("reference_year")
+    if values["savings_baseline"] == "reference_year" and ref_year and s_first <= s_last:
+        r_first, r_last = same_days_of(int(ref_year), s_first, s_last)
+        reference = {cid: days for cid, days in measured_by_day(
+            scope, conn, cabinets, r_first, r_last).items() if days}
+    saved = savings(cabinets, s_first if s_first <= s_last else None,
+                    s_last if s_first <= s_last else None, values,
+                    {cid: {d: v for d, v in days.items() if s_first <= d <= s_last}
+                     for cid, days in expected.items()}, in_period, reference)
+    dark = (darkness_restored(scope, conn, s_first, s_last, commune) if s_first <= s_last
+            else {"dark_corridors": [], "darkness_hours_restored": 0.0})
+    saved["darkness_hours_restored"] = dark["darkness_hours_restored"]
+    saved["dark_corridors"] = len(dark["dark_corridors"])
+    return {"year": year, "commune": commune, "cabinets": len(cabinets),
+            "luminaires": luminaires,
+            "energy": _energy(cabinets, measured, expected, year),
+            "savings": saved,
+            "failures": _failures(scope, conn, commune),
+            "non_compliances": _non_compliances(scope, conn, commune)}

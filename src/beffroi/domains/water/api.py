@@ -1,0 +1,13 @@
+"""The water domain's API routes, mounted under /api/v1 by core (Domain.api_router).
+
+Each feature keeps its routes in its own module and is included here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .indicator_routes import router as indicator_router
+
+router = APIRouter(tags=["eau potable"])
+router.include_router(indicator_router)

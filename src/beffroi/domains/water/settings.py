@@ -1,0 +1,57 @@
+"""Per-tenant settings of the water domain (``Domain.settings``), read with
+``core.settings.setting(tenant_settings, registry, key)``.
+
+Defaults marked "à vérifier" are orders of magnitude, not regulatory values
+(DOMAIN-FACTS [U]): each service should set its own.
+"""
+
+from __future__ import annotations
+
+from ...core.registry import PropertySpec, Setting
+from .indicators import DEFAULT_ILP_GRID, GRID_SOURCE
+
+PRICE = "water.price_eur_m3"
+NIGHT_START = "water.night_start"
+NIGHT_END = "water.night_end"
+NIGHT_USE_PER_CONNECTION = "water.night_use_l_h_per_connection"
+NIGHT_USE_PER_LARGE_USER = "water.night_use_l_h_per_large_user"
+ILP_GRID = "water.ilp_grid"
+
+SETTINGS = (
+    Setting(PropertySpec(PRICE, "number", "Prix de l'eau perdue", unit="EUR/m3", minimum=0,
+                         maximum=100),
+            2.1, "Prix moyen du service d'eau potable en France, hors assainissement, "
+                 "≈ 2,1 €/m³ TTC (observatoire SISPEA, OFB) — à vérifier ; mettre le prix "
+                 "de vente ou le coût de production du service."),
+    Setting(PropertySpec(NIGHT_START, "string", "Début de la fenêtre de nuit (HH:MM, heure "
+                                                "locale)"),
+            "02:00", "Pratique courante : débit minimum de nuit entre 2 h et 4 h."),
+    Setting(PropertySpec(NIGHT_END, "string", "Fin de la fenêtre de nuit (HH:MM, heure locale)"),
+            "04:00", "Pratique courante : débit minimum de nuit entre 2 h et 4 h."),
+    Setting(PropertySpec(NIGHT_USE_PER_CONNECTION, "number",
+                         "Consommation nocturne légitime par branchement", unit="L/h",
+                         minimum=0, maximum=1000),
+            1.7, "Usage britannique (UKWIR) : ≈ 1,7 L/h par logement la nuit — à vérifier."),
+    Setting(PropertySpec(NIGHT_USE_PER_LARGE_USER, "number",
+                         "Consommation nocturne légitime par gros consommateur (abonné non "
+                         "domestique)", unit="L/h", minimum=0, maximum=1_000_000),
+            20.0, "Ordre de grandeur pour un abonné non domestique — à vérifier ; "
+                  "mesurer les gros consommateurs de nuit quand c'est possible."),
+    # RPQS: the rating grid of the ILP by network category (see indicators.DEFAULT_ILP_GRID).
+    Setting(PropertySpec(ILP_GRID, "object", "Grille de notation de l'indice linéaire de "
+                                             "pertes (ILP, m³/km/j) par type de réseau"),
+            DEFAULT_ILP_GRID, GRID_SOURCE),
+)
+
+
+def parse_clock(value: object, label: str) -> int:
+    """ "HH:MM" -> minutes after midnight, or a French error naming ``label``."""
+    text = str(value)
+    try:
+        hours, minutes = text.split(":")
+        h, m = int(hours), int(minutes)
+        if len(minutes) == 2 and 0 <= h < 24 and 0 <= m < 60:
+            return h * 60 + m
+    except ValueError:
+        pass
+    raise ValueError(f"{label} « {text} » invalide : heure HH:MM attendue (par exemple 02:00).")
