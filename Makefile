@@ -24,6 +24,7 @@ test: $(STAMP)
 	bash scripts/test.sh
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	bash scripts/bench.sh
 
 lint: $(STAMP)

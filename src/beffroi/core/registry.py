@@ -115,6 +115,87 @@ class DemoAsset:
     device: Mapping[str, Any] | None = None
 
 
+# -- what a domain adds to the web interface ------------------------------------------
+# A domain's browser files live in one folder (``Domain.web_dir``), served as they are
+# under ``/static/domains/{domain key}/``. Core's pages learn what the domains add from
+# ``GET /interface.json`` (built from the declarations below): menu entries, asset-page
+# panels by kind, map colouring modes. Nothing in core names a domain.
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the web interface a domain adds (a dashboard, a printable report...).
+
+    ``path`` is its URL (``"/eclairage"``), outside core's (``/``, ``/carte``,
+    ``/equipements/…``, ``/alertes``, ``/administration``...). ``html`` is a file of the
+    domain's ``web_dir``, served as the page's shell without templating: like core's shells
+    it links ``/static/css/beffroi.css`` and loads its own module from
+    ``/static/domains/{key}/``, which calls ``session()`` and ``renderHeader(path, state)``
+    of ``/static/js/common.js``. ``nav_label`` (French) puts it in the main menu; a page
+    without one is reached by links (a report opened from a dashboard).
+    """
+
+    path: str
+    html: str
+    nav_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block of the asset page, shown for assets of the given kinds.
+
+    The asset page adds a section headed ``title`` (French) after the latest values,
+    imports ``module`` (an ES module file of the domain's ``web_dir``) and calls its
+    exported ``render(container, context)``; ``context`` holds ``tenant``, ``asset`` (as
+    ``GET …/assets/{id}`` returns it), ``kind`` (its kind from ``/domains``), ``role``,
+    ``canWrite`` (bool) and ``refresh()``, which reloads the page's commands and alerts
+    after the panel acts. uPlot and Leaflet are loaded by the asset page already.
+    """
+
+    asset_kinds: tuple[str, ...]
+    module: str
+    title: str
+
+
+MarkerShape = Literal["circle", "square", "triangle", "diamond"]
+
+
+@dataclass(frozen=True)
+class MapClass:
+    """One class of a map colouring: a legend line, a colour and a shape.
+
+    Numeric properties: ``maximum`` is the class's upper bound (inclusive), None for
+    "every value above the previous class". Text properties: ``values`` lists the values
+    in the class. Colours need a 3:1 contrast on the map (RGAA); the shape and the label
+    (marker title, popup, legend) say the class without the colour.
+    """
+
+    label: str  # French
+    colour: str  # CSS colour "#rrggbb"
+    shape: MarkerShape = "circle"
+    maximum: float | None = None
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """A colouring mode of the map, offered beside the colouring by status.
+
+    Assets of ``asset_kinds`` are drawn by the class of their ``property`` (first class
+    that fits, in order); those lacking it as ``missing`` (label, grey diamond); other
+    assets are drawn small and grey as "not concerned". ``key`` is dotted with the domain
+    (``"lighting.color_temperature"``).
+    """
+
+    key: str
+    label: str  # French: "Température de couleur"
+    asset_kinds: tuple[str, ...]
+    property: str
+    classes: tuple[MapClass, ...]
+    unit: str = ""  # shown after the value in popups ("K")
+    missing: str = "Non renseignée"  # French legend label of assets without the property
+
+
 # Demo inventory of one commune: (commune, numpy random Generator) -> assets.
 DemoInventory = Callable[[DemoCommune, Any], list[DemoAsset]]
 # Simulated history of one stream: (asset, metric key, epoch seconds as a numpy
@@ -138,7 +219,6 @@ class Domain:
     detectors: tuple[Any, ...] = ()
     kpis: tuple[Any, ...] = ()
     commands: tuple[Any, ...] = ()
-    panels: tuple[Any, ...] = ()
     settings: tuple[Setting, ...] = ()
     # Periodic work (``core.scheduler.Job``) run by ``beffroi serve`` once per period.
     jobs: tuple[Any, ...] = ()
@@ -146,6 +226,12 @@ class Domain:
     # /tenants/{tenant}/{key}/), and a click group added as ``beffroi {key} …``.
     api_router: Any = None
     cli: Any = None
+    # Web interface (see Page, Panel, MapStyle): the folder of the domain's browser files,
+    # served under /static/domains/{key}/, its pages, asset-page panels, map colourings.
+    web_dir: str | None = None
+    pages: tuple[Page, ...] = ()
+    panels: tuple[Panel, ...] = ()
+    map_styles: tuple[MapStyle, ...] = ()
 
 
 class RegistryError(ValueError):
@@ -176,6 +262,7 @@ class Registry:
             if not setting.spec.name.startswith(f"{domain.key}."):
                 raise RegistryError(f"setting {setting.spec.name!r} must start with "
                                     f"{domain.key!r}.")
+        self._check_web(domain)
         self.domains[domain.key] = domain
         self.settings.update({s.spec.name: s for s in domain.settings})
         self.metrics.update({m.key: m for m in domain.metrics})
@@ -186,6 +273,18 @@ class Registry:
             unknown = [m for m in kind.metrics if m not in self.metrics]
             if unknown:
                 raise RegistryError(f"asset kind {kind.key!r} names unknown metrics {unknown}")
+
+    def _check_web(self, domain: Domain) -> None:
+        if (domain.pages or domain.panels) and not domain.web_dir:
+            raise RegistryError(f"domain {domain.key!r} declares pages or panels without web_dir")
+        taken = {p.path for d in self.domains.values() for p in d.pages}
+        for page in domain.pages:
+            if not page.path.startswith("/") or page.path in taken:
+                raise RegistryError(f"page {page.path!r} of {domain.key!r} is not a free path")
+            taken.add(page.path)
+        for style in domain.map_styles:
+            if not style.key.startswith(f"{domain.key}."):
+                raise RegistryError(f"map style {style.key!r} must start with {domain.key!r}.")
 
     def simulator_for_kind(self, kind_key: str) -> Simulator | None:
         domain = self.domains.get(self.kind_domain.get(kind_key, ""))

@@ -3,6 +3,8 @@
 Pages are plain HTML shells (``pages/``) whose scripts (``static/js/``) call the JSON
 API of the same origin with the session cookie; front-end libraries are installed from
 the npm registry by ``make install`` (``scripts/vendor.sh``) into ``static/vendor/``.
+Domains add pages, asset-page panels and map colourings from their own folder
+(``extensions``).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from .extensions import install_extensions
 from .pages import router
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install_web(app: FastAPI) -> None:
+    install_extensions(app, app.state.registry, {r.path for r in router.routes})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)

@@ -13,6 +13,7 @@ from .kinds import KINDS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .simulator import simulate
+from .web import MAP_STYLES, PAGES, PANELS, WEB_DIR
 
 DOMAIN = Domain(
     key="lighting",
@@ -28,4 +29,8 @@ DOMAIN = Domain(
     cli=lighting,
     jobs=(Job("lighting.seasonal_programmes", 3600,
               lambda db, registry, now: push_seasonal_steps(db, registry, now)),),
+    web_dir=WEB_DIR,
+    pages=PAGES,
+    panels=PANELS,
+    map_styles=MAP_STYLES,
 )

@@ -1,12 +1,17 @@
 // Map of the current tenant: commune boundaries, every asset coloured by status, points
 // clustered (Leaflet.markercluster, chunked loading), a layer per domain, a commune
-// filter and a search that gives keyboard access to every asset.
+// filter and a search that gives keyboard access to every asset. Domains may add colouring
+// modes (core.registry.MapStyle, from /interface.json): assets of their kinds are then
+// drawn by the class of one property, with a shape and a label as well as a colour;
+// ?couleur=<style key> opens the map in that mode.
 //
 // For tests and the benchmark, window.beffroiMap exposes the map, `count` (assets shown),
 // `total`, `boundaries` (communes drawn) and `ready` (performance.now() when the map is
 // interactive: every asset loaded into its layer, then two frames painted); the
 // "beffroi:map-ready" event is dispatched on document at that moment.
-import { api, escapeHtml, renderHeader, session, showError } from "/static/js/common.js";
+import {
+  api, escapeHtml, formatNumber, renderHeader, session, showError,
+} from "/static/js/common.js";
 
 const STATUS_LABELS = {
   alert: "En alerte", silent: "Capteur silencieux", ok: "Normal", unknown: "État inconnu",
@@ -48,6 +53,42 @@ function statusIcons() {
   return icons;
 }
 
+// -- colouring modes declared by the domains ---------------------------------------------
+const OTHER = { label: "Autre équipement (non concerné)", colour: "#666666", shape: "dot" };
+const SHAPES = {  // 18 × 18 SVG: white halo, dark outline, so the shape reads on any map
+  circle: '<circle cx="9" cy="9" r="7"/>',
+  square: '<rect x="2.5" y="2.5" width="13" height="13"/>',
+  triangle: '<polygon points="9,1.5 17,16 1,16"/>',
+  diamond: '<polygon points="9,1 17,9 9,17 1,9"/>',
+  dot: '<circle cx="9" cy="9" r="4"/>',
+};
+
+function shapeSvg(shape, colour) {
+  return `<svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true" focusable="false">
+    <g fill="${colour}" stroke="#161616" stroke-width="1.5" paint-order="stroke">${SHAPES[shape]}</g></svg>`;
+}
+
+/** The class of a value in a style: {label, colour, shape}; missing when there is none. */
+function classOf(style, value) {
+  const missing = { label: style.missing, colour: "#666666", shape: "diamond", missing: true };
+  if (value === null || value === undefined || value === "") return missing;
+  for (const c of style.classes) {
+    if (c.values && c.values.length) {
+      if (c.values.includes(String(value))) return c;
+      continue;
+    }
+    const n = Number(value);
+    if (!Number.isFinite(n)) return missing;
+    if (c.maximum === null || c.maximum === undefined || n <= c.maximum) return c;
+  }
+  return missing;
+}
+
+function styleIcon(cls) {
+  return L.divIcon({ className: "asset-shape", iconSize: [18, 18],
+    html: shapeSvg(cls.shape, cls.colour) });
+}
+
 function clusterIcon(cluster) {
   const children = cluster.getAllChildMarkers();
   const alert = children.some((marker) => marker.options.status === "alert");
@@ -65,6 +106,8 @@ function popupHtml(asset) {
     <p class="asset-popup-name"><strong>${escapeHtml(asset.name)}</strong></p>
     <p>${escapeHtml(asset.kindLabel)}${asset.communeName ? ` — ${escapeHtml(asset.communeName)}` : ""}</p>
     <p>État : <span class="status-text status-${asset.status}">${STATUS_LABELS[asset.status]}</span></p>
+    ${asset.styled ? `<p>${escapeHtml(asset.styled.style.label)} : ${escapeHtml(asset.styled.value)}${
+      asset.styled.cls.missing ? "" : ` — ${escapeHtml(asset.styled.cls.label)}`}</p>` : ""}
     <p><a href="/equipements/${asset.id}">Ouvrir la fiche</a></p>
   </div>`;
 }
@@ -129,6 +172,7 @@ async function main(tenant) {
       domain: p.kind.split(".")[0], status,
       kindLabel: kindLabels[p.kind] || p.kind, communeName: communeNames[p.commune] || "",
       key: fold(`${p.name} ${p.ref}`), point: feature.geometry.type === "Point",
+      props: p.properties || {}, styled: null,
     };
     if (asset.point) {
       const [lon, lat] = feature.geometry.coordinates;
@@ -230,7 +274,8 @@ async function main(tenant) {
     results.innerHTML = found.slice(0, MAX_RESULTS).map((a) => `
       <li><button type="button" class="result" data-id="${a.id}">
         <span class="result-name">${escapeHtml(a.name)}</span>
-        <span class="muted">${escapeHtml(a.ref)} · ${escapeHtml(a.kindLabel)} · ${STATUS_LABELS[a.status]}</span>
+        <span class="muted">${escapeHtml(a.ref)} · ${escapeHtml(a.kindLabel)} · ${STATUS_LABELS[a.status]}${
+          a.styled ? ` · ${escapeHtml(a.styled.cls.label)}` : ""}</span>
       </button></li>`).join("");
     searchStatus.textContent = !found.length ? "Aucun équipement trouvé."
       : found.length > MAX_RESULTS ? `${found.length} équipements trouvés, les ${MAX_RESULTS} premiers sont listés.`
@@ -284,11 +329,89 @@ async function main(tenant) {
     }
   });
 
+  setupColourings(assets, cluster, icons, (state.ui && state.ui.map_styles) || []);
+
   await new Promise((resolve) => refresh(resolve));
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   view.ready = performance.now();
   document.body.dataset.mapReady = "";
   document.dispatchEvent(new CustomEvent("beffroi:map-ready"));
+}
+
+/** Radio buttons "État" and one per style of a kind present; redraws the markers, the
+ * legend (with the count of each class) and the popups' text. */
+function setupColourings(assets, cluster, icons, styles) {
+  const kinds = new Set(assets.map((a) => a.kind));
+  const offered = styles.filter((s) => s.asset_kinds.some((k) => kinds.has(k)));
+  if (!offered.length) return;
+  const box = document.getElementById("colourings");
+  box.innerHTML = [{ key: "", label: "État (alertes, capteurs)" }, ...offered].map((s, i) => `
+    <div class="check"><input type="radio" name="colouring" id="colouring-${i}" value="${escapeHtml(s.key)}"
+      ${i === 0 ? "checked" : ""}><label for="colouring-${i}">${escapeHtml(s.label)}</label></div>`).join("");
+  document.getElementById("colouring-box").hidden = false;
+  const legend = document.getElementById("legend-style");
+  const statusLegend = document.getElementById("legend-status");
+
+  function apply(key) {
+    const style = offered.find((s) => s.key === key) || null;
+    const counts = new Map();
+    const other = styleIcon(OTHER);
+    const iconOf = new Map();
+    for (const asset of assets) {
+      let icon, title, colour;
+      asset.styled = null;
+      if (!style) {
+        icon = icons[asset.status];
+        title = `${asset.name} — ${STATUS_LABELS[asset.status]}`;
+        colour = STATUS_COLOURS[asset.status];
+      } else if (style.asset_kinds.includes(asset.kind)) {
+        const raw = asset.props[style.property];
+        const cls = classOf(style, raw);
+        counts.set(cls.label, (counts.get(cls.label) || 0) + 1);
+        const value = cls.missing ? "non renseignée" : typeof raw === "number"
+          ? `${formatNumber(raw, 1)}${style.unit ? ` ${style.unit}` : ""}` : String(raw);
+        asset.styled = { style, cls, value };
+        if (!iconOf.has(cls.label)) iconOf.set(cls.label, styleIcon(cls));
+        icon = iconOf.get(cls.label);
+        title = `${asset.name} — ${style.label} : ${cls.missing ? cls.label : `${value}, ${cls.label}`}`;
+        colour = cls.colour;
+      } else {
+        icon = other;
+        title = `${asset.name} — ${OTHER.label}`;
+        colour = OTHER.colour;
+      }
+      if (asset.point) {
+        asset.layer.options.title = title;
+        asset.layer.setIcon(icon);
+      } else {
+        asset.layer.setStyle({ color: colour, fillColor: colour });
+      }
+    }
+    cluster.refreshClusters();
+    statusLegend.hidden = Boolean(style);
+    legend.hidden = !style;
+    document.body.dataset.colouring = key;
+    if (!style) return;
+    const missing = { label: style.missing, colour: "#666666", shape: "diamond" };
+    legend.innerHTML = [...style.classes, missing, OTHER].map((c) => `
+      <li data-class="${escapeHtml(c.label)}">${shapeSvg(c.shape, c.colour)}<span>${escapeHtml(c.label)}${
+        c === OTHER ? "" : ` <span class="muted">(${formatNumber(counts.get(c.label) || 0, 0)})</span>`}</span></li>`).join("");
+  }
+
+  box.addEventListener("change", (event) => {
+    if (event.target.name !== "colouring") return;
+    apply(event.target.value);
+    const url = new URL(location.href);
+    if (event.target.value) url.searchParams.set("couleur", event.target.value);
+    else url.searchParams.delete("couleur");
+    history.replaceState(null, "", url);
+  });
+  const wanted = new URLSearchParams(location.search).get("couleur");
+  const radio = [...box.querySelectorAll("input")].find((i) => wanted && i.value === wanted);
+  if (radio) {
+    radio.checked = true;
+    apply(wanted);
+  }
 }
 
 // On a phone the panel starts folded above the map; on a desktop it stays open.

@@ -57,10 +57,20 @@ export async function session() {
     }
     throw error;
   }
-  const tenants = await api("/tenants");
+  const [tenants, ui] = await Promise.all([api("/tenants"), extensions()]);
   const wanted = localStorage.getItem(TENANT_KEY);
   const tenant = tenants.find((t) => String(t.id) === wanted) || tenants[0] || null;
-  return { me, tenants, tenant };
+  return { me, tenants, tenant, ui };
+}
+
+let uiPromise = null;
+/** What the domains add: {nav: [{path, label}], panels: [{asset_kinds, module, title}],
+ * map_styles: [{key, label, asset_kinds, property, classes, unit, missing}]}. */
+export function extensions() {
+  uiPromise ||= fetch("/interface.json", { credentials: "same-origin" })
+    .then((r) => (r.ok ? r.json() : null)).catch(() => null)
+    .then((ui) => ui || { nav: [], panels: [], map_styles: [] });
+  return uiPromise;
 }
 
 export function chooseTenant(id) {
@@ -85,11 +95,14 @@ const NAV = [
   ["administration", "/administration", "Administration", isAdmin],
 ];
 
-/** Fill the page's <header id="site-header"> with the brand, navigation and tenant menu. */
-export function renderHeader(active, { me, tenants, tenant }) {
+/** Fill the page's <header id="site-header"> with the brand, navigation and tenant menu;
+ * `active` is a core page's key ("carte") or a domain page's path ("/eclairage"). */
+export function renderHeader(active, { me, tenants, tenant, ui }) {
   const header = document.getElementById("site-header");
   const role = tenant ? roleIn(me, tenant.id) : null;
-  const links = NAV.filter(([, , , allowed]) => !allowed || allowed(role)).map(
+  const domainPages = ((ui && ui.nav) || []).map((p) => [p.path, p.path, escapeHtml(p.label)]);
+  const entries = [...NAV.slice(0, 2), ...domainPages, ...NAV.slice(2)];
+  const links = entries.filter(([, , , allowed]) => !allowed || allowed(role)).map(
     ([key, href, label]) =>
       `<li><a href="${href}"${key === active ? ' aria-current="page"' : ""}>${label}</a></li>`,
   ).join("");

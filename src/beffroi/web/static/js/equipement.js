@@ -508,6 +508,31 @@ function showActions() {
   }
 }
 
+// -- panels of the domains (core.registry.Panel) ---------------------------------------------
+/** Each panel declared for this kind: a section with its title, filled by its module. */
+async function showPanels() {
+  const box = document.getElementById("panels");
+  const panels = ((state.ui && state.ui.panels) || []).filter((p) => p.asset_kinds.includes(asset.kind));
+  const refresh = () => Promise.all([showCommands(), showAlerts()]).catch((e) => showError(e));
+  await Promise.all(panels.map(async (panel, i) => {
+    const section = document.createElement("section");
+    section.className = "domain-panel";
+    section.setAttribute("aria-labelledby", `panel-title-${i}`);
+    section.innerHTML = `<h2 id="panel-title-${i}">${escapeHtml(panel.title)}</h2>
+      <div class="panel-body"></div>`;
+    box.append(section);
+    const body = section.querySelector(".panel-body");
+    try {
+      const module = await import(panel.module);
+      await module.render(body, { tenant, asset, kind, role, canWrite: canWrite(role), refresh });
+    } catch (error) {
+      console.error(error);
+      body.innerHTML = `<p class="notice">Ce bloc n'a pas pu être affiché${
+        error && error.message ? ` : ${escapeHtml(error.message)}` : ""}.</p>`;
+    }
+  }));
+}
+
 // -- start ----------------------------------------------------------------------------------
 async function main() {
   if (!tenant || !Number.isInteger(assetId)) {
@@ -540,6 +565,7 @@ async function main() {
     showCharts().catch((e) => showError(e)),
     showAlerts().catch((e) => showError(e)),
     showCommands().catch((e) => showError(e)),
+    showPanels().catch((e) => showError(e)),
   ]);
 }
 

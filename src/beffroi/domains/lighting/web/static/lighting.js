@@ -1,0 +1,99 @@
+// Shared by the lighting pages and the cabinet panel: French labels of the inventory's
+// fields, sun events and levels, and value formatting.
+import { formatNumber } from "/static/js/common.js";
+
+// compliance.py ARTICLE5_FIELDS and FIELD_LABELS (the report's JSON gives field names).
+export const FIELD_LABELS = {
+  ulr_percent: "ULR (%)", cie_flux_code_3_percent: "code flux CIE n°3 (%)",
+  color_temperature_k: "température de couleur (K)", power_w: "puissance (W)",
+  flux_lm: "flux nominal de la source (lm)", head_installed: "date d'installation de la tête",
+  lamp_type: "technologie de la source", mast_height_m: "hauteur de feu (m)",
+  category: "catégorie (art. 1)", built_up_area: "en / hors agglomération",
+  protected_area: "espace protégé (art. 4)", lit_area_m2: "surface éclairée (m²)",
+  activity_end: "heure de fin d'activité", switch_off: "heure d'extinction",
+  cut_start: "début d'extinction de l'armoire",
+  ulr_installed_percent: "ULR en condition d'installation (%)",
+};
+const VERIFICATION = "art. 5 (éléments de vérification)";
+export const ARTICLE5_LABELS = {
+  ulr_percent: "art. 5", cie_flux_code_3_percent: "art. 5", color_temperature_k: "art. 5",
+  power_w: "art. 5", flux_lm: "art. 5", head_installed: "art. 5", lamp_type: VERIFICATION,
+  mast_height_m: VERIFICATION, category: VERIFICATION, built_up_area: VERIFICATION,
+  protected_area: VERIFICATION,
+};
+
+const LAMPS = { led: "LED", sodium_hp: "sodium haute pression", sodium_lp: "sodium basse pression",
+  metal_halide: "iodures métalliques", mercury: "vapeur de mercure", fluorescent: "fluorescente" };
+export const lampLabel = (value) => LAMPS[value] || value || "—";
+
+const UNITS = { K: "K", "%": "%", "lm/m2": "lm/m²", W: "W", "kW.h": "kWh" };
+
+/** "4 000 K", "23:30", "interdite": numbers grouped the French way, with their unit. */
+export function valueWithUnit(value, unit) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value !== "number") return String(value);
+  const u = UNITS[unit] ?? unit ?? "";
+  return formatNumber(value, 2) + (u ? ` ${u}` : "");
+}
+
+export const SUN_EVENTS = {
+  sunset: "coucher du soleil", sunrise: "lever du soleil",
+  civil_dusk: "fin du crépuscule civil", civil_dawn: "début de l'aube civile",
+  nautical_dusk: "fin du crépuscule nautique", nautical_dawn: "début de l'aube nautique",
+};
+
+/** "extinction", "pleine puissance", "abaissement à 50 %". */
+export function levelText(level) {
+  if (level === 0) return "extinction";
+  if (level === 100) return "pleine puissance";
+  return `abaissement à ${level} %`;
+}
+
+/** "coucher du soleil −10 min", "23:00". */
+export function momentText(step) {
+  const base = SUN_EVENTS[step.at] || step.at;
+  if (!step.offset_min) return base;
+  return `${base} ${step.offset_min > 0 ? "+" : "−"}${Math.abs(step.offset_min)} min`;
+}
+
+export const MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+  "septembre", "octobre", "novembre", "décembre"];
+export const MONTHS_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
+  "sept.", "oct.", "nov.", "déc."];
+
+/** 12 345 kWh (no decimals above 100). */
+export function kwh(value) {
+  if (value === null || value === undefined) return "—";
+  return `${formatNumber(value, Math.abs(value) >= 100 ? 0 : 1)} kWh`;
+}
+
+/** "+12,5 %" / "−3 %" change from `before` to `now`; null when not comparable. */
+export function change(now, before) {
+  if (now === null || now === undefined || !before) return null;
+  const pct = ((now - before) / before) * 100;
+  return `${pct > 0 ? "+" : pct < 0 ? "−" : ""}${formatNumber(Math.abs(pct), 1)} %`;
+}
+
+// -- forms ---------------------------------------------------------------------------------
+/** Put the API's French message next to each field in error; the rest in `general`. */
+export function showErrors(form, error, general, fieldOf) {
+  const problems = (error.problem && error.problem.errors) || [];
+  const rest = [];
+  let first = null;
+  for (const p of problems) {
+    const input = form.querySelector(`[data-field="${CSS.escape(fieldOf(p.field))}"]`);
+    const slot = input && document.getElementById(`${input.id}-err`);
+    if (!slot) { rest.push(`${p.field} : ${p.message}`); continue; }
+    slot.textContent = slot.textContent ? `${slot.textContent} ; ${p.message}` : p.message;
+    if (input.matches("input, select, textarea")) input.setAttribute("aria-invalid", "true");
+    first ||= input;
+  }
+  general.textContent = error.message + (rest.length ? ` ${rest.join(" ; ")}.` : "")
+    + (problems.length - rest.length ? " Voir les champs signalés." : "");
+  if (first) first.focus();
+}
+
+export function clearErrors(form) {
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
+}
