@@ -10,7 +10,7 @@ from shapely.ops import unary_union
 from beffroi.core.registry import DemoAsset
 from beffroi.demo.calendar import local_time
 from beffroi.domains.water.inventory import demo_inventory, sector_count
-from beffroi.domains.water.simulator import BACKGROUND_LOSS_SHARE, simulate
+from beffroi.domains.water.simulator import BACKGROUND_LOSS_SHARE, INJECTED_LEAK, simulate
 
 
 def _inlet(people: int = 4000) -> DemoAsset:
@@ -51,10 +51,27 @@ def test_inflow_covers_consumption_plus_losses(year_of):
     flow = simulate(_inlet(people), "water.flow", t, np.random.default_rng(0))
     daily = flow.mean() * 24
     consumption = people * 0.150
-    # background losses + one or two leaks of 1.5–3 m³/h for 20–60 days
-    assert consumption * (1 + BACKGROUND_LOSS_SHARE) < daily < consumption * 1.45
+    # consumption (noise has mean 1) + background losses; no leak on this meter
+    assert daily == pytest.approx(consumption * (1 + BACKGROUND_LOSS_SHARE), rel=0.02)
     rendement = consumption / daily
-    assert 0.65 < rendement < 0.85
+    assert 0.8 < rendement < 0.86
+
+
+def test_only_the_injected_sector_leaks(year_of):
+    t = year_of(900)
+    (ref, (days, size)), = INJECTED_LEAK.items()
+    leaking = DemoAsset(ref, "water.meter", "Compteur",
+                        {"type": "Point", "coordinates": [6.59, 48.01]},
+                        {"role": "sector_inlet", "population_served": 4000},
+                        metrics=("water.flow", "water.volume"))
+    with_leak = simulate(leaking, "water.flow", t, np.random.default_rng(0))
+    without = simulate(_inlet(), "water.flow", t, np.random.default_rng(0))
+    onset = t[-1] - days * 86_400
+    assert 14 <= days <= 35 and 1 <= size <= 5  # a few weeks old, a realistic burst
+    # Same people, other noise: equal before the onset, + size after it (on average).
+    before, after = t < onset, t >= onset
+    assert with_leak[before].mean() == pytest.approx(without[before].mean(), rel=0.01)
+    assert with_leak[after].mean() - without[after].mean() == pytest.approx(size, rel=0.1)
 
 
 def test_volume_index_is_the_integral_of_flow(year_of):

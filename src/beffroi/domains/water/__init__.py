@@ -2,9 +2,12 @@
 
 from ...core.registry import Domain
 from .api import router
+from .cli import water
+from .detectors import DETECTORS
 from .inventory import demo_inventory
 from .kinds import KINDS, LOGGER_ALARM_RULE
 from .metrics import METRICS
+from .settings import SETTINGS
 from .simulator import simulate
 
 DOMAIN = Domain(
@@ -16,4 +19,7 @@ DOMAIN = Domain(
     simulator=simulate,
     api_router=router,
     demo_rules=(LOGGER_ALARM_RULE,),
+    detectors=DETECTORS,
+    cli=water,
+    settings=SETTINGS,
 )

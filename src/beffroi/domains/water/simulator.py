@@ -1,10 +1,11 @@
-"""Simulated water history: sector inflows with a real night minimum, leaks, meter indices.
+"""Simulated water history: sector inflows with a real night minimum, meter indices.
 
 Inflow = authorised consumption (≈ 150 L per inhabitant and day, shaped by a
 daily profile with its minimum around 03:00 and a summer rise) + background
-losses (≈ 20 % of the consumption, i.e. a rendement near 83 %) + now and then a
-new leak of 1.5–3 m³/h that runs for weeks until it is repaired — the signal the
-minimum-night-flow analysis of a later issue looks for.
+losses (≈ 20 % of the consumption, i.e. a rendement near 83 %). Sectors are
+leak-free, except the one of ``INJECTED_LEAK``: a main that broke a few weeks before
+the end of the history and still runs — the leak the night-flow detector must find
+(and the only one: the other sectors must raise no alert).
 """
 
 from __future__ import annotations
@@ -34,15 +35,22 @@ def _asset_rng(asset: DemoAsset, salt: int = 0) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32(asset.ref.encode()) + salt)
 
 
-def leak_flow(t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One or two leaks over the period, each 1.5–3 m³/h for 20–60 days."""
+# Inlet meter -> (days before the end of the history the leak started, extra flow m³/h).
+INJECTED_LEAK = {"CPT-88383-S2": (24.3, 2.4)}
+
+
+def leak_flow(ref: str, t_s: np.ndarray) -> np.ndarray:
+    """The injected leak of this inlet meter (m³/h), if it has one, still running at the end."""
     out = np.zeros(len(t_s))
-    if len(t_s) == 0:
+    if ref not in INJECTED_LEAK or len(t_s) == 0:
         return out
-    for _ in range(int(rng.integers(1, 3))):
-        start = rng.uniform(t_s[0], t_s[-1])
-        out[(t_s >= start) & (t_s < start + rng.uniform(20, 60) * 86400)] += rng.uniform(1.5, 3.0)
+    out[t_s >= leak_onset_s(ref, t_s)] = INJECTED_LEAK[ref][1]
     return out
+
+
+def leak_onset_s(ref: str, t_s: np.ndarray) -> float:
+    """When the injected leak of ``ref`` starts in a history ``t_s`` (epoch s)."""
+    return float(t_s[-1] - INJECTED_LEAK[ref][0] * 86_400)
 
 
 def inlet_flow(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
@@ -51,11 +59,13 @@ def inlet_flow(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
     people = float(asset.properties.get("population_served") or 500)
     daily_m3 = people * LITRES_PER_INHABITANT_DAY / 1000
     lt = local_time(t_s)
-    summer = 1 - 0.12 * seasonal(lt.day_of_year)  # +12 % at the end of July
-    consumption = daily_m3 / 24 * demand_shape(lt.hour) * summer
+    shape = demand_shape(lt.hour)
+    # +12 % at the end of July, on discretionary (daytime) use more than at night.
+    summer = 1 - 0.12 * seasonal(lt.day_of_year) * np.minimum(shape, 1.0)
+    consumption = daily_m3 / 24 * shape * summer
     losses = daily_m3 / 24 * BACKGROUND_LOSS_SHARE
     noise = 1 + ar1_noise(len(t_s), rng, 0.06, 0.8)
-    return np.clip(consumption * noise + losses + leak_flow(t_s, rng), 0, None)
+    return np.clip(consumption * noise + losses + leak_flow(asset.ref, t_s), 0, None)
 
 
 def customer_daily_m3(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:

@@ -1,0 +1,191 @@
+"""``beffroi water …``: the water domain's commands (Domain.cli).
+
+``beffroi water detect --csv FILE`` runs the leak detector of the live system (same
+night extraction, same algorithm, same defaults) on an exported inflow series.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+import numpy as np
+import orjson
+
+from .leaks import Leak, detect_leaks
+from .night_flow import NightWindow, night_minima_from_flow
+from .settings import PRICE, SETTINGS, parse_clock
+
+HEADER = ("time_utc", "inflow_m3h")
+SHOWN_ERRORS = 20
+DEFAULTS = {s.spec.name: s.default for s in SETTINGS}
+
+
+@dataclass
+class InflowSeries:
+    t_s: list[float] = field(default_factory=list)
+    inflow_m3h: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # French, one per rejected line
+
+
+class BadFile(ValueError):
+    """The file cannot be read at all (French message)."""
+
+
+def parse_utc(text: str) -> float:
+    """ISO 8601 instant -> epoch seconds; without an offset it is taken as UTC."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    at = datetime.fromisoformat(value)  # ValueError on anything else
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.timestamp()
+
+
+def read_inflow_csv(path: Path) -> InflowSeries:
+    """Rows of a ``time_utc,inflow_m3h`` file; bad lines are reported, the others kept."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except UnicodeDecodeError:
+        raise BadFile(f"{path} : fichier illisible, encodage UTF-8 attendu.") from None
+    except OSError as exc:
+        raise BadFile(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
+    if not rows:
+        raise BadFile(f"{path} : fichier vide, en-tête « {','.join(HEADER)} » attendu.")
+    header = tuple(cell.strip().lower() for cell in rows[0])
+    if header != HEADER:
+        raise BadFile(f"{path}, ligne 1 : en-tête « {','.join(rows[0])} » inattendu ; "
+                      f"attendu « {','.join(HEADER)} ».")
+    out = InflowSeries()
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != 2:
+            out.errors.append(f"ligne {line} : {len(row)} colonnes au lieu de 2.")
+            continue
+        try:
+            t = parse_utc(row[0])
+        except ValueError:
+            out.errors.append(f"ligne {line} : date « {row[0]} » invalide, ISO 8601 UTC attendu "
+                              "(par exemple 2025-03-01T02:15:00Z).")
+            continue
+        try:
+            q = float(row[1].strip().replace(",", "."))
+            if not math.isfinite(q):
+                raise ValueError
+        except ValueError:
+            out.errors.append(f"ligne {line} : débit « {row[1]} » invalide, nombre de m³/h "
+                              "attendu (par exemple 12.5).")
+            continue
+        out.t_s.append(t)
+        out.inflow_m3h.append(q)
+    return out
+
+
+def _iso(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds").replace(
+        "+00:00", "Z")
+
+
+def leak_record(leak: Leak, price: float) -> dict:
+    return {"onset_utc": _iso(leak.onset_s), "detected_utc": _iso(leak.detected_s),
+            "extra_flow_m3h": round(leak.extra_flow_m3h, 3),
+            "resolved_utc": _iso(leak.resolved_s),
+            "reference_m3h": round(leak.reference_m3h, 3), "lost_m3": round(leak.lost_m3, 1),
+            "lost_eur": round(leak.lost_m3 * price, 2)}
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"fuseau horaire « {value} » inconnu (par exemple "
+                                 "Europe/Paris).", ctx=ctx, param=param) from None
+    return value
+
+
+def _clock(label: str):
+    def callback(ctx: click.Context, param: click.Parameter, value: str) -> int:
+        try:
+            return parse_clock(value, label)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return callback
+
+
+@click.group("water")
+def water() -> None:
+    """Eau potable."""
+
+
+@water.command("detect")
+@click.option("--csv", "csv_path", required=True, metavar="FICHIER",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Série exportée, en-tête « time_utc,inflow_m3h » (dates ISO 8601 UTC, "
+                   "pas réguliers ou non).")
+@click.option("--night-start", default=DEFAULTS["water.night_start"], show_default=True,
+              metavar="HH:MM", callback=_clock("début de la nuit"),
+              help="Début de la fenêtre de nuit, heure locale.")
+@click.option("--night-end", default=DEFAULTS["water.night_end"], show_default=True,
+              metavar="HH:MM", callback=_clock("fin de la nuit"),
+              help="Fin de la fenêtre de nuit, heure locale.")
+@click.option("--timezone", "tz", default="Europe/Paris", show_default=True, callback=_zone,
+              help="Fuseau horaire de la fenêtre de nuit.")
+@click.option("--price", type=click.FloatRange(min=0), default=DEFAULTS[PRICE],
+              show_default=True, metavar="EUR_M3", help="Prix du m³ perdu, en euros.")
+@click.option("--strict", is_flag=True,
+              help="Refuser tout le fichier si une ligne est invalide (sinon elle est "
+                   "signalée et ignorée).")
+def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: float,
+           strict: bool) -> None:
+    """Détecte les fuites d'une série de débit entrant (débit minimum de nuit).
+
+    Même algorithme et mêmes réglages que le détecteur en service. Écrit un objet JSON
+    par fuite détectée (début estimé, détection, débit de fuite, résolution), puis une
+    ligne JSON de synthèse. Les lignes invalides sont signalées sur la sortie d'erreur.
+    """
+    try:
+        series = read_inflow_csv(csv_path)
+    except BadFile as exc:
+        raise click.ClickException(str(exc)) from None
+    for message in series.errors[:SHOWN_ERRORS]:
+        click.echo(f"Attention, {csv_path} {message}", err=True)
+    if len(series.errors) > SHOWN_ERRORS:
+        click.echo(f"… et {len(series.errors) - SHOWN_ERRORS} autres lignes rejetées.", err=True)
+    if strict and series.errors:
+        raise click.ClickException(f"{len(series.errors)} ligne(s) invalide(s) : fichier "
+                                   "refusé (--strict).")
+    if len(series.t_s) < 2:
+        raise click.ClickException(f"{csv_path} : moins de deux lignes valides, rien à "
+                                   "analyser.")
+    t = np.asarray(series.t_s)
+    q = np.asarray(series.inflow_m3h)
+    order = np.argsort(t, kind="stable")
+    t, q = t[order], q[order]
+    last = np.append(t[1:] != t[:-1], True)  # a repeated instant: its last value
+    nights = night_minima_from_flow(t[last], q[last], NightWindow(night_start, night_end, tz))
+    scan = detect_leaks(nights.end_s, nights.minimum_m3h)
+    out = sys.stdout
+    for leak in scan.leaks:
+        out.write(orjson.dumps(leak_record(leak, price)).decode() + "\n")
+    known = int(np.isfinite(nights.minimum_m3h).sum())
+    out.write(orjson.dumps({
+        "summary": True, "rows": len(series.t_s), "rejected_rows": len(series.errors),
+        "first_utc": _iso(float(t[0])), "last_utc": _iso(float(t[-1])),
+        "nights": len(nights), "nights_with_data": known, "leaks": len(scan.leaks),
+        "active_leak": bool(scan.leaks and scan.leaks[-1].active),
+        "lost_m3": round(sum(leak.lost_m3 for leak in scan.leaks), 1),
+        "lost_eur": round(sum(leak.lost_m3 for leak in scan.leaks) * price, 2),
+        "night_window": f"{night_start // 60:02d}:{night_start % 60:02d}-"
+                        f"{night_end // 60:02d}:{night_end % 60:02d}",
+        "timezone": tz, "price_eur_m3": price}).decode() + "\n")

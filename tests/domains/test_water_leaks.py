@@ -1,0 +1,198 @@
+"""Leak detection on night-flow series whose leaks are known: abrupt and slowly growing
+leaks found with their onset and size, leak-free sectors left alone, repairs resolving the
+leak; and the offline command on CSV files, good and bad."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from beffroi.domains.water.cli import water
+from beffroi.domains.water.leaks import detect_leaks
+
+DAY = 86_400.0
+T0 = datetime(2025, 1, 1, 3, tzinfo=UTC).timestamp()  # nights dated 03:00 UTC
+
+
+def nights(seed: int, count: int = 365, level: float = 20.0, noise: float = 0.03
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """A leak-free night flow: seasonal swing of ±3 %, weather-like autocorrelated noise."""
+    rng = np.random.default_rng(seed)
+    i = np.arange(count)
+    wobble = np.zeros(count)
+    for n in range(1, count):
+        wobble[n] = 0.3 * wobble[n - 1] + rng.normal(0, noise * np.sqrt(1 - 0.09))
+    seasonal = 1 + 0.03 * np.cos(2 * np.pi * (i - 200) / 365)
+    return T0 + i * DAY, level * seasonal * (1 + wobble)
+
+
+def leak(t: np.ndarray, onset_night: float, size: float, ramp_nights: float = 0,
+         repair_night: float | None = None) -> np.ndarray:
+    night = (t - T0) / DAY
+    grown = np.clip((night - onset_night) / ramp_nights, 0, 1) if ramp_nights else \
+        (night >= onset_night).astype(float)
+    if repair_night is not None:
+        grown[night >= repair_night] = 0
+    return size * grown
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_leak_free_sectors_raise_nothing(seed):
+    t, flow = nights(seed)
+    assert detect_leaks(t, flow).leaks == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_abrupt_leak_found_within_three_nights_with_onset_and_size(seed):
+    # The extra flow is measured against the pre-leak reference: a month after the onset,
+    # as in the demo (over months the season moves the legitimate night use too).
+    t, flow = nights(seed, count=230)
+    onset = 200.4  # a leak that starts at 12:36 the day before night 201 (true onset)
+    size = 3.0  # m³/h, 15 % of the night flow
+    found = detect_leaks(t, flow + leak(t, onset, size)).leaks
+    assert len(found) == 1
+    f = found[0]
+    true_onset = T0 + onset * DAY
+    assert 0 < f.detected_s - true_onset <= 3 * DAY
+    assert abs(f.onset_s - true_onset) <= 1.5 * DAY
+    assert f.extra_flow_m3h == pytest.approx(size, rel=0.3)
+    assert f.active
+    # water lost since onset: ~ size × time since onset (detector's last night)
+    assert f.lost_m3 == pytest.approx(size * (t[-1] - true_onset) / 3600, rel=0.3)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_slowly_growing_leak_is_found_and_back_dated(seed):
+    t, flow = nights(seed, count=200)
+    start, ramp, size = 150, 30, 4.0  # 0 → 4 m³/h (20 % of the night flow) over a month
+    found = detect_leaks(t, flow + leak(t, start, size, ramp)).leaks
+    assert len(found) == 1
+    f = found[0]
+    assert T0 + start * DAY <= f.detected_s <= T0 + (start + ramp + 7) * DAY
+    assert T0 + (start - 3) * DAY <= f.onset_s < f.detected_s
+    assert f.onset_s <= T0 + (start + 0.6 * ramp) * DAY  # back-dated into the ramp
+    assert f.extra_flow_m3h == pytest.approx(size, rel=0.3)  # fully grown by the end
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_repair_resolves_the_leak_and_the_detector_starts_afresh(seed):
+    t, flow = nights(seed)
+    found = detect_leaks(t, flow + leak(t, 120.5, 4.0, repair_night=170)).leaks
+    assert len(found) == 1
+    f = found[0]
+    assert not f.active
+    assert T0 + 170 * DAY <= f.resolved_s <= T0 + 175 * DAY
+    assert f.lost_m3 == pytest.approx(4.0 * (170 - 120.5) * 24, rel=0.2)
+
+
+def test_missing_nights_are_skipped():
+    t, flow = nights(1)
+    flow = flow + leak(t, 200.5, 3.0)
+    flow[150:180] = np.nan
+    flow[201] = np.nan
+    found = detect_leaks(t, flow).leaks
+    assert len(found) == 1 and abs(found[0].onset_s - (T0 + 200.5 * DAY)) <= 2 * DAY
+
+
+# -- beffroi water detect --csv ------------------------------------------------------------
+
+def inflow_csv(path, days: int = 120, onset_day: float | None = 90.3, size: float = 3.0,
+               step_s: int = 900) -> float:
+    """A 15-minute inflow series: daily shape with its minimum at night, noise, a leak."""
+    rng = np.random.default_rng(5)
+    t = np.arange(datetime(2025, 2, 1, tzinfo=UTC).timestamp(),
+                  datetime(2025, 2, 1, tzinfo=UTC).timestamp() + days * DAY, step_s)
+    hour = (t / 3600 + 1) % 24
+    flow = 30 + 25 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18) \
+        * rng.normal(1, 0.05, len(t)) + rng.normal(0, 0.4, len(t))
+    onset = t[0] + onset_day * DAY if onset_day is not None else np.inf
+    flow = flow + np.where(t >= onset, size, 0.0)
+    with open(path, "w") as f:
+        f.write("time_utc,inflow_m3h\n")
+        for ti, q in zip(t, flow, strict=True):
+            f.write(f"{datetime.fromtimestamp(ti, UTC).strftime('%Y-%m-%dT%H:%M:%SZ')},"
+                    f"{q:.3f}\n")
+    return onset
+
+
+def run(*args: str):
+    result = CliRunner().invoke(water, ["detect", *args])
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return result, lines
+
+
+def test_cli_prints_the_leak_then_a_summary(tmp_path):
+    path = tmp_path / "secteur.csv"
+    onset = inflow_csv(path)
+    result, lines = run("--csv", str(path))
+    assert result.exit_code == 0, result.output
+    *found, summary = lines
+    assert len(found) == 1
+    assert set(found[0]) >= {"onset_utc", "detected_utc", "extra_flow_m3h", "resolved_utc"}
+    got_onset = datetime.fromisoformat(found[0]["onset_utc"].replace("Z", "+00:00"))
+    assert abs(got_onset.timestamp() - onset) <= 1.5 * DAY
+    assert found[0]["extra_flow_m3h"] == pytest.approx(3.0, rel=0.3)
+    assert found[0]["resolved_utc"] is None
+    assert summary["summary"] is True and summary["leaks"] == 1 and summary["active_leak"]
+    assert summary["rows"] == 120 * 96 and summary["rejected_rows"] == 0
+
+
+def test_cli_leak_free_series(tmp_path):
+    path = tmp_path / "secteur.csv"
+    inflow_csv(path, onset_day=None, step_s=600)
+    result, lines = run("--csv", str(path))
+    assert result.exit_code == 0
+    assert len(lines) == 1 and lines[0]["leaks"] == 0
+
+
+def test_cli_rejects_a_wrong_header(tmp_path):
+    path = tmp_path / "mauvais.csv"
+    path.write_text("date,debit\n2025-01-01T00:00:00Z,3\n")
+    result, _ = run("--csv", str(path))
+    assert result.exit_code == 1
+    assert "ligne 1" in result.output and "time_utc,inflow_m3h" in result.output
+
+
+def test_cli_reports_bad_lines_and_keeps_the_others(tmp_path):
+    path = tmp_path / "secteur.csv"
+    onset = inflow_csv(path)
+    lines = path.read_text().splitlines()
+    lines[10] = "2025-02-30T02:00:00Z,12.0"  # no such date
+    lines[20] = "hier,12.0"
+    lines[30] = lines[30].split(",")[0] + ",douze"
+    lines[40] = lines[40].split(",")[0] + ",nan"
+    lines[50] = "2025-02-01T12:00:00Z"
+    path.write_text("\n".join(lines) + "\n")
+    result, out = run("--csv", str(path))
+    assert result.exit_code == 0
+    for line in (11, 21, 31, 41, 51):
+        assert f"ligne {line} " in result.stderr
+    assert "« 2025-02-30T02:00:00Z »" in result.stderr and "« douze »" in result.stderr
+    *found, summary = out
+    assert summary["rejected_rows"] == 5 and summary["rows"] == 120 * 96 - 5
+    assert len(found) == 1
+    got = datetime.fromisoformat(found[0]["onset_utc"].replace("Z", "+00:00")).timestamp()
+    assert abs(got - onset) <= 1.5 * DAY
+
+
+def test_cli_strict_refuses_a_file_with_bad_lines(tmp_path):
+    path = tmp_path / "secteur.csv"
+    path.write_text("time_utc,inflow_m3h\n2025-02-01T00:00:00Z,3\n2025-02-01T00:15:00Z,x\n")
+    result, out = run("--csv", str(path), "--strict")
+    assert result.exit_code == 1 and out == []
+    assert "ligne 3" in result.output and "--strict" in result.output
+
+
+def test_cli_bad_options_and_files(tmp_path):
+    result, _ = run("--csv", str(tmp_path / "absent.csv"))
+    assert result.exit_code == 1 and "lecture impossible" in result.output
+    path = tmp_path / "secteur.csv"
+    inflow_csv(path, days=3)
+    result, _ = run("--csv", str(path), "--night-start", "25:00")
+    assert result.exit_code == 2 and "début de la nuit « 25:00 » invalide" in result.output
+    result, _ = run("--csv", str(path), "--timezone", "Europe/Paname")
+    assert result.exit_code == 2 and "fuseau horaire" in result.output
