@@ -119,3 +119,31 @@ def test_a_logger_alarm_raises_an_alert_on_the_logger(db):
         assert len(items) == 1
         asset = client.get(f"{base}/assets/{items[0]['asset_id']}", headers=h).json()
         assert asset["ref"] == "ACO-88383-01" and asset["geometry"]["type"] == "Point"
+
+
+def test_only_the_loggers_of_the_leaking_sector_hear_the_demo_leak(inventory, year_of):
+    """Simulated loggers: quiet everywhere, alarms from the injected leak's onset on in its
+    sector only; pressure points have a plausible service pressure."""
+    from beffroi.domains.water.simulator import INJECTED_LEAK, leak_onset_s, simulate
+
+    t = year_of(86_400)
+    [(inlet, _)] = INJECTED_LEAK.items()
+    leaking_sector = "SEC-" + inlet.removeprefix("CPT-").replace("-S", "-")
+    onset = leak_onset_s(inlet, t)
+    heard = []
+    for logger in (a for items in inventory.values() for a in items
+                   if a.kind == "water.acoustic_logger"):
+        assert set(logger.metrics) == {"water.leak_alarm", "water.leak_noise"}
+        alarm = simulate(logger, "water.leak_alarm", t, np.random.default_rng(0))
+        noise = simulate(logger, "water.leak_noise", t, np.random.default_rng(1))
+        assert ((alarm > 0) == (noise >= 32)).all()  # the alarm says what the noise says
+        assert not alarm[t < onset].any()
+        if alarm[t >= onset + 86_400].all():
+            heard.append(logger.parent_ref)
+        else:
+            assert not alarm.any()
+    assert heard and set(heard) == {leaking_sector}
+    pressure_point = next(a for items in inventory.values() for a in items
+                          if a.kind == "water.pressure_point")
+    bar = simulate(pressure_point, "water.pressure", year_of(3600), np.random.default_rng(0))
+    assert 3.0 < bar.min() and bar.max() < 6.0

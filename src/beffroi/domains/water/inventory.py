@@ -36,6 +36,8 @@ INLET_STEP_S = 900
 PRODUCTION_STEP_S = 3600
 CUSTOMER_STEP_S = 86_400
 RESERVOIR_STEP_S = 3600
+PRESSURE_STEP_S = 3600
+LOGGER_STEP_S = 86_400  # one report a night
 LOGGERS = {"88383": 6}  # acoustic leak loggers per commune
 
 # Yearly volumes of the demo services (see ``demo_years``).
@@ -219,7 +221,8 @@ def _points(commune: DemoCommune, area, sector_refs: list, service_ref: str,
         out.append(DemoAsset(
             ref=f"PRS-{insee}-{s}", kind="water.pressure_point",
             name=f"Pression {commune.name} {s}", parent_ref=ref, geometry=point(x, y),
-            properties={"min_service_bar": 2.0}))
+            properties={"min_service_bar": 2.0},
+            metrics=("water.pressure",), step_s=PRESSURE_STEP_S))
     for i in range(1, LOGGERS.get(insee, 0) + 1):
         ref, cell = sector_refs[(i - 1) % len(sector_refs)]
         p = cell.representative_point()
@@ -228,5 +231,6 @@ def _points(commune: DemoCommune, area, sector_refs: list, service_ref: str,
             ref=f"ACO-{insee}-{i:02d}", kind="water.acoustic_logger",
             name=f"Prélocalisateur {commune.name} {i}", parent_ref=ref, geometry=point(x, y),
             properties={"fitting": str(rng.choice(["vanne", "poteau_incendie"])),
-                        "serial": f"A{rng.integers(10**7, 10**8)}"}))
+                        "serial": f"A{rng.integers(10**7, 10**8)}"},
+            metrics=("water.leak_alarm", "water.leak_noise"), step_s=LOGGER_STEP_S))
     return out

@@ -53,6 +53,30 @@ def leak_onset_s(ref: str, t_s: np.ndarray) -> float:
     return float(t_s[-1] - INJECTED_LEAK[ref][0] * 86_400)
 
 
+def _pressure(t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Service pressure (bar): lower when the day's demand draws the network down."""
+    lt = local_time(t_s)
+    return np.round(4.5 - 0.6 * (demand_shape(lt.hour) - 1) + rng.normal(0, 0.05, len(t_s)), 2)
+
+
+# Acoustic loggers report each night the steadiest noise they heard (dB) and an alarm
+# (0 none, 1 possible, 2 probable leak). The loggers of the sector with the injected leak
+# hear it from its onset, louder the closer they are (a per-logger attenuation).
+QUIET_DB, LEAK_DB = 18.0, 30.0
+ALARM_POSSIBLE_DB, ALARM_PROBABLE_DB = 32.0, 40.0
+
+
+def _logger_noise(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
+    # One generator per logger, whatever the metric, so that the alarm matches the noise.
+    noise = QUIET_DB + _asset_rng(asset, 3).normal(0, 2.0, len(t_s))
+    insee, _, number = (asset.parent_ref or "").removeprefix("SEC-").partition("-")
+    inlet = f"CPT-{insee}-S{number}"
+    if inlet in INJECTED_LEAK and len(t_s):
+        closeness = _asset_rng(asset, 2).uniform(0.55, 1.0)
+        noise[t_s >= leak_onset_s(inlet, t_s)] += LEAK_DB * closeness
+    return np.round(np.clip(noise, 0, 120), 1)
+
+
 def inlet_flow(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
     """Sector inflow in m³/h."""
     rng = _asset_rng(asset)
@@ -101,6 +125,14 @@ def simulate(asset: DemoAsset, metric: str, t_s: np.ndarray, rng: np.random.Gene
             start = _asset_rng(asset, 1).uniform(100, 50_000)
             return np.round(start + np.cumsum(used), 3)
         if metric == "water.pressure":
-            lt = local_time(t_s)
-            return np.round(4.5 - 0.6 * (demand_shape(lt.hour) - 1) + rng.normal(0, 0.05, len(t_s)), 2)
+            return _pressure(t_s, rng)
+    if asset.kind == "water.pressure_point" and metric == "water.pressure":
+        return _pressure(t_s, rng)
+    if asset.kind == "water.acoustic_logger":
+        noise = _logger_noise(asset, t_s)
+        if metric == "water.leak_noise":
+            return noise
+        if metric == "water.leak_alarm":
+            return np.where(noise >= ALARM_PROBABLE_DB, 2.0,
+                            np.where(noise >= ALARM_POSSIBLE_DB, 1.0, 0.0))
     raise ValueError(f"water simulator has no model for {metric!r} on {asset.kind!r}")
