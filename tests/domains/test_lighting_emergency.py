@@ -135,3 +135,31 @@ def test_a_dimming_programme_is_pushed_and_acknowledged(lit):
     # LoRaWAN controllers get the steps as bytes: sunset 100, 22:00 50, 06:00 100, sunrise 0.
     assert encode_programme({"programme": "dim_50_22_6"}) == (10, bytes.fromhex(
         "05" "01800064" "00052832" "00016864" "02800000"))
+
+
+def test_emergency_lighting_of_a_zone_reaches_the_cabinets_feeding_it(lit):
+    """A zone (lit area or trame-noire corridor) lights the cabinets whose luminaires
+    stand inside it, and only those."""
+    db, registry = lit["db"], lit["registry"]
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, lit["tenant"])
+        for i, (x, y) in enumerate([(6.5905, 48.0105), (6.6205, 48.0305)]):
+            assets.create_asset(scope, conn, registry, {
+                "ref": f"LUM-{i}", "kind": "lighting.luminaire", "name": f"Point {i}",
+                "commune": "88383", "parent_id": lit["cabinets"][i],
+                "geometry": {"type": "Point", "coordinates": [x, y]}})
+        square = [[6.589, 48.009], [6.592, 48.009], [6.592, 48.012], [6.589, 48.012],
+                  [6.589, 48.009]]
+        zone = assets.create_asset(scope, conn, registry, {
+            "ref": "ZE-1", "kind": "lighting.lit_area", "name": "Place de l'église",
+            "commune": "88383", "geometry": {"type": "Polygon", "coordinates": [square]}}).id
+    client, h, base = lit["client"], lit["h"], f"/api/v1/tenants/{lit['tenant']}"
+    answer = client.post(f"{base}/lighting/emergency", headers=h,
+                         json={"zone": zone, "hours": 3, "reason": "Recherche de personne"})
+    assert answer.status_code == 201, answer.text
+    assert [c["ref"] for c in answer.json()["cabinets"]] == ["ARM-0"]
+    for body in ({"zone": lit["cabinets"][0], "hours": 1},  # a cabinet is not a zone
+                 {"zone": zone, "commune": "88383", "hours": 1}):
+        bad = client.post(f"{base}/lighting/emergency", headers=h, json=body)
+        assert bad.status_code == 422
+        assert {e["field"] for e in bad.json()["errors"]} <= {"zone", "cabinets"}

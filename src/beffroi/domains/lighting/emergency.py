@@ -1,7 +1,8 @@
 """Emergency lighting: force cabinets on for a few hours (rescue, accident, fire brigade
 working at night), from the phone, and let it end by itself.
 
-One request covers some cabinets or every cabinet of a commune. For each cabinet it asks,
+One request covers some cabinets, every cabinet of a commune, or the cabinets feeding a
+zone (a lit area or a trame-noire corridor: the cabinets of the luminaires inside it). For each cabinet it asks,
 through the core command pipeline, for ``lighting.force_on`` (the controller itself returns
 to its programme after the given hours) and schedules ``lighting.resume_programme`` at the
 end, so that the override ends on time even if the controller missed its own timer. Both
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from shapely.geometry import shape
 from sqlalchemy import Connection, and_, select
 
 from ...core import commands
@@ -24,17 +26,48 @@ from ...core.registry import Registry
 from ...storage import schema
 from .commands import MAX_FORCE_HOURS
 
-FIELDS = {"cabinets", "commune", "hours", "reason"}
+FIELDS = {"cabinets", "commune", "zone", "hours", "reason"}
+ZONE_KINDS = ("lighting.lit_area", "lighting.dark_corridor")
 HOUR_MS = 3_600_000
+
+
+def _zone_cabinets(scope: TenantScope, conn: Connection, zone_id: Any,
+                   errors: list[dict[str, str]]) -> list[Any]:
+    """The cabinets feeding at least one luminaire inside a zone's polygon."""
+    a = schema.assets
+    zone = None
+    if isinstance(zone_id, int) and not isinstance(zone_id, bool):
+        zone = conn.execute(select(a).where(scope.asset_visible(), a.c.id == zone_id,
+                                            a.c.kind.in_(ZONE_KINDS))).first()
+    if zone is None:
+        errors.append({"field": "zone", "message": "identifiant d'une surface éclairée ou "
+                                                   "d'un corridor de trame noire attendu"})
+        return []
+    polygon = shape(orjson.loads(zone.geometry))
+    lights = conn.execute(select(a.c.parent_id, a.c.geometry).where(
+        scope.asset_visible(), a.c.kind == "lighting.luminaire", a.c.parent_id.is_not(None)))
+    fed = {parent for parent, geometry in lights
+           if polygon.covers(shape(orjson.loads(geometry)))}
+    rows = list(conn.execute(select(a).where(scope.asset_visible(),
+                                             a.c.kind == "lighting.cabinet",
+                                             a.c.id.in_(fed)).order_by(a.c.id))) if fed else []
+    if not rows:
+        errors.append({"field": "zone", "message": f"aucun point lumineux relié à une armoire "
+                                                   f"dans la zone « {zone.name} »"})
+    return rows
 
 
 def _cabinets(scope: TenantScope, conn: Connection, data: dict[str, Any],
               errors: list[dict[str, str]]) -> list[Any]:
     a = schema.assets
-    if (data.get("cabinets") is None) == (data.get("commune") is None):
-        errors.append({"field": "cabinets", "message": "indiquez soit « cabinets » (liste "
-                                                       "d'armoires), soit « commune »"})
+    given = [k for k in ("cabinets", "commune", "zone") if data.get(k) is not None]
+    if len(given) != 1:
+        errors.append({"field": "cabinets", "message": "indiquez une seule cible : « cabinets » "
+                                                       "(liste d'armoires), « commune » ou "
+                                                       "« zone »"})
         return []
+    if given == ["zone"]:
+        return _zone_cabinets(scope, conn, data["zone"], errors)
     query = select(a).where(scope.asset_visible(), a.c.kind == "lighting.cabinet")
     if data.get("commune") is not None:
         rows = list(conn.execute(query.where(a.c.commune_insee == data["commune"])))

@@ -14,7 +14,8 @@ router = APIRouter()
              openapi_extra=body_doc({"commune": "88383", "hours": 3,
                                      "reason": "Accident RD 57, demande des pompiers"}))
 def emergency(ctx: CtxDep, tenant: str, body: JsonBody):
-    """Force cabinets (``cabinets``: ids) or a commune's cabinets on for ``hours``."""
+    """Force cabinets (``cabinets``: ids), a commune's cabinets (``commune``) or those
+    feeding a zone (``zone``: a lit area or trame-noire corridor id) on for ``hours``."""
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(force_on(scope, conn, ctx.registry, body), status_code=201)
 
