@@ -51,6 +51,9 @@ class Setting:
     spec: PropertySpec
     default: Any
     source: str = ""  # French: where the default comes from, shown with the value
+    # Checks beyond the declared type (a clock "HH:MM", a grid's shape): value ->
+    # [{field, message}] errors, French, fields named from the setting's name.
+    check: Callable[[Any], list[dict[str, str]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,12 @@ def validate_settings(changes: dict[str, Any], registry: Registry | None) -> dic
     errors = []
     for key, value in changes.items():
         if key in declared:
-            spec = declared[key].spec
+            spec, check = declared[key].spec, declared[key].check
             _, message = check_value(spec, value)
             if message:
                 errors.append({"field": key, "message": f"{spec.label} : {message}"})
+            elif check is not None:
+                errors.extend(check(value))
         elif key not in DEFAULTS:
             errors.append({"field": key, "message": "paramètre inconnu"})
         elif key == "timezone":

@@ -8,7 +8,7 @@ Defaults marked "à vérifier" are orders of magnitude, not regulatory values
 from __future__ import annotations
 
 from ...core.registry import PropertySpec, Setting
-from .indicators import DEFAULT_ILP_GRID, GRID_SOURCE
+from .indicators import DEFAULT_ILP_GRID, GRID_SOURCE, grid_errors
 
 PRICE = "water.price_eur_m3"
 NIGHT_START = "water.night_start"
@@ -25,9 +25,11 @@ SETTINGS = (
                  "de vente ou le coût de production du service."),
     Setting(PropertySpec(NIGHT_START, "string", "Début de la fenêtre de nuit (HH:MM, heure "
                                                 "locale)"),
-            "02:00", "Pratique courante : débit minimum de nuit entre 2 h et 4 h."),
+            "02:00", "Pratique courante : débit minimum de nuit entre 2 h et 4 h.",
+            check=lambda value: _clock_errors(NIGHT_START, value, "Début de la fenêtre de nuit")),
     Setting(PropertySpec(NIGHT_END, "string", "Fin de la fenêtre de nuit (HH:MM, heure locale)"),
-            "04:00", "Pratique courante : débit minimum de nuit entre 2 h et 4 h."),
+            "04:00", "Pratique courante : débit minimum de nuit entre 2 h et 4 h.",
+            check=lambda value: _clock_errors(NIGHT_END, value, "Fin de la fenêtre de nuit")),
     Setting(PropertySpec(NIGHT_USE_PER_CONNECTION, "number",
                          "Consommation nocturne légitime par branchement", unit="L/h",
                          minimum=0, maximum=1000),
@@ -40,8 +42,16 @@ SETTINGS = (
     # RPQS: the rating grid of the ILP by network category (see indicators.DEFAULT_ILP_GRID).
     Setting(PropertySpec(ILP_GRID, "object", "Grille de notation de l'indice linéaire de "
                                              "pertes (ILP, m³/km/j) par type de réseau"),
-            DEFAULT_ILP_GRID, GRID_SOURCE),
+            DEFAULT_ILP_GRID, GRID_SOURCE, check=grid_errors),
 )
+
+
+def _clock_errors(key: str, value: object, label: str) -> list[dict[str, str]]:
+    try:
+        parse_clock(value, label)
+    except ValueError as exc:
+        return [{"field": key, "message": str(exc)}]
+    return []
 
 
 def parse_clock(value: object, label: str) -> int:
