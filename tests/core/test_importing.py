@@ -161,7 +161,7 @@ BAD_ROWS = [
     ("text for an integer", feature("BAD", floors="deux"), "properties.floors",
      "« deux » n'est pas un entier"),
     ("decimal for an integer", feature("BAD", floors=2.5), "properties.floors",
-     "entier attendu, reçu float (2.5)"),
+     "entier attendu, reçu « 2.5 » (nombre décimal)"),
     ("out of the list", feature("BAD", status="cassé"), "properties.status",
      "« cassé » hors liste (attendu : active, inactive)"),
     ("below minimum", feature("BAD", capacity=-1), "properties.capacity",

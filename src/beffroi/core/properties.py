@@ -37,6 +37,18 @@ def _coerce(spec: PropertySpec, value: Any) -> Any:
     return text
 
 
+_TYPE_NAMES = {str: "texte", int: "entier", float: "nombre décimal", bool: "booléen",
+               list: "liste", dict: "objet"}
+
+
+def _shown(value: Any) -> str:
+    """A wrong value as a user reads it: « 13O000 » (texte)."""
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    if len(text) > 40:
+        text = text[:39] + "…"
+    return f"« {text} » ({_TYPE_NAMES.get(type(value), type(value).__name__)})"
+
+
 def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> tuple[Any, str | None]:
     """Return (clean value, None) or (None, French error message)."""
     expected = TYPE_LABELS[spec.type]
@@ -55,7 +67,7 @@ def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> t
         "object": isinstance(value, dict),
     }[spec.type]
     if not ok:
-        return None, f"{expected} attendu, reçu {type(value).__name__} ({value!r:.40})"
+        return None, f"{expected} attendu, reçu {_shown(value)}"
     if spec.type == "date":
         try:
             date.fromisoformat(value)

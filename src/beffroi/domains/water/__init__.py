@@ -9,6 +9,7 @@ from .kinds import KINDS, LOGGER_ALARM_RULE
 from .metrics import METRICS
 from .settings import SETTINGS
 from .simulator import simulate
+from .web import PAGES, PANELS, WEB_DIR
 
 DOMAIN = Domain(
     key="water",
@@ -22,4 +23,7 @@ DOMAIN = Domain(
     detectors=DETECTORS,
     cli=water,
     settings=SETTINGS,
+    web_dir=WEB_DIR,
+    pages=PAGES,
+    panels=PANELS,
 )

@@ -8,6 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .indicator_routes import router as indicator_router
+from .night_flow_routes import router as night_flow_router
 
 router = APIRouter(tags=["eau potable"])
 router.include_router(indicator_router)
+router.include_router(night_flow_router)

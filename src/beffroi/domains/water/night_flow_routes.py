@@ -1,0 +1,269 @@
+"""What the water dashboard and the sector panel read: each sector's night-flow series
+with its reference band and the leaks found in it, and an overview of every sector (open
+leak, water lost since its onset, ILP of its service).
+
+The series is computed exactly as the live detector (``detectors.night_flow_leaks``) does:
+same inflow (``sector_inflow``), same night window and legitimate night use (tenant
+settings), same ``detect_leaks`` defaults, over at least the detector's look-back, so the
+leak shown on the chart is the one of the alert. Only the last ``days`` nights are
+returned (beyond the detector's 180 nights the scan starts earlier, so an old leak may be
+dated slightly differently than its alert was).
+
+The reference band of a night is the detector's reference (median of the sector's recent
+normal nights, frozen while a leak runs) ± ``LeakParams.min_excess`` × its spread; the
+spread is the detector's: 1.4826 × the MAD of the last ``reference_nights`` nights outside
+any leak, floored at ``min_scale_share`` of the reference. Nights persistently above the
+band make a leak. The rolling 20th percentile of the last 7 nights (UKWIR practice) is
+given as well.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import orjson
+from fastapi import APIRouter, Query
+from sqlalchemy import Connection, select
+
+from ...api.deps import CtxDep, JSONResponse
+from ...core.access import TenantScope
+from ...core.alerting import alerts as core_alerts
+from ...core.alerting.detectors import DetectorContext
+from ...core.clock import DAY_MS, format_instant, now_ms
+from ...core.errors import Invalid, NotFound
+from ...core.registry import Registry
+from ...core.settings import setting
+from ...storage import schema
+from ...storage.database import Database
+from . import detectors
+from .annual_volumes import parse_year
+from .leaks import MAD_TO_SD, LeakParams, detect_leaks
+from .night_flow import night_minima, rolling_percentile
+from .rpqs import tenant_indicators, year_period
+from .settings import PRICE
+
+SECTOR_KIND = "water.sector"
+DETECTOR = "water.night_flow_leak"
+DEFAULT_DAYS = 90
+MAX_DAYS = 365
+P20_NIGHTS = 7
+
+router = APIRouter()
+
+
+def _round(value: float, digits: int = 3) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def _iso(seconds: float | None) -> str | None:
+    return None if seconds is None else format_instant(int(seconds * 1000))
+
+
+def parse_days(text: Any) -> int:
+    """The number of nights shown: an integer from 7 to 365."""
+    try:
+        days = int(str(text).strip())
+    except ValueError:
+        days = None
+    if days is None or not 7 <= days <= MAX_DAYS:
+        raise Invalid(f"Période « {str(text)[:20]} » invalide.",
+                      errors=[{"field": "days", "message": "nombre de nuits entier, de 7 à "
+                                                           f"{MAX_DAYS}"}])
+    return days
+
+
+def _spreads(values: np.ndarray, reference: np.ndarray, in_leak: np.ndarray,
+             p: LeakParams) -> np.ndarray:
+    """The detector's spread at each night that has a reference (see module docstring)."""
+    out = np.full(len(values), np.nan)
+    normal: list[float] = []
+    for n in range(len(values)):
+        if np.isfinite(reference[n]) and normal:
+            window = np.asarray(normal[-p.reference_nights:])
+            mad = float(np.median(np.abs(window - np.median(window)))) * MAD_TO_SD
+            out[n] = max(mad, p.min_scale_share * abs(reference[n]), 1e-6)
+        if np.isfinite(values[n]) and not in_leak[n]:
+            normal.append(float(values[n]))
+    return out
+
+
+def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, registry: Registry,
+                      sector_id: int, days: int, now: int | None = None) -> dict[str, Any]:
+    """Night by night over the last ``days``: minimum night flow, reference and band, P20,
+    legitimate night use; the leaks found (also those begun earlier and still running)."""
+    scope.require("read")
+    if scope.role == "public":  # built from meters and alerts, which the public never sees
+        raise NotFound(f"Équipement {sector_id} introuvable dans ce territoire.")
+    sector = scope.asset(conn, sector_id)
+    if sector.kind != SECTOR_KIND:
+        raise NotFound(f"L'équipement {sector_id} n'est pas un secteur de distribution.")
+    now = now or now_ms()
+    ctx = DetectorContext(db, conn, scope, registry, now)
+    window = detectors.night_window(ctx)
+    price = float(setting(scope.settings, registry, PRICE))
+    legitimate = detectors.legitimate_night_use(ctx, sector)
+    lookback = max(days, detectors.LOOKBACK_DAYS)
+    shown_from = now - days * DAY_MS
+    out: dict[str, Any] = {
+        "sector": {"id": sector.id, "ref": sector.ref, "name": sector.name,
+                   "commune": sector.commune_insee},
+        "days": days, "from": format_instant(shown_from), "to": format_instant(now),
+        "window": {"start": f"{window.start_min // 60:02d}:{window.start_min % 60:02d}",
+                   "end": f"{window.end_min // 60:02d}:{window.end_min % 60:02d}",
+                   "tz": window.tz},
+        "legitimate_night_use_m3h": round(legitimate, 3), "price_eur_m3": price,
+        "band": {"reference": "médiane des nuits normales récentes du secteur (référence du "
+                              "détecteur, figée pendant une fuite)",
+                 "width": f"± {LeakParams().min_excess:g} × dispersion robuste (MAD)".replace(".", ","),
+                 "p20": f"20e centile des {P20_NIGHTS} dernières nuits"},
+        "measured": False, "nights": [], "leaks": [],
+    }
+    inflow = detectors.sector_inflow(ctx, sector.id, now - lookback * DAY_MS)
+    if inflow is None:
+        out["note"] = ("Aucun débit entrant mesuré pour ce secteur : ajoutez un compteur "
+                       "d'entrée de secteur avec son débit ou son index.")
+        return out
+    nights = night_minima(*inflow, window)
+    params = LeakParams()
+    scan = detect_leaks(nights.end_s, nights.minimum_m3h, params)
+    in_leak = np.zeros(len(nights), dtype=bool)
+    for leak in scan.leaks:
+        in_leak[leak.onset_night:(leak.nights[-1] + 1) if leak.nights else leak.onset_night] = True
+    spread = _spreads(nights.minimum_m3h, scan.reference_m3h, in_leak, params)
+    p20 = rolling_percentile(nights.minimum_m3h, P20_NIGHTS, 20)
+    leak_of = {n: i for i, leak in enumerate(scan.leaks) for n in leak.nights}
+    first_shown = shown_from / 1000
+    for j in range(len(nights)):
+        if nights.end_s[j] < first_shown:
+            continue
+        ref, width = scan.reference_m3h[j], params.min_excess * spread[j]
+        out["nights"].append({
+            "date": str(nights.day[j]), "end": _iso(float(nights.end_s[j])),
+            "minimum_m3h": _round(nights.minimum_m3h[j]),
+            "at": _iso(float(nights.at_s[j])) if np.isfinite(nights.at_s[j]) else None,
+            "reference_m3h": _round(ref), "band_low_m3h": _round(max(ref - width, 0.0)),
+            "band_high_m3h": _round(ref + width), "p20_m3h": _round(p20[j]),
+            "leak": leak_of.get(j)})
+    out["measured"] = any(n["minimum_m3h"] is not None for n in out["nights"])
+    tz = ZoneInfo(window.tz)
+    for i, leak in enumerate(scan.leaks):
+        end = leak.resolved_s if leak.resolved_s is not None else now / 1000
+        if end < first_shown:
+            continue
+        item = detectors.leak_details(leak, price, legitimate, end)
+        item.update(index=i, active=leak.active, resolved=_iso(leak.resolved_s),
+                    onset_date=datetime.fromtimestamp(leak.onset_s, tz).date().isoformat(),
+                    detected_date=datetime.fromtimestamp(leak.detected_s, tz).date().isoformat())
+        out["leaks"].append(item)
+    return out
+
+
+# -- every sector at once ---------------------------------------------------------------------
+def _last_full_year(scope: TenantScope, now: int) -> int:
+    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    return datetime.fromtimestamp(now / 1000, tz).year - 1
+
+
+def _metered_sectors(scope: TenantScope, conn: Connection, sector_ids: list[int]) -> set[int]:
+    """The sectors with an inlet meter that has a flow or volume stream (whose night flow
+    the detector can follow)."""
+    a, s = schema.assets, schema.streams
+    rows = conn.execute(
+        select(a.c.parent_id, a.c.properties)
+        .join(s, (s.c.tenant_id == a.c.tenant_id) & (s.c.asset_id == a.c.id))
+        .where(scope.owns(a), a.c.kind == "water.meter", a.c.parent_id.in_(sector_ids),
+               s.c.metric.in_(("water.flow", "water.volume"))))
+    return {r.parent_id for r in rows
+            if orjson.loads(r.properties or "{}").get("role") in detectors.INLET_ROLES}
+
+
+def sectors_status(scope: TenantScope, conn: Connection, registry: Registry,
+                   year: int | None = None, now: int | None = None) -> dict[str, Any]:
+    """Each sector with whether its inflow is metered, its open leak alert (extra flow, onset, water lost and its cost as
+    of the detector's last run) and the ILP of its service for ``year`` (default: the last
+    full year)."""
+    scope.require("read")
+    now = now or now_ms()
+    year = year or _last_full_year(scope, now)
+    a, c = schema.assets, schema.communes
+    rows = list(conn.execute(select(a.c.id, a.c.ref, a.c.name, a.c.commune_insee,
+                                    a.c.parent_id, a.c.properties)
+                             .where(scope.asset_visible(), a.c.kind == SECTOR_KIND)
+                             .order_by(a.c.ref)))
+    names = {r.insee: r.name for r in conn.execute(
+        select(c.c.insee, c.c.name).where(scope.commune_visible()))}
+    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    services = {s["service_id"]: s for s in tenant_indicators(
+        scope, conn, registry, year_period(year, tz))["services"]}
+    metered = _metered_sectors(scope, conn, [r.id for r in rows])
+    leaks: dict[int, Any] = {}
+    if scope.role != "public":
+        for alert in core_alerts.list_alerts(scope, conn, status="active", domain="water",
+                                             limit=1000):
+            if alert.detector == DETECTOR and alert.asset_id is not None:
+                leaks.setdefault(alert.asset_id, alert)
+    out = []
+    for row in rows:
+        service = services.get(row.parent_id)
+        indicators = service["indicators"] if service else None
+        alert = leaks.get(row.id)
+        leak = None
+        if alert is not None:
+            details = orjson.loads(alert.details)
+            leak = {"alert_id": alert.id, "status": alert.status, "title": alert.title,
+                    "opened_at": format_instant(alert.opened_at),
+                    **{k: details.get(k) for k in (
+                        "extra_flow_m3h", "onset", "detected", "days_since_onset", "lost_m3",
+                        "lost_eur", "price_eur_m3", "reference_night_flow_m3h",
+                        "current_night_flow_m3h")}}
+        props = orjson.loads(row.properties or "{}")
+        out.append({
+            "id": row.id, "ref": row.ref, "name": row.name, "commune": row.commune_insee,
+            "commune_name": names.get(row.commune_insee or ""),
+            "metered": row.id in metered,
+            "connections": props.get("connections"),
+            "mains_length_km": props.get("mains_length_km"),
+            "service": None if service is None else {
+                "id": service["service_id"], "ref": service["ref"], "name": service["name"]},
+            "leak": leak,
+            "ilp": None if not indicators or indicators["ilp_m3_km_day"] is None else {
+                "value": indicators["ilp_m3_km_day"],
+                "grade": indicators["rating"]["grade"] if indicators["rating"] else None,
+                "label": indicators["rating"]["label"] if indicators["rating"] else None,
+                "rendement_pct": indicators["rendement_pct"],
+                "compliant": indicators["decree"]["compliant"]},
+        })
+    return {"year": year, "generated_at": format_instant(now), "sectors": out,
+            "summary": {"sectors": len(out), "leaks": sum(1 for s in out if s["leak"]),
+                        "lost_m3": sum(s["leak"]["lost_m3"] or 0 for s in out if s["leak"]),
+                        "lost_eur": sum(s["leak"]["lost_eur"] or 0 for s in out if s["leak"])}}
+
+
+def _year(text: str | None) -> int | None:
+    return None if text is None else parse_year(text)
+
+
+@router.get("/tenants/{tenant}/water/sectors/status")
+def status(ctx: CtxDep, tenant: str,
+           year: str | None = Query(None, description="année de l'ILP (défaut : la dernière "
+                                                      "année complète)")):
+    """Every sector with its open leak (extra flow, onset, water lost and its cost since the
+    onset) and the ILP of its service."""
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(sectors_status(scope, conn, ctx.registry, _year(year)))
+
+
+@router.get("/tenants/{tenant}/water/sectors/{asset_id}/night-flow")
+def night_flow(ctx: CtxDep, tenant: str, asset_id: int,
+               days: str = Query(str(DEFAULT_DAYS), description="nombre de nuits, 7 à 365")):
+    """Minimum night flow of the sector night by night, with the detector's reference band,
+    the rolling 20th percentile and the legitimate night use; the leaks found (onset,
+    detection, extra flow, water lost, repair)."""
+    nights = parse_days(days)
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(sector_night_flow(ctx.db, scope, conn, ctx.registry, asset_id,
+                                              nights))
+

@@ -1,0 +1,202 @@
+// Panel of a distribution sector on the asset page (core.registry.Panel): its minimum night
+// flow night after night against the detector's reference band, the estimated legitimate
+// night use, vertical marks at the detected leaks' onsets (and repairs), a text summary,
+// the leaks found and a night-by-night table. GET …/water/sectors/{id}/night-flow?days=.
+/* global uPlot */
+import { api, escapeHtml, formatNumber, TIME_ZONE } from "/static/js/common.js";
+import { ensureStyles, eur, longDate, m3, m3h } from "/static/domains/water/water.js";
+
+const PERIODS = [[30, "30 dernières nuits"], [90, "90 dernières nuits"], [180, "180 dernières nuits"],
+  [365, "365 dernières nuits"]];
+const NIGHT = "#161616";
+const REFERENCE = "#000091";
+const LEGITIMATE = "#18753c";
+const ONSET = "#ce0500";
+const REPAIR = "#18753c";
+const FR_NAMES = {
+  MMMM: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre"],
+  MMM: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+    "nov.", "déc."],
+  WWWW: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+  WWW: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+};
+const TICK = new Intl.DateTimeFormat("fr-FR", { timeZone: TIME_ZONE, day: "numeric", month: "short" });
+const seconds = (iso) => (iso ? new Date(iso).getTime() / 1000 : null);
+
+/** The panel's words: period, range of the night flow, reference, leaks. */
+function summary(d) {
+  const values = d.nights.map((n) => n.minimum_m3h).filter((v) => v !== null);
+  if (!values.length) return "Aucune nuit mesurée sur la période.";
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const refs = d.nights.map((n) => n.reference_m3h).filter((v) => v !== null);
+  const parts = [
+    `Du ${longDate(d.nights[0].date)} au ${longDate(d.nights[d.nights.length - 1].date)}, `
+    + `${formatNumber(values.length, 0)} nuits mesurées (entre ${d.window.start} et ${d.window.end}) : `
+    + `débit minimum de nuit de ${m3h(sorted[0])} à ${m3h(sorted[sorted.length - 1])}, médiane ${m3h(median)}.`,
+    refs.length ? `Référence du détecteur à la dernière nuit : ${m3h(refs[refs.length - 1])}.` : "",
+    `Consommation nocturne légitime estimée : ${m3h(d.legitimate_night_use_m3h)}.`,
+  ];
+  const active = d.leaks.filter((l) => l.active);
+  if (active.length) {
+    const l = active[active.length - 1];
+    parts.push(`Fuite probable en cours depuis le ${longDate(l.onset)} environ : +${m3h(l.extra_flow_m3h, 1)} `
+      + `la nuit, ${m3(l.lost_m3)} perdus (${eur(l.lost_eur)}).`);
+  } else if (d.leaks.length) {
+    parts.push(`${formatNumber(d.leaks.length, 0)} fuite(s) sur la période, réparée(s).`);
+  } else {
+    parts.push("Aucune fuite détectée sur la période.");
+  }
+  return parts.filter(Boolean).join(" ");
+}
+
+function leakItems(d) {
+  if (!d.leaks.length) return '<p class="muted" id="ws-no-leak">Aucune fuite détectée sur la période.</p>';
+  return `<ul class="leak-list">${d.leaks.map((l) => `
+    <li class="${l.active ? "active" : "resolved"}" data-onset="${escapeHtml(l.onset)}">
+      <strong>${l.active ? "Fuite probable en cours" : "Fuite réparée"}</strong> —
+      début estimé le ${longDate(l.onset)}, détectée le ${longDate(l.detected)}${
+        l.resolved ? `, finie le ${longDate(l.resolved)}` : ""}.
+      <span class="block">Débit de nuit en plus : +${m3h(l.extra_flow_m3h, 1)} (référence ${m3h(l.reference_night_flow_m3h)},
+        dernières nuits ${m3h(l.current_night_flow_m3h)}) ; eau perdue : ${m3(l.lost_m3)}, soit ${eur(l.lost_eur)}
+        à ${formatNumber(l.price_eur_m3, 2)} €/m³.</span></li>`).join("")}</ul>`;
+}
+
+function nightsTable(d) {
+  return `<table><caption>Débit minimum de nuit (m³/h), nuit par nuit</caption><thead><tr>
+    <th scope="col">Nuit du</th><th scope="col" class="number">Débit minimum</th>
+    <th scope="col" class="number">Référence</th><th scope="col" class="number">Bande normale</th>
+    <th scope="col" class="number">20e centile (7 nuits)</th><th scope="col">Fuite</th></tr></thead><tbody>${
+    [...d.nights].reverse().map((n) => `<tr data-night="${n.date}"><th scope="row">${longDate(n.date)}</th>
+      <td class="number">${formatNumber(n.minimum_m3h, 2)}</td><td class="number">${formatNumber(n.reference_m3h, 2)}</td>
+      <td class="number">${n.band_low_m3h === null ? "—"
+        : `${formatNumber(n.band_low_m3h, 2)} à ${formatNumber(n.band_high_m3h, 2)}`}</td>
+      <td class="number">${formatNumber(n.p20_m3h, 2)}</td>
+      <td>${n.leak === null ? "" : "fuite"}</td></tr>`).join("")}</tbody></table>`;
+}
+
+/** Vertical lines at the onsets (red) and repairs (green), labelled. */
+function marksPlugin(leaks) {
+  return {
+    hooks: {
+      draw: [(u) => {
+        const ctx = u.ctx;
+        const { top, height } = u.bbox;
+        const px = devicePixelRatio || 1;
+        ctx.save();
+        ctx.font = `${12 * px}px system-ui, sans-serif`;
+        for (const l of leaks) {
+          for (const [iso, colour, text] of [[l.onset, ONSET, "début de fuite"], [l.resolved, REPAIR, "réparée"]]) {
+            const t = seconds(iso);
+            if (t === null || t < u.scales.x.min || t > u.scales.x.max) continue;
+            const x = Math.round(u.valToPos(t, "x", true));
+            ctx.strokeStyle = colour;
+            ctx.lineWidth = 2 * px;
+            ctx.setLineDash(colour === ONSET ? [] : [6 * px, 4 * px]);
+            ctx.beginPath();
+            ctx.moveTo(x, top);
+            ctx.lineTo(x, top + height);
+            ctx.stroke();
+            ctx.fillStyle = colour;
+            const w = ctx.measureText(text).width;
+            ctx.fillText(text, x + 4 * px + w > u.bbox.left + u.bbox.width ? x - w - 4 * px : x + 4 * px, top + 14 * px);
+          }
+        }
+        ctx.restore();
+      }],
+    },
+  };
+}
+
+function draw(box, d) {
+  if (typeof uPlot === "undefined" || !d.nights.length) return null;
+  const width = Math.max(280, box.clientWidth);
+  const t = d.nights.map((n) => seconds(n.end));
+  const v = (n, key) => n[key];
+  const value = (_, x) => (x === null || x === undefined ? "—" : m3h(x));
+  return new uPlot({
+    width, height: width < 500 ? 240 : 320,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
+    fmtDate: (tpl) => uPlot.fmtDate(tpl, FR_NAMES),
+    scales: { x: { time: true }, y: { range: (_, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
+    axes: [{ values: (_, ticks) => ticks.map((ts) => TICK.format(new Date(ts * 1000))), space: 70 }, { values: (_, ticks) => ticks.map((x) => formatNumber(x, 1)), size: 56,
+      label: "m³/h", labelSize: 20 }],
+    series: [
+      { label: "Nuit", value: (_, ts) => (ts === null ? "—" : longDate(new Date(ts * 1000).toISOString())) },
+      { label: "Bas de la bande", stroke: "rgba(0, 0, 145, 0.35)", width: 1, value, points: { show: false } },
+      { label: "Haut de la bande", stroke: "rgba(0, 0, 145, 0.35)", width: 1, value, points: { show: false } },
+      { label: "Référence", stroke: REFERENCE, width: 2, dash: [8, 4], value, points: { show: false } },
+      { label: "Débit minimum de nuit", stroke: NIGHT, width: 2, value, points: { show: true, size: 4 } },
+      { label: "Consommation légitime", stroke: LEGITIMATE, width: 2, dash: [2, 4], value, points: { show: false } },
+    ],
+    legend: { show: false },  // the figure's legend and the table say it in words
+    bands: [{ series: [2, 1], fill: "rgba(0, 0, 145, 0.12)" }],
+    plugins: [marksPlugin(d.leaks)],
+  }, [t, d.nights.map((n) => v(n, "band_low_m3h")), d.nights.map((n) => v(n, "band_high_m3h")),
+    d.nights.map((n) => v(n, "reference_m3h")), d.nights.map((n) => v(n, "minimum_m3h")),
+    d.nights.map(() => d.legitimate_night_use_m3h)], box);
+}
+
+export async function render(container, ctx) {
+  ensureStyles();
+  container.classList.add("water-panel");
+  const url = `/tenants/${ctx.tenant.id}/water/sectors/${ctx.asset.id}/night-flow`;
+  container.innerHTML = `
+    <div class="inline-field"><label for="ws-days">Période</label>
+      <select id="ws-days">${PERIODS.map(([n, label]) => `<option value="${n}"${n === 90 ? " selected" : ""}>${label}</option>`).join("")}</select></div>
+    <p id="ws-status" class="visually-hidden" role="status"></p>
+    <h3 id="ws-chart-title">Débit minimum de nuit et bande de référence</h3>
+    <figure class="chart-figure" aria-labelledby="ws-chart-title">
+      <div id="ws-plot" aria-hidden="true"></div>
+      <ul class="legend-inline" aria-hidden="true">
+        <li><svg width="28" height="12"><line x1="0" y1="6" x2="28" y2="6" stroke="${NIGHT}" stroke-width="2"/><circle cx="14" cy="6" r="2.5" fill="${NIGHT}"/></svg>Débit minimum de nuit</li>
+        <li><svg width="28" height="12"><rect width="28" height="12" fill="rgba(0, 0, 145, 0.12)" stroke="rgba(0, 0, 145, 0.35)"/><line x1="0" y1="6" x2="28" y2="6" stroke="${REFERENCE}" stroke-width="2" stroke-dasharray="8 4"/></svg>Référence et bande normale</li>
+        <li><svg width="28" height="12"><line x1="0" y1="6" x2="28" y2="6" stroke="${LEGITIMATE}" stroke-width="2" stroke-dasharray="2 4"/></svg>Consommation nocturne légitime</li>
+        <li><svg width="12" height="16"><line x1="6" y1="0" x2="6" y2="16" stroke="${ONSET}" stroke-width="2"/></svg>Début de fuite</li>
+        <li><svg width="12" height="16"><line x1="6" y1="0" x2="6" y2="16" stroke="${REPAIR}" stroke-width="2" stroke-dasharray="6 4"/></svg>Fuite réparée</li>
+      </ul>
+      <figcaption id="ws-summary"></figcaption>
+    </figure>
+    <h3>Fuites détectées</h3>
+    <div id="ws-leaks"></div>
+    <details class="nights-detail"><summary>Valeurs nuit par nuit</summary>
+      <div id="ws-table" class="table-wrap" tabindex="0" role="region" aria-label="Tableau du débit minimum de nuit"></div></details>
+    <p class="muted small" id="ws-method"></p>`;
+  const $ = (id) => container.querySelector(`#${id}`);
+  let chart = null;
+
+  async function load() {
+    $("ws-status").textContent = "Chargement…";
+    const d = await api(url, { params: { days: $("ws-days").value } });
+    if (chart) { chart.destroy(); chart = null; }
+    if (d.note) {
+      $("ws-summary").textContent = d.note;
+      $("ws-leaks").innerHTML = "";
+      $("ws-table").innerHTML = "";
+    } else {
+      $("ws-summary").textContent = summary(d);
+      $("ws-leaks").innerHTML = leakItems(d);
+      $("ws-table").innerHTML = nightsTable(d);
+      chart = draw($("ws-plot"), d);
+    }
+    $("ws-method").textContent = `Débit minimum de nuit : plus faible débit moyen sur une heure entre ${
+      d.window.start} et ${d.window.end} (heure locale). Référence : ${d.band.reference} ; bande : ${
+      d.band.width}. Une fuite est déclarée quand les nuits restent au-dessus de la bande plusieurs nuits de suite ; son début est estimé à un jour ou deux près.`;
+    $("ws-status").textContent = `Débit de nuit des ${d.days} dernières nuits affiché.`;
+    container.dataset.ready = String(d.days);
+  }
+
+  $("ws-days").addEventListener("change", () => {
+    delete container.dataset.ready;
+    load().catch((e) => { $("ws-summary").textContent = e.message; });
+  });
+  let width = window.innerWidth;
+  window.addEventListener("resize", () => {
+    if (!chart || Math.abs(window.innerWidth - width) < 20) return;
+    width = window.innerWidth;
+    const w = Math.max(280, $("ws-plot").clientWidth);
+    chart.setSize({ width: w, height: w < 500 ? 240 : 320 });
+  });
+  await load();
+}

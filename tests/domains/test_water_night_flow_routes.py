@@ -1,0 +1,191 @@
+"""The night-flow series of a sector and the sectors overview over HTTP: on a small tenant
+whose inflow carries a known step, the chart's leak starts within a day or two of it, the
+band is the detector's, the overview shows the open alert and the service's ILP; bad
+periods are refused in French."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from beffroi.api.app import create_app
+from beffroi.core import assets, tenants, users
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting.detectors import run_detectors
+from beffroi.core.clock import now_ms
+from beffroi.core.observations import store_rows
+from beffroi.core.registry import load_registry
+from beffroi.core.streams import ensure_stream
+
+DAY = 86_400
+PARIS = ZoneInfo("Europe/Paris")
+LEAK_M3H = 2.0
+LEAK_DAYS_AGO = 20.4  # the step starts 20.4 days before the end of the data
+
+
+def _square(x: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, 48.0], [x + 0.01, 48.0], [x + 0.01, 48.01],
+                                                [x, 48.01], [x, 48.0]]]}
+
+
+def inflow(t_s: np.ndarray, seed: int, level: float) -> np.ndarray:
+    """A sector's inflow (m³/h): daily shape with its minimum at night, noise."""
+    rng = np.random.default_rng(seed)
+    hour = (t_s / 3600 + 1) % 24
+    shape = 1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)
+    return level * shape * rng.normal(1, 0.04, len(t_s))
+
+
+@pytest.fixture
+def network(db):
+    """A service with two sectors: A's inlet carries a 2 m³/h leak for the last 20.4
+    days, B is leak-free; 120 days of 15-minute flow ending now."""
+    registry = load_registry(["generic", "water"])
+    end = now_ms() // 900_000 * 900
+    t = np.arange(end - 120 * DAY, end + 1, 900.0)
+    onset = end - LEAK_DAYS_AGO * DAY
+    flows = {"A": inflow(t, 1, 10.0) + np.where(t >= onset, LEAK_M3H, 0.0),
+             "B": inflow(t, 2, 6.0)}
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat des eaux",
+                                       registry=registry)
+        scope = open_scope(db, conn, CLI, tenant["id"])
+        tenants.create_commune(scope, conn, {"insee": "88383", "name": "Remiremont"})
+        point = {"type": "Point", "coordinates": [6.6, 48.005]}
+        service = assets.create_asset(scope, conn, registry, {
+            "ref": "SVC-88383", "kind": "water.service", "name": "Régie de Remiremont",
+            "commune": "88383", "geometry": point})
+        ids = {"service": service.id}
+        for key, x, connections in (("A", 6.6, 1000), ("B", 6.7, 600)):
+            sector = assets.create_asset(scope, conn, registry, {
+                "ref": f"SEC-{key}", "kind": "water.sector", "name": f"Secteur {key}",
+                "commune": "88383", "geometry": _square(x), "parent_id": service.id,
+                "properties": {"connections": connections, "mains_length_km": 20}})
+            meter = assets.create_asset(scope, conn, registry, {
+                "ref": f"CPT-{key}-IN", "kind": "water.meter", "name": f"Entrée {key}",
+                "commune": "88383", "geometry": point, "parent_id": sector.id,
+                "properties": {"role": "sector_inlet"}})
+            stream = ensure_stream(scope, conn, registry, meter.id, "water.flow")
+            store_rows(scope, conn, [(tenant["id"], stream, int(ti * 1000), round(float(q), 3), 0)
+                                     for ti, q in zip(t, flows[key], strict=True)], PARIS)
+            ids[key] = sector.id
+        for email, role in (("agent@eau.fr", "agent"), ("elu@eau.fr", "viewer")):
+            users.add_member(scope, conn, {"email": email, "role": role,
+                                           "password": "password-123"})
+    with TestClient(create_app(db, registry)) as client:
+        headers = {}
+        for email in ("agent@eau.fr", "elu@eau.fr"):
+            token = client.post("/api/v1/auth/token", json={
+                "email": email, "password": "password-123"}).json()["access_token"]
+            headers[email.split("@")[0]] = {"Authorization": f"Bearer {token}"}
+        yield {"client": client, "db": db, "registry": registry, "tenant": tenant["id"],
+               "base": f"/api/v1/tenants/{tenant['id']}", "onset": onset, "end": end,
+               "h": headers["agent"], "viewer": headers["elu"], **ids}
+
+
+def _s(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def test_night_flow_shows_the_injected_step_as_a_leak(network):
+    client, base = network["client"], network["base"]
+    answer = client.get(f"{base}/water/sectors/{network['A']}/night-flow?days=60",
+                        headers=network["viewer"])
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["sector"]["ref"] == "SEC-A" and body["days"] == 60 and body["measured"]
+    assert body["window"] == {"start": "02:00", "end": "04:00", "tz": "Europe/Paris"}
+    assert body["legitimate_night_use_m3h"] == pytest.approx(1.7, abs=0.01)  # 1000 × 1.7 L/h
+    nights = body["nights"]
+    assert 58 <= len(nights) <= 61
+    assert all(n["minimum_m3h"] is not None for n in nights)
+    # Night minimum of a sector of 10 m³/h at night: ~10 before, ~12 after the step.
+    before = [n for n in nights if _s(n["end"]) < network["onset"]]
+    after = [n for n in nights if _s(n["end"]) > network["onset"] + 3 * DAY]
+    assert np.median([n["minimum_m3h"] for n in before]) == pytest.approx(10, rel=0.1)
+    assert np.median([n["minimum_m3h"] for n in after]) == pytest.approx(12, rel=0.1)
+    for n in before:  # a reference warmed up on the 60 earlier days, and a band around it
+        assert n["band_low_m3h"] < n["reference_m3h"] < n["band_high_m3h"]
+        assert n["p20_m3h"] is not None and n["leak"] is None
+    assert all(n["leak"] == 0 for n in after)
+    assert all(n["minimum_m3h"] > n["band_high_m3h"] for n in after[3:])
+    leak, = body["leaks"]
+    assert leak["active"] and leak["resolved"] is None
+    assert abs(_s(leak["onset"]) - network["onset"]) <= 1.5 * DAY
+    assert 0 < _s(leak["detected"]) - network["onset"] <= 3 * DAY
+    assert leak["extra_flow_m3h"] == pytest.approx(LEAK_M3H, rel=0.3)
+    assert leak["lost_m3"] == pytest.approx(LEAK_M3H * 24 * LEAK_DAYS_AGO, rel=0.3)
+    assert leak["lost_eur"] == pytest.approx(leak["lost_m3"] * 2.1, abs=2)  # both rounded
+    assert leak["onset_date"] == datetime.fromtimestamp(_s(leak["onset"]), PARIS).date().isoformat()
+
+    quiet = client.get(f"{base}/water/sectors/{network['B']}/night-flow",
+                       headers=network["h"]).json()
+    assert quiet["days"] == 90 and quiet["leaks"] == [] and len(quiet["nights"]) >= 88
+
+
+def test_the_chart_shows_the_leak_of_the_alert(network):
+    """Same detection as the live detector: same onset and extra flow as the alert."""
+    client, base = network["client"], network["base"]
+    run_detectors(network["db"], network["registry"], now_ms())
+    status = client.get(f"{base}/water/sectors/status", headers=network["viewer"])
+    assert status.status_code == 200, status.text
+    sectors = {s["ref"]: s for s in status.json()["sectors"]}
+    assert set(sectors) == {"SEC-A", "SEC-B"} and sectors["SEC-B"]["leak"] is None
+    alert = sectors["SEC-A"]["leak"]
+    assert alert["status"] == "open" and alert["title"].startswith("Fuite probable — Secteur A")
+    chart, = client.get(f"{base}/water/sectors/{network['A']}/night-flow",
+                        headers=network["viewer"]).json()["leaks"]
+    assert chart["onset"] == alert["onset"]
+    assert chart["extra_flow_m3h"] == alert["extra_flow_m3h"]
+    assert chart["lost_m3"] == pytest.approx(alert["lost_m3"], rel=0.05)
+    summary = status.json()["summary"]
+    assert summary["leaks"] == 1 and summary["lost_m3"] == alert["lost_m3"]
+    assert sectors["SEC-A"]["service"]["ref"] == "SVC-88383"
+    assert sectors["SEC-A"]["ilp"] is None  # no figures entered for last year
+
+
+def test_overview_gives_the_ilp_of_the_service(network):
+    client, base, h = network["client"], network["base"], network["h"]
+    year = datetime.now(PARIS).year - 1
+    figures = {"produced_m3": 120_000, "metered_consumption_m3": 85_000, "mains_length_km": 40}
+    assert client.put(f"{base}/water/services/{network['service']}/years/{year}", headers=h,
+                      json=figures).status_code == 200
+    indicators = client.get(f"{base}/water/indicators?year={year}", headers=h).json()
+    service, = indicators["services"]
+    overview = client.get(f"{base}/water/sectors/status", headers=h).json()
+    assert overview["year"] == year
+    for sector in overview["sectors"]:
+        assert sector["ilp"]["value"] == service["indicators"]["ilp_m3_km_day"]
+        assert sector["ilp"]["grade"] == service["indicators"]["rating"]["grade"]
+        assert sector["ilp"]["compliant"] == service["indicators"]["decree"]["compliant"]
+    older = client.get(f"{base}/water/sectors/status?year={year - 1}", headers=h).json()
+    assert all(s["ilp"] is None for s in older["sectors"])
+    bad = client.get(f"{base}/water/sectors/status?year=20x5", headers=h)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "year"
+
+
+@pytest.mark.parametrize("days", ["abc", "3", "400", "12.5", ""])
+def test_bad_periods_are_refused_in_french(network, days):
+    answer = network["client"].get(
+        f"{network['base']}/water/sectors/{network['A']}/night-flow?days={days}",
+        headers=network["h"])
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["errors"] == [{"field": "days", "message": "nombre de nuits entier, de 7 "
+                                                             "à 365"}]
+
+
+def test_only_sectors_have_a_night_flow(network):
+    client, base = network["client"], network["base"]
+    answer = client.get(f"{base}/water/sectors/{network['service']}/night-flow",
+                        headers=network["h"])
+    assert answer.status_code == 404
+    assert "n'est pas un secteur" in answer.json()["detail"]
+    assert client.get(f"{base}/water/sectors/999999/night-flow",
+                      headers=network["h"]).status_code == 404
+    assert client.get(f"{base}/water/sectors/{network['A']}/night-flow").status_code in (
+        401, 404)
