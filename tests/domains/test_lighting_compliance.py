@@ -15,7 +15,7 @@ from beffroi.core import assets, tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.cli import lighting
-from beffroi.domains.lighting.compliance import commune_report, demo_report
+from beffroi.domains.lighting.compliance_report import commune_report, demo_report
 from beffroi.domains.lighting.inventory_import import (
     completeness,
     import_luminaires,

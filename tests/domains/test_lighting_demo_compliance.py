@@ -25,7 +25,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.cabinet_programme import programme_status, set_programme
-from beffroi.domains.lighting.compliance import commune_report, demo_report
+from beffroi.domains.lighting.compliance_report import commune_report, demo_report
 from beffroi.domains.lighting.inventory import PLANTED, demo_inventory
 from beffroi.storage import schema
 

@@ -18,11 +18,11 @@ from beffroi.domains.lighting.cli import lighting
 from beffroi.domains.lighting.compliance import (
     LightPoint,
     check_point,
-    commune_report,
     evaluate,
     night_times,
     programme_times,
 )
+from beffroi.domains.lighting.compliance_report import commune_report
 from beffroi.domains.lighting.inventory import DEVICE_MODEL, FAULTY_CABINETS, demo_inventory
 from beffroi.domains.lighting.inventory_import import import_zones
 from beffroi.domains.lighting.kinds import DARK_CORRIDOR, LIT_AREA, LUMINAIRE

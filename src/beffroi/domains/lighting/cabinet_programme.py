@@ -32,7 +32,7 @@ from ...core.errors import Invalid, NotFound
 from ...core.registry import Registry
 from ...storage import schema
 from ...storage.database import Database
-from .compliance import as_bool, as_clock, clock_text
+from .inventory_values import as_bool, as_clock, clock_text
 from .programmes import (
     PARIS,
     PRESETS,

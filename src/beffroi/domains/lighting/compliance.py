@@ -3,8 +3,8 @@
 Rules are declared as data (``RULES``): an id, the article cited to the user, the
 categories of art. 1 they apply to, how the value is read from the luminaire's
 properties and how the limit is found in ``LIMITS``. ``evaluate`` is a plain
-function over ``LightPoint`` values; ``commune_report`` loads them from the
-database through a ``TenantScope``.
+function over ``LightPoint`` values; ``compliance_report.commune_report`` loads them
+from the database through a ``TenantScope``.
 
 Sources of the limits (``LIMITS``, overridable per call; tenant settings only
 accept core's keys, so they are not a tenant setting):
@@ -55,12 +55,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import orjson
-from sqlalchemy import Connection, and_, or_, select
-
-from ...core.access import TenantScope
-from ...core.errors import Invalid
-from ...storage import schema
+from .inventory_values import (
+    as_bool,
+    as_clock,
+    as_number,
+    clock_text,
+    protection,
+)
 from .programmes import EVENING, MORNING, Programme, Step
 
 LUMINAIRE_KIND = "lighting.luminaire"
@@ -88,25 +89,6 @@ LIMITS: dict[str, Any] = {
     "switch_on_before_activity_min": 60,
     "technical_rules_from": NEW_INSTALLATIONS_FROM,  # art. 3 and 4 technical prescriptions
 }
-
-PROTECTION_LABELS = {"none": "aucune", "nature_reserve": "réserve naturelle",
-                     "astronomical_site": "site d'observation astronomique",
-                     "national_park": "parc national", "regional_park": "parc naturel régional"}
-PROTECTION_ALIASES = {
-    "national_park": "national_park", "parc national": "national_park",
-    "parc_national": "national_park", "pn": "national_park",
-    "regional_park": "regional_park", "parc naturel régional": "regional_park",
-    "parc naturel regional": "regional_park", "parc_naturel_regional": "regional_park",
-    "pnr": "regional_park",
-    "none": "none", "aucune": "none", "aucun": "none", "non": "none", "false": "none",
-    "0": "none", "nature_reserve": "nature_reserve", "reserve_naturelle": "nature_reserve",
-    "réserve naturelle": "nature_reserve", "reserve naturelle": "nature_reserve",
-    "astronomical_site": "astronomical_site", "site_astronomique": "astronomical_site",
-    "site astronomique": "astronomical_site",
-}
-_TRUE = {"true", "vrai", "oui", "1", "yes", "o"}
-_FALSE = {"false", "faux", "non", "0", "no", "n"}
-
 
 @dataclass(frozen=True)
 class LightPoint:
@@ -137,54 +119,6 @@ class MissingData(Exception):
     def __init__(self, *fields: str) -> None:
         super().__init__(", ".join(fields))
         self.fields = fields
-
-
-# -- reading properties -----------------------------------------------------------
-
-def as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower() if value is not None else ""
-    return True if text in _TRUE else False if text in _FALSE else None
-
-
-def as_number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return value  # type: ignore[return-value]  (shown as stored: 4000, not 4000.0)
-    try:
-        return float(str(value).strip().replace(" ", "").replace(",", "."))
-    except ValueError:
-        return None
-
-
-def as_clock(value: Any) -> int | None:
-    """"HH:MM" (or "HHhMM") -> minutes since midnight; None if unreadable."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip().lower().replace("h", ":")
-    hours, _, minutes = text.partition(":")
-    try:
-        h, m = int(hours), int(minutes or 0)
-    except ValueError:
-        return None
-    return h * 60 + m if 0 <= h < 24 and 0 <= m < 60 else None
-
-
-def clock_text(minutes: int) -> str:
-    minutes %= 1440
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def protection(props: Mapping[str, Any]) -> str | None:
-    """One of ``kinds.PROTECTED_AREAS``, or None when unknown."""
-    value = props.get("protected_area")
-    if value is None or value == "":
-        return None
-    if value is False:
-        return "none"
-    return PROTECTION_ALIASES.get(str(value).strip().lower())
 
 
 def _night(minutes: int) -> int:
@@ -622,112 +556,3 @@ def evaluate(points: Iterable[LightPoint], limits: Mapping[str, Any] | None = No
                   "dark_corridors": zone_figures["dark_corridors"]},
         "luminaires": entries,
     }
-
-
-def points_from_demo(assets: Iterable[Any], commune: str | None = None) -> list[LightPoint]:
-    """Light points of a domain demo inventory (``DemoAsset`` values)."""
-    assets = list(assets)
-    cabinets = {a.ref: a.properties for a in assets if a.kind == CABINET_KIND}
-    return [LightPoint(a.ref, a.name, commune, a.properties, cabinets.get(a.parent_ref or ""),
-                       geometry=a.geometry)
-            for a in assets if a.kind == LUMINAIRE_KIND]
-
-
-def demo_report(assets: Iterable[Any], commune: str | None = None,
-                limits: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The report of a demo inventory, zones included (no database needed)."""
-    from .zones import zones_from_demo
-
-    assets = list(assets)
-    return evaluate(points_from_demo(assets, commune), limits,
-                    zones=zones_from_demo(assets, commune))
-
-
-def commune_report(scope: TenantScope, conn: Connection, commune: str | None = None,
-                   limits: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The report of the luminaires the scope may see, in one commune or in all."""
-    scope.require("read")
-    c, a = schema.communes, schema.assets
-    names = {r.insee: r.name for r in conn.execute(
-        select(c.c.insee, c.c.name).where(scope.commune_visible()))}
-    if commune is not None and commune not in names:
-        raise Invalid(f"Commune « {commune} » inconnue dans ce territoire.",
-                      errors=[{"field": "commune", "message": "code INSEE inconnu"}])
-    query = select(a.c.id, a.c.ref, a.c.name, a.c.kind, a.c.commune_insee, a.c.parent_id,
-                   a.c.properties, a.c.geometry).where(scope.asset_visible(),
-                                         a.c.kind.in_((LUMINAIRE_KIND, CABINET_KIND)))
-    if commune is not None:
-        query = query.where(a.c.commune_insee == commune)
-    rows = list(conn.execute(query.order_by(a.c.id)))
-    cabinets = {r.id: orjson.loads(r.properties) for r in rows if r.kind == CABINET_KIND}
-    missing_parents = {r.parent_id for r in rows if r.kind == LUMINAIRE_KIND
-                       and r.parent_id is not None and r.parent_id not in cabinets}
-    if missing_parents:  # a cabinet in another commune still programmes its luminaires
-        for r in conn.execute(select(a.c.id, a.c.properties).where(
-                scope.asset_visible(), a.c.kind == CABINET_KIND,
-                a.c.id.in_(sorted(missing_parents)))):
-            cabinets[r.id] = orjson.loads(r.properties)
-    points = [LightPoint(r.ref, r.name, r.commune_insee, orjson.loads(r.properties),
-                         cabinets.get(r.parent_id) if r.parent_id is not None else None, r.id,
-                         orjson.loads(r.geometry) if r.geometry else None)
-              for r in rows if r.kind == LUMINAIRE_KIND]
-    zones, flux_points = _zones(scope, conn, commune, points)
-    report = evaluate(points, limits, names, zones, flux_points)
-    if commune is not None and not report["communes"]:
-        report["communes"] = [{"insee": commune, "name": names[commune],
-                               "counts": report["totals"]}]
-    return report
-
-
-def _zones(scope: TenantScope, conn: Connection, commune: str | None,
-           points: list[LightPoint]) -> tuple[list[Any], list[LightPoint]]:
-    """The visible zones of the commune (all when None), and the visible luminaires whose
-    flux counts in them: every luminaire inside their bounding boxes, whatever its
-    commune (a lit area may straddle a boundary)."""
-    from .zones import make_zone
-
-    a = schema.assets
-    query = select(a.c.ref, a.c.kind, a.c.name, a.c.commune_insee, a.c.geometry,
-                   a.c.properties, a.c.minx, a.c.miny, a.c.maxx, a.c.maxy).where(
-        scope.asset_visible(), a.c.kind.in_(ZONE_KINDS), a.c.geometry.is_not(None))
-    if commune is not None:
-        query = query.where(or_(a.c.commune_insee == commune, a.c.commune_insee.is_(None)))
-    rows = list(conn.execute(query.order_by(a.c.id)))
-    zones = [make_zone(r.ref, r.kind, r.name, r.commune_insee, orjson.loads(r.geometry),
-                       orjson.loads(r.properties or "{}")) for r in rows]
-    lit = [r for r in rows if r.kind == "lighting.lit_area"]
-    if commune is None or not lit:
-        return zones, points
-    boxes = [and_(a.c.minx <= r.maxx, a.c.maxx >= r.minx, a.c.miny <= r.maxy,
-                  a.c.maxy >= r.miny) for r in lit]
-    flux_points = [LightPoint(r.ref, r.name, r.commune_insee, orjson.loads(r.properties),
-                              geometry=orjson.loads(r.geometry))
-                   for r in conn.execute(select(a.c.ref, a.c.name, a.c.commune_insee,
-                                                a.c.properties, a.c.geometry).where(
-                       scope.asset_visible(), a.c.kind == LUMINAIRE_KIND, or_(*boxes)))]
-    return zones, flux_points
-
-
-CSV_HEADER = ("commune", "ref", "nom", "categorie", "constat", "regle", "article", "valeur",
-              "limite", "unite", "champs", "precision")
-
-
-def report_rows(report: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """One CSV row per finding (or one "conforme" row), French wording."""
-    rows: list[tuple[Any, ...]] = []
-    for e in report["luminaires"]:
-        head = (e["commune"] or "", e["ref"], e["name"], e["category"] or "")
-        for v in e["violations"]:
-            rows.append((*head, "non-conformité", v["rule"], v["article"], v["value"],
-                         v["limit"], v["unit"] or "", "", v.get("detail") or ""))
-        for m in e["missing_data"]:
-            rows.append((*head, "données manquantes", m["rule"], m["article"], "", "", "",
-                         " ".join(m["fields"]), ""))
-        if e["article5_missing"]:
-            rows.append((*head, "données art. 5 manquantes", "article5", "art. 5", "", "", "",
-                         " ".join(e["article5_missing"]),
-                         "complété par les zones : " + ", ".join(e["from_zones"])
-                         if e["from_zones"] else ""))
-        if not (e["violations"] or e["missing_data"] or e["article5_missing"]):
-            rows.append((*head, "conforme", "", "", "", "", "", "", ""))
-    return rows

@@ -15,7 +15,8 @@ from ...cli.common import db_option, friendly_errors, open_database
 from ...core import registry as core_registry
 from ...core.access import CLI, open_scope
 from .cli import lighting
-from .compliance import CSV_HEADER, FIELD_LABELS, commune_report, report_rows
+from .compliance import FIELD_LABELS
+from .compliance_report import CSV_HEADER, commune_report, report_rows
 from .inventory_import import ZONE_TYPES, import_luminaires, import_zones
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from ...api.deps import CtxDep, JSONResponse
-from .compliance import commune_report
+from .compliance_report import commune_report
 
 router = APIRouter(tags=["éclairage public"])
 

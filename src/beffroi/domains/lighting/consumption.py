@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .compliance import as_number
+from .inventory_values import as_number
 from .programmes import PARIS, Programme, night_plan
 
 BALLAST_FACTOR = {"led": 1.0, "sodium_hp": 1.15, "sodium_lp": 1.15, "metal_halide": 1.15,

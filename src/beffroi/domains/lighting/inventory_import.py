@@ -30,13 +30,8 @@ from sqlalchemy import Connection
 from ...core import importing
 from ...core.access import TenantScope
 from ...core.registry import Registry
-from .compliance import (
-    ARTICLE5_FIELDS,
-    LUMINAIRE_KIND,
-    PROTECTION_ALIASES,
-    article5_missing,
-    as_bool,
-)
+from .compliance import ARTICLE5_FIELDS, LUMINAIRE_KIND, article5_missing
+from .inventory_values import PROTECTION_ALIASES, as_bool
 
 # Target name -> normalised column names met in GIS and asset-management exports.
 ALIASES: dict[str, tuple[str, ...]] = {

@@ -38,9 +38,9 @@ from ...core.errors import Invalid
 from ...core.registry import Registry
 from ...storage import schema
 from .cabinet_programme import cabinet_programme
-from .compliance import as_number
 from .consumption import daily_hours, luminaire_kw, power_share
 from .energy import CABINET_KIND, LUMINAIRE_KIND
+from .inventory_values import as_number
 from .kinds import LAMP_TYPES
 from .programmes import Programme, ProgrammeError, parse_programme
 from .savings import money

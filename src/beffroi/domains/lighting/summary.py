@@ -22,7 +22,7 @@ from ...core.clock import format_instant
 from ...core.errors import Invalid
 from ...core.registry import Registry
 from ...storage import schema
-from .compliance import commune_report
+from .compliance_report import commune_report
 from .darkness import darkness_restored
 from .energy import LUMINAIRE_KIND, expected_by_day, load_cabinets, measured_by_day
 from .savings import same_days_of, savings

@@ -28,7 +28,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ...core.geometry import validate_geometry
-from .compliance import LightPoint, as_bool, as_number, protection
+from .compliance import LightPoint
+from .inventory_values import as_bool, as_number, protection
 
 LIT_AREA_KIND = "lighting.lit_area"
 DARK_CORRIDOR_KIND = "lighting.dark_corridor"
