@@ -141,8 +141,10 @@ def test_api_report_and_unknown_commune(db, registry, territory, operator):
         response = client.get(url, params={"commune": INSEE}, headers=headers)
         assert response.status_code == 200, response.text
         body = response.json()
-        assert set(body) == {"source", "limits", "rules", "communes", "totals", "zones",
-                             "luminaires"}
+        assert set(body) == {"source", "fields", "limits", "rules", "communes", "totals",
+                             "zones", "luminaires"}
+        assert body["fields"]["head_installed"] == {
+            "label": "date d'installation de la tête", "article": "art. 5"}
         tc = next(e for e in body["luminaires"] if e["ref"] == "LUM-TC")
         assert tc["violations"] == [{
             "rule": "color_temperature", "article": "art. 3, II, 3°",

@@ -408,6 +408,7 @@ FIELD_LABELS = {name: label for name, label, _ in ARTICLE5_FIELDS} | {
     "lit_area_m2": "surface éclairée (m²)", "activity_end": "heure de fin d'activité",
     "switch_off": "heure d'extinction", "cut_start": "début d'extinction de l'armoire",
     "ulr_installed_percent": "ULR en condition d'installation (%)"}
+ARTICLE5_ARTICLES = {name: article for name, _, article in ARTICLE5_FIELDS}
 
 
 def article5_missing(props: Mapping[str, Any]) -> list[str]:
@@ -546,6 +547,9 @@ def evaluate(points: Iterable[LightPoint], limits: Mapping[str, Any] | None = No
     communes = sorted({e["commune"] for e in entries}, key=lambda c: c or "")
     return {
         "source": SOURCE,
+        # French labels (and the article requiring them) of the fields findings name.
+        "fields": {name: {"label": label, "article": ARTICLE5_ARTICLES.get(name)}
+                   for name, label in FIELD_LABELS.items()},
         "limits": merged,
         "rules": rules_public(),
         "communes": [{"insee": c, "name": names.get(c or ""),

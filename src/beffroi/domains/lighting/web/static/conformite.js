@@ -4,14 +4,16 @@
 import {
   api, escapeHtml, formatDate, formatNumber, renderHeader, session, showError,
 } from "/static/js/common.js";
-import { ARTICLE5_LABELS, FIELD_LABELS, lampLabel, valueWithUnit } from "/static/domains/lighting/lighting.js";
+import { lampLabel, valueWithUnit } from "/static/domains/lighting/lighting.js";
 
 const state = await session();
 renderHeader("/eclairage", state);
 const tenant = state.tenant;
 const select = document.getElementById("commune");
 const plural = (n, one, many) => `${formatNumber(n, 0)} ${n > 1 ? many : one}`;
-const fieldLabel = (name) => FIELD_LABELS[name] || name;
+// Labels and articles of the fields, as the report gives them.
+let fields = {};
+const fieldLabel = (name) => fields[name]?.label || name;
 const luminaire = (e) => `<a href="/equipements/${e.id}">${escapeHtml(e.ref)}</a>
   <span class="muted lum-name">${escapeHtml(e.name)}</span>`;
 
@@ -35,7 +37,7 @@ function communeSection(commune, entries, index) {
   const incomplete = entries.filter((e) => e.article5_missing.length).map((e) => `<tr>
     <td>${luminaire(e)}</td><td>${escapeHtml(e.article5_missing.map(fieldLabel).join(", "))}</td></tr>`);
   const byField = Object.entries(c.article5_missing_by_field || {}).map(([f, n]) =>
-    `<tr><td>${escapeHtml(fieldLabel(f))}</td><td>${escapeHtml(ARTICLE5_LABELS[f] || "art. 5")}</td>
+    `<tr><td>${escapeHtml(fieldLabel(f))}</td><td>${escapeHtml(fields[f]?.article || "art. 5")}</td>
       <td class="number">${formatNumber(n, 0)}</td></tr>`);
   const id = `commune-${index}`;
   return `<section class="commune-report" aria-labelledby="${id}" data-insee="${escapeHtml(commune.insee || "")}">
@@ -75,6 +77,7 @@ async function load() {
   status.textContent = "Chargement du rapport…";
   const report = await api(`/tenants/${tenant.id}/lighting/compliance`, {
     params: { commune: select.value } });
+  fields = report.fields || {};
   document.getElementById("source").textContent = `${report.source}. Rapport établi le ${
     formatDate(Date.now())} pour ${tenant.name}.`;
   showTotals(report.totals);

@@ -2,26 +2,6 @@
 // fields, sun events and levels, and value formatting.
 import { formatNumber } from "/static/js/common.js";
 
-// compliance.py ARTICLE5_FIELDS and FIELD_LABELS (the report's JSON gives field names).
-export const FIELD_LABELS = {
-  ulr_percent: "ULR (%)", cie_flux_code_3_percent: "code flux CIE n°3 (%)",
-  color_temperature_k: "température de couleur (K)", power_w: "puissance (W)",
-  flux_lm: "flux nominal de la source (lm)", head_installed: "date d'installation de la tête",
-  lamp_type: "technologie de la source", mast_height_m: "hauteur de feu (m)",
-  category: "catégorie (art. 1)", built_up_area: "en / hors agglomération",
-  protected_area: "espace protégé (art. 4)", lit_area_m2: "surface éclairée (m²)",
-  activity_end: "heure de fin d'activité", switch_off: "heure d'extinction",
-  cut_start: "début d'extinction de l'armoire",
-  ulr_installed_percent: "ULR en condition d'installation (%)",
-};
-const VERIFICATION = "art. 5 (éléments de vérification)";
-export const ARTICLE5_LABELS = {
-  ulr_percent: "art. 5", cie_flux_code_3_percent: "art. 5", color_temperature_k: "art. 5",
-  power_w: "art. 5", flux_lm: "art. 5", head_installed: "art. 5", lamp_type: VERIFICATION,
-  mast_height_m: VERIFICATION, category: VERIFICATION, built_up_area: VERIFICATION,
-  protected_area: VERIFICATION,
-};
-
 const LAMPS = { led: "LED", sodium_hp: "sodium haute pression", sodium_lp: "sodium basse pression",
   metal_halide: "iodures métalliques", mercury: "vapeur de mercure", fluorescent: "fluorescente" };
 export const lampLabel = (value) => LAMPS[value] || value || "—";
