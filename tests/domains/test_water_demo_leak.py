@@ -150,3 +150,46 @@ def test_live_detector_opens_then_resolves_the_leak_alert(db):
     run_detectors(db, registry, int(end * 1000))
     (asset_id, status, _, _), = alerts()
     assert asset_id == ids["SEC-A"] and status == "resolved"
+
+
+def test_an_unrepaired_leak_older_than_the_look_back_stays_open(db, monkeypatch):
+    """The scan of a sector with an open leak starts before the leak's onset, however long
+    ago: without that, a leak older than the look-back would become its own reference and
+    the alert would close by itself while the water still runs."""
+    from beffroi.domains.water import detectors
+
+    monkeypatch.setattr(detectors, "LOOKBACK_DAYS", 40)
+    registry = load_registry(["generic", "water"])
+    t0 = datetime(2025, 9, 1, tzinfo=ZoneInfo("UTC")).timestamp()
+    onset, end = t0 + 45.4 * DAY, t0 + 120 * DAY
+    t = np.arange(t0, end, 900.0)
+    inlet = _flow(t, 1, 10.0) + np.where(t >= onset, 2.0, 0.0)  # never repaired
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat", registry=registry)
+        scope = open_scope(db, conn, CLI, tenant["id"])
+        report = importing.import_assets(scope, conn, registry, [
+            {"ref": "SEC-A", "kind": "water.sector", "name": "Secteur A",
+             "geometry": _square(6.6), "properties": {"connections": 1000}},
+            {"ref": "CPT-A-IN", "kind": "water.meter", "name": "Entrée A", "parent_ref": "SEC-A",
+             "geometry": {"type": "Point", "coordinates": [6.6, 48.005]},
+             "properties": {"role": "sector_inlet"}}])
+        assert not report.errors, report.errors
+        meter = conn.execute(select(schema.assets.c.id).where(
+            schema.assets.c.ref == "CPT-A-IN")).scalar_one()
+        stream = ensure_stream(scope, conn, registry, meter, "water.flow")
+        store_rows(scope, conn, [(tenant["id"], stream, int(ti * 1000), round(float(v), 3), 0)
+                                 for ti, v in zip(t, inlet, strict=True)],
+                   ZoneInfo("Europe/Paris"))
+
+    def statuses():
+        al = schema.alerts
+        with db.read() as conn:
+            return [(r.status, orjson.loads(r.details)["onset"][:10]) for r in conn.execute(
+                select(al).where(al.c.detector == "water.night_flow_leak"))]
+
+    run_detectors(db, registry, int((t0 + 60 * DAY) * 1000))
+    assert [s for s, _ in statuses()] == ["open"]
+    run_detectors(db, registry, int((end - 3600) * 1000))  # onset now 74 days back
+    [(status, onset_day)] = statuses()
+    assert status == "open"
+    assert onset_day in ("2025-10-16", "2025-10-17")  # 45.4 days after 1 September

@@ -6,7 +6,8 @@ inlets (role ``sector_inlet`` or ``import``) minus outlets (``sector_outlet``,
 index (roll-overs and meter changes handled by ``counters``), minus the change of storage
 of reservoirs placed in the sector (``water.level`` × capacity / height). The minimum
 night flow of each night (``night_flow``, window and time zone from the tenant's
-settings) goes through ``leaks.detect_leaks`` over the last ``LOOKBACK_DAYS``; a leak
+settings) goes through ``leaks.detect_leaks`` over the last ``LOOKBACK_DAYS`` (from before the
+onset of a leak still open, however old: ``scan_start``); a leak
 still running at the last night is the finding. Once night flow is back to its
 reference (repair), the finding is gone and the engine resolves the alert.
 """
@@ -23,6 +24,7 @@ import orjson
 from sqlalchemy import and_, select
 
 from ...core.alerting.detectors import Detector, DetectorContext, Finding
+from ...core.clock import parse_instant
 from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
@@ -37,7 +39,11 @@ from .settings import (
     parse_clock,
 )
 
-LOOKBACK_DAYS = 180  # an unrepaired leak is followed this long
+LOOKBACK_DAYS = 180  # history read on each run
+# An open leak older than that is read from this many days before its onset, so that the
+# scan sees its pre-leak reference again (and does not take the leak for normal).
+PRE_ONSET_DAYS = 60
+DETECTOR_KEY = "water.night_flow_leak"
 INLET_ROLES = ("sector_inlet", "import")
 OUTLET_ROLES = ("sector_outlet", "export")
 LARGE_USER_CATEGORIES = ("non_domestic",)
@@ -162,15 +168,28 @@ def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) 
     }
 
 
+def scan_start(ctx: DetectorContext, sector_id: int) -> int:
+    """Where a sector's scan starts (epoch ms): the look-back, or earlier for an open leak
+    whose onset is older, so an unrepaired leak stays open however long it runs."""
+    since = ctx.now - LOOKBACK_DAYS * 86_400_000
+    al = schema.alerts
+    for (details,) in ctx.conn.execute(select(al.c.details).where(
+            al.c.tenant_id == ctx.tenant_id, al.c.asset_id == sector_id,
+            al.c.detector == DETECTOR_KEY, al.c.status.in_(("open", "acknowledged")))):
+        onset = orjson.loads(details).get("onset")
+        if onset:
+            since = min(since, parse_instant(onset) - PRE_ONSET_DAYS * 86_400_000)
+    return since
+
+
 def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
     a = schema.assets
     window = night_window(ctx)
     price = float(setting(ctx.scope.settings, ctx.registry, PRICE))
-    since = ctx.now - LOOKBACK_DAYS * 86_400_000
     sectors = ctx.conn.execute(select(a.c.id, a.c.name, a.c.properties).where(
         a.c.tenant_id == ctx.tenant_id, a.c.kind == "water.sector").order_by(a.c.id)).all()
     for sector in sectors:
-        inflow = sector_inflow(ctx, sector.id, since)
+        inflow = sector_inflow(ctx, sector.id, scan_start(ctx, sector.id))
         if inflow is None:
             continue
         nights = night_minima(*inflow, window)
@@ -187,6 +206,6 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
 
 
 DETECTORS = (
-    Detector("water.night_flow_leak", "Fuite détectée par le débit de nuit", 3600,
+    Detector(DETECTOR_KEY, "Fuite détectée par le débit de nuit", 3600,
              night_flow_leaks),
 )

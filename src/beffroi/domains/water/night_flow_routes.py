@@ -105,7 +105,6 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
     window = detectors.night_window(ctx)
     price = float(setting(scope.settings, registry, PRICE))
     legitimate = detectors.legitimate_night_use(ctx, sector)
-    lookback = max(days, detectors.LOOKBACK_DAYS)
     shown_from = now - days * DAY_MS
     out: dict[str, Any] = {
         "sector": {"id": sector.id, "ref": sector.ref, "name": sector.name,
@@ -121,7 +120,8 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
                  "p20": f"20e centile des {P20_NIGHTS} dernières nuits"},
         "measured": False, "nights": [], "leaks": [],
     }
-    inflow = detectors.sector_inflow(ctx, sector.id, now - lookback * DAY_MS)
+    inflow = detectors.sector_inflow(ctx, sector.id, min(
+        now - days * DAY_MS, detectors.scan_start(ctx, sector.id)))
     if inflow is None:
         out["note"] = ("Aucun débit entrant mesuré pour ce secteur : ajoutez un compteur "
                        "d'entrée de secteur avec son débit ou son index.")
