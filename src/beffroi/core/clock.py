@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -78,3 +79,37 @@ def _clock_text(ms_in_day: int, with_ms: bool) -> str:
     hours, rest = divmod(seconds, 3600)
     text = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
     return f"{text}.{milli:03d}Z" if with_ms else text + "Z"
+
+
+@lru_cache(maxsize=256)
+def _transitions(first_day: int, last_day: int, tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """(instants, offsets): the zone's UTC offset in seconds in force from each instant,
+    over the UTC days ``first_day`` to ``last_day`` (days since 1970-01-01)."""
+    zone = ZoneInfo(tz)
+
+    def offset(t: int) -> float:
+        return datetime.fromtimestamp(t, zone).utcoffset().total_seconds()  # type: ignore[union-attr]
+
+    instants, offsets = [first_day * 86400], [offset(first_day * 86400)]
+    for day in range(first_day, last_day + 1):
+        after = offset((day + 1) * 86400)
+        if after != offsets[-1]:  # changes happen on a whole hour (or half hour) of the day
+            step = next(m for m in range(30, 24 * 60 + 1, 30)
+                        if offset(day * 86400 + m * 60) == after)
+            instants.append(day * 86400 + step * 60)
+            offsets.append(after)
+    return np.array(instants, dtype=np.float64), np.array(offsets)
+
+
+def utc_offsets(t_s: np.ndarray, tz: str = "Europe/Paris") -> np.ndarray:
+    """UTC offset (seconds) of the time zone at each epoch second, vectorised: local
+    wall-clock seconds are ``t_s + utc_offsets(t_s)`` (daylight saving included)."""
+    t = np.asarray(t_s, dtype=np.float64)
+    finite = t[np.isfinite(t)]
+    if finite.size == 0:
+        return np.zeros(t.shape)
+    lo, hi = int(finite.min() // 86400) - 1, int(finite.max() // 86400) + 1
+    instants, offsets = _transitions(lo, hi, tz)
+    index = np.clip(np.searchsorted(instants, np.nan_to_num(t), side="right") - 1, 0, None)
+    return offsets[index]
+

@@ -1,25 +1,18 @@
 """Local civil time of simulated instants, vectorised: what simulators schedule on.
 
 Simulators receive epoch seconds (UTC); people, schools and lighting timers live
-in local time with daylight saving. The UTC offset is looked up once per hour.
+in local time with daylight saving (offsets from ``core.clock.utc_offsets``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ..core.clock import utc_offsets
+
 TZ = "Europe/Paris"
-
-
-@lru_cache(maxsize=200_000)
-def _offset_s(hour_index: int, tz: str) -> int:
-    at = datetime.fromtimestamp(hour_index * 3600, UTC).astimezone(ZoneInfo(tz))
-    return int(at.utcoffset().total_seconds())
 
 
 @dataclass(frozen=True)
@@ -33,10 +26,7 @@ class LocalTime:
 
 def local_time(t_s: np.ndarray, tz: str = TZ) -> LocalTime:
     t = np.asarray(t_s, dtype=np.float64)
-    hours = np.floor(t / 3600).astype(np.int64)
-    unique, inverse = np.unique(hours, return_inverse=True)
-    offsets = np.array([_offset_s(int(h), tz) for h in unique], dtype=np.float64)[inverse]
-    local = t + offsets
+    local = t + utc_offsets(t, tz)
     day = np.floor(local / 86400).astype(np.int64)
     dates = day.astype("datetime64[D]")
     years = dates.astype("datetime64[Y]")

@@ -14,13 +14,15 @@ against (tests: within a second; against PyEphem: within 30 s).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from astral import Observer, SunDirection
 from astral.sun import time_at_elevation
+
+from ...core.clock import utc_offsets
 
 PARIS = ZoneInfo("Europe/Paris")
 SUNRISE_ZENITH = 90.833
@@ -110,32 +112,13 @@ def _solar_table(first_day: int, last_day: int
     return start, np.sin(dec), np.cos(dec), eq_time
 
 
-def _transitions(first_day: int, last_day: int) -> tuple[np.ndarray, np.ndarray]:
-    """(instants, offsets): the Paris UTC offset in seconds in force from each instant."""
-    def offset(t: int) -> float:
-        return datetime.fromtimestamp(t, PARIS).utcoffset().total_seconds()  # type: ignore[union-attr]
-
-    instants, offsets = [first_day * 86400], [offset(first_day * 86400)]
-    for day in range(first_day, last_day + 1):
-        after = offset((day + 1) * 86400)
-        if after != offsets[-1]:  # the change happens on a whole hour of this UTC day
-            hour = next(h for h in range(1, 25) if offset(day * 86400 + h * 3600) == after)
-            instants.append(day * 86400 + hour * 3600)
-            offsets.append(after)
-    return np.array(instants, dtype=np.float64), np.array(offsets)
-
-
 def local_days(t_s: np.ndarray) -> np.ndarray:
     """Europe/Paris local date of epoch seconds, as days since 1970-01-01."""
     t = np.asarray(t_s, dtype=np.float64)
-    finite = t[np.isfinite(t)]
-    if finite.size == 0:
+    if not np.isfinite(t).any():
         return np.full(t.shape, -1, dtype=np.int64)
-    lo, hi = int(finite.min() // 86400) - 1, int(finite.max() // 86400) + 1
-    instants, offsets = _transitions(lo, hi)
-    index = np.clip(np.searchsorted(instants, np.nan_to_num(t), side="right") - 1, 0, None)
     with np.errstate(invalid="ignore"):
-        return np.floor((t + offsets[index]) / 86400).astype(np.int64)
+        return np.floor((t + utc_offsets(t, "Europe/Paris")) / 86400).astype(np.int64)
 
 
 def sun_events(lat: float | np.ndarray, lon: float | np.ndarray, first: date, last: date
