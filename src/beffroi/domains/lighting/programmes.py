@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -138,6 +139,7 @@ def _parse_steps(raw: Any, where: str, errors: list[dict[str, str]]) -> tuple[St
     return tuple(steps)
 
 
+@lru_cache(maxsize=4096)
 def _clock(text: str) -> time | None:
     try:
         parsed = datetime.strptime(text, "%H:%M").time()
@@ -209,7 +211,11 @@ def programme_public(programme: Programme) -> dict[str, Any]:
 
 
 # -- what a programme does ------------------------------------------------------------------------
-def _sun_time(event: str, day: date, observer: Observer) -> datetime:
+@lru_cache(maxsize=65_536)
+def _sun_time(event: str, day: date, lat: float, lon: float) -> datetime:
+    """A sun event of ``day`` at a position (cached: cabinets of a village, and every
+    programme at the same position, share the computation)."""
+    observer = Observer(latitude=lat, longitude=lon)
     if event == "sunset":
         return sunset(observer, day, tzinfo=UTC)
     if event == "sunrise":
@@ -221,17 +227,16 @@ def _sun_time(event: str, day: date, observer: Observer) -> datetime:
 
 def night_plan(programme: Programme, day: date, lat: float, lon: float) -> list[tuple[int, int]]:
     """The night of local date ``day``: [(epoch ms UTC, level)] changes, ending at 0."""
-    observer = Observer(latitude=lat, longitude=lon)
     steps = programme.steps_for(day)
     noon = datetime.combine(day, time(12), PARIS)
     timed: list[tuple[datetime, Step]] = []
     evening = morning = None
     for step in steps:
         if step.at in EVENING:
-            at = _sun_time(step.at, day, observer) + timedelta(minutes=step.offset_min)
+            at = _sun_time(step.at, day, lat, lon) + timedelta(minutes=step.offset_min)
             evening = (at, step)
         elif step.at in MORNING:
-            at = _sun_time(step.at, day + timedelta(days=1), observer) + timedelta(
+            at = _sun_time(step.at, day + timedelta(days=1), lat, lon) + timedelta(
                 minutes=step.offset_min)
             morning = (at, step)
         else:
