@@ -174,6 +174,19 @@ def test_programme_editor_shows_the_api_errors_next_to_the_fields(page, server, 
     page.locator('svg rect.lit[data-to="22:30"]').nth(6).wait_for()
     assert "(modifié)" in page.locator("#lp-current").inner_text()
 
+    # The variant restricted to Friday and Saturday evenings, by keyboard.
+    page.locator("#lp-form-status").get_by_text("Programme enregistré").wait_for()
+    for day in ("vendredi", "samedi"):
+        box = page.locator("#lp-v0-weekdays").get_by_label(day)
+        box.focus()
+        page.keyboard.press("Space")
+        assert box.is_checked()
+    page.get_by_role("button", name="Enregistrer").click()
+    page.locator("#lp-form-status").get_by_text("Programme enregistré").wait_for()
+    stored = _api(page, server, f"/tenants/{lighting['tenant']}/lighting/cabinets/"
+                                f"{lighting['cabinet']}/programme")
+    assert stored["programme"]["variants"][0]["weekdays"] == [5, 6]
+
 
 def test_emergency_lighting_button(page, server, size, lighting):
     t, cabinet = lighting["tenant"], lighting["cabinet"]

@@ -90,6 +90,7 @@ export function programmeEditor(box, { presets, current, preview, save }) {
       label: box.querySelector(`#lp-v${i}-label`).value,
       start: box.querySelector(`#lp-v${i}-start`).value.trim(),
       end: box.querySelector(`#lp-v${i}-end`).value.trim(),
+      weekdays: [...box.querySelectorAll(`[name="lp-v${i}-day"]:checked`)].map((c) => Number(c.value)),
       steps: readRows(`variants[${i}].steps`) }));
   }
 
@@ -101,6 +102,8 @@ export function programmeEditor(box, { presets, current, preview, save }) {
         weekdays: v.weekdays, steps: v.steps.map(stepDoc) })) };
   }
 
+  const WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+
   function variantBlock(v, i) {
     const field = (name, label, value, hint = "") => `<div class="field">
       <label for="lp-v${i}-${name}">${label}</label>
@@ -108,13 +111,22 @@ export function programmeEditor(box, { presets, current, preview, save }) {
         aria-describedby="lp-v${i}-${name}-err${hint ? ` lp-v${i}-${name}-hint` : ""}">
       ${hint ? `<span class="muted" id="lp-v${i}-${name}-hint">${hint}</span>` : ""}
       <span class="field-error" id="lp-v${i}-${name}-err"></span></div>`;
-    return `<fieldset class="variant card"><legend>Variante ${i + 1}${v.weekdays.length
-      ? ` (certains jours : ${v.weekdays.join(", ")})` : ""}</legend>
+    const days = WEEKDAYS.map((name, d) => `<label class="weekday"><input type="checkbox"
+      name="lp-v${i}-day" value="${d + 1}"${v.weekdays.includes(d + 1) ? " checked" : ""}>
+      ${name}</label>`).join("");
+    return `<fieldset class="variant card"><legend>Variante ${i + 1}</legend>
       ${field("label", "Nom de la variante", v.label)}
       <div class="variant-dates">
         ${field("start", "Du (MM-JJ)", v.start, "Chaque année, ex. 06-01")}
         ${field("end", "Au (MM-JJ, inclus)", v.end, "Ex. 08-31")}
       </div>
+      <fieldset class="weekdays" id="lp-v${i}-weekdays" data-field="variants[${i}].weekdays"
+        tabindex="-1" aria-describedby="lp-v${i}-weekdays-hint lp-v${i}-weekdays-err">
+        <legend>Soirs concernés</legend>
+        <span class="muted" id="lp-v${i}-weekdays-hint">Aucun coché : tous les soirs.</span>
+        ${days}
+        <span class="field-error" id="lp-v${i}-weekdays-err"></span>
+      </fieldset>
       ${stepsTable(`variants[${i}].steps`, v.steps)}
       <button type="button" class="button secondary" data-remove-variant="${i}">Supprimer la variante ${i + 1}</button>
     </fieldset>`;
