@@ -2,7 +2,8 @@
 
 The ``db`` fixture is parametrised over both backends; PostgreSQL comes from
 ``BEFFROI_TEST_PG_URL`` (set by scripts/test.sh, which starts a real server).
-Each PostgreSQL test gets a new database cloned from a migrated template.
+Each test gets a new database cloned from a migrated template (a copied file on SQLite,
+``CREATE DATABASE … TEMPLATE`` on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import shutil
 import socket
 import time
 import uuid
@@ -50,6 +52,21 @@ def _pg_database() -> str:
     return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
 
 
+_sqlite_template_path = None
+
+
+def _sqlite_template(factory: pytest.TempPathFactory):
+    """A migrated SQLite file, made once per session and copied for each test."""
+    global _sqlite_template_path
+    if _sqlite_template_path is None:
+        path = factory.mktemp("template") / "beffroi.db"
+        template = Database(str(path))
+        upgrade(template)
+        template.dispose()
+        _sqlite_template_path = path
+    return _sqlite_template_path
+
+
 def _drop_pg(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
@@ -62,11 +79,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path) -> Iterator[Database]:
+def db(request, tmp_path, tmp_path_factory) -> Iterator[Database]:
     """A fresh, migrated database of each backend."""
     if request.param == "sqlite":
-        database = Database(str(tmp_path / "beffroi.db"))
-        upgrade(database)
+        path = tmp_path / "beffroi.db"
+        shutil.copyfile(_sqlite_template(tmp_path_factory), path)
+        database = Database(str(path))
         yield database
         database.dispose()
     else:
