@@ -15,7 +15,7 @@ from beffroi.api.app import create_app
 from beffroi.connectivity.downlinks import dispatch_due, handle_mqtt_ack
 from beffroi.core import assets, devices, tenants, users
 from beffroi.core.access import CLI, open_scope
-from beffroi.core.clock import now_ms
+from beffroi.core.clock import PARIS, now_ms
 from beffroi.core.registry import DemoAsset, load_registry
 from beffroi.domains.lighting.cabinet_programme import (
     cabinet_programme,
@@ -25,7 +25,7 @@ from beffroi.domains.lighting.cabinet_programme import (
     steps_text,
 )
 from beffroi.domains.lighting.commands import encode_programme
-from beffroi.domains.lighting.programmes import PARIS, PRESETS, burn_hours, night_plan
+from beffroi.domains.lighting.programmes import PRESETS, burn_hours, night_plan
 from beffroi.domains.lighting.simulator import simulate
 from beffroi.storage import schema
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, func, select
 
@@ -23,7 +22,7 @@ from ..notifications.messages import public_url
 from ..storage import schema
 from ..storage.database import Database
 from .auth import TOKEN_PREFIX, issue_token, token_row
-from .clock import HOUR_MS, now_ms
+from .clock import HOUR_MS, PARIS, now_ms
 from .errors import BeffroiError, Invalid
 from .users import set_password
 
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 RESET_TTL_MS = HOUR_MS
 MAX_REQUESTS_PER_HOUR = 3
 PAGE_PATH = "/reinitialiser"
-PARIS = ZoneInfo("Europe/Paris")
 ACCEPTED = ("Si un compte actif correspond à cette adresse, un e-mail contenant un lien de "
             "réinitialisation valable une heure vient de lui être envoyé.")
 DONE = "Votre mot de passe a été modifié : vous pouvez vous connecter."

@@ -26,7 +26,7 @@ from ..core.access import CLI, open_scope
 from ..core.alerting import evaluation, rules
 from ..core.alerting.detectors import run_detectors
 from ..core.audit import write_audit
-from ..core.clock import HOUR_MS, now_ms
+from ..core.clock import HOUR_MS, PARIS, now_ms
 from ..core.observations import store_rows
 from ..core.reference import demonstrator_boundaries
 from ..core.registry import DemoAsset, DemoCommune, Registry
@@ -128,7 +128,7 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
 
     end = ((now or now_ms()) // HOUR_MS) * HOUR_MS
     start = end - history_days * 86_400_000
-    tz = ZoneInfo("Europe/Paris")
+    tz = PARIS
     total = 0
     with progress(len(targets), "Historique simulé (1 an)") as advance:
         batch: list[tuple] = []

@@ -28,13 +28,13 @@ from sqlalchemy import Connection, and_, select
 
 from ...core import assets, commands
 from ...core.access import SYSTEM, TenantScope, open_scope
+from ...core.clock import PARIS
 from ...core.errors import Invalid, NotFound
 from ...core.registry import Registry
 from ...storage import schema
 from ...storage.database import Database
 from .inventory_values import as_bool, as_clock, clock_text
 from .programmes import (
-    PARIS,
     PRESETS,
     SUN_LABELS,
     Programme,

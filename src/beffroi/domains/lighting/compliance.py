@@ -53,8 +53,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
+from .cabinet_programme import cabinet_programme
 from .inventory_values import (
     as_bool,
     as_clock,
@@ -235,6 +237,7 @@ def night_times(steps: Sequence[Step]) -> tuple[int, int | None]:
     return (1440 if off is None else off), None
 
 
+@lru_cache(maxsize=1024)
 def programme_times(programme: Programme) -> tuple[int, int | None]:
     """``night_times`` of the night that switches off latest (and relights earliest)."""
     times = [night_times(s) for s in (programme.steps, *(v.steps for v in programme.variants))]
@@ -243,8 +246,6 @@ def programme_times(programme: Programme) -> tuple[int, int | None]:
 
 
 def _cabinet_times(point: LightPoint, missing: str) -> tuple[int, int | None, str]:
-    from .cabinet_programme import cabinet_programme  # imports this module
-
     if point.cabinet is None:
         raise MissingData(missing)
     programme, source = cabinet_programme(point.cabinet)
@@ -339,10 +340,6 @@ def _limit(key: str) -> Callable[[LightPoint, Mapping[str, Any]], Any]:
     return lambda point, limits: limits[key]
 
 
-def _park_limit(point: LightPoint, limits: Mapping[str, Any]) -> Any:
-    return limits["color_temperature_park_max_k"]
-
-
 RULES: tuple[Rule, ...] = (
     Rule("color_temperature", "art. 3, II, 3°",
          "Température de couleur supérieure au maximum", ("a", "d", "e"),
@@ -359,7 +356,7 @@ RULES: tuple[Rule, ...] = (
          new_installations_only=True),
     Rule("color_temperature_park", "art. 4 (valeur à confirmer)",
          "Température de couleur supérieure au plafond retenu pour les parcs naturels",
-         ("a", "b", "c", "d", "e", "f"), _cct, _park_limit, "max", "K",
+         ("a", "b", "c", "d", "e", "f"), _cct, _limit("color_temperature_park_max_k"), "max", "K",
          applies=_in_park, new_installations_only=True),
     Rule("ulr_nominal", "art. 3, II, 1°",
          "Proportion de lumière émise au-dessus de l'horizontale (ULR) trop élevée",
@@ -512,7 +509,7 @@ def _counts(entries: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def rules_public(limits: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+def rules_public() -> list[dict[str, Any]]:
     return [{"id": r.id, "article": r.article, "label": r.label,
              "categories": list(r.categories), "unit": r.unit,
              "articles_by_category": dict(r.article_by_category),

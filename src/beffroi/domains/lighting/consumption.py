@@ -30,8 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from ...core.clock import PARIS
 from .inventory_values import as_number
-from .programmes import PARIS, Programme, night_plan
+from .programmes import Programme, night_plan
 
 BALLAST_FACTOR = {"led": 1.0, "sodium_hp": 1.15, "sodium_lp": 1.15, "metal_halide": 1.15,
                   "mercury": 1.15, "fluorescent": 1.15}

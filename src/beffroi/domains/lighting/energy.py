@@ -24,13 +24,14 @@ from shapely.geometry import shape
 from sqlalchemy import Connection, and_, select
 
 from ...core.access import TenantScope
+from ...core.clock import PARIS
 from ...core.errors import Invalid, NotFound
 from ...storage import schema
 from .cabinet_programme import cabinet_programme
 from .cli import check_range, parse_date
 from .consumption import CabinetLoad, cabinet_load, daily_hours, expected_daily_kwh
 from .meters import daily_consumption, daily_readings
-from .programmes import PARIS, Programme
+from .programmes import Programme
 
 CABINET_KIND = "lighting.cabinet"
 LUMINAIRE_KIND = "lighting.luminaire"

@@ -95,10 +95,6 @@ def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def target_of(column: str) -> str | None:
-    return _BY_ALIAS.get(normalise(column))
-
-
 # Zones: target name -> normalised column names.
 ZONE_ALIASES: dict[str, tuple[str, ...]] = {
     "ref": ("ref", "identifiant", "id", "code", "code_zone", "id_zone"),

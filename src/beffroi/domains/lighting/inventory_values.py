@@ -10,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-PROTECTION_LABELS = {"none": "aucune", "nature_reserve": "réserve naturelle",
-                     "astronomical_site": "site d'observation astronomique",
-                     "national_park": "parc national", "regional_park": "parc naturel régional"}
 PROTECTION_ALIASES = {
     "national_park": "national_park", "parc national": "national_park",
     "parc_national": "national_park", "pn": "national_park",

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from astral import Observer
 from astral.sun import dawn, dusk, sunrise, sunset
 
-PARIS = ZoneInfo("Europe/Paris")
+from ...core.clock import PARIS
+
 EVENING = {"sunset": None, "civil_dusk": 6.0, "nautical_dusk": 12.0}
 MORNING = {"sunrise": None, "civil_dawn": 6.0, "nautical_dawn": 12.0}
 SUN_LABELS = {"sunset": "coucher du soleil", "sunrise": "lever du soleil",

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -49,7 +50,6 @@ from .settings import lighting_settings
 FIELDS = {"luminaires", "commune", "lamp_types", "replace_by_led", "programme", "led",
           "unit_costs", "year"}
 METHODS = ("flux", "ratio")
-FONDS_VERT_SHARE = 0.2
 EXAMPLE = {"commune": "88383", "lamp_types": ["sodium_hp", "mercury"], "replace_by_led": True,
            "programme": {"preset": "cut_23_5"}}
 
@@ -215,8 +215,10 @@ def _stock(scope: TenantScope, conn: Connection, communes: set[str | None]) -> d
     return out
 
 
+@lru_cache(maxsize=1024)
 def _annual_hours(programme: Programme, position: tuple[float, float], year: int
                   ) -> dict[int, float]:
+    """Hours at each level over a year (cached: luminaires of a cabinet share it; read-only)."""
     days = daily_hours(programme, position[0], position[1], date(year, 1, 1), date(year, 12, 31))
     hours: dict[int, float] = {}
     for levels in days.values():
@@ -247,13 +249,18 @@ def simulate(scope: TenantScope, conn: Connection, registry: Registry, body: Any
     unknown_power = 0
     concerned: set[int] = set()
     by_commune: dict[str | None, int] = {}
+    programmes: dict[int, Programme] = {}
     for r in rows:
         props = orjson.loads(r.properties)
         cabinet = cabinets.get(r.parent_id)
         source = cabinet if cabinet is not None and cabinet.geometry else None
         position = _position(source.geometry if source is not None else r.geometry)
-        current, _ = cabinet_programme(orjson.loads(source.properties) if source is not None
-                                       else props)
+        if source is None:
+            current, _ = cabinet_programme(props)
+        else:  # parsed once per cabinet
+            if source.id not in programmes:
+                programmes[source.id] = cabinet_programme(orjson.loads(source.properties))[0]
+            current = programmes[source.id]
         by_commune.setdefault(r.commune_insee, 0)
         if cabinet is not None:
             concerned.add(cabinet.id)

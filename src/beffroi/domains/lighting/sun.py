@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from astral import Observer, SunDirection
@@ -24,7 +23,6 @@ from astral.sun import time_at_elevation
 
 from ...core.clock import utc_offsets
 
-PARIS = ZoneInfo("Europe/Paris")
 SUNRISE_ZENITH = 90.833
 CIVIL_ZENITH = 96.0
 EVENTS = ("sunrise", "sunset", "civil_dawn", "civil_dusk")

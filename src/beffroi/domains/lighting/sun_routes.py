@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query
 from shapely.geometry import shape
 
 from ...api.deps import CtxDep, JSONResponse
+from ...core.clock import PARIS
 from ...core.errors import Invalid, NotFound
 from .cli import check_range, parse_date
-from .sun import EVENTS, PARIS, sun_events, utc_iso
+from .sun import EVENTS, sun_events, utc_iso
 
 router = APIRouter(tags=["éclairage public"])
 FromQuery = Annotated[str | None, Query(alias="from", description="première date locale, AAAA-MM-JJ "
