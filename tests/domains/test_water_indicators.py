@@ -361,7 +361,8 @@ def test_a_tenant_grid_replaces_the_default_one_unless_unusable():
 
     from beffroi.core.registry import build_registry
     from beffroi.domains.water import DOMAIN
-    from beffroi.domains.water.rpqs import GRID_SETTING, ilp_grid
+    from beffroi.domains.water.rpqs import ilp_grid
+    from beffroi.domains.water.settings import ILP_GRID as GRID_SETTING
     from beffroi.domains.water.settings import SETTINGS
 
     registry = build_registry([replace(DOMAIN, settings=SETTINGS)])

@@ -18,9 +18,10 @@ import click
 import numpy as np
 import orjson
 
+from .counters import sorted_unique
 from .leaks import Leak, detect_leaks
-from .night_flow import NightWindow, night_minima_from_flow
-from .settings import PRICE, SETTINGS, parse_clock
+from .night_flow import NightWindow, iso_utc, night_minima_from_flow
+from .settings import NIGHT_END, NIGHT_START, PRICE, SETTINGS, parse_clock
 
 HEADER = ("time_utc", "inflow_m3h")
 SHOWN_ERRORS = 20
@@ -90,17 +91,10 @@ def read_inflow_csv(path: Path) -> InflowSeries:
     return out
 
 
-def _iso(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds").replace(
-        "+00:00", "Z")
-
-
 def leak_record(leak: Leak, price: float) -> dict:
-    return {"onset_utc": _iso(leak.onset_s), "detected_utc": _iso(leak.detected_s),
+    return {"onset_utc": iso_utc(leak.onset_s), "detected_utc": iso_utc(leak.detected_s),
             "extra_flow_m3h": round(leak.extra_flow_m3h, 3),
-            "resolved_utc": _iso(leak.resolved_s),
+            "resolved_utc": iso_utc(leak.resolved_s),
             "reference_m3h": round(leak.reference_m3h, 3), "lost_m3": round(leak.lost_m3, 1),
             "lost_eur": round(leak.lost_m3 * price, 2)}
 
@@ -133,10 +127,10 @@ def water() -> None:
               type=click.Path(dir_okay=False, path_type=Path),
               help="Série exportée, en-tête « time_utc,inflow_m3h » (dates ISO 8601 UTC, "
                    "pas réguliers ou non).")
-@click.option("--night-start", default=DEFAULTS["water.night_start"], show_default=True,
+@click.option("--night-start", default=DEFAULTS[NIGHT_START], show_default=True,
               metavar="HH:MM", callback=_clock("début de la nuit"),
               help="Début de la fenêtre de nuit, heure locale.")
-@click.option("--night-end", default=DEFAULTS["water.night_end"], show_default=True,
+@click.option("--night-end", default=DEFAULTS[NIGHT_END], show_default=True,
               metavar="HH:MM", callback=_clock("fin de la nuit"),
               help="Fin de la fenêtre de nuit, heure locale.")
 @click.option("--timezone", "tz", default="Europe/Paris", show_default=True, callback=_zone,
@@ -170,10 +164,8 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
                                    "analyser.")
     t = np.asarray(series.t_s)
     q = np.asarray(series.inflow_m3h)
-    order = np.argsort(t, kind="stable")
-    t, q = t[order], q[order]
-    last = np.append(t[1:] != t[:-1], True)  # a repeated instant: its last value
-    nights = night_minima_from_flow(t[last], q[last], NightWindow(night_start, night_end, tz))
+    t, q = sorted_unique(t, q)  # a repeated instant: its last value
+    nights = night_minima_from_flow(t, q, NightWindow(night_start, night_end, tz))
     scan = detect_leaks(nights.end_s, nights.minimum_m3h)
     out = sys.stdout
     for leak in scan.leaks:
@@ -181,7 +173,7 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
     known = int(np.isfinite(nights.minimum_m3h).sum())
     out.write(orjson.dumps({
         "summary": True, "rows": len(series.t_s), "rejected_rows": len(series.errors),
-        "first_utc": _iso(float(t[0])), "last_utc": _iso(float(t[-1])),
+        "first_utc": iso_utc(float(t[0])), "last_utc": iso_utc(float(t[-1])),
         "nights": len(nights), "nights_with_data": known, "leaks": len(scan.leaks),
         "active_leak": bool(scan.leaks and scan.leaks[-1].active),
         "lost_m3": round(sum(leak.lost_m3 for leak in scan.leaks), 1),

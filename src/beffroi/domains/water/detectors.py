@@ -15,7 +15,7 @@ reference (repair), the finding is gone and the engine resolves the alert.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
 from .leaks import Leak, detect_leaks
-from .night_flow import NightWindow, cumulative_from_flow, net_volume, night_minima
+from .night_flow import NightWindow, cumulative_from_flow, iso_utc, net_volume, night_minima
 from .settings import (
     NIGHT_END,
     NIGHT_START,
@@ -119,11 +119,6 @@ def _area_m2(props: dict[str, Any]) -> float | None:
     return None
 
 
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds").replace(
-        "+00:00", "Z")
-
-
 def _fr(value: float, digits: int = 1) -> str:
     """A number written the French way: 1 234,5."""
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
@@ -155,8 +150,8 @@ def night_window(ctx: DetectorContext) -> NightWindow:
 def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) -> dict:
     return {
         "extra_flow_m3h": round(leak.extra_flow_m3h, 2),
-        "onset": _iso(leak.onset_s),
-        "detected": _iso(leak.detected_s),
+        "onset": iso_utc(leak.onset_s),
+        "detected": iso_utc(leak.detected_s),
         "days_since_onset": round((now_s - leak.onset_s) / 86_400, 1),
         "lost_m3": round(leak.lost_m3),
         "lost_eur": round(leak.lost_m3 * price),

@@ -52,7 +52,6 @@ MAD_TO_SD = 1.4826
 @dataclass(frozen=True)
 class LeakParams:
     reference_nights: int = 28
-    guard_nights: int = 0
     min_reference_nights: int = 14
     min_scale_share: float = 0.03
     k: float = 1.5
@@ -80,7 +79,6 @@ class Leak:
     lost_m3: float = 0.0
     resolved_s: float | None = None
     onset_night: int = 0  # indexes in the night series
-    detected_night: int = 0
     nights: list[int] = field(default_factory=list)
 
     @property
@@ -94,12 +92,11 @@ class LeakScan:
 
     leaks: list[Leak]
     reference_m3h: np.ndarray  # NaN during the warm-up
-    cusum: np.ndarray
+    scale_m3h: np.ndarray  # the robust spread the reference came with (NaN likewise)
 
 
 def _reference(normal: list[float], p: LeakParams) -> tuple[float, float]:
-    usable = normal[:max(len(normal) - p.guard_nights, p.min_reference_nights)]
-    window = np.asarray(usable[-p.reference_nights:])
+    window = np.asarray(normal[-p.reference_nights:])
     ref = float(np.median(window))
     mad = float(np.median(np.abs(window - ref))) * MAD_TO_SD
     return ref, max(mad, p.min_scale_share * abs(ref), 1e-6)
@@ -144,7 +141,7 @@ def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
     t = np.asarray(night_s, dtype=np.float64)
     x = np.asarray(flow_m3h, dtype=np.float64)
     reference = np.full(len(x), np.nan)
-    cusum = np.zeros(len(x))
+    spread = np.full(len(x), np.nan)
     leaks: list[Leak] = []
     normal: list[float] = []
     pending: list[int] = []
@@ -154,10 +151,9 @@ def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
 
     for n in range(len(x)):
         if not np.isfinite(x[n]):
-            cusum[n] = s
             continue
         if leak is not None:
-            reference[n] = leak.reference_m3h
+            reference[n], spread[n] = leak.reference_m3h, leak.scale_m3h
             leak.nights.append(n)
             if _repaired(leak, x, p):
                 kept = leak.nights[:-p.resolve_nights]
@@ -173,7 +169,6 @@ def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
                 leak.extra_flow_m3h = max(leak.current_m3h - leak.reference_m3h, 0.0)
                 leak.lost_m3 = _excess_volume(values, t[leak.nights], leak.reference_m3h,
                                               leak.onset_s)
-            cusum[n] = s
             continue
 
         if len(normal) < p.min_reference_nights:
@@ -181,10 +176,9 @@ def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
             last_normal = n
             continue
         ref, scale = _reference(normal, p)
-        reference[n] = ref
+        reference[n], spread[n] = ref, scale
         z = min((x[n] - ref) / scale, p.cap)
         s = max(0.0, s + z - p.k)
-        cusum[n] = s
         if s == 0.0:
             normal += [float(x[i]) for i in pending] + [float(x[n])]
             pending, last_normal = [], n
@@ -198,11 +192,11 @@ def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
             before = t[last_normal] if last_normal is not None else t[first] - 86_400
             leak = Leak(onset_s=float((before + t[first]) / 2), detected_s=float(t[n]),
                         reference_m3h=ref, scale_m3h=scale, onset_night=first,
-                        detected_night=n, nights=list(pending))
+                        nights=list(pending))
             values = x[pending]
             leak.current_m3h = float(np.median(values[-p.recent_nights:]))
             leak.extra_flow_m3h = max(leak.current_m3h - ref, 0.0)
             leak.lost_m3 = _excess_volume(values, t[pending], ref, leak.onset_s)
             leaks.append(leak)
             pending = []
-    return LeakScan(leaks, reference, cusum)
+    return LeakScan(leaks, reference, spread)

@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ...core.clock import format_instant
+
 HOUR_S = 3600.0
 MAX_GAP_S = 3600.0
 
@@ -182,3 +184,9 @@ def rolling_percentile(values: np.ndarray, nights: int = 7, q: float = 20) -> np
         if len(recent) * 2 >= nights:
             out[i] = np.percentile(recent, q)
     return out
+
+
+def iso_utc(seconds: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC (``…Z``), None kept."""
+    return None if seconds is None else format_instant(int(round(seconds * 1000)))
+

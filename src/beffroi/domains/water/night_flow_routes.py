@@ -10,9 +10,9 @@ returned (beyond the detector's 180 nights the scan starts earlier, so an old le
 dated slightly differently than its alert was).
 
 The reference band of a night is the detector's reference (median of the sector's recent
-normal nights, frozen while a leak runs) ± ``LeakParams.min_excess`` × its spread; the
-spread is the detector's: 1.4826 × the MAD of the last ``reference_nights`` nights outside
-any leak, floored at ``min_scale_share`` of the reference. Nights persistently above the
+normal nights, frozen while a leak runs) ± ``LeakParams.min_excess`` × the spread it
+came with (``LeakScan.scale_m3h``: 1.4826 × the MAD of the same nights, floored at
+``min_scale_share`` of the reference). Nights persistently above the
 band make a leak. The rolling 20th percentile of the last 7 nights (UKWIR practice) is
 given as well.
 """
@@ -40,13 +40,12 @@ from ...storage import schema
 from ...storage.database import Database
 from . import detectors
 from .annual_volumes import parse_year
-from .leaks import MAD_TO_SD, LeakParams, detect_leaks
-from .night_flow import night_minima, rolling_percentile
+from .leaks import LeakParams, detect_leaks
+from .night_flow import iso_utc, night_minima, rolling_percentile
 from .rpqs import tenant_indicators, year_period
 from .settings import PRICE
 
 SECTOR_KIND = "water.sector"
-DETECTOR = "water.night_flow_leak"
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
 P20_NIGHTS = 7
@@ -56,10 +55,6 @@ router = APIRouter()
 
 def _round(value: float, digits: int = 3) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
-
-
-def _iso(seconds: float | None) -> str | None:
-    return None if seconds is None else format_instant(int(seconds * 1000))
 
 
 def parse_days(text: Any) -> int:
@@ -73,21 +68,6 @@ def parse_days(text: Any) -> int:
                       errors=[{"field": "days", "message": "nombre de nuits entier, de 7 à "
                                                            f"{MAX_DAYS}"}])
     return days
-
-
-def _spreads(values: np.ndarray, reference: np.ndarray, in_leak: np.ndarray,
-             p: LeakParams) -> np.ndarray:
-    """The detector's spread at each night that has a reference (see module docstring)."""
-    out = np.full(len(values), np.nan)
-    normal: list[float] = []
-    for n in range(len(values)):
-        if np.isfinite(reference[n]) and normal:
-            window = np.asarray(normal[-p.reference_nights:])
-            mad = float(np.median(np.abs(window - np.median(window)))) * MAD_TO_SD
-            out[n] = max(mad, p.min_scale_share * abs(reference[n]), 1e-6)
-        if np.isfinite(values[n]) and not in_leak[n]:
-            normal.append(float(values[n]))
-    return out
 
 
 def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, registry: Registry,
@@ -129,21 +109,17 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
     nights = night_minima(*inflow, window)
     params = LeakParams()
     scan = detect_leaks(nights.end_s, nights.minimum_m3h, params)
-    in_leak = np.zeros(len(nights), dtype=bool)
-    for leak in scan.leaks:
-        in_leak[leak.onset_night:(leak.nights[-1] + 1) if leak.nights else leak.onset_night] = True
-    spread = _spreads(nights.minimum_m3h, scan.reference_m3h, in_leak, params)
     p20 = rolling_percentile(nights.minimum_m3h, P20_NIGHTS, 20)
     leak_of = {n: i for i, leak in enumerate(scan.leaks) for n in leak.nights}
     first_shown = shown_from / 1000
     for j in range(len(nights)):
         if nights.end_s[j] < first_shown:
             continue
-        ref, width = scan.reference_m3h[j], params.min_excess * spread[j]
+        ref, width = scan.reference_m3h[j], params.min_excess * scan.scale_m3h[j]
         out["nights"].append({
-            "date": str(nights.day[j]), "end": _iso(float(nights.end_s[j])),
+            "date": str(nights.day[j]), "end": iso_utc(float(nights.end_s[j])),
             "minimum_m3h": _round(nights.minimum_m3h[j]),
-            "at": _iso(float(nights.at_s[j])) if np.isfinite(nights.at_s[j]) else None,
+            "at": iso_utc(float(nights.at_s[j])) if np.isfinite(nights.at_s[j]) else None,
             "reference_m3h": _round(ref), "band_low_m3h": _round(max(ref - width, 0.0)),
             "band_high_m3h": _round(ref + width), "p20_m3h": _round(p20[j]),
             "leak": leak_of.get(j)})
@@ -154,7 +130,7 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
         if end < first_shown:
             continue
         item = detectors.leak_details(leak, price, legitimate, end)
-        item.update(index=i, active=leak.active, resolved=_iso(leak.resolved_s),
+        item.update(index=i, active=leak.active, resolved=iso_utc(leak.resolved_s),
                     onset_date=datetime.fromtimestamp(leak.onset_s, tz).date().isoformat(),
                     detected_date=datetime.fromtimestamp(leak.detected_s, tz).date().isoformat())
         out["leaks"].append(item)
@@ -203,7 +179,7 @@ def sectors_status(scope: TenantScope, conn: Connection, registry: Registry,
     if scope.role != "public":
         for alert in core_alerts.list_alerts(scope, conn, status="active", domain="water",
                                              limit=1000):
-            if alert.detector == DETECTOR and alert.asset_id is not None:
+            if alert.detector == detectors.DETECTOR_KEY and alert.asset_id is not None:
                 leaks.setdefault(alert.asset_id, alert)
     out = []
     for row in rows:

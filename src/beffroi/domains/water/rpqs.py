@@ -37,8 +37,8 @@ from ...storage import schema
 from .annual_volumes import FIELDS, SERVICE_KIND, parse_year, stored_years
 from .indicators import DEFAULT_ILP_GRID, GRID_SOURCE, Volumes, grid_errors, indicator_set
 from .metered_volumes import MeterVolume, meter_volumes
+from .settings import ILP_GRID
 
-GRID_SETTING = "water.ilp_grid"
 DISCREPANCY = 0.05  # entered and metered volumes differing by more than this are pointed out
 # Volume field -> meter role that measures it.
 METERED_BY = {"produced_m3": "production", "imported_m3": "import", "exported_m3": "export"}
@@ -90,9 +90,9 @@ def parse_period(year: str | None, rolling: str | None, tz: ZoneInfo,
 
 def ilp_grid(scope: TenantScope, registry: Registry) -> tuple[dict[str, Any], list[str]]:
     """The tenant's rating grid, or the default one (with a French note) if unusable."""
-    if GRID_SETTING not in registry.settings:
+    if ILP_GRID not in registry.settings:
         return DEFAULT_ILP_GRID, []
-    grid = setting(scope.settings, registry, GRID_SETTING)
+    grid = setting(scope.settings, registry, ILP_GRID)
     errors = grid_errors(grid)
     if errors:
         return DEFAULT_ILP_GRID, ["Grille de notation du territoire inutilisable ("
