@@ -12,10 +12,9 @@ from sqlalchemy import Connection, and_, select
 
 from ..storage import schema
 from .access import TenantScope
+from .alerting.alerts import ACTIVE
 from .clock import now_ms
-from .devices import SILENT_AFTER_INTERVALS
-
-ACTIVE_ALERT_STATUSES = ("open", "acknowledged")
+from .devices import is_silent
 
 
 def asset_statuses(scope: TenantScope, conn: Connection,
@@ -31,7 +30,7 @@ def asset_statuses(scope: TenantScope, conn: Connection,
     alerting = set(conn.execute(
         select(al.c.asset_id).distinct().join(a, joined(al))
         .where(scope.owns(al), scope.asset_visible(a),
-               al.c.status.in_(ACTIVE_ALERT_STATUSES))).scalars())
+               al.c.status.in_(ACTIVE))).scalars())
     silent: set[int] = set()
     known: set[int] = set()
     devices = conn.execute(
@@ -39,9 +38,7 @@ def asset_statuses(scope: TenantScope, conn: Connection,
         .where(scope.owns(d), scope.asset_visible(a)))
     for asset_id, interval, last_seen in devices:
         known.add(asset_id)
-        # The same rule as devices.device_health(): nothing for N expected intervals.
-        if interval and (last_seen is None
-                         or now - last_seen > SILENT_AFTER_INTERVALS * interval * 1000):
+        if interval and is_silent(last_seen, interval, now):
             silent.add(asset_id)
     known.update(conn.execute(
         select(s.c.asset_id).distinct().join(a, joined(s))

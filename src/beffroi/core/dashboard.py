@@ -18,9 +18,9 @@ from sqlalchemy import Connection, and_, func, select
 
 from ..storage import schema
 from .access import TenantScope
-from .alerting.alerts import ACTIVE, SEVERITIES
+from .alerting.alerts import ACTIVE, SEVERITIES, visible_alerts
 from .clock import now_ms
-from .devices import SILENT_AFTER_INTERVALS
+from .devices import is_silent
 from .registry import Registry
 
 log = logging.getLogger("beffroi.dashboard")
@@ -50,9 +50,7 @@ def dashboard(scope: TenantScope, conn: Connection, registry: Registry) -> list[
                               .group_by(a.c.kind)).all())
     alerts: dict[tuple[str, str], int] = {}
     if scope.role != "public":
-        clause = and_(scope.owns(al), al.c.status.in_(ACTIVE))
-        if scope.communes is not None:
-            clause = and_(clause, al.c.commune_insee.in_(sorted(scope.communes)))
+        clause = and_(visible_alerts(scope), al.c.status.in_(ACTIVE))
         for domain, severity, count in conn.execute(
                 select(al.c.domain, al.c.severity, func.count()).where(clause)
                 .group_by(al.c.domain, al.c.severity)):
@@ -65,7 +63,7 @@ def dashboard(scope: TenantScope, conn: Connection, registry: Registry) -> list[
                             .join(visible, visible.c.id == d.c.asset_id)
                             .where(scope.owns(d), d.c.expected_interval_s.is_not(None)))
         for kind, last_seen, interval in rows:
-            if last_seen is None or now - last_seen > SILENT_AFTER_INTERVALS * interval * 1000:
+            if is_silent(last_seen, interval, now):
                 key = registry.kind_domain.get(kind, "")
                 silent[key] = silent.get(key, 0) + 1
     cards = []

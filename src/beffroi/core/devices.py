@@ -22,13 +22,18 @@ DEVICE_FIELDS = {"name", "dev_eui", "model", "asset_id", "properties", "mapping"
 SILENT_AFTER_INTERVALS = 3
 
 
+def is_silent(last_seen: int | None, interval_s: int, now: int) -> bool:
+    """Nothing received for ``SILENT_AFTER_INTERVALS`` expected intervals."""
+    return last_seen is None or now - last_seen > SILENT_AFTER_INTERVALS * interval_s * 1000
+
+
 def device_health(row: Any, now: int | None = None) -> dict[str, Any]:
     """Last seen, battery, counters and whether the device has gone silent."""
     now = now_ms() if now is None else now
     interval = row.expected_interval_s
     silent = None
     if interval:
-        silent = row.last_seen is None or now - row.last_seen > SILENT_AFTER_INTERVALS * interval * 1000
+        silent = is_silent(row.last_seen, interval, now)
     return {"last_seen": format_instant(row.last_seen), "expected_interval_s": interval,
             "silent": silent, "battery": row.battery, "uplinks": row.uplinks,
             "rejected": row.rejected, "last_error": row.last_error,

@@ -163,7 +163,9 @@ def _load(conn: Connection, tenant_id: int, alert_id: int) -> Any:
 
 
 # -- what people do ------------------------------------------------------------------------------
-def _visible(scope: TenantScope):
+def visible_alerts(scope: TenantScope):
+    """The alerts a scope may see (a member limited to communes: theirs and those of no
+    commune)."""
     a = schema.alerts
     clause = scope.owns(a)
     if scope.communes is not None:
@@ -176,7 +178,7 @@ def get_alert(scope: TenantScope, conn: Connection, alert_id: int) -> Any:
     scope.require("read")
     if scope.role == "public":
         raise NotFound(f"Alerte {alert_id} introuvable dans ce territoire.")
-    row = conn.execute(_with_asset().where(_visible(scope), schema.alerts.c.id == alert_id)
+    row = conn.execute(_with_asset().where(visible_alerts(scope), schema.alerts.c.id == alert_id)
                        ).first()
     if row is None:
         raise NotFound(f"Alerte {alert_id} introuvable dans ce territoire.")
@@ -209,7 +211,7 @@ def list_alerts(scope: TenantScope, conn: Connection, *, status: str | None = No
     if errors:
         raise Invalid("Filtre d'alertes invalide.", errors=errors)
     a = schema.alerts
-    query = _with_asset().where(_visible(scope)).order_by(a.c.id.desc()).limit(limit)
+    query = _with_asset().where(visible_alerts(scope)).order_by(a.c.id.desc()).limit(limit)
     if status == "active":
         query = query.where(a.c.status.in_(ACTIVE))
     elif status:

@@ -22,16 +22,13 @@ const role = tenant ? roleIn(state.me, tenant.id) : null;
 const writer = canWrite(role);
 const base = tenant ? `/tenants/${tenant.id}` : "";
 const communes = {};
-const assetNames = {};
 let alerts = [];
 let selected = Number(new URLSearchParams(location.search).get("alerte")) || null;
 
-async function assetName(id) {
-  if (id === null || id === undefined) return null;
-  if (!(id in assetNames)) {
-    assetNames[id] = api(`${base}/assets/${id}`).then((a) => a.name, () => `Équipement n° ${id}`);
-  }
-  return assetNames[id];
+// Alerts carry their asset's name (asset_name); an asset since deleted has none.
+function assetName(a) {
+  if (a.asset_id === null || a.asset_id === undefined) return null;
+  return a.asset_name || `Équipement n° ${a.asset_id}`;
 }
 
 function filters() {
@@ -48,8 +45,7 @@ async function loadList() {
   const list = await api(`${base}/alerts`, { params: { ...filters(), limit: 200 } });
   list.sort((a, b) => RANK[a.severity] - RANK[b.severity]
     || Date.parse(b.opened_at) - Date.parse(a.opened_at));
-  const names = await Promise.all(list.map((a) => assetName(a.asset_id)));
-  list.forEach((a, i) => { a.asset_name = names[i]; });
+  list.forEach((a) => { a.asset_name = assetName(a); });
   alerts = list;
   renderList();
 }
@@ -97,7 +93,7 @@ async function showDetail({ focus = false } = {}) {
     return;
   }
   const a = await api(`${base}/alerts/${selected}`);
-  const name = await assetName(a.asset_id);
+  const name = assetName(a);
   title.textContent = a.title;
   const facts = [
     ["Gravité", `<span class="badge ${a.severity}">${SEVERITY_LABELS[a.severity]}</span>`],
