@@ -188,12 +188,15 @@ def test_summary_contract_failures_non_compliances_and_communes(db, registry):
         assert (body["year"], body["commune"], body["cabinets"], body["luminaires"]) == (
             today.year, None, 2, 8)
         energy = body["energy"]
-        assert {"months", "year_kwh", "previous_year_kwh", "expected_kwh"} <= set(energy)
+        assert {"months", "year_kwh", "previous_year_kwh", "expected_kwh", "coverage",
+                "comparison"} <= set(energy)
         assert len(energy["months"]) == 12
-        assert set(energy["months"][0]) == {"month", "kwh", "previous_kwh", "expected_kwh"}
+        assert set(energy["months"][0]) == {"month", "kwh", "previous_kwh", "expected_kwh",
+                                            "measured_days", "previous_measured_days",
+                                            "compared_days", "change_pct"}
         assert {"baseline", "baseline_label", "baseline_kwh", "kwh", "eur", "kg_co2e",
                 "tariff_eur_kwh", "co2_kg_per_kwh", "darkness_hours_restored",
-                "dark_corridors"} <= set(body["savings"])
+                "dark_corridors", "measured_share", "estimated"} <= set(body["savings"])
         failures = body["failures"]
         assert failures["open"] == 2
         assert {"id", "title", "severity", "asset_id", "ref", "opened_at"} <= set(

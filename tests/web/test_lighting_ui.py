@@ -276,6 +276,26 @@ def test_dashboard_shows_the_figures_of_the_api(page, server, size, lighting):
         for value in (month["kwh"], month["previous_kwh"]):
             if value is not None:
                 assert _kwh(value) in row, (month, row)
+        change = page.locator(f'tr[data-month="{month["month"]}"] td[data-value]')
+        assert change.get_attribute("data-value") == (
+            "" if month["change_pct"] is None else str(month["change_pct"]))
+        if month["change_pct"] is None:
+            assert "%" not in change.inner_text()
+    # Issue #13: the year is compared with the same days of the year before only, and
+    # "whole year" is said only of a complete year (the fixture holds 366 days of readings).
+    comparison, covered = energy["comparison"], energy["coverage"]["previous_year"]
+    year_text = page.locator('[data-figure="year_kwh"] dd').inner_text()
+    if comparison["change_pct"] is None:
+        days = comparison["days"]
+        assert (f"comparaison impossible : {days} jour{'s' if days > 1 else ''} "
+                f"relevé{'s' if days > 1 else ''} sur les deux périodes") in year_text
+        assert "%" not in year_text
+    else:
+        assert f"par rapport aux mêmes jours de {s['year'] - 1}" in year_text
+    previous_text = page.locator('[data-figure="previous_year_kwh"] dd').inner_text()
+    assert ("année entière" in previous_text) is covered["complete"]
+    if not covered["complete"]:
+        assert f"{covered['days']} jours relevés" in previous_text
     failures = page.locator("#failures")
     assert failures.get_by_role("link", name="ARM-88383-01").get_attribute(
         "href") == f"/equipements/{lighting['cabinet']}"

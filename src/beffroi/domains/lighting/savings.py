@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from .comparison import MIN_COMPARED_DAYS, paired_days
 from .consumption import daily_hours, expected_daily_kwh
 from .energy import Cabinet
 from .programmes import PRESETS
@@ -73,6 +74,7 @@ def savings(cabinets: list[Cabinet], first: date | None, last: date | None,
         "baseline_kwh": None, "actual_kwh": None,
         "tariff_eur_kwh": values["tariff_eur_kwh"], "co2_kg_per_kwh": values["co2_kg_per_kwh"],
         "reference_year": values.get("reference_year"), "note": None,
+        "measured_share": None, "estimated": None,
     }
     if first is None or last is None or first > last:
         out["note"] = "Période sans jour écoulé."
@@ -80,24 +82,50 @@ def savings(cabinets: list[Cabinet], first: date | None, last: date | None,
     days = _days(first, last)
     if baseline == "dusk_to_dawn":
         base = actual = 0.0
+        measured_days = 0
         for c in cabinets:
             base += sum(dusk_to_dawn_kwh(c, first, last).values())
             mine, plan = measured.get(c.id, {}), expected.get(c.id, {})
             actual += sum(mine[d] if d in mine else plan.get(d, 0.0) for d in days)
+            measured_days += sum(1 for d in days if d in mine)
+        share = measured_days / (len(cabinets) * len(days)) if cabinets else 0.0
+        out["measured_share"], out["estimated"] = round(share, 3), share < 1
+        if not cabinets:
+            out["note"] = "Aucune armoire."
+        elif measured_days == 0:
+            out["note"] = ("Estimation sans mesure : aucun compteur n'a de relevé sur la "
+                           "période ; consommation calculée d'après l'inventaire et les "
+                           "programmes actuels.")
+        elif share < 1:
+            out["note"] = (f"Consommation mesurée sur {_pct(share)} des jours-armoires "
+                           "(compteurs) ; estimée ailleurs d'après l'inventaire et les "
+                           "programmes actuels.")
     else:
         year = values.get("reference_year")
         if not year:
             out["note"] = "Année de référence non renseignée (paramètre lighting.reference_year)."
             return {**out, **money(None, values)}
-        reference = reference_measured or {}
-        both = [c.id for c in cabinets if measured.get(c.id) and reference.get(c.id)]
-        if not both:
-            out["note"] = f"Aucune armoire mesurée à la fois en {year} et sur la période."
+        pairs = paired_days(measured, reference_measured or {}, first, last, int(year))
+        compared = len({d for p in pairs.values() for d, _ in p})
+        r_first, r_last = same_days_of(int(year), first, last)
+        if compared < MIN_COMPARED_DAYS:
+            out["note"] = (f"Comparaison impossible : {compared} jour(s) relevé(s) à la fois "
+                           f"en {year} et sur la période (au moins {MIN_COMPARED_DAYS} "
+                           "nécessaires).")
             return {**out, **money(None, values)}
-        base = sum(sum(reference[i].values()) for i in both)
-        actual = sum(sum(measured[i].values()) for i in both)
-        out["note"] = (f"{len(both)} armoire(s) mesurée(s) sur les deux périodes ; "
-                       f"référence : du {same_days_of(year, first, last)[0].isoformat()} au "
-                       f"{same_days_of(year, first, last)[1].isoformat()}.")
+        base = sum(reference_measured[cid][twin] for cid, p in pairs.items()  # type: ignore[index]
+                   for _, twin in p)
+        actual = sum(measured[cid][d] for cid, p in pairs.items() for d, _ in p)
+        out["measured_share"], out["estimated"] = 1.0, False
+        out["note"] = (f"{len(pairs)} armoire(s) mesurée(s) sur les deux périodes, "
+                       f"{compared} jours comparés ; référence : les mêmes jours du "
+                       f"{r_first.strftime('%d/%m/%Y')} au {r_last.strftime('%d/%m/%Y')}.")
     out["baseline_kwh"], out["actual_kwh"] = round(base, 1), round(actual, 1)
     return {**out, **money(base - actual, values)}
+
+
+def _pct(share: float) -> str:
+    """« 42 % », « 99,5 % »: never 100 % for a share below 1."""
+    value = share * 100
+    text = f"{value:.0f}" if value < 99.5 or value >= 100 else f"{value:.1f}"
+    return text.replace(".", ",") + "\u00a0%"

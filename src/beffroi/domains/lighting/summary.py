@@ -4,9 +4,20 @@ the programme, savings, failures and non-compliances, for the territory or a com
 Energy per month (``energy.months``): ``kwh`` is what the cabinets' meters measured,
 ``previous_kwh`` the same month of the year before, ``expected_kwh`` what the inventory
 and the programmes imply *for the same cabinets and days as the measurements* (so that
-the two compare); null where no meter has data. Savings run from 1 January to yesterday
-(the whole year once it is over). Failures are the active (open or acknowledged) alerts
-on lighting assets, newest first.
+the two compare); null where no meter has data. ``measured_days`` and
+``previous_measured_days`` tell how many days of each month have readings.
+
+Comparisons with the year before (``energy.comparison`` for the year to date, and
+``compared_days`` / ``change_pct`` of each month) are made only over the days *both*
+years measured, cabinet by cabinet (``comparison``): a month or a year is never set
+against a period the meters covered differently. They stop yesterday (today is not over)
+and give no change below ``comparison.MIN_COMPARED_DAYS`` compared days. The coverage of
+each year (``energy.coverage``) says which days have readings and whether the year is
+complete (every metered cabinet, every day): only then is it "the whole year".
+
+Savings run from 1 January to yesterday (the whole year once it is over); how much of
+them rests on measurements is in ``savings.measured_share`` (see ``savings``). Failures
+are the active (open or acknowledged) alerts on lighting assets, newest first.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from ...core.clock import format_instant
 from ...core.errors import Invalid
 from ...core.registry import Registry
 from ...storage import schema
+from .comparison import coverage, same_days_comparison
 from .compliance_report import commune_report
 from .darkness import darkness_restored
 from .energy import LUMINAIRE_KIND, expected_by_day, load_cabinets, measured_by_day
@@ -66,25 +78,46 @@ def _total(values: list[float | None]) -> float | None:
     return round(sum(present), 1) if present else None
 
 
-def _energy(cabinets, measured, expected, year: int) -> dict[str, Any]:
+def _month_days(year: int, month: int) -> tuple[date, date]:
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, 1), following - timedelta(days=1)
+
+
+def _energy(cabinets, measured, expected, year: int, today: date) -> dict[str, Any]:
     expected_measured = {cid: {d: expected[cid].get(d, 0.0) for d in days}
                          for cid, days in measured.items()}
+    metered = [c.id for c in cabinets if c.meter is not None]
+    # Comparisons stop yesterday: today is not over.
+    compared_last = min(date(year, 12, 31), today - timedelta(days=1))
     months = []
     for m in range(1, 13):
+        first, last = _month_days(year, m)
+        before_first, before_last = _month_days(year - 1, m)
         kwh = _month_sum(measured, year, m)
+        month = same_days_comparison(measured, measured, first, min(last, compared_last),
+                                     year - 1)
         months.append({"month": f"{year}-{m:02d}", "kwh": kwh,
                        "previous_kwh": _month_sum(measured, year - 1, m),
                        "expected_kwh": None if kwh is None
-                       else _month_sum(expected_measured, year, m)})
+                       else _month_sum(expected_measured, year, m),
+                       "measured_days": coverage(measured, metered, first, last)["days"],
+                       "previous_measured_days": coverage(measured, metered, before_first,
+                                                          before_last)["days"],
+                       "compared_days": month["days"], "change_pct": month["change_pct"]})
     last_day = max((d for days in measured.values() for d in days if d.year == year),
                    default=None)
+    year_end = min(date(year, 12, 31), today)
     return {"months": months,
             "year_kwh": _total([m["kwh"] for m in months]),
             "previous_year_kwh": _total([m["previous_kwh"] for m in months]),
             "expected_kwh": _total([m["expected_kwh"] for m in months]),
-            "previous_year_to_date_kwh": _total([m["previous_kwh"] for m in months
-                                                 if m["kwh"] is not None]),
-            "metered_cabinets": sum(1 for c in cabinets if c.meter is not None),
+            "coverage": {
+                "year": coverage(measured, metered, date(year, 1, 1), year_end),
+                "previous_year": coverage(measured, metered, date(year - 1, 1, 1),
+                                          date(year - 1, 12, 31))},
+            "comparison": same_days_comparison(measured, measured, date(year, 1, 1),
+                                               compared_last, year - 1),
+            "metered_cabinets": len(metered),
             "measured_through": last_day.isoformat() if last_day else None}
 
 
@@ -142,7 +175,7 @@ def lighting_summary(scope: TenantScope, conn: Connection, registry: Registry, y
     saved["dark_corridors"] = len(dark["dark_corridors"])
     return {"year": year, "commune": commune, "cabinets": len(cabinets),
             "luminaires": luminaires,
-            "energy": _energy(cabinets, measured, expected, year),
+            "energy": _energy(cabinets, measured, expected, year, today),
             "savings": saved,
             "failures": _failures(scope, conn, commune),
             "non_compliances": _non_compliances(scope, conn, commune)}

@@ -13,6 +13,13 @@ Where each volume comes from:
   sample of the subscribers, not all of them;
 - the mains length is the one entered for the year, else the sum of the sectors' lengths.
 
+Meters never stand for a period that is not over: for the current year, a meter that
+covers the days elapsed (say 93 % of the year in early December) would pass the coverage
+test with eleven months of volume, so its volume is not used (``period.complete`` false,
+a note says why) and only entered figures count. When volumes measured over the period
+sit beside billing figures of another year (twelve rolling months), a note says which
+periods meet in the indicators.
+
 A volume for which the service has neither a figure nor a meter counts as 0 (no import,
 no export…), except the billed consumption V7, without which nothing is computed.
 """
@@ -237,6 +244,13 @@ def service_indicators(network: ServiceNetwork, period: Period,
             outlets is None or outlets["value"] is not None):
         sectorised = inlets["value"] - (outlets["value"] if outlets else 0.0)
 
+    metered_used = [LABELS[n] for n, item in inputs.items() if item.get("source") == "meters"]
+    earlier = sorted({item["entered_year"] for item in inputs.values()
+                      if item.get("source") == "previous_entry" and item.get("entered_year")})
+    if metered_used and earlier:
+        notes.append(f"Périodes différentes : {', '.join(metered_used)} mesuré(s) sur la "
+                     f"période ({period.label}), les autres volumes saisis pour "
+                     f"{', '.join(map(str, earlier))} (facturation annuelle).")
     missing = [LABELS[n] for n, item in inputs.items()
                if item["value"] is None and n != "mains_length_km"]
     result: dict[str, Any] = {
@@ -268,8 +282,10 @@ def service_indicators(network: ServiceNetwork, period: Period,
 
 
 def tenant_indicators(scope: TenantScope, conn: Connection, registry: Registry,
-                      period: Period, commune: str | None = None) -> dict[str, Any]:
-    """The indicators of every water service the caller sees (optionally of one commune)."""
+                      period: Period, commune: str | None = None,
+                      now: int | None = None) -> dict[str, Any]:
+    """The indicators of every water service the caller sees (optionally of one commune);
+    ``now`` (epoch ms) tells whether the period is over."""
     scope.require("read")
     networks = [n for n in _networks(scope, conn)
                 if commune is None or n.row.commune_insee == commune]
@@ -280,16 +296,26 @@ def tenant_indicators(scope: TenantScope, conn: Connection, registry: Registry,
     c = schema.communes
     names = {r.insee: r.name for r in conn.execute(
         select(c.c.insee, c.c.name).where(scope.commune_visible()))}
+    now = now_ms() if now is None else now
+    complete = period.end <= now
+    notes = list(grid_notes)
+    if not complete:
+        # A period not over: what meters measured so far is not the period's volume.
+        volumes = {i: MeterVolume(i, None, v.coverage, v.source) for i, v in volumes.items()}
+        notes.append(f"{period.label[0].upper()}{period.label[1:]} en cours : les compteurs ne "
+                     "couvrent pas encore toute la période, leurs volumes ne sont pas "
+                     "utilisés ; seuls les volumes saisis comptent.")
     services = [service_indicators(n, period, volumes, grid, names) for n in networks]
     services.sort(key=lambda s: (s["commune_name"] or "", s["ref"]))
     below = [s for s in services
              if s["indicators"] and s["indicators"]["decree"]["compliant"] is False]
     return {
         "period": {"year": period.year, "label": period.label,
-                   "start": _iso_day(period.start, scope), "end": _iso_day(period.end, scope)},
+                   "start": _iso_day(period.start, scope), "end": _iso_day(period.end, scope),
+                   "complete": complete},
         "grid": {"values": grid, "source": GRID_SOURCE if grid is DEFAULT_ILP_GRID
                  else "Grille du territoire (paramètre water.ilp_grid)."},
-        "notes": grid_notes,
+        "notes": notes,
         "services": services,
         "summary": {"services": len(services),
                     "computed": sum(1 for s in services if s["indicators"]),

@@ -6,7 +6,9 @@ import {
   api, escapeHtml, formatDate, formatDateTime, formatNumber, renderHeader, session,
   SEVERITY_LABELS, showError,
 } from "/static/js/common.js";
-import { change, kwh, MONTHS, MONTHS_SHORT } from "/static/domains/lighting/lighting.js";
+import {
+  comparisonText, coverageText, daysMeasured, kwh, MONTHS, MONTHS_SHORT, signedPercent,
+} from "/static/domains/lighting/lighting.js";
 
 const state = await session();
 renderHeader("/eclairage", state);
@@ -32,27 +34,38 @@ function lastMonth(months) {
   return [...months].reverse().find((m) => m.kwh !== null) || null;
 }
 
+/** A month's comparison with the same days of the year before, as the API made it. */
+function monthComparison(m, year) {
+  return m.change_pct === null
+    ? `comparaison impossible : ${daysMeasured(m.compared_days)} sur les deux périodes`
+    : `${signedPercent(m.change_pct)} par rapport aux mêmes jours de ${year - 1} (${
+      daysMeasured(m.compared_days)} sur les deux périodes)`;
+}
+
 function showFigures(s) {
   const e = s.energy;
   const month = lastMonth(e.months);
-  const vsLast = change(e.year_kwh, e.previous_year_to_date_kwh);
   const commune = communeSelect.value;
+  const covered = e.coverage.year;
+  const v = s.savings;
+  const savingsLabel = v.estimated && v.measured_share === 0 ? "Économies estimées" : "Économies";
   const items = [
     figure("year_kwh", `Consommation ${s.year}`, e.year_kwh, kwh(e.year_kwh),
-      e.measured_through ? `mesurée jusqu'au ${formatDate(e.measured_through)}${vsLast
-        ? ` ; ${vsLast} par rapport à la même période de ${s.year - 1} (${kwh(e.previous_year_to_date_kwh)})` : ""}`
+      covered.days ? `mesurée ${coverageText(covered)} ; ${comparisonText(e.comparison)}`
         : "aucune mesure"),
     month ? figure("month_kwh", `Consommation de ${monthName(month)} ${s.year}`, month.kwh,
-      kwh(month.kwh), `${kwh(month.previous_kwh)} en ${monthName(month)} ${s.year - 1}${
-        change(month.kwh, month.previous_kwh) ? ` (${change(month.kwh, month.previous_kwh)})` : ""}`) : "",
+      kwh(month.kwh), `${daysMeasured(month.measured_days)} ; ${monthName(month)} ${s.year - 1} : ${
+        month.previous_kwh === null ? "aucune mesure" : `${kwh(month.previous_kwh)} (${
+          daysMeasured(month.previous_measured_days)})`} ; ${monthComparison(month, s.year)}`) : "",
     figure("previous_year_kwh", `Consommation ${s.year - 1}`, e.previous_year_kwh,
-      kwh(e.previous_year_kwh), "année entière"),
+      kwh(e.previous_year_kwh), coverageText(e.coverage.previous_year)),
     figure("expected_kwh", "Attendu d'après les programmes", e.expected_kwh, kwh(e.expected_kwh),
       `pour les jours mesurés de ${s.year}`),
-    figure("savings_kwh", "Économies", s.savings.kwh, kwh(s.savings.kwh),
-      s.savings.eur === null ? escapeHtml(s.savings.note || "") : `${formatNumber(s.savings.eur, 0)} € ; ${
-        formatNumber(s.savings.kg_co2e, 0)} kg CO₂e${s.savings.kwh < 0
-        ? " (négatif : surconsommation par rapport à la référence)" : ""}`),
+    figure("savings_kwh", savingsLabel, v.kwh, kwh(v.kwh),
+      v.eur === null ? escapeHtml(v.note || "") : `${formatNumber(v.eur, 0)} € ; ${
+        formatNumber(v.kg_co2e, 0)} kg CO₂e${v.kwh < 0
+        ? " (négatif : surconsommation par rapport à la référence)" : ""}${
+        v.note ? ` — ${escapeHtml(v.note)}` : ""}`),
     figure("failures", "Pannes en cours", s.failures.open, formatNumber(s.failures.open, 0),
       '<a href="#failures-title">voir la liste</a>'),
     figure("non_compliances", "Points lumineux non conformes", s.non_compliances.luminaires,
@@ -68,18 +81,26 @@ function showFigures(s) {
 function showMonths(s) {
   const months = s.energy.months;
   const y = s.year;
+  const cell = (value, days) => (value === null ? "—"
+    : `${kwh(value)}<span class="muted block">${daysMeasured(days)}</span>`);
   document.getElementById("months-table").innerHTML = `<table><caption>Consommation mensuelle
-    (kWh) — ${y} et ${y - 1}</caption><thead><tr><th scope="col">Mois</th><th scope="col" class="number">${y}</th>
-    <th scope="col" class="number">${y - 1}</th><th scope="col" class="number">Évolution</th>
+    (kWh) — ${y} et ${y - 1} ; l'évolution ne compare que les jours relevés les deux années</caption>
+    <thead><tr><th scope="col">Mois</th><th scope="col" class="number">${y}</th>
+    <th scope="col" class="number">${y - 1}</th><th scope="col" class="number">Évolution (mêmes jours)</th>
     <th scope="col" class="number">Attendu ${y}</th></tr></thead><tbody>${months.map((m) => `
-    <tr data-month="${m.month}"><th scope="row">${monthName(m)}</th><td class="number">${kwh(m.kwh)}</td>
-      <td class="number">${kwh(m.previous_kwh)}</td><td class="number">${change(m.kwh, m.previous_kwh) || "—"}</td>
+    <tr data-month="${m.month}"><th scope="row">${monthName(m)}</th><td class="number">${cell(m.kwh, m.measured_days)}</td>
+      <td class="number">${cell(m.previous_kwh, m.previous_measured_days)}</td>
+      <td class="number" data-value="${m.change_pct ?? ""}">${m.change_pct === null
+        ? (m.kwh !== null && m.previous_kwh !== null
+          ? `<span class="small">comparaison impossible : ${daysMeasured(m.compared_days)} sur les deux périodes</span>` : "—")
+        : `${signedPercent(m.change_pct)}<span class="muted block">sur ${daysMeasured(m.compared_days)}</span>`}</td>
       <td class="number">${kwh(m.expected_kwh)}</td></tr>`).join("")}</tbody></table>`;
   const measured = months.filter((m) => m.kwh !== null);
   const top = measured.reduce((a, m) => (a && a.kwh >= m.kwh ? a : m), null);
   document.getElementById("months-summary").textContent = measured.length
-    ? `${y} : ${kwh(s.energy.year_kwh)} sur ${plural(measured.length, "mois mesuré", "mois mesurés")}, `
-      + `le plus élevé en ${monthName(top)} (${kwh(top.kwh)}) ; ${y - 1} : ${kwh(s.energy.previous_year_kwh)}. `
+    ? `${y} : ${kwh(s.energy.year_kwh)} mesurés ${coverageText(s.energy.coverage.year)}, `
+      + `le plus élevé en ${monthName(top)} (${kwh(top.kwh)}) ; ${y - 1} : ${kwh(s.energy.previous_year_kwh)}`
+      + ` (${coverageText(s.energy.coverage.previous_year)}) ; ${comparisonText(s.energy.comparison)}. `
       + "Le tableau ci-dessous donne chaque mois."
     : `Aucune consommation mesurée en ${y}.`;
 

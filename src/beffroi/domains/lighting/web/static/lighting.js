@@ -47,11 +47,41 @@ export function kwh(value) {
   return `${formatNumber(value, Math.abs(value) >= 100 ? 0 : 1)} kWh`;
 }
 
-/** "+12,5 %" / "−3 %" change from `before` to `now`; null when not comparable. */
-export function change(now, before) {
-  if (now === null || now === undefined || !before) return null;
-  const pct = ((now - before) / before) * 100;
+/** "+12,5 %" / "−3 %": a change the API computed (null: not comparable, shown "—"). */
+export function signedPercent(pct) {
+  if (pct === null || pct === undefined) return "—";
   return `${pct > 0 ? "+" : pct < 0 ? "−" : ""}${formatNumber(Math.abs(pct), 1)} %`;
+}
+
+/** "01/12" for a "YYYY-MM-DD" date (no time zone involved). */
+export function dayMonth(iso) {
+  const [, m, d] = String(iso).split("-");
+  return `${d}/${m}`;
+}
+
+/** "0 jour relevé", "1 jour relevé", "12 jours relevés". */
+export function daysMeasured(n) {
+  return `${formatNumber(n, 0)} ${n > 1 ? "jours relevés" : "jour relevé"}`;
+}
+
+/** The comparison with the year before, in words: « +3,2 % par rapport aux mêmes jours de
+ * 2025 (280 jours relevés sur les deux périodes, du 01/01 au 07/10) », or « comparaison
+ * impossible : 4 jours relevés sur les deux périodes ». */
+export function comparisonText(c) {
+  if (!c) return "";
+  if (c.change_pct === null || c.change_pct === undefined) {
+    return `comparaison impossible : ${daysMeasured(c.days)} sur les deux périodes`;
+  }
+  return `${signedPercent(c.change_pct)} par rapport aux mêmes jours de ${c.year} (${
+    daysMeasured(c.days)} sur les deux périodes, du ${dayMonth(c.from)} au ${dayMonth(c.to)})`;
+}
+
+/** What a year's coverage allows to say: « année entière », « du 06/12 au 31/12, 26 jours
+ * relevés », « aucune mesure ». */
+export function coverageText(c) {
+  if (!c || !c.days) return "aucune mesure";
+  if (c.complete && c.days === c.period_days && c.period_days >= 365) return "année entière";
+  return `du ${dayMonth(c.from)} au ${dayMonth(c.to)}, ${daysMeasured(c.days)}`;
 }
 
 // -- forms ---------------------------------------------------------------------------------
