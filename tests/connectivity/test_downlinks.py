@@ -24,7 +24,6 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import orjson
 import pytest
 from sqlalchemy import select, update
@@ -38,7 +37,7 @@ from beffroi.connectivity.downlinks import (
     handle_mqtt_ack,
     handle_tts_event,
 )
-from beffroi.core import assets, commands, devices, tenants
+from beffroi.core import assets, commands, devices, outbound, tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
 from beffroi.core.commands import CommandSpec
@@ -141,7 +140,8 @@ class FakeNetworkServer:
 
 
 @pytest.fixture
-def ns():
+def ns(monkeypatch):
+    monkeypatch.setenv("BEFFROI_ALLOW_PRIVATE_NETWORKS", "127.0.0.0/8")  # it runs on loopback
     server = FakeNetworkServer()
     yield server
     server.close()
@@ -149,7 +149,7 @@ def ns():
 
 @pytest.fixture
 def http():
-    with httpx.Client(timeout=0.3) as client:
+    with outbound.Client(timeout=0.3) as client:
         yield client
 
 
@@ -355,11 +355,12 @@ def test_unconfirmed_downlinks_are_acknowledged_once_the_network_server_sent_the
 # -- failures and retries --------------------------------------------------------------------------------
 @pytest.mark.parametrize("problem, fragment", [
     ((503, {"code": 14, "message": "upstream connect error", "details": []}),
-     "ChirpStack indisponible (HTTP 503) : upstream connect error."),
+     "ChirpStack indisponible (HTTP 503)."),
     ((429, {"code": 8, "message": "rate limited", "details": []}),
-     "ChirpStack indisponible (HTTP 429) : rate limited."),
-    ("timeout", "ChirpStack n'a pas répondu à temps."),
-    ("refused", "ChirpStack injoignable (ConnectError)."),
+     "ChirpStack indisponible (HTTP 429)."),
+    # A time-out and a closed port read alike: the log must not tell which ports are open.
+    ("timeout", "ChirpStack : connexion impossible."),
+    ("refused", "ChirpStack : connexion impossible."),
 ])
 def test_transient_failures_are_retried_with_backoff_then_fail(db, registry, ns, http, problem,
                                                                fragment):
@@ -395,9 +396,8 @@ def test_a_transient_failure_then_success(db, registry, ns, http):
 
 @pytest.mark.parametrize("config, known, fragment", [
     ({"api_key": "wrong"}, None,
-     "ChirpStack : clé d'API refusée (HTTP 401) : authentication failed."),
-    ({}, (), "ChirpStack : équipement ou application inconnu du serveur réseau (HTTP 404) : "
-             "Object does not exist."),
+     "ChirpStack : clé d'API refusée (HTTP 401)."),
+    ({}, (), "ChirpStack : équipement ou application inconnu du serveur réseau (HTTP 404)."),
 ])
 def test_refusals_fail_at_once(db, registry, ns, http, config, known, fragment):
     if known is not None:
@@ -407,6 +407,27 @@ def test_refusals_fail_at_once(db, registry, ns, http, config, known, fragment):
     order(db, registry, w)
     [outcome] = dispatch_due(db, registry, now_ms(), http=http)
     assert (outcome["status"], outcome["error"], outcome["attempts"]) == ("failed", fragment, 1)
+    assert len(ns.requests) == 1
+
+
+def test_a_network_server_address_no_longer_allowed_is_refused_at_send_time(
+        db, registry, ns, http, monkeypatch):
+    w = chirpstack(db, registry, ns)  # on loopback, allowed by the operator when saved
+    order(db, registry, w)
+    monkeypatch.setenv("BEFFROI_ALLOW_PRIVATE_NETWORKS", "")  # then no longer
+    [outcome] = dispatch_due(db, registry, now_ms(), http=http)
+    assert (outcome["status"], outcome["attempts"], outcome["error"]) == (
+        "failed", 1, "ChirpStack : destination refusée (adresse locale, privée ou réservée).")
+    assert ns.requests == []
+
+
+def test_a_network_server_redirect_is_not_followed(db, registry, ns, http):
+    w = chirpstack(db, registry, ns)
+    order(db, registry, w)
+    ns.forced = [(307, {"message": "ailleurs"})]
+    [outcome] = dispatch_due(db, registry, now_ms(), http=http)
+    assert (outcome["status"], outcome["error"]) == (
+        "failed", "ChirpStack : redirection non suivie (HTTP 307).")
     assert len(ns.requests) == 1
 
 

@@ -146,6 +146,30 @@ def test_invalid_integrations_are_refused_field_by_field(client, db, site, body,
         assert list_integrations(open_scope(db, conn, CLI, site["tenant"]), conn) == []
 
 
+def test_the_api_url_must_lead_to_a_public_address(client, site, monkeypatch):
+    """The server calls the api_url to send commands: it must not reach the server's own
+    services, the cloud metadata service or the private network (unless allowed)."""
+    monkeypatch.delenv("BEFFROI_ALLOW_PRIVATE_NETWORKS", raising=False)
+    base = f"/api/v1/tenants/{site['tenant']}/integrations"
+    refused = "destination refusée (adresse locale, privée ou réservée)"
+    cs = new_integration(client, site, "chirpstack",
+                         config={"api_url": "https://8.8.8.8", "api_key": CS_KEY})
+    for url in ("http://127.0.0.1:8080", "http://localhost:8080", "http://169.254.169.254",
+                "http://10.20.0.5:8080", "http://[::1]:8080", "http://[::ffff:10.0.0.1]"):
+        created = client.post(base, headers=site["headers"], json={
+            "kind": "tts", "config": {"api_url": url}})
+        changed = client.patch(f"{base}/{cs['id']}", headers=site["headers"],
+                               json={"config": {"api_url": url}})
+        for answer in (created, changed):
+            assert answer.status_code == 422, (url, answer.text)
+            assert answer.json()["errors"] == [{"field": "config.api_url", "message": refused}]
+    monkeypatch.setenv("BEFFROI_ALLOW_PRIVATE_NETWORKS", "10.20.0.0/16")
+    changed = client.patch(f"{base}/{cs['id']}", headers=site["headers"],
+                           json={"config": {"api_url": "http://10.20.0.5:8080"}})
+    assert changed.status_code == 200
+    assert changed.json()["config"]["api_url"] == "http://10.20.0.5:8080"
+
+
 def test_the_kind_of_an_integration_cannot_change(client, site):
     created = new_integration(client, site, "chirpstack")
     response = client.patch(f"/api/v1/tenants/{site['tenant']}/integrations/{created['id']}",
@@ -251,7 +275,8 @@ def test_join_events_mark_the_device_alive(client, db, registry, site):
 
 # -- downlink events through the endpoints -----------------------------------------------------------
 def test_chirpstack_ack_through_the_endpoint_acknowledges_the_command(client, db, registry,
-                                                                      site):
+                                                                      site, monkeypatch):
+    monkeypatch.setenv("BEFFROI_ALLOW_PRIVATE_NETWORKS", "127.0.0.0/8")  # the fake server's
     ns = FakeNetworkServer(known_devices=("70b3d5e75e001234",))
     try:
         with db.write() as conn:

@@ -49,6 +49,8 @@ class Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _ReceiverHandler)
         self.requests: list[dict] = []
         self.status = 200
+        self.location: str | None = None  # a Location header to answer with
+        self.reply = b"ok"
 
     @property
     def url(self) -> str:
@@ -61,9 +63,11 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         self.server.requests.append({"path": self.path, "headers": dict(self.headers),
                                      "body": body})
         self.send_response(self.server.status)
-        self.send_header("Content-Length", "2")
+        if self.server.location:
+            self.send_header("Location", self.server.location)
+        self.send_header("Content-Length", str(len(self.server.reply)))
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(self.server.reply)
 
     def log_message(self, *args):
         pass
@@ -80,9 +84,11 @@ def http_receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def receiver(http_receiver) -> Receiver:
+def receiver(http_receiver, monkeypatch) -> Receiver:
+    """The receiver, on loopback: an address Beffroi only calls when the operator allows it."""
     http_receiver.requests.clear()
-    http_receiver.status = 200
+    http_receiver.status, http_receiver.location, http_receiver.reply = 200, None, b"ok"
+    monkeypatch.setenv("BEFFROI_ALLOW_PRIVATE_NETWORKS", "127.0.0.0/8")
     return http_receiver
 
 

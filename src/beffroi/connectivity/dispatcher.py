@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-import httpx
-
+from ..core import outbound
 from ..core.clock import now_ms
 from ..core.commands import expire_due
 from ..core.registry import Registry
@@ -22,7 +21,7 @@ log = logging.getLogger("beffroi.commands")
 
 
 def run_once(db: Database, registry: Registry, mqtt_publish: MqttPublish | None = None,
-             http: httpx.Client | None = None, now: int | None = None) -> None:
+             http: outbound.Client | None = None, now: int | None = None) -> None:
     """One pass: close what expired first, then activate schedules and send what is due."""
     now = now_ms() if now is None else now
     expire_due(db, now)
@@ -31,9 +30,9 @@ def run_once(db: Database, registry: Registry, mqtt_publish: MqttPublish | None 
 
 def run_dispatcher(db: Database, registry: Registry, stop_event: threading.Event,
                    mqtt_publish: MqttPublish | None = None, interval_s: float = 1.0,
-                   http: httpx.Client | None = None) -> None:
+                   http: outbound.Client | None = None) -> None:
     """Run passes every ``interval_s`` seconds until ``stop_event`` is set."""
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT_S)
+    client = http or outbound.Client(timeout=HTTP_TIMEOUT_S)
     try:
         while not stop_event.is_set():
             try:

@@ -45,7 +45,9 @@ Acknowledgement rules:
   command stays ``sent`` until acknowledged or expired.
 - Network-server answers: 2xx → sent; 408, 425, 429, 5xx, timeouts and connection
   errors → retried with back-off; any other 4xx (bad key, unknown device…) → failed
-  at once, with the server's message.
+  at once. The ``api_url`` is a tenant's choice: it is called through ``core.outbound``
+  (public addresses only, no redirect) and errors give the HTTP status, never the
+  server's words nor the socket's (a hostile admin must not map the network with them).
 """
 
 from __future__ import annotations
@@ -57,10 +59,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import orjson
 from sqlalchemy import Connection, select, update
 
+from ..core import outbound
 from ..core.audit import write_audit
 from ..core.clock import format_instant, now_ms
 from ..core.commands import (
@@ -107,7 +109,7 @@ class AckError(ValueError):
 # -- sending ----------------------------------------------------------------------------------
 def dispatch_due(db: Database, registry: Registry, now: int | None = None,
                  mqtt_publish: MqttPublish | None = None,
-                 http: httpx.Client | None = None) -> list[dict[str, Any]]:
+                 http: outbound.Client | None = None) -> list[dict[str, Any]]:
     """Activate due schedules, then hand every due command over; one outcome per command."""
     now = now_ms() if now is None else now
     activate_due(db, now)
@@ -115,7 +117,7 @@ def dispatch_due(db: Database, registry: Registry, now: int | None = None,
     if not claimed:
         return []
     specs = command_specs(registry)
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT_S)
+    client = http or outbound.Client(timeout=HTTP_TIMEOUT_S)
     try:
         return [_dispatch_one(db, specs, row, now, mqtt_publish, client) for row in claimed]
     finally:
@@ -124,7 +126,7 @@ def dispatch_due(db: Database, registry: Registry, now: int | None = None,
 
 
 def _dispatch_one(db: Database, specs: dict[str, CommandSpec], row: Any, now: int,
-                  mqtt_publish: MqttPublish | None, client: httpx.Client) -> dict[str, Any]:
+                  mqtt_publish: MqttPublish | None, client: outbound.Client) -> dict[str, Any]:
     device = None
     try:
         with db.read() as conn:
@@ -244,7 +246,7 @@ def _encode(spec: CommandSpec, row: Any) -> tuple[int, str]:
     return fport, base64.b64encode(data).decode()
 
 
-def _send_chirpstack(client: httpx.Client, integration: Any, device: Any, spec: CommandSpec,
+def _send_chirpstack(client: outbound.Client, integration: Any, device: Any, spec: CommandSpec,
                      row: Any) -> str | None:
     config = _downlink_config(integration) or {}
     fport, data = _encode(spec, row)
@@ -256,7 +258,7 @@ def _send_chirpstack(client: httpx.Client, integration: Any, device: Any, spec: 
     return str(queue_id) if queue_id else None
 
 
-def _send_tts(client: httpx.Client, integration: Any, device: Any, spec: CommandSpec,
+def _send_tts(client: outbound.Client, integration: Any, device: Any, spec: CommandSpec,
               row: Any) -> str:
     config = _downlink_config(integration) or {}
     fport, data = _encode(spec, row)
@@ -273,31 +275,26 @@ def _send_tts(client: httpx.Client, integration: Any, device: Any, spec: Command
     return correlation
 
 
-def _post(client: httpx.Client, url: str, body: dict[str, Any], api_key: str,
+def _post(client: outbound.Client, url: str, body: dict[str, Any], api_key: str,
           server: str) -> Any:
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json",
                "Accept": "application/json", "User-Agent": "beffroi"}
     try:
-        response = client.post(url, content=orjson.dumps(body), headers=headers)
-    except httpx.TimeoutException:
-        raise SendError(f"{server} n'a pas répondu à temps.", retryable=True) from None
-    except httpx.HTTPError as exc:
-        raise SendError(f"{server} injoignable ({type(exc).__name__}).", retryable=True) from None
-    try:
-        answer = response.json() if response.content else {}
-    except ValueError:
-        answer = {}
-    if response.is_success:
-        return answer
-    detail = answer.get("message") if isinstance(answer, dict) else None
-    detail = f" : {str(detail)[:200]}" if detail else ""
-    status = response.status_code
+        reply = outbound.post(client, url, content=orjson.dumps(body), headers=headers)
+    except outbound.OutboundError as exc:
+        raise SendError(f"{server} : {exc.message}.", retryable=exc.retryable) from None
+    status = reply.status
+    if reply.ok:
+        try:
+            return orjson.loads(reply.body) if reply.body else {}
+        except orjson.JSONDecodeError:
+            return {}
     if status in (408, 425, 429) or status >= 500:
-        raise SendError(f"{server} indisponible (HTTP {status}){detail}.", retryable=True)
+        raise SendError(f"{server} indisponible (HTTP {status}).", retryable=True)
     reason = {401: "clé d'API refusée", 403: "clé d'API sans le droit d'envoyer des commandes",
               404: "équipement ou application inconnu du serveur réseau"}.get(
         status, "commande refusée")
-    raise SendError(f"{server} : {reason} (HTTP {status}){detail}.", retryable=False)
+    raise SendError(f"{server} : {reason} (HTTP {status}).", retryable=False)
 
 
 # -- acknowledgements ---------------------------------------------------------------------------

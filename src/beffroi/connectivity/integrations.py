@@ -11,7 +11,8 @@ through the server's downlink API:
 - The Things Stack: ``api_url`` (e.g. ``https://eu1.cloud.thethings.network``),
   ``api_key``, ``application_id`` and ``webhook_id``.
 
-The API key is never shown back, only whether it is set.
+The API key is never shown back, only whether it is set. The ``api_url`` must lead to a
+public address (``core.outbound``), checked when saved and at each call.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 import orjson
 from sqlalchemy import Connection, delete, select, update
 
+from ..core import outbound
 from ..core.access import TenantScope
 from ..core.clock import format_instant, now_ms
 from ..core.errors import Invalid, NotFound, Unauthorized
@@ -76,6 +78,8 @@ def _check_config(kind: str, config: Any, errors: list[dict[str, str]]) -> dict[
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 errors.append({"field": "config.api_url",
                                "message": "adresse http(s)://… du serveur réseau attendue"})
+            elif problem := outbound.destination_problem(value):
+                errors.append({"field": "config.api_url", "message": problem})
             else:
                 out[key] = value.rstrip("/")
         else:

@@ -3,8 +3,8 @@
 A notification is claimed (``attempts`` + 1, not due again for ``CLAIM_S``) in a short
 write transaction, sent with no transaction open, and its result written in another
 short one. A failure is retried after 1, 5 then 30 minutes; after the fourth attempt, or
-at once when retrying cannot help (SMTP not configured, webhook deleted), it is
-``failed`` with the error kept.
+at once when retrying cannot help (SMTP not configured, webhook deleted, destination
+refused or redirecting), it is ``failed`` with the error kept.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 from sqlalchemy import Connection, or_, select, update
 
+from ..core import outbound
 from ..core.access import TenantScope
 from ..core.clock import format_instant, now_ms
 from ..core.errors import Invalid
 from ..storage import schema
 from ..storage.database import Database
 from .email import Mailer, MailError
-from .webhooks import DeliveryError, deliver
+from .webhooks import HTTP_TIMEOUT_S, DeliveryError, deliver
 
 RETRY_DELAYS_S = (60, 300, 1800)
 MAX_ATTEMPTS = len(RETRY_DELAYS_S) + 1
@@ -85,7 +85,7 @@ def list_notifications(scope: TenantScope, conn: Connection, *, alert_id: int | 
     return list(conn.execute(query))
 
 
-def send_due(db: Database, now: int | None = None, *, http: httpx.Client | None = None,
+def send_due(db: Database, now: int | None = None, *, http: outbound.Client | None = None,
              environ: Mapping[str, str] | None = None, limit: int = BATCH) -> list[dict[str, Any]]:
     """Send every due notification once; one outcome per notification tried."""
     now = now_ms() if now is None else now
@@ -99,7 +99,7 @@ def send_due(db: Database, now: int | None = None, *, http: httpx.Client | None 
     if not due:
         return []
     mailer = Mailer(environ)
-    client = http or httpx.Client(timeout=10.0)
+    client = http or outbound.Client(timeout=HTTP_TIMEOUT_S)
     outcomes = []
     started = time.monotonic()
     try:
@@ -130,7 +130,7 @@ def _claim(db: Database, tenant_id: int, notification_id: int, now: int) -> Any 
 
 
 def _send_one(db: Database, row: Any, now: int, mailer: Mailer,
-              client: httpx.Client) -> dict[str, Any]:
+              client: outbound.Client) -> dict[str, Any]:
     error, retryable, target = None, False, row.target
     try:
         if row.channel == "email":
@@ -142,7 +142,7 @@ def _send_one(db: Database, row: Any, now: int, mailer: Mailer,
     except MailError as exc:
         error, retryable = exc.message, exc.retryable
     except DeliveryError as exc:
-        error, retryable = str(exc), True
+        error, retryable = str(exc), exc.retryable
     except _Permanent as exc:
         error = str(exc)
     n = schema.notifications
@@ -165,7 +165,7 @@ def _send_one(db: Database, row: Any, now: int, mailer: Mailer,
             "attempts": row.attempts, **values}
 
 
-def _post(db: Database, row: Any, client: httpx.Client) -> str:
+def _post(db: Database, row: Any, client: outbound.Client) -> str:
     """Deliver to the webhook's current URL (an admin may have fixed it meanwhile)."""
     w = schema.webhooks
     with db.read() as conn:

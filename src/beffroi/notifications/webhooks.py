@@ -9,7 +9,9 @@ Each delivery is a ``POST`` of a JSON document (``messages.webhook_payload``) wi
   keyed with the webhook's secret (shown once, at creation);
 - ``X-Beffroi-Delivery``: the notification id, the same on every retry.
 
-The secret is kept as is (it is needed to sign) and never shown again.
+The secret is kept as is (it is needed to sign) and never shown again. The URL must
+lead to a public address (``core.outbound``: checked when saved and at each delivery);
+redirects are not followed.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import Connection, delete, select, update
 
+from ..core import outbound
 from ..core.access import TenantScope
 from ..core.clock import format_instant, now_ms
 from ..core.errors import Invalid, NotFound
@@ -57,6 +59,8 @@ def _check(data: Any, registry: Registry, creating: bool) -> dict[str, Any]:
                 or len(url) > 1000):
             errors.append({"field": "url", "message": "adresse http(s)://… de 1000 caractères "
                                                       "au plus attendue"})
+        elif problem := outbound.destination_problem(url.strip()):
+            errors.append({"field": "url", "message": problem})
         else:
             values["url"] = url.strip()
     if "name" in data or (creating and "url" in values):  # named after its host by default
@@ -162,20 +166,26 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str,
 class DeliveryError(Exception):
     """A webhook delivery that did not go through (French message)."""
 
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
-def deliver(client: httpx.Client, url: str, secret: str, event: str, body: bytes,
+
+def deliver(client: outbound.Client, url: str, secret: str, event: str, body: bytes,
             delivery_id: int) -> None:
-    """POST one signed event; raises ``DeliveryError`` unless the receiver answers 2xx."""
+    """POST one signed event; raises ``DeliveryError`` unless the receiver answers 2xx.
+
+    Errors say what happened without the receiver's words or the socket's: a refused
+    destination, a connection that could not be made, or the HTTP status."""
     timestamp = str(int(time.time()))
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                "X-Beffroi-Event": event, "X-Beffroi-Timestamp": timestamp,
                "X-Beffroi-Signature": sign(secret, timestamp, body),
                "X-Beffroi-Delivery": str(delivery_id)}
     try:
-        response = client.post(url, content=body, headers=headers, timeout=HTTP_TIMEOUT_S)
-    except httpx.HTTPError as exc:
-        raise DeliveryError(f"Webhook injoignable : {exc.__class__.__name__} {exc}".strip()) \
-            from None
-    if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"Webhook en erreur : HTTP {response.status_code} "
-                            f"{response.text[:200]}".strip())
+        reply = outbound.post(client, url, content=body, headers=headers)
+    except outbound.OutboundError as exc:
+        raise DeliveryError(f"Webhook non délivré : {exc.message}.",
+                            retryable=exc.retryable) from None
+    if not reply.ok:
+        raise DeliveryError(f"Webhook en erreur : HTTP {reply.status}.")
