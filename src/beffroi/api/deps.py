@@ -1,7 +1,15 @@
-"""Request dependencies: the app state, the caller, JSON bodies, tenant scopes.
+"""Request dependencies: the app state, the caller, request bodies, tenant scopes.
 
 Routes stay thin: they take a ``Ctx``, open a read or write scope on the tenant
 named in the path, call a core function and shape its result.
+
+Bodies are read by ``read_body`` only: streamed, and refused (413) as soon as they pass the
+route's cap, whether announced by ``Content-Length`` (refused before reading) or chunked.
+A body is read after its caller is known: the body dependencies depend on ``get_ctx`` (or
+on the integration's secret), so a bad token, a missing CSRF header or an anonymous caller
+is refused before a byte of the body is read. Caps: ``CREDENTIALS_MAX`` for log-in and
+password forms, ``CONTROL_MAX`` for JSON control bodies and network-server events,
+``BULK_MAX`` for imports and observation batches.
 """
 
 from __future__ import annotations
@@ -18,13 +26,15 @@ from starlette.responses import Response
 
 from ..core.access import Principal, TenantScope, open_scope
 from ..core.auth import principal_for_token
-from ..core.errors import Forbidden, Invalid, TooLarge
+from ..core.errors import Forbidden, Invalid, TooLarge, Unauthorized
 from ..core.registry import Registry
 from ..storage.database import Database
 
 SESSION_COOKIE = "beffroi_session"
 CSRF_COOKIE = "beffroi_csrf"
-MAX_BODY = 32 * 1024 * 1024
+CREDENTIALS_MAX = 16 * 1024
+CONTROL_MAX = 1024 * 1024
+BULK_MAX = 32 * 1024 * 1024
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -83,13 +93,27 @@ def get_ctx(request: Request) -> Ctx:
     return Ctx(db, request.app.state.registry, principal)
 
 
-async def json_body(request: Request) -> Any:
-    """The request body parsed as JSON, with a precise French error when it is not."""
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise TooLarge(f"Corps de requête supérieur à {MAX_BODY // (1024 * 1024)} Mo.")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise TooLarge(f"Corps de requête supérieur à {MAX_BODY // (1024 * 1024)} Mo.")
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} Mo" if limit >= 1024 * 1024 else f"{limit // 1024} Ko"
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, read chunk by chunk and abandoned (413) past ``limit`` bytes."""
+    too_large = TooLarge(f"Corps de requête trop volumineux : {_size(limit)} au plus "
+                         "pour cette adresse.")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON document, with a precise French error when it is not one."""
     if not raw.strip():
         raise Invalid("Corps de requête vide : un document JSON est attendu.")
     try:
@@ -98,18 +122,59 @@ async def json_body(request: Request) -> Any:
         raise Invalid(f"JSON mal formé : {exc}.") from None
 
 
-async def raw_body(request: Request) -> bytes:
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise TooLarge(f"Corps de requête supérieur à {MAX_BODY // (1024 * 1024)} Mo.")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise TooLarge(f"Corps de requête supérieur à {MAX_BODY // (1024 * 1024)} Mo.")
-    return raw
+def _require_caller(ctx: Ctx) -> None:
+    if ctx.principal.is_anonymous:
+        raise Unauthorized("Connexion requise.")
+
+
+async def json_body(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> Any:
+    """A JSON control body from an authenticated caller."""
+    _require_caller(ctx)
+    return parse_json(await read_body(request, CONTROL_MAX))
+
+
+async def open_json_body(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> Any:
+    """A JSON control body that anonymous readers of a public territory may send too
+    (computations that change nothing)."""
+    return parse_json(await read_body(request, CONTROL_MAX))
+
+
+async def bulk_json_body(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> Any:
+    """A large JSON document (boundaries of many communes) from an authenticated caller."""
+    _require_caller(ctx)
+    return parse_json(await read_body(request, BULK_MAX))
+
+
+async def raw_body(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> bytes:
+    """A large body as bytes (an import, an observation batch) from an authenticated caller."""
+    _require_caller(ctx)
+    return await read_body(request, BULK_MAX)
+
+
+async def optional_json_body(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> Any:
+    """An optional JSON object from an authenticated caller: an empty body is ``{}``."""
+    _require_caller(ctx)
+    raw = await read_body(request, CONTROL_MAX)
+    if not raw.strip():
+        return {}
+    doc = parse_json(raw)
+    if not isinstance(doc, dict):
+        raise Invalid("Objet JSON attendu.")
+    return doc
+
+
+async def credentials_body(request: Request) -> Any:
+    """The small JSON body of an anonymous form (log-in, password reset)."""
+    return parse_json(await read_body(request, CREDENTIALS_MAX))
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
 JsonBody = Annotated[Any, Depends(json_body)]
+OptionalBody = Annotated[Any, Depends(optional_json_body)]
+OpenJsonBody = Annotated[Any, Depends(open_json_body)]
+BulkJsonBody = Annotated[Any, Depends(bulk_json_body)]
 RawBody = Annotated[bytes, Depends(raw_body)]
+CredentialsBody = Annotated[Any, Depends(credentials_body)]
 
 
 def body_doc(example: Any, content_type: str = "application/json") -> dict[str, Any]:

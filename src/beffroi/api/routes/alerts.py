@@ -7,8 +7,7 @@ from starlette.responses import Response
 
 from ...core.alerting import alerts, rules
 from ...core.alerting.detectors import registered_detectors
-from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
-from .commands import OptionalBody
+from ..deps import CtxDep, JsonBody, JSONResponse, OptionalBody, body_doc
 
 router = APIRouter(tags=["alertes"])
 RULE_EXAMPLE = {"name": "Crue de la Moselle", "kind": "threshold", "stream_id": 12,

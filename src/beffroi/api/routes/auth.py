@@ -11,7 +11,15 @@ from starlette.responses import Response
 from ...core import auth
 from ...core.errors import Invalid, NotFound
 from ...storage import schema
-from ..deps import CSRF_COOKIE, SESSION_COOKIE, CtxDep, JsonBody, JSONResponse, body_doc
+from ..deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CredentialsBody,
+    CtxDep,
+    JsonBody,
+    JSONResponse,
+    body_doc,
+)
 
 router = APIRouter(tags=["authentification"])
 CREDENTIALS = {"email": "demo@beffroi.fr", "password": "demo"}
@@ -27,7 +35,7 @@ def _credentials(body) -> tuple[str, str]:
 
 
 @router.post("/auth/token", openapi_extra=body_doc(CREDENTIALS))
-def create_token(request: Request, body: JsonBody):
+def create_token(request: Request, body: CredentialsBody):
     """Exchange e-mail and password for a bearer token (valid 14 days)."""
     email, password = _credentials(body)
     db = request.app.state.db
@@ -38,7 +46,7 @@ def create_token(request: Request, body: JsonBody):
 
 
 @router.post("/auth/login", openapi_extra=body_doc(CREDENTIALS))
-def login_cookie(request: Request, body: JsonBody):
+def login_cookie(request: Request, body: CredentialsBody):
     """Open a browser session: HttpOnly session cookie plus a CSRF cookie."""
     email, password = _credentials(body)
     db = request.app.state.db

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from ...core import commands
 from ...core.errors import Invalid
-from ..deps import CtxDep, JsonBody, JSONResponse, body_doc, raw_body
+from ..deps import CtxDep, JsonBody, JSONResponse, OptionalBody, body_doc
 
 router = APIRouter(tags=["commandes"])
 COMMAND_EXAMPLE = {"asset_id": 12, "action": "lighting.set_dimming", "params": {"level": 40},
                    "not_before": "2026-12-01T21:30:00+01:00", "recurrence": "daily 21:30"}
-
-
-async def optional_json_body(request: Request) -> Any:
-    """An optional JSON object: an empty body is an empty object."""
-    raw = await raw_body(request)
-    if not raw.strip():
-        return {}
-    try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise Invalid(f"JSON mal formé : {exc}.") from None
-    if not isinstance(doc, dict):
-        raise Invalid("Objet JSON attendu.")
-    return doc
-
-
-OptionalBody = Annotated[Any, Depends(optional_json_body)]
 
 
 @router.get("/commands/actions")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ...connectivity import integrations
 from ...connectivity.network_servers import handle_chirpstack, handle_tts
-from ..deps import CtxDep, JsonBody, JSONResponse, RawBody, body_doc
+from ..deps import CONTROL_MAX, CtxDep, JsonBody, JSONResponse, body_doc, read_body
 
 router = APIRouter(tags=["intégrations LoRaWAN"])
 INTEGRATION_EXAMPLE = {"kind": "chirpstack", "name": "ChirpStack du syndicat",
@@ -67,6 +69,7 @@ def delete_integration(ctx: CtxDep, tenant: str, integration_id: int):
 
 # -- called by the network servers, authenticated by the integration's secret ---------------
 def _integration(request: Request, integration: str):
+    """The integration the secret opens: checked before the body is read."""
     header = request.headers.get("authorization") or ""
     scheme, _, secret = header.partition(" ")
     db = request.app.state.db
@@ -75,13 +78,22 @@ def _integration(request: Request, integration: str):
             conn, integration, secret.strip() if scheme.lower() == "bearer" else None)
 
 
+IntegrationDep = Annotated[Any, Depends(_integration)]
+
+
+async def _event(request: Request, row: IntegrationDep) -> bytes:
+    return await read_body(request, CONTROL_MAX)
+
+
+EventBody = Annotated[bytes, Depends(_event)]
+
+
 @router.post("/integrations/{integration}/chirpstack",
              openapi_extra=body_doc({"deviceInfo": {"devEui": "0101010101010101"},
                                      "fPort": 1, "data": "qg=="}))
-def chirpstack_event(request: Request, integration: str, body: RawBody,
+def chirpstack_event(request: Request, row: IntegrationDep, body: EventBody,
                      event: str | None = None):
     """ChirpStack v4 HTTP integration (JSON encoding): ``?event=up|join|status|ack|txack``."""
-    row = _integration(request, integration)
     app = request.app.state
     return JSONResponse(handle_chirpstack(app.db, app.registry, row, event, body))
 
@@ -89,8 +101,7 @@ def chirpstack_event(request: Request, integration: str, body: RawBody,
 @router.post("/integrations/{integration}/tts",
              openapi_extra=body_doc({"end_device_ids": {"dev_eui": "0004A30B001C0530"},
                                      "uplink_message": {"f_port": 1, "frm_payload": "gkHe"}}))
-def tts_event(request: Request, integration: str, body: RawBody):
+def tts_event(request: Request, row: IntegrationDep, body: EventBody):
     """The Things Stack v3 webhook: uplinks, joins and downlink events."""
-    row = _integration(request, integration)
     app = request.app.state
     return JSONResponse(handle_tts(app.db, app.registry, row, body))

@@ -6,14 +6,14 @@ from fastapi import APIRouter, BackgroundTasks, Request
 
 from ...core import password_reset
 from ...core.errors import Invalid
-from ..deps import JsonBody, JSONResponse, body_doc
+from ..deps import CredentialsBody, JSONResponse, body_doc
 
 router = APIRouter(tags=["authentification"])
 
 
 @router.post("/auth/password-reset", status_code=202,
              openapi_extra=body_doc({"email": "agent@commune.fr"}))
-def request_password_reset(request: Request, body: JsonBody, background: BackgroundTasks):
+def request_password_reset(request: Request, body: CredentialsBody, background: BackgroundTasks):
     """Send a one-time reset link (valid one hour) if an active account has this address.
 
     The answer is the same whether the account exists or not; the e-mail leaves after it.
@@ -29,7 +29,7 @@ def request_password_reset(request: Request, body: JsonBody, background: Backgro
 
 @router.post("/auth/password-reset/confirm",
              openapi_extra=body_doc({"token": "bfr_…", "password": "un mot de passe solide"}))
-def confirm_password_reset(request: Request, body: JsonBody):
+def confirm_password_reset(request: Request, body: CredentialsBody):
     """Set a new password with the link's token; every session of the account is closed."""
     if not isinstance(body, dict):
         raise Invalid("Objet JSON attendu.")

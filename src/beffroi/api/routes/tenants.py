@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from ...core import audit, dashboard, retention, tenants
 from ...core.errors import Invalid
-from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
+from ..deps import BulkJsonBody, CtxDep, JsonBody, JSONResponse, body_doc
 
 router = APIRouter(tags=["territoires"])
 
@@ -87,7 +87,7 @@ def create_commune(ctx: CtxDep, tenant: str, body: JsonBody):
 
 @router.post("/tenants/{tenant}/communes/boundaries",
              openapi_extra=body_doc({"type": "FeatureCollection", "features": []}))
-def import_boundaries(ctx: CtxDep, tenant: str, body: JsonBody):
+def import_boundaries(ctx: CtxDep, tenant: str, body: BulkJsonBody):
     """Set boundaries from a GeoJSON FeatureCollection (INSEE code in ``code`` or ``insee``)."""
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(tenants.import_boundaries(scope, conn, body))

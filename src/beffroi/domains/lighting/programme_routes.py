@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ...api.deps import CtxDep, JsonBody, JSONResponse, body_doc
+from ...api.deps import CtxDep, JsonBody, JSONResponse, OpenJsonBody, body_doc
 from ...core.clock import format_instant
 from ...core.errors import Invalid
 from .cabinet_programme import programme_status, set_programme
@@ -51,7 +51,7 @@ def _preview_request(body: Any) -> tuple[Any, date, int]:
 
 @router.post("/tenants/{tenant}/lighting/cabinets/{asset_id}/programme/preview",
              openapi_extra=body_doc(PREVIEW_EXAMPLE))
-def preview(ctx: CtxDep, tenant: str, asset_id: int, body: JsonBody):
+def preview(ctx: CtxDep, tenant: str, asset_id: int, body: OpenJsonBody):
     """The next ``days`` nights of a programme at the cabinet's position, and its burn
     hours at each level over the year starting at ``from``."""
     programme, first, days = _preview_request(body)
