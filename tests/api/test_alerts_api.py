@@ -108,12 +108,17 @@ def test_detectors_declared_by_domains_are_listed(db):
     from fastapi.testclient import TestClient
 
     from beffroi.api.app import create_app
+    from beffroi.core.alerting.details import DetailField
     from beffroi.core.alerting.detectors import Detector
     from beffroi.core.registry import Domain, build_registry, discover_domains
 
     reg = build_registry(discover_domains(["generic"]) + [Domain(
         key="testing", label="Essais",
-        detectors=(Detector("testing.leak", "Fuite nocturne", 900, lambda ctx: []),))])
+        detectors=(Detector("testing.leak", "Fuite nocturne", 900, lambda ctx: [],
+                            details=(DetailField("lost_m3", "Eau perdue", unit="m3"),)),))])
     with TestClient(create_app(db, reg)) as c:
         assert c.get("/api/v1/alerts/detectors").json() == [
-            {"key": "testing.leak", "label": "Fuite nocturne", "interval_s": 900}]
+            {"key": "testing.leak", "label": "Fuite nocturne", "interval_s": 900,
+             "details": [{"key": "lost_m3", "label": "Eau perdue", "kind": "number",
+                          "unit": "m3", "unit_from": None, "digits": 2, "choices": None,
+                          "shown": True}]}]

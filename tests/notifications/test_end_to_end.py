@@ -43,6 +43,13 @@ def test_night_reading_to_on_call_mail_and_escalation(db, registry, world, mailb
     assert recipients == [email_of(world, "primary")]
     assert "Réservoir presque vide — Réservoir des Fourches" in page["Subject"]
     assert "02:30" in mailbox.text(page)
+    # Issue #13: the details in French, with units and the local time of the reading.
+    body = mailbox.text(page)
+    assert "Détails :" in body
+    assert "- Valeur mesurée : 0,4\u00a0m" in body and "- Seuil : 1\u00a0m" in body
+    assert "- Seuil franchi : en dessous du seuil" in body
+    assert "- Instant de la mesure : 10/03/2026 02:30" in body
+    assert "threshold" not in body and "2026-03-10T" not in body
 
     # Nobody acknowledges: 30 minutes later the secondary is told, once, whichever
     # process runs the jobs.

@@ -92,3 +92,50 @@ def test_keyboard_selects_an_alert(page, server, size, territory):
     assert page.evaluate("document.activeElement.id") == "detail-title"
     page.keyboard.press("Tab")  # into the detail: the asset link first
     assert page.evaluate("document.activeElement.textContent") == "Échelle de la Moselle"
+
+
+LEAK = {"extra_flow_m3h": 2.24, "onset": "2026-11-10T15:00:00Z",
+        "detected": "2026-11-12T03:00:00Z", "days_since_onset": 24.5, "lost_m3": 1382,
+        "lost_eur": 2902, "price_eur_m3": 2.1, "reference_night_flow_m3h": 11.55,
+        "current_night_flow_m3h": 13.8, "legitimate_night_use_m3h": 2.7,
+        "estimated_leakage_m3h": 11.1, "a_new_key": "gardée"}
+
+
+def test_alert_details_are_labelled_with_units_and_local_times(page, server, size, territory,
+                                                               web_db, web_registry):
+    """Issue #13: no raw key (``lost_m3``) nor UTC instant (``…T15:00:00Z``): the detector's
+    labels and units, Paris time; a key nobody declared stays visible under its name."""
+    from beffroi.core.alerting import alerts
+    from beffroi.core.clock import now_ms
+
+    with web_db.write() as conn:
+        leak = alerts.raise_alert(web_db, conn, web_registry, territory["tenant"], alerts.Trigger(
+            key=f"detector:water.night_flow_leak:{territory['gauge']}", severity="warning",
+            title="Fuite probable — Échelle", at=now_ms() - 60_000,
+            asset_id=territory["gauge"], detector="water.night_flow_leak", details=LEAK))
+    login(page, server, then=f"/alertes?alerte={leak.id}")
+    detail = page.locator("#detail-section")
+    detail.get_by_role("heading", name="Fuite probable — Échelle").wait_for()
+    facts = dict(zip(detail.locator("dl.facts dt").all_inner_texts(),
+                     detail.locator("dl.facts dd").all_inner_texts(), strict=True))
+    assert facts["Début estimé"] == "10/11/2026 16:00"  # 15:00 UTC, winter time in Paris
+    assert facts["Détectée le"] == "12/11/2026 04:00"
+    assert facts["Eau perdue depuis le début"] == "1\u202f382\u00a0m³"
+    assert facts["Coût de l'eau perdue"] == "2\u202f902\u00a0€"
+    assert facts["Débit de fuite (en plus de la référence)"] == "2,24\u00a0m³/h"
+    assert facts["Durée depuis le début"] == "24,5\u00a0j"
+    assert facts["a_new_key"] == "gardée"
+    text = detail.inner_text()
+    assert "lost_m3" not in text and "T15:00:00Z" not in text
+    # The crue alert of the fixture: a rule's details, labelled too.
+    page.goto(f"{server.url}/alertes?alerte={territory['alert']}")
+    detail.get_by_role("heading", name=TITLE).wait_for()
+    text = detail.inner_text()
+    assert "Valeur mesurée" in text and "Seuil" in text and "threshold" not in text
+    assert_accessible(page)
+
+    page.goto(f"{server.url}/equipements/{territory['gauge']}")
+    item = page.locator(f'#alerts li:has(a[href="/alertes?alerte={leak.id}"])')
+    item.locator('[data-detail="onset"]').wait_for()
+    assert item.locator('[data-detail="onset"]').inner_text() == "Début estimé : 10/11/2026 16:00"
+    assert "lost_m3" not in item.inner_text()

@@ -10,11 +10,13 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection, select
 
 from ..core.alerting.alerts import SEVERITY_LABELS, STATUS_LABELS
+from ..core.alerting.details import details_display
 from ..core.clock import format_instant
 from ..core.registry import Registry
 from ..storage import schema
@@ -42,6 +44,7 @@ class AlertFacts:
     asset: Any | None  # (id, ref, name, kind)
     commune_name: str | None
     domain_label: str | None
+    details: tuple[dict[str, Any], ...] = ()  # core.alerting.details.details_display
 
     @property
     def link(self) -> str:
@@ -67,8 +70,11 @@ def load_facts(conn: Connection, registry: Registry, tenant: Any, alert: Any) ->
         commune = conn.execute(select(c.c.name).where(
             c.c.tenant_id == tenant.id, c.c.insee == alert.commune_insee)).scalar()
     domain = registry.domains.get(alert.domain or "")
-    return AlertFacts(tenant, tenant_settings(tenant), alert, asset, commune,
-                      domain.label if domain else alert.domain)
+    settings = tenant_settings(tenant)
+    details = details_display(registry, orjson.loads(alert.details), alert.detector,
+                              alert.rule_id, ZoneInfo(settings["timezone"]))
+    return AlertFacts(tenant, settings, alert, asset, commune,
+                      domain.label if domain else alert.domain, tuple(details))
 
 
 # -- dates, the French way ---------------------------------------------------------------------
@@ -110,6 +116,8 @@ def _summary(facts: AlertFacts) -> list[str]:
     if a.last_triggered_at != a.opened_at:
         lines.append(f"Dernier déclenchement le {french_datetime(s, a.last_triggered_at)}")
     lines.append(f"État : {STATUS_LABELS[a.status]}")
+    if facts.details:
+        lines += ["", "Détails :"] + [f"- {d['label']} : {d['text']}" for d in facts.details]
     return lines
 
 

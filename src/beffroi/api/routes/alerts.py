@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ...core.access import TenantScope
 from ...core.alerting import alerts, rules
 from ...core.alerting.detectors import registered_detectors
+from ...core.alerting.evaluation import RULE_DETAILS
 from ..deps import CtxDep, JsonBody, JSONResponse, OptionalBody, body_doc
 
 router = APIRouter(tags=["alertes"])
@@ -14,6 +19,12 @@ RULE_EXAMPLE = {"name": "Crue de la Moselle", "kind": "threshold", "stream_id": 
                 "params": {"operator": "above", "value": 2.8, "hysteresis": 0.1,
                            "min_duration_s": 600},
                 "severity": "critical"}
+
+
+def _public(scope: TenantScope, registry, row: Any) -> dict[str, Any]:
+    """The alert with its details in French, in the tenant's time zone."""
+    return alerts.alert_public(row, registry,
+                               ZoneInfo(scope.settings.get("timezone") or "Europe/Paris"))
 
 
 @router.get("/tenants/{tenant}/alert-rules")
@@ -62,7 +73,7 @@ def list_alerts(ctx: CtxDep, tenant: str, status: str | None = None,
         rows = alerts.list_alerts(scope, conn, status=status, severity=severity,
                                   commune=commune, asset_id=asset_id, domain=domain,
                                   before_id=before_id, limit=limit)
-        return JSONResponse([alerts.alert_public(r) for r in rows])
+        return JSONResponse([_public(scope, ctx.registry, r) for r in rows])
 
 
 @router.get("/tenants/{tenant}/alerts/{alert_id}")
@@ -70,7 +81,7 @@ def get_alert(ctx: CtxDep, tenant: str, alert_id: int):
     """The alert and its full history."""
     with ctx.reading(tenant) as (scope, conn):
         row = alerts.get_alert(scope, conn, alert_id)
-        return JSONResponse({**alerts.alert_public(row),
+        return JSONResponse({**_public(scope, ctx.registry, row),
                              "history": alerts.history(scope, conn, alert_id)})
 
 
@@ -78,16 +89,16 @@ def get_alert(ctx: CtxDep, tenant: str, alert_id: int):
              openapi_extra=body_doc({"comment": "Équipe en route"}))
 def acknowledge(ctx: CtxDep, tenant: str, alert_id: int, body: OptionalBody):
     with ctx.writing(tenant) as (scope, conn):
-        return JSONResponse(alerts.alert_public(
-            alerts.acknowledge_alert(scope, conn, alert_id, body)))
+        return JSONResponse(_public(scope, ctx.registry,
+                                    alerts.acknowledge_alert(scope, conn, alert_id, body)))
 
 
 @router.post("/tenants/{tenant}/alerts/{alert_id}/resolve",
              openapi_extra=body_doc({"comment": "Fuite réparée"}))
 def resolve(ctx: CtxDep, tenant: str, alert_id: int, body: OptionalBody):
     with ctx.writing(tenant) as (scope, conn):
-        return JSONResponse(alerts.alert_public(
-            alerts.resolve_alert(scope, conn, alert_id, body)))
+        return JSONResponse(_public(scope, ctx.registry,
+                                    alerts.resolve_alert(scope, conn, alert_id, body)))
 
 
 @router.post("/tenants/{tenant}/alerts/{alert_id}/comments", status_code=201,
@@ -95,13 +106,21 @@ def resolve(ctx: CtxDep, tenant: str, alert_id: int, body: OptionalBody):
 def comment(ctx: CtxDep, tenant: str, alert_id: int, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         row = alerts.comment_alert(scope, conn, alert_id, body)
-        return JSONResponse({**alerts.alert_public(row),
+        return JSONResponse({**_public(scope, ctx.registry, row),
                              "history": alerts.history(scope, conn, alert_id)},
                             status_code=201)
 
 
 @router.get("/alerts/detectors")
 def list_detectors(request: Request):
-    """The periodic analyses the loaded domains declare."""
-    return JSONResponse([{"key": d.key, "label": d.label, "interval_s": d.interval_s}
+    """The periodic analyses the loaded domains declare, with the meaning of the details
+    their alerts carry (label, kind, unit)."""
+    return JSONResponse([{"key": d.key, "label": d.label, "interval_s": d.interval_s,
+                          "details": [f.public() for f in d.details]}
                          for d in registered_detectors(request.app.state.registry)])
+
+
+@router.get("/alert-rules/details")
+def rule_details():
+    """The meaning of the details of the alerts raised by rules (label, kind, unit)."""
+    return JSONResponse([f.public() for f in RULE_DETAILS])

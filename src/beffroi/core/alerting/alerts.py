@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection, and_, or_, select, update
@@ -302,9 +303,12 @@ def comment_alert(scope: TenantScope, conn: Connection, alert_id: int, body: Any
     return row
 
 
-def alert_public(row: Any) -> dict[str, Any]:
+def alert_public(row: Any, registry: Registry | None = None,
+                 tz: ZoneInfo | None = None) -> dict[str, Any]:
+    """An alert as API clients see it; with the registry, ``details_display`` gives its
+    details in French (labels, units, local times in ``tz``)."""
     mapping = row._mapping
-    return {"id": row.id, "key": row.key, "rule_id": row.rule_id, "detector": row.detector,
+    doc = {"id": row.id, "key": row.key, "rule_id": row.rule_id, "detector": row.detector,
             "asset_id": row.asset_id, "asset_name": mapping.get("asset_name"),
             "asset_ref": mapping.get("asset_ref"), "stream_id": row.stream_id,
             "commune": row.commune_insee, "domain": row.domain, "severity": row.severity,
@@ -319,3 +323,9 @@ def alert_public(row: Any) -> dict[str, Any]:
             "resolved_automatically": row.resolved_at is not None and row.resolved_by is None,
             "last_notified_at": format_instant(row.last_notified_at),
             "escalated_at": format_instant(row.escalated_at)}
+    if registry is not None:
+        from .details import details_display
+
+        doc["details_display"] = details_display(registry, doc["details"], row.detector,
+                                                 row.rule_id, tz or ZoneInfo("Europe/Paris"))
+    return doc

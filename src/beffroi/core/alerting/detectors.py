@@ -9,6 +9,10 @@ alert, a finding still there updates it, an alert whose finding is gone is resol
 automatically. A detector that fails is recorded (``detector_runs``) and does not stop the
 others. Runs happen in one process at a time (the job's lease) and once per interval
 (``detector_runs.last_run_at``), however many Beffroi processes run.
+
+A detector declares every key its findings put in ``details`` (``Detector.details``:
+``details.DetailField`` with a French label, a kind and a unit), so that people read
+« Eau perdue depuis le début : 1 234 m³ » rather than ``lost_m3: 1234``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ...storage.database import Database
 from ..access import Principal, TenantScope
 from ..registry import Registry
 from .alerts import SEVERITIES, Trigger, active_keys, clear_alert, detector_key, raise_alert
+from .details import DetailField, check_fields
 
 log = logging.getLogger("beffroi.detectors")
 
@@ -63,6 +68,10 @@ class Detector:
     interval_s: int
     run: Callable[[DetectorContext], Iterable[Finding]]
     renotify_after_s: int = 86_400
+    details: tuple[DetailField, ...] = ()  # every key its findings' details may hold
+
+    def __post_init__(self) -> None:
+        check_fields(self.key, self.details)
 
 
 def registered_detectors(registry: Registry) -> list[Detector]:

@@ -29,6 +29,7 @@ from ..clock import format_instant
 from ..devices import SILENT_AFTER_INTERVALS
 from ..registry import Registry
 from .alerts import Trigger, clear_alert, raise_alert, rule_key
+from .details import DetailField
 from .rules import rules_version
 
 
@@ -145,6 +146,28 @@ def _save_states(db: Database, conn: Connection, tenant_id: int,
 
 
 # -- the kinds of rules: (params, state, times, values) -> [(time, raised?, details)] ------------
+# Every key the rules put in an alert's details (``_apply`` adds metric, unit and time).
+RULE_DETAILS = (
+    DetailField("metric", "Mesure", "metric"),
+    DetailField("value", "Valeur mesurée", unit_from="unit", digits=3),
+    DetailField("time", "Instant de la mesure", "instant"),
+    DetailField("operator", "Seuil franchi", "choice",
+                choices={"above": "au-dessus du seuil", "below": "en dessous du seuil"}),
+    DetailField("threshold", "Seuil", unit_from="unit", digits=3),
+    DetailField("since", "Seuil franchi depuis", "instant"),
+    DetailField("direction", "Sens de la variation", "choice",
+                choices={"rise": "hausse", "fall": "baisse"}),
+    DetailField("change", "Variation", unit_from="unit", digits=3),
+    DetailField("amount", "Variation admise", unit_from="unit", digits=3),
+    DetailField("window_s", "Sur une durée de", "duration"),
+    DetailField("state", "État mesuré", "state"),
+    DetailField("silent_since", "Silencieux depuis", "instant"),
+    DetailField("allowed_s", "Silence admis", "duration"),
+    DetailField("last_value_time", "Dernière mesure reçue", "instant"),
+    DetailField("unit", "Unité", "text", shown=False),
+)
+
+
 def _threshold(p: dict[str, Any], state: State, ts: Sequence[int], vs: Sequence[float]) -> list:
     above, limit = p["operator"] == "above", p["value"]
     hysteresis, duration = p.get("hysteresis", 0), p.get("min_duration_s", 0) * 1000

@@ -30,6 +30,7 @@ import numpy as np
 import orjson
 from sqlalchemy import and_, select
 
+from ...core.alerting.details import DetailField
 from ...core.alerting.detectors import Detector, DetectorContext, Finding
 from ...demo.calendar import local_time
 from ...storage import schema
@@ -183,10 +184,28 @@ def consumption_drift(ctx: DetectorContext) -> Iterable[Finding]:
 
 
 DETECTORS = (
-    Detector("lighting.lit_by_day", "Éclairage allumé en plein jour", 3600, lit_by_day),
-    Detector("lighting.dark_at_night", "Armoire éteinte la nuit", 3600, dark_at_night),
+    Detector("lighting.lit_by_day", "Éclairage allumé en plein jour", 3600, lit_by_day,
+             details=(DetailField("hours_lit_by_day", "Heures allumées en plein jour "
+                                  "(dernières 24 h)", unit="h", digits=0),
+                      DetailField("power_kw", "Puissance mesurée en dernier", unit="kW",
+                                  digits=3))),
+    Detector("lighting.dark_at_night", "Armoire éteinte la nuit", 3600, dark_at_night,
+             details=(DetailField("dark_hours", "Heures éteintes de nuit (dernières 24 h)",
+                                  unit="h", digits=0),)),
     Detector("lighting.night_power_drop", "Baisse de puissance nocturne", 3600,
-             night_power_drop),
+             night_power_drop,
+             details=(DetailField("usual_night_kw", "Puissance de nuit habituelle",
+                                  unit="kW", digits=3),
+                      DetailField("recent_night_kw", "Puissance des dernières nuits",
+                                  unit="kW", digits=3),
+                      DetailField("drop_percent", "Baisse", "percent", digits=1))),
     Detector("lighting.consumption_drift", "Dérive de la consommation nocturne", 3600,
-             consumption_drift),
+             consumption_drift,
+             details=(DetailField("usual_ratio", "Consommation mesurée / attendue, "
+                                  "habituellement", digits=3),
+                      DetailField("recent_ratio", "Consommation mesurée / attendue, "
+                                  "dernières nuits", digits=3),
+                      DetailField("rise_percent", "Hausse", "percent", digits=1),
+                      DetailField("recent_nights", "Nuits récentes comparées", digits=0),
+                      DetailField("reference_nights", "Nuits de référence", digits=0))),
 )

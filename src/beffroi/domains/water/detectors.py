@@ -23,6 +23,7 @@ import numpy as np
 import orjson
 from sqlalchemy import and_, select
 
+from ...core.alerting.details import DetailField
 from ...core.alerting.detectors import Detector, DetectorContext, Finding
 from ...core.clock import parse_instant
 from ...core.settings import setting
@@ -200,7 +201,23 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
             at=int(leak.detected_s * 1000), details=details)
 
 
+LEAK_DETAILS = (
+    DetailField("extra_flow_m3h", "Débit de fuite (en plus de la référence)", unit="m3/h"),
+    DetailField("onset", "Début estimé", "instant"),
+    DetailField("detected", "Détectée le", "instant"),
+    DetailField("days_since_onset", "Durée depuis le début", unit="d", digits=1),
+    DetailField("lost_m3", "Eau perdue depuis le début", unit="m3", digits=0),
+    DetailField("lost_eur", "Coût de l'eau perdue", unit="EUR", digits=0),
+    DetailField("price_eur_m3", "Prix de l'eau", unit="EUR/m3"),
+    DetailField("reference_night_flow_m3h", "Débit de nuit de référence", unit="m3/h"),
+    DetailField("current_night_flow_m3h", "Débit de nuit actuel", unit="m3/h"),
+    DetailField("legitimate_night_use_m3h", "Consommation nocturne légitime estimée",
+                unit="m3/h"),
+    DetailField("estimated_leakage_m3h", "Fuite estimée (débit de nuit − consommation "
+                                         "légitime)", unit="m3/h"),
+)
+
 DETECTORS = (
     Detector(DETECTOR_KEY, "Fuite détectée par le débit de nuit", 3600,
-             night_flow_leaks),
+             night_flow_leaks, details=LEAK_DETAILS),
 )

@@ -13,7 +13,6 @@ const EVENT_LABELS = {
   commented: "Commentaire", retriggered: "Nouveau déclenchement", escalated: "Escalade",
   notified: "Notification", reopened: "Réouverture",
 };
-const DETAIL_LABELS = { value: "Valeur mesurée", threshold: "Seuil" };
 
 const state = await session();
 renderHeader("alertes", state);
@@ -77,13 +76,6 @@ function historyItem(event) {
     ${event.comment ? `<span class="comment">« ${escapeHtml(event.comment)} »</span>` : ""}</li>`;
 }
 
-function detailValue(value) {
-  if (typeof value === "number") return formatNumber(value, 3);
-  if (typeof value === "boolean") return value ? "oui" : "non";
-  if (value && typeof value === "object") return JSON.stringify(value);
-  return String(value ?? "—");
-}
-
 async function showDetail({ focus = false } = {}) {
   const box = document.getElementById("detail");
   const title = document.getElementById("detail-title");
@@ -108,8 +100,9 @@ async function showDetail({ focus = false } = {}) {
     facts.push(["Résolue le", formatDateTime(a.resolved_at)
       + (a.resolved_automatically ? " (automatiquement)" : "")]);
   }
-  for (const [key, value] of Object.entries(a.details || {})) {
-    facts.push([escapeHtml(DETAIL_LABELS[key] || key), escapeHtml(detailValue(value))]);
+  // Details as the API writes them: French labels, units, local times (raw key otherwise).
+  for (const d of a.details_display || []) {
+    facts.push([`<span data-detail="${escapeHtml(d.key)}">${escapeHtml(d.label)}</span>`, escapeHtml(d.text)]);
   }
   const actions = !writer ? "" : `
     <form class="alert-actions" id="alert-actions" novalidate>

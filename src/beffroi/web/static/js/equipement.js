@@ -329,7 +329,9 @@ async function showAlerts() {
     <li><span class="badge ${a.severity}">${SEVERITY_LABELS[a.severity]}</span>
       <a href="/alertes?alerte=${a.id}">${escapeHtml(a.title)}</a>
       <span class="muted">— ${escapeHtml(ALERT_STATUS[a.status] || a.status_label)},
-      ouverte le ${formatDateTime(a.opened_at)}</span></li>`).join("")}</ul>`;
+      ouverte le ${formatDateTime(a.opened_at)}</span>
+      ${(a.details_display || []).length ? `<ul class="alert-details">${a.details_display.map((d) =>
+        `<li data-detail="${escapeHtml(d.key)}">${escapeHtml(d.label)} : ${escapeHtml(d.text)}</li>`).join("")}</ul>` : ""}</li>`).join("")}</ul>`;
 }
 
 // -- commands -----------------------------------------------------------------------------

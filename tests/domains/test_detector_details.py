@@ -1,0 +1,106 @@
+"""Issue #13: every detector of every domain declares each key its alerts' details hold,
+with a French label, a kind and a unit. The detectors of the full registry are run on
+small territories made to trip each of them; a detector added without a case here fails
+the test, as does a finding with an undeclared key."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import orjson
+from sqlalchemy import select
+
+from beffroi.core import importing, streams, tenants
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting.details import details_display
+from beffroi.core.alerting.detectors import registered_detectors, run_detectors
+from beffroi.core.observations import store_rows
+from beffroi.core.registry import load_registry
+from beffroi.core.streams import ensure_stream
+from beffroi.domains.lighting.cabinet_programme import programme_levels
+from beffroi.domains.lighting.programmes import PRESETS
+from beffroi.storage import schema
+
+from .lighting_fixtures import LED_40, REMIREMONT, add_cabinet, make_territory, store
+
+NOW = 1_795_000_000_000  # 2026-11-18: a pinned clock
+DAY = 86_400
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _lighting(db, registry) -> None:
+    """Four cabinets of 10 LED × 40 W lit dusk to dawn, hourly power over 42 days: one
+    drifting up 25 % the last 14 nights, one losing half its power the last 3 nights, one
+    lit in daylight the last day, one dark the last night."""
+    tenant = make_territory(db, registry)
+    t = np.arange(NOW // 1000 - 42 * DAY, NOW // 1000, 3600, dtype=np.float64)
+    level = programme_levels(PRESETS["dusk_to_dawn"], t, *REMIREMONT) / 100
+    last_day = t >= NOW / 1000 - DAY
+    cases = {
+        "ARM-DERIVE": 0.4 * level * np.where(t >= NOW / 1000 - 14 * DAY, 1.25, 1.0),
+        "ARM-BAISSE": 0.4 * level * np.where(t >= NOW / 1000 - 3 * DAY, 0.5, 1.0),
+        "ARM-JOUR": np.where(last_day & (level == 0), 0.4, 0.4 * level),
+        "ARM-NUIT": np.where(last_day, 0.0, 0.4 * level),
+    }
+    for i, (ref, power) in enumerate(cases.items()):
+        cab = add_cabinet(db, registry, tenant, ref, "dusk_to_dawn", [LED_40] * 10,
+                          at=(0.002 * i, 0))
+        with db.write() as conn:
+            sid = streams.create_stream(open_scope(db, conn, CLI, tenant), conn, registry, {
+                "asset_id": cab["id"], "metric": "power.active"}).id
+        store(db, tenant, sid, [(int(x * 1000), round(float(p), 4))
+                                for x, p in zip(t, power, strict=True)])
+
+
+def _water(db, registry) -> None:
+    """A sector whose inflow gains 2 m³/h from 20 days before NOW (a leak)."""
+    t = np.arange(NOW / 1000 - 90 * DAY, NOW / 1000, 900.0)
+    rng = np.random.default_rng(1)
+    hour = (t / 3600 + 1) % 24
+    flow = 10 * (1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)) * rng.normal(
+        1, 0.04, len(t)) + np.where(t >= NOW / 1000 - 20 * DAY, 2.0, 0.0)
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat des eaux",
+                                       registry=registry)
+        scope = open_scope(db, conn, CLI, tenant["id"])
+        square = {"type": "Polygon", "coordinates": [[[6.6, 48.0], [6.61, 48.0], [6.61, 48.01],
+                                                      [6.6, 48.01], [6.6, 48.0]]]}
+        report = importing.import_assets(scope, conn, registry, [
+            {"ref": "SEC-A", "kind": "water.sector", "name": "Secteur A", "geometry": square,
+             "properties": {"connections": 1000}},
+            {"ref": "CPT-A-IN", "kind": "water.meter", "name": "Entrée A", "parent_ref": "SEC-A",
+             "geometry": {"type": "Point", "coordinates": [6.605, 48.005]},
+             "properties": {"role": "sector_inlet"}}])
+        assert not report.errors, report.errors
+        a = schema.assets
+        meter = conn.execute(select(a.c.id).where(a.c.tenant_id == tenant["id"],
+                                                  a.c.ref == "CPT-A-IN")).scalar_one()
+        sid = ensure_stream(scope, conn, registry, meter, "water.flow")
+        store_rows(scope, conn, [(tenant["id"], sid, int(x * 1000), round(float(v), 3), 0)
+                                 for x, v in zip(t, flow, strict=True)], PARIS)
+
+
+def test_every_detector_declares_the_details_it_writes(db):
+    registry = load_registry()  # every installed domain
+    _lighting(db, registry)
+    _water(db, registry)
+    runs = run_detectors(db, registry, NOW)
+    assert {status for _, _, status in runs} == {"ok"}, runs
+    al = schema.alerts
+    with db.read() as conn:
+        raised = [(r.detector, orjson.loads(r.details)) for r in conn.execute(
+            select(al.c.detector, al.c.details).where(al.c.detector.is_not(None)))]
+    detectors = {d.key: d for d in registered_detectors(registry)}
+    assert {key for key, _ in raised} == set(detectors), "a detector without a case here"
+    for key, details in raised:
+        declared = {f.key for f in detectors[key].details}
+        assert details and set(details) <= declared, (key, set(details) - declared)
+        for item in details_display(registry, details, key, None, PARIS):
+            assert item["label"] != item["key"] and item["text"], (key, item)
+            assert "Z" not in item["text"] and "T" not in item["text"][:11], item  # local time
+    leak = next(d for k, d in raised if k == "water.night_flow_leak")
+    shown = {i["key"]: i["text"] for i in details_display(registry, leak,
+                                                          "water.night_flow_leak", None, PARIS)}
+    assert shown["lost_m3"].endswith("\u00a0m³") and shown["lost_eur"].endswith("\u00a0€")
+    assert shown["extra_flow_m3h"].endswith("\u00a0m³/h")
