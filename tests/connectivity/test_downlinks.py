@@ -71,6 +71,7 @@ class FakeNetworkServer:
 
     def __init__(self, known_devices=(DEV_EUI, f"eui-{DEV_EUI}", "armoire-12")) -> None:
         self.requests: list[dict] = []
+        self.answers: list = []  # what was answered to each request, in order
         self.forced: list = []  # answers to give first: (status, body) or "timeout"
         self.known = set(known_devices)
         fake = self
@@ -83,6 +84,7 @@ class FakeNetworkServer:
                                       "body": orjson.loads(raw) if raw else None})
                 answer = fake.forced.pop(0) if fake.forced else fake.answer(self.path,
                                                                             self.headers, raw)
+                fake.answers.append(answer)
                 if answer == "timeout":
                     time.sleep(1.0)
                     return

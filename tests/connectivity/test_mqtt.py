@@ -17,9 +17,14 @@ import orjson
 import paho.mqtt.client as mqtt
 import psycopg
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from beffroi.cli.main import cli
+from beffroi.connectivity import mqtt_worker
 from beffroi.connectivity.mqtt_worker import MqttWorker, wait_connected
+from beffroi.core.supervisor import Supervisor
+from beffroi.runtime import add_connectivity_loops
 from beffroi.storage import schema
 
 BEFFROI = os.path.join(os.path.dirname(sys.executable), "beffroi")
@@ -286,3 +291,101 @@ def test_one_batch_of_mixed_messages_is_attributed_message_by_message(db, regist
     assert (one.uplinks, one.rejected) == (3, 1)  # the out-of-range reading is counted
     assert "hors de la plage plausible" in one.last_error
     assert (two.uplinks, two.rejected, two.battery) == (1, 0, 80.0)
+
+
+# -- unexpected errors: the worker is supervised, a message that makes Beffroi fail is kept --
+@pytest.fixture
+def supervised(db, registry, broker):
+    """The MQTT ingest (and the dispatcher) as ``beffroi serve`` runs them; fast restarts."""
+    supervisor = Supervisor(initial_backoff_s=0.05)
+    client_id = f"sup-{uuid.uuid4().hex[:8]}"
+    worker = add_connectivity_loops(supervisor, db, registry, broker, client_id=client_id)
+    supervisor.start()
+    assert wait_connected(worker), "worker did not subscribe"
+    yield supervisor, worker, client_id
+    supervisor.stop()
+
+
+def quarantined(db) -> list:
+    q = schema.mqtt_quarantine
+    with db.read() as conn:
+        return conn.execute(select(q).order_by(q.c.id)).all()
+
+
+def test_a_message_that_makes_beffroi_fail_is_kept_and_never_stops_the_others(
+        db, registry, broker, device, supervised, monkeypatch, caplog):
+    """A bug triggered by one message (injected here into the payload parser): the messages
+    around it are stored, it is retried alone, kept in quarantine, acknowledged (not
+    delivered again to the next session) and stored by ``beffroi mqtt replay`` once fixed."""
+    supervisor, worker, client_id = supervised
+    poison = native(2)
+    real_parse = mqtt_worker.parse
+    broken = {"on": True}
+
+    def parse(payload, received):
+        if broken["on"] and payload == poison:
+            raise KeyError("bogue provoqué par ce message")
+        return real_parse(payload, received)
+
+    monkeypatch.setattr(mqtt_worker, "parse", parse)
+    publish_all(broker, device["topic"], [native(1), poison, native(3)])
+    wait_for(lambda: worker.stats.quarantined == 1 and count(db) == 2, 20, "the quarantine")
+    stamp = lambda i: int((BASE + timedelta(seconds=i)).timestamp() * 1000)  # noqa: E731
+    assert observations(db) == [(stamp(1), 1.0), (stamp(3), 3.0)]
+    [kept] = quarantined(db)
+    assert (kept.tenant_id, kept.device_id, kept.topic, bytes(kept.payload)) == (
+        device["tenant"], device["device"], device["topic"], poison)
+    assert kept.error == "KeyError: 'bogue provoqué par ce message'"
+    row = device_row(db, device["device"])
+    assert row.rejected == 1 and row.last_error.startswith("message mis de côté")
+    tries = [r for r in caplog.records if "try" in r.getMessage() and r.exc_info]
+    assert len(tries) == mqtt_worker.ATTEMPTS
+    state = supervisor.state("mqtt-ingest")
+    assert (state.status, state.restarts) == ("running", 0)  # handled, not crashed
+
+    # Acknowledged: a new session of the same client gets the next message only.
+    supervisor.stop()
+    again = Supervisor(initial_backoff_s=0.05)
+    worker = add_connectivity_loops(again, db, registry, broker, client_id=client_id)
+    again.start()
+    try:
+        publish_all(broker, device["topic"], [native(4)])
+        wait_for(lambda: count(db) == 3, 20, "the message after the restart")
+        time.sleep(0.3)
+        assert worker.stats.received == 1
+    finally:
+        again.stop()
+
+    broken["on"] = False  # the bug is fixed
+    result = CliRunner().invoke(cli, ["mqtt", "replay", "--db", db.url], prog_name="beffroi")
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("1 message(s) rejoué(s), 0 toujours en échec.\n")
+    assert [t for t, _ in observations(db)] == [stamp(1), stamp(2), stamp(3), stamp(4)]
+    assert quarantined(db) == []
+    again = CliRunner().invoke(cli, ["mqtt", "replay", "--db", db.url], prog_name="beffroi")
+    assert again.output.endswith("0 message(s) rejoué(s), 0 toujours en échec.\n")
+
+
+def test_a_crash_of_the_ingest_loop_is_restarted_and_loses_nothing(db, broker, device,
+                                                                   supervised, monkeypatch):
+    """An exception escaping the loop itself (injected into its read step): the supervisor
+    logs it and restarts the worker, which reconnects; the broker delivers again what had
+    not been acknowledged, and each message is stored once."""
+    supervisor, worker, _ = supervised
+    real_drain = worker._drain
+    crashes = []
+
+    def drain():
+        if worker._pending and not crashes:
+            crashes.append(len(worker._pending))
+            raise RuntimeError("panne de la boucle")
+        real_drain()
+
+    monkeypatch.setattr(worker, "_drain", drain)
+    publish_all(broker, device["topic"], [native(i) for i in range(20)])
+    wait_for(lambda: count(db) == 20, 20, "every message after the restart")
+    time.sleep(0.3)
+    assert count(db) == 20 and device_row(db, device["device"]).uplinks == 20
+    state = supervisor.state("mqtt-ingest")
+    assert crashes and state.restarts == 1 and state.status == "running"
+    assert state.last_error == "RuntimeError: panne de la boucle"

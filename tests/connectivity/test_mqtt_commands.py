@@ -11,11 +11,13 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlalchemy import select
 
-from beffroi.connectivity.mqtt_worker import MqttWorker, wait_connected
+from beffroi.connectivity.mqtt_worker import wait_connected
 from beffroi.core import assets, commands, devices, tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
 from beffroi.core.registry import load_registry
+from beffroi.core.supervisor import Supervisor
+from beffroi.runtime import add_connectivity_loops
 from beffroi.storage import schema
 
 from .test_mqtt import wait_for
@@ -76,12 +78,14 @@ def device_client(broker: str, lighting, answer: bool) -> tuple[mqtt.Client, lis
 
 @pytest.fixture
 def running(db, broker, lighting):
-    worker = MqttWorker(db, lighting["registry"], broker, client_id=f"w-{uuid.uuid4().hex[:6]}")
-    worker.start()
+    """The MQTT ingest and the command dispatcher, supervised as ``beffroi serve`` runs them."""
+    supervisor = Supervisor()
+    worker = add_connectivity_loops(supervisor, db, lighting["registry"], broker,
+                                    client_id=f"w-{uuid.uuid4().hex[:6]}")
+    supervisor.start()
     assert wait_connected(worker)
-    worker.start_dispatcher()
     yield worker
-    worker.stop()
+    supervisor.stop()
 
 
 def test_command_is_sent_over_mqtt_and_acknowledged(db, broker, lighting, running):

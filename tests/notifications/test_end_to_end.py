@@ -3,13 +3,13 @@ scheduler jobs page the on-call agent through a real SMTP server, then escalate.
 
 from __future__ import annotations
 
-from beffroi.cli.main import server_jobs
 from beffroi.core import observations, streams
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import rules
 from beffroi.core.clock import format_instant
 from beffroi.core.scheduler import run_due
 from beffroi.notifications import oncall
+from beffroi.runtime import server_jobs
 from beffroi.storage import schema
 
 from .conftest import as_user, email_of, paris, rows

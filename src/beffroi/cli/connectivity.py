@@ -125,20 +125,70 @@ def integration_list(tenant: str, db: str | None) -> None:
 @click.option("--client-id", default="beffroi-ingest", show_default=True,
               help="Identifiant de session persistante auprès du courtier.")
 def ingest_mqtt(db: str | None, mqtt_url: str, client_id: str) -> None:
-    """Lance seul le service d'ingestion MQTT (arrêt propre sur SIGTERM / Ctrl-C)."""
-    from ..connectivity.mqtt_worker import MqttWorker
+    """Lance seul le service d'ingestion MQTT et l'envoi des commandes (arrêt propre sur
+    SIGTERM / Ctrl-C)."""
+    from ..core.supervisor import Supervisor
+    from ..runtime import add_connectivity_loops
 
-    logging.basicConfig(level=os.environ.get("BEFFROI_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _log_to_stderr()
+    supervisor = Supervisor()
     try:
-        worker = MqttWorker(open_database(db), load_registry(), mqtt_url, client_id=client_id)
+        worker = add_connectivity_loops(supervisor, open_database(db), load_registry(), mqtt_url,
+                                        client_id=client_id)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    assert worker is not None
+    signal.signal(signal.SIGTERM, lambda *_: supervisor.stopping.set())
     click.echo(f"Ingestion MQTT : {worker.address.host}:{worker.address.port} "
                f"(session « {client_id} »)")
-    worker.start_dispatcher()
+    supervisor.start()
     try:
-        worker.run()
+        while not supervisor.stopping.wait(1):
+            pass
     except KeyboardInterrupt:
-        worker.stop()
+        pass
+    supervisor.stop()
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=os.environ.get("BEFFROI_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@click.group("mqtt")
+def mqtt_group() -> None:
+    """Courtier MQTT : messages mis de côté."""
+
+
+@mqtt_group.command("quarantine")
+@db_option
+def mqtt_quarantine(db: str | None) -> None:
+    """Liste les messages MQTT mis de côté après une erreur interne (JSON, un par ligne)."""
+    from ..connectivity import quarantine
+    from ..core.clock import format_instant
+
+    for row in quarantine.kept(open_database(db)):
+        payload = bytes(row.payload)
+        click.echo(orjson.dumps({
+            "id": row.id, "tenant_id": row.tenant_id or None, "device_id": row.device_id,
+            "received_at": format_instant(row.received_at), "topic": row.topic,
+            "payload": payload.decode("utf-8", "replace")[:500], "bytes": len(payload),
+            "attempts": row.attempts, "error": row.error}).decode())
+
+
+@mqtt_group.command("replay")
+@db_option
+def mqtt_replay(db: str | None) -> None:
+    """Rejoue les messages MQTT mis de côté (une fois la cause corrigée) ; ceux qui sont
+    enregistrés quittent la quarantaine, un message déjà enregistré ne l'est pas deux fois."""
+    from ..connectivity import quarantine
+    from ..connectivity.mqtt_worker import MqttWorker
+
+    _log_to_stderr()
+    database = open_database(db)
+    worker = MqttWorker(database, load_registry(), None)
+    done, failed = quarantine.replay(database, lambda topic, payload:
+                                     worker.handle(topic, payload, dup=True))
+    click.echo(f"{done} message(s) rejoué(s), {failed} toujours en échec.")
+    if failed:
+        raise SystemExit(1)

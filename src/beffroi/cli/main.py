@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 import click
 
-from ..core.registry import Registry, load_registry
+from ..core.registry import load_registry
 from ..core.retention import purge_all
-from ..core.scheduler import Job, start_scheduler
 from ..storage.database import Database
 from ..storage.migrate import head_revision, upgrade
 from .common import database_url, db_option, friendly_errors, open_database, progress_bar
-from .connectivity import MQTT_URL_ENV, device_group, ingest_mqtt, integration_group
+from .connectivity import MQTT_URL_ENV, device_group, ingest_mqtt, integration_group, mqtt_group
 from .data import export, import_group
 from .tenants import tenant_group
 from .users import user_group
@@ -27,35 +25,28 @@ def cli() -> None:
 
 
 def _run_server(database: Database, host: str, port: int) -> None:
-    from ..api.app import create_app, run_server
+    from ..api.app import run_server
+    from ..runtime import build_runtime
 
     if database.schema_revision() != head_revision():
         if database.is_sqlite:
             upgrade(database)
         else:
             raise click.ClickException("Schéma de base non à jour : lancez « beffroi db upgrade ».")
-    registry = load_registry()
-    app = create_app(database, registry)
-    start_scheduler(database, registry, server_jobs(registry), threading.Event())
-    if os.environ.get(MQTT_URL_ENV):
-        from ..connectivity.mqtt_worker import MqttWorker
-
-        worker = MqttWorker(database, registry, os.environ[MQTT_URL_ENV])
-        worker.start()
-        worker.start_dispatcher()
-        click.echo(f"Ingestion MQTT active ({MQTT_URL_ENV}).")
+    mqtt_url = os.environ.get(MQTT_URL_ENV)
+    try:
+        runtime = build_runtime(database, load_registry(), mqtt_url=mqtt_url)
+    except ValueError as exc:  # a malformed broker URL
+        raise click.ClickException(str(exc)) from None
+    runtime.start()
+    click.echo("Commandes à distance actives (serveurs réseau LoRaWAN"
+               + (f", MQTT : {MQTT_URL_ENV})." if mqtt_url else ") ; ingestion MQTT inactive "
+                  f"({MQTT_URL_ENV} non défini)."))
     click.echo(f"Beffroi écoute sur http://{host}:{port}/ (API : /api/v1, documentation : /api/v1/docs)")
-    run_server(app, host, port)
-
-
-def server_jobs(registry: Registry) -> tuple[Job, ...]:
-    """The periodic jobs of ``beffroi serve``: each runs once per period across processes."""
-    from ..core.alerting.jobs import JOBS as ALERTING
-    from ..notifications.jobs import JOBS as NOTIFICATIONS
-
-    purge = Job("retention.purge", 86_400, lambda db, registry, now: purge_all(db), ttl_s=3600)
-    domains = tuple(job for domain in registry.domains.values() for job in domain.jobs)
-    return (*ALERTING, *NOTIFICATIONS, purge, *domains)
+    try:
+        run_server(runtime.app, host, port)
+    finally:
+        runtime.stop()
 
 
 @cli.command()
@@ -113,7 +104,7 @@ def db_purge(db: str | None) -> None:
 
 
 for command in (tenant_group, user_group, import_group, export, device_group,
-                integration_group, ingest_mqtt):
+                integration_group, ingest_mqtt, mqtt_group):
     cli.add_command(command)
 
 

@@ -13,6 +13,15 @@ broker re-delivers (DUP flag) is recognised by its digest and stored once; when 
 database is unavailable the worker retries with back-off and acknowledges nothing
 meanwhile. A malformed message is logged and counted on its device, then
 acknowledged: it would never get better.
+
+An unexpected error (a bug, an integrity error: anything but the database being
+unavailable) never stops the worker nor takes other messages down with it: the batch
+is stored again message by message, each in its own transaction; a message that still
+fails after ``ATTEMPTS`` tries on its own is kept in the quarantine table (topic, payload,
+error) and only then acknowledged, to be replayed once the cause is fixed
+(``quarantine.py``). Anything that escapes ``run()`` is the supervisor's to log and
+restart (``core/supervisor.py``): the session is persistent, so what was not
+acknowledged is delivered again on reconnection.
 """
 
 from __future__ import annotations
@@ -24,11 +33,12 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ..core.clock import now_ms
 from ..core.registry import Registry
 from ..storage.database import Database
+from . import quarantine
 from .payloads import PayloadError, parse
 from .uplink import (
     Uplink,
@@ -51,6 +61,8 @@ MAX_BACKOFF_S = 30.0
 # Messages stored per transaction at most. The broker sends no more unacknowledged
 # messages than its max_inflight_messages (Mosquitto: 20 by default; 100 advised).
 MAX_BATCH_MESSAGES = 500
+# Tries of a message on its own, after an unexpected error, before it is set aside.
+ATTEMPTS = 3
 
 
 @dataclass
@@ -82,17 +94,32 @@ class WorkerStats:
     rejected: int = 0
     retries: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
+    quarantined: int = 0
+
+
+class _Stopping(Exception):
+    """The worker was asked to stop while waiting for the database."""
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or is locked: wait and try again, nothing is wrong
+    with the messages."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 class MqttWorker:
     """Subscribe, store, acknowledge. ``run()`` blocks until ``stop()``."""
 
-    def __init__(self, db: Database, registry: Registry, url: str, *,
-                 client_id: str = DEFAULT_CLIENT_ID, keepalive: int = 60) -> None:
+    def __init__(self, db: Database, registry: Registry, url: str | None, *,
+                 client_id: str = DEFAULT_CLIENT_ID, keepalive: int = 60,
+                 stop: threading.Event | None = None) -> None:
+        """``url`` None: a worker that only handles messages it is given (``handle``);
+        ``stop``: an event shared with other loops (the supervisor's)."""
         self.db, self.registry = db, registry
-        self.address = parse_mqtt_url(url)
+        self.address = parse_mqtt_url(url) if url else BrokerAddress("", 0)
         self.stats = WorkerStats()
-        self._stop = threading.Event()
+        self._stop = stop or threading.Event()
         self.connected = threading.Event()
         self.subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
@@ -111,25 +138,39 @@ class MqttWorker:
         self._last_received = 0
 
     # -- lifecycle ------------------------------------------------------------------
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.client.connect(self.address.host, self.address.port, self.keepalive)
-                break
-            except OSError as exc:
-                log.warning("MQTT broker unreachable (%s), retrying in 2 s", exc)
-                self._stop.wait(2)
-        while not self._stop.is_set():
-            self.client.loop(timeout=0.05)
-            self._drain()
-            if self._pending:
-                self._flush()
-            if not self.client.is_connected() and not self._stop.is_set():
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Connect, then store and acknowledge until stopped. Can be run again after it
+        raised (by the supervisor): it reconnects, and the broker delivers again what
+        had not been acknowledged. ``stop``: the supervisor's event (the worker's own
+        when it was given one)."""
+        if not self.address.host:
+            raise ValueError("no broker address: this worker only handles given messages")
+        if stop is not None and stop is not self._stop:
+            raise ValueError("the worker watches the stop event it was built with")
+        self._pending.clear()
+        self.connected.clear()
+        self.subscribed.clear()
+        try:
+            while not self._stop.is_set():
                 try:
-                    self.client.reconnect()
-                except OSError:
-                    self._stop.wait(1)
-        self.client.disconnect()
+                    self.client.connect(self.address.host, self.address.port, self.keepalive)
+                    break
+                except OSError as exc:
+                    log.warning("MQTT broker unreachable (%s), retrying in 2 s", exc)
+                    self._stop.wait(2)
+            while not self._stop.is_set():
+                self.client.loop(timeout=0.05)
+                self._drain()
+                if self._pending:
+                    self._flush()
+                if not self.client.is_connected() and not self._stop.is_set():
+                    try:
+                        self.client.reconnect()
+                    except OSError:
+                        self._stop.wait(1)
+        finally:
+            self._pending.clear()  # not acknowledged: the broker delivers them again
+            self.client.disconnect()
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self.run, name="beffroi-mqtt", daemon=True)
@@ -181,23 +222,62 @@ class MqttWorker:
         """Store the messages received so far in one transaction, then acknowledge them
         in the order they came (MQTT requires PUBACKs in order)."""
         batch, self._pending = self._pending, []
+        try:
+            try:
+                rejections = self._until_stored(
+                    lambda: self.handle_batch([(m.topic, m.payload, bool(m.dup)) for m in batch]))
+            except _Stopping:
+                raise
+            except Exception:
+                log.exception("unexpected error storing %d MQTT messages: storing them one by "
+                              "one", len(batch))
+                rejections = []
+                for msg in batch:
+                    rejections += self._store_alone(msg)
+        except _Stopping:
+            return  # nothing acknowledged: the broker will deliver them again
+        for tenant_id, device_id, reason in rejections:
+            self._reject(tenant_id, device_id, reason)
+        for msg in batch:
+            self.client.ack(msg.mid, msg.qos)
+
+    def _until_stored(self, store):
+        """``store()``, tried again with back-off while the database is unavailable;
+        raises _Stopping if the worker is stopped meanwhile."""
         backoff = 0.2
         while not self._stop.is_set():
             try:
-                rejections = self.handle_batch([(m.topic, m.payload, bool(m.dup)) for m in batch])
-                break
-            except OperationalError as exc:  # database locked or unreachable: retry
+                return store()
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
                 self.stats.retries += 1
                 log.warning("database unavailable (%s), retrying in %.1f s",
                             str(exc).splitlines()[0], backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
-        else:
-            return  # stopping: nothing acknowledged, the broker will deliver them again
-        for tenant_id, device_id, reason in rejections:
-            self._reject(tenant_id, device_id, reason)
-        for msg in batch:
-            self.client.ack(msg.mid, msg.qos)
+        raise _Stopping
+
+    def _store_alone(self, msg: mqtt.MQTTMessage) -> list[tuple]:
+        """One message in its own transaction, tried ``ATTEMPTS`` times; then set aside."""
+        error = ""
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                self._stop.wait(0.1 * 2 ** attempt)
+            try:
+                # After a failed batch, it may have been stored already: check its receipt.
+                return self._until_stored(
+                    lambda: self.handle_batch([(msg.topic, msg.payload, True)]))
+            except _Stopping:
+                raise
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                log.exception("unexpected error storing the MQTT message on %s (try %d of %d)",
+                              msg.topic, attempt + 1, ATTEMPTS)
+        self._until_stored(lambda: quarantine.keep(self.db, msg.topic, msg.payload, error,
+                                                   now_ms()))
+        self.stats.quarantined += 1
+        return []
 
     def handle(self, topic: str, payload: bytes, *, dup: bool = False) -> None:
         """Process one message now (tests, tools)."""
@@ -282,17 +362,6 @@ class MqttWorker:
         except AckError as exc:
             return [(tenant.id, device.id, f"accusé de commande refusé : {exc}")]
         return []
-
-    def start_dispatcher(self) -> threading.Thread:
-        """Send due commands (MQTT or network servers) and expire stale ones, in the
-        background, publishing through this worker's connection."""
-        from .dispatcher import run_dispatcher
-
-        thread = threading.Thread(target=run_dispatcher, args=(self.db, self.registry, self._stop),
-                                  kwargs={"mqtt_publish": self.publish},
-                                  name="beffroi-commands", daemon=True)
-        thread.start()
-        return thread
 
     def _tick(self) -> int:
         """Reception time (ms), strictly increasing: readings without a time of their own

@@ -102,10 +102,3 @@ def run_scheduler(db: Database, registry: Registry, jobs: Sequence[Job],
             log.exception("scheduler tick failed")
         stop.wait(tick_s)
 
-
-def start_scheduler(db: Database, registry: Registry, jobs: Sequence[Job],
-                    stop: threading.Event) -> threading.Thread:
-    thread = threading.Thread(target=run_scheduler, args=(db, registry, jobs, stop),
-                              name="beffroi-scheduler", daemon=True)
-    thread.start()
-    return thread

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -236,6 +237,21 @@ uplink_receipts = Table(
     Column("device_id", BigInteger),
     Column("received_at", BigInteger, nullable=False),
     Index("ix_uplink_receipts_at", "received_at"),
+)
+
+# MQTT messages that hit an unexpected error in Beffroi, kept to be replayed
+# (connectivity/quarantine.py). tenant_id 0: the topic names no known territory.
+mqtt_quarantine = Table(
+    "mqtt_quarantine",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("device_id", BigInteger),
+    Column("received_at", BigInteger, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="1"),
 )
 
 commands = Table(

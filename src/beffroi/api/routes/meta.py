@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from ...core.properties import kind_schema
-from ..deps import JSONResponse
+from ..deps import CtxDep, JSONResponse
 
 router = APIRouter(tags=["référentiel"])
 
@@ -27,7 +27,13 @@ def list_domains(request: Request):
 
 
 @router.get("/health")
-def health(request: Request):
-    db = request.app.state.db
-    return JSONResponse({"status": "ok", "database": db.dialect,
-                         "schema": db.schema_revision()})
+def health(ctx: CtxDep, request: Request):
+    """``status`` is ``degraded`` while a background loop is restarting after a failure;
+    operator administrators also get each loop's state (restarts, last error)."""
+    supervisor = getattr(request.app.state, "supervisor", None)
+    loops = supervisor.states() if supervisor is not None else []
+    out = {"status": "degraded" if any(x.status == "restarting" for x in loops) else "ok",
+           "database": ctx.db.dialect, "schema": ctx.db.schema_revision()}
+    if ctx.principal.is_operator_admin:
+        out["loops"] = [x.public() for x in loops]
+    return JSONResponse(out)
