@@ -39,7 +39,7 @@ def test_cookie_session_requires_csrf_for_writes(client, operator):
     assert client.get("/api/v1/me").status_code == 200  # cookie is enough to read
     body = {"name": "Territoire cookie"}
     assert client.post("/api/v1/tenants", json=body).status_code == 403
-    csrf = client.cookies.get("beffroi_csrf")
+    csrf = login.json()["csrf_token"]
     ok = client.post("/api/v1/tenants", json=body, headers={"X-CSRF-Token": csrf})
     assert ok.status_code == 201
     assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204

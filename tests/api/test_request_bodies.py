@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from beffroi.api.app import create_app
-from beffroi.api.deps import BULK_MAX, CONTROL_MAX, CREDENTIALS_MAX
+from beffroi.api.deps import BULK_MAX, CONTROL_MAX, CREDENTIALS_MAX, csrf_token
 from beffroi.connectivity import integrations
 from beffroi.core import tenants, users
 from beffroi.core.access import CLI, open_scope
@@ -168,6 +168,6 @@ def test_bodies_within_the_cap_are_read_whole_chunked_or_not(live, world):
         assert (status, read) == (422, len(batch))  # read whole, then its one item refused
     login = b'{"email": "admin@essais.fr", "password": "faux"}'
     assert send(live, "/api/v1/auth/token", iter([login]))[0] == 401
-    session = {"Cookie": f"beffroi_session={world['session']}; beffroi_csrf=c",
-               "X-CSRF-Token": "c"}
+    session = {"Cookie": f"beffroi_session={world['session']}",
+               "X-CSRF-Token": csrf_token(world["session"])}
     assert send(live, f"/api/v1/tenants/{t}/assets", b"{}", **session)[0] == 422

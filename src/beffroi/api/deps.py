@@ -14,6 +14,8 @@ password forms, ``CONTROL_MAX`` for JSON control bodies and network-server event
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +33,9 @@ from ..core.registry import Registry
 from ..storage.database import Database
 
 SESSION_COOKIE = "beffroi_session"
-CSRF_COOKIE = "beffroi_csrf"
+CSRF_COOKIE = "beffroi_csrf"  # no longer set (the token is derived from the session); cleared
+CSRF_HEADER = "X-CSRF-Token"
+_CSRF_CONTEXT = b"beffroi-csrf-v1"
 CREDENTIALS_MAX = 16 * 1024
 CONTROL_MAX = 1024 * 1024
 BULK_MAX = 32 * 1024 * 1024
@@ -80,13 +84,20 @@ def _credentials(request: Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
+def csrf_token(session_secret: str) -> str:
+    """The anti-CSRF token of a browser session: an HMAC keyed with the session's own secret
+    (HttpOnly cookie), so it belongs to that session only and cannot be made without it."""
+    return hmac.new(session_secret.encode(), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
+
+
 def get_ctx(request: Request) -> Ctx:
     db: Database = request.app.state.db
     secret, from_cookie = _credentials(request)
     if from_cookie and request.method in UNSAFE:
-        # Double-submit cookie: a cookie-authenticated write must echo the CSRF cookie.
-        token = request.cookies.get(CSRF_COOKIE)
-        if not token or request.headers.get("x-csrf-token") != token:
+        # A cookie-authenticated write must send its session's token: a token of another
+        # session, or a cookie planted by a sibling sub-domain, does not match.
+        sent = request.headers.get(CSRF_HEADER) or ""
+        if not hmac.compare_digest(sent.encode(), csrf_token(secret).encode()):
             raise Forbidden("Jeton anti-CSRF manquant ou incorrect (en-tête X-CSRF-Token).")
     with db.read() as conn:
         principal = principal_for_token(conn, secret)

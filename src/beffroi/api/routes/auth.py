@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import Response
@@ -19,6 +17,7 @@ from ..deps import (
     JsonBody,
     JSONResponse,
     body_doc,
+    csrf_token,
 )
 
 router = APIRouter(tags=["authentification"])
@@ -47,19 +46,26 @@ def create_token(request: Request, body: CredentialsBody):
 
 @router.post("/auth/login", openapi_extra=body_doc(CREDENTIALS))
 def login_cookie(request: Request, body: CredentialsBody):
-    """Open a browser session: HttpOnly session cookie plus a CSRF cookie."""
+    """Open a browser session: an HttpOnly session cookie; the answer's ``csrf_token``
+    (also given by ``GET /auth/csrf``) goes in the ``X-CSRF-Token`` header of each write."""
     email, password = _credentials(body)
     db = request.app.state.db
     with db.write() as conn:
         token = auth.login(db, conn, email, password)
-    response = JSONResponse({"ok": True})
-    secure = request.url.scheme == "https"
-    max_age = auth.SESSION_TTL_MS // 1000
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
-                        max_age=max_age)
-    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(24), httponly=False, samesite="lax",
-                        secure=secure, max_age=max_age)
+    response = JSONResponse({"ok": True, "csrf_token": csrf_token(token)})
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https",
+                        max_age=auth.SESSION_TTL_MS // 1000)
     return response
+
+
+@router.get("/auth/csrf")
+def get_csrf_token(request: Request):
+    """The anti-CSRF token of the browser session (cookie), for the ``X-CSRF-Token`` header
+    of its writes; ``null`` without a session cookie (bearer tokens need none)."""
+    session = request.cookies.get(SESSION_COOKIE)
+    return JSONResponse({"csrf_token": csrf_token(session) if session else None},
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.post("/auth/logout", status_code=204)

@@ -1,7 +1,7 @@
 // Administration of a tenant: communes, members and roles, device health, asset import.
 import {
-  api, ApiError, escapeHtml, formatDateTime, formatNumber, isAdmin, renderHeader, roleIn,
-  session, showError,
+  api, ApiError, csrfToken, escapeHtml, formatDateTime, formatNumber, isAdmin, renderHeader,
+  roleIn, session, showError,
 } from "/static/js/common.js";
 
 const ROLE_LABELS = {
@@ -14,11 +14,6 @@ const $ = (id) => document.getElementById(id);
 
 let tenantPath = "";
 let communes = [];
-
-function cookie(name) {
-  const found = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
-  return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
-}
 
 // -- communes ---------------------------------------------------------------------------
 async function loadCommunes() {
@@ -227,7 +222,7 @@ function splitFile(name, text) {
 async function postInventory(body, isCsv, params) {
   const headers = { Accept: "application/json",
     "Content-Type": isCsv ? "text/csv; charset=utf-8" : "application/geo+json" };
-  const csrf = cookie("beffroi_csrf");
+  const csrf = await csrfToken();
   if (csrf) headers["X-CSRF-Token"] = csrf;
   const response = await fetch(`/api/v1${tenantPath}/assets/import?${new URLSearchParams(params)}`,
     { method: "POST", headers, body, credentials: "same-origin" });

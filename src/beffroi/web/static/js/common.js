@@ -13,9 +13,15 @@ export class ApiError extends Error {
   }
 }
 
-function cookie(name) {
-  const found = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
-  return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
+let csrfPromise = null;
+/** The anti-CSRF token of the browser session (null without one), for the X-CSRF-Token
+ * header of every write; asked once per page. */
+export function csrfToken() {
+  csrfPromise ||= fetch(API + "/auth/csrf", { credentials: "same-origin",
+    headers: { Accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : null)).then((data) => (data && data.csrf_token) || null)
+    .catch(() => null);
+  return csrfPromise;
 }
 
 /** Call the JSON API; throws ApiError (French message) on an error answer. */
@@ -31,7 +37,7 @@ export async function api(path, { method = "GET", body, params } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") {
-    const csrf = cookie("beffroi_csrf");
+    const csrf = await csrfToken();
     if (csrf) headers["X-CSRF-Token"] = csrf;
   }
   const response = await fetch(url, {
