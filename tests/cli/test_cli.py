@@ -199,7 +199,8 @@ def test_tenant_boundaries_from_the_demonstrator_file(run, tenant, database, tmp
                if f["properties"]["code"] not in {"88383", "88429", "88487", "88415", "88158",
                                                   "88409", "88148", "88351", "88498", "88205"}]
     assert len(outside) == 2
-    assert result.stdout == f"10 contours importés, {len(outside)} rejetés.\n"
+    assert result.stdout == ("Encodage détecté : UTF-8\n"
+                             f"10 contours importés, {len(outside)} rejetés.\n")
     assert result.stderr.splitlines() == [
         f"  - entité {i} : commune « {code} » absente du territoire" for i, code in outside]
     boundaries = {c.insee: json.loads(c.boundary) for c in rows(database, schema.communes)}
@@ -340,14 +341,15 @@ def csv_file(tmp_path) -> Path:
 def test_csv_import_is_all_or_nothing_by_default(run, tenant, csv_file, database):
     result = run("import", "assets", "--tenant", SIREN, "--kind", "generic.site", str(csv_file))
     assert result.exit_code == 1
-    assert ("  ligne 3 (GYM-3) — properties.capacity : « beaucoup » n'est pas un nombre"
+    assert ("  ligne 4 (GYM-3) — properties.capacity : « beaucoup » n'est pas un nombre"
             in result.stderr.splitlines())
+    assert "Encodage détecté : Windows-1252" in result.stdout
     assert "4 lignes lues, 3 valides, 1 en erreur ; 0 créées, 0 mises à jour." in result.stdout
     assert "Import annulé : rien n'a été écrit (utilisez --partial" in result.stderr
     assert rows(database, schema.assets) == []
     dry = run("import", "assets", "--tenant", SIREN, "--kind", "generic.site", "--dry-run",
               str(csv_file))
-    assert dry.exit_code == 1 and "ligne 3 (GYM-3)" in dry.stderr
+    assert dry.exit_code == 1 and "ligne 4 (GYM-3)" in dry.stderr
     assert rows(database, schema.assets) == []
 
 
@@ -370,7 +372,7 @@ def test_csv_import_partial_keeps_valid_rows_with_their_accents(run, tenant, csv
     result = run("import", "assets", "--tenant", SIREN, "--kind", "generic.site", "--partial",
                  str(csv_file))
     assert result.exit_code == 0, result.output
-    assert "ligne 3 (GYM-3) — properties.capacity" in result.stderr
+    assert "ligne 4 (GYM-3) — properties.capacity" in result.stderr
     assert "4 lignes lues, 3 valides, 1 en erreur ; 3 créées, 0 mises à jour." in result.stdout
     got = exported(run, tmp_path)["assets"]
     assert sorted(got) == ["ECO-2", "MAI-1", "PIS-4"]
@@ -391,7 +393,7 @@ def test_import_refuses_bad_input_with_a_message(run, tenant, tmp_path, csv_file
     assert unknown.exit_code == 1 and "Territoire « 999 » introuvable." in unknown.output
     no_kind = run("import", "assets", "--tenant", SIREN, str(csv_file))  # no kind column
     assert no_kind.exit_code == 1
-    assert "ligne 1 (MAI-1) — kind : type d'équipement obligatoire" in no_kind.stderr
+    assert "ligne 2 (MAI-1) — kind : type d'équipement obligatoire" in no_kind.stderr
     headerless = tmp_path / "sans-entete.csv"
     headerless.write_text("nom;lon;lat\nA;6;48\n", encoding="utf-8")
     result = run("import", "assets", "--tenant", SIREN, str(headerless))

@@ -56,7 +56,8 @@ def test_geojson_import_creates_then_upserts_by_ref(client, t):
     response = import_json(client, t, first)
     assert response.status_code == 200, response.text
     assert response.json() == {"total": 3, "valid": 3, "created": 3, "updated": 0,
-                               "written": True, "errors": []}
+                               "written": True, "encoding": "utf-8", "errors": [],
+                               "warnings": []}
     assets = stored(client, t)
     assert sorted(assets) == ["77", "ARM-1", "ARM-2"]
     parent, child = assets["ARM-1"], assets["ARM-2"]
@@ -126,12 +127,84 @@ def test_csv_import_semicolons_decimal_commas_and_encodings(client, t, encoding)
     assert ecole["properties"] == {"floors": 1, "monitored": False, "status": "inactive"}
 
 
-def test_decode_text_prefers_utf8_then_windows_1252():
-    assert importing.decode_text("\ufeffref;nom\nA;Œuvre".encode()) == "ref;nom\nA;Œuvre"
-    assert importing.decode_text("Cœur – 5 €".encode("cp1252")) == "Cœur – 5 €"
-    assert importing.decode_text("Épinal".encode("latin-1")) == "Épinal"
-    # 0x81 is undefined in Windows-1252: Latin-1 still decodes it, nothing is lost
-    assert importing.decode_text(b"A\x81B") == "A\x81B"
+def test_utf8_file_with_one_stray_byte_is_refused_whole_and_nothing_is_written(client, t):
+    """Read as Latin-1, this file was imported as « Ã‰glise Saint-Pierre »."""
+    head = "ref;kind;name;commune;lon;lat\n"
+    raw = (head + "EGL-1;generic.site;Église Saint-Pierre;88383;6,59;48,02\n"
+           "MAI-2;generic.site;Mairie annexe;88383;6,6;48,0\n").encode()
+    raw = raw.replace(b"annexe", b"annex\xff")  # one stray byte on line 3
+    for params in ({}, {"partial": "true"}, {"dry_run": "true"}):
+        response = import_csv(client, t, raw, **params)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"] == (
+            "Fichier UTF-8 contenant un octet invalide (0xFF) ligne 3, colonne 32 : "
+            "corrigez-le ou réenregistrez le fichier en UTF-8")
+        assert response.json()["errors"][0] | {"message": ""} == {
+            "field": "encoding", "line": 3, "column": 32, "message": ""}
+    assert stored(client, t) == {}
+
+
+def test_genuine_windows_1252_file_is_imported_and_its_encoding_reported(client, t):
+    text = ("ref;kind;name;commune;lon;lat;description\r\n"
+            "EGL-1;generic.site;Église Saint-Étienne;88383;6,59;48,02;Cœur du bourg, don de 5 €\r\n")
+    response = import_csv(client, t, text.encode("cp1252"))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["encoding"] == "windows-1252" and report["created"] == 1
+    assert report["warnings"] == [{"row": None, "line": None, "field": "", "message": (
+        "fichier lu en Windows-1252 (il n'est pas en UTF-8) : vérifiez les accents ; "
+        "préférez l'enregistrement en UTF-8")}]
+    asset = stored(client, t)["EGL-1"]
+    assert asset["name"] == "Église Saint-Étienne"
+    assert asset["properties"] == {"description": "Cœur du bourg, don de 5 €"}
+
+
+MALFORMED_CSV = (
+    "ref,kind,name,commune,lon,lat\r\n"                              # 1
+    "A,generic.site,\"Mairie\r\nannexe\",88383,6.5,48.0\r\n"         # 2-3 quoted line break
+    "B,generic.site,\"Salle \"\"des fêtes\"\"\"x,88383,6.5,48.0\r\n"   # 4 text after a quote
+    "C,generic.site,Gare,88383,6.5,48.0,en trop\r\n"                 # 5 one field too many
+    "D,generic.site,Poste,88383\r\n"                                 # 6 fields missing
+    "E,generic.site,Nul\x00,88383,6.5,48.0\r\n"                      # 7 NUL
+    "F,generic.site,\"Eglise,88383,6.5,48.0\r\n"                     # 8 quote never closed
+    "G,generic.site,Ecole,88383,6.5,48.0\r\n"                        # 9
+    "H,generic.site,\"Halle\rcouverte\",88383,6.5,48.0\r\n"         # 10-11 CR inside quotes
+)
+
+
+def test_malformed_csv_records_are_refused_with_their_line(client, t):
+    response = import_csv(client, t, MALFORMED_CSV.encode())
+    assert response.status_code == 422, response.text
+    report = response.json()
+    assert (report["total"], report["valid"], report["written"]) == (8, 3, False)
+    assert [(e["row"], e["line"], e["message"]) for e in report["errors"]] == [
+        (2, 4, "caractère après un guillemet fermant (un guillemet dans une valeur entre "
+               "guillemets s'écrit \"\")"),
+        (3, 5, "7 champs au lieu de 6 (en-tête ligne 1) ; une valeur contenant le séparateur "
+               "doit être entre guillemets"),
+        (4, 6, "4 champs au lieu de 6 (en-tête ligne 1) ; une valeur contenant le séparateur "
+               "doit être entre guillemets"),
+        (5, 7, "caractère de contrôle U+0000 (NUL) dans la colonne « name »"),
+        (6, 8, "guillemet ouvert ligne 8 jamais refermé"),
+    ]
+    assert stored(client, t) == {}
+    partial = import_csv(client, t, MALFORMED_CSV.encode(), partial="true")
+    assert partial.status_code == 200 and partial.json()["errors"] == report["errors"]
+    assets = stored(client, t)
+    assert sorted(assets) == ["A", "G", "H"]
+    assert assets["A"]["name"] == "Mairie\nannexe" and assets["H"]["name"] == "Halle\ncouverte"
+
+
+def test_a_doubled_quote_far_into_the_file_is_one_quote(client, t):
+    """csv.Sniffer judged the dialect on the first 4 KB and turned ``""`` off."""
+    rows = "".join(f"R{i},generic.site,Site {i},88383,6.5,48.0\n" for i in range(120))
+    text = ("ref,kind,name,commune,lon,lat\n" + rows
+            + 'Q,generic.site,"Salle ""polyvalente""",88383,6.5,48.0\n')
+    assert len(text) > 4096
+    response = import_csv(client, t, text.encode())
+    assert response.status_code == 200, response.text
+    assert stored(client, t)["Q"]["name"] == 'Salle "polyvalente"'
 
 
 def test_csv_upsert_and_header_check(client, t):
@@ -274,7 +347,7 @@ def test_dry_run_validates_without_writing(db, client, t):
     dry = import_json(client, t, doc, dry_run="true")
     assert dry.status_code == 200
     assert dry.json() == {"total": 2, "valid": 2, "created": 0, "updated": 0, "written": False,
-                          "errors": []}
+                          "encoding": "utf-8", "errors": [], "warnings": []}
     assert stored(client, t) == {}
     bad = import_json(client, t, collection(feature("D1"), feature("D3", commune="00000")),
                       dry_run="true", partial="true")
@@ -326,18 +399,20 @@ def test_import_respects_roles_and_commune_restrictions(db, client, t):
 
 
 def test_core_import_reports_progress_up_to_the_total(db, registry, t):
-    rows = importing.parse_inventory(
+    inventory = importing.parse_inventory(
         ("ref,kind,name,commune,lon,lat\n" + "".join(
             f"R{i},generic.site,Site {i},88383,6.5,{48 + i / 1000}\n" for i in range(37))
          + "BAD,generic.site,x,99999,6.5,48\n").encode(), "text/csv")
+    rows = inventory.rows
     calls: list[int] = []
     with db.write() as conn:
         scope = open_scope(db, conn, CLI, t["id"])
-        report = importing.import_assets(scope, conn, registry, rows, partial=True,
+        report = importing.import_assets(scope, conn, registry, inventory, partial=True,
                                          progress=calls.append)
     assert calls == [1] * 38 and sum(calls) == report.total == 38
     assert (report.created, report.written) == (37, True)
     assert [(e["row"], e["ref"], e["field"]) for e in report.errors] == [(38, "BAD", "commune")]
+    assert report.as_dict()["errors"][0]["line"] == 39  # the header is line 1
     # the same rows again: every valid one is an update
     calls.clear()
     with db.write() as conn:

@@ -128,10 +128,46 @@ def test_csv_history_reports_bad_lines(client, site):
                            headers={**site["h"], "content-type": "text/csv"})
     assert response.status_code == 422
     assert response.json()["stored"] == 2
-    assert [r["index"] for r in response.json()["rejected"]] == [1, 3]
+    assert [(r["index"], r["line"]) for r in response.json()["rejected"]] == [(1, 3), (3, 5)]
+    assert response.json()["encoding"] == "utf-8"
     header = client.post(f"{site['base']}/observations", content=b"a,b\n1,2\n",
                          headers={**site["h"], "content-type": "text/csv"})
     assert header.status_code == 422 and "En-tête CSV" in header.json()["detail"]
+
+
+def test_csv_history_is_read_strictly_and_keeps_the_valid_records(client, site):
+    """A CR inside a quoted cell raised csv.Error (HTTP 500); a quote left open swallowed
+    the rest of the file; a non-UTF-8 file was refused whole."""
+    sid = site["generic.value"]
+    text = ("asset;metric;time;value\r\n"                                    # 1
+            "ARM-1;generic.value;2026-03-01T00:00:00Z;1,5\r\n"               # 2
+            'ARM-1;generic.value;"2026-03-01T01:00\r:00Z";2\r\n'            # 3-4
+            "ARM-1;generic.value;2026-03-01T02:00:00Z;3;en trop\r\n"         # 5
+            'ARM-1;generic.value;2026-03-01T03:00:00Z;"4\r\n'                # 6 never closed
+            "ARM-1;generic.value;2026-03-01T04:00:00Z;5\r\n"                 # 7
+            "ARM-1;generic.value;2026-03-01T05:00:00Z;6 °C\r\n")             # 8 (Windows-1252)
+    response = client.post(f"{site['base']}/observations", content=text.encode("cp1252"),
+                           headers={**site["h"], "content-type": "text/csv"})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["received"], body["stored"], body["encoding"]) == (6, 2, "windows-1252")
+    assert [(r["index"], r["line"]) for r in body["rejected"]] == [(1, 3), (2, 5), (3, 6), (5, 8)]
+    reasons = [r["reason"] for r in body["rejected"]]
+    assert "horodatage illisible" in reasons[0]
+    assert reasons[1].startswith("5 champs au lieu de 4")
+    assert reasons[2] == "guillemet ouvert ligne 6 jamais refermé"
+    assert "valeur numérique attendue" in reasons[3]
+    raw = client.get(f"{site['base']}/streams/{sid}/series", headers=site["h"], params={
+        "start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"}).json()
+    assert [p[:2] for p in raw["points"]] == [["2026-03-01T00:00:00Z", 1.5],
+                                               ["2026-03-01T04:00:00Z", 5.0]]
+    stray = client.post(f"{site['base']}/observations", headers={**site["h"],
+                        "content-type": "text/csv"}, content=b"stream_id,time,value\n"
+                        + f"{sid},2026-03-02T00:00:00Z,1 °C\n".encode() + b"\xff\n")
+    assert stray.status_code == 422 and "octet invalide (0xFF) ligne 3" in stray.json()["detail"]
+    unknown = client.post(f"{site['base']}/observations", content=b"stream_id,time,value,unit\n",
+                          headers={**site["h"], "content-type": "text/csv"})
+    assert unknown.status_code == 422 and "colonne inconnue « unit »" in unknown.json()["detail"]
 
 
 def _reference_rollups(points, key):

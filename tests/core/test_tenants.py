@@ -245,7 +245,7 @@ def test_boundary_import_reports_each_rejected_feature(client, t):
     url = f"{t['base']}/communes/boundaries"
     first = client.post(url, headers=t["h"], json={"type": "FeatureCollection",
                                                    "features": [by_code["88415"]]})
-    assert first.json() == {"updated": ["88415"], "rejected": []}
+    assert first.json() == {"updated": ["88415"], "rejected": [], "encoding": "utf-8"}
 
     def feat(props, geometry):
         return {"type": "Feature", "properties": props, "geometry": geometry}
@@ -285,6 +285,23 @@ def test_boundary_import_reports_each_rejected_feature(client, t):
         assert refused.status_code == 422, bad
         assert "FeatureCollection" in refused.json()["detail"] or "features" in refused.json()[
             "detail"]
+
+
+def test_boundary_file_is_decoded_like_every_import(client, t):
+    """The route parsed its body as UTF-8 JSON only; the CLI too."""
+    url = f"{t['base']}/communes/boundaries"
+    body = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "88409", "nom": "Éloyes – « bourg »"},
+         "geometry": SQUARE}]}, ensure_ascii=False)
+    legacy = client.post(url, headers={**t["h"], "content-type": "application/geo+json"},
+                         content=body.encode("cp1252"))
+    assert legacy.status_code == 200, legacy.text
+    assert legacy.json() == {"updated": ["88409"], "rejected": [], "encoding": "windows-1252"}
+    stray = body.encode().replace(b"bourg", b"bo\xffrg")
+    refused = client.post(url, headers={**t["h"], "content-type": "application/geo+json"},
+                          content=stray)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("Fichier UTF-8 contenant un octet invalide (0xFF)")
 
 
 def test_tenant_is_addressed_by_id_or_by_siren(db, client, t, op_headers):

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from beffroi.api.app import create_app
 from beffroi.core import assets, tenants
 from beffroi.core.access import CLI, open_scope
+from beffroi.core.errors import Invalid
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.cli import lighting
 from beffroi.domains.lighting.compliance_report import commune_report, demo_report
@@ -218,7 +219,9 @@ GIS_CSV = (
 
 
 def test_import_maps_french_gis_columns_and_reports_completeness(db, registry, territory):
-    rows, mapping = parse_luminaires(GIS_CSV, "text/csv", "inventaire.csv")
+    inventory, mapping = parse_luminaires(GIS_CSV, "text/csv", "inventaire.csv")
+    rows = inventory.rows
+    assert inventory.encoding == "windows-1252" and inventory.lines == [2, 3, 4]
     assert mapping.renamed["Température couleur"] == "color_temperature_k"
     assert mapping.unmapped == ["Observations"]
     first = rows[0]
@@ -244,6 +247,36 @@ def test_import_maps_french_gis_columns_and_reports_completeness(db, registry, t
     entries = {e["ref"]: e for e in _report(db, territory)["luminaires"]}
     # Installed in 1985: art. 3 does not apply to it (from 2020), the mercury ban does.
     assert [v["rule"] for v in entries["PL-002"]["violations"]] == ["mercury_lamp"]
+
+
+def test_luminaire_import_reports_file_lines_and_refuses_ambiguous_columns(db, registry,
+                                                                          territory):
+    """Columns were renamed by writing the CSV again: a quoted line break or a malformed
+    record lost the line numbers, and two columns naming the ref kept the last silently."""
+    text = ("Identifiant;Code INSEE;X;Y;Type lampe;Observations\n"      # 1
+            'PL-101;88383;6,591;48,017;LED;"Mât penché,\nà redresser"\n'  # 2-3
+            "PL-102;88383;6,592;48,018;LED;RAS;en trop\n"                # 4
+            "PL-103;88383;6,593;48,019;Bof;RAS\n")                       # 5
+    with db.write() as conn:
+        result = import_luminaires(open_scope(db, conn, CLI, territory), conn, registry,
+                                   text.encode(), "text/csv", "inventaire.csv")
+    report = result["import"]
+    assert report["encoding"] == "utf-8" and report["written"] is False
+    assert [(e["line"], e["ref"], e["field"]) for e in report["errors"]] == [
+        (4, None, ""), (5, "PL-103", "properties.lamp_type")]
+    assert report["errors"][0]["message"].startswith("7 champs au lieu de 6")
+    both = b"Identifiant;num_pl;X;Y\nPL-1;PL-2;6,5;48\n"
+    with db.write() as conn, pytest.raises(Invalid, match="« Identifiant » et « num_pl »"):
+        import_luminaires(open_scope(db, conn, CLI, territory), conn, registry, both,
+                          "text/csv", "inventaire.csv")
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [6.5, 48.0]},
+               "properties": {"Identifiant": "PL-1", "num_pl": "PL-2"}}
+    with db.write() as conn:
+        result = import_luminaires(open_scope(db, conn, CLI, territory), conn, registry,
+                                   orjson.dumps({"type": "FeatureCollection",
+                                                 "features": [feature]}), "", "pl.geojson")
+    assert [(e["row"], e["message"]) for e in result["import"]["errors"]] == [
+        (1, "propriétés « Identifiant » et « num_pl » désignant toutes deux « ref »")]
 
 
 def test_import_cli_dry_run(db, territory, tmp_path, monkeypatch, registry):

@@ -179,6 +179,25 @@ def test_cli_reports_bad_lines_and_keeps_the_others(tmp_path):
     assert abs(got - onset) <= 1.5 * DAY
 
 
+def test_cli_reads_the_file_with_the_shared_strict_reader(tmp_path):
+    """Line numbers are the file's even after a quoted line break; a quote never closed
+    no longer swallows the rest; a stray byte is named instead of « illisible »."""
+    path = tmp_path / "secteur.csv"
+    path.write_text('time_utc,inflow_m3h\r\n"2025-02-01T00:00:00Z",3\r\n'
+                    '"2025-02-01\r\nT00:15:00Z",4\r\n'      # lines 3-4
+                    '2025-02-01T00:30:00Z,"5\r\n'            # line 5, never closed
+                    "2025-02-01T00:45:00Z,6\r\n", newline="")
+    result, out = run("--csv", str(path))
+    assert result.exit_code == 0, result.output
+    assert "secteur.csv ligne 3 : date « 2025-02-01\nT00:15:00Z » invalide" in result.stderr
+    assert "secteur.csv ligne 5 : guillemet ouvert ligne 5 jamais refermé." in result.stderr
+    assert out[-1]["rows"] == 2 and out[-1]["rejected_rows"] == 2
+    path.write_bytes(b"\xef\xbb\xbftime_utc,inflow_m3h\n2025-02-01T00:00:00Z,3\xb3\n")
+    result, _ = run("--csv", str(path))
+    assert result.exit_code == 1
+    assert "UTF-8 contenant un octet invalide (0xB3) ligne 2, colonne 23" in result.output
+
+
 def test_cli_strict_refuses_a_file_with_bad_lines(tmp_path):
     path = tmp_path / "secteur.csv"
     path.write_text("time_utc,inflow_m3h\n2025-02-01T00:00:00Z,3\n2025-02-01T00:15:00Z,x\n")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import os
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
 from ..core.errors import BeffroiError
+from ..core.textfiles import ENCODING_LABELS
 from ..storage.database import Database
 
 DEFAULT_DB = "var/beffroi.db"
@@ -51,3 +53,23 @@ def progress_bar(total: int, label: str):
     with click.progressbar(length=max(total, 1), label=label, show_pos=True,
                            show_percent=True, file=None) as bar:
         yield bar.update
+
+
+def echo_import_report(report: dict[str, Any], limit: int = 200) -> None:
+    """The encoding, row errors and warnings of an import report (``core.importing``):
+    a CSV row is named by its line in the file, a GeoJSON one by its feature number."""
+    if report.get("encoding"):
+        click.echo(f"Encodage détecté : {ENCODING_LABELS[report['encoding']]}")
+    for label, items in (("", report["errors"]), ("avertissement, ", report.get("warnings", []))):
+        for item in items[:limit]:
+            click.echo(f"  {label}{_where(item)} — {item.get('field') or 'fichier'} : "
+                       f"{item['message']}", err=True)
+        if len(items) > limit:
+            click.echo(f"  … et {len(items) - limit} autres", err=True)
+
+
+def _where(item: dict[str, Any]) -> str:
+    ref = f" ({item.get('ref') or '?'})"
+    if item.get("line"):
+        return f"ligne {item['line']}{ref}"
+    return f"entité {item['row']}{ref}" if item.get("row") else "fichier"

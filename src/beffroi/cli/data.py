@@ -12,7 +12,7 @@ from ..core.access import CLI, open_scope
 from ..core.export import export_tenant
 from ..core.registry import load_registry
 from ..core.streams import list_streams
-from .common import db_option, friendly_errors, open_database, progress_bar
+from .common import db_option, echo_import_report, friendly_errors, open_database, progress_bar
 
 
 @click.group("import")
@@ -34,16 +34,12 @@ def import_assets(tenant: str, kind: str | None, partial: bool, dry_run: bool, p
     database = open_database(db)
     raw = Path(path).read_bytes()
     content_type = mimetypes.guess_type(path)[0] or ""
-    rows = importing.parse_inventory(raw, content_type, filename=path, default_kind=kind)
-    with progress_bar(len(rows), "Validation") as advance, database.write() as conn:
+    inventory = importing.parse_inventory(raw, content_type, filename=path, default_kind=kind)
+    with progress_bar(len(inventory.rows), "Validation") as advance, database.write() as conn:
         scope = open_scope(database, conn, CLI, tenant)
-        report = importing.import_assets(scope, conn, load_registry(), rows, partial=partial,
-                                         dry_run=dry_run, progress=advance)
-    for err in report.errors[:200]:
-        click.echo(f"  ligne {err['row']} ({err.get('ref') or '?'}) — {err['field']} : "
-                   f"{err['message']}", err=True)
-    if len(report.errors) > 200:
-        click.echo(f"  … et {len(report.errors) - 200} autres erreurs", err=True)
+        report = importing.import_assets(scope, conn, load_registry(), inventory,
+                                         partial=partial, dry_run=dry_run, progress=advance)
+    echo_import_report(report.as_dict())
     bad = len({e["row"] for e in report.errors})
     click.echo(f"{report.total} lignes lues, {report.total - bad} valides, {bad} en erreur ; "
                f"{report.created} créées, {report.updated} mises à jour.")

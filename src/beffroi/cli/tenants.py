@@ -6,7 +6,7 @@ import click
 import orjson
 from sqlalchemy import select
 
-from ..core import retention, tenants
+from ..core import retention, tenants, textfiles
 from ..core.access import CLI, open_scope
 from ..core.registry import load_registry
 from ..storage import schema
@@ -110,13 +110,11 @@ def boundaries(tenant: str, path: str, db: str | None) -> None:
     """Importe les contours des communes (FeatureCollection GeoJSON, code INSEE en « code »)."""
     database = open_database(db)
     with open(path, "rb") as fh:
-        try:
-            data = orjson.loads(fh.read())
-        except orjson.JSONDecodeError as exc:
-            raise click.ClickException(f"GeoJSON mal formé dans {path} : {exc}.") from None
+        data, decoded = textfiles.load_json(fh.read(), "GeoJSON")
     with database.write() as conn:
         scope = open_scope(database, conn, CLI, tenant)
         out = tenants.import_boundaries(scope, conn, data)
+    click.echo(f"Encodage détecté : {decoded.encoding_label}")
     click.echo(f"{len(out['updated'])} contours importés, {len(out['rejected'])} rejetés.")
     for r in out["rejected"]:
         click.echo(f"  - entité {r['index']} : {r['reason']}", err=True)

@@ -1,15 +1,15 @@
 """Asset inventories imported from GIS exports (GeoJSON or CSV), with a validation report.
 
-By default an import is all-or-nothing: if any row is invalid nothing is
-written and the report lists every problem. With ``partial=True`` the valid
-rows are written and the invalid ones reported. Rows are matched on ``ref``:
-a known ref updates the asset, a new one creates it.
+Files are read by ``textfiles`` (strict encoding detection, strict CSV): the report says
+which encoding was used, and a malformed CSV record is reported with its line like any
+invalid row. By default an import is all-or-nothing: if any row is invalid nothing is
+written and the report lists every problem. With ``partial=True`` the valid rows are
+written and the invalid ones reported. Rows are matched on ``ref``: a known ref updates
+the asset, a new one creates it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import Connection, select, update
 
 from ..storage import schema
+from . import textfiles
 from .access import TenantScope
 from .assets import check_asset
 from .clock import now_ms
@@ -30,21 +31,50 @@ CORE_COLUMNS = {"ref", "kind", "name", "commune", "parent_ref", "lon", "lat", "l
 MAX_ROWS = 200_000
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that could not be read at all (malformed CSV record, not a GeoJSON feature)."""
+
+    message: str
+    field: str = ""
+
+
+@dataclass
+class Inventory:
+    """The rows of an inventory file, with where they come from."""
+
+    rows: list[Any]  # row documents (dict) or RowProblem
+    lines: list[int] | None = None  # CSV: physical line of each row in the file
+    encoding: str | None = None  # "utf-8" | "windows-1252"
+    warnings: list[str] = field(default_factory=list)  # about the whole file
+
+
 @dataclass
 class ImportReport:
     total: int = 0
     created: int = 0
     updated: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     written: bool = False
+    encoding: str | None = None
+    lines: list[int] | None = None
+
+    def _located(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.lines is None:
+            return items
+        return [{"row": e["row"], "line": self.lines[e["row"] - 1] if e.get("row") else None,
+                 **e} for e in items]
 
     def as_dict(self) -> dict[str, Any]:
         return {"total": self.total, "valid": self.total - len({e["row"] for e in self.errors}),
                 "created": self.created, "updated": self.updated, "written": self.written,
-                "errors": self.errors}
+                "encoding": self.encoding, "errors": self._located(self.errors),
+                "warnings": self._located(self.warnings)}
 
 
-def rows_from_geojson(data: Any, default_kind: str | None) -> list[dict[str, Any]]:
+def rows_from_geojson(data: Any, default_kind: str | None,
+                      rename: Callable[[str], str] | None = None) -> list[Any]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise Invalid("Une FeatureCollection GeoJSON est attendue.")
     features = data.get("features") or []
@@ -53,9 +83,15 @@ def rows_from_geojson(data: Any, default_kind: str | None) -> list[dict[str, Any
     rows: list[Any] = []
     for feature in features:
         if not isinstance(feature, dict) or not isinstance(feature.get("properties") or {}, dict):
-            rows.append(None)  # reported by import_assets for this row
+            rows.append(RowProblem("entité GeoJSON attendue : objet « Feature » avec un objet "
+                                   "« properties »"))
             continue
         props = dict(feature.get("properties") or {})
+        if rename:
+            props, clash = _renamed(props, rename)
+            if clash:
+                rows.append(RowProblem(clash))
+                continue
         doc: dict[str, Any] = {"geometry": feature.get("geometry")}
         for key in ("ref", "kind", "name", "commune", "parent_ref"):
             if key in props:
@@ -70,21 +106,31 @@ def rows_from_geojson(data: Any, default_kind: str | None) -> list[dict[str, Any
     return rows
 
 
-def rows_from_csv(text: str, default_kind: str | None) -> list[dict[str, Any]]:
+def _renamed(props: dict[str, Any], rename: Callable[[str], str]
+             ) -> tuple[dict[str, Any], str | None]:
+    out: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for key, value in props.items():
+        name = rename(str(key))
+        if name in out:
+            return out, (f"propriétés « {origin[name]} » et « {key} » désignant toutes deux "
+                         f"« {name} »")
+        out[name], origin[name] = value, str(key)
+    return out, None
+
+
+def rows_from_csv(table: textfiles.CsvTable, default_kind: str | None) -> list[Any]:
     """CSV columns: ref, kind, name, commune, parent_ref, lon/lat (or geometry as GeoJSON);
     every other column is a property of the kind, converted to its declared type."""
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    if not reader.fieldnames or "ref" not in reader.fieldnames:
+    if "ref" not in table.columns:
         raise Invalid("En-tête CSV attendu avec au moins la colonne « ref » "
                       "(et kind, name, commune, lon, lat…).")
-    rows = []
-    for line in reader:
-        line = {k.strip(): (v or "").strip() for k, v in line.items() if k}
+    rows: list[Any] = []
+    for record in table.records:
+        if record.values is None:
+            rows.append(RowProblem(record.problem or "ligne illisible"))
+            continue
+        line = record.values
         doc: dict[str, Any] = {k: line[k] for k in ("ref", "kind", "name", "commune", "parent_ref")
                                if line.get(k)}
         doc.setdefault("kind", default_kind)
@@ -107,18 +153,6 @@ def rows_from_csv(text: str, default_kind: str | None) -> list[dict[str, Any]]:
     return rows
 
 
-def decode_text(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, the usual encoding of GIS and
-    spreadsheet exports on French Windows (a superset of Latin-1 for printable text:
-    « œ », « € », typographic quotes and dashes), else Latin-1."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
-
-
 def ref_key(value: Any) -> str | None:
     """The ref as stored (``check_asset`` strips text and accepts integers), or None."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -129,27 +163,35 @@ def ref_key(value: Any) -> str | None:
 
 
 def parse_inventory(raw: bytes, content_type: str, filename: str = "",
-                    default_kind: str | None = None) -> list[dict[str, Any]]:
+                    default_kind: str | None = None,
+                    rename: Callable[[str], str] | None = None) -> Inventory:
+    """The rows of a CSV or GeoJSON file; ``rename`` maps column (property) names first."""
     is_csv = "csv" in content_type or filename.lower().endswith(".csv")
-    text = decode_text(raw)
     if is_csv:
-        return rows_from_csv(text, default_kind)
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise Invalid(f"GeoJSON mal formé : {exc}.") from None
-    return rows_from_geojson(data, default_kind)
+        table = textfiles.read_csv(textfiles.decode(raw), rename=rename)
+        return Inventory(rows_from_csv(table, default_kind), [r.line for r in table.records],
+                         table.encoding, table.warnings)
+    data, decoded = textfiles.load_json(raw, "GeoJSON")
+    return Inventory(rows_from_geojson(data, default_kind, rename), None, decoded.encoding,
+                     list(decoded.warnings))
 
 
 def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
-                  rows: list[dict[str, Any]], *, partial: bool = False, dry_run: bool = False,
+                  rows: Inventory | list[Any], *, partial: bool = False, dry_run: bool = False,
                   progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Validate every row, then write all (or, with ``partial``, the valid ones)."""
+    """Validate every row, then write all (or, with ``partial``, the valid ones).
+
+    ``rows``: a parsed file (``parse_inventory``) or a plain list of row documents.
+    """
     scope.require("write")
+    inventory = rows if isinstance(rows, Inventory) else Inventory(list(rows))
+    rows = inventory.rows
     if len(rows) > MAX_ROWS:
         raise Invalid(f"{len(rows)} lignes : {MAX_ROWS} au plus par import.")
     a = schema.assets
-    report = ImportReport(total=len(rows))
+    report = ImportReport(total=len(rows), encoding=inventory.encoding, lines=inventory.lines,
+                          warnings=[{"row": None, "field": "", "message": w}
+                                    for w in inventory.warnings])
     communes = {r.insee for r in conn.execute(select(schema.communes.c.insee)
                                               .where(scope.owns(schema.communes)))}
     existing = {r.ref: r for r in conn.execute(select(a).where(scope.owns(a)))}
@@ -166,9 +208,8 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
     valid: list[tuple[int, dict[str, Any], Any]] = []
     for index, doc in enumerate(rows):
         current = existing.get(keys[index]) if keys[index] else None
-        if doc is None:
-            values, errors = {}, [{"field": "", "message": "entité GeoJSON attendue : objet "
-                                   "« Feature » avec un objet « properties »"}]
+        if isinstance(doc, RowProblem):
+            values, errors = {}, [{"field": doc.field, "message": doc.message}]
         else:
             values, errors = check_asset(scope, conn, registry, doc, communes=communes,
                                          refs=refs, from_text=True)

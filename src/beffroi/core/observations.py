@@ -7,8 +7,6 @@ rollups of the touched days are refreshed in the same transaction.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +16,7 @@ import numpy as np
 from sqlalchemy import Connection, and_, or_, select
 
 from ..storage import schema
-from . import rollups
+from . import rollups, textfiles
 from .access import TenantScope
 from .alerting import evaluation
 from .clock import DAY_MS, local_day_start, now_ms, parse_instant
@@ -38,10 +36,12 @@ class IngestReport:
     stored: int = 0
     duplicates: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    encoding: str | None = None  # of a CSV file
 
     def as_dict(self) -> dict[str, Any]:
-        return {"received": self.received, "stored": self.stored, "duplicates": self.duplicates,
-                "rejected_count": len(self.rejected), "rejected": self.rejected}
+        out = {"received": self.received, "stored": self.stored, "duplicates": self.duplicates,
+               "rejected_count": len(self.rejected), "rejected": self.rejected}
+        return out if self.encoding is None else {**out, "encoding": self.encoding}
 
 
 @dataclass(frozen=True)
@@ -333,28 +333,68 @@ def _range_text(metric) -> str:
     return f"[{lo} ; {hi}]"
 
 
-def parse_csv(text: str) -> list[dict[str, Any]]:
-    """CSV bulk history -> observation items (header: stream_id or asset,metric; time; value)."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = set(reader.fieldnames or [])
+CSV_COLUMNS = ("stream_id", "asset", "metric", "time", "value", "quality")
+
+
+@dataclass
+class CsvBatch:
+    """A CSV history read strictly: an item per readable record, the others rejected."""
+
+    items: list[dict[str, Any]]
+    origins: list[tuple[int, int]]  # (record index, file line) of each item
+    rejected: list[dict[str, Any]]  # malformed records: index, line, reason
+    total: int
+    encoding: str
+
+
+def parse_csv(raw: bytes) -> CsvBatch:
+    """CSV bulk history -> observation items (header: stream_id or asset,metric; time;
+    value; quality optional), decoded and parsed by ``textfiles``."""
+    table = textfiles.read_csv(textfiles.decode(raw))
+    header = set(table.columns) - {""}
     if "time" not in header or "value" not in header or not (
             "stream_id" in header or {"asset", "metric"} <= header):
         raise Invalid("En-tête CSV attendu : stream_id,time,value ou asset,metric,time,value "
                       "(colonne quality facultative).")
-    items = []
-    for row in reader:
-        item: dict[str, Any] = {"time": row.get("time")}
-        if "stream_id" in header and row.get("stream_id"):
-            sid = row["stream_id"].strip()
+    unknown = sorted(header - set(CSV_COLUMNS))
+    if unknown:
+        raise Invalid(f"En-tête CSV : colonne inconnue « {unknown[0]} » (attendues : "
+                      f"{', '.join(CSV_COLUMNS)}).")
+    if len(table.records) > MAX_BATCH:
+        raise TooLarge(f"Lot de {len(table.records)} observations : {MAX_BATCH} au plus par "
+                       "requête ; découpez-le en plusieurs lots.", extra={"max_batch": MAX_BATCH})
+    batch = CsvBatch([], [], [], len(table.records), table.encoding)
+    for record in table.records:
+        row = record.values
+        if row is None:
+            batch.rejected.append({"index": record.index, "line": record.line,
+                                   "reason": record.problem})
+            continue
+        item: dict[str, Any] = {"time": row["time"]}
+        if row.get("stream_id"):
+            sid = row["stream_id"]
             item["stream_id"] = int(sid) if sid.isdigit() else sid
         else:
             item["asset"], item["metric"] = row.get("asset"), row.get("metric")
-        raw = (row.get("value") or "").strip()
         try:
-            item["value"] = float(raw.replace(",", "."))
+            item["value"] = float(row["value"].replace(",", "."))
         except ValueError:
-            item["value"] = raw
+            item["value"] = row["value"]
         if row.get("quality"):
-            item["quality"] = row["quality"].strip()
-        items.append(item)
-    return items
+            item["quality"] = row["quality"]
+        batch.items.append(item)
+        batch.origins.append((record.index, record.line))
+    return batch
+
+
+def ingest_csv(scope: TenantScope, conn: Connection, registry: Registry,
+               batch: CsvBatch) -> IngestReport:
+    """Store the readable records of a CSV history; every rejected record (malformed or
+    invalid) is reported with its index among the records and its line in the file."""
+    report = ingest(scope, conn, registry, batch.items)
+    report.received = batch.total
+    report.encoding = batch.encoding
+    located = [{"index": batch.origins[r["index"]][0], "line": batch.origins[r["index"]][1],
+                "reason": r["reason"]} for r in report.rejected]
+    report.rejected = sorted(located + batch.rejected, key=lambda r: r["index"])
+    return report

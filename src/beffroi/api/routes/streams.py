@@ -92,11 +92,11 @@ def post_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody)
     """
     content_type = request.headers.get("content-type", "application/json")
     if "csv" in content_type:
-        try:
-            items = observations.parse_csv(body.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise Invalid("CSV illisible : encodage UTF-8 attendu.") from None
-    elif "json" in content_type or not content_type:
+        batch = observations.parse_csv(body)
+        with ctx.writing(tenant) as (scope, conn):
+            report = observations.ingest_csv(scope, conn, ctx.registry, batch)
+        return _ingest_answer(request, report)
+    if "json" in content_type or not content_type:
         import orjson
 
         if not body.strip():
@@ -113,6 +113,10 @@ def post_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody)
         raise HTTPException(415, "Type de contenu attendu : application/json ou text/csv.")
     with ctx.writing(tenant) as (scope, conn):
         report = observations.ingest(scope, conn, ctx.registry, items)
+    return _ingest_answer(request, report)
+
+
+def _ingest_answer(request: Request, report: observations.IngestReport):
     out = report.as_dict()
     if report.rejected:
         from ..problems import problem
@@ -123,5 +127,6 @@ def post_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody)
                        type_slug="observations-rejected", instance=request.url.path,
                        received=out["received"], stored=out["stored"],
                        duplicates=out["duplicates"], rejected_count=out["rejected_count"],
-                       rejected=out["rejected"])
+                       rejected=out["rejected"], **({"encoding": report.encoding}
+                                                    if report.encoding else {}))
     return JSONResponse(out)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from ...core import audit, dashboard, retention, tenants
+from ...core import audit, dashboard, retention, tenants, textfiles
 from ...core.errors import Invalid
-from ..deps import BulkJsonBody, CtxDep, JsonBody, JSONResponse, body_doc
+from ..deps import CtxDep, JsonBody, JSONResponse, RawBody, body_doc
 
 router = APIRouter(tags=["territoires"])
 
@@ -87,10 +87,12 @@ def create_commune(ctx: CtxDep, tenant: str, body: JsonBody):
 
 @router.post("/tenants/{tenant}/communes/boundaries",
              openapi_extra=body_doc({"type": "FeatureCollection", "features": []}))
-def import_boundaries(ctx: CtxDep, tenant: str, body: BulkJsonBody):
+def import_boundaries(ctx: CtxDep, tenant: str, body: RawBody):
     """Set boundaries from a GeoJSON FeatureCollection (INSEE code in ``code`` or ``insee``)."""
+    data, decoded = textfiles.load_json(body, "GeoJSON")
     with ctx.writing(tenant) as (scope, conn):
-        return JSONResponse(tenants.import_boundaries(scope, conn, body))
+        result = tenants.import_boundaries(scope, conn, data)
+    return JSONResponse({**result, "encoding": decoded.encoding})
 
 
 @router.get("/tenants/{tenant}/communes/{insee}")

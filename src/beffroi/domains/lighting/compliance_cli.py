@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import orjson
 
-from ...cli.common import db_option, friendly_errors, open_database
+from ...cli.common import db_option, echo_import_report, friendly_errors, open_database
 from ...core import registry as core_registry
 from ...core.access import CLI, open_scope
 from .cli import lighting
@@ -76,9 +76,7 @@ def import_luminaires_command(tenant: str, dry_run: bool, path: str, db: str | N
     if result["columns"]["unmapped"]:
         click.echo("  colonnes gardées telles quelles : "
                    + ", ".join(result["columns"]["unmapped"]))
-    for err in report["errors"][:200]:
-        click.echo(f"  ligne {err['row']} ({err.get('ref') or '?'}) — {err['field']} : "
-                   f"{err['message']}", err=True)
+    echo_import_report(report)
     bad = report["total"] - report["valid"]
     click.echo(f"{report['total']} lignes lues, {report['valid']} valides, {bad} en erreur ; "
                f"{report['created']} créées, {report['updated']} mises à jour.")
@@ -113,9 +111,7 @@ def import_zones_command(tenant: str, zone_type: str, dry_run: bool, path: str,
         result = import_zones(scope, conn, core_registry.load_registry(), raw, content_type,
                               path, kind=ZONE_TYPES[zone_type], dry_run=dry_run)
     report = result["import"]
-    for err in report["errors"][:200]:
-        click.echo(f"  ligne {err['row']} ({err.get('ref') or '?'}) — {err['field']} : "
-                   f"{err['message']}", err=True)
+    echo_import_report(report)
     click.echo(f"{report['total']} zones lues, {report['valid']} valides ; "
                f"{report['created']} créées, {report['updated']} mises à jour.")
     if dry_run:

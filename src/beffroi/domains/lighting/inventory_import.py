@@ -15,8 +15,6 @@ art. 5 data are missing, with ``compliance.article5_missing``.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -24,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection
 
 from ...core import importing
@@ -197,45 +194,16 @@ def normalise_properties(props: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _renamed_csv(text: str, mapping: ColumnMapping) -> str:
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect=dialect))
-    if not rows:
-        return text
-    rows[0] = [mapping.note(h.strip()) for h in rows[0]]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
-
-
-def _renamed_geojson(text: str, mapping: ColumnMapping) -> str:
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return text  # core reports it
-    for feature in (data.get("features") or []) if isinstance(data, dict) else []:
-        if isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
-            feature["properties"] = {mapping.note(k): v
-                                     for k, v in feature["properties"].items()}
-    return orjson.dumps(data).decode()
-
-
 def parse_luminaires(raw: bytes, content_type: str = "", filename: str = ""
-                     ) -> tuple[list[dict[str, Any]], ColumnMapping]:
+                     ) -> tuple[importing.Inventory, ColumnMapping]:
     """Rows for ``importing.import_assets`` (kind ``lighting.luminaire`` by default)."""
     mapping = ColumnMapping()
-    text = importing.decode_text(raw)
-    is_csv = "csv" in content_type or filename.lower().endswith(".csv")
-    text = _renamed_csv(text, mapping) if is_csv else _renamed_geojson(text, mapping)
-    rows = importing.parse_inventory(text.encode(), "text/csv" if is_csv else "",
-                                     default_kind=LUMINAIRE_KIND)
-    for row in rows:
+    inventory = importing.parse_inventory(raw, content_type, filename,
+                                          default_kind=LUMINAIRE_KIND, rename=mapping.note)
+    for row in inventory.rows:
         if isinstance(row, dict) and isinstance(row.get("properties"), dict):
             row["properties"] = normalise_properties(row["properties"])
-    return rows, mapping
+    return inventory, mapping
 
 
 def completeness(rows: list[Any]) -> dict[str, Any]:
@@ -260,28 +228,25 @@ def import_luminaires(scope: TenantScope, conn: Connection, registry: Registry, 
                       content_type: str = "", filename: str = "", *, dry_run: bool = False,
                       partial: bool = False) -> dict[str, Any]:
     """Map, import through core, and report completeness."""
-    rows, mapping = parse_luminaires(raw, content_type, filename)
-    report = importing.import_assets(scope, conn, registry, rows, partial=partial,
+    inventory, mapping = parse_luminaires(raw, content_type, filename)
+    report = importing.import_assets(scope, conn, registry, inventory, partial=partial,
                                      dry_run=dry_run)
-    return {"import": report.as_dict(), "completeness": completeness(rows),
+    return {"import": report.as_dict(), "completeness": completeness(inventory.rows),
             "columns": {"renamed": mapping.renamed, "unmapped": mapping.unmapped}}
 
 
 def parse_zones(raw: bytes, content_type: str = "", filename: str = "",
-                kind: str = "lighting.lit_area") -> tuple[list[dict[str, Any]], ColumnMapping]:
+                kind: str = "lighting.lit_area") -> tuple[importing.Inventory, ColumnMapping]:
     """Rows for ``importing.import_assets`` of lit areas or trame noire corridors (``kind``
     by default, a ``kind`` / ``type_zone`` column otherwise)."""
     mapping = ColumnMapping(aliases=_ZONE_BY_ALIAS)
-    text = importing.decode_text(raw)
-    is_csv = "csv" in content_type or filename.lower().endswith(".csv")
-    text = _renamed_csv(text, mapping) if is_csv else _renamed_geojson(text, mapping)
-    rows = importing.parse_inventory(text.encode(), "text/csv" if is_csv else "",
-                                     default_kind=kind)
-    for row in rows:
+    inventory = importing.parse_inventory(raw, content_type, filename, default_kind=kind,
+                                          rename=mapping.note)
+    for row in inventory.rows:
         if isinstance(row, dict) and isinstance(row.get("properties"), dict):
             row["properties"] = normalise_properties(row["properties"])
             row["kind"] = ZONE_TYPES.get(str(row.get("kind")), row.get("kind"))
-    return rows, mapping
+    return inventory, mapping
 
 
 def import_zones(scope: TenantScope, conn: Connection, registry: Registry, raw: bytes,
@@ -289,14 +254,14 @@ def import_zones(scope: TenantScope, conn: Connection, registry: Registry, raw: 
                  dry_run: bool = False, partial: bool = False) -> dict[str, Any]:
     """Map and import zones through core; a row of another kind than a lighting zone is
     refused (French message), as core refuses a zone that is not a polygon."""
-    rows, mapping = parse_zones(raw, content_type, filename, kind)
+    inventory, mapping = parse_zones(raw, content_type, filename, kind)
     wrong = [{"row": i, "ref": r.get("ref"), "field": "kind",
               "message": f"« {r.get('kind')} » n'est pas une zone d'éclairage "
                          "(surface-eclairee ou trame-noire)"}
-             for i, r in enumerate(rows, start=1)
+             for i, r in enumerate(inventory.rows, start=1)
              if isinstance(r, dict) and r.get("kind") not in ZONE_TYPES.values()]
     # With a row of another kind, nothing is written (core only validates).
-    report = importing.import_assets(scope, conn, registry, rows, partial=partial,
+    report = importing.import_assets(scope, conn, registry, inventory, partial=partial,
                                      dry_run=dry_run or bool(wrong))
     report.errors += wrong
     return {"import": report.as_dict(),

@@ -6,7 +6,6 @@ night extraction, same algorithm, same defaults) on an exported inflow series.
 
 from __future__ import annotations
 
-import csv
 import math
 import sys
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ import click
 import numpy as np
 import orjson
 
+from ...core import textfiles
+from ...core.errors import Invalid
 from .counters import sorted_unique
 from .leaks import Leak, detect_leaks
 from .night_flow import NightWindow, iso_utc, night_minima_from_flow
@@ -51,40 +52,37 @@ def parse_utc(text: str) -> float:
 
 
 def read_inflow_csv(path: Path) -> InflowSeries:
-    """Rows of a ``time_utc,inflow_m3h`` file; bad lines are reported, the others kept."""
+    """Rows of a ``time_utc,inflow_m3h`` file (read by core's strict text-file reader);
+    bad lines are reported with their line in the file, the others kept."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except UnicodeDecodeError:
-        raise BadFile(f"{path} : fichier illisible, encodage UTF-8 attendu.") from None
+        table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
     except OSError as exc:
         raise BadFile(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
-    if not rows:
-        raise BadFile(f"{path} : fichier vide, en-tête « {','.join(HEADER)} » attendu.")
-    header = tuple(cell.strip().lower() for cell in rows[0])
+    except Invalid as exc:
+        raise BadFile(f"{path} : {exc.detail}") from None
+    header = tuple(name.lower() for name in table.columns)
     if header != HEADER:
-        raise BadFile(f"{path}, ligne 1 : en-tête « {','.join(rows[0])} » inattendu ; "
+        raise BadFile(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
                       f"attendu « {','.join(HEADER)} ».")
     out = InflowSeries()
-    for line, row in enumerate(rows[1:], start=2):
-        if not row or all(not cell.strip() for cell in row):
+    for record in table.records:
+        if record.values is None:
+            out.errors.append(f"ligne {record.line} : {record.problem}.")
             continue
-        if len(row) != 2:
-            out.errors.append(f"ligne {line} : {len(row)} colonnes au lieu de 2.")
-            continue
+        time_text, flow_text = record.values.values()
         try:
-            t = parse_utc(row[0])
+            t = parse_utc(time_text)
         except ValueError:
-            out.errors.append(f"ligne {line} : date « {row[0]} » invalide, ISO 8601 UTC attendu "
-                              "(par exemple 2025-03-01T02:15:00Z).")
+            out.errors.append(f"ligne {record.line} : date « {time_text} » invalide, ISO 8601 "
+                              "UTC attendu (par exemple 2025-03-01T02:15:00Z).")
             continue
         try:
-            q = float(row[1].strip().replace(",", "."))
+            q = float(flow_text.replace(",", "."))
             if not math.isfinite(q):
                 raise ValueError
         except ValueError:
-            out.errors.append(f"ligne {line} : débit « {row[1]} » invalide, nombre de m³/h "
-                              "attendu (par exemple 12.5).")
+            out.errors.append(f"ligne {record.line} : débit « {flow_text} » invalide, nombre de "
+                              "m³/h attendu (par exemple 12.5).")
             continue
         out.t_s.append(t)
         out.inflow_m3h.append(q)

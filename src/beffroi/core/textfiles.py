@@ -1,0 +1,328 @@
+"""Text files users import — inventories, zones, boundaries, observation histories, water
+series: strict decoding and strict CSV reading, shared by every import.
+
+Decoding (``decode``): UTF-8, with or without BOM, first. Bytes that are not valid UTF-8
+are read as Windows-1252 (the encoding of spreadsheet and GIS exports on French Windows;
+it covers Latin-1's printable text) only when the whole file decodes cleanly and
+plausibly:
+
+- a file holding UTF-8 multi-byte characters (« É » written C3 89…) next to invalid
+  bytes is UTF-8 with stray bytes: refused, with the line and column of the first one,
+  instead of being read as « Ã‰glise »;
+- a byte undefined in Windows-1252 (0x81, 0x8D, 0x8F, 0x90, 0x9D) refuses the file;
+- every non-ASCII character must be plausible in French text: letters of French and
+  neighbouring languages anywhere, usual typographic signs (« » ’ – … € ° ² …) but not
+  glued inside a word (« c½ur » is ISO-8859-15 « cœur », « Žglise » Mac Roman), anything
+  else (‚ ˆ Š ¤ …, the marks of DOS or Mac encodings) refuses the file.
+
+A small rule set of our own rather than charset-normalizer: the only legacy encoding
+accepted is Windows-1252 and each refusal names a line and column, where a statistical
+detector would pick among dozens of encodings by score, differently for a short file.
+
+CSV (``read_csv``), RFC 4180 read strictly: the first line is the header; the separator
+is the one of ``;`` ``,`` tab that the header uses (never guessed from the data); the
+quote is ``"`` (doubled inside a quoted value). A quoted value may hold line breaks (kept
+as ``\\n``); outside quotes CR, LF and CRLF all end a line (old Mac exports use CR). Each
+record must have exactly as many fields as the header; empty lines are skipped. A record
+with an unclosed quote, a character after a closing quote, a wrong number of fields or a
+control character (NUL…) is reported with its physical line number and the reading goes
+on with the next line: one bad record never hides the valid ones after it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import orjson
+
+from .errors import Invalid
+
+ENCODING_LABELS = {"utf-8": "UTF-8", "windows-1252": "Windows-1252"}
+DELIMITERS = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
+
+# A well-formed UTF-8 multi-byte sequence (RFC 3629).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+# Letters of French and neighbouring Western European languages, allowed anywhere.
+_LETTERS = set("àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆáíóúñãõåøßìòÁÍÓÚÑÃÕÅØÌÒ")
+# Signs that may touch letters: apostrophes, dashes, middle dot, no-break space, µ, º ª.
+_GLUE = set("’‘–—·\u00a0µºª")
+# Typographic signs allowed between words, not inside one (« c½ur »).
+_SIGNS = set("«»“”‹›…€°²³¹§©®™±×•¼½¾‰£¥¢¿¡")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NEWLINES = re.compile(r"\r\n?")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SEPARATOR_HINT = re.compile(r"sep=([;,\t])")
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str  # "utf-8" | "windows-1252"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def encoding_label(self) -> str:
+        return ENCODING_LABELS[self.encoding]
+
+
+def _refuse(message: str, line: int | None = None, column: int | None = None) -> Invalid:
+    where = {"line": line, "column": column} if line is not None else {}
+    return Invalid(message[0].upper() + message[1:],
+                   errors=[{"field": "encoding", **where, "message": message}])
+
+
+def _line_and_column(prefix: bytes, encoding: str) -> tuple[int, int]:
+    """Line (CR, LF and CRLF end a line) and column (characters) just after ``prefix``."""
+    line = 1 + prefix.count(b"\n") + prefix.count(b"\r") - prefix.count(b"\r\n")
+    start = max(prefix.rfind(b"\n"), prefix.rfind(b"\r")) + 1
+    return line, len(prefix[start:].decode(encoding)) + 1
+
+
+def decode(raw: bytes) -> DecodedText:
+    """The file's text, strictly decoded (see the module's rules); Invalid in French."""
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise _refuse("classeur Excel et non fichier texte : enregistrez-le au format "
+                      "« CSV UTF-8 »")
+    head = raw[:4096]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (head and head.count(0) * 4 >= len(head)):
+        raise _refuse("fichier en UTF-16 ou binaire : réenregistrez-le en UTF-8 (« CSV UTF-8 » "
+                      "dans le tableur)")
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    else:
+        if body is raw and _accidental_utf8(text, body):
+            return _legacy(body.decode("cp1252"))
+        return DecodedText(text, "utf-8")
+    if body is not raw or any(_plausible(m.group().decode()) for m in
+                              _UTF8_SEQUENCE.finditer(body)):
+        line, column = _line_and_column(body[:bad], "utf-8")
+        raise _refuse(f"fichier UTF-8 contenant un octet invalide (0x{body[bad]:02X}) ligne "
+                      f"{line}, colonne {column} : corrigez-le ou réenregistrez le fichier "
+                      "en UTF-8", line, column)
+    try:
+        text = body.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line, column = _line_and_column(body[:exc.start], "cp1252")
+        raise _refuse(f"octet 0x{body[exc.start]:02X} ligne {line}, colonne {column} inconnu "
+                      "en UTF-8 comme en Windows-1252 : réenregistrez le fichier en UTF-8",
+                      line, column) from None
+    for match in _NON_ASCII.finditer(text):
+        if not _plausible_in(text, match.start()):
+            line, column = _line_and_column(body[:match.start()], "cp1252")
+            raise _refuse(f"caractère « {match.group()} » inattendu ligne {line}, colonne "
+                          f"{column} à la lecture en Windows-1252 : l'encodage du fichier "
+                          "n'est pas reconnu, réenregistrez-le en UTF-8", line, column)
+    return _legacy(text)
+
+
+def _legacy(text: str) -> DecodedText:
+    return DecodedText(text, "windows-1252", (
+        "fichier lu en Windows-1252 (il n'est pas en UTF-8) : vérifiez les accents ; "
+        "préférez l'enregistrement en UTF-8",))
+
+
+def _accidental_utf8(text: str, body: bytes) -> bool:
+    """Valid UTF-8 by accident: a Windows-1252 « É » before a no-break space (C9 A0) reads
+    « ɠ ». True when no non-ASCII character of the UTF-8 reading is plausible in French
+    and the whole Windows-1252 reading is."""
+    found = [m.group() for m in _NON_ASCII.finditer(text)]
+    if not found or any(_plausible(c) for c in found):
+        return False
+    try:
+        legacy = body.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return all(_plausible_in(legacy, m.start()) for m in _NON_ASCII.finditer(legacy))
+
+
+def _plausible(char: str) -> bool:
+    """A character UTF-8 text in French plausibly holds (what C3 89 is, and 0xC9 0xA0 of
+    a Windows-1252 « É » before a no-break space is not)."""
+    code = ord(char)
+    return (0xA0 <= code <= 0x17F or 0x2000 <= code <= 0x206F or 0x300 <= code <= 0x36F
+            or char in "€™")
+
+
+def _plausible_in(text: str, at: int) -> bool:
+    """Whether the non-ASCII character at ``at`` of a Windows-1252 reading is plausible."""
+    char = text[at]
+    if char in _LETTERS or char in _GLUE:
+        return True
+    if char not in _SIGNS:
+        return False
+    before = text[at - 1] if at else " "
+    after = text[at + 1] if at + 1 < len(text) else " "
+    return not (before.isalpha() and after.isalpha()) and not (
+        char in "¼½¾" and (before.isalpha() or after.isalpha()))
+
+
+def load_json(raw: bytes, what: str = "JSON") -> tuple[object, DecodedText]:
+    """A JSON (GeoJSON) file: decoded by the same rules, then parsed; Invalid in French."""
+    decoded = decode(raw)
+    try:
+        return orjson.loads(decoded.text), decoded
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"{what} mal formé : {exc}.") from None
+
+
+# -- CSV ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CsvRecord:
+    """One data record: its values by column name, or the reason it was refused."""
+
+    index: int  # among the data records (empty lines are not records), from 0
+    line: int  # physical line of the file where it starts, from 1
+    values: dict[str, str] | None
+    problem: str | None = None
+
+
+@dataclass
+class CsvTable:
+    columns: list[str]  # header names (renamed), "" for an unnamed column
+    records: list[CsvRecord]
+    delimiter: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _header_delimiter(first_line: str) -> str:
+    """The separator the header uses most, outside quotes; ``,`` for a single column."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts.values())
+    winners = [d for d, n in counts.items() if n == best]
+    if best and len(winners) > 1:
+        names = " et ".join(DELIMITERS[d] for d in winners)
+        raise Invalid(f"Séparateur ambigu dans l'en-tête (ligne 1) : autant de {names} ; "
+                      "utilisez un seul séparateur.")
+    return winners[0] if best else ","
+
+
+def _csv_reason(exc: csv.Error, start: int) -> str:
+    text = str(exc)
+    if "expected after" in text:
+        return ("caractère après un guillemet fermant (un guillemet dans une valeur entre "
+                "guillemets s'écrit \"\")")
+    if "unexpected end of data" in text:
+        return f"guillemet ouvert ligne {start} jamais refermé"
+    if "field larger than field limit" in text:
+        limit = f"{csv.field_size_limit():_}".replace("_", "\u202f")
+        return f"valeur de plus de {limit} caractères : guillemet ouvert ligne {start} jamais refermé ?"
+    return f"ligne CSV mal formée ({text})"
+
+
+def _control_problem(row: list[str], columns: list[str]) -> str | None:
+    for number, cell in enumerate(row, start=1):
+        match = _CONTROL.search(cell)
+        if match:
+            code = ord(match.group())
+            name = unicodedata.name(match.group(), "NUL" if code == 0 else "contrôle")
+            where = f"« {columns[number - 1]} »" if number <= len(columns) and columns[
+                number - 1] else f"n° {number}"
+            return f"caractère de contrôle U+{code:04X} ({name}) dans la colonne {where}"
+    return None
+
+
+def read_csv(source: DecodedText, *, rename: Callable[[str], str] | None = None) -> CsvTable:
+    """The header and every record of a CSV text, strictly (see the module's rules).
+
+    ``rename`` maps each header name (stripped) to the column name used (aliases of a
+    domain's import). Invalid when the header itself is unusable.
+    """
+    lines = io.StringIO(source.text, newline="").readlines()
+    first = 0
+    hint = _SEPARATOR_HINT.fullmatch(lines[0].rstrip("\r\n")) if lines else None
+    if hint:  # Excel's « sep=; » line before the header
+        first = 1
+    if len(lines) <= first or not lines[first].strip():
+        raise Invalid(f"Fichier CSV vide ou sans en-tête en ligne {first + 1}.")
+    delimiter = hint.group(1) if hint else _header_delimiter(lines[first])
+    dialect = {"delimiter": delimiter, "quotechar": '"', "doublequote": True,
+               "skipinitialspace": True, "strict": True}
+    try:
+        header = next(csv.reader(lines[first:first + 1], **dialect))
+    except csv.Error as exc:
+        raise Invalid(f"En-tête CSV illisible (ligne {first + 1}) : "
+                      f"{_csv_reason(exc, first + 1)}.") from None
+    columns = [(rename or str)(name.strip()) if name.strip() else "" for name in header]
+    seen: dict[str, str] = {}
+    for original, name in zip(header, columns, strict=True):
+        if name and name in seen:
+            both = f"« {seen[name]} » et « {original.strip()} »"
+            raise Invalid(f"En-tête CSV : les colonnes {both} désignent toutes deux « {name} ».")
+        seen[name] = original.strip()
+    table = CsvTable(columns, [], delimiter, source.encoding, list(source.warnings))
+    for start, row, problem in _records(lines, first + 1, dialect, len(columns)):
+        if row is not None and problem is None:
+            if not any(cell.strip() for cell in row):
+                continue  # an empty line, or one of separators only
+            problem = _control_problem(row, columns)
+            if problem is None and len(row) != len(columns):
+                problem = (f"{len(row)} champ{'s' if len(row) > 1 else ''} au lieu de "
+                           f"{len(columns)} (en-tête ligne "
+                           f"{first + 1}) ; "
+                           "une valeur contenant le séparateur doit être entre guillemets")
+            if problem is None:
+                extra = next((i for i, name in enumerate(columns) if not name and row[i].strip()),
+                             None)
+                if extra is not None:
+                    problem = f"valeur dans la colonne n° {extra + 1}, sans nom dans l'en-tête"
+        values = None if problem else {
+            name: _NEWLINES.sub("\n", cell.strip()) for name, cell in zip(columns, row,
+                                                                           strict=True) if name}
+        table.records.append(CsvRecord(len(table.records), start, values, problem))
+    return table
+
+
+def _records(lines: list[str], first: int, dialect: dict, width: int):
+    """(start line, fields or None, problem or None) for each record from line
+    index ``first``. A record spanning several lines that is malformed, or one of whose
+    continuation lines is a whole record by itself, is an unclosed quote: it is reported
+    and the reading starts again on the line after its first."""
+    position = first
+    while position < len(lines):
+        reader = csv.reader(itertools.islice(lines, position, None), **dialect)
+        done = 0
+        while True:
+            try:
+                row, problem = next(reader), None
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                row, problem = None, exc
+            start, end = position + done + 1, position + reader.line_num
+            done = reader.line_num
+            if end > start and (problem is not None or len(row) != width or any(
+                    _is_record(lines[i], dialect, width) for i in range(start, end - 1))):
+                yield start, None, f"guillemet ouvert ligne {start} jamais refermé"
+                position = start  # the line after the record's first
+                break
+            yield start, row, None if problem is None else _csv_reason(problem, start)
+
+
+def _is_record(line: str, dialect: dict, width: int) -> bool:
+    """Whether a line inside a quoted value would be a whole record by itself: as many
+    fields as the header and balanced quotes (the line closing the value is not)."""
+    if line.count('"') % 2:
+        return False
+    try:
+        return len(next(csv.reader([line], **{**dialect, "strict": False}), [])) == width
+    except csv.Error:
+        return False
