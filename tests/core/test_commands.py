@@ -180,7 +180,7 @@ def test_create_records_a_requested_command_with_its_device_and_audit(db, regist
     ({"asset_id": "ARM-1"}, "asset_id", "entier"),
     ({"asset_id": 999999}, "asset_id", "introuvable"),
     ({"asset_id": "site"}, "action", "ne s'applique pas à un équipement de type « Site »"),
-    ({"asset_id": "bare"}, "asset_id", "aucun capteur ni actionneur"),
+    ({"asset_id": "bare"}, "asset_id", "Aucun contrôleur télégéré n'est rattaché"),
     ({"device_id": 999999}, "device_id", "n'est pas rattaché"),
     ({"not_before": "2026-12-01 21:30"}, "not_before", "sans fuseau horaire"),
     ({"recurrence": "tous les soirs"}, "recurrence", "illisible"),

@@ -106,14 +106,34 @@ def test_a_pending_command_can_be_cancelled(page, server, size, territory, web_d
     assert "Annulée par un utilisateur." in row.inner_text()
 
 
-def test_a_refused_command_and_a_viewer(page, server, size, territory):
-    # cabinet 2 has no device: the API refuses and the form says why
+def test_a_cabinet_without_controller_offers_no_command_and_says_why(page, server, size,
+                                                                     territory, web_db,
+                                                                     web_registry):
+    """Issue #13: cabinet 2 has no controller: no command form (nothing to confirm and see
+    refused), the reason instead; cabinet 1, equipped, gets the forms."""
+    equip_cabinet(web_db, web_registry, territory)
     login(page, server, then=f"/equipements/{territory['cabinets'][1]}")
-    form = page.locator('form[data-action="lighting.switch"]')
-    form.get_by_label("État demandé (obligatoire)").select_option(label="éteint")
-    form.get_by_role("button", name="Allumer ou éteindre…").click()
-    page.get_by_role("dialog").get_by_role("button", name="Confirmer").click()
-    form.get_by_role("alert").get_by_text("aucun capteur ni actionneur").wait_for()
+    why = page.locator("#actions-unavailable")
+    why.wait_for()
+    assert "Aucune commande ne peut être envoyée à cet équipement" in why.inner_text()
+    assert "Aucun contrôleur télégéré n'est rattaché" in why.inner_text()
+    assert page.locator("form.action-form").count() == 0
+    panel = page.locator(".lighting-panel")
+    panel.locator("#lp-emergency-unavailable").wait_for()
+    assert "Aucun contrôleur télégéré n'est rattaché à cet équipement" in panel.locator(
+        "#lp-emergency-unavailable").inner_text()
+    assert panel.get_by_role("button", name="Éclairage d'urgence").count() == 0
+    assert_accessible(page)
+    page.goto(f"{server.url}/equipements/{territory['cabinets'][0]}")
+    page.locator('form[data-action="lighting.switch"]').wait_for()
+    assert page.locator("form.action-form").count() == 5
+    assert page.locator("#actions-unavailable").count() == 0
+    page.locator(".lighting-panel").get_by_role("button", name="Éclairage d'urgence").wait_for()
+
+
+def test_a_viewer_sees_no_command_form(page, server, size, territory):
+    login(page, server, then=f"/equipements/{territory['cabinets'][1]}")
+    page.locator("#actions-unavailable").wait_for()
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(f"{server.url}/connexion")
     login(page, server, "elu@cc-vosges.fr", then=f"/equipements/{territory['cabinets'][1]}")

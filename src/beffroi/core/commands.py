@@ -42,6 +42,11 @@ Choices worth knowing:
 - The device is the one given as ``device_id`` or else the asset's attached
   device with the lowest id; the dispatcher re-resolves it at send time so that
   a swapped device receives the programmes of its asset.
+- *What an asset can receive* (``available_actions``, ``GET …/assets/{id}/commands/
+  available``) is decided by the same rule that refuses a command (``receiver``): the
+  action applies to the asset's kind and a device is attached to receive it. People are
+  offered only those actions, and told why not the others, before they confirm anything.
+  A spec may word the missing-device reason for its domain (``no_device_reason``).
 """
 
 from __future__ import annotations
@@ -69,6 +74,10 @@ from .registry import PropertySpec, Registry, RegistryError
 Encoder = Callable[[Mapping[str, Any]], tuple[int, bytes]]
 
 
+NO_DEVICE_REASON = ("Aucun capteur ni actionneur n'est rattaché à cet équipement : la commande "
+                    "ne pourrait pas être transmise.")
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     """An action a domain offers on some asset kinds, declared as data."""
@@ -84,6 +93,8 @@ class CommandSpec:
     # Checks across parameters, after each is valid on its own: clean params ->
     # [{field, message}] errors (e.g. "one of A or B").
     check: Callable[[Mapping[str, Any]], list[dict[str, str]]] | None = None
+    # French: why an asset without device cannot receive it ("Aucun contrôleur…").
+    no_device_reason: str = NO_DEVICE_REASON
 
     def param(self, name: str) -> PropertySpec | None:
         for spec in self.params:
@@ -330,6 +341,48 @@ def _devices_of(conn: Connection, tenant_id: int, asset_id: int) -> list[Any]:
                              .order_by(d.c.id)))
 
 
+def receiver(conn: Connection, registry: Registry, asset: Any, spec: CommandSpec,
+             device_id: Any = None, attached: list[Any] | None = None
+             ) -> tuple[Any | None, dict[str, str] | None]:
+    """(device, None) when ``asset`` can receive ``spec`` now, else (None, {field, message}):
+    the one rule behind both refusing a command and offering an action."""
+    if asset.kind not in spec.asset_kinds:
+        kind = registry.asset_kinds.get(asset.kind)
+        return None, {"field": "action", "message": (
+            f"L'action « {spec.label} » ne s'applique pas à un équipement de type "
+            f"« {kind.label if kind else asset.kind} » (types possibles : "
+            f"{', '.join(spec.asset_kinds)}).")}
+    if attached is None:
+        attached = _devices_of(conn, asset.tenant_id, asset.id)
+    if device_id is not None:
+        device = next((d for d in attached if d.id == device_id), None)
+        if device is None:
+            return None, {"field": "device_id", "message":
+                          f"Le capteur {device_id} n'est pas rattaché à cet équipement."}
+        return device, None
+    if not attached:
+        return None, {"field": "asset_id", "message": spec.no_device_reason}
+    return attached[0], None
+
+
+def available_actions(scope: TenantScope, conn: Connection, registry: Registry,
+                      asset_id: int) -> list[dict[str, Any]]:
+    """Every action that applies to the asset's kind: whether it can be sent now, and why
+    not otherwise (French), with its parameters; members only."""
+    _require_member(scope)
+    asset = scope.asset(conn, asset_id)
+    attached = _devices_of(conn, scope.tenant_id, asset.id)
+    out = []
+    for spec in command_specs(registry).values():
+        if asset.kind not in spec.asset_kinds:
+            continue
+        _, refusal = receiver(conn, registry, asset, spec, attached=attached)
+        out.append({"action": spec.key, "label": spec.label, "available": refusal is None,
+                    "reason": refusal["message"] if refusal else None,
+                    "params": spec_public(spec, registry)["params"]})
+    return out
+
+
 def create_command(scope: TenantScope, conn: Connection, registry: Registry, data: Any) -> Any:
     """Validate and record a command; the dispatcher sends it when it is due."""
     scope.require("write")
@@ -356,28 +409,12 @@ def create_command(scope: TenantScope, conn: Connection, registry: Registry, dat
         errors.append({"field": "action", "message": f"action « {action} » inconnue (connues : {known})"})
     else:
         spec = specs[action]
-        if asset is not None and asset.kind not in spec.asset_kinds:
-            kind = registry.asset_kinds.get(asset.kind)
-            errors.append({"field": "action", "message": (
-                f"l'action « {spec.label} » ne s'applique pas à un équipement de type "
-                f"« {kind.label if kind else asset.kind} » (types possibles : "
-                f"{', '.join(spec.asset_kinds)})")})
+        if asset is not None:
+            device, refusal = receiver(conn, registry, asset, spec, data.get("device_id"))
+            if refusal is not None:
+                errors.append(refusal)
         params, param_errors = validate_params(spec, data.get("params"))
         errors.extend(param_errors)
-    if asset is not None:
-        attached = _devices_of(conn, scope.tenant_id, asset.id)
-        wanted = data.get("device_id")
-        if wanted is not None:
-            device = next((d for d in attached if d.id == wanted), None)
-            if device is None:
-                errors.append({"field": "device_id",
-                               "message": f"le capteur {wanted} n'est pas rattaché à cet équipement"})
-        elif attached:
-            device = attached[0]
-        else:
-            errors.append({"field": "asset_id", "message": (
-                "aucun capteur ni actionneur n'est rattaché à cet équipement : "
-                "la commande ne pourrait pas être transmise")})
     not_before = recurrence = None
     if data.get("not_before") is not None:
         try:

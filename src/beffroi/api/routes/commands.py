@@ -21,6 +21,14 @@ def list_actions(request: Request):
                          for spec in commands.command_specs(registry).values()])
 
 
+@router.get("/tenants/{tenant}/assets/{asset_id}/commands/available")
+def available_actions(ctx: CtxDep, tenant: str, asset_id: int):
+    """The actions that apply to this asset: ``available`` now or not, with the French
+    ``reason`` (no device attached…) — the rule that refuses a command."""
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(commands.available_actions(scope, conn, ctx.registry, asset_id))
+
+
 @router.post("/tenants/{tenant}/commands", status_code=201,
              openapi_extra=body_doc(COMMAND_EXAMPLE))
 def create_command(ctx: CtxDep, tenant: str, body: JsonBody):

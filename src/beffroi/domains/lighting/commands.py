@@ -22,6 +22,9 @@ from ...core.registry import PropertySpec
 
 FPORT = 10
 TARGET_KINDS = ("lighting.cabinet", "lighting.luminaire")
+# Why an asset without controller cannot receive a command (shown before anyone confirms).
+NO_CONTROLLER = ("Aucun contrôleur télégéré n'est rattaché à cet équipement : la commande ne "
+                 "pourrait pas lui être transmise (réglages à faire sur place).")
 
 
 def encode_dimming(params: Mapping[str, Any]) -> tuple[int, bytes]:
@@ -39,6 +42,7 @@ SET_DIMMING = CommandSpec(
     params=(PropertySpec("level", "integer", "Niveau de gradation", required=True, unit="%",
                          minimum=0, maximum=100),),
     encode=encode_dimming,
+    no_device_reason=NO_CONTROLLER,
 )
 
 SWITCH = CommandSpec(
@@ -47,6 +51,7 @@ SWITCH = CommandSpec(
     asset_kinds=TARGET_KINDS,
     params=(PropertySpec("state", "enum", "État demandé", required=True, choices=("on", "off")),),
     encode=encode_switch,
+    no_device_reason=NO_CONTROLLER,
 )
 
 SUN_CODES = {"sunset": 1, "sunrise": 2, "civil_dusk": 3, "civil_dawn": 4, "nautical_dusk": 5,
@@ -112,6 +117,7 @@ FORCE_ON = CommandSpec(
                          maximum=MAX_FORCE_HOURS),),
     encode=encode_force_on,
     ttl_s=900,  # an emergency that cannot be delivered within 15 minutes has failed
+    no_device_reason=NO_CONTROLLER,
 )
 
 RESUME_PROGRAMME = CommandSpec(
@@ -119,6 +125,7 @@ RESUME_PROGRAMME = CommandSpec(
     label="Reprendre le programme",
     asset_kinds=("lighting.cabinet",),
     encode=encode_resume,
+    no_device_reason=NO_CONTROLLER,
 )
 
 SET_PROGRAMME = CommandSpec(
@@ -130,6 +137,7 @@ SET_PROGRAMME = CommandSpec(
                                             "sunrise=0 »)")),
     encode=encode_programme,
     check=check_programme,
+    no_device_reason=NO_CONTROLLER,
 )
 
 COMMANDS = (SET_DIMMING, SWITCH, FORCE_ON, RESUME_PROGRAMME, SET_PROGRAMME)

@@ -8,6 +8,11 @@ to its programme after the given hours) and schedules ``lighting.resume_programm
 end, so that the override ends on time even if the controller missed its own timer. Both
 are commands, so both are in the audit log with who asked, and their progress shows on the
 cabinet's page.
+
+A cabinet without a remote controller cannot be forced on: for a commune or a zone it is
+skipped and listed in ``skipped`` with the reason (the rule that refuses the command,
+``core.commands.receiver``); when no targeted cabinet has a controller, the request is
+refused (422) and says so.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from ...core.clock import format_instant, now_ms
 from ...core.errors import Invalid
 from ...core.registry import Registry
 from ...storage import schema
-from .commands import MAX_FORCE_HOURS
+from .commands import FORCE_ON, MAX_FORCE_HOURS
 
 FIELDS = {"cabinets", "commune", "zone", "hours", "reason"}
 ZONE_KINDS = ("lighting.lit_area", "lighting.dark_corridor")
@@ -101,11 +106,26 @@ def force_on(scope: TenantScope, conn: Connection, registry: Registry, data: Any
     if reason is not None and (not isinstance(reason, str) or len(reason) > 300):
         errors.append({"field": "reason", "message": "texte de 300 caractères au plus"})
     cabinets = _cabinets(scope, conn, data, errors)
+    skipped = []
+    reachable = []
+    for cabinet in cabinets:
+        _, refusal = commands.receiver(conn, registry, cabinet, FORCE_ON)
+        if refusal is None:
+            reachable.append(cabinet)
+        else:
+            skipped.append({"asset_id": cabinet.id, "ref": cabinet.ref,
+                            "reason": refusal["message"]})
+    if cabinets and not reachable:
+        target = next(k for k in ("cabinets", "commune", "zone") if data.get(k) is not None)
+        errors.append({"field": target, "message": (
+            "aucune armoire visée n'a de contrôleur télégéré : l'éclairage d'urgence ne "
+            "peut pas leur être transmis" if len(cabinets) > 1 else
+            skipped[0]["reason"][0].lower() + skipped[0]["reason"][1:].rstrip("."))})
     if errors:
         raise Invalid("Demande d'éclairage d'urgence invalide.", errors=errors)
     until = now_ms() + hours * HOUR_MS
     created = []
-    for cabinet in cabinets:
+    for cabinet in reachable:
         # Both commands validate the cabinet (a controller must be attached).
         on = commands.create_command(scope, conn, registry, {
             "asset_id": cabinet.id, "action": "lighting.force_on", "params": {"hours": hours}})
@@ -115,8 +135,14 @@ def force_on(scope: TenantScope, conn: Connection, registry: Registry, data: Any
         created.append({"asset_id": cabinet.id, "ref": cabinet.ref, "force_on": on.id,
                         "resume": back.id})
     scope.audit(conn, "emergency_on", "lighting", None,
-                {"hours": hours, "reason": reason, "cabinets": [c["ref"] for c in created]})
-    return {"until": format_instant(until), "hours": hours, "cabinets": created}
+                {"hours": hours, "reason": reason, "cabinets": [c["ref"] for c in created],
+                 "skipped": [c["ref"] for c in skipped]})
+    message = f"Éclairage d'urgence demandé pour {len(created)} armoire(s)"
+    if skipped:
+        message += (f" ; {len(skipped)} armoire(s) sans contrôleur télégéré ignorée(s) : "
+                    + ", ".join(c["ref"] for c in skipped))
+    return {"until": format_instant(until), "hours": hours, "cabinets": created,
+            "skipped": skipped, "message": message + "."}
 
 
 def override_status(scope: TenantScope, conn: Connection, asset_id: int,

@@ -456,15 +456,32 @@ function confirmCommand(text, opener) {
   });
 }
 
-function showActions() {
+/** The actions of this asset (GET …/commands/available): forms for those it can receive
+ * now, the reason for the others (no device attached…), before anyone confirms anything. */
+function showActions(offer) {
   const box = document.getElementById("actions");
-  const allowed = actions.filter((a) => a.asset_kinds.includes(asset.kind));
-  if (!allowed.length || !canWrite(role)) {
-    box.innerHTML = allowed.length
-      ? '<p class="muted">Votre rôle permet de consulter les commandes, pas d\'en envoyer.</p>' : "";
+  const byKey = Object.fromEntries(actions.map((a) => [a.key, a]));
+  const allowed = offer.filter((o) => o.available && byKey[o.action]).map((o) => byKey[o.action]);
+  const refused = offer.filter((o) => !o.available);
+  if (!offer.length) {
+    box.innerHTML = "";
     return;
   }
-  box.innerHTML = `<h3>Envoyer une commande</h3><div class="actions-grid">${allowed.map((a) => {
+  if (!canWrite(role)) {
+    box.innerHTML = '<p class="muted">Votre rôle permet de consulter les commandes, pas d\'en envoyer.</p>';
+    return;
+  }
+  // Several actions refused for the same reason: said once.
+  const reasons = [...new Set(refused.map((o) => o.reason))];
+  const why = refused.length ? `<div class="notice info" id="actions-unavailable">
+    <p><strong>${allowed.length ? "Commandes indisponibles" : "Aucune commande ne peut être envoyée à cet équipement"}</strong>${
+      allowed.length ? ` : ${escapeHtml(refused.map((o) => o.label).join(", "))}` : ""}.</p>
+    ${reasons.map((r) => `<p>${escapeHtml(r)}</p>`).join("")}</div>` : "";
+  if (!allowed.length) {
+    box.innerHTML = `<h3>Envoyer une commande</h3>${why}`;
+    return;
+  }
+  box.innerHTML = `<h3>Envoyer une commande</h3>${why}<div class="actions-grid">${allowed.map((a) => {
     const required = a.params.required || [];
     return `<form class="card action-form" data-action="${escapeHtml(a.key)}" novalidate>
       <fieldset><legend>${escapeHtml(a.label)}</legend>
@@ -541,11 +558,12 @@ async function main() {
     showError(new Error());
     return;
   }
-  const [a, domains, communes, streamList, actionList] = await Promise.all([
+  const [a, domains, communes, streamList, actionList, offer] = await Promise.all([
     api(`${base}/assets/${assetId}`), api("/domains"),
     api(`${base}/communes`, { params: { boundaries: false } }).catch(() => []),
     api(`${base}/streams`, { params: { asset_id: assetId } }),
     api("/commands/actions").catch(() => []),
+    api(`${base}/assets/${assetId}/commands/available`).catch(() => []),
   ]);
   asset = a;
   streams = streamList;
@@ -561,7 +579,7 @@ async function main() {
   showProperties(communes);
   showMap();
   setupPeriods();
-  showActions();
+  showActions(offer);
   await Promise.all([
     showLatest().catch((e) => showError(e)),
     showCharts().catch((e) => showError(e)),

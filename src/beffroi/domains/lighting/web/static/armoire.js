@@ -177,10 +177,15 @@ export async function render(container, ctx) {
 // -- emergency lighting ---------------------------------------------------------------------
 async function emergency(box, base, ctx) {
   const tenantBase = `/tenants/${ctx.tenant.id}`;
+  // Offered only when the cabinet can receive it (a controller is attached): the API's rule.
+  const offer = await api(`${tenantBase}/assets/${ctx.asset.id}/commands/available`);
+  const forceOn = offer.find((o) => o.action === "lighting.force_on");
+  const unavailable = forceOn && !forceOn.available ? forceOn.reason : null;
   box.innerHTML = `<section class="card emergency" aria-labelledby="lp-emergency-title">
     <h3 id="lp-emergency-title">Éclairage d'urgence</h3>
     <p id="lp-override" class="status-line" role="status"></p>
-    ${ctx.canWrite ? `<form id="lp-emergency-form" novalidate>
+    ${unavailable ? `<p id="lp-emergency-unavailable">Indisponible pour cette armoire. ${escapeHtml(unavailable)}</p>` : ""}
+    ${ctx.canWrite && !unavailable ? `<form id="lp-emergency-form" novalidate>
       <p class="muted">Allume l'armoire à pleine puissance pendant la durée choisie (secours,
         accident, intervention de nuit), puis elle reprend son programme d'elle-même.</p>
       <div class="field"><label for="lp-hours">Durée (heures, de 1 à 12)</label>
