@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from beffroi.core import assets, streams, tenants
+from beffroi.core import assets, observations, streams, tenants
 from beffroi.core.access import CLI, open_scope
-from beffroi.core.observations import MAX_BATCH
+from beffroi.core.observations import FUTURE_TOLERANCE_MS, MAX_BATCH, OUT_OF_BOUNDS
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -168,6 +168,39 @@ def test_csv_history_is_read_strictly_and_keeps_the_valid_records(client, site):
     unknown = client.post(f"{site['base']}/observations", content=b"stream_id,time,value,unit\n",
                           headers={**site["h"], "content-type": "text/csv"})
     assert unknown.status_code == 422 and "colonne inconnue « unit »" in unknown.json()["detail"]
+
+
+def test_timestamps_before_1970_or_too_far_ahead_are_refused(client, site, monkeypatch):
+    """Before 1970 was stored (the retention horizon was the only lower bound)."""
+    now = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the clock is pinned
+    monkeypatch.setattr(observations, "now_ms", lambda: int(now.timestamp() * 1000))
+    sid = site["generic.value"]
+    edge = now + timedelta(milliseconds=FUTURE_TOLERANCE_MS)
+    times = ["1969-12-31T23:59:59.999Z",              # 0 refused
+             "1970-01-01T00:00:00Z",                  # 1 first instant accepted
+             iso(edge),                               # 2 last instant accepted
+             iso(edge + timedelta(milliseconds=1)),   # 3 refused
+             "0001-01-01T00:00:00+14:00",             # 4 refused
+             "9999-12-31T23:59:59-12:00"]             # 5 refused
+    # the plain batch goes through the column-wise path, then item by item
+    body = post(client, site, [{"stream_id": sid, "time": t, "value": i}
+                               for i, t in enumerate(times)]).json()
+    assert body["stored"] == 2
+    assert {r["index"]: r["reason"] for r in body["rejected"]} == dict.fromkeys(
+        [0, 3, 4, 5], OUT_OF_BOUNDS)
+    assert OUT_OF_BOUNDS == ("horodatage hors limites (avant le 1er janvier 1970 ou plus de "
+                             "10 minutes dans le futur)")
+    only_old = post(client, site, [{"stream_id": sid, "time": "1969-07-20T20:17:40Z",
+                                    "value": 1}]).json()
+    assert only_old["stored"] == 0 and only_old["rejected"][0]["reason"] == OUT_OF_BOUNDS
+    csv_text = f"stream_id,time,value\n{sid},1969-07-20T20:17:40Z,1\n{sid},{iso(now)},7\n"
+    by_csv = client.post(f"{site['base']}/observations", content=csv_text.encode(),
+                         headers={**site["h"], "content-type": "text/csv"}).json()
+    assert by_csv["stored"] == 1
+    assert by_csv["rejected"] == [{"index": 0, "line": 2, "reason": OUT_OF_BOUNDS}]
+    raw = client.get(f"{site['base']}/streams/{sid}/series", headers=site["h"], params={
+        "start": "1960-01-01T00:00:00Z", "end": iso(edge + timedelta(days=1))}).json()
+    assert [p[0] for p in raw["points"]] == ["1970-01-01T00:00:00Z", iso(now), iso(edge)]
 
 
 def _reference_rollups(points, key):

@@ -227,6 +227,10 @@ def _store_tenant(db: Database, registry: Registry, conn: Connection, uplinks: l
         if u.payload.battery is not None:
             readings.append(("device.battery", u.payload.battery, None))
         for name, value, time_ms in readings:
+            at = u.received_ms if time_ms is None else time_ms
+            if not observations.time_in_bounds(at):  # checked before it is formatted
+                result.problems.append(f"« {name} » : {observations.OUT_OF_BOUNDS}")
+                continue
             metric = _metric_for(name, mapping, registry, u.suggestions or {})
             if metric is None or metric not in registry.metrics:
                 result.problems.append(f"champ « {name} » associé à aucune mesure (configurez "
@@ -240,8 +244,7 @@ def _store_tenant(db: Database, registry: Registry, conn: Connection, uplinks: l
             if feeder != device.id:  # a swapped device takes its asset's streams over
                 takeovers.setdefault(device.id, set()).add(stream_id)
                 streams[key] = (stream_id, device.id)
-            items.append({"stream_id": stream_id,
-                          "time": format_instant(time_ms or u.received_ms), "value": value})
+            items.append({"stream_id": stream_id, "time": format_instant(at), "value": value})
             owners.append(i)
     for device_id, stream_ids in takeovers.items():
         conn.execute(update(s).where(s.c.tenant_id == tenant.id, s.c.id.in_(sorted(stream_ids)))

@@ -24,7 +24,12 @@ from .errors import Invalid, TooLarge
 from .registry import Metric, Registry
 
 MAX_BATCH = 10_000
+# Accepted instants: from the Unix epoch to a little after now (device clocks drift; a
+# local time sent as UTC, one or two hours ahead, is an error to fix, not data to keep).
+EARLIEST_MS = 0  # 1970-01-01T00:00:00Z
 FUTURE_TOLERANCE_MS = 10 * 60 * 1000
+OUT_OF_BOUNDS = ("horodatage hors limites (avant le 1er janvier 1970 ou plus de "
+                 f"{FUTURE_TOLERANCE_MS // 60_000} minutes dans le futur)")
 QUALITY = {"good": 0, "suspect": 1, "bad": 2}
 QUALITY_NAMES = {v: k for k, v in QUALITY.items()}
 ITEM_FIELDS = {"stream_id", "asset", "metric", "time", "value", "quality"}
@@ -109,6 +114,13 @@ def _chunks(seq: list, size: int):
         yield seq[i:i + size]
 
 
+def time_in_bounds(t: int, now: int | None = None) -> bool:
+    """Whether an observation instant (epoch ms) may be stored: the one rule for every
+    entry point (API JSON and CSV, MQTT, LoRaWAN, network servers), ``OUT_OF_BOUNDS``
+    otherwise. ``now`` defaults to the clock."""
+    return EARLIEST_MS <= t <= (now_ms() if now is None else now) + FUTURE_TOLERANCE_MS
+
+
 def _horizon(scope: TenantScope, tz: ZoneInfo, now: int) -> int | None:
     days = scope.settings.get("raw_retention_days")
     return local_day_start(now - days * DAY_MS, tz) if days else None
@@ -130,12 +142,10 @@ def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any)
     tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
     now = now_ms()
     horizon = _horizon(scope, tz, now)
-    earliest = -math.inf if horizon is None else horizon
-    latest_allowed = now + FUTURE_TOLERANCE_MS
-    rows = _well_formed_rows(items, by_id, scope.tenant_id, earliest, latest_allowed)
+    earliest = EARLIEST_MS if horizon is None else max(horizon, EARLIEST_MS)
+    rows = _well_formed_rows(items, by_id, scope.tenant_id, earliest, now + FUTURE_TOLERANCE_MS)
     if rows is None:  # some item needs a closer look: check them one by one
-        rows = _checked_rows(items, by_id, by_pair, scope.tenant_id, earliest, latest_allowed,
-                             report)
+        rows = _checked_rows(items, by_id, by_pair, scope.tenant_id, horizon, now, report)
     if rows:
         stored = store_rows(scope, conn, rows, tz, registry)
         report.stored = stored
@@ -187,8 +197,8 @@ def _well_formed_rows(items: list, by_id: dict[int, StreamTarget], tenant_id: in
 
 
 def _checked_rows(items: list, by_id: dict[int, StreamTarget],
-                  by_pair: dict[tuple[str, str], StreamTarget], tenant_id: int, earliest: float,
-                  latest_allowed: int, report: IngestReport) -> list[tuple]:
+                  by_pair: dict[tuple[str, str], StreamTarget], tenant_id: int,
+                  horizon: int | None, now: int, report: IngestReport) -> list[tuple]:
     """Rows of the valid items, each item checked alone; rejections go to ``report``."""
     parsed: dict[str, int] = {}  # timestamps repeat across the streams of a batch
     seen: set[tuple[int, int]] = set()
@@ -226,10 +236,10 @@ def _checked_rows(items: list, by_id: dict[int, StreamTarget],
                 reject({"index": index, "reason": str(exc)})
                 continue
             parsed[text] = t
-        if t > latest_allowed:
-            reject({"index": index, "reason": "horodatage dans le futur"})
+        if not time_in_bounds(t, now):
+            reject({"index": index, "reason": OUT_OF_BOUNDS})
             continue
-        if t < earliest:
+        if horizon is not None and t < horizon:
             reject({"index": index, "reason": "horodatage antérieur à la durée de conservation "
                                               "des données brutes du territoire"})
             continue
