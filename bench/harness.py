@@ -109,10 +109,10 @@ def create_bench_tenant(db: Database, reg: Registry, *, name: str | None = "Banc
                         siren: str | None = None, email: str = "bench@beffroi.test",
                         password: str = BENCH_PASSWORD) -> tuple[int, str]:
     """A tenant with one tenant_admin member; returns (tenant id, personal bearer token)."""
+    password_hash = users.new_password_hash(password, allow_short=True)
     with db.write() as conn:
         tenant = create_tenant(db, conn, CLI, name=name, siren=siren, registry=reg)
-        user = users.create_user(db, conn, email=email, password=password,
-                                 allow_short_password=True)
+        user = users.create_user(db, conn, email=email, password_hash=password_hash)
         scope = open_scope(db, conn, CLI, tenant["id"])
         users.add_member(scope, conn, {"email": email, "role": "tenant_admin"})
         _, token = auth.issue_token(db, conn, "personal", user_id=user["id"], name="bench")

@@ -118,7 +118,8 @@ def client(app) -> Iterator[TestClient]:
 def operator(db) -> dict:
     with db.write() as conn:
         users.create_user(db, conn, email="op@beffroi.test", name="Opératrice",
-                          password="operator-pass", is_operator_admin=True)
+                          password_hash=users.new_password_hash("operator-pass"),
+                          is_operator_admin=True)
     return {"email": "op@beffroi.test", "password": "operator-pass"}
 
 

@@ -39,7 +39,8 @@ def runtime(db, registry):
 def test_operators_see_each_loop_and_others_only_the_status(db, runtime, operator):
     with db.write() as conn:
         tenant = tenants.create_tenant(db, conn, CLI, name="CC A")
-        admin = users.create_user(db, conn, email="admin@a.fr", password="admin-a-pass")
+        admin = users.create_user(db, conn, email="admin@a.fr",
+                                 password_hash=users.new_password_hash("admin-a-pass"))
         conn.execute(schema.memberships.insert().values(tenant_id=tenant["id"],
                                                         user_id=admin["id"], role="tenant_admin"))
     with TestClient(runtime.app) as client:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from beffroi.connectivity import integrations
-from beffroi.core import assets, devices, streams, tenants, users
+from beffroi.core import assets, devices, invitations, streams, tenants, users
 from beffroi.core.access import CLI, load_principal, open_scope
 from beffroi.core.alerting import alerts, rules
 from beffroi.notifications import subscriptions, webhooks
@@ -77,9 +77,11 @@ def world(db, registry, client, operator):
     b["user_id"] = b["tenant_admin_user"]
     a["user_id"] = a["tenant_admin_user"]
     with db.write() as conn:
-        for tenant in (a, b):
+        for name, tenant in (("a", a), ("b", b)):
             admin = open_scope(db, conn, load_principal(conn, tenant["user_id"]),
                                tenant["tenant"])
+            tenant["invitation_id"] = invitations.invite_member(admin, conn, {
+                "email": f"invite-{name}@x.fr", "role": "viewer"})[0]["id"]
             tenant["subscription_id"] = subscriptions.create_subscription(
                 admin, conn, registry, {}).id
             tenant["webhook_id"] = webhooks.create_webhook(
@@ -101,9 +103,9 @@ def sample_body(method: str, path: str, t: dict):
                 "code": t["insee"]}, "geometry": {"type": "Polygon", "coordinates": [
                     [[6, 48], [7, 48], [7, 49], [6, 48]]]}}]},
         ("PATCH", "/api/v1/tenants/{tenant}/communes/{insee}"): {"population": 1},
-        ("POST", "/api/v1/tenants/{tenant}/members"): {"email": "new@x.fr", "role": "agent",
-                                                        "password": "password-123"},
+        ("POST", "/api/v1/tenants/{tenant}/members"): {"email": "new@x.fr", "role": "agent"},
         ("PATCH", "/api/v1/tenants/{tenant}/members/{user_id}"): {"role": "viewer"},
+        ("POST", "/api/v1/tenants/{tenant}/members/{user_id}/deactivate"): {},
         ("POST", "/api/v1/tenants/{tenant}/assets"): {
             "ref": "NEW", "kind": "generic.site", "name": "Nouveau", "commune": t["insee"],
             "geometry": point},
@@ -184,6 +186,7 @@ def fill(path: str, tenant_ref, objects: dict) -> str:
             .replace("{webhook_id}", str(objects["webhook_id"]))
             .replace("{week_start}", "2026-03-09")
             .replace("{alert_id}", str(objects["alert_id"]))
+            .replace("{invitation_id}", str(objects["invitation_id"]))
             .replace("{command_id}", str(objects.get("command_id", 999999)))
             .replace("{token_id}", "999999"))
 

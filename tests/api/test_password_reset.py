@@ -21,7 +21,7 @@ LINK = re.compile(r"https://beffroi\.example\.fr/reinitialiser\?jeton=(bfr_[\w-]
 def camille(db) -> dict:
     with db.write() as conn:
         users.create_user(db, conn, email="camille@commune.fr", name="Camille Martin",
-                          password="ancien-mot-de-passe")
+                          password_hash=users.new_password_hash("ancien-mot-de-passe"))
     return {"email": "camille@commune.fr", "password": "ancien-mot-de-passe"}
 
 
@@ -77,7 +77,7 @@ def test_unknown_and_inactive_accounts_get_the_same_answer_and_no_mail(client, d
 
 
 def test_rate_limit_and_expired_or_forged_tokens(client, db, mailbox, camille):
-    for _ in range(MAX_REQUESTS_PER_HOUR + 2):
+    for _ in range(MAX_REQUESTS_PER_HOUR + 1):  # (the throttle holds back the 6th)
         assert client.post(RESET, json={"email": camille["email"]}).status_code == 202
     assert len(mailbox.texts(camille["email"])) == MAX_REQUESTS_PER_HOUR
     token = _link(mailbox, camille["email"])

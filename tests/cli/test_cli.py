@@ -19,7 +19,7 @@ import beffroi.cli.tenants
 from beffroi.cli.main import cli
 from beffroi.core import assets, observations, streams
 from beffroi.core.access import CLI, open_scope
-from beffroi.core.auth import verify_password
+from beffroi.core.auth import issue_token, verify_password
 from beffroi.storage import schema
 from beffroi.storage.database import Database
 from beffroi.storage.migrate import head_revision
@@ -266,6 +266,24 @@ def test_user_create(run, tenant, database):
     carl = next(u for u in rows(database, schema.users) if u.email == "carl@beffroi.test")
     assert verify_password(carl.password_hash, "password-456")
     assert not verify_password(carl.password_hash, "password-123")
+
+
+def test_user_deactivate_and_activate(run, database):
+    assert run("user", "create", "--email", "eve@beffroi.test",
+               "--password", "secret-123").exit_code == 0
+    with database.write() as conn:
+        issue_token(database, conn, "personal", user_id=1, name="script")
+    off = run("user", "deactivate", "Eve@beffroi.test")
+    assert off.exit_code == 0, off.output
+    assert off.output == ("Compte désactivé : eve@beffroi.test ; ses sessions et jetons sont "
+                          "révoqués.\n")
+    [user] = rows(database, schema.users)
+    assert not user.active and rows(database, schema.tokens) == []
+    assert run("user", "activate", "eve@beffroi.test").output == \
+        "Compte réactivé : eve@beffroi.test.\n"
+    assert rows(database, schema.users)[0].active
+    missing = run("user", "deactivate", "personne@beffroi.test")
+    assert missing.exit_code == 1 and "introuvable" in missing.output
 
 
 GEOJSON = {"type": "FeatureCollection", "features": [

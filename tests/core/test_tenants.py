@@ -321,7 +321,8 @@ def test_tenant_is_addressed_by_id_or_by_siren(db, client, t, op_headers):
         assert missing.json()["detail"] == f"Territoire « {ref} » introuvable."
     # a person with no role in the tenant does not learn that it exists
     with db.write() as conn:
-        users.create_user(db, conn, email="stranger@x.fr", password="password-123")
+        users.create_user(db, conn, email="stranger@x.fr",
+                          password_hash=users.new_password_hash("password-123"))
     stranger = bearer(client, "stranger@x.fr", "password-123")
     assert client.get("/api/v1/tenants/200068377", headers=stranger).status_code == 404
     assert client.get(t["base"], headers=stranger).status_code == 404

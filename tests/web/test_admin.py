@@ -57,13 +57,13 @@ def test_admin_sees_every_section(page, admin_server, size):
     screenshot(page, "administration", size)
 
 
-def test_admin_adds_a_member_and_changes_a_role(page, admin_server, size):
+def test_admin_invites_a_member_changes_a_role_and_deactivates(page, admin_server, size):
     server = admin_server
     login(page, server, email=ADMIN, then="/administration")
     page.locator("#members").get_by_role("cell", name="agent@cc-vosges.fr").wait_for()
     form = page.locator("#member-form")
     form.get_by_label("Adresse e-mail").fill("pas-une-adresse")
-    form.get_by_role("button", name="Ajouter le membre").click()
+    form.get_by_role("button", name="Envoyer l'invitation").click()
     alert = page.locator("#member-errors")
     alert.wait_for()
     assert "adresse e-mail invalide" in alert.inner_text()
@@ -71,16 +71,20 @@ def test_admin_adds_a_member_and_changes_a_role(page, admin_server, size):
     assert form.get_by_label("Adresse e-mail").get_attribute("aria-invalid") == "true"
     assert_accessible(page)
 
+    # An invitation, not a member: shown « en attente » until the person accepts.
     form.get_by_label("Adresse e-mail").fill("camille@cc-vosges.fr")
-    form.get_by_label("Nom").fill("Camille Martin")
+    form.get_by_label("Nom (si la personne n'a pas encore de compte)").fill("Camille Martin")
     form.get_by_label("Rôle").select_option("viewer")
     form.get_by_label("Saint-Étienne-lès-Remiremont (88413)").check()
-    form.get_by_role("button", name="Ajouter le membre").click()
+    form.get_by_role("button", name="Envoyer l'invitation").click()
     row = page.locator("#members").get_by_role("row").filter(has_text="camille@cc-vosges.fr")
     row.wait_for()
-    assert "Saint-Étienne-lès-Remiremont" in row.inner_text()
-    assert page.get_by_label("Rôle de Camille Martin").input_value() == "viewer"
-    assert "ajouté" in page.locator("#members-status").inner_text()
+    assert "en attente" in row.inner_text() and "Saint-Étienne-lès-Remiremont" in row.inner_text()
+    assert "Élu / lecteur" in row.inner_text()
+    assert page.get_by_label("Rôle de Camille Martin").count() == 0
+    assert "camille@cc-vosges.fr" in page.locator("#members-status").inner_text()
+    assert_accessible(page)
+    screenshot(page, "administration-invitation", size)
 
     page.get_by_label("Rôle de Agnès Agent").select_option("viewer")
     page.locator("#members-status").filter(has_text="Rôle de Agnès Agent").wait_for()
@@ -88,10 +92,16 @@ def test_admin_adds_a_member_and_changes_a_role(page, admin_server, size):
     page.get_by_label("Rôle de Agnès Agent").wait_for()
     assert page.get_by_label("Rôle de Agnès Agent").input_value() == "viewer"
 
-    page.once("dialog", lambda dialog: dialog.accept())  # "Retirer Camille Martin … ?"
-    page.get_by_role("button", name="Retirer Camille Martin du territoire").click()
-    page.locator("#members-status").filter(has_text="Camille Martin a été retiré").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Révoquer l'invitation … ?"
+    page.get_by_role("button", name="Révoquer l'invitation de camille@cc-vosges.fr").click()
+    page.locator("#members-status").filter(has_text="révoquée").wait_for()
     page.locator("#members").get_by_role("cell", name="camille@cc-vosges.fr").wait_for(
+        state="detached")
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "Désactiver le compte de … ?"
+    page.get_by_role("button", name="Désactiver le compte de Élise Élue").click()
+    page.locator("#members-status").filter(has_text="n'a plus accès").wait_for()
+    page.locator("#members").get_by_role("cell", name="elu@cc-vosges.fr").wait_for(
         state="detached")
 
 

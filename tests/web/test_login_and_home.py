@@ -64,7 +64,8 @@ def test_an_operator_switches_between_the_tenants_it_hosts(page, server, size, w
         tenants.create_tenant(web_db, conn, CLI, name="Syndicat des eaux de la Vologne",
                               registry=web_registry)
         users.create_user(web_db, conn, email="operateur@agence.fr", name="Opératrice",
-                          password=PASSWORD, is_operator_admin=True)
+                          password_hash=users.new_password_hash(PASSWORD),
+                          is_operator_admin=True)
     login(page, server, email="operateur@agence.fr")
     title = page.get_by_role("heading", level=1)
     page.wait_for_function("document.querySelector('h1').innerText.includes(' — ')")

@@ -17,6 +17,7 @@ from .routes import (
     commands,
     devices,
     integrations,
+    invitations,
     map,
     meta,
     notifications,
@@ -44,8 +45,8 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     app.state.registry = registry or load_registry()
     problems.install(app)
     # map before assets: its /assets/status must win over /assets/{asset_id}.
-    for module in (auth, password, tenants, users, map, assets, devices, streams, commands,
-                   alerts, integrations, notifications, meta):
+    for module in (auth, password, tenants, users, invitations, map, assets, devices, streams,
+                   commands, alerts, integrations, notifications, meta):
         app.include_router(module.router, prefix=API_PREFIX)
     for domain in app.state.registry.domains.values():
         if domain.api_router is not None:

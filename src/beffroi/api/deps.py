@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
 from ..core.access import Principal, TenantScope, open_scope
-from ..core.auth import principal_for_token
+from ..core.auth import principal_for_token, touch_due, touch_token
 from ..core.errors import Forbidden, Invalid, TooLarge, Unauthorized
 from ..core.registry import Registry
 from ..storage.database import Database
@@ -90,7 +90,13 @@ def csrf_token(session_secret: str) -> str:
     return hmac.new(session_secret.encode(), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
 
 
-def get_ctx(request: Request) -> Ctx:
+def client_address(request: Request) -> str | None:
+    """The caller's address (behind a reverse proxy, uvicorn takes it from
+    X-Forwarded-For when the proxy is trusted: FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else None
+
+
+def get_ctx(request: Request, background: BackgroundTasks) -> Ctx:
     db: Database = request.app.state.db
     secret, from_cookie = _credentials(request)
     if from_cookie and request.method in UNSAFE:
@@ -101,6 +107,9 @@ def get_ctx(request: Request) -> Ctx:
             raise Forbidden("Jeton anti-CSRF manquant ou incorrect (en-tête X-CSRF-Token).")
     with db.read() as conn:
         principal = principal_for_token(conn, secret)
+    if touch_due(principal):
+        # After the answer, in its own short transaction: never inside the request's own.
+        background.add_task(touch_token, db, principal.token_id)
     return Ctx(db, request.app.state.registry, principal)
 
 

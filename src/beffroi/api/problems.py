@@ -16,11 +16,12 @@ PROBLEM_BASE = "https://beffroi.fr/problemes/"
 STATUS_TITLES = {400: "Requête invalide", 401: "Authentification requise", 403: "Action non autorisée",
                  404: "Introuvable", 405: "Méthode non permise", 409: "Conflit",
                  413: "Requête trop volumineuse", 415: "Type de contenu non pris en charge",
-                 422: "Données invalides", 500: "Erreur interne"}
+                 422: "Données invalides", 429: "Trop de tentatives", 500: "Erreur interne"}
 
 
 def problem(status: int, title: str, detail: str, *, type_slug: str = "about:blank",
-            instance: str | None = None, **extra: Any) -> Response:
+            instance: str | None = None, headers: dict[str, str] | None = None,
+            **extra: Any) -> Response:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + type_slug if type_slug != "about:blank" else "about:blank",
         "title": title, "status": status, "detail": detail,
@@ -28,7 +29,9 @@ def problem(status: int, title: str, detail: str, *, type_slug: str = "about:bla
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v not in (None, [])})
-    headers = {"WWW-Authenticate": 'Bearer realm="beffroi"'} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="beffroi"'
     return Response(orjson.dumps(body), status_code=status,
                     media_type="application/problem+json", headers=headers)
 
@@ -41,7 +44,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(BeffroiError)
     async def _beffroi(request: Request, exc: BeffroiError) -> Response:
         return problem(exc.status, exc.title, exc.detail, type_slug=exc.type_slug,
-                       instance=request.url.path, errors=exc.errors, **exc.extra)
+                       instance=request.url.path, headers=exc.headers, errors=exc.errors,
+                       **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

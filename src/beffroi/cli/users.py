@@ -31,14 +31,43 @@ def create(email: str, name: str | None, password: str, operator_admin: bool, te
     """Crée un compte, éventuellement rattaché à un territoire avec un rôle."""
     if bool(tenant) != bool(role):
         raise click.UsageError("--tenant et --role vont ensemble")
+    password_hash = users.new_password_hash(password)  # before the transaction: argon2 is slow
     database = open_database(db)
     upgrade(database)
     with database.write() as conn:
-        user = users.create_user(database, conn, email=email, name=name, password=password,
-                                 is_operator_admin=operator_admin)
+        user = users.create_user(database, conn, email=email, name=name,
+                                 password_hash=password_hash, is_operator_admin=operator_admin)
         if tenant:
             scope = open_scope(database, conn, CLI, tenant)
             users.add_member(scope, conn, {"email": user["email"], "role": role,
                                            "communes": list(communes) or None})
     where = f" — {role} sur {tenant}" if tenant else ""
     click.echo(f"Compte créé : {user['email']} (id {user['id']}){where}.")
+
+
+@user_group.command("deactivate")
+@click.argument("email")
+@db_option
+@friendly_errors
+def deactivate(email: str, db: str | None) -> None:
+    """Désactive un compte : plus de connexion ; sessions, jetons et liens révoqués."""
+    database = open_database(db)
+    upgrade(database)
+    with database.write() as conn:
+        user = users.deactivate_account(database, conn, users.find_user(conn, email).id,
+                                        actor=None, details={"actor": "cli"})
+    click.echo(f"Compte désactivé : {user['email']} ; ses sessions et jetons sont révoqués.")
+
+
+@user_group.command("activate")
+@click.argument("email")
+@db_option
+@friendly_errors
+def activate(email: str, db: str | None) -> None:
+    """Réactive un compte désactivé."""
+    database = open_database(db)
+    upgrade(database)
+    with database.write() as conn:
+        user = users.activate_account(database, conn, users.find_user(conn, email).id,
+                                      actor=None)
+    click.echo(f"Compte réactivé : {user['email']}.")

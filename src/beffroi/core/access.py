@@ -52,6 +52,8 @@ class Principal:
     device_tenant_id: int | None = None
     device_id: int | None = None
     actor: str | None = None  # who acts when no user account does (e.g. "cli")
+    token_id: int | None = None  # the token (session, personal, device) it came with
+    token_used_at: int | None = None  # that token's last recorded use, epoch ms
 
     @property
     def is_anonymous(self) -> bool:

@@ -1,41 +1,146 @@
-"""Passwords (argon2) and bearer tokens (random secrets, stored as SHA-256)."""
+"""Passwords (argon2), logging in, and bearer tokens (random secrets, stored as SHA-256).
+
+Passwords are hashed and verified outside any database transaction: one argon2 operation
+takes a tenth of a second or more, and on SQLite a write transaction holds the single
+writer lock, so a login inside it would hold up every other write (ingest included) that
+long. Logging in reads the account, checks the throttle, verifies, and only then writes
+the session in a short transaction. An unknown, inactive or password-less account is
+verified against a dummy hash, so that every attempt costs one verification and the
+answer time does not tell which addresses have an account.
+
+argon2 is also kept from starving the rest of the server of CPU: each operation runs on
+one thread (``parallelism=1``; the memory and time costs, which make guessing expensive,
+are argon2-cffi's defaults: 64 MiB, 3 passes) and at most half the processor's cores hash
+at the same time (``ARGON2_SLOTS``); a request that waits longer than ``SLOT_WAIT_S`` for
+its turn is answered 503. Hashes made with other parameters are redone at the next
+successful log-in.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
+import re
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 
 from ..storage import schema
 from ..storage.database import Database
+from . import login_throttle
 from .access import ANONYMOUS, Principal, load_principal
-from .clock import DAY_MS, now_ms
-from .errors import Unauthorized
+from .clock import DAY_MS, format_instant, now_ms
+from .errors import Invalid, ServiceBusy, TooManyAttempts, Unauthorized
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher(parallelism=1)
+ARGON2_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+SLOT_WAIT_S = 5.0
+_slots = threading.BoundedSemaphore(ARGON2_SLOTS)
 SESSION_TTL_MS = 14 * DAY_MS
-TokenKind = Literal["session", "personal", "device", "reset"]
-TOKEN_PREFIX = {"session": "bfs_", "personal": "bfp_", "device": "bfd_", "reset": "bfr_"}
-# One-time password-reset tokens: never a credential for the API or a session.
-NOT_CREDENTIALS = frozenset({"reset"})
+PERSONAL_TOKEN_DEFAULT_DAYS = 90
+PERSONAL_TOKEN_MAX_DAYS = 365
+TOUCH_EVERY_MS = 60_000  # a token's last-used date is written at most once a minute
+TokenKind = Literal["session", "personal", "device", "reset", "invite"]
+TOKEN_PREFIX = {"session": "bfs_", "personal": "bfp_", "device": "bfd_", "reset": "bfr_",
+                "invite": "bfi_"}
+DEFAULT_TTL_MS = {"session": SESSION_TTL_MS, "personal": PERSONAL_TOKEN_DEFAULT_DAYS * DAY_MS}
+# One-time links (password reset, invitation): never a credential for the API or a session.
+NOT_CREDENTIALS = frozenset({"reset", "invite"})
+# What a person holds to act as their account; device tokens belong to devices and stay.
+ACCOUNT_TOKENS = ("session", "personal", "reset", "invite")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
+
+
+def normalise_email(email: Any) -> str:
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+# -- passwords --------------------------------------------------------------------------
+
+@contextmanager
+def _argon2_slot() -> Iterator[None]:
+    """One of the ``ARGON2_SLOTS`` turns to run argon2, or 503 after ``SLOT_WAIT_S``."""
+    if not _slots.acquire(timeout=SLOT_WAIT_S):
+        raise ServiceBusy("Trop de connexions simultanées : réessayez dans quelques secondes.",
+                          retry_after_s=2)
+    try:
+        yield
+    finally:
+        _slots.release()
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _argon2_slot():
+        return _hasher.hash(password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(24))
 
 
 def verify_password(stored: str | None, password: str) -> bool:
-    if not stored:
-        return False
+    """One argon2 verification whatever ``stored`` is: without a stored hash, a dummy one
+    is verified (and the answer is False), so that the time taken tells nothing."""
+    target = stored or _dummy_hash()
     try:
-        return _hasher.verify(stored, password)
+        with _argon2_slot():
+            return _hasher.verify(target, password) and bool(stored)
     except (VerificationError, InvalidHashError):
         return False
 
+
+def needs_rehash(stored: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(stored)
+    except InvalidHashError:
+        return False
+
+
+# -- logging in -------------------------------------------------------------------------
+
+def login(db: Database, email: Any, password: str, address: str | None) -> str:
+    """Check credentials and open a session token; 429 while the throttle holds back
+    this account or this client address (see ``login_throttle``)."""
+    email = normalise_email(email)
+    keys = login_throttle.login_keys(email, address)
+    u = schema.users
+    with db.read() as conn:
+        wait = login_throttle.retry_after(conn, keys)
+        user = None
+        if not wait and EMAIL_RE.match(email):
+            user = conn.execute(select(u).where(u.c.email == email)).first()
+    if not wait:
+        with db.write() as conn:
+            charged = login_throttle.charge(conn, keys)
+        wait = charged.retry_after_ms
+    if wait:
+        login_throttle.report_block(db, keys)
+        raise TooManyAttempts(wait)
+    usable = user is not None and user.active and user.password_hash
+    if not verify_password(user.password_hash if usable else None, password):
+        raise Unauthorized(WRONG_CREDENTIALS)
+    renewed = hash_password(password) if needs_rehash(user.password_hash) else None
+    u = schema.users
+    with db.write() as conn:
+        login_throttle.succeed(conn, keys, charged)
+        if renewed:
+            conn.execute(update(u).where(u.c.id == user.id,
+                                         u.c.password_hash == user.password_hash)
+                         .values(password_hash=renewed))
+        return issue_token(db, conn, "session", user_id=user.id)[1]
+
+
+# -- tokens -----------------------------------------------------------------------------
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -44,10 +149,12 @@ def _digest(secret: str) -> str:
 def issue_token(db: Database, conn: Connection, kind: TokenKind, *, user_id: int | None = None,
                 tenant_id: int | None = None, device_id: int | None = None,
                 name: str | None = None, ttl_ms: int | None = None) -> tuple[int, str]:
-    """Create a token; the secret is returned once and only its hash is kept."""
+    """Create a token; the secret is returned once and only its hash is kept. Sessions and
+    personal tokens always expire (``DEFAULT_TTL_MS`` unless ``ttl_ms`` says otherwise)."""
     secret = TOKEN_PREFIX[kind] + secrets.token_urlsafe(32)
     token_id = db.allocate_ids(conn, "tokens")
     now = now_ms()
+    ttl_ms = ttl_ms or DEFAULT_TTL_MS.get(kind)
     conn.execute(schema.tokens.insert().values(
         id=token_id, token_hash=_digest(secret), kind=kind, name=name, user_id=user_id,
         tenant_id=tenant_id, device_id=device_id, created_at=now,
@@ -56,13 +163,17 @@ def issue_token(db: Database, conn: Connection, kind: TokenKind, *, user_id: int
     return token_id, secret
 
 
-def login(db: Database, conn: Connection, email: str, password: str) -> str:
-    """Check credentials and open a session token."""
-    u = schema.users
-    row = conn.execute(select(u).where(u.c.email == email.strip().lower())).first()
-    if row is None or not row.active or not verify_password(row.password_hash, password):
-        raise Unauthorized("Adresse e-mail ou mot de passe incorrect.")
-    return issue_token(db, conn, "session", user_id=row.id, ttl_ms=SESSION_TTL_MS)[1]
+def personal_token_ttl_ms(days: Any) -> int:
+    """Lifetime of a new personal token: ``days`` (1 to 365), 90 days when not given."""
+    if days is None:
+        return PERSONAL_TOKEN_DEFAULT_DAYS * DAY_MS
+    if isinstance(days, bool) or not isinstance(days, int) \
+            or not 1 <= days <= PERSONAL_TOKEN_MAX_DAYS:
+        raise Invalid(f"Durée de validité invalide : un nombre entier de jours entre 1 et "
+                      f"{PERSONAL_TOKEN_MAX_DAYS} est attendu.",
+                      errors=[{"field": "expires_in_days",
+                               "message": f"entier de 1 à {PERSONAL_TOKEN_MAX_DAYS} attendu"}])
+    return days * DAY_MS
 
 
 def token_row(conn: Connection, secret: str) -> Any:
@@ -80,13 +191,29 @@ def principal_for_token(conn: Connection, secret: str | None) -> Principal:
             or (row.expires_at is not None and row.expires_at < now_ms()):
         raise Unauthorized("Jeton invalide ou expiré.")
     if row.kind == "device":
-        return Principal(device_tenant_id=row.tenant_id, device_id=row.device_id)
-    return load_principal(conn, row.user_id)
+        principal = Principal(device_tenant_id=row.tenant_id, device_id=row.device_id)
+    else:
+        principal = load_principal(conn, row.user_id)
+    return dataclasses.replace(principal, token_id=row.id, token_used_at=row.last_used_at)
 
 
-def touch_token(conn: Connection, secret: str) -> None:
+def touch_due(principal: Principal, now: int | None = None) -> bool:
+    """Whether the token the principal came with should get a new last-used date."""
+    if principal.token_id is None:
+        return False
+    used = principal.token_used_at
+    return used is None or used < (now or now_ms()) - TOUCH_EVERY_MS
+
+
+def touch_token(db: Database, token_id: int) -> None:
+    """Record a token's use, in its own short transaction, at most once a minute."""
+    now = now_ms()
     t = schema.tokens
-    conn.execute(update(t).where(t.c.token_hash == _digest(secret)).values(last_used_at=now_ms()))
+    with db.write() as conn:
+        conn.execute(update(t).where(
+            t.c.id == token_id,
+            or_(t.c.last_used_at.is_(None), t.c.last_used_at < now - TOUCH_EVERY_MS),
+        ).values(last_used_at=now))
 
 
 def revoke_token(conn: Connection, token_id: int, *, user_id: int | None = None) -> bool:
@@ -101,8 +228,19 @@ def revoke_secret(conn: Connection, secret: str) -> None:
     conn.execute(delete(schema.tokens).where(schema.tokens.c.token_hash == _digest(secret)))
 
 
+def revoke_credentials(conn: Connection, user_id: int) -> int:
+    """Delete every session, personal token and one-time link of an account."""
+    t = schema.tokens
+    return conn.execute(delete(t).where(t.c.user_id == user_id,
+                                        t.c.kind.in_(ACCOUNT_TOKENS))).rowcount
+
+
 def list_personal_tokens(conn: Connection, user_id: int) -> list[dict[str, Any]]:
     t = schema.tokens
-    rows = conn.execute(select(t).where(t.c.user_id == user_id, t.c.kind == "personal"))
-    return [{"id": r.id, "name": r.name, "created_at": r.created_at,
-             "last_used_at": r.last_used_at} for r in rows]
+    now = now_ms()
+    rows = conn.execute(select(t).where(t.c.user_id == user_id, t.c.kind == "personal")
+                        .order_by(t.c.id))
+    return [{"id": r.id, "name": r.name, "created_at": format_instant(r.created_at),
+             "expires_at": format_instant(r.expires_at),
+             "expired": r.expires_at is not None and r.expires_at < now,
+             "last_used_at": format_instant(r.last_used_at)} for r in rows]

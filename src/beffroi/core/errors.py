@@ -12,6 +12,7 @@ class BeffroiError(Exception):
     status = 400
     title = "Requête invalide"
     type_slug = "bad-request"
+    headers: dict[str, str] = {}  # extra HTTP headers of the answer
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
                  extra: dict[str, Any] | None = None) -> None:
@@ -55,3 +56,31 @@ class Invalid(BeffroiError):
     status = 422
     title = "Données invalides"
     type_slug = "invalid"
+
+
+class TooManyAttempts(BeffroiError):
+    """Too many attempts in a row (log in, password reset): wait ``retry_after_s``."""
+
+    status = 429
+    title = "Trop de tentatives"
+    type_slug = "too-many-attempts"
+
+    def __init__(self, retry_after_ms: int) -> None:
+        seconds = max(1, -(-retry_after_ms // 1000))
+        wait = f"{seconds} secondes" if seconds < 120 else f"{-(-seconds // 60)} minutes"
+        super().__init__(f"Trop de tentatives : réessayez dans {wait}.",
+                         extra={"retry_after": seconds})
+        self.retry_after_s = seconds
+        self.headers = {"Retry-After": str(seconds)}
+
+
+class ServiceBusy(BeffroiError):
+    """The server is busy with this kind of work: try again in ``retry_after_s``."""
+
+    status = 503
+    title = "Service momentanément occupé"
+    type_slug = "busy"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, extra={"retry_after": retry_after_s})
+        self.headers = {"Retry-After": str(retry_after_s)}

@@ -211,8 +211,8 @@ def _ensure_demo_user(db: Database, conn) -> None:
     u = schema.users
     if conn.execute(select(u.c.id).where(u.c.email == DEMO_EMAIL)).first() is None:
         users.create_user(db, conn, email=DEMO_EMAIL, name="Compte de démonstration",
-                          password=DEMO_PASSWORD, is_operator_admin=True,
-                          allow_short_password=True)
+                          password_hash=users.new_password_hash(DEMO_PASSWORD, allow_short=True),
+                          is_operator_admin=True)
 
 
 def _counts(conn, tenant_id: int) -> tuple[int, int, int]:

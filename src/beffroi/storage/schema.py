@@ -85,14 +85,43 @@ tokens = Table(
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex
-    Column("kind", String(20), nullable=False),  # session | personal | device
+    Column("kind", String(20), nullable=False),  # session | personal | device | reset | invite
     Column("name", String(200)),
     Column("user_id", BigInteger),
-    Column("tenant_id", BigInteger),  # device tokens
+    Column("tenant_id", BigInteger),  # device tokens; invite tokens: the inviting tenant
     Column("device_id", BigInteger),  # device tokens
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger),
     Column("last_used_at", BigInteger),
+    Index("ix_tokens_user", "user_id"),
+)
+
+# A tenant's offer of a role to an account; the membership exists once the person accepts.
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("communes", Text),  # JSON list of INSEE codes, NULL = whole tenant
+    Column("invited_by", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "user_id", name="uq_invitations_user"),
+    Index("ix_invitations_user", "user_id"),
+)
+
+# Failed log-in and reset attempts per account (e-mail hash) and per client address.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("blocked_until", BigInteger),
+    Column("audited_until", BigInteger),  # the block already written to the audit log
+    Column("last_attempt_at", BigInteger, nullable=False),
+    Index("ix_login_throttle_last", "last_attempt_at"),
 )
 
 assets = Table(

@@ -17,6 +17,7 @@ from ..deps import (
     JsonBody,
     JSONResponse,
     body_doc,
+    client_address,
     csrf_token,
 )
 
@@ -35,11 +36,10 @@ def _credentials(body) -> tuple[str, str]:
 
 @router.post("/auth/token", openapi_extra=body_doc(CREDENTIALS))
 def create_token(request: Request, body: CredentialsBody):
-    """Exchange e-mail and password for a bearer token (valid 14 days)."""
+    """Exchange e-mail and password for a bearer token (valid 14 days). After a few
+    failures, attempts are held back with growing delays: 429 with ``Retry-After``."""
     email, password = _credentials(body)
-    db = request.app.state.db
-    with db.write() as conn:
-        token = auth.login(db, conn, email, password)
+    token = auth.login(request.app.state.db, email, password, client_address(request))
     return JSONResponse({"access_token": token, "token_type": "bearer",
                          "expires_in": auth.SESSION_TTL_MS // 1000})
 
@@ -49,9 +49,7 @@ def login_cookie(request: Request, body: CredentialsBody):
     """Open a browser session: an HttpOnly session cookie; the answer's ``csrf_token``
     (also given by ``GET /auth/csrf``) goes in the ``X-CSRF-Token`` header of each write."""
     email, password = _credentials(body)
-    db = request.app.state.db
-    with db.write() as conn:
-        token = auth.login(db, conn, email, password)
+    token = auth.login(request.app.state.db, email, password, client_address(request))
     response = JSONResponse({"ok": True, "csrf_token": csrf_token(token)})
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https",
@@ -103,17 +101,23 @@ def list_tokens(ctx: CtxDep):
         return JSONResponse(auth.list_personal_tokens(conn, user_id))
 
 
-@router.post("/me/tokens", status_code=201, openapi_extra=body_doc({"name": "script SIG"}))
+@router.post("/me/tokens", status_code=201,
+             openapi_extra=body_doc({"name": "script SIG", "expires_in_days": 90}))
 def create_personal_token(ctx: CtxDep, body: JsonBody):
-    """A personal API token for scripts; the secret is shown once."""
+    """A personal API token for scripts; the secret is shown once. It expires after
+    ``expires_in_days`` (default 90, at most 365)."""
     user_id = ctx.principal.require_person()
-    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        raise Invalid("Objet JSON attendu.")
+    name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise Invalid("Nom du jeton obligatoire.", errors=[{"field": "name", "message": "obligatoire"}])
+    ttl_ms = auth.personal_token_ttl_ms(body.get("expires_in_days"))
     with ctx.db.write() as conn:
         token_id, secret = auth.issue_token(ctx.db, conn, "personal", user_id=user_id,
-                                            name=name.strip())
-    return JSONResponse({"id": token_id, "name": name.strip(), "token": secret}, status_code=201)
+                                            name=name.strip(), ttl_ms=ttl_ms)
+        [listed] = [t for t in auth.list_personal_tokens(conn, user_id) if t["id"] == token_id]
+    return JSONResponse({**listed, "token": secret}, status_code=201)
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204)

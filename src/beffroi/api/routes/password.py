@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Request
 
 from ...core import password_reset
+from ...core.account_mail import send_account_mail
 from ...core.errors import Invalid
-from ..deps import CredentialsBody, JSONResponse, body_doc
+from ..deps import CredentialsBody, JSONResponse, body_doc, client_address
 
 router = APIRouter(tags=["authentification"])
 
@@ -17,21 +18,26 @@ def request_password_reset(request: Request, body: CredentialsBody, background: 
     """Send a one-time reset link (valid one hour) if an active account has this address.
 
     The answer is the same whether the account exists or not; the e-mail leaves after it.
+    Repeated requests are held back like log-ins: 429 with ``Retry-After``.
     """
     if not isinstance(body, dict):
         raise Invalid("Objet JSON attendu.", errors=[{"field": "email", "message": "obligatoire"}])
     password_reset.check_mail_configured()
-    mail = password_reset.request_reset(request.app.state.db, body.get("email"))
+    mail = password_reset.request_reset(request.app.state.db, body.get("email"),
+                                        client_address(request))
     if mail is not None:
-        background.add_task(password_reset.send_reset_mail, mail)
+        background.add_task(send_account_mail, mail)
     return JSONResponse({"detail": password_reset.ACCEPTED}, status_code=202)
 
 
 @router.post("/auth/password-reset/confirm",
              openapi_extra=body_doc({"token": "bfr_…", "password": "un mot de passe solide"}))
 def confirm_password_reset(request: Request, body: CredentialsBody):
-    """Set a new password with the link's token; every session of the account is closed."""
+    """Set a new password with a one-time link's token (reset or invitation): every
+    session, personal token and other link of the account stops working; an invitation
+    link also accepts the invitation."""
     if not isinstance(body, dict):
         raise Invalid("Objet JSON attendu.")
-    password_reset.confirm_reset(request.app.state.db, body.get("token"), body.get("password"))
-    return JSONResponse({"detail": password_reset.DONE})
+    detail = password_reset.confirm_reset(request.app.state.db, body.get("token"),
+                                          body.get("password"))
+    return JSONResponse({"detail": detail})

@@ -1,11 +1,55 @@
 // Home: per-domain cards and the open alerts of the current tenant.
 import {
-  api, escapeHtml, formatDateTime, formatNumber, renderHeader, session, SEVERITY_LABELS,
-  showError,
+  api, chooseTenant, escapeHtml, formatDate, formatDateTime, formatNumber, renderHeader,
+  session, SEVERITY_LABELS, showError,
 } from "/static/js/common.js";
 
 const state = await session();
 renderHeader("accueil", state);
+
+/** Invitations to tenants waiting for the person's answer (accept opens the tenant). */
+async function showInvitations() {
+  const invitations = await api("/me/invitations");
+  const box = document.getElementById("invitations-box");
+  box.hidden = !invitations.length;
+  document.getElementById("invitations").innerHTML = invitations.map((i) => {
+    const where = i.communes ? ` — communes : ${i.communes.map((c) => escapeHtml(c.name)).join(", ")}` : "";
+    return `<li class="notice info">
+      <p><strong>${escapeHtml(i.tenant_name)}</strong> vous invite comme
+        ${escapeHtml(i.role_label)}${where}. <span class="muted">Valable jusqu'au
+        ${formatDate(i.expires_at)}.</span></p>
+      <button type="button" class="button" data-accept="${i.id}" data-tenant="${i.tenant_id}"
+        data-name="${escapeHtml(i.tenant_name)}">Accepter<span class="visually-hidden">
+        l'invitation de ${escapeHtml(i.tenant_name)}</span></button>
+      <button type="button" class="button secondary" data-decline="${i.id}"
+        data-name="${escapeHtml(i.tenant_name)}">Refuser<span class="visually-hidden">
+        l'invitation de ${escapeHtml(i.tenant_name)}</span></button></li>`;
+  }).join("");
+  for (const button of box.querySelectorAll("button[data-accept]")) {
+    button.addEventListener("click", async () => {
+      try {
+        await api(`/me/invitations/${button.dataset.accept}/accept`, { method: "POST" });
+        chooseTenant(button.dataset.tenant);  // reloads the page on the new tenant
+      } catch (error) {
+        showError(error);
+      }
+    });
+  }
+  for (const button of box.querySelectorAll("button[data-decline]")) {
+    button.addEventListener("click", async () => {
+      try {
+        await api(`/me/invitations/${button.dataset.decline}/decline`, { method: "POST" });
+        await showInvitations();
+        document.getElementById("invitations-status").textContent =
+          `Invitation de ${button.dataset.name} refusée.`;
+      } catch (error) {
+        showError(error);
+      }
+    });
+  }
+}
+
+showInvitations().catch((error) => showError(error));
 
 async function showAlerts(tenant) {
   const box = document.getElementById("alerts");

@@ -14,6 +14,7 @@ const $ = (id) => document.getElementById(id);
 
 let tenantPath = "";
 let communes = [];
+let myId = null;  // one's own account: no « Désactiver » on it
 
 // -- communes ---------------------------------------------------------------------------
 async function loadCommunes() {
@@ -43,28 +44,49 @@ function roleOptions(selected) {
 }
 
 async function loadMembers() {
-  const members = await api(`${tenantPath}/members`);
-  $("members").innerHTML = `
-    <table><caption class="visually-hidden">Membres du territoire et leur rôle</caption>
-      <thead><tr><th scope="col">Nom</th><th scope="col">Adresse e-mail</th>
-        <th scope="col">Rôle</th><th scope="col">Communes</th>
-        <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-      <tbody>${members.map((m) => `<tr>
+  const [members, invitations] = await Promise.all([
+    api(`${tenantPath}/members`), api(`${tenantPath}/invitations`)]);
+  const memberRows = members.map((m) => `<tr>
         <td>${escapeHtml(m.name)}${m.active ? "" : ' <span class="badge silent">inactif</span>'}</td>
         <td>${escapeHtml(m.email)}</td>
         <td><label class="visually-hidden" for="role-${m.id}">Rôle de ${escapeHtml(m.name)}</label>
           <select id="role-${m.id}" data-member="${m.id}" data-name="${escapeHtml(m.name)}">
             ${roleOptions(m.role)}</select></td>
         <td>${escapeHtml(communeNames(m.communes))}</td>
-        <td><button type="button" class="button secondary" data-remove="${m.id}"
+        <td class="actions"><button type="button" class="button secondary" data-remove="${m.id}"
           data-name="${escapeHtml(m.name)}">Retirer<span class="visually-hidden">
-          ${escapeHtml(m.name)} du territoire</span></button></td></tr>`).join("")}
-      </tbody></table>`;
+          ${escapeHtml(m.name)} du territoire</span></button>
+          ${m.id === myId ? "" : `<button type="button" class="button secondary"
+          data-deactivate="${m.id}" data-name="${escapeHtml(m.name)}">Désactiver<span
+          class="visually-hidden"> le compte de ${escapeHtml(m.name)}</span></button>`}</td></tr>`);
+  // Invitations not answered yet: the person is not a member until accepting.
+  const invitationRows = invitations.map((i) => `<tr class="pending">
+        <td><span class="badge ${i.status === "pending" ? "info" : "silent"}">${
+          escapeHtml(i.status_label)}</span></td>
+        <td>${escapeHtml(i.email)}</td>
+        <td>${escapeHtml(ROLE_LABELS[i.role])}</td>
+        <td>${escapeHtml(communeNames(i.communes))}</td>
+        <td class="actions"><button type="button" class="button secondary" data-revoke="${i.id}"
+          data-email="${escapeHtml(i.email)}">Révoquer<span class="visually-hidden">
+          l'invitation de ${escapeHtml(i.email)}</span></button></td></tr>`);
+  $("members").innerHTML = `
+    <table><caption class="visually-hidden">Membres du territoire et leur rôle, puis les
+      invitations en attente</caption>
+      <thead><tr><th scope="col">Nom</th><th scope="col">Adresse e-mail</th>
+        <th scope="col">Rôle</th><th scope="col">Communes</th>
+        <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody>${[...memberRows, ...invitationRows].join("")}</tbody></table>`;
   for (const select of $("members").querySelectorAll("select[data-member]")) {
     select.addEventListener("change", () => changeRole(select));
   }
   for (const button of $("members").querySelectorAll("button[data-remove]")) {
     button.addEventListener("click", () => removeMember(button));
+  }
+  for (const button of $("members").querySelectorAll("button[data-deactivate]")) {
+    button.addEventListener("click", () => deactivateMember(button));
+  }
+  for (const button of $("members").querySelectorAll("button[data-revoke]")) {
+    button.addEventListener("click", () => revokeInvitation(button));
   }
 }
 
@@ -75,6 +97,33 @@ async function removeMember(button) {
     await api(`${tenantPath}/members/${button.dataset.remove}`, { method: "DELETE" });
     await loadMembers();  // the table first, then the announcement
     $("members-status").textContent = `${name} a été retiré(e) du territoire.`;
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function deactivateMember(button) {
+  const name = button.dataset.name;
+  if (!window.confirm(`Désactiver le compte de ${name} ? La personne perd l'accès au `
+    + "territoire ; si son compte ne sert à aucun autre territoire, il est désactivé et "
+    + "toutes ses sessions et jetons sont révoqués.")) return;
+  try {
+    const answer = await api(`${tenantPath}/members/${button.dataset.deactivate}/deactivate`,
+      { method: "POST" });
+    await loadMembers();
+    $("members-status").textContent = answer.detail;
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function revokeInvitation(button) {
+  const email = button.dataset.email;
+  if (!window.confirm(`Révoquer l'invitation envoyée à ${email} ?`)) return;
+  try {
+    await api(`${tenantPath}/invitations/${button.dataset.revoke}`, { method: "DELETE" });
+    await loadMembers();
+    $("members-status").textContent = `L'invitation de ${email} est révoquée.`;
   } catch (error) {
     showError(error);
   }
@@ -108,11 +157,10 @@ async function addMember(event) {
     role: form.role.value, communes: checked.length ? checked : null,
   };
   try {
-    const member = await api(`${tenantPath}/members`, { method: "POST", body });
+    const invitation = await api(`${tenantPath}/members`, { method: "POST", body });
     form.reset();
-    $("members-status").textContent =
-      `${member.name} (${member.email}) ajouté : ${ROLE_LABELS[member.role].toLowerCase()}.`;
     await loadMembers();
+    $("members-status").textContent = invitation.detail;
   } catch (error) {
     const errors = (error instanceof ApiError && error.problem.errors) || [];
     const lines = [];
@@ -129,7 +177,7 @@ async function addMember(event) {
     }
     const box = $("member-errors");
     box.innerHTML = `<p>${escapeHtml(error instanceof ApiError ? error.message
-      : "L'ajout n'a pas abouti : réessayez.")}</p>${lines.length ? `<ul>${lines.join("")}</ul>` : ""}`;
+      : "L'invitation n'a pas abouti : réessayez.")}</p>${lines.length ? `<ul>${lines.join("")}</ul>` : ""}`;
     box.hidden = false;
     if (first && first.focus) first.focus();
   }
@@ -329,6 +377,7 @@ async function main() {
     return;
   }
   tenantPath = `/tenants/${tenant.id}`;
+  myId = me.id;
   $("title").textContent = `Administration — ${tenant.name}`;
   document.title = `Administration — ${tenant.name} — Beffroi`;
   $("member-role").innerHTML = roleOptions("agent");

@@ -1,5 +1,6 @@
-// Reset page: sets a new password with the one-time token of the e-mailed link (?jeton=…).
-import { api, ApiError } from "/static/js/common.js";
+// Password page: sets a password with the one-time token of an e-mailed link (?jeton=…),
+// a reset link (bfr_…) or an invitation link (bfi_…, which also accepts the invitation).
+import { api, ApiError, escapeHtml } from "/static/js/common.js";
 
 const MIN_LENGTH = 8;
 const form = document.getElementById("new-password-form");
@@ -19,6 +20,12 @@ function show(text, field) {
 if (!token) {
   form.hidden = true;
   show("Ce lien est incomplet : ouvrez le lien reçu par e-mail ou demandez-en un nouveau.");
+} else if (token.startsWith("bfi_")) {
+  document.title = "Bienvenue — Beffroi";
+  document.querySelector("h1").textContent = "Bienvenue sur Beffroi";
+  document.getElementById("rules").textContent = "Vous êtes invité(e) à rejoindre un "
+    + "territoire. Choisissez votre mot de passe (8 caractères au moins) : l'invitation "
+    + "sera acceptée du même coup.";
 }
 
 form.addEventListener("submit", async (event) => {
@@ -36,8 +43,9 @@ form.addEventListener("submit", async (event) => {
   }
   const button = form.querySelector("button");
   button.disabled = true;
+  let answer;
   try {
-    await api("/auth/password-reset/confirm", { method: "POST", body: { token, password } });
+    answer = await api("/auth/password-reset/confirm", { method: "POST", body: { token, password } });
   } catch (error) {
     button.disabled = false;
     const text = error instanceof ApiError ? error.message
@@ -46,7 +54,7 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   form.hidden = true;
-  done.innerHTML = 'Votre mot de passe a été modifié. <a href="/connexion">Se connecter</a>';
+  done.innerHTML = `${escapeHtml(answer.detail)} <a href="/connexion">Se connecter</a>`;
   done.hidden = false;
   document.getElementById("links").hidden = true;
   done.querySelector("a").focus();
