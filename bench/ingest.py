@@ -12,6 +12,14 @@ includes JSON parsing, validation, rollup refresh and latest values.
 
 Target: HTTP >= 30 % of the raw executemany rate.
 
+Logging in must not slow ingest (``--login-seconds``, default 30): single-point posts
+(one observation per request, one after the other) are timed alone and while
+``--login-threads`` (4) threads log in without pause — one wrong password for three
+right ones, each attempt from its own X-Forwarded-For address so that the throttle lets
+every attempt through to argon2. The two take turns in rounds; the final line gives the
+rate and p95 of both and their ratio (target: the rate with logins at least 80 % of the
+rate without).
+
 Alert rules (``--rules``, default 1,000): two more tenants with 1,000 streams each get
 the same batches (5 points per stream per batch), one of them watched by one threshold
 rule per stream, one rule in 20 crossed so that alerts open and resolve during the run;
@@ -22,11 +30,15 @@ the ingest rate.
 from __future__ import annotations
 
 import argparse
+import collections
+import itertools
 import math
+import threading
 import time
 
 import orjson
 from harness import (
+    BENCH_PASSWORD,
     api_server,
     backends,
     bench_database,
@@ -35,11 +47,13 @@ from harness import (
     create_sites,
     emit,
     log,
+    percentile,
     pg_url,
     registry,
 )
 from sqlalchemy import func, select
 
+from beffroi.core import users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import rules
 from beffroi.core.clock import DAY_MS, format_instants, now_ms
@@ -49,6 +63,8 @@ BATCH = 5_000
 STEP_MS = 10 * 60 * 1000  # one point every 10 minutes per stream
 TARGET_RATIO = 0.30
 TARGET_RULES_DROP = 0.20
+TARGET_LOGIN_RATIO = 0.80
+LOGIN_ROUNDS = 3  # alone / with logins, taking turns
 RULE_STREAMS = 1_000
 ROUND = 10  # batches per method before the next one takes its turn
 INSERT = ("INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
@@ -226,6 +242,91 @@ def run_rules(backend: str, server_url: str | None, batches: int, rule_count: in
         return figures
 
 
+def post_points(http, path: str, stream_id: int, instants, seconds: float,
+                out: list[float]) -> int:
+    """Post one observation per request for ``seconds`` (times from the iterator
+    ``instants``, never twice the same); latencies (ms) go to ``out``."""
+    deadline = time.perf_counter() + seconds
+    sent = 0
+    while time.perf_counter() < deadline:
+        body = orjson.dumps([{"stream_id": stream_id, "value": sent % 97,
+                              "time": format_instants([next(instants)])[0]}])
+        started = time.perf_counter()
+        response = http.post(path, content=body, headers={"Content-Type": "application/json"})
+        out.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200 or response.json().get("stored") != 1:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+        sent += 1
+    return sent
+
+
+def login_loop(base_url: str, email: str, worker: int, stop: threading.Event,
+               statuses: collections.Counter) -> None:
+    """Log in without pause: one wrong password for three right ones, each attempt from
+    its own client address (X-Forwarded-For, trusted from 127.0.0.1 by uvicorn)."""
+    with client(base_url) as http:
+        attempt = 0
+        while not stop.is_set():
+            password = "mauvais-mot-de-passe" if attempt % 4 == 3 else BENCH_PASSWORD
+            address = f"10.{worker}.{attempt // 250 % 250}.{attempt % 250 + 1}"
+            response = http.post("/api/v1/auth/token", headers={"X-Forwarded-For": address},
+                                 json={"email": email, "password": password})
+            statuses[response.status_code] += 1
+            attempt += 1
+
+
+def run_logins(backend: str, server_url: str | None, seconds: float, threads: int) -> dict:
+    reg = registry()
+    with bench_database(backend, server_url) as db:
+        tenant_id, token = create_bench_tenant(db, reg, name="Banc connexions",
+                                               email="points@beffroi.test")
+        [(_, stream_id)] = create_sites(db, reg, tenant_id, 1, prefix="POINT")
+        password_hash = users.new_password_hash(BENCH_PASSWORD, allow_short=True)
+        emails = [f"login-{i}@beffroi.test" for i in range(threads)]
+        with db.write() as conn:
+            for email in emails:
+                users.create_user(db, conn, email=email, password_hash=password_hash)
+        log(f"{backend}: single-point ingest, alone and with {threads} login loops, "
+            f"{LOGIN_ROUNDS} rounds of {seconds / LOGIN_ROUNDS / 2:.0f} s each…")
+        path = f"/api/v1/tenants/{tenant_id}/observations"
+        instants = itertools.count((now_ms() - 30 * DAY_MS) // 1000 * 1000, 1000)
+        latencies: dict[str, list[float]] = {"alone": [], "logins": []}
+        counts = dict.fromkeys(latencies, 0)
+        spent = dict.fromkeys(latencies, 0.0)
+        statuses: collections.Counter = collections.Counter()
+        phase = seconds / LOGIN_ROUNDS / 2
+        with api_server(db) as base_url, client(base_url, token) as http:
+            post_points(http, path, stream_id, instants, 2, [])  # warm-up
+            for _ in range(LOGIN_ROUNDS):
+                for name in latencies:
+                    stop = threading.Event()
+                    workers = [threading.Thread(target=login_loop, daemon=True,
+                                                args=(base_url, email, i, stop, statuses))
+                               for i, email in enumerate(emails)] if name == "logins" else []
+                    for worker in workers:
+                        worker.start()
+                    if workers:
+                        time.sleep(0.5)  # the login loops are running
+                    started = time.perf_counter()
+                    counts[name] += post_points(http, path, stream_id, instants, phase,
+                                                latencies[name])
+                    spent[name] += time.perf_counter() - started
+                    stop.set()
+                    for worker in workers:
+                        worker.join()
+        rates = {name: counts[name] / spent[name] for name in latencies}
+        figures = {f"{backend}_point_obs_s": round(rates["alone"], 1),
+                   f"{backend}_point_p95_ms": round(percentile(latencies["alone"], 95), 1),
+                   f"{backend}_point_login_obs_s": round(rates["logins"], 1),
+                   f"{backend}_point_login_p95_ms": round(percentile(latencies["logins"], 95),
+                                                          1),
+                   f"{backend}_login_ratio": round(rates["logins"] / rates["alone"], 3),
+                   f"{backend}_logins_per_s": round(sum(statuses.values()) / spent["logins"], 1),
+                   f"{backend}_login_statuses": {str(k): v for k, v in sorted(statuses.items())}}
+        log(f"{backend}: {figures}")
+        return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pg-url", help="PostgreSQL server URL (default: $BEFFROI_TEST_PG_URL)")
@@ -234,6 +335,12 @@ def main() -> None:
                         help="streams sharing each batch of 5,000 observations")
     parser.add_argument("--rules", type=int, default=1_000,
                         help="threshold rules of the alert-rules measurement (0: skip it)")
+    parser.add_argument("--login-seconds", type=float, default=30,
+                        help="single-point ingest measured alone and with logins (0: skip)")
+    parser.add_argument("--login-threads", type=int, default=4,
+                        help="concurrent login loops of that measurement")
+    parser.add_argument("--only-logins", action="store_true",
+                        help="run the login measurement alone")
     args = parser.parse_args()
     if BATCH % args.streams:
         parser.error(f"--streams must divide {BATCH}")
@@ -244,12 +351,21 @@ def main() -> None:
                        f"{name}_ratio": None})
         result.update({f"{name}_no_rules_obs_s": None, f"{name}_rules_obs_s": None,
                        f"{name}_rules_drop": None, f"{name}_rules_alerts": None})
+        result.update({f"{name}_point_obs_s": None, f"{name}_point_p95_ms": None,
+                       f"{name}_point_login_obs_s": None, f"{name}_point_login_p95_ms": None,
+                       f"{name}_login_ratio": None, f"{name}_logins_per_s": None,
+                       f"{name}_login_statuses": None})
     result["pg_copy_obs_s"] = None
     result["rules"] = args.rules
+    result["login_threads"] = args.login_threads
     for backend, server_url in backends(pg_url(args.pg_url)):
-        result.update(run_backend(backend, server_url, args.batches, args.streams))
-        if args.rules:
-            result.update(run_rules(backend, server_url, args.batches, args.rules))
+        if not args.only_logins:
+            result.update(run_backend(backend, server_url, args.batches, args.streams))
+            if args.rules:
+                result.update(run_rules(backend, server_url, args.batches, args.rules))
+        if args.login_seconds:
+            result.update(run_logins(backend, server_url, args.login_seconds,
+                                     args.login_threads))
     ratios = [result[f"{n}_ratio"] for n in ("sqlite", "pg") if result[f"{n}_ratio"] is not None]
     result["target_ratio"] = TARGET_RATIO
     result["target_met"] = all(r >= TARGET_RATIO for r in ratios)
@@ -257,6 +373,11 @@ def main() -> None:
              if result[f"{n}_rules_drop"] is not None]
     result["target_rules_drop"] = TARGET_RULES_DROP
     result["rules_target_met"] = all(d < TARGET_RULES_DROP for d in drops) if drops else None
+    login_ratios = [result[f"{n}_login_ratio"] for n in ("sqlite", "pg")
+                    if result[f"{n}_login_ratio"] is not None]
+    result["target_login_ratio"] = TARGET_LOGIN_RATIO
+    result["login_target_met"] = (all(r >= TARGET_LOGIN_RATIO for r in login_ratios)
+                                  if login_ratios else None)
     emit(result)
 
 
