@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .asset_fixtures import command_ids, equip_cabinet, move_command
+from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import assert_accessible, login, screenshot
 
 
@@ -139,3 +140,20 @@ def test_a_viewer_sees_no_command_form(page, server, size, territory):
     login(page, server, "elu@cc-vosges.fr", then=f"/equipements/{territory['cabinets'][1]}")
     page.get_by_text("Votre rôle permet de consulter les commandes").wait_for()
     assert page.locator("form.action-form").count() == 0
+
+
+def test_charts_use_french_dates_and_times(page, server, size, territory):
+    """Issue #13: no "8am" nor "11/28/26" on the axes: 24 h clock, dd/mm, French months."""
+    login(page, server, then=f"/equipements/{territory['cabinets'][0]}")
+    page.locator("body[data-chart-ready]").wait_for(state="attached")
+    chart = page.locator(f'.chart[data-stream-id="{territory["energy"]}"] .uplot')
+    x, y = ticks(chart)  # a week, hour by hour
+    assert_french_time_axis(x)
+    assert re.search(r"\b\d{2}/\d{2}\b", x), x  # days as dd/mm (and hours as HH:00 if room)
+    assert_french_numbers(y)
+    page.get_by_label("Année").check()
+    page.locator('#charts[data-period="year"]').wait_for(state="attached")
+    x, _ = ticks(page.locator(f'.chart[data-stream-id="{territory["energy"]}"] .uplot'))
+    assert_french_time_axis(x)
+    assert re.search(r"janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\."
+                     r"|\b\d{2}/\d{2}\b", x), x

@@ -22,6 +22,7 @@ from beffroi.core.registry import (
     build_registry,
 )
 
+from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import assert_accessible, login, screenshot
 from .test_map import open_map, popup, search
 
@@ -111,6 +112,10 @@ def test_cabinet_panel_saves_a_preset_and_the_timeline_follows(page, server, siz
     assert panel.locator("svg line.off").count() == 0  # dusk to dawn by default
     assert "aucun programme enregistré" in panel.locator("#lp-current").inner_text()
     assert "Pleine puissance (100 %)" in panel.locator("#lp-burn").inner_text()
+    # Issue #13: the energy chart of the last 30 days speaks French (days as dd/mm).
+    x, y = ticks(panel.locator("#lp-energy-plot .uplot"))
+    assert_french_time_axis(x)
+    assert_french_numbers(y)
     assert_accessible(page)
 
     panel_editor(page).get_by_label("Choisir un programme").select_option(label="Extinction de 23 h à 5 h")
@@ -159,6 +164,10 @@ def test_programme_editor_shows_the_api_errors_next_to_the_fields(page, server, 
     page.locator('svg rect.lit[data-level="50"][data-from="22:30"]').first.wait_for()
     assert level.get_attribute("aria-invalid") is None
     assert "non enregistré" in page.locator("#lp-nights-note").inner_text()
+    # Issue #13: the status says what happened, not "[object Object]".
+    status = page.locator("#lp-form-status")
+    status.get_by_text("Aperçu affiché ci-dessus (non enregistré).").wait_for()
+    assert "[object Object]" not in page.locator(".lighting-panel").inner_text()
 
     # A seasonal variant with a wrong date: the message sits under its field.
     page.get_by_role("button", name="Ajouter une variante saisonnière").click()
@@ -300,6 +309,8 @@ def test_dashboard_shows_the_figures_of_the_api(page, server, size, lighting):
     assert failures.get_by_role("link", name="ARM-88383-01").get_attribute(
         "href") == f"/equipements/{lighting['cabinet']}"
     assert page.locator("#months-plot canvas").count() >= 1
+    _, y = ticks(page.locator("#months-plot .uplot"))
+    assert_french_numbers(y)
     assert_accessible(page)
     screenshot(page, "eclairage-tableau-de-bord", size)
 

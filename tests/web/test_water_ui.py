@@ -18,6 +18,7 @@ from beffroi.core.observations import store_rows
 from beffroi.core.streams import ensure_stream
 from beffroi.domains.water.annual_volumes import put_year
 
+from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import assert_accessible, login, screenshot
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -161,6 +162,9 @@ def test_sector_panel_draws_the_night_flow_with_its_leak(page, server, size, wat
     panel.wait_for(state="attached")
     assert page.get_by_role("heading", name="Débit de nuit et fuites du secteur").count() == 1
     assert panel.locator("#ws-plot canvas").count() >= 1
+    x, y = ticks(panel.locator("#ws-plot .uplot"))  # issue #13: French dates and numbers
+    assert_french_time_axis(x)
+    assert_french_numbers(y)
     summary = panel.locator("#ws-summary").inner_text()
     assert "nuits mesurées" in summary and "Fuite probable en cours depuis le" in summary
     data = _api(page, server, f"/tenants/{water['tenant']}/water/sectors/{water['A']}/night-flow")
@@ -228,5 +232,15 @@ def test_service_panel_shows_the_form_read_only_to_a_viewer(page, server, size, 
     assert page.get_by_label("Volume produit (V1) (m³)").input_value() == "50 000"
     assert page.get_by_label("Volume produit (V1) (m³)").get_attribute("readonly") is not None
     assert panel.get_by_role("button", name="Enregistrer").count() == 0
+    # Issue #13: the yearly volumes among the properties are a table with labels and
+    # units in French formats, not a raw JSON dump.
+    properties = page.locator("#properties")
+    table = properties.locator('table[data-property="years"]')
+    assert table.locator("thead th").all_inner_texts() == ["Année", str(YEAR)]
+    row = table.locator("tr", has_text="Volume produit (V1) (m³)")
+    assert row.locator("td").inner_text() == "50\u202f000"
+    assert "Linéaire de réseau hors branchements au 31 décembre (km)" in table.inner_text()
+    text = properties.inner_text()
+    assert "{" not in text and "produced_m3" not in text
     assert_accessible(page)
     screenshot(page, "eau-service-lecture", size)

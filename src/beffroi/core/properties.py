@@ -133,6 +133,10 @@ def property_schema(spec: PropertySpec) -> dict[str, Any]:
         entry["minimum"] = spec.minimum
     if spec.maximum is not None:
         entry["maximum"] = spec.maximum
+    if spec.entry_fields:
+        entry["additionalProperties"] = {
+            "type": "object", "title": spec.entry_label or "",
+            "properties": {f.name: property_schema(f) for f in spec.entry_fields}}
     return entry
 
 def kind_schema(kind: AssetKind) -> dict[str, Any]:

@@ -38,6 +38,10 @@ class PropertySpec:
     choices: tuple[str, ...] = ()  # for type == "enum"
     minimum: float | None = None
     maximum: float | None = None
+    # type == "object" holding one entry per key (a year…), each an object of these fields:
+    # what lets the interface show it as a table with labels and units, never raw JSON.
+    entry_fields: tuple[PropertySpec, ...] = ()
+    entry_label: str | None = None  # French name of the keys ("Année")
 
 
 @dataclass(frozen=True)

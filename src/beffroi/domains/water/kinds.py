@@ -16,6 +16,7 @@ outlets), ``customer`` (a subscriber's meter).
 """
 
 from ...core.registry import AssetKind, PropertySpec
+from .annual_volumes import FIELDS as YEAR_FIELDS
 
 MATERIALS = ("fonte_grise", "fonte_ductile", "pvc", "pehd", "acier", "amiante_ciment")
 METER_ROLES = ("production", "sector_inlet", "sector_outlet", "export", "import", "customer")
@@ -32,7 +33,8 @@ SERVICE = AssetKind(
         PropertySpec("operator", "string", "Exploitant"),
         PropertySpec("sispea_id", "string", "Identifiant SISPEA du service"),
         # {"2025": {"produced_m3": ..., ...}}: written through PUT …/years/{year}
-        PropertySpec("years", "object", "Volumes annuels saisis (RPQS)"),
+        PropertySpec("years", "object", "Volumes annuels saisis (RPQS)",
+                     entry_fields=YEAR_FIELDS, entry_label="Année"),
     ),
 )
 

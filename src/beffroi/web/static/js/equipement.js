@@ -5,6 +5,7 @@ import {
   api, canWrite, escapeHtml, formatDate, formatDateTime, formatNumber, renderHeader, roleIn,
   session, SEVERITY_LABELS, showError, TIME_ZONE,
 } from "/static/js/common.js";
+import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -26,6 +27,7 @@ const CHOICES = {
   photocell: "cellule photoélectrique", clock: "horloge", remote: "télécommande",
   led: "LED", sodium_hp: "sodium haute pression", sodium_lp: "sodium basse pression",
   metal_halide: "iodures métalliques", mercury: "vapeur de mercure", fluorescent: "fluorescente",
+  regie: "régie", delegation: "délégation de service public",
 };
 const COMMAND_BADGES = { scheduled: "pending", requested: "pending", sent: "pending",
   acknowledged: "ok", failed: "critical", expired: "warning", cancelled: "neutral" };
@@ -54,26 +56,56 @@ function propertyValue(value, spec) {
   if (spec && spec.format === "date") return formatDate(value);
   if (typeof value === "number") return withUnit(value, spec && spec["x-unit"], 3);
   if (spec && spec.enum) return choice(value);
-  if (typeof value === "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map((v) => propertyValue(v)).join(", ");
   return String(value);
+}
+
+/** A property as HTML: objects become a table (entries declared with their fields: one
+ * column per entry, one row per field with its label and unit) or a list, never JSON. */
+function propertyHtml(name, value, spec) {
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    return escapeHtml(propertyValue(value, spec));
+  }
+  const entries = Object.entries(value);
+  if (!entries.length) return "—";
+  const fields = spec && spec.additionalProperties && spec.additionalProperties.properties;
+  if (fields && entries.every(([, v]) => v && typeof v === "object" && !Array.isArray(v))) {
+    const keys = entries.map(([k]) => k).sort();
+    const used = Object.keys(fields).filter((f) => keys.some((k) => value[k][f] !== undefined));
+    const extra = [...new Set(keys.flatMap((k) => Object.keys(value[k])))].filter((f) => !(f in fields));
+    const label = (f) => (fields[f] ? `${fields[f].title}${fields[f]["x-unit"]
+      ? ` (${unit(fields[f]["x-unit"])})` : ""}` : f);
+    const cell = (f, v) => (typeof v === "number" ? formatNumber(v, 3)
+      : escapeHtml(propertyValue(v, fields[f])));
+    return `<div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(spec.title || name)}">
+      <table class="property-table" data-property="${escapeHtml(name)}"><thead><tr>
+      <th scope="col">${escapeHtml(spec.additionalProperties.title || "")}</th>${keys.map((k) =>
+        `<th scope="col" class="number">${escapeHtml(k)}</th>`).join("")}</tr></thead><tbody>${
+      [...used, ...extra].map((f) => `<tr><th scope="row">${escapeHtml(label(f))}</th>${keys.map((k) =>
+        `<td${typeof value[k][f] === "number" ? ' class="number"' : ""}>${
+          value[k][f] === undefined ? "—" : cell(f, value[k][f])}</td>`).join("")}</tr>`).join("")}
+      </tbody></table></div>`;
+  }
+  return `<ul class="property-list">${entries.map(([k, v]) =>
+    `<li>${escapeHtml(k)} : ${propertyHtml(k, v)}</li>`).join("")}</ul>`;
 }
 
 function showProperties(communes) {
   const specs = (kind && kind.schema.properties) || {};
   const commune = communes.find((c) => c.insee === asset.commune);
   const rows = [
-    ["Référence", asset.ref],
-    ["Type", kind ? kind.label : asset.kind],
-    ["Commune", commune ? `${commune.name} (${commune.insee})` : asset.commune || "—"],
+    ["Référence", escapeHtml(asset.ref)],
+    ["Type", escapeHtml(kind ? kind.label : asset.kind)],
+    ["Commune", escapeHtml(commune ? `${commune.name} (${commune.insee})` : asset.commune || "—")],
   ];
   for (const [name, spec] of Object.entries(specs)) {
-    if (name in asset.properties) rows.push([spec.title, propertyValue(asset.properties[name], spec)]);
+    if (name in asset.properties) rows.push([spec.title, propertyHtml(name, asset.properties[name], spec)]);
   }
   for (const [name, value] of Object.entries(asset.properties)) {
-    if (!(name in specs)) rows.push([name, propertyValue(value)]);
+    if (!(name in specs)) rows.push([name, propertyHtml(name, value)]);
   }
   document.getElementById("properties").innerHTML = rows.map(([k, v]) =>
-    `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("");
+    `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join("");
 }
 
 function showMap() {
@@ -204,15 +236,6 @@ function summary(stream, points, period) {
     + `maximum ${withUnit(max, u)} (${formatNumber(values.length, 0)} valeurs).`;
 }
 
-const FR_NAMES = {
-  MMMM: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre"],
-  MMM: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-    "nov.", "déc."],
-  WWWW: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
-  WWW: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-};
-
 function plot(container, stream, points, period) {
   const metric = metricOf(stream);
   const counter = metric.kind === "counter";
@@ -227,15 +250,14 @@ function plot(container, stream, points, period) {
   if (counter && uPlot.paths && uPlot.paths.bars) series.paths = uPlot.paths.bars({ size: [0.8, 40] });
   const opts = {
     width, height: width < 500 ? 220 : 280,
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
-    fmtDate: (tpl) => uPlot.fmtDate(tpl, FR_NAMES),
+    ...timeOptions(),
     scales: { x: { time: true }, y: counter ? { range: (_, min, max) => [0, max > 0 ? max * 1.1 : 1] } : {} },
-    axes: [{}, { values: (_, ticks) => ticks.map((v) => formatNumber(v, 2)), size: 60 }],
-    series: [{ label: "Date", value: (_, ts) => (ts === null ? "—" : formatDateTime(ts * 1000)) }, series],
+    axes: [timeAxis(), numberAxis(2)],
+    series: [timeSeries("Date"), series],
     legend: { live: true },
   };
   const data = [points.map(([t]) => t / 1000), points.map(([, v]) => v)];
-  return new uPlot(opts, data, container);
+  return makeChart(opts, data, container);
 }
 
 async function showCharts() {

@@ -2,12 +2,13 @@
 // the next 7 nights as a timeline, the burn hours of a year, the programme editor,
 // emergency lighting, and the energy measured against what the programme should use.
 import {
-  api, escapeHtml, formatDate, formatDateTime, formatNumber, TIME_ZONE,
+  api, escapeHtml, formatDate, formatDateTime, formatNumber,
 } from "/static/js/common.js";
 import { clearErrors, showErrors } from "/static/domains/lighting/lighting.js";
-import { kwh, MONTHS, MONTHS_SHORT } from "/static/domains/lighting/lighting.js";
+import { kwh } from "/static/domains/lighting/lighting.js";
 import { drawTimeline, nightsSummary, parisDate } from "/static/domains/lighting/timeline.js";
 import { programmeEditor } from "/static/domains/lighting/editor.js";
+import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
 const STYLESHEET = "/static/domains/lighting/eclairage.css";
 const SOURCES = {
@@ -20,7 +21,6 @@ const COMMAND_STATES = { scheduled: "programmée", requested: "demandée", sent:
   cancelled: "annulée" };
 const PENDING = ["scheduled", "requested", "sent"];
 const DAY = 86_400_000;
-const WEEKDAYS = ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"];
 
 function ensureStyles() {
   if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
@@ -146,7 +146,7 @@ export async function render(container, ctx) {
   if (ctx.canWrite) {
     programmeEditor($("lp-editor"), {
       presets, current: status.programme, doc: programmeDoc(status.programme, presets),
-      preview: (doc) => preview(doc, "Aperçu du programme modifié (non enregistré)."),
+      preview: async (doc) => { await preview(doc, "Aperçu du programme modifié (non enregistré)."); },
       save: async (doc) => {
         const saved = await api(`${base}/programme`, { method: "PUT",
           body: { programme: doc, push: true } });
@@ -284,15 +284,13 @@ async function energy(container, base) {
   const xs = data.points.map((p) => Date.parse(`${p.period}T12:00:00Z`) / 1000);
   const width = Math.max(260, box.clientWidth || container.clientWidth);
   /* global uPlot */
-  new uPlot({
+  makeChart({
     width, height: width < 500 ? 200 : 240,
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
-    fmtDate: (tpl) => uPlot.fmtDate(tpl, { MMMM: MONTHS, MMM: MONTHS_SHORT, WWWW: WEEKDAYS,
-      WWW: WEEKDAYS.map((d) => `${d.slice(0, 3)}.`) }),
+    ...timeOptions(),
     scales: { x: { time: true }, y: { range: (_, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-    axes: [{}, { values: (_, ticks) => ticks.map((v) => formatNumber(v, 1)), size: 56 }],
+    axes: [timeAxis(), numberAxis(1, { size: 56 })],
     series: [
-      { label: "Jour", value: (_, ts) => (ts === null ? "—" : formatDate(ts * 1000)) },
+      timeSeries("Jour", { byDay: true }),
       { label: "Mesuré (kWh)", stroke: "#000091", width: 2, fill: "rgba(0, 0, 145, 0.3)",
         paths: uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 30] }) : undefined },
       { label: "Attendu (kWh)", stroke: "#b34000", width: 2, dash: [6, 4] },

@@ -9,6 +9,7 @@ import {
 import {
   comparisonText, coverageText, daysMeasured, kwh, MONTHS, MONTHS_SHORT, signedPercent,
 } from "/static/domains/lighting/lighting.js";
+import { makeChart, numberAxis } from "/static/js/charts.js";
 
 const state = await session();
 renderHeader("/eclairage", state);
@@ -110,7 +111,7 @@ function showMonths(s) {
   const width = Math.max(280, box.clientWidth);
   const bars = (align) => (uPlot.paths && uPlot.paths.bars
     ? uPlot.paths.bars({ size: [0.4, 40], align }) : undefined);
-  chart = new uPlot({
+  chart = makeChart({
     width, height: width < 500 ? 220 : 300,
     scales: { x: { time: false, range: [-0.6, 11.6] },
       y: { range: (_, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
@@ -118,7 +119,7 @@ function showMonths(s) {
       { values: (u, ticks) => ticks.map((t) => (!Number.isInteger(t) || !MONTHS_SHORT[t] ? ""
         : u.width < 600 ? MONTHS_SHORT[t][0].toUpperCase() : MONTHS_SHORT[t])),
         splits: () => [...Array(12).keys()] },
-      { values: (_, ticks) => ticks.map((v) => formatNumber(v, 0)), size: 64 },
+      numberAxis(0, { size: 64 }),
     ],
     series: [
       { label: "Mois", value: (_, i) => (i === null ? "—" : MONTHS[i] || "") },

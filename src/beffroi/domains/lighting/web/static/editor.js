@@ -248,8 +248,9 @@ export function programmeEditor(box, { presets, current, preview, save }) {
     const buttons = form.querySelectorAll(".form-buttons button");
     buttons.forEach((b) => { b.disabled = true; });
     try {
+      // An action may answer a sentence to show; anything else (an API answer) is not one.
       const message = await action(doc());
-      status.textContent = message || done || "";
+      status.textContent = (typeof message === "string" && message) || done || "";
     } catch (error) {
       showErrors(form, error, general, (field) => field.replace(/^programme\./, ""));
     } finally {

@@ -3,7 +3,8 @@
 // night use, vertical marks at the detected leaks' onsets (and repairs), a text summary,
 // the leaks found and a night-by-night table. GET …/water/sectors/{id}/night-flow?days=.
 /* global uPlot */
-import { api, escapeHtml, formatNumber, TIME_ZONE } from "/static/js/common.js";
+import { api, escapeHtml, formatNumber } from "/static/js/common.js";
+import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import { ensureStyles, eur, longDate, m3, m3h } from "/static/domains/water/water.js";
 
 const PERIODS = [[30, "30 dernières nuits"], [90, "90 dernières nuits"], [180, "180 dernières nuits"],
@@ -13,15 +14,6 @@ const REFERENCE = "#000091";
 const LEGITIMATE = "#18753c";
 const ONSET = "#ce0500";
 const REPAIR = "#18753c";
-const FR_NAMES = {
-  MMMM: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre"],
-  MMM: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-    "nov.", "déc."],
-  WWWW: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
-  WWW: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-};
-const TICK = new Intl.DateTimeFormat("fr-FR", { timeZone: TIME_ZONE, day: "numeric", month: "short" });
 const seconds = (iso) => (iso ? new Date(iso).getTime() / 1000 : null);
 
 /** The panel's words: period, range of the night flow, reference, leaks. */
@@ -115,15 +107,13 @@ function draw(box, d) {
   const t = d.nights.map((n) => seconds(n.end));
   const v = (n, key) => n[key];
   const value = (_, x) => (x === null || x === undefined ? "—" : m3h(x));
-  return new uPlot({
+  return makeChart({
     width, height: width < 500 ? 240 : 320,
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
-    fmtDate: (tpl) => uPlot.fmtDate(tpl, FR_NAMES),
+    ...timeOptions(),
     scales: { x: { time: true }, y: { range: (_, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
-    axes: [{ values: (_, ticks) => ticks.map((ts) => TICK.format(new Date(ts * 1000))), space: 70 }, { values: (_, ticks) => ticks.map((x) => formatNumber(x, 1)), size: 56,
-      label: "m³/h", labelSize: 20 }],
+    axes: [timeAxis({ space: 70 }), numberAxis(1, { size: 56, label: "m³/h", labelSize: 20 })],
     series: [
-      { label: "Nuit", value: (_, ts) => (ts === null ? "—" : longDate(new Date(ts * 1000).toISOString())) },
+      timeSeries("Nuit", { byDay: true }),
       { label: "Bas de la bande", stroke: "rgba(0, 0, 145, 0.35)", width: 1, value, points: { show: false } },
       { label: "Haut de la bande", stroke: "rgba(0, 0, 145, 0.35)", width: 1, value, points: { show: false } },
       { label: "Référence", stroke: REFERENCE, width: 2, dash: [8, 4], value, points: { show: false } },
