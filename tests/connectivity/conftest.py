@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -24,23 +25,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def broker(tmp_path_factory) -> Iterator[str]:
-    """mqtt:// URL of a Mosquitto started for the session (installed by scripts/test.sh)."""
+def mosquitto_binary() -> str:
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not os.path.exists(binary):
         if os.environ.get("BEFFROI_REQUIRE_MQTT"):
             pytest.fail("Mosquitto is required (BEFFROI_REQUIRE_MQTT) but not installed")
         pytest.skip("Mosquitto not installed (run the suite through `make test`)")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("mosquitto")
-    conf = workdir / "mosquitto.conf"
-    # Persistent sessions keep every QoS 1 message for a subscriber that is away
-    # (max_queued_messages 0 = no limit); see docs/ for the production settings.
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                    "max_queued_messages 0\nmax_inflight_messages 100\n")
-    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return binary
+
+
+@contextmanager
+def mosquitto(conf, port: int, log=subprocess.DEVNULL) -> Iterator[subprocess.Popen]:
+    """A Mosquitto running ``conf`` (which listens on ``port``) until the block ends."""
+    proc = subprocess.Popen([mosquitto_binary(), "-c", str(conf)], stdout=log,
+                            stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -51,9 +49,25 @@ def broker(tmp_path_factory) -> Iterator[str]:
     else:
         proc.kill()
         pytest.fail("Mosquitto did not start")
-    yield f"mqtt://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(5)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory) -> Iterator[str]:
+    """mqtt:// URL of a Mosquitto started for the session (installed by scripts/test.sh)."""
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("mosquitto")
+    conf = workdir / "mosquitto.conf"
+    # Persistent sessions keep every QoS 1 message for a subscriber that is away
+    # (max_queued_messages 0 = no limit); see docs/ for the production settings.
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                    "max_queued_messages 0\nmax_inflight_messages 100\n")
+    with mosquitto(conf, port):
+        yield f"mqtt://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
+from pathlib import Path
 
 import click
 import orjson
 from sqlalchemy import select
 
-from ..connectivity import integrations
+from ..connectivity import integrations, mqtt_broker
 from ..core import devices
 from ..core.access import CLI, open_scope
 from ..core.registry import load_registry
@@ -62,6 +64,33 @@ def device_create(tenant: str, name: str, dev_eui: str | None, model: str | None
     click.echo(f"Capteur {device.id} créé : {device.name}"
                + (f" (DevEUI {device.dev_eui})" if device.dev_eui else ""))
     click.echo(orjson.dumps(devices.device_public(device)).decode())
+
+
+@device_group.command("mqtt-credentials")
+@click.option("--tenant", required=True, help="Territoire (identifiant ou SIREN).")
+@click.option("--device", "device_id", required=True, type=int, help="Identifiant du capteur.")
+@click.option("--revoke", is_flag=True, help="Retire ses identifiants au lieu d'en créer.")
+@db_option
+@friendly_errors
+def device_mqtt_credentials(tenant: str, device_id: int, revoke: bool, db: str | None) -> None:
+    """Crée (ou renouvelle) les identifiants MQTT d'un capteur et les affiche une fois."""
+    database = open_database(db)
+    with database.write() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        if revoke:
+            mqtt_broker.revoke_credentials(scope, conn, device_id)
+        else:
+            issued = mqtt_broker.issue_credentials(scope, conn, device_id)
+    if revoke:
+        click.echo(f"Identifiants MQTT du capteur {device_id} retirés.")
+    else:
+        click.echo(f"utilisateur: {issued['username']}")
+        click.echo(f"mot de passe: {issued['password']}")
+        click.echo("publication : " + ", ".join(issued["publish"]))
+        click.echo("abonnement : " + ", ".join(issued["subscribe"]))
+        click.echo("Le mot de passe n'est plus affiché ensuite.")
+    click.echo("Régénérez la configuration du courtier (beffroi mqtt broker-config) puis "
+               "rechargez-le (kill -HUP) pour que ce changement prenne effet.")
 
 
 @click.group("integration")
@@ -157,7 +186,50 @@ def _log_to_stderr() -> None:
 
 @click.group("mqtt")
 def mqtt_group() -> None:
-    """Courtier MQTT : messages mis de côté."""
+    """Courtier MQTT : configuration, droits des capteurs, messages mis de côté."""
+
+
+@mqtt_group.command("broker-config")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Dossier où écrire passwd, acl et mosquitto.conf (ex. /etc/mosquitto/beffroi).")
+@click.option("--mqtt-url", envvar=MQTT_URL_ENV, required=True,
+              help="Adresse par laquelle Beffroi se connecte au courtier, avec son utilisateur "
+                   f"et son mot de passe (ou variable {MQTT_URL_ENV}).")
+@click.option("--port", default=1883, show_default=True, type=int,
+              help="Port d'écoute du courtier.")
+@click.option("--bind", help="Adresse d'écoute du courtier (défaut : toutes).")
+@click.option("--persistence-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/var/lib/mosquitto"), show_default=True,
+              help="Dossier de persistance du courtier (messages gardés pendant un arrêt).")
+@click.option("--no-persistence", is_flag=True, help="Courtier sans persistance (essais).")
+@click.option("--group", default="mosquitto", show_default=True,
+              help="Groupe autorisé à lire passwd et acl (celui du courtier).")
+@db_option
+@friendly_errors
+def mqtt_broker_config(out: Path, mqtt_url: str, port: int, bind: str | None,
+                       persistence_dir: Path, no_persistence: bool, group: str,
+                       db: str | None) -> None:
+    """Écrit la configuration Mosquitto : un compte et des droits par capteur, un compte
+    pour Beffroi, aucun accès anonyme."""
+    from ..connectivity.mqtt_worker import parse_mqtt_url
+
+    try:
+        address = parse_mqtt_url(mqtt_url)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not address.username or not address.password:
+        raise click.ClickException(
+            f"L'URL MQTT de Beffroi ({MQTT_URL_ENV} ou --mqtt-url) doit porter son utilisateur "
+            "et son mot de passe, par exemple mqtt://beffroi:"
+            f"{secrets.token_urlsafe(24)}@{address.host}:{address.port} (mot de passe tiré au "
+            "hasard à l'instant) : le même sert à Beffroi pour se connecter.")
+    files = mqtt_broker.write_broker_config(
+        open_database(db), out, address.username, address.password, port=port, bind=bind,
+        persistence_dir=None if no_persistence else persistence_dir, group=group)
+    click.echo(f"{out}/passwd, {out}/acl et {out}/mosquitto.conf écrits : {files.devices} "
+               f"capteur(s) et l'utilisateur « {address.username} » de Beffroi.")
+    click.echo("Rechargez le courtier pour les appliquer : kill -HUP <pid de mosquitto> "
+               "(ou systemctl reload mosquitto).")
 
 
 @mqtt_group.command("quarantine")

@@ -40,10 +40,17 @@ def device_health(row: Any, now: int | None = None) -> dict[str, Any]:
             "last_error_at": format_instant(row.last_error_at), "last_gateway": row.last_gateway}
 
 
+def mqtt_username(tenant_id: int, device_id: int) -> str:
+    """The device's account on the MQTT broker (connectivity/mqtt_broker.py)."""
+    return f"dev-{tenant_id}-{device_id}"
+
+
 def device_public(row: Any) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "dev_eui": row.dev_eui, "model": row.model,
             "asset_id": row.asset_id, "properties": orjson.loads(row.properties),
-            "mapping": orjson.loads(row.mapping or "{}"), "health": device_health(row)}
+            "mapping": orjson.loads(row.mapping or "{}"), "health": device_health(row),
+            "mqtt_username": mqtt_username(row.tenant_id, row.id)
+            if row.mqtt_password_hash else None}
 
 
 def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool,

@@ -170,6 +170,8 @@ devices = Table(
     Column("last_error", Text),
     Column("last_error_at", BigInteger),
     Column("last_gateway", String(100)),  # LoRaWAN gateway that heard the last uplink best
+    # MQTT broker account (dev-{tenant_id}-{id}): Mosquitto's $7$ hash of its password.
+    Column("mqtt_password_hash", String(200)),
     UniqueConstraint("tenant_id", "dev_eui", name="uq_devices_dev_eui"),
     Index("ix_devices_asset", "tenant_id", "asset_id"),
 )

@@ -1,10 +1,11 @@
-"""Devices (sensors, controllers) and their ingest tokens."""
+"""Devices (sensors, controllers), their ingest tokens and their MQTT credentials."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from ...connectivity import mqtt_broker
 from ...core import devices
 from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
 
@@ -51,3 +52,20 @@ def create_device_token(ctx: CtxDep, tenant: str, device_id: int):
     """An ingest token for the device (shown once); it may only feed the device's streams."""
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(devices.create_device_token(scope, conn, device_id), status_code=201)
+
+
+@router.post("/tenants/{tenant}/devices/{device_id}/mqtt-credentials", status_code=201)
+def issue_mqtt_credentials(ctx: CtxDep, tenant: str, device_id: int):
+    """New MQTT broker credentials for the device (tenant admins; the password is shown
+    once). They take effect, and the previous ones stop working, once the operator has
+    regenerated the broker files (``beffroi mqtt broker-config``)."""
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(mqtt_broker.issue_credentials(scope, conn, device_id),
+                            status_code=201)
+
+
+@router.delete("/tenants/{tenant}/devices/{device_id}/mqtt-credentials", status_code=204)
+def revoke_mqtt_credentials(ctx: CtxDep, tenant: str, device_id: int):
+    with ctx.writing(tenant) as (scope, conn):
+        mqtt_broker.revoke_credentials(scope, conn, device_id)
+    return Response(status_code=204)
