@@ -294,7 +294,9 @@ def test_dashboard_shows_the_figures_of_the_api(page, server, size, lighting):
     # "whole year" is said only of a complete year (the fixture holds 366 days of readings).
     comparison, covered = energy["comparison"], energy["coverage"]["previous_year"]
     year_text = page.locator('[data-figure="year_kwh"] dd').inner_text()
-    if comparison["change_pct"] is None:
+    if not energy["coverage"]["year"]["days"]:
+        assert "aucune mesure" in year_text
+    elif comparison["change_pct"] is None:
         days = comparison["days"]
         assert (f"comparaison impossible : {days} jour{'s' if days > 1 else ''} "
                 f"relevé{'s' if days > 1 else ''} sur les deux périodes") in year_text
@@ -303,8 +305,9 @@ def test_dashboard_shows_the_figures_of_the_api(page, server, size, lighting):
         assert f"par rapport aux mêmes jours de {s['year'] - 1}" in year_text
     previous_text = page.locator('[data-figure="previous_year_kwh"] dd').inner_text()
     assert ("année entière" in previous_text) is covered["complete"]
-    if not covered["complete"]:
-        assert f"{covered['days']} jours relevés" in previous_text
+    if not covered["complete"] and covered["days"]:
+        n = covered["days"]
+        assert f"{n} jour{'s' if n > 1 else ''} relevé{'s' if n > 1 else ''}" in previous_text
     failures = page.locator("#failures")
     assert failures.get_by_role("link", name="ARM-88383-01").get_attribute(
         "href") == f"/equipements/{lighting['cabinet']}"
