@@ -37,6 +37,10 @@ def test_tenant_addressed_by_siren_or_id(client, t):
     ({"geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}},
      "geometry", "invalide"),
     ({"geometry": {"type": "Circle", "coordinates": [0, 0]}}, "geometry", "inconnu"),
+    ({"geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}},
+     "geometry", "contour extérieur du polygone non fermé"),  # shapely closed it silently
+    ({"geometry": {"type": "LineString", "coordinates": [[0, 0]]}}, "geometry",
+     "ligne de 1 position(s) : au moins 2 attendues"),  # was shapely's English message
     ({"properties": {"capacity": "beaucoup"}}, "properties.capacity", "nombre attendu"),
     ({"properties": {"floors": 2.5}}, "properties.floors", "entier attendu"),
     ({"properties": {"capacity": -3}}, "properties.capacity", "minimum"),

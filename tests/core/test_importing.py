@@ -226,8 +226,31 @@ BAD_ROWS = [
      feature("BAD", geometry={"type": "Polygon",
                               "coordinates": [[[6.5, 48.0], [6.6, 48.1], [6.6, 48.0], [6.5, 48.1],
                                                [6.5, 48.0]]]}),
-     "geometry", "géométrie invalide (Self-intersection"),
-    ("coordinates outside WGS84", feature("BAD", 650000, 6800000), "geometry", "hors WGS84"),
+     "geometry", "géométrie invalide : contour qui se recoupe près de la position [6.55, 48.05]"),
+    ("coordinates outside WGS84", feature("BAD", 650000, 6800000), "geometry",
+     "coordonnées invalides : position [650000, 6800000] hors WGS84 (longitude −180..180, "
+     "latitude −90..90) ; des coordonnées projetées (Lambert 93…) doivent être converties"),
+    ("latitude beyond the pole", feature("BAD", 6.5, 91), "geometry",
+     "position [6.5, 91] hors WGS84"),
+    ("unclosed ring",
+     feature("BAD", geometry={"type": "Polygon", "coordinates": [
+         [[6.5, 48.0], [6.6, 48.0], [6.6, 48.1], [6.5, 48.1]]]}),
+     "geometry", "contour extérieur du polygone non fermé : la dernière position [6.5, 48.1] "
+                 "doit répéter la première [6.5, 48]"),
+    ("ring of three positions",
+     feature("BAD", geometry={"type": "MultiPolygon", "coordinates": [
+         [[[6.5, 48.0], [6.6, 48.0], [6.6, 48.1], [6.5, 48.0]]],
+         [[[6.5, 48.0], [6.6, 48.0], [6.5, 48.0]]]]}),
+     "geometry", "contour extérieur du polygone n° 2 de 3 position(s) : au moins 4 attendues"),
+    ("hole outside its polygon",
+     feature("BAD", geometry={"type": "Polygon", "coordinates": [
+         [[6.5, 48.0], [6.6, 48.0], [6.6, 48.1], [6.5, 48.1], [6.5, 48.0]],
+         [[6.7, 48.2], [6.71, 48.2], [6.71, 48.21], [6.7, 48.2]]]}),
+     "geometry", "géométrie invalide : trou en dehors du contour extérieur près de la position "
+                 "[6.7, 48.2]"),
+    ("line of one position",
+     feature("BAD", geometry={"type": "LineString", "coordinates": [[6.5, 48.0]]}),
+     "geometry", "ligne de 1 position(s) : au moins 2 attendues"),
     ("non-numeric coordinate", feature("BAD", "6,59", 48.0), "geometry",
      'coordonnées invalides : position [longitude, latitude] attendue, reçu ["6,59",48.0]'),
     ("boolean coordinate", feature("BAD", True, 48.0), "geometry", "position [longitude, latitude]"),
@@ -290,6 +313,18 @@ def test_csv_bad_cells_are_reported_per_row(client, t):
         (4, "D", "properties.floors", "« 1,5 » n'est pas un entier"),
     ]
     assert stored(client, t) == {}
+
+
+def test_non_finite_csv_coordinates_are_refused(client, t):
+    text = ("ref;kind;name;commune;lon;lat\n"
+            "A;generic.site;Nan;88383;nan;48,0\n"
+            "B;generic.site;Infini;88383;6,5;inf\n")
+    response = import_csv(client, t, text.encode())
+    assert response.status_code == 422
+    assert [(e["line"], e["field"], e["message"]) for e in response.json()["errors"]] == [
+        (2, "geometry", "coordonnées invalides : position [nan, 48] non finie (NaN ou infini)"),
+        (3, "geometry", "coordonnées invalides : position [6.5, inf] non finie (NaN ou infini)"),
+    ]
 
 
 def test_partial_import_does_not_leave_children_of_rejected_parents(client, t):

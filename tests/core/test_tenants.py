@@ -268,7 +268,7 @@ def test_boundary_import_reports_each_rejected_feature(client, t):
     reasons = {r["index"]: r["reason"] for r in out["rejected"]}
     assert reasons == {
         1: "commune « 75056 » absente du territoire",
-        2: "géométrie invalide (Self-intersection[6.55 48.05])",
+        2: "géométrie invalide : contour qui se recoupe près de la position [6.55, 48.05]",
         3: "géométrie de type point refusée ici (attendu : polygone, multipolygone)",
         4: "géométrie absente pour la commune 88415",
         5: "entité GeoJSON attendue : objet « Feature » avec un objet « properties »",
