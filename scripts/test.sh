@@ -15,8 +15,12 @@ export BEFFROI_REQUIRE_MQTT=1
 trap stop_pg EXIT
 export BEFFROI_REQUIRE_PG=1
 mkdir -p test-output
+# In parallel (pytest-xdist): one process per CPU plus one, since many tests wait on a
+# browser, a broker or a server rather than compute. A file's tests stay on one worker
+# (--dist loadfile) so that the expensive module fixtures (demo builds) are built once.
+WORKERS=${BEFFROI_TEST_WORKERS:-$(( $(nproc) + 1 ))}
 set +e
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then

@@ -36,19 +36,26 @@ def _pg_admin_url() -> str:
     return PG_URL.replace("postgresql://", "postgresql://", 1)
 
 
+def _template_name() -> str:
+    """One migrated template per pytest-xdist worker (``gw0``, ``gw1``…): workers never
+    create, drop or copy each other's template at the same time."""
+    return "beffroi_template_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 def _pg_database() -> str:
     global _template_ready
     name = "t_" + uuid.uuid4().hex[:12]
+    template_name = _template_name()
     with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
         if not _template_ready:
-            conn.execute("DROP DATABASE IF EXISTS beffroi_template")
-            conn.execute("CREATE DATABASE beffroi_template")
+            conn.execute(f"DROP DATABASE IF EXISTS {template_name}")
+            conn.execute(f"CREATE DATABASE {template_name}")
             base = PG_URL.rsplit("/", 1)[0]
-            template = Database(f"{base}/beffroi_template")
+            template = Database(f"{base}/{template_name}")
             upgrade(template)
             template.dispose()
             _template_ready = True
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE beffroi_template")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_name}")
     return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
 
 

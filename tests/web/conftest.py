@@ -109,13 +109,16 @@ def territory(web_db, web_registry) -> dict:
             key=alerts.rule_key(rule.id, gauge.id), severity="critical",
             title="Crue — Échelle de la Moselle", at=now_ms() - 3_600_000, asset_id=gauge.id,
             stream_id=level.id, rule_id=rule.id, details={"value": 2.8, "threshold": 2.5}))
-    _year_of_energy(db, t["id"], energy.id)
+    last_index = _year_of_energy(db, t["id"], energy.id)
     return {"tenant": t["id"], "cabinets": cabinets, "gauge": gauge.id, "energy": energy.id,
-            "level": level.id, "alert": alert.id}
+            "level": level.id, "alert": alert.id, "energy_last_index": last_index}
 
 
-def _year_of_energy(db, tenant_id: int, stream_id: int) -> None:
-    """Hourly energy of a cabinet over the last year: lit at night, more in winter."""
+def _year_of_energy(db, tenant_id: int, stream_id: int) -> float:
+    """Hourly energy of a cabinet over the last year: lit at night, more in winter.
+
+    The series ends at the current hour, so its values depend on when the test runs: the
+    last index is returned for tests to compare with what the page shows."""
     import math
     from zoneinfo import ZoneInfo
 
@@ -132,6 +135,7 @@ def _year_of_energy(db, tenant_id: int, stream_id: int) -> None:
         rows.append((tenant_id, stream_id, t, round(index, 3), 0))
     with db.write() as conn:
         store_rows(open_scope(db, conn, CLI, tenant_id), conn, rows, ZoneInfo("Europe/Paris"))
+    return rows[-1][3]
 
 
 class LiveServer:
