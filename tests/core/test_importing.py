@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from beffroi.core import importing, tenants, users
@@ -325,6 +327,52 @@ def test_non_finite_csv_coordinates_are_refused(client, t):
         (2, "geometry", "coordonnées invalides : position [nan, 48] non finie (NaN ou infini)"),
         (3, "geometry", "coordonnées invalides : position [6.5, inf] non finie (NaN ou infini)"),
     ]
+
+
+def haversine_m(lon1, lat1, lon2, lat2) -> float:
+    """Great-circle distance, independent of the import's local projection."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+def test_positions_outside_the_stated_commune_are_warned_not_refused(db, client, t):
+    square = {"type": "Polygon", "coordinates": [[[6.58, 48.01], [6.60, 48.01], [6.60, 48.03],
+                                                  [6.58, 48.03], [6.58, 48.01]]]}
+    with db.write() as conn:
+        tenants.update_commune(open_scope(db, conn, CLI, t["id"]), conn, "88383",
+                               {"boundary": square})
+    far_lon, near_lon = 6.6135, 6.6003  # east of the square, on the parallel 48.02
+    outside_poly = {"type": "Polygon", "coordinates": [[[6.62, 48.0], [6.63, 48.0],
+                                                        [6.63, 48.01], [6.62, 48.0]]]}
+    straddling = {"type": "Polygon", "coordinates": [[[6.57, 48.02], [6.59, 48.02],
+                                                      [6.59, 48.025], [6.57, 48.02]]]}
+    doc = collection(
+        feature("IN", 6.59, 48.02),
+        feature("NEAR", near_lon, 48.02),               # ≈ 22 m out: within the tolerance
+        feature("FAR", far_lon, 48.02),                 # ≈ 1 km out
+        feature("POLY-OUT", geometry=outside_poly),
+        feature("POLY-ACROSS", geometry=straddling),    # its inner point is inside
+        feature("OTHER", far_lon, 48.02, commune="88429"),  # no boundary known: no check
+        feature("NO-COMMUNE", far_lon, 48.02, commune=None),
+    )
+    for params in ({"dry_run": "true"}, {}):
+        response = import_json(client, t, doc, **params)
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert report["errors"] == [] and report["valid"] == 7
+        assert [(w["row"], w["ref"], w["field"]) for w in report["warnings"]] == [
+            (3, "FAR", "commune"), (4, "POLY-OUT", "commune")]
+        far = report["warnings"][0]
+        expected = haversine_m(far_lon, 48.02, 6.60, 48.02)
+        assert abs(far["distance_m"] - expected) < 2, (far, expected)
+        assert far["message"] == (f"point à {expected / 1000:.1f} km hors de la commune 88383 "
+                                  "(Remiremont) : vérifiez la commune ou les coordonnées"
+                                  ).replace(".", ",", 1)
+        assert report["warnings"][1]["message"].startswith(
+            "point représentatif de la géométrie à ")
+    assert report["written"] is True and len(stored(client, t)) == 7
 
 
 def test_partial_import_does_not_leave_children_of_rejected_parents(client, t):

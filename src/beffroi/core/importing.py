@@ -23,12 +23,15 @@ from .access import TenantScope
 from .assets import check_asset
 from .clock import now_ms
 from .errors import Invalid
-from .geometry import point
+from .geometry import LocalArea, point, representative_lonlat
 from .registry import Registry
 
 CORE_COLUMNS = {"ref", "kind", "name", "commune", "parent_ref", "lon", "lat", "longitude",
                 "latitude", "x", "y", "geometry"}
 MAX_ROWS = 200_000
+# A position this close to its commune's boundary counts as inside: boundaries (IGN Admin
+# Express) are generalised to a few metres and devices sit on the limit road.
+COMMUNE_TOLERANCE_M = 50
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,7 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
         if progress:
             progress(1)
     _check_parents(rows, valid, existing, refs, report)
+    _check_communes(scope, conn, valid, report)
     if dry_run or (report.errors and not partial):
         return report
     now = now_ms()
@@ -284,3 +288,43 @@ def _check_parents(rows: list[Any], valid: list[tuple[int, dict[str, Any], Any]]
             reject(item, "un équipement ne peut être son propre parent"
                    if parents.get(own) == own else "rattachement circulaire entre équipements")
     report.errors.sort(key=lambda e: e["row"])
+
+
+def _check_communes(scope: TenantScope, conn: Connection,
+                    valid: list[tuple[int, dict[str, Any], Any]], report: ImportReport) -> None:
+    """Warn (the row still imports) when a row states a commune that has a boundary and
+    its point, or the representative point of its line or polygon, lies farther than
+    ``COMMUNE_TOLERANCE_M`` outside it."""
+    by_commune: dict[str, list[tuple[int, str, bool, float, float]]] = {}
+    for index, values, _ in valid:
+        if values.get("commune_insee") and values.get("geometry"):
+            geom = orjson.loads(values["geometry"])
+            lon, lat = representative_lonlat(geom)
+            by_commune.setdefault(values["commune_insee"], []).append(
+                (index, values["ref"], geom["type"] == "Point", lon, lat))
+    if not by_commune:
+        return
+    c = schema.communes
+    for commune in conn.execute(select(c.c.insee, c.c.name, c.c.boundary).where(
+            scope.owns(c), c.c.insee.in_(sorted(by_commune)), c.c.boundary.is_not(None))):
+        rows = by_commune[commune.insee]
+        distances = LocalArea(orjson.loads(commune.boundary)).distances_m(
+            [r[3] for r in rows], [r[4] for r in rows])
+        for (index, ref, is_point, _, _), distance in zip(rows, distances, strict=True):
+            if distance > COMMUNE_TOLERANCE_M:
+                what = "point" if is_point else "point représentatif de la géométrie"
+                report.warnings.append({
+                    "row": index + 1, "ref": ref, "field": "commune",
+                    "distance_m": round(float(distance)),
+                    "message": f"{what} à {_distance_text(distance)} hors de la commune "
+                               f"{commune.insee} ({commune.name}) : vérifiez la commune ou les "
+                               "coordonnées"})
+    report.warnings.sort(key=lambda w: w["row"] or 0)
+
+
+def _distance_text(metres: float) -> str:
+    """« 60 m », « 520 m », « 1,2 km », « 12 km »."""
+    if metres < 995:
+        return f"{round(metres, -1):.0f} m"
+    km = metres / 1000
+    return f"{km:.1f} km".replace(".", ",") if km < 9.95 else f"{km:.0f} km"
