@@ -178,7 +178,7 @@ def load_json(raw: bytes, what: str = "JSON") -> tuple[object, DecodedText]:
 
 
 # -- CSV ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CsvRecord:
     """One data record: its values by column name, or the reason it was refused."""
 
@@ -269,24 +269,31 @@ def read_csv(source: DecodedText, *, rename: Callable[[str], str] | None = None)
             raise Invalid(f"En-tête CSV : les colonnes {both} désignent toutes deux « {name} ».")
         seen[name] = original.strip()
     table = CsvTable(columns, [], delimiter, source.encoding, list(source.warnings))
-    for start, row, problem in _records(lines, first + 1, dialect, len(columns)):
-        if row is not None and problem is None:
-            if not any(cell.strip() for cell in row):
+    width = len(columns)
+    unnamed = [i for i, name in enumerate(columns) if not name]
+    named = [name for name in columns if name]
+    controls = _CONTROL.search(source.text) is not None  # checked row by row only then
+    carriage = "\r" in source.text
+    for start, row, problem in _records(lines, first + 1, dialect, width):
+        if problem is None:
+            if not "".join(row).strip():
                 continue  # an empty line, or one of separators only
-            problem = _control_problem(row, columns)
-            if problem is None and len(row) != len(columns):
-                problem = (f"{len(row)} champ{'s' if len(row) > 1 else ''} au lieu de "
-                           f"{len(columns)} (en-tête ligne "
-                           f"{first + 1}) ; "
-                           "une valeur contenant le séparateur doit être entre guillemets")
-            if problem is None:
-                extra = next((i for i, name in enumerate(columns) if not name and row[i].strip()),
-                             None)
+            if controls:
+                problem = _control_problem(row, columns)
+            if problem is None and len(row) != width:
+                problem = (f"{len(row)} champ{'s' if len(row) > 1 else ''} au lieu de {width} "
+                           f"(en-tête ligne {first + 1}) ; une valeur contenant le séparateur "
+                           "doit être entre guillemets")
+            if problem is None and unnamed:
+                extra = next((i for i in unnamed if row[i].strip()), None)
                 if extra is not None:
                     problem = f"valeur dans la colonne n° {extra + 1}, sans nom dans l'en-tête"
-        values = None if problem else {
-            name: _NEWLINES.sub("\n", cell.strip()) for name, cell in zip(columns, row,
-                                                                           strict=True) if name}
+        if problem:
+            values = None
+        else:
+            cells = [row[i] for i in range(width) if i not in unnamed] if unnamed else row
+            values = dict(zip(named, [_NEWLINES.sub("\n", c.strip()) if carriage else c.strip()
+                                      for c in cells], strict=True))
         table.records.append(CsvRecord(len(table.records), start, values, problem))
     return table
 
