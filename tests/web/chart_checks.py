@@ -15,7 +15,9 @@ DAY_MONTH = re.compile(r"\b(\d{2})/(\d{2})\b")
 def ticks(chart) -> tuple[str, str]:
     """(x ticks, y ticks) of a chart's root element (a ``.uplot`` locator)."""
     chart.wait_for(state="attached")
-    chart.page.wait_for_function("e => e.dataset.xTicks", arg=chart.element_handle())
+    from .conftest import wait_for  # not wait_for_function: the pages' CSP forbids its eval
+
+    wait_for(chart.page, "e => e.dataset.xTicks", arg=chart.element_handle())
     return chart.get_attribute("data-x-ticks"), chart.get_attribute("data-y-ticks")
 
 

@@ -173,14 +173,55 @@ def size(request) -> str:
     return request.param
 
 
+# Every page the browser tests open reports what its Content-Security-Policy blocked
+# (the event, and Chromium's own console message): a test fails on any violation.
+_CSP_EVENTS = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI}`));"""
+
+
+def watch_csp(context) -> list[str]:
+    """The CSP violations of every page of ``context``, collected as they happen."""
+    violations: list[str] = []
+    context.add_init_script(_CSP_EVENTS)
+
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+    context.on("console", on_console)
+    return violations
+
+
 @pytest.fixture
 def page(browser, size):
     context = browser.new_context(viewport=SIZES[size], locale="fr-FR",
                                   timezone_id="Europe/Paris")
+    violations = watch_csp(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+    assert violations == [], "\n".join(violations)
+
+
+def wait_for(page, expression: str, arg=None, timeout_ms: float = 10_000) -> None:
+    """Wait until ``expression`` (or the function ``expression`` applied to ``arg``) is truthy
+    in the page. Playwright's ``wait_for_function`` compiles it with ``eval`` inside the page,
+    which the Content-Security-Policy forbids; ``evaluate`` goes through the DevTools
+    protocol instead. A page being replaced meanwhile (a navigation) is waited for too."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            if page.evaluate(expression) if arg is None else page.evaluate(expression, arg):
+                return
+        except Error as exc:  # the page navigated under the evaluation: try the new one
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_ms:.0f} ms: {expression}")
+        page.wait_for_timeout(50)
 
 
 def login(page, server, email: str = "agent@cc-vosges.fr", then: str = "/") -> None:
@@ -200,7 +241,9 @@ def screenshot(page, name: str, size: str) -> Path:
 
 def axe_violations(page) -> list[dict]:
     """Serious and critical violations of the axe-core audit of the current page."""
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the DevTools protocol: a <script> tag would be inline, which the
+    # pages' Content-Security-Policy refuses.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]}

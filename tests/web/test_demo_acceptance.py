@@ -11,7 +11,7 @@ from beffroi.core.registry import load_registry
 from beffroi.demo.builder import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 from beffroi.storage.database import Database
 
-from .conftest import SIZES, LiveServer, assert_accessible, screenshot
+from .conftest import SIZES, LiveServer, assert_accessible, screenshot, wait_for, watch_csp
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,7 @@ def test_find_a_remiremont_cabinet_see_its_year_and_acknowledge_an_alert(browser
                                                                          demo_server):
     context = browser.new_context(viewport=SIZES["bureau"], locale="fr-FR",
                                   timezone_id="Europe/Paris")
+    csp_violations = watch_csp(context)
     page = context.new_page()
     page.set_default_timeout(20_000)
     base = demo_server.url
@@ -43,7 +44,7 @@ def test_find_a_remiremont_cabinet_see_its_year_and_acknowledge_an_alert(browser
     # The map, from the menu: only Remiremont, only public lighting, then the cabinets.
     page.get_by_role("navigation", name="Menu principal").get_by_role("link",
                                                                       name="Carte").click()
-    page.wait_for_function("window.beffroiMap && window.beffroiMap.ready !== null")
+    wait_for(page, "window.beffroiMap && window.beffroiMap.ready !== null", timeout_ms=20_000)
     total = page.evaluate("window.beffroiMap.total")
     assert total > 5_000
     page.get_by_label("Commune").select_option(label="Remiremont")
@@ -84,4 +85,5 @@ def test_find_a_remiremont_cabinet_see_its_year_and_acknowledge_an_alert(browser
     assert_accessible(page)
     screenshot(page, "demo-alertes", "bureau")
     context.close()
+    assert csp_violations == []
     assert cabinet_name

@@ -23,7 +23,7 @@ from beffroi.core.registry import (
 )
 
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
-from .conftest import assert_accessible, login, screenshot
+from .conftest import assert_accessible, login, screenshot, wait_for
 from .test_map import open_map, popup, search
 
 FULL = {"category": "a", "lamp_type": "led", "power_w": 40, "flux_lm": 4800, "ulr_percent": 0,
@@ -248,7 +248,7 @@ def test_map_colours_luminaires_by_colour_temperature(page, server, size, lighti
     page.locator("#legend-status").wait_for()
     assert legend.is_hidden()
     page.goto(f"{server.url}/carte?couleur=lighting.color_temperature")
-    page.wait_for_function("window.beffroiMap && window.beffroiMap.ready !== null")
+    wait_for(page, "window.beffroiMap && window.beffroiMap.ready !== null")
     assert page.locator("body[data-colouring='lighting.color_temperature']").count() == 1
 
 

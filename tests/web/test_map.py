@@ -3,7 +3,7 @@ to the asset page; at desktop and phone sizes, with the mouse and with the keybo
 
 from __future__ import annotations
 
-from .conftest import assert_accessible, login, screenshot
+from .conftest import assert_accessible, login, screenshot, wait_for
 from .map_fixtures import map_territory_fixture  # noqa: F401  (the map_territory fixture)
 
 ALL_ASSETS = 7  # 3 cabinets, the gauge, the meter, the water main, the school
@@ -11,7 +11,7 @@ ALL_ASSETS = 7  # 3 cabinets, the gauge, the meter, the water main, the school
 
 def open_map(page, server) -> None:
     login(page, server, then="/carte")
-    page.wait_for_function("window.beffroiMap && window.beffroiMap.ready !== null")
+    wait_for(page, "window.beffroiMap && window.beffroiMap.ready !== null")
     panel = page.locator("#panel")
     if not panel.evaluate("p => p.open"):  # folded on a phone
         panel.locator("summary").click()
@@ -25,7 +25,7 @@ def popup(page, name: str):
     box = page.locator(".leaflet-popup-content", has_text=name)
     box.wait_for()
     # Leaflet fades popups in: wait for the end, or axe measures a washed-out contrast.
-    page.wait_for_function("[...document.querySelectorAll('.leaflet-popup')].every("
+    wait_for(page, "[...document.querySelectorAll('.leaflet-popup')].every("
                            "p => getComputedStyle(p).opacity === '1')")
     return box
 
@@ -72,23 +72,23 @@ def test_domain_layers_and_commune_filter(page, server, map_territory, size):
     open_map(page, server)
     lighting = page.get_by_role("checkbox", name="Éclairage public")
     lighting.uncheck()
-    page.wait_for_function(f"window.beffroiMap.count === {ALL_ASSETS - 3}")
+    wait_for(page, f"window.beffroiMap.count === {ALL_ASSETS - 3}")
     search(page, "Moselle")
     page.get_by_label("Rechercher un équipement").fill("Armoire")
     page.get_by_role("status").filter(has_text="Aucun équipement trouvé").wait_for()
     lighting.check()
-    page.wait_for_function(f"window.beffroiMap.count === {ALL_ASSETS}")
+    wait_for(page, f"window.beffroiMap.count === {ALL_ASSETS}")
     page.get_by_role("checkbox", name="Eau potable").uncheck()
-    page.wait_for_function(f"window.beffroiMap.count === {ALL_ASSETS - 2}")
+    wait_for(page, f"window.beffroiMap.count === {ALL_ASSETS - 2}")
     assert page.locator("path.leaflet-interactive").count() == 1  # the main is hidden
     page.get_by_role("checkbox", name="Eau potable").check()
     page.get_by_label("Commune").select_option(label="Saint-Étienne-lès-Remiremont")
-    page.wait_for_function("window.beffroiMap.count === 2")
+    wait_for(page, "window.beffroiMap.count === 2")
     assert "2 équipements affichés sur 7" in page.locator("#summary").inner_text()
     page.get_by_label("Commune").select_option(label="Remiremont")
-    page.wait_for_function("window.beffroiMap.count === 5")
+    wait_for(page, "window.beffroiMap.count === 5")
     page.get_by_label("Commune").select_option(label="Toutes les communes")
-    page.wait_for_function(f"window.beffroiMap.count === {ALL_ASSETS}")
+    wait_for(page, f"window.beffroiMap.count === {ALL_ASSETS}")
 
 
 def test_search_then_popup_then_asset_page(page, server, map_territory, size):
@@ -113,7 +113,7 @@ def test_keyboard_only_search_and_markers(page, server, map_territory, size):
     assert "Échelle de la Moselle" in page.evaluate("document.activeElement.textContent")
     page.keyboard.press("Enter")  # opens the popup, focus on its link
     popup(page, "Moselle")
-    page.wait_for_function("document.activeElement.textContent === 'Ouvrir la fiche'")
+    wait_for(page, "document.activeElement.textContent === 'Ouvrir la fiche'")
     # Leaflet's markers and clusters are in the tab order.
     assert page.locator(".leaflet-marker-icon[tabindex='0']").count() >= 1
     page.keyboard.press("Enter")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from ..core.registry import Registry, load_registry
 from ..storage.database import Database
 from ..web import install_web
 from . import problems
+from .headers import SecurityHeaders
 from .routes import (
     alerts,
     assets,
@@ -30,15 +32,22 @@ from .routes import (
 API_PREFIX = "/api/v1"
 
 
+class BeffroiApp(FastAPI):
+    """The FastAPI application with the security headers on every response, errors
+    included (outside Starlette's outermost error middleware)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
 
 def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
-    app = FastAPI(
+    app = BeffroiApp(
         title="Beffroi",
         description="API de l'hyperviseur territorial Beffroi (jumeau numérique, séries "
                     "temporelles, territoires).",
         version="0.1.0",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # web.pages serves it: Swagger UI from Beffroi itself, no inline script
         redoc_url=None,
     )
     app.state.db = db

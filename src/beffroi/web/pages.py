@@ -54,6 +54,12 @@ def forgotten_password_page() -> HTMLResponse:
     return page("mot-de-passe-oublie")
 
 
+@router.get("/api/v1/docs")
+def api_docs_page() -> HTMLResponse:
+    """The API documentation (Swagger UI, served by Beffroi, on /api/v1/openapi.json)."""
+    return page("api-docs")
+
+
 @router.get("/reinitialiser")
 def reset_password_page() -> HTMLResponse:
     return page("reinitialiser")

@@ -1,0 +1,99 @@
+"""Every page works under its Content-Security-Policy (the ``page`` fixture fails on any
+violation), with a basemap from another host, and the API documentation (Swagger UI) is
+served by Beffroi itself: no request leaves for another host."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from beffroi.core.registry import load_registry
+from beffroi.web import pages
+
+from .conftest import login, wait_for
+
+TILES = "https://{s}.tuiles.example.fr/{z}/{x}/{y}.png"
+# A 1×1 transparent PNG: the tiles, answered by the browser's interception (no network).
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
+                       "60e6kgAAAABJRU5ErkJggg==")
+
+
+def _outside(page, server) -> tuple[list[str], list[str]]:
+    """(tile requests answered, other foreign requests refused) of the page's context."""
+    tiles, foreign = [], []
+
+    def handle(route):
+        url = route.request.url
+        if ".tuiles.example.fr/" in url:
+            tiles.append(url)
+            route.fulfill(status=200, content_type="image/png", body=PNG)
+        elif url.startswith(server.url):
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    page.context.route("**/*", handle)
+    return tiles, foreign
+
+
+@pytest.mark.parametrize("size", ["bureau"], indirect=True)
+def test_every_page_works_under_the_content_security_policy(page, server, territory,
+                                                            monkeypatch):
+    monkeypatch.setenv("BEFFROI_TILE_URL", TILES)
+    tiles, foreign = _outside(page, server)
+    paths = [r.path.replace("{asset_id}", str(territory["cabinets"][0]))
+             for r in pages.router.routes]
+    paths += [p.path for d in load_registry().domains.values() for p in d.pages]
+    login(page, server, "admin@cc-vosges.fr")
+    seen = {}
+    for path in paths:
+        response = page.goto(server.url + path)
+        page.wait_for_load_state("networkidle")
+        seen[path] = (response.status, "frame-ancestors 'none'" in
+                      response.headers.get("content-security-policy", ""))
+    assert seen == {path: (200, True) for path in paths}
+    page.goto(server.url + "/carte")
+    wait_for(page, "window.beffroiMap && window.beffroiMap.ready !== null")
+    page.wait_for_load_state("networkidle")
+    assert tiles, "the basemap's tiles were not requested"
+    assert page.locator("img.leaflet-tile-loaded").count() > 0  # …and shown
+    assert foreign == []
+
+
+@pytest.mark.parametrize("size", ["bureau"], indirect=True)
+def test_the_api_documentation_comes_from_beffroi_itself(page, server):
+    tiles, foreign = _outside(page, server)
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server.url + "/api/v1/docs")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() > 50  # every operation of the API
+    assert page.get_by_text("Beffroi", exact=False).first.is_visible()
+    page.locator(".opblock-summary", has_text="/api/v1/domains").first.click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    page.locator(".live-responses-table .response-col_status", has_text="200").wait_for()
+    assert foreign == [] and tiles == []
+    assert requested and all(url.startswith(server.url) for url in requested)
+
+
+def test_the_violation_watch_sees_what_the_policy_blocks(browser, server):
+    """The check every browser test relies on can fail: an inline script, an inline style
+    attribute and an image from an unlisted host are each reported."""
+    from .conftest import watch_csp
+
+    context = browser.new_context()
+    violations = watch_csp(context)
+    page = context.new_page()
+    page.route("https://ailleurs.example.fr/**", lambda route: route.abort())
+    page.goto(server.url + "/connexion")
+    page.evaluate("""() => document.body.insertAdjacentHTML("beforeend",
+        '<img src="https://ailleurs.example.fr/x.png"><p style="color: red">x</p>')""")
+    page.evaluate("""() => { const s = document.createElement("script");
+        s.textContent = "window.injected = 1"; document.body.append(s); }""")
+    page.wait_for_timeout(300)
+    blocked = " ".join(violations)
+    context.close()
+    assert "img-src" in blocked and "style-src" in blocked and "script-src" in blocked
