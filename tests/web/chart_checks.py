@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from .conftest import wait_for  # not wait_for_function: the pages' CSP forbids its eval
+
 US_TIME = re.compile(r"\d\s?(am|pm)\b", re.IGNORECASE)
 US_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2}\b")
 ENGLISH_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")
@@ -15,8 +17,6 @@ DAY_MONTH = re.compile(r"\b(\d{2})/(\d{2})\b")
 def ticks(chart) -> tuple[str, str]:
     """(x ticks, y ticks) of a chart's root element (a ``.uplot`` locator)."""
     chart.wait_for(state="attached")
-    from .conftest import wait_for  # not wait_for_function: the pages' CSP forbids its eval
-
     wait_for(chart.page, "e => e.dataset.xTicks", arg=chart.element_handle())
     return chart.get_attribute("data-x-ticks"), chart.get_attribute("data-y-ticks")
 
