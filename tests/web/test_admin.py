@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
+
+from beffroi.storage import schema
 
 from .admin_fixtures import add_devices
 from .conftest import assert_accessible, login, screenshot
@@ -129,6 +132,83 @@ def test_geojson_import_dry_run_then_progress(page, admin_server, size):
     assert "(100 %)" in page.locator("#import-progress-label").inner_text()
     assert_accessible(page)
     screenshot(page, "administration-import", size)
+
+
+def _csv_inventory() -> bytes:
+    """Windows-1252, 260 rows over two chunks: a quoted line break in the second chunk, a
+    row with a field too many, a commune unknown, a point 3.7 km outside Remiremont."""
+    lines = ["ref;kind;name;commune;lon;lat"]                                   # line 1
+    for i in range(260):
+        name = f"Église n° {i + 1} – « cœur »"
+        if i == 230:
+            name = '"Salle\r\npolyvalente"'                                      # 2 lines
+        row = f"CSV-{i + 1:03d};generic.site;{name};88383;6,59;48,02"
+        if i == 40:
+            row += ";en trop"
+        if i == 120:
+            row = row.replace(";88383;", ";99999;")
+        if i == 250:
+            row = row.replace(";6,59;", ";6,70;")
+        lines.append(row)
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def test_csv_import_reports_encoding_lines_and_warnings_then_imports_by_keyboard(
+        page, admin_server, web_db, territory, size):
+    login(page, admin_server, email=ADMIN, then="/administration")
+    page.locator("#members").get_by_role("cell", name="agent@cc-vosges.fr").wait_for()
+    page.get_by_label("Fichier à importer (CSV ou GeoJSON)").set_input_files({
+        "name": "inventaire.csv", "mimeType": "text/csv", "buffer": _csv_inventory()})
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    report = page.locator("#import-report")
+    report.get_by_text("Encodage détecté : Windows-1252.").wait_for()
+    text = report.inner_text()
+    assert "260 équipements, 258 valides, 2 en erreur" in text
+    assert "Fichier lu en Windows-1252" in text
+    anomalies = page.get_by_role("region", name="Anomalies du fichier")
+    rows = [r.inner_text().split("\t") for r in anomalies.get_by_role("row").all()[1:]]
+    assert [(r[0], r[1], r[2]) for r in rows] == [("42", "—", "—"), ("122", "CSV-121", "commune")]
+    assert rows[0][3].startswith("7 champs au lieu de 6")
+    warnings = page.get_by_role("region", name="Avertissements du fichier")
+    [warning] = [r.inner_text() for r in warnings.get_by_role("row").all()[1:]]
+    # CSV-251 starts on line 253: the quoted line break of CSV-231 takes two lines
+    assert warning.startswith("253\tCSV-251\tcommune\tpoint à 3,7 km hors de la commune 88383")
+    assert_accessible(page)
+
+    anomalies.focus()  # the tables scroll with the keyboard, then Tab reaches the button
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "Avertissements du fichier")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == (
+        "Importer les 258 équipements valides")
+    page.keyboard.press("Enter")
+    result = page.locator("#import-result")
+    result.filter(has_text="Import terminé").wait_for()
+    assert "258 créés, 0 mis à jour, 2 rejetés, 1 avertissement." in result.inner_text()
+    with web_db.read() as conn:
+        names = {r.ref: r.name for r in conn.execute(select(schema.assets.c.ref,
+                                                            schema.assets.c.name))}
+    assert names["CSV-001"] == "Église n° 1 – « cœur »"
+    assert names["CSV-231"] == "Salle\npolyvalente" and "CSV-041" not in names
+    assert sum(ref.startswith("CSV-") for ref in names) == 258
+    screenshot(page, "administration-import-csv", size)
+
+
+def test_a_utf8_file_with_a_stray_byte_is_refused_with_its_place(page, admin_server, size):
+    login(page, admin_server, email=ADMIN, then="/administration")
+    raw = ("ref;kind;name;commune;lon;lat\n"
+           "A;generic.site;Église;88383;6,59;48,02\n"
+           "B;generic.site;Mairie;88383;6,59;48,02\n").encode().replace(b"Mairie", b"Mair\xffe")
+    page.get_by_label("Fichier à importer (CSV ou GeoJSON)").set_input_files({
+        "name": "inventaire.csv", "mimeType": "text/csv", "buffer": raw})
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    alert = page.locator("#import-errors")
+    alert.filter(has_text="octet invalide").wait_for()
+    assert ("Fichier UTF-8 contenant un octet invalide (0xFF) ligne 3, colonne 20"
+            in alert.inner_text())
+    assert page.locator("#import-button").is_hidden()
+    assert_accessible(page)
 
 
 def test_agent_is_told_the_page_is_for_admins(page, admin_server, size):

@@ -235,22 +235,61 @@ async function loadDevices() {
 }
 
 // -- asset import -----------------------------------------------------------------------
-let pending = null;  // {name, isCsv, chunks: [{body, offset, count}], total}
+// The file's bytes go to the server as they are for the check, which detects the encoding
+// (UTF-8, or Windows-1252 when the whole file reads plausibly) and reads the CSV strictly;
+// the import then sends the text, decoded the way the check said, in chunks of records.
+const ENCODINGS = { "utf-8": "UTF-8", "windows-1252": "Windows-1252" };
+let pending = null;  // {name, isCsv, chunks: [{body, rowOffset, count}], total}
 
-function splitFile(name, text) {
-  const isCsv = name.toLowerCase().endsWith(".csv") || !/^\s*[{[]/.test(text);
-  const chunks = [];
-  if (isCsv) {
-    // One asset per line (quoted line breaks are not split correctly: rare in inventories).
-    const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-    const header = lines.shift();
-    const rows = lines.filter((l) => l.trim());
-    for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
-      const part = rows.slice(i, i + CHUNK_ROWS);
-      chunks.push({ body: [header, ...part].join("\n") + "\n", offset: i, count: part.length });
-    }
-    return { isCsv, chunks, whole: text, total: rows.length };
+function looksLikeJson(bytes) {
+  for (const byte of bytes.subarray(0, 64)) {
+    if (byte === 0xef || byte === 0xbb || byte === 0xbf || byte <= 0x20) continue;  // BOM, spaces
+    return byte === 0x7b || byte === 0x5b;  // { or [
   }
+  return false;
+}
+
+/** The records of a CSV text where the server finds them: a line ends at LF, CR or CRLF
+ * outside quotes, a quoted value may hold line breaks. [{start, end, blank}]. */
+function csvRecords(text) {
+  const records = [];
+  let start = 0, quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      quoted = !quoted;
+    } else if ((c === 10 || c === 13) && !quoted) {
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i += 1;
+      records.push({ start, end: i + 1 });
+      start = i + 1;
+    }
+  }
+  if (start < text.length) records.push({ start, end: text.length });
+  for (const r of records) r.blank = /^[\s;,]*$/.test(text.slice(r.start, r.end));
+  return records;
+}
+
+function csvChunks(text) {
+  const records = csvRecords(text);
+  let first = records.findIndex((r) => !r.blank);
+  if (first >= 0 && /^sep=.\s*$/.test(text.slice(records[first].start, records[first].end))) {
+    first += 1;  // Excel's separator line: sent again before the header of every chunk
+  }
+  const header = records[first];
+  if (!header) return { chunks: [], total: 0 };
+  const prefix = text.slice(0, header.end);
+  const rows = records.slice(first + 1).filter((r) => !r.blank);
+  const chunks = [];
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+    const part = rows.slice(i, i + CHUNK_ROWS);
+    const last = part[part.length - 1];
+    chunks.push({ body: prefix + text.slice(part[0].start, last.end), rowOffset: i,
+      count: part.length });
+  }
+  return { chunks, total: rows.length };
+}
+
+function geojsonChunks(text) {
   let data;
   try {
     data = JSON.parse(text);
@@ -258,18 +297,19 @@ function splitFile(name, text) {
     throw new Error("Ce fichier n'est ni un CSV ni un GeoJSON lisible.");
   }
   const features = Array.isArray(data.features) ? data.features : [];
+  const chunks = [];
   for (let i = 0; i < features.length; i += CHUNK_ROWS) {
     const part = features.slice(i, i + CHUNK_ROWS);
     chunks.push({ body: JSON.stringify({ type: "FeatureCollection", features: part }),
-      offset: i, count: part.length });
+      rowOffset: i, count: part.length });
   }
-  return { isCsv, chunks, whole: text, total: features.length };
+  return { chunks, total: features.length };
 }
 
 /** POST a piece of inventory; the validation report (also on 422 when nothing is written). */
 async function postInventory(body, isCsv, params) {
   const headers = { Accept: "application/json",
-    "Content-Type": isCsv ? "text/csv; charset=utf-8" : "application/geo+json" };
+    "Content-Type": isCsv ? "text/csv" : "application/geo+json" };
   const csrf = await csrfToken();
   if (csrf) headers["X-CSRF-Token"] = csrf;
   const response = await fetch(`/api/v1${tenantPath}/assets/import?${new URLSearchParams(params)}`,
@@ -280,13 +320,18 @@ async function postInventory(body, isCsv, params) {
   throw new ApiError(response.status, data);
 }
 
-function reportTable(isCsv, errors) {
-  return `<table><caption>Anomalies (${formatNumber(errors.length, 0)})</caption>
+/** Errors or warnings of a report: a CSV row is named by its line in the file. */
+function reportTable(isCsv, items, caption) {
+  return `<table><caption>${caption} (${formatNumber(items.length, 0)})</caption>
     <thead><tr><th scope="col">${isCsv ? "Ligne du fichier" : "Entité"}</th>
       <th scope="col">Identifiant</th><th scope="col">Champ</th><th scope="col">Message</th></tr></thead>
-    <tbody>${errors.map((e) => `<tr><td>${isCsv ? e.row + 1 : e.row}</td>
+    <tbody>${items.map((e) => `<tr><td>${(isCsv ? e.line : e.row) ?? "fichier"}</td>
       <td>${escapeHtml(e.ref || "—")}</td><td>${escapeHtml(e.field || "—")}</td>
       <td>${escapeHtml(e.message)}</td></tr>`).join("")}</tbody></table>`;
+}
+
+function tableRegion(label, html) {
+  return `<div class="table-wrap" tabindex="0" role="region" aria-label="${label}">${html}</div>`;
 }
 
 async function checkFile(event) {
@@ -297,6 +342,7 @@ async function checkFile(event) {
   $("import-result").innerHTML = "";
   $("import-button").hidden = true;
   $("import-progress-box").hidden = true;
+  pending = null;
   if (!file) {
     showError(new ApiError(0, { detail: "Choisissez d'abord un fichier CSV ou GeoJSON." }),
       $("import-errors"));
@@ -304,15 +350,26 @@ async function checkFile(event) {
     return;
   }
   try {
-    pending = splitFile(file.name, await file.text());
-    const report = await postInventory(pending.whole, pending.isCsv, { dry_run: true });
-    pending.valid = report.valid;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const isCsv = file.name.toLowerCase().endsWith(".csv") || !looksLikeJson(bytes);
+    const report = await postInventory(bytes, isCsv, { dry_run: true });
+    const text = new TextDecoder(report.encoding === "windows-1252" ? "windows-1252" : "utf-8")
+      .decode(bytes);
+    pending = { name: file.name, isCsv, ...(isCsv ? csvChunks(text) : geojsonChunks(text)) };
+    const rowWarnings = report.warnings.filter((w) => w.row != null);
+    const fileWarnings = report.warnings.filter((w) => w.row == null);
     $("import-report").innerHTML = `
       <p><strong>Vérification de « ${escapeHtml(file.name)} »</strong> :
         ${formatNumber(report.total, 0)} équipement${report.total > 1 ? "s" : ""},
         ${formatNumber(report.valid, 0)} valide${report.valid > 1 ? "s" : ""},
         ${formatNumber(report.total - report.valid, 0)} en erreur.</p>
-      ${report.errors.length ? `<div class="table-wrap" tabindex="0" role="region" aria-label="Anomalies du fichier">${reportTable(pending.isCsv, report.errors)}</div>` : ""}`;
+      <p>Encodage détecté : ${ENCODINGS[report.encoding] || escapeHtml(report.encoding)}.</p>
+      ${fileWarnings.map((w) => `<p class="notice info">${escapeHtml(
+        w.message.charAt(0).toUpperCase() + w.message.slice(1))}</p>`).join("")}
+      ${report.errors.length ? tableRegion("Anomalies du fichier",
+        reportTable(isCsv, report.errors, "Anomalies")) : ""}
+      ${rowWarnings.length ? tableRegion("Avertissements du fichier",
+        reportTable(isCsv, rowWarnings, "Avertissements — lignes importées quand même")) : ""}`;
     if (report.valid > 0) {
       const button = $("import-button");
       button.textContent = `Importer les ${formatNumber(report.valid, 0)} équipements valides`;
@@ -339,25 +396,26 @@ async function runImport() {
   button.disabled = true;
   $("import-progress-box").hidden = false;
   setProgress(0, pending.total);
-  let created = 0, updated = 0;
-  const errors = [];
+  let created = 0, updated = 0, warned = 0;
+  const rejected = new Set();
   try {
     for (const chunk of pending.chunks) {
       const report = await postInventory(chunk.body, pending.isCsv, { partial: true });
       created += report.created;
       updated += report.updated;
-      errors.push(...report.errors.map((e) => ({ ...e, row: e.row + chunk.offset })));
-      setProgress(chunk.offset + chunk.count, pending.total);
+      warned += report.warnings.filter((w) => w.row != null).length;
+      for (const e of report.errors) rejected.add(e.row + chunk.rowOffset);
+      setProgress(chunk.rowOffset + chunk.count, pending.total);
     }
   } catch (error) {
     showError(error, $("import-errors"));
     button.disabled = false;
     return;
   }
-  const rejected = new Set(errors.map((e) => e.row)).size;
   $("import-result").innerHTML = `<p class="admin-status">Import terminé :
     ${formatNumber(created, 0)} créé${created > 1 ? "s" : ""},
-    ${formatNumber(updated, 0)} mis à jour, ${formatNumber(rejected, 0)} rejeté${rejected > 1 ? "s" : ""}.</p>`;
+    ${formatNumber(updated, 0)} mis à jour, ${formatNumber(rejected.size, 0)} rejeté${rejected.size > 1 ? "s" : ""}${
+    warned ? `, ${formatNumber(warned, 0)} avertissement${warned > 1 ? "s" : ""}` : ""}.</p>`;
   button.hidden = true;
   pending = null;
 }
