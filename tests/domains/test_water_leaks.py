@@ -192,6 +192,7 @@ def test_cli_reads_the_file_with_the_shared_strict_reader(tmp_path):
     assert "secteur.csv ligne 3 : date « 2025-02-01\nT00:15:00Z » invalide" in result.stderr
     assert "secteur.csv ligne 5 : guillemet ouvert ligne 5 jamais refermé." in result.stderr
     assert out[-1]["rows"] == 2 and out[-1]["rejected_rows"] == 2
+    assert out[-1]["encoding"] == "utf-8"
     path.write_bytes(b"\xef\xbb\xbftime_utc,inflow_m3h\n2025-02-01T00:00:00Z,3\xb3\n")
     result, _ = run("--csv", str(path))
     assert result.exit_code == 1

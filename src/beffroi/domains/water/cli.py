@@ -34,6 +34,7 @@ class InflowSeries:
     t_s: list[float] = field(default_factory=list)
     inflow_m3h: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # French, one per rejected line
+    encoding: str = "utf-8"  # as detected by core's text-file reader
 
 
 class BadFile(ValueError):
@@ -64,7 +65,7 @@ def read_inflow_csv(path: Path) -> InflowSeries:
     if header != HEADER:
         raise BadFile(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
                       f"attendu « {','.join(HEADER)} ».")
-    out = InflowSeries()
+    out = InflowSeries(encoding=table.encoding)
     for record in table.records:
         if record.values is None:
             out.errors.append(f"ligne {record.line} : {record.problem}.")
@@ -171,6 +172,7 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
     known = int(np.isfinite(nights.minimum_m3h).sum())
     out.write(orjson.dumps({
         "summary": True, "rows": len(series.t_s), "rejected_rows": len(series.errors),
+        "encoding": series.encoding,
         "first_utc": iso_utc(float(t[0])), "last_utc": iso_utc(float(t[-1])),
         "nights": len(nights), "nights_with_data": known, "leaks": len(scan.leaks),
         "active_leak": bool(scan.leaks and scan.leaks[-1].active),
