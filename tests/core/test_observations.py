@@ -117,7 +117,12 @@ def test_malformed_and_oversize_batches_store_nothing(client, site):
     assert wrong_type.status_code == 415
 
 
-def test_csv_history_reports_bad_lines(client, site):
+def pin_clock(monkeypatch, at: datetime) -> None:
+    monkeypatch.setattr(observations, "now_ms", lambda: int(at.timestamp() * 1000))
+
+
+def test_csv_history_reports_bad_lines(client, site, monkeypatch):
+    pin_clock(monkeypatch, datetime(2026, 6, 1, tzinfo=UTC))  # the rows are in the past
     sid = site["generic.value"]
     text = ("stream_id,time,value\n"
             f"{sid},2026-03-01T00:00:00Z,1.5\n"
@@ -135,9 +140,10 @@ def test_csv_history_reports_bad_lines(client, site):
     assert header.status_code == 422 and "En-tête CSV" in header.json()["detail"]
 
 
-def test_csv_history_is_read_strictly_and_keeps_the_valid_records(client, site):
+def test_csv_history_is_read_strictly_and_keeps_the_valid_records(client, site, monkeypatch):
     """A CR inside a quoted cell raised csv.Error (HTTP 500); a quote left open swallowed
     the rest of the file; a non-UTF-8 file was refused whole."""
+    pin_clock(monkeypatch, datetime(2026, 6, 1, tzinfo=UTC))  # the rows are in the past
     sid = site["generic.value"]
     text = ("asset;metric;time;value\r\n"                                    # 1
             "ARM-1;generic.value;2026-03-01T00:00:00Z;1,5\r\n"               # 2
@@ -173,7 +179,7 @@ def test_csv_history_is_read_strictly_and_keeps_the_valid_records(client, site):
 def test_timestamps_before_1970_or_too_far_ahead_are_refused(client, site, monkeypatch):
     """Before 1970 was stored (the retention horizon was the only lower bound)."""
     now = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the clock is pinned
-    monkeypatch.setattr(observations, "now_ms", lambda: int(now.timestamp() * 1000))
+    pin_clock(monkeypatch, now)
     sid = site["generic.value"]
     edge = now + timedelta(milliseconds=FUTURE_TOLERANCE_MS)
     times = ["1969-12-31T23:59:59.999Z",              # 0 refused
