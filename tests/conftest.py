@@ -42,7 +42,8 @@ def _template_name() -> str:
     return "beffroi_template_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _pg_database() -> str:
+def _pg_database(template: str | None = None) -> str:
+    """A new database cloned from ``template`` (this worker's migrated one unless told)."""
     global _template_ready
     name = "t_" + uuid.uuid4().hex[:12]
     template_name = _template_name()
@@ -51,11 +52,14 @@ def _pg_database() -> str:
             conn.execute(f"DROP DATABASE IF EXISTS {template_name}")
             conn.execute(f"CREATE DATABASE {template_name}")
             base = PG_URL.rsplit("/", 1)[0]
-            template = Database(f"{base}/{template_name}")
-            upgrade(template)
-            template.dispose()
+            template_db = Database(f"{base}/{template_name}")
+            upgrade(template_db)
+            template_db.dispose()
             _template_ready = True
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_name}")
+        # PostgreSQL 15+ copies the template block by block through the WAL by default
+        # (≈ 0.6 s a database); copying its files is ≈ 15 times faster for a small template.
+        strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template or template_name}{strategy}")
     return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
 
 
