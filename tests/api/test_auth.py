@@ -65,8 +65,10 @@ def test_unknown_routes_and_methods_answer_problem_json(client, op_headers):
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     wrong = client.put("/api/v1/tenants", headers=op_headers)
     assert wrong.status_code == 405 and wrong.json()["title"] == "Méthode non permise"
-    bad_param = client.get("/api/v1/tenants/1/assets/abc", headers=op_headers)
-    assert bad_param.status_code == 422 and bad_param.json()["errors"][0]["field"] == "asset_id"
+    bad_param = client.get("/api/v1/tenants/1/devices/abc", headers=op_headers)
+    assert bad_param.status_code == 422 and bad_param.json()["errors"][0]["field"] == "device_id"
+    # …/assets/{id} only takes digits: …/assets/status and …/assets/import are other resources.
+    assert client.get("/api/v1/tenants/1/assets/abc", headers=op_headers).status_code == 404
 
 
 def test_openapi_is_published(client):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import gc
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
 
 from ..core.registry import Registry, load_registry
 from ..storage.database import Database
 from ..web import install_web
 from . import problems
+from .deps import storable_parameters
 from .headers import SecurityHeaders
+from .openapi import declare_problems
 from .routes import (
     alerts,
     assets,
@@ -49,6 +51,7 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,  # web.pages serves it: Swagger UI from Beffroi itself, no inline script
         redoc_url=None,
+        dependencies=[Depends(storable_parameters)],
     )
     app.state.db = db
     app.state.registry = registry or load_registry()
@@ -60,6 +63,7 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     for domain in app.state.registry.domains.values():
         if domain.api_router is not None:
             app.include_router(domain.api_router, prefix=API_PREFIX)
+    declare_problems(app)
 
     install_web(app)
     return app

@@ -19,17 +19,20 @@ import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import BackgroundTasks, Depends, Request
+from fastapi import BackgroundTasks, Depends, Path, Query, Request
+from pydantic import BaseModel
 from sqlalchemy import Connection
-from starlette.responses import Response
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
+from ..core import storable
 from ..core.access import Principal, TenantScope, open_scope
 from ..core.auth import principal_for_token, touch_due, touch_token
 from ..core.errors import Forbidden, Invalid, TooLarge, Unauthorized
 from ..core.registry import Registry
+from ..core.storable import BIGINT_MAX, BIGINT_MIN, NUL, NUL_MESSAGE
 from ..storage.database import Database
 
 SESSION_COOKIE = "beffroi_session"
@@ -42,15 +45,42 @@ BULK_MAX = 32 * 1024 * 1024
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-class JSONResponse(Response):
+class JSONResponse(StarletteJSONResponse):
+    """JSON through orjson; a JSON response class, so that the OpenAPI document shows the
+    route's ``response_model`` as its schema (not a string)."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        if isinstance(content, bytes):  # already serialised (GeoJSON feature collections)
+            return content
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
-class GeoJSONResponse(Response):
+class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
+
+
+# Success bodies as the OpenAPI document shows them (``response_model=`` of each route;
+# routes build their JSON by hand, these only document it).
+Object = dict[str, Any]
+Objects = list[dict[str, Any]]
+
+
+class Feature(BaseModel):
+    type: Literal["Feature"]
+    id: int
+    geometry: dict[str, Any] | None
+    properties: dict[str, Any]
+
+
+class FeatureCollection(BaseModel):
+    """GeoJSON (RFC 7946), with OGC API Features' ``numberReturned`` and ``next`` link."""
+
+    type: Literal["FeatureCollection"]
+    numberReturned: int
+    features: list[Feature]
+    links: list[dict[str, str]] | None = None
 
 
 @dataclass
@@ -133,13 +163,11 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def parse_json(raw: bytes) -> Any:
-    """A JSON document, with a precise French error when it is not one."""
+    """A JSON document whose every value the databases can store, with a precise French
+    error when it is not one."""
     if not raw.strip():
         raise Invalid("Corps de requête vide : un document JSON est attendu.")
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise Invalid(f"JSON mal formé : {exc}.") from None
+    return storable.parse_json(raw)
 
 
 def _require_caller(ctx: Ctx) -> None:
@@ -188,6 +216,26 @@ async def credentials_body(request: Request) -> Any:
     return parse_json(await read_body(request, CREDENTIALS_MAX))
 
 
+def storable_parameters(request: Request) -> None:
+    """Every route's path and query values are text the databases can store (no NUL
+    character): checked once for the whole app (``create_app``)."""
+    errors = [{"field": name.replace(NUL, "\\u0000"), "message": NUL_MESSAGE}
+              for name, value in (*request.path_params.items(),
+                                  *request.query_params.multi_items())
+              if NUL in name or NUL in str(value)]
+    if errors:
+        raise Invalid("Paramètre invalide : " + ", ".join(f"« {e['field']} »" for e in errors)
+                      + f" ({NUL_MESSAGE}).", errors=errors)
+
+
+# Integer parameters of paths and queries: identifiers are positive, and every integer is
+# within the databases' 64-bit integers. Every integer parameter of a route is declared with
+# one of these (tests/api/test_openapi.py fails on an unbounded one). A count's own range
+# (``limit`` from 1 to 1000…) is checked by core, with the request's other errors.
+Id = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="identifiant")]
+IdQuery = Annotated[int | None, Query(ge=1, le=BIGINT_MAX)]
+Limit = Annotated[int, Query(ge=BIGINT_MIN, le=BIGINT_MAX, description="nombre d'éléments au plus")]
+
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
 JsonBody = Annotated[Any, Depends(json_body)]
 OptionalBody = Annotated[Any, Depends(optional_json_body)]
@@ -197,6 +245,31 @@ RawBody = Annotated[bytes, Depends(raw_body)]
 CredentialsBody = Annotated[Any, Depends(credentials_body)]
 
 
-def body_doc(example: Any, content_type: str = "application/json") -> dict[str, Any]:
-    """OpenAPI request-body documentation for routes that parse their body themselves."""
-    return {"requestBody": {"required": True, "content": {content_type: {"example": example}}}}
+def body_doc(example: Any, content_type: str = "application/json",
+             schema: dict[str, Any] | None = None, required: bool = True) -> dict[str, Any]:
+    """OpenAPI request-body documentation for routes that parse their body themselves: the
+    example, and a schema naming its fields with their types (none required, others
+    allowed: the route's own checks give the precise errors) unless one is given."""
+    if schema is None:
+        schema = {"type": "string"} if isinstance(example, str) else example_schema(example)
+    return {"requestBody": {"required": required, "content": {
+        content_type: {"schema": schema, "example": example}}}}
+
+
+def example_schema(example: Any) -> dict[str, Any]:
+    """The JSON Schema an example value shows: objects with their fields, lists of their
+    first item, scalars with their type; ``null`` says nothing (any value)."""
+    if isinstance(example, dict):
+        return {"type": "object",
+                "properties": {key: example_schema(value) for key, value in example.items()}}
+    if isinstance(example, list):
+        return {"type": "array", "items": example_schema(example[0]) if example else {}}
+    if isinstance(example, bool):
+        return {"type": "boolean"}
+    if isinstance(example, int):
+        return {"type": "integer"}
+    if isinstance(example, float):
+        return {"type": "number"}
+    if isinstance(example, str):
+        return {"type": "string"}
+    return {}

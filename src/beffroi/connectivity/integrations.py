@@ -30,6 +30,7 @@ from ..core import outbound
 from ..core.access import TenantScope
 from ..core.clock import format_instant, now_ms
 from ..core.errors import Invalid, NotFound, Unauthorized
+from ..core.storable import as_id
 from ..storage import schema
 from ..storage.database import Database
 
@@ -94,6 +95,8 @@ def _check(data: Any, current: Any | None) -> dict[str, Any]:
                                     for k in sorted(set(data) - FIELDS)]
     values: dict[str, Any] = {}
     kind = current.kind if current is not None else data.get("kind")
+    if not isinstance(kind, str):
+        kind = None
     if current is None:
         if kind not in KINDS:
             errors.append({"field": "kind", "message": "« chirpstack » ou « tts » attendu"})
@@ -155,10 +158,11 @@ def update_integration(scope: TenantScope, conn: Connection, integration_id: int
                        data: Any) -> Any:
     current = get_integration(scope, conn, integration_id)
     values = _check(data, current)
-    i = schema.integrations
-    conn.execute(update(i).where(scope.owns(i), i.c.id == integration_id).values(**values))
-    shown = {**data, "config": sorted(data.get("config") or {})} if "config" in data else data
-    scope.audit(conn, "update", "integration", integration_id, shown)
+    if values:  # an empty change (``{}``) changes nothing
+        i = schema.integrations
+        conn.execute(update(i).where(scope.owns(i), i.c.id == integration_id).values(**values))
+        shown = {**data, "config": sorted(data.get("config") or {})} if "config" in data else data
+        scope.audit(conn, "update", "integration", integration_id, shown)
     return get_integration(scope, conn, integration_id)
 
 
@@ -187,9 +191,10 @@ def authenticate(conn: Connection, integration_ref: str, secret: str | None) -> 
         raise Unauthorized("Secret de l'intégration manquant (en-tête Authorization: "
                            "Bearer <secret>).")
     row = None
-    if str(integration_ref).isdigit():
+    integration_id = as_id(str(integration_ref))
+    if integration_id is not None:
         i = schema.integrations
-        row = conn.execute(select(i).where(i.c.id == int(integration_ref))).first()
+        row = conn.execute(select(i).where(i.c.id == integration_id)).first()
     # Same answer for an unknown integration and a wrong secret: nothing to probe.
     if row is None or not hmac.compare_digest(row.secret_hash, _digest(secret)):
         raise Unauthorized("Intégration inconnue ou secret incorrect.")

@@ -19,6 +19,7 @@ from ..storage import schema
 from ..storage.database import Database
 from .audit import write_audit
 from .errors import Forbidden, NotFound, Unauthorized
+from .storable import as_id
 
 Role = Literal["operator_admin", "tenant_admin", "agent", "viewer", "public", "device"]
 Action = Literal["read", "write", "admin"]
@@ -102,12 +103,13 @@ def find_tenant(conn: Connection, ref: str | int) -> Any:
     """A tenant row by numeric id or by SIREN (9 digits); None when unknown."""
     t = schema.tenants
     text = str(ref)
-    if len(text) == 9 and text.isdigit():
+    tenant_id = as_id(text)
+    if len(text) == 9 and tenant_id is not None:
         row = conn.execute(select(t).where(t.c.siren == text)).first()
         if row is not None:
             return row
-    if text.isdigit():
-        return conn.execute(select(t).where(t.c.id == int(text))).first()
+    if tenant_id is not None:
+        return conn.execute(select(t).where(t.c.id == tenant_id)).first()
     return None
 
 

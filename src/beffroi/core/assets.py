@@ -17,6 +17,7 @@ from .errors import Conflict, Invalid
 from .geometry import bbox_of, validate_geometry
 from .properties import validate_properties
 from .registry import Registry
+from .storable import as_id
 
 ASSET_FIELDS = {"ref", "kind", "name", "commune", "parent_id", "parent_ref", "geometry",
                 "properties", "external_ids"}
@@ -183,6 +184,8 @@ def update_asset(scope: TenantScope, conn: Connection, registry: Registry, asset
     values, errors = check_asset(scope, conn, registry, data, existing=existing)
     if errors:
         raise Invalid("Équipement invalide.", errors=errors)
+    if not values:  # an empty change (``{}``) changes nothing
+        return existing
     a = schema.assets
     if "ref" in values and values["ref"] != existing.ref and conn.execute(
             select(a.c.id).where(scope.owns(a), a.c.ref == values["ref"])).first():
@@ -218,9 +221,10 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith("a"):
+        last_id = as_id(text[1:]) if text.startswith("a") else None
+        if last_id is None:
             raise ValueError
-        return int(text[1:])
+        return last_id
     except (ValueError, UnicodeDecodeError):
         raise Invalid("Curseur de pagination invalide.",
                       errors=[{"field": "cursor", "message": "valeur non reconnue"}]) from None

@@ -14,6 +14,7 @@ from .auth import issue_token
 from .clock import format_instant, now_ms
 from .errors import Conflict, Invalid, NotFound
 from .registry import Registry
+from .storable import is_id
 
 DEV_EUI_RE = re.compile(r"^[0-9a-f]{16}$")
 DEVICE_FIELDS = {"name", "dev_eui", "model", "asset_id", "properties", "mapping",
@@ -74,7 +75,7 @@ def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool,
         values["model"] = None if data["model"] is None else str(data["model"])[:120]
     if data.get("asset_id") is not None:
         a = schema.assets
-        if not isinstance(data["asset_id"], int) or not conn.execute(
+        if not is_id(data["asset_id"]) or not conn.execute(
                 select(a.c.id).where(scope.asset_visible(), a.c.id == data["asset_id"])).first():
             errors.append({"field": "asset_id", "message": f"équipement {data['asset_id']} introuvable"})
         values["asset_id"] = data["asset_id"]
@@ -165,10 +166,11 @@ def update_device(scope: TenantScope, conn: Connection, device_id: int, data: An
     scope.require("write")
     get_device(scope, conn, device_id)
     values = _check(scope, conn, data, partial=True, registry=registry)
-    _unique_eui(scope, conn, values.get("dev_eui"), device_id)
-    d = schema.devices
-    conn.execute(update(d).where(scope.owns(d), d.c.id == device_id).values(**values))
-    scope.audit(conn, "update", "device", device_id, data)
+    if values:  # an empty change (``{}``) changes nothing
+        _unique_eui(scope, conn, values.get("dev_eui"), device_id)
+        d = schema.devices
+        conn.execute(update(d).where(scope.owns(d), d.c.id == device_id).values(**values))
+        scope.audit(conn, "update", "device", device_id, data)
     return get_device(scope, conn, device_id)
 
 

@@ -50,7 +50,7 @@ def validate_geometry(geom: Any, allowed: Iterable[str]) -> dict[str, Any]:
     if not isinstance(geom, dict) or "type" not in geom:
         raise ValueError("géométrie GeoJSON attendue (objet avec « type » et « coordinates »)")
     gtype = geom.get("type")
-    if gtype not in GEOMETRY_LABELS:
+    if not isinstance(gtype, str) or gtype not in GEOMETRY_LABELS:
         raise ValueError(f"type de géométrie inconnu « {gtype} »")
     if gtype not in allowed:
         labels = ", ".join(GEOMETRY_LABELS[t] for t in allowed)

@@ -22,6 +22,7 @@ from .alerting import evaluation
 from .clock import DAY_MS, local_day_start, now_ms, parse_instant
 from .errors import Invalid, TooLarge
 from .registry import Metric, Registry
+from .storable import integer_error, text_error
 
 MAX_BATCH = 10_000
 # Accepted instants: from the Unix epoch to a little after now (device clocks drift; a
@@ -84,10 +85,13 @@ def _writable_streams(scope: TenantScope):
 def _resolve_targets(scope: TenantScope, conn: Connection, registry: Registry, items: list[Any]):
     """Load every stream the batch names, by id or by (asset ref, metric), in two queries."""
     objects = [item for item in items if type(item) is dict]
-    ids = {sid for sid in {item.get("stream_id") for item in objects} if type(sid) is int}
+    # Ids and names the database could not hold name no stream: their items are rejected
+    # one by one as unknown streams instead of failing the query.
+    ids = {sid for sid in {item.get("stream_id") for item in objects}
+           if type(sid) is int and integer_error(sid) is None}
     pairs = {(str(item["asset"]), item["metric"]) for item in objects
              if "stream_id" not in item and isinstance(item.get("asset"), str | int)
-             and isinstance(item.get("metric"), str)}
+             and isinstance(item.get("metric"), str) and text_error(str(item["asset"])) is None}
     s, a = schema.streams, schema.assets
     by_id: dict[int, StreamTarget] = {}
     by_pair: dict[tuple[str, str], StreamTarget] = {}

@@ -11,6 +11,7 @@ from .access import TenantScope
 from .clock import format_instants
 from .errors import Invalid
 from .observations import QUALITY_NAMES
+from .storable import as_id
 from .streams import visible_streams
 
 Step = Literal["raw", "1h", "1d"]
@@ -104,8 +105,8 @@ def latest(scope: TenantScope, conn: Connection, *, stream_ids: list[int] | None
 def parse_id_list(text: str | None, field: str) -> list[int] | None:
     if text is None or text == "":
         return None
-    try:
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
+    ids = [as_id(x) for x in text.split(",") if x.strip()]
+    if None in ids:
         raise Invalid(f"« {field} » : liste d'identifiants séparés par des virgules attendue.",
-                      errors=[{"field": field, "message": "entiers séparés par des virgules"}]) from None
+                      errors=[{"field": field, "message": "entiers séparés par des virgules"}])
+    return ids  # type: ignore[return-value]

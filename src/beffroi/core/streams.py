@@ -11,6 +11,7 @@ from .access import TenantScope
 from .clock import format_instant, now_ms
 from .errors import Conflict, Invalid, NotFound
 from .registry import Registry
+from .storable import is_id
 
 STREAM_FIELDS = {"asset_id", "metric", "device_id"}
 
@@ -50,16 +51,16 @@ def create_stream(scope: TenantScope, conn: Connection, registry: Registry, data
     if not isinstance(data, dict):
         raise Invalid("Objet JSON attendu.")
     errors = [{"field": k, "message": "champ inconnu"} for k in sorted(set(data) - STREAM_FIELDS)]
-    metric = registry.metrics.get(data.get("metric"))
+    metric = registry.metrics.get(data["metric"]) if isinstance(data.get("metric"), str) else None
     if metric is None:
         errors.append({"field": "metric", "message": f"mesure inconnue « {data.get('metric')} »"})
     asset_id = data.get("asset_id")
-    if not isinstance(asset_id, int):
+    if not is_id(asset_id):
         errors.append({"field": "asset_id", "message": "identifiant d'équipement attendu"})
     device_id = data.get("device_id")
     if device_id is not None:
         d = schema.devices
-        if not isinstance(device_id, int) or not conn.execute(
+        if not is_id(device_id) or not conn.execute(
                 select(d.c.id).where(scope.owns(d), d.c.id == device_id)).first():
             errors.append({"field": "device_id", "message": f"capteur {device_id} introuvable"})
     if errors:
@@ -80,12 +81,14 @@ def create_stream(scope: TenantScope, conn: Connection, registry: Registry, data
 def update_stream(scope: TenantScope, conn: Connection, stream_id: int, data: Any) -> Any:
     """Only the device feeding a stream can change; metric and asset are its identity."""
     scope.require("write")
-    scope.stream(conn, stream_id)
+    current = scope.stream(conn, stream_id)
     if not isinstance(data, dict) or set(data) - {"device_id"}:
         raise Invalid("Seul « device_id » est modifiable sur un flux.")
+    if not data:  # an empty change (``{}``) changes nothing
+        return current
     device_id = data.get("device_id")
     d = schema.devices
-    if device_id is not None and (not isinstance(device_id, int) or not conn.execute(
+    if device_id is not None and (not is_id(device_id) or not conn.execute(
             select(d.c.id).where(scope.owns(d), d.c.id == device_id)).first()):
         raise Invalid("Capteur introuvable.", errors=[{"field": "device_id", "message": "introuvable"}])
     s = schema.streams

@@ -21,6 +21,7 @@ from .audit import write_audit
 from .auth import EMAIL_RE, hash_password, normalise_email, revoke_credentials
 from .clock import now_ms
 from .errors import Conflict, Invalid, NotFound
+from .storable import as_id
 
 MIN_PASSWORD = 8
 
@@ -54,6 +55,9 @@ def create_user(db: Database, conn: Connection, *, email: str, name: str | None 
     """A new account; ``password_hash`` from ``new_password_hash`` (None: the person
     chooses it through a one-time link)."""
     email = check_email(email)
+    if name is not None and not isinstance(name, str):
+        raise Invalid("Nom invalide : texte attendu.",
+                      errors=[{"field": "name", "message": "texte attendu"}])
     u = schema.users
     if conn.execute(select(u.c.id).where(u.c.email == email)).first():
         raise Conflict(f"Un compte existe déjà pour {email}.")
@@ -71,7 +75,8 @@ def create_user(db: Database, conn: Connection, *, email: str, name: str | None 
 def find_user(conn: Connection, email_or_id: str | int) -> Any:
     u = schema.users
     text = str(email_or_id)
-    query = select(u).where(u.c.id == int(text)) if text.isdigit() else \
+    user_id = as_id(text)
+    query = select(u).where(u.c.id == user_id) if user_id is not None else \
         select(u).where(u.c.email == text.strip().lower())
     row = conn.execute(query).first()
     if row is None:
@@ -211,6 +216,8 @@ def get_member(scope: TenantScope, conn: Connection, user_id: int) -> dict[str, 
 def update_member(scope: TenantScope, conn: Connection, user_id: int,
                   data: dict[str, Any]) -> dict[str, Any]:
     current = get_member(scope, conn, user_id)
+    if not data:  # an empty change (``{}``) changes nothing
+        return current
     role, communes = validate_membership(conn, scope, data.get("role", current["role"]),
                                          data.get("communes", current["communes"]))
     m = schema.memberships

@@ -12,7 +12,19 @@ from ...core.access import TenantScope
 from ...core.alerting import alerts, rules
 from ...core.alerting.detectors import registered_detectors
 from ...core.alerting.evaluation import RULE_DETAILS
-from ..deps import CtxDep, JsonBody, JSONResponse, OptionalBody, body_doc
+from ..deps import (
+    CtxDep,
+    Id,
+    IdQuery,
+    JsonBody,
+    JSONResponse,
+    Limit,
+    Object,
+    Objects,
+    OptionalBody,
+    body_doc,
+)
+from ..openapi import problems
 
 router = APIRouter(tags=["alertes"])
 RULE_EXAMPLE = {"name": "Crue de la Moselle", "kind": "threshold", "stream_id": 12,
@@ -27,46 +39,46 @@ def _public(scope: TenantScope, registry, row: Any) -> dict[str, Any]:
                                ZoneInfo(scope.settings.get("timezone") or "Europe/Paris"))
 
 
-@router.get("/tenants/{tenant}/alert-rules")
+@router.get("/tenants/{tenant}/alert-rules", response_model=Objects)
 def list_rules(ctx: CtxDep, tenant: str):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse([rules.rule_public(r) for r in rules.list_rules(scope, conn)])
 
 
 @router.post("/tenants/{tenant}/alert-rules", status_code=201,
-             openapi_extra=body_doc(RULE_EXAMPLE))
+             openapi_extra=body_doc(RULE_EXAMPLE), response_model=Object)
 def create_rule(ctx: CtxDep, tenant: str, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         row = rules.create_rule(scope, conn, ctx.registry, body)
         return JSONResponse(rules.rule_public(row), status_code=201)
 
 
-@router.get("/tenants/{tenant}/alert-rules/{rule_id}")
-def get_rule(ctx: CtxDep, tenant: str, rule_id: int):
+@router.get("/tenants/{tenant}/alert-rules/{rule_id}", response_model=Object)
+def get_rule(ctx: CtxDep, tenant: str, rule_id: Id):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(rules.rule_public(rules.get_rule(scope, conn, rule_id)))
 
 
 @router.patch("/tenants/{tenant}/alert-rules/{rule_id}",
-              openapi_extra=body_doc({"enabled": False}))
-def update_rule(ctx: CtxDep, tenant: str, rule_id: int, body: JsonBody):
+              openapi_extra=body_doc({"enabled": False}), response_model=Object)
+def update_rule(ctx: CtxDep, tenant: str, rule_id: Id, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(rules.rule_public(
             rules.update_rule(scope, conn, ctx.registry, rule_id, body)))
 
 
 @router.delete("/tenants/{tenant}/alert-rules/{rule_id}", status_code=204)
-def delete_rule(ctx: CtxDep, tenant: str, rule_id: int):
+def delete_rule(ctx: CtxDep, tenant: str, rule_id: Id):
     with ctx.writing(tenant) as (scope, conn):
         rules.delete_rule(scope, conn, rule_id)
     return Response(status_code=204)
 
 
-@router.get("/tenants/{tenant}/alerts")
+@router.get("/tenants/{tenant}/alerts", response_model=Objects)
 def list_alerts(ctx: CtxDep, tenant: str, status: str | None = None,
                 severity: str | None = None, commune: str | None = None,
-                asset_id: int | None = None, domain: str | None = None,
-                before_id: int | None = None, limit: int = 100):
+                asset_id: IdQuery = None, domain: str | None = None,
+                before_id: IdQuery = None, limit: Limit = 100):
     """Newest first; ``status=active`` for open and acknowledged ones; ``severity`` is a
     minimum; page with ``before_id``."""
     with ctx.reading(tenant) as (scope, conn):
@@ -76,8 +88,8 @@ def list_alerts(ctx: CtxDep, tenant: str, status: str | None = None,
         return JSONResponse([_public(scope, ctx.registry, r) for r in rows])
 
 
-@router.get("/tenants/{tenant}/alerts/{alert_id}")
-def get_alert(ctx: CtxDep, tenant: str, alert_id: int):
+@router.get("/tenants/{tenant}/alerts/{alert_id}", response_model=Object)
+def get_alert(ctx: CtxDep, tenant: str, alert_id: Id):
     """The alert and its full history."""
     with ctx.reading(tenant) as (scope, conn):
         row = alerts.get_alert(scope, conn, alert_id)
@@ -86,24 +98,26 @@ def get_alert(ctx: CtxDep, tenant: str, alert_id: int):
 
 
 @router.post("/tenants/{tenant}/alerts/{alert_id}/acknowledge",
-             openapi_extra=body_doc({"comment": "Équipe en route"}))
-def acknowledge(ctx: CtxDep, tenant: str, alert_id: int, body: OptionalBody):
+             openapi_extra=body_doc({"comment": "Équipe en route"}, required=False), response_model=Object,
+             responses=problems(409))
+def acknowledge(ctx: CtxDep, tenant: str, alert_id: Id, body: OptionalBody):
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(_public(scope, ctx.registry,
                                     alerts.acknowledge_alert(scope, conn, alert_id, body)))
 
 
 @router.post("/tenants/{tenant}/alerts/{alert_id}/resolve",
-             openapi_extra=body_doc({"comment": "Fuite réparée"}))
-def resolve(ctx: CtxDep, tenant: str, alert_id: int, body: OptionalBody):
+             openapi_extra=body_doc({"comment": "Fuite réparée"}, required=False), response_model=Object,
+             responses=problems(409))
+def resolve(ctx: CtxDep, tenant: str, alert_id: Id, body: OptionalBody):
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(_public(scope, ctx.registry,
                                     alerts.resolve_alert(scope, conn, alert_id, body)))
 
 
 @router.post("/tenants/{tenant}/alerts/{alert_id}/comments", status_code=201,
-             openapi_extra=body_doc({"comment": "Vanne fermée à 3 h 10"}))
-def comment(ctx: CtxDep, tenant: str, alert_id: int, body: JsonBody):
+             openapi_extra=body_doc({"comment": "Vanne fermée à 3 h 10"}), response_model=Object)
+def comment(ctx: CtxDep, tenant: str, alert_id: Id, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         row = alerts.comment_alert(scope, conn, alert_id, body)
         return JSONResponse({**_public(scope, ctx.registry, row),
@@ -111,7 +125,7 @@ def comment(ctx: CtxDep, tenant: str, alert_id: int, body: JsonBody):
                             status_code=201)
 
 
-@router.get("/alerts/detectors")
+@router.get("/alerts/detectors", response_model=Objects)
 def list_detectors(request: Request):
     """The periodic analyses the loaded domains declare, with the meaning of the details
     their alerts carry (label, kind, unit)."""

@@ -7,7 +7,22 @@ from starlette.responses import Response
 
 from ...core import assets, importing, series
 from ...core.errors import Invalid
-from ..deps import CtxDep, GeoJSONResponse, JsonBody, JSONResponse, RawBody, body_doc
+from ..deps import (
+    CtxDep,
+    FeatureCollection,
+    GeoJSONResponse,
+    Id,
+    IdQuery,
+    JsonBody,
+    JSONResponse,
+    Limit,
+    Object,
+    Objects,
+    RawBody,
+    body_doc,
+)
+from ..openapi import problems
+from ..problems import problem
 
 router = APIRouter(tags=["équipements"])
 ASSET_EXAMPLE = {"ref": "ARM-REM-001", "kind": "lighting.cabinet", "name": "Armoire place de l'Abbaye",
@@ -28,11 +43,11 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return parts  # type: ignore[return-value]
 
 
-@router.get("/tenants/{tenant}/assets", response_class=GeoJSONResponse)
+@router.get("/tenants/{tenant}/assets", response_class=GeoJSONResponse, response_model=FeatureCollection)
 def list_assets(request: Request, ctx: CtxDep, tenant: str, kind: str | None = None,
                 commune: str | None = None, bbox: str | None = None,
                 q: str | None = Query(None, description="texte cherché dans le nom ou l'identifiant"),
-                parent_id: int | None = None, cursor: str | None = None, limit: int = 1000):
+                parent_id: IdQuery = None, cursor: str | None = None, limit: Limit = 1000):
     """Assets as a GeoJSON FeatureCollection; follow the ``next`` link for more."""
     flt = assets.AssetFilter(kind=kind, commune=commune, bbox=_bbox(bbox), q=q,
                              parent_id=parent_id, cursor=cursor, limit=limit)
@@ -42,7 +57,8 @@ def list_assets(request: Request, ctx: CtxDep, tenant: str, kind: str | None = N
     return GeoJSONResponse(assets.feature_collection(rows, next_url))
 
 
-@router.post("/tenants/{tenant}/assets", status_code=201, openapi_extra=body_doc(ASSET_EXAMPLE))
+@router.post("/tenants/{tenant}/assets", status_code=201, openapi_extra=body_doc(ASSET_EXAMPLE), response_model=Object,
+             responses=problems(409))
 def create_asset(ctx: CtxDep, tenant: str, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         row = assets.create_asset(scope, conn, ctx.registry, body)
@@ -50,7 +66,7 @@ def create_asset(ctx: CtxDep, tenant: str, body: JsonBody):
 
 
 @router.post("/tenants/{tenant}/assets/import",
-             openapi_extra=body_doc("ref,kind,name,commune,lon,lat\n…", "text/csv"))
+             openapi_extra=body_doc("ref,kind,name,commune,lon,lat\n…", "text/csv"), response_model=Object)
 def import_assets(request: Request, ctx: CtxDep, tenant: str, body: RawBody,
                   kind: str | None = None, partial: bool = False, dry_run: bool = False):
     """Import a GeoJSON or CSV inventory; returns the validation report.
@@ -62,19 +78,26 @@ def import_assets(request: Request, ctx: CtxDep, tenant: str, body: RawBody,
     with ctx.writing(tenant) as (scope, conn):
         report = importing.import_assets(scope, conn, ctx.registry, rows, partial=partial,
                                          dry_run=dry_run)
-    status = 422 if report.errors and not report.written else 200
-    return JSONResponse(report.as_dict(), status_code=status)
+    if report.errors and not report.written:
+        # Refused as a whole: a problem (RFC 9457) carrying the validation report.
+        return problem(422, "Import refusé", f"{len(report.errors)} anomalie(s) : aucun "
+                       "équipement n'a été enregistré.", type_slug="import-rejected",
+                       instance=request.url.path, **report.as_dict())
+    return JSONResponse(report.as_dict())
 
 
-@router.get("/tenants/{tenant}/assets/{asset_id}")
-def get_asset(ctx: CtxDep, tenant: str, asset_id: int):
+# ``:int``: ``…/assets/status`` and ``…/assets/import`` are other resources, so that another
+# method on them is answered 405 (with ``Allow``) instead of taken for an asset id.
+@router.get("/tenants/{tenant}/assets/{asset_id:int}", response_model=Object)
+def get_asset(ctx: CtxDep, tenant: str, asset_id: Id):
     with ctx.reading(tenant) as (scope, conn):
         scope.require("read")
         return JSONResponse(assets.asset_public(scope.asset(conn, asset_id)))
 
 
-@router.patch("/tenants/{tenant}/assets/{asset_id}", openapi_extra=body_doc({"name": "Armoire n°1"}))
-def update_asset(ctx: CtxDep, tenant: str, asset_id: int, body: JsonBody):
+@router.patch("/tenants/{tenant}/assets/{asset_id:int}", openapi_extra=body_doc({"name": "Armoire n°1"}), response_model=Object,
+              responses=problems(409))
+def update_asset(ctx: CtxDep, tenant: str, asset_id: Id, body: JsonBody):
     if not isinstance(body, dict):
         raise Invalid("Objet JSON attendu.")
     with ctx.writing(tenant) as (scope, conn):
@@ -82,15 +105,16 @@ def update_asset(ctx: CtxDep, tenant: str, asset_id: int, body: JsonBody):
             assets.update_asset(scope, conn, ctx.registry, asset_id, body)))
 
 
-@router.delete("/tenants/{tenant}/assets/{asset_id}", status_code=204)
-def delete_asset(ctx: CtxDep, tenant: str, asset_id: int):
+@router.delete("/tenants/{tenant}/assets/{asset_id:int}", status_code=204,
+               responses=problems(409))
+def delete_asset(ctx: CtxDep, tenant: str, asset_id: Id):
     with ctx.writing(tenant) as (scope, conn):
         assets.delete_asset(scope, conn, asset_id)
     return Response(status_code=204)
 
 
-@router.get("/tenants/{tenant}/assets/{asset_id}/latest")
-def asset_latest(ctx: CtxDep, tenant: str, asset_id: int):
+@router.get("/tenants/{tenant}/assets/{asset_id:int}/latest", response_model=Objects)
+def asset_latest(ctx: CtxDep, tenant: str, asset_id: Id):
     """Latest value of each stream of one asset."""
     with ctx.reading(tenant) as (scope, conn):
         scope.asset(conn, asset_id)

@@ -14,12 +14,16 @@ from ..deps import (
     SESSION_COOKIE,
     CredentialsBody,
     CtxDep,
+    Id,
     JsonBody,
     JSONResponse,
+    Object,
+    Objects,
     body_doc,
     client_address,
     csrf_token,
 )
+from ..openapi import problems
 
 router = APIRouter(tags=["authentification"])
 CREDENTIALS = {"email": "demo@beffroi.fr", "password": "demo"}
@@ -34,7 +38,8 @@ def _credentials(body) -> tuple[str, str]:
     return body["email"], body["password"]
 
 
-@router.post("/auth/token", openapi_extra=body_doc(CREDENTIALS))
+@router.post("/auth/token", openapi_extra=body_doc(CREDENTIALS), response_model=Object,
+             responses=problems(401, 429))
 def create_token(request: Request, body: CredentialsBody):
     """Exchange e-mail and password for a bearer token (valid 14 days). After a few
     failures, attempts are held back with growing delays: 429 with ``Retry-After``."""
@@ -44,7 +49,8 @@ def create_token(request: Request, body: CredentialsBody):
                          "expires_in": auth.SESSION_TTL_MS // 1000})
 
 
-@router.post("/auth/login", openapi_extra=body_doc(CREDENTIALS))
+@router.post("/auth/login", openapi_extra=body_doc(CREDENTIALS), response_model=Object,
+             responses=problems(401, 429))
 def login_cookie(request: Request, body: CredentialsBody):
     """Open a browser session: an HttpOnly session cookie; the answer's ``csrf_token``
     (also given by ``GET /auth/csrf``) goes in the ``X-CSRF-Token`` header of each write."""
@@ -57,7 +63,7 @@ def login_cookie(request: Request, body: CredentialsBody):
     return response
 
 
-@router.get("/auth/csrf")
+@router.get("/auth/csrf", response_model=Object)
 def get_csrf_token(request: Request):
     """The anti-CSRF token of the browser session (cookie), for the ``X-CSRF-Token`` header
     of its writes; ``null`` without a session cookie (bearer tokens need none)."""
@@ -79,7 +85,7 @@ def logout(request: Request, ctx: CtxDep):
     return response
 
 
-@router.get("/me")
+@router.get("/me", response_model=Object)
 def me(ctx: CtxDep):
     user_id = ctx.principal.require_person()
     u = schema.users
@@ -94,7 +100,7 @@ def me(ctx: CtxDep):
     })
 
 
-@router.get("/me/tokens")
+@router.get("/me/tokens", response_model=Objects)
 def list_tokens(ctx: CtxDep):
     user_id = ctx.principal.require_person()
     with ctx.db.read() as conn:
@@ -102,7 +108,7 @@ def list_tokens(ctx: CtxDep):
 
 
 @router.post("/me/tokens", status_code=201,
-             openapi_extra=body_doc({"name": "script SIG", "expires_in_days": 90}))
+             openapi_extra=body_doc({"name": "script SIG", "expires_in_days": 90}), response_model=Object)
 def create_personal_token(ctx: CtxDep, body: JsonBody):
     """A personal API token for scripts; the secret is shown once. It expires after
     ``expires_in_days`` (default 90, at most 365)."""
@@ -121,7 +127,7 @@ def create_personal_token(ctx: CtxDep, body: JsonBody):
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204)
-def delete_personal_token(ctx: CtxDep, token_id: int):
+def delete_personal_token(ctx: CtxDep, token_id: Id):
     user_id = ctx.principal.require_person()
     with ctx.db.write() as conn:
         if not auth.revoke_token(conn, token_id, user_id=user_id):

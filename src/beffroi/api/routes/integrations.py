@@ -9,7 +9,18 @@ from starlette.responses import Response
 
 from ...connectivity import integrations
 from ...connectivity.network_servers import handle_chirpstack, handle_tts
-from ..deps import CONTROL_MAX, CtxDep, JsonBody, JSONResponse, body_doc, read_body
+from ..deps import (
+    CONTROL_MAX,
+    CtxDep,
+    Id,
+    JsonBody,
+    JSONResponse,
+    Object,
+    Objects,
+    body_doc,
+    read_body,
+)
+from ..openapi import problems
 
 router = APIRouter(tags=["intégrations LoRaWAN"])
 INTEGRATION_EXAMPLE = {"kind": "chirpstack", "name": "ChirpStack du syndicat",
@@ -21,7 +32,7 @@ def _with_secret(row, secret: str) -> dict:
     return {**integrations.integration_public(row), "secret": secret}
 
 
-@router.get("/tenants/{tenant}/integrations")
+@router.get("/tenants/{tenant}/integrations", response_model=Objects)
 def list_integrations(ctx: CtxDep, tenant: str):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse([integrations.integration_public(r)
@@ -29,7 +40,7 @@ def list_integrations(ctx: CtxDep, tenant: str):
 
 
 @router.post("/tenants/{tenant}/integrations", status_code=201,
-             openapi_extra=body_doc(INTEGRATION_EXAMPLE))
+             openapi_extra=body_doc(INTEGRATION_EXAMPLE), response_model=Object)
 def create_integration(ctx: CtxDep, tenant: str, body: JsonBody):
     """Create an integration; its ``secret`` is in this answer only (keep it)."""
     with ctx.writing(tenant) as (scope, conn):
@@ -37,23 +48,23 @@ def create_integration(ctx: CtxDep, tenant: str, body: JsonBody):
         return JSONResponse(_with_secret(row, secret), status_code=201)
 
 
-@router.get("/tenants/{tenant}/integrations/{integration_id}")
-def get_integration(ctx: CtxDep, tenant: str, integration_id: int):
+@router.get("/tenants/{tenant}/integrations/{integration_id}", response_model=Object)
+def get_integration(ctx: CtxDep, tenant: str, integration_id: Id):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(integrations.integration_public(
             integrations.get_integration(scope, conn, integration_id)))
 
 
 @router.patch("/tenants/{tenant}/integrations/{integration_id}",
-              openapi_extra=body_doc({"config": {"api_key": "nouvelle clé"}}))
-def update_integration(ctx: CtxDep, tenant: str, integration_id: int, body: JsonBody):
+              openapi_extra=body_doc({"config": {"api_key": "nouvelle clé"}}), response_model=Object)
+def update_integration(ctx: CtxDep, tenant: str, integration_id: Id, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(integrations.integration_public(
             integrations.update_integration(scope, conn, integration_id, body)))
 
 
-@router.post("/tenants/{tenant}/integrations/{integration_id}/secret", status_code=201)
-def renew_secret(ctx: CtxDep, tenant: str, integration_id: int):
+@router.post("/tenants/{tenant}/integrations/{integration_id}/secret", status_code=201, response_model=Object)
+def renew_secret(ctx: CtxDep, tenant: str, integration_id: Id):
     """A new secret (shown once); the previous one stops working at once."""
     with ctx.writing(tenant) as (scope, conn):
         row, secret = integrations.renew_secret(scope, conn, integration_id)
@@ -61,7 +72,7 @@ def renew_secret(ctx: CtxDep, tenant: str, integration_id: int):
 
 
 @router.delete("/tenants/{tenant}/integrations/{integration_id}", status_code=204)
-def delete_integration(ctx: CtxDep, tenant: str, integration_id: int):
+def delete_integration(ctx: CtxDep, tenant: str, integration_id: Id):
     with ctx.writing(tenant) as (scope, conn):
         integrations.delete_integration(scope, conn, integration_id)
     return Response(status_code=204)
@@ -90,7 +101,8 @@ EventBody = Annotated[bytes, Depends(_event)]
 
 @router.post("/integrations/{integration}/chirpstack",
              openapi_extra=body_doc({"deviceInfo": {"devEui": "0101010101010101"},
-                                     "fPort": 1, "data": "qg=="}))
+                                     "fPort": 1, "data": "qg=="}), response_model=Object,
+             responses=problems(401, 404, 409))
 def chirpstack_event(request: Request, row: IntegrationDep, body: EventBody,
                      event: str | None = None):
     """ChirpStack v4 HTTP integration (JSON encoding): ``?event=up|join|status|ack|txack``."""
@@ -100,7 +112,8 @@ def chirpstack_event(request: Request, row: IntegrationDep, body: EventBody,
 
 @router.post("/integrations/{integration}/tts",
              openapi_extra=body_doc({"end_device_ids": {"dev_eui": "0004A30B001C0530"},
-                                     "uplink_message": {"f_port": 1, "frm_payload": "gkHe"}}))
+                                     "uplink_message": {"f_port": 1, "frm_payload": "gkHe"}}), response_model=Object,
+             responses=problems(401, 404, 409))
 def tts_event(request: Request, row: IntegrationDep, body: EventBody):
     """The Things Stack v3 webhook: uplinks, joins and downlink events."""
     app = request.app.state

@@ -6,12 +6,12 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from ...core import invitations
-from ..deps import CtxDep, JSONResponse
+from ..deps import CtxDep, Id, JSONResponse, Object, Objects
 
 router = APIRouter(tags=["utilisateurs"])
 
 
-@router.get("/tenants/{tenant}/invitations")
+@router.get("/tenants/{tenant}/invitations", response_model=Objects)
 def list_invitations(ctx: CtxDep, tenant: str):
     """Invitations not answered yet (``status``: pending, or expired)."""
     with ctx.reading(tenant) as (scope, conn):
@@ -19,21 +19,21 @@ def list_invitations(ctx: CtxDep, tenant: str):
 
 
 @router.delete("/tenants/{tenant}/invitations/{invitation_id}", status_code=204)
-def revoke_invitation(ctx: CtxDep, tenant: str, invitation_id: int):
+def revoke_invitation(ctx: CtxDep, tenant: str, invitation_id: Id):
     with ctx.writing(tenant) as (scope, conn):
         invitations.revoke_invitation(scope, conn, invitation_id)
     return Response(status_code=204)
 
 
-@router.get("/me/invitations")
+@router.get("/me/invitations", response_model=Objects)
 def my_invitations(ctx: CtxDep):
     """The caller's pending invitations to tenants."""
     with ctx.db.read() as conn:
         return JSONResponse(invitations.my_invitations(conn, ctx.principal))
 
 
-@router.post("/me/invitations/{invitation_id}/accept")
-def accept_invitation(ctx: CtxDep, invitation_id: int):
+@router.post("/me/invitations/{invitation_id}/accept", response_model=Object)
+def accept_invitation(ctx: CtxDep, invitation_id: Id):
     """Become a member of the inviting tenant with the role offered."""
     ctx.principal.require_person()
     with ctx.db.write() as conn:
@@ -42,7 +42,7 @@ def accept_invitation(ctx: CtxDep, invitation_id: int):
 
 
 @router.post("/me/invitations/{invitation_id}/decline", status_code=204)
-def decline_invitation(ctx: CtxDep, invitation_id: int):
+def decline_invitation(ctx: CtxDep, invitation_id: Id):
     ctx.principal.require_person()
     with ctx.db.write() as conn:
         invitations.decline_invitation(ctx.db, conn, ctx.principal, invitation_id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from ...core.properties import kind_schema
-from ..deps import CtxDep, JSONResponse
+from ..deps import CtxDep, JSONResponse, Object, Objects
 
 router = APIRouter(tags=["référentiel"])
 
 
-@router.get("/domains")
+@router.get("/domains", response_model=Objects)
 def list_domains(request: Request):
     registry = request.app.state.registry
     return JSONResponse([
@@ -26,7 +26,7 @@ def list_domains(request: Request):
     ])
 
 
-@router.get("/health")
+@router.get("/health", response_model=Object)
 def health(ctx: CtxDep, request: Request):
     """``status`` is ``degraded`` while a background loop is restarting after a failure;
     operator administrators also get each loop's state (restarts, last error)."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from ...notifications import oncall, outbox, subscriptions, webhooks
-from ..deps import CtxDep, JsonBody, JSONResponse, body_doc
+from ..deps import CtxDep, Id, IdQuery, JsonBody, JSONResponse, Limit, Object, Objects, body_doc
 
 router = APIRouter(tags=["notifications"])
 SUBSCRIPTION_EXAMPLE = {"domains": ["water"], "communes": ["88383"], "min_severity": "warning",
@@ -19,8 +19,8 @@ ONCALL_EXAMPLE = {"primary_user_id": 12, "secondary_user_id": 13}
 
 
 # -- subscriptions (each member their own; admins everyone's) ----------------------------------
-@router.get("/tenants/{tenant}/subscriptions")
-def list_subscriptions(ctx: CtxDep, tenant: str, user_id: int | None = None):
+@router.get("/tenants/{tenant}/subscriptions", response_model=Objects)
+def list_subscriptions(ctx: CtxDep, tenant: str, user_id: IdQuery = None):
     """Your subscriptions; a tenant admin sees everyone's (or one member's: ``user_id``)."""
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse([subscriptions.subscription_public(r) for r in
@@ -28,7 +28,7 @@ def list_subscriptions(ctx: CtxDep, tenant: str, user_id: int | None = None):
 
 
 @router.post("/tenants/{tenant}/subscriptions", status_code=201,
-             openapi_extra=body_doc(SUBSCRIPTION_EXAMPLE))
+             openapi_extra=body_doc(SUBSCRIPTION_EXAMPLE), response_model=Object)
 def create_subscription(ctx: CtxDep, tenant: str, body: JsonBody):
     """Subscribe yourself (or, as admin, the member ``user_id``); null lists mean all."""
     with ctx.writing(tenant) as (scope, conn):
@@ -36,30 +36,30 @@ def create_subscription(ctx: CtxDep, tenant: str, body: JsonBody):
         return JSONResponse(subscriptions.subscription_public(row), status_code=201)
 
 
-@router.get("/tenants/{tenant}/subscriptions/{subscription_id}")
-def get_subscription(ctx: CtxDep, tenant: str, subscription_id: int):
+@router.get("/tenants/{tenant}/subscriptions/{subscription_id}", response_model=Object)
+def get_subscription(ctx: CtxDep, tenant: str, subscription_id: Id):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(subscriptions.subscription_public(
             subscriptions.get_subscription(scope, conn, subscription_id)))
 
 
 @router.patch("/tenants/{tenant}/subscriptions/{subscription_id}",
-              openapi_extra=body_doc({"min_severity": "critical", "digest": True}))
-def update_subscription(ctx: CtxDep, tenant: str, subscription_id: int, body: JsonBody):
+              openapi_extra=body_doc({"min_severity": "critical", "digest": True}), response_model=Object)
+def update_subscription(ctx: CtxDep, tenant: str, subscription_id: Id, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(subscriptions.subscription_public(
             subscriptions.update_subscription(scope, conn, ctx.registry, subscription_id, body)))
 
 
 @router.delete("/tenants/{tenant}/subscriptions/{subscription_id}", status_code=204)
-def delete_subscription(ctx: CtxDep, tenant: str, subscription_id: int):
+def delete_subscription(ctx: CtxDep, tenant: str, subscription_id: Id):
     with ctx.writing(tenant) as (scope, conn):
         subscriptions.delete_subscription(scope, conn, subscription_id)
     return Response(status_code=204)
 
 
 # -- webhooks (tenant admins) ------------------------------------------------------------------
-@router.get("/tenants/{tenant}/webhooks")
+@router.get("/tenants/{tenant}/webhooks", response_model=Objects)
 def list_webhooks(ctx: CtxDep, tenant: str):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse([webhooks.webhook_public(r)
@@ -67,7 +67,7 @@ def list_webhooks(ctx: CtxDep, tenant: str):
 
 
 @router.post("/tenants/{tenant}/webhooks", status_code=201,
-             openapi_extra=body_doc(WEBHOOK_EXAMPLE))
+             openapi_extra=body_doc(WEBHOOK_EXAMPLE), response_model=Object)
 def create_webhook(ctx: CtxDep, tenant: str, body: JsonBody):
     """Create a webhook; its signing ``secret`` is in this answer only (keep it)."""
     with ctx.writing(tenant) as (scope, conn):
@@ -76,44 +76,44 @@ def create_webhook(ctx: CtxDep, tenant: str, body: JsonBody):
                             status_code=201)
 
 
-@router.get("/tenants/{tenant}/webhooks/{webhook_id}")
-def get_webhook(ctx: CtxDep, tenant: str, webhook_id: int):
+@router.get("/tenants/{tenant}/webhooks/{webhook_id}", response_model=Object)
+def get_webhook(ctx: CtxDep, tenant: str, webhook_id: Id):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(webhooks.webhook_public(
             webhooks.get_webhook(scope, conn, webhook_id)))
 
 
 @router.patch("/tenants/{tenant}/webhooks/{webhook_id}",
-              openapi_extra=body_doc({"enabled": False}))
-def update_webhook(ctx: CtxDep, tenant: str, webhook_id: int, body: JsonBody):
+              openapi_extra=body_doc({"enabled": False}), response_model=Object)
+def update_webhook(ctx: CtxDep, tenant: str, webhook_id: Id, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(webhooks.webhook_public(
             webhooks.update_webhook(scope, conn, ctx.registry, webhook_id, body)))
 
 
 @router.delete("/tenants/{tenant}/webhooks/{webhook_id}", status_code=204)
-def delete_webhook(ctx: CtxDep, tenant: str, webhook_id: int):
+def delete_webhook(ctx: CtxDep, tenant: str, webhook_id: Id):
     with ctx.writing(tenant) as (scope, conn):
         webhooks.delete_webhook(scope, conn, webhook_id)
     return Response(status_code=204)
 
 
 # -- on-call rota (read by members, set by tenant admins) --------------------------------------
-@router.get("/tenants/{tenant}/oncall")
+@router.get("/tenants/{tenant}/oncall", response_model=Objects)
 def list_oncall(ctx: CtxDep, tenant: str,
-                from_: Annotated[str | None, Query(alias="from")] = None, limit: int = 52):
+                from_: Annotated[str | None, Query(alias="from")] = None, limit: Limit = 52):
     """Rota weeks from the week of ``from`` (YYYY-MM-DD; default: this week)."""
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(oncall.list_weeks(scope, conn, from_, limit))
 
 
-@router.get("/tenants/{tenant}/oncall/{week_start}")
+@router.get("/tenants/{tenant}/oncall/{week_start}", response_model=Object)
 def get_oncall(ctx: CtxDep, tenant: str, week_start: str):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(oncall.get_week(scope, conn, oncall.parse_week_start(week_start)))
 
 
-@router.put("/tenants/{tenant}/oncall/{week_start}", openapi_extra=body_doc(ONCALL_EXAMPLE))
+@router.put("/tenants/{tenant}/oncall/{week_start}", openapi_extra=body_doc(ONCALL_EXAMPLE), response_model=Object)
 def set_oncall(ctx: CtxDep, tenant: str, week_start: str, body: JsonBody):
     """Who is on call the week starting that Monday (local date), and their secondary."""
     with ctx.writing(tenant) as (scope, conn):
@@ -128,10 +128,10 @@ def delete_oncall(ctx: CtxDep, tenant: str, week_start: str):
 
 
 # -- the log of notifications (tenant admins) --------------------------------------------------
-@router.get("/tenants/{tenant}/notifications")
-def list_notifications(ctx: CtxDep, tenant: str, alert_id: int | None = None,
-                       status: str | None = None, before_id: int | None = None,
-                       limit: int = 100):
+@router.get("/tenants/{tenant}/notifications", response_model=Objects)
+def list_notifications(ctx: CtxDep, tenant: str, alert_id: IdQuery = None,
+                       status: str | None = None, before_id: IdQuery = None,
+                       limit: Limit = 100):
     """E-mails and webhook deliveries, newest first: to whom, what, result, error."""
     with ctx.reading(tenant) as (scope, conn):
         rows = outbox.list_notifications(scope, conn, alert_id=alert_id, status=status,

@@ -7,13 +7,15 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from ...core import password_reset
 from ...core.account_mail import send_account_mail
 from ...core.errors import Invalid
-from ..deps import CredentialsBody, JSONResponse, body_doc, client_address
+from ..deps import CredentialsBody, JSONResponse, Object, body_doc, client_address
+from ..openapi import problems
 
 router = APIRouter(tags=["authentification"])
 
 
 @router.post("/auth/password-reset", status_code=202,
-             openapi_extra=body_doc({"email": "agent@commune.fr"}))
+             openapi_extra=body_doc({"email": "agent@commune.fr"}), response_model=Object,
+             responses=problems(503))
 def request_password_reset(request: Request, body: CredentialsBody, background: BackgroundTasks):
     """Send a one-time reset link (valid one hour) if an active account has this address.
 
@@ -31,7 +33,8 @@ def request_password_reset(request: Request, body: CredentialsBody, background: 
 
 
 @router.post("/auth/password-reset/confirm",
-             openapi_extra=body_doc({"token": "bfr_…", "password": "un mot de passe solide"}))
+             openapi_extra=body_doc({"token": "bfr_…", "password": "un mot de passe solide"}), response_model=Object,
+             responses=problems(400))
 def confirm_password_reset(request: Request, body: CredentialsBody):
     """Set a new password with a one-time link's token (reset or invitation): every
     session, personal token and other link of the account stops working; an invitation

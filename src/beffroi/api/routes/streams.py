@@ -8,52 +8,57 @@ from starlette.responses import Response
 from ...core import observations, series, streams
 from ...core.clock import DAY_MS, now_ms, parse_instant
 from ...core.errors import Invalid
-from ..deps import CtxDep, JsonBody, JSONResponse, RawBody, body_doc
+from ..deps import CtxDep, Id, IdQuery, JsonBody, JSONResponse, Object, Objects, RawBody, body_doc
+from ..openapi import problems
 
 router = APIRouter(tags=["flux et mesures"])
 OBS_EXAMPLE = [{"stream_id": 12, "time": "2026-11-22T08:00:00Z", "value": 3.42},
                {"asset": "ARM-REM-001", "metric": "energy.active_import",
                 "time": "2026-11-22T08:00:00+01:00", "value": 1532.7}]
+OBS_SCHEMA = {"type": "array", "items": {"type": "object", "properties": {
+    "stream_id": {"type": "integer"}, "asset": {"type": "string"}, "metric": {"type": "string"},
+    "time": {"type": "string"}, "value": {"type": "number"}, "quality": {"type": "string"}}}}
 
 
-@router.get("/tenants/{tenant}/streams")
-def list_streams(ctx: CtxDep, tenant: str, asset_id: int | None = None, metric: str | None = None):
+@router.get("/tenants/{tenant}/streams", response_model=Objects)
+def list_streams(ctx: CtxDep, tenant: str, asset_id: IdQuery = None, metric: str | None = None):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse([streams.stream_public(r, ctx.registry) for r in
                              streams.list_streams(scope, conn, asset_id=asset_id, metric=metric)])
 
 
 @router.post("/tenants/{tenant}/streams", status_code=201,
-             openapi_extra=body_doc({"asset_id": 1, "metric": "energy.active_import"}))
+             openapi_extra=body_doc({"asset_id": 1, "metric": "energy.active_import"}), response_model=Object,
+             responses=problems(409))
 def create_stream(ctx: CtxDep, tenant: str, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         row = streams.create_stream(scope, conn, ctx.registry, body)
         return JSONResponse(streams.stream_public(row, ctx.registry), status_code=201)
 
 
-@router.get("/tenants/{tenant}/streams/{stream_id}")
-def get_stream(ctx: CtxDep, tenant: str, stream_id: int):
+@router.get("/tenants/{tenant}/streams/{stream_id}", response_model=Object)
+def get_stream(ctx: CtxDep, tenant: str, stream_id: Id):
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(streams.stream_public(streams.get_stream(scope, conn, stream_id),
                                                   ctx.registry))
 
 
-@router.patch("/tenants/{tenant}/streams/{stream_id}", openapi_extra=body_doc({"device_id": 3}))
-def update_stream(ctx: CtxDep, tenant: str, stream_id: int, body: JsonBody):
+@router.patch("/tenants/{tenant}/streams/{stream_id}", openapi_extra=body_doc({"device_id": 3}), response_model=Object)
+def update_stream(ctx: CtxDep, tenant: str, stream_id: Id, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(streams.stream_public(
             streams.update_stream(scope, conn, stream_id, body), ctx.registry))
 
 
 @router.delete("/tenants/{tenant}/streams/{stream_id}", status_code=204)
-def delete_stream(ctx: CtxDep, tenant: str, stream_id: int):
+def delete_stream(ctx: CtxDep, tenant: str, stream_id: Id):
     with ctx.writing(tenant) as (scope, conn):
         streams.delete_stream(scope, conn, stream_id)
     return Response(status_code=204)
 
 
-@router.get("/tenants/{tenant}/streams/{stream_id}/series")
-def get_series(ctx: CtxDep, tenant: str, stream_id: int, step: str = "raw", agg: str = "mean",
+@router.get("/tenants/{tenant}/streams/{stream_id}/series", response_model=Object)
+def get_series(ctx: CtxDep, tenant: str, stream_id: Id, step: str = "raw", agg: str = "mean",
                start: str | None = None, end: str | None = None):
     """Raw or aggregated points in [start, end) (ISO 8601; default: the last 24 hours).
 
@@ -69,7 +74,7 @@ def get_series(ctx: CtxDep, tenant: str, stream_id: int, step: str = "raw", agg:
         return JSONResponse(series.series(scope, conn, stream_id, start_ms, end_ms, step, agg))
 
 
-@router.get("/tenants/{tenant}/latest")
+@router.get("/tenants/{tenant}/latest", response_model=Objects)
 def latest(ctx: CtxDep, tenant: str, streams: str | None = None, assets: str | None = None,
            kind: str | None = None):
     """Latest value of many streams at once (by stream ids, asset ids or asset kind)."""
@@ -82,8 +87,11 @@ def latest(ctx: CtxDep, tenant: str, streams: str | None = None, assets: str | N
 
 @router.post("/tenants/{tenant}/observations", openapi_extra={
     "requestBody": {"required": True, "content": {
-        "application/json": {"example": OBS_EXAMPLE},
-        "text/csv": {"example": "stream_id,time,value\n12,2026-11-22T08:00:00Z,3.42\n"}}}})
+        "application/json": {"example": OBS_EXAMPLE, "schema": {"anyOf": [
+            OBS_SCHEMA, {"type": "object", "properties": {"observations": OBS_SCHEMA}}]}},
+        "text/csv": {"example": "stream_id,time,value\n12,2026-11-22T08:00:00Z,3.42\n",
+                     "schema": {"type": "string"}}}}}, response_model=Object,
+             responses=problems(415))
 def post_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody):
     """Store a batch (JSON list or CSV); idempotent on (stream, time).
 

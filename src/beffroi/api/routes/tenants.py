@@ -7,12 +7,23 @@ from starlette.responses import Response
 
 from ...core import audit, dashboard, retention, tenants, textfiles
 from ...core.errors import Invalid
-from ..deps import CtxDep, JsonBody, JSONResponse, RawBody, body_doc
+from ..deps import (
+    CtxDep,
+    IdQuery,
+    JsonBody,
+    JSONResponse,
+    Limit,
+    Object,
+    Objects,
+    RawBody,
+    body_doc,
+)
+from ..openapi import problems
 
 router = APIRouter(tags=["territoires"])
 
 
-@router.get("/tenants")
+@router.get("/tenants", response_model=Objects)
 def list_tenants(ctx: CtxDep):
     """The tenants the caller may see."""
     ctx.principal.require_person()
@@ -21,7 +32,8 @@ def list_tenants(ctx: CtxDep):
 
 
 @router.post("/tenants", status_code=201,
-             openapi_extra=body_doc({"siren": "200068377"}))
+             openapi_extra=body_doc({"siren": "200068377"}), response_model=Object,
+             responses=problems(404, 409))
 def create_tenant(ctx: CtxDep, body: JsonBody):
     """Create a tenant (operator admins); a known EPCI SIREN brings its communes."""
     if not isinstance(body, dict):
@@ -36,7 +48,7 @@ def create_tenant(ctx: CtxDep, body: JsonBody):
     return JSONResponse(out, status_code=201)
 
 
-@router.get("/tenants/{tenant}")
+@router.get("/tenants/{tenant}", response_model=Object)
 def get_tenant(ctx: CtxDep, tenant: str):
     with ctx.reading(tenant) as (scope, conn):
         scope.require("read")
@@ -44,7 +56,7 @@ def get_tenant(ctx: CtxDep, tenant: str):
 
 
 @router.patch("/tenants/{tenant}",
-              openapi_extra=body_doc({"settings": {"raw_retention_days": 365}}))
+              openapi_extra=body_doc({"settings": {"raw_retention_days": 365}}), response_model=Object)
 def update_tenant(ctx: CtxDep, tenant: str, body: JsonBody):
     """Rename or configure a tenant; takes effect at once, without restart."""
     if not isinstance(body, dict):
@@ -60,7 +72,7 @@ def delete_tenant(ctx: CtxDep, tenant: str):
     return Response(status_code=204)
 
 
-@router.get("/tenants/{tenant}/storage")
+@router.get("/tenants/{tenant}/storage", response_model=Object)
 def storage(ctx: CtxDep, tenant: str):
     """Raw data and rollups held for the tenant, with its retention setting."""
     with ctx.reading(tenant) as (scope, conn):
@@ -70,7 +82,7 @@ def storage(ctx: CtxDep, tenant: str):
         return JSONResponse(out)
 
 
-@router.get("/tenants/{tenant}/communes")
+@router.get("/tenants/{tenant}/communes", response_model=Objects)
 def list_communes(ctx: CtxDep, tenant: str, boundaries: bool = True):
     with ctx.reading(tenant) as (scope, conn):
         rows = tenants.list_communes(scope, conn)
@@ -78,7 +90,8 @@ def list_communes(ctx: CtxDep, tenant: str, boundaries: bool = True):
 
 
 @router.post("/tenants/{tenant}/communes", status_code=201,
-             openapi_extra=body_doc({"insee": "88383", "name": "Remiremont", "population": 7500}))
+             openapi_extra=body_doc({"insee": "88383", "name": "Remiremont", "population": 7500}), response_model=Object,
+             responses=problems(409))
 def create_commune(ctx: CtxDep, tenant: str, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         row = tenants.create_commune(scope, conn, body if isinstance(body, dict) else {})
@@ -86,7 +99,7 @@ def create_commune(ctx: CtxDep, tenant: str, body: JsonBody):
 
 
 @router.post("/tenants/{tenant}/communes/boundaries",
-             openapi_extra=body_doc({"type": "FeatureCollection", "features": []}))
+             openapi_extra=body_doc({"type": "FeatureCollection", "features": []}), response_model=Object)
 def import_boundaries(ctx: CtxDep, tenant: str, body: RawBody):
     """Set boundaries from a GeoJSON FeatureCollection (INSEE code in ``code`` or ``insee``)."""
     data, decoded = textfiles.load_json(body, "GeoJSON")
@@ -95,14 +108,14 @@ def import_boundaries(ctx: CtxDep, tenant: str, body: RawBody):
     return JSONResponse({**result, "encoding": decoded.encoding})
 
 
-@router.get("/tenants/{tenant}/communes/{insee}")
+@router.get("/tenants/{tenant}/communes/{insee}", response_model=Object)
 def get_commune(ctx: CtxDep, tenant: str, insee: str):
     with ctx.reading(tenant) as (scope, conn):
         scope.require("read")
         return JSONResponse(tenants.commune_public(tenants.get_commune(scope, conn, insee)))
 
 
-@router.patch("/tenants/{tenant}/communes/{insee}", openapi_extra=body_doc({"population": 7600}))
+@router.patch("/tenants/{tenant}/communes/{insee}", openapi_extra=body_doc({"population": 7600}), response_model=Object)
 def update_commune(ctx: CtxDep, tenant: str, insee: str, body: JsonBody):
     if not isinstance(body, dict):
         raise Invalid("Objet JSON attendu.")
@@ -110,23 +123,24 @@ def update_commune(ctx: CtxDep, tenant: str, insee: str, body: JsonBody):
         return JSONResponse(tenants.commune_public(tenants.update_commune(scope, conn, insee, body)))
 
 
-@router.delete("/tenants/{tenant}/communes/{insee}", status_code=204)
+@router.delete("/tenants/{tenant}/communes/{insee}", status_code=204,
+               responses=problems(409))
 def delete_commune(ctx: CtxDep, tenant: str, insee: str):
     with ctx.writing(tenant) as (scope, conn):
         tenants.delete_commune(scope, conn, insee)
     return Response(status_code=204)
 
 
-@router.get("/tenants/{tenant}/audit")
-def list_audit(ctx: CtxDep, tenant: str, entity: str | None = None, before_id: int | None = None,
-               limit: int = 100):
+@router.get("/tenants/{tenant}/audit", response_model=Objects)
+def list_audit(ctx: CtxDep, tenant: str, entity: str | None = None, before_id: IdQuery = None,
+               limit: Limit = 100):
     """Who changed what, newest first (territory administrators)."""
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(audit.list_audit(scope, conn, entity=entity, before_id=before_id,
                                              limit=limit))
 
 
-@router.get("/tenants/{tenant}/dashboard")
+@router.get("/tenants/{tenant}/dashboard", response_model=Objects)
 def get_dashboard(ctx: CtxDep, tenant: str):
     """One card per domain: assets by kind, active alerts by severity, silent devices, and
     the key figures the domain declares."""

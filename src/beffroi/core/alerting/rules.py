@@ -35,6 +35,7 @@ from ..access import TenantScope
 from ..clock import DAY_MS, format_instant, now_ms
 from ..errors import Invalid, NotFound
 from ..registry import Registry
+from ..storable import is_id
 from .alerts import SEVERITIES
 
 KINDS = {"threshold": "seuil", "rate_of_change": "variation rapide",
@@ -147,6 +148,8 @@ def _check(scope: TenantScope, conn: Connection, registry: Registry, data: Any,
     else:
         values["name"] = name.strip()
     kind = merged.get("kind")
+    if not isinstance(kind, str):
+        kind = None  # an object or a list names no kind (and is no dictionary key)
     if kind not in KINDS:
         errors.append({"field": "kind", "message": "threshold, rate_of_change, no_data ou "
                                                    "state_change attendu"})
@@ -157,7 +160,7 @@ def _check(scope: TenantScope, conn: Connection, registry: Registry, data: Any,
         errors.append({"field": "stream_id", "message": "indiquez soit « stream_id » (un flux), "
                                                         "soit « metric » (tous ses flux)"})
     elif stream_id is not None:
-        if not isinstance(stream_id, int) or isinstance(stream_id, bool):
+        if not is_id(stream_id):
             errors.append({"field": "stream_id", "message": "identifiant de flux attendu"})
         else:
             try:
@@ -173,7 +176,8 @@ def _check(scope: TenantScope, conn: Connection, registry: Registry, data: Any,
         if metric is None:
             errors.append({"field": "metric", "message": f"mesure inconnue « {metric_key} »"})
         kind_key = merged.get("asset_kind")
-        if kind_key is not None and kind_key not in registry.asset_kinds:
+        if kind_key is not None and (not isinstance(kind_key, str)
+                                     or kind_key not in registry.asset_kinds):
             errors.append({"field": "asset_kind", "message": f"type inconnu « {kind_key} »"})
         commune = merged.get("commune")
         if commune is not None:
@@ -196,7 +200,7 @@ def _check(scope: TenantScope, conn: Connection, registry: Registry, data: Any,
         values["params"] = orjson.dumps(_check_params(kind, merged.get("params") or {}, metric,
                                                       errors)).decode()
     severity = merged.get("severity", "warning")
-    if severity not in SEVERITIES:
+    if not isinstance(severity, str) or severity not in SEVERITIES:
         errors.append({"field": "severity", "message": "info, warning ou critical"})
     values["severity"] = severity
     enabled = merged.get("enabled", True)
@@ -214,7 +218,7 @@ def _check(scope: TenantScope, conn: Connection, registry: Registry, data: Any,
 
 
 def _stream_commune(conn: Connection, scope: TenantScope, stream_id: Any) -> str | None:
-    if not isinstance(stream_id, int):
+    if not is_id(stream_id):
         return None
     s, a = schema.streams, schema.assets
     row = conn.execute(select(a.c.commune_insee).join(
@@ -271,6 +275,8 @@ def update_rule(scope: TenantScope, conn: Connection, registry: Registry, rule_i
     scope.require("write")
     current = get_rule(scope, conn, rule_id)
     values = _check(scope, conn, registry, data, current)
+    if not data:  # an empty change (``{}``) changes nothing
+        return current
     r, st = schema.alert_rules, schema.alert_rule_states
     conn.execute(update(r).where(scope.owns(r), r.c.id == rule_id)
                  .values(updated_at=now_ms(), **values))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from ...api.deps import CtxDep, JSONResponse
+from ...api.deps import CtxDep, JSONResponse, Object
 from .compliance_report import commune_report
 
 router = APIRouter(tags=["éclairage public"])
 
 
-@router.get("/tenants/{tenant}/lighting/compliance", response_class=JSONResponse)
+@router.get("/tenants/{tenant}/lighting/compliance", response_model=Object)
 def compliance(ctx: CtxDep, tenant: str,
                commune: str | None = Query(None, description="code INSEE ; toutes les "
                                                               "communes visibles si absent")):

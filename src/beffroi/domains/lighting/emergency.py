@@ -75,6 +75,9 @@ def _cabinets(scope: TenantScope, conn: Connection, data: dict[str, Any],
         return _zone_cabinets(scope, conn, data["zone"], errors)
     query = select(a).where(scope.asset_visible(), a.c.kind == "lighting.cabinet")
     if data.get("commune") is not None:
+        if not isinstance(data["commune"], str):
+            errors.append({"field": "commune", "message": "code INSEE attendu"})
+            return []
         rows = list(conn.execute(query.where(a.c.commune_insee == data["commune"])))
         if not rows:
             errors.append({"field": "commune", "message": "aucune armoire d'éclairage dans "

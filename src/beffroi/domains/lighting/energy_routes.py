@@ -7,14 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...api.deps import CtxDep, JSONResponse
+from ...api.deps import CtxDep, Id, JSONResponse, Object
 from .energy import cabinet_energy, energy_request, local_today
 
 router = APIRouter(tags=["éclairage public"])
 
 
-@router.get("/tenants/{tenant}/lighting/cabinets/{asset_id}/energy")
-def energy(ctx: CtxDep, tenant: str, asset_id: int,
+@router.get("/tenants/{tenant}/lighting/cabinets/{asset_id}/energy", response_model=Object)
+def energy(ctx: CtxDep, tenant: str, asset_id: Id,
            first: Annotated[str | None, Query(alias="from", description="premier jour local, "
                                               "AAAA-MM-JJ (défaut : 1er janvier)")] = None,
            to: Annotated[str | None, Query(description="dernier jour local inclus, AAAA-MM-JJ "

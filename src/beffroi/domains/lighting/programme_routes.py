@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ...api.deps import CtxDep, JsonBody, JSONResponse, OpenJsonBody, body_doc
+from ...api.deps import CtxDep, Id, JsonBody, JSONResponse, Object, Objects, OpenJsonBody, body_doc
 from ...core.clock import format_instant
 from ...core.errors import Invalid
 from .cabinet_programme import programme_status, set_programme
@@ -20,7 +20,7 @@ router = APIRouter()
 PREVIEW_EXAMPLE = {"programme": {"preset": "cut_23_5"}, "from": "2026-12-01", "days": 7}
 
 
-@router.get("/lighting/programmes/presets")
+@router.get("/lighting/programmes/presets", response_model=Objects)
 def presets():
     """The programmes offered ready-made (French labels)."""
     return JSONResponse([public(p) for p in PRESETS.values()])
@@ -50,8 +50,8 @@ def _preview_request(body: Any) -> tuple[Any, date, int]:
 
 
 @router.post("/tenants/{tenant}/lighting/cabinets/{asset_id}/programme/preview",
-             openapi_extra=body_doc(PREVIEW_EXAMPLE))
-def preview(ctx: CtxDep, tenant: str, asset_id: int, body: OpenJsonBody):
+             openapi_extra=body_doc(PREVIEW_EXAMPLE), response_model=Object)
+def preview(ctx: CtxDep, tenant: str, asset_id: Id, body: OpenJsonBody):
     """The next ``days`` nights of a programme at the cabinet's position, and its burn
     hours at each level over the year starting at ``from``."""
     programme, first, days = _preview_request(body)
@@ -69,8 +69,8 @@ def preview(ctx: CtxDep, tenant: str, asset_id: int, body: OpenJsonBody):
                          "annual_burn_hours": {str(level): h for level, h in year.items()}})
 
 
-@router.get("/tenants/{tenant}/lighting/cabinets/{asset_id}/programme")
-def cabinet_programme(ctx: CtxDep, tenant: str, asset_id: int):
+@router.get("/tenants/{tenant}/lighting/cabinets/{asset_id}/programme", response_model=Object)
+def cabinet_programme(ctx: CtxDep, tenant: str, asset_id: Id):
     """The cabinet's programme (stored, from its night-cut fields, or dusk to dawn),
     tonight's steps, the last push to its controller, or the settings to make by hand."""
     with ctx.reading(tenant) as (scope, conn):
@@ -78,8 +78,8 @@ def cabinet_programme(ctx: CtxDep, tenant: str, asset_id: int):
 
 
 @router.put("/tenants/{tenant}/lighting/cabinets/{asset_id}/programme",
-            openapi_extra=body_doc({"programme": {"preset": "dim_50_22_6"}, "push": True}))
-def store_programme(ctx: CtxDep, tenant: str, asset_id: int, body: JsonBody):
+            openapi_extra=body_doc({"programme": {"preset": "dim_50_22_6"}, "push": True}), response_model=Object)
+def store_programme(ctx: CtxDep, tenant: str, asset_id: Id, body: JsonBody):
     """Store the cabinet's programme; a remote-managed cabinet receives tonight's steps
     through the command pipeline (``push``, default true)."""
     with ctx.writing(tenant) as (scope, conn):

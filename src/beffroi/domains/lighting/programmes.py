@@ -159,7 +159,7 @@ def _month_day(text: Any) -> bool:
 def parse_programme(doc: Any) -> Programme:
     """A preset by key (``{"preset": "cut_23_5"}``) or a programme given in full."""
     if isinstance(doc, Mapping) and set(doc) == {"preset"}:
-        preset = PRESETS.get(doc["preset"])
+        preset = PRESETS.get(doc["preset"]) if isinstance(doc["preset"], str) else None
         if preset is None:
             raise ProgrammeError([{"field": "preset", "message": "programme type inconnu ("
                                    + ", ".join(PRESETS) + ")"}])

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ...api.deps import CtxDep, JSONResponse, OpenJsonBody, body_doc
+from ...api.deps import CtxDep, JSONResponse, Object, OpenJsonBody, body_doc
 from .energy import local_today
 from .renovation import EXAMPLE, simulate
 
 router = APIRouter(tags=["éclairage public"])
 
 
-@router.post("/tenants/{tenant}/lighting/renovation/simulate", openapi_extra=body_doc(EXAMPLE))
+@router.post("/tenants/{tenant}/lighting/renovation/simulate", openapi_extra=body_doc(EXAMPLE), response_model=Object)
 def simulate_renovation(ctx: CtxDep, tenant: str, body: OpenJsonBody):
     """Investment, annual savings (kWh, €, kg CO2e), simple payback and share of the
     commune's stock of replacing luminaires by LED and/or applying a programme."""

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...api.deps import CtxDep, JSONResponse
+from ...api.deps import CtxDep, JSONResponse, Object
 from .energy import local_today
 from .summary import lighting_summary, summary_request
 
 router = APIRouter(tags=["éclairage public"])
 
 
-@router.get("/tenants/{tenant}/lighting/summary")
+@router.get("/tenants/{tenant}/lighting/summary", response_model=Object)
 def summary(ctx: CtxDep, tenant: str,
             year: Annotated[str | None, Query(description="année AAAA (défaut : l'année en "
                                               "cours)")] = None,

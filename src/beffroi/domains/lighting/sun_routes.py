@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Query
 from shapely.geometry import shape
 
-from ...api.deps import CtxDep, JSONResponse
+from ...api.deps import CtxDep, Id, JSONResponse, Object, Objects
 from ...core.clock import PARIS
 from ...core.errors import Invalid, NotFound
 from .cli import check_range, parse_date
@@ -65,7 +65,7 @@ def sun_rows(lat: float, lon: float, first: date, last: date) -> list[dict[str, 
     return rows
 
 
-@router.get("/lighting/sun")
+@router.get("/lighting/sun", response_model=Objects)
 def sun_table(lat: Annotated[float, Query(ge=-90, le=90, description="latitude WGS84")],
               lon: Annotated[float, Query(ge=-180, le=180, description="longitude WGS84")],
               first: FromQuery = None, to: ToQuery = None):
@@ -74,8 +74,8 @@ def sun_table(lat: Annotated[float, Query(ge=-90, le=90, description="latitude W
     return JSONResponse(sun_rows(lat, lon, start, end))
 
 
-@router.get("/tenants/{tenant}/lighting/cabinets/{asset_id}/sun")
-def cabinet_sun_table(ctx: CtxDep, tenant: str, asset_id: int, first: FromQuery = None,
+@router.get("/tenants/{tenant}/lighting/cabinets/{asset_id}/sun", response_model=Object)
+def cabinet_sun_table(ctx: CtxDep, tenant: str, asset_id: Id, first: FromQuery = None,
                       to: ToQuery = None):
     """The same table at a lighting cabinet's position."""
     with ctx.reading(tenant) as (scope, conn):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from ...api.deps import CtxDep, JsonBody, JSONResponse, body_doc
+from ...api.deps import CtxDep, Id, JsonBody, JSONResponse, Object, body_doc
 from .annual_volumes import put_year, service_years, year_figures
 from .rpqs import parse_period, tenant_indicators
 
@@ -18,23 +18,23 @@ YEAR_EXAMPLE = {"produced_m3": 120000, "imported_m3": 5000, "exported_m3": 10000
                 "comment": "Relève de facturation de novembre"}
 
 
-@router.get("/tenants/{tenant}/water/services/{asset_id}/years")
-def years(ctx: CtxDep, tenant: str, asset_id: int):
+@router.get("/tenants/{tenant}/water/services/{asset_id}/years", response_model=Object)
+def years(ctx: CtxDep, tenant: str, asset_id: Id):
     """Every year's volumes entered for the service, and the form's fields."""
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(service_years(scope, conn, asset_id))
 
 
-@router.get("/tenants/{tenant}/water/services/{asset_id}/years/{year}")
-def year(ctx: CtxDep, tenant: str, asset_id: int, year: str):
+@router.get("/tenants/{tenant}/water/services/{asset_id}/years/{year}", response_model=Object)
+def year(ctx: CtxDep, tenant: str, asset_id: Id, year: str):
     """One year's volumes entered for the service."""
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(year_figures(scope, conn, asset_id, year))
 
 
 @router.put("/tenants/{tenant}/water/services/{asset_id}/years/{year}",
-            openapi_extra=body_doc(YEAR_EXAMPLE))
-def store_year(ctx: CtxDep, tenant: str, asset_id: int, year: str, body: JsonBody):
+            openapi_extra=body_doc(YEAR_EXAMPLE), response_model=Object)
+def store_year(ctx: CtxDep, tenant: str, asset_id: Id, year: str, body: JsonBody):
     """Replace the year's volumes (m³) by the body's fields, each checked on its own: the
     rejected ones are listed and keep their previous value; absent or null fields are
     cleared. Audited as a change of the service asset."""
@@ -42,7 +42,7 @@ def store_year(ctx: CtxDep, tenant: str, asset_id: int, year: str, body: JsonBod
         return JSONResponse(put_year(scope, conn, ctx.registry, asset_id, year, body))
 
 
-@router.get("/tenants/{tenant}/water/indicators")
+@router.get("/tenants/{tenant}/water/indicators", response_model=Object)
 def indicators(ctx: CtxDep, tenant: str,
                year: str | None = Query(None, description="année civile AAAA"),
                rolling: str | None = Query(None, description="« 12m » : douze mois glissants"),

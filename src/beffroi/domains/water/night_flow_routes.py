@@ -28,7 +28,7 @@ import orjson
 from fastapi import APIRouter, Query
 from sqlalchemy import Connection, select
 
-from ...api.deps import CtxDep, JSONResponse
+from ...api.deps import CtxDep, Id, JSONResponse, Object
 from ...core.access import TenantScope
 from ...core.alerting import alerts as core_alerts
 from ...core.alerting.detectors import DetectorContext
@@ -222,7 +222,7 @@ def _year(text: str | None) -> int | None:
     return None if text is None else parse_year(text)
 
 
-@router.get("/tenants/{tenant}/water/sectors/status")
+@router.get("/tenants/{tenant}/water/sectors/status", response_model=Object)
 def status(ctx: CtxDep, tenant: str,
            year: str | None = Query(None, description="année de l'ILP (défaut : la dernière "
                                                       "année complète)")):
@@ -232,8 +232,8 @@ def status(ctx: CtxDep, tenant: str,
         return JSONResponse(sectors_status(scope, conn, ctx.registry, _year(year)))
 
 
-@router.get("/tenants/{tenant}/water/sectors/{asset_id}/night-flow")
-def night_flow(ctx: CtxDep, tenant: str, asset_id: int,
+@router.get("/tenants/{tenant}/water/sectors/{asset_id}/night-flow", response_model=Object)
+def night_flow(ctx: CtxDep, tenant: str, asset_id: Id,
                days: str = Query(str(DEFAULT_DAYS), description="nombre de nuits, 7 à 365")):
     """Minimum night flow of the sector night by night, with the detector's reference band,
     the rolling 20th percentile and the legitimate night use; the leaks found (onset,

@@ -1,0 +1,130 @@
+"""What both databases can store, checked where data comes in.
+
+PostgreSQL refuses text holding a NUL character and integers beyond 64 bits (``bigint``);
+SQLite raises ``OverflowError`` on the latter. Whatever enters through the API, a file or a
+device is checked here first so that the caller gets a precise French error naming the
+field, instead of a server error from the database:
+
+- ``check_text`` / ``text_error``: one text value (a CSV cell, a query parameter…);
+- ``document_errors`` / ``check_document``: every string, key and integer of a parsed JSON
+  document;
+- ``parse_json``: JSON bytes parsed and checked (the API's request bodies);
+- ``is_id``: whether a JSON value can name a row (``false`` cannot);
+- ``as_id`` / ``parse_id``: an identifier written as text (``?streams=1,2``, a tenant's
+  number).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from .errors import Invalid
+
+BIGINT_MIN = -(2**63)
+BIGINT_MAX = 2**63 - 1
+NUL = "\x00"
+NUL_MESSAGE = "caractère NUL (\\u0000) interdit"
+INTEGER_MESSAGE = f"nombre entier hors limites (de {BIGINT_MIN} à {BIGINT_MAX})"
+# Cheap tests on the raw bytes before walking a whole document: a NUL can only come as the
+# escape \u0000 (a raw NUL byte is not valid JSON), an out-of-range integer has 19+ digits.
+_MAYBE_NUL = b"\\u0000"
+_LONG_DIGITS = re.compile(rb"\d{19}")
+
+
+def text_error(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None."""
+    return NUL_MESSAGE if NUL in value else None
+
+
+def check_text(value: str, field: str) -> str:
+    """``value`` itself, or ``Invalid`` naming ``field`` when it cannot be stored."""
+    problem = text_error(value)
+    if problem is not None:
+        raise Invalid(f"« {field} » : {problem}.", errors=[{"field": field, "message": problem}])
+    return value
+
+
+def integer_error(value: int) -> str | None:
+    """Why ``value`` cannot be stored as an integer (64-bit signed), or None."""
+    return None if BIGINT_MIN <= value <= BIGINT_MAX else INTEGER_MESSAGE
+
+
+def document_errors(doc: Any, path: str = "") -> list[dict[str, str]]:
+    """One error per string, key or integer of a JSON document that cannot be stored; the
+    field is its dotted path (``0.name``, ``features.3.properties.ref``)."""
+    errors: list[dict[str, str]] = []
+    _walk(doc, path, errors)
+    return errors
+
+
+def _walk(doc: Any, path: str, errors: list[dict[str, str]]) -> None:
+    if isinstance(doc, str):
+        if NUL in doc:
+            errors.append({"field": path or "(document)", "message": NUL_MESSAGE})
+    elif isinstance(doc, bool):
+        return
+    elif isinstance(doc, int):
+        if integer_error(doc):
+            errors.append({"field": path or "(document)", "message": INTEGER_MESSAGE})
+    elif isinstance(doc, dict):
+        for key, value in doc.items():
+            name = str(key).replace(NUL, "\\u0000")
+            child = f"{path}.{name}" if path else name
+            if NUL in str(key):
+                errors.append({"field": child, "message": "nom de champ : " + NUL_MESSAGE})
+            _walk(value, child, errors)
+    elif isinstance(doc, list):
+        for index, value in enumerate(doc):
+            _walk(value, f"{path}.{index}" if path else str(index), errors)
+
+
+def check_document(doc: Any) -> Any:
+    """``doc`` itself, or ``Invalid`` listing each value that cannot be stored."""
+    errors = document_errors(doc)
+    if errors:
+        raise Invalid(_summary(errors), errors=errors)
+    return doc
+
+
+def _summary(errors: list[dict[str, str]]) -> str:
+    shown = ", ".join(f"« {e['field']} »" for e in errors[:5])
+    more = f" et {len(errors) - 5} autre(s)" if len(errors) > 5 else ""
+    return f"Valeur impossible à enregistrer : {shown}{more}."
+
+
+def parse_json(raw: bytes) -> Any:
+    """The JSON document in ``raw``, every value storable; ``Invalid`` (French) otherwise."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"JSON mal formé : {exc}.") from None
+    if _MAYBE_NUL in raw or _LONG_DIGITS.search(raw):
+        check_document(doc)
+    return doc
+
+
+def is_id(value: Any) -> bool:
+    """Whether a JSON value can name a row: an integer (not a boolean) from 1 to
+    ``BIGINT_MAX``."""
+    return type(value) is int and 1 <= value <= BIGINT_MAX
+
+
+def as_id(text: str) -> int | None:
+    """The positive identifier ``text`` spells in ASCII digits, or None (``"²"`` and
+    ``"99999999999999999999"`` are not identifiers)."""
+    value = text.strip()
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= BIGINT_MAX:
+        return int(value)
+    return None
+
+
+def parse_id(text: str, field: str) -> int:
+    """``as_id``, or ``Invalid`` naming ``field``."""
+    value = as_id(text)
+    if value is None:
+        raise Invalid(f"« {field} » : identifiant attendu (nombre entier de 1 à {BIGINT_MAX}).",
+                      errors=[{"field": field, "message": "identifiant entier attendu"}])
+    return value
