@@ -99,16 +99,21 @@ def test_integers_beyond_64_bits_in_json_bodies(client, site):
     assert [d["id"] for d in listed] == [site["device"]]
 
 
-def test_an_observation_batch_keeps_its_valid_items(client, site, db):
+def test_an_observation_batch_keeps_its_valid_items(client, site):
     response = client.post(f"{site['base']}/observations", headers=site["h"], json=[
         {"stream_id": TOO_BIG, "time": "2026-03-01T00:00:00Z", "value": 1},
         {"asset": "PUITS\u00001", "metric": "generic.value", "time": "2026-03-01T00:00:00Z",
          "value": 2},
+        # Objects where a number or a text is expected (they were dictionary keys: 500).
+        {"stream_id": {}, "time": "2026-03-01T00:00:00Z", "value": 4},
+        {"asset": "PUITS-1", "metric": {}, "time": "2026-03-01T00:00:00Z", "value": 5},
+        {"stream_id": site["stream"], "time": "2026-03-01T01:00:00Z", "value": 6,
+         "quality": {}},
         {"stream_id": site["stream"], "time": "2026-03-01T00:00:00Z", "value": 3}])
     assert response.status_code == 422, response.text
     body = response.json()
-    assert (body["stored"], body["rejected_count"]) == (1, 2)
-    assert [r["index"] for r in body["rejected"]] == [0, 1]
+    assert (body["stored"], body["rejected_count"]) == (1, 5)
+    assert [r["index"] for r in body["rejected"]] == [0, 1, 2, 3, 4]
     series = client.get(f"{site['base']}/streams/{site['stream']}/series", headers=site["h"],
                         params={"start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"})
     assert [p[1] for p in series.json()["points"]] == [3.0]

@@ -87,8 +87,8 @@ def _resolve_targets(scope: TenantScope, conn: Connection, registry: Registry, i
     objects = [item for item in items if type(item) is dict]
     # Ids and names the database could not hold name no stream: their items are rejected
     # one by one as unknown streams instead of failing the query.
-    ids = {sid for sid in {item.get("stream_id") for item in objects}
-           if type(sid) is int and integer_error(sid) is None}
+    ids = {sid for item in objects
+           if type(sid := item.get("stream_id")) is int and integer_error(sid) is None}
     pairs = {(str(item["asset"]), item["metric"]) for item in objects
              if "stream_id" not in item and isinstance(item.get("asset"), str | int)
              and isinstance(item.get("metric"), str) and text_error(str(item["asset"])) is None}
@@ -223,7 +223,8 @@ def _checked_rows(items: list, by_id: dict[int, StreamTarget],
                 reject({"index": index, "reason": f"flux inconnu ou non autorisé : {stream_id!r:.40}"})
                 continue
         elif "asset" in item and "metric" in item:
-            target = by_pair.get((str(item["asset"]), item["metric"]))
+            target = (by_pair.get((str(item["asset"]), item["metric"]))
+                      if isinstance(item["metric"], str) else None)
             if target is None:
                 reject({"index": index, "reason": f"aucun flux « {item['metric']!s:.60} » pour "
                                                   f"l'équipement « {item['asset']!s:.60} »"})
@@ -262,7 +263,8 @@ def _checked_rows(items: list, by_id: dict[int, StreamTarget],
             reject({"index": index, "reason": f"état {value:g} inconnu pour « {target.metric.key} »"})
             continue
         quality = item.get("quality")
-        quality = 0 if quality is None else QUALITY.get(quality)
+        quality = 0 if quality is None else QUALITY.get(quality) if isinstance(quality, str) \
+            else None
         if quality is None:
             reject({"index": index, "reason": "qualité attendue : good, suspect ou bad"})
             continue
