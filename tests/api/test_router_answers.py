@@ -7,7 +7,7 @@ import pytest
 
 
 @pytest.mark.parametrize("method,path,allowed", [
-    ("PUT", "/api/v1/health", "GET"),
+    ("PUT", "/api/v1/domains", "GET"),
     ("DELETE", "/api/v1/tenants/1/assets/status", "GET"),  # not taken for an asset id
     ("GET", "/api/v1/tenants/1/assets/import", "POST"),
     ("PUT", "/api/v1/tenants/1/assets/7", "GET, PATCH, DELETE"),

@@ -38,7 +38,6 @@ from beffroi.core.access import CLI, load_principal, open_scope
 from beffroi.core.alerting import alerts, rules
 from beffroi.core.registry import load_registry
 from beffroi.notifications import subscriptions, webhooks
-from beffroi.storage import schema as tables
 from beffroi.storage.database import Database
 from conftest import PG_URL, _drop_pg, _pg_database, _sqlite_template
 
@@ -85,8 +84,7 @@ def _territory(db: Database, name: str, insee: str, siren: str) -> dict:
             at=1_790_000_000_000, asset_id=site.id, stream_id=stream.id, rule_id=rule.id))
         # No password: no argon2 hashing at set-up; the session token is issued directly.
         admin = users.create_user(db, conn, email=f"admin-{insee}@beffroi.test")
-        conn.execute(tables.memberships.insert().values(tenant_id=t["id"], user_id=admin["id"],
-                                                        role="tenant_admin"))
+        users.grant_membership(conn, t["id"], admin["id"], "tenant_admin", None)
         admin_scope = open_scope(db, conn, load_principal(conn, admin["id"]), t["id"])
         subscription = subscriptions.create_subscription(admin_scope, conn, REGISTRY, {})
         webhook, _ = webhooks.create_webhook(admin_scope, conn, REGISTRY,

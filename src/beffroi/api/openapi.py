@@ -20,7 +20,15 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from .deps import get_ctx, json_body, raw_body
+from .deps import (
+    bulk_json_body,
+    credentials_body,
+    get_ctx,
+    json_body,
+    open_json_body,
+    optional_json_body,
+    raw_body,
+)
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -51,7 +59,8 @@ ERROR_TEXTS = {
 }
 _PROBLEM_CONTENT = {"application/problem+json": {
     "schema": {"$ref": "#/components/schemas/Problem"}}}
-_BODY_READERS = {json_body, raw_body}
+_BODY_READERS = {json_body, open_json_body, bulk_json_body, raw_body, optional_json_body,
+                 credentials_body}
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -134,7 +134,7 @@ def list_detectors(request: Request):
                          for d in registered_detectors(request.app.state.registry)])
 
 
-@router.get("/alert-rules/details")
+@router.get("/alert-rules/details", response_model=Objects)
 def rule_details():
     """The meaning of the details of the alerts raised by rules (label, kind, unit)."""
     return JSONResponse([f.public() for f in RULE_DETAILS])

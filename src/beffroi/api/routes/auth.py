@@ -39,7 +39,7 @@ def _credentials(body) -> tuple[str, str]:
 
 
 @router.post("/auth/token", openapi_extra=body_doc(CREDENTIALS), response_model=Object,
-             responses=problems(401, 429))
+             responses=problems(401, 429, 503))
 def create_token(request: Request, body: CredentialsBody):
     """Exchange e-mail and password for a bearer token (valid 14 days). After a few
     failures, attempts are held back with growing delays: 429 with ``Retry-After``."""
@@ -50,7 +50,7 @@ def create_token(request: Request, body: CredentialsBody):
 
 
 @router.post("/auth/login", openapi_extra=body_doc(CREDENTIALS), response_model=Object,
-             responses=problems(401, 429))
+             responses=problems(401, 429, 503))
 def login_cookie(request: Request, body: CredentialsBody):
     """Open a browser session: an HttpOnly session cookie; the answer's ``csrf_token``
     (also given by ``GET /auth/csrf``) goes in the ``X-CSRF-Token`` header of each write."""

@@ -102,7 +102,7 @@ EventBody = Annotated[bytes, Depends(_event)]
 @router.post("/integrations/{integration}/chirpstack",
              openapi_extra=body_doc({"deviceInfo": {"devEui": "0101010101010101"},
                                      "fPort": 1, "data": "qg=="}), response_model=Object,
-             responses=problems(401, 404, 409))
+             responses=problems(401, 404, 409, 413))
 def chirpstack_event(request: Request, row: IntegrationDep, body: EventBody,
                      event: str | None = None):
     """ChirpStack v4 HTTP integration (JSON encoding): ``?event=up|join|status|ack|txack``."""
@@ -113,7 +113,7 @@ def chirpstack_event(request: Request, row: IntegrationDep, body: EventBody,
 @router.post("/integrations/{integration}/tts",
              openapi_extra=body_doc({"end_device_ids": {"dev_eui": "0004A30B001C0530"},
                                      "uplink_message": {"f_port": 1, "frm_payload": "gkHe"}}), response_model=Object,
-             responses=problems(401, 404, 409))
+             responses=problems(401, 404, 409, 413))
 def tts_event(request: Request, row: IntegrationDep, body: EventBody):
     """The Things Stack v3 webhook: uplinks, joins and downlink events."""
     app = request.app.state

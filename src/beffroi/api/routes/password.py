@@ -15,7 +15,7 @@ router = APIRouter(tags=["authentification"])
 
 @router.post("/auth/password-reset", status_code=202,
              openapi_extra=body_doc({"email": "agent@commune.fr"}), response_model=Object,
-             responses=problems(503))
+             responses=problems(429, 503))
 def request_password_reset(request: Request, body: CredentialsBody, background: BackgroundTasks):
     """Send a one-time reset link (valid one hour) if an active account has this address.
 
