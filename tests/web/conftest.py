@@ -38,6 +38,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _real_clock_env() -> dict[str, str]:
+    """Chromium does not load pages under libfaketime (scripts/test-at.sh): it runs on the
+    real clock, and its pages get the shifted time from Playwright's clock instead."""
+    return {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+
+
+def _follow_shifted_clock(browser) -> None:
+    """Under scripts/test-at.sh, every browser context starts at the tests' (shifted) time
+    and its clock then runs on, so that pages and server agree on "now"."""
+    new_context = browser.new_context
+
+    def shifted_context(**kwargs):
+        context = new_context(**kwargs)
+        context.clock.install(time=time.time())
+        return context
+
+    browser.new_context = shifted_context
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
@@ -47,9 +66,11 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+        browser = p.chromium.launch(executable_path=CHROMIUM, env=_real_clock_env(), args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
+        if os.environ.get("FAKETIME"):
+            _follow_shifted_clock(browser)
         yield browser
         browser.close()
 
