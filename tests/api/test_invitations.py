@@ -17,7 +17,7 @@ from beffroi.storage import schema
 from conftest import bearer
 
 CONFIRM = "/api/v1/auth/password-reset/confirm"
-INVITE_LINK = re.compile(r"https://beffroi\.example\.fr/reinitialiser\?jeton=(bfi_[\w-]+)")
+INVITE_LINK = re.compile(r"https://beffroi\.example\.fr/reinitialiser\?jeton=(bfv_[\w-]+)")
 PASSWORD = "password-123"
 
 
@@ -77,7 +77,7 @@ def test_a_tenant_admin_never_chooses_a_password_nor_takes_over_an_account(
         "email": "agent@a.fr", "password": "choisi-par-b"}).status_code == 401
     # The person opens A's link, chooses a password: A's invitation only is accepted.
     texts = mailbox.texts("agent@a.fr")
-    assert len(texts) == 2 and all("bfi_" in t for t in texts)
+    assert len(texts) == 2 and all("bfv_" in t for t in texts)
     a_mail = next(t for t in texts if "Territoire A" in t)
     assert "agent technique" in a_mail and "heure de Paris" in a_mail
     token = INVITE_LINK.search(a_mail).group(1)
@@ -131,7 +131,7 @@ def test_inviting_an_existing_account_reveals_nothing_and_needs_its_consent(
     assert op_id not in _members(db, b["tenant"])
     # The operator's e-mail has no password link: it logs in as usual to answer.
     [text] = mailbox.texts(operator["email"])
-    assert "bfi_" not in text and "connectez-vous" in text
+    assert "bfv_" not in text and "connectez-vous" in text
     op = bearer(client, operator["email"], operator["password"])
     [invitation] = client.get("/api/v1/me/invitations", headers=op).json()
     # Another person cannot answer it.

@@ -31,7 +31,7 @@ def test_a_new_person_accepts_by_choosing_a_password(page, server, size, web_mai
     form.get_by_role("button", name="Envoyer l'invitation").click()
     page.locator("#members").get_by_role("row").filter(has_text="nouvelle@cc-vosges.fr"
                                                        ).wait_for()
-    link = re.search(r"(http://\S+/reinitialiser\?jeton=bfi_\S+)",
+    link = re.search(r"(http://\S+/reinitialiser\?jeton=bfv_\S+)",
                      web_mailbox.wait_for("nouvelle@cc-vosges.fr"))
     assert link, "no invitation link in the e-mail"
     newcomer = page.context.browser.new_context(viewport=page.viewport_size, locale="fr-FR")

@@ -50,7 +50,7 @@ PERSONAL_TOKEN_MAX_DAYS = 365
 TOUCH_EVERY_MS = 60_000  # a token's last-used date is written at most once a minute
 TokenKind = Literal["session", "personal", "device", "reset", "invite"]
 TOKEN_PREFIX = {"session": "bfs_", "personal": "bfp_", "device": "bfd_", "reset": "bfr_",
-                "invite": "bfi_"}
+                "invite": "bfv_"}
 DEFAULT_TTL_MS = {"session": SESSION_TTL_MS, "personal": PERSONAL_TOKEN_DEFAULT_DAYS * DAY_MS}
 # One-time links (password reset, invitation): never a credential for the API or a session.
 NOT_CREDENTIALS = frozenset({"reset", "invite"})

@@ -1,5 +1,5 @@
 // Password page: sets a password with the one-time token of an e-mailed link (?jeton=…),
-// a reset link (bfr_…) or an invitation link (bfi_…, which also accepts the invitation).
+// a reset link (bfr_…) or an invitation link (bfv_…, which also accepts the invitation).
 import { api, ApiError, escapeHtml } from "/static/js/common.js";
 
 const MIN_LENGTH = 8;
@@ -20,7 +20,7 @@ function show(text, field) {
 if (!token) {
   form.hidden = true;
   show("Ce lien est incomplet : ouvrez le lien reçu par e-mail ou demandez-en un nouveau.");
-} else if (token.startsWith("bfi_")) {
+} else if (token.startsWith("bfv_")) {
   document.title = "Bienvenue — Beffroi";
   document.querySelector("h1").textContent = "Bienvenue sur Beffroi";
   document.getElementById("rules").textContent = "Vous êtes invité(e) à rejoindre un "
