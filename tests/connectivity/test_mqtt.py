@@ -28,7 +28,8 @@ from beffroi.runtime import add_connectivity_loops
 from beffroi.storage import schema
 
 BEFFROI = os.path.join(os.path.dirname(sys.executable), "beffroi")
-BASE = datetime(2026, 9, 1, tzinfo=UTC)
+# Readings a few days old whatever the date the suite runs at (never in the future).
+BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
 
 
 def observations(db, metric: str = "generic.temperature") -> list[tuple]:
@@ -59,9 +60,12 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def at(i: int) -> str:
+    return (BASE + timedelta(seconds=i)).isoformat()
+
+
 def native(i: int) -> bytes:
-    when = BASE + timedelta(seconds=i)
-    return orjson.dumps({"time": when.isoformat(), "values": {"temp": i % 40}})
+    return orjson.dumps({"time": at(i), "values": {"temp": i % 40}})
 
 
 def publish_all(url: str, topic: str, payloads: list[bytes]) -> None:
@@ -263,11 +267,10 @@ def test_one_batch_of_mixed_messages_is_attributed_message_by_message(db, regist
     rejections = worker.handle_batch([
         (device["topic"], first, False),
         (device["topic"], first, True),  # the broker's re-delivery of the same message
-        (f"{base}/a84041000181c620/up", orjson.dumps({"time": "2026-09-01T00:00:05Z",
-                                                       "values": {"t2": 5}, "battery": 80}),
-         False),
-        (device["topic"], orjson.dumps({"time": "2026-09-01T00:00:02Z",
-                                        "values": {"temp": 999}}), False),  # out of range
+        (f"{base}/a84041000181c620/up", orjson.dumps({"time": at(5), "values": {"t2": 5},
+                                                       "battery": 80}), False),
+        (device["topic"], orjson.dumps({"time": at(2), "values": {"temp": 999}}),
+         False),  # out of range
         (f"{base}/a84041000181c621/up", native(3), False),  # device with no asset
         (f"{base}/ffffffffffffffff/up", native(4), False),
         (f"beffroi/999999/devices/{device['dev_eui']}/up", native(5), False),
