@@ -477,6 +477,51 @@ def test_mqtt_dispatch_and_device_acknowledgements(db, registry, ns, http):
                                                                  "status": "ok"}))
 
 
+@pytest.mark.parametrize("ack_comes", ["during the publication",
+                                       "before the hand-over is recorded",
+                                       "while the hand-over is being recorded"])
+def test_an_acknowledgement_racing_the_hand_over_is_never_lost(db, registry, monkeypatch,
+                                                               ack_comes):
+    """A fast device answers while the dispatcher, in its own transaction, records that the
+    command went out. Whatever the interleaving, the command ends acknowledged, sent over
+    MQTT. (SQLite's single writer serialises the last two anyway; on PostgreSQL the answer
+    used to be lost — the command stayed "sent" — or to abort the dispatcher's pass; and an
+    answer that came first left the channel unrecorded.)"""
+    w = make_world(db, registry, dev_eui=None)
+    command_id = order(db, registry, w, action="lighting.switch", params={"state": "on"}).id
+    answer = orjson.dumps({"command_id": command_id, "status": "ok"})
+    device = threading.Thread(target=handle_mqtt_ack, args=(db, w["tenant"], w["device"], answer))
+    real_mark_sent = downlinks.mark_sent
+    published = []
+
+    def publish(topic, payload):
+        published.append(topic)
+        if ack_comes.startswith("during"):
+            device.start()
+            device.join(10)  # answered and stored before the dispatcher records anything
+
+    def mark_sent(*args, **kwargs):
+        """The dispatcher's own step, with the device's answer arriving in another thread
+        just before it, or once the row is changed but not yet committed."""
+        if ack_comes.startswith("while"):
+            result = real_mark_sent(*args, **kwargs)
+        device.start()
+        device.join(0.5)  # done at once, or waiting for the dispatcher's transaction
+        if ack_comes.startswith("before"):
+            result = real_mark_sent(*args, **kwargs)
+        return result
+
+    if not ack_comes.startswith("during"):
+        monkeypatch.setattr(downlinks, "mark_sent", mark_sent)
+    [outcome] = dispatch_due(db, registry, now_ms(), mqtt_publish=publish)
+    device.join(10)
+    assert not device.is_alive() and len(published) == 1
+    row = load(db, w, command_id)
+    assert (row.status, row.channel) == ("acknowledged", "mqtt")
+    assert row.sent_at is not None and row.sent_at <= row.acknowledged_at
+    assert outcome["id"] == command_id
+
+
 def test_mqtt_unavailable_is_retried(db, registry):
     w = make_world(db, registry, dev_eui=None)
     order(db, registry, w)

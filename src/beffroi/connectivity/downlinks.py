@@ -143,33 +143,40 @@ def _dispatch_one(db: Database, specs: dict[str, CommandSpec], row: Any, now: in
                             retryable=False)
     except SendError as exc:
         with db.write() as conn:
-            current = _load(conn, row.tenant_id, row.id)
+            current = _load(conn, row.tenant_id, row.id, lock=True)
             if current.status == "requested":
                 current = mark_failed(db, conn, current, now, exc.message,
                                       retryable=exc.retryable)
         return command_public(current)
     with db.write() as conn:
-        current = _load(conn, row.tenant_id, row.id)
+        current = _load(conn, row.tenant_id, row.id, lock=True)
         if current.status == "requested":
             current = mark_sent(db, conn, current, now, channel=channel, device_id=device.id,
                                 correlation=correlation)
             if channel == "mqtt" and not spec.confirmed:
                 current = mark_acknowledged(db, conn, current, now, actor="mqtt")
         else:
-            # The device's answer overtook us, or a person cancelled meanwhile.
+            # The device's answer overtook us, or a person cancelled meanwhile: still say
+            # how it went out.
             log.info("command %s was %s when its hand-over completed", row.id, current.status)
-            if correlation and current.correlation is None:
+            values = {k: v for k, v in (("channel", channel), ("correlation", correlation))
+                      if v is not None and getattr(current, k) is None}
+            if values:
                 c = schema.commands
                 conn.execute(update(c).where(c.c.tenant_id == row.tenant_id, c.c.id == row.id)
-                             .values(correlation=correlation, channel=channel))
+                             .values(**values))
                 current = _load(conn, row.tenant_id, row.id)
     return command_public(current)
 
 
-def _load(conn: Connection, tenant_id: int, command_id: int) -> Any:
+def _load(conn: Connection, tenant_id: int, command_id: int, *, lock: bool = False) -> Any:
+    """A command; ``lock`` (in a write transaction): held until it commits (FOR UPDATE on
+    PostgreSQL; SQLite has one writer), so that the dispatcher recording a hand-over and a
+    device's acknowledgement read and change a command one after the other — otherwise the
+    second one reads a state the first is changing, and its change is lost."""
     c = schema.commands
-    return conn.execute(select(c).where(c.c.tenant_id == tenant_id,
-                                        c.c.id == command_id)).first()
+    query = select(c).where(c.c.tenant_id == tenant_id, c.c.id == command_id)
+    return conn.execute(query.with_for_update() if lock else query).first()
 
 
 def _resolve(conn: Connection, specs: dict[str, CommandSpec], row: Any) -> tuple:
@@ -301,7 +308,7 @@ def _post(client: outbound.Client, url: str, body: dict[str, Any], api_key: str,
 def _settle(db: Database, tenant_id: int, command_id: int, step) -> dict[str, Any] | None:
     """Run ``step(conn, row)`` on a pending command; finished ones are left as they are."""
     with db.write() as conn:
-        row = _load(conn, tenant_id, command_id)
+        row = _load(conn, tenant_id, command_id, lock=True)
         if row is None:
             return None
         if row.status not in FINISHED:
