@@ -53,7 +53,11 @@ def mosquitto(conf, port: int, log=subprocess.DEVNULL) -> Iterator[subprocess.Po
         yield proc
     finally:
         proc.terminate()
-        proc.wait(5)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:  # never leave a broker behind
+            proc.kill()
+            proc.wait(5)
 
 
 @pytest.fixture(scope="session")
