@@ -38,7 +38,7 @@ def problem(status: int, title: str, detail: str, *, type_slug: str = "about:bla
     }
     if instance:
         body["instance"] = instance
-    body.update({k: v for k, v in extra.items() if v not in (None, [])})
+    body.update({k: v for k, v in extra.items() if v is not None})
     headers = dict(headers or {})
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="beffroi"'
@@ -64,7 +64,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(BeffroiError)
     async def _beffroi(request: Request, exc: BeffroiError) -> Response:
         return problem(exc.status, exc.title, exc.detail, type_slug=exc.type_slug,
-                       instance=request.url.path, headers=exc.headers, errors=exc.errors,
+                       instance=request.url.path, headers=exc.headers, errors=exc.errors or None,
                        **exc.extra)
 
     @app.exception_handler(RequestValidationError)
