@@ -1,4 +1,4 @@
-"""The README must document every CLI command and every tenant setting."""
+"""The README and docs/ must document every CLI command and every tenant setting."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import click
 from beffroi.cli.main import add_domain_commands, cli
 from beffroi.core.settings import DEFAULTS
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+README = "\n".join(path.read_text(encoding="utf-8") for path in DOCS)
 
 
 def _commands(group: click.Group, prefix: str = "beffroi"):
