@@ -20,15 +20,22 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from aiosmtpd.controller import Controller
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from beffroi.api.app import create_app
-from beffroi.core import users
+from beffroi.core import auth, users
 from beffroi.core.registry import Registry, load_registry
 from beffroi.storage.database import Database
 from beffroi.storage.migrate import upgrade
 
 PG_URL = os.environ.get("BEFFROI_TEST_PG_URL")
+
+# Cheap argon2 parameters, in the tests only: hundreds of fixtures create accounts and log in,
+# and the product's parameters cost about 0.1 s per hash and per verification (far more on a
+# loaded machine). The product's own hasher is kept for the test that checks its strength.
+PRODUCT_HASHER = auth._hasher
+auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _template_ready = False
 
 
