@@ -37,6 +37,7 @@ from beffroi.connectivity.downlinks import (
     handle_mqtt_ack,
     handle_tts_event,
 )
+from beffroi.connectivity.lorawan import LorawanEncoding
 from beffroi.core import assets, commands, devices, outbound, tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
@@ -50,15 +51,28 @@ CS_KEY = "cs-api-key"
 TTS_KEY = "NNSXS.TESTKEY"
 POINT = {"type": "Point", "coordinates": [6.59, 48.02]}
 
-PING = CommandSpec("testing.ping", "Ping", ("generic.site",), encode=lambda p: (2, b"\x00"),
-                   confirmed=False, ttl_s=600)
+PING = CommandSpec("testing.ping", "Ping", ("generic.site",),
+                   encodings=(LorawanEncoding(lambda p: (2, b"\x00")),), confirmed=False,
+                   ttl_s=600)
+
+
+class NbiotEncoding:
+    """An encoding for a transport neither core nor connectivity knows."""
+
+    transport = "nbiot"
+
+
+NBIOT_ONLY = CommandSpec("testing.nbiot_only", "Réservée à NB-IoT", ("generic.site",),
+                         encodings=(NbiotEncoding(),))
+BAD_PORT = CommandSpec("testing.bad_port", "Port interdit", ("generic.site",),
+                       encodings=(LorawanEncoding(lambda p: (0, b"\x01")),))
 
 
 @pytest.fixture(scope="module")
 def registry():
     """Lighting (confirmed commands) plus a test-only domain with an unconfirmed one."""
     reg = load_registry(["generic", "lighting"])
-    reg.register(Domain(key="testing", label="Essais", commands=(PING,)))
+    reg.register(Domain(key="testing", label="Essais", commands=(PING, NBIOT_ONLY, BAD_PORT)))
     return reg
 
 
@@ -352,6 +366,30 @@ def test_unconfirmed_downlinks_are_acknowledged_once_the_network_server_sent_the
     row = order(db, registry, m, action="testing.ping", params={})
     dispatch_due(db, registry, now_ms(), mqtt_publish=lambda topic, payload: None)
     assert load(db, m, row.id).status == "acknowledged"  # the broker took it (QoS 1)
+
+
+def test_a_command_s_lorawan_payload_is_declared_with_it_and_read_by_connectivity(
+        db, registry, ns, http):
+    """Core keeps an action's encodings without knowing any transport; the dispatcher
+    reads the LoRaWAN one and refuses, precisely, an action without one or a bad one."""
+    assert commands.spec_public(PING, registry)["encodings"] == ["lorawan"]
+    assert commands.spec_public(NBIOT_ONLY, registry)["encodings"] == ["nbiot"]
+    w = chirpstack(db, registry, ns, asset_kind="generic.site")
+    no_bytes = order(db, registry, w, action="testing.nbiot_only", params={})
+    bad = order(db, registry, w, action="testing.bad_port", params={})
+    outcomes = {o["id"]: o for o in dispatch_due(db, registry, now_ms(), http=http)}
+    assert (outcomes[no_bytes.id]["status"], outcomes[no_bytes.id]["error"]) == (
+        "failed", "L'action « Réservée à NB-IoT » n'a pas d'encodage LoRaWAN : elle ne peut "
+                  "pas être transmise à un équipement LoRaWAN.")
+    assert (outcomes[bad.id]["status"], outcomes[bad.id]["error"]) == (
+        "failed", "Encodage LoRaWAN invalide (FPort 1 à 223 et octets attendus).")
+    assert ns.requests == []
+    # Over MQTT the parameters go out as JSON: no encoding is needed.
+    m = make_world(db, registry, dev_eui=None, asset_kind="generic.site")
+    row = order(db, registry, m, action="testing.nbiot_only", params={})
+    published = []
+    dispatch_due(db, registry, now_ms(), mqtt_publish=lambda t, p: published.append(t))
+    assert len(published) == 1 and load(db, m, row.id).status == "sent"
 
 
 # -- failures and retries --------------------------------------------------------------------------------

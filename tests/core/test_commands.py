@@ -513,7 +513,7 @@ def test_api_create_follow_and_cancel(client, db, registry, api_world):
 def test_api_lists_the_declared_actions(client):
     actions = {a["key"]: a for a in client.get("/api/v1/commands/actions").json()}
     dimming = actions["lighting.set_dimming"]
-    assert dimming["domain"] == "lighting" and dimming["lorawan"] is True
+    assert dimming["domain"] == "lighting" and dimming["encodings"] == ["lorawan"]
     assert dimming["asset_kinds"] == ["lighting.cabinet", "lighting.luminaire"]
     assert dimming["params"]["properties"]["level"] == {
         "type": "integer", "title": "Niveau de gradation", "x-unit": "%", "minimum": 0,

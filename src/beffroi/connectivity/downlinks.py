@@ -60,10 +60,9 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from ..core import outbound
-from ..core.audit import write_audit
 from ..core.clock import format_instant, now_ms
 from ..core.commands import (
     FINISHED,
@@ -76,10 +75,13 @@ from ..core.commands import (
     mark_acknowledged,
     mark_failed,
     mark_sent,
+    note_error,
+    record_hand_over,
 )
 from ..core.registry import Registry
 from ..storage import schema
 from ..storage.database import Database
+from .lorawan import EncodingError, LorawanEncoding, lorawan_payload
 
 MQTT_DOWN_TOPIC = "beffroi/{tenant_id}/devices/{device_id}/down"
 MQTT_ACK_TOPIC = "beffroi/{tenant_id}/devices/{device_id}/ack"
@@ -159,13 +161,7 @@ def _dispatch_one(db: Database, specs: dict[str, CommandSpec], row: Any, now: in
             # The device's answer overtook us, or a person cancelled meanwhile: still say
             # how it went out.
             log.info("command %s was %s when its hand-over completed", row.id, current.status)
-            values = {k: v for k, v in (("channel", channel), ("correlation", correlation))
-                      if v is not None and getattr(current, k) is None}
-            if values:
-                c = schema.commands
-                conn.execute(update(c).where(c.c.tenant_id == row.tenant_id, c.c.id == row.id)
-                             .values(**values))
-                current = _load(conn, row.tenant_id, row.id)
+            current = record_hand_over(conn, current, channel=channel, correlation=correlation)
     return command_public(current)
 
 
@@ -208,7 +204,7 @@ def _resolve(conn: Connection, specs: dict[str, CommandSpec], row: Any) -> tuple
         raise SendError(f"L'intégration LoRaWAN « {integrations[0].name} » n'est pas configurée "
                         "pour les commandes (api_url, api_key, et pour The Things Stack "
                         "application_id, webhook_id).", retryable=False)
-    if spec.encode is None:
+    if spec.encoding(LorawanEncoding.transport) is None:
         raise SendError(f"L'action « {spec.label} » n'a pas d'encodage LoRaWAN : elle ne peut "
                         "pas être transmise à un équipement LoRaWAN.", retryable=False)
     return spec, device, usable[0]
@@ -243,13 +239,9 @@ def _send_mqtt(row: Any, device: Any, mqtt_publish: MqttPublish | None) -> None:
 
 def _encode(spec: CommandSpec, row: Any) -> tuple[int, str]:
     try:
-        fport, data = spec.encode(orjson.loads(row.params))  # type: ignore[misc]
-    except Exception as exc:
-        raise SendError(f"Encodage LoRaWAN de la commande impossible : {exc}",
-                        retryable=False) from None
-    if not isinstance(fport, int) or not 1 <= fport <= 223 or not isinstance(data, bytes):
-        raise SendError("Encodage LoRaWAN invalide (FPort 1 à 223 et octets attendus).",
-                        retryable=False)
+        fport, data = lorawan_payload(spec, orjson.loads(row.params))
+    except EncodingError as exc:
+        raise SendError(str(exc), retryable=False) from None
     return fport, base64.b64encode(data).decode()
 
 
@@ -443,13 +435,8 @@ def handle_tts_event(db: Database, tenant_id: int, body: dict[str, Any],
                                retryable=False, actor="tts")
         if kind == "downlink_nack":
             # TTS puts a nacked downlink back at the head of its queue: wait for the next try.
-            c = schema.commands
-            conn.execute(update(c).where(c.c.tenant_id == tenant_id, c.c.id == current.id)
-                         .values(error="Non acquittée par l'équipement ; The Things Stack la "
-                                       "renvoie."))
-            write_audit(conn, db, tenant_id, None, "nack", "command", current.id,
-                        {"actor": "tts", "status": current.status})
-            return _load(conn, tenant_id, current.id)
+            return note_error(db, conn, current, "Non acquittée par l'équipement ; The Things "
+                              "Stack la renvoie.", actor="tts", event="nack")
         if current.status == "requested":
             current = mark_sent(db, conn, current, now, channel="tts",
                                 correlation=TTS_CORRELATION.format(id=current.id), actor="tts")

@@ -55,7 +55,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -70,8 +70,16 @@ from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from .properties import TYPE_LABELS, check_value, property_schema
 from .registry import PropertySpec, Registry, RegistryError
 
-# (params) -> (LoRaWAN FPort, FRMPayload bytes)
-Encoder = Callable[[Mapping[str, Any]], tuple[int, bytes]]
+
+class Encoding(Protocol):
+    """How one transport that carries bytes turns an action's parameters into its payload.
+
+    Declared by that transport, not by core: ``connectivity.lorawan.LorawanEncoding`` (an
+    FPort and bytes for LoRaWAN network servers). Core only keeps them with the action and
+    says which transports an action can use; the transport reads its own.
+    """
+
+    transport: str  # "lorawan"
 
 
 NO_DEVICE_REASON = ("Aucun capteur ni actionneur n'est rattaché à cet équipement : la commande "
@@ -86,7 +94,9 @@ class CommandSpec:
     label: str  # French
     asset_kinds: tuple[str, ...]
     params: tuple[PropertySpec, ...] = ()
-    encode: Encoder | None = None  # LoRaWAN payload; None = MQTT (JSON) only
+    # Byte encodings for the transports that need one (LoRaWAN); MQTT carries the
+    # parameters as JSON and needs none.
+    encodings: tuple[Encoding, ...] = ()
     ttl_s: int = 3600  # validity once due: past it, an unacknowledged command expires
     confirmed: bool = True  # wait for the device's acknowledgement
     max_attempts: int = 3
@@ -101,6 +111,10 @@ class CommandSpec:
             if spec.name == name:
                 return spec
         return None
+
+    def encoding(self, transport: str) -> Any | None:
+        """This action's encoding for ``transport``, if it declares one."""
+        return next((e for e in self.encodings if e.transport == transport), None)
 
 
 STATUSES = ("scheduled", "requested", "sent", "acknowledged", "failed", "expired", "cancelled")
@@ -173,7 +187,7 @@ def spec_public(spec: CommandSpec, registry: Registry) -> dict[str, Any]:
     return {"key": spec.key, "label": spec.label, "domain": domain,
             "asset_kinds": list(spec.asset_kinds), "ttl_s": spec.ttl_s,
             "confirmed": spec.confirmed, "max_attempts": spec.max_attempts,
-            "lorawan": spec.encode is not None,
+            "encodings": sorted({e.transport for e in spec.encodings}),
             "params": {"type": "object", "properties": props,
                        "required": [p.name for p in spec.params if p.required],
                        "additionalProperties": False}}
@@ -527,6 +541,33 @@ def mark_failed(db: Database, conn: Connection, row: Any, now: int, error: str, 
     if retryable:
         error = f"Échec après {row.attempts} tentative{'s' if row.attempts > 1 else ''} : {error}"
     return _apply(db, conn, row, "fail", now, actor=actor, error=error)
+
+
+def record_hand_over(conn: Connection, row: Any, *, channel: str,
+                     correlation: str | None) -> Any:
+    """How a command went out, when its state moved on before the sender could record it
+    (the device's answer overtook the dispatcher, a person cancelled meanwhile): fills the
+    channel and correlation it does not have yet; its state is left as it is."""
+    values = {k: v for k, v in (("channel", channel), ("correlation", correlation))
+              if v is not None and getattr(row, k) is None}
+    if not values:
+        return row
+    c = schema.commands
+    conn.execute(update(c).where(c.c.tenant_id == row.tenant_id, c.c.id == row.id)
+                 .values(**values))
+    return _load(conn, row.tenant_id, row.id)
+
+
+def note_error(db: Database, conn: Connection, row: Any, error: str, *, actor: str,
+               event: str) -> Any:
+    """A problem that changes no state (a network server that sends the command again by
+    itself after the device did not acknowledge it): shown on the command and audited."""
+    c = schema.commands
+    conn.execute(update(c).where(c.c.tenant_id == row.tenant_id, c.c.id == row.id)
+                 .values(error=error))
+    write_audit(conn, db, row.tenant_id, None, event, "command", row.id,
+                {"actor": actor, "status": row.status, "error": error})
+    return _load(conn, row.tenant_id, row.id)
 
 
 def _spawn_next(db: Database, conn: Connection, row: Any, after: int) -> int:

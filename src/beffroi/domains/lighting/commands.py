@@ -17,6 +17,7 @@ Over MQTT the device receives the parameters as JSON instead.
 from collections.abc import Mapping
 from typing import Any
 
+from ...connectivity.lorawan import LorawanEncoding
 from ...core.commands import CommandSpec
 from ...core.registry import PropertySpec
 
@@ -41,7 +42,7 @@ SET_DIMMING = CommandSpec(
     asset_kinds=TARGET_KINDS,
     params=(PropertySpec("level", "integer", "Niveau de gradation", required=True, unit="%",
                          minimum=0, maximum=100),),
-    encode=encode_dimming,
+    encodings=(LorawanEncoding(encode_dimming),),
     no_device_reason=NO_CONTROLLER,
 )
 
@@ -50,7 +51,7 @@ SWITCH = CommandSpec(
     label="Allumer ou éteindre",
     asset_kinds=TARGET_KINDS,
     params=(PropertySpec("state", "enum", "État demandé", required=True, choices=("on", "off")),),
-    encode=encode_switch,
+    encodings=(LorawanEncoding(encode_switch),),
     no_device_reason=NO_CONTROLLER,
 )
 
@@ -115,7 +116,7 @@ FORCE_ON = CommandSpec(
     asset_kinds=("lighting.cabinet",),
     params=(PropertySpec("hours", "integer", "Durée", required=True, unit="h", minimum=1,
                          maximum=MAX_FORCE_HOURS),),
-    encode=encode_force_on,
+    encodings=(LorawanEncoding(encode_force_on),),
     ttl_s=900,  # an emergency that cannot be delivered within 15 minutes has failed
     no_device_reason=NO_CONTROLLER,
 )
@@ -124,7 +125,7 @@ RESUME_PROGRAMME = CommandSpec(
     key="lighting.resume_programme",
     label="Reprendre le programme",
     asset_kinds=("lighting.cabinet",),
-    encode=encode_resume,
+    encodings=(LorawanEncoding(encode_resume),),
     no_device_reason=NO_CONTROLLER,
 )
 
@@ -135,7 +136,7 @@ SET_PROGRAMME = CommandSpec(
     params=(PropertySpec("programme", "enum", "Programme type", choices=_preset_keys()),
             PropertySpec("steps", "string", "Étapes (ex. « sunset=100 23:00=0 05:00=100 "
                                             "sunrise=0 »)")),
-    encode=encode_programme,
+    encodings=(LorawanEncoding(encode_programme),),
     check=check_programme,
     no_device_reason=NO_CONTROLLER,
 )
