@@ -20,6 +20,7 @@ from . import rollups, textfiles
 from .access import TenantScope
 from .alerting import evaluation
 from .clock import DAY_MS, local_day_start, now_ms, parse_instant
+from .derived import derived_rows
 from .errors import Invalid, TooLarge
 from .registry import Metric, Registry
 from .storable import integer_error, text_error
@@ -154,6 +155,13 @@ def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any)
         stored = store_rows(scope, conn, rows, tz, registry)
         report.stored = stored
         report.duplicates += len(rows) - stored
+        # Values the assets' kinds compute from these (fill level from a distance...):
+        # stored beside the raw ones, in the same transaction, not counted in the report.
+        metric_of = {t.id: t.metric.key for t in (*by_id.values(), *by_pair.values())
+                     if t.metric is not None} if registry.derived else {}
+        derived = derived_rows(scope, conn, registry, rows, metric_of)
+        if derived:
+            store_rows(scope, conn, derived, tz, registry)
         scope.audit(conn, "ingest", "observations", None,
                     {"stored": stored, "rejected": len(report.rejected)})
     return report

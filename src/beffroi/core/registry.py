@@ -60,6 +60,29 @@ class Setting:
     check: Callable[[Any], list[dict[str, str]]] | None = None
 
 
+# A derived value: (raw value of the source metric, the asset's properties) -> the value of
+# the target metric, or None when it cannot be computed (a property is missing).
+DeriveFunction = Callable[[float, Mapping[str, Any]], float | None]
+
+
+@dataclass(frozen=True)
+class DerivedMetric:
+    """A metric core computes at ingest from another metric of the same asset.
+
+    A waste container's fill level (%) comes from the distance its ultrasonic sensor
+    measures and the container's height: ``DerivedMetric("waste.distance",
+    "waste.fill_level", fill_from_distance)``. Whatever way an observation of ``source``
+    comes in (API JSON or CSV, MQTT, LoRaWAN network server), core stores it as it came in
+    its own stream and stores ``compute(value, asset properties)`` at the same time, with
+    the same quality, in the asset's ``target`` stream (created when missing), in the same
+    transaction. Raw data is never replaced: a derived value is recomputable from it.
+    """
+
+    source: str  # metric key measured by the device: "waste.distance"
+    target: str  # metric key computed by core: "waste.fill_level"
+    compute: DeriveFunction
+
+
 @dataclass(frozen=True)
 class AssetKind:
     """A type of supervised thing (cabinet, luminaire, sector, gauge, school...)."""
@@ -71,6 +94,7 @@ class AssetKind:
     metrics: tuple[str, ...] = ()  # metric keys an asset of this kind usually has
     parent_kinds: tuple[str, ...] = ()  # allowed parent kinds; empty = any or none
     allow_extra_properties: bool = True  # free properties beside the declared ones
+    derived: tuple[DerivedMetric, ...] = ()  # metrics computed at ingest from others
 
     def property(self, name: str) -> PropertySpec | None:
         for spec in self.properties:
@@ -254,6 +278,8 @@ class Registry:
     metrics: dict[str, Metric] = field(default_factory=dict)
     kind_domain: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Setting] = field(default_factory=dict)
+    # (asset kind, source metric) -> what core derives from it at ingest
+    derived: dict[tuple[str, str], tuple[DerivedMetric, ...]] = field(default_factory=dict)
 
     def register(self, domain: Domain) -> None:
         if domain.key in self.domains:
@@ -280,6 +306,25 @@ class Registry:
             unknown = [m for m in kind.metrics if m not in self.metrics]
             if unknown:
                 raise RegistryError(f"asset kind {kind.key!r} names unknown metrics {unknown}")
+            self._check_derived(kind)
+        for kind in domain.asset_kinds:
+            for d in kind.derived:
+                self.derived[(kind.key, d.source)] = (
+                    *self.derived.get((kind.key, d.source), ()), d)
+
+    def _check_derived(self, kind: AssetKind) -> None:
+        targets = {d.target for d in kind.derived}
+        for d in kind.derived:
+            where = f"asset kind {kind.key!r}, derived metric {d.target!r}"
+            if not isinstance(d, DerivedMetric) or not callable(d.compute):
+                raise RegistryError(f"{where}: a DerivedMetric with a compute function expected")
+            for role, key in (("source", d.source), ("target", d.target)):
+                if key not in self.metrics:
+                    raise RegistryError(f"{where}: unknown {role} metric {key!r}")
+            if d.source in targets:  # a derived value is never derived again
+                raise RegistryError(f"{where}: source {d.source!r} is itself derived")
+        if len(targets) != len(kind.derived):
+            raise RegistryError(f"asset kind {kind.key!r}: a metric derived twice")
 
     def _check_web(self, domain: Domain) -> None:
         if (domain.pages or domain.panels) and not domain.web_dir:

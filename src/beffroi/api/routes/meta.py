@@ -16,7 +16,9 @@ def list_domains(request: Request):
     return JSONResponse([
         {"key": d.key, "label": d.label,
          "asset_kinds": [{"key": k.key, "label": k.label, "geometry_types": list(k.geometry_types),
-                          "metrics": list(k.metrics), "schema": kind_schema(k)}
+                          "metrics": list(k.metrics), "schema": kind_schema(k),
+                          "derived": [{"source": x.source, "metric": x.target}
+                                      for x in k.derived]}
                          for k in d.asset_kinds],
          "metrics": [{"key": m.key, "label": m.label, "unit": m.unit, "kind": m.kind,
                       "default_agg": m.default_agg, "minimum": m.minimum, "maximum": m.maximum,
