@@ -23,6 +23,7 @@ Conventions of the documents (README.md, docs/*.md), which this module parses:
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -263,3 +264,73 @@ def check_route(routes: list[Route], method: str | None, text: str) -> list[str]
         return [f"« {label} » : paramètre(s) {', '.join(sorted(query_names - set(known)))} "
                 f"inconnu(s) (connus : {', '.join(known) or 'aucun'})"]
     return []
+
+
+# --- source paths and modules ---------------------------------------------------------------
+
+_PATH_SPAN = re.compile(r"[\w.<>-]+(?:/[\w.<>-]+)*/?")
+_DOTTED = re.compile(r"beffroi(?:\.\w+)+")
+
+
+def _path_roots(repo: Path) -> tuple[set[str], list[Path]]:
+    """First segments that make a span a path of the repository, and where to look."""
+    package = repo / "src" / "beffroi"
+    inner = {p.name for p in package.iterdir() if not p.name.startswith(("_", "."))}
+    return {"src", "tests", "bench", "scripts", "docs", "examples", *inner}, [repo, package]
+
+
+def paths_in(paths: list[Path], repo: Path) -> Iterator[Reference]:
+    """Source paths (`core/observations.py`, `src/beffroi/connectivity/`, `tests/…`) and
+    dotted names (`beffroi.core.clock.now_ms`) named in code spans. A bare file name
+    (`schema.py`) is not checked: the text around it says where it is."""
+    first_segments, _ = _path_roots(repo)
+    for path in paths:
+        for kind, text, where in code_of(path):
+            if kind != "inline":
+                continue
+            if _DOTTED.fullmatch(text) or (
+                    _PATH_SPAN.fullmatch(text) and "/" in text
+                    and text.split("/")[0] in first_segments):
+                yield Reference(where, text)
+
+
+def check_path(text: str, repo: Path, entry_point_groups: set[str]) -> list[str]:
+    """Why a source path or dotted name of the documents names nothing; [] when it exists."""
+    if _DOTTED.fullmatch(text):
+        if text in entry_point_groups:
+            return []
+        parts = text.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                target = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for attribute in parts[cut:]:
+                if not hasattr(target, attribute):
+                    return [f"« {text} » : {'.'.join(parts[:cut])} n'a pas de « {attribute} »"]
+                target = getattr(target, attribute)
+            return []
+        return [f"« {text} » : aucun module"]
+    _, roots = _path_roots(repo)
+    pattern = re.sub(r"<[^/>]*>", "*", text.rstrip("/"))  # a <placeholder>: any name
+    for root in roots:
+        found = [p for p in root.glob(pattern) if p.is_dir() or not text.endswith("/")]
+        if found:
+            return []
+    return [f"« {text} » : aucun fichier ni dossier de ce nom dans le dépôt"]
+
+
+def broken_links(paths: list[Path]) -> list[str]:
+    """Relative Markdown links whose file does not exist (`[eau](docs/eau.md#fuites)`)."""
+    errors = []
+    for path in paths:
+        for token in MarkdownIt("commonmark").enable("table").parse(
+                path.read_text(encoding="utf-8")):
+            for child in token.children or ():
+                href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
+                target = href.split("#")[0]
+                if target and "://" not in target and not target.startswith("mailto:") \
+                        and not (path.parent / target).exists():
+                    line = (token.map[0] + 1) if token.map else 0
+                    errors.append(f"{path.name}:{line} : lien vers « {href} », qui n'existe pas")
+    return errors

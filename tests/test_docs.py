@@ -3,6 +3,7 @@ every tenant setting, and every command, option and route they name exists."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,16 @@ from beffroi.cli.main import add_domain_commands, cli
 from beffroi.core.registry import load_registry
 from beffroi.core.settings import DEFAULTS
 from beffroi.storage.database import Database
-from doc_references import app_routes, check_command, check_route, commands_in, routes_in
+from doc_references import (
+    app_routes,
+    broken_links,
+    check_command,
+    check_path,
+    check_route,
+    commands_in,
+    paths_in,
+    routes_in,
+)
 
 ROOT = Path(__file__).parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -68,6 +78,24 @@ def test_every_route_the_docs_name_exists(routes):
     assert errors == []
 
 
+def test_every_source_path_and_module_the_docs_name_exists():
+    groups = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"])
+    references = list(paths_in(DOCS, ROOT))
+    assert len(references) > 60
+    errors = [f"{ref.source} : {error}"
+              for ref in references for error in check_path(ref.text, ROOT, groups)]
+    assert errors == []
+
+
+def test_every_relative_link_of_the_docs_leads_to_a_file(tmp_path):
+    assert broken_links(DOCS) == []
+    (tmp_path / "a.md").write_text("[b](b.md), [README](a.md#titre), [web](https://x.fr/y.md)"
+                                   ", [c](docs/c.md#z)\n", encoding="utf-8")
+    assert broken_links([tmp_path / "a.md"]) == [
+        "a.md:1 : lien vers « b.md », qui n'existe pas",
+        "a.md:1 : lien vers « docs/c.md#z », qui n'existe pas"]
+
+
 def test_a_document_naming_what_does_not_exist_is_caught(tmp_path, root, routes):
     """The checks fail on wrong names, in every form the documents use."""
     doc = tmp_path / "faux.md"
@@ -90,7 +118,16 @@ beffroi db upgrade && beffroi db downgrade
 ```sh
 curl http://127.0.0.1:8000/api/v1/tenants/1/nothing
 ```
+
+`core/nowhere.py`, `src/beffroi/domains/<domaine>/nowhere.py`, `tests/nowhere/`,
+`beffroi.core.clock.nowhere`, `beffroi.nowhere`, `connectivity/uplink.py/`.
 """, encoding="utf-8")
+    path_errors = {ref.text: check_path(ref.text, ROOT, {"beffroi.domains"})
+                   for ref in paths_in([doc], ROOT)}
+    assert list(path_errors) == [
+        "core/nowhere.py", "src/beffroi/domains/<domaine>/nowhere.py", "tests/nowhere/",
+        "beffroi.core.clock.nowhere", "beffroi.nowhere", "connectivity/uplink.py/"]
+    assert all(path_errors.values()), path_errors
     command_errors = {ref.text: check_command(root, ref.text) for ref in commands_in([doc])}
     assert [text for text, errors in command_errors.items() if errors] == [
         "beffroi tenant frobnicate T", "beffroi tenant create --colour bleu", "beffroi nothing",
@@ -125,7 +162,16 @@ sudo -u beffroi BEFFROI_DATABASE_URL=x /opt/beffroi/bin/beffroi db upgrade
 `PUT /api/v1/tenants/{t}/oncall/2026-03-09`, `/api/v1`, `/static/domains/<domaine>/`,
 `/api/v1/tenants/{territoire}/lighting/…`, `/carte?couleur=lighting.color_temperature`,
 `/etc/systemd/system/beffroi.service`.
+
+`core/observations.py`, `src/beffroi/domains/<domaine>/`, `tests/web/conftest.py`,
+`beffroi.core.clock.now_ms`, `beffroi.domains`, `beffroi.decoders`, `bench/`,
+`var/beffroi.db`, `Europe/Paris`, `schema.py`.
 """, encoding="utf-8")
+    paths = [ref.text for ref in paths_in([doc], ROOT)]
+    assert paths == ["core/observations.py", "src/beffroi/domains/<domaine>/",
+                     "tests/web/conftest.py", "beffroi.core.clock.now_ms", "beffroi.domains",
+                     "beffroi.decoders", "bench/"]
+    assert [check_path(p, ROOT, {"beffroi.decoders"}) for p in paths] == [[]] * 7
     commands = [ref.text for ref in commands_in([doc])]
     assert len(commands) == 8, commands
     assert {text: check_command(root, text) for text in commands} == {text: [] for text in commands}
