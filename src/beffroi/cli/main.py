@@ -14,6 +14,7 @@ from ..storage.migrate import head_revision, upgrade
 from .common import database_url, db_option, friendly_errors, open_database, progress_bar
 from .connectivity import MQTT_URL_ENV, device_group, ingest_mqtt, integration_group, mqtt_group
 from .data import export, import_group
+from .domains import domains_command
 from .tenants import tenant_group
 from .users import user_group
 
@@ -104,17 +105,23 @@ def db_purge(db: str | None) -> None:
 
 
 for command in (tenant_group, user_group, import_group, export, device_group,
-                integration_group, ingest_mqtt, mqtt_group):
+                integration_group, ingest_mqtt, mqtt_group, domains_command):
     cli.add_command(command)
 
 
 def add_domain_commands(group: click.Group) -> click.Group:
-    """The command groups the installed domains declare (``beffroi lighting …``)."""
-    from ..core.registry import discover_domains
+    """The command groups the installed domains declare (``beffroi lighting …``). A domain
+    that does not load is left out with a warning: the other commands (``beffroi domains``
+    first, which says why) keep working."""
+    from ..core.installed_domains import installed_domains
 
-    for domain in discover_domains():
-        if domain.cli is not None and domain.cli.name not in group.commands:
-            group.add_command(domain.cli)
+    for item in installed_domains():
+        if item.error:
+            click.echo(f"Attention : le domaine « {item.name} » est inutilisable (détail : "
+                       "beffroi domains).", err=True)
+        if item.domain is not None and item.domain.cli is not None \
+                and item.domain.cli.name not in group.commands:
+            group.add_command(item.domain.cli)
     return group
 
 
