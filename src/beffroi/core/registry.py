@@ -212,19 +212,22 @@ class MapClass:
 class MapStyle:
     """A colouring mode of the map, offered beside the colouring by status.
 
-    Assets of ``asset_kinds`` are drawn by the class of their ``property`` (first class
-    that fits, in order); those lacking it as ``missing`` (label, grey diamond); other
-    assets are drawn small and grey as "not concerned". ``key`` is dotted with the domain
-    (``"lighting.color_temperature"``).
+    Assets of ``asset_kinds`` are drawn by the class (first that fits, in order) of either
+    their ``property`` or the latest value of their stream of ``metric`` (one of the two);
+    those lacking it as ``missing`` (label, grey diamond) — with ``metric``, so are those
+    whose latest value is older than ``max_age_s``; other assets are drawn small and grey
+    as "not concerned". ``key`` is dotted with the domain (``"lighting.color_temperature"``).
     """
 
     key: str
     label: str  # French: "Température de couleur"
     asset_kinds: tuple[str, ...]
-    property: str
-    classes: tuple[MapClass, ...]
+    property: str = ""  # an asset property ("color_temperature_k")…
+    classes: tuple[MapClass, ...] = ()
     unit: str = ""  # shown after the value in popups ("K")
     missing: str = "Non renseignée"  # French legend label of assets without the property
+    metric: str = ""  # …or a metric whose latest value is drawn ("waste.fill_level")
+    max_age_s: int | None = None  # with metric: older latest values count as missing
 
 
 # Demo inventory of one commune: (commune, numpy random Generator) -> assets.
@@ -334,9 +337,18 @@ class Registry:
             if not page.path.startswith("/") or page.path in taken:
                 raise RegistryError(f"page {page.path!r} of {domain.key!r} is not a free path")
             taken.add(page.path)
+        metrics = {*self.metrics, *(m.key for m in domain.metrics)}
         for style in domain.map_styles:
             if not style.key.startswith(f"{domain.key}."):
                 raise RegistryError(f"map style {style.key!r} must start with {domain.key!r}.")
+            if bool(style.property) == bool(style.metric):
+                raise RegistryError(f"map style {style.key!r}: give either a property or a "
+                                    "metric")
+            if style.metric and style.metric not in metrics:
+                raise RegistryError(f"map style {style.key!r}: unknown metric "
+                                    f"{style.metric!r}")
+            if not style.classes:
+                raise RegistryError(f"map style {style.key!r}: no classes")
 
     def simulator_for_kind(self, kind_key: str) -> Simulator | None:
         domain = self.domains.get(self.kind_domain.get(kind_key, ""))

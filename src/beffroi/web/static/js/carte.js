@@ -2,15 +2,16 @@
 // clustered (Leaflet.markercluster, chunked loading), a layer per domain, a commune
 // filter and a search that gives keyboard access to every asset. Domains may add colouring
 // modes (core.registry.MapStyle, from /interface.json): assets of their kinds are then
-// drawn by the class of one property, with a shape and a label as well as a colour;
-// ?couleur=<style key> opens the map in that mode.
+// drawn by the class of one property, or of the latest value of one metric (GET
+// …/latest?kind=…), with a shape and a label as well as a colour; ?couleur=<style key>
+// opens the map in that mode.
 //
 // For tests and the benchmark, window.beffroiMap exposes the map, `count` (assets shown),
 // `total`, `boundaries` (communes drawn) and `ready` (performance.now() when the map is
 // interactive: every asset loaded into its layer, then two frames painted); the
 // "beffroi:map-ready" event is dispatched on document at that moment.
 import {
-  api, escapeHtml, formatNumber, renderHeader, session, showError,
+  api, escapeHtml, formatDateTime, formatNumber, renderHeader, session, showError,
 } from "/static/js/common.js";
 
 const STATUS_LABELS = {
@@ -329,7 +330,8 @@ async function main(tenant) {
     }
   });
 
-  setupColourings(assets, cluster, icons, (state.ui && state.ui.map_styles) || []);
+  await setupColourings(tenant.id, assets, cluster, icons,
+    (state.ui && state.ui.map_styles) || []);
 
   await new Promise((resolve) => refresh(resolve));
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
@@ -338,12 +340,30 @@ async function main(tenant) {
   document.dispatchEvent(new CustomEvent("beffroi:map-ready"));
 }
 
+/** Latest value of a metric style's stream for each asset of its kinds: asset id ->
+ * {value, time}; values older than the style's max_age_s are left out (shown as missing). */
+async function latestValues(tenantId, style, kinds) {
+  const wanted = style.asset_kinds.filter((k) => kinds.has(k));
+  const lists = await Promise.all(wanted.map((kind) =>
+    api(`/tenants/${tenantId}/latest`, { params: { kind } })));
+  const oldest = style.max_age_s ? Date.now() - style.max_age_s * 1000 : null;
+  const out = new Map();
+  for (const item of lists.flat()) {
+    if (item.metric !== style.metric || item.value === null || item.time === null) continue;
+    if (oldest !== null && Date.parse(item.time) < oldest) continue;
+    out.set(item.asset_id, item);
+  }
+  return out;
+}
+
 /** Radio buttons "État" and one per style of a kind present; redraws the markers, the
  * legend (with the count of each class) and the popups' text. */
-function setupColourings(assets, cluster, icons, styles) {
+async function setupColourings(tenantId, assets, cluster, icons, styles) {
   const kinds = new Set(assets.map((a) => a.kind));
   const offered = styles.filter((s) => s.asset_kinds.some((k) => kinds.has(k)));
   if (!offered.length) return;
+  const latest = new Map(await Promise.all(offered.filter((s) => s.metric).map(
+    async (s) => [s.key, await latestValues(tenantId, s, kinds)])));
   const box = document.getElementById("colourings");
   box.innerHTML = [{ key: "", label: "État (alertes, capteurs)" }, ...offered].map((s, i) => `
     <div class="check"><input type="radio" name="colouring" id="colouring-${i}" value="${escapeHtml(s.key)}"
@@ -365,11 +385,13 @@ function setupColourings(assets, cluster, icons, styles) {
         title = `${asset.name} — ${STATUS_LABELS[asset.status]}`;
         colour = STATUS_COLOURS[asset.status];
       } else if (style.asset_kinds.includes(asset.kind)) {
-        const raw = asset.props[style.property];
+        const reading = style.metric ? latest.get(style.key).get(asset.id) : null;
+        const raw = style.metric ? reading?.value : asset.props[style.property];
         const cls = classOf(style, raw);
         counts.set(cls.label, (counts.get(cls.label) || 0) + 1);
-        const value = cls.missing ? "non renseignée" : typeof raw === "number"
-          ? `${formatNumber(raw, 1)}${style.unit ? ` ${style.unit}` : ""}` : String(raw);
+        const value = cls.missing ? (style.metric ? "pas de mesure récente" : "non renseignée")
+          : typeof raw === "number" ? `${formatNumber(raw, 1)}${style.unit ? ` ${style.unit}` : ""}${
+            reading ? ` (mesure du ${formatDateTime(reading.time)})` : ""}` : String(raw);
         asset.styled = { style, cls, value };
         if (!iconOf.has(cls.label)) iconOf.set(cls.label, styleIcon(cls));
         icon = iconOf.get(cls.label);
