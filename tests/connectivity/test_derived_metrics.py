@@ -246,3 +246,51 @@ def test_a_wrong_derivation_is_refused_at_registration(derived, fragment):
     domain = Domain(key="tank", label="Cuves", asset_kinds=(kind,), metrics=TANK.metrics)
     with pytest.raises(RegistryError, match=fragment):
         build_registry([domain])
+
+
+def daily_rollups(db, tenant_id: int, asset_id: int, metric: str) -> list[tuple[float, int]]:
+    r, s = schema.rollups_daily, schema.streams
+    with db.read() as conn:
+        return [(round(x.sum, 9), x.count) for x in conn.execute(
+            select(r.c.sum, r.c.count)
+            .join(s, (s.c.tenant_id == r.c.tenant_id) & (s.c.id == r.c.stream_id))
+            .where(r.c.tenant_id == tenant_id, s.c.asset_id == asset_id, s.c.metric == metric)
+            .order_by(r.c.bucket))]
+
+
+def test_a_corrected_property_rewrites_the_derived_values(client, db, silo):
+    """The height was wrong: once corrected, the fill levels are recomputed from the stored
+    distances, with their rollups and latest value; removing it removes them."""
+    base = f"/api/v1/tenants/{silo['tenant']}"
+    silo2 = silo["ids"]["SILO-2"]  # no height yet: distances only
+    client.post(f"{base}/streams", headers=silo["headers"],
+                json={"asset_id": silo2, "metric": "tank.distance"})
+    client.post(f"{base}/observations", headers=silo["headers"], json=[
+        {"asset": "SILO-2", "metric": "tank.distance", "time": at(m), "value": d}
+        for m, d in ((0, 3.0), (60, 1.0), (120, 0.5))])
+    assert series(db, silo["tenant"], silo2, "tank.fill") == []
+    answer = client.patch(f"{base}/assets/{silo2}", headers=silo["headers"],
+                          json={"properties": {"height_m": 4.0}})
+    assert answer.status_code == 200, answer.text
+    # 3.0 m of 4 → 25 %; 1.0 → 75 %; 0.5 → 87.5 %.
+    assert [(t, round(v, 9)) for t, v, _ in series(db, silo["tenant"], silo2, "tank.fill")] == [
+        (ms(0), 25.0), (ms(60), 75.0), (ms(120), 87.5)]
+    assert sum(s for s, _ in daily_rollups(db, silo["tenant"], silo2, "tank.fill")) == 187.5
+    latest = client.get(f"{base}/assets/{silo2}/latest", headers=silo["headers"]).json()
+    assert {x["metric"]: x["value"] for x in latest}["tank.fill"] == 87.5
+    # Corrected again through an inventory import (same ref): 5 m → 40, 80, 90 %.
+    report = client.post(f"{base}/assets/import", headers={
+        **silo["headers"], "Content-Type": "text/csv"},
+        content="ref,kind,name,commune,lon,lat,height_m\n"
+                "SILO-2,tank.silo,SILO-2,88383,6.59,48.02,5\n".encode())
+    assert report.status_code == 200, report.text
+    assert [round(v, 9) for _, v, _ in series(db, silo["tenant"], silo2, "tank.fill")] == [
+        40.0, 80.0, 90.0]
+    assert sum(s for s, _ in daily_rollups(db, silo["tenant"], silo2, "tank.fill")) == 210.0
+    # The height removed: no fill level can be computed any more, none is kept.
+    client.patch(f"{base}/assets/{silo2}", headers=silo["headers"],
+                 json={"properties": {"height_m": None}})
+    assert series(db, silo["tenant"], silo2, "tank.fill") == []
+    assert daily_rollups(db, silo["tenant"], silo2, "tank.fill") == []
+    assert [v for _, v, _ in series(db, silo["tenant"], silo2, "tank.distance")] == [
+        3.0, 1.0, 0.5]

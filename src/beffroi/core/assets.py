@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from ..storage import schema
 from .access import TenantScope
 from .clock import now_ms
+from .derived import rederive
 from .errors import Conflict, Invalid
 from .geometry import bbox_of, validate_geometry
 from .properties import validate_properties
@@ -192,6 +193,8 @@ def update_asset(scope: TenantScope, conn: Connection, registry: Registry, asset
         raise Conflict(f"Un équipement d'identifiant « {values['ref']} » existe déjà.")
     conn.execute(update(a).where(scope.owns(a), a.c.id == asset_id)
                  .values(updated_at=now_ms(), **values))
+    if "properties" in values and values["properties"] != existing.properties:
+        rederive(scope, conn, registry, [asset_id])  # the derived values read them
     scope.audit(conn, "update", "asset", asset_id, {k: v for k, v in data.items() if k != "geometry"})
     return scope.asset(conn, asset_id)
 

@@ -7,6 +7,9 @@ which hands its valid rows to ``derived_rows`` and stores the rows it returns in
 transaction, after the raw ones. The raw value is stored as it came, in its own stream:
 a derived value is only added beside it (same instant, same quality), never in its place.
 
+When an asset's properties change, ``rederive`` rewrites its derived streams from the raw
+values (``assets.update_asset`` and the inventory import call it).
+
 A value the domain cannot compute (``compute`` returns None: a property is missing, or it
 raises), or that falls outside the target metric's plausible range, is not stored; the raw
 one is, and the reason is logged once per batch and metric.
@@ -18,9 +21,10 @@ import logging
 import math
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, delete, select, update
 
 from ..storage import schema
 from .access import TenantScope
@@ -92,3 +96,52 @@ def _compute(derivation: DerivedMetric, value: float, properties: dict[str, Any]
         failed[derivation.target] = f"value {result!r} outside the metric's range"
         return None
     return float(result)
+
+
+def rederive(scope: TenantScope, conn: Connection, registry: Registry,
+             asset_ids: list[int]) -> int:
+    """Recompute the derived values of these assets from their raw values, after a change
+    of the properties a derivation reads (a container's height corrected): each target
+    stream is rewritten whole (values that can no longer be computed are gone), with its
+    rollups and latest value. History raises no alert. Returns the values written."""
+    from .observations import store_rows  # observations imports this module
+
+    s, a, o = schema.streams, schema.assets, schema.observations
+    kinds = {kind for kind, _ in registry.derived}
+    written = 0
+    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    for start in range(0, len(asset_ids), 900):
+        chunk = asset_ids[start:start + 900]
+        for asset_id, kind, properties in conn.execute(
+                select(a.c.id, a.c.kind, a.c.properties).where(
+                    scope.owns(a), a.c.id.in_(chunk), a.c.kind.in_(sorted(kinds)))):
+            props = orjson.loads(properties or "{}")
+            streams = dict(conn.execute(select(s.c.metric, s.c.id).where(
+                scope.owns(s), s.c.asset_id == asset_id)).all())
+            for (kind_key, source), derivations in registry.derived.items():
+                if kind_key != kind or source not in streams:
+                    continue
+                raw = conn.execute(select(o.c.t, o.c.value, o.c.quality).where(
+                    scope.owns(o), o.c.stream_id == streams[source]).order_by(o.c.t)).all()
+                for d in derivations:
+                    target = streams.get(d.target)
+                    if target is None:
+                        if not raw:
+                            continue
+                        target = ensure_stream(scope, conn, registry, asset_id, d.target)
+                    _clear(scope, conn, target)
+                    failed: dict[str, str] = {}
+                    rows = [(scope.tenant_id, target, t, value, quality)
+                            for t, v, quality in raw
+                            if (value := _compute(d, v, props, registry, failed)) is not None]
+                    if rows:
+                        written += store_rows(scope, conn, rows, tz)
+    return written
+
+
+def _clear(scope: TenantScope, conn: Connection, stream_id: int) -> None:
+    for table in (schema.observations, schema.rollups_hourly, schema.rollups_daily):
+        conn.execute(delete(table).where(scope.owns(table), table.c.stream_id == stream_id))
+    s = schema.streams
+    conn.execute(update(s).where(scope.owns(s), s.c.id == stream_id)
+                 .values(last_t=None, last_value=None))

@@ -22,6 +22,7 @@ from . import textfiles
 from .access import TenantScope
 from .assets import check_asset
 from .clock import now_ms
+from .derived import rederive
 from .errors import Invalid
 from .geometry import LocalArea, point, representative_lonlat
 from .registry import Registry
@@ -236,6 +237,7 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
         return report
     now = now_ms()
     inserts = []
+    changed = []  # updated assets whose properties changed: their derived values follow
     for _index, values, current in valid:
         if current is None:
             inserts.append({"tenant_id": scope.tenant_id, "id": refs[values["ref"]],
@@ -245,8 +247,12 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
             conn.execute(update(a).where(scope.owns(a), a.c.id == current.id)
                          .values(updated_at=now, **values))
             report.updated += 1
+            if "properties" in values and values["properties"] != current.properties:
+                changed.append(current.id)
     if inserts:
         conn.execute(a.insert(), inserts)
+    if changed and registry.derived:
+        rederive(scope, conn, registry, changed)
     report.written = True
     scope.audit(conn, "import", "asset", None, {"created": report.created,
                                                 "updated": report.updated,
