@@ -281,8 +281,8 @@ def test_a_corrected_property_rewrites_the_derived_values(client, db, silo):
     # Corrected again through an inventory import (same ref): 5 m → 40, 80, 90 %.
     report = client.post(f"{base}/assets/import", headers={
         **silo["headers"], "Content-Type": "text/csv"},
-        content="ref,kind,name,commune,lon,lat,height_m\n"
-                "SILO-2,tank.silo,SILO-2,88383,6.59,48.02,5\n".encode())
+        content=b"ref,kind,name,commune,lon,lat,height_m\n"
+                b"SILO-2,tank.silo,SILO-2,88383,6.59,48.02,5\n")
     assert report.status_code == 200, report.text
     assert [round(v, 9) for _, v, _ in series(db, silo["tenant"], silo2, "tank.fill")] == [
         40.0, 80.0, 90.0]
