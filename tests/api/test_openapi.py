@@ -107,7 +107,7 @@ def test_errors_follow_from_what_the_route_depends_on(doc):
     # Anonymous, no path parameter, no body.
     assert codes("get", "/api/v1/domains") == {"422"}
     # Authenticated by the integration's secret, not by a user.
-    assert codes("post", "/api/v1/integrations/{integration}/chirpstack") == {
+    assert codes("post", "/api/v1/integrations/{integration}/{provider}") == {
         "401", "404", "409", "413", "422"}
     assert codes("post", "/api/v1/auth/token") == {"401", "413", "422", "429", "503"}
     assert codes("post", "/api/v1/tenants/{tenant}/observations") >= {"413", "415", "422"}

@@ -30,18 +30,14 @@ from sqlalchemy import select, update
 
 from beffroi.connectivity import downlinks
 from beffroi.connectivity.dispatcher import run_dispatcher, run_once
-from beffroi.connectivity.downlinks import (
-    AckError,
-    dispatch_due,
-    handle_chirpstack_event,
-    handle_mqtt_ack,
-    handle_tts_event,
-)
+from beffroi.connectivity.downlinks import AckError, dispatch_due, handle_mqtt_ack
 from beffroi.connectivity.lorawan import LorawanEncoding
+from beffroi.connectivity.network_servers import handle_event
 from beffroi.core import assets, commands, devices, outbound, tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
 from beffroi.core.commands import CommandSpec
+from beffroi.core.errors import Invalid
 from beffroi.core.registry import Domain, load_registry
 from beffroi.domains.lighting.commands import encode_dimming, encode_switch
 from beffroi.storage import schema
@@ -207,6 +203,17 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def report(db, registry, tenant_id, body, now=None, **query):
+    """An event posted by the tenant's network server, through the path of its endpoint
+    (its provider reads it, the state machine applies it): the command it moved, if any."""
+    i = schema.integrations
+    with db.read() as conn:
+        integration = conn.execute(select(i).where(i.c.tenant_id == tenant_id)).first()
+    result = handle_event(db, registry, integration, integration.kind, query,
+                          orjson.dumps(body), now)
+    return result.get("command")
+
+
 def cs_event(queue_id, **fields):
     return {"deduplicationId": str(uuid.uuid4()), "time": "2026-11-23T20:30:00+00:00",
             "deviceInfo": {"tenantId": str(uuid.uuid4()), "applicationId": str(uuid.uuid4()),
@@ -214,15 +221,15 @@ def cs_event(queue_id, **fields):
             "queueItemId": queue_id, **fields}
 
 
-def tts_message(kind, command_id, confirmed=True, **fields):
+def tts_message(kind, command_id, confirmed=True, dev_eui=DEV_EUI, **fields):
     downlink = {"f_port": 10, "f_cnt": 3, "frm_payload": b64(b"\x01\x28"), "priority": "NORMAL",
                 "correlation_ids": [f"beffroi:command:{command_id}", "as:downlink:01JDX"]}
     if confirmed:
         downlink["confirmed"] = True  # TTS omits false fields
     message = {"downlink": downlink, **fields} if kind == "downlink_failed" else downlink
-    return {"end_device_ids": {"device_id": f"eui-{DEV_EUI}",
+    return {"end_device_ids": {"device_id": f"eui-{dev_eui}",
                                "application_ids": {"application_id": "eclairage"},
-                               "dev_eui": DEV_EUI.upper()},
+                               "dev_eui": dev_eui.upper()},
             "correlation_ids": ["as:downlink:01JDX", f"beffroi:command:{command_id}"],
             "received_at": "2026-11-23T20:30:00.123Z", kind: message}
 
@@ -254,17 +261,15 @@ def test_chirpstack_enqueue_matches_the_api_contract_and_ack_completes(db, regis
     assert uuid.UUID(queue_id) and load(db, w, row.id).sent_at is not None
     # txack: the gateway accepted the transmission; a confirmed downlink waits for the device.
     txack = cs_event(queue_id, downlinkId=123, fCntDown=7, gatewayId="0016c001f153a14c")
-    assert handle_chirpstack_event(db, w["tenant"], "txack", txack, registry=registry)[
-        "status"] == "sent"
-    done = handle_chirpstack_event(db, w["tenant"], "ack",
-                                   cs_event(queue_id, acknowledged=True, fCntDown=7))
+    assert report(db, registry, w["tenant"], txack, event="txack")["status"] == "sent"
+    done = report(db, registry, w["tenant"], cs_event(queue_id, acknowledged=True, fCntDown=7),
+                  event="ack")
     assert done["status"] == "acknowledged" and done["acknowledged_at"] is not None
-    again = handle_chirpstack_event(db, w["tenant"], "ack",
-                                    cs_event(queue_id, acknowledged=True, fCntDown=7))
+    again = report(db, registry, w["tenant"], cs_event(queue_id, acknowledged=True, fCntDown=7),
+                   event="ack")
     assert again == done  # a re-delivered event changes nothing
-    assert handle_chirpstack_event(db, w["tenant"], "up", {"fPort": 1}) is None
-    assert handle_chirpstack_event(db, w["tenant"], "ack", cs_event(str(uuid.uuid4()),
-                                                                    acknowledged=True)) is None
+    assert report(db, registry, w["tenant"], cs_event(str(uuid.uuid4()), acknowledged=True),
+                  event="ack") is None
 
 
 def test_chirpstack_nack_is_enqueued_again(db, registry, ns, http):
@@ -272,8 +277,8 @@ def test_chirpstack_nack_is_enqueued_again(db, registry, ns, http):
     row = order(db, registry, w, action="lighting.switch", params={"state": "off"})
     now = now_ms()
     first = dispatch_due(db, registry, now, http=http)[0]["correlation"]
-    after = handle_chirpstack_event(db, w["tenant"], "ack",
-                                    cs_event(first, acknowledged=False, fCntDown=7), now=now)
+    after = report(db, registry, w["tenant"], cs_event(first, acknowledged=False, fCntDown=7),
+                   now, event="ack")
     assert after["status"] == "requested" and "n'a pas acquitté" in after["error"]
     assert dispatch_due(db, registry, now + 29_999, http=http) == []
     second = dispatch_due(db, registry, now + 30_000, http=http)[0]
@@ -281,8 +286,8 @@ def test_chirpstack_nack_is_enqueued_again(db, registry, ns, http):
     assert second["attempts"] == 2
     assert [r["body"] for r in ns.requests] == [{"queueItem": {
         "devEui": DEV_EUI, "confirmed": True, "fPort": 10, "data": b64(b"\x02\x00")}}] * 2
-    assert handle_chirpstack_event(db, w["tenant"], "ack", cs_event(
-        second["correlation"], acknowledged=True))["status"] == "acknowledged"
+    assert report(db, registry, w["tenant"], cs_event(second["correlation"], acknowledged=True),
+                  event="ack")["status"] == "acknowledged"
     assert load(db, w, row.id).status == "acknowledged"
 
 
@@ -292,8 +297,8 @@ def test_chirpstack_event_for_another_device_is_refused(db, registry, ns, http):
     queue_id = dispatch_due(db, registry, now_ms(), http=http)[0]["correlation"]
     event = cs_event(queue_id, acknowledged=True)
     event["deviceInfo"]["devEui"] = "0101010101010101"
-    with pytest.raises(AckError, match="DevEUI 0101010101010101"):
-        handle_chirpstack_event(db, w["tenant"], "ack", event)
+    with pytest.raises(Invalid, match="DevEUI 0101010101010101, mais la commande"):
+        report(db, registry, w["tenant"], event, event="ack")
 
 
 # -- The Things Stack ------------------------------------------------------------------------------
@@ -316,23 +321,22 @@ def test_tts_push_matches_the_api_contract_and_events_complete(db, registry, ns,
     assert (outcome["status"], outcome["channel"]) == ("sent", "tts")
     assert outcome["correlation"] == f"beffroi:command:{row.id}"
     tenant = w["tenant"]
-    assert handle_tts_event(db, tenant, tts_message("downlink_queued", row.id))["status"] == "sent"
-    assert handle_tts_event(db, tenant, tts_message("downlink_sent", row.id))["status"] == "sent"
-    nacked = handle_tts_event(db, tenant, tts_message("downlink_nack", row.id))
+    assert report(db, registry, tenant, tts_message("downlink_queued", row.id))["status"] == "sent"
+    assert report(db, registry, tenant, tts_message("downlink_sent", row.id))["status"] == "sent"
+    nacked = report(db, registry, tenant, tts_message("downlink_nack", row.id))
     assert nacked["status"] == "sent" and "la renvoie" in nacked["error"]  # TTS re-queues it
-    done = handle_tts_event(db, tenant, tts_message("downlink_ack", row.id))
+    done = report(db, registry, tenant, tts_message("downlink_ack", row.id))
     assert done["status"] == "acknowledged" and done["error"] is None
-    assert handle_tts_event(db, tenant, {"uplink_message": {"f_port": 1}}) is None
     stranger = tts_message("downlink_ack", row.id)
     stranger["correlation_ids"] = stranger["downlink_ack"]["correlation_ids"] = ["as:x"]
-    assert handle_tts_event(db, tenant, stranger) is None
+    assert report(db, registry, tenant, stranger) is None
 
 
 def test_tts_downlink_failed_fails_the_command(db, registry, ns, http):
     w = tts(db, registry, ns)
     row = order(db, registry, w)
     dispatch_due(db, registry, now_ms(), http=http)
-    failed = handle_tts_event(db, w["tenant"], tts_message(
+    failed = report(db, registry, w["tenant"], tts_message(
         "downlink_failed", row.id, error={"namespace": "pkg/networkserver",
                                           "name": "payload_too_long",
                                           "message_format": "application payload too long",
@@ -350,8 +354,7 @@ def test_unconfirmed_downlinks_are_acknowledged_once_the_network_server_sent_the
     queue_id = dispatch_due(db, registry, now_ms(), http=http)[0]["correlation"]
     assert ns.requests[0]["body"]["queueItem"]["confirmed"] is False
     assert load(db, cs, row.id).status == "sent"
-    done = handle_chirpstack_event(db, cs["tenant"], "txack", cs_event(queue_id, fCntDown=1),
-                                   registry=registry)
+    done = report(db, registry, cs["tenant"], cs_event(queue_id, fCntDown=1), event="txack")
     assert done["status"] == "acknowledged"
 
     t = tts(db, registry, ns, asset_kind="generic.site", dev_eui="70b3d5e75e005678",
@@ -359,7 +362,8 @@ def test_unconfirmed_downlinks_are_acknowledged_once_the_network_server_sent_the
     row = order(db, registry, t, action="testing.ping", params={})
     dispatch_due(db, registry, now_ms(), http=http)
     assert ns.requests[1]["body"]["downlinks"][0]["confirmed"] is False
-    sent = handle_tts_event(db, t["tenant"], tts_message("downlink_sent", row.id, confirmed=False))
+    sent = report(db, registry, t["tenant"], tts_message("downlink_sent", row.id, confirmed=False,
+                                                          dev_eui="70b3d5e75e005678"))
     assert sent["status"] == "acknowledged"
 
     m = make_world(db, registry, dev_eui=None, asset_kind="generic.site")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from beffroi.connectivity.lorawan import chirpstack_up, flatten, tts_uplink
 from beffroi.connectivity.payloads import PayloadError
+from beffroi.connectivity.providers.base import flatten
+from beffroi.connectivity.providers.chirpstack import uplink as chirpstack_up
+from beffroi.connectivity.providers.tts import uplink as tts_uplink
 
 # Copies of ../shared/data/lorawan-samples/: the samples published in each network
 # server's own documentation (chirpstack-docs integrations/events; lorawan-stack-docs

@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import select
 
 from ..connectivity import integrations, mqtt_broker
+from ..connectivity.providers import get_provider
 from ..core import devices
 from ..core.access import CLI, open_scope
 from ..core.registry import load_registry
@@ -95,27 +96,46 @@ def device_mqtt_credentials(tenant: str, device_id: int, revoke: bool, db: str |
 
 @click.group("integration")
 def integration_group() -> None:
-    """Intégrations des serveurs réseau LoRaWAN (ChirpStack, The Things Stack)."""
+    """Intégrations des serveurs réseau LoRaWAN (ChirpStack, The Things Stack, ThingPark…)."""
+
+
+def _config_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+                  ) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"« {value} » : CLÉ=VALEUR attendu (par exemple "
+                                     "as_id=TWA_100000001.1.AS)")
+        pairs[name.strip()] = text
+    return pairs
 
 
 @integration_group.command("create")
 @click.option("--tenant", required=True, help="Territoire (identifiant ou SIREN).")
-@click.option("--kind", required=True, type=click.Choice(sorted(integrations.KINDS)),
-              help="Serveur réseau : chirpstack (v4) ou tts (The Things Stack v3).")
+@click.option("--kind", required=True, type=click.Choice(sorted(integrations.kinds())),
+              help="Serveur réseau : " + ", ".join(f"{k} ({label})" for k, label
+                                                   in integrations.kinds().items()) + ".")
 @click.option("--name", help="Nom de l'intégration (par défaut, celui du serveur réseau).")
 @click.option("--api-url", help="Adresse du serveur réseau, pour envoyer des commandes.")
 @click.option("--api-key", help="Clé d'API du serveur réseau autorisée à envoyer des commandes.")
 @click.option("--application-id", help="The Things Stack : identifiant de l'application.")
 @click.option("--webhook-id", help="The Things Stack : identifiant du webhook.")
+@click.option("--config", "config_pairs", multiple=True, callback=_config_pairs,
+              metavar="CLÉ=VALEUR", help="Autre paramètre du serveur réseau (répétable), par "
+                                         "exemple pour ThingPark : --config as_id=… "
+                                         "--config as_key=…")
 @db_option
 @friendly_errors
 def integration_create(tenant: str, kind: str, name: str | None, api_url: str | None,
                        api_key: str | None, application_id: str | None,
-                       webhook_id: str | None, db: str | None) -> None:
+                       webhook_id: str | None, config_pairs: dict[str, str],
+                       db: str | None) -> None:
     """Crée une intégration et affiche son identifiant et son secret (une seule fois)."""
     config = {k: v for k, v in (("api_url", api_url), ("api_key", api_key),
                                 ("application_id", application_id),
                                 ("webhook_id", webhook_id)) if v}
+    config.update(config_pairs)
     data: dict = {"kind": kind, "config": config}
     if name:
         data["name"] = name
@@ -124,11 +144,12 @@ def integration_create(tenant: str, kind: str, name: str | None, api_url: str | 
         scope = open_scope(database, conn, CLI, tenant)
         row, secret = integrations.create_integration(scope, conn, data)
     public = integrations.integration_public(row)
+    provider = get_provider(kind)
     click.echo(f"Intégration {row.id} créée : {row.name}")
     click.echo(f"id: {row.id}")
     click.echo(f"secret: {secret}")
     click.echo(f"Adresse à déclarer dans le serveur réseau : POST {public['endpoint']}"
-               + ("?event=…" if kind == "chirpstack" else "")
+               + (provider.endpoint_hint if provider else "")
                + f", en-tête « Authorization: Bearer {secret} ». Le secret n'est plus "
                "affiché ensuite.")
 

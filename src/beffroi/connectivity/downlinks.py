@@ -4,60 +4,40 @@ Channel, chosen per device at send time:
 
 - the device has a DevEUI and its tenant has a LoRaWAN integration → that network
   server's downlink API (the integration named by the device property
-  ``integration_id``, else the tenant's first one configured for downlinks);
+  ``integration_id``, else the tenant's first one configured for downlinks), through its
+  provider (``connectivity/providers``: ChirpStack, The Things Stack, ThingPark…) — the
+  channel is the provider's key;
 - otherwise MQTT: ``beffroi/{tenant_id}/devices/{device_id}/down`` carries
   ``{"command_id", "action", "params", "expires_at"}``; the device answers on
   ``beffroi/{tenant_id}/devices/{device_id}/ack`` with
   ``{"command_id": N, "status": "ok"|"error", "error"?: "..."}``.
 
-Network-server contracts (checked against their published definitions):
+A provider only hands a downlink over and reads the server's reports on it
+(``DownlinkReport``); every change of a command's state is made here, through core's
+state machine (``core.commands``), in one place for every network server:
 
-- ChirpStack v4 REST API (grpc-gateway over ``api.DeviceService``): ``Enqueue`` is
-  ``post: "/api/devices/{queue_item.dev_eui}/queue", body: "*"`` in
-  chirpstack/chirpstack ``api/proto/api/device.proto``, so the JSON body is
-  ``{"queueItem": {"devEui", "confirmed", "fPort", "data": <base64>}}`` (proto3 JSON
-  names), the API token goes in ``Authorization: Bearer``, and the answer
-  ``EnqueueDeviceQueueItemResponse`` is ``{"id": "<uuid>"}``: that queue-item id is
-  kept in ``correlation`` and matched against the ``queueItemId`` of the ``ack``
-  (device confirmed, or timed out: ``acknowledged`` false) and ``txack`` (gateway
-  accepted the transmission) integration events.
-- The Things Stack v3, "Scheduling downlinks" with webhooks
-  (thethingsindustries.com/docs/integrations/webhooks/scheduling-downlinks/):
-  ``POST /api/v3/as/applications/{application_id}/webhooks/{webhook_id}/devices/{device_id}/down/push``
-  with ``{"downlinks": [{"f_port", "frm_payload": <base64>, "priority": "NORMAL",
-  "confirmed", "correlation_ids": ["beffroi:command:<id>"]}]}`` and the API key as
-  bearer token. The Application Server echoes our correlation id in the
-  ``downlink_queued`` / ``downlink_sent`` / ``downlink_ack`` / ``downlink_nack`` /
-  ``downlink_failed`` messages (data formats page). The TTS device id is the device
-  property ``tts_device_id``, else ``eui-<deveui>``.
+- ``queued`` → ``sent`` (if the hand-over was not recorded yet);
+- ``transmitted`` → ``sent``, and ``acknowledged`` for an unconfirmed action (sent over the
+  air is the most a LoRaWAN network can tell); a confirmed one waits for its acknowledgement;
+- ``acknowledged`` → ``acknowledged``;
+- ``requeued`` (the server sends it again by itself) → stays ``sent``, the reason shown;
+- ``retry`` (not acknowledged or not sent, and the server gave up) → Beffroi sends it again
+  with back-off while attempts remain, then ``failed``;
+- ``failed`` → ``failed`` at once.
 
-Acknowledgement rules:
-
-- Confirmed downlinks are acknowledged by the device's LoRaWAN ACK (ChirpStack
-  ``ack`` with ``acknowledged`` true, TTS ``downlink_ack``) or its MQTT answer.
-- Unconfirmed downlinks are acknowledged when the network server reports them
-  transmitted (ChirpStack ``txack``, TTS ``downlink_sent``) — the most a LoRaWAN
-  network can tell; over MQTT, when the broker accepted the QoS 1 publication.
-- A confirmed downlink the device did not acknowledge: ChirpStack drops it from
-  its queue, so Beffroi enqueues it again (retry with back-off, then failed);
-  The Things Stack re-inserts a nacked downlink at the head of the queue itself
-  (``handleDownlinkNack`` in lorawan-stack ``pkg/applicationserver``), so the
-  command stays ``sent`` until acknowledged or expired.
-- Network-server answers: 2xx → sent; 408, 425, 429, 5xx, timeouts and connection
-  errors → retried with back-off; any other 4xx (bad key, unknown device…) → failed
-  at once. The ``api_url`` is a tenant's choice: it is called through ``core.outbound``
-  (public addresses only, no redirect) and errors give the HTTP status, never the
-  server's words nor the socket's (a hostile admin must not map the network with them).
+Over MQTT, an unconfirmed command is acknowledged when the broker accepted the QoS 1
+publication. Network-server answers: 2xx → sent; 408, 425, 429, 5xx, time-outs and
+connection errors → retried with back-off; any other answer → failed at once. The
+``api_url`` is a tenant's choice: it is called through ``core.outbound`` (public addresses
+only, no redirect) and errors give the HTTP status, never the server's words nor the
+socket's (a hostile admin must not map the network with them).
 """
 
 from __future__ import annotations
 
-import base64
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 from sqlalchemy import Connection, select
@@ -82,26 +62,17 @@ from ..core.registry import Registry
 from ..storage import schema
 from ..storage.database import Database
 from .lorawan import EncodingError, LorawanEncoding, lorawan_payload
+from .providers import providers
+from .providers.base import Downlink, DownlinkReport, NetworkServer, SendError, Target
+
+__all__ = ["AckError", "SendError", "apply_report", "dispatch_due", "handle_mqtt_ack"]
 
 MQTT_DOWN_TOPIC = "beffroi/{tenant_id}/devices/{device_id}/down"
 MQTT_ACK_TOPIC = "beffroi/{tenant_id}/devices/{device_id}/ack"
 HTTP_TIMEOUT_S = 10.0
-TTS_CORRELATION = "beffroi:command:{id}"
-_TTS_CORRELATION_RE = re.compile(r"^beffroi:command:(\d+)$")
-TTS_EVENTS = ("downlink_ack", "downlink_nack", "downlink_failed", "downlink_sent",
-              "downlink_queued")
 # Publish (topic, payload) with QoS 1; raise on failure.
 MqttPublish = Callable[[str, bytes], None]
 log = logging.getLogger("beffroi.commands")
-
-
-class SendError(Exception):
-    """A hand-over that did not happen; ``retryable`` tells whether to try again."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retryable = retryable
 
 
 class AckError(ValueError):
@@ -135,14 +106,10 @@ def _dispatch_one(db: Database, specs: dict[str, CommandSpec], row: Any, now: in
             spec, device, integration = _resolve(conn, specs, row)
         if integration is None:
             channel, correlation = "mqtt", _send_mqtt(row, device, mqtt_publish)
-        elif integration.kind == "chirpstack":
-            channel, correlation = "chirpstack", _send_chirpstack(client, integration, device,
-                                                                  spec, row)
-        elif integration.kind == "tts":
-            channel, correlation = "tts", _send_tts(client, integration, device, spec, row)
         else:
-            raise SendError(f"Serveur réseau « {integration.kind} » non pris en charge.",
-                            retryable=False)
+            provider, config = integration
+            channel = provider.key
+            correlation = _send_lorawan(provider, config, client, device, spec, row)
     except SendError as exc:
         with db.write() as conn:
             current = _load(conn, row.tenant_id, row.id, lock=True)
@@ -176,7 +143,7 @@ def _load(conn: Connection, tenant_id: int, command_id: int, *, lock: bool = Fal
 
 
 def _resolve(conn: Connection, specs: dict[str, CommandSpec], row: Any) -> tuple:
-    """(spec, device, LoRaWAN integration or None) for a command about to be sent."""
+    """(spec, device, (provider, config) or None) for a command about to be sent."""
     spec = specs.get(row.action)
     if spec is None:
         raise SendError(f"Action « {row.action} » inconnue de cette instance (domaine non chargé).",
@@ -190,36 +157,40 @@ def _resolve(conn: Connection, specs: dict[str, CommandSpec], row: Any) -> tuple
                         retryable=False)
     if not device.dev_eui:
         return spec, device, None
+    known = providers()
     i = schema.integrations
     integrations = list(conn.execute(select(i).where(i.c.tenant_id == row.tenant_id,
-                                                     i.c.kind.in_(("chirpstack", "tts")))
+                                                     i.c.kind.in_(sorted(known)))
                                      .order_by(i.c.id)))
     if not integrations:
         return spec, device, None
     wanted = orjson.loads(device.properties or "{}").get("integration_id")
     if wanted is not None:
         integrations = [x for x in integrations if x.id == wanted] or integrations
-    usable = [x for x in integrations if _downlink_config(x) is not None]
-    if not usable:
-        raise SendError(f"L'intégration LoRaWAN « {integrations[0].name} » n'est pas configurée "
-                        "pour les commandes (api_url, api_key, et pour The Things Stack "
-                        "application_id, webhook_id).", retryable=False)
+    for integration in integrations:
+        provider = known[integration.kind]
+        config = _config(integration)
+        if all(config.get(k.name) for k in provider.downlink_keys()):
+            break
+    else:
+        first = integrations[0]
+        missing = [k.name for k in known[first.kind].downlink_keys()
+                   if not _config(first).get(k.name)]
+        raise SendError(f"L'intégration LoRaWAN « {first.name} » n'est pas configurée pour "
+                        f"les commandes (à renseigner : {', '.join(missing)}).",
+                        retryable=False)
     if spec.encoding(LorawanEncoding.transport) is None:
         raise SendError(f"L'action « {spec.label} » n'a pas d'encodage LoRaWAN : elle ne peut "
                         "pas être transmise à un équipement LoRaWAN.", retryable=False)
-    return spec, device, usable[0]
+    return spec, device, (provider, config)
 
 
-def _downlink_config(integration: Any) -> dict[str, Any] | None:
+def _config(integration: Any) -> dict[str, Any]:
     try:
         config = orjson.loads(integration.config or "{}")
     except orjson.JSONDecodeError:
-        return None
-    needed = ("api_url", "api_key") + (("application_id", "webhook_id")
-                                       if integration.kind == "tts" else ())
-    if not isinstance(config, dict) or not all(config.get(k) for k in needed):
-        return None
-    return config
+        return {}
+    return config if isinstance(config, dict) else {}
 
 
 def _send_mqtt(row: Any, device: Any, mqtt_publish: MqttPublish | None) -> None:
@@ -237,63 +208,23 @@ def _send_mqtt(row: Any, device: Any, mqtt_publish: MqttPublish | None) -> None:
     return None
 
 
-def _encode(spec: CommandSpec, row: Any) -> tuple[int, str]:
+def _send_lorawan(provider: NetworkServer, config: dict[str, Any], client: outbound.Client,
+                  device: Any, spec: CommandSpec, row: Any) -> str | None:
     try:
         fport, data = lorawan_payload(spec, orjson.loads(row.params))
     except EncodingError as exc:
         raise SendError(str(exc), retryable=False) from None
-    return fport, base64.b64encode(data).decode()
-
-
-def _send_chirpstack(client: outbound.Client, integration: Any, device: Any, spec: CommandSpec,
-                     row: Any) -> str | None:
-    config = _downlink_config(integration) or {}
-    fport, data = _encode(spec, row)
-    url = f"{config['api_url'].rstrip('/')}/api/devices/{quote(device.dev_eui, safe='')}/queue"
-    body = {"queueItem": {"devEui": device.dev_eui, "confirmed": spec.confirmed,
-                          "fPort": fport, "data": data}}
-    answer = _post(client, url, body, config["api_key"], "ChirpStack")
-    queue_id = answer.get("id") if isinstance(answer, dict) else None
-    return str(queue_id) if queue_id else None
-
-
-def _send_tts(client: outbound.Client, integration: Any, device: Any, spec: CommandSpec,
-              row: Any) -> str:
-    config = _downlink_config(integration) or {}
-    fport, data = _encode(spec, row)
-    props = orjson.loads(device.properties or "{}")
-    tts_device = props.get("tts_device_id") or f"eui-{device.dev_eui.lower()}"
-    correlation = TTS_CORRELATION.format(id=row.id)
-    url = (f"{config['api_url'].rstrip('/')}/api/v3/as/applications/"
-           f"{quote(str(config['application_id']), safe='')}/webhooks/"
-           f"{quote(str(config['webhook_id']), safe='')}/devices/"
-           f"{quote(str(tts_device), safe='')}/down/push")
-    body = {"downlinks": [{"f_port": fport, "frm_payload": data, "priority": "NORMAL",
-                           "confirmed": spec.confirmed, "correlation_ids": [correlation]}]}
-    _post(client, url, body, config["api_key"], "The Things Stack")
-    return correlation
-
-
-def _post(client: outbound.Client, url: str, body: dict[str, Any], api_key: str,
-          server: str) -> Any:
-    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json",
-               "Accept": "application/json", "User-Agent": "beffroi"}
+    target = Target(device.dev_eui, orjson.loads(device.properties or "{}"))
+    downlink = Downlink(row.id, fport, data, spec.confirmed, row.expires_at)
     try:
-        reply = outbound.post(client, url, content=orjson.dumps(body), headers=headers)
-    except outbound.OutboundError as exc:
-        raise SendError(f"{server} : {exc.message}.", retryable=exc.retryable) from None
-    status = reply.status
-    if reply.ok:
-        try:
-            return orjson.loads(reply.body) if reply.body else {}
-        except orjson.JSONDecodeError:
-            return {}
-    if status in (408, 425, 429) or status >= 500:
-        raise SendError(f"{server} indisponible (HTTP {status}).", retryable=True)
-    reason = {401: "clé d'API refusée", 403: "clé d'API sans le droit d'envoyer des commandes",
-              404: "équipement ou application inconnu du serveur réseau"}.get(
-        status, "commande refusée")
-    raise SendError(f"{server} : {reason} (HTTP {status}).", retryable=False)
+        correlation = provider.send(config, target, downlink, client)
+    except SendError:
+        raise
+    except Exception:  # a provider's own bug must fail this command, not the dispatcher
+        log.exception("network server %r failed to send command %s", provider.key, row.id)
+        raise SendError(f"{provider.label} : erreur interne du module d'envoi.",
+                        retryable=False) from None
+    return str(correlation)[:200] if correlation else None
 
 
 # -- acknowledgements ---------------------------------------------------------------------------
@@ -341,107 +272,74 @@ def handle_mqtt_ack(db: Database, tenant_id: int, device_id: int, payload: bytes
     return _settle(db, tenant_id, command_id, step)
 
 
-def handle_chirpstack_event(db: Database, tenant_id: int, event: str, body: dict[str, Any],
-                            now: int | None = None, registry: Registry | None = None
-                            ) -> dict[str, Any] | None:
-    """ChirpStack ``ack`` and ``txack`` integration events; other events are ignored.
+def _confirmed(specs: dict[str, CommandSpec], action: str) -> bool:
+    spec = specs.get(action)
+    return spec.confirmed if spec else True  # an unknown action waits for its device
 
-    ``registry`` tells which actions are unconfirmed (acknowledged on ``txack``);
-    without it every downlink is treated as confirmed.
-    """
-    if event not in ("ack", "txack") or not isinstance(body, dict):
-        return None
-    now = now_ms() if now is None else now
-    queue_id = body.get("queueItemId")
-    if not queue_id:
-        return None
+
+def _reported(conn: Connection, specs: dict[str, CommandSpec], tenant_id: int, channel: str,
+              report: DownlinkReport) -> Any | None:
+    """The command a report is about, or None when it is not one Beffroi sent this way."""
     c, d = schema.commands, schema.devices
+    if report.command_id is not None:
+        row = _load(conn, tenant_id, report.command_id)
+        return row if row is not None and row.channel in (None, channel) else None
+    if report.correlation:
+        return conn.execute(select(c).where(c.c.tenant_id == tenant_id, c.c.channel == channel,
+                                            c.c.correlation == report.correlation)).first()
+    if not report.dev_eui:
+        return None
+    device = conn.execute(select(d.c.id).where(d.c.tenant_id == tenant_id,
+                                               d.c.dev_eui == report.dev_eui)).first()
+    if device is None:
+        return None
+    sent = conn.execute(select(c).where(c.c.tenant_id == tenant_id, c.c.channel == channel,
+                                        c.c.device_id == device.id, c.c.status == "sent")
+                        .order_by(c.c.sent_at, c.c.id))
+    return next((row for row in sent if report.outcome != "acknowledged"
+                 or _confirmed(specs, row.action)), None)
+
+
+def apply_report(db: Database, registry: Registry, tenant_id: int, channel: str,
+                 report: DownlinkReport, now: int | None = None) -> dict[str, Any] | None:
+    """A network server's report on one downlink, applied to the command it is about.
+
+    Returns the command as it stands after it, or None for a downlink Beffroi did not send
+    through ``channel`` (another application's, or another tenant's); AckError when the
+    report is about another device than the command's. Reports that come again or late
+    (a command already finished) change nothing.
+    """
+    now = now_ms() if now is None else now
+    specs = command_specs(registry)
+    d = schema.devices
     with db.read() as conn:
-        row = conn.execute(select(c).where(c.c.tenant_id == tenant_id,
-                                           c.c.channel == "chirpstack",
-                                           c.c.correlation == str(queue_id))).first()
+        row = _reported(conn, specs, tenant_id, channel, report)
         if row is None:
-            return None  # a downlink Beffroi did not enqueue
+            return None
         device = conn.execute(select(d).where(d.c.tenant_id == tenant_id,
                                               d.c.id == row.device_id)).first()
-    eui = str((body.get("deviceInfo") or {}).get("devEui") or "").lower()
-    if eui and device is not None and device.dev_eui and eui != device.dev_eui:
-        raise AckError(f"Événement ChirpStack pour le DevEUI {eui}, mais la commande {row.id} "
+    if report.dev_eui and device is not None and device.dev_eui \
+            and report.dev_eui != device.dev_eui:
+        raise AckError(f"Événement pour le DevEUI {report.dev_eui}, mais la commande {row.id} "
                        f"vise {device.dev_eui}.")
-    confirmed = True
-    if registry is not None:
-        spec = command_specs(registry).get(row.action)
-        confirmed = spec.confirmed if spec else True
+    confirmed = _confirmed(specs, row.action)
 
     def step(conn: Connection, current: Any) -> Any:
-        if event == "ack":
-            if body.get("acknowledged"):
-                return mark_acknowledged(db, conn, current, now, actor="chirpstack")
-            return mark_failed(db, conn, current, now,
-                               f"L'équipement n'a pas acquitté la commande (fCntDown "
-                               f"{body.get('fCntDown', '?')}).", actor="chirpstack")
-        if current.status == "requested":
-            current = mark_sent(db, conn, current, now, channel="chirpstack", actor="chirpstack")
-        if not confirmed:
-            return mark_acknowledged(db, conn, current, now, actor="chirpstack")
+        outcome = report.outcome
+        if outcome == "acknowledged":
+            return mark_acknowledged(db, conn, current, now, actor=channel)
+        if outcome in ("retry", "failed"):
+            return mark_failed(db, conn, current, now, report.detail or "échec non précisé",
+                               retryable=outcome == "retry", actor=channel)
+        if outcome == "requeued":
+            return note_error(db, conn, current, report.detail or "non acquittée",
+                              actor=channel, event="nack")
+        if current.status == "requested":  # queued or transmitted before we recorded it
+            current = mark_sent(db, conn, current, now, channel=channel,
+                                correlation=report.correlation, actor=channel)
+        if outcome == "transmitted" and not confirmed:
+            return mark_acknowledged(db, conn, current, now, actor=channel)
         return current
 
     return _settle(db, tenant_id, row.id, step)
 
-
-def _tts_command_id(body: dict[str, Any], message: Any) -> int | None:
-    ids = list(body.get("correlation_ids") or [])
-    if isinstance(message, dict):
-        ids += message.get("correlation_ids") or []
-        downlink = message.get("downlink")
-        if isinstance(downlink, dict):
-            ids += downlink.get("correlation_ids") or []
-    for value in ids:
-        match = _TTS_CORRELATION_RE.match(str(value))
-        if match:
-            return int(match.group(1))
-    return None
-
-
-def handle_tts_event(db: Database, tenant_id: int, body: dict[str, Any],
-                     now: int | None = None) -> dict[str, Any] | None:
-    """The Things Stack downlink messages; those without a Beffroi correlation are ignored."""
-    if not isinstance(body, dict):
-        return None
-    kind = next((k for k in TTS_EVENTS if k in body), None)
-    if kind is None:
-        return None
-    message = body[kind]
-    command_id = _tts_command_id(body, message)
-    if command_id is None:
-        return None
-    now = now_ms() if now is None else now
-    with db.read() as conn:
-        row = _load(conn, tenant_id, command_id)
-    if row is None or row.channel not in (None, "tts"):
-        return None
-    # TTS omits false fields: no "confirmed" means an unconfirmed downlink.
-    confirmed = bool(isinstance(message, dict) and (
-        message.get("confirmed") or (message.get("downlink") or {}).get("confirmed")))
-
-    def step(conn: Connection, current: Any) -> Any:
-        if kind == "downlink_ack":
-            return mark_acknowledged(db, conn, current, now, actor="tts")
-        if kind == "downlink_failed":
-            error = (message.get("error") or {}) if isinstance(message, dict) else {}
-            text = error.get("message_format") or error.get("name") or "erreur non précisée"
-            return mark_failed(db, conn, current, now,
-                               f"The Things Stack n'a pas pu transmettre la commande : {text}",
-                               retryable=False, actor="tts")
-        if kind == "downlink_nack":
-            # TTS puts a nacked downlink back at the head of its queue: wait for the next try.
-            return note_error(db, conn, current, "Non acquittée par l'équipement ; The Things "
-                              "Stack la renvoie.", actor="tts", event="nack")
-        if current.status == "requested":
-            current = mark_sent(db, conn, current, now, channel="tts",
-                                correlation=TTS_CORRELATION.format(id=current.id), actor="tts")
-        if kind == "downlink_sent" and not confirmed:
-            return mark_acknowledged(db, conn, current, now, actor="tts")
-        return current
-
-    return _settle(db, tenant_id, command_id, step)

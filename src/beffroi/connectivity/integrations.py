@@ -1,24 +1,28 @@
-"""LoRaWAN network-server integrations of a tenant: ChirpStack v4 or The Things Stack v3.
+"""LoRaWAN network-server integrations of a tenant (ChirpStack, The Things Stack, ThingPark…).
 
 An integration is what a network server posts its events to
-(``/api/v1/integrations/{id}/chirpstack`` or ``…/tts``). It has its own secret,
-shown once at creation and sent by the network server as a bearer token; only its
-SHA-256 is kept. Its ``config`` holds what Beffroi needs to send commands back
-through the server's downlink API:
+(``/api/v1/integrations/{id}/{kind}``, ``kind`` being the key of its network server in
+``connectivity/providers``). It has its own secret, shown once at creation and sent by the
+network server as a bearer token; only its SHA-256 is kept. Its ``config`` holds what
+Beffroi needs to send commands back through the server's downlink API; which keys, and how
+each is checked, is the network server's declaration (``NetworkServer.config_keys``):
 
-- ChirpStack: ``api_url`` (e.g. ``https://chirpstack.example.fr``) and ``api_key``
-  (an API token allowed to enqueue downlinks);
+- ChirpStack: ``api_url`` (e.g. ``https://chirpstack.example.fr``) and ``api_key`` (an API
+  token allowed to enqueue downlinks);
 - The Things Stack: ``api_url`` (e.g. ``https://eu1.cloud.thethings.network``),
-  ``api_key``, ``application_id`` and ``webhook_id``.
+  ``api_key``, ``application_id`` and ``webhook_id``;
+- ThingPark: ``api_url`` (e.g. ``https://api.thingpark.com``), ``as_id`` and ``as_key``.
 
-The API key is never shown back, only whether it is set. The ``api_url`` must lead to a
-public address (``core.outbound``), checked when saved and at each call.
+Secret keys are never shown back, only whether they are set (``api_key_set``…). An address
+Beffroi calls (``api_url``) must lead to a public address (``core.outbound``), checked when
+saved and at each call.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,11 +37,10 @@ from ..core.errors import Invalid, NotFound, Unauthorized
 from ..core.storable import as_id
 from ..storage import schema
 from ..storage.database import Database
+from .providers import get_provider, providers
+from .providers.base import CONFIG_VALUE_MAX, NetworkServer
 
-KINDS = {"chirpstack": "ChirpStack v4", "tts": "The Things Stack v3"}
 SECRET_PREFIX = "bfi_"
-CONFIG_KEYS = {"chirpstack": ("api_url", "api_key"),
-               "tts": ("api_url", "api_key", "application_id", "webhook_id")}
 FIELDS = {"kind", "name", "config"}
 
 
@@ -45,12 +48,28 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def kinds() -> dict[str, str]:
+    """Every kind of integration this instance knows: network server key → label."""
+    return {key: p.label for key, p in sorted(providers().items())}
+
+
+def _secret_names(provider: NetworkServer | None, config: dict[str, Any]) -> set[str]:
+    if provider is None:  # its plug-in was removed: show no value at all
+        return set(config)
+    return {k.name for k in provider.config_keys if k.secret}
+
+
 def integration_public(row: Any) -> dict[str, Any]:
+    provider = get_provider(row.kind)
     config = orjson.loads(row.config or "{}")
-    shown = {k: v for k, v in config.items() if k != "api_key"}
-    return {"id": row.id, "kind": row.kind, "name": row.name, "config": shown,
-            "api_key_set": bool(config.get("api_key")),
-            "downlinks_ready": all(config.get(k) for k in CONFIG_KEYS[row.kind]),
+    secret = _secret_names(provider, config)
+    keys = provider.config_keys if provider else ()
+    return {"id": row.id, "kind": row.kind, "kind_label": provider.label if provider else None,
+            "name": row.name,
+            "config": {k: v for k, v in config.items() if k not in secret},
+            **{f"{k.name}_set": bool(config.get(k.name)) for k in keys if k.secret},
+            "downlinks_ready": provider is not None
+            and all(config.get(k.name) for k in provider.downlink_keys()),
             "endpoint": f"/api/v1/integrations/{row.id}/{row.kind}",
             "created_at": format_instant(row.created_at),
             "last_used_at": format_instant(row.last_used_at),
@@ -58,33 +77,39 @@ def integration_public(row: Any) -> dict[str, Any]:
             "last_error_at": format_instant(row.last_error_at)}
 
 
-def _check_config(kind: str, config: Any, errors: list[dict[str, str]]) -> dict[str, str]:
+def _check_config(provider: NetworkServer, config: Any,
+                  errors: list[dict[str, str]]) -> dict[str, str]:
     if config is None:
         return {}
     if not isinstance(config, dict):
         errors.append({"field": "config", "message": "objet attendu"})
         return {}
-    allowed = CONFIG_KEYS.get(kind, ())
+    allowed = ", ".join(k.name for k in provider.config_keys)
     out: dict[str, str] = {}
-    for key, value in config.items():
-        if key not in allowed:
-            errors.append({"field": f"config.{key}",
-                           "message": "paramètre inconnu (attendus : " + ", ".join(allowed) + ")"})
+    for name, value in config.items():
+        key = provider.config_key(name)
+        field = f"config.{name}"
+        if key is None:
+            errors.append({"field": field,
+                           "message": f"paramètre inconnu (attendus : {allowed})"})
         elif value is None or value == "":
             continue
-        elif not isinstance(value, str) or len(value) > 500:
-            errors.append({"field": f"config.{key}", "message": "texte de 500 caractères au plus"})
-        elif key == "api_url":
+        elif not isinstance(value, str) or len(value) > CONFIG_VALUE_MAX:
+            errors.append({"field": field,
+                           "message": f"texte de {CONFIG_VALUE_MAX} caractères au plus"})
+        elif key.url:
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.netloc:
-                errors.append({"field": "config.api_url",
+                errors.append({"field": field,
                                "message": "adresse http(s)://… du serveur réseau attendue"})
             elif problem := outbound.destination_problem(value):
-                errors.append({"field": "config.api_url", "message": problem})
+                errors.append({"field": field, "message": problem})
             else:
-                out[key] = value.rstrip("/")
+                out[name] = value.rstrip("/")
+        elif key.pattern and not re.fullmatch(key.pattern, value.strip()):
+            errors.append({"field": field, "message": f"{key.label} : {key.hint or 'valeur invalide'}"})
         else:
-            out[key] = value.strip()
+            out[name] = value.strip()
     return out
 
 
@@ -95,26 +120,30 @@ def _check(data: Any, current: Any | None) -> dict[str, Any]:
                                     for k in sorted(set(data) - FIELDS)]
     values: dict[str, Any] = {}
     kind = current.kind if current is not None else data.get("kind")
-    if not isinstance(kind, str):
-        kind = None
+    provider = get_provider(kind) if isinstance(kind, str) else None
     if current is None:
-        if kind not in KINDS:
-            errors.append({"field": "kind", "message": "« chirpstack » ou « tts » attendu"})
+        if provider is None:
+            errors.append({"field": "kind", "message": "serveur réseau attendu parmi : "
+                                                       + ", ".join(kinds())})
         values["kind"] = kind
     elif "kind" in data and data["kind"] != current.kind:
         errors.append({"field": "kind", "message": "le type d'une intégration ne change pas ; "
                                                    "créez-en une autre"})
-    if kind not in KINDS:
+    elif provider is None:
+        errors.append({"field": "kind", "message": f"serveur réseau « {current.kind} » absent "
+                                                   "de cette instance (module non installé)"})
+    if provider is None:
         raise Invalid("Intégration invalide.", errors=errors)
     if "name" in data or current is None:
-        name = data.get("name", KINDS[kind])
+        name = data.get("name", provider.label)
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             errors.append({"field": "name", "message": "nom de 1 à 200 caractères attendu"})
         else:
             values["name"] = name.strip()
     if "config" in data or current is None:
-        config = _check_config(kind, data.get("config"), errors)
-        if current is not None:  # a partial update keeps what it does not mention
+        config = _check_config(provider, data.get("config"), errors)
+        if current is not None and isinstance(data.get("config"), dict | None):
+            # A partial update keeps what it does not mention.
             merged = orjson.loads(current.config or "{}")
             for key in data.get("config") or {}:
                 merged.pop(key, None)

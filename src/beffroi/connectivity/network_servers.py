@@ -1,31 +1,34 @@
 """Events posted by LoRaWAN network servers to an integration's endpoint.
 
-- ChirpStack v4 HTTP integration: one POST per event, the event type in the
-  ``event`` query parameter (``up``, ``join``, ``status``, ``ack``, ``txack``,
-  ``log``, ``location``, ``integration``), JSON encoding.
-- The Things Stack v3 webhook: one POST per message, its type given by the key
-  present (``uplink_message``, ``join_accept``, ``downlink_ack``, ``downlink_nack``,
-  ``downlink_failed``, ``downlink_sent``, ``downlink_queued``, …).
+``POST /api/v1/integrations/{id}/{provider}``: the integration's secret opens it (checked
+before the body is read, ``api.routes.integrations``); the network server's module
+(``connectivity/providers``) reads the request into a ``ParsedEvent``; this module does
+what it means, the same way for every network server:
 
-An uplink is stored like any other (``store_uplink``) with the radio metadata of
-the best gateway, in one transaction with its receipt: a network server that
-posts the same uplink again (retry after a time-out) gets the same answer and
-nothing is stored twice. Readings come from the network server's decoded object
-when it has one, else from the Beffroi decoder named by the device's ``model``.
+- an uplink is stored like any other (``store_uplink``) with the radio metadata of the
+  best gateway, in one transaction with its receipt: a network server that posts the same
+  uplink again (retry after a time-out) gets the same answer and nothing is stored twice.
+  Readings come from the network server's decoded object when it has one, else from the
+  Beffroi decoder named by the device's ``model``;
+- a join marks the device alive; a battery level feeds ``device.battery``;
+- reports on downlinks go to the command state machine (``downlinks.apply_report``).
 
-Refusals are precise and counted: on the integration (unknown device, unreadable
-event) and on the device when there is one (undecodable bytes). HTTP statuses:
-401 bad secret, 404 device unknown in the tenant, 422 unreadable event, 409 event
-posted to an integration of the other kind. An uplink whose bytes cannot be decoded
-is answered 200 with its ``problems``: its radio metadata is kept.
+Refusals are precise and counted: on the integration (unknown device, unreadable event)
+and on the device when there is one (undecodable bytes). HTTP statuses: 401 bad secret (or
+a report the network server should have signed and did not), 404 device unknown in the
+tenant or network server unknown, 422 unreadable event, 409 event posted to an integration
+of another kind. An uplink whose bytes cannot be decoded is answered 200 with its
+``problems``: its radio metadata is kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, select, update
 
 from ..core.clock import now_ms
@@ -34,89 +37,75 @@ from ..core.registry import Registry
 from ..storage import schema
 from ..storage.database import Database
 from .decoders import DecodeError, get_decoder
-from .downlinks import AckError, handle_chirpstack_event, handle_tts_event
+from .downlinks import AckError, apply_report
 from .integrations import record_event
-from .lorawan import LoraUplink, chirpstack_up, tts_uplink
-from .payloads import Payload, PayloadError, Reading, parse_json
+from .payloads import Payload, PayloadError, Reading
+from .providers import get_provider
+from .providers.base import DeviceEvent, Inbound, NetworkServer, ParsedEvent, Uplink
 from .uplink import UplinkError, decoder_suggestions, digest, record_rejection, store_uplink
 
-CHIRPSTACK_EVENTS = ("up", "join", "status", "ack", "txack", "log", "location", "integration")
-TTS_UPLINK, TTS_JOIN = "uplink_message", "join_accept"
-TTS_DOWNLINK_EVENTS = ("downlink_ack", "downlink_nack", "downlink_failed", "downlink_sent",
-                       "downlink_queued")
-TTS_OTHER_EVENTS = ("location_solved", "service_data", "uplink_normalized",
-                    "downlink_queue_invalidated")
+log = logging.getLogger("beffroi.network_servers")
 
 
 class DeviceUnknown(NotFound):
     """No device of the tenant has this DevEUI."""
 
 
-def handle_chirpstack(db: Database, registry: Registry, integration: Any, event: str | None,
-                      raw: bytes, now: int | None = None) -> dict[str, Any]:
-    """One ChirpStack integration event; returns what was done, raises a BeffroiError."""
+def handle_event(db: Database, registry: Registry, integration: Any, key: str,
+                 query: Mapping[str, str], raw: bytes,
+                 now: int | None = None) -> dict[str, Any]:
+    """One request posted to ``…/integrations/{id}/{key}``; returns what was done, raises a
+    BeffroiError (French) when it is refused."""
     now = now_ms() if now is None else now
     with _refusals_counted(db, integration, now) as refusal:
-        _require_kind(integration, "chirpstack")
-        if event not in CHIRPSTACK_EVENTS:
-            raise Invalid(f"Événement ChirpStack « {event or ''} » inconnu : attendu "
-                          + ", ".join(CHIRPSTACK_EVENTS) + " (paramètre ?event=).")
-        body = _object(raw)
-        if event == "up":
-            up = chirpstack_up(body)
-            return _uplink(db, registry, integration, up, raw, now, refusal)
-        if event in ("join", "status"):
-            eui = str((body.get("deviceInfo") or {}).get("devEui") or "").lower()
-            if not eui:
-                raise PayloadError(f"événement ChirpStack « {event} » sans « deviceInfo.devEui »")
-            battery = None
-            if event == "status" and not body.get("externalPowerSource") \
-                    and not body.get("batteryLevelUnavailable"):
-                battery = body.get("batteryLevel", 0.0)  # omitted when 0 (protobuf JSON)
-                if not isinstance(battery, int | float) or not 0 <= battery <= 100:
-                    raise PayloadError("« batteryLevel » doit être un pourcentage de 0 à 100")
-            return _device_event(db, registry, integration, event, eui, battery, body, raw, now,
-                                 refusal)
-        if event in ("ack", "txack"):
-            command = handle_chirpstack_event(db, integration.tenant_id, event, body, now,
-                                              registry=registry)
-            _count(db, integration, now)
-            return {"event": event, "command": command, "ignored": command is None}
-    _count(db, integration, now)
-    return {"event": event, "ignored": True}
+        provider = _provider(integration, key)
+        config = orjson.loads(integration.config or "{}")
+        event = _parse(provider, Inbound(raw, query, config))
+        if event.uplink is not None:
+            result = _uplink(db, registry, integration, event.event, event.uplink, raw, now,
+                             refusal)
+        elif event.device is not None:
+            result = _device_event(db, registry, integration, event.event, event.device, raw,
+                                   now, refusal)
+        else:
+            result = None
+        commands = [apply_report(db, registry, integration.tenant_id, provider.key, report,
+                                 now) for report in event.reports]
+    if result is None:
+        _count(db, integration, now)
+        matched = [c for c in commands if c is not None]
+        return {"event": event.event, "command": matched[0] if matched else None,
+                "ignored": not matched}
+    if event.reports:
+        result["command"] = next((c for c in commands if c is not None), None)
+    return result
 
 
-def handle_tts(db: Database, registry: Registry, integration: Any, raw: bytes,
-               now: int | None = None) -> dict[str, Any]:
-    """One The Things Stack webhook message; returns what was done, raises a BeffroiError."""
-    now = now_ms() if now is None else now
-    with _refusals_counted(db, integration, now) as refusal:
-        _require_kind(integration, "tts")
-        body = _object(raw)
-        if TTS_UPLINK in body:
-            return _uplink(db, registry, integration, tts_uplink(body), raw, now, refusal)
-        if TTS_JOIN in body:
-            eui = str((body.get("end_device_ids") or {}).get("dev_eui") or "").lower()
-            if not eui:
-                raise PayloadError("message The Things Stack sans « end_device_ids.dev_eui »")
-            return _device_event(db, registry, integration, "join", eui, None, body, raw, now,
-                                 refusal)
-        kind = next((k for k in TTS_DOWNLINK_EVENTS if k in body), None)
-        if kind is not None:
-            command = handle_tts_event(db, integration.tenant_id, body, now)
-            _count(db, integration, now)
-            return {"event": kind, "command": command, "ignored": command is None}
-        kind = next((k for k in TTS_OTHER_EVENTS if k in body), None)
-        if kind is None:
-            raise PayloadError("message The Things Stack sans type reconnu (uplink_message, "
-                               "join_accept, downlink_…)")
-    _count(db, integration, now)
-    return {"event": kind, "ignored": True}
+def _provider(integration: Any, key: str) -> NetworkServer:
+    provider = get_provider(key)
+    if provider is None:
+        raise NotFound(f"Serveur réseau « {key[:40]} » inconnu de cette instance.")
+    if integration.kind != key:
+        raise Conflict(f"L'intégration {integration.id} est de type « {integration.kind} » : "
+                       f"son adresse se termine par /{integration.kind}.")
+    return provider
+
+
+def _parse(provider: NetworkServer, inbound: Inbound) -> ParsedEvent:
+    """The provider's reading of a request; its own refusals pass, its bugs become one."""
+    try:
+        return provider.parse(inbound)
+    except (PayloadError, BeffroiError):
+        raise
+    except Exception:
+        log.exception("network server %r could not read an event", provider.key)
+        raise PayloadError(f"événement illisible pour le module {provider.label} (structure "
+                           "inattendue)") from None
 
 
 # -- uplinks ------------------------------------------------------------------------------------
-def _uplink(db: Database, registry: Registry, integration: Any, up: LoraUplink, raw: bytes,
-            now: int, refusal: dict[str, Any]) -> dict[str, Any]:
+def _uplink(db: Database, registry: Registry, integration: Any, event: str, up: Uplink,
+            raw: bytes, now: int, refusal: dict[str, Any]) -> dict[str, Any]:
     received = up.time_ms or now
     message = digest("lorawan", up.dev_eui, up.message_id) if up.message_id else digest(raw)
     with db.write() as conn:
@@ -132,17 +121,19 @@ def _uplink(db: Database, registry: Registry, integration: Any, up: LoraUplink, 
                          .values(last_gateway=str(up.gateway)[:100]))
         record_event(db, conn, integration, now,
                      "; ".join(result.problems) if result.problems else None)
-    return {"event": "up", "device_id": device.id, "stored": result.stored,
+    return {"event": event, "device_id": device.id, "stored": result.stored,
             "duplicates": result.duplicates, "redelivered": result.redelivered,
             "problems": result.problems}
 
 
-def _payload(up: LoraUplink, device: Any) -> Payload:
+def _payload(up: Uplink, device: Any) -> Payload:
     """Readings from the network server's decoded object, else from Beffroi's decoder.
 
     Bytes that cannot be decoded are a problem of this uplink, not a refusal: its radio
     metadata is still stored (coverage), and the device counts a rejected message.
     """
+    if up.problems:
+        return Payload(problems=list(up.problems))
     if up.fields:
         return Payload([Reading(name, value) for name, value in up.fields.items()])
     if not up.payload:
@@ -163,20 +154,22 @@ def _payload(up: LoraUplink, device: Any) -> Payload:
     return Payload([Reading(name, value) for name, value in fields.items()])
 
 
-def _device_event(db: Database, registry: Registry, integration: Any, event: str, eui: str,
-                  battery: float | None, body: dict[str, Any], raw: bytes, now: int,
+def _device_event(db: Database, registry: Registry, integration: Any, event: str,
+                  device_event: DeviceEvent, raw: bytes, now: int,
                   refusal: dict[str, Any]) -> dict[str, Any]:
     """A join (the device is alive) or a status (its battery)."""
+    battery = device_event.battery
     with db.write() as conn:
-        tenant, device = _tenant_and_device(conn, integration, eui)
+        tenant, device = _tenant_and_device(conn, integration, device_event.dev_eui)
         refusal["device_id"] = device.id
         stored = 0
         if battery is not None and device.asset_id is not None:
-            message_id = body.get("deduplicationId")
+            message_id = device_event.message_id
             result = store_uplink(
                 db, registry, conn, tenant, device, Payload(battery=float(battery)),
                 received_ms=now, check_receipt=True,
-                message_digest=digest("status", eui, message_id) if message_id else digest(raw))
+                message_digest=digest("status", device_event.dev_eui, message_id)
+                if message_id else digest(raw))
             stored = result.stored
         else:
             d = schema.devices
@@ -190,22 +183,6 @@ def _device_event(db: Database, registry: Registry, integration: Any, event: str
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _require_kind(integration: Any, kind: str) -> None:
-    if integration.kind != kind:
-        other = "/chirpstack" if integration.kind == "chirpstack" else "/tts"
-        raise Conflict(f"L'intégration {integration.id} est de type « {integration.kind} » : "
-                       f"son adresse se termine par {other}.")
-
-
-def _object(raw: bytes) -> dict[str, Any]:
-    if not raw.strip():
-        raise PayloadError("corps de requête vide : un événement JSON est attendu")
-    doc = parse_json(raw)
-    if not isinstance(doc, dict):
-        raise PayloadError("objet JSON attendu")
-    return doc
-
-
 def _tenant_and_device(conn: Connection, integration: Any, eui: str) -> tuple[Any, Any]:
     t, d = schema.tenants, schema.devices
     tenant = conn.execute(select(t).where(t.c.id == integration.tenant_id)).first()
@@ -232,9 +209,9 @@ def _refusals_counted(db: Database, integration: Any, now: int) -> Iterator[dict
     try:
         yield refusal
     except (PayloadError, UplinkError, AckError) as exc:
-        error: BeffroiError = Invalid(f"Événement refusé : {exc}.")
+        error: BeffroiError = Invalid(f"Événement refusé : {str(exc).rstrip('.')}.")
         reason = str(exc)
-    except BeffroiError as exc:  # unknown device, event or endpoint
+    except BeffroiError as exc:  # unknown device, event or endpoint, bad signature
         error, reason = exc, exc.detail
     else:
         return

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ...connectivity import integrations
-from ...connectivity.network_servers import handle_chirpstack, handle_tts
+from ...connectivity.network_servers import handle_event
 from ..deps import (
     CONTROL_MAX,
     CtxDep,
@@ -99,22 +99,16 @@ async def _event(request: Request, row: IntegrationDep) -> bytes:
 EventBody = Annotated[bytes, Depends(_event)]
 
 
-@router.post("/integrations/{integration}/chirpstack",
+@router.post("/integrations/{integration}/{provider}",
              openapi_extra=body_doc({"deviceInfo": {"devEui": "0101010101010101"},
                                      "fPort": 1, "data": "qg=="}), response_model=Object,
              responses=problems(401, 404, 409, 413))
-def chirpstack_event(request: Request, row: IntegrationDep, body: EventBody,
-                     event: str | None = None):
-    """ChirpStack v4 HTTP integration (JSON encoding): ``?event=up|join|status|ack|txack``."""
+def network_server_event(request: Request, row: IntegrationDep, body: EventBody,
+                         provider: str):
+    """An event of the integration's network server: ``provider`` is its kind —
+    ``chirpstack`` (ChirpStack v4 HTTP integration, JSON, ``?event=up|join|status|ack|txack…``),
+    ``tts`` (The Things Stack v3 webhook), ``thingpark`` (ThingPark LRC reports, JSON), or a
+    network server added by a plug-in."""
     app = request.app.state
-    return JSONResponse(handle_chirpstack(app.db, app.registry, row, event, body))
-
-
-@router.post("/integrations/{integration}/tts",
-             openapi_extra=body_doc({"end_device_ids": {"dev_eui": "0004A30B001C0530"},
-                                     "uplink_message": {"f_port": 1, "frm_payload": "gkHe"}}), response_model=Object,
-             responses=problems(401, 404, 409, 413))
-def tts_event(request: Request, row: IntegrationDep, body: EventBody):
-    """The Things Stack v3 webhook: uplinks, joins and downlink events."""
-    app = request.app.state
-    return JSONResponse(handle_tts(app.db, app.registry, row, body))
+    return JSONResponse(handle_event(app.db, app.registry, row, provider,
+                                     dict(request.query_params), body))
