@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg.sh
 source scripts/mosquitto.sh
+source scripts/nginx.sh
 # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
 if ! command -v chromium >/dev/null 2>&1; then
   echo "Installation de Chromium (apt)…" >&2
@@ -12,6 +13,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export BEFFROI_REQUIRE_BROWSER=1
 export BEFFROI_REQUIRE_MQTT=1
+export BEFFROI_REQUIRE_NGINX=1
 trap stop_pg EXIT
 export BEFFROI_REQUIRE_PG=1
 mkdir -p test-output

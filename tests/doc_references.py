@@ -69,8 +69,8 @@ def code_of(path: Path) -> Iterator[tuple[str, str, str]]:
 # --- commands -------------------------------------------------------------------------------
 
 # `beffroi` where a shell or a unit file runs it: at the start, after `&&`, `;`, `||`, `$(`
-# or `ExecStart=`, after `$ `, `sudo [-u USER] ` or `VAR=value `, possibly as a full path.
-_COMMAND_START = re.compile(r"(?:^|&&|;|\|\||\$\(|=)\s*(?:\$\s+|sudo\s+(?:-u\s+\S+\s+)?|"
+# or a unit file's `ExecStart=`, after `$ `, `sudo [-u USER] ` or `VAR=value `, possibly as a full path.
+_COMMAND_START = re.compile(r"(?:^|&&|;|\|\||\$\(|\b[A-Z]\w*=)\s*(?:\$\s+|sudo\s+(?:-u\s+\S+\s+)?|"
                             r"[A-Z_]+=\S+\s+)*(?:/\S*/)?beffroi\s+((?:(?!&&|;|\|\|).)*)")
 
 
@@ -284,21 +284,21 @@ def paths_in(paths: list[Path], repo: Path) -> Iterator[Reference]:
     dotted names (`beffroi.core.clock.now_ms`) named in code spans. A bare file name
     (`schema.py`) is not checked: the text around it says where it is."""
     first_segments, _ = _path_roots(repo)
+    modules = {name.removesuffix(".py") for name in first_segments}
     for path in paths:
         for kind, text, where in code_of(path):
             if kind != "inline":
                 continue
-            if _DOTTED.fullmatch(text) or (
+            # `beffroi.core.clock.now_ms` but not a file name (`beffroi.db`, `beffroi.env`)
+            if (_DOTTED.fullmatch(text) and text.split(".")[1] in modules) or (
                     _PATH_SPAN.fullmatch(text) and "/" in text
                     and text.split("/")[0] in first_segments):
                 yield Reference(where, text)
 
 
-def check_path(text: str, repo: Path, entry_point_groups: set[str]) -> list[str]:
+def check_path(text: str, repo: Path) -> list[str]:
     """Why a source path or dotted name of the documents names nothing; [] when it exists."""
     if _DOTTED.fullmatch(text):
-        if text in entry_point_groups:
-            return []
         parts = text.split(".")
         for cut in range(len(parts), 0, -1):
             try:
