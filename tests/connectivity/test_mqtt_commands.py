@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from urllib.parse import urlparse
 
@@ -11,6 +12,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlalchemy import select
 
+from beffroi.connectivity import dispatcher
 from beffroi.connectivity.mqtt_worker import wait_connected
 from beffroi.core import assets, commands, devices, tenants
 from beffroi.core.access import CLI, open_scope
@@ -114,3 +116,50 @@ def test_command_without_acknowledgement_expires(db, broker, lighting, running):
     assert status(db, command_id) == "sent"
     assert commands.expire_due(db, max(expires, now_ms()) + 1) == 1
     assert status(db, command_id) == "expired"
+
+
+def test_with_a_separate_mqtt_ingest_the_web_server_leaves_the_commands_to_it(db, broker,
+                                                                              lighting):
+    """docs/operations.md: `beffroi serve` without a broker beside `beffroi ingest-mqtt`. The
+    dispatcher that cannot publish MQTT stands down while one that can is running: it must
+    not claim MQTT commands and fail them ("Messagerie MQTT indisponible", an attempt lost,
+    30 s of back-off), even when its passes come first."""
+    ingest, web = Supervisor(), Supervisor()
+    # The web server's passes come far more often: without the rule, it claims them all.
+    worker = add_connectivity_loops(ingest, db, lighting["registry"], broker,
+                                    client_id=f"w-{uuid.uuid4().hex[:6]}", dispatch_interval_s=3)
+    add_connectivity_loops(web, db, lighting["registry"], None, dispatch_interval_s=0.05)
+    ingest.start()
+    try:
+        assert wait_connected(worker)
+        wait_for(lambda: dispatcher.mqtt_dispatcher_alive(db, now_ms()), 10,
+                 "the MQTT dispatcher to announce itself")
+        web.start()
+        client, received = device_client(broker, lighting, answer=True)
+        time.sleep(1)  # the web server's dispatcher is up (its HTTP client takes a moment)
+        ids = [command(db, lighting) for _ in range(3)]
+        wait_for(lambda: all(status(db, i) == "acknowledged" for i in ids), 20,
+                 "the acknowledgements")
+        client.loop_stop()
+        c = schema.commands
+        with db.read() as conn:
+            rows = list(conn.execute(select(c).where(c.c.id.in_(ids))))
+        assert [(r.attempts, r.error, r.channel) for r in rows] == [(1, None, "mqtt")] * 3
+        assert sorted(doc["command_id"] for doc in received) == sorted(ids)
+    finally:
+        ingest.stop()
+    try:
+        # The MQTT ingest stopped: its announcement is withdrawn and the web server's
+        # dispatcher works again (here it cannot publish MQTT: it says so and retries).
+        assert not dispatcher.mqtt_dispatcher_alive(db, now_ms())
+        late = command(db, lighting)
+        wait_for(lambda: _error(db, late) is not None, 10, "the web server's dispatcher")
+        assert "MQTT" in _error(db, late) and status(db, late) == "requested"
+    finally:
+        web.stop()
+
+
+def _error(db, command_id: int) -> str | None:
+    c = schema.commands
+    with db.read() as conn:
+        return conn.execute(select(c.c.error).where(c.c.id == command_id)).scalar()
