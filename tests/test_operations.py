@@ -361,3 +361,65 @@ def test_nginx_serves_beffroi_over_https_as_documented(tmp_path):
         keys = {row[0] for row in conn.exec_driver_sql("SELECT key FROM login_throttle")}
     db.dispose()
     assert "address:127.0.0.1" in keys and not any("203.0.113.9" in k for k in keys)
+
+
+# -- Mosquitto: the generated configuration plus the documented TLS listener ----------------
+def test_mosquitto_runs_the_generated_configuration_with_the_documented_tls_listener(tmp_path):
+    from click.testing import CliRunner
+    from connectivity.conftest import mosquitto
+
+    from beffroi.cli.main import cli
+
+    db = Database(str(tmp_path / "beffroi.db"))
+    upgrade(db)
+    db.dispose()
+    plain, secure = free_port(), free_port()
+    generated = CliRunner().invoke(cli, [
+        "mqtt", "broker-config", "--out", str(tmp_path / "beffroi"), "--mqtt-url",
+        f"mqtt://beffroi:secret-de-beffroi@127.0.0.1:{plain}", "--port", str(plain),
+        "--bind", "127.0.0.1", "--persistence-dir", str(tmp_path / "persistence"),
+        "--db", str(tmp_path / "beffroi.db")])
+    assert generated.exit_code == 0, generated.output
+    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3",
+                    "-subj", "/CN=mqtt.example.fr", "-keyout", str(key), "-out", str(cert),
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    tls = block("mosquitto-tls")
+    for production, local in {"listener 8883": f"listener {secure} 127.0.0.1",
+                              "/etc/mosquitto/certs/fullchain.pem": str(cert),
+                              "/etc/mosquitto/certs/privkey.pem": str(key)}.items():
+        assert production in tls
+        tls = tls.replace(production, local)
+    conf = tmp_path / "mosquitto.conf"  # /etc/mosquitto/mosquitto.conf, as documented
+    conf.write_text((tmp_path / "beffroi" / "mosquitto.conf").read_text() + tls
+                    + ("user root\n" if os.geteuid() == 0 else ""))  # root: tmp_path is private
+    (tmp_path / "persistence").mkdir()
+    with mosquitto(conf, secure):
+        assert connack(secure, cert, "beffroi", "secret-de-beffroi") == "Success"
+        assert connack(secure, cert, "beffroi", "mauvais") != "Success"
+        assert connack(secure, cert, None, None) != "Success"  # no anonymous access on TLS
+        assert connack(plain, None, "beffroi", "secret-de-beffroi") == "Success"
+
+
+def connack(port: int, ca: Path | None, username: str | None, password: str | None) -> str:
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    if ca is not None:
+        client.tls_set(ca_certs=str(ca))
+    if username is not None:
+        client.username_pw_set(username, password)
+    answers: list[str] = []
+    answered = threading.Event()
+    client.on_connect = lambda c, u, flags, reason, props=None: (answers.append(str(reason)),
+                                                                 answered.set())
+    client.on_disconnect = lambda *args: answered.set()
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    try:
+        assert answered.wait(10), "no CONNACK"
+        return (answers or ["refused"])[0]
+    finally:
+        client.disconnect()
+        client.loop_stop()
