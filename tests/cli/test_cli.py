@@ -473,6 +473,30 @@ def test_integration_create_prints_its_id_and_secret_once(run, tenant, database)
     assert lines["secret"] not in listed.output and "NNSXS.KEY" not in listed.output
 
 
+def test_integration_create_for_thingpark_takes_its_keys_with_config(run, tenant, database):
+    result = run("integration", "create", "--tenant", SIREN, "--kind", "thingpark",
+                 "--api-url", "https://api.thingpark.com", "--config", "as_id=TWA_1.2.AS",
+                 "--config", "as_key=46ab678cd45df4a4e4b375Eacd096acc")
+    assert result.exit_code == 0, result.output
+    assert "Intégration 1 créée : Actility ThingPark" in result.output
+    assert "POST /api/v1/integrations/1/thingpark, en-tête « Authorization: Bearer" \
+        in result.output
+    [row] = rows(database, schema.integrations)
+    assert (row.kind, json.loads(row.config)) == ("thingpark", {
+        "api_url": "https://api.thingpark.com", "as_id": "TWA_1.2.AS",
+        "as_key": "46ab678cd45df4a4e4b375Eacd096acc"})
+    listed = run("integration", "list", "--tenant", SIREN)
+    assert "46ab678cd45df4a4e4b375Eacd096acc" not in listed.output
+    assert json.loads(listed.output)["as_key_set"] is True
+    bad_key = run("integration", "create", "--tenant", SIREN, "--kind", "thingpark",
+                  "--config", "as_key=court")
+    assert bad_key.exit_code == 1 and "config.as_key : clé d'authentification" in bad_key.output
+    malformed = run("integration", "create", "--tenant", SIREN, "--kind", "thingpark",
+                    "--config", "as_id")
+    assert malformed.exit_code == 2 and "CLÉ=VALEUR attendu" in malformed.output
+    assert len(rows(database, schema.integrations)) == 1
+
+
 def test_integration_create_refuses_bad_input(run, tenant, database):
     wrong_kind = run("integration", "create", "--tenant", SIREN, "--kind", "lorawan")
     assert wrong_kind.exit_code == 2 and "chirpstack" in wrong_kind.output

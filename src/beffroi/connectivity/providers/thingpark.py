@@ -89,6 +89,12 @@ WINDOWS = (("DeliveryFailedCause1", "RX1"), ("DeliveryFailedCause2", "RX2"),
            ("DeliveryFailedCause3", "ping slot"))
 
 
+def sign(text: str, as_key: str) -> str:
+    """ThingPark's token: SHA-256, in hexadecimal, of ``text`` followed by the AS key as it
+    was given (the published examples use it as is, upper-case digits included)."""
+    return hashlib.sha256((text + as_key).encode()).hexdigest()
+
+
 def _text(value: Any) -> str:
     """A body element as ThingPark wrote it, for the token."""
     if value is None:
@@ -114,8 +120,8 @@ def _check_token(inbound: Inbound, report: str, doc: dict[str, Any],
                            "AS de l'intégration est renseignée.")
     body = "".join(_text(doc.get(name)) for name in elements)
     query = "&".join(f"{name}={inbound.query.get(name, '')}" for name in SIGNED_QUERY)
-    expected = hashlib.sha256((body + query + key.lower()).encode()).hexdigest()
-    if not hmac.compare_digest(expected, token.strip().lower()):
+    expected = sign(body + query, key)
+    if not hmac.compare_digest(expected.encode(), token.strip().lower().encode()):
         raise Unauthorized(f"Jeton « Token » du rapport ThingPark {report} incorrect : il "
                            "n'a pas été signé avec la clé AS de l'intégration.")
 
@@ -227,8 +233,7 @@ def downlink_query(config: Mapping[str, str], target: Target, downlink: Downlink
         params.append(("Confirmed", "1"))
     params += [("ValidityTime", _iso(downlink.expires_at)), ("AS_ID", config["as_id"]),
                ("Time", _iso(at_ms)), ("CorrelationID", correlation)]
-    signed = "&".join(f"{name}={value}" for name, value in params)
-    token = hashlib.sha256((signed + config["as_key"].lower()).encode()).hexdigest()
+    token = sign("&".join(f"{name}={value}" for name, value in params), config["as_key"])
     return urlencode([*params, ("Token", token)], quote_via=quote, safe="")
 
 
