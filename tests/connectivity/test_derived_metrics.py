@@ -233,13 +233,13 @@ def test_chirpstack_webhook(client, db, silo):
 
 
 @pytest.mark.parametrize("derived, fragment", [
-    ((DerivedMetric("tank.depth", "tank.fill", fill_percent),), "unknown source metric"),
-    ((DerivedMetric("tank.distance", "tank.level", fill_percent),), "unknown target metric"),
-    ((DerivedMetric("tank.distance", "tank.fill", "100 - x"),), "compute function"),
+    ((DerivedMetric("tank.depth", "tank.fill", fill_percent),), r"derived\[0\]\.source\) : mesure source inconnue « tank\.depth »"),
+    ((DerivedMetric("tank.distance", "tank.level", fill_percent),), r"derived\[0\]\.target\) : mesure cible inconnue « tank\.level »"),
+    ((DerivedMetric("tank.distance", "tank.fill", "100 - x"),), r"derived\[0\]\.compute\) : fonction attendue, reçu str '100 - x'"),
     ((DerivedMetric("tank.distance", "tank.fill", fill_percent),
-      DerivedMetric("tank.fill", "tank.distance", fill_percent)), "itself derived"),
+      DerivedMetric("tank.fill", "tank.distance", fill_percent)), r"derived\[1\]\.source\) : la source « tank\.fill » est elle-même dérivée"),
     ((DerivedMetric("tank.distance", "tank.fill", fill_percent),
-      DerivedMetric("tank.distance", "tank.fill", fill_percent)), "derived twice"),
+      DerivedMetric("tank.distance", "tank.fill", fill_percent)), r"derived\[1\]\.target\) : mesure « tank\.fill » dérivée deux fois"),
 ])
 def test_a_wrong_derivation_is_refused_at_registration(derived, fragment):
     kind = AssetKind(key="tank.silo", label="Silo", derived=derived)

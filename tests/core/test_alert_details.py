@@ -18,6 +18,7 @@ from beffroi.core.alerting.details import DetailField, details_display
 from beffroi.core.alerting.detectors import Detector
 from beffroi.core.alerting.evaluation import RULE_DETAILS, check_no_data
 from beffroi.core.clock import format_instant
+from beffroi.core.registry import Domain, RegistryError, build_registry
 from beffroi.storage import schema
 from conftest import bearer
 
@@ -115,8 +116,11 @@ def test_undeclared_keys_are_shown_raw_and_declarations_are_checked(registry):
                             None, 7, PARIS)
     assert [(d["label"], d["text"]) for d in shown] == [
         ("Valeur mesurée", "2,5"), ("surprise", "1, 2,5"), ("note", "x")]
-    with pytest.raises(ValueError, match="declared twice"):
-        Detector("x.y", "X", 60, lambda ctx: [], details=(DetailField("a", "A"),
-                                                          DetailField("a", "B")))
-    with pytest.raises(ValueError, match="unknown kind"):
-        Detector("x.y", "X", 60, lambda ctx: [], details=(DetailField("a", "A", "colour"),))
+    # Declarations are checked at registration: a key twice, an unknown kind.
+    with pytest.raises(RegistryError, match=r"détail « a » déclaré deux fois"):
+        build_registry([Domain("x", "X", detectors=(Detector(
+            "x.y", "X", 60, lambda ctx: [], details=(DetailField("a", "A"),
+                                                     DetailField("a", "B"))),))])
+    with pytest.raises(RegistryError, match=r"details\[0\]\.kind.*'colour'"):
+        build_registry([Domain("x", "X", detectors=(Detector(
+            "x.y", "X", 60, lambda ctx: [], details=(DetailField("a", "A", "colour"),)),))])

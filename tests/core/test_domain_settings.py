@@ -48,6 +48,7 @@ def test_domain_settings_are_defaulted_validated_and_stored(db, registry):
 
 
 def test_a_setting_outside_its_domain_namespace_is_refused():
-    with pytest.raises(RegistryError, match="must start with 'demo'"):
+    with pytest.raises(RegistryError, match=r"settings\[0\]\.spec\.name.*« tariff » hors de "
+                                            "l'espace du domaine : « demo.nom »"):
         build_registry([Domain(key="demo", label="Démo", settings=(Setting(
             PropertySpec("tariff", "number", "Tarif"), 0.25),))])

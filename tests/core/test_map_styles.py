@@ -34,11 +34,12 @@ def test_a_style_by_metric_is_registered_with_what_the_map_needs():
 
 @pytest.mark.parametrize("style, fragment", [
     (MapStyle("bin.fill", "R", ("bin.box",), metric="bin.level", classes=FULL),
-     "unknown metric 'bin.level'"),
+     r"map_styles\[0\]\.metric\) : mesure inconnue « bin\.level »"),
     (MapStyle("bin.fill", "R", ("bin.box",), "fill", FULL, metric="bin.fill"),
-     "either a property or a metric"),
-    (MapStyle("bin.fill", "R", ("bin.box",), classes=FULL), "either a property or a metric"),
-    (MapStyle("bin.fill", "R", ("bin.box",), metric="bin.fill"), "no classes"),
+     "une propriété \\(property\\) ou une mesure \\(metric\\) attendue, l'une des deux seulement"),
+    (MapStyle("bin.fill", "R", ("bin.box",), classes=FULL),
+     "une propriété \\(property\\) ou une mesure \\(metric\\) attendue"),
+    (MapStyle("bin.fill", "R", ("bin.box",), metric="bin.fill"), r"map_styles\[0\]\.classes\) : au moins une classe attendue"),
 ])
 def test_a_wrong_style_is_refused_at_registration(style, fragment):
     with pytest.raises(RegistryError, match=fragment):

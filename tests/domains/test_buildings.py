@@ -7,8 +7,8 @@ import pytest
 
 from beffroi.core.registry import DemoAsset
 from beffroi.demo.calendar import local_time
-from beffroi.domains.buildings.inventory import demo_inventory
-from beffroi.domains.buildings.simulator import ELECTRICITY_KWH_M2, simulate
+from beffroi.domains.buildings.demo.inventory import demo_inventory
+from beffroi.domains.buildings.demo.simulator import ELECTRICITY_KWH_M2, simulate
 
 POINT = {"type": "Point", "coordinates": [6.59, 48.01]}
 

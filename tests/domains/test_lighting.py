@@ -11,8 +11,8 @@ from shapely.geometry import shape
 
 from beffroi.core.registry import DemoAsset
 from beffroi.domains.lighting.cabinet_programme import cabinet_programme
-from beffroi.domains.lighting.inventory import demo_inventory
-from beffroi.domains.lighting.simulator import simulate, switched_on
+from beffroi.domains.lighting.demo.inventory import demo_inventory
+from beffroi.domains.lighting.demo.simulator import simulate, switched_on
 from beffroi.domains.lighting.sun import is_night
 
 REMIREMONT = (6.59, 48.017)  # lon, lat

@@ -25,8 +25,8 @@ from beffroi.domains.lighting.cabinet_programme import (
     steps_text,
 )
 from beffroi.domains.lighting.commands import encode_programme
+from beffroi.domains.lighting.demo.simulator import simulate
 from beffroi.domains.lighting.programmes import PRESETS, burn_hours, night_plan
-from beffroi.domains.lighting.simulator import simulate
 from beffroi.storage import schema
 
 REMIREMONT = (48.0167, 6.5917)

@@ -194,7 +194,7 @@ def test_cli_csv(db, territory):
 
 def test_demo_inventory_gets_a_report(communes):
     commune = communes[INSEE]
-    from beffroi.domains.lighting.inventory import demo_inventory
+    from beffroi.domains.lighting.demo.inventory import demo_inventory
     demo = demo_inventory(commune, np.random.default_rng(1))
     report = demo_report(demo, commune.insee)
     totals = report["totals"]

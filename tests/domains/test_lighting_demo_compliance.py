@@ -26,7 +26,7 @@ from beffroi.core.clock import now_ms
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.cabinet_programme import programme_status, set_programme
 from beffroi.domains.lighting.compliance_report import commune_report, demo_report
-from beffroi.domains.lighting.inventory import PLANTED, demo_inventory
+from beffroi.domains.lighting.demo.inventory import PLANTED, demo_inventory
 from beffroi.storage import schema
 
 ART5 = ("ulr_percent", "cie_flux_code_3_percent", "color_temperature_k", "power_w",

@@ -13,9 +13,9 @@ from beffroi.core.alerting.detectors import DetectorContext, run_detectors
 from beffroi.core.registry import load_registry
 from beffroi.demo.builder import build_demo
 from beffroi.domains.lighting.cabinet_programme import programme_levels
+from beffroi.domains.lighting.demo.simulator import INJECTED_FAULTS
 from beffroi.domains.lighting.detectors import consumption_drift
 from beffroi.domains.lighting.programmes import PRESETS
-from beffroi.domains.lighting.simulator import INJECTED_FAULTS
 from beffroi.storage import schema
 
 from .lighting_fixtures import LED_40, REMIREMONT, add_cabinet, make_territory, store

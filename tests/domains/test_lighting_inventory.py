@@ -23,7 +23,7 @@ from beffroi.domains.lighting.compliance import (
     programme_times,
 )
 from beffroi.domains.lighting.compliance_report import commune_report
-from beffroi.domains.lighting.inventory import DEVICE_MODEL, FAULTY_CABINETS, demo_inventory
+from beffroi.domains.lighting.demo.inventory import DEVICE_MODEL, FAULTY_CABINETS, demo_inventory
 from beffroi.domains.lighting.inventory_import import import_zones
 from beffroi.domains.lighting.kinds import DARK_CORRIDOR, LIT_AREA, LUMINAIRE
 from beffroi.domains.lighting.programmes import PRESETS, parse_programme

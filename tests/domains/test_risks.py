@@ -7,9 +7,9 @@ import pytest
 
 from beffroi.core.registry import DemoAsset
 from beffroi.demo.calendar import local_time
-from beffroi.domains.risks.hydrology import rating_height
-from beffroi.domains.risks.inventory import GAUGED_RIVERS, demo_inventory
-from beffroi.domains.risks.simulator import simulate
+from beffroi.domains.risks.demo.hydrology import rating_height
+from beffroi.domains.risks.demo.inventory import GAUGED_RIVERS, demo_inventory
+from beffroi.domains.risks.demo.simulator import simulate
 
 # Météo-France heat-wave thresholds for the Vosges (88): IBMn 18 °C, IBMx 34 °C.
 IBMN, IBMX = 18.0, 34.0

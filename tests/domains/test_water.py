@@ -9,8 +9,8 @@ from shapely.ops import unary_union
 
 from beffroi.core.registry import DemoAsset
 from beffroi.demo.calendar import local_time
-from beffroi.domains.water.inventory import demo_inventory, sector_count
-from beffroi.domains.water.simulator import BACKGROUND_LOSS_SHARE, INJECTED_LEAK, simulate
+from beffroi.domains.water.demo.inventory import demo_inventory, sector_count
+from beffroi.domains.water.demo.simulator import BACKGROUND_LOSS_SHARE, INJECTED_LEAK, simulate
 
 
 def _inlet(people: int = 4000) -> DemoAsset:

@@ -19,10 +19,10 @@ from beffroi.core.alerting.detectors import run_detectors
 from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
 from beffroi.core.streams import ensure_stream
-from beffroi.domains.water.inventory import demo_inventory
+from beffroi.domains.water.demo.inventory import demo_inventory
+from beffroi.domains.water.demo.simulator import INJECTED_LEAK, leak_onset_s, simulate
 from beffroi.domains.water.leaks import detect_leaks
 from beffroi.domains.water.night_flow import night_minima_from_flow
-from beffroi.domains.water.simulator import INJECTED_LEAK, leak_onset_s, simulate
 from beffroi.storage import schema
 
 DAY = 86_400

@@ -18,6 +18,7 @@ from beffroi.core.clock import PARIS, now_ms
 from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
 from beffroi.core.streams import ensure_stream
+from beffroi.domains.water.demo.inventory import demo_inventory
 from beffroi.domains.water.indicators import (
     DEFAULT_ILP_GRID,
     Volumes,
@@ -34,7 +35,6 @@ from beffroi.domains.water.indicators import (
     rate_ilp,
     rendement,
 )
-from beffroi.domains.water.inventory import demo_inventory
 from beffroi.storage import schema
 
 # A small rural service (the example).

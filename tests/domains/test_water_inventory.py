@@ -15,7 +15,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import PARIS
 from beffroi.core.registry import load_registry
 from beffroi.core.streams import ensure_stream
-from beffroi.domains.water.inventory import demo_inventory, sector_count
+from beffroi.domains.water.demo.inventory import demo_inventory, sector_count
 from beffroi.domains.water.kinds import LOGGER_ALARM_RULE, METER_ROLES
 from beffroi.domains.water.rpqs import tenant_indicators, year_period
 
@@ -124,7 +124,7 @@ def test_a_logger_alarm_raises_an_alert_on_the_logger(db):
 def test_only_the_loggers_of_the_leaking_sector_hear_the_demo_leak(inventory, year_of):
     """Simulated loggers: quiet everywhere, alarms from the injected leak's onset on in its
     sector only; pressure points have a plausible service pressure."""
-    from beffroi.domains.water.simulator import INJECTED_LEAK, leak_onset_s, simulate
+    from beffroi.domains.water.demo.simulator import INJECTED_LEAK, leak_onset_s, simulate
 
     t = year_of(86_400)
     [(inlet, _)] = INJECTED_LEAK.items()

@@ -346,11 +346,11 @@ def test_domains_add_pages_panels_and_map_styles_through_their_domain_object(web
     assert shell.status_code == 200 and "/static/domains/lighting/conformite.js" in shell.text
     assert client.get("/static/js/common.js").status_code == 200  # core's files still served
 
-    with pytest.raises(RegistryError, match="without web_dir"):
+    with pytest.raises(RegistryError, match="sans dossier web_dir"):
         build_registry([Domain(key="x", label="X", pages=(Page("/x", "x.html"),))])
-    with pytest.raises(RegistryError, match="must start with"):
+    with pytest.raises(RegistryError, match=r"map_styles\[0\]\.key.*« colour » hors de l'espace du domaine"):
         build_registry([Domain(key="x", label="X", map_styles=(MapStyle(
             "colour", "Couleur", ("x.thing",), "colour", (MapClass("Rouge", "#ce0500"),)),))])
-    with pytest.raises(RegistryError, match="not a free path"):
+    with pytest.raises(RegistryError, match=r"domaine « y », page « /a » \(pages\[0\]\.path\) : « /a » déjà déclaré par le domaine « x »"):
         build_registry([Domain(key="x", label="X", web_dir="/tmp", pages=(Page("/a", "a.html"),)),
                         Domain(key="y", label="Y", web_dir="/tmp", pages=(Page("/a", "b.html"),))])

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from ..core.registry import load_registry
+from ..core.registry import RegistryError, load_registry
 from ..core.retention import purge_all
 from ..storage.database import Database
 from ..storage.migrate import head_revision, upgrade
@@ -29,6 +29,7 @@ def _run_server(database: Database, host: str, port: int) -> None:
     from ..api.app import run_server
     from ..runtime import build_runtime
 
+    registry = load_registry()  # a wrong declaration stops here (RegistryError, see main)
     if database.schema_revision() != head_revision():
         if database.is_sqlite:
             upgrade(database)
@@ -36,7 +37,7 @@ def _run_server(database: Database, host: str, port: int) -> None:
             raise click.ClickException("Schéma de base non à jour : lancez « beffroi db upgrade ».")
     mqtt_url = os.environ.get(MQTT_URL_ENV)
     try:
-        runtime = build_runtime(database, load_registry(), mqtt_url=mqtt_url)
+        runtime = build_runtime(database, registry, mqtt_url=mqtt_url)
     except ValueError as exc:  # a malformed broker URL
         raise click.ClickException(str(exc)) from None
     runtime.start()
@@ -126,4 +127,8 @@ def add_domain_commands(group: click.Group) -> click.Group:
 
 
 def main() -> None:
-    add_domain_commands(cli)(prog_name="beffroi")
+    try:
+        add_domain_commands(cli)(prog_name="beffroi")
+    except RegistryError as exc:  # an installed domain or decoder declares something wrong
+        click.echo(f"Beffroi ne peut pas démarrer : {exc}", err=True)
+        raise SystemExit(1) from None

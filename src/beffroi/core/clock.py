@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-PARIS = ZoneInfo("Europe/Paris")
+TZ = "Europe/Paris"
+PARIS = ZoneInfo(TZ)
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 
@@ -113,3 +115,29 @@ def utc_offsets(t_s: np.ndarray, tz: str = "Europe/Paris") -> np.ndarray:
     index = np.clip(np.searchsorted(instants, np.nan_to_num(t), side="right") - 1, 0, None)
     return offsets[index]
 
+
+@dataclass(frozen=True)
+class LocalTime:
+    """Local civil time of many instants (``local_time``), as arrays."""
+
+    seconds: np.ndarray  # local wall-clock seconds since 1970-01-01 00:00 local
+    hour: np.ndarray  # 0 <= hour < 24, fractional
+    weekday: np.ndarray  # 0 = Monday
+    day: np.ndarray  # local day number since 1970-01-01
+    day_of_year: np.ndarray  # 0 = 1 January
+
+
+def local_time(t_s: np.ndarray, tz: str = TZ) -> LocalTime:
+    """Local wall-clock time of epoch seconds, vectorised, daylight saving included."""
+    t = np.asarray(t_s, dtype=np.float64)
+    local = t + utc_offsets(t, tz)
+    day = np.floor(local / 86400).astype(np.int64)
+    dates = day.astype("datetime64[D]")
+    years = dates.astype("datetime64[Y]")
+    return LocalTime(
+        seconds=local,
+        hour=(local - day * 86400) / 3600,
+        weekday=((day + 3) % 7),  # 1970-01-01 was a Thursday
+        day=day,
+        day_of_year=(dates - years).astype(np.int64),
+    )

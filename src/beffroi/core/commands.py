@@ -52,10 +52,9 @@ Choices worth knowing:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -66,56 +65,10 @@ from ..storage.database import Database
 from .access import TenantScope
 from .audit import write_audit
 from .clock import format_instant, now_ms, parse_instant
+from .command_spec import CommandSpec
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from .properties import TYPE_LABELS, check_value, property_schema
-from .registry import PropertySpec, Registry, RegistryError
-
-
-class Encoding(Protocol):
-    """How one transport that carries bytes turns an action's parameters into its payload.
-
-    Declared by that transport, not by core: ``connectivity.lorawan.LorawanEncoding`` (an
-    FPort and bytes for LoRaWAN network servers). Core only keeps them with the action and
-    says which transports an action can use; the transport reads its own.
-    """
-
-    transport: str  # "lorawan"
-
-
-NO_DEVICE_REASON = ("Aucun capteur ni actionneur n'est rattaché à cet équipement : la commande "
-                    "ne pourrait pas être transmise.")
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    """An action a domain offers on some asset kinds, declared as data."""
-
-    key: str  # dotted with the domain: "lighting.set_dimming"
-    label: str  # French
-    asset_kinds: tuple[str, ...]
-    params: tuple[PropertySpec, ...] = ()
-    # Byte encodings for the transports that need one (LoRaWAN); MQTT carries the
-    # parameters as JSON and needs none.
-    encodings: tuple[Encoding, ...] = ()
-    ttl_s: int = 3600  # validity once due: past it, an unacknowledged command expires
-    confirmed: bool = True  # wait for the device's acknowledgement
-    max_attempts: int = 3
-    # Checks across parameters, after each is valid on its own: clean params ->
-    # [{field, message}] errors (e.g. "one of A or B").
-    check: Callable[[Mapping[str, Any]], list[dict[str, str]]] | None = None
-    # French: why an asset without device cannot receive it ("Aucun contrôleur…").
-    no_device_reason: str = NO_DEVICE_REASON
-
-    def param(self, name: str) -> PropertySpec | None:
-        for spec in self.params:
-            if spec.name == name:
-                return spec
-        return None
-
-    def encoding(self, transport: str) -> Any | None:
-        """This action's encoding for ``transport``, if it declares one."""
-        return next((e for e in self.encodings if e.transport == transport), None)
-
+from .registry import Registry
 
 STATUSES = ("scheduled", "requested", "sent", "acknowledged", "failed", "expired", "cancelled")
 PENDING = ("scheduled", "requested", "sent")
@@ -168,16 +121,7 @@ def retry_delay_ms(attempts: int) -> int:
 
 def command_specs(registry: Registry) -> dict[str, CommandSpec]:
     """Every action the loaded domains declare, by key."""
-    specs: dict[str, CommandSpec] = {}
-    for domain in registry.domains.values():
-        for spec in domain.commands:
-            if not isinstance(spec, CommandSpec):
-                raise RegistryError(f"domain {domain.key!r} declares a command that is not a "
-                                    "CommandSpec")
-            if spec.key in specs:
-                raise RegistryError(f"command {spec.key!r} declared twice")
-            specs[spec.key] = spec
-    return specs
+    return {spec.key: spec for domain in registry.domains.values() for spec in domain.commands}
 
 
 def spec_public(spec: CommandSpec, registry: Registry) -> dict[str, Any]:

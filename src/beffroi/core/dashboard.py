@@ -10,8 +10,6 @@ breaks the page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
@@ -21,25 +19,12 @@ from .access import TenantScope
 from .alerting.alerts import ACTIVE, SEVERITIES, visible_alerts
 from .clock import now_ms
 from .devices import is_silent
+from .kpis import Kpi, KpiContext
+
+__all__ = ["Kpi", "KpiContext", "dashboard"]  # Kpi, KpiContext: declared in kpis
 from .registry import Registry
 
 log = logging.getLogger("beffroi.dashboard")
-
-
-@dataclass(frozen=True)
-class KpiContext:
-    scope: TenantScope
-    conn: Connection
-    registry: Registry
-    now: int
-
-
-@dataclass(frozen=True)
-class Kpi:
-    key: str  # "lighting.night_cut_savings"
-    label: str  # French
-    unit: str  # UCUM, or "%"
-    compute: Callable[[KpiContext], float | None]
 
 
 def dashboard(scope: TenantScope, conn: Connection, registry: Registry) -> list[dict[str, Any]]:
@@ -70,7 +55,7 @@ def dashboard(scope: TenantScope, conn: Connection, registry: Registry) -> list[
     context = KpiContext(scope, conn, registry, now)
     for key, domain in registry.domains.items():
         domain_kinds = [(k, n) for k, n in kinds.items() if registry.kind_domain.get(k) == key]
-        kpis = [k for k in domain.kpis if isinstance(k, Kpi)]
+        kpis = list(domain.kpis)
         if not domain_kinds and not kpis:
             continue
         cards.append({

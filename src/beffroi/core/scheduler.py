@@ -15,26 +15,19 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from ..storage import schema
 from ..storage.database import Database
 from .clock import now_ms
+from .jobs import Job, JobFunction
+
+# Job is declared in jobs (light to import).
+__all__ = ["Job", "JobFunction", "holder_id", "release_lease", "run_due", "run_scheduler",
+           "take_lease"]
 from .registry import Registry
 
 log = logging.getLogger("beffroi.scheduler")
-
-# (database, registry, now in ms) -> None
-JobFunction = Callable[[Database, Registry, int], None]
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str  # unique, e.g. "alerting.no_data"
-    interval_s: float
-    run: JobFunction
-    ttl_s: float = 300.0  # longest expected run; another process may take over after it
 
 
 def holder_id() -> str:

@@ -29,7 +29,15 @@ from ..core.audit import write_audit
 from ..core.clock import HOUR_MS, PARIS, now_ms
 from ..core.observations import store_rows
 from ..core.reference import demonstrator_boundaries
-from ..core.registry import DemoAsset, DemoCommune, Registry
+from ..core.registry import (
+    DemoAsset,
+    DemoCommune,
+    DemoInventory,
+    Registry,
+    RegistryError,
+    Simulator,
+    load_object,
+)
 from ..core.streams import ensure_stream
 from ..storage import schema
 from ..storage.database import Database
@@ -63,6 +71,31 @@ def _is_complete(conn, tenant_id: int) -> bool:
     a = schema.audit_log
     return conn.execute(select(a.c.id).where(a.c.tenant_id == tenant_id,
                                              a.c.action == "demo_built")).first() is not None
+
+
+@dataclass(frozen=True)
+class LoadedDemo:
+    """A domain's demo with its inventory and simulator imported."""
+
+    inventory: DemoInventory
+    simulator: Simulator
+
+
+def load_demos(registry: Registry) -> dict[str, LoadedDemo]:
+    """The demo of each domain that declares one (``Domain.demo``), imported now: the only
+    place where domains' demo modules are loaded."""
+    out = {}
+    for key, domain in registry.domains.items():
+        if domain.demo is None:
+            continue
+        inventory, simulator = (load_object(domain.demo.inventory),
+                                load_object(domain.demo.simulator))
+        for name, value in (("inventory", inventory), ("simulator", simulator)):
+            if not callable(value):
+                raise RegistryError([f"domaine « {key} », démo (demo.{name}) : « "
+                                     f"{getattr(domain.demo, name)} » n'est pas une fonction"])
+        out[key] = LoadedDemo(inventory, simulator)
+    return out
 
 
 def _demo_communes(conn, tenant_id: int) -> list[DemoCommune]:
@@ -100,13 +133,12 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
         _ensure_demo_user(db, conn)
         communes = _demo_communes(conn, tenant["id"])
 
+    demos = load_demos(registry)
     inventory: list[DemoAsset] = []
-    for domain in registry.domains.values():
-        if domain.demo_inventory is None:
-            continue
+    for key, demo in demos.items():
         for commune in communes:
-            rng = np.random.default_rng(_seed(domain.key, commune.insee))
-            inventory += domain.demo_inventory(commune, rng)
+            rng = np.random.default_rng(_seed(key, commune.insee))
+            inventory += demo.inventory(commune, rng)
     by_ref = {a.ref: a for a in inventory}
 
     with progress(len(inventory), "Inventaire") as advance, db.write() as conn:
@@ -133,7 +165,7 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
     with progress(len(targets), "Historique simulé (1 an)") as advance:
         batch: list[tuple] = []
         for asset, metric, stream_id in targets:
-            simulate = registry.simulator_for_kind(asset.kind)
+            simulate = demos[registry.kind_domain[asset.kind]].simulator
             t_s = np.arange(start // 1000, end // 1000, asset.step_s, dtype=np.float64)
             rng = np.random.default_rng(_seed(asset.ref, metric))
             values = np.asarray(simulate(asset, metric, t_s, rng), dtype=np.float64)
@@ -160,7 +192,8 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
 def _replay_alerts(db: Database, registry: Registry, tenant_id: int, end: int) -> int:
     """Create the domains' demo rules and run the last REPLAY_DAYS of history through
     them, so that the demo has alerts with a history (some resolved, some still open)."""
-    bodies = [body for domain in registry.domains.values() for body in domain.demo_rules]
+    bodies = [body for domain in registry.domains.values() if domain.demo is not None
+              for body in domain.demo.rules]
     if not bodies:
         return 0
     with db.write() as conn:

@@ -1,4 +1,5 @@
-"""Local civil time of simulated instants, vectorised: what simulators schedule on.
+"""What simulators schedule on: local civil time of simulated instants (``local_time``,
+from core, which the product uses too), seasons, autocorrelated noise, sampling steps.
 
 Simulators receive epoch seconds (UTC); people, schools and lighting timers live
 in local time with daylight saving (offsets from ``core.clock.utc_offsets``).
@@ -6,38 +7,11 @@ in local time with daylight saving (offsets from ``core.clock.utc_offsets``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from ..core.clock import utc_offsets
+from ..core.clock import TZ, LocalTime, local_time
 
-TZ = "Europe/Paris"
-
-
-@dataclass(frozen=True)
-class LocalTime:
-    seconds: np.ndarray  # local wall-clock seconds since 1970-01-01 00:00 local
-    hour: np.ndarray  # 0 <= hour < 24, fractional
-    weekday: np.ndarray  # 0 = Monday
-    day: np.ndarray  # local day number since 1970-01-01
-    day_of_year: np.ndarray  # 0 = 1 January
-
-
-def local_time(t_s: np.ndarray, tz: str = TZ) -> LocalTime:
-    t = np.asarray(t_s, dtype=np.float64)
-    local = t + utc_offsets(t, tz)
-    day = np.floor(local / 86400).astype(np.int64)
-    dates = day.astype("datetime64[D]")
-    years = dates.astype("datetime64[Y]")
-    return LocalTime(
-        seconds=local,
-        hour=(local - day * 86400) / 3600,
-        weekday=((day + 3) % 7),  # 1970-01-01 was a Thursday
-        day=day,
-        day_of_year=(dates - years).astype(np.int64),
-    )
-
+__all__ = ["TZ", "LocalTime", "ar1_noise", "local_time", "seasonal", "step_hours"]
 
 def seasonal(day_of_year: np.ndarray, coldest_day: int = 15) -> np.ndarray:
     """+1 at the coldest day of the year, -1 six months later (cosine)."""

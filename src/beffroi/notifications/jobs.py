@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..core.jobs import Job
 from ..core.registry import Registry
-from ..core.scheduler import Job
 from ..storage.database import Database
 from .digest import send_digests
 from .escalation import escalate_due

@@ -24,9 +24,8 @@ hidden because a label is missing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -34,43 +33,7 @@ import orjson
 from ..clock import parse_instant
 from ..french_format import duration, french_number, local_date, local_datetime, with_unit
 from ..registry import Registry
-
-DetailKind = Literal["number", "percent", "instant", "date", "duration", "choice", "metric",
-                     "state", "text", "list"]
-KINDS = ("number", "percent", "instant", "date", "duration", "choice", "metric", "state",
-         "text", "list")
-
-
-@dataclass(frozen=True)
-class DetailField:
-    """One detail key of the alerts a detector or a rule raises."""
-
-    key: str
-    label: str  # French
-    kind: DetailKind = "number"
-    unit: str | None = None  # UCUM
-    unit_from: str | None = None  # key of the detail that holds the unit (rules: "unit")
-    digits: int = 2
-    choices: Mapping[str, str] = field(default_factory=dict)  # kind "choice": code -> French
-    shown: bool = True  # False: folded into others (a rule's "unit" goes with its values)
-
-    def public(self) -> dict[str, Any]:
-        return {"key": self.key, "label": self.label, "kind": self.kind, "unit": self.unit,
-                "unit_from": self.unit_from, "digits": self.digits,
-                "choices": dict(self.choices) or None, "shown": self.shown}
-
-
-def check_fields(owner: str, fields: Any) -> None:
-    """A declaration that cannot be displayed is a programming error, caught at start."""
-    keys = set()
-    for f in fields:
-        if not isinstance(f, DetailField):
-            raise TypeError(f"{owner}: details must be DetailField objects")
-        if f.key in keys:
-            raise ValueError(f"{owner}: detail {f.key!r} declared twice")
-        if f.kind not in KINDS:
-            raise ValueError(f"{owner}: detail {f.key!r} has an unknown kind {f.kind!r}")
-        keys.add(f.key)
+from .detector_spec import DetailField
 
 
 def _text(f: DetailField, value: Any, details: Mapping[str, Any], registry: Registry,

@@ -18,65 +18,25 @@ A detector declares every key its findings put in ``details`` (``Detector.detail
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from ...storage import schema
 from ...storage.database import Database
 from ..access import Principal, TenantScope
 from ..registry import Registry
 from .alerts import SEVERITIES, Trigger, active_keys, clear_alert, detector_key, raise_alert
-from .details import DetailField, check_fields
+from .detector_spec import Detector, DetectorContext, Finding
+
+# Detector, DetectorContext and Finding are declared in detector_spec (light to import).
+__all__ = ["Detector", "DetectorContext", "Finding", "registered_detectors", "run_detectors"]
 
 log = logging.getLogger("beffroi.detectors")
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A problem a detector sees now."""
-
-    asset_id: int | None
-    title: str  # French
-    severity: str = "warning"
-    subject: str = ""  # tells apart several findings on one asset
-    details: dict[str, Any] = field(default_factory=dict)
-    at: int | None = None  # time of the data that shows it (default: the run time)
-
-
-@dataclass(frozen=True)
-class DetectorContext:
-    """What a detector run may use: a read-only view of one tenant."""
-
-    db: Database
-    conn: Connection
-    scope: TenantScope
-    registry: Registry
-    now: int  # ms
-
-    @property
-    def tenant_id(self) -> int:
-        return self.scope.tenant_id
-
-
-@dataclass(frozen=True)
-class Detector:
-    key: str  # dotted with its domain: "water.night_flow_leak"
-    label: str  # French
-    interval_s: int
-    run: Callable[[DetectorContext], Iterable[Finding]]
-    renotify_after_s: int = 86_400
-    details: tuple[DetailField, ...] = ()  # every key its findings' details may hold
-
-    def __post_init__(self) -> None:
-        check_fields(self.key, self.details)
-
-
 def registered_detectors(registry: Registry) -> list[Detector]:
-    return [d for domain in registry.domains.values() for d in domain.detectors
-            if isinstance(d, Detector)]
+    return [d for domain in registry.domains.values() for d in domain.detectors]
 
 
 def run_detectors(db: Database, registry: Registry, now: int) -> list[tuple[int, str, str]]:

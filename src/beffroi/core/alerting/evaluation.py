@@ -29,7 +29,7 @@ from ..clock import format_instant
 from ..devices import SILENT_AFTER_INTERVALS
 from ..registry import Registry
 from .alerts import Trigger, clear_alert, raise_alert, rule_key
-from .details import DetailField
+from .detector_spec import DetailField
 from .rules import rules_version
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..scheduler import Job
+from ..jobs import Job
 from .detectors import run_detectors
 from .evaluation import check_no_data
 

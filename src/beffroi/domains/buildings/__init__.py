@@ -1,24 +1,24 @@
 """Public buildings: energy and water meters, comfort and indoor air quality."""
 
-from ...core.registry import Domain
-from .inventory import demo_inventory
+from ...core.registry import DemoSpec, Domain
 from .kinds import KINDS
 from .metrics import METRICS
-from .simulator import simulate
+
+DEMO_RULES = (
+    # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
+    # the Ministry's advice to air rooms beyond 800 ppm): worth an agent's visit.
+    {"name": "Air confiné", "kind": "threshold", "metric": "air.co2",
+     "severity": "warning", "renotify_after_s": 3600,
+     "params": {"operator": "above", "value": 1500, "hysteresis": 200,
+                "min_duration_s": 1800}},
+)
 
 DOMAIN = Domain(
     key="buildings",
     label="Bâtiments publics",
     asset_kinds=KINDS,
     metrics=METRICS,
-    demo_inventory=demo_inventory,
-    simulator=simulate,
-    demo_rules=(
-        # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
-        # the Ministry's advice to air rooms beyond 800 ppm): worth an agent's visit.
-        {"name": "Air confiné", "kind": "threshold", "metric": "air.co2",
-         "severity": "warning", "renotify_after_s": 3600,
-         "params": {"operator": "above", "value": 1500, "hysteresis": 200,
-                    "min_duration_s": 1800}},
-    ),
+    demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
+                  simulator="beffroi.domains.buildings.demo.simulator:simulate",
+                  rules=DEMO_RULES),
 )

@@ -27,5 +27,11 @@ DOMAIN = Domain(
         Metric("generic.counter", "Compteur", "1", kind="counter", default_agg="last", minimum=0),
         Metric("generic.state", "État", "1", kind="state", default_agg="last",
                states={0: "arrêt", 1: "marche"}),
+        # What generic sensors measure (the LoRaWAN decoders suggest them).
+        Metric("generic.distance", "Distance", "m", minimum=0),
+        Metric("generic.voltage", "Tension", "V"),
+        Metric("generic.pulses", "Impulsions depuis le message précédent", "1",
+               default_agg="sum", minimum=0),
+        Metric("generic.pulse_rate", "Cadence d'impulsions", "1/h", minimum=0),
     ),
 )

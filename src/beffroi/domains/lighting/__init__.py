@@ -1,18 +1,16 @@
 """Public lighting: control cabinets, luminaires, switching schedules and energy."""
 
-from ...core.registry import Domain
-from ...core.scheduler import Job
+from ...core.jobs import Job
+from ...core.registry import DemoSpec, Domain
 from . import compliance_cli  # noqa: F401  (registers its commands on the lighting group)
 from .api import router
 from .cabinet_programme import push_seasonal_steps
 from .cli import lighting
 from .commands import COMMANDS
 from .detectors import DETECTORS
-from .inventory import demo_inventory
 from .kinds import KINDS
 from .metrics import METRICS
 from .settings import SETTINGS
-from .simulator import simulate
 from .web import MAP_STYLES, PAGES, PANELS, WEB_DIR
 
 DOMAIN = Domain(
@@ -20,8 +18,6 @@ DOMAIN = Domain(
     label="Éclairage public",
     asset_kinds=KINDS,
     metrics=METRICS,
-    demo_inventory=demo_inventory,
-    simulator=simulate,
     commands=COMMANDS,
     detectors=DETECTORS,
     settings=SETTINGS,
@@ -33,4 +29,6 @@ DOMAIN = Domain(
     pages=PAGES,
     panels=PANELS,
     map_styles=MAP_STYLES,
+    demo=DemoSpec(inventory="beffroi.domains.lighting.demo.inventory:demo_inventory",
+                  simulator="beffroi.domains.lighting.demo.simulator:simulate"),
 )

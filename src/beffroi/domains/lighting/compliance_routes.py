@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from ...api.deps import CtxDep, JSONResponse, Object
+from ...plugin import CtxDep, JSONResponse, Object
 from .compliance_report import commune_report
 
 router = APIRouter(tags=["éclairage public"])

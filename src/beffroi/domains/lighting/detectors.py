@@ -30,9 +30,8 @@ import numpy as np
 import orjson
 from sqlalchemy import and_, select
 
-from ...core.alerting.details import DetailField
-from ...core.alerting.detectors import Detector, DetectorContext, Finding
-from ...demo.calendar import local_time
+from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
+from ...core.clock import local_time
 from ...storage import schema
 from .cabinet_programme import cabinet_programme, programme_levels
 from .consumption import CabinetLoad, cabinet_load

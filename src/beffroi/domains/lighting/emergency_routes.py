@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ...api.deps import CtxDep, Id, JsonBody, JSONResponse, Object, body_doc
+from ...plugin import CtxDep, Id, JsonBody, JSONResponse, Object, body_doc
 from .emergency import force_on, override_status
 
 router = APIRouter()

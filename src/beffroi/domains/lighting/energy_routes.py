@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...api.deps import CtxDep, Id, JSONResponse, Object
+from ...plugin import CtxDep, Id, JSONResponse, Object
 from .energy import cabinet_energy, energy_request, local_today
 
 router = APIRouter(tags=["éclairage public"])

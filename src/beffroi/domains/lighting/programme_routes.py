@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ...api.deps import CtxDep, Id, JsonBody, JSONResponse, Object, Objects, OpenJsonBody, body_doc
 from ...core.clock import format_instant
 from ...core.errors import Invalid
+from ...plugin import CtxDep, Id, JsonBody, JSONResponse, Object, Objects, OpenJsonBody, body_doc
 from .cabinet_programme import programme_status, set_programme
 from .programmes import PRESETS, ProgrammeError, burn_hours, night_plan, parse_programme
 from .programmes import programme_public as public

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ...api.deps import CtxDep, JSONResponse, Object, OpenJsonBody, body_doc
+from ...plugin import CtxDep, JSONResponse, Object, OpenJsonBody, body_doc
 from .energy import local_today
 from .renovation import EXAMPLE, simulate
 

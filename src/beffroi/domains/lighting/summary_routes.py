@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...api.deps import CtxDep, JSONResponse, Object
+from ...plugin import CtxDep, JSONResponse, Object
 from .energy import local_today
 from .summary import lighting_summary, summary_request
 

@@ -9,9 +9,9 @@ import orjson
 from fastapi import APIRouter, Query
 from shapely.geometry import shape
 
-from ...api.deps import CtxDep, Id, JSONResponse, Object, Objects
 from ...core.clock import PARIS
 from ...core.errors import Invalid, NotFound
+from ...plugin import CtxDep, Id, JSONResponse, Object, Objects
 from .cli import check_range, parse_date
 from .sun import EVENTS, sun_events, utc_iso
 

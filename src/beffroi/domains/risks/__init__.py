@@ -1,24 +1,24 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
-from ...core.registry import Domain
-from .inventory import demo_inventory
+from ...core.registry import DemoSpec, Domain
 from .kinds import KINDS
 from .metrics import METRICS
-from .simulator import simulate
+
+DEMO_RULES = (
+    {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
+     "metric": "hydro.level", "severity": "critical",
+     "params": {"direction": "rise", "amount": 0.15, "window_s": 3600}},
+    {"name": "Vent violent", "kind": "threshold", "metric": "weather.wind_speed",
+     "severity": "warning",
+     "params": {"operator": "above", "value": 20, "hysteresis": 3, "min_duration_s": 600}},
+)
 
 DOMAIN = Domain(
     key="risks",
     label="Risques climatiques",
     asset_kinds=KINDS,
     metrics=METRICS,
-    demo_inventory=demo_inventory,
-    simulator=simulate,
-    demo_rules=(
-        {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
-         "metric": "hydro.level", "severity": "critical",
-         "params": {"direction": "rise", "amount": 0.15, "window_s": 3600}},
-        {"name": "Vent violent", "kind": "threshold", "metric": "weather.wind_speed",
-         "severity": "warning",
-         "params": {"operator": "above", "value": 20, "hysteresis": 3, "min_duration_s": 600}},
-    ),
+    demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
+                  simulator="beffroi.domains.risks.demo.simulator:simulate",
+                  rules=DEMO_RULES),
 )

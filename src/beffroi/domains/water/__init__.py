@@ -1,14 +1,12 @@
 """Drinking water: distribution sectors, mains, meters and reservoirs."""
 
-from ...core.registry import Domain
+from ...core.registry import DemoSpec, Domain
 from .api import router
 from .cli import water
 from .detectors import DETECTORS
-from .inventory import demo_inventory
 from .kinds import KINDS, LOGGER_ALARM_RULE
 from .metrics import METRICS
 from .settings import SETTINGS
-from .simulator import simulate
 from .web import PAGES, PANELS, WEB_DIR
 
 DOMAIN = Domain(
@@ -16,14 +14,14 @@ DOMAIN = Domain(
     label="Eau potable",
     asset_kinds=KINDS,
     metrics=METRICS,
-    demo_inventory=demo_inventory,
-    simulator=simulate,
     api_router=router,
-    demo_rules=(LOGGER_ALARM_RULE,),
     detectors=DETECTORS,
     cli=water,
     settings=SETTINGS,
     web_dir=WEB_DIR,
     pages=PAGES,
     panels=PANELS,
+    demo=DemoSpec(inventory="beffroi.domains.water.demo.inventory:demo_inventory",
+                  simulator="beffroi.domains.water.demo.simulator:simulate",
+                  rules=(LOGGER_ALARM_RULE,)),
 )

@@ -23,8 +23,7 @@ import numpy as np
 import orjson
 from sqlalchemy import and_, select
 
-from ...core.alerting.details import DetailField
-from ...core.alerting.detectors import Detector, DetectorContext, Finding
+from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
 from ...core.clock import parse_instant
 from ...core.settings import setting
 from ...storage import schema

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from ...api.deps import CtxDep, Id, JsonBody, JSONResponse, Object, body_doc
+from ...plugin import CtxDep, Id, JsonBody, JSONResponse, Object, body_doc
 from .annual_volumes import put_year, service_years, year_figures
 from .rpqs import parse_period, tenant_indicators
 

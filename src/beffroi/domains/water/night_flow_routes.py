@@ -28,14 +28,14 @@ import orjson
 from fastapi import APIRouter, Query
 from sqlalchemy import Connection, select
 
-from ...api.deps import CtxDep, Id, JSONResponse, Object
 from ...core.access import TenantScope
 from ...core.alerting import alerts as core_alerts
-from ...core.alerting.detectors import DetectorContext
+from ...core.alerting.detector_spec import DetectorContext
 from ...core.clock import DAY_MS, format_instant, now_ms
 from ...core.errors import Invalid, NotFound
 from ...core.registry import Registry
 from ...core.settings import setting
+from ...plugin import CtxDep, Id, JSONResponse, Object
 from ...storage import schema
 from ...storage.database import Database
 from . import detectors

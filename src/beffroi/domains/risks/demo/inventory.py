@@ -11,8 +11,8 @@ import numpy as np
 from shapely import affinity
 from shapely.geometry import Point
 
-from ...core.registry import DemoAsset, DemoCommune
-from ...demo.placement import commune_area, geojson, point, points_near
+from ....core.registry import DemoAsset, DemoCommune
+from ....demo.placement import commune_area, geojson, point, points_near
 from .hydrology import rating_height
 
 # INSEE -> (river, interannual mean flow m³/s) — orders of magnitude, demo only.

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ...demo.calendar import seasonal
+from ....demo.calendar import seasonal
 
 ORIGIN_DAY = 18_262  # 2020-01-01
 _SEED = 20_068_377

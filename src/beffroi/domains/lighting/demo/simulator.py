@@ -13,9 +13,9 @@ import zlib
 
 import numpy as np
 
-from ...core.registry import DemoAsset
-from ...demo.calendar import step_hours
-from .cabinet_programme import cabinet_programme, programme_levels
+from ....core.registry import DemoAsset
+from ....demo.calendar import step_hours
+from ..cabinet_programme import cabinet_programme, programme_levels
 
 
 def switched_on(asset: DemoAsset, t_s: np.ndarray, props: dict | None = None) -> np.ndarray:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.registry import DemoAsset
-from ...demo.calendar import ar1_noise, local_time, seasonal, step_hours
+from ....core.registry import DemoAsset
+from ....demo.calendar import ar1_noise, local_time, seasonal, step_hours
 from .hydrology import daily_rain_mm, rating_height, river_flow
 
 ANNUAL_MEAN_C = 9.5

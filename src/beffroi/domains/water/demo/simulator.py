@@ -14,8 +14,8 @@ import zlib
 
 import numpy as np
 
-from ...core.registry import DemoAsset
-from ...demo.calendar import ar1_noise, local_time, seasonal, step_hours
+from ....core.registry import DemoAsset
+from ....demo.calendar import ar1_noise, local_time, seasonal, step_hours
 
 LITRES_PER_INHABITANT_DAY = 150
 BACKGROUND_LOSS_SHARE = 0.20

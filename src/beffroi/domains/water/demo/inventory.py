@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 from shapely.geometry import Point
 
-from ...core.clock import PARIS, now_ms
-from ...core.registry import DemoAsset, DemoCommune
-from ...demo.placement import commune_area, geojson, length_km, point, points_near, split_area
-from .kinds import MATERIALS
+from ....core.clock import PARIS, now_ms
+from ....core.registry import DemoAsset, DemoCommune
+from ....demo.placement import commune_area, geojson, length_km, point, points_near, split_area
+from ..kinds import MATERIALS
 
 TOWN_INHABITANTS = 5000  # below, a commune's network is one sector
 INHABITANTS_PER_SECTOR = 3000  # in towns

@@ -32,8 +32,8 @@ import numpy as np
 from shapely.geometry import LineString, Point, box
 from shapely.geometry.base import BaseGeometry
 
-from ...core.registry import DemoAsset, DemoCommune
-from ...demo.placement import commune_area, geojson, point, points_near
+from ....core.registry import DemoAsset, DemoCommune
+from ....demo.placement import commune_area, geojson, point, points_near
 
 INHABITANTS_PER_LIGHT_POINT = 6
 LIGHT_POINTS_PER_CABINET = 70

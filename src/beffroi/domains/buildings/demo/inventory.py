@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.registry import DemoAsset, DemoCommune
-from ...demo.placement import commune_area, point, points_near
+from ....core.registry import DemoAsset, DemoCommune
+from ....demo.placement import commune_area, point, points_near
 
 METER_STEP_S = 3600
 ROOM_STEP_S = 3600

@@ -13,8 +13,8 @@ import zlib
 
 import numpy as np
 
-from ...core.registry import DemoAsset
-from ...demo.calendar import LocalTime, ar1_noise, local_time, seasonal, step_hours
+from ....core.registry import DemoAsset
+from ....demo.calendar import LocalTime, ar1_noise, local_time, seasonal, step_hours
 
 OUTDOOR_CO2_PPM = 420.0
 # Annual electricity intensity by usage, kWh/m²/year (orders of magnitude).
