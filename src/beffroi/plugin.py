@@ -1,4 +1,5 @@
-"""Beffroi's public extension API: everything a domain, a decoder or a detector may use.
+"""Beffroi's public extension API: everything a domain, a decoder, a detector or a network
+server may use.
 
 An extension imports from here and from nowhere else in ``beffroi`` (the built-in domains
 follow the same rule for their routers); what is not here is internal and may change.
@@ -82,6 +83,29 @@ if TYPE_CHECKING:
         body_doc,
     )
     from .api.openapi import problems
+    from .connectivity.lorawan import LorawanEncoding
+    from .connectivity.payloads import PayloadError
+    from .connectivity.providers.base import (
+        ConfigKey,
+        DeviceEvent,
+        Downlink,
+        DownlinkReport,
+        Inbound,
+        NetworkServer,
+        ParsedEvent,
+        SendError,
+        Target,
+        Uplink,
+        dev_eui,
+        flatten,
+        from_base64,
+        from_hex,
+        instant,
+        json_object,
+        number,
+        post,
+        post_json,
+    )
     from .core.access import TenantScope
     from .core.assets import AssetFilter, asset_public, list_assets
     from .core.clock import (
@@ -119,13 +143,22 @@ _DATA = {
         "now_ms", "parse_instant", "format_instant", "local_time", "LocalTime", "PARIS",
         "HOUR_MS", "DAY_MS")},
 }
+# LoRaWAN: an action's bytes (``CommandSpec(encodings=(LorawanEncoding(encode),))``) and the
+# contract of a network server added by a plug-in (``beffroi.network_servers`` entry points).
+_LORAWAN = {"LorawanEncoding": "beffroi.connectivity.lorawan",
+            "PayloadError": "beffroi.connectivity.payloads",
+            **{name: "beffroi.connectivity.providers.base" for name in (
+                "NetworkServer", "ConfigKey", "Inbound", "ParsedEvent", "Uplink", "DeviceEvent",
+                "DownlinkReport", "Downlink", "Target", "SendError", "json_object", "flatten",
+                "from_base64", "from_hex", "instant", "number", "dev_eui", "post",
+                "post_json")}}
 # For a domain's demo module only (``DemoSpec``): they load the demo machinery.
 _DEMO = {
     **{name: "beffroi.demo.placement" for name in (
         "commune_area", "points_near", "split_area", "point", "geojson", "length_km")},
     **{name: "beffroi.demo.calendar" for name in ("seasonal", "ar1_noise", "step_hours")},
 }
-LAZY: dict[str, str] = {**_HTTP, **_DATA, **_DEMO}
+LAZY: dict[str, str] = {**_HTTP, **_DATA, **_LORAWAN, **_DEMO}
 
 __all__ = [
     # the domain and what it declares
@@ -150,6 +183,11 @@ __all__ = [
     "RegistryError", "TenantScope", "asset_public", "ensure_stream", "format_instant",
     "latest", "list_assets", "list_streams", "local_time", "now_ms", "parse_instant", "series",
     "setting",
+    # … LoRaWAN: command bytes, network servers
+    "ConfigKey", "DeviceEvent", "Downlink", "DownlinkReport", "Inbound", "LorawanEncoding",
+    "NetworkServer", "ParsedEvent", "PayloadError", "SendError", "Target", "Uplink", "dev_eui",
+    "flatten", "from_base64", "from_hex", "instant", "json_object", "number", "post",
+    "post_json",
     # … demo modules only
     "ar1_noise", "commune_area", "geojson", "length_km", "point", "points_near", "seasonal",
     "split_area", "step_hours",

@@ -1,7 +1,7 @@
 """Network servers behind one contract: a server added by a plug-in works end to end.
 
 ``Relais`` below is a network server Beffroi has never heard of, written against
-``connectivity.providers.base`` and registered through the ``beffroi.network_servers``
+``beffroi.plugin`` alone and registered through the ``beffroi.network_servers``
 entry points only. It is created as an integration, posts an uplink decoded by a Beffroi
 decoder, receives a command through its own downlink API (a real HTTP server on
 loopback), and reports it delivered then acknowledged — without any other module of
@@ -21,25 +21,29 @@ from sqlalchemy import select
 
 from beffroi.connectivity import providers as providers_module
 from beffroi.connectivity.downlinks import dispatch_due
-from beffroi.connectivity.lorawan import LorawanEncoding
-from beffroi.connectivity.payloads import PayloadError
 from beffroi.connectivity.providers import chirpstack, providers, thingpark, tts
-from beffroi.connectivity.providers.base import (
+from beffroi.core import assets, commands, devices, tenants
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.clock import parse_instant
+from beffroi.core.registry import load_registry
+
+# What the plug-in itself uses: beffroi.plugin only.
+from beffroi.plugin import (
+    CommandSpec,
     ConfigKey,
+    Domain,
     DownlinkReport,
+    LorawanEncoding,
     NetworkServer,
     ParsedEvent,
+    PayloadError,
+    PropertySpec,
     Uplink,
     from_hex,
     instant,
     json_object,
     post_json,
 )
-from beffroi.core import assets, commands, devices, tenants
-from beffroi.core.access import CLI, open_scope
-from beffroi.core.clock import parse_instant
-from beffroi.core.commands import CommandSpec
-from beffroi.core.registry import Domain, PropertySpec, load_registry
 from beffroi.storage import schema
 
 EUI = "a84041000181c61f"
