@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, false, select, true
 
 from ..storage import schema
 from ..storage.database import Database
-from .audit import write_audit
+from .audit import AuditEntry, write_audit
 from .errors import Forbidden, NotFound, Unauthorized
 from .storable import as_id
 
@@ -192,17 +192,30 @@ class TenantScope:
     def audit(self, conn: Connection, action: str, entity: str, entity_id: Any,
               details: Mapping[str, Any] | None = None) -> None:
         """Record a write made by a person (device writes are not audited)."""
+        entry = self.audit_entry(action, entity, entity_id, details)
+        if entry is not None:
+            write_audit(conn, self.db, entry.tenant_id, entry.user_id, entry.action,
+                        entry.entity, entry.entity_id, entry.details)
+
+    def audit_entry(self, action: str, entity: str, entity_id: Any,
+                    details: Mapping[str, Any] | None = None) -> AuditEntry | None:
+        """The audit entry of a write (None for a device's): for writers that record the
+        entries of many writes at once (``write_audits``)."""
         if self.principal.user_id is None and self.principal.actor is None:
-            return
+            return None
         if self.principal.actor:
             details = {**(details or {}), "actor": self.principal.actor}
-        write_audit(conn, self.db, self.tenant_id, self.principal.user_id, action, entity,
-                    entity_id, details)
+        return AuditEntry(self.tenant_id, self.principal.user_id, action, entity, entity_id,
+                          details)
 
 
 def open_scope(db: Database, conn: Connection, principal: Principal, ref: str | int) -> TenantScope:
     """Resolve the tenant and the principal's rights in it; 404 if nothing is visible."""
-    tenant = find_tenant(conn, ref)
+    return scope_of(db, principal, find_tenant(conn, ref), ref)
+
+
+def scope_of(db: Database, principal: Principal, tenant: Any, ref: str | int) -> TenantScope:
+    """The principal's rights in a tenant row already read (None: unknown, named ``ref``)."""
     if tenant is None:
         raise NotFound(f"Territoire « {ref} » introuvable.")
     if principal.is_operator_admin:

@@ -8,6 +8,7 @@ rollups of the touched days are refreshed in the same transaction.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,16 +17,19 @@ import numpy as np
 from sqlalchemy import Connection, and_, or_, select
 
 from ..storage import schema
+from ..storage.database import Database
 from . import rollups, textfiles
-from .access import TenantScope
+from .access import Principal, TenantScope, find_tenant, scope_of
 from .alerting import evaluation
+from .audit import write_audits
 from .clock import DAY_MS, local_day_start, now_ms, parse_instant
 from .derived import derived_rows
-from .errors import Invalid, TooLarge
+from .errors import BeffroiError, Invalid, TooLarge
 from .registry import Metric, Registry
 from .storable import integer_error, text_error
 
 MAX_BATCH = 10_000
+GROUPED_MAX = 100  # a batch of at most this many items shares a transaction with others
 # Accepted instants: from the Unix epoch to a little after now (device clocks drift; a
 # local time sent as UTC, one or two hours ahead, is an error to fix, not data to keep).
 EARLIEST_MS = 0  # 1970-01-01T00:00:00Z
@@ -131,8 +135,125 @@ def _horizon(scope: TenantScope, tz: ZoneInfo, now: int) -> int | None:
     return local_day_start(now - days * DAY_MS, tz) if days else None
 
 
+@dataclass(frozen=True)
+class Post:
+    """One request's small batch, stored by the database's group writer with the others
+    waiting (``db.group_commit.submit(store_posts, post)``)."""
+
+    principal: Principal
+    tenant: str | int  # as the request named it: id or SIREN
+    items: Any
+    registry: Registry
+
+
+def store_posts(db: Database, conn: Connection, posts: Sequence[Post]
+                ) -> list[IngestReport | BeffroiError]:
+    """Group-commit kind: many requests' batches in the writer's transaction, each in the
+    scope of its own caller (tenant and rights); a batch its caller may not write gets its
+    error alone."""
+    out: list[IngestReport | BeffroiError | None] = [None] * len(posts)
+    tenants: dict[str, Any] = {}
+    by_registry: dict[int, list[tuple[int, TenantScope]]] = {}
+    for index, post in enumerate(posts):
+        ref = str(post.tenant)
+        if ref not in tenants:
+            tenants[ref] = find_tenant(conn, ref)
+        try:
+            scope = scope_of(db, post.principal, tenants[ref], post.tenant)
+        except BeffroiError as exc:
+            out[index] = exc
+            continue
+        by_registry.setdefault(id(post.registry), []).append((index, scope))
+    for pairs in by_registry.values():
+        registry = posts[pairs[0][0]].registry
+        reports = ingest_many(conn, registry, [(scope, posts[i].items) for i, scope in pairs])
+        for (index, _), report in zip(pairs, reports, strict=True):
+            out[index] = report
+    return out  # type: ignore[return-value]
+
+
 def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any) -> IngestReport:
     """Validate and store a batch; returns what was stored, duplicated and rejected."""
+    [report] = ingest_many(conn, registry, [(scope, items)])
+    if isinstance(report, BeffroiError):
+        raise report
+    return report
+
+
+def ingest_many(conn: Connection, registry: Registry,
+                batches: Sequence[tuple[TenantScope, Any]]) -> list[IngestReport | BeffroiError]:
+    """Validate and store many batches at once, each with its own scope (callers of several
+    tenants, with different rights, may share one transaction): one report per batch, or
+    the error that refuses it whole (nothing of it is written then).
+
+    Each batch is validated against the streams its own scope may write. The valid rows of
+    all the batches of a tenant are stored together: one insert, one rollup update and one
+    rule evaluation per tenant. A point sent by two batches is stored once, for the first
+    one; the other counts it as a duplicate, like a point already stored.
+    """
+    out: list[IngestReport | BeffroiError] = []
+    for scope, items in batches:
+        try:
+            out.append(_check_batch(scope, items))
+        except BeffroiError as exc:
+            out.append(exc)
+    # Streams are resolved once per access: same tenant, same rights, same visible streams.
+    by_access: dict[tuple, list[int]] = {}
+    for index, (scope, items) in enumerate(batches):
+        if isinstance(out[index], IngestReport) and items:
+            by_access.setdefault(_access_key(scope), []).append(index)
+    rows_of: dict[int, list[tuple]] = {}
+    metric_of: dict[int, str] = {}  # of the streams written, for the derived metrics
+    now = now_ms()
+    for indexes in by_access.values():
+        scope = batches[indexes[0]][0]
+        everything = [item for i in indexes for item in batches[i][1]]
+        by_id, by_pair = _resolve_targets(scope, conn, registry, everything)
+        if registry.derived:
+            metric_of.update((t.id, t.metric.key) for t in (*by_id.values(), *by_pair.values())
+                             if t.metric is not None)
+        tz = _timezone(scope)
+        horizon = _horizon(scope, tz, now)
+        earliest = EARLIEST_MS if horizon is None else max(horizon, EARLIEST_MS)
+        for i in indexes:
+            items, report = batches[i][1], out[i]
+            rows = _well_formed_rows(items, by_id, scope.tenant_id, earliest,
+                                     now + FUTURE_TOLERANCE_MS)
+            if rows is None:  # some item needs a closer look: check them one by one
+                rows = _checked_rows(items, by_id, by_pair, scope.tenant_id, horizon, now, report)
+            if rows:
+                rows_of[i] = rows
+    by_tenant: dict[int, list[int]] = {}
+    for i in sorted(rows_of):
+        by_tenant.setdefault(batches[i][0].tenant_id, []).append(i)
+    audits = []
+    for tenant_id in sorted(by_tenant):  # one lock order for every transaction (PostgreSQL)
+        indexes = by_tenant[tenant_id]
+        scope = batches[indexes[0]][0]
+        if len(indexes) == 1:
+            [i] = indexes
+            stored = store_rows(scope, conn, rows_of[i], _timezone(scope), registry)
+            out[i].stored = stored
+            out[i].duplicates += len(rows_of[i]) - stored
+        else:
+            _store_together(scope, conn, registry, indexes, rows_of, out)
+        # Values the assets' kinds compute from these (fill level from a distance...):
+        # stored beside the raw ones, in the same transaction, not counted in the reports.
+        derived = derived_rows(scope, conn, registry,
+                               [row for i in indexes for row in rows_of[i]], metric_of)
+        if derived:
+            store_rows(scope, conn, derived, _timezone(scope), registry)
+        for i in indexes:
+            entry = batches[i][0].audit_entry("ingest", "observations", None, {
+                "stored": out[i].stored, "rejected": len(out[i].rejected)})
+            if entry is not None:
+                audits.append(entry)
+    if audits:
+        write_audits(conn, batches[0][0].db, audits)
+    return out
+
+
+def _check_batch(scope: TenantScope, items: Any) -> IngestReport:
     if scope.role != "device":
         scope.require("write")
     if not isinstance(items, list):
@@ -140,31 +261,42 @@ def ingest(scope: TenantScope, conn: Connection, registry: Registry, items: Any)
     if len(items) > MAX_BATCH:
         raise TooLarge(f"Lot de {len(items)} observations : {MAX_BATCH} au plus par requête ; "
                        "découpez-le en plusieurs lots.", extra={"max_batch": MAX_BATCH})
-    report = IngestReport(received=len(items))
-    if not items:
-        return report
-    by_id, by_pair = _resolve_targets(scope, conn, registry, items)
-    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
-    now = now_ms()
-    horizon = _horizon(scope, tz, now)
-    earliest = EARLIEST_MS if horizon is None else max(horizon, EARLIEST_MS)
-    rows = _well_formed_rows(items, by_id, scope.tenant_id, earliest, now + FUTURE_TOLERANCE_MS)
-    if rows is None:  # some item needs a closer look: check them one by one
-        rows = _checked_rows(items, by_id, by_pair, scope.tenant_id, horizon, now, report)
-    if rows:
-        stored = store_rows(scope, conn, rows, tz, registry)
-        report.stored = stored
-        report.duplicates += len(rows) - stored
-        # Values the assets' kinds compute from these (fill level from a distance...):
-        # stored beside the raw ones, in the same transaction, not counted in the report.
-        metric_of = {t.id: t.metric.key for t in (*by_id.values(), *by_pair.values())
-                     if t.metric is not None} if registry.derived else {}
-        derived = derived_rows(scope, conn, registry, rows, metric_of)
-        if derived:
-            store_rows(scope, conn, derived, tz, registry)
-        scope.audit(conn, "ingest", "observations", None,
-                    {"stored": stored, "rejected": len(report.rejected)})
-    return report
+    return IngestReport(received=len(items))
+
+
+def _access_key(scope: TenantScope) -> tuple:
+    return (scope.tenant_id, scope.role, scope.communes, scope.kinds,
+            scope.principal.device_id if scope.role == "device" else None)
+
+
+def _timezone(scope: TenantScope) -> ZoneInfo:
+    return ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+
+
+def _store_together(scope: TenantScope, conn: Connection, registry: Registry,
+                    indexes: list[int], rows_of: dict[int, list[tuple]],
+                    reports: list) -> None:
+    """The rows of several batches of one tenant in one store; each batch learns which of
+    its rows were new."""
+    owners: list[int] = []
+    merged: list[tuple] = []
+    seen: set[tuple[int, int]] = set()
+    for i in indexes:
+        for row in rows_of[i]:
+            key = (row[1], row[2])
+            if key in seen:  # sent by an earlier batch of this group
+                reports[i].duplicates += 1
+                continue
+            seen.add(key)
+            merged.append(row)
+            owners.append(i)
+    inserted: set[tuple[int, int]] = set()
+    store_rows(scope, conn, merged, _timezone(scope), registry, inserted=inserted)
+    for owner, row in zip(owners, merged, strict=True):
+        if (row[1], row[2]) in inserted:
+            reports[owner].stored += 1
+        else:
+            reports[owner].duplicates += 1
 
 
 def _well_formed_rows(items: list, by_id: dict[int, StreamTarget], tenant_id: int,
@@ -286,7 +418,8 @@ def _checked_rows(items: list, by_id: dict[int, StreamTarget],
 
 
 def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: ZoneInfo,
-               registry: Registry | None = None) -> int:
+               registry: Registry | None = None, *,
+               inserted: set[tuple[int, int]] | None = None) -> int:
     """Insert (tenant, stream, t, value, quality) rows, then refresh rollups and latest values;
     with a ``registry``, the tenant's alert rules are evaluated on the new points (bulk
     history loads pass none: old data raises no alert).
@@ -294,6 +427,9 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     Streams whose new points all come after their last stored time (live data, a
     forward backfill) have their rollups merged incrementally; any other stream
     (late or out-of-order points, duplicates) has its touched days recomputed from raw.
+
+    With ``inserted``, the (stream, time) of each row actually inserted (not already
+    stored) is added to that set.
     """
     db = scope.db
     ph = "?" if db.is_sqlite else "%s"
@@ -306,13 +442,17 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     cuts = np.flatnonzero(np.diff(sid_all)) + 1
     stream_ids = sid_all[np.append(0, cuts)].tolist()
     previous_last = _lock_streams(db, conn, scope.tenant_id, stream_ids)
-    result = conn.exec_driver_sql(
-        "INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
-        f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}) "
-        "ON CONFLICT (tenant_id, stream_id, t) DO NOTHING",
-        rows,
-    )
-    stored = result.rowcount
+    if inserted is None:
+        stored = conn.exec_driver_sql(
+            "INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
+            f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}) "
+            "ON CONFLICT (tenant_id, stream_id, t) DO NOTHING",
+            rows,
+        ).rowcount
+    else:
+        new = _insert_returning(conn, ph, rows)
+        inserted.update(new)
+        stored = len(new)
     if not stored:
         return 0
     appended: dict[int, tuple] = {}
@@ -335,6 +475,18 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
                   zip(stream_ids, np.split(t_all, cuts), np.split(v_all, cuts), strict=True)}
         evaluation.on_observations(db, conn, registry, scope.tenant_id, series, previous_last)
     return stored
+
+
+def _insert_returning(conn: Connection, ph: str, rows: list[tuple]) -> set[tuple[int, int]]:
+    """Insert rows (multi-row VALUES, RETURNING); the (stream, time) of those inserted."""
+    new: set[tuple[int, int]] = set()
+    for chunk in _chunks(rows, 1000):
+        values = ", ".join([f"({ph}, {ph}, {ph}, {ph}, {ph})"] * len(chunk))
+        new.update(map(tuple, conn.exec_driver_sql(
+            "INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
+            f"VALUES {values} ON CONFLICT (tenant_id, stream_id, t) DO NOTHING "
+            "RETURNING stream_id, t", tuple(v for row in chunk for v in row)).all()))
+    return new
 
 
 def _lock_streams(db, conn: Connection, tenant_id: int, stream_ids: list[int]) -> dict[int, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text, update
 
 from . import schema
+from .group_commit import GroupCommit
 
 
 def normalise_url(target: str) -> str:
@@ -44,6 +45,8 @@ class Database:
             self.engine = create_engine(
                 self.url, echo=echo, pool_size=5, max_overflow=10, pool_pre_ping=True
             )
+        # Small writes (single observations, network-server uplinks) are committed together.
+        self.group_commit = GroupCommit(self)
 
     @property
     def dialect(self) -> str:
@@ -90,6 +93,7 @@ class Database:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     def dispose(self) -> None:
+        self.group_commit.close()
         self.engine.dispose()
 
 

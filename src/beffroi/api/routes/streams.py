@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import orjson
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ...core import observations, series, streams
@@ -92,36 +96,59 @@ def latest(ctx: CtxDep, tenant: str, streams: str | None = None, assets: str | N
         "text/csv": {"example": "stream_id,time,value\n12,2026-11-22T08:00:00Z,3.42\n",
                      "schema": {"type": "string"}}}}}, response_model=Object,
              responses=problems(415))
-def post_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody):
+async def post_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody):
     """Store a batch (JSON list or CSV); idempotent on (stream, time).
 
     200 when every item was accepted; 422 problem+json listing each rejected
     item (index and reason) otherwise; the valid items are stored either way.
+    The answer comes once the batch is committed. Small JSON batches (a sensor's
+    reading) are committed together with the other small writes waiting (group commit).
     """
     content_type = request.headers.get("content-type", "application/json")
     if "csv" in content_type:
-        batch = observations.parse_csv(body)
-        with ctx.writing(tenant) as (scope, conn):
-            report = observations.ingest_csv(scope, conn, ctx.registry, batch)
+        report = await run_in_threadpool(_store_csv, ctx, tenant, body)
         return _ingest_answer(request, report)
-    if "json" in content_type or not content_type:
-        import orjson
-
-        if not body.strip():
-            raise Invalid("Corps de requête vide : une liste d'observations est attendue.")
-        try:
-            items = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise Invalid(f"JSON mal formé : {exc}.") from None
-        if isinstance(items, dict) and isinstance(items.get("observations"), list):
-            items = items["observations"]
-    else:
+    if "json" not in content_type and content_type:
         from fastapi import HTTPException
 
         raise HTTPException(415, "Type de contenu attendu : application/json ou text/csv.")
-    with ctx.writing(tenant) as (scope, conn):
-        report = observations.ingest(scope, conn, ctx.registry, items)
+    if len(body) > SMALL_BODY:  # parsed off the event loop
+        items = await run_in_threadpool(_json_items, body)
+    else:
+        items = _json_items(body)
+    if isinstance(items, list) and len(items) <= observations.GROUPED_MAX:
+        post = observations.Post(ctx.principal, tenant, items, ctx.registry)
+        report = await asyncio.wrap_future(ctx.db.group_commit.submit(observations.store_posts,
+                                                                       post))
+    else:
+        report = await run_in_threadpool(_store_items, ctx, tenant, items)
     return _ingest_answer(request, report)
+
+
+SMALL_BODY = 64 * 1024
+
+
+def _json_items(body: bytes):
+    if not body.strip():
+        raise Invalid("Corps de requête vide : une liste d'observations est attendue.")
+    try:
+        items = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"JSON mal formé : {exc}.") from None
+    if isinstance(items, dict) and isinstance(items.get("observations"), list):
+        items = items["observations"]
+    return items
+
+
+def _store_items(ctx, tenant: str, items) -> observations.IngestReport:
+    with ctx.writing(tenant) as (scope, conn):
+        return observations.ingest(scope, conn, ctx.registry, items)
+
+
+def _store_csv(ctx, tenant: str, body: bytes) -> observations.IngestReport:
+    batch = observations.parse_csv(body)
+    with ctx.writing(tenant) as (scope, conn):
+        return observations.ingest_csv(scope, conn, ctx.registry, batch)
 
 
 def _ingest_answer(request: Request, report: observations.IngestReport):
