@@ -5,8 +5,9 @@ before the body is read, ``api.routes.integrations``); the network server's modu
 (``connectivity/providers``) reads the request into a ``ParsedEvent``; this module does
 what it means, the same way for every network server:
 
-- an uplink is stored like any other (``store_uplink``) with the radio metadata of the
-  best gateway, in one transaction with its receipt: a network server that posts the same
+- an uplink is stored like any other (``store_uplinks``) with the radio metadata of the
+  best gateway, in one transaction with its receipt, shared with the other small writes
+  waiting (the database's group writer; answered after the commit): a network server that posts the same
   uplink again (retry after a time-out) gets the same answer and nothing is stored twice.
   Readings come from the network server's decoded object when it has one, else from the
   Beffroi decoder named by the device's ``model``;
@@ -24,8 +25,9 @@ of another kind. An uplink whose bytes cannot be decoded is answered 200 with it
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -36,13 +38,14 @@ from ..core.errors import BeffroiError, Conflict, Invalid, NotFound
 from ..core.registry import Registry
 from ..storage import schema
 from ..storage.database import Database
+from . import uplink
 from .decoders import DecodeError, get_decoder
 from .downlinks import AckError, apply_report
 from .integrations import record_event
 from .payloads import Payload, PayloadError, Reading
 from .providers import get_provider
 from .providers.base import DeviceEvent, Inbound, NetworkServer, ParsedEvent, Uplink
-from .uplink import UplinkError, decoder_suggestions, digest, record_rejection, store_uplink
+from .uplink import UplinkError, digest, record_rejection, store_uplink
 
 log = logging.getLogger("beffroi.network_servers")
 
@@ -106,24 +109,72 @@ def _parse(provider: NetworkServer, inbound: Inbound) -> ParsedEvent:
 # -- uplinks ------------------------------------------------------------------------------------
 def _uplink(db: Database, registry: Registry, integration: Any, event: str, up: Uplink,
             raw: bytes, now: int, refusal: dict[str, Any]) -> dict[str, Any]:
+    """Store one uplink with the others waiting (the database's group writer): answered
+    after the commit, in a transaction shared with the other small writes of the moment."""
     received = up.time_ms or now
     message = digest("lorawan", up.dev_eui, up.message_id) if up.message_id else digest(raw)
-    with db.write() as conn:
-        tenant, device = _tenant_and_device(conn, integration, up.dev_eui)
-        refusal["device_id"] = device.id
-        payload = _payload(up, device)
-        result = store_uplink(db, registry, conn, tenant, device, payload, received_ms=received,
-                              message_digest=message, check_receipt=True, radio=up.radio,
-                              suggestions=decoder_suggestions(device.model))
-        if up.gateway and not result.redelivered:
-            d = schema.devices
-            conn.execute(update(d).where(d.c.tenant_id == tenant.id, d.c.id == device.id)
-                         .values(last_gateway=str(up.gateway)[:100]))
-        record_event(db, conn, integration, now,
-                     "; ".join(result.problems) if result.problems else None)
-    return {"event": event, "device_id": device.id, "stored": result.stored,
-            "duplicates": result.duplicates, "redelivered": result.redelivered,
-            "problems": result.problems}
+    device_id, outcome = db.group_commit.run(
+        store_event_uplinks, EventUplink(registry, integration, event, up, received, message,
+                                         now))
+    refusal["device_id"] = device_id
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class EventUplink:
+    """An uplink posted by a network server, for the group writer."""
+
+    registry: Registry
+    integration: Any  # integrations row
+    event: str
+    up: Uplink
+    received_ms: int
+    digest: str
+    now: int
+
+
+def store_event_uplinks(db: Database, conn: Connection, events: Sequence[EventUplink]
+                        ) -> list[tuple[int | None, dict[str, Any] | Exception]]:
+    """Group-commit kind: many network-server uplinks in one transaction (``store_uplinks``
+    once per registry). Each result is (device id or None, the answer or the error that
+    refuses the event); nothing of a refused event is written (its refusal is counted
+    afterwards, in a transaction of its own)."""
+    out: list[tuple[int | None, dict[str, Any] | Exception]] = [(None, {})] * len(events)
+    tenants: dict[int, Any] = {}
+    accepted: dict[int, list[tuple[int, Any, uplink.Uplink]]] = {}
+    for index, item in enumerate(events):
+        try:
+            tenant, device = _tenant_and_device(conn, item.integration, item.up.dev_eui,
+                                                tenants)
+        except DeviceUnknown as exc:
+            out[index] = (None, exc)
+            continue
+        message = uplink.Uplink(tenant, device, _payload(item.up, device), item.received_ms,
+                                item.digest, True, item.up.radio,
+                                uplink.decoder_suggestions(device.model))
+        accepted.setdefault(id(item.registry), []).append((index, device, message))
+    for group in accepted.values():
+        results = uplink.store_uplinks(db, events[group[0][0]].registry, conn,
+                                       [message for _, _, message in group])
+        for (index, device, message), result in zip(group, results, strict=True):
+            item = events[index]
+            if result.error:
+                out[index] = (device.id, UplinkError(result.error))
+                continue
+            if item.up.gateway and not result.redelivered:
+                d = schema.devices
+                conn.execute(update(d).where(d.c.tenant_id == message.tenant.id,
+                                             d.c.id == device.id)
+                             .values(last_gateway=str(item.up.gateway)[:100]))
+            record_event(db, conn, item.integration, item.now,
+                         "; ".join(result.problems) if result.problems else None)
+            out[index] = (device.id, {
+                "event": item.event, "device_id": device.id, "stored": result.stored,
+                "duplicates": result.duplicates, "redelivered": result.redelivered,
+                "problems": result.problems})
+    return out
 
 
 def _payload(up: Uplink, device: Any) -> Payload:
@@ -183,9 +234,15 @@ def _device_event(db: Database, registry: Registry, integration: Any, event: str
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _tenant_and_device(conn: Connection, integration: Any, eui: str) -> tuple[Any, Any]:
+def _tenant_and_device(conn: Connection, integration: Any, eui: str,
+                       tenants: dict[int, Any] | None = None) -> tuple[Any, Any]:
+    """The integration's tenant (read once per group with ``tenants``) and the device."""
     t, d = schema.tenants, schema.devices
-    tenant = conn.execute(select(t).where(t.c.id == integration.tenant_id)).first()
+    tenant = tenants.get(integration.tenant_id) if tenants is not None else None
+    if tenant is None:
+        tenant = conn.execute(select(t).where(t.c.id == integration.tenant_id)).first()
+        if tenants is not None:
+            tenants[integration.tenant_id] = tenant
     device = conn.execute(select(d).where(d.c.tenant_id == integration.tenant_id,
                                           d.c.dev_eui == eui)).first()
     if device is None:

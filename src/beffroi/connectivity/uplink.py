@@ -6,8 +6,8 @@ named like a metric, else the metric its decoder suggests. Radio quality and
 battery become streams too. Everything happens in one transaction with the
 message's receipt, so a re-delivered message is recognised and stored once.
 
-``store_uplinks`` stores a whole batch of messages (the MQTT worker's) with one
-observation batch per tenant: stream lookups, rollups, receipts and device
+``store_uplinks`` stores a whole batch of messages (the MQTT worker's, or network-server
+events grouped by the database's group writer) with one observation store per tenant: stream lookups, rollups, receipts and device
 counters cost a few statements per batch instead of a dozen per message.
 """
 
@@ -155,12 +155,9 @@ def ingest_scope(db: Database, tenant: Any) -> TenantScope:
 
 def store_uplinks(db: Database, registry: Registry, conn: Connection,
                   uplinks: list[Uplink]) -> list[UplinkResult]:
-    """Store many uplinks in the caller's transaction, with one observation batch per
-    tenant; one result per uplink, in order (``error`` set when it cannot be stored).
-
-    Per-uplink ``stored``/``duplicates`` are exact for a single uplink; for several,
-    ``stored`` counts the readings accepted and the duplicates found by the database
-    are put on the last uplink of the tenant.
+    """Store many uplinks in the caller's transaction, the readings of a tenant's uplinks
+    stored together (``observations.ingest_many``); one result per uplink, in order
+    (``error`` set when it cannot be stored), with its own ``stored``/``duplicates``.
     """
     results = [UplinkResult(problems=list(u.payload.problems)) for u in uplinks]
     _mark_redelivered(conn, uplinks, results)
@@ -173,7 +170,7 @@ def store_uplinks(db: Database, registry: Registry, conn: Connection,
                                 "associez-le à un équipement pour enregistrer ses mesures")
             continue
         by_tenant.setdefault(u.tenant.id, []).append(i)
-    for indexes in by_tenant.values():
+    for _, indexes in sorted(by_tenant.items()):  # one lock order for every transaction
         _store_tenant(db, registry, conn, uplinks, results, indexes)
     done = [(u, r) for u, r in zip(uplinks, results, strict=True)
             if not r.redelivered and not r.error]
@@ -215,8 +212,7 @@ def _store_tenant(db: Database, registry: Registry, conn: Connection, uplinks: l
         for row in conn.execute(select(s.c.id, s.c.asset_id, s.c.metric, s.c.device_id).where(
                 s.c.tenant_id == tenant.id, s.c.asset_id.in_(asset_ids[chunk:chunk + 500]))):
             streams[(row.asset_id, row.metric)] = (row.id, row.device_id)
-    items: list[dict[str, Any]] = []
-    owners: list[int] = []
+    items: dict[int, list[dict[str, Any]]] = {i: [] for i in indexes}  # per uplink
     takeovers: dict[int, set[int]] = {}  # device -> streams it now feeds
     for i in indexes:
         u, result = uplinks[i], results[i]
@@ -244,28 +240,21 @@ def _store_tenant(db: Database, registry: Registry, conn: Connection, uplinks: l
             if feeder != device.id:  # a swapped device takes its asset's streams over
                 takeovers.setdefault(device.id, set()).add(stream_id)
                 streams[key] = (stream_id, device.id)
-            items.append({"stream_id": stream_id, "time": format_instant(at), "value": value})
-            owners.append(i)
+            items[i].append({"stream_id": stream_id, "time": format_instant(at), "value": value})
     for device_id, stream_ids in takeovers.items():
         conn.execute(update(s).where(s.c.tenant_id == tenant.id, s.c.id.in_(sorted(stream_ids)))
                      .values(device_id=device_id))
-    accepted = dict.fromkeys(indexes, 0)
-    for owner in owners:
-        accepted[owner] += 1
-    duplicates = 0
-    for start in range(0, len(items), observations.MAX_BATCH):
-        chunk = items[start:start + observations.MAX_BATCH]
-        report = observations.ingest(scope, conn, registry, chunk)
-        duplicates += report.duplicates
+    # One observation batch per uplink, all stored together: each uplink's counts are its own.
+    fed = [i for i in indexes if items[i]]
+    reports = observations.ingest_many(conn, registry, [(scope, items[i]) for i in fed])
+    for i, report in zip(fed, reports, strict=True):
+        if isinstance(report, Exception):
+            raise report
         for rejected in report.rejected:
-            owner = owners[start + rejected["index"]]
-            accepted[owner] -= 1
-            results[owner].problems.append(f"{chunk[rejected['index']]['time']} : "
-                                           f"{rejected['reason']}")
-    for i in indexes:
-        results[i].stored = accepted[i]
-    results[indexes[-1]].stored -= duplicates
-    results[indexes[-1]].duplicates = duplicates
+            results[i].problems.append(f"{items[i][rejected['index']]['time']} : "
+                                       f"{rejected['reason']}")
+        results[i].stored = report.stored
+        results[i].duplicates = report.duplicates
 
 
 def _update_devices(db: Database, conn: Connection,

@@ -29,6 +29,7 @@ from .registry import Metric, Registry
 from .storable import integer_error, text_error
 
 MAX_BATCH = 10_000
+COLUMNWISE_MIN = 32  # smaller batches are checked item by item (cheaper than numpy's set-up)
 GROUPED_MAX = 100  # a batch of at most this many items shares a transaction with others
 # Accepted instants: from the Unix epoch to a little after now (device clocks drift; a
 # local time sent as UTC, one or two hours ahead, is an error to fix, not data to keep).
@@ -217,8 +218,8 @@ def ingest_many(conn: Connection, registry: Registry,
         earliest = EARLIEST_MS if horizon is None else max(horizon, EARLIEST_MS)
         for i in indexes:
             items, report = batches[i][1], out[i]
-            rows = _well_formed_rows(items, by_id, scope.tenant_id, earliest,
-                                     now + FUTURE_TOLERANCE_MS)
+            rows = None if len(items) < COLUMNWISE_MIN else _well_formed_rows(
+                items, by_id, scope.tenant_id, earliest, now + FUTURE_TOLERANCE_MS)
             if rows is None:  # some item needs a closer look: check them one by one
                 rows = _checked_rows(items, by_id, by_pair, scope.tenant_id, horizon, now, report)
             if rows:
