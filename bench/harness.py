@@ -30,6 +30,7 @@ import orjson
 import psycopg
 from sqlalchemy import select
 
+from beffroi.api.deps import CtxDep  # noqa: TC001 (FastAPI reads the annotation at run time)
 from beffroi.core import auth, importing, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
@@ -233,10 +234,25 @@ def api_server(db: Database) -> Iterator[str]:
 
 
 def serve(url: str, port: int) -> None:
-    """Entry point of the server subprocess: ``beffroi serve``'s run_server(), generic domain only."""
+    """Entry point of the server subprocess: ``beffroi serve``'s run_server(), generic domain
+    only, plus two baseline routes that do nothing, for the ceiling of the HTTP stack (uvicorn,
+    the app's middlewares, routing and dependencies): ``GET /bench/empty`` and, with the
+    caller's token looked up as every API route does, ``POST /bench/auth``."""
+    from starlette.responses import Response
+
     from beffroi.api.app import create_app, run_server
 
-    run_server(create_app(Database(url), registry()), "127.0.0.1", port)
+    app = create_app(Database(url), registry())
+
+    @app.get("/bench/empty", include_in_schema=False)
+    async def empty() -> Response:
+        return Response(b"{}", media_type="application/json")
+
+    @app.post("/bench/auth", include_in_schema=False)
+    async def authenticated(ctx: CtxDep) -> Response:
+        return Response(b"{}", media_type="application/json")
+
+    run_server(app, "127.0.0.1", port)
 
 
 def client(base_url: str, token: str | None = None) -> httpx.Client:

@@ -20,6 +20,17 @@ every attempt through to argon2. The two take turns in rounds; the final line gi
 rate and p95 of both and their ratio (target: the rate with logins at least 80 % of the
 rate without).
 
+Single messages (``--single-seconds``, default 48): ``--concurrency`` (8) keep-alive
+connections post one observation per request (each to one of 200 streams, each time new),
+then LoRaWAN uplinks as a ChirpStack HTTP integration posts them (one per request, four
+readings each: the decoded value, RSSI, SNR, frame counter). Both are answered after their
+commit; the server's group writer commits together whatever is waiting. Two baselines
+measured in the same rounds give the ceiling of the HTTP stack itself on this machine: an
+empty route, and an empty route that looks up the caller's token. The client is a raw
+asyncio HTTP/1.1 client (``http_load``) costing tens of microseconds per request. At the
+end, every acknowledged observation must be in the database. Target: >= 1,000
+single-observation requests/s on each backend.
+
 Alert rules (``--rules``, default 1,000): two more tenants with 1,000 streams each get
 the same batches (5 points per stream per batch), one of them watched by one threshold
 rule per stream, one rule in 20 crossed so that alerts open and resolve during the run;
@@ -33,6 +44,7 @@ import argparse
 import collections
 import itertools
 import math
+import os
 import threading
 import time
 
@@ -46,14 +58,17 @@ from harness import (
     create_bench_tenant,
     create_sites,
     emit,
+    latency_figures,
     log,
     percentile,
     pg_url,
     registry,
 )
+from http_load import request_bytes, run_load
 from sqlalchemy import func, select
 
-from beffroi.core import users
+from beffroi.connectivity import integrations
+from beffroi.core import devices, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import rules
 from beffroi.core.clock import DAY_MS, format_instants, now_ms
@@ -64,6 +79,9 @@ STEP_MS = 10 * 60 * 1000  # one point every 10 minutes per stream
 TARGET_RATIO = 0.30
 TARGET_RULES_DROP = 0.20
 TARGET_LOGIN_RATIO = 0.80
+TARGET_SINGLE_REQ_S = 1_000
+SINGLE_STREAMS = 200
+SINGLE_ROUND_S = 3.0  # each case of the single-message measurement, per round
 LOGIN_ROUNDS = 3  # alone / with logins, taking turns
 RULE_STREAMS = 1_000
 ROUND = 10  # batches per method before the next one takes its turn
@@ -327,6 +345,99 @@ def run_logins(backend: str, server_url: str | None, seconds: float, threads: in
         return figures
 
 
+def run_single(backend: str, server_url: str | None, seconds: float, concurrency: int) -> dict:
+    """Requests/s and latencies of one-observation posts and of LoRaWAN uplink events, beside
+    the empty-route baselines, the four cases taking turns every SINGLE_ROUND_S."""
+    reg = registry()
+    with bench_database(backend, server_url) as db:
+        tenant_id, token = create_bench_tenant(db, reg, name="Banc messages unitaires",
+                                               email="single@beffroi.test")
+        sites = create_sites(db, reg, tenant_id, SINGLE_STREAMS, prefix="ONE")
+        streams = [stream for _, stream in sites]
+        with db.write() as conn:
+            scope = open_scope(db, conn, CLI, tenant_id)
+            row, secret = integrations.create_integration(
+                scope, conn, {"kind": "chirpstack", "name": "Banc ChirpStack"})
+            for i, (asset_id, _) in enumerate(sites):
+                devices.create_device(scope, conn, {
+                    "name": f"Capteur {i}", "asset_id": asset_id, "dev_eui": f"{i + 1:016x}",
+                    "mapping": {"value": "generic.value"}}, reg)
+        observation_path = f"/api/v1/tenants/{tenant_id}/observations"
+        event_path = f"/api/v1/integrations/{row.id}/chirpstack?event=up"
+        bearer = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        hook = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+        start = (now_ms() - 20 * DAY_MS) // 1000 * 1000
+        counters = {"single": itertools.count(), "webhook": itertools.count()}
+
+        def single(_i: int) -> bytes:
+            n = next(counters["single"])
+            body = b'[{"stream_id":%d,"time":"%s","value":%d}]' % (
+                streams[n % SINGLE_STREAMS], format_instants([start + n * 1000])[0].encode(),
+                n % 97)
+            return request_bytes("POST", observation_path, body, headers=bearer)
+
+        def webhook(_i: int) -> bytes:
+            n = next(counters["webhook"])
+            body = orjson.dumps({
+                "deduplicationId": f"bench-{n}",
+                "time": format_instants([start + 10 * DAY_MS + n * 1000])[0],  # not the posts'
+
+                "deviceInfo": {"devEui": f"{n % SINGLE_STREAMS + 1:016x}"}, "fPort": 1,
+                "fCnt": n // SINGLE_STREAMS + 1, "object": {"value": n % 89},
+                "rxInfo": [{"gatewayId": "0016c001ff10a235", "rssi": -90 - n % 20,
+                            "snr": 7.5}]})
+            return request_bytes("POST", event_path, body, headers=hook)
+
+        empty = request_bytes("GET", "/bench/empty")
+        auth = request_bytes("POST", "/bench/auth", headers=bearer)
+        cases = {
+            "empty": (lambda _i: empty, lambda status, _body: status == 200),
+            "auth": (lambda _i: auth, lambda status, _body: status == 200),
+            "single": (single, lambda status, body: status == 200 and b'"stored":1,' in body),
+            "webhook": (webhook, lambda status, body: status == 200 and b'"stored":4,' in body
+                        and b'"problems":[]' in body),
+        }
+        latencies: dict[str, list[float]] = {name: [] for name in cases}
+        done = dict.fromkeys(cases, 0)
+        spent = dict.fromkeys(cases, 0.0)
+        failures: list[str] = []
+        rounds = max(1, round(seconds / SINGLE_ROUND_S / len(cases)))
+        log(f"{backend}: one message per request over {concurrency} connections, "
+            f"{rounds} rounds of {SINGLE_ROUND_S:.0f} s per case (empty route, token lookup, "
+            "one observation, one LoRaWAN uplink)…")
+        with api_server(db) as base_url:
+            for make, check in cases.values():  # warm-up (the radio streams appear)
+                run_load(base_url, concurrency, 0.5, make, check)
+            warm = {name: next(counter) for name, counter in counters.items()}
+            for _ in range(rounds):
+                for name, (make, check) in cases.items():
+                    result = run_load(base_url, concurrency, SINGLE_ROUND_S, make, check)
+                    done[name] += result.requests
+                    spent[name] += result.seconds
+                    latencies[name] += result.latencies_ms
+                    failures += result.failures
+        if failures:
+            raise RuntimeError(f"{backend}: unexpected answers: {failures[:3]}")
+        o = schema.observations
+        with db.read() as conn:
+            points = conn.execute(select(func.count()).select_from(o).where(
+                o.c.stream_id.in_(streams))).scalar_one()
+        # Every acknowledged post is stored (the warm-up's too, and the uplinks' values).
+        acknowledged = warm["single"] + done["single"] + warm["webhook"] + done["webhook"]
+        if points < acknowledged:
+            raise RuntimeError(f"{backend}: {acknowledged} posts acknowledged, {points} stored")
+        rates = {name: done[name] / spent[name] for name in cases}
+        figures = {f"{backend}_empty_req_s": round(rates["empty"]),
+                   f"{backend}_auth_req_s": round(rates["auth"]),
+                   f"{backend}_single_req_s": round(rates["single"]),
+                   **latency_figures(f"{backend}_single", latencies["single"]),
+                   f"{backend}_webhook_req_s": round(rates["webhook"]),
+                   **latency_figures(f"{backend}_webhook", latencies["webhook"]),
+                   f"{backend}_single_vs_empty": round(rates["single"] / rates["empty"], 3)}
+        log(f"{backend}: {figures}")
+        return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pg-url", help="PostgreSQL server URL (default: $BEFFROI_TEST_PG_URL)")
@@ -341,6 +452,13 @@ def main() -> None:
                         help="concurrent login loops of that measurement")
     parser.add_argument("--only-logins", action="store_true",
                         help="run the login measurement alone")
+    parser.add_argument("--single-seconds", type=float, default=48,
+                        help="one-message requests (observations, LoRaWAN uplinks) and the "
+                             "empty-route baselines, in total (0: skip)")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="connections of that measurement")
+    parser.add_argument("--only-single", action="store_true",
+                        help="run the one-message measurement alone")
     args = parser.parse_args()
     if BATCH % args.streams:
         parser.error(f"--streams must divide {BATCH}")
@@ -351,6 +469,9 @@ def main() -> None:
                        f"{name}_ratio": None})
         result.update({f"{name}_no_rules_obs_s": None, f"{name}_rules_obs_s": None,
                        f"{name}_rules_drop": None, f"{name}_rules_alerts": None})
+        result.update({f"{name}_{case}": None for case in (
+            "empty_req_s", "auth_req_s", "single_req_s", "single_p50_ms", "single_p95_ms",
+            "webhook_req_s", "webhook_p50_ms", "webhook_p95_ms", "single_vs_empty")})
         result.update({f"{name}_point_obs_s": None, f"{name}_point_p95_ms": None,
                        f"{name}_point_login_obs_s": None, f"{name}_point_login_p95_ms": None,
                        f"{name}_login_ratio": None, f"{name}_logins_per_s": None,
@@ -358,7 +479,14 @@ def main() -> None:
     result["pg_copy_obs_s"] = None
     result["rules"] = args.rules
     result["login_threads"] = args.login_threads
+    result["concurrency"] = args.concurrency
+    result["load_average_start"] = round(os.getloadavg()[0], 2)
     for backend, server_url in backends(pg_url(args.pg_url)):
+        if args.single_seconds and not args.only_logins:
+            result.update(run_single(backend, server_url, args.single_seconds,
+                                     args.concurrency))
+        if args.only_single:
+            continue
         if not args.only_logins:
             result.update(run_backend(backend, server_url, args.batches, args.streams))
             if args.rules:
@@ -378,6 +506,12 @@ def main() -> None:
     result["target_login_ratio"] = TARGET_LOGIN_RATIO
     result["login_target_met"] = (all(r >= TARGET_LOGIN_RATIO for r in login_ratios)
                                   if login_ratios else None)
+    singles = [result[f"{n}_single_req_s"] for n in ("sqlite", "pg")
+               if result[f"{n}_single_req_s"] is not None]
+    result["target_single_req_s"] = TARGET_SINGLE_REQ_S
+    result["single_target_met"] = (all(r >= TARGET_SINGLE_REQ_S for r in singles)
+                                   if singles else None)
+    result["load_average_end"] = round(os.getloadavg()[0], 2)
     emit(result)
 
 

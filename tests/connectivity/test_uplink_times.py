@@ -58,3 +58,31 @@ def test_device_times_out_of_bounds_are_refused_without_breaking_the_batch(
         row = conn.execute(select(d).where(d.c.id == device["device"])).one()
     assert (row.uplinks, row.rejected) == (7, 4)
     assert row.last_error == f"« temp » : {OUT_OF_BOUNDS}"
+
+
+def test_each_uplink_of_a_batch_is_told_its_own_duplicates(db, registry, device, monkeypatch):
+    """Uplinks stored together (an MQTT batch, network-server events grouped by the writer):
+    the readings the database already held were all counted on the batch's last uplink,
+    which was told « duplicate » for a reading it had just stored, and the first one
+    « stored » for a reading already there."""
+    from beffroi.connectivity.payloads import Payload, Reading
+    from beffroi.connectivity.uplink import Uplink, digest, store_uplinks
+
+    monkeypatch.setattr(observations, "now_ms", lambda: NOW_MS)
+    t, d = schema.tenants, schema.devices
+    with db.read() as conn:
+        tenant = conn.execute(select(t).where(t.c.id == device["tenant"])).one()
+        row = conn.execute(select(d).where(d.c.id == device["device"])).one()
+
+    def uplink(n: int, minutes: int) -> Uplink:
+        return Uplink(tenant, row, Payload([Reading("temp", 20.0 + n, NOW_MS - minutes * 60_000)]),
+                      NOW_MS, digest(f"message {n}"))
+
+    with db.write() as conn:
+        [first] = store_uplinks(db, registry, conn, [uplink(0, 30)])
+    assert (first.stored, first.duplicates) == (1, 0)
+    with db.write() as conn:  # the same reading again (a new message), then a new one
+        again, new = store_uplinks(db, registry, conn, [uplink(1, 30), uplink(2, 20)])
+    assert (again.stored, again.duplicates) == (0, 1)
+    assert (new.stored, new.duplicates) == (1, 0)
+    assert [v for _, v in stored(db)] == [20.0, 22.0]

@@ -48,12 +48,13 @@ def write_audits(conn: Connection, db: Database, entries: Sequence[AuditEntry]) 
         return
     first = db.allocate_ids(conn, "audit_log", len(entries))
     at = now_ms()
-    conn.execute(schema.audit_log.insert(), [
-        {"tenant_id": e.tenant_id, "id": first + n, "at": at, "user_id": e.user_id,
-         "action": e.action, "entity": e.entity,
-         "entity_id": None if e.entity_id is None else str(e.entity_id),
-         "details": orjson.dumps(dict(e.details or {})).decode()}
-        for n, e in enumerate(entries)])
+    ph = "?" if db.is_sqlite else "%s"
+    conn.exec_driver_sql(
+        "INSERT INTO audit_log (tenant_id, id, at, user_id, action, entity, entity_id, details) "
+        f"VALUES ({', '.join([ph] * 8)})",
+        [(e.tenant_id, first + n, at, e.user_id, e.action, e.entity,
+          None if e.entity_id is None else str(e.entity_id),
+          orjson.dumps(dict(e.details or {})).decode()) for n, e in enumerate(entries)])
 
 
 def list_audit(scope, conn: Connection, *, entity: str | None = None,

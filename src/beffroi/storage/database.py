@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
 from . import schema
 from .group_commit import GroupCommit
@@ -71,17 +71,15 @@ class Database:
         """Reserve ``count`` consecutive ids for table ``name``; returns the first.
 
         Portable replacement for sequences: an atomic ``UPDATE ... RETURNING`` on
-        one counter row (row-locked on PostgreSQL, single writer on SQLite).
+        one counter row (row-locked on PostgreSQL, single writer on SQLite), as plain SQL:
+        every audited write asks for an id.
         """
-        c = schema.id_counters
-        row = conn.execute(
-            update(c)
-            .where(c.c.name == name)
-            .values(next_value=c.c.next_value + count)
-            .returning(c.c.next_value)
-        ).first()
+        ph = "?" if self.is_sqlite else "%s"
+        row = conn.exec_driver_sql(
+            f"UPDATE id_counters SET next_value = next_value + {ph} WHERE name = {ph} "
+            "RETURNING next_value", (count, name)).first()
         if row is None:
-            conn.execute(c.insert().values(name=name, next_value=1 + count))
+            conn.execute(schema.id_counters.insert().values(name=name, next_value=1 + count))
             return 1
         return int(row[0]) - count
 

@@ -52,9 +52,10 @@ def version_counter(tenant_id: int) -> str:
 
 
 def rules_version(conn: Connection, tenant_id: int) -> int:
-    c = schema.id_counters
-    row = conn.execute(select(c.c.next_value).where(c.c.name == version_counter(tenant_id))
-                       ).first()
+    """Asked by every observation store (whether the cached rules still hold): plain SQL."""
+    ph = "?" if conn.dialect.name == "sqlite" else "%s"
+    row = conn.exec_driver_sql(f"SELECT next_value FROM id_counters WHERE name = {ph}",
+                               (version_counter(tenant_id),)).first()
     return int(row[0]) if row else 0
 
 

@@ -1,0 +1,128 @@
+"""The group writer: whatever waits is committed in one transaction, each write answered
+after the commit with its own result; a failing group is retried write by write."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from beffroi.storage.group_commit import WriterClosed
+
+TIMEOUT = 30
+
+
+def note_kind(db, conn, payloads):
+    """Test kind: each payload a (key, value) stored in id_counters (a table of every
+    backend), or a refusal when the value is negative; raises on value 666."""
+    out = []
+    for key, value in payloads:
+        if value == 666:
+            raise RuntimeError("valeur maudite")
+        if value < 0:
+            out.append(ValueError(f"{key} : valeur négative"))
+            continue
+        conn.execute(text("INSERT INTO id_counters (name, next_value) VALUES (:n, :v)"),
+                     {"n": f"test:{key}", "v": value})
+        out.append({"key": key, "stored": value})
+    return out
+
+
+def stored(db) -> dict[str, int]:
+    with db.read() as conn:
+        return {name[5:]: value for name, value in conn.execute(text(
+            "SELECT name, next_value FROM id_counters WHERE name LIKE 'test:%'"))}
+
+
+class Gate:
+    """A kind that holds the writer inside its transaction until opened."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.opened = threading.Event()
+
+    def __call__(self, db, conn, payloads):
+        self.entered.set()
+        assert self.opened.wait(TIMEOUT)
+        return [None] * len(payloads)
+
+
+def hold_writer(db) -> tuple[Gate, object]:
+    gate = Gate()
+    future = db.group_commit.submit(gate, "gate")
+    assert gate.entered.wait(TIMEOUT)
+    return gate, future
+
+
+def test_waiting_writes_share_one_transaction_and_each_gets_its_result(db):
+    before = db.group_commit.transactions
+    gate, held = hold_writer(db)
+    futures = [db.group_commit.submit(note_kind, (f"k{i}", i)) for i in range(20)]
+    assert not any(f.done() for f in futures)  # nothing answered before its commit
+    gate.opened.set()
+    assert [f.result(TIMEOUT) for f in futures] == [{"key": f"k{i}", "stored": i}
+                                                    for i in range(20)]
+    held.result(TIMEOUT)
+    # the held write's transaction, then ONE for the twenty that waited
+    assert db.group_commit.transactions - before == 2
+    assert stored(db) == {f"k{i}": i for i in range(20)}
+
+
+def test_a_refused_write_gets_its_error_alone_and_writes_nothing(db):
+    gate, _ = hold_writer(db)
+    good = db.group_commit.submit(note_kind, ("a", 1))
+    bad = db.group_commit.submit(note_kind, ("b", -1))
+    other = db.group_commit.submit(note_kind, ("c", 3))
+    gate.opened.set()
+    assert good.result(TIMEOUT) == {"key": "a", "stored": 1}
+    assert other.result(TIMEOUT) == {"key": "c", "stored": 3}
+    with pytest.raises(ValueError, match="b : valeur négative"):
+        bad.result(TIMEOUT)
+    assert stored(db) == {"a": 1, "c": 3}
+
+
+def test_a_group_that_fails_is_retried_write_by_write_and_only_the_culprit_fails(db):
+    gate, _ = hold_writer(db)
+    before = [db.group_commit.submit(note_kind, (f"k{i}", i)) for i in range(3)]
+    culprit = db.group_commit.submit(note_kind, ("x", 666))
+    after = [db.group_commit.submit(note_kind, (f"k{i}", i)) for i in range(3, 6)]
+    gate.opened.set()
+    with pytest.raises(RuntimeError, match="valeur maudite"):
+        culprit.result(TIMEOUT)
+    assert [f.result(TIMEOUT)["stored"] for f in before + after] == list(range(6))
+    assert stored(db) == {f"k{i}": i for i in range(6)}
+
+
+def test_a_failed_commit_answers_an_error_and_acknowledges_nothing(db, monkeypatch):
+    """The commit itself fails (disk full, server gone): every write of the group gets the
+    error, none is acknowledged, nothing is stored."""
+    from sqlalchemy import event
+
+    def refuse(conn):
+        if threading.current_thread().name == "beffroi-group-commit":
+            raise OSError("disque plein")
+
+    event.listen(db.engine, "commit", refuse)
+    try:
+        futures = [db.group_commit.submit(note_kind, (f"k{i}", i)) for i in range(5)]
+        for future in futures:
+            with pytest.raises(OSError, match="disque plein"):
+                future.result(TIMEOUT)
+    finally:
+        event.remove(db.engine, "commit", refuse)
+    assert stored(db) == {}
+    # the writer goes on once the database accepts commits again
+    assert db.group_commit.run(note_kind, ("après", 7), TIMEOUT) == {"key": "après", "stored": 7}
+
+
+def test_a_closed_writer_finishes_what_waits_and_takes_nothing_more(db):
+    gate, _ = hold_writer(db)
+    waiting = db.group_commit.submit(note_kind, ("dernier", 1))
+    closing = threading.Thread(target=db.group_commit.close)
+    closing.start()
+    gate.opened.set()
+    closing.join(TIMEOUT)
+    assert waiting.result(TIMEOUT) == {"key": "dernier", "stored": 1}
+    with pytest.raises(WriterClosed):
+        db.group_commit.submit(note_kind, ("trop tard", 2))
