@@ -299,12 +299,19 @@ def test_thingpark_uplink_and_downlink_round_trip(db, registry, client, world, l
     assert (acked.json()["stored"], acked.json()["command"]["id"]) == (3, switch)
     assert acked.json()["command"]["status"] == "acknowledged"
     assert command(db, world, switch).status == "acknowledged"
+    # The same uplink posted again is recognised: it does not acknowledge a later command.
+    dimming = order(db, registry, world, "cabinet", "lighting.set_dimming", {"level": 30})
+    dispatch_due(db, registry, http=http)
+    assert lrc.queued[1]["Payload"] == "011e"
+    again = post(client, integration, lrc.uplink(CONTROLLER, "", ack=True, FCntUp="7012"))
+    assert (again.json()["redelivered"], again.json()["command"]) == (True, None)
+    assert command(db, world, dimming).status == "sent"
 
     # An unconfirmed command is done once ThingPark reports it sent over the air.
     ping = order(db, registry, world, "school", "essais.ping", {})
     dispatch_due(db, registry, http=http)
-    assert (lrc.queued[1]["Payload"], "Confirmed" in lrc.queued[1]) == ("0f", False)
-    done = post(client, integration, lrc.sent(lrc.queued[1], status=1)).json()
+    assert (lrc.queued[2]["Payload"], "Confirmed" in lrc.queued[2]) == ("0f", False)
+    done = post(client, integration, lrc.sent(lrc.queued[2], status=1)).json()
     assert done["command"]["id"] == ping and done["command"]["status"] == "acknowledged"
     assert lrc.refused == []
 

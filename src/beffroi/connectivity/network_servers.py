@@ -72,8 +72,11 @@ def handle_event(db: Database, registry: Registry, integration: Any, key: str,
                                    now, refusal)
         else:
             result = None
+        # An uplink posted again is not news: its ACK bit was applied the first time, and
+        # would now acknowledge a later command.
+        redelivered = result is not None and result.get("redelivered")
         commands = [apply_report(db, registry, integration.tenant_id, provider.key, report,
-                                 now) for report in event.reports]
+                                 now) for report in (() if redelivered else event.reports)]
     if result is None:
         _count(db, integration, now)
         matched = [c for c in commands if c is not None]
