@@ -14,6 +14,7 @@ from ..storage.migrate import head_revision, upgrade
 from .common import database_url, db_option, friendly_errors, open_database, progress_bar
 from .connectivity import MQTT_URL_ENV, device_group, ingest_mqtt, integration_group, mqtt_group
 from .data import export, import_group
+from .dev import dev_group
 from .domains import domains_command
 from .tenants import tenant_group
 from .users import user_group
@@ -106,7 +107,7 @@ def db_purge(db: str | None) -> None:
 
 
 for command in (tenant_group, user_group, import_group, export, device_group,
-                integration_group, ingest_mqtt, mqtt_group, domains_command):
+                integration_group, ingest_mqtt, mqtt_group, domains_command, dev_group):
     cli.add_command(command)
 
 
