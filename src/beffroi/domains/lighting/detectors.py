@@ -46,6 +46,7 @@ WINDOW_DAYS = 31
 DRIFT = 0.15  # rise of night consumption against expected worth a visit
 DRIFT_RECENT_NIGHTS, DRIFT_MIN_REFERENCE_NIGHTS = 14, 14
 DRIFT_WINDOW_DAYS = 42
+POWER = "power.active"  # the cabinets' metric every detector here reads
 
 
 def _cabinets(ctx: DetectorContext, days: int = WINDOW_DAYS
@@ -56,7 +57,7 @@ def _cabinets(ctx: DetectorContext, days: int = WINDOW_DAYS
     rows = conn.execute(select(a.c.id, a.c.name, a.c.geometry, a.c.properties, s.c.id.label("sid"))
                         .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id))
                         .where(a.c.tenant_id == tenant, a.c.kind == "lighting.cabinet",
-                               s.c.metric == "power.active"))
+                               s.c.metric == POWER))
     since = ctx.now - days * 86_400_000
     for cabinet in rows:
         data = conn.execute(select(o.c.t, o.c.value).where(
@@ -184,22 +185,22 @@ def consumption_drift(ctx: DetectorContext) -> Iterable[Finding]:
 
 DETECTORS = (
     Detector("lighting.lit_by_day", "Éclairage allumé en plein jour", 3600, lit_by_day,
-             details=(DetailField("hours_lit_by_day", "Heures allumées en plein jour "
+             metrics=(POWER,), details=(DetailField("hours_lit_by_day", "Heures allumées en plein jour "
                                   "(dernières 24 h)", unit="h", digits=0),
                       DetailField("power_kw", "Puissance mesurée en dernier", unit="kW",
                                   digits=3))),
     Detector("lighting.dark_at_night", "Armoire éteinte la nuit", 3600, dark_at_night,
-             details=(DetailField("dark_hours", "Heures éteintes de nuit (dernières 24 h)",
+             metrics=(POWER,), details=(DetailField("dark_hours", "Heures éteintes de nuit (dernières 24 h)",
                                   unit="h", digits=0),)),
     Detector("lighting.night_power_drop", "Baisse de puissance nocturne", 3600,
-             night_power_drop,
+             night_power_drop, metrics=(POWER,),
              details=(DetailField("usual_night_kw", "Puissance de nuit habituelle",
                                   unit="kW", digits=3),
                       DetailField("recent_night_kw", "Puissance des dernières nuits",
                                   unit="kW", digits=3),
                       DetailField("drop_percent", "Baisse", "percent", digits=1))),
     Detector("lighting.consumption_drift", "Dérive de la consommation nocturne", 3600,
-             consumption_drift,
+             consumption_drift, metrics=(POWER,),
              details=(DetailField("usual_ratio", "Consommation mesurée / attendue, "
                                   "habituellement", digits=3),
                       DetailField("recent_ratio", "Consommation mesurée / attendue, "

@@ -218,5 +218,6 @@ LEAK_DETAILS = (
 
 DETECTORS = (
     Detector(DETECTOR_KEY, "Fuite détectée par le débit de nuit", 3600,
-             night_flow_leaks, details=LEAK_DETAILS),
+             night_flow_leaks, details=LEAK_DETAILS,
+             metrics=("water.flow", "water.volume", "water.level")),
 )
