@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from fastapi import BackgroundTasks, Depends, Path, Query, Request
@@ -36,6 +36,7 @@ from ..core.registry import Registry
 from ..core.storable import BIGINT_MAX, BIGINT_MIN, NUL, NUL_MESSAGE
 from ..storage.database import Database
 
+T = TypeVar("T")
 SESSION_COOKIE = "beffroi_session"
 CSRF_COOKIE = "beffroi_csrf"  # no longer set (the token is derived from the session); cleared
 CSRF_HEADER = "X-CSRF-Token"
@@ -129,9 +130,7 @@ def client_address(request: Request) -> str | None:
 
 async def get_ctx(request: Request, background: BackgroundTasks) -> Ctx:
     """The app and the caller. A coroutine, so that no request pays a thread-pool hand-over
-    for it: on SQLite the token is looked up right here (an in-process read of tens of
-    microseconds, which a writer never blocks in WAL mode); on PostgreSQL, a network round
-    trip, it is looked up in the thread pool so as never to hold up the event loop."""
+    for it on SQLite (``quick_read``)."""
     db: Database = request.app.state.db
     secret, from_cookie = _credentials(request)
     if from_cookie and request.method in UNSAFE:
@@ -140,16 +139,22 @@ async def get_ctx(request: Request, background: BackgroundTasks) -> Ctx:
         sent = request.headers.get(CSRF_HEADER) or ""
         if not hmac.compare_digest(sent.encode(), csrf_token(secret).encode()):
             raise Forbidden("Jeton anti-CSRF manquant ou incorrect (en-tête X-CSRF-Token).")
-    if not secret:
-        principal = ANONYMOUS
-    elif db.is_sqlite:
-        principal = _principal(db, secret)
-    else:
-        principal = await run_in_threadpool(_principal, db, secret)
+    principal = await quick_read(db, _principal, db, secret) if secret else ANONYMOUS
     if touch_due(principal):
         # After the answer, in its own short transaction: never inside the request's own.
         background.add_task(touch_token, db, principal.token_id)
     return Ctx(db, request.app.state.registry, principal)
+
+
+async def quick_read(db: Database, read: Callable[..., T], *args: Any) -> T:
+    """A short read that every request of a route makes (the caller's token, a network
+    server's integration): on SQLite it runs right here on the event loop, an in-process
+    read of tens of microseconds that a writer never blocks (WAL), which costs less than a
+    hand-over to the thread pool; on PostgreSQL, a network round trip, it runs in the
+    thread pool so as never to hold up the event loop."""
+    if db.is_sqlite:
+        return read(*args)
+    return await run_in_threadpool(read, *args)
 
 
 def _principal(db: Database, secret: str) -> Principal:

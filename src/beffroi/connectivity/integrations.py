@@ -233,9 +233,17 @@ def authenticate(conn: Connection, integration_ref: str, secret: str | None) -> 
 def record_event(db: Database, conn: Connection, integration: Any, at_ms: int,
                  error: str | None = None) -> None:
     """Count an event received by the integration, and a refused one with its reason."""
+    record_events(conn, integration, at_ms, 1, [error] if error is not None else [])
+
+
+def record_events(conn: Connection, integration: Any, at_ms: int, count: int,
+                  errors: list[str]) -> None:
+    """Count ``count`` events of the integration in one statement (a group of uplinks),
+    ``errors`` the reasons of those refused or with problems (the last one is kept)."""
     i = schema.integrations
-    values: dict[str, Any] = {"events": i.c.events + 1, "last_used_at": at_ms}
-    if error is not None:
-        values.update(rejected=i.c.rejected + 1, last_error=error[:1000], last_error_at=at_ms)
+    values: dict[str, Any] = {"events": i.c.events + count, "last_used_at": at_ms}
+    if errors:
+        values.update(rejected=i.c.rejected + len(errors), last_error=errors[-1][:1000],
+                      last_error_at=at_ms)
     conn.execute(update(i).where(i.c.tenant_id == integration.tenant_id,
                                  i.c.id == integration.id).values(**values))

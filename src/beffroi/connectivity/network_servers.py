@@ -41,7 +41,7 @@ from ..storage.database import Database
 from . import uplink
 from .decoders import DecodeError, get_decoder
 from .downlinks import AckError, apply_report
-from .integrations import record_event
+from .integrations import record_event, record_events
 from .payloads import Payload, PayloadError, Reading
 from .providers import get_provider
 from .providers.base import DeviceEvent, Inbound, NetworkServer, ParsedEvent, Uplink
@@ -140,43 +140,57 @@ class EventUplink:
 
 def store_event_uplinks(db: Database, conn: Connection, events: Sequence[EventUplink]
                         ) -> list[tuple[int | None, dict[str, Any] | Exception]]:
-    """Group-commit kind: many network-server uplinks in one transaction (``store_uplinks``
-    once per registry). Each result is (device id or None, the answer or the error that
-    refuses the event); nothing of a refused event is written (its refusal is counted
-    afterwards, in a transaction of its own)."""
+    """Group-commit kind: many network-server uplinks in one transaction, in a few
+    statements (devices looked up per tenant, ``store_uplinks`` once, one update of the
+    gateways, one count per integration). Each result is (device id or None, the answer or
+    the error that refuses the event); nothing of a refused event is written (its refusal
+    is counted afterwards, in a transaction of its own)."""
     out: list[tuple[int | None, dict[str, Any] | Exception]] = [(None, {})] * len(events)
-    tenants: dict[int, Any] = {}
+    t, d = schema.tenants, schema.devices
+    tenant_ids = sorted({e.integration.tenant_id for e in events})
+    tenants = {row.id: row for row in conn.execute(select(t).where(t.c.id.in_(tenant_ids)))}
+    found: dict[tuple[int, str], Any] = {}
+    for tenant_id in tenant_ids:
+        euis = sorted({e.up.dev_eui for e in events if e.integration.tenant_id == tenant_id})
+        for row in conn.execute(select(d).where(d.c.tenant_id == tenant_id,
+                                                d.c.dev_eui.in_(euis))):
+            found[(tenant_id, row.dev_eui)] = row
     accepted: dict[int, list[tuple[int, Any, uplink.Uplink]]] = {}
     for index, item in enumerate(events):
-        try:
-            tenant, device = _tenant_and_device(conn, item.integration, item.up.dev_eui,
-                                                tenants)
-        except DeviceUnknown as exc:
-            out[index] = (None, exc)
+        device = found.get((item.integration.tenant_id, item.up.dev_eui))
+        if device is None:
+            out[index] = (None, _unknown_device(item.up.dev_eui))
             continue
-        message = uplink.Uplink(tenant, device, _payload(item.up, device), item.received_ms,
-                                item.digest, True, item.up.radio,
+        message = uplink.Uplink(tenants[device.tenant_id], device, _payload(item.up, device),
+                                item.received_ms, item.digest, True, item.up.radio,
                                 uplink.decoder_suggestions(device.model))
         accepted.setdefault(id(item.registry), []).append((index, device, message))
+    gateways: list[tuple[str, int, int]] = []
+    counts: dict[int, tuple[Any, int, int, list[str]]] = {}  # integration: row, n, at, errors
     for group in accepted.values():
         results = uplink.store_uplinks(db, events[group[0][0]].registry, conn,
                                        [message for _, _, message in group])
-        for (index, device, message), result in zip(group, results, strict=True):
+        for (index, device, _), result in zip(group, results, strict=True):
             item = events[index]
             if result.error:
                 out[index] = (device.id, UplinkError(result.error))
                 continue
             if item.up.gateway and not result.redelivered:
-                d = schema.devices
-                conn.execute(update(d).where(d.c.tenant_id == message.tenant.id,
-                                             d.c.id == device.id)
-                             .values(last_gateway=str(item.up.gateway)[:100]))
-            record_event(db, conn, item.integration, item.now,
-                         "; ".join(result.problems) if result.problems else None)
+                gateways.append((str(item.up.gateway)[:100], device.tenant_id, device.id))
+            row, n, at, errors = counts.get(item.integration.id, (item.integration, 0, 0, []))
+            if result.problems:
+                errors.append("; ".join(result.problems))
+            counts[item.integration.id] = (row, n + 1, max(at, item.now), errors)
             out[index] = (device.id, {
                 "event": item.event, "device_id": device.id, "stored": result.stored,
                 "duplicates": result.duplicates, "redelivered": result.redelivered,
                 "problems": result.problems})
+    if gateways:
+        ph = "?" if db.is_sqlite else "%s"
+        conn.exec_driver_sql(f"UPDATE devices SET last_gateway = {ph} WHERE tenant_id = {ph} "
+                             f"AND id = {ph}", gateways)
+    for row, n, at, errors in counts.values():
+        record_events(conn, row, at, n, errors)
     return out
 
 
@@ -237,22 +251,20 @@ def _device_event(db: Database, registry: Registry, integration: Any, event: str
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _tenant_and_device(conn: Connection, integration: Any, eui: str,
-                       tenants: dict[int, Any] | None = None) -> tuple[Any, Any]:
-    """The integration's tenant (read once per group with ``tenants``) and the device."""
+def _tenant_and_device(conn: Connection, integration: Any, eui: str) -> tuple[Any, Any]:
     t, d = schema.tenants, schema.devices
-    tenant = tenants.get(integration.tenant_id) if tenants is not None else None
-    if tenant is None:
-        tenant = conn.execute(select(t).where(t.c.id == integration.tenant_id)).first()
-        if tenants is not None:
-            tenants[integration.tenant_id] = tenant
+    tenant = conn.execute(select(t).where(t.c.id == integration.tenant_id)).first()
     device = conn.execute(select(d).where(d.c.tenant_id == integration.tenant_id,
                                           d.c.dev_eui == eui)).first()
     if device is None:
-        raise DeviceUnknown(f"Aucun capteur de DevEUI {eui} dans ce territoire : créez-le "
-                            "(API ou « beffroi device create --dev-eui ») pour recevoir ses "
-                            "mesures.")
+        raise _unknown_device(eui)
     return tenant, device
+
+
+def _unknown_device(eui: str) -> DeviceUnknown:
+    return DeviceUnknown(f"Aucun capteur de DevEUI {eui} dans ce territoire : créez-le "
+                         "(API ou « beffroi device create --dev-eui ») pour recevoir ses "
+                         "mesures.")
 
 
 def _count(db: Database, integration: Any, now: int) -> None:

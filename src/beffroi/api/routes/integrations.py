@@ -18,6 +18,7 @@ from ..deps import (
     Object,
     Objects,
     body_doc,
+    quick_read,
     read_body,
 )
 from ..openapi import problems
@@ -79,14 +80,18 @@ def delete_integration(ctx: CtxDep, tenant: str, integration_id: Id):
 
 
 # -- called by the network servers, authenticated by the integration's secret ---------------
-def _integration(request: Request, integration: str):
+async def _integration(request: Request, integration: str):
     """The integration the secret opens: checked before the body is read."""
     header = request.headers.get("authorization") or ""
     scheme, _, secret = header.partition(" ")
     db = request.app.state.db
+    return await quick_read(db, _authenticate, db, integration,
+                            secret.strip() if scheme.lower() == "bearer" else None)
+
+
+def _authenticate(db, integration: str, secret: str | None):
     with db.read() as conn:
-        return integrations.authenticate(
-            conn, integration, secret.strip() if scheme.lower() == "bearer" else None)
+        return integrations.authenticate(conn, integration, secret)
 
 
 IntegrationDep = Annotated[Any, Depends(_integration)]
