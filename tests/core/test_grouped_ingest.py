@@ -280,3 +280,37 @@ def test_a_post_is_answered_only_after_its_commit(db, app, world, commit_fails):
     else:
         assert answer.status_code == 200 and answer.json()["stored"] == 1
         assert count(db, sid) == 1
+
+
+def test_two_writers_on_one_database_store_each_point_once(db, registry, world):
+    """Two processes each with their own group writer (two Database objects here), sending
+    the same points in different orders at once: each point stored once, counted « stored »
+    exactly once across all the answers, and the rollups hold each point once."""
+    from beffroi.storage.database import Database
+
+    a = world["A"]
+    sids = a["streams"]
+    points = [{"stream_id": sids[i % 2], "time": at(i), "value": float(i % 50)}
+              for i in range(120)]
+    other = Database(db.url)
+    try:
+        def send(target, seed):
+            order = list(points)
+            random.Random(seed).shuffle(order)
+            futures = [target.group_commit.submit(store_posts, post(
+                world, registry, a["agent"], "A", [p])) for p in order]
+            return [f.result(TIMEOUT) for f in futures]
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = [r for batch in pool.map(send, [db, other, db, other], range(4))
+                       for r in batch]
+    finally:
+        other.dispose()
+    assert sum(r.stored for r in answers) == len(points)
+    assert sum(r.duplicates for r in answers) == 3 * len(points)
+    assert count(db, sids[0]) + count(db, sids[1]) == len(points)
+    h = schema.rollups_hourly
+    with db.read() as conn:
+        counted = conn.execute(select(func.sum(h.c.count)).where(
+            h.c.tenant_id == a["tenant"])).scalar_one()
+    assert counted == len(points)
