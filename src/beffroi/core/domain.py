@@ -50,6 +50,10 @@ class PropertySpec:
     # what lets the interface show it as a table with labels and units, never raw JSON.
     entry_fields: tuple[PropertySpec, ...] = ()
     entry_label: str | None = None  # French name of the keys ("Année")
+    # type == "string": a regular expression the whole value must match, and how to write
+    # a matching value, in French, for the error ("jours abrégés séparés par des virgules…").
+    pattern: str | None = None
+    pattern_hint: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -73,6 +74,9 @@ def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> t
             date.fromisoformat(value)
         except ValueError:
             return None, f"date « {value} » invalide (AAAA-MM-JJ attendu)"
+    if spec.pattern and isinstance(value, str) and re.fullmatch(spec.pattern, value) is None:
+        hint = f" : {spec.pattern_hint}" if spec.pattern_hint else ""
+        return None, f"« {value} » ne respecte pas le format attendu{hint}"
     if spec.type == "enum" and value not in spec.choices:
         return None, f"« {value} » hors liste (attendu : {', '.join(spec.choices)})"
     if spec.type in ("number", "integer"):
@@ -127,6 +131,8 @@ def property_schema(spec: PropertySpec) -> dict[str, Any]:
         entry["format"] = "date"
     if spec.choices:
         entry["enum"] = list(spec.choices)
+    if spec.pattern:
+        entry["pattern"] = f"^(?:{spec.pattern})$"
     if spec.unit:
         entry["x-unit"] = spec.unit
     if spec.minimum is not None:

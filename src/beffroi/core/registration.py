@@ -389,6 +389,15 @@ def _own_fields(checked: _Checked, report: _Report) -> None:
             if spec.type == "enum" and not spec.choices:
                 report.add(owner, element, f"{where}.choices",
                            "une propriété de type enum doit lister ses valeurs (choices)")
+            if spec.pattern is not None:
+                if spec.type != "string":
+                    report.add(owner, element, f"{where}.pattern",
+                               "un format (pattern) ne s'applique qu'à une propriété texte")
+                try:
+                    re.compile(spec.pattern)
+                except re.error as exc:
+                    report.add(owner, element, f"{where}.pattern",
+                               f"expression régulière invalide : {exc}")
             _range(where, element, spec.minimum, spec.maximum)
             if spec.entry_fields:
                 properties(f"{where}.entry_fields", element, spec.entry_fields)
