@@ -122,6 +122,7 @@ if TYPE_CHECKING:
     from .core.series import latest, series
     from .core.settings import setting
     from .core.streams import ensure_stream, list_streams
+    from .core.tenants import list_communes
     from .demo.calendar import ar1_noise, seasonal, step_hours
     from .demo.placement import commune_area, geojson, length_km, point, points_near, split_area
     from .storage.database import Database
@@ -138,6 +139,7 @@ _DATA = {
     "AssetFilter": "beffroi.core.assets", "list_assets": "beffroi.core.assets",
     "asset_public": "beffroi.core.assets",
     "list_streams": "beffroi.core.streams", "ensure_stream": "beffroi.core.streams",
+    "list_communes": "beffroi.core.tenants",
     "series": "beffroi.core.series", "latest": "beffroi.core.series",
     **{name: "beffroi.core.clock" for name in (
         "now_ms", "parse_instant", "format_instant", "local_time", "LocalTime", "PARIS",
@@ -181,7 +183,7 @@ __all__ = [
     # … tenant-scoped data, settings, time
     "AssetFilter", "DAY_MS", "Database", "HOUR_MS", "LocalTime", "PARIS", "Registry",
     "RegistryError", "TenantScope", "asset_public", "ensure_stream", "format_instant",
-    "latest", "list_assets", "list_streams", "local_time", "now_ms", "parse_instant", "series",
+    "latest", "list_assets", "list_communes", "list_streams", "local_time", "now_ms", "parse_instant", "series",
     "setting",
     # … LoRaWAN: command bytes, network servers
     "ConfigKey", "DeviceEvent", "Downlink", "DownlinkReport", "Inbound", "LorawanEncoding",
