@@ -8,10 +8,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test bench lint clean
 
-$(STAMP): pyproject.toml package.json package-lock.json
+$(STAMP): pyproject.toml examples/beffroi-dechets/pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# The waste collection example, a domain outside the tree: in the demo and the suite.
+	$(BIN)/python -m pip install --quiet -e examples/beffroi-dechets
 	bash scripts/vendor.sh
 	touch $(STAMP)
 
@@ -28,7 +30,7 @@ bench: $(STAMP)
 	bash scripts/bench.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench examples
 
 clean:
 	rm -rf $(VENV) var test-output

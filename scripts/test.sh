@@ -11,6 +11,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 fi
+# The waste collection example is part of the suite (its tests are in testpaths): a venv
+# made before it existed gets it here, as `make install` does.
+if ! .venv/bin/python -c "import beffroi_dechets" 2>/dev/null; then
+  echo "Installation de l'exemple examples/beffroi-dechets…" >&2
+  .venv/bin/python -m pip install --quiet --no-deps -e examples/beffroi-dechets
+fi
 export BEFFROI_REQUIRE_BROWSER=1
 export BEFFROI_REQUIRE_MQTT=1
 export BEFFROI_REQUIRE_NGINX=1

@@ -284,22 +284,23 @@ def test_the_registry_no_longer_imports_device_metrics():
 def test_an_installed_domain_with_a_wrong_declaration_stops_beffroi_at_start(tmp_path):
     """Acceptance: a third-party domain (installed: its entry point in a dist-info) with a
     wrong metric reference, a mistyped field and a duplicate key; ``beffroi`` refuses to
-    start and names each field."""
-    (tmp_path / "bad_waste.py").write_text(textwrap.dedent("""
+    start and names each field. (Its key is not « waste »: the real waste example is
+    installed beside it in the suite.)"""
+    (tmp_path / "bad_tri.py").write_text(textwrap.dedent("""
         from beffroi.plugin import AssetKind, Detector, Domain, Metric
 
         DOMAIN = Domain(
-            key="waste", label="Déchets",
-            metrics=(Metric("waste.fill", "Remplissage", "%"),),
-            asset_kinds=(AssetKind("waste.bin", "Conteneur", metrics=("waste.fil",)),
-                         AssetKind("waste.bin", "Conteneur"),),
-            detectors=(Detector("waste.fire", "Feu", "5 min", lambda ctx: []),),
+            key="tri", label="Déchets",
+            metrics=(Metric("tri.fill", "Remplissage", "%"),),
+            asset_kinds=(AssetKind("tri.bin", "Conteneur", metrics=("tri.fil",)),
+                         AssetKind("tri.bin", "Conteneur"),),
+            detectors=(Detector("tri.fire", "Feu", "5 min", lambda ctx: []),),
         )
     """))
-    info = tmp_path / "bad_waste-0.1.dist-info"
+    info = tmp_path / "bad_tri-0.1.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: bad-waste\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[beffroi.domains]\nwaste = bad_waste:DOMAIN\n")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: bad-tri\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[beffroi.domains]\ntri = bad_tri:DOMAIN\n")
     run = subprocess.run(
         [sys.executable, "-c", "from beffroi.cli.main import main; main()", "serve", "--db",
          f"sqlite:///{tmp_path / 'beffroi.db'}", "--port", "0"],
@@ -308,11 +309,11 @@ def test_an_installed_domain_with_a_wrong_declaration_stops_beffroi_at_start(tmp
     assert run.returncode == 1, run.stdout + run.stderr
     assert not (tmp_path / "beffroi.db").exists()  # refused before touching the database
     assert run.stderr.splitlines() == [
-        "Attention : le domaine « waste » est inutilisable (détail : beffroi domains).",
+        "Attention : le domaine « tri » est inutilisable (détail : beffroi domains).",
         "Beffroi ne peut pas démarrer : 3 erreurs de déclaration :",
-        "- domaine « waste », type d'équipement « waste.bin » (asset_kinds[0].metrics[0]) : "
-        "mesure inconnue « waste.fil »",
-        "- domaine « waste », type d'équipement « waste.bin » (asset_kinds[1].key) : "
-        "« waste.bin » déjà déclaré par ce domaine (type d'équipement)",
-        "- domaine « waste », détecteur « waste.fire » (detectors[0].interval_s) : int "
+        "- domaine « tri », type d'équipement « tri.bin » (asset_kinds[0].metrics[0]) : "
+        "mesure inconnue « tri.fil »",
+        "- domaine « tri », type d'équipement « tri.bin » (asset_kinds[1].key) : "
+        "« tri.bin » déjà déclaré par ce domaine (type d'équipement)",
+        "- domaine « tri », détecteur « tri.fire » (detectors[0].interval_s) : int "
         "attendu, reçu str '5 min'"]

@@ -81,10 +81,33 @@ def _water(db, registry) -> None:
                                  for x, v in zip(t, flow, strict=True)], PARIS)
 
 
+def _waste(db, registry) -> None:
+    """The waste example (examples/beffroi-dechets), when installed: a container at 95 %,
+    another at 70 °C."""
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, name="SICTOM", registry=registry)
+        scope = open_scope(db, conn, CLI, tenant["id"])
+        report = importing.import_assets(scope, conn, registry, [
+            {"ref": ref, "kind": "waste.container", "name": f"Conteneur {ref}",
+             "geometry": {"type": "Point", "coordinates": [6.6, 48.0]},
+             "properties": {"waste_stream": "verre", "height_m": 1.6}}
+            for ref in ("CTR-PLEIN", "CTR-FEU")])
+        assert not report.errors, report.errors
+        a = schema.assets
+        ids = dict(conn.execute(select(a.c.ref, a.c.id).where(a.c.tenant_id == tenant["id"]))
+                   .all())
+        fill = ensure_stream(scope, conn, registry, ids["CTR-PLEIN"], "waste.fill_level")
+        heat = ensure_stream(scope, conn, registry, ids["CTR-FEU"], "waste.temperature")
+        store_rows(scope, conn, [(tenant["id"], fill, NOW - 3_600_000, 95.0, 0),
+                                 (tenant["id"], heat, NOW - 3_600_000, 70.0, 0)], PARIS)
+
+
 def test_every_detector_declares_the_details_it_writes(db):
     registry = load_registry()  # every installed domain
     _lighting(db, registry)
     _water(db, registry)
+    if "waste" in registry.domains:
+        _waste(db, registry)
     runs = run_detectors(db, registry, NOW)
     assert {status for _, _, status in runs} == {"ok"}, runs
     al = schema.alerts
