@@ -67,3 +67,17 @@ def test_the_check_catches_every_way_of_importing_beffroi():
     assert [c.split(" ", 1)[1] for c in caught] == [
         "beffroi.core.registry", "beffroi.core", "beffroi.core", "beffroi.storage.schema",
         "beffroi.api.deps", "beffroi.demo.placement"]
+
+
+def test_only_the_demo_builder_loads_the_demo_module():
+    """The product never imports demo code: Beffroi loads ``demo.py`` by its dotted path
+    (``DemoSpec``) when it builds a demo, and no module of the package imports it."""
+    importers = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (
+                    node.module in ("demo", "beffroi_dechets.demo")
+                    or (node.module is None and any(a.name == "demo" for a in node.names))):
+                importers.append(path.name)
+    assert importers == []
+    assert beffroi_dechets.DOMAIN.demo.inventory == "beffroi_dechets.demo:inventory"
