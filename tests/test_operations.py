@@ -270,7 +270,8 @@ def wait_until_listening(port: int, proc: subprocess.Popen, what: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"{what} stopped: {proc.returncode}")
+            error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            pytest.fail(f"{what} stopped: {proc.returncode}\n{error[-3000:]}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
