@@ -21,10 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 from markdown_it import MarkdownIt
 
-from beffroi.core import assets, observations, streams, tenants
+from beffroi.core import assets, observations, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import DAY_MS, format_instant, now_ms
 from beffroi.core.registry import load_registry
@@ -329,6 +330,13 @@ def test_nginx_serves_beffroi_over_https_as_documented(tmp_path):
     unit = localised(block("unit beffroi.service"), tmp_path)
     serve = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
     command = serve.removeprefix("ExecStart=").replace("--port 8000", f"--port {app_port}")
+    db = Database(str(tmp_path / "beffroi.db"))
+    upgrade(db)
+    tenant_id, stream_id, _ = site(db)
+    with db.write() as conn:
+        users.create_user(db, conn, email="op@beffroi.test", is_operator_admin=True,
+                          password_hash=users.new_password_hash("mot-de-passe-op"))
+    db.dispose()
     env = {**os.environ, "BEFFROI_DATABASE_URL": str(tmp_path / "beffroi.db")}
     env.pop("BEFFROI_MQTT_URL", None)
     with running(command.split(), app_port, "beffroi serve", env=env), \
@@ -341,12 +349,17 @@ def test_nginx_serves_beffroi_over_https_as_documented(tmp_path):
             # Beffroi saw HTTPS through X-Forwarded-Proto: HSTS, from Beffroi only.
             assert health.headers.get_list("strict-transport-security") == ["max-age=31536000"]
             assert "default-src" in health.headers["content-security-policy"]
-            # A body past nginx's default 1 MB reaches Beffroi (which refuses the anonymous
-            # caller before reading it), not nginx's own 413.
-            big = proxied.post("/api/v1/tenants/1/observations", content=b"x" * 2_000_000,
-                               headers={"content-type": "text/csv"})
-            assert big.status_code == 401
-            assert big.headers["content-type"].startswith("application/problem+json")
+            # A body past nginx's default 1 MB (one observation and 2 MB of blanks, valid
+            # JSON) reaches Beffroi, which reads it whole and stores the observation.
+            token = proxied.post("/api/v1/auth/token", json={
+                "email": "op@beffroi.test", "password": "mot-de-passe-op"}).json()
+            body = orjson.dumps([{"stream_id": stream_id, "time": format_instant(now_ms()),
+                                  "value": 1.5}]) + b" " * 2_000_000
+            big = proxied.post(f"/api/v1/tenants/{tenant_id}/observations", content=body, headers={
+                "content-type": "application/json",
+                "authorization": f"Bearer {token['access_token']}"})
+            assert big.status_code == 200, big.text
+            assert big.json()["stored"] == 1
             # The client's address is the one nginx saw, whatever X-Forwarded-For it sends.
             login = proxied.post("/api/v1/auth/token", headers={"X-Forwarded-For": "203.0.113.9"},
                                  json={"email": "personne@example.fr", "password": "mauvais"})
