@@ -3,6 +3,11 @@
 A rejected item is reported with its index and a French reason; every valid
 item of the same batch is stored. Writes are batched (one executemany) and the
 rollups of the touched days are refreshed in the same transaction.
+
+Many small batches (one reading per request) are stored together by the database's group
+writer (``storage/group_commit.py``): ``store_posts`` opens each request's scope and
+``ingest_many`` validates each batch in it, then stores the valid rows of a tenant's
+batches at once, each batch getting its own report.
 """
 
 from __future__ import annotations
