@@ -13,7 +13,7 @@ from beffroi.connectivity.downlinks import dispatch_due
 from beffroi.connectivity.integrations import list_integrations
 from beffroi.core import assets, commands, devices, tenants
 from beffroi.core.access import CLI, open_scope
-from beffroi.core.clock import now_ms, parse_instant
+from beffroi.core.clock import format_instant, now_ms, parse_instant
 from beffroi.core.registry import load_registry
 from beffroi.storage import schema
 
@@ -377,3 +377,41 @@ def test_a_device_without_asset_is_refused_and_counted_on_the_device(client, db,
     assert response.status_code == 422 and "rattaché à aucun équipement" in response.text
     row = device_row(db, site["tenant"], device_id)
     assert row.rejected == 1 and "rattaché à aucun équipement" in row.last_error
+
+
+def test_concurrent_uplinks_are_each_answered_with_their_own_outcome(client, db, registry,
+                                                                     site):
+    """Uplinks posted at once share the group writer's transactions: each is answered with
+    its own counts, a network server's retry of one of them is recognised, and an unknown
+    device's uplink is refused alone, every event counted on the integration."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    euis = [f"{n + 1:016x}" for n in range(4)]
+    ids = {eui: add_device(db, registry, site, eui, mapping={"value": "generic.value"})
+           for eui in euis}
+    cs = new_integration(client, site, "chirpstack")
+
+    def uplink(n: int, eui: str | None = None) -> dict:
+        return {"deduplicationId": f"msg-{n}", "time": format_instant(CS_TIME + n * 60_000),
+                "deviceInfo": {"devEui": eui or euis[n % 4]}, "fPort": 1,
+                "object": {"value": float(n)},
+                "rxInfo": [{"gatewayId": "0016c001f153a14c", "rssi": -40 - n, "snr": 9.5}]}
+
+    bodies = [uplink(n) for n in range(12)] + [uplink(5), uplink(99, "ffffffffffffffff")]
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        answers = list(pool.map(lambda body: post(client, cs, body, "up"), bodies))
+    assert [a.status_code for a in answers] == [200] * 13 + [404]
+    outcomes = [(a.json()["stored"], a.json()["redelivered"]) for a in answers[:13]]
+    # value, rssi, snr and frame counter of each uplink; the retry of msg-5 is recognised,
+    # whichever of the two was committed first
+    assert outcomes[:5] + outcomes[6:12] == [(4, False)] * 11
+    assert sorted([outcomes[5], outcomes[12]]) == [(0, True), (4, False)]
+    assert [a.json()["device_id"] for a in answers[:12]] == [ids[euis[n % 4]]
+                                                            for n in range(12)]
+    assert observations(db, site["tenant"])["generic.value"] == [
+        (CS_TIME + n * 60_000, float(n)) for n in range(12)]
+    counted = integration_row(db, cs["id"])
+    assert (counted.events, counted.rejected) == (14, 1)
+    assert [device_row(db, site["tenant"], ids[eui]).uplinks for eui in euis] == [3, 3, 3, 3]
+    assert {device_row(db, site["tenant"], ids[eui]).last_gateway for eui in euis} == {
+        "0016c001f153a14c"}

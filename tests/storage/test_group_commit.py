@@ -126,3 +126,39 @@ def test_a_closed_writer_finishes_what_waits_and_takes_nothing_more(db):
     assert waiting.result(TIMEOUT) == {"key": "dernier", "stored": 1}
     with pytest.raises(WriterClosed):
         db.group_commit.submit(note_kind, ("trop tard", 2))
+
+
+def test_a_writer_killed_before_its_commit_answers_an_error_and_a_new_one_takes_over(
+        db, monkeypatch):
+    """The writer thread dies (an interruption escapes its loop) with writes taken and
+    others waiting: none is acknowledged, each gets an error instead of waiting forever,
+    nothing is stored, and the next write starts a new writer."""
+    gate, _ = hold_writer(db)
+    taken = db.group_commit.submit(note_kind, ("pris", 1))
+    run = db.group_commit._run
+
+    def killed(writes):
+        if any(w.payload[0] == "pris" for w in writes):
+            raise SystemExit("arrêt du processus")
+        run(writes)
+
+    monkeypatch.setattr(db.group_commit, "_run", killed)
+    gate.opened.set()
+    with pytest.raises(RuntimeError, match="écriture interrompue"):
+        taken.result(TIMEOUT)
+    monkeypatch.setattr(db.group_commit, "_run", run)
+    assert stored(db) == {}
+    assert db.group_commit.run(note_kind, ("ensuite", 2), TIMEOUT) == {"key": "ensuite",
+                                                                      "stored": 2}
+    assert stored(db) == {"ensuite": 2}
+
+
+def test_an_interruption_inside_a_transaction_fails_its_write_alone(db):
+    def interrupted(db, conn, payloads):
+        conn.execute(text("INSERT INTO id_counters (name, next_value) VALUES ('test:x', 1)"))
+        raise KeyboardInterrupt
+
+    with pytest.raises(RuntimeError, match="écriture interrompue"):
+        db.group_commit.run(interrupted, None, TIMEOUT)
+    assert stored(db) == {}
+    assert db.group_commit.run(note_kind, ("après", 3), TIMEOUT)["stored"] == 3

@@ -95,15 +95,30 @@ class GroupCommit:
 
     # -- the writer thread ---------------------------------------------------------------
     def _loop(self) -> None:
-        while True:
+        writes: list[_Write] = []
+        try:
+            while True:
+                with self._ready:
+                    while not self._waiting and not self._closed:
+                        self._ready.wait()
+                    if not self._waiting:
+                        return
+                    count = min(len(self._waiting), self.max_writes)
+                    writes = [self._waiting.popleft() for _ in range(count)]
+                self._run(writes)
+                writes = []
+        except BaseException as exc:  # never leave a caller waiting for an answer
+            log.exception("group writer stopped")
             with self._ready:
-                while not self._waiting and not self._closed:
-                    self._ready.wait()
-                if not self._waiting:
-                    return
-                count = min(len(self._waiting), self.max_writes)
-                writes = [self._waiting.popleft() for _ in range(count)]
-            self._run(writes)
+                orphans = writes + list(self._waiting)
+                self._waiting.clear()
+            for write in orphans:
+                if not write.future.done():
+                    write.future.set_exception(RuntimeError(f"écriture interrompue : {exc!r}"))
+        finally:
+            with self._ready:
+                if self._thread is threading.current_thread():
+                    self._thread = None  # the next write starts a new writer
 
     def _run(self, writes: list[_Write]) -> None:
         try:
