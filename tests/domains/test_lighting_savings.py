@@ -4,7 +4,7 @@ dashboard summary's contract."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +13,7 @@ from beffroi.api.app import create_app
 from beffroi.core import assets, tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting.alerts import Trigger, detector_key, raise_alert
+from beffroi.core.clock import PARIS
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.summary import lighting_summary
 from conftest import bearer
@@ -169,7 +170,7 @@ def test_summary_contract_failures_non_compliances_and_communes(db, registry):
                        [LED_40] * 4 + [{**SODIUM_100, "lamp_type": "mercury"}], meter=True)
     other = add_cabinet(db, registry, tenant, "ARM-2", None, [SODIUM_100] * 3,
                         commune=OTHER, at=(0.05, 0))
-    today = date.today()
+    today = datetime.now(PARIS).date()  # the territory's date, not the machine's
     store(db, tenant, mine["meter"], _meter_days(today - timedelta(days=3),
                                                  today - timedelta(days=1), 4.0))
     with db.write() as conn:
