@@ -360,6 +360,14 @@ def test_nginx_serves_beffroi_over_https_as_documented(tmp_path):
                 "authorization": f"Bearer {token['access_token']}"})
             assert big.status_code == 200, big.text
             assert big.json()["stored"] == 1
+            # The same body without credentials: Beffroi refuses it before reading it, and
+            # reads the rest only to throw it away, so nginx passes the 401 on instead of
+            # failing on a closed connection (502) — every time.
+            for _ in range(5):
+                anonymous = proxied.post(f"/api/v1/tenants/{tenant_id}/observations",
+                                         content=body,
+                                         headers={"content-type": "application/json"})
+                assert anonymous.status_code == 401, anonymous.text
             # The client's address is the one nginx saw, whatever X-Forwarded-For it sends.
             login = proxied.post("/api/v1/auth/token", headers={"X-Forwarded-For": "203.0.113.9"},
                                  json={"email": "personne@example.fr", "password": "mauvais"})

@@ -30,6 +30,7 @@ from .routes import (
     tenants,
     users,
 )
+from .unread_bodies import DrainUnreadBodies
 
 API_PREFIX = "/api/v1"
 
@@ -39,7 +40,7 @@ class BeffroiApp(FastAPI):
     included (outside Starlette's outermost error middleware)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack())
+        return SecurityHeaders(DrainUnreadBodies(super().build_middleware_stack()))
 
 
 def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
