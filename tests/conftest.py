@@ -14,81 +14,18 @@ import os
 import shutil
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from aiosmtpd.controller import Controller
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from beffroi.api.app import create_app
-from beffroi.core import auth, users
+from beffroi.core import users
 from beffroi.core.registry import Registry, load_registry
 from beffroi.storage.database import Database
-from beffroi.storage.migrate import upgrade
-
-PG_URL = os.environ.get("BEFFROI_TEST_PG_URL")
-
-# Cheap argon2 parameters, in the tests only: hundreds of fixtures create accounts and log in,
-# and the product's parameters cost about 0.1 s per hash and per verification (far more on a
-# loaded machine). The product's own hasher is kept for the test that checks its strength.
-PRODUCT_HASHER = auth._hasher
-auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-_template_ready = False
-
-
-def _pg_admin_url() -> str:
-    return PG_URL.replace("postgresql://", "postgresql://", 1)
-
-
-def _template_name() -> str:
-    """One migrated template per pytest-xdist worker (``gw0``, ``gw1``…): workers never
-    create, drop or copy each other's template at the same time."""
-    return "beffroi_template_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-def _pg_database(template: str | None = None) -> str:
-    """A new database cloned from ``template`` (this worker's migrated one unless told)."""
-    global _template_ready
-    name = "t_" + uuid.uuid4().hex[:12]
-    template_name = _template_name()
-    with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
-        if not _template_ready:
-            conn.execute(f"DROP DATABASE IF EXISTS {template_name}")
-            conn.execute(f"CREATE DATABASE {template_name}")
-            base = PG_URL.rsplit("/", 1)[0]
-            template_db = Database(f"{base}/{template_name}")
-            upgrade(template_db)
-            template_db.dispose()
-            _template_ready = True
-        # PostgreSQL 15+ copies the template block by block through the WAL by default
-        # (≈ 0.6 s a database); copying its files is ≈ 15 times faster for a small template.
-        strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template or template_name}{strategy}")
-    return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
-
-
-_sqlite_template_path = None
-
-
-def _sqlite_template(factory: pytest.TempPathFactory):
-    """A migrated SQLite file, made once per session and copied for each test."""
-    global _sqlite_template_path
-    if _sqlite_template_path is None:
-        path = factory.mktemp("template") / "beffroi.db"
-        template = Database(str(path))
-        upgrade(template)
-        template.dispose()
-        _sqlite_template_path = path
-    return _sqlite_template_path
-
-
-def _drop_pg(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+from suite_accounts import bearer
+from suite_databases import PG_URL, drop_pg, pg_database, sqlite_template
 
 
 def pytest_collection_modifyitems(config, items):
@@ -101,18 +38,18 @@ def db(request, tmp_path, tmp_path_factory) -> Iterator[Database]:
     """A fresh, migrated database of each backend."""
     if request.param == "sqlite":
         path = tmp_path / "beffroi.db"
-        shutil.copyfile(_sqlite_template(tmp_path_factory), path)
+        shutil.copyfile(sqlite_template(tmp_path_factory), path)
         database = Database(str(path))
         yield database
         database.dispose()
     else:
         if not PG_URL:
             pytest.skip("PostgreSQL not started (run the suite through `make test`)")
-        url = _pg_database()
+        url = pg_database()
         database = Database(url)
         yield database
         database.dispose()
-        _drop_pg(url)
+        drop_pg(url)
 
 
 @pytest.fixture(scope="session")
@@ -139,12 +76,6 @@ def operator(db) -> dict:
                           password_hash=users.new_password_hash("operator-pass"),
                           is_operator_admin=True)
     return {"email": "op@beffroi.test", "password": "operator-pass"}
-
-
-def bearer(client: TestClient, email: str, password: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture

@@ -213,13 +213,13 @@ def test_the_sqlite_backup_copies_a_database_being_written_and_the_restore_puts_
 
 # -- PostgreSQL: dump, change, restore ------------------------------------------------------
 def test_the_postgresql_dump_restores_the_database_as_it_was(tmp_path):
-    from conftest import PG_URL, _drop_pg, _pg_database
+    from suite_databases import PG_URL, drop_pg, pg_database
 
     if not PG_URL:
         pytest.skip("PostgreSQL not started (run the suite through `make test`)")
     if shutil.which("pg_dump") is None:
         pytest.fail("pg_dump is not installed")
-    url = _pg_database()
+    url = pg_database()
     db = Database(url)
     try:
         tenant_id, live, _ = site(db)
@@ -254,7 +254,7 @@ def test_the_postgresql_dump_restores_the_database_as_it_was(tmp_path):
         assert db.schema_revision() == head_revision()
     finally:
         db.dispose()
-        _drop_pg(url)
+        drop_pg(url)
 
 
 # -- nginx in front of beffroi serve ----------------------------------------------------------

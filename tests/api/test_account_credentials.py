@@ -14,7 +14,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.auth import TOUCH_EVERY_MS
 from beffroi.core.clock import DAY_MS
 from beffroi.storage import schema
-from conftest import bearer
+from suite_accounts import bearer
 
 RESET = "/api/v1/auth/password-reset"
 CONFIRM = "/api/v1/auth/password-reset/confirm"

@@ -10,7 +10,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts, rules
 from beffroi.core.clock import now_ms
 from beffroi.storage import schema
-from conftest import bearer
+from suite_accounts import bearer
 
 PASSWORD = "password-123"
 

@@ -80,7 +80,7 @@ def test_openapi_is_published(client):
 def test_the_product_hashes_passwords_with_strong_argon2_parameters():
     """The tests swap in cheap parameters (tests/conftest.py); the product's stay at or above
     OWASP's minimum for argon2id (19 MiB of memory, 2 iterations)."""
-    from conftest import PRODUCT_HASHER
+    from suite_accounts import PRODUCT_HASHER
 
     assert PRODUCT_HASHER.type.name == "ID"
     assert PRODUCT_HASHER.memory_cost >= 19 * 1024 and PRODUCT_HASHER.time_cost >= 2

@@ -14,7 +14,7 @@ from beffroi.core.access import CLI
 from beffroi.core.supervisor import Supervisor
 from beffroi.runtime import build_runtime
 from beffroi.storage import schema
-from conftest import bearer
+from suite_accounts import bearer
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from beffroi.core import tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.password_reset import INVITATION_DONE
 from beffroi.storage import schema
-from conftest import bearer
+from suite_accounts import bearer
 
 CONFIRM = "/api/v1/auth/password-reset/confirm"
 INVITE_LINK = re.compile(r"https://beffroi\.example\.fr/reinitialiser\?jeton=(bfv_[\w-]+)")

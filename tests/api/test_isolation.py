@@ -17,7 +17,7 @@ from beffroi.core.access import CLI, load_principal, open_scope
 from beffroi.core.alerting import alerts, rules
 from beffroi.notifications import subscriptions, webhooks
 from beffroi.storage import schema
-from conftest import bearer
+from suite_accounts import bearer
 
 SECRET = "SECRET-DE-B"
 

@@ -42,7 +42,7 @@ from beffroi.core.alerting import alerts, rules
 from beffroi.core.registry import load_registry
 from beffroi.notifications import subscriptions, webhooks
 from beffroi.storage.database import Database
-from conftest import PG_URL, _drop_pg, _pg_database, _sqlite_template
+from suite_databases import PG_URL, drop_pg, pg_database, sqlite_template
 
 EXAMPLES = int(os.environ.get("BEFFROI_FUZZ_EXAMPLES", "3"))
 REGISTRY = load_registry()
@@ -120,7 +120,7 @@ _templates: dict[str, tuple[str, dict]] = {}
 def _pg_fuzz_template() -> Iterator[None]:
     yield
     if "postgresql" in _templates:
-        _drop_pg(_templates.pop("postgresql")[0])
+        drop_pg(_templates.pop("postgresql")[0])
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -130,7 +130,7 @@ def fuzz_db(request, tmp_path, tmp_path_factory, _pg_fuzz_template) -> Iterator[
     if request.param == "sqlite":
         if "sqlite" not in _templates:
             path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-            shutil.copyfile(_sqlite_template(tmp_path_factory), path)
+            shutil.copyfile(sqlite_template(tmp_path_factory), path)
             seeding = Database(str(path))
             _templates["sqlite"] = (str(path), _seed(seeding))
             seeding.dispose()
@@ -143,16 +143,16 @@ def fuzz_db(request, tmp_path, tmp_path_factory, _pg_fuzz_template) -> Iterator[
     if not PG_URL:
         pytest.skip("PostgreSQL not started (run the suite through `make test`)")
     if "postgresql" not in _templates:
-        url = _pg_database()
+        url = pg_database()
         seeding = Database(url)
         _templates["postgresql"] = (url, _seed(seeding))
         seeding.dispose()
     template_url, world = _templates["postgresql"]
-    url = _pg_database(template=template_url.rsplit("/", 1)[1])
+    url = pg_database(template=template_url.rsplit("/", 1)[1])
     database = Database(url)
     yield database, world
     database.dispose()
-    _drop_pg(url)
+    drop_pg(url)
 
 
 @pytest.fixture

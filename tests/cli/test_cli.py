@@ -23,7 +23,7 @@ from beffroi.core.auth import issue_token, verify_password
 from beffroi.storage import schema
 from beffroi.storage.database import Database
 from beffroi.storage.migrate import head_revision
-from conftest import PG_URL, _drop_pg
+from suite_databases import PG_URL, drop_pg
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "beffroi" / "data"
 SIREN = "200068377"
@@ -52,7 +52,7 @@ def url(request, tmp_path) -> Iterator[str]:
         conn.execute(f"CREATE DATABASE {name}")
     target = f"{PG_URL.rsplit('/', 1)[0]}/{name}"
     yield target
-    _drop_pg(target)
+    drop_pg(target)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from beffroi.core.alerting.evaluation import RULE_DETAILS, check_no_data
 from beffroi.core.clock import format_instant
 from beffroi.core.registry import Domain, RegistryError, build_registry
 from beffroi.storage import schema
-from conftest import bearer
+from suite_accounts import bearer
 
 # 29 March 2026 at 00:00 UTC: Paris changes to summer time at 01:00 UTC that night.
 BASE = int(datetime(2026, 3, 29, 0, 0, tzinfo=UTC).timestamp() * 1000)

@@ -6,7 +6,7 @@ import pytest
 
 from beffroi.core import tenants, users
 from beffroi.core.access import CLI, open_scope
-from conftest import bearer
+from suite_accounts import bearer
 
 POINT = {"type": "Point", "coordinates": [6.59, 48.02]}
 

@@ -8,7 +8,7 @@ import pytest
 
 from beffroi.core import importing, tenants, users
 from beffroi.core.access import CLI, open_scope
-from conftest import bearer
+from suite_accounts import bearer
 
 
 @pytest.fixture

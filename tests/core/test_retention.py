@@ -13,7 +13,7 @@ from beffroi.cli.main import cli
 from beffroi.core import assets, retention, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
-from conftest import bearer
+from suite_accounts import bearer
 
 PARIS = ZoneInfo("Europe/Paris")
 AGGS = ("mean", "sum", "min", "max", "first", "last", "count")

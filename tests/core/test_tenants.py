@@ -12,7 +12,7 @@ import pytest
 
 from beffroi.core import assets, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
-from conftest import bearer
+from suite_accounts import bearer
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "beffroi" / "data"
 POINT = {"type": "Point", "coordinates": [6.59, 48.02]}

@@ -135,7 +135,7 @@ def test_limits_can_be_overridden_per_call(db, territory):
 def test_api_report_and_unknown_commune(db, registry, territory, operator):
     from fastapi.testclient import TestClient
 
-    from conftest import bearer
+    from suite_accounts import bearer
     with TestClient(create_app(db, registry)) as client:
         headers = bearer(client, operator["email"], operator["password"])
         url = f"/api/v1/tenants/{territory}/lighting/compliance"

@@ -20,7 +20,7 @@ from beffroi.domains.lighting.consumption import (
 from beffroi.domains.lighting.energy import cabinet_energy, load_cabinets
 from beffroi.domains.lighting.meters import daily_consumption
 from beffroi.domains.lighting.programmes import PRESETS, burn_hours
-from conftest import bearer
+from suite_accounts import bearer
 
 from .lighting_fixtures import (
     LED_40,

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from beffroi.api.app import create_app
 from beffroi.core.registry import load_registry
-from conftest import bearer
+from suite_accounts import bearer
 
 from .lighting_fixtures import (
     INSEE,

@@ -16,7 +16,7 @@ from beffroi.core.alerting.alerts import Trigger, detector_key, raise_alert
 from beffroi.core.clock import PARIS
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.summary import lighting_summary
-from conftest import bearer
+from suite_accounts import bearer
 
 from .lighting_fixtures import (
     INSEE,

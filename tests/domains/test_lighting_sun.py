@@ -14,7 +14,7 @@ from beffroi.api.app import create_app
 from beffroi.cli.main import add_domain_commands, cli
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.sun import EVENTS, astral_events, is_night, sun_events
-from conftest import bearer
+from suite_accounts import bearer
 
 YEAR = (date(2027, 1, 1), date(2027, 12, 31))
 
