@@ -4,10 +4,12 @@ after the commit with its own result; a failing group is retried write by write.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
 
+from beffroi.storage import group_commit
 from beffroi.storage.group_commit import WriterClosed
 
 TIMEOUT = 30
@@ -162,3 +164,75 @@ def test_an_interruption_inside_a_transaction_fails_its_write_alone(db):
         db.group_commit.run(interrupted, None, TIMEOUT)
     assert stored(db) == {}
     assert db.group_commit.run(note_kind, ("après", 3), TIMEOUT)["stored"] == 3
+
+
+def _backend(db, conn, payloads):
+    """Test kind: the identity of the connection it runs on."""
+    if db.is_sqlite:
+        ident = id(conn.connection.dbapi_connection)
+    else:
+        ident = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    return [ident] * len(payloads)
+
+
+def test_the_writer_keeps_its_connection_and_hands_back_an_idle_one(db, monkeypatch):
+    """From one group to the next the writer reuses its connection (no pool checkout, no
+    liveness ping); once idle longer than KEEP_IDLE_S it is handed back and the pool checks
+    the next one: a connection killed while Beffroi was quiet costs no write."""
+    from sqlalchemy import event
+
+    first = db.group_commit.run(_backend, None, TIMEOUT)
+    checkouts = []
+
+    def checkout(*args):
+        checkouts.append(args)
+
+    event.listen(db.engine, "checkout", checkout)
+    try:
+        assert db.group_commit.run(_backend, None, TIMEOUT) == first
+    finally:
+        event.remove(db.engine, "checkout", checkout)
+    assert checkouts == []  # the same connection, not taken from the pool again
+    if not db.is_sqlite:
+        with db.read() as conn:
+            assert conn.exec_driver_sql(f"SELECT pg_terminate_backend({first})").scalar()
+    monkeypatch.setattr(group_commit, "KEEP_IDLE_S", 0.0)
+    time.sleep(0.05)
+    assert db.group_commit.run(note_kind, ("après", 4), TIMEOUT) == {"key": "après", "stored": 4}
+    if not db.is_sqlite:
+        assert db.group_commit.run(_backend, None, TIMEOUT) != first
+    assert stored(db) == {"après": 4}
+
+
+def test_the_tokens_of_the_requests_waiting_are_looked_up_together(db, operator):
+    """The group reader (PostgreSQL: every request's token) answers each waiting request
+    with its own principal, or its own refusal, from ONE query."""
+    from sqlalchemy import event
+
+    from beffroi.core import auth
+    from beffroi.core.errors import Unauthorized
+
+    with db.write() as conn:
+        user_id = conn.exec_driver_sql("SELECT id FROM users").scalar()
+        _, good = auth.issue_token(db, conn, "personal", user_id=user_id)
+    statements = []
+
+    def count(conn, cursor, statement, *_):
+        if threading.current_thread().name == "beffroi-group-read":
+            statements.append(statement)
+
+    gate = Gate()
+    held = db.group_read.submit(gate, "gate")
+    assert gate.entered.wait(TIMEOUT)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        futures = [db.group_read.submit(auth.principals_for_tokens, secret)
+                   for secret in (good, "bfp_" + "0" * 40, good)]
+        gate.opened.set()
+        held.result(TIMEOUT)
+        first, refused, again = (f.exception(TIMEOUT) or f.result() for f in futures)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert first.user_id == again.user_id == user_id and first.is_operator_admin
+    assert isinstance(refused, Unauthorized)
+    assert len(statements) == 1 and "token_hash IN" in statements[0]

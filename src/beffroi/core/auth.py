@@ -23,7 +23,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal
@@ -183,30 +183,50 @@ def token_row(conn: Connection, secret: str) -> Any:
 
 
 def principal_for_token(conn: Connection, secret: str | None) -> Principal:
-    """The principal a bearer token or session cookie stands for.
-
-    Every authenticated request asks this: one query (the token, its active account and
-    the account's memberships), written as SQL so that it costs tens of microseconds."""
+    """The principal a bearer token or session cookie stands for."""
     if not secret:
         return ANONYMOUS
+    [principal] = principals_for_tokens(None, conn, [secret])
+    if isinstance(principal, Unauthorized):
+        raise principal
+    return principal
+
+
+def principals_for_tokens(db: Database | None, conn: Connection, tokens: Sequence[str]
+                          ) -> list[Principal | Unauthorized]:
+    """The principal of each secret, or the refusal of a bad one, in one query (the token,
+    its active account and the account's memberships), written as SQL: every authenticated
+    request asks this. With many secrets it is a kind of the database's group reader
+    (``db.group_read``: the tokens of all the requests waiting, looked up at once)."""
     ph = "?" if conn.dialect.name == "sqlite" else "%s"
-    rows = conn.exec_driver_sql(
-        "SELECT t.id, t.kind, t.expires_at, t.last_used_at, t.tenant_id, t.device_id, "
-        "u.id, u.email, u.is_operator_admin, m.tenant_id, m.role, m.communes "
-        "FROM tokens t LEFT JOIN users u ON u.id = t.user_id AND u.active "
-        "LEFT JOIN memberships m ON m.user_id = u.id "
-        f"WHERE t.token_hash = {ph}", (_digest(secret),)).all()
+    digests = [_digest(secret) for secret in tokens]
+    unique = sorted(set(digests))
+    found: dict[str, list[tuple]] = {}
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        for row in conn.exec_driver_sql(
+                "SELECT t.token_hash, t.id, t.kind, t.expires_at, t.last_used_at, t.tenant_id, "
+                "t.device_id, u.id, u.email, u.is_operator_admin, m.tenant_id, m.role, "
+                "m.communes FROM tokens t LEFT JOIN users u ON u.id = t.user_id AND u.active "
+                "LEFT JOIN memberships m ON m.user_id = u.id "
+                f"WHERE t.token_hash IN ({', '.join([ph] * len(chunk))})", tuple(chunk)):
+            found.setdefault(row[0], []).append(tuple(row[1:]))
+    now = now_ms()
+    return [_principal(found.get(digest, ()), now) for digest in digests]
+
+
+def _principal(rows: Sequence[tuple], now: int) -> Principal | Unauthorized:
     if not rows:
-        raise Unauthorized("Jeton invalide ou expiré.")
+        return Unauthorized("Jeton invalide ou expiré.")
     token_id, kind, expires_at, used_at, tenant_id, device_id, user_id, email, operator = \
         rows[0][:9]
-    if kind in NOT_CREDENTIALS or (expires_at is not None and expires_at < now_ms()):
-        raise Unauthorized("Jeton invalide ou expiré.")
+    if kind in NOT_CREDENTIALS or (expires_at is not None and expires_at < now):
+        return Unauthorized("Jeton invalide ou expiré.")
     if kind == "device":
         return Principal(device_tenant_id=tenant_id, device_id=device_id, token_id=token_id,
                          token_used_at=used_at)
     if user_id is None:
-        raise Unauthorized("Compte inconnu ou désactivé.")
+        return Unauthorized("Compte inconnu ou désactivé.")
     memberships = {member_tenant: Membership(role, frozenset(orjson.loads(communes))
                                              if communes else None)
                    for *_, member_tenant, role, communes in rows if member_tenant is not None}

@@ -471,11 +471,12 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
         else:
             recompute[sid] = (int(t[0]), int(t[-1]))
         latest.append((int(t[-1]), float(v[-1]), scope.tenant_id, sid, int(t[-1])))
-    rollups.append(db, conn, scope.tenant_id, tz, appended, previous_last)
     rollups.refresh(db, conn, scope.tenant_id, tz, recompute)
-    conn.exec_driver_sql(
-        f"UPDATE streams SET last_t = {ph}, last_value = {ph} WHERE tenant_id = {ph} "
-        f"AND id = {ph} AND (last_t IS NULL OR last_t <= {ph})", latest)
+    with db.pipeline(conn):  # writes whose answers nothing waits for: one round trip
+        rollups.append(db, conn, scope.tenant_id, tz, appended)
+        conn.exec_driver_sql(
+            f"UPDATE streams SET last_t = {ph}, last_value = {ph} WHERE tenant_id = {ph} "
+            f"AND id = {ph} AND (last_t IS NULL OR last_t <= {ph})", latest)
     if registry is not None:
         series = {sid: (t.tolist(), v.tolist()) for sid, t, v in
                   zip(stream_ids, np.split(t_all, cuts), np.split(v_all, cuts), strict=True)}

@@ -67,6 +67,19 @@ def _upsert_sql(db: Database, table: str) -> str:
             "first = excluded.first, last = excluded.last")
 
 
+def _merging_upsert_sql(db: Database, table: str) -> str:
+    """Upsert of rollup rows of points all later than those stored: a stored bucket takes
+    the new points in (counts and sums added, extremes compared, first kept, last new)."""
+    ph = ", ".join(["?" if db.is_sqlite else "%s"] * 9)
+    least, greatest = ("min", "max") if db.is_sqlite else ("LEAST", "GREATEST")
+    return (f"INSERT INTO {table} ({_COLUMNS}) VALUES ({ph}) "
+            f"ON CONFLICT (tenant_id, stream_id, bucket) DO UPDATE SET "
+            f"count = {table}.count + excluded.count, "
+            f"min = {least}({table}.min, excluded.min), "
+            f"max = {greatest}({table}.max, excluded.max), "
+            f"sum = {table}.sum + excluded.sum, last = excluded.last")
+
+
 def write_rollups(db: Database, conn: Connection, hourly: list[tuple], daily: list[tuple]) -> None:
     """Upsert (tenant, stream, bucket, count, min, max, sum, first, last) rows."""
     if hourly:
@@ -126,31 +139,8 @@ def _read_raw(conn: Connection, ph: str, tenant_id: int, stream_ids: Iterable[in
     return np.fromiter(flat, dtype=np.float64, count=3 * len(result)).reshape(-1, 3)
 
 
-def _merge(old: tuple, new: tuple) -> tuple:
-    """Merge a stored rollup with one of strictly later points: (bucket, count, min, max,
-    sum, first, last)."""
-    return (old[0], old[1] + new[1], min(old[2], new[2]), max(old[3], new[3]),
-            old[4] + new[4], old[5], new[6])
-
-
-def _stored(conn: Connection, ph: str, table: str, tenant_id: int,
-            wanted: dict[int, int]) -> dict[int, tuple]:
-    """Stored rollup rows of ``table`` for {stream id: bucket}, by stream id."""
-    if not wanted:
-        return {}
-    ids, buckets = list(wanted), sorted(set(wanted.values()))
-    rows = conn.exec_driver_sql(
-        f"SELECT stream_id, bucket, count, min, max, sum, first, last FROM {table} "
-        f"WHERE tenant_id = {ph} AND stream_id IN ({', '.join([ph] * len(ids))}) "
-        f"AND bucket IN ({', '.join([ph] * len(buckets))})",
-        (tenant_id, *ids, *buckets),
-    ).all()
-    return {r[0]: tuple(r[1:]) for r in rows if wanted.get(r[0]) == r[1]}
-
-
 def append(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo,
-           series: dict[int, tuple[np.ndarray, np.ndarray]],
-           previous_last: dict[int, int | None]) -> None:
+           series: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
     """Update rollups for points that all come after each stream's previous last time.
 
     The live case (and a forward backfill): the new points are aggregated alone and
@@ -159,35 +149,21 @@ def append(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo,
     """
     if not series:
         return
-    lo = min([t[0] for t, _ in series.values()]
-             + [x for x in previous_last.values() if x is not None])
+    lo = min(t[0] for t, _ in series.values())
     hi = max(t[-1] for t, _ in series.values())
     edges = local_day_edges(int(lo), int(hi), tz)
     hourly_rows: list[tuple] = []
     daily_rows: list[tuple] = []
-    pending: dict[int, tuple[list, list]] = {}
-    want_hour: dict[int, int] = {}
-    want_day: dict[int, int] = {}
     for sid, (t, v) in series.items():
         hourly, daily = rollup_rows(t, v, edges)
-        pending[sid] = (hourly, daily)
-        last = previous_last.get(sid)
-        if last is not None:
-            if hourly[0][0] == last // HOUR_MS * HOUR_MS:
-                want_hour[sid] = hourly[0][0]
-            if daily[0][0] == int(edges[np.searchsorted(edges, last, side="right") - 1]):
-                want_day[sid] = daily[0][0]
-    ph = "?" if db.is_sqlite else "%s"
-    stored_hours = _stored(conn, ph, "rollups_hourly", tenant_id, want_hour)
-    stored_days = _stored(conn, ph, "rollups_daily", tenant_id, want_day)
-    for sid, (hourly, daily) in pending.items():
-        if sid in stored_hours:
-            hourly[0] = _merge(stored_hours[sid], hourly[0])
-        if sid in stored_days:
-            daily[0] = _merge(stored_days[sid], daily[0])
         hourly_rows.extend((tenant_id, sid, *row) for row in hourly)
         daily_rows.extend((tenant_id, sid, *row) for row in daily)
-    write_rollups(db, conn, hourly_rows, daily_rows)
+    # Only the hour and the day holding a stream's previous last point can be stored
+    # already: the upsert merges the new points into them, the database doing the read.
+    if hourly_rows:
+        conn.exec_driver_sql(_merging_upsert_sql(db, "rollups_hourly"), hourly_rows)
+    if daily_rows:
+        conn.exec_driver_sql(_merging_upsert_sql(db, "rollups_daily"), daily_rows)
 
 
 def rebuild_daily(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo) -> int:

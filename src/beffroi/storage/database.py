@@ -42,11 +42,16 @@ class Database:
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
+            # Ten connections kept open: the group writer's and reader's, and requests read
+            # in the thread pool; fewer made the pool open and close a connection (a server
+            # process each) for most requests under load.
             self.engine = create_engine(
-                self.url, echo=echo, pool_size=5, max_overflow=10, pool_pre_ping=True
+                self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
             )
-        # Small writes (single observations, network-server uplinks) are committed together.
+        # Small writes (single observations, network-server uplinks) are committed together;
+        # on PostgreSQL the callers' tokens are looked up together.
         self.group_commit = GroupCommit(self)
+        self.group_read = GroupCommit(self, reading=True)
 
     @property
     def dialect(self) -> str:
@@ -66,6 +71,28 @@ class Database:
         else:
             with self.engine.begin() as conn:
                 yield conn
+
+    @contextmanager
+    def transaction_on(self, conn: Connection) -> Iterator[Connection]:
+        """One write transaction on a connection its caller keeps (the group writer's);
+        serialised per process on SQLite, as ``write``."""
+        if self.is_sqlite:
+            with self._write_lock, conn.begin():
+                yield conn
+        else:
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def pipeline(self, conn: Connection) -> Iterator[None]:
+        """Statements sent without waiting for each answer (PostgreSQL's pipeline mode;
+        their results are read at the end of the block, errors raised there): for writes
+        whose results the code does not read. A plain block on SQLite."""
+        if self.is_sqlite:
+            yield
+        else:
+            with conn.connection.dbapi_connection.pipeline():
+                yield
 
     def allocate_ids(self, conn: Connection, name: str, count: int = 1) -> int:
         """Reserve ``count`` consecutive ids for table ``name``; returns the first.
@@ -92,6 +119,7 @@ class Database:
 
     def dispose(self) -> None:
         self.group_commit.close()
+        self.group_read.close()
         self.engine.dispose()
 
 

@@ -17,12 +17,23 @@ so that the culprit alone gets the error.
 
 Several processes may each have a writer: each transaction takes the same locks as a
 direct write (the SQLite write lock, PostgreSQL row locks), so they stay correct together.
+
+The same mechanism, reading (``reading=True``: ``Database.group_read``), serves a read that
+every request makes on PostgreSQL, where each query is a round trip: the callers' tokens,
+looked up in one query for all the requests waiting.
+
+The thread keeps its own connection from one group to the next (no pool checkout, and on
+PostgreSQL no liveness ping, per group); the reader's runs in autocommit, so that its
+query is its only round trip. After a failed transaction the connection goes back to the
+pool, and so does a connection left idle for ``KEEP_IDLE_S``: the pool checks a connection
+before handing it out again (a server restarted while Beffroi was quiet costs nothing).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -36,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("beffroi.group_commit")
 
 Kind = Callable[["Database", Connection, Sequence[Any]], Sequence[Any]]
+KEEP_IDLE_S = 5.0  # a connection idle longer is checked by the pool before the next group
 MAX_WRITES = 500  # per transaction: bounds the latency a large group adds to its first write
 
 
@@ -55,13 +67,17 @@ class _Write:
 class GroupCommit:
     """The writer of one database: ``submit`` a payload, wait on the future it returns."""
 
-    def __init__(self, db: Database, max_writes: int = MAX_WRITES) -> None:
+    def __init__(self, db: Database, max_writes: int = MAX_WRITES, *,
+                 reading: bool = False) -> None:
         self.db = db
         self.max_writes = max_writes
+        self.reading = reading
         self._waiting: deque[_Write] = deque()
         self._ready = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._conn: Connection | None = None  # the thread's, kept between groups
+        self._used_at = 0.0  # monotonic time of its last group
         self.transactions = 0  # committed, for measurements and tests
         self.writes = 0
 
@@ -74,8 +90,9 @@ class GroupCommit:
                 raise WriterClosed("base de données en cours de fermeture")
             self._waiting.append(write)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="beffroi-group-commit",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, daemon=True,
+                    name="beffroi-group-read" if self.reading else "beffroi-group-commit")
                 self._thread.start()
             self._ready.notify()
         return write.future
@@ -116,15 +133,41 @@ class GroupCommit:
                 if not write.future.done():
                     write.future.set_exception(RuntimeError(f"écriture interrompue : {exc!r}"))
         finally:
+            self._release()
             with self._ready:
                 if self._thread is threading.current_thread():
                     self._thread = None  # the next write starts a new writer
 
+    def _connection(self) -> Connection:
+        if self._conn is not None and time.monotonic() - self._used_at > KEEP_IDLE_S:
+            self._release()
+        self._used_at = time.monotonic()
+        if self._conn is None:
+            conn = self.db.engine.connect()
+            self._conn = (conn.execution_options(isolation_level="AUTOCOMMIT")
+                          if self.reading and not self.db.is_sqlite else conn)
+        return self._conn
+
+    def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # a broken connection: the pool discards it
+                log.debug("group writer: closing its connection failed", exc_info=True)
+
     def _run(self, writes: list[_Write]) -> None:
         try:
-            with self.db.write() as conn:
+            conn = self._connection()
+            if self.reading:
                 results = _apply(self.db, conn, writes)
+                if conn.in_transaction():  # SQLite (no autocommit): end the read
+                    conn.rollback()
+            else:
+                with self.db.transaction_on(conn):
+                    results = _apply(self.db, conn, writes)
         except BaseException as exc:  # the transaction was rolled back
+            self._release()
             if len(writes) == 1:
                 if not isinstance(exc, Exception):
                     exc = RuntimeError(f"écriture interrompue : {exc!r}")
