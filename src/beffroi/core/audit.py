@@ -46,6 +46,8 @@ def write_audits(conn: Connection, db: Database, entries: Sequence[AuditEntry]) 
     """Many entries in two statements (ids reserved at once, one multi-row insert)."""
     if not entries:
         return
+    if not db.is_sqlite and len(entries) <= 1000 and _insert_with_ids(conn, entries):
+        return
     first = db.allocate_ids(conn, "audit_log", len(entries))
     at = now_ms()
     ph = "?" if db.is_sqlite else "%s"
@@ -73,3 +75,24 @@ def list_audit(scope, conn: Connection, *, entity: str | None = None,
     return [{"id": r.id, "at": format_instant(r.at), "user_id": r.user_id, "user_email": r.email,
              "action": r.action, "entity": r.entity, "entity_id": r.entity_id,
              "details": orjson.loads(r.details)} for r in conn.execute(query)]
+
+
+def _insert_with_ids(conn: Connection, entries: Sequence[AuditEntry]) -> bool:
+    """PostgreSQL: the ids reserved and the entries inserted by one statement (one round
+    trip instead of two: every audited write of the group writer pays it). False, having
+    written nothing, while the audit log's id counter does not exist yet."""
+    at = now_ms()
+    row = "(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::text, %s::text, %s::text, %s::text)"
+    params: list[Any] = [len(entries), len(entries)]
+    for k, e in enumerate(entries):
+        params += [k, e.tenant_id, at, e.user_id, e.action, e.entity,
+                   None if e.entity_id is None else str(e.entity_id),
+                   orjson.dumps(dict(e.details or {})).decode()]
+    inserted = conn.exec_driver_sql(
+        "WITH ids AS (UPDATE id_counters SET next_value = next_value + %s "
+        "WHERE name = 'audit_log' RETURNING next_value) "
+        "INSERT INTO audit_log (tenant_id, id, at, user_id, action, entity, entity_id, details) "
+        "SELECT v.tenant_id, ids.next_value - %s + v.k, v.at, v.user_id, v.action, v.entity, "
+        f"v.entity_id, v.details FROM ids, (VALUES {', '.join([row] * len(entries))}) "
+        "AS v(k, tenant_id, at, user_id, action, entity, entity_id, details)", tuple(params))
+    return inserted.rowcount == len(entries)
