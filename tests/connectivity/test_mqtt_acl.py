@@ -127,11 +127,21 @@ def connect(port: int, username: str | None, password: str | None,
     return client, (connack or ["refused"])[0], got
 
 
+def stop(client: mqtt.Client) -> None:
+    """Close a client and stop its network thread. The broker may have closed the connection
+    itself (a refusal, a revoked account): paho's loop_stop then races the thread's own end
+    (it reads the thread after checking it, and finds None)."""
+    client.disconnect()
+    try:
+        client.loop_stop()
+    except AttributeError:  # the network thread had just ended by itself
+        pass
+
+
 def connack(port: int, username: str | None, password: str | None) -> str:
     """Only the broker's answer to CONNECT."""
     client, reason, _ = connect(port, username, password)
-    client.loop_stop()
-    client.disconnect()
+    stop(client)
     return reason
 
 
@@ -144,8 +154,7 @@ def refused(port: int, creds: dict, topic: str) -> bool:
     try:
         return reason == "Success" and publish(client, topic, topic.encode()) == 135
     finally:
-        client.loop_stop()
-        client.disconnect()
+        stop(client)
 
 
 def publish(client: mqtt.Client, topic: str, payload: bytes) -> int | None:
@@ -231,8 +240,7 @@ def test_a_device_publishes_only_on_its_own_topics(db, world, tmp_path):
             reason = connack(setup.port, username, password)
             assert reason in ("Bad user name or password", "Not authorized"), (username, reason)
         for client in (ingest, device, other):
-            client.loop_stop()
-            client.disconnect()
+            stop(client)
 
 
 def test_rotated_and_revoked_credentials_apply_once_the_broker_reloads(db, world, tmp_path,
@@ -259,10 +267,9 @@ def test_rotated_and_revoked_credentials_apply_once_the_broker_reloads(db, world
         assert connack(setup.port, revoked["username"], revoked["password"]) != "Success"
         # The connection opened with the old password is cut; Beffroi's own stays.
         wait_until(lambda: not held.is_connected(), "the old connection to be cut")
-        held.loop_stop()
+        stop(held)
         assert ingest.is_connected()
-        ingest.loop_stop()
-        ingest.disconnect()
+        stop(ingest)
     assert f"dev-{a}-{d2}" not in (tmp_path / "passwd").read_text()
 
 
