@@ -22,6 +22,7 @@ from __future__ import annotations
 import pytest
 
 from beffroi.connectivity import decoders as registry_module
+from beffroi.connectivity import entry_points as plugin_finder
 from beffroi.connectivity.decoders import (
     DecodeError,
     Decoder,
@@ -103,7 +104,9 @@ def test_third_party_decoders_come_from_entry_points(monkeypatch, caplog) -> Non
             _FakeEntryPoint("pas-un-decodeur", object()),
             _FakeEntryPoint("casse", ImportError("module absent")),
             _FakeEntryPoint("elsys", elsys.DECODER)]
-    monkeypatch.setattr(registry_module, "entry_points", lambda group: fake)
+    installed = plugin_finder.entry_points
+    monkeypatch.setattr(plugin_finder, "entry_points", lambda group: fake
+                        if group == registry_module.ENTRY_POINT_GROUP else installed(group=group))
     registry_module.reload()
     try:
         found = decoders()

@@ -19,6 +19,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from beffroi.connectivity import entry_points as plugin_finder
 from beffroi.connectivity import providers as providers_module
 from beffroi.connectivity.downlinks import dispatch_due
 from beffroi.connectivity.providers import chirpstack, providers, thingpark, tts
@@ -141,7 +142,9 @@ def relais(monkeypatch, caplog):
             _FakeEntryPoint("pas-un-serveur", object()),
             _FakeEntryPoint("casse", ImportError("module absent")),
             _FakeEntryPoint("chirpstack", chirpstack.NETWORK_SERVER)]
-    monkeypatch.setattr(providers_module, "entry_points", lambda group: fake)
+    installed = plugin_finder.entry_points
+    monkeypatch.setattr(plugin_finder, "entry_points", lambda group: fake
+                        if group == providers_module.ENTRY_POINT_GROUP else installed(group=group))
     monkeypatch.setenv("BEFFROI_ALLOW_PRIVATE_NETWORKS", "127.0.0.0/8")  # the API's loopback
     providers_module.reload()
     api = RelaisApi()

@@ -37,6 +37,8 @@ from beffroi.core.commands import CommandSpec
 from beffroi.core.registry import Domain, load_registry
 from beffroi.storage import schema
 
+from .test_network_servers import observations
+
 FIXTURES = Path(__file__).parent / "fixtures" / "thingpark"
 AS_ID = "TWA_100000507.4711.AS"
 AS_KEY = "46ab678cd45df4a4e4b375Eacd096acc"  # as ThingPark gives it (KPN's example)
@@ -224,18 +226,6 @@ def post(client, integration, report: tuple[str, bytes], secret=None):
                        content=body, headers={
                            "Authorization": f"Bearer {secret or integration['secret']}",
                            "Content-Type": "application/json"})
-
-
-def observations(db, tenant_id) -> dict[str, list[tuple[int, float]]]:
-    o, s = schema.observations, schema.streams
-    query = (select(s.c.metric, o.c.t, o.c.value)
-             .join(s, (s.c.tenant_id == o.c.tenant_id) & (s.c.id == o.c.stream_id))
-             .where(o.c.tenant_id == tenant_id).order_by(s.c.metric, o.c.t))
-    out: dict[str, list] = {}
-    with db.read() as conn:
-        for metric, time, value in conn.execute(query):
-            out.setdefault(metric, []).append((time, value))
-    return out
 
 
 def order(db, registry, world, asset, action, params) -> int:

@@ -131,9 +131,9 @@ def client_address(request: Request) -> str | None:
 
 async def get_ctx(request: Request, background: BackgroundTasks) -> Ctx:
     """The app and the caller. A coroutine, so that no request pays a thread-pool hand-over
-    for it: on SQLite the token is read right here (see ``quick_read``); on PostgreSQL the
-    database's group reader looks up the tokens of all the requests waiting in one query
-    (one round trip for them all)."""
+    for it: on SQLite the token is read right here (an in-process read costs less than the
+    hand-over); on PostgreSQL the database's group reader looks up the tokens of all the
+    requests waiting in one query (one round trip for them all)."""
     db: Database = request.app.state.db
     secret, from_cookie = _credentials(request)
     if from_cookie and request.method in UNSAFE:
@@ -156,8 +156,8 @@ async def get_ctx(request: Request, background: BackgroundTasks) -> Ctx:
 
 
 async def quick_read(db: Database, read: Callable[..., T], *args: Any) -> T:
-    """A short read that every request of a route makes (the caller's token, a network
-    server's integration): on SQLite it runs right here on the event loop, an in-process
+    """A short read that every request of a route makes (a network server's integration;
+    the caller's token is read by ``get_ctx`` itself): on SQLite it runs right here on the event loop, an in-process
     read of tens of microseconds that a writer never blocks (WAL), which costs less than a
     hand-over to the thread pool; on PostgreSQL, a network round trip, it runs in the
     thread pool so as never to hold up the event loop."""

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from importlib.metadata import entry_points
 
+from ..entry_points import PluginGroup, discover
 from ._base import DecodeError, Decoder
 
 __all__ = ["DecodeError", "Decoder", "decoders", "get_decoder"]
@@ -36,30 +36,12 @@ def _builtins() -> dict[str, Decoder]:
     return {d.key: d for d in (cayenne_lpp.DECODER, elsys.DECODER, adeunis_pulse.DECODER)}
 
 
+_GROUP = PluginGroup(ENTRY_POINT_GROUP, Decoder, "décodeur", "décodeurs", "décodeur")
+
+
 @lru_cache(maxsize=1)
 def _discover() -> dict[str, Decoder]:
-    found = _builtins()
-    builtin_keys = set(found)
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        try:
-            decoder = ep.load()
-        except Exception:  # a broken plug-in must not take the others down
-            log.exception("décodeur %r (%s) impossible à charger", ep.name, ep.value)
-            continue
-        if not isinstance(decoder, Decoder):
-            log.error("le point d'entrée %r (%s) ne désigne pas un objet Decoder", ep.name,
-                      ep.value)
-            continue
-        if decoder.key in builtin_keys:
-            if decoder is not found[decoder.key]:
-                log.error("le décodeur %r (%s) reprend la clé d'un décodeur intégré : ignoré",
-                          ep.name, ep.value)
-            continue
-        if decoder.key in found:
-            log.error("deux décodeurs déclarent la clé %r : %s ignoré", decoder.key, ep.value)
-            continue
-        found[decoder.key] = decoder
-    return found
+    return discover(_GROUP, _builtins(), log)
 
 
 def decoders() -> dict[str, Decoder]:

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from importlib.metadata import entry_points
 
+from ..entry_points import PluginGroup, discover
 from .base import KEY_RE, NetworkServer
 
 __all__ = ["NetworkServer", "get_provider", "providers", "reload"]
@@ -39,35 +39,15 @@ def _builtins() -> dict[str, NetworkServer]:
                                thingpark.NETWORK_SERVER)}
 
 
+_GROUP = PluginGroup(
+    ENTRY_POINT_GROUP, NetworkServer, "serveur réseau", "serveurs réseau", "serveur",
+    key_error=lambda key: None if KEY_RE.match(key)
+    else "2 à 20 minuscules, chiffres ou tirets")
+
+
 @lru_cache(maxsize=1)
 def _discover() -> dict[str, NetworkServer]:
-    found = _builtins()
-    builtin_keys = set(found)
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        try:
-            provider = ep.load()
-        except Exception:  # a broken plug-in must not take the others down
-            log.exception("serveur réseau %r (%s) impossible à charger", ep.name, ep.value)
-            continue
-        if not isinstance(provider, NetworkServer):
-            log.error("le point d'entrée %r (%s) ne désigne pas un objet NetworkServer",
-                      ep.name, ep.value)
-            continue
-        if provider.key in builtin_keys:
-            if provider is not found[provider.key]:
-                log.error("le serveur réseau %r (%s) reprend la clé d'un serveur intégré : "
-                          "ignoré", ep.name, ep.value)
-            continue
-        if not KEY_RE.match(provider.key):
-            log.error("le serveur réseau %r (%s) a une clé invalide %r (2 à 20 minuscules, "
-                      "chiffres ou tirets) : ignoré", ep.name, ep.value, provider.key)
-            continue
-        if provider.key in found:
-            log.error("deux serveurs réseau déclarent la clé %r : %s ignoré", provider.key,
-                      ep.value)
-            continue
-        found[provider.key] = provider
-    return found
+    return discover(_GROUP, _builtins(), log)
 
 
 def providers() -> dict[str, NetworkServer]:
