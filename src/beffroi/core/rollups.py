@@ -59,33 +59,31 @@ def rollup_rows(t: np.ndarray, v: np.ndarray, edges: np.ndarray):
     return hourly, daily
 
 
-def _upsert_sql(db: Database, table: str) -> str:
+def _upsert_sql(db: Database, table: str, merge: bool) -> str:
+    """Upsert of rollup rows: a stored bucket is replaced, or with ``merge`` (rows of points
+    all later than those stored) takes the new points in: counts and sums added, extremes
+    compared, first kept, last new."""
     ph = ", ".join(["?" if db.is_sqlite else "%s"] * 9)
+    if merge:
+        least, greatest = ("min", "max") if db.is_sqlite else ("LEAST", "GREATEST")
+        update = (f"count = {table}.count + excluded.count, "
+                  f"min = {least}({table}.min, excluded.min), "
+                  f"max = {greatest}({table}.max, excluded.max), "
+                  f"sum = {table}.sum + excluded.sum, last = excluded.last")
+    else:
+        update = ("count = excluded.count, min = excluded.min, max = excluded.max, "
+                  "sum = excluded.sum, first = excluded.first, last = excluded.last")
     return (f"INSERT INTO {table} ({_COLUMNS}) VALUES ({ph}) "
-            "ON CONFLICT (tenant_id, stream_id, bucket) DO UPDATE SET count = excluded.count, "
-            "min = excluded.min, max = excluded.max, sum = excluded.sum, "
-            "first = excluded.first, last = excluded.last")
+            f"ON CONFLICT (tenant_id, stream_id, bucket) DO UPDATE SET {update}")
 
 
-def _merging_upsert_sql(db: Database, table: str) -> str:
-    """Upsert of rollup rows of points all later than those stored: a stored bucket takes
-    the new points in (counts and sums added, extremes compared, first kept, last new)."""
-    ph = ", ".join(["?" if db.is_sqlite else "%s"] * 9)
-    least, greatest = ("min", "max") if db.is_sqlite else ("LEAST", "GREATEST")
-    return (f"INSERT INTO {table} ({_COLUMNS}) VALUES ({ph}) "
-            f"ON CONFLICT (tenant_id, stream_id, bucket) DO UPDATE SET "
-            f"count = {table}.count + excluded.count, "
-            f"min = {least}({table}.min, excluded.min), "
-            f"max = {greatest}({table}.max, excluded.max), "
-            f"sum = {table}.sum + excluded.sum, last = excluded.last")
-
-
-def write_rollups(db: Database, conn: Connection, hourly: list[tuple], daily: list[tuple]) -> None:
+def write_rollups(db: Database, conn: Connection, hourly: list[tuple], daily: list[tuple],
+                  *, merge: bool = False) -> None:
     """Upsert (tenant, stream, bucket, count, min, max, sum, first, last) rows."""
     if hourly:
-        conn.exec_driver_sql(_upsert_sql(db, "rollups_hourly"), hourly)
+        conn.exec_driver_sql(_upsert_sql(db, "rollups_hourly", merge), hourly)
     if daily:
-        conn.exec_driver_sql(_upsert_sql(db, "rollups_daily"), daily)
+        conn.exec_driver_sql(_upsert_sql(db, "rollups_daily", merge), daily)
 
 
 def refresh(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo,
@@ -160,10 +158,7 @@ def append(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo,
         daily_rows.extend((tenant_id, sid, *row) for row in daily)
     # Only the hour and the day holding a stream's previous last point can be stored
     # already: the upsert merges the new points into them, the database doing the read.
-    if hourly_rows:
-        conn.exec_driver_sql(_merging_upsert_sql(db, "rollups_hourly"), hourly_rows)
-    if daily_rows:
-        conn.exec_driver_sql(_merging_upsert_sql(db, "rollups_daily"), daily_rows)
+    write_rollups(db, conn, hourly_rows, daily_rows, merge=True)
 
 
 def rebuild_daily(db: Database, conn: Connection, tenant_id: int, tz: ZoneInfo) -> int:
