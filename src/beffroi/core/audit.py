@@ -43,7 +43,8 @@ def write_audit(conn: Connection, db: Database, tenant_id: int, user_id: int | N
 
 
 def write_audits(conn: Connection, db: Database, entries: Sequence[AuditEntry]) -> None:
-    """Many entries in two statements (ids reserved at once, one multi-row insert)."""
+    """Many entries in two statements (ids reserved at once, one multi-row insert), one on
+    PostgreSQL once the id counter exists."""
     if not entries:
         return
     if not db.is_sqlite and len(entries) <= 1000 and _insert_with_ids(conn, entries):
@@ -54,9 +55,13 @@ def write_audits(conn: Connection, db: Database, entries: Sequence[AuditEntry]) 
     conn.exec_driver_sql(
         "INSERT INTO audit_log (tenant_id, id, at, user_id, action, entity, entity_id, details) "
         f"VALUES ({', '.join([ph] * 8)})",
-        [(e.tenant_id, first + n, at, e.user_id, e.action, e.entity,
-          None if e.entity_id is None else str(e.entity_id),
-          orjson.dumps(dict(e.details or {})).decode()) for n, e in enumerate(entries)])
+        [(e.tenant_id, first + n, at, *_stored(e)) for n, e in enumerate(entries)])
+
+
+def _stored(e: AuditEntry) -> tuple:
+    """An entry's columns after its id and time: user, action, entity, entity id, details."""
+    return (e.user_id, e.action, e.entity, None if e.entity_id is None else str(e.entity_id),
+            orjson.dumps(dict(e.details or {})).decode())
 
 
 def list_audit(scope, conn: Connection, *, entity: str | None = None,
@@ -85,9 +90,7 @@ def _insert_with_ids(conn: Connection, entries: Sequence[AuditEntry]) -> bool:
     row = "(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::text, %s::text, %s::text, %s::text)"
     params: list[Any] = [len(entries), len(entries)]
     for k, e in enumerate(entries):
-        params += [k, e.tenant_id, at, e.user_id, e.action, e.entity,
-                   None if e.entity_id is None else str(e.entity_id),
-                   orjson.dumps(dict(e.details or {})).decode()]
+        params += [k, e.tenant_id, at, *_stored(e)]
     inserted = conn.exec_driver_sql(
         "WITH ids AS (UPDATE id_counters SET next_value = next_value + %s "
         "WHERE name = 'audit_log' RETURNING next_value) "
