@@ -68,14 +68,14 @@ def test_an_operator_switches_between_the_tenants_it_hosts(page, server, size, w
                           is_operator_admin=True)
     login(page, server, email="operateur@agence.fr")
     title = page.get_by_role("heading", level=1)
-    wait_for(page, "document.querySelector('h1').innerText.includes(' — ')")
+    wait_for(page, "(document.querySelector('h1')?.innerText ?? '').includes(' — ')")
     switch = page.get_by_label("Territoire")
     first = title.inner_text()
     other = next(o for o in switch.locator("option").all_inner_texts() if o not in first)
     switch.select_option(label=other)
-    wait_for(page, "t => document.querySelector('h1').innerText.includes(t)", arg=other)
+    wait_for(page, "t => (document.querySelector('h1')?.innerText ?? '').includes(t)", arg=other)
     assert page.get_by_role("navigation", name="Menu principal").get_by_role(
         "link", name="Administration").count() == 1
     page.reload()  # the choice is remembered
-    wait_for(page, "t => document.querySelector('h1').innerText.includes(t)", arg=other)
+    wait_for(page, "t => (document.querySelector('h1')?.innerText ?? '').includes(t)", arg=other)
     assert_accessible(page)
