@@ -1,52 +1,77 @@
-"""Leak detection on a sector's minimum night flow: a robust CUSUM against its own history.
+"""Leak detection on a sector's minimum night flow: steps and trends against the sector's
+own history, each leak judged against the reference frozen before its onset.
 
 Input: one value per night (``night_flow.night_minima``), the minimum rolling-hour inflow
-of the sector, NaN for nights without data. The same pure function serves the live
-detector (``detectors``) and the offline command (``beffroi water detect --csv``).
+of the sector, NaN for nights without data; the repairs the operator recorded; the date
+ranges of declared exceptional uses (their nights are left out). The same pure function
+serves the live detector (``detectors``), the sector's chart (``night_flow_routes``) and the
+offline command (``beffroi water detect --csv``).
 
-The algorithm, night after night:
+Night after night:
 
-1. **Reference.** The median of the sector's last ``reference_nights`` *normal* nights,
-   with a robust spread ``scale`` = 1.4826 × MAD of the same nights, floored at
-   ``min_scale_share`` of the reference (a very steady sector would otherwise flag
-   noise). The first ``min_reference_nights`` nights only build the reference.
+1. **Reference.** Without an open leak: the median of the sector's last
+   ``reference_nights`` *normal* nights, with a robust spread ``scale`` = 1.4826 × MAD of
+   the same nights, floored at ``min_scale_share`` of the reference. The first
+   ``min_reference_nights`` nights only build it. With a year of history, the reference
+   follows the season the sector had a year before (``_seasonal_shift``: how much its
+   normal nights moved between the two dates then), so that summer night watering seen
+   last year is expected this year.
+   With open leaks, new steps are measured against the sector's level since the latest
+   leak (the median of the nights after its onset), with the spread of before the first
+   one: a second leak on top of an open one is a step of its own.
 2. **CUSUM.** z = (night − reference) / scale, capped at ``cap`` so that one exceptional
    night (a pool filled, a hydrant flushed) never raises an alert by itself; the upper
    CUSUM S = max(0, S + z − ``k``) accumulates nights persistently above the reference.
-   While S > 0 the run's nights stay out of the reference (a growing leak is not
-   absorbed into its own reference); a run that falls back to 0 was noise and its nights
-   join the normal ones; a run older than ``max_pending_nights`` lets its oldest nights
-   in (a seasonal drift is followed, with that much lag).
-3. **Alarm.** When S ≥ ``h`` and the median of the run's last ``recent_nights`` nights is
-   at least ``min_excess`` × scale above the reference, a leak is declared. Its
+   While S > 0 the run's nights stay out of the reference (a growing leak is never
+   absorbed into its own reference). A run that falls back to 0 was noise and its nights
+   join the normal ones. A run longer than ``max_pending_nights`` whose excess is still
+   below what makes a leak lets its oldest night in: the reference follows a slow drift,
+   with that lag — a leak growing over weeks reaches ``min_excess`` before its early
+   nights are let in.
+3. **Alarm.** When S ≥ ``h`` and the ``low_percentile`` of the run's last
+   ``recent_nights`` nights is at least ``min_excess`` × scale above the reference, a leak
+   is declared (its low nights must be up too: a leak never pauses, while night watering
+   stops on rainy nights and a night shift at weekends). Its
    **onset** is back-dated to the start of the run (the CUSUM change-point estimate):
-   midway between the last normal night and the first elevated one. The reference and
-   scale are frozen at their pre-leak values.
-4. **Extra flow** = median of the leak's last ``recent_nights`` nights − reference (over
-   months the season also moves the legitimate night use: the figure drifts with it).
-   **Water lost** since onset = Σ over the leak's nights of the excess (3-night running
-   median, ≥ 0) × the time since the previous night (since the onset for the first).
-5. **Resolution** (after a repair): the median of the last ``resolve_nights`` nights is
-   back below reference + max(``resolve_share`` × extra flow, ``resolve_sigma`` × scale),
-   or has dropped below the leak's recent level by at least ``resolve_share`` of its
-   excess and ``drop_sigma`` × scale (a repair while the season has moved the night
-   flow). The sector is then learnt afresh (a new reference, S = 0); the leak's nights
-   never enter a reference.
+   midway between the last night before the run and the first elevated one. Its
+   **reference** (the level before it) is frozen for good: the leak is always judged
+   against it. A run longer than ``recent_nights`` at detection is a growing (incipient)
+   leak.
+4. **Extra flow**: for the latest leak, the median of its recent nights − its reference
+   (over months the season moves the legitimate night use too: the figure drifts with
+   it); for a leak with another on top, the step it made (the next one's reference − its
+   own), frozen. **Water lost** = Σ over its nights of the extra flow that night (3-night
+   running median for the latest leak) × the time since the previous night (since the
+   onset for the first); it keeps counting while the leak is open.
+5. **End of a leak.** Only two things end it:
+   - a **repair recorded** by the operator (``Repair``): over the ``confirm_nights``
+     nights after it, the night flow must drop by at least ``confirm_share`` of the
+     leak's extra flow (and ``confirm_sigma`` × scale) below its level of the week before
+     the repair. Then the leak ends at the repair (no more m³ lost after it); else the
+     repair is refuted (« fuite persistante ») and the leak stays open.
+   - the night flow **back at the leak's reference** for ``gone_nights`` nights (median
+     within max(``gone_share`` × extra, ``gone_sigma`` × scale) of it), after a week
+     still at the leak's level: an abrupt return (a repair nobody recorded). A slow
+     decline (the season) never closes a leak. Leaks stacked on top of it end with it.
+   Nothing else resolves a leak: it stays open however long it lasts.
+6. **Sensitivity**: the smallest step the sector can show, ``min_excess`` × scale (m³/h,
+   and as a share of its night flow): where it is large, a meter or a smaller sector is
+   needed.
 
 Defaults were tuned on the hydraulic benchmark ``bench/leaks.py`` (EPANET networks under
-realistic demand; tuned on seed 7, reported on seed 11): ≥ 90 % of leaks of ≥ 5 % of the
-mean inflow found, abrupt ones in ~2 days (median), ~0.2 false alarm per sector-year.
-Leaks under ~3 % of the mean inflow are mostly below what night flow alone can tell from
-noise and seasonal drift.
+realistic demand, tuned on seed 7, reported on seed 11; figures in its docstring).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 MAD_TO_SD = 1.4826
+DAY_S = 86_400.0
+YEAR_S = 365 * DAY_S
 
 
 @dataclass(frozen=True)
@@ -58,12 +83,30 @@ class LeakParams:
     h: float = 4.0
     cap: float = 4.0
     min_excess: float = 2.5
+    low_percentile: float = 20.0
     recent_nights: int = 7
-    max_pending_nights: int = 21
-    resolve_nights: int = 3
-    resolve_share: float = 0.5
-    resolve_sigma: float = 1.5
-    drop_sigma: float = 2.5
+    max_pending_nights: int = 45
+    level_nights: int = 3  # nights after a leak's onset before the next step is measured
+    stack_run_nights: int = 4  # a rise on an open leak slower than this is its growth
+    confirm_nights: int = 3
+    confirm_share: float = 0.5
+    confirm_sigma: float = 1.0
+    gone_nights: int = 5
+    gone_share: float = 0.3
+    gone_sigma: float = 1.0
+    drop_share: float = 0.6
+    season_window_days: float = 14.0
+    season_min_nights: int = 10
+    repair_match_days: float = 3.0
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A repair the operator recorded on a leak (its alert): ``onset_s`` of that leak as
+    the alert gave it (None: the sector's latest open leak), ``repaired_s`` when done."""
+
+    onset_s: float | None
+    repaired_s: float
 
 
 @dataclass
@@ -72,7 +115,7 @@ class Leak:
 
     onset_s: float
     detected_s: float
-    reference_m3h: float
+    reference_m3h: float  # the level before it, frozen
     scale_m3h: float
     extra_flow_m3h: float = 0.0
     current_m3h: float = 0.0  # median of the recent nights
@@ -80,6 +123,13 @@ class Leak:
     resolved_s: float | None = None
     onset_night: int = 0  # indexes in the night series
     nights: list[int] = field(default_factory=list)
+    kind: str = "abrupt"  # or "incipient": growing over more than a week before detection
+    ended_by: str | None = None  # "repair" (confirmed) | "gone" (back to its reference)
+    repair_s: float | None = None  # the confirmed repair
+    refuted_repair_s: float | None = None  # a repair the following nights did not confirm
+    stacked: bool = False  # found while another leak was open
+    peak_m3h: float = 0.0  # the largest extra flow it showed (its step)
+    losses: list[tuple[float, float, float]] = field(default_factory=list, repr=False)
 
     @property
     def active(self) -> bool:
@@ -93,110 +143,313 @@ class LeakScan:
     leaks: list[Leak]
     reference_m3h: np.ndarray  # NaN during the warm-up
     scale_m3h: np.ndarray  # the robust spread the reference came with (NaN likewise)
+    sensitivity_m3h: float | None = None  # smallest step it can see now
+    sensitivity_share: float | None = None  # the same, as a share of the night flow
+
+    @property
+    def open_leaks(self) -> list[Leak]:
+        return [leak for leak in self.leaks if leak.active]
+
+
+def _spread(values: np.ndarray, ref: float, p: LeakParams) -> float:
+    mad = float(np.median(np.abs(values - ref))) * MAD_TO_SD
+    return max(mad, p.min_scale_share * abs(ref), 1e-6)
 
 
 def _reference(normal: list[float], p: LeakParams) -> tuple[float, float]:
     window = np.asarray(normal[-p.reference_nights:])
     ref = float(np.median(window))
-    mad = float(np.median(np.abs(window - ref))) * MAD_TO_SD
-    return ref, max(mad, p.min_scale_share * abs(ref), 1e-6)
+    return ref, _spread(window, ref, p)
 
 
-def _excess_volume(values: np.ndarray, times: np.ndarray, ref: float, onset_s: float) -> float:
-    """m³ lost since onset: each night's excess (3-night running median, ≥ 0) over the
-    time since the previous night (since the onset for the first one)."""
-    if len(values) == 0:
-        return 0.0
-    padded = np.concatenate([[values[0]], values, [values[-1]]])
-    smooth = np.median(np.lib.stride_tricks.sliding_window_view(padded, 3), axis=1)
-    excess = np.clip(smooth - ref, 0, None)
-    hours = np.diff(np.concatenate([[onset_s], times])) / 3600
-    return float(np.sum(excess * np.clip(hours, 0, None)))
+def _in_ranges(t: np.ndarray, ranges: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Nights (dated by their end) that fall in a declared range."""
+    out = np.zeros(len(t), dtype=bool)
+    for start, end in ranges:
+        out |= (t > start) & (t <= end + 6 * 3600)  # a night ending the morning after
+    return out
 
 
-def _repaired(leak: Leak, x: np.ndarray, p: LeakParams) -> bool:
-    """Whether the last nights show the leak over: back to the reference, or a drop of at
-    least half the leak's excess (a repair while the season moves the night flow)."""
-    values = x[leak.nights]
-    if len(values) <= p.resolve_nights:
+class _Scan:
+    """The detector's state over one series (``detect_leaks`` runs it)."""
+
+    def __init__(self, t: np.ndarray, x: np.ndarray, p: LeakParams,
+                 repairs: Sequence[Repair]) -> None:
+        self.t, self.x, self.p = t, x, p
+        self.reference = np.full(len(x), np.nan)
+        self.spread = np.full(len(x), np.nan)
+        self.usable = np.zeros(len(x), dtype=bool)  # leak-free nights, for the season
+        self.repairs = sorted(repairs, key=lambda r: r.repaired_s)
+        self.leaks: list[Leak] = []
+        self.open: list[Leak] = []
+        self.normal: list[int] = []  # night indexes of the reference, no leak open
+        self.level: list[int] = []  # nights since the latest open leak's onset
+        self.pending: list[int] = []
+        self.s = 0.0
+        self.last_calm: int | None = None  # last night before the current run
+        self.awaiting: list[tuple[Leak, float, float]] = []  # (leak, repair, level before)
+        self.floor: tuple[float, float] | None = None  # reference to start again from
+
+    # -- reference -------------------------------------------------------------------------
+    def _seasonal_shift(self, n: int, nights: list[int]) -> float:
+        """How much the sector's normal night flow moved, a year before, between the
+        reference's nights and night ``n`` (0 without a year of usable history)."""
+        if not nights or self.t[n] - self.t[0] < YEAR_S - self.p.season_window_days * DAY_S:
+            return 0.0
+        then = self._season_level(self.t[n] - YEAR_S)
+        before = self._season_level(float(np.median(self.t[nights])) - YEAR_S)
+        return then - before if then is not None and before is not None else 0.0
+
+    def _season_level(self, at: float) -> float | None:
+        half = self.p.season_window_days * DAY_S
+        lo, hi = np.searchsorted(self.t, [at - half, at + half])
+        idx = np.arange(lo, hi)[self.usable[lo:hi]]
+        return float(np.median(self.x[idx])) if len(idx) >= self.p.season_min_nights else None
+
+    def _current_reference(self, n: int) -> tuple[float, float] | None:
+        p = self.p
+        if self.open:
+            if len(self.level) < p.level_nights:
+                return None
+            # The level of the last week: a leak still growing is followed closely (its
+            # growth is its own), while a new step stays out of it (pending) until found.
+            window = self.level[-p.recent_nights:]
+            ref = float(np.median(self.x[window]))
+            return ref + self._seasonal_shift(n, window), self.open[0].scale_m3h
+        if len(self.normal) < p.min_reference_nights:
+            if self.floor is None:
+                return None
+            return self.floor
+        window = self.normal[-p.reference_nights:]
+        ref, scale = _reference(list(self.x[window]), p)
+        return ref + self._seasonal_shift(n, window), scale
+
+    # -- a night ---------------------------------------------------------------------------
+    def night(self, n: int) -> None:
+        p, x = self.p, self.x
+        self._take_repairs(n)
+        for leak in self.open:
+            leak.nights.append(n)
+        if self._confirm_repairs(n) or self._check_gone(n):
+            return  # the nights after a leak's end start a level of their own
+        self._account(n)
+        current = self._current_reference(n)
+        if current is None:
+            if self.open:
+                self.level.append(n)
+            else:
+                self.normal.append(n)
+                self.usable[n] = True
+                self.last_calm = n
+            return
+        ref, scale = current
+        self.reference[n], self.spread[n] = ref, scale
+        z = min((x[n] - ref) / scale, p.cap)
+        self.s = max(0.0, self.s + z - p.k)
+        if self.s == 0.0:
+            self._calm(self.pending + [n])
+            self.pending = []
+            return
+        self.pending.append(n)
+        # The run's low nights must be up too: a leak never pauses, night watering stops
+        # on rainy nights and a night shift at weekends (UKWIR's low percentile).
+        excess = float(np.percentile(x[self.pending[-p.recent_nights:]], p.low_percentile)) - ref
+        if self.s >= p.h and excess >= p.min_excess * scale:
+            self._declare(n, ref, scale)
+        elif self.open and len(self.pending) > p.stack_run_nights:
+            # On an open leak only a step is a new leak: a slow rise is that leak growing.
+            self._calm(self.pending)
+            self.pending, self.s = [], 0.0
+        elif len(self.pending) > p.max_pending_nights:  # a slow drift: let it in
+            self._calm([self.pending.pop(0)])
+
+    def _calm(self, nights: list[int]) -> None:
+        if self.open:
+            self.level += nights
+        else:
+            self.normal += nights
+            self.usable[nights] = True
+        self.last_calm = nights[-1]
+
+    def _declare(self, n: int, ref: float, scale: float) -> None:
+        p, t, x = self.p, self.t, self.x
+        run = self.pending
+        first = run[0]
+        before = t[self.last_calm] if self.last_calm is not None else t[first] - DAY_S
+        onset = float((before + t[first]) / 2)
+        leak = Leak(onset_s=onset, detected_s=float(t[n]), reference_m3h=ref,
+                    scale_m3h=scale, onset_night=first, nights=list(run),
+                    kind="incipient" if len(run) > p.recent_nights else "abrupt",
+                    stacked=bool(self.open))
+        if self.open:  # the leak below now has its step: from its reference to this one's
+            below = self.open[-1]
+            below.extra_flow_m3h = max(ref - below.reference_m3h, 0.0)
+            below.peak_m3h = max(below.peak_m3h, below.extra_flow_m3h)
+        previous = onset
+        values = x[run]
+        padded = np.concatenate([[values[0]], values, [values[-1]]])
+        smooth = np.median(np.lib.stride_tricks.sliding_window_view(padded, 3), axis=1)
+        for i, v in zip(run, smooth, strict=True):
+            self._lose(leak, float(t[i]), previous, max(float(v) - ref, 0.0))
+            previous = float(t[i])
+        self._measure(leak, top=True)
+        self.leaks.append(leak)
+        self.open.append(leak)
+        self.level = run[-p.level_nights:]  # its level now (a growing leak's latest)
+        self.pending, self.s = [], 0.0
+
+    # -- accounting ------------------------------------------------------------------------
+    @staticmethod
+    def _lose(leak: Leak, at: float, previous: float, extra_m3h: float) -> None:
+        leak.losses.append((previous, at, extra_m3h))
+        leak.lost_m3 += extra_m3h * max(at - previous, 0.0) / 3600
+
+    def _measure(self, leak: Leak, top: bool) -> None:
+        """Its level now; the latest leak's extra flow is that level above its reference
+        (a leak with another on top keeps the step it made)."""
+        leak.current_m3h = float(np.median(self.x[leak.nights[-self.p.recent_nights:]]))
+        if top:
+            leak.extra_flow_m3h = max(leak.current_m3h - leak.reference_m3h, 0.0)
+        leak.peak_m3h = max(leak.peak_m3h, leak.extra_flow_m3h)
+
+    def _account(self, n: int) -> None:
+        """Each open leak's extra flow tonight, and the water it lost since last night."""
+        x, t = self.x, self.t
+        for leak in self.open:
+            if len(leak.nights) < 2 or leak.nights[-1] != n:
+                continue
+            previous = float(t[leak.nights[-2]])
+            top = leak is self.open[-1]
+            self._measure(leak, top)
+            extra = max(float(np.median(x[leak.nights[-3:]])) - leak.reference_m3h, 0.0) \
+                if top else leak.extra_flow_m3h
+            self._lose(leak, float(t[n]), previous, extra)
+
+    def _close(self, leak: Leak, at: float, by: str) -> None:
+        """End a leak at ``at``: the water it lost stops there."""
+        kept, lost = [], 0.0
+        for start, end, extra in leak.losses:
+            if end <= at:
+                kept.append((start, end, extra))
+                lost += extra * max(end - start, 0.0) / 3600
+            elif start < at:
+                kept.append((start, at, extra))
+                lost += extra * (at - start) / 3600
+        leak.losses, leak.lost_m3 = kept, lost
+        leak.nights = [i for i in leak.nights if self.t[i] <= at]
+        leak.resolved_s, leak.ended_by = at, by
+        if by == "repair":
+            leak.repair_s = at
+        self.open.remove(leak)
+        self.awaiting = [a for a in self.awaiting if a[0] is not leak]
+
+    def _restart_after(self, closed: Leak, n: int, since: list[int]) -> None:
+        """After a leak ended: the level is measured again from the nights after its end;
+        with no leak left open, the sector starts afresh from the reference it had."""
+        self.pending, self.s = [], 0.0
+        if self.open:
+            self.level = [i for i in since if i <= n]
+        else:
+            self.normal = [i for i in since if i <= n]
+            self.usable[self.normal] = True
+            self.floor = (closed.reference_m3h, closed.scale_m3h)
+            self.level = []
+        self.last_calm = n
+
+    # -- the end of a leak -----------------------------------------------------------------
+    def _take_repairs(self, n: int) -> None:
+        p, t = self.p, self.t
+        while self.repairs and self.repairs[0].repaired_s <= t[n]:
+            repair = self.repairs.pop(0)
+            target = self._repaired_leak(repair)
+            if target is None:
+                continue
+            before = [i for i in target.nights if t[i] <= repair.repaired_s]
+            level = float(np.median(self.x[before[-p.recent_nights:]])) if before \
+                else target.current_m3h
+            self.awaiting = [a for a in self.awaiting if a[0] is not target]
+            self.awaiting.append((target, repair.repaired_s, level))
+
+    def _repaired_leak(self, repair: Repair) -> Leak | None:
+        candidates = [leak for leak in self.open if leak.onset_s <= repair.repaired_s]
+        if not candidates:
+            return None
+        if repair.onset_s is None:
+            return candidates[-1]
+        best = min(candidates, key=lambda leak: abs(leak.onset_s - repair.onset_s))
+        if abs(best.onset_s - repair.onset_s) <= self.p.repair_match_days * DAY_S:
+            return best
+        return None
+
+    def _confirm_repairs(self, n: int) -> bool:
+        p, t, x = self.p, self.t, self.x
+        for leak, repaired, level in list(self.awaiting):
+            after = [i for i in leak.nights if t[i] > repaired]
+            if len(after) < p.confirm_nights:
+                continue
+            self.awaiting.remove((leak, repaired, level))
+            recent = float(np.median(x[after[:p.confirm_nights]]))
+            drop = max(p.confirm_share * leak.extra_flow_m3h, p.confirm_sigma * leak.scale_m3h)
+            if level - recent >= drop:
+                self._close(leak, repaired, "repair")
+                self._restart_after(leak, n, after)
+                return True
+            leak.refuted_repair_s = repaired
         return False
-    recent = float(np.median(values[-p.resolve_nights:]))
-    extra = max(leak.extra_flow_m3h, 0.0)
-    if recent <= leak.reference_m3h + max(p.resolve_share * extra,
-                                          p.resolve_sigma * leak.scale_m3h):
-        return True
-    before = values[-p.resolve_nights - p.recent_nights:-p.resolve_nights]
-    if len(before) < p.resolve_nights:
+
+    def _check_gone(self, n: int) -> bool:
+        """A leak is over, with the leaks on top of it, when its night flow has stayed
+        back at its reference for ``gone_nights`` nights, or has dropped abruptly by most
+        of their steps to near that reference (a repair nobody recorded, while the season
+        has moved the legitimate night use)."""
+        p, x = self.p, self.x
+        for depth, leak in enumerate(self.open):
+            nights = leak.nights
+            if len(nights) < p.gone_nights + p.recent_nights:
+                continue
+            low = nights[-p.gone_nights:]
+            recent = float(np.median(x[low]))
+            total = sum(o.peak_m3h for o in self.open[depth:])
+            back = leak.reference_m3h + max(p.gone_share * leak.peak_m3h,
+                                            p.gone_sigma * leak.scale_m3h)
+            before = float(np.median(x[nights[-p.gone_nights - p.recent_nights:
+                                               -p.gone_nights]]))
+            if recent <= back:
+                threshold = back
+            elif (before - recent >= p.drop_share * total
+                  and recent <= leak.reference_m3h + 0.5 * leak.peak_m3h):
+                threshold = before - 0.5 * total
+            else:
+                continue
+            first = next((i for i in low if x[i] <= threshold), low[0])
+            at = float(self.t[first])
+            for above in self.open[depth:][::-1]:
+                self._close(above, at, "gone")
+            self._restart_after(leak, n, low)
+            return True
         return False
-    level = float(np.median(before))
-    drop = level - recent
-    return drop >= max(p.resolve_share * (level - leak.reference_m3h),
-                       p.drop_sigma * leak.scale_m3h)
+
+    def scan(self, skip: np.ndarray) -> LeakScan:
+        for n in range(len(self.x)):
+            if np.isfinite(self.x[n]) and not skip[n]:
+                self.night(n)
+        for leak in self.leaks:
+            leak.losses = []
+        sensitivity = share = None
+        known = np.flatnonzero(np.isfinite(self.spread))
+        if len(known):
+            last = known[-1]
+            base = self.open[0].reference_m3h if self.open else self.reference[last]
+            sensitivity = self.p.min_excess * float(self.spread[last])
+            share = sensitivity / base if base > 0 else None
+        return LeakScan(self.leaks, self.reference, self.spread, sensitivity, share)
 
 
 def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
-                 params: LeakParams = LeakParams()) -> LeakScan:
-    """Leaks in a series of nightly minimum flows dated ``night_s`` (see module docstring)."""
-    p = params
+                 params: LeakParams = LeakParams(), *, repairs: Sequence[Repair] = (),
+                 excluded: Sequence[tuple[float, float]] = ()) -> LeakScan:
+    """Leaks in a series of nightly minimum flows dated ``night_s`` (see module docstring);
+    ``excluded``: (start, end) epoch-second ranges of declared exceptional uses."""
     t = np.asarray(night_s, dtype=np.float64)
     x = np.asarray(flow_m3h, dtype=np.float64)
-    reference = np.full(len(x), np.nan)
-    spread = np.full(len(x), np.nan)
-    leaks: list[Leak] = []
-    normal: list[float] = []
-    pending: list[int] = []
-    s = 0.0
-    leak: Leak | None = None
-    last_normal = None  # index of the last night known to be leak-free
-
-    for n in range(len(x)):
-        if not np.isfinite(x[n]):
-            continue
-        if leak is not None:
-            reference[n], spread[n] = leak.reference_m3h, leak.scale_m3h
-            leak.nights.append(n)
-            if _repaired(leak, x, p):
-                kept = leak.nights[:-p.resolve_nights]
-                leak.nights = kept
-                leak.resolved_s = float(t[n])
-                leak.lost_m3 = _excess_volume(x[kept], t[kept], leak.reference_m3h,
-                                              leak.onset_s)
-                # The sector after a repair is a new sector: learn its reference again.
-                leak, s, pending, normal = None, 0.0, [], []
-            else:
-                values = x[leak.nights]
-                leak.current_m3h = float(np.median(values[-p.recent_nights:]))
-                leak.extra_flow_m3h = max(leak.current_m3h - leak.reference_m3h, 0.0)
-                leak.lost_m3 = _excess_volume(values, t[leak.nights], leak.reference_m3h,
-                                              leak.onset_s)
-            continue
-
-        if len(normal) < p.min_reference_nights:
-            normal.append(float(x[n]))
-            last_normal = n
-            continue
-        ref, scale = _reference(normal, p)
-        reference[n], spread[n] = ref, scale
-        z = min((x[n] - ref) / scale, p.cap)
-        s = max(0.0, s + z - p.k)
-        if s == 0.0:
-            normal += [float(x[i]) for i in pending] + [float(x[n])]
-            pending, last_normal = [], n
-            continue
-        pending.append(n)
-        if len(pending) > p.max_pending_nights:  # a slow drift, not a leak: let it in
-            normal.append(float(x[pending.pop(0)]))
-        excess = float(np.median(x[pending[-p.recent_nights:]])) - ref
-        if s >= p.h and excess >= p.min_excess * scale:
-            first = pending[0]
-            before = t[last_normal] if last_normal is not None else t[first] - 86_400
-            leak = Leak(onset_s=float((before + t[first]) / 2), detected_s=float(t[n]),
-                        reference_m3h=ref, scale_m3h=scale, onset_night=first,
-                        nights=list(pending))
-            values = x[pending]
-            leak.current_m3h = float(np.median(values[-p.recent_nights:]))
-            leak.extra_flow_m3h = max(leak.current_m3h - ref, 0.0)
-            leak.lost_m3 = _excess_volume(values, t[pending], ref, leak.onset_s)
-            leaks.append(leak)
-            pending = []
-    return LeakScan(leaks, reference, spread)
+    return _Scan(t, x, params, repairs).scan(_in_ranges(t, excluded))
