@@ -14,30 +14,7 @@ from click.testing import CliRunner
 from beffroi.domains.water.cli import water
 from beffroi.domains.water.leaks import detect_leaks
 
-DAY = 86_400.0
-T0 = datetime(2025, 1, 1, 3, tzinfo=UTC).timestamp()  # nights dated 03:00 UTC
-
-
-def nights(seed: int, count: int = 365, level: float = 20.0, noise: float = 0.03
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """A leak-free night flow: seasonal swing of ±3 %, weather-like autocorrelated noise."""
-    rng = np.random.default_rng(seed)
-    i = np.arange(count)
-    wobble = np.zeros(count)
-    for n in range(1, count):
-        wobble[n] = 0.3 * wobble[n - 1] + rng.normal(0, noise * np.sqrt(1 - 0.09))
-    seasonal = 1 + 0.03 * np.cos(2 * np.pi * (i - 200) / 365)
-    return T0 + i * DAY, level * seasonal * (1 + wobble)
-
-
-def leak(t: np.ndarray, onset_night: float, size: float, ramp_nights: float = 0,
-         repair_night: float | None = None) -> np.ndarray:
-    night = (t - T0) / DAY
-    grown = np.clip((night - onset_night) / ramp_nights, 0, 1) if ramp_nights else \
-        (night >= onset_night).astype(float)
-    if repair_night is not None:
-        grown[night >= repair_night] = 0
-    return size * grown
+from .night_series import DAY, T0, leak, nights
 
 
 @pytest.mark.parametrize("seed", range(8))

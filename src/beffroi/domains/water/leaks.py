@@ -88,7 +88,7 @@ class LeakParams:
     max_pending_nights: int = 45
     level_nights: int = 3  # nights after a leak's onset before the next step is measured
     stack_run_nights: int = 4  # a rise on an open leak slower than this is its growth
-    confirm_nights: int = 3
+    confirm_nights: int = 5
     confirm_share: float = 0.5
     confirm_sigma: float = 1.0
     gone_nights: int = 5
@@ -211,9 +211,18 @@ class _Scan:
         if self.open:
             if len(self.level) < p.level_nights:
                 return None
-            # The level of the last week: a leak still growing is followed closely (its
-            # growth is its own), while a new step stays out of it (pending) until found.
-            window = self.level[-p.recent_nights:]
+            # The level since the latest leak; while that leak is still growing, the
+            # level of the last week (its growth is its own). A new step stays out of it
+            # (pending) until found.
+            window = self.level[-p.reference_nights:]
+            if len(window) >= 2 * p.recent_nights:
+                last = float(np.median(self.x[window[-p.recent_nights:]]))
+                week_before = float(np.median(self.x[window[-2 * p.recent_nights:
+                                                            -p.recent_nights]]))
+                if last - week_before > self.open[0].scale_m3h:
+                    window = window[-p.recent_nights:]
+            else:
+                window = window[-p.recent_nights:]
             ref = float(np.median(self.x[window]))
             return ref + self._seasonal_shift(n, window), self.open[0].scale_m3h
         if len(self.normal) < p.min_reference_nights:
@@ -403,9 +412,10 @@ class _Scan:
         of their steps to near that reference (a repair nobody recorded, while the season
         has moved the legitimate night use)."""
         p, x = self.p, self.x
+        waiting = {id(a[0]) for a in self.awaiting}  # a recorded repair decides for those
         for depth, leak in enumerate(self.open):
             nights = leak.nights
-            if len(nights) < p.gone_nights + p.recent_nights:
+            if len(nights) < p.gone_nights + p.recent_nights or id(leak) in waiting:
                 continue
             low = nights[-p.gone_nights:]
             recent = float(np.median(x[low]))
