@@ -14,7 +14,7 @@ from beffroi.domains.water.demo.simulator import BACKGROUND_LOSS_SHARE, INJECTED
 
 
 def _inlet(people: int = 4000) -> DemoAsset:
-    return DemoAsset("CPT-88383-S1", "water.meter", "Compteur",
+    return DemoAsset("CPT-88383-S3", "water.meter", "Compteur",
                      {"type": "Point", "coordinates": [6.59, 48.01]},
                      {"role": "sector_inlet", "population_served": people},
                      metrics=("water.flow", "water.volume"))

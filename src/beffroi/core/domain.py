@@ -257,12 +257,16 @@ class DemoSpec:
     ``"package.module:attribute"`` (like entry points): they are imported only when a demo is
     built, so that the product never loads demo code. ``rules`` are the alert rules the demo
     territory starts with, as bodies of ``POST …/alert-rules`` (checked at start: the metric
-    and asset kind they name must exist).
+    and asset kind they name must exist). ``story``, if any, names a function
+    ``story(db, registry, tenant_id, end_ms)`` called once the history is loaded and the
+    detectors have run: what people did during the demo year (an intervention recorded on
+    an alert, a detector run at a past date with ``run_detector``).
     """
 
     inventory: str  # "beffroi.domains.lighting.demo:inventory"
     simulator: str  # "beffroi.domains.lighting.demo:simulate"
     rules: tuple[Mapping[str, Any], ...] = ()
+    story: str | None = None  # "beffroi.domains.water.demo.story:tell"
 
 
 @dataclass(frozen=True)

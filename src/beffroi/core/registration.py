@@ -529,8 +529,11 @@ def _references(checked: _Checked, metrics: set[str], kinds: set[str],
             need_one(style.metric, metrics, f"{path}.metric", element, unknown_metric)
     demo = checked.domain.demo
     if isinstance(demo, DemoSpec):
-        for name in ("inventory", "simulator"):
-            if not OBJECT_REF.match(getattr(demo, name)):
+        for name in ("inventory", "simulator", "story"):
+            if name == "story" and demo.story is None:
+                continue
+            if not isinstance(getattr(demo, name), str) or \
+                    not OBJECT_REF.match(getattr(demo, name)):
                 report.add(owner, "démo", f"demo.{name}",
                            f"« {getattr(demo, name)} » : « paquet.module:attribut » attendu")
         for i, rule in enumerate(demo.rules):

@@ -75,10 +75,11 @@ def _is_complete(conn, tenant_id: int) -> bool:
 
 @dataclass(frozen=True)
 class LoadedDemo:
-    """A domain's demo with its inventory and simulator imported."""
+    """A domain's demo with its inventory, simulator and story imported."""
 
     inventory: DemoInventory
     simulator: Simulator
+    story: Callable[..., Any] | None = None
 
 
 def load_demos(registry: Registry) -> dict[str, LoadedDemo]:
@@ -94,7 +95,11 @@ def load_demos(registry: Registry) -> dict[str, LoadedDemo]:
             if not callable(value):
                 raise RegistryError([f"domaine « {key} », démo (demo.{name}) : « "
                                      f"{getattr(domain.demo, name)} » n'est pas une fonction"])
-        out[key] = LoadedDemo(inventory, simulator)
+        story = load_object(domain.demo.story) if domain.demo.story else None
+        if story is not None and not callable(story):
+            raise RegistryError([f"domaine « {key} », démo (demo.story) : « "
+                                 f"{domain.demo.story} » n'est pas une fonction"])
+        out[key] = LoadedDemo(inventory, simulator, story)
     return out
 
 
@@ -182,6 +187,9 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
 
     alert_count = _replay_alerts(db, registry, tenant["id"], end)
     run_detectors(db, registry, end)  # the domains' failure detectors, once, on the history
+    for demo in demos.values():  # what people did during the year
+        if demo.story is not None:
+            demo.story(db, registry, tenant["id"], end)
     with db.write() as conn:
         write_audit(conn, db, tenant["id"], None, "demo_built", "tenant", tenant["id"],
                     {"assets": len(inventory), "streams": len(targets), "observations": total,

@@ -30,7 +30,8 @@ from .alerts import SEVERITIES, Trigger, active_keys, clear_alert, detector_key,
 from .detector_spec import Detector, DetectorContext, Finding
 
 # Detector, DetectorContext and Finding are declared in detector_spec (light to import).
-__all__ = ["Detector", "DetectorContext", "Finding", "registered_detectors", "run_detectors"]
+__all__ = ["Detector", "DetectorContext", "Finding", "registered_detectors", "run_detector",
+           "run_detectors"]
 
 log = logging.getLogger("beffroi.detectors")
 
@@ -56,6 +57,16 @@ def run_detectors(db: Database, registry: Registry, now: int) -> list[tuple[int,
                 continue
             done.append((tenant.id, detector.key, _run_one(db, registry, tenant, detector, now)))
     return done
+
+
+def run_detector(db: Database, registry: Registry, tenant_id: int, key: str, now: int) -> str:
+    """Run one detector for one tenant as of ``now`` (a demo's story replays its year with
+    it); returns "ok" or "failed"."""
+    detector = next(d for d in registered_detectors(registry) if d.key == key)
+    with db.read() as conn:
+        tenant = conn.execute(select(schema.tenants).where(
+            schema.tenants.c.id == tenant_id)).one()
+    return _run_one(db, registry, tenant, detector, now)
 
 
 def _run_one(db: Database, registry: Registry, tenant: Any, detector: Detector,

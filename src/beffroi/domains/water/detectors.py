@@ -6,16 +6,26 @@ inlets (role ``sector_inlet`` or ``import``) minus outlets (``sector_outlet``,
 index (roll-overs and meter changes handled by ``counters``), minus the change of storage
 of reservoirs placed in the sector (``water.level`` × capacity / height). The minimum
 night flow of each night (``night_flow``, window and time zone from the tenant's
-settings) goes through ``leaks.detect_leaks`` over the last ``LOOKBACK_DAYS`` (from before the
-onset of a leak still open, however old: ``scan_start``); a leak
-still running at the last night is the finding. Once night flow is back to its
-reference (repair), the finding is gone and the engine resolves the alert.
+settings) goes through ``leaks.detect_leaks`` over the last ``LOOKBACK_DAYS`` (from before
+the onset of a leak still open, however old: ``scan_start``), with the repairs recorded
+on the sector's leak alerts (``interventions``) and its declared exceptional uses
+(``exceptional_uses``): ``scan_sector``, which the sector's chart uses too.
+
+Each leak still open is one finding, told apart by its onset (``_subjects`` keeps an
+alert's subject while the onset estimate moves by less than ``SAME_ONSET_S``): stacked
+leaks are alerts of their own, each with the sector's count of open leaks and total extra
+flow. A leak ends only when its repair is confirmed or its night flow is back at its
+reference (``leaks``); the engine then resolves its alert. The sector's acoustic loggers
+back its open leaks (confidence « élevée », their names in the details) instead of
+raising alerts of their own; a logger's « fuite probable » with no leak seen in the night
+flow is one finding on the sector.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,8 +38,17 @@ from ...core.clock import parse_instant
 from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
-from .leaks import Leak, detect_leaks
-from .night_flow import NightWindow, cumulative_from_flow, iso_utc, net_volume, night_minima
+from .exceptional_uses import excluded_ranges
+from .interventions import recorded_repairs
+from .leaks import Leak, LeakScan, Repair, detect_leaks
+from .night_flow import (
+    Nights,
+    NightWindow,
+    cumulative_from_flow,
+    iso_utc,
+    net_volume,
+    night_minima,
+)
 from .settings import (
     NIGHT_END,
     NIGHT_START,
@@ -39,11 +58,13 @@ from .settings import (
     parse_clock,
 )
 
-LOOKBACK_DAYS = 180  # history read on each run
+# History read on each run: a year and a month, for the seasonal shift (leaks.py).
+LOOKBACK_DAYS = 400
 # An open leak older than that is read from this many days before its onset, so that the
 # scan sees its pre-leak reference again (and does not take the leak for normal).
 PRE_ONSET_DAYS = 60
 DETECTOR_KEY = "water.night_flow_leak"
+SAME_ONSET_S = 3 * 86_400  # a leak found again with its onset moved by less is the same
 INLET_ROLES = ("sector_inlet", "import")
 OUTLET_ROLES = ("sector_outlet", "export")
 LARGE_USER_CATEGORIES = ("non_domestic",)
@@ -147,12 +168,22 @@ def night_window(ctx: DetectorContext) -> NightWindow:
     return NightWindow(start, end, str(stored.get("timezone") or "Europe/Paris"))
 
 
+REPAIR_STATUS = {"none": "aucune réparation enregistrée",
+                 "awaiting": "réparée, en attente de confirmation par les nuits suivantes",
+                 "refuted": "fuite persistante : les nuits suivant la réparation n'ont pas "
+                            "baissé"}
+CONFIDENCE = {"medium": "moyenne", "high": "élevée"}
+KIND_LABELS = {"abrupt": "brutale", "incipient": "progressive (croissante)"}
+ACOUSTIC_RECENT_MS = 3 * 86_400_000  # a logger's alarm this recent backs a leak
+
+
 def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) -> dict:
+    end_s = leak.resolved_s if leak.resolved_s is not None else now_s
     return {
         "extra_flow_m3h": round(leak.extra_flow_m3h, 2),
         "onset": iso_utc(leak.onset_s),
         "detected": iso_utc(leak.detected_s),
-        "days_since_onset": round((now_s - leak.onset_s) / 86_400, 1),
+        "days_since_onset": round((end_s - leak.onset_s) / 86_400, 1),
         "lost_m3": round(leak.lost_m3),
         "lost_eur": round(leak.lost_m3 * price),
         "price_eur_m3": price,
@@ -160,6 +191,7 @@ def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) 
         "current_night_flow_m3h": round(leak.current_m3h, 2),
         "legitimate_night_use_m3h": round(legitimate_m3h, 2),
         "estimated_leakage_m3h": round(max(leak.current_m3h - legitimate_m3h, 0.0), 2),
+        "leak_kind": leak.kind,
     }
 
 
@@ -167,37 +199,125 @@ def scan_start(ctx: DetectorContext, sector_id: int) -> int:
     """Where a sector's scan starts (epoch ms): the look-back, or earlier for an open leak
     whose onset is older, so an unrepaired leak stays open however long it runs."""
     since = ctx.now - LOOKBACK_DAYS * 86_400_000
-    al = schema.alerts
-    for (details,) in ctx.conn.execute(select(al.c.details).where(
-            al.c.tenant_id == ctx.tenant_id, al.c.asset_id == sector_id,
-            al.c.detector == DETECTOR_KEY, al.c.status.in_(("open", "acknowledged")))):
-        onset = orjson.loads(details).get("onset")
+    for alert in open_leak_alerts(ctx, sector_id):
+        onset = orjson.loads(alert.details).get("onset")
         if onset:
             since = min(since, parse_instant(onset) - PRE_ONSET_DAYS * 86_400_000)
     return since
 
 
+def open_leak_alerts(ctx: DetectorContext, sector_id: int) -> list[Any]:
+    al = schema.alerts
+    return ctx.conn.execute(select(al.c.id, al.c.key, al.c.details).where(
+        al.c.tenant_id == ctx.tenant_id, al.c.asset_id == sector_id,
+        al.c.detector == DETECTOR_KEY, al.c.status.in_(("open", "acknowledged")))
+        .order_by(al.c.id)).all()
+
+
+@dataclass(frozen=True)
+class SectorScan:
+    """What the detector sees of one sector: its nights and the leaks found in them."""
+
+    nights: Nights
+    scan: LeakScan
+
+
+def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
+                window: NightWindow | None = None) -> SectorScan | None:
+    """The sector's nights since ``since`` (at least from ``scan_start``) through the leak
+    detector, with the repairs recorded on its leak alerts and its declared exceptional
+    uses; None without a metered inflow."""
+    start = scan_start(ctx, sector.id)
+    inflow = sector_inflow(ctx, sector.id, min(start, since) if since is not None else start)
+    if inflow is None:
+        return None
+    window = window or night_window(ctx)
+    nights = night_minima(*inflow, window)
+    repairs = [Repair(r.onset_ms / 1000 if r.onset_ms is not None else None,
+                      r.repaired_ms / 1000)
+               for r in recorded_repairs(ctx.conn, ctx.tenant_id, sector.id)]
+    excluded = excluded_ranges(_props(sector), window.tz)
+    return SectorScan(nights, detect_leaks(nights.end_s, nights.minimum_m3h,
+                                           repairs=repairs, excluded=excluded))
+
+
+def _subjects(ctx: DetectorContext, sector_id: int, leaks: list[Leak]) -> list[str]:
+    """Each open leak's alert subject: the one of the open alert whose onset is within
+    ``SAME_ONSET_S`` of it (the onset estimate may move a little as nights come in), else
+    a new one from its onset."""
+    prefix = f"detector:{DETECTOR_KEY}:asset:{sector_id}:"
+    known = []
+    for alert in open_leak_alerts(ctx, sector_id):
+        onset = orjson.loads(alert.details).get("onset")
+        if onset and alert.key.startswith(prefix):
+            known.append((parse_instant(onset) / 1000, alert.key[len(prefix):]))
+    out = []
+    for leak in leaks:
+        match = min((k for k in known if abs(k[0] - leak.onset_s) <= SAME_ONSET_S),
+                    key=lambda k: abs(k[0] - leak.onset_s), default=None)
+        if match is not None:
+            known.remove(match)
+            out.append(match[1])
+        else:
+            out.append(datetime.fromtimestamp(leak.onset_s, UTC).strftime("%Y-%m-%dT%H:%MZ"))
+    return out
+
+
+def acoustic_alarms(ctx: DetectorContext, sector_id: int) -> list[tuple[str, int]]:
+    """(name, state) of the sector's acoustic loggers whose latest alarm state, reported
+    within ``ACOUSTIC_RECENT_MS``, is « fuite possible » (1) or « fuite probable » (2)."""
+    a, s = schema.assets, schema.streams
+    rows = ctx.conn.execute(
+        select(a.c.name, s.c.last_t, s.c.last_value)
+        .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id))
+        .where(a.c.tenant_id == ctx.tenant_id, a.c.parent_id == sector_id,
+               a.c.kind == "water.acoustic_logger", s.c.metric == "water.leak_alarm")
+        .order_by(a.c.name)).all()
+    return [(row.name, int(row.last_value)) for row in rows
+            if row.last_t is not None and row.last_value is not None
+            and ctx.now - row.last_t <= ACOUSTIC_RECENT_MS and row.last_value >= 1]
+
+
 def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
+    """One finding per open leak of each sector (stacked leaks each their own), backed by
+    the sector's acoustic alarms; a sector's acoustic alarm with no leak seen in its night
+    flow is one finding on the sector."""
     a = schema.assets
     window = night_window(ctx)
     price = float(setting(ctx.scope.settings, ctx.registry, PRICE))
     sectors = ctx.conn.execute(select(a.c.id, a.c.name, a.c.properties).where(
         a.c.tenant_id == ctx.tenant_id, a.c.kind == "water.sector").order_by(a.c.id)).all()
     for sector in sectors:
-        inflow = sector_inflow(ctx, sector.id, scan_start(ctx, sector.id))
-        if inflow is None:
+        seen = scan_sector(ctx, sector, window=window)
+        leaks = seen.scan.open_leaks if seen is not None else []
+        alarms = acoustic_alarms(ctx, sector.id)
+        heard = [f"{name} ({'fuite probable' if state == 2 else 'fuite possible'})"
+                 for name, state in alarms]
+        if not leaks:
+            if any(state == 2 for _, state in alarms):
+                yield Finding(sector.id, f"Bruit de fuite — {sector.name} : "
+                                         f"{', '.join(heard)}", "warning", subject="acoustic",
+                              details={"acoustic_alarms": heard})
             continue
-        nights = night_minima(*inflow, window)
-        scan = detect_leaks(nights.end_s, nights.minimum_m3h)
-        leak = scan.leaks[-1] if scan.leaks and scan.leaks[-1].active else None
-        if leak is None:
-            continue
-        details = leak_details(leak, price, legitimate_night_use(ctx, sector), ctx.now / 1000)
-        onset = datetime.fromtimestamp(leak.onset_s, ZoneInfo(window.tz)).strftime("%d/%m/%Y")
-        yield Finding(
-            sector.id, f"Fuite probable — {sector.name} : +{_fr(leak.extra_flow_m3h)} m³/h la "
-                       f"nuit depuis le {onset} environ", "warning",
-            at=int(leak.detected_s * 1000), details=details)
+        legitimate = legitimate_night_use(ctx, sector)
+        total = sum(leak.extra_flow_m3h for leak in leaks)
+        for leak, subject in zip(leaks, _subjects(ctx, sector.id, leaks), strict=True):
+            details = leak_details(leak, price, legitimate, ctx.now / 1000)
+            status = "refuted" if leak.refuted_repair_s is not None else "none"
+            details.update(
+                repair_status=status, open_leaks_in_sector=len(leaks),
+                sector_extra_flow_m3h=round(total, 2),
+                confidence="high" if heard else "medium", acoustic_alarms=heard,
+                detection_limit_m3h=round(seen.scan.sensitivity_m3h, 2)
+                if seen.scan.sensitivity_m3h is not None else None)
+            onset = datetime.fromtimestamp(leak.onset_s, ZoneInfo(window.tz)).strftime(
+                "%d/%m/%Y")
+            what = "Fuite persistante après réparation" if status == "refuted" else \
+                "Fuite probable"
+            yield Finding(
+                sector.id, f"{what} — {sector.name} : +{_fr(leak.extra_flow_m3h)} m³/h la "
+                           f"nuit depuis le {onset} environ", "warning", subject=subject,
+                at=int(leak.detected_s * 1000), details=details)
 
 
 LEAK_DETAILS = (
@@ -214,6 +334,14 @@ LEAK_DETAILS = (
                 unit="m3/h"),
     DetailField("estimated_leakage_m3h", "Fuite estimée (débit de nuit − consommation "
                                          "légitime)", unit="m3/h"),
+    DetailField("leak_kind", "Apparition", "choice", choices=KIND_LABELS),
+    DetailField("repair_status", "Réparation", "choice", choices=REPAIR_STATUS),
+    DetailField("open_leaks_in_sector", "Fuites ouvertes dans le secteur", digits=0),
+    DetailField("sector_extra_flow_m3h", "Débit de fuite total du secteur", unit="m3/h"),
+    DetailField("confidence", "Confiance", "choice", choices=CONFIDENCE),
+    DetailField("acoustic_alarms", "Alarmes des prélocalisateurs acoustiques", "list"),
+    DetailField("detection_limit_m3h", "Plus petite fuite détectable dans ce secteur",
+                unit="m3/h"),
 )
 
 DETECTORS = (

@@ -141,8 +141,10 @@ class LeakScan:
     """The leaks of a series and, night by night, what the detector saw."""
 
     leaks: list[Leak]
-    reference_m3h: np.ndarray  # NaN during the warm-up
-    scale_m3h: np.ndarray  # the robust spread the reference came with (NaN likewise)
+    # Night by night, the sector's reference (frozen at its value before the first leak
+    # still open) and its robust spread; NaN during the warm-up.
+    reference_m3h: np.ndarray
+    scale_m3h: np.ndarray
     sensitivity_m3h: float | None = None  # smallest step it can see now
     sensitivity_share: float | None = None  # the same, as a share of the night flow
 
@@ -242,6 +244,9 @@ class _Scan:
         if self._confirm_repairs(n) or self._check_gone(n):
             return  # the nights after a leak's end start a level of their own
         self._account(n)
+        if self.open:  # shown: the reference the sector had before its leaks, frozen
+            self.reference[n], self.spread[n] = (self.open[0].reference_m3h,
+                                                 self.open[0].scale_m3h)
         current = self._current_reference(n)
         if current is None:
             if self.open:
@@ -252,7 +257,8 @@ class _Scan:
                 self.last_calm = n
             return
         ref, scale = current
-        self.reference[n], self.spread[n] = ref, scale
+        if not self.open:
+            self.reference[n], self.spread[n] = ref, scale
         z = min((x[n] - ref) / scale, p.cap)
         self.s = max(0.0, self.s + z - p.k)
         if self.s == 0.0:

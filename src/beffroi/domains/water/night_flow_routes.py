@@ -40,8 +40,8 @@ from ...storage import schema
 from ...storage.database import Database
 from . import detectors
 from .annual_volumes import parse_year
-from .leaks import LeakParams, detect_leaks
-from .night_flow import iso_utc, night_minima, rolling_percentile
+from .leaks import LeakParams
+from .night_flow import iso_utc, rolling_percentile
 from .rpqs import tenant_indicators, year_period
 from .settings import PRICE
 
@@ -98,17 +98,17 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
                               "détecteur, figée pendant une fuite)",
                  "width": f"± {LeakParams().min_excess:g} × dispersion robuste (MAD)".replace(".", ","),
                  "p20": f"20e centile des {P20_NIGHTS} dernières nuits"},
-        "measured": False, "nights": [], "leaks": [],
+        "measured": False, "nights": [], "leaks": [], "sensitivity": None,
     }
-    inflow = detectors.sector_inflow(ctx, sector.id, min(
-        now - days * DAY_MS, detectors.scan_start(ctx, sector.id)))
-    if inflow is None:
+    seen = detectors.scan_sector(ctx, sector, now - days * DAY_MS, window)
+    if seen is None:
         out["note"] = ("Aucun débit entrant mesuré pour ce secteur : ajoutez un compteur "
                        "d'entrée de secteur avec son débit ou son index.")
         return out
-    nights = night_minima(*inflow, window)
-    params = LeakParams()
-    scan = detect_leaks(nights.end_s, nights.minimum_m3h, params)
+    nights, scan, params = seen.nights, seen.scan, LeakParams()
+    if scan.sensitivity_m3h is not None and scan.sensitivity_share is not None:
+        out["sensitivity"] = {"min_leak_m3h": _round(scan.sensitivity_m3h),
+                              "share_of_night_flow": _round(scan.sensitivity_share)}
     p20 = rolling_percentile(nights.minimum_m3h, P20_NIGHTS, 20)
     leak_of = {n: i for i, leak in enumerate(scan.leaks) for n in leak.nights}
     first_shown = shown_from / 1000

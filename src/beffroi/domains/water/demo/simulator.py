@@ -3,9 +3,10 @@
 Inflow = authorised consumption (≈ 150 L per inhabitant and day, shaped by a
 daily profile with its minimum around 03:00 and a summer rise) + background
 losses (≈ 20 % of the consumption, i.e. a rendement near 83 %). Sectors are
-leak-free, except the one of ``INJECTED_LEAK``: a main that broke a few weeks before
-the end of the history and still runs — the leak the night-flow detector must find
-(and the only one: the other sectors must raise no alert).
+leak-free, except two: ``INJECTED_LEAK``, a main that broke a few weeks before the end of
+the history and still runs — the leak the night-flow detector must find open — and
+``REPAIRED_LEAK``, a leak of the spring, repaired after five weeks (``story`` records its
+follow-up). The other sectors must raise no alert.
 """
 
 from __future__ import annotations
@@ -39,13 +40,29 @@ def _asset_rng(asset: DemoAsset, salt: int = 0) -> np.random.Generator:
 INJECTED_LEAK = {"CPT-88383-S2": (24.3, 2.4)}
 
 
+# Inlet meter -> (days before the end its leak started, days before the end it was
+# repaired, extra flow m³/h).
+REPAIRED_LEAK = {"CPT-88383-S1": (160.4, 125.6, 3.0)}
+
+
 def leak_flow(ref: str, t_s: np.ndarray) -> np.ndarray:
-    """The injected leak of this inlet meter (m³/h), if it has one, still running at the end."""
+    """The leaks of this inlet meter (m³/h): the injected one still running at the end, the
+    repaired one between its onset and its repair."""
     out = np.zeros(len(t_s))
-    if ref not in INJECTED_LEAK or len(t_s) == 0:
+    if len(t_s) == 0:
         return out
-    out[t_s >= leak_onset_s(ref, t_s)] = INJECTED_LEAK[ref][1]
+    if ref in INJECTED_LEAK:
+        out[t_s >= leak_onset_s(ref, t_s)] = INJECTED_LEAK[ref][1]
+    if ref in REPAIRED_LEAK:
+        onset, repaired = repaired_leak_s(ref, t_s[-1])
+        out[(t_s >= onset) & (t_s < repaired)] = REPAIRED_LEAK[ref][2]
     return out
+
+
+def repaired_leak_s(ref: str, last_s: float) -> tuple[float, float]:
+    """(onset, repair) of the repaired leak of ``ref`` in a history ending at ``last_s``."""
+    onset_days, repair_days, _ = REPAIRED_LEAK[ref]
+    return float(last_s - onset_days * 86_400), float(last_s - repair_days * 86_400)
 
 
 def leak_onset_s(ref: str, t_s: np.ndarray) -> float:
@@ -74,6 +91,10 @@ def _logger_noise(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
     if inlet in INJECTED_LEAK and len(t_s):
         closeness = _asset_rng(asset, 2).uniform(0.55, 1.0)
         noise[t_s >= leak_onset_s(inlet, t_s)] += LEAK_DB * closeness
+    if inlet in REPAIRED_LEAK and len(t_s):
+        closeness = _asset_rng(asset, 2).uniform(0.55, 1.0)
+        onset, repaired = repaired_leak_s(inlet, t_s[-1])
+        noise[(t_s >= onset) & (t_s < repaired)] += LEAK_DB * closeness
     return np.round(np.clip(noise, 0, 120), 1)
 
 
