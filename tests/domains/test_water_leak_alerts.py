@@ -1,0 +1,153 @@
+"""The live leak detector on a small tenant: stacked leaks are alerts of their own (with the
+sector's count and total), an alert keeps its identity while the onset estimate moves, the
+sector's acoustic loggers back its open leak instead of raising alerts of their own, and a
+« fuite probable » heard with no leak in the night flow is one alert on the sector."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import orjson
+import pytest
+from sqlalchemy import select
+
+from beffroi.core import importing, tenants
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting.detectors import run_detector
+from beffroi.core.observations import store_rows
+from beffroi.core.registry import load_registry
+from beffroi.core.streams import ensure_stream
+from beffroi.storage import schema
+
+DAY = 86_400
+PARIS = ZoneInfo("Europe/Paris")
+T0 = datetime(2025, 9, 1, tzinfo=ZoneInfo("UTC")).timestamp()
+KEY = "water.night_flow_leak"
+
+
+def _square(x: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, 48.0], [x + 0.01, 48.0], [x + 0.01, 48.01],
+                                                [x, 48.01], [x, 48.0]]]}
+
+
+def _flow(t_s: np.ndarray, seed: int, level: float) -> np.ndarray:
+    """A sector's inflow: daily shape with its night minimum, noise."""
+    rng = np.random.default_rng(seed)
+    hour = (t_s / 3600 + 1) % 24
+    shape = 1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)
+    return level * shape * rng.normal(1, 0.04, len(t_s))
+
+
+@pytest.fixture
+def sector(db):
+    """Sector A (inlet flow meter, two acoustic loggers) and sector B (inlet, one logger)."""
+    registry = load_registry(["generic", "water"])
+    point = {"type": "Point", "coordinates": [6.6, 48.005]}
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat", registry=registry)
+        scope = open_scope(db, conn, CLI, tenant["id"])
+        rows = [{"ref": f"SEC-{k}", "kind": "water.sector", "name": f"Secteur {k}",
+                 "geometry": _square(x), "properties": {"connections": 1000}}
+                for k, x in (("A", 6.6), ("B", 6.7))]
+        rows += [{"ref": f"CPT-{k}", "kind": "water.meter", "name": f"Entrée {k}",
+                  "parent_ref": f"SEC-{k}", "geometry": point,
+                  "properties": {"role": "sector_inlet"}} for k in "AB"]
+        rows += [{"ref": ref, "kind": "water.acoustic_logger", "name": name,
+                  "parent_ref": parent, "geometry": point}
+                 for ref, name, parent in (("ACO-1", "Prélocalisateur rue Haute", "SEC-A"),
+                                           ("ACO-2", "Prélocalisateur église", "SEC-A"),
+                                           ("ACO-3", "Prélocalisateur stade", "SEC-B"))]
+        report = importing.import_assets(scope, conn, registry, rows)
+        assert not report.errors, report.errors
+        a = schema.assets
+        ids = {r.ref: r.id for r in conn.execute(select(a.c.ref, a.c.id))}
+        streams = {ref: ensure_stream(scope, conn, registry, ids[ref], metric) for ref, metric in (
+            ("CPT-A", "water.flow"), ("CPT-B", "water.flow"), ("ACO-1", "water.leak_alarm"),
+            ("ACO-2", "water.leak_alarm"), ("ACO-3", "water.leak_alarm"))}
+
+    def store(ref: str, t: np.ndarray, values: np.ndarray) -> None:
+        with db.write() as conn:
+            scope = open_scope(db, conn, CLI, tenant["id"])
+            store_rows(scope, conn, [(tenant["id"], streams[ref], int(ti * 1000),
+                                      round(float(v), 3), 0)
+                                     for ti, v in zip(t, values, strict=True)], PARIS)
+
+    def alerts():
+        al = schema.alerts
+        with db.read() as conn:
+            return [(r.asset_id, r.status, r.key, orjson.loads(r.details), r.title)
+                    for r in conn.execute(select(al).where(al.c.detector == KEY)
+                                          .order_by(al.c.id))]
+
+    def run(at: float) -> None:
+        assert run_detector(db, registry, tenant["id"], KEY, int(at * 1000)) == "ok"
+
+    return {"store": store, "alerts": alerts, "run": run, "ids": ids}
+
+
+def test_stacked_leaks_are_alerts_of_their_own_with_the_sector_total(sector):
+    end = T0 + 120 * DAY
+    t = np.arange(T0, end, 900.0)
+    first, second = T0 + 60.4 * DAY, T0 + 95.4 * DAY
+    inlet = _flow(t, 1, 10.0) + np.where(t >= first, 2.0, 0.0) + np.where(t >= second, 1.5, 0.0)
+    sector["store"]("CPT-A", t, inlet)
+    sector["store"]("CPT-B", t, _flow(t, 2, 6.0))
+    sector["run"](T0 + 80 * DAY)  # the first leak only
+    (_, status, key1, details, _), = sector["alerts"]()
+    assert status == "open" and details["open_leaks_in_sector"] == 1
+    sector["run"](end - 3600)
+    found = sector["alerts"]()
+    assert [a[1] for a in found] == ["open", "open"]
+    assert found[0][2] == key1  # the first leak's alert is the same one, still open
+    a, b = (f[3] for f in found)
+    assert abs(datetime.fromisoformat(a["onset"]).timestamp() - first) <= 1.5 * DAY
+    assert abs(datetime.fromisoformat(b["onset"]).timestamp() - second) <= 1.5 * DAY
+    assert a["extra_flow_m3h"] == pytest.approx(2.0, rel=0.3)
+    assert b["extra_flow_m3h"] == pytest.approx(1.5, rel=0.3)
+    for d in (a, b):
+        assert d["open_leaks_in_sector"] == 2
+        assert d["sector_extra_flow_m3h"] == pytest.approx(
+            a["extra_flow_m3h"] + b["extra_flow_m3h"], abs=0.02)
+        assert d["confidence"] == "medium" and d["acoustic_alarms"] == []
+        assert d["repair_status"] == "none"
+    assert b["lost_m3"] == pytest.approx(1.5 * (end - second) / 3600, rel=0.3)
+    assert a["lost_m3"] == pytest.approx(2.0 * (end - first) / 3600, rel=0.3)
+
+
+def test_acoustic_alarms_back_the_open_leak_instead_of_alerts_of_their_own(sector):
+    end = T0 + 90 * DAY
+    t = np.arange(T0, end, 900.0)
+    onset = T0 + 70.4 * DAY
+    sector["store"]("CPT-A", t, _flow(t, 1, 10.0) + np.where(t >= onset, 2.0, 0.0))
+    sector["store"]("CPT-B", t, _flow(t, 2, 6.0))
+    nights = np.arange(T0 + 2 * 3600, end, DAY)
+    sector["store"]("ACO-1", nights, np.where(nights >= onset, 2, 0))
+    sector["store"]("ACO-2", nights, np.where(nights >= onset, 1, 0))
+    sector["store"]("ACO-3", nights, np.zeros(len(nights)))
+    sector["run"](end - 3600)
+    (asset, status, _, details, _), = sector["alerts"]()  # one alert: the leak
+    assert asset == sector["ids"]["SEC-A"] and status == "open"
+    assert details["confidence"] == "high"
+    assert details["acoustic_alarms"] == ["Prélocalisateur rue Haute (fuite probable)",
+                                          "Prélocalisateur église (fuite possible)"]
+
+
+def test_a_probable_leak_heard_with_no_leak_in_the_night_flow_is_one_sector_alert(sector):
+    end = T0 + 90 * DAY
+    t = np.arange(T0, end, 900.0)
+    sector["store"]("CPT-A", t, _flow(t, 1, 10.0))
+    sector["store"]("CPT-B", t, _flow(t, 2, 6.0))
+    nights = np.arange(T0 + 2 * 3600, end, DAY)
+    sector["store"]("ACO-3", nights, np.where(nights >= end - 5 * DAY, 2, 0))
+    sector["store"]("ACO-1", nights, np.where(nights >= end - 5 * DAY, 1, 0))  # possible only
+    sector["run"](end - 3600)
+    (asset, status, key, details, title), = sector["alerts"]()
+    assert asset == sector["ids"]["SEC-B"] and status == "open" and key.endswith(":acoustic")
+    assert details["acoustic_alarms"] == ["Prélocalisateur stade (fuite probable)"]
+    assert title.startswith("Bruit de fuite — Secteur B")
+    # An old alarm (the logger silent for a week since) backs nothing.
+    sector["store"]("ACO-3", nights[-1:] + 8 * DAY, np.array([0]))
+    sector["run"](end + 8 * DAY)
+    assert [a[1] for a in sector["alerts"]()] == ["resolved"]
