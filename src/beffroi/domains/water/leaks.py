@@ -84,6 +84,9 @@ class LeakParams:
     cap: float = 4.0
     min_excess: float = 2.5
     low_percentile: float = 20.0
+    dip_z: float = 1.0  # a night this close to the reference after an elevated one: a pause
+    intermittent_days: float = 28.0  # that many pauses that recent make the alarm wait
+    intermittent_dips: int = 2  # for a week of low nights up
     recent_nights: int = 7
     max_pending_nights: int = 45
     level_nights: int = 3  # nights after a leak's onset before the next step is measured
@@ -191,6 +194,9 @@ class _Scan:
         self.last_calm: int | None = None  # last night before the current run
         self.awaiting: list[tuple[Leak, float, float]] = []  # (leak, repair, level before)
         self.floor: tuple[float, float] | None = None  # reference to start again from
+        self.seen: list[int] = []  # nights measured against a reference
+        self.last_z = 0.0
+        self.dips: list[int] = []  # nights back down right after an elevated one
 
     # -- reference -------------------------------------------------------------------------
     def _seasonal_shift(self, n: int, nights: list[int]) -> float:
@@ -260,6 +266,10 @@ class _Scan:
         if not self.open:
             self.reference[n], self.spread[n] = ref, scale
         z = min((x[n] - ref) / scale, p.cap)
+        if self.last_z >= p.min_excess and z <= p.dip_z:
+            self.dips.append(n)  # up one night, back the next: an intermittent night use
+        self.last_z = z
+        self.seen.append(n)
         self.s = max(0.0, self.s + z - p.k)
         if self.s == 0.0:
             self._calm(self.pending + [n])
@@ -267,8 +277,14 @@ class _Scan:
             return
         self.pending.append(n)
         # The run's low nights must be up too: a leak never pauses, night watering stops
-        # on rainy nights and a night shift at weekends (UKWIR's low percentile).
-        excess = float(np.percentile(x[self.pending[-p.recent_nights:]], p.low_percentile)) - ref
+        # on rainy nights and a night shift at weekends (UKWIR's low percentile). Where
+        # such pauses were seen lately, the last week's low nights, run or not, must be.
+        recent_dips = [d for d in self.dips[-p.intermittent_dips:]
+                       if self.t[n] - self.t[d] <= p.intermittent_days * DAY_S]
+        cautious = len(recent_dips) >= p.intermittent_dips
+        window = self.seen[-p.recent_nights:] if cautious else \
+            self.pending[-p.recent_nights:]
+        excess = float(np.percentile(x[window], p.low_percentile)) - ref
         if self.s >= p.h and excess >= p.min_excess * scale:
             self._declare(n, ref, scale)
         elif self.open and len(self.pending) > p.stack_run_nights:
