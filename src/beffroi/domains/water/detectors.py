@@ -28,6 +28,7 @@ from ...core.clock import parse_instant
 from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
+from .interventions import LEAK_FOLLOW_UP
 from .leaks import Leak, detect_leaks
 from .night_flow import NightWindow, cumulative_from_flow, iso_utc, net_volume, night_minima
 from .settings import (
@@ -218,6 +219,6 @@ LEAK_DETAILS = (
 
 DETECTORS = (
     Detector(DETECTOR_KEY, "Fuite détectée par le débit de nuit", 3600,
-             night_flow_leaks, details=LEAK_DETAILS,
+             night_flow_leaks, details=LEAK_DETAILS, follow_up=LEAK_FOLLOW_UP,
              metrics=("water.flow", "water.volume", "water.level")),
 )
