@@ -10,9 +10,10 @@ A domain package exposes one ``Domain`` under the ``beffroi.domains`` entry poin
     waste = "beffroi_dechets:DOMAIN"
 
 and declares everything it adds as frozen data on it: asset kinds, metrics, settings,
-detectors, KPIs, commands, jobs, web pages, panels and map colourings, an API router, a
-click group, a demo. ``Registry.register`` checks every field once, at start, and refuses a
-wrong declaration with errors naming the domain, the element and the field.
+detectors (with the follow-up steps of their alerts), KPIs, commands, jobs, web pages,
+panels and map colourings, an API router, a click group, a demo. ``Registry.register``
+checks every field once, at start, and refuses a wrong declaration with errors naming the
+domain, the element and the field.
 
 Light to import: the declarations below need the standard library only. The HTTP helpers
 (FastAPI dependencies, response classes), the tenant-scoped data helpers and the demo
@@ -35,6 +36,7 @@ from .core.alerting.detector_spec import (
     Detector,
     DetectorContext,
     Finding,
+    FollowUpStep,
 )
 from .core.command_spec import CommandSpec, Encoding
 from .core.domain import (
@@ -166,8 +168,9 @@ __all__ = [
     # the domain and what it declares
     "ALL_GEOMETRIES", "AssetKind", "DeriveFunction", "DerivedMetric", "Domain", "GeometryType",
     "Metric", "PropertySpec", "PropertyType", "Setting", "StreamKind",
-    # alerting: detectors and the details of their findings
+    # alerting: detectors, the details of their findings, the follow-up of their alerts
     "DETAIL_KINDS", "DetailField", "DetailKind", "Detector", "DetectorContext", "Finding",
+    "FollowUpStep",
     # dashboard figures, commands, periodic jobs
     "CommandSpec", "Encoding", "Job", "JobFunction", "Kpi", "KpiContext",
     # web interface

@@ -121,4 +121,4 @@ def test_detectors_declared_by_domains_are_listed(db):
             {"key": "testing.leak", "label": "Fuite nocturne", "interval_s": 900,
              "details": [{"key": "lost_m3", "label": "Eau perdue", "kind": "number",
                           "unit": "m3", "unit_from": None, "digits": 2, "choices": None,
-                          "shown": True}]}]
+                          "shown": True}], "follow_up": []}]

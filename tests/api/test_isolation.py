@@ -137,6 +137,8 @@ def sample_body(method: str, path: str, t: dict):
         ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/acknowledge"): {"comment": "vu"},
         ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/resolve"): {"comment": "réglé"},
         ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/comments"): {"comment": "note"},
+        ("POST", "/api/v1/tenants/{tenant}/alerts/{alert_id}/interventions"): {
+            "step": "searching"},
         ("POST", "/api/v1/tenants/{tenant}/subscriptions"): {
             "user_id": t["user_id"], "domains": ["generic"], "communes": [t["insee"]],
             "min_severity": "warning", "digest": False},

@@ -25,8 +25,10 @@ from beffroi.plugin import (
     AssetKind,
     CommandSpec,
     DemoSpec,
+    DetailField,
     Detector,
     Domain,
+    FollowUpStep,
     Job,
     Kpi,
     MapClass,
@@ -222,6 +224,48 @@ def test_own_fields_are_sound():
         "il doit commencer par /",
         "domaine « waste », coloration de carte « waste.fill » (map_styles[0].classes[0].colour)"
         " : couleur « red » invalide : « #rrggbb » attendu"]
+
+
+def test_follow_up_steps_are_checked_at_start():
+    """Issue #15: a detector's follow-up steps have unique keys and fields people can fill
+    in; each fault names the step or the field."""
+    def detector(*steps: FollowUpStep) -> Domain:
+        return waste(detectors=(Detector("waste.fire", "Feu", 300, lambda ctx: [],
+                                         follow_up=steps),))
+
+    emptied = FollowUpStep("emptied", "Vidé", fields=(
+        DetailField("emptied_on", "Date", "date", required=True),
+        DetailField("weight_kg", "Poids", unit="kg", minimum=0, maximum=500),
+        DetailField("where", "Où", "position")))
+    assert build_registry([detector(FollowUpStep("seen", "Vu"), emptied)]).domains["waste"]
+    where = "domaine « waste », détecteur « waste.fire » (detectors[0].follow_up"
+    assert refused(detector(FollowUpStep("seen", "Vu"), emptied, FollowUpStep("seen", "Revu"))
+                   ) == [f"{where}[2].key) : étape de suivi « seen » déclarée deux fois"]
+    unknown = refused(detector(FollowUpStep("seen", "Vu", fields=(
+        DetailField("where", "Où", "gps"),))))
+    assert unknown == [f"{where}[0].fields[0].kind) : l'une des valeurs 'number', 'percent', "
+                       "'instant', 'date', 'duration', 'choice', 'metric', 'state', 'text', "
+                       "'list', 'position' attendue, reçu str 'gps'"]
+    assert refused(detector(FollowUpStep("Seen step", "Vu", fields=(
+        DetailField("metric", "Mesure", "metric"),
+        DetailField("kind", "Type", "choice"),
+        DetailField("at", "Quand", "instant"),
+        DetailField("kind", "Type", "choice", choices={"a": "A"}),
+        DetailField("note", "Note", "text", minimum=0),
+        DetailField("weight", "Poids", minimum=10, maximum=1))))) == [
+        f"{where}[0].key) : clé d'étape « Seen step » invalide : minuscules, chiffres et _ "
+        "attendus, commençant par une lettre",
+        f"{where}[0].fields[0].kind) : type « metric » du champ « metric » impossible à "
+        "saisir : number, percent, instant, date, choice, text, position attendu",
+        f"{where}[0].fields[1].choices) : le champ à choix « kind » doit lister ses valeurs "
+        "(choices)",
+        f"{where}[0].fields[2].key) : clé de champ « at » invalide pour l'étape « Seen step » "
+        ": minuscules, chiffres et _, autre que step, at, comment",
+        f"{where}[0].fields[3].key) : champ « kind » déclaré deux fois dans l'étape "
+        "« Seen step »",
+        f"{where}[0].fields[4].minimum) : bornes (minimum, maximum) du champ « note » "
+        "réservées aux nombres",
+        f"{where}[0].fields[5].minimum) : minimum 10 supérieur au maximum 1"]
 
 
 def test_all_errors_at_once_and_nothing_taken():

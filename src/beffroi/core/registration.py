@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .alerting.detector_spec import DetailField, Detector
+from .alerting.detector_spec import INPUT_KINDS, DetailField, Detector, FollowUpStep
 from .command_spec import CommandSpec
 from .domain import (
     AssetKind,
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 ELEMENTS: dict[type, str] = {
     Domain: "domaine", AssetKind: "type d'équipement", PropertySpec: "propriété",
     Metric: "mesure", Setting: "paramètre", Detector: "détecteur", DetailField: "détail",
+    FollowUpStep: "étape de suivi",
     Kpi: "indicateur", CommandSpec: "commande", Job: "tâche périodique", Page: "page",
     Panel: "panneau", MapStyle: "coloration de carte", MapClass: "classe de coloration",
     DemoSpec: "démo", DerivedMetric: "mesure dérivée",
@@ -70,6 +71,10 @@ DOMAIN_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 DOTTED_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 OBJECT_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Keys of a follow-up step and of its fields; the latter share the body of the request
+# recording the step with these.
+STEP_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+RESERVED_FIELD_KEYS = ("step", "at", "comment")
 
 
 @dataclass(frozen=True)
@@ -436,6 +441,7 @@ def _own_fields(checked: _Checked, report: _Report) -> None:
             if unit_from is not None and unit_from not in keys:
                 report.add(owner, element, f"{path}.details[{i}].unit_from",
                            f"détail « {unit_from} » inconnu de ce détecteur")
+        _follow_up(f"{path}.follow_up", element, detector.follow_up, owner, report)
     for path, element, job in checked.each("jobs"):
         for name in ("interval_s", "ttl_s"):
             if getattr(job, name) <= 0:
@@ -460,6 +466,46 @@ def _own_fields(checked: _Checked, report: _Report) -> None:
             report.add(owner, element, f"{path}.property",
                        "une propriété (property) ou une mesure (metric) attendue, l'une des "
                        "deux seulement")
+
+
+def _follow_up(path: str, element: str, steps: tuple[FollowUpStep, ...], owner: str,
+               report: _Report) -> None:
+    """A detector's follow-up steps: unique keys, fields people can fill in."""
+    seen: set[str] = set()
+    for i, step in enumerate(steps):
+        where = f"{path}[{i}]"
+        if not STEP_KEY.match(step.key):
+            report.add(owner, element, f"{where}.key", f"clé d'étape « {step.key} » invalide : "
+                       "minuscules, chiffres et _ attendus, commençant par une lettre")
+        elif step.key in seen:
+            report.add(owner, element, f"{where}.key",
+                       f"étape de suivi « {step.key} » déclarée deux fois")
+        seen.add(step.key)
+        names: set[str] = set()
+        for j, f in enumerate(step.fields):
+            at = f"{where}.fields[{j}]"
+            if not STEP_KEY.match(f.key) or f.key in RESERVED_FIELD_KEYS:
+                report.add(owner, element, f"{at}.key", f"clé de champ « {f.key} » invalide "
+                           "pour l'étape « " + step.key + " » : minuscules, chiffres et _, "
+                           "autre que " + ", ".join(RESERVED_FIELD_KEYS))
+            elif f.key in names:
+                report.add(owner, element, f"{at}.key", f"champ « {f.key} » déclaré deux fois "
+                           f"dans l'étape « {step.key} »")
+            names.add(f.key)
+            if f.kind not in INPUT_KINDS:
+                report.add(owner, element, f"{at}.kind", f"type « {f.kind} » du champ "
+                           f"« {f.key} » impossible à saisir : " + ", ".join(INPUT_KINDS)
+                           + " attendu")
+            if f.kind == "choice" and not f.choices:
+                report.add(owner, element, f"{at}.choices",
+                           f"le champ à choix « {f.key} » doit lister ses valeurs (choices)")
+            if (f.minimum is not None or f.maximum is not None) and f.kind not in (
+                    "number", "percent"):
+                report.add(owner, element, f"{at}.minimum", f"bornes (minimum, maximum) du "
+                           f"champ « {f.key} » réservées aux nombres")
+            if f.minimum is not None and f.maximum is not None and f.minimum > f.maximum:
+                report.add(owner, element, f"{at}.minimum",
+                           f"minimum {f.minimum} supérieur au maximum {f.maximum}")
 
 
 def _web(checked: _Checked, report: _Report) -> None:

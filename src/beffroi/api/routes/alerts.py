@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ...core.access import TenantScope
-from ...core.alerting import alerts, rules
+from ...core.alerting import alerts, interventions, rules
 from ...core.alerting.detectors import registered_detectors
 from ...core.alerting.evaluation import RULE_DETAILS
 from ..deps import (
@@ -27,6 +27,9 @@ from ..deps import (
 from ..openapi import problems
 
 router = APIRouter(tags=["alertes"])
+INTERVENTION_EXAMPLE = {"step": "located", "at": "2026-03-10T09:30:00+01:00",
+                        "located_on": "connection", "position": {"lon": 6.5912, "lat": 48.0171},
+                        "comment": "Branchement du 12 rue des Écoles"}
 RULE_EXAMPLE = {"name": "Crue de la Moselle", "kind": "threshold", "stream_id": 12,
                 "params": {"operator": "above", "value": 2.8, "hysteresis": 0.1,
                            "min_duration_s": 600},
@@ -37,6 +40,14 @@ def _public(scope: TenantScope, registry, row: Any) -> dict[str, Any]:
     """The alert with its details in French, in the tenant's time zone."""
     return alerts.alert_public(row, registry,
                                ZoneInfo(scope.settings.get("timezone") or "Europe/Paris"))
+
+
+def _full(scope: TenantScope, conn, registry, row: Any) -> dict[str, Any]:
+    """The alert, its history and the follow-up steps recorded on it."""
+    history = alerts.history(scope, conn, row.id)
+    return {**_public(scope, registry, row), "history": history,
+            "interventions": interventions.interventions_public(
+                registry, row.detector, history, interventions.tenant_tz(scope))}
 
 
 @router.get("/tenants/{tenant}/alert-rules", response_model=Objects)
@@ -90,11 +101,11 @@ def list_alerts(ctx: CtxDep, tenant: str, status: str | None = None,
 
 @router.get("/tenants/{tenant}/alerts/{alert_id}", response_model=Object)
 def get_alert(ctx: CtxDep, tenant: str, alert_id: Id):
-    """The alert and its full history."""
+    """The alert, its full history and the follow-up steps recorded on it
+    (``interventions``, in the order they were done, their fields written in French)."""
     with ctx.reading(tenant) as (scope, conn):
-        row = alerts.get_alert(scope, conn, alert_id)
-        return JSONResponse({**_public(scope, ctx.registry, row),
-                             "history": alerts.history(scope, conn, alert_id)})
+        return JSONResponse(_full(scope, conn, ctx.registry,
+                                  alerts.get_alert(scope, conn, alert_id)))
 
 
 @router.post("/tenants/{tenant}/alerts/{alert_id}/acknowledge",
@@ -120,17 +131,31 @@ def resolve(ctx: CtxDep, tenant: str, alert_id: Id, body: OptionalBody):
 def comment(ctx: CtxDep, tenant: str, alert_id: Id, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         row = alerts.comment_alert(scope, conn, alert_id, body)
-        return JSONResponse({**_public(scope, ctx.registry, row),
-                             "history": alerts.history(scope, conn, alert_id)},
-                            status_code=201)
+        return JSONResponse(_full(scope, conn, ctx.registry, row), status_code=201)
+
+
+@router.post("/tenants/{tenant}/alerts/{alert_id}/interventions", status_code=201,
+             openapi_extra=body_doc(INTERVENTION_EXAMPLE), response_model=Object,
+             responses=problems(409))
+def record_intervention(ctx: CtxDep, tenant: str, alert_id: Id, body: JsonBody):
+    """Record a follow-up step of the alert (its detector's ``follow_up``: search, location,
+    repair…): ``step``, ``at`` (ISO instant or date, when it was done, not in the future;
+    now if absent), ``comment`` and the step's fields. Every field at fault is listed and
+    nothing is stored then. 409 for an alert without follow-up, and for a step other than a
+    final one on a resolved alert; a first step on an open alert takes it in hand."""
+    with ctx.writing(tenant) as (scope, conn):
+        row = interventions.record_intervention(scope, conn, ctx.registry, alert_id, body)
+        return JSONResponse(_full(scope, conn, ctx.registry, row), status_code=201)
 
 
 @router.get("/alerts/detectors", response_model=Objects)
 def list_detectors(request: Request):
     """The periodic analyses the loaded domains declare, with the meaning of the details
-    their alerts carry (label, kind, unit)."""
+    their alerts carry (label, kind, unit) and the follow-up steps people record on them
+    (``follow_up``: each step's fields, whether required, their bounds and choices)."""
     return JSONResponse([{"key": d.key, "label": d.label, "interval_s": d.interval_s,
-                          "details": [f.public() for f in d.details]}
+                          "details": [f.public() for f in d.details],
+                          "follow_up": [s.public() for s in d.follow_up]}
                          for d in registered_detectors(request.app.state.registry)])
 
 

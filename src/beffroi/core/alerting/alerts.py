@@ -269,13 +269,19 @@ def acknowledge_alert(scope: TenantScope, conn: Connection, alert_id: int, body:
     row = get_alert(scope, conn, alert_id)
     if row.status != "open":
         raise Conflict(f"L'alerte {alert_id} est déjà {STATUS_LABELS[row.status]}.")
+    take_in_hand(scope, conn, row, comment=comment)
+    scope.audit(conn, "acknowledge", "alert", alert_id, {"comment": comment})
+    return get_alert(scope, conn, alert_id)
+
+
+def take_in_hand(scope: TenantScope, conn: Connection, row: Any, *,
+                 comment: str | None = None, details: dict[str, Any] | None = None) -> None:
+    """An open alert acknowledged now by the scope's person (with its event)."""
     now = now_ms()
     _set(conn, row, status="acknowledged", acknowledged_at=now,
          acknowledged_by=scope.principal.user_id)
-    add_event(scope.db, conn, scope.tenant_id, alert_id, now, "acknowledged",
-              user_id=scope.principal.user_id, comment=comment)
-    scope.audit(conn, "acknowledge", "alert", alert_id, {"comment": comment})
-    return get_alert(scope, conn, alert_id)
+    add_event(scope.db, conn, scope.tenant_id, row.id, now, "acknowledged",
+              user_id=scope.principal.user_id, comment=comment, details=details)
 
 
 def resolve_alert(scope: TenantScope, conn: Connection, alert_id: int, body: Any) -> Any:

@@ -15,7 +15,8 @@ Kinds:
 - ``choice`` (a code among ``choices``) — its French word;
 - ``metric`` (a metric key) — the metric's label;
 - ``state`` (a state code of the alert's ``metric``) — the state's label;
-- ``text`` and ``list`` — as they are, a list joined by commas.
+- ``text`` and ``list`` — as they are, a list joined by commas;
+- ``position`` (``{"lon": …, "lat": …}``, WGS84) — « 48,01234° N, 6,59876° E ».
 
 A key nobody declared is still shown, under its raw name and raw value: data is never
 hidden because a label is missing.
@@ -60,6 +61,8 @@ def _text(f: DetailField, value: Any, details: Mapping[str, Any], registry: Regi
         return duration(value)
     if kind == "choice":
         return f.choices.get(str(value), str(value))
+    if kind == "position" and isinstance(value, Mapping):
+        return position(value) or _raw(dict(value))
     if kind == "metric":
         metric = registry.metrics.get(str(value))
         return metric.label if metric else str(value)
@@ -71,6 +74,15 @@ def _text(f: DetailField, value: Any, details: Mapping[str, Any], registry: Regi
         except (TypeError, ValueError):
             return str(value)
     return _raw(value)
+
+
+def position(value: Mapping[str, Any]) -> str | None:
+    """« 48,01234° N, 6,59876° E » (5 decimals, about a metre), or None if not a point."""
+    lon, lat = value.get("lon"), value.get("lat")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat)):
+        return None
+    return (f"{french_number(abs(lat), 5)}° {'N' if lat >= 0 else 'S'}, "
+            f"{french_number(abs(lon), 5)}° {'E' if lon >= 0 else 'O'}")
 
 
 def _raw(value: Any) -> str:
@@ -101,7 +113,13 @@ def details_display(registry: Registry, details: Mapping[str, Any], detector: st
                     rule_id: int | None, tz: ZoneInfo) -> list[dict[str, Any]]:
     """[{key, label, value, text}]: declared keys in their order with their French label
     and formatted value, then any undeclared key under its raw name."""
-    fields = {f.key: f for f in declared_fields(registry, detector, rule_id)}
+    return fields_display(registry, declared_fields(registry, detector, rule_id), details, tz)
+
+
+def fields_display(registry: Registry, declared: tuple[DetailField, ...],
+                   details: Mapping[str, Any], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """``details_display`` with the fields given (a follow-up step's, say)."""
+    fields = {f.key: f for f in declared}
     out = []
     for key, f in fields.items():
         if key in details and f.shown:

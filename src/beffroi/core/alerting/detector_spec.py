@@ -1,6 +1,7 @@
 """What a domain declares to detect problems: ``Detector`` (run by the scheduler), the
-``Finding`` objects it returns, the ``DetectorContext`` it receives, and the
-``DetailField`` declarations of its findings' details.
+``Finding`` objects it returns, the ``DetectorContext`` it receives, the ``DetailField``
+declarations of its findings' details, and the ``FollowUpStep`` people record on its alerts
+(search, repair…: ``interventions.py``).
 
 Declarations only, light to import (``beffroi.plugin`` re-exports them): running detectors
 is ``detectors.py``, writing details in French is ``details.py``. The registry checks every
@@ -21,9 +22,12 @@ if TYPE_CHECKING:
     from ..registry import Registry
 
 DetailKind = Literal["number", "percent", "instant", "date", "duration", "choice", "metric",
-                     "state", "text", "list"]
+                     "state", "text", "list", "position"]
 DETAIL_KINDS: tuple[str, ...] = ("number", "percent", "instant", "date", "duration", "choice",
-                                 "metric", "state", "text", "list")
+                                 "metric", "state", "text", "list", "position")
+# The kinds people can type in a follow-up step's form ("position": {"lon": …, "lat": …}).
+INPUT_KINDS: tuple[str, ...] = ("number", "percent", "instant", "date", "choice", "text",
+                                "position")
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,36 @@ class DetailField:
     digits: int = 2
     choices: Mapping[str, str] = field(default_factory=dict)  # kind "choice": code -> French
     shown: bool = True  # False: folded into others (a rule's "unit" goes with its values)
+    # Fields people enter (a ``FollowUpStep``'s): must they, and the bounds of a number.
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
 
     def public(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "kind": self.kind, "unit": self.unit,
                 "unit_from": self.unit_from, "digits": self.digits,
                 "choices": dict(self.choices) or None, "shown": self.shown}
+
+    def input_public(self) -> dict[str, Any]:
+        """As a form builds its input: with whether it is required and its bounds."""
+        return {**self.public(), "required": self.required, "minimum": self.minimum,
+                "maximum": self.maximum}
+
+
+@dataclass(frozen=True)
+class FollowUpStep:
+    """One step people record on an alert of a detector (« fuite localisée », « réparée »),
+    with the fields they fill in; a ``final`` step closes the follow-up (the repair) and may
+    be recorded after the alert is resolved."""
+
+    key: str  # lowercase, unique within the detector: "located"
+    label: str  # French
+    fields: tuple[DetailField, ...] = ()  # kinds among INPUT_KINDS
+    final: bool = False
+
+    def public(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "final": self.final,
+                "fields": [f.input_public() for f in self.fields]}
 
 
 @dataclass(frozen=True)
@@ -83,3 +112,4 @@ class Detector:
     renotify_after_s: int = 86_400
     details: tuple[DetailField, ...] = ()  # every key its findings' details may hold
     metrics: tuple[str, ...] = ()  # the metrics it reads (checked to exist at start)
+    follow_up: tuple[FollowUpStep, ...] = ()  # steps people record on its alerts

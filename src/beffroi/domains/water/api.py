@@ -9,7 +9,9 @@ from fastapi import APIRouter
 
 from .indicator_routes import router as indicator_router
 from .night_flow_routes import router as night_flow_router
+from .repaired_leak_routes import router as repaired_leak_router
 
 router = APIRouter(tags=["eau potable"])
 router.include_router(indicator_router)
 router.include_router(night_flow_router)
+router.include_router(repaired_leak_router)

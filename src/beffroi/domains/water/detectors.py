@@ -39,7 +39,7 @@ from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
 from .exceptional_uses import excluded_ranges
-from .interventions import recorded_repairs
+from .interventions import LEAK_FOLLOW_UP, recorded_repairs
 from .leaks import Leak, LeakScan, Repair, detect_leaks
 from .night_flow import (
     Nights,
@@ -346,6 +346,6 @@ LEAK_DETAILS = (
 
 DETECTORS = (
     Detector(DETECTOR_KEY, "Fuite détectée par le débit de nuit", 3600,
-             night_flow_leaks, details=LEAK_DETAILS,
+             night_flow_leaks, details=LEAK_DETAILS, follow_up=LEAK_FOLLOW_UP,
              metrics=("water.flow", "water.volume", "water.level")),
 )

@@ -22,6 +22,9 @@ periods meet in the indicators.
 
 A volume for which the service has neither a figure nor a meter counts as 0 (no import,
 no export…), except the billed consumption V7, without which nothing is computed.
+
+The report also lists the leaks repaired over the period and what their early detection
+saved (``repaired_leaks``), with each service's totals.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from ...storage import schema
 from .annual_volumes import FIELDS, SERVICE_KIND, parse_year, stored_years
 from .indicators import DEFAULT_ILP_GRID, GRID_SOURCE, Volumes, grid_errors, indicator_set
 from .metered_volumes import MeterVolume, meter_volumes
+from .repaired_leaks import repaired_leaks, totals
 from .settings import ILP_GRID
 
 DISCREPANCY = 0.05  # entered and metered volumes differing by more than this are pointed out
@@ -305,7 +309,15 @@ def tenant_indicators(scope: TenantScope, conn: Connection, registry: Registry,
         notes.append(f"{period.label[0].upper()}{period.label[1:]} en cours : les compteurs ne "
                      "couvrent pas encore toute la période, leurs volumes ne sont pas "
                      "utilisés ; seuls les volumes saisis comptent.")
-    services = [service_indicators(n, period, volumes, grid, names) for n in networks]
+    repairs = repaired_leaks(scope, conn, registry, period.start, period.end, commune)
+    services = []
+    for n in networks:
+        service = service_indicators(n, period, volumes, grid, names)
+        sectors = {s.id for s in n.sectors}
+        service["repaired_leaks"] = totals([i for i in repairs["items"]
+                                            if i["sector"]["id"] in sectors],
+                                           repairs["price_eur_m3"])
+        services.append(service)
     services.sort(key=lambda s: (s["commune_name"] or "", s["ref"]))
     below = [s for s in services
              if s["indicators"] and s["indicators"]["decree"]["compliant"] is False]
@@ -317,6 +329,7 @@ def tenant_indicators(scope: TenantScope, conn: Connection, registry: Registry,
                  else "Grille du territoire (paramètre water.ilp_grid)."},
         "notes": notes,
         "services": services,
+        "repaired_leaks": repairs,
         "summary": {"services": len(services),
                     "computed": sum(1 for s in services if s["indicators"]),
                     "below_decree_threshold": [s["ref"] for s in below]},

@@ -16,6 +16,12 @@ NIGHT_END = "water.night_end"
 NIGHT_USE_PER_CONNECTION = "water.night_use_l_h_per_connection"
 NIGHT_USE_PER_LARGE_USER = "water.night_use_l_h_per_large_user"
 ILP_GRID = "water.ilp_grid"
+# How long an unreported leak runs, without night-flow monitoring, before the service finds
+# it: the typical run time of a leak found by routine active leak control (a survey of the
+# network every few months to a few years). The m³ saved by early detection are counted
+# against it (``repaired_leaks``). An order of magnitude, not a measured figure: the service
+# should set it from its own survey cycle and the run times of the leaks it found.
+USUAL_LEAK_DURATION = "water.usual_leak_duration_days"
 
 SETTINGS = (
     Setting(PropertySpec(PRICE, "number", "Prix de l'eau perdue", unit="EUR/m3", minimum=0,
@@ -39,6 +45,13 @@ SETTINGS = (
                          "domestique)", unit="L/h", minimum=0, maximum=1_000_000),
             20.0, "Ordre de grandeur pour un abonné non domestique — à vérifier ; "
                   "mesurer les gros consommateurs de nuit quand c'est possible."),
+    Setting(PropertySpec(USUAL_LEAK_DURATION, "number", "Durée habituelle d'une fuite non "
+                         "signalée avant sa découverte sans surveillance du débit de nuit",
+                         unit="d", minimum=1, maximum=3650),
+            90, "Durée typique de fuite d'une fuite non signalée trouvée par la recherche "
+                "de fuites de routine — ordre de grandeur à ajuster par le service selon la "
+                "fréquence de ses campagnes de recherche ; sert à estimer l'eau économisée "
+                "par la détection précoce."),
     # RPQS: the rating grid of the ILP by network category (see indicators.DEFAULT_ILP_GRID).
     Setting(PropertySpec(ILP_GRID, "object", "Grille de notation de l'indice linéaire de "
                                              "pertes (ILP, m³/km/j) par type de réseau"),

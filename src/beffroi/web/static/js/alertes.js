@@ -1,9 +1,11 @@
 // Alerts inbox: filtered list sorted by severity then time; the selected alert's details,
-// history and the actions people with write access can take.
+// follow-up (when its detector declares steps), history and the actions people with write
+// access can take.
 import {
   api, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn, session,
   SEVERITY_LABELS, showError,
 } from "/static/js/common.js";
+import { followUpSteps, renderFollowUp } from "/static/js/follow-up.js";
 
 const RANK = { critical: 0, warning: 1, info: 2 };
 const STATUS_LABELS = { open: "Ouverte", acknowledged: "Prise en compte", resolved: "Résolue" };
@@ -11,7 +13,7 @@ const STATUS_BADGES = { open: "critical", acknowledged: "warning", resolved: "ok
 const EVENT_LABELS = {
   opened: "Ouverture", acknowledged: "Prise en compte", resolved: "Résolution",
   commented: "Commentaire", retriggered: "Nouveau déclenchement", escalated: "Escalade",
-  notified: "Notification", reopened: "Réouverture",
+  notified: "Notification", reopened: "Réouverture", intervention: "Suivi",
 };
 
 const state = await session();
@@ -68,10 +70,14 @@ function renderList() {
     </li>`).join("")}</ul>`;
 }
 
-function historyItem(event) {
+function historyItem(event, stepLabels = {}) {
   const who = event.user_email ? ` par ${escapeHtml(event.user_email)}`
     : event.kind === "resolved" || event.kind === "opened" ? " (automatique)" : "";
-  return `<li><strong>${escapeHtml(EVENT_LABELS[event.kind] || event.kind)}</strong>${who}
+  let label = EVENT_LABELS[event.kind] || event.kind;
+  if (event.kind === "intervention") {
+    label += ` : ${stepLabels[event.details.step] || event.details.step}`;
+  }
+  return `<li><strong>${escapeHtml(label)}</strong>${who}
     <span class="muted">— ${formatDateTime(event.at)}</span>
     ${event.comment ? `<span class="comment">« ${escapeHtml(event.comment)} »</span>` : ""}</li>`;
 }
@@ -85,6 +91,8 @@ async function showDetail({ focus = false } = {}) {
     return;
   }
   const a = await api(`${base}/alerts/${selected}`);
+  const steps = await followUpSteps(a.detector);
+  const stepLabels = Object.fromEntries(steps.map((s) => [s.key, s.label]));
   const name = assetName(a);
   title.textContent = a.title;
   const facts = [
@@ -121,9 +129,21 @@ async function showDetail({ focus = false } = {}) {
     </form>`;
   box.innerHTML = `
     <dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>
+    ${steps.length ? '<section class="follow-up" id="follow-up" aria-labelledby="follow-up-title"></section>' : ""}
     <h3>Historique</h3>
-    <ol class="history" id="history">${a.history.map(historyItem).join("")}</ol>
+    <ol class="history" id="history">${a.history.map((e) => historyItem(e, stepLabels)).join("")}</ol>
     ${actions}`;
+  if (steps.length) {
+    const position = writer ? await assetPoint(a) : null;
+    renderFollowUp(document.getElementById("follow-up"), {
+      base, alert: a, steps, writer, position,
+      onRecorded: async (message) => {
+        await Promise.all([loadList(), showDetail()]);
+        document.getElementById("follow-up-done").textContent = message;
+        document.getElementById("follow-up-title").focus();
+      },
+    });
+  }
   if (writer) {
     for (const button of box.querySelectorAll("[data-do]")) {
       button.addEventListener("click", () => act(button.dataset.do, a.id));
@@ -133,6 +153,14 @@ async function showDetail({ focus = false } = {}) {
     title.focus();
     if (window.matchMedia("(max-width: 48em)").matches) title.scrollIntoView();
   }
+}
+
+/** [lon, lat] of the alert's asset when it is a point (prefills a position), else null. */
+async function assetPoint(a) {
+  if (a.asset_id === null || a.asset_id === undefined) return null;
+  const asset = await api(`${base}/assets/${a.asset_id}`).catch(() => null);
+  const geometry = asset && asset.geometry;
+  return geometry && geometry.type === "Point" ? geometry.coordinates.slice(0, 2) : null;
 }
 
 const DONE = { acknowledge: "Alerte prise en compte.", resolve: "Alerte résolue.",

@@ -1,0 +1,131 @@
+"""What people type in a declared field (a ``DetailField`` of a follow-up step), checked:
+the value to store, or a French message saying what is expected.
+
+Kinds people can enter (``INPUT_KINDS``):
+
+- ``number``, ``percent`` — a JSON number within the field's bounds (a percent: 0 to 100
+  unless declared otherwise);
+- ``date`` — ``YYYY-MM-DD``, not after today (local day of the tenant): people record what
+  was done;
+- ``instant`` — ISO 8601 with its offset, not in the future; stored as UTC ``…Z``;
+- ``choice`` — one of the declared codes;
+- ``text`` — at most ``MAX_TEXT`` characters, blanks trimmed (empty: no value);
+- ``position`` — ``{"lon": …, "lat": …}`` in WGS84 degrees.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..clock import format_instant, parse_instant
+from ..french_format import french_number, with_unit
+from .detector_spec import DetailField
+
+MAX_TEXT = 2000
+FUTURE_TOLERANCE_MS = 5 * 60_000  # a phone's clock a little ahead of the server's
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class FieldError(ValueError):
+    """A value refused: ``str(error)`` is the French message; ``field`` a sub-field
+    (``lat`` of a position) when the fault is there."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not math.isfinite(value):
+        raise FieldError("nombre attendu")
+    return value
+
+
+def _bounds(f: DetailField, value: float) -> None:
+    low, high = f.minimum, f.maximum
+    if f.kind == "percent":
+        low = 0.0 if low is None else low
+        high = 100.0 if high is None else high
+    def text(bound: float) -> str:
+        return with_unit(bound, f.unit, 6)
+
+    if low is not None and high is not None and not low <= value <= high:
+        raise FieldError(f"entre {french_number(low, 6)} et {text(high)} attendu")
+    if low is not None and value < low:
+        raise FieldError(f"{text(low)} au minimum")
+    if high is not None and value > high:
+        raise FieldError(f"{text(high)} au maximum")
+
+
+def local_today(now_ms: int, tz: ZoneInfo) -> date:
+    return datetime.fromtimestamp(now_ms / 1000, tz).date()
+
+
+def parse_day(value: Any) -> date:
+    if not isinstance(value, str):
+        raise FieldError("date AAAA-MM-JJ attendue")
+    try:
+        if not DAY.match(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(f"date « {value[:20]} » illisible : AAAA-MM-JJ attendue") from None
+
+
+def _position(value: Any) -> dict[str, float]:
+    if not isinstance(value, dict) or set(value) != {"lon", "lat"}:
+        raise FieldError('objet {"lon": …, "lat": …} attendu (degrés WGS84)')
+    lon, lat = value["lon"], value["lat"]
+    for name, v, limit, word in (("lon", lon, 180, "longitude"), ("lat", lat, 90, "latitude")):
+        try:
+            _number(v)
+        except FieldError:
+            raise FieldError(f"{word} : nombre attendu", name) from None
+        if not -limit <= v <= limit:
+            raise FieldError(f"{word} entre −{limit} et {limit} degrés attendue (WGS84), "
+                             f"reçu {v:g}", name)
+    return {"lon": float(lon), "lat": float(lat)}
+
+
+def check_value(f: DetailField, value: Any, now_ms: int, tz: ZoneInfo) -> Any:
+    """The value to store for ``f``, or None for no value; raises ``FieldError``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    kind = f.kind
+    if kind in ("number", "percent"):
+        _bounds(f, _number(value))
+        return value
+    if kind == "date":
+        day = parse_day(value)
+        if day > local_today(now_ms, tz):
+            raise FieldError(f"date dans le futur ({day:%d/%m/%Y}) : on enregistre ce qui "
+                             "a été fait")
+        return day.isoformat()
+    if kind == "instant":
+        try:
+            instant = parse_instant(value)
+        except ValueError as exc:
+            raise FieldError(str(exc)) from None
+        if instant > now_ms + FUTURE_TOLERANCE_MS:
+            raise FieldError("instant dans le futur : on enregistre ce qui a été fait")
+        return format_instant(instant)
+    if kind == "choice":
+        if not isinstance(value, str) or value not in f.choices:
+            options = ", ".join(f"{code} ({label})" for code, label in f.choices.items())
+            raise FieldError(f"valeur attendue parmi : {options}")
+        return value
+    if kind == "text":
+        if not isinstance(value, str):
+            raise FieldError("texte attendu")
+        text = value.strip()
+        if len(text) > MAX_TEXT:
+            raise FieldError(f"{MAX_TEXT} caractères au plus")
+        return text
+    if kind == "position":
+        return _position(value)
+    raise FieldError(f"type « {kind} » impossible à saisir")
