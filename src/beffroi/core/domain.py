@@ -258,9 +258,9 @@ class DemoSpec:
     built, so that the product never loads demo code. ``rules`` are the alert rules the demo
     territory starts with, as bodies of ``POST …/alert-rules`` (checked at start: the metric
     and asset kind they name must exist). ``story``, if any, names a function
-    ``story(db, registry, tenant_id, end_ms)`` called once the history is loaded and the
-    detectors have run: what people did during the demo year (an intervention recorded on
-    an alert, a detector run at a past date with ``run_detector``).
+    ``story(db, registry, tenant_id, end_ms)`` called once the history is loaded, before
+    the detectors run at its end: what people did during the demo year (a detector run at
+    a past date with ``run_detector``, an intervention recorded on its alert).
     """
 
     inventory: str  # "beffroi.domains.lighting.demo:inventory"

@@ -186,10 +186,10 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
             _flush(db, batch, tz)
 
     alert_count = _replay_alerts(db, registry, tenant["id"], end)
-    run_detectors(db, registry, end)  # the domains' failure detectors, once, on the history
     for demo in demos.values():  # what people did during the year
         if demo.story is not None:
             demo.story(db, registry, tenant["id"], end)
+    run_detectors(db, registry, end)  # the domains' failure detectors, once, on the history
     with db.write() as conn:
         write_audit(conn, db, tenant["id"], None, "demo_built", "tenant", tenant["id"],
                     {"assets": len(inventory), "streams": len(targets), "observations": total,

@@ -275,9 +275,11 @@ def acknowledge_alert(scope: TenantScope, conn: Connection, alert_id: int, body:
 
 
 def take_in_hand(scope: TenantScope, conn: Connection, row: Any, *,
-                 comment: str | None = None, details: dict[str, Any] | None = None) -> None:
-    """An open alert acknowledged now by the scope's person (with its event)."""
-    now = now_ms()
+                 comment: str | None = None, details: dict[str, Any] | None = None,
+                 at: int | None = None) -> None:
+    """An open alert acknowledged by the scope's person (with its event), now or at ``at``
+    (an intervention recorded after the fact), never before the alert opened."""
+    now = now_ms() if at is None else max(min(at, now_ms()), row.opened_at)
     _set(conn, row, status="acknowledged", acknowledged_at=now,
          acknowledged_by=scope.principal.user_id)
     add_event(scope.db, conn, scope.tenant_id, row.id, now, "acknowledged",

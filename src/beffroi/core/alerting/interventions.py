@@ -157,7 +157,7 @@ def record_intervention(scope: TenantScope, conn: Connection, registry: Registry
         raise Conflict(f"L'alerte {alert_id} est {STATUS_LABELS['resolved']} : seule une "
                        f"étape finale ({finals}) peut encore y être enregistrée.")
     if row.status == "open":
-        take_in_hand(scope, conn, row, details={"by_intervention": True})
+        take_in_hand(scope, conn, row, details={"by_intervention": True}, at=at)
     add_event(scope.db, conn, scope.tenant_id, alert_id, at, KIND,
               user_id=scope.principal.user_id, comment=comment,
               details={"step": step.key, **values, "recorded_at": format_instant(now)})

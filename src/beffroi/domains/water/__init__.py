@@ -4,7 +4,7 @@ from ...core.registry import DemoSpec, Domain
 from .api import router
 from .cli import water
 from .detectors import DETECTORS
-from .kinds import KINDS, LOGGER_ALARM_RULE
+from .kinds import KINDS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .web import PAGES, PANELS, WEB_DIR
@@ -23,5 +23,5 @@ DOMAIN = Domain(
     panels=PANELS,
     demo=DemoSpec(inventory="beffroi.domains.water.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.water.demo.simulator:simulate",
-                  rules=(LOGGER_ALARM_RULE,)),
+                  story="beffroi.domains.water.demo.story:tell"),
 )

@@ -266,16 +266,22 @@ def _subjects(ctx: DetectorContext, sector_id: int, leaks: list[Leak]) -> list[s
 def acoustic_alarms(ctx: DetectorContext, sector_id: int) -> list[tuple[str, int]]:
     """(name, state) of the sector's acoustic loggers whose latest alarm state, reported
     within ``ACOUSTIC_RECENT_MS``, is « fuite possible » (1) or « fuite probable » (2)."""
-    a, s = schema.assets, schema.streams
-    rows = ctx.conn.execute(
-        select(a.c.name, s.c.last_t, s.c.last_value)
+    a, s, o = schema.assets, schema.streams, schema.observations
+    loggers = ctx.conn.execute(
+        select(a.c.name, s.c.id)
         .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id))
         .where(a.c.tenant_id == ctx.tenant_id, a.c.parent_id == sector_id,
                a.c.kind == "water.acoustic_logger", s.c.metric == "water.leak_alarm")
         .order_by(a.c.name)).all()
-    return [(row.name, int(row.last_value)) for row in rows
-            if row.last_t is not None and row.last_value is not None
-            and ctx.now - row.last_t <= ACOUSTIC_RECENT_MS and row.last_value >= 1]
+    out = []
+    for name, stream_id in loggers:  # its latest report as of the run (a past date too)
+        value = ctx.conn.execute(select(o.c.value).where(
+            o.c.tenant_id == ctx.tenant_id, o.c.stream_id == stream_id,
+            o.c.t <= ctx.now, o.c.t > ctx.now - ACOUSTIC_RECENT_MS)
+            .order_by(o.c.t.desc()).limit(1)).scalar()
+        if value is not None and value >= 1:
+            out.append((name, int(value)))
+    return out
 
 
 def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
@@ -303,7 +309,8 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
         total = sum(leak.extra_flow_m3h for leak in leaks)
         for leak, subject in zip(leaks, _subjects(ctx, sector.id, leaks), strict=True):
             details = leak_details(leak, price, legitimate, ctx.now / 1000)
-            status = "refuted" if leak.refuted_repair_s is not None else "none"
+            status = "awaiting" if leak.awaiting_repair_s is not None else \
+                "refuted" if leak.refuted_repair_s is not None else "none"
             details.update(
                 repair_status=status, open_leaks_in_sector=len(leaks),
                 sector_extra_flow_m3h=round(total, 2),

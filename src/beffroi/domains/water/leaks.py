@@ -130,6 +130,7 @@ class Leak:
     ended_by: str | None = None  # "repair" (confirmed) | "gone" (back to its reference)
     repair_s: float | None = None  # the confirmed repair
     refuted_repair_s: float | None = None  # a repair the following nights did not confirm
+    awaiting_repair_s: float | None = None  # a repair whose confirming nights are not all in
     stacked: bool = False  # found while another leak was open
     peak_m3h: float = 0.0  # the largest extra flow it showed (its step)
     losses: list[tuple[float, float, float]] = field(default_factory=list, repr=False)
@@ -465,6 +466,10 @@ class _Scan:
         for n in range(len(self.x)):
             if np.isfinite(self.x[n]) and not skip[n]:
                 self.night(n)
+        for leak, repaired, _ in self.awaiting:  # the loss stops there if confirmed
+            leak.awaiting_repair_s = repaired
+            leak.lost_m3 = sum(extra * max(min(end, repaired) - start, 0.0) / 3600
+                               for start, end, extra in leak.losses)
         for leak in self.leaks:
             leak.losses = []
         sensitivity = share = None
