@@ -113,7 +113,7 @@ def check_uses(value: Any) -> list[dict[str, str]]:
 
 
 USES_SPEC = PropertySpec(
-    PROPERTY, "list", "Usages exceptionnels déclarés (nuits ignorées par le détecteur de fuites)",
+    PROPERTY, "list", "Usages exceptionnels déclarés",
     entry_fields=FIELDS, entry_label="Usage exceptionnel", check=check_uses)
 
 
@@ -230,9 +230,10 @@ def check_new_use(body: Any) -> dict[str, Any]:
     errors += [{"field": p["field"].removeprefix("[0]."), "message": p["message"]}
                for p in problems]
     if errors:
-        fields = ", ".join(dict.fromkeys(e["field"] for e in errors if e["field"]))
-        raise Invalid(f"Usage exceptionnel refusé ({fields or 'corps'}) : rien n'a été "
-                      "enregistré.", errors=errors)
+        named = ", ".join(dict.fromkeys(LABELS.get(e["field"], e["field"])
+                                        for e in errors if e["field"]))
+        raise Invalid(f"Usage exceptionnel refusé{f' ({named})' if named else ''} : rien n'a "
+                      "été enregistré.", errors=errors)
     return clean[0]
 
 
