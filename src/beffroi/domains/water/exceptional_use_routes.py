@@ -13,29 +13,29 @@ from .exceptional_uses import add_use, delete_use, sector_uses
 router = APIRouter()
 USE_EXAMPLE = {"start": "2025-06-14", "end": "2025-06-16",
                "label": "Remplissage de la piscine municipale", "flow_m3h": 12.5}
-BASE = "/tenants/{tenant}/water/sectors/{sector_id}/exceptional-uses"
+BASE = "/tenants/{tenant}/water/sectors/{asset_id}/exceptional-uses"
 
 
 @router.get(BASE, response_model=Object)
-def uses(ctx: CtxDep, tenant: str, sector_id: Id):
+def uses(ctx: CtxDep, tenant: str, asset_id: Id):
     """The sector's declared exceptional uses, by first day; the nights they cover are left
     out by the leak detector."""
     with ctx.reading(tenant) as (scope, conn):
-        return JSONResponse(sector_uses(scope, conn, sector_id))
+        return JSONResponse(sector_uses(scope, conn, asset_id))
 
 
 @router.post(BASE, status_code=201, openapi_extra=body_doc(USE_EXAMPLE), response_model=Object)
-def declare(ctx: CtxDep, tenant: str, sector_id: Id, body: JsonBody):
+def declare(ctx: CtxDep, tenant: str, asset_id: Id, body: JsonBody):
     """Declare an exceptional use from ``start`` to ``end`` (dates, both included, 92 days
     at most) with its ``label`` and, optionally, its expected flow ``flow_m3h``; answers
     the new use (with its ``id``) and the sector's uses."""
     with ctx.writing(tenant) as (scope, conn):
-        return JSONResponse(add_use(scope, conn, ctx.registry, sector_id, body),
+        return JSONResponse(add_use(scope, conn, ctx.registry, asset_id, body),
                             status_code=201)
 
 
 @router.delete(f"{BASE}/{{use_id}}", response_model=Object)
-def remove(ctx: CtxDep, tenant: str, sector_id: Id, use_id: str):
+def remove(ctx: CtxDep, tenant: str, asset_id: Id, use_id: str):
     """Remove a declared use by its ``id``; answers the sector's remaining uses."""
     with ctx.writing(tenant) as (scope, conn):
-        return JSONResponse(delete_use(scope, conn, ctx.registry, sector_id, use_id))
+        return JSONResponse(delete_use(scope, conn, ctx.registry, asset_id, use_id))

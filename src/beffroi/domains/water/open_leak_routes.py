@@ -21,8 +21,8 @@ def every_sector(ctx: CtxDep, tenant: str):
         return JSONResponse(territory_open_leaks(scope, conn))
 
 
-@router.get("/tenants/{tenant}/water/sectors/{sector_id}/open-leaks", response_model=Object)
-def one_sector(ctx: CtxDep, tenant: str, sector_id: Id):
+@router.get("/tenants/{tenant}/water/sectors/{asset_id}/open-leaks", response_model=Object)
+def one_sector(ctx: CtxDep, tenant: str, asset_id: Id):
     """One sector's open leak alerts, their count and totals."""
     with ctx.reading(tenant) as (scope, conn):
-        return JSONResponse(sector_open_leaks(scope, conn, sector_id))
+        return JSONResponse(sector_open_leaks(scope, conn, asset_id))
