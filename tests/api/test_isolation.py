@@ -160,6 +160,8 @@ def sample_body(method: str, path: str, t: dict):
             "luminaires": [t["asset_id"]], "replace_by_led": True},
         ("PUT", "/api/v1/tenants/{tenant}/water/services/{asset_id}/years/{year}"): {
             "produced_m3": 120000, "metered_consumption_m3": 85000},
+        ("POST", "/api/v1/tenants/{tenant}/water/sectors/{asset_id}/exceptional-uses"): {
+            "start": "2025-06-14", "end": "2025-06-16", "label": "Remplissage de la piscine"},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},

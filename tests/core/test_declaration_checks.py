@@ -142,7 +142,7 @@ def test_literal_nested_and_optional_fields_are_typed():
         "'Polygon', 'MultiPolygon' attendue, reçu str 'Circle'",
         "domaine « waste », type d'équipement « waste.bin » (asset_kinds[0].properties[0].type)"
         " : l'une des valeurs 'string', 'number', 'integer', 'boolean', 'date', 'enum', "
-        "'object' attendue, reçu str 'litres'",
+        "'object', 'list' attendue, reçu str 'litres'",
         "domaine « waste », mesure « waste.fill » (metrics[0].kind) : l'une des valeurs "
         "'gauge', 'counter', 'state' attendue, reçu str 'level'",
         "domaine « waste », mesure « waste.fill » (metrics[0].minimum) : float | None attendu, "

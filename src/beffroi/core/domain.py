@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     import click
     from fastapi import APIRouter
 
-PropertyType = Literal["string", "number", "integer", "boolean", "date", "enum", "object"]
+PropertyType = Literal["string", "number", "integer", "boolean", "date", "enum", "object",
+                       "list"]
 StreamKind = Literal["gauge", "counter", "state"]
 GeometryType = Literal[
     "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"
@@ -46,14 +47,20 @@ class PropertySpec:
     choices: tuple[str, ...] = ()  # for type == "enum"
     minimum: float | None = None
     maximum: float | None = None
-    # type == "object" holding one entry per key (a year…), each an object of these fields:
-    # what lets the interface show it as a table with labels and units, never raw JSON.
+    # type == "object" holding one entry per key (a year…), or type == "list" of entries (a
+    # planned use…), each an object of these fields: what lets the interface show it as a
+    # table with labels and units, never raw JSON. The entries of a list are checked against
+    # them (types, bounds, required fields, no unknown field).
     entry_fields: tuple[PropertySpec, ...] = ()
-    entry_label: str | None = None  # French name of the keys ("Année")
+    entry_label: str | None = None  # French name of the keys ("Année") or of one entry
     # type == "string": a regular expression the whole value must match, and how to write
     # a matching value, in French, for the error ("jours abrégés séparés par des virgules…").
     pattern: str | None = None
     pattern_hint: str = ""
+    # Checks beyond the declared type and entry fields (an end not before its start…), run
+    # on a value that passed them: value -> [{field, message}] errors in French, each field
+    # named from inside the value ("[0].end", "" for the whole), prefixed by core.
+    check: Callable[[Any], list[dict[str, str]]] | None = None
 
 
 @dataclass(frozen=True)

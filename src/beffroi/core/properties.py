@@ -12,7 +12,7 @@ from .registry import AssetKind, PropertySpec
 
 TYPE_LABELS = {"string": "texte", "number": "nombre", "integer": "entier", "boolean": "booléen",
                "date": "date AAAA-MM-JJ", "enum": "valeur de la liste",
-               "object": "objet JSON"}
+               "object": "objet JSON", "list": "tableau JSON"}
 _TRUE = {"true", "vrai", "oui", "1", "yes"}
 _FALSE = {"false", "faux", "non", "0", "no"}
 
@@ -24,7 +24,7 @@ def _coerce(spec: PropertySpec, value: Any) -> Any:
         return float(text.replace(",", "."))
     if spec.type == "integer":
         return int(text)
-    if spec.type == "object":
+    if spec.type in ("object", "list"):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -66,6 +66,7 @@ def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> t
         "date": isinstance(value, str),
         "enum": isinstance(value, str),
         "object": isinstance(value, dict),
+        "list": isinstance(value, list),
     }[spec.type]
     if not ok:
         return None, f"{expected} attendu, reçu {_shown(value)}"
@@ -85,6 +86,43 @@ def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> t
         if spec.maximum is not None and value > spec.maximum:
             return None, f"{value} est supérieur au maximum {spec.maximum:g}"
     return value, None
+
+
+def entries_checked(spec: PropertySpec, value: Any) -> tuple[Any, list[dict[str, str]]]:
+    """A value that passed ``check_value``, checked further: the entries of a list against
+    the declared ``entry_fields`` (types, bounds, required fields, no unknown field), then
+    the spec's own ``check``. Returns (clean value, errors); each error's field is named
+    from inside the value: ``[2].end``, or ``""`` for the whole value."""
+    errors: list[dict[str, str]] = []
+    if spec.type == "list" and spec.entry_fields:
+        fields = {f.name: f for f in spec.entry_fields}
+        clean = []
+        for i, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                errors.append({"field": f"[{i}]",
+                               "message": f"objet attendu, reçu {_shown(entry)}"})
+                continue
+            item: dict[str, Any] = {}
+            for name, field_value in entry.items():
+                field, where = fields.get(name), f"[{i}].{name}"
+                if field is None:
+                    errors.append({"field": where, "message": "champ inconnu (attendus : "
+                                                              + ", ".join(fields) + ")"})
+                elif field_value is not None:  # null: an empty optional field, left out
+                    field_value, message = check_value(field, field_value)
+                    if message:
+                        errors.append({"field": where, "message": f"{field.label} : {message}"})
+                    else:
+                        item[name] = field_value
+            for field in spec.entry_fields:
+                if field.required and entry.get(field.name) is None:
+                    errors.append({"field": f"[{i}].{field.name}",
+                                   "message": f"obligatoire ({field.label})"})
+            clean.append(item)
+        value = clean
+    if not errors and spec.check is not None:
+        errors = list(spec.check(value))
+    return (None, errors) if errors else (value, [])
 
 
 def validate_properties(kind: AssetKind, props: Any, *, partial: bool = False,
@@ -109,6 +147,11 @@ def validate_properties(kind: AssetKind, props: Any, *, partial: bool = False,
         value, message = check_value(spec, value, from_text=from_text)
         if message:
             errors.append({"field": f"properties.{name}", "message": message})
+            continue
+        value, problems = entries_checked(spec, value)
+        if problems:
+            errors += [{"field": f"properties.{name}{p['field']}", "message": p["message"]}
+                       for p in problems]
         else:
             clean[name] = value
     if not partial:
@@ -121,7 +164,8 @@ def validate_properties(kind: AssetKind, props: Any, *, partial: bool = False,
 
 
 JSON_TYPES = {"string": "string", "number": "number", "integer": "integer",
-              "boolean": "boolean", "date": "string", "enum": "string", "object": "object"}
+              "boolean": "boolean", "date": "string", "enum": "string", "object": "object",
+              "list": "array"}
 
 
 def property_schema(spec: PropertySpec) -> dict[str, Any]:
@@ -139,7 +183,13 @@ def property_schema(spec: PropertySpec) -> dict[str, Any]:
         entry["minimum"] = spec.minimum
     if spec.maximum is not None:
         entry["maximum"] = spec.maximum
-    if spec.entry_fields:
+    if spec.entry_fields and spec.type == "list":
+        entry["items"] = {
+            "type": "object", "title": spec.entry_label or "",
+            "properties": {f.name: property_schema(f) for f in spec.entry_fields},
+            "required": [f.name for f in spec.entry_fields if f.required],
+            "additionalProperties": False}
+    elif spec.entry_fields:
         entry["additionalProperties"] = {
             "type": "object", "title": spec.entry_label or "",
             "properties": {f.name: property_schema(f) for f in spec.entry_fields}}

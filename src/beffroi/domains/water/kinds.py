@@ -17,6 +17,7 @@ outlets), ``customer`` (a subscriber's meter).
 
 from ...core.registry import AssetKind, PropertySpec
 from .annual_volumes import FIELDS as YEAR_FIELDS
+from .exceptional_uses import USES_SPEC
 
 MATERIALS = ("fonte_grise", "fonte_ductile", "pvc", "pehd", "acier", "amiante_ciment")
 METER_ROLES = ("production", "sector_inlet", "sector_outlet", "export", "import", "customer")
@@ -50,6 +51,9 @@ SECTOR = AssetKind(
         PropertySpec("mains_length_km", "number", "Linéaire de réseau (hors branchements)",
                      unit="km", minimum=0),
         PropertySpec("in_zre", "boolean", "En zone de répartition des eaux (ZRE)"),
+        # [{"id", "start", "end", "label", "flow_m3h"}]: nights the leak detector leaves
+        # out; written through …/water/sectors/{id}/exceptional-uses
+        USES_SPEC,
     ),
 )
 

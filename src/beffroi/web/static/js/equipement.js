@@ -63,6 +63,11 @@ function propertyValue(value, spec) {
 /** A property as HTML: objects become a table (entries declared with their fields: one
  * column per entry, one row per field with its label and unit) or a list, never JSON. */
 function propertyHtml(name, value, spec) {
+  const items = spec && spec.items && spec.items.properties;
+  if (Array.isArray(value) && items && value.length
+      && value.every((v) => v && typeof v === "object" && !Array.isArray(v))) {
+    return entriesTable(name, value, spec, items);
+  }
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     return escapeHtml(propertyValue(value, spec));
   }
@@ -88,6 +93,20 @@ function propertyHtml(name, value, spec) {
   }
   return `<ul class="property-list">${entries.map(([k, v]) =>
     `<li>${escapeHtml(k)} : ${propertyHtml(k, v)}</li>`).join("")}</ul>`;
+}
+
+/** A list of entries declared with their fields: one row per entry, one column per field
+ * used, with its label and unit. */
+function entriesTable(name, value, spec, fields) {
+  const used = Object.keys(fields).filter((f) => value.some((v) => v[f] !== undefined && v[f] !== null));
+  const label = (f) => `${fields[f].title}${fields[f]["x-unit"] ? ` (${unit(fields[f]["x-unit"])})` : ""}`;
+  return `<div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(spec.title || name)}">
+    <table class="property-table" data-property="${escapeHtml(name)}"><thead><tr>${used.map((f) =>
+      `<th scope="col"${fields[f].type === "number" ? ' class="number"' : ""}>${escapeHtml(label(f))}</th>`).join("")}
+    </tr></thead><tbody>${value.map((v) => `<tr>${used.map((f) => (typeof v[f] === "number"
+      ? `<td class="number">${formatNumber(v[f], 3)}</td>`
+      : `<td>${escapeHtml(propertyValue(v[f], fields[f]))}</td>`)).join("")}</tr>`).join("")}
+    </tbody></table></div>`;
 }
 
 function showProperties(communes) {

@@ -1,8 +1,10 @@
 // Water dashboard: sectors on a map coloured by leak status or by the ILP class of their
-// service, the open leaks with the water lost and its cost since their onset, and the RPQS
+// service, the open leaks of each sector (several may be open at once: their number, total
+// extra flow, water lost and its cost since their onsets, then each leak), and the RPQS
 // indicators of each service with the décret 2012-97 verdict, for a year or the last 12
 // months, for the territory or one commune.
-// GET …/water/sectors/status, …/water/indicators, …/assets?kind=water.sector.
+// GET …/water/sectors/status, …/water/sectors/open-leaks, …/water/indicators,
+// …/assets?kind=water.sector.
 /* global L */
 import {
   api, escapeHtml, formatNumber, renderHeader, session, showError,
@@ -24,13 +26,15 @@ const LEAK_CLASSES = {
   unmetered: { label: "Débit entrant non mesuré", colour: "#666666", weight: 2, dash: "6 6", fill: 0.05 },
 };
 
-let status = null;  // GET …/water/sectors/status
+let status = null;  // GET …/water/sectors/status, each sector with its `open` leaks
 let features = [];  // the sectors' GeoJSON features
 let indicators = null;  // GET …/water/indicators for the chosen period
 let map = null;
 const layers = new Map();  // sector id -> Leaflet layer
 
 const plural = (n, one, many) => `${formatNumber(n, 0)} ${n > 1 ? many : one}`;
+const NO_LEAK = { count: 0, extra_flow_m3h: 0, lost_m3: 0, lost_eur: 0, leaks: [] };
+const total = (sectors, key) => sectors.reduce((sum, s) => sum + (s.open[key] || 0), 0);
 const shown = (list) => (communeSelect.value
   ? list.filter((s) => s.commune === communeSelect.value) : list);
 
@@ -41,22 +45,24 @@ function figure(key, label, value, text, detail = "") {
 
 function showFigures() {
   const sectors = shown(status.sectors);
-  const leaking = sectors.filter((s) => s.leak);
-  const lost = leaking.reduce((sum, s) => sum + (s.leak.lost_m3 || 0), 0);
-  const cost = leaking.reduce((sum, s) => sum + (s.leak.lost_eur || 0), 0);
-  const extra = leaking.reduce((sum, s) => sum + (s.leak.extra_flow_m3h || 0), 0);
+  const leaking = sectors.filter((s) => s.open.count);
+  const count = total(leaking, "count");
+  const lost = total(leaking, "lost_m3");
+  const cost = total(leaking, "lost_eur");
+  const extra = total(leaking, "extra_flow_m3h");
   const services = indicators.services;
   const computed = services.filter((s) => s.indicators);
   const below = computed.filter((s) => s.indicators.decree.compliant === false);
-  const price = leaking.length ? leaking[0].leak.price_eur_m3 : null;
+  const price = leaking.flatMap((s) => s.open.leaks).find((l) => l.price_eur_m3)?.price_eur_m3;
   document.getElementById("figures").innerHTML = [
-    figure("leaks", "Fuites probables en cours", leaking.length, formatNumber(leaking.length, 0),
-      `sur ${plural(sectors.length, "secteur", "secteurs")}, dont ${formatNumber(
-        sectors.filter((s) => s.metered).length, 0)} au débit entrant mesuré`),
-    figure("extra_flow", "Débit de fuite", extra, `${leaking.length ? "+" : ""}${m3h(extra, 1)}`,
+    figure("leaks", "Fuites probables en cours", count, formatNumber(count, 0),
+      `${count ? `dans ${plural(leaking.length, "secteur", "secteurs")} sur ${formatNumber(sectors.length, 0)}`
+        : `sur ${plural(sectors.length, "secteur", "secteurs")}`} (${formatNumber(
+        sectors.filter((s) => s.metered).length, 0)} au débit entrant mesuré)`),
+    figure("extra_flow", "Débit de fuite", extra, `${count ? "+" : ""}${m3h(extra, 1)}`,
       "débit de nuit en plus de la référence, toutes fuites"),
     figure("lost_m3", "Eau perdue depuis le début des fuites", lost, m3(lost),
-      leaking.length ? `soit ${eur(cost)}${price ? ` à ${formatNumber(price, 2)} €/m³` : ""}` : ""),
+      count ? `soit ${eur(cost)}${price ? ` à ${formatNumber(price, 2)} €/m³` : ""}` : ""),
     figure("below_decree", "Services sous le seuil du décret", below.length,
       `${formatNumber(below.length, 0)} sur ${formatNumber(computed.length, 0)}`,
       `${escapeHtml(indicators.period.label)}${services.length > computed.length
@@ -73,7 +79,7 @@ function serviceIndicators(sector) {
 }
 
 function leakClass(sector) {
-  if (sector.leak) return "leak";
+  if (sector.open.count) return "leak";
   return sector.metered ? "ok" : "unmetered";
 }
 
@@ -84,8 +90,11 @@ function gradeOf(sector) {
 
 /** What the map says of a sector in words (tooltip, popup, table). */
 function leakText(sector) {
-  const l = sector.leak;
-  return l ? `${LEAK_CLASSES.leak.label} : +${m3h(l.extra_flow_m3h, 1)} depuis le ${longDate(l.onset)}`
+  const o = sector.open;
+  if (o.count > 1) {
+    return `${formatNumber(o.count, 0)} fuites probables en cours : +${m3h(o.extra_flow_m3h, 1)} au total`;
+  }
+  return o.count ? `${LEAK_CLASSES.leak.label} : +${m3h(o.extra_flow_m3h, 1)} depuis le ${longDate(o.leaks[0].onset)}`
     : LEAK_CLASSES[leakClass(sector)].label;
 }
 function ilpText(sector) {
@@ -111,7 +120,7 @@ function popupHtml(sector) {
   return `<div class="sector-popup"><p><strong>${escapeHtml(sector.name)}</strong> (${escapeHtml(sector.ref)})</p>
     <p>${escapeHtml(sector.commune_name || "")}</p>
     <p>${escapeHtml(leakText(sector))}</p>
-    ${sector.leak ? `<p>Perdu : ${m3(sector.leak.lost_m3)} (${eur(sector.leak.lost_eur)})</p>` : ""}
+    ${sector.open.count ? `<p>Perdu : ${m3(sector.open.lost_m3)} (${eur(sector.open.lost_eur)})</p>` : ""}
     <p>${escapeHtml(ilpText(sector))}</p>
     <p><a href="/equipements/${sector.id}">Ouvrir la fiche du secteur</a></p></div>`;
 }
@@ -213,36 +222,44 @@ function showSectorsTable() {
 }
 
 // -- open leaks --------------------------------------------------------------------------------
+/** Each open leak of a sector in words, with the link to its alert. */
+function leakItem(l) {
+  return `<li data-alert="${l.alert_id}" data-extra="${l.extra_flow_m3h ?? ""}" data-lost="${l.lost_m3 ?? ""}"
+    data-onset="${escapeHtml(l.onset || "")}">Début estimé le ${longDate(l.onset)}${
+    l.days_since_onset !== null && l.days_since_onset !== undefined
+      ? ` (il y a ${formatNumber(l.days_since_onset, 0)} j)` : ""} : +${m3h(l.extra_flow_m3h, 2)}, ${
+    m3(l.lost_m3)} perdus — <a href="/alertes?alerte=${l.alert_id}">voir l'alerte</a>
+    <span class="muted">(${l.status === "acknowledged" ? "prise en compte" : "ouverte"})</span></li>`;
+}
+
 function showLeaks() {
-  const leaking = shown(status.sectors).filter((s) => s.leak);
+  const leaking = shown(status.sectors).filter((s) => s.open.count);
   const box = document.getElementById("leaks");
   if (!leaking.length) {
     box.innerHTML = '<p class="muted" id="no-leak">Aucune fuite probable en cours.</p>';
     return;
   }
-  leaking.sort((a, b) => (b.leak.lost_m3 || 0) - (a.leak.lost_m3 || 0));
+  leaking.sort((a, b) => b.open.lost_m3 - a.open.lost_m3);
   box.innerHTML = `<div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des fuites en cours">
-    <table class="leaks-table stack"><caption>Fuites probables détectées par le débit minimum de nuit,
-    de la plus coûteuse à la moins coûteuse</caption><thead><tr>
-    <th scope="col">Secteur</th><th scope="col">Commune</th><th scope="col" class="number">Débit en plus</th>
-    <th scope="col">Début estimé</th><th scope="col" class="number">Eau perdue</th>
-    <th scope="col" class="number">Coût</th><th scope="col">Alerte</th></tr></thead><tbody>${leaking.map((s) => {
-    const l = s.leak;
+    <table class="leaks-table stack"><caption>Fuites probables détectées par le débit minimum de nuit, par
+    secteur, du plus coûteux au moins coûteux</caption><thead><tr>
+    <th scope="col">Secteur</th><th scope="col">Commune</th><th scope="col" class="number">Fuites en cours</th>
+    <th scope="col" class="number">Débit en plus</th><th scope="col" class="number">Eau perdue</th>
+    <th scope="col" class="number">Coût</th><th scope="col">Chaque fuite</th></tr></thead><tbody>${leaking.map((s) => {
+    const o = s.open;
     return `<tr data-sector="${escapeHtml(s.ref)}">
       <th scope="row"><a href="/equipements/${s.id}">${escapeHtml(s.name)}</a></th>
       <td data-label="Commune">${escapeHtml(s.commune_name || "—")}</td>
-      <td class="number" data-label="Débit en plus" data-value="${l.extra_flow_m3h}">+${m3h(l.extra_flow_m3h, 1)}</td>
-      <td data-label="Début estimé" data-value="${escapeHtml(l.onset)}">${longDate(l.onset)}<span class="muted block">${
-        l.days_since_onset !== null && l.days_since_onset !== undefined
-          ? `il y a ${formatNumber(l.days_since_onset, 0)} j ; ` : ""}détectée le ${longDate(l.detected)}</span></td>
-      <td class="number" data-label="Eau perdue" data-value="${l.lost_m3}">${m3(l.lost_m3)}</td>
-      <td class="number" data-label="Coût" data-value="${l.lost_eur}">${eur(l.lost_eur)}</td>
-      <td data-label="Alerte"><a href="/alertes?alerte=${l.alert_id}">voir l'alerte</a>
-        <span class="muted block">${l.status === "acknowledged" ? "prise en compte" : "ouverte"}</span></td>
+      <td class="number" data-label="Fuites en cours" data-value="${o.count}">${formatNumber(o.count, 0)}</td>
+      <td class="number" data-label="Débit en plus" data-value="${o.extra_flow_m3h}">+${m3h(o.extra_flow_m3h, 1)}${
+        o.count > 1 ? '<span class="muted block">au total</span>' : ""}</td>
+      <td class="number" data-label="Eau perdue" data-value="${o.lost_m3}">${m3(o.lost_m3)}</td>
+      <td class="number" data-label="Coût" data-value="${o.lost_eur}">${eur(o.lost_eur)}</td>
+      <td data-label="Chaque fuite"><ul class="sector-leaks">${o.leaks.map(leakItem).join("")}</ul></td>
     </tr>`;
   }).join("")}</tbody></table></div>
     <p class="muted">Volumes et coûts calculés par le détecteur jusqu'à la dernière nuit mesurée ;
-      le début est estimé à un jour ou deux près.</p>`;
+      le début est estimé à un jour ou deux près. Plusieurs fuites d'un même secteur s'additionnent.</p>`;
 }
 
 // -- RPQS indicators ---------------------------------------------------------------------------
@@ -315,12 +332,15 @@ async function main() {
   document.title = `Eau potable — ${tenant.name} — Beffroi`;
   document.getElementById("title").textContent = `Eau potable — ${tenant.name}`;
   const params = new URLSearchParams(location.search);
-  const [communes, overview, collection] = await Promise.all([
+  const [communes, overview, open, collection] = await Promise.all([
     api(`/tenants/${tenant.id}/communes`, { params: { boundaries: false } }),
     api(`/tenants/${tenant.id}/water/sectors/status`),
+    api(`/tenants/${tenant.id}/water/sectors/open-leaks`),
     api(`/tenants/${tenant.id}/assets`, { params: { kind: "water.sector", limit: 10000 } }),
   ]);
+  const openBySector = new Map(open.sectors.map((s) => [s.sector_id, s]));
   status = overview;
+  for (const s of status.sectors) s.open = openBySector.get(s.id) || NO_LEAK;
   features = collection.features;
   communeSelect.insertAdjacentHTML("beforeend", communes.map((c) =>
     `<option value="${escapeHtml(c.insee)}">${escapeHtml(c.name)}</option>`).join(""));

@@ -1,10 +1,14 @@
 // Panel of a distribution sector on the asset page (core.registry.Panel): its minimum night
 // flow night after night against the detector's reference band, the estimated legitimate
-// night use, vertical marks at the detected leaks' onsets (and repairs), a text summary,
-// the leaks found and a night-by-night table. GET …/water/sectors/{id}/night-flow?days=.
+// night use, vertical marks at the detected leaks' onsets (and repairs), shaded declared
+// exceptional uses, a text summary, the smallest leak the detector can see, the open leaks
+// (several may be open at once: their number and total), the leaks found, a night-by-night
+// table and the declared exceptional uses with their form.
+// GET …/water/sectors/{id}/night-flow?days=, …/open-leaks, …/exceptional-uses.
 /* global uPlot */
-import { api, escapeHtml, formatNumber } from "/static/js/common.js";
+import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
+import { usesSection } from "/static/domains/water/uses.js";
 import { ensureStyles, eur, longDate, m3, m3h } from "/static/domains/water/water.js";
 
 const PERIODS = [[30, "30 dernières nuits"], [90, "90 dernières nuits"], [180, "180 dernières nuits"],
@@ -14,6 +18,7 @@ const REFERENCE = "#000091";
 const LEGITIMATE = "#18753c";
 const ONSET = "#ce0500";
 const REPAIR = "#18753c";
+const USE_FILL = "rgba(113, 97, 0, 0.14)";
 const seconds = (iso) => (iso ? new Date(iso).getTime() / 1000 : null);
 
 /** The panel's words: period, range of the night flow, reference, leaks. */
@@ -31,16 +36,49 @@ function summary(d) {
     `Consommation nocturne légitime estimée : ${m3h(d.legitimate_night_use_m3h)}.`,
   ];
   const active = d.leaks.filter((l) => l.active);
-  if (active.length) {
-    const l = active[active.length - 1];
+  if (active.length === 1) {
+    const l = active[0];
     parts.push(`Fuite probable en cours depuis le ${longDate(l.onset)} environ : +${m3h(l.extra_flow_m3h, 1)} `
       + `la nuit, ${m3(l.lost_m3)} perdus (${eur(l.lost_eur)}).`);
+  } else if (active.length) {
+    const sum = (key) => active.reduce((total, l) => total + (l[key] || 0), 0);
+    parts.push(`${formatNumber(active.length, 0)} fuites probables en cours, la première depuis le ${
+      longDate(active[0].onset)} environ : +${m3h(sum("extra_flow_m3h"), 1)} la nuit au total, `
+      + `${m3(sum("lost_m3"))} perdus (${eur(sum("lost_eur"))}).`);
   } else if (d.leaks.length) {
     parts.push(`${formatNumber(d.leaks.length, 0)} fuite(s) sur la période, réparée(s).`);
   } else {
     parts.push("Aucune fuite détectée sur la période.");
   }
   return parts.filter(Boolean).join(" ");
+}
+
+/** The smallest leak the detector can tell from the sector's night-to-night noise, when the
+ * night-flow answer gives it (``sensitivity``; null or absent: nothing shown). */
+export function sensitivityHtml(d) {
+  const s = d && d.sensitivity;
+  if (!s || typeof s.min_leak_m3h !== "number") return "";
+  const share = typeof s.share_of_night_flow === "number"
+    ? ` (${formatNumber(s.share_of_night_flow * 100, s.share_of_night_flow < 0.1 ? 1 : 0)} % du débit de nuit)` : "";
+  return `<p><strong>Plus petite fuite détectable : ${m3h(s.min_leak_m3h, s.min_leak_m3h < 1 ? 2 : 1)}${share}.</strong></p>
+    <p class="small">En dessous, une fuite se confond avec les variations ordinaires du débit de nuit du
+      secteur. Un secteur plus petit, ou un compteur supplémentaire qui le découpe, rendrait visibles
+      des fuites plus petites.</p>`;
+}
+
+/** The open leak alerts of the sector: how many, their total, then each one. */
+function openLeaksHtml(o) {
+  if (!o.count) return '<p class="muted" id="ws-no-open-leak">Aucune alerte de fuite ouverte sur ce secteur.</p>';
+  const price = o.leaks.find((l) => l.price_eur_m3)?.price_eur_m3;
+  return `<p class="open-leaks-summary" id="ws-open-summary" data-count="${o.count}" data-extra="${o.extra_flow_m3h}"><strong>${
+    o.count > 1 ? `${formatNumber(o.count, 0)} fuites probables en cours` : "1 fuite probable en cours"}</strong> :
+    +${m3h(o.extra_flow_m3h, 2)} de débit de nuit en plus${o.count > 1 ? " au total" : ""}, ${m3(o.lost_m3)} perdus
+    (${eur(o.lost_eur)}${price ? ` à ${formatNumber(price, 2)} €/m³` : ""}).</p>
+    <ul class="leak-list" id="ws-open-list">${o.leaks.map((l) => `
+      <li data-alert="${l.alert_id}" data-extra="${l.extra_flow_m3h ?? ""}" data-lost="${l.lost_m3 ?? ""}">
+        Début estimé le ${longDate(l.onset)} : +${m3h(l.extra_flow_m3h, 2)}, ${m3(l.lost_m3)} perdus
+        — <a href="/alertes?alerte=${l.alert_id}">voir l'alerte</a>
+        <span class="muted">(${l.status === "acknowledged" ? "prise en compte" : "ouverte"})</span></li>`).join("")}</ul>`;
 }
 
 function leakItems(d) {
@@ -55,21 +93,26 @@ function leakItems(d) {
         à ${formatNumber(l.price_eur_m3, 2)} €/m³.</span></li>`).join("")}</ul>`;
 }
 
-function nightsTable(d) {
+/** The declared use a night falls in, if any. */
+const useOf = (uses, date) => uses.find((u) => u.start <= date && date <= u.end);
+
+function nightsTable(d, uses) {
   return `<table><caption>Débit minimum de nuit (m³/h), nuit par nuit</caption><thead><tr>
     <th scope="col">Nuit du</th><th scope="col" class="number">Débit minimum</th>
     <th scope="col" class="number">Référence</th><th scope="col" class="number">Bande normale</th>
-    <th scope="col" class="number">20e centile (7 nuits)</th><th scope="col">Fuite</th></tr></thead><tbody>${
+    <th scope="col" class="number">20e centile (7 nuits)</th><th scope="col">Remarque</th></tr></thead><tbody>${
     [...d.nights].reverse().map((n) => `<tr data-night="${n.date}"><th scope="row">${longDate(n.date)}</th>
       <td class="number">${formatNumber(n.minimum_m3h, 2)}</td><td class="number">${formatNumber(n.reference_m3h, 2)}</td>
       <td class="number">${n.band_low_m3h === null ? "—"
         : `${formatNumber(n.band_low_m3h, 2)} à ${formatNumber(n.band_high_m3h, 2)}`}</td>
       <td class="number">${formatNumber(n.p20_m3h, 2)}</td>
-      <td>${n.leak === null ? "" : "fuite"}</td></tr>`).join("")}</tbody></table>`;
+      <td>${[n.leak === null ? "" : "fuite", useOf(uses, n.date) ? `usage déclaré : ${
+        escapeHtml(useOf(uses, n.date).label)}` : ""].filter(Boolean).join(" ; ")}</td></tr>`).join("")}</tbody></table>`;
 }
 
-/** Vertical lines at the onsets (red) and repairs (green), labelled. */
-function marksPlugin(leaks) {
+/** Vertical lines at the onsets (red) and repairs (green), labelled; declared uses shaded
+ * (``uses()`` read at each drawing, so a use added or removed shows on redraw). */
+function marksPlugin(leaks, uses) {
   return {
     hooks: {
       draw: [(u) => {
@@ -77,6 +120,15 @@ function marksPlugin(leaks) {
         const { top, height } = u.bbox;
         const px = devicePixelRatio || 1;
         ctx.save();
+        ctx.fillStyle = USE_FILL;
+        for (const use of uses()) {
+          // Whole days (UTC: an hour or two off local midnight, nothing at a chart's scale).
+          const from = Math.max(seconds(`${use.start}T00:00:00Z`), u.scales.x.min);
+          const to = Math.min(seconds(`${use.end}T00:00:00Z`) + 86_400, u.scales.x.max);
+          if (to <= from) continue;
+          const x0 = u.valToPos(from, "x", true);
+          ctx.fillRect(x0, top, Math.max(u.valToPos(to, "x", true) - x0, 2 * px), height);
+        }
         ctx.font = `${12 * px}px system-ui, sans-serif`;
         for (const l of leaks) {
           for (const [iso, colour, text] of [[l.onset, ONSET, "début de fuite"], [l.resolved, REPAIR, "réparée"]]) {
@@ -101,7 +153,7 @@ function marksPlugin(leaks) {
   };
 }
 
-function draw(box, d) {
+function draw(box, d, uses) {
   if (typeof uPlot === "undefined" || !d.nights.length) return null;
   const width = Math.max(280, box.clientWidth);
   const t = d.nights.map((n) => seconds(n.end));
@@ -122,7 +174,7 @@ function draw(box, d) {
     ],
     legend: { show: false },  // the figure's legend and the table say it in words
     bands: [{ series: [2, 1], fill: "rgba(0, 0, 145, 0.12)" }],
-    plugins: [marksPlugin(d.leaks)],
+    plugins: [marksPlugin(d.leaks, uses)],
   }, [t, d.nights.map((n) => v(n, "band_low_m3h")), d.nights.map((n) => v(n, "band_high_m3h")),
     d.nights.map((n) => v(n, "reference_m3h")), d.nights.map((n) => v(n, "minimum_m3h")),
     d.nights.map(() => d.legitimate_night_use_m3h)], box);
@@ -145,21 +197,39 @@ export async function render(container, ctx) {
         <li><svg width="28" height="12"><line x1="0" y1="6" x2="28" y2="6" stroke="${LEGITIMATE}" stroke-width="2" stroke-dasharray="2 4"/></svg>Consommation nocturne légitime</li>
         <li><svg width="12" height="16"><line x1="6" y1="0" x2="6" y2="16" stroke="${ONSET}" stroke-width="2"/></svg>Début de fuite</li>
         <li><svg width="12" height="16"><line x1="6" y1="0" x2="6" y2="16" stroke="${REPAIR}" stroke-width="2" stroke-dasharray="6 4"/></svg>Fuite réparée</li>
+        <li><svg width="28" height="12"><rect width="28" height="12" fill="${USE_FILL}" stroke="#716100" stroke-dasharray="2 2"/></svg>Usage exceptionnel déclaré</li>
       </ul>
       <figcaption id="ws-summary"></figcaption>
     </figure>
-    <h3>Fuites détectées</h3>
+    <div id="ws-sensitivity" class="sensitivity" hidden></div>
+    <h3>Fuites en cours</h3>
+    <div id="ws-open-leaks"><p class="muted">Chargement…</p></div>
+    <h3>Fuites détectées sur la période</h3>
     <div id="ws-leaks"></div>
     <details class="nights-detail"><summary>Valeurs nuit par nuit</summary>
       <div id="ws-table" class="table-wrap" tabindex="0" role="region" aria-label="Tableau du débit minimum de nuit"></div></details>
-    <p class="muted small" id="ws-method"></p>`;
+    <p class="muted small" id="ws-method"></p>
+    <h3 id="ws-uses-title">Usages exceptionnels déclarés</h3>
+    <div id="ws-uses"></div>`;
   const $ = (id) => container.querySelector(`#${id}`);
   let chart = null;
+  let data = null;  // the night-flow answer shown
+  let uses = [];  // the declared exceptional uses
+
+  function showNights() {
+    if (!data || data.note) return;
+    $("ws-table").innerHTML = nightsTable(data, uses);
+    if (chart) chart.redraw(false, false);
+  }
 
   async function load() {
     $("ws-status").textContent = "Chargement…";
     const d = await api(url, { params: { days: $("ws-days").value } });
+    data = d;
     if (chart) { chart.destroy(); chart = null; }
+    const sensitivity = sensitivityHtml(d);
+    $("ws-sensitivity").innerHTML = sensitivity;
+    $("ws-sensitivity").hidden = !sensitivity;
     if (d.note) {
       $("ws-summary").textContent = d.note;
       $("ws-leaks").innerHTML = "";
@@ -167,8 +237,8 @@ export async function render(container, ctx) {
     } else {
       $("ws-summary").textContent = summary(d);
       $("ws-leaks").innerHTML = leakItems(d);
-      $("ws-table").innerHTML = nightsTable(d);
-      chart = draw($("ws-plot"), d);
+      chart = draw($("ws-plot"), d, () => uses);
+      showNights();
     }
     $("ws-method").textContent = `Débit minimum de nuit : plus faible débit moyen sur une heure entre ${
       d.window.start} et ${d.window.end} (heure locale). Référence : ${d.band.reference} ; bande : ${
@@ -188,5 +258,22 @@ export async function render(container, ctx) {
     const w = Math.max(280, $("ws-plot").clientWidth);
     chart.setSize({ width: w, height: w < 500 ? 240 : 320 });
   });
-  await load();
+  async function loadOpenLeaks() {
+    try {
+      const open = await api(`/tenants/${ctx.tenant.id}/water/sectors/${ctx.asset.id}/open-leaks`);
+      $("ws-open-leaks").innerHTML = openLeaksHtml(open);
+    } catch (error) {
+      $("ws-open-leaks").innerHTML = `<p class="muted">${escapeHtml(
+        error instanceof ApiError ? error.message : "Fuites en cours indisponibles.")}</p>`;
+    }
+  }
+
+  await Promise.all([
+    load(),
+    loadOpenLeaks(),
+    usesSection($("ws-uses"), {
+      tenant: ctx.tenant, sectorId: ctx.asset.id, canWrite: ctx.canWrite,
+      onChange: (list) => { uses = list; showNights(); },
+    }),
+  ]);
 }

@@ -1,0 +1,291 @@
+"""Planned exceptional night uses of a distribution sector (issue #15): a swimming pool
+filled, mains flushed, a reservoir filled, a fire exercise… declared beforehand (or after
+the fact) so that the night-flow leak detector leaves those nights out instead of raising a
+false alarm.
+
+They are stored on the sector (``water.sector``) as its ``exceptional_uses`` property, a
+list of ``{"id", "start", "end", "label", "flow_m3h"}`` (dates ``YYYY-MM-DD``, both days
+included; ``flow_m3h`` optional). The kind declares the property with ``USES_SPEC``, so that
+the generic asset PATCH checks it exactly as the routes of this module do; every write goes
+through ``core.assets.update_asset``: validated, audited as a change of the sector, without a
+table of its own.
+
+``excluded_ranges`` is what the detector reads: the declared days as UTC intervals, from
+local midnight of the first day to local midnight after the last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from sqlalchemy import Connection
+
+from ...core import assets
+from ...core.access import TenantScope
+from ...core.errors import Invalid, NotFound
+from ...core.properties import entries_checked
+from ...core.registry import PropertySpec, Registry
+
+SECTOR_KIND = "water.sector"
+PROPERTY = "exceptional_uses"
+MAX_DAYS = 92  # a use longer than a season would hide a real leak for too long
+MAX_LABEL = 200
+MAX_USES = 200
+MAX_FLOW_M3H = 10_000
+DEFAULT_TZ = "Europe/Paris"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+FIELDS: tuple[PropertySpec, ...] = (
+    PropertySpec("id", "string", "Identifiant", pattern=r"[A-Za-z0-9_-]{1,32}",
+                 pattern_hint="lettres, chiffres, « - » ou « _ », 32 au plus"),
+    PropertySpec("start", "date", "Premier jour", required=True),
+    PropertySpec("end", "date", "Dernier jour", required=True),
+    PropertySpec("label", "string", "Motif", required=True),
+    PropertySpec("flow_m3h", "number", "Débit prévu", unit="m3/h", minimum=0,
+                 maximum=MAX_FLOW_M3H),
+)
+LABELS = {f.name: f.label for f in FIELDS}
+
+
+def _fr_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _day(value: Any) -> date | None:
+    """A ``YYYY-MM-DD`` date, strictly (``date.fromisoformat`` also takes ``20250704``)."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _entry_errors(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with one entry whose fields have their declared types: (field,
+    message) pairs, French."""
+    errors = []
+    first, last = _day(entry.get("start")), _day(entry.get("end"))
+    for name, day in (("start", first), ("end", last)):
+        if day is None and entry.get(name) is not None:
+            errors.append((name, f"{LABELS[name]} : date « {entry[name]} » invalide "
+                                 "(AAAA-MM-JJ attendu, par exemple 2025-07-14)"))
+    if first and last:
+        if last < first:
+            errors.append(("end", f"{LABELS['end']} : le {_fr_date(last)} est avant le premier "
+                                  f"jour ({_fr_date(first)})"))
+        elif (last - first).days + 1 > MAX_DAYS:
+            errors.append(("end", f"{LABELS['end']} : période de {(last - first).days + 1} "
+                                  f"jours, {MAX_DAYS} au plus"))
+    label = entry.get("label")
+    if isinstance(label, str):
+        if not label.strip():
+            errors.append(("label", f"{LABELS['label']} : obligatoire (par exemple « Remplissage "
+                                    "de la piscine municipale »)"))
+        elif len(label) > MAX_LABEL:
+            errors.append(("label", f"{LABELS['label']} : {MAX_LABEL} caractères au plus "
+                                    f"(reçu {len(label)})"))
+    return errors
+
+
+def check_uses(value: Any) -> list[dict[str, str]]:
+    """``USES_SPEC.check``: the rules beyond each field's type, for a list whose entries
+    passed their fields' checks."""
+    if len(value) > MAX_USES:
+        return [{"field": "", "message": f"{MAX_USES} usages exceptionnels au plus par secteur"}]
+    errors, seen = [], set()
+    for i, entry in enumerate(value):
+        errors += [{"field": f"[{i}].{name}", "message": message}
+                   for name, message in _entry_errors(entry)]
+        if entry.get("id") is not None:
+            if entry["id"] in seen:
+                errors.append({"field": f"[{i}].id",
+                               "message": f"identifiant « {entry['id']} » déjà utilisé"})
+            seen.add(entry["id"])
+    return errors
+
+
+USES_SPEC = PropertySpec(
+    PROPERTY, "list", "Usages exceptionnels déclarés",
+    entry_fields=FIELDS, entry_label="Usage exceptionnel", check=check_uses)
+
+
+# -- reading what is stored --------------------------------------------------------------------
+def _derived_id(entry: Mapping[str, Any]) -> str:
+    """The id of an entry written without one (through the generic asset routes): derived
+    from its content, so that it stays the same until the entry is rewritten with it."""
+    text = f"{entry.get('start')}|{entry.get('end')}|{entry.get('label')}"
+    return "u" + hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def _valid(entry: Any) -> dict[str, Any] | None:
+    """One stored entry, checked as on writing, or None."""
+    if not isinstance(entry, Mapping):
+        return None
+    clean, errors = entries_checked(USES_SPEC, [dict(entry)])
+    if errors or _entry_errors(clean[0]):
+        return None
+    return clean[0]
+
+
+def stored_uses(properties: Any) -> list[dict[str, Any]]:
+    """The valid uses stored on a sector, by start date, each with an ``id`` and every field
+    (``flow_m3h`` null when not given). Anything else written there is left out."""
+    uses = properties.get(PROPERTY) if isinstance(properties, Mapping) else None
+    if not isinstance(uses, list):
+        return []
+    out, ids = [], set()
+    for entry in uses:
+        clean = _valid(entry)
+        if clean is None:
+            continue
+        use_id = clean.get("id") or _derived_id(clean)
+        while use_id in ids:  # twice the same entry without an id
+            use_id = f"{use_id}x"[:32]
+        ids.add(use_id)
+        out.append({"id": use_id, "start": clean["start"], "end": clean["end"],
+                    "label": clean["label"], "flow_m3h": clean.get("flow_m3h")})
+    return sorted(out, key=lambda u: (u["start"], u["end"], u["id"]))
+
+
+def _zone(tz: Any) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(tz))
+    except Exception:  # an unknown or malformed zone name: the default one
+        return ZoneInfo(DEFAULT_TZ)
+
+
+def excluded_ranges(properties: dict, tz: str = DEFAULT_TZ) -> list[tuple[float, float]]:
+    """(start, end) in epoch seconds UTC of each declared use: from local midnight of `start` to local midnight after `end`."""
+    try:
+        uses = properties.get(PROPERTY) if isinstance(properties, Mapping) else None
+        if not isinstance(uses, list):
+            return []
+        zone = _zone(tz)
+    except Exception:
+        return []
+    out = []
+    for entry in uses:
+        try:  # only the dates matter here; a malformed entry is skipped, never raised
+            if not isinstance(entry, Mapping):
+                continue
+            first, last = _day(entry.get("start")), _day(entry.get("end"))
+            if first is None or last is None or last < first or (
+                    last - first).days + 1 > MAX_DAYS:
+                continue
+            begin = datetime.combine(first, time(), zone).timestamp()
+            end = datetime.combine(last + timedelta(days=1), time(), zone).timestamp()
+            out.append((float(begin), float(end)))
+        except Exception:
+            continue
+    return sorted(out)
+
+
+# -- what the routes do ------------------------------------------------------------------------
+def sector_row(scope: TenantScope, conn: Connection, sector_id: int) -> Any:
+    row = scope.asset(conn, sector_id)
+    if row.kind != SECTOR_KIND:
+        raise NotFound(f"L'équipement {sector_id} n'est pas un secteur de distribution.")
+    return row
+
+
+def _answer(row: Any, uses: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"sector": {"id": row.id, "ref": row.ref, "name": row.name},
+            "uses": uses, "limits": {"max_days": MAX_DAYS, "max_label": MAX_LABEL,
+                                     "max_uses": MAX_USES}}
+
+
+def sector_uses(scope: TenantScope, conn: Connection, sector_id: int) -> dict[str, Any]:
+    scope.require("read")
+    row = sector_row(scope, conn, sector_id)
+    return _answer(row, stored_uses(orjson.loads(row.properties)))
+
+
+def check_new_use(body: Any) -> dict[str, Any]:
+    """The use a client posts, checked: its fields named as in the body; Invalid (422) with
+    every error at once otherwise."""
+    if not isinstance(body, Mapping):
+        raise Invalid("Objet JSON attendu : l'usage exceptionnel à déclarer ; rien n'a été "
+                      "enregistré.",
+                      errors=[{"field": "", "message": 'objet attendu, par exemple {"start": '
+                               '"2025-07-01", "end": "2025-07-03", "label": "Remplissage de '
+                               'la piscine"}'}])
+    errors = []
+    if "id" in body:
+        errors.append({"field": "id", "message": "identifiant attribué par Beffroi : ne pas "
+                                                 "le donner"})
+    entry = {k: v for k, v in body.items() if k != "id"}
+    if isinstance(entry.get("label"), str):
+        entry["label"] = " ".join(entry["label"].split())  # spaces and line breaks tidied
+    if entry.get("label") == "":
+        entry["label"] = None  # said as missing, below
+    clean, problems = entries_checked(USES_SPEC, [entry])
+    errors += [{"field": p["field"].removeprefix("[0]."), "message": p["message"]}
+               for p in problems]
+    if errors:
+        named = ", ".join(dict.fromkeys(LABELS.get(e["field"], e["field"])
+                                        for e in errors if e["field"]))
+        raise Invalid(f"Usage exceptionnel refusé{f' ({named})' if named else ''} : rien n'a "
+                      "été enregistré.", errors=errors)
+    return clean[0]
+
+
+def _store(scope: TenantScope, conn: Connection, registry: Registry, row: Any,
+           uses: list[dict[str, Any]]) -> None:
+    stored = [{k: v for k, v in u.items() if v is not None} for u in uses]
+    try:
+        assets.update_asset(scope, conn, registry, row.id,
+                            {"properties": {PROPERTY: stored or None}})
+    except Invalid as exc:  # the whole list (too many uses…): said in the body's terms
+        raise Invalid("Usage exceptionnel refusé : rien n'a été enregistré.", errors=[
+            {"field": e["field"].removeprefix(f"properties.{PROPERTY}"), "message": e["message"]}
+            for e in exc.errors]) from None
+
+
+def add_use(scope: TenantScope, conn: Connection, registry: Registry, sector_id: int,
+            body: Any) -> dict[str, Any]:
+    """Declare one use; it gets a new random ``id``. Audited as a change of the sector."""
+    scope.require("write")
+    row = sector_row(scope, conn, sector_id)
+    scope.require_commune(row.commune_insee)
+    use = check_new_use(body)
+    uses = stored_uses(orjson.loads(row.properties))
+    ids = {u["id"] for u in uses}
+    use_id = secrets.token_hex(4)
+    while use_id in ids:
+        use_id = secrets.token_hex(4)
+    new = {"id": use_id, "start": use["start"], "end": use["end"], "label": use["label"],
+           "flow_m3h": use.get("flow_m3h")}
+    uses = sorted([*uses, new], key=lambda u: (u["start"], u["end"], u["id"]))
+    _store(scope, conn, registry, row, uses)
+    days = (date.fromisoformat(new["end"]) - date.fromisoformat(new["start"])).days + 1
+    return {**_answer(row, uses), "use": new,
+            "message": f"Usage exceptionnel enregistré : « {new['label']} », du "
+                       f"{_fr_date(date.fromisoformat(new['start']))} au "
+                       f"{_fr_date(date.fromisoformat(new['end']))} ({days} nuit"
+                       f"{'s' if days > 1 else ''} ignorée{'s' if days > 1 else ''} par le "
+                       "détecteur de fuites)."}
+
+
+def delete_use(scope: TenantScope, conn: Connection, registry: Registry, sector_id: int,
+               use_id: str) -> dict[str, Any]:
+    """Remove one use by its id. Audited as a change of the sector."""
+    scope.require("write")
+    row = sector_row(scope, conn, sector_id)
+    scope.require_commune(row.commune_insee)
+    uses = stored_uses(orjson.loads(row.properties))
+    gone = next((u for u in uses if u["id"] == use_id), None)
+    if gone is None:
+        raise NotFound(f"Usage exceptionnel « {use_id[:40]} » introuvable pour ce secteur.")
+    uses = [u for u in uses if u["id"] != use_id]
+    _store(scope, conn, registry, row, uses)
+    return {**_answer(row, uses), "deleted": gone,
+            "message": f"Usage exceptionnel « {gone['label']} » supprimé."}
+

@@ -1,0 +1,147 @@
+// The planned exceptional night uses of a sector (pool filled, mains flushed, reservoir
+// filled, fire exercise…), in the sector panel: the list with a delete button each and, for
+// those who may edit assets, the form that declares one. The nights they cover are left out
+// by the leak detector. GET/POST …/water/sectors/{id}/exceptional-uses, DELETE …/{use id}.
+// Each error goes next to its field and is announced; nothing is stored when one is refused.
+import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
+import { longDate, m3h, parseFrench } from "/static/domains/water/water.js";
+
+const FIELDS = [  // name, label, input attributes
+  ["start", "Premier jour", 'type="date" required'],
+  ["end", "Dernier jour (inclus)", 'type="date" required'],
+  ["label", "Motif", 'type="text" required maxlength="200" autocomplete="off"'],
+  ["flow_m3h", "Débit prévu (m³/h, facultatif)", 'type="text" inputmode="decimal" autocomplete="off"'],
+];
+
+const nights = (u) => Math.round((Date.parse(`${u.end}T12:00:00Z`) - Date.parse(`${u.start}T12:00:00Z`)) / 86_400_000) + 1;
+
+/** "du 14 juin 2025 au 16 juin 2025 (3 nuits)" or "le 2 mars 2025 (1 nuit)". */
+export function periodText(u) {
+  const n = nights(u);
+  return `${u.start === u.end ? `le ${longDate(u.start)}` : `du ${longDate(u.start)} au ${longDate(u.end)}`} (${
+    formatNumber(n, 0)} nuit${n > 1 ? "s" : ""})`;
+}
+
+/**
+ * Draw the section in `container`; `onChange(uses)` is called with the uses once loaded and
+ * after each change (the panel marks their nights). Resolves to the uses first loaded.
+ */
+export async function usesSection(container, { tenant, sectorId, canWrite, onChange = () => {} }) {
+  const url = `/tenants/${tenant.id}/water/sectors/${sectorId}/exceptional-uses`;
+  const id = (name) => `wu-${name}`;
+  container.innerHTML = `
+    <p class="muted">Remplissage de piscine, purge de canalisations, remplissage de réservoir,
+      exercice incendie… : les nuits d'un usage déclaré sont ignorées par le détecteur de fuites,
+      qui ne prend pas ce débit pour une fuite.</p>
+    <div id="${id("list")}"></div>
+    <p id="${id("status")}" role="status" class="visually-hidden"></p>
+    ${canWrite ? `<form class="uses-form" id="${id("form")}" novalidate>
+      <fieldset><legend>Déclarer un usage exceptionnel</legend>
+      <div class="fields">${FIELDS.map(([name, label, attrs]) => `
+        <div class="field${name === "label" ? " wide" : ""}"><label for="${id(name)}">${label}</label>
+          <input id="${id(name)}" name="${name}" data-field="${name}" ${attrs}
+            aria-describedby="${id(name)}-err${name === "end" ? ` ${id("end-hint")}` : ""}">
+          ${name === "end" ? `<span class="muted small block" id="${id("end-hint")}">92 jours au plus.</span>` : ""}
+          <span class="field-error" id="${id(name)}-err"></span></div>`).join("")}
+      </div></fieldset>
+      <div class="form-buttons"><button type="submit" class="button" id="${id("add")}">Déclarer l'usage</button></div>
+      <p id="${id("error")}" class="notice" role="alert" hidden></p>
+    </form>` : '<p class="notice info">Lecture seule : votre rôle ne permet pas de déclarer un usage exceptionnel.</p>'}`;
+  const $ = (name) => container.querySelector(`#${id(name)}`);
+  let uses = [];
+
+  function showList() {
+    $("list").innerHTML = uses.length ? `<ul class="uses-list">${uses.map((u) => `
+      <li data-use="${escapeHtml(u.id)}"><span><strong>${escapeHtml(u.label)}</strong> —
+        ${periodText(u)}${u.flow_m3h !== null && u.flow_m3h !== undefined
+          ? `, ${m3h(u.flow_m3h, 1)} prévus` : ""}</span>
+        ${canWrite ? `<button type="button" class="button secondary delete-use" data-use="${escapeHtml(u.id)}"
+          aria-label="Supprimer l'usage « ${escapeHtml(u.label)} » ${escapeHtml(periodText(u))}">Supprimer</button>` : ""}</li>`).join("")}</ul>`
+      : `<p class="muted" id="${id("none")}">Aucun usage exceptionnel déclaré.</p>`;
+    container.dataset.uses = String(uses.length);
+    onChange(uses);
+  }
+
+  function clearErrors() {
+    for (const el of container.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+    for (const el of container.querySelectorAll(".field-error")) el.textContent = "";
+    const error = $("error");
+    if (error) { error.hidden = true; error.textContent = ""; }
+  }
+
+  /** Each error next to its field; the others in the form's alert. First bad field focused. */
+  function showErrors(error) {
+    const problems = error instanceof ApiError && error.problem && error.problem.errors
+      ? error.problem.errors : [];
+    const rest = [];
+    let first = null;
+    for (const p of problems) {
+      const input = container.querySelector(`[data-field="${CSS.escape(p.field)}"]`);
+      if (!input) { rest.push(p.field ? `${p.field} : ${p.message}` : p.message); continue; }
+      const slot = $(`${p.field}-err`);
+      slot.textContent = slot.textContent ? `${slot.textContent} ; ${p.message}` : p.message;
+      input.setAttribute("aria-invalid", "true");
+      first ||= input;
+    }
+    const named = problems.length - rest.length;
+    $("error").textContent = `${error.message}${rest.length ? ` ${rest.join(" ; ")}.` : ""}${
+      named ? ` ${named > 1 ? `${named} champs à corriger` : "Un champ à corriger"}, signalé${named > 1 ? "s" : ""} ci-dessus.` : ""}`;
+    $("error").hidden = false;
+    if (first) first.focus();
+  }
+
+  const form = $("form");
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearErrors();
+      const body = {
+        start: $("start").value || null, end: $("end").value || null,
+        label: $("label").value.trim() || null, flow_m3h: parseFrench($("flow_m3h").value),
+      };
+      const button = $("add");
+      button.disabled = true;
+      try {
+        const answer = await api(url, { method: "POST", body });
+        uses = answer.uses;
+        form.reset();
+        showList();
+        $("status").textContent = answer.message;
+        form.dataset.saved = answer.use.id;
+      } catch (error) {
+        showErrors(error);
+        form.dataset.saved = "error";
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  container.addEventListener("click", async (event) => {
+    const button = event.target.closest(".delete-use");
+    if (!button) return;
+    const use = uses.find((u) => u.id === button.dataset.use);
+    if (!use || !window.confirm(`Supprimer l'usage « ${use.label} » ${periodText(use)} ? `
+      + "Ses nuits seront de nouveau surveillées par le détecteur de fuites.")) return;
+    button.disabled = true;
+    try {
+      const answer = await api(`${url}/${encodeURIComponent(use.id)}`, { method: "DELETE" });
+      const index = uses.findIndex((u) => u.id === use.id);
+      uses = answer.uses;
+      showList();
+      $("status").textContent = answer.message;
+      // Focus goes to the next delete button, else the previous one, else the form.
+      const buttons = container.querySelectorAll(".delete-use");
+      const next = buttons[Math.min(index, buttons.length - 1)] || $("start");
+      if (next) next.focus();
+    } catch (error) {
+      button.disabled = false;
+      if (form) showErrors(error);
+      else $("status").textContent = error.message;
+    }
+  });
+
+  uses = (await api(url)).uses;
+  showList();
+  return uses;
+}
