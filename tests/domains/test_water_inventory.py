@@ -121,15 +121,26 @@ def test_a_logger_alarm_raises_an_alert_on_the_logger(db):
         assert asset["ref"] == "ACO-88383-01" and asset["geometry"]["type"] == "Point"
 
 
-def test_only_the_loggers_of_the_leaking_sector_hear_the_demo_leak(inventory, year_of):
-    """Simulated loggers: quiet everywhere, alarms from the injected leak's onset on in its
-    sector only; pressure points have a plausible service pressure."""
-    from beffroi.domains.water.demo.simulator import INJECTED_LEAK, leak_onset_s, simulate
+def test_only_the_loggers_of_the_leaking_sectors_hear_the_demo_leaks(inventory, year_of):
+    """Simulated loggers: quiet everywhere, alarms while a demo leak runs in their sector
+    only (the one still open, the one repaired in the spring); pressure points have a
+    plausible service pressure."""
+    from beffroi.domains.water.demo.simulator import (
+        INJECTED_LEAK,
+        REPAIRED_LEAK,
+        leak_onset_s,
+        repaired_leak_s,
+        simulate,
+    )
+
+    def sector_of(inlet: str) -> str:
+        return "SEC-" + inlet.removeprefix("CPT-").replace("-S", "-")
 
     t = year_of(86_400)
     [(inlet, _)] = INJECTED_LEAK.items()
-    leaking_sector = "SEC-" + inlet.removeprefix("CPT-").replace("-S", "-")
-    onset = leak_onset_s(inlet, t)
+    [(spring, _)] = REPAIRED_LEAK.items()
+    running = {sector_of(inlet): (leak_onset_s(inlet, t), t[-1] + 1),
+               sector_of(spring): repaired_leak_s(spring, t[-1])}
     heard = []
     for logger in (a for items in inventory.values() for a in items
                    if a.kind == "water.acoustic_logger"):
@@ -137,12 +148,11 @@ def test_only_the_loggers_of_the_leaking_sector_hear_the_demo_leak(inventory, ye
         alarm = simulate(logger, "water.leak_alarm", t, np.random.default_rng(0))
         noise = simulate(logger, "water.leak_noise", t, np.random.default_rng(1))
         assert ((alarm > 0) == (noise >= 32)).all()  # the alarm says what the noise says
-        assert not alarm[t < onset].any()
-        if alarm[t >= onset + 86_400].all():
+        onset, end = running.get(logger.parent_ref, (np.inf, np.inf))
+        assert not alarm[(t < onset) | (t >= end)].any()
+        if alarm[(t >= onset + 86_400) & (t < end)].all() and np.isfinite(onset):
             heard.append(logger.parent_ref)
-        else:
-            assert not alarm.any()
-    assert heard and set(heard) == {leaking_sector}
+    assert set(heard) == set(running)
     pressure_point = next(a for items in inventory.values() for a in items
                           if a.kind == "water.pressure_point")
     bar = simulate(pressure_point, "water.pressure", year_of(3600), np.random.default_rng(0))

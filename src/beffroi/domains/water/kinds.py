@@ -127,10 +127,10 @@ ACOUSTIC_LOGGER = AssetKind(
     metrics=("water.leak_alarm", "water.leak_noise"),
 )
 
-# An acoustic logger's alarm opens an alert on the logger, hence located on the map. The
-# demo territory starts with this rule; another territory enables it by posting the same
-# body to POST /api/v1/tenants/{tenant}/alert-rules (the rule covers every logger, present
-# and future, of the territory, and is resolved when the logger falls silent again).
+# The leak detector links a sector's acoustic alarms to its open leak (``detectors``): no
+# alert of their own. A territory that wants one alert per logger as well (located on the
+# map) posts this body to POST /api/v1/tenants/{tenant}/alert-rules (the rule covers every
+# logger, present and future, and is resolved when the logger falls silent again).
 LOGGER_ALARM_RULE = {
     "name": "Bruit de fuite détecté par un prélocalisateur", "kind": "state_change",
     "metric": "water.leak_alarm", "asset_kind": "water.acoustic_logger",
