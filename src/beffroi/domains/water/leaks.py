@@ -87,6 +87,10 @@ class LeakParams:
     dip_z: float = 1.0  # a night this close to the reference after an elevated one: a pause
     intermittent_days: float = 28.0  # that many pauses that recent make the alarm wait
     intermittent_dips: int = 2  # for a week of low nights up
+    trend_nights: int = 42  # a slow leak: the reference of that many nights ago…
+    trend_recent: int = 14  # …against the level of the last nights
+    trend_sigma: float = 2.5
+    trend_low_sigma: float = 1.5
     recent_nights: int = 7
     max_pending_nights: int = 45
     level_nights: int = 3  # nights after a leak's onset before the next step is measured
@@ -198,6 +202,7 @@ class _Scan:
         self.seen: list[int] = []  # nights measured against a reference
         self.last_z = 0.0
         self.dips: list[int] = []  # nights back down right after an elevated one
+        self.calm_since = 0  # first night since the last leak ended (trend test)
 
     # -- reference -------------------------------------------------------------------------
     def _seasonal_shift(self, n: int, nights: list[int]) -> float:
@@ -288,12 +293,47 @@ class _Scan:
         excess = float(np.percentile(x[window], p.low_percentile)) - ref
         if self.s >= p.h and excess >= p.min_excess * scale:
             self._declare(n, ref, scale)
-        elif self.open and len(self.pending) > p.stack_run_nights:
+        elif self.open and len(self.pending) > (p.recent_nights if cautious
+                                                 else p.stack_run_nights):
             # On an open leak only a step is a new leak: a slow rise is that leak growing.
             self._calm(self.pending)
             self.pending, self.s = [], 0.0
         elif len(self.pending) > p.max_pending_nights:  # a slow drift: let it in
             self._calm([self.pending.pop(0)])
+        if not self.open and not cautious:
+            self._trend(n, scale)
+
+    def _trend(self, n: int, scale: float) -> None:
+        """A leak growing over weeks: the last ``trend_recent`` nights well above the
+        reference of ``trend_nights`` before (its low nights too) and still rising — the
+        reference since has followed it part of the way, which the step test cannot see."""
+        p, t, x = self.p, self.t, self.x
+        recent = self.seen[-p.trend_recent:]
+        if len(recent) < p.trend_recent:
+            return
+        m = int(np.searchsorted(t, t[n] - p.trend_nights * DAY_S))
+        if m < self.calm_since or not np.isfinite(self.reference[m]):
+            return
+        old = float(self.reference[m])
+        level = float(np.median(x[recent]))
+        half = p.trend_recent // 2
+        if (level - old < p.trend_sigma * scale
+                or float(np.percentile(x[recent], p.low_percentile)) - old
+                < p.trend_low_sigma * scale
+                or float(np.median(x[recent[half:]])) <= float(np.median(x[recent[:half]]))):
+            return
+        # Its onset: the last night the level (5-night median) was still at the reference.
+        since = [i for i in self.seen if i >= m]
+        start = float(t[since[0]])
+        for j in range(len(since) - 1, 3, -1):
+            if float(np.median(x[since[j - 4:j + 1]])) <= old + 0.5 * scale:
+                start = float(t[since[j]])
+                break
+        run = [i for i in self.seen if t[i] > start]
+        self.normal = [i for i in self.normal if t[i] < start]
+        self.usable[run] = False
+        self.pending = run
+        self._declare(n, old, scale, onset=start)
 
     def _calm(self, nights: list[int]) -> None:
         if self.open:
@@ -303,15 +343,16 @@ class _Scan:
             self.usable[nights] = True
         self.last_calm = nights[-1]
 
-    def _declare(self, n: int, ref: float, scale: float) -> None:
+    def _declare(self, n: int, ref: float, scale: float, onset: float | None = None) -> None:
         p, t, x = self.p, self.t, self.x
         run = self.pending
         first = run[0]
-        before = t[self.last_calm] if self.last_calm is not None else t[first] - DAY_S
-        onset = float((before + t[first]) / 2)
+        if onset is None:
+            before = t[self.last_calm] if self.last_calm is not None else t[first] - DAY_S
+            onset = float((before + t[first]) / 2)
         leak = Leak(onset_s=onset, detected_s=float(t[n]), reference_m3h=ref,
                     scale_m3h=scale, onset_night=first, nights=list(run),
-                    kind="incipient" if len(run) > p.recent_nights else "abrupt",
+                    kind="incipient" if t[n] - onset > p.recent_nights * DAY_S else "abrupt",
                     stacked=bool(self.open))
         if self.open:  # the leak below now has its step: from its reference to this one's
             below = self.open[-1]
@@ -328,7 +369,7 @@ class _Scan:
         self.leaks.append(leak)
         self.open.append(leak)
         self.level = run[-p.level_nights:]  # its level now (a growing leak's latest)
-        self.pending, self.s = [], 0.0
+        self.pending, self.s, self.last_z = [], 0.0, 0.0
 
     # -- accounting ------------------------------------------------------------------------
     @staticmethod
@@ -378,7 +419,7 @@ class _Scan:
     def _restart_after(self, closed: Leak, n: int, since: list[int]) -> None:
         """After a leak ended: the level is measured again from the nights after its end;
         with no leak left open, the sector starts afresh from the reference it had."""
-        self.pending, self.s = [], 0.0
+        self.pending, self.s, self.last_z = [], 0.0, 0.0
         if self.open:
             self.level = [i for i in since if i <= n]
         else:
@@ -386,6 +427,7 @@ class _Scan:
             self.usable[self.normal] = True
             self.floor = (closed.reference_m3h, closed.scale_m3h)
             self.level = []
+            self.calm_since = n
         self.last_calm = n
 
     # -- the end of a leak -----------------------------------------------------------------
