@@ -80,13 +80,15 @@ class LeakParams:
     min_reference_nights: int = 14
     min_scale_share: float = 0.03
     k: float = 1.5
-    h: float = 4.0
+    h: float = 5.0
     cap: float = 4.0
     min_excess: float = 2.5
     low_percentile: float = 20.0
     dip_z: float = 1.0  # a night this close to the reference after an elevated one: a pause
     intermittent_days: float = 28.0  # that many pauses that recent make the alarm wait
     intermittent_dips: int = 2  # for a week of low nights up
+    cautious_nights: int = 14  # the nights whose low ones must be up then
+    brief_days: float = 30.0  # a « leak » gone by itself that soon was a night use
     trend_nights: int = 42  # a slow leak: the reference of that many nights ago…
     trend_recent: int = 14  # …against the level of the last nights
     trend_sigma: float = 2.5
@@ -98,7 +100,7 @@ class LeakParams:
     confirm_nights: int = 5
     confirm_share: float = 0.5
     confirm_sigma: float = 1.0
-    gone_nights: int = 5
+    gone_nights: int = 7
     gone_share: float = 0.3
     gone_sigma: float = 1.0
     drop_share: float = 0.6
@@ -200,7 +202,10 @@ class _Scan:
         self.awaiting: list[tuple[Leak, float, float]] = []  # (leak, repair, level before)
         self.floor: tuple[float, float] | None = None  # reference to start again from
         self.seen: list[int] = []  # nights measured against a reference
+        self.nights_seen: list[int] = []  # every night with data
+        self.ended_at = 0  # position in nights_seen where the latest leak ended
         self.last_z = 0.0
+        self.last_z0 = 0.0  # the same against the reference before the open leaks
         self.dips: list[int] = []  # nights back down right after an elevated one
         self.calm_since = 0  # first night since the last leak ended (trend test)
 
@@ -250,12 +255,18 @@ class _Scan:
     # -- a night ---------------------------------------------------------------------------
     def night(self, n: int) -> None:
         p, x = self.p, self.x
+        self.nights_seen.append(n)
         self._take_repairs(n)
         for leak in self.open:
             leak.nights.append(n)
         if self._confirm_repairs(n) or self._check_gone(n):
             return  # the nights after a leak's end start a level of their own
         self._account(n)
+        if self.open:  # an open « leak » back at its reference for a night: a night use
+            z0 = (x[n] - self.open[0].reference_m3h) / self.open[0].scale_m3h
+            if self.last_z0 >= p.min_excess and z0 <= p.dip_z:
+                self.dips.append(n)
+            self.last_z0 = z0
         if self.open:  # shown: the reference the sector had before its leaks, frozen
             self.reference[n], self.spread[n] = (self.open[0].reference_m3h,
                                                  self.open[0].scale_m3h)
@@ -288,12 +299,12 @@ class _Scan:
         recent_dips = [d for d in self.dips[-p.intermittent_dips:]
                        if self.t[n] - self.t[d] <= p.intermittent_days * DAY_S]
         cautious = len(recent_dips) >= p.intermittent_dips
-        window = self.seen[-p.recent_nights:] if cautious else \
+        window = self.seen[-p.cautious_nights:] if cautious else \
             self.pending[-p.recent_nights:]
         excess = float(np.percentile(x[window], p.low_percentile)) - ref
         if self.s >= p.h and excess >= p.min_excess * scale:
             self._declare(n, ref, scale)
-        elif self.open and len(self.pending) > (p.recent_nights if cautious
+        elif self.open and len(self.pending) > (p.cautious_nights if cautious
                                                  else p.stack_run_nights):
             # On an open leak only a step is a new leak: a slow rise is that leak growing.
             self._calm(self.pending)
@@ -413,6 +424,8 @@ class _Scan:
         leak.resolved_s, leak.ended_by = at, by
         if by == "repair":
             leak.repair_s = at
+        for above in self.open[self.open.index(leak) + 1:]:  # their level stood on it
+            above.reference_m3h -= leak.extra_flow_m3h
         self.open.remove(leak)
         self.awaiting = [a for a in self.awaiting if a[0] is not leak]
 
@@ -420,6 +433,7 @@ class _Scan:
         """After a leak ended: the level is measured again from the nights after its end;
         with no leak left open, the sector starts afresh from the reference it had."""
         self.pending, self.s, self.last_z = [], 0.0, 0.0
+        self.ended_at = len(self.nights_seen)
         if self.open:
             self.level = [i for i in since if i <= n]
         else:
@@ -472,37 +486,46 @@ class _Scan:
         return False
 
     def _check_gone(self, n: int) -> bool:
-        """A leak is over, with the leaks on top of it, when its night flow has stayed
-        back at its reference for ``gone_nights`` nights, or has dropped abruptly by most
-        of their steps to near that reference (a repair nobody recorded, while the season
-        has moved the legitimate night use)."""
-        p, x = self.p, self.x
-        waiting = {id(a[0]) for a in self.awaiting}  # a recorded repair decides for those
+        """Whether a leak ended without a recorded repair: its night flow has stayed back
+        at its reference for ``gone_nights`` nights (it ends with the leaks on top of it),
+        or dropped abruptly by about its step (a repair nobody recorded, while the season
+        has moved the legitimate night use: that leak alone ends). Never while a recorded
+        repair awaits its confirmation: that repair explains the drop."""
+        p, x, t = self.p, self.x, self.t
+        if self.awaiting or not self.open:
+            return False
         for depth, leak in enumerate(self.open):
-            nights = leak.nights
-            if len(nights) < p.gone_nights + p.recent_nights or id(leak) in waiting:
+            if len(leak.nights) < p.gone_nights:
                 continue
-            low = nights[-p.gone_nights:]
-            recent = float(np.median(x[low]))
-            total = sum(o.peak_m3h for o in self.open[depth:])
+            low = leak.nights[-p.gone_nights:]
             back = leak.reference_m3h + max(p.gone_share * leak.peak_m3h,
                                             p.gone_sigma * leak.scale_m3h)
-            before = float(np.median(x[nights[-p.gone_nights - p.recent_nights:
-                                               -p.gone_nights]]))
-            if recent <= back:
-                threshold = back
-            elif (before - recent >= p.drop_share * total
-                  and recent <= leak.reference_m3h + 0.5 * leak.peak_m3h):
-                threshold = before - 0.5 * total
-            else:
-                continue
-            first = next((i for i in low if x[i] <= threshold), low[0])
-            at = float(self.t[first])
-            for above in self.open[depth:][::-1]:
-                self._close(above, at, "gone")
-            self._restart_after(leak, n, low)
-            return True
-        return False
+            if float(np.median(x[low])) <= back:
+                at = float(t[next((i for i in low if x[i] <= back), low[0])])
+                for above in self.open[depth:][::-1]:
+                    self._close(above, at, "gone")
+                    if at - above.onset_s <= p.brief_days * DAY_S:  # came and went: a use
+                        self.dips += [n] * p.intermittent_dips
+                self._restart_after(leak, n, low)
+                return True
+        # (nights since the last leak ended only: its drop is explained)
+        window = self.nights_seen[max(self.ended_at, len(self.nights_seen)
+                                      - p.gone_nights - p.recent_nights):]
+        if len(window) < p.gone_nights + p.recent_nights:
+            return False
+        low = window[-p.gone_nights:]
+        before = float(np.median(x[window[:-p.gone_nights]]))
+        drop = before - float(np.median(x[low]))
+        sized = [leak for leak in self.open if len(leak.nights) >= len(window)
+                 and p.drop_share * leak.peak_m3h <= drop <= (2 - p.drop_share) * leak.peak_m3h]
+        if not sized:
+            return False
+        leak = min(sized, key=lambda o: abs(drop - o.peak_m3h))
+        threshold = before - 0.5 * leak.peak_m3h
+        at = float(t[next((i for i in low if x[i] <= threshold), low[0])])
+        self._close(leak, at, "gone")
+        self._restart_after(leak, n, low)
+        return True
 
     def scan(self, skip: np.ndarray) -> LeakScan:
         for n in range(len(self.x)):
