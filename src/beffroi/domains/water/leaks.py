@@ -30,36 +30,48 @@ Night after night:
    nights are let in.
 3. **Alarm.** When S ≥ ``h`` and the ``low_percentile`` of the run's last
    ``recent_nights`` nights is at least ``min_excess`` × scale above the reference, a leak
-   is declared (its low nights must be up too: a leak never pauses, while night watering
-   stops on rainy nights and a night shift at weekends). Its
-   **onset** is back-dated to the start of the run (the CUSUM change-point estimate):
-   midway between the last night before the run and the first elevated one. Its
-   **reference** (the level before it) is frozen for good: the leak is always judged
-   against it. A run longer than ``recent_nights`` at detection is a growing (incipient)
-   leak.
+   is declared (its low nights must be up too: a leak never pauses). Where intermittent
+   night use was seen lately — ``intermittent_dips`` nights back at the reference right
+   after an elevated one, or a « leak » gone by itself within ``brief_days`` — the low
+   nights of the last ``cautious_nights`` nights, run or not, must be up: night watering
+   stops on rainy nights, a night shift at weekends. Its **onset** is back-dated to the
+   start of the run (the CUSUM change-point estimate): midway between the last night before
+   the run and the first elevated one. Its **reference** (the level before it) is frozen
+   for good: the leak is always judged against it.
+   **Trend.** A leak growing over weeks may stay under the step test while the reference
+   follows it part of the way: when the last ``trend_recent`` nights (their median and
+   their low nights) are well above the reference of ``trend_nights`` before and still
+   rising, it is a growing (incipient) leak, back-dated to when the level left that
+   reference.
 4. **Extra flow**: for the latest leak, the median of its recent nights − its reference
    (over months the season moves the legitimate night use too: the figure drifts with
    it); for a leak with another on top, the step it made (the next one's reference − its
    own), frozen. **Water lost** = Σ over its nights of the extra flow that night (3-night
    running median for the latest leak) × the time since the previous night (since the
    onset for the first); it keeps counting while the leak is open.
-5. **End of a leak.** Only two things end it:
+5. **End of a leak.** Only these end it:
    - a **repair recorded** by the operator (``Repair``): over the ``confirm_nights``
      nights after it, the night flow must drop by at least ``confirm_share`` of the
      leak's extra flow (and ``confirm_sigma`` × scale) below its level of the week before
      the repair. Then the leak ends at the repair (no more m³ lost after it); else the
      repair is refuted (« fuite persistante ») and the leak stays open.
    - the night flow **back at the leak's reference** for ``gone_nights`` nights (median
-     within max(``gone_share`` × extra, ``gone_sigma`` × scale) of it), after a week
-     still at the leak's level: an abrupt return (a repair nobody recorded). A slow
-     decline (the season) never closes a leak. Leaks stacked on top of it end with it.
-   Nothing else resolves a leak: it stays open however long it lasts.
+     within max(``gone_share`` × its largest extra flow, ``gone_sigma`` × scale) of it):
+     it ends with the leaks stacked on it;
+   - an **abrupt drop** over a week of about the leak's step (between ``drop_share`` and
+     2 − ``drop_share`` of it), no recorded repair or other leak's end explaining it: a
+     repair nobody recorded, while the season has moved the legitimate night use. That
+     leak alone ends; the references of the leaks stacked on it come down by its step.
+   A slow decline (the season) never closes a leak; nothing else resolves one.
 6. **Sensitivity**: the smallest step the sector can show, ``min_excess`` × scale (m³/h,
    and as a share of its night flow): where it is large, a meter or a smaller sector is
    needed.
 
-Defaults were tuned on the hydraulic benchmark ``bench/leaks.py`` (EPANET networks under
-realistic demand, tuned on seed 7, reported on seed 11; figures in its docstring).
+Defaults were tuned on the hydraulic benchmark ``bench/leaks.py`` (EPANET networks Net1,
+Net3, ky4 under realistic demand, summer night watering, stacked, slow and unrepaired
+leaks; tuned on seed 7, reported on seed 11, figures in ``docs/eau.md``). Night watering
+that covers the night window on every dry night still looks like a leak until it rains:
+it is the main source of false alarms left.
 """
 
 from __future__ import annotations
