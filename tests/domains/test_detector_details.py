@@ -54,7 +54,8 @@ def _lighting(db, registry) -> None:
 
 
 def _water(db, registry) -> None:
-    """A sector whose inflow gains 2 m³/h from 20 days before NOW (a leak)."""
+    """A sector whose inflow gains 2 m³/h from 20 days before NOW (a leak); another, with
+    no inlet meter, whose acoustic logger hears a probable leak."""
     t = np.arange(NOW / 1000 - 90 * DAY, NOW / 1000, 900.0)
     rng = np.random.default_rng(1)
     hour = (t / 3600 + 1) % 24
@@ -71,7 +72,11 @@ def _water(db, registry) -> None:
              "properties": {"connections": 1000}},
             {"ref": "CPT-A-IN", "kind": "water.meter", "name": "Entrée A", "parent_ref": "SEC-A",
              "geometry": {"type": "Point", "coordinates": [6.605, 48.005]},
-             "properties": {"role": "sector_inlet"}}])
+             "properties": {"role": "sector_inlet"}},
+            {"ref": "SEC-B", "kind": "water.sector", "name": "Secteur B", "geometry": square},
+            {"ref": "ACO-B", "kind": "water.acoustic_logger", "name": "Prélocalisateur B",
+             "parent_ref": "SEC-B",
+             "geometry": {"type": "Point", "coordinates": [6.605, 48.006]}}])
         assert not report.errors, report.errors
         a = schema.assets
         meter = conn.execute(select(a.c.id).where(a.c.tenant_id == tenant["id"],
@@ -79,6 +84,10 @@ def _water(db, registry) -> None:
         sid = ensure_stream(scope, conn, registry, meter, "water.flow")
         store_rows(scope, conn, [(tenant["id"], sid, int(x * 1000), round(float(v), 3), 0)
                                  for x, v in zip(t, flow, strict=True)], PARIS)
+        logger = conn.execute(select(a.c.id).where(a.c.tenant_id == tenant["id"],
+                                                   a.c.ref == "ACO-B")).scalar_one()
+        alarm = ensure_stream(scope, conn, registry, logger, "water.leak_alarm")
+        store_rows(scope, conn, [(tenant["id"], alarm, NOW - DAY * 1000, 2.0, 0)], PARIS)
 
 
 def _waste(db, registry) -> None:

@@ -18,7 +18,7 @@ flow. A leak ends only when its repair is confirmed or its night flow is back at
 reference (``leaks``); the engine then resolves its alert. The sector's acoustic loggers
 back its open leaks (confidence « élevée », their names in the details) instead of
 raising alerts of their own; a logger's « fuite probable » with no leak seen in the night
-flow is one finding on the sector.
+flow is one finding on the sector, of its own detector (``water.acoustic_leak``).
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ LOOKBACK_DAYS = 400
 # scan sees its pre-leak reference again (and does not take the leak for normal).
 PRE_ONSET_DAYS = 60
 DETECTOR_KEY = "water.night_flow_leak"
+ACOUSTIC_KEY = "water.acoustic_leak"
 SAME_ONSET_S = 3 * 86_400  # a leak found again with its onset moved by less is the same
 INLET_ROLES = ("sector_inlet", "import")
 OUTLET_ROLES = ("sector_outlet", "export")
@@ -286,8 +287,7 @@ def acoustic_alarms(ctx: DetectorContext, sector_id: int) -> list[tuple[str, int
 
 def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
     """One finding per open leak of each sector (stacked leaks each their own), backed by
-    the sector's acoustic alarms; a sector's acoustic alarm with no leak seen in its night
-    flow is one finding on the sector."""
+    the sector's acoustic alarms."""
     a = schema.assets
     window = night_window(ctx)
     price = float(setting(ctx.scope.settings, ctx.registry, PRICE))
@@ -296,15 +296,9 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
     for sector in sectors:
         seen = scan_sector(ctx, sector, window=window)
         leaks = seen.scan.open_leaks if seen is not None else []
-        alarms = acoustic_alarms(ctx, sector.id)
-        heard = [f"{name} ({'fuite probable' if state == 2 else 'fuite possible'})"
-                 for name, state in alarms]
         if not leaks:
-            if any(state == 2 for _, state in alarms):
-                yield Finding(sector.id, f"Bruit de fuite — {sector.name} : "
-                                         f"{', '.join(heard)}", "warning", subject="acoustic",
-                              details={"acoustic_alarms": heard})
             continue
+        heard = _heard(acoustic_alarms(ctx, sector.id))
         legitimate = legitimate_night_use(ctx, sector)
         total = sum(leak.extra_flow_m3h for leak in leaks)
         for leak, subject in zip(leaks, _subjects(ctx, sector.id, leaks), strict=True):
@@ -314,9 +308,11 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
             details.update(
                 repair_status=status, open_leaks_in_sector=len(leaks),
                 sector_extra_flow_m3h=round(total, 2),
-                confidence="high" if heard else "medium", acoustic_alarms=heard,
-                detection_limit_m3h=round(seen.scan.sensitivity_m3h, 2)
-                if seen.scan.sensitivity_m3h is not None else None)
+                confidence="high" if heard else "medium")
+            if heard:
+                details["acoustic_alarms"] = heard
+            if seen.scan.sensitivity_m3h is not None:
+                details["detection_limit_m3h"] = round(seen.scan.sensitivity_m3h, 2)
             onset = datetime.fromtimestamp(leak.onset_s, ZoneInfo(window.tz)).strftime(
                 "%d/%m/%Y")
             what = "Fuite persistante après réparation" if status == "refuted" else \
@@ -325,6 +321,29 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
                 sector.id, f"{what} — {sector.name} : +{_fr(leak.extra_flow_m3h)} m³/h la "
                            f"nuit depuis le {onset} environ", "warning", subject=subject,
                 at=int(leak.detected_s * 1000), details=details)
+
+
+def _heard(alarms: list[tuple[str, int]]) -> list[str]:
+    return [f"{name} ({'fuite probable' if state == 2 else 'fuite possible'})"
+            for name, state in alarms]
+
+
+def acoustic_leaks(ctx: DetectorContext) -> Iterable[Finding]:
+    """A « fuite probable » heard by a sector's acoustic loggers while its night flow shows
+    no leak (no active leak alert): one finding on the sector, naming the loggers (a leak
+    too small for the night flow, or a sector without an inlet meter)."""
+    a, al = schema.assets, schema.alerts
+    leaking = {row.asset_id for row in ctx.conn.execute(select(al.c.asset_id).where(
+        al.c.tenant_id == ctx.tenant_id, al.c.detector == DETECTOR_KEY,
+        al.c.status.in_(("open", "acknowledged"))))}
+    for sector in ctx.conn.execute(select(a.c.id, a.c.name).where(
+            a.c.tenant_id == ctx.tenant_id, a.c.kind == "water.sector").order_by(a.c.id)):
+        alarms = acoustic_alarms(ctx, sector.id)
+        if sector.id in leaking or not any(state == 2 for _, state in alarms):
+            continue
+        heard = _heard(alarms)
+        yield Finding(sector.id, f"Bruit de fuite — {sector.name} : {', '.join(heard)}",
+                      "warning", details={"acoustic_alarms": heard})
 
 
 LEAK_DETAILS = (
@@ -355,4 +374,8 @@ DETECTORS = (
     Detector(DETECTOR_KEY, "Fuite détectée par le débit de nuit", 3600,
              night_flow_leaks, details=LEAK_DETAILS, follow_up=LEAK_FOLLOW_UP,
              metrics=("water.flow", "water.volume", "water.level")),
+    Detector(ACOUSTIC_KEY, "Bruit de fuite entendu sans fuite au débit de nuit", 3600,
+             acoustic_leaks, details=(DetailField(
+                 "acoustic_alarms", "Alarmes des prélocalisateurs acoustiques", "list"),),
+             follow_up=LEAK_FOLLOW_UP, metrics=("water.leak_alarm",)),
 )
