@@ -113,6 +113,13 @@ def test_night_flow_shows_the_injected_step_as_a_leak(network):
         assert n["p20_m3h"] is not None and n["leak"] is None
     assert all(n["leak"] == 0 for n in after)
     assert all(n["minimum_m3h"] > n["band_high_m3h"] for n in after[3:])
+    # The smallest detectable leak: the band's half-width (min_excess × the robust spread)
+    # of the last night, and that as a share of the sector's reference before its leak.
+    last = nights[-1]
+    assert body["sensitivity"]["min_leak_m3h"] == pytest.approx(
+        last["band_high_m3h"] - last["reference_m3h"], abs=0.002)
+    assert body["sensitivity"]["share_of_night_flow"] == pytest.approx(
+        body["sensitivity"]["min_leak_m3h"] / last["reference_m3h"], abs=0.002)
     leak, = body["leaks"]
     assert leak["active"] and leak["resolved"] is None
     assert abs(_s(leak["onset"]) - network["onset"]) <= 1.5 * DAY
