@@ -445,3 +445,150 @@ def test_a_viewer_reads_the_exceptional_uses_without_the_form(page, server, size
     assert panel.locator("form.uses-form").count() == 0
     assert panel.get_by_role("button", name="Supprimer").count() == 0
     assert_accessible(page)
+
+
+# -- issue #15: the year's repaired leaks on the dashboard ---------------------------------------
+def _repaired_leaks(water, web_db, web_registry, server) -> dict:
+    """Two leaks of last year, repaired: one on sector B (on the main, located, with its cost,
+    then confirmed by the nights), one on sector C (on a connection, no cost, still waiting
+    for the nights). Alerts raised as the detector raises them; the follow-up recorded
+    through the API by the agent. key -> (sector, onset, extra m³/h, lost m³, repaired on,
+    cost, alert id)."""
+    import httpx
+
+    year, t = water["year"], water["tenant"]
+    leaks = {
+        "B": (f"{year}-03-01T01:00:00Z", 2.0, 900, f"{year}-03-20", 1500,
+              {"located_on": "main", "position": {"lon": 6.6012, "lat": 48.0043}}),
+        "C": (f"{year}-05-10T00:00:00Z", 1.2, 300, f"{year}-06-01", None,
+              {"located_on": "connection", "position": {"lon": 6.645, "lat": 48.006}}),
+    }
+    out = {}
+    with web_db.write() as conn:
+        for sector, (onset, extra, lost, _, _, _) in leaks.items():
+            at = int(datetime.fromisoformat(onset.replace("Z", "+00:00")).timestamp() * 1000)
+            alert = alerts.raise_alert(web_db, conn, web_registry, t, alerts.Trigger(
+                key=alerts.detector_key(DETECTOR_KEY, water[sector], "repaired"),
+                severity="warning", title=f"Fuite probable — Secteur {sector}",
+                at=at + 2 * DAY * 1000, asset_id=water[sector], detector=DETECTOR_KEY,
+                details={"extra_flow_m3h": extra, "lost_m3": lost, "onset": onset,
+                         "lost_eur": round(lost * 2.1)}))
+            out[sector] = alert.id
+    with httpx.Client(base_url=f"{server.url}/api/v1") as client:
+        token = client.post("/auth/token", json={"email": "agent@cc-vosges.fr",
+                                                 "password": PASSWORD}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for sector, (_, _, _, day, cost, located) in leaks.items():
+            url = f"/tenants/{t}/alerts/{out[sector]}/interventions"
+            repair = {"step": "repaired", "repaired_on": day, "at": day}
+            if cost is not None:
+                repair |= {"cost_eur": cost, "pipe_material": "cast_iron", "diameter_mm": 100}
+            for step in ({"step": "located", "at": day, **located}, repair):
+                answer = client.post(url, headers=headers, json=step)
+                assert answer.status_code == 201, answer.text
+    with web_db.write() as conn:  # the nights after the repair are back to the reference
+        alerts.clear_alert(web_db, conn, t, alerts.detector_key(
+            DETECTOR_KEY, water["B"], "repaired"),
+            int(datetime(year, 3, 21, 2, tzinfo=PARIS).timestamp() * 1000))
+    return {k: (*v[:5], out[k]) for k, v in leaks.items()}
+
+
+def _saved_m3(onset: str, extra: float, repaired_on: str, usual_days: float) -> float:
+    """m³ saved, computed here: extra flow × 24 h × (usual duration − the days the leak ran,
+    from its onset to the start of the repair day in Paris)."""
+    day = datetime.fromisoformat(repaired_on).replace(tzinfo=PARIS)
+    ran = (day - datetime.fromisoformat(onset.replace("Z", "+00:00"))).total_seconds() / DAY
+    return extra * 24 * max(0.0, usual_days - ran)
+
+
+def _french(value: float, unit: str) -> str:
+    return f"{round(value):,}".replace(",", "\u202f") + f" {unit}"
+
+
+def test_dashboard_lists_the_years_repaired_leaks(page, server, size, water, web_db,
+                                                  web_registry):
+    year, t = water["year"], water["tenant"]
+    leaks = _repaired_leaks(water, web_db, web_registry, server)
+    usual, price = 90, 2.1  # the settings' defaults
+    saved = {k: _saved_m3(onset, extra, day, usual)
+             for k, (onset, extra, _, day, _, _) in leaks.items()}
+    # 1 March 02:00 to 20 March 00:00 (Paris): 18 days 22 hours of the usual 90.
+    assert saved["B"] == pytest.approx(2 * 24 * (90 - (18 + 22 / 24)))
+
+    login(page, server, email="elu@cc-vosges.fr", then="/eau")  # a viewer sees it
+    page.locator(f"body[data-ready='{year}-']").wait_for(state="attached")
+    section = page.locator("#repaired-section")
+    assert section.get_by_role("heading", level=2).inner_text() == f"Fuites réparées en {year}"
+    table = section.get_by_role("table")
+    assert table.locator("caption").inner_text().startswith(f"Fuites réparées en {year}")
+    assert table.locator("thead th[scope='col']").all_inner_texts() == [
+        "Date de réparation", "Secteur", "Emplacement", "Eau perdue", "Coût", "Confirmation",
+        "Eau économisée"]
+    rows = table.locator("tbody tr")
+    assert rows.evaluate_all("(r) => r.map((e) => e.dataset.alert)") == [
+        str(leaks["B"][5]), str(leaks["C"][5])]  # by repair day
+
+    b = table.locator(f'tr[data-alert="{leaks["B"][5]}"]')
+    cells = b.locator("td")
+    assert b.locator("th[scope='row']").inner_text().startswith(f"20 mars {year}")
+    assert b.get_by_role("link", name="Secteur B").get_attribute(
+        "href") == f"/equipements/{water['B']}"
+    assert "conduite" in cells.nth(1).inner_text()
+    assert "48,0043° N, 6,6012° E" in cells.nth(1).inner_text()
+    assert float(cells.nth(2).get_attribute("data-value")) == 900
+    assert cells.nth(2).inner_text() == "900 m³"
+    assert float(cells.nth(3).get_attribute("data-value")) == 1500
+    assert cells.nth(3).inner_text() == "1\u202f500 €"
+    assert cells.nth(4).inner_text() == "✓ confirmée"
+    assert float(cells.nth(5).get_attribute("data-value")) == pytest.approx(saved["B"], abs=0.05)
+    assert cells.nth(5).inner_text().startswith(_french(saved["B"], "m³"))
+
+    c = table.locator(f'tr[data-alert="{leaks["C"][5]}"]')
+    cells = c.locator("td")
+    assert "Saint-Étienne-lès-Remiremont" in cells.nth(0).inner_text()
+    assert "branchement" in cells.nth(1).inner_text()
+    assert cells.nth(3).inner_text() == "non saisi"
+    assert cells.nth(4).inner_text() == "en attente de confirmation"  # words, not colour
+    assert float(cells.nth(5).get_attribute("data-value")) == pytest.approx(saved["C"], abs=0.05)
+
+    totals = table.locator("tfoot tr.totals")
+    cells = totals.locator("td")
+    assert totals.locator("th").inner_text() == "Total : 2 fuites"
+    assert cells.nth(0).inner_text() == "1\u202f200 m³"
+    assert cells.nth(1).inner_text().startswith("1\u202f500 €")
+    assert "1 coût non saisi" in cells.nth(1).inner_text()
+    assert cells.nth(2).inner_text() == "1 confirmée sur 2"
+    total_saved = sum(saved.values())
+    assert float(cells.nth(3).get_attribute("data-value")) == pytest.approx(total_saved, abs=0.1)
+    assert cells.nth(3).inner_text().startswith(_french(total_saved, "m³"))
+    assert float(cells.nth(3).locator("[data-value]").get_attribute("data-value")) == \
+        pytest.approx(total_saved * price, abs=0.5)
+    explain = " ".join(section.locator("#repaired-explain").inner_text().split())
+    assert explain == ("Eau économisée par la détection précoce : durée habituelle d'une fuite "
+                       "non détectée (90 jours, réglage du service) moins la durée réelle, × le "
+                       "débit de fuite.")
+    # The same list as the repaired-leaks API gives.
+    body = _api(page, server, f"/tenants/{t}/water/repaired-leaks?year={year}")
+    assert [i["alert_id"] for i in body["items"]] == [leaks["B"][5], leaks["C"][5]]
+    assert body["totals"]["saved_m3"] == pytest.approx(total_saved, abs=0.1)
+
+    # At phone width the rows reflow (no page-wide scrolling); keyboard: the table's region
+    # takes the focus, then its links follow.
+    assert not _overflows(page)
+    region = section.get_by_role("region", name=f"Tableau des fuites réparées en {year}")
+    region.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('table')?.className") == \
+        "repaired-table stack"
+    assert_accessible(page)
+    screenshot(page, "eau-fuites-reparees", size)
+
+    # A year without repairs.
+    page.get_by_label("Période des indicateurs").select_option(str(year - 1))
+    page.locator(f"body[data-ready='{year - 1}-']").wait_for(state="attached")
+    assert section.get_by_role("heading", level=2).inner_text() == \
+        f"Fuites réparées en {year - 1}"
+    assert section.locator("#no-repaired").inner_text() == \
+        f"Aucune fuite réparée enregistrée en {year - 1}."
+    assert section.get_by_role("table").count() == 0
+    assert_accessible(page)

@@ -1,13 +1,14 @@
 // Water dashboard: sectors on a map coloured by leak status or by the ILP class of their
 // service, the open leaks of each sector (several may be open at once: their number, total
-// extra flow, water lost and its cost since their onsets, then each leak), and the RPQS
-// indicators of each service with the décret 2012-97 verdict, for a year or the last 12
-// months, for the territory or one commune.
-// GET …/water/sectors/status, …/water/sectors/open-leaks, …/water/indicators,
-// …/assets?kind=water.sector.
+// extra flow, water lost and its cost since their onsets, then each leak), the leaks repaired
+// in the period with the water their early detection saved, and the RPQS indicators of each
+// service with the décret 2012-97 verdict, for a year or the last 12 months, for the
+// territory or one commune.
+// GET …/water/sectors/status, …/water/sectors/open-leaks, …/water/indicators (with its
+// `repaired_leaks`, as GET …/water/repaired-leaks gives them), …/assets?kind=water.sector.
 /* global L */
 import {
-  api, escapeHtml, formatNumber, renderHeader, session, showError,
+  api, escapeHtml, formatNumber, renderHeader, roleIn, session, showError,
 } from "/static/js/common.js";
 import {
   CATEGORIES, eur, GRADES, longDate, m3, m3h, pct, perKmDay, verdict,
@@ -30,6 +31,7 @@ let status = null;  // GET …/water/sectors/status, each sector with its `open`
 let features = [];  // the sectors' GeoJSON features
 let indicators = null;  // GET …/water/indicators for the chosen period
 let map = null;
+let communeNames = new Map();  // INSEE code -> name
 const layers = new Map();  // sector id -> Leaflet layer
 
 const plural = (n, one, many) => `${formatNumber(n, 0)} ${n > 1 ? many : one}`;
@@ -262,6 +264,99 @@ function showLeaks() {
       le début est estimé à un jour ou deux près. Plusieurs fuites d'un même secteur s'additionnent.</p>`;
 }
 
+// -- repaired leaks ---------------------------------------------------------------------------
+// The API's words for each confirmation, with a symbol and a colour that only add to them.
+const CONFIRMATION_STYLES = {
+  confirmed: ["✓ ", "ok"], refuted: ["⚠ ", "below"], pending: ["", "unknown"],
+  resolved_by_hand: ["", "unknown"], ended_before_repair: ["", "unknown"],
+};
+// People who may read the tenant's alerts, hence their repairs (not the public).
+const READERS = ["operator_admin", "tenant_admin", "agent", "viewer"];
+
+/** "en 2025", or "sur les 12 mois glissants du … au …". */
+function repairedPeriod() {
+  const p = indicators.period;
+  return p.year ? `en ${p.year}` : `sur les ${p.label}`;
+}
+
+/** "48,00430° N, 6,60120° E". */
+function position(p) {
+  if (!p || typeof p.lat !== "number" || typeof p.lon !== "number") return "";
+  return `${formatNumber(Math.abs(p.lat), 5)}° ${p.lat < 0 ? "S" : "N"}, ${
+    formatNumber(Math.abs(p.lon), 5)}° ${p.lon < 0 ? "O" : "E"}`;
+}
+
+function repairedRow(i) {
+  const [symbol, style] = CONFIRMATION_STYLES[i.confirmation] || ["", "unknown"];
+  const sector = i.sector.id ? `<a href="/equipements/${i.sector.id}">${escapeHtml(i.sector.name || i.sector.ref)}</a>`
+    : escapeHtml(i.sector.name || "—");
+  const pipe = [i.pipe_material_label, i.diameter_mm ? `Ø ${formatNumber(i.diameter_mm, 0)} mm` : ""]
+    .filter(Boolean).join(", ");
+  return `<tr data-alert="${i.alert_id}" data-sector="${escapeHtml(i.sector.ref || "")}"
+      data-repaired-on="${escapeHtml(i.repaired_on)}">
+    <th scope="row">${longDate(i.repaired_on)}<span class="block small"><a href="/alertes?alerte=${i.alert_id}"
+      aria-label="Voir l'alerte de la fuite réparée le ${longDate(i.repaired_on)}">voir l'alerte</a></span></th>
+    <td data-label="Secteur">${sector}${i.commune && communeNames.get(i.commune)
+      ? `<span class="muted block">${escapeHtml(communeNames.get(i.commune))}</span>` : ""}</td>
+    <td data-label="Emplacement" data-value="${escapeHtml(i.located_on || "")}">${
+      i.located_on_label ? escapeHtml(i.located_on_label) : '<span class="muted">non renseigné</span>'}${
+      position(i.position) ? `<span class="muted block position">${position(i.position)}</span>` : ""}${
+      pipe ? `<span class="muted block">${escapeHtml(pipe)}</span>` : ""}</td>
+    <td class="number" data-label="Eau perdue" data-value="${i.lost_m3 ?? ""}">${m3(i.lost_m3)}</td>
+    <td class="number" data-label="Coût" data-value="${i.cost_eur ?? ""}">${
+      i.cost_eur === null ? '<span class="muted">non saisi</span>' : eur(i.cost_eur)}</td>
+    <td data-label="Confirmation" data-confirmation="${escapeHtml(i.confirmation)}"><span
+      class="verdict verdict-${style}">${symbol}${escapeHtml(i.confirmation_label)}</span></td>
+    <td class="number" data-label="Eau économisée" data-value="${i.saved_m3 ?? ""}">${
+      i.saved_m3 === null ? '<span class="muted">non calculée (début inconnu)</span>' : m3(i.saved_m3)}${
+      i.duration_days !== null ? `<span class="muted block">fuite de ${formatNumber(i.duration_days, 1)} j</span>` : ""}</td>
+  </tr>`;
+}
+
+function showRepaired() {
+  const section = document.getElementById("repaired-section");
+  const data = indicators.repaired_leaks;
+  // Alerts are never public: without them (or without the right to read them) no section.
+  section.hidden = !data || !READERS.includes(roleIn(state.me, tenant.id));
+  if (section.hidden) return;
+  const when = repairedPeriod();
+  document.getElementById("repaired-title").textContent = `Fuites réparées ${when}`;
+  const box = document.getElementById("repaired");
+  const t = data.totals;
+  const explain = `<p class="small" id="repaired-explain">Eau économisée par la détection précoce : durée
+    habituelle d'une fuite non détectée (${formatNumber(data.usual_leak_duration_days, 1)} jours, réglage du service)
+    moins la durée réelle, × le débit de fuite.</p>`;
+  if (!data.items.length) {
+    box.innerHTML = `<p class="muted" id="no-repaired">Aucune fuite réparée enregistrée ${when}.</p>`;
+    return;
+  }
+  const fuites = (n) => plural(n, "fuite", "fuites");
+  box.innerHTML = `<div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des fuites réparées ${when}">
+    <table class="repaired-table stack"><caption>Fuites réparées ${when}, par date de réparation : eau perdue,
+    coût, confirmation par les nuits suivantes et eau économisée par la détection précoce</caption><thead><tr>
+    <th scope="col">Date de réparation</th><th scope="col">Secteur</th><th scope="col">Emplacement</th>
+    <th scope="col" class="number">Eau perdue</th><th scope="col" class="number">Coût</th>
+    <th scope="col">Confirmation</th><th scope="col" class="number">Eau économisée</th>
+    </tr></thead><tbody>${data.items.map(repairedRow).join("")}</tbody>
+    <tfoot><tr class="totals" data-count="${t.count}">
+      <th scope="row" colspan="3">Total : ${fuites(t.count)}</th>
+      <td class="number" data-label="Eau perdue" data-value="${t.lost_m3}">${m3(t.lost_m3)}</td>
+      <td class="number" data-label="Coût" data-value="${t.cost_eur}">${eur(t.cost_eur)}${
+        t.cost_unknown ? `<span class="muted block">${plural(t.cost_unknown, "coût", "coûts")} non saisi${
+          t.cost_unknown > 1 ? "s" : ""}</span>` : ""}</td>
+      <td data-label="Confirmation" data-value="${t.confirmed}">${formatNumber(t.confirmed, 0)} confirmée${
+        t.confirmed > 1 ? "s" : ""} sur ${formatNumber(t.count, 0)}</td>
+      <td class="number" data-label="Eau économisée" data-value="${t.saved_m3}">${m3(t.saved_m3)}<span
+        class="muted block" data-value="${t.saved_eur}">soit ${eur(t.saved_eur)}</span></td>
+    </tr></tfoot></table></div>
+    <p id="repaired-summary">${fuites(t.count)} réparée${t.count > 1 ? "s" : ""} ${when} : ${m3(t.lost_m3)} perdus,
+      ${eur(t.cost_eur)} de réparations${t.cost_unknown ? ` (${plural(t.cost_unknown, "coût", "coûts")} non saisi${
+      t.cost_unknown > 1 ? "s" : ""})` : ""} ; la détection précoce a économisé
+      environ ${m3(t.saved_m3)}, soit ${eur(t.saved_eur)} à ${formatNumber(data.price_eur_m3, 2)} €/m³${
+      t.saved_unknown ? ` (${fuites(t.saved_unknown)} sans début estimé, non comptée${t.saved_unknown > 1 ? "s" : ""})` : ""}.</p>
+    ${explain}`;
+}
+
 // -- RPQS indicators ---------------------------------------------------------------------------
 function showIndicators() {
   const services = indicators.services;
@@ -318,6 +413,7 @@ function render() {
   paintMap();
   showSectorsTable();
   showLeaks();
+  showRepaired();
   showIndicators();
   document.getElementById("status").textContent = `Tableau de bord affiché : ${indicators.period.label}.`;
   document.body.dataset.ready = `${periodSelect.value}-${communeSelect.value}`;
@@ -342,6 +438,7 @@ async function main() {
   status = overview;
   for (const s of status.sectors) s.open = openBySector.get(s.id) || NO_LEAK;
   features = collection.features;
+  communeNames = new Map(communes.map((c) => [c.insee, c.name]));
   communeSelect.insertAdjacentHTML("beforeend", communes.map((c) =>
     `<option value="${escapeHtml(c.insee)}">${escapeHtml(c.name)}</option>`).join(""));
   const last = status.year;
