@@ -33,3 +33,17 @@ def leak(t: np.ndarray, onset_night: float, size: float, ramp_nights: float = 0,
     if repair_night is not None:
         grown[night >= repair_night] = 0
     return size * grown
+
+
+def square(x: float) -> dict:
+    """A small sector polygon (GeoJSON) west–east at longitude ``x``."""
+    return {"type": "Polygon", "coordinates": [[[x, 48.0], [x + 0.01, 48.0], [x + 0.01, 48.01],
+                                                [x, 48.01], [x, 48.0]]]}
+
+
+def sector_flow(t_s: np.ndarray, seed: int, level: float) -> np.ndarray:
+    """A sector's 15-minute inflow: daily shape with its night minimum, noise."""
+    rng = np.random.default_rng(seed)
+    hour = (t_s / 3600 + 1) % 24
+    shape = 1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)
+    return level * shape * rng.normal(1, 0.04, len(t_s))

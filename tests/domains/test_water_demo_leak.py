@@ -31,6 +31,8 @@ from beffroi.domains.water.leaks import detect_leaks
 from beffroi.domains.water.night_flow import night_minima_from_flow
 from beffroi.storage import schema
 
+from .night_series import sector_flow, square
+
 DAY = 86_400
 
 
@@ -67,19 +69,6 @@ def test_demo_has_exactly_the_injected_leak(communes, year_of):
 
 # -- the live detector on a small tenant ----------------------------------------------------
 
-def _square(x: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, 48.0], [x + 0.01, 48.0], [x + 0.01, 48.01],
-                                                [x, 48.01], [x, 48.0]]]}
-
-
-def _flow(t_s: np.ndarray, seed: int, level: float) -> np.ndarray:
-    """A sector's inflow: daily shape with its night minimum, noise."""
-    rng = np.random.default_rng(seed)
-    hour = (t_s / 3600 + 1) % 24
-    shape = 1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)
-    return level * shape * rng.normal(1, 0.04, len(t_s))
-
-
 def _index(t_s: np.ndarray, flow: np.ndarray, start: float) -> np.ndarray:
     volume = np.concatenate([[0], np.cumsum((flow[1:] + flow[:-1]) / 2 * np.diff(t_s) / 3600)])
     return start + volume
@@ -91,10 +80,10 @@ def test_live_detector_opens_then_resolves_the_leak_alert(db):
     onset, repair, end = t0 + 70.4 * DAY, t0 + 100.3 * DAY, t0 + 112 * DAY
     t = np.arange(t0, end, 900.0)
     leak = np.where((t >= onset) & (t < repair), 2.0, 0.0)  # 2 m³/h
-    inlet = _flow(t, 1, 10.0) + leak
-    outlet = _flow(t, 2, 2.0)  # to the next sector, read from a 5-digit counter
+    inlet = sector_flow(t, 1, 10.0) + leak
+    outlet = sector_flow(t, 2, 2.0)  # to the next sector, read from a 5-digit counter
     outlet_index = np.mod(_index(t, outlet, 99_000.0), 100_000)
-    other = _flow(t, 3, 6.0)  # a leak-free sector whose meter is replaced midway
+    other = sector_flow(t, 3, 6.0)  # a leak-free sector whose meter is replaced midway
     other_index = _index(t, other, 4_000.0)
     other_index[t >= t0 + 50 * DAY] -= other_index[t >= t0 + 50 * DAY][0] - 1.0
     with db.write() as conn:
@@ -102,9 +91,9 @@ def test_live_detector_opens_then_resolves_the_leak_alert(db):
         scope = open_scope(db, conn, CLI, tenant["id"])
         point = {"type": "Point", "coordinates": [6.6, 48.005]}
         rows = [
-            {"ref": "SEC-A", "kind": "water.sector", "name": "Secteur A", "geometry": _square(6.6),
+            {"ref": "SEC-A", "kind": "water.sector", "name": "Secteur A", "geometry": square(6.6),
              "properties": {"connections": 1000}},
-            {"ref": "SEC-B", "kind": "water.sector", "name": "Secteur B", "geometry": _square(6.7),
+            {"ref": "SEC-B", "kind": "water.sector", "name": "Secteur B", "geometry": square(6.7),
              "properties": {"connections": 600}},
             {"ref": "CPT-A-IN", "kind": "water.meter", "name": "Entrée A", "parent_ref": "SEC-A",
              "geometry": point, "properties": {"role": "sector_inlet"}},
@@ -178,13 +167,13 @@ def test_an_unrepaired_leak_older_than_the_look_back_stays_open(db, monkeypatch)
     t0 = datetime(2025, 9, 1, tzinfo=ZoneInfo("UTC")).timestamp()
     onset, end = t0 + 45.4 * DAY, t0 + 120 * DAY
     t = np.arange(t0, end, 900.0)
-    inlet = _flow(t, 1, 10.0) + np.where(t >= onset, 2.0, 0.0)  # never repaired
+    inlet = sector_flow(t, 1, 10.0) + np.where(t >= onset, 2.0, 0.0)  # never repaired
     with db.write() as conn:
         tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat", registry=registry)
         scope = open_scope(db, conn, CLI, tenant["id"])
         report = importing.import_assets(scope, conn, registry, [
             {"ref": "SEC-A", "kind": "water.sector", "name": "Secteur A",
-             "geometry": _square(6.6), "properties": {"connections": 1000}},
+             "geometry": square(6.6), "properties": {"connections": 1000}},
             {"ref": "CPT-A-IN", "kind": "water.meter", "name": "Entrée A", "parent_ref": "SEC-A",
              "geometry": {"type": "Point", "coordinates": [6.6, 48.005]},
              "properties": {"role": "sector_inlet"}}])

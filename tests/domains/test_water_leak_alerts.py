@@ -21,24 +21,13 @@ from beffroi.core.registry import load_registry
 from beffroi.core.streams import ensure_stream
 from beffroi.storage import schema
 
+from .night_series import sector_flow, square
+
 DAY = 86_400
 PARIS = ZoneInfo("Europe/Paris")
 T0 = datetime(2025, 9, 1, tzinfo=ZoneInfo("UTC")).timestamp()
 KEY = "water.night_flow_leak"
 ACOUSTIC = "water.acoustic_leak"
-
-
-def _square(x: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, 48.0], [x + 0.01, 48.0], [x + 0.01, 48.01],
-                                                [x, 48.01], [x, 48.0]]]}
-
-
-def _flow(t_s: np.ndarray, seed: int, level: float) -> np.ndarray:
-    """A sector's inflow: daily shape with its night minimum, noise."""
-    rng = np.random.default_rng(seed)
-    hour = (t_s / 3600 + 1) % 24
-    shape = 1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)
-    return level * shape * rng.normal(1, 0.04, len(t_s))
 
 
 @pytest.fixture
@@ -50,7 +39,7 @@ def sector(db):
         tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat", registry=registry)
         scope = open_scope(db, conn, CLI, tenant["id"])
         rows = [{"ref": f"SEC-{k}", "kind": "water.sector", "name": f"Secteur {k}",
-                 "geometry": _square(x), "properties": {"connections": 1000}}
+                 "geometry": square(x), "properties": {"connections": 1000}}
                 for k, x in (("A", 6.6), ("B", 6.7))]
         rows += [{"ref": f"CPT-{k}", "kind": "water.meter", "name": f"Entrée {k}",
                   "parent_ref": f"SEC-{k}", "geometry": point,
@@ -93,9 +82,10 @@ def test_stacked_leaks_are_alerts_of_their_own_with_the_sector_total(sector):
     end = T0 + 120 * DAY
     t = np.arange(T0, end, 900.0)
     first, second = T0 + 60.4 * DAY, T0 + 95.4 * DAY
-    inlet = _flow(t, 1, 10.0) + np.where(t >= first, 2.0, 0.0) + np.where(t >= second, 1.5, 0.0)
+    inlet = (sector_flow(t, 1, 10.0) + np.where(t >= first, 2.0, 0.0)
+             + np.where(t >= second, 1.5, 0.0))
     sector["store"]("CPT-A", t, inlet)
-    sector["store"]("CPT-B", t, _flow(t, 2, 6.0))
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
     sector["run"](T0 + 80 * DAY)  # the first leak only
     (_, status, key1, details, _), = sector["alerts"]()
     assert status == "open" and details["open_leaks_in_sector"] == 1
@@ -122,8 +112,8 @@ def test_acoustic_alarms_back_the_open_leak_instead_of_alerts_of_their_own(secto
     end = T0 + 90 * DAY
     t = np.arange(T0, end, 900.0)
     onset = T0 + 70.4 * DAY
-    sector["store"]("CPT-A", t, _flow(t, 1, 10.0) + np.where(t >= onset, 2.0, 0.0))
-    sector["store"]("CPT-B", t, _flow(t, 2, 6.0))
+    sector["store"]("CPT-A", t, sector_flow(t, 1, 10.0) + np.where(t >= onset, 2.0, 0.0))
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
     nights = np.arange(T0 + 2 * 3600, end, DAY)
     sector["store"]("ACO-1", nights, np.where(nights >= onset, 2, 0))
     sector["store"]("ACO-2", nights, np.where(nights >= onset, 1, 0))
@@ -140,8 +130,8 @@ def test_acoustic_alarms_back_the_open_leak_instead_of_alerts_of_their_own(secto
 def test_a_probable_leak_heard_with_no_leak_in_the_night_flow_is_one_sector_alert(sector):
     end = T0 + 90 * DAY
     t = np.arange(T0, end, 900.0)
-    sector["store"]("CPT-A", t, _flow(t, 1, 10.0))
-    sector["store"]("CPT-B", t, _flow(t, 2, 6.0))
+    sector["store"]("CPT-A", t, sector_flow(t, 1, 10.0))
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
     nights = np.arange(T0 + 2 * 3600, end, DAY)
     sector["store"]("ACO-3", nights, np.where(nights >= end - 5 * DAY, 2, 0))
     sector["store"]("ACO-1", nights, np.where(nights >= end - 5 * DAY, 1, 0))  # possible only
