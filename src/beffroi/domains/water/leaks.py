@@ -31,10 +31,11 @@ Night after night:
 3. **Alarm.** When S ≥ ``h`` and the ``low_percentile`` of the run's last
    ``recent_nights`` nights is at least ``min_excess`` × scale above the reference, a leak
    is declared (its low nights must be up too: a leak never pauses). Where intermittent
-   night use was seen lately — ``intermittent_dips`` nights back at the reference right
-   after an elevated one, or a « leak » gone by itself within ``brief_days`` — the low
-   nights of the last ``cautious_nights`` nights, run or not, must be up: night watering
-   stops on rainy nights, a night shift at weekends. Its **onset** is back-dated to the
+   night use was seen lately — within ``intermittent_days``, ``intermittent_dips`` nights
+   back at the reference right after an elevated one (or a « leak » gone by itself within
+   ``brief_days``) and ``intermittent_share`` of the nights well up — the last
+   ``cautious_nights`` nights, run or not, must all be up (``cautious_percentile``):
+   night watering stops on rainy nights, a night shift at weekends. Its **onset** is back-dated to the
    start of the run (the CUSUM change-point estimate): midway between the last night before
    the run and the first elevated one. Its **reference** (the level before it) is frozen
    for good: the leak is always judged against it.
@@ -97,9 +98,11 @@ class LeakParams:
     min_excess: float = 2.5
     low_percentile: float = 20.0
     dip_z: float = 1.0  # a night this close to the reference after an elevated one: a pause
-    intermittent_days: float = 28.0  # that many pauses that recent make the alarm wait
+    intermittent_days: float = 60.0  # that many pauses that recent make the alarm wait
     intermittent_dips: int = 2  # for a week of low nights up
     cautious_nights: int = 14  # the nights whose low ones must be up then
+    cautious_percentile: float = 0.0  # …all of them, then (a leak never pauses)
+    intermittent_share: float = 0.3  # of the nights well up lately, with the pauses
     brief_days: float = 30.0  # a « leak » gone by itself that soon was a night use
     trend_nights: int = 42  # a slow leak: the reference of that many nights ago…
     trend_recent: int = 14  # …against the level of the last nights
@@ -219,6 +222,7 @@ class _Scan:
         self.last_z = 0.0
         self.last_z0 = 0.0  # the same against the reference before the open leaks
         self.dips: list[int] = []  # nights back down right after an elevated one
+        self.elevated: list[int] = []  # nights well above the reference before any leak
         self.calm_since = 0  # first night since the last leak ended (trend test)
 
     # -- reference -------------------------------------------------------------------------
@@ -298,6 +302,10 @@ class _Scan:
         if self.last_z >= p.min_excess and z <= p.dip_z:
             self.dips.append(n)  # up one night, back the next: an intermittent night use
         self.last_z = z
+        base, base_scale = (self.open[0].reference_m3h, self.open[0].scale_m3h) if self.open \
+            else (ref, scale)
+        if x[n] - base >= p.min_excess * base_scale:
+            self.elevated.append(n)
         self.seen.append(n)
         self.s = max(0.0, self.s + z - p.k)
         if self.s == 0.0:
@@ -310,10 +318,14 @@ class _Scan:
         # such pauses were seen lately, the last week's low nights, run or not, must be.
         recent_dips = [d for d in self.dips[-p.intermittent_dips:]
                        if self.t[n] - self.t[d] <= p.intermittent_days * DAY_S]
-        cautious = len(recent_dips) >= p.intermittent_dips
+        since = self.t[n] - p.intermittent_days * DAY_S
+        cautious = len(recent_dips) >= p.intermittent_dips and sum(
+            1 for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since) \
+            >= p.intermittent_share * p.intermittent_days
         window = self.seen[-p.cautious_nights:] if cautious else \
             self.pending[-p.recent_nights:]
-        excess = float(np.percentile(x[window], p.low_percentile)) - ref
+        excess = float(np.percentile(x[window], p.cautious_percentile if cautious
+                                     else p.low_percentile)) - ref
         if self.s >= p.h and excess >= p.min_excess * scale:
             self._declare(n, ref, scale)
         elif self.open and len(self.pending) > (p.cautious_nights if cautious
