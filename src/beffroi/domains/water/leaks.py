@@ -315,7 +315,7 @@ class _Scan:
         self.pending.append(n)
         # The run's low nights must be up too: a leak never pauses, night watering stops
         # on rainy nights and a night shift at weekends (UKWIR's low percentile). Where
-        # such pauses were seen lately, the last week's low nights, run or not, must be.
+        # such pauses were seen lately, every night of the last two weeks, run or not.
         recent_dips = [d for d in self.dips[-p.intermittent_dips:]
                        if self.t[n] - self.t[d] <= p.intermittent_days * DAY_S]
         since = self.t[n] - p.intermittent_days * DAY_S
@@ -335,7 +335,7 @@ class _Scan:
             self.pending, self.s = [], 0.0
         elif len(self.pending) > p.max_pending_nights:  # a slow drift: let it in
             self._calm([self.pending.pop(0)])
-        if not self.open and not cautious:
+        if not self.open and not cautious:  # (tested on the nights above the reference)
             self._trend(n, scale)
 
     def _trend(self, n: int, scale: float) -> None:
