@@ -319,6 +319,30 @@ def test_detectors_open_update_and_resolve_their_alerts_once_per_interval(db, wo
     assert failed.status == "failed" and "capteur de référence absent" in failed.error
 
 
+def test_an_ended_finding_resolves_its_alert_with_final_details_and_never_opens_one(
+        db, world):
+    findings = []
+    reg = build_registry(discover_domains(["generic"]) + [Domain(
+        key="testing", label="Essais", detectors=(
+            Detector("testing.leak", "Fuite", 900, lambda ctx: findings),))])
+    asset = world["assets"]["88383"]
+    findings[:] = [Finding(asset, "Fuite terminée", ended=True, details={"m3": 5})]
+    run_detectors(db, reg, at(0))
+    assert all_alerts(db, world) == []  # over before it was ever seen: nothing to tell
+    findings[:] = [Finding(asset, "Fuite probable", details={"m3": 10})]
+    run_detectors(db, reg, at(15))
+    findings[:] = [Finding(asset, "Fuite terminée le 3", ended=True, details={"m3": 12})]
+    run_detectors(db, reg, at(30))
+    [alert] = all_alerts(db, world)
+    assert (alert.status, alert.resolved_at, alert.title) == ("resolved", at(30),
+                                                              "Fuite terminée le 3")
+    assert orjson.loads(alert.details) == {"m3": 12}  # the final figures, not the last open
+    run_detectors(db, reg, at(45))  # still ended: the resolved alert is left alone
+    [alert] = all_alerts(db, world)
+    assert alert.status == "resolved" and [k for k, _, _ in events(db, world, alert.id)] == [
+        "opened", "resolved"]
+
+
 def test_a_job_runs_once_per_period_whatever_the_number_of_processes(db, registry):
     calls = []
     job = Job("testing.count", 60, lambda db_, reg, now: calls.append(now))

@@ -145,3 +145,47 @@ def test_a_probable_leak_heard_with_no_leak_in_the_night_flow_is_one_sector_aler
     sector["store"]("ACO-3", nights[-1:] + 8 * DAY, np.array([0]))
     sector["run"](end + 8 * DAY)
     assert [a[1] for a in sector["alerts"](ACOUSTIC)] == ["resolved"]
+
+
+def test_a_confirmed_repair_resolves_the_alert_with_the_loss_up_to_the_repair(sector, db):
+    from beffroi.core.alerting.interventions import record_intervention
+    from beffroi.core.registry import load_registry
+
+    registry = load_registry(["generic", "water"])
+    onset = T0 + 60.4 * DAY
+    repaired_on = datetime(2025, 11, 10, tzinfo=PARIS)  # day 70 (local midnight)
+    repaired = repaired_on.timestamp()
+    end = T0 + 90 * DAY
+    t = np.arange(T0, end, 900.0)
+    leak = np.where((t >= onset) & (t < repaired + 10 * 3600), 2.0, 0.0)  # fixed that day
+    sector["store"]("CPT-A", t, sector_flow(t, 1, 10.0) + leak)
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
+    sector["run"](repaired - 3600)
+    (_, status, key, details, _), = sector["alerts"]()
+    assert status == "open"
+    alert_id = _alert_id(db, key)
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
+        record_intervention(scope, conn, registry, alert_id, {
+            "step": "repaired", "repaired_on": repaired_on.date().isoformat(),
+            "at": datetime.fromtimestamp(repaired + 12 * 3600, PARIS).isoformat()})
+    sector["run"](repaired + 3 * DAY)  # three nights after: not confirmed yet
+    (_, status, _, details, _), = sector["alerts"]()
+    assert status == "acknowledged" and details["repair_status"] == "awaiting"
+    sector["run"](repaired + 8 * DAY)  # the five nights after confirm it
+    (_, status, _, details, title), = sector["alerts"]()
+    assert status == "resolved" and details["repair_status"] == "confirmed"
+    assert title.startswith("Fuite terminée — Secteur A : +2")
+    assert details["extra_flow_m3h"] == pytest.approx(2.0, rel=0.3)
+    assert details["lost_m3"] == pytest.approx(2.0 * (repaired - onset) / 3600, rel=0.25)
+
+
+def _alert_id(db, key: str) -> int:
+    al = schema.alerts
+    with db.read() as conn:
+        return conn.execute(select(al.c.id).where(al.c.key == key)).scalar_one()
+
+
+def _tenants(db) -> list[int]:
+    with db.read() as conn:
+        return [r.id for r in conn.execute(select(schema.tenants.c.id))]

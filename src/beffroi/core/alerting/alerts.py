@@ -109,14 +109,22 @@ def raise_alert(db: Database, conn: Connection, registry: Registry, tenant_id: i
 
 
 def clear_alert(db: Database, conn: Connection, tenant_id: int, key: str, at: int,
-                details: dict[str, Any] | None = None) -> Any | None:
-    """The condition of ``key`` is over: resolve its active alert automatically."""
+                details: dict[str, Any] | None = None, *,
+                final_details: dict[str, Any] | None = None,
+                title: str | None = None) -> Any | None:
+    """The condition of ``key`` is over: resolve its active alert automatically (with the
+    detector's final details and title, when it gives them)."""
     a = schema.alerts
     current = conn.execute(select(a).where(a.c.tenant_id == tenant_id, a.c.key == key,
                                            a.c.status.in_(ACTIVE))).first()
     if current is None:
         return None
-    _set(conn, current, status="resolved", resolved_at=at, resolved_by=None)
+    final = {}
+    if final_details is not None:
+        final["details"] = orjson.dumps(final_details).decode()
+    if title:
+        final["title"] = title
+    _set(conn, current, status="resolved", resolved_at=at, resolved_by=None, **final)
     add_event(db, conn, tenant_id, current.id, at, "resolved",
               details={**(details or {}), "automatic": True})
     return _load(conn, tenant_id, current.id)

@@ -84,6 +84,9 @@ class Finding:
     subject: str = ""  # tells apart several findings on one asset
     details: dict[str, Any] = field(default_factory=dict)
     at: int | None = None  # time of the data that shows it (default: the run time)
+    # The problem is over, and these are its final details: its active alert, if any, is
+    # resolved with them (a leak's water lost up to its repair); never raises an alert.
+    ended: bool = False
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,10 @@ def _run_one(db: Database, registry: Registry, tenant: Any, detector: Detector,
         for f in findings:
             key = detector_key(detector.key, f.asset_id, f.subject)
             seen.add(key)
+            if f.ended:
+                clear_alert(db, conn, tenant.id, key, now, {"detector": detector.key},
+                            final_details=f.details, title=f.title)
+                continue
             raise_alert(db, conn, registry, tenant.id, Trigger(
                 key=key, severity=f.severity, title=f.title, at=f.at or now,
                 asset_id=f.asset_id, detector=detector.key, details=f.details,

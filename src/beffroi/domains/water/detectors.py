@@ -170,6 +170,8 @@ def night_window(ctx: DetectorContext) -> NightWindow:
 
 
 REPAIR_STATUS = {"none": "aucune réparation enregistrée",
+                 "confirmed": "réparation confirmée par les nuits suivantes",
+                 "gone": "débit de nuit revenu à sa référence (fin de fuite constatée)",
                  "awaiting": "réparée, en attente de confirmation par les nuits suivantes",
                  "refuted": "fuite persistante : les nuits suivant la réparation n'ont pas "
                             "baissé"}
@@ -242,26 +244,28 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
                                            repairs=repairs, excluded=excluded))
 
 
-def _subjects(ctx: DetectorContext, sector_id: int, leaks: list[Leak]) -> list[str]:
-    """Each open leak's alert subject: the one of the open alert whose onset is within
+def _subjects(ctx: DetectorContext, sector_id: int, leaks: list[Leak],
+              ended: list[Leak]) -> tuple[list[str], list[str | None]]:
+    """Each open leak's alert subject: the one of the active alert whose onset is within
     ``SAME_ONSET_S`` of it (the onset estimate may move a little as nights come in), else
-    a new one from its onset."""
+    a new one from its onset; then the subject of the active alert of each leak that has
+    ended (None: it has none)."""
     prefix = f"detector:{DETECTOR_KEY}:asset:{sector_id}:"
     known = []
     for alert in open_leak_alerts(ctx, sector_id):
         onset = orjson.loads(alert.details).get("onset")
         if onset and alert.key.startswith(prefix):
             known.append((parse_instant(onset) / 1000, alert.key[len(prefix):]))
-    out = []
-    for leak in leaks:
+    matched: list[str | None] = []
+    for leak in [*leaks, *ended]:
         match = min((k for k in known if abs(k[0] - leak.onset_s) <= SAME_ONSET_S),
                     key=lambda k: abs(k[0] - leak.onset_s), default=None)
         if match is not None:
             known.remove(match)
-            out.append(match[1])
-        else:
-            out.append(datetime.fromtimestamp(leak.onset_s, UTC).strftime("%Y-%m-%dT%H:%MZ"))
-    return out
+        matched.append(None if match is None else match[1])
+    subjects = [subject or datetime.fromtimestamp(leak.onset_s, UTC).strftime(
+        "%Y-%m-%dT%H:%MZ") for leak, subject in zip(leaks, matched, strict=False)]
+    return subjects, matched[len(leaks):]
 
 
 def acoustic_alarms(ctx: DetectorContext, sector_id: int) -> list[tuple[str, int]]:
@@ -295,13 +299,27 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
         a.c.tenant_id == ctx.tenant_id, a.c.kind == "water.sector").order_by(a.c.id)).all()
     for sector in sectors:
         seen = scan_sector(ctx, sector, window=window)
-        leaks = seen.scan.open_leaks if seen is not None else []
+        if seen is None:
+            continue
+        leaks = seen.scan.open_leaks
+        ended = [leak for leak in seen.scan.leaks if not leak.active]
+        subjects, ended_subjects = _subjects(ctx, sector.id, leaks, ended)
+        legitimate = legitimate_night_use(ctx, sector)
+        tz = ZoneInfo(window.tz)
+        for leak, subject in zip(ended, ended_subjects, strict=True):
+            if subject is None:
+                continue
+            details = leak_details(leak, price, legitimate, ctx.now / 1000)
+            details["repair_status"] = "confirmed" if leak.ended_by == "repair" else "gone"
+            yield Finding(sector.id, f"Fuite terminée — {sector.name} : +"
+                                     f"{_fr(leak.extra_flow_m3h)} m³/h du "
+                                     f"{_day(leak.onset_s, tz)} au {_day(leak.resolved_s, tz)}",
+                          subject=subject, details=details, ended=True)
         if not leaks:
             continue
         heard = _heard(acoustic_alarms(ctx, sector.id))
-        legitimate = legitimate_night_use(ctx, sector)
         total = sum(leak.extra_flow_m3h for leak in leaks)
-        for leak, subject in zip(leaks, _subjects(ctx, sector.id, leaks), strict=True):
+        for leak, subject in zip(leaks, subjects, strict=True):
             details = leak_details(leak, price, legitimate, ctx.now / 1000)
             status = "awaiting" if leak.awaiting_repair_s is not None else \
                 "refuted" if leak.refuted_repair_s is not None else "none"
@@ -313,14 +331,17 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
                 details["acoustic_alarms"] = heard
             if seen.scan.sensitivity_m3h is not None:
                 details["detection_limit_m3h"] = round(seen.scan.sensitivity_m3h, 2)
-            onset = datetime.fromtimestamp(leak.onset_s, ZoneInfo(window.tz)).strftime(
-                "%d/%m/%Y")
+            onset = _day(leak.onset_s, tz)
             what = "Fuite persistante après réparation" if status == "refuted" else \
                 "Fuite probable"
             yield Finding(
                 sector.id, f"{what} — {sector.name} : +{_fr(leak.extra_flow_m3h)} m³/h la "
                            f"nuit depuis le {onset} environ", "warning", subject=subject,
                 at=int(leak.detected_s * 1000), details=details)
+
+
+def _day(seconds: float, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(seconds, tz).strftime("%d/%m/%Y")
 
 
 def _heard(alarms: list[tuple[str, int]]) -> list[str]:

@@ -445,6 +445,8 @@ class _Scan:
                 lost += extra * (at - start) / 3600
         leak.losses, leak.lost_m3 = kept, lost
         leak.nights = [i for i in leak.nights if self.t[i] <= at]
+        if leak is self.open[-1] and leak.nights:  # its level until the end, not after
+            self._measure(leak, top=True)
         leak.resolved_s, leak.ended_by = at, by
         if by == "repair":
             leak.repair_s = at
