@@ -21,23 +21,12 @@ from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
 from beffroi.core.streams import ensure_stream
 
+from .night_series import sector_flow, square
+
 DAY = 86_400
 PARIS = ZoneInfo("Europe/Paris")
 LEAK_M3H = 2.0
 LEAK_DAYS_AGO = 20.4  # the step starts 20.4 days before the end of the data
-
-
-def _square(x: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, 48.0], [x + 0.01, 48.0], [x + 0.01, 48.01],
-                                                [x, 48.01], [x, 48.0]]]}
-
-
-def inflow(t_s: np.ndarray, seed: int, level: float) -> np.ndarray:
-    """A sector's inflow (m³/h): daily shape with its minimum at night, noise."""
-    rng = np.random.default_rng(seed)
-    hour = (t_s / 3600 + 1) % 24
-    shape = 1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)
-    return level * shape * rng.normal(1, 0.04, len(t_s))
 
 
 @pytest.fixture
@@ -48,8 +37,8 @@ def network(db):
     end = now_ms() // 900_000 * 900
     t = np.arange(end - 120 * DAY, end + 1, 900.0)
     onset = end - LEAK_DAYS_AGO * DAY
-    flows = {"A": inflow(t, 1, 10.0) + np.where(t >= onset, LEAK_M3H, 0.0),
-             "B": inflow(t, 2, 6.0)}
+    flows = {"A": sector_flow(t, 1, 10.0) + np.where(t >= onset, LEAK_M3H, 0.0),
+             "B": sector_flow(t, 2, 6.0)}
     with db.write() as conn:
         tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat des eaux",
                                        registry=registry)
@@ -63,7 +52,7 @@ def network(db):
         for key, x, connections in (("A", 6.6, 1000), ("B", 6.7, 600)):
             sector = assets.create_asset(scope, conn, registry, {
                 "ref": f"SEC-{key}", "kind": "water.sector", "name": f"Secteur {key}",
-                "commune": "88383", "geometry": _square(x), "parent_id": service.id,
+                "commune": "88383", "geometry": square(x), "parent_id": service.id,
                 "properties": {"connections": connections, "mains_length_km": 20}})
             meter = assets.create_asset(scope, conn, registry, {
                 "ref": f"CPT-{key}-IN", "kind": "water.meter", "name": f"Entrée {key}",
