@@ -521,9 +521,9 @@ class _Scan:
         if self.awaiting or not self.open:
             return False
         for depth, leak in enumerate(self.open):
-            if len(leak.nights) < p.gone_nights:
+            low = leak.nights[-p.gone_nights:]  # (seen since it was declared)
+            if len(low) < p.gone_nights or t[low[0]] <= leak.detected_s:
                 continue
-            low = leak.nights[-p.gone_nights:]
             back = leak.reference_m3h + max(p.gone_share * leak.peak_m3h,
                                             p.gone_sigma * leak.scale_m3h)
             if float(np.median(x[low])) <= back:
@@ -543,6 +543,7 @@ class _Scan:
         before = float(np.median(x[window[:-p.gone_nights]]))
         drop = before - float(np.median(x[low]))
         sized = [leak for leak in self.open if len(leak.nights) >= len(window)
+                 and t[low[0]] > leak.detected_s
                  and p.drop_share * leak.peak_m3h <= drop <= (2 - p.drop_share) * leak.peak_m3h]
         if not sized:
             return False
