@@ -145,8 +145,7 @@ class Leak:
     current_m3h: float = 0.0  # median of the recent nights
     lost_m3: float = 0.0
     resolved_s: float | None = None
-    onset_night: int = 0  # indexes in the night series
-    nights: list[int] = field(default_factory=list)
+    nights: list[int] = field(default_factory=list)  # indexes in the night series
     kind: str = "abrupt"  # or "incipient": growing over more than a week before detection
     ended_by: str | None = None  # "repair" (confirmed) | "gone" (back to its reference)
     repair_s: float | None = None  # the confirmed repair
@@ -278,14 +277,15 @@ class _Scan:
         if self._confirm_repairs(n) or self._check_gone(n):
             return  # the nights after a leak's end start a level of their own
         self._account(n)
-        if self.open:  # an open « leak » back at its reference for a night: a night use
-            z0 = (x[n] - self.open[0].reference_m3h) / self.open[0].scale_m3h
+        if self.open:
+            bottom = self.open[0]
+            # Shown: the reference the sector had before its leaks, frozen.
+            self.reference[n], self.spread[n] = bottom.reference_m3h, bottom.scale_m3h
+            # An open « leak » back at that reference for a night: a night use.
+            z0 = (x[n] - bottom.reference_m3h) / bottom.scale_m3h
             if self.last_z0 >= p.min_excess and z0 <= p.dip_z:
                 self.dips.append(n)
             self.last_z0 = z0
-        if self.open:  # shown: the reference the sector had before its leaks, frozen
-            self.reference[n], self.spread[n] = (self.open[0].reference_m3h,
-                                                 self.open[0].scale_m3h)
         current = self._current_reference(n)
         if current is None:
             if self.open:
@@ -386,7 +386,7 @@ class _Scan:
             before = t[self.last_calm] if self.last_calm is not None else t[first] - DAY_S
             onset = float((before + t[first]) / 2)
         leak = Leak(onset_s=onset, detected_s=float(t[n]), reference_m3h=ref,
-                    scale_m3h=scale, onset_night=first, nights=list(run),
+                    scale_m3h=scale, nights=list(run),
                     kind="incipient" if t[n] - onset > p.recent_nights * DAY_S else "abrupt",
                     stacked=bool(self.open))
         if self.open:  # the leak below now has its step: from its reference to this one's
@@ -410,7 +410,6 @@ class _Scan:
     @staticmethod
     def _lose(leak: Leak, at: float, previous: float, extra_m3h: float) -> None:
         leak.losses.append((previous, at, extra_m3h))
-        leak.lost_m3 += extra_m3h * max(at - previous, 0.0) / 3600
 
     def _measure(self, leak: Leak, top: bool) -> None:
         """Its level now; the latest leak's extra flow is that level above its reference
@@ -434,16 +433,7 @@ class _Scan:
             self._lose(leak, float(t[n]), previous, extra)
 
     def _close(self, leak: Leak, at: float, by: str) -> None:
-        """End a leak at ``at``: the water it lost stops there."""
-        kept, lost = [], 0.0
-        for start, end, extra in leak.losses:
-            if end <= at:
-                kept.append((start, end, extra))
-                lost += extra * max(end - start, 0.0) / 3600
-            elif start < at:
-                kept.append((start, at, extra))
-                lost += extra * (at - start) / 3600
-        leak.losses, leak.lost_m3 = kept, lost
+        """End a leak at ``at``: the water it lost stops there (``_lost``)."""
         leak.nights = [i for i in leak.nights if self.t[i] <= at]
         if leak is self.open[-1] and leak.nights:  # its level until the end, not after
             self._measure(leak, top=True)
@@ -560,9 +550,11 @@ class _Scan:
                 self.night(n)
         for leak, repaired, _ in self.awaiting:  # the loss stops there if confirmed
             leak.awaiting_repair_s = repaired
-            leak.lost_m3 = sum(extra * max(min(end, repaired) - start, 0.0) / 3600
-                               for start, end, extra in leak.losses)
         for leak in self.leaks:
+            until = next((s for s in (leak.resolved_s, leak.awaiting_repair_s)
+                          if s is not None), np.inf)
+            leak.lost_m3 = sum(extra * max(min(end, until) - start, 0.0) / 3600
+                               for start, end, extra in leak.losses)
             leak.losses = []
         sensitivity = share = None
         known = np.flatnonzero(np.isfinite(self.spread))
