@@ -198,31 +198,36 @@ def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) 
     }
 
 
-def scan_start(ctx: DetectorContext, sector_id: int) -> int:
+def open_leak_onsets(ctx: DetectorContext, sector_id: int) -> list[tuple[float, str]]:
+    """(onset in epoch s, alert subject) of the sector's active leak alerts."""
+    al = schema.alerts
+    prefix = f"detector:{DETECTOR_KEY}:asset:{sector_id}:"
+    out = []
+    for key, details in ctx.conn.execute(select(al.c.key, al.c.details).where(
+            al.c.tenant_id == ctx.tenant_id, al.c.asset_id == sector_id,
+            al.c.detector == DETECTOR_KEY, al.c.status.in_(("open", "acknowledged")))
+            .order_by(al.c.id)):
+        onset = orjson.loads(details).get("onset")
+        if onset and key.startswith(prefix):
+            out.append((parse_instant(onset) / 1000, key[len(prefix):]))
+    return out
+
+
+def scan_start(ctx: DetectorContext, onsets: list[tuple[float, str]]) -> int:
     """Where a sector's scan starts (epoch ms): the look-back, or earlier for an open leak
     whose onset is older, so an unrepaired leak stays open however long it runs."""
-    since = ctx.now - LOOKBACK_DAYS * 86_400_000
-    for alert in open_leak_alerts(ctx, sector_id):
-        onset = orjson.loads(alert.details).get("onset")
-        if onset:
-            since = min(since, parse_instant(onset) - PRE_ONSET_DAYS * 86_400_000)
-    return since
-
-
-def open_leak_alerts(ctx: DetectorContext, sector_id: int) -> list[Any]:
-    al = schema.alerts
-    return ctx.conn.execute(select(al.c.id, al.c.key, al.c.details).where(
-        al.c.tenant_id == ctx.tenant_id, al.c.asset_id == sector_id,
-        al.c.detector == DETECTOR_KEY, al.c.status.in_(("open", "acknowledged")))
-        .order_by(al.c.id)).all()
+    return int(min([ctx.now - LOOKBACK_DAYS * 86_400_000]
+                   + [onset * 1000 - PRE_ONSET_DAYS * 86_400_000 for onset, _ in onsets]))
 
 
 @dataclass(frozen=True)
 class SectorScan:
-    """What the detector sees of one sector: its nights and the leaks found in them."""
+    """What the detector sees of one sector: its nights, the leaks found in them, and the
+    (onset, subject) of its active leak alerts."""
 
     nights: Nights
     scan: LeakScan
+    alerts: list[tuple[float, str]]
 
 
 def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
@@ -230,7 +235,8 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
     """The sector's nights since ``since`` (at least from ``scan_start``) through the leak
     detector, with the repairs recorded on its leak alerts and its declared exceptional
     uses; None without a metered inflow."""
-    start = scan_start(ctx, sector.id)
+    alerts = open_leak_onsets(ctx, sector.id)
+    start = scan_start(ctx, alerts)
     inflow = sector_inflow(ctx, sector.id, min(start, since) if since is not None else start)
     if inflow is None:
         return None
@@ -241,21 +247,16 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
                for r in recorded_repairs(ctx.conn, ctx.tenant_id, sector.id)]
     excluded = excluded_ranges(_props(sector), window.tz)
     return SectorScan(nights, detect_leaks(nights.end_s, nights.minimum_m3h,
-                                           repairs=repairs, excluded=excluded))
+                                           repairs=repairs, excluded=excluded), alerts)
 
 
-def _subjects(ctx: DetectorContext, sector_id: int, leaks: list[Leak],
-              ended: list[Leak]) -> tuple[list[str], list[str | None]]:
+def _subjects(alerts: list[tuple[float, str]], leaks: list[Leak], ended: list[Leak]
+              ) -> tuple[list[str], list[str | None]]:
     """Each open leak's alert subject: the one of the active alert whose onset is within
     ``SAME_ONSET_S`` of it (the onset estimate may move a little as nights come in), else
     a new one from its onset; then the subject of the active alert of each leak that has
     ended (None: it has none)."""
-    prefix = f"detector:{DETECTOR_KEY}:asset:{sector_id}:"
-    known = []
-    for alert in open_leak_alerts(ctx, sector_id):
-        onset = orjson.loads(alert.details).get("onset")
-        if onset and alert.key.startswith(prefix):
-            known.append((parse_instant(onset) / 1000, alert.key[len(prefix):]))
+    known = list(alerts)
     matched: list[str | None] = []
     for leak in [*leaks, *ended]:
         match = min((k for k in known if abs(k[0] - leak.onset_s) <= SAME_ONSET_S),
@@ -263,8 +264,10 @@ def _subjects(ctx: DetectorContext, sector_id: int, leaks: list[Leak],
         if match is not None:
             known.remove(match)
         matched.append(None if match is None else match[1])
-    subjects = [subject or datetime.fromtimestamp(leak.onset_s, UTC).strftime(
-        "%Y-%m-%dT%H:%MZ") for leak, subject in zip(leaks, matched, strict=False)]
+    # (a subject may be "": a leak alert from before stacked leaks, kept as it is)
+    subjects = [subject if subject is not None else datetime.fromtimestamp(
+        leak.onset_s, UTC).strftime("%Y-%m-%dT%H:%MZ")
+        for leak, subject in zip(leaks, matched, strict=False)]
     return subjects, matched[len(leaks):]
 
 
@@ -297,15 +300,15 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
     price = float(setting(ctx.scope.settings, ctx.registry, PRICE))
     sectors = ctx.conn.execute(select(a.c.id, a.c.name, a.c.properties).where(
         a.c.tenant_id == ctx.tenant_id, a.c.kind == "water.sector").order_by(a.c.id)).all()
+    tz = ZoneInfo(window.tz)
     for sector in sectors:
         seen = scan_sector(ctx, sector, window=window)
-        if seen is None:
+        if seen is None or not seen.scan.leaks:
             continue
         leaks = seen.scan.open_leaks
         ended = [leak for leak in seen.scan.leaks if not leak.active]
-        subjects, ended_subjects = _subjects(ctx, sector.id, leaks, ended)
+        subjects, ended_subjects = _subjects(seen.alerts, leaks, ended)
         legitimate = legitimate_night_use(ctx, sector)
-        tz = ZoneInfo(window.tz)
         for leak, subject in zip(ended, ended_subjects, strict=True):
             if subject is None:
                 continue
