@@ -65,7 +65,7 @@ def _record(db: Database, registry: Registry, tenant_id: int, alert_id: int,
 
 def tell(db: Database, registry: Registry, tenant_id: int, end_ms: int) -> None:
     last_s = end_ms / 1000 - 900  # the history's last step
-    for inlet, _ in REPAIRED_LEAK.items():
+    for inlet in REPAIRED_LEAK:
         sector = _sector_ref(inlet)
         onset_s, repair_s = repaired_leak_s(inlet, last_s)
         run_detector(db, registry, tenant_id, DETECTOR_KEY,
@@ -92,7 +92,7 @@ def tell(db: Database, registry: Registry, tenant_id: int, end_ms: int) -> None:
             run_detector(db, registry, tenant_id, DETECTOR_KEY,
                          int((repair_s + days * 86_400) * 1000))
     run_detector(db, registry, tenant_id, DETECTOR_KEY, end_ms)  # back to today
-    for inlet, _ in INJECTED_LEAK.items():
+    for inlet in INJECTED_LEAK:
         sector = _sector_ref(inlet)
         alert = _leak_alert(db, tenant_id, sector)
         if alert is None or alert.status == "resolved":
