@@ -35,6 +35,7 @@ from sqlalchemy import and_, select
 
 from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
 from ...core.clock import parse_instant
+from ...core.french_format import local_date
 from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
@@ -344,7 +345,7 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
 
 
 def _day(seconds: float, tz: ZoneInfo) -> str:
-    return datetime.fromtimestamp(seconds, tz).strftime("%d/%m/%Y")
+    return local_date(datetime.fromtimestamp(seconds, tz).date())
 
 
 def _heard(alarms: list[tuple[str, int]]) -> list[str]:

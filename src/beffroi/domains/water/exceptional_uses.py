@@ -17,7 +17,6 @@ local midnight of the first day to local midnight after the last.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -29,7 +28,9 @@ from sqlalchemy import Connection
 
 from ...core import assets
 from ...core.access import TenantScope
+from ...core.alerting.field_values import FieldError, parse_day
 from ...core.errors import Invalid, NotFound
+from ...core.french_format import local_date
 from ...core.properties import entries_checked
 from ...core.registry import PropertySpec, Registry
 
@@ -40,7 +41,6 @@ MAX_LABEL = 200
 MAX_USES = 200
 MAX_FLOW_M3H = 10_000
 DEFAULT_TZ = "Europe/Paris"
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 FIELDS: tuple[PropertySpec, ...] = (
     PropertySpec("id", "string", "Identifiant", pattern=r"[A-Za-z0-9_-]{1,32}",
@@ -54,17 +54,11 @@ FIELDS: tuple[PropertySpec, ...] = (
 LABELS = {f.name: f.label for f in FIELDS}
 
 
-def _fr_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
 def _day(value: Any) -> date | None:
     """A ``YYYY-MM-DD`` date, strictly (``date.fromisoformat`` also takes ``20250704``)."""
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return parse_day(value)
+    except FieldError:
         return None
 
 
@@ -79,8 +73,8 @@ def _entry_errors(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
                                  "(AAAA-MM-JJ attendu, par exemple 2025-07-14)"))
     if first and last:
         if last < first:
-            errors.append(("end", f"{LABELS['end']} : le {_fr_date(last)} est avant le premier "
-                                  f"jour ({_fr_date(first)})"))
+            errors.append(("end", f"{LABELS['end']} : le {local_date(last)} est avant le premier "
+                                  f"jour ({local_date(first)})"))
         elif (last - first).days + 1 > MAX_DAYS:
             errors.append(("end", f"{LABELS['end']} : période de {(last - first).days + 1} "
                                   f"jours, {MAX_DAYS} au plus"))
@@ -268,8 +262,8 @@ def add_use(scope: TenantScope, conn: Connection, registry: Registry, sector_id:
     days = (date.fromisoformat(new["end"]) - date.fromisoformat(new["start"])).days + 1
     return {**_answer(row, uses), "use": new,
             "message": f"Usage exceptionnel enregistré : « {new['label']} », du "
-                       f"{_fr_date(date.fromisoformat(new['start']))} au "
-                       f"{_fr_date(date.fromisoformat(new['end']))} ({days} nuit"
+                       f"{local_date(date.fromisoformat(new['start']))} au "
+                       f"{local_date(date.fromisoformat(new['end']))} ({days} nuit"
                        f"{'s' if days > 1 else ''} ignorée{'s' if days > 1 else ''} par le "
                        "détecteur de fuites)."}
 
