@@ -51,15 +51,13 @@ def _bounds(f: DetailField, value: float) -> None:
     if f.kind == "percent":
         low = 0.0 if low is None else low
         high = 100.0 if high is None else high
-    def text(bound: float) -> str:
-        return with_unit(bound, f.unit, 6)
-
     if low is not None and high is not None and not low <= value <= high:
-        raise FieldError(f"entre {french_number(low, 6)} et {text(high)} attendu")
+        raise FieldError(f"entre {french_number(low, 6)} et {with_unit(high, f.unit, 6)} "
+                         "attendu")
     if low is not None and value < low:
-        raise FieldError(f"{text(low)} au minimum")
+        raise FieldError(f"{with_unit(low, f.unit, 6)} au minimum")
     if high is not None and value > high:
-        raise FieldError(f"{text(high)} au maximum")
+        raise FieldError(f"{with_unit(high, f.unit, 6)} au maximum")
 
 
 def local_today(now_ms: int, tz: ZoneInfo) -> date:
