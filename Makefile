@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml examples/beffroi-dechets/pyproject.toml package.json pa
 	# The waste collection example, a domain outside the tree: in the demo and the suite.
 	$(BIN)/python -m pip install --quiet -e examples/beffroi-dechets
 	bash scripts/vendor.sh
+	bash scripts/pango.sh
 	touch $(STAMP)
 
 install: $(STAMP)
