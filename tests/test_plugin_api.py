@@ -52,7 +52,7 @@ def test_every_field_of_domain_has_a_real_type():
         "key": "str", "label": "str", "asset_kinds": "tuple[AssetKind, ...]",
         "metrics": "tuple[Metric, ...]", "settings": "tuple[Setting, ...]",
         "detectors": "tuple[Detector, ...]", "kpis": "tuple[Kpi, ...]",
-        "commands": "tuple[CommandSpec, ...]", "jobs": "tuple[Job, ...]",
+        "impacts": "tuple[ImpactSource, ...]", "commands": "tuple[CommandSpec, ...]", "jobs": "tuple[Job, ...]",
         "api_router": "APIRouter | None", "cli": "click.Group | None",
         "web_dir": "str | None", "pages": "tuple[Page, ...]", "panels": "tuple[Panel, ...]",
         "map_styles": "tuple[MapStyle, ...]", "demo": "DemoSpec | None"}

@@ -10,7 +10,7 @@ A domain package exposes one ``Domain`` under the ``beffroi.domains`` entry poin
     waste = "beffroi_dechets:DOMAIN"
 
 and declares everything it adds as frozen data on it: asset kinds, metrics, settings,
-detectors (with the follow-up steps of their alerts), KPIs, commands, jobs, web pages,
+detectors (with the follow-up steps of their alerts), KPIs, impact sources, commands, jobs, web pages,
 panels and map colourings, an API router, a click group, a demo. ``Registry.register``
 checks every field once, at start, and refuses a wrong declaration with errors naming the
 domain, the element and the field.
@@ -63,6 +63,20 @@ from .core.domain import (
     StreamKind,
 )
 from .core.errors import BeffroiError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from .core.impact.sources import (
+    CommuneImpact,
+    Coverage,
+    DomainImpact,
+    FieldTrip,
+    Figures,
+    ImpactContext,
+    ImpactCount,
+    ImpactItem,
+    ImpactSource,
+    MonthImpact,
+    Quality,
+    TripCount,
+)
 from .core.jobs import Job, JobFunction
 from .core.kpis import Kpi, KpiContext
 
@@ -173,6 +187,9 @@ __all__ = [
     "FollowUpStep",
     # dashboard figures, commands, periodic jobs
     "CommandSpec", "Encoding", "Job", "JobFunction", "Kpi", "KpiContext",
+    # the impact report: what a domain saved over a period
+    "CommuneImpact", "Coverage", "DomainImpact", "FieldTrip", "Figures", "ImpactContext",
+    "ImpactCount", "ImpactItem", "ImpactSource", "MonthImpact", "Quality", "TripCount",
     # web interface
     "MapClass", "MapStyle", "MarkerShape", "Page", "Panel",
     # demo

@@ -20,6 +20,7 @@ from beffroi.cli.main import cli
 from beffroi.core import assets, observations, streams
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.auth import issue_token, verify_password
+from beffroi.core.impact.settings import BY_KEY as IMPACT_SETTINGS
 from beffroi.storage import schema
 from beffroi.storage.database import Database
 from beffroi.storage.migrate import head_revision
@@ -28,8 +29,10 @@ from suite_databases import PG_URL, drop_pg
 DATA = Path(__file__).resolve().parents[2] / "src" / "beffroi" / "data"
 SIREN = "200068377"
 # Settings of the notifications (on-call, digest), checked in tests/notifications.
+# … and of the impact report (footprint, site visits), checked in tests/core/impact.
 ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
-                     "escalation_delay_min": 30, "digest_time": "07:30"}
+                     "escalation_delay_min": 30, "digest_time": "07:30",
+                     **{key: s.default for key, s in IMPACT_SETTINGS.items()}}
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The ``beffroi`` command: serve, demo, db, tenant, user, import, export."""
+"""The ``beffroi`` command: serve, demo, db, tenant, user, import, export, report."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .connectivity import MQTT_URL_ENV, device_group, ingest_mqtt, integration_g
 from .data import export, import_group
 from .dev import dev_group
 from .domains import domains_command
+from .reports import report_group
 from .tenants import tenant_group
 from .users import user_group
 
@@ -107,7 +108,8 @@ def db_purge(db: str | None) -> None:
 
 
 for command in (tenant_group, user_group, import_group, export, device_group,
-                integration_group, ingest_mqtt, mqtt_group, domains_command, dev_group):
+                integration_group, ingest_mqtt, mqtt_group, domains_command, dev_group,
+                report_group):
     cli.add_command(command)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .alerting.detector_spec import Detector
 from .command_spec import CommandSpec
+from .impact.sources import ImpactSource
 from .jobs import Job
 from .kpis import Kpi
 
@@ -77,6 +78,9 @@ class Setting:
     # Checks beyond the declared type (a clock "HH:MM", a grid's shape): value ->
     # [{field, message}] errors, French, fields named from the setting's name.
     check: Callable[[Any], list[dict[str, str]]] | None = None
+    # Whether the default was checked in its source (a regulation, the exact figure of a
+    # published database); False shows it "à vérifier" wherever it is used (impact report).
+    verified: bool = False
 
 
 # A derived value: (raw value of the source metric, the asset's properties) -> the value of
@@ -290,6 +294,8 @@ class Domain:
     detectors: tuple[Detector, ...] = ()
     # Key figures of the home dashboard (``Kpi``).
     kpis: tuple[Kpi, ...] = ()
+    # What the domain saved over a period, for the impact report (``ImpactSource``).
+    impacts: tuple[ImpactSource, ...] = ()
     # Actions on the domain's equipment, run through core's command state machine.
     commands: tuple[CommandSpec, ...] = ()
     # Periodic work run by ``beffroi serve`` once per period (``Job``).

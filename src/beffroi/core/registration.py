@@ -45,6 +45,7 @@ from .domain import (
     PropertySpec,
     Setting,
 )
+from .impact.sources import FieldTrip, ImpactSource
 from .jobs import Job
 from .kpis import Kpi
 
@@ -59,6 +60,7 @@ ELEMENTS: dict[type, str] = {
     Kpi: "indicateur", CommandSpec: "commande", Job: "tâche périodique", Page: "page",
     Panel: "panneau", MapStyle: "coloration de carte", MapClass: "classe de coloration",
     DemoSpec: "démo", DerivedMetric: "mesure dérivée",
+    ImpactSource: "source d'impact", FieldTrip: "déplacement évité",
 }
 # Fields of Domain holding declarations, and the attribute naming each element.
 LISTS: dict[str, tuple[type, str | None]] = {
@@ -66,6 +68,7 @@ LISTS: dict[str, tuple[type, str | None]] = {
     "settings": (Setting, None), "detectors": (Detector, "key"), "kpis": (Kpi, "key"),
     "commands": (CommandSpec, "key"), "jobs": (Job, "name"), "pages": (Page, "path"),
     "panels": (Panel, "module"), "map_styles": (MapStyle, "key"),
+    "impacts": (ImpactSource, "key"),
 }
 DOMAIN_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 DOTTED_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -309,12 +312,19 @@ def _typed(domain: Domain, owner: str, report: _Report) -> _Checked:
 def _prefixed(checked: _Checked, report: _Report) -> None:
     key = checked.domain.key
     for name, attribute in (("asset_kinds", "key"), ("detectors", "key"), ("kpis", "key"),
-                            ("commands", "key"), ("jobs", "name"), ("map_styles", "key")):
+                            ("commands", "key"), ("jobs", "name"), ("map_styles", "key"),
+                            ("impacts", "key")):
         for path, element, item in checked.each(name):
             value = getattr(item, attribute)
             if not value.startswith(f"{key}.") or not DOTTED_KEY.match(value):
                 report.add(checked.owner, element, f"{path}.{attribute}",
                            f"clé « {value} » hors de l'espace du domaine : « {key}.nom » "
+                           "attendu (minuscules, chiffres, _)")
+    for path, element, source in checked.each("impacts"):
+        for i, trip in enumerate(source.trips):
+            if not trip.key.startswith(f"{key}.") or not DOTTED_KEY.match(trip.key):
+                report.add(checked.owner, element, f"{path}.trips[{i}].key",
+                           f"clé « {trip.key} » hors de l'espace du domaine : « {key}.nom » "
                            "attendu (minuscules, chiffres, _)")
     for path, element, item in checked.each("settings"):
         value = item.spec.name
@@ -334,7 +344,8 @@ def _duplicates(batch: Sequence[_Checked], registry: Registry, report: _Report) 
     categories = (("asset_kinds", "key", "type d'équipement"), ("detectors", "key", "détecteur"),
                   ("kpis", "key", "indicateur"), ("commands", "key", "commande"),
                   ("jobs", "name", "tâche"), ("pages", "path", "page"),
-                  ("map_styles", "key", "coloration de carte"))
+                  ("map_styles", "key", "coloration de carte"),
+                  ("impacts", "key", "source d'impact"))
     for name, attribute, label in categories:
         taken = {getattr(item, attribute): domain.key for domain in registry.domains.values()
                  for item in getattr(domain, name)}
@@ -348,6 +359,17 @@ def _duplicates(batch: Sequence[_Checked], registry: Registry, report: _Report) 
                                f"« {value} » déjà déclaré par {where} ({label})")
                 else:
                     taken[value] = checked.domain.key
+    taken_trips = {t.key: d.key for d in registry.domains.values() for i in d.impacts
+                   for t in i.trips}
+    for checked in batch:
+        for path, element, item in checked.each("impacts"):
+            for i, trip in enumerate(item.trips):
+                if trip.key in taken_trips:
+                    where = "ce domaine" if taken_trips[trip.key] == checked.domain.key else \
+                        f"le domaine « {taken_trips[trip.key]} »"
+                    report.add(checked.owner, element, f"{path}.trips[{i}].key",
+                               f"« {trip.key} » déjà déclaré par {where} (déplacement évité)")
+                taken_trips[trip.key] = checked.domain.key
     taken_settings = {s.spec.name: d.key for d in registry.domains.values() for s in d.settings}
     for checked in batch:
         for path, element, item in checked.each("settings"):
@@ -442,6 +464,12 @@ def _own_fields(checked: _Checked, report: _Report) -> None:
                 report.add(owner, element, f"{path}.details[{i}].unit_from",
                            f"détail « {unit_from} » inconnu de ce détecteur")
         _follow_up(f"{path}.follow_up", element, detector.follow_up, owner, report)
+    for path, element, source in checked.each("impacts"):
+        for i, trip in enumerate(source.trips):
+            for name in ("km", "hours"):
+                if getattr(trip, name) < 0:
+                    report.add(owner, element, f"{path}.trips[{i}].{name}",
+                               "nombre positif ou nul attendu")
     for path, element, job in checked.each("jobs"):
         for name in ("interval_s", "ttl_s"):
             if getattr(job, name) <= 0:

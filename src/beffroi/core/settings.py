@@ -1,4 +1,10 @@
-"""Per-tenant settings: validated, defaulted, changeable without restart."""
+"""Per-tenant settings: validated, defaulted, changeable without restart.
+
+Core's own settings are the plain ``DEFAULTS`` below and the impact report's factors
+(``impact.*``, declared as ``Setting``s in ``impact.settings``); domains declare theirs on
+their ``Domain``. All are changed the same way (``PATCH /tenants/{t}``) and read with their
+default (``with_defaults``, ``setting``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 
 from .errors import Invalid
+from .impact.settings import BY_KEY as IMPACT_SETTINGS
+from .impact.settings import TRIPS_BY_ACTION
 from .properties import check_value
 from .registry import Registry
 
@@ -60,9 +68,23 @@ def _working_hours_errors(value: Any) -> list[dict[str, str]]:
     return errors
 
 
+def declared_settings(registry: Registry | None) -> dict[str, Any]:
+    """Every declared ``Setting`` by key: core's impact factors, then the domains'."""
+    return {**IMPACT_SETTINGS, **(registry.settings if registry else {})}
+
+
+def _trip_actions(registry: Registry | None) -> set[str]:
+    """What ``impact.trips_by_action`` may name: the commands and the site visits the
+    domains declare."""
+    if registry is None:
+        return set()
+    return ({c.key for d in registry.domains.values() for c in d.commands}
+            | {t.key for d in registry.domains.values() for i in d.impacts for t in i.trips})
+
+
 def validate_settings(changes: dict[str, Any], registry: Registry | None) -> dict[str, Any]:
     known_kinds = set(registry.asset_kinds) if registry else set()
-    declared = registry.settings if registry else {}
+    declared = declared_settings(registry)
     errors = []
     for key, value in changes.items():
         if key in declared:
@@ -71,7 +93,13 @@ def validate_settings(changes: dict[str, Any], registry: Registry | None) -> dic
             if message:
                 errors.append({"field": key, "message": f"{spec.label} : {message}"})
             elif check is not None:
-                errors.extend(check(value))
+                found = check(value)
+                errors.extend(found)
+                if key == TRIPS_BY_ACTION and not found:
+                    known = _trip_actions(registry)
+                    errors.extend({"field": f"{key}.{action}", "message": "action inconnue "
+                                   "(une commande ou un déplacement déclaré par un domaine)"}
+                                  for action in value if action not in known)
         elif key not in DEFAULTS:
             errors.append({"field": key, "message": "paramètre inconnu"})
         elif key == "timezone":
@@ -108,7 +136,7 @@ def validate_settings(changes: dict[str, Any], registry: Registry | None) -> dic
 
 
 def with_defaults(stored: dict[str, Any], registry: Registry | None = None) -> dict[str, Any]:
-    declared = {k: s.default for k, s in registry.settings.items()} if registry else {}
+    declared = {k: s.default for k, s in declared_settings(registry).items()}
     return {**DEFAULTS, **declared, **stored}
 
 
@@ -118,4 +146,4 @@ def setting(stored: Mapping[str, Any] | str, registry: Registry, key: str) -> An
     values = orjson.loads(stored) if isinstance(stored, str | bytes) else stored
     if key in values:
         return values[key]
-    return registry.settings[key].default
+    return declared_settings(registry)[key].default

@@ -1,8 +1,10 @@
 """Public buildings: energy and water meters, comfort and indoor air quality."""
 
 from ...core.registry import DemoSpec, Domain
+from .impact import IMPACTS
 from .kinds import KINDS
 from .metrics import METRICS
+from .settings import SETTINGS
 
 DEMO_RULES = (
     # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
@@ -18,6 +20,8 @@ DOMAIN = Domain(
     label="Bâtiments publics",
     asset_kinds=KINDS,
     metrics=METRICS,
+    settings=SETTINGS,
+    impacts=IMPACTS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
                   rules=DEMO_RULES),

@@ -8,6 +8,7 @@ from .cabinet_programme import push_seasonal_steps
 from .cli import lighting
 from .commands import COMMANDS
 from .detectors import DETECTORS
+from .impact import IMPACTS
 from .kinds import KINDS
 from .metrics import METRICS
 from .settings import SETTINGS
@@ -21,6 +22,7 @@ DOMAIN = Domain(
     commands=COMMANDS,
     detectors=DETECTORS,
     settings=SETTINGS,
+    impacts=IMPACTS,
     api_router=router,
     cli=lighting,
     jobs=(Job("lighting.seasonal_programmes", 3600,

@@ -1,6 +1,7 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
 from ...core.registry import DemoSpec, Domain
+from .impact import IMPACTS
 from .kinds import KINDS
 from .metrics import METRICS
 
@@ -18,6 +19,7 @@ DOMAIN = Domain(
     label="Risques climatiques",
     asset_kinds=KINDS,
     metrics=METRICS,
+    impacts=IMPACTS,
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES),

@@ -4,6 +4,7 @@ from ...core.registry import DemoSpec, Domain
 from .api import router
 from .cli import water
 from .detectors import DETECTORS
+from .impact import IMPACTS
 from .kinds import KINDS
 from .metrics import METRICS
 from .settings import SETTINGS
@@ -18,6 +19,7 @@ DOMAIN = Domain(
     detectors=DETECTORS,
     cli=water,
     settings=SETTINGS,
+    impacts=IMPACTS,
     web_dir=WEB_DIR,
     pages=PAGES,
     panels=PANELS,

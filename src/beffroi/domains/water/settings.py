@@ -22,6 +22,13 @@ ILP_GRID = "water.ilp_grid"
 # against it (``repaired_leaks``). An order of magnitude, not a measured figure: the service
 # should set it from its own survey cycle and the run times of the leaks it found.
 USUAL_LEAK_DURATION = "water.usual_leak_duration_days"
+# Impact report (``impact``): the year whose linear loss index (ILP) the later years are
+# compared with; the energy to produce and distribute one m³ (pumping, treatment), which
+# turns the m³ saved into kWh and kg CO2e only once the service has entered it; and how
+# many times a year a customer meter is read by hand where it is not read remotely.
+REFERENCE_YEAR = "water.reference_year"
+ENERGY_PER_M3 = "water.energy_kwh_per_m3"
+MANUAL_READINGS = "water.manual_readings_per_year"
 
 SETTINGS = (
     Setting(PropertySpec(PRICE, "number", "Prix de l'eau perdue", unit="EUR/m3", minimum=0,
@@ -52,6 +59,21 @@ SETTINGS = (
                 "de fuites de routine — ordre de grandeur à ajuster par le service selon la "
                 "fréquence de ses campagnes de recherche ; sert à estimer l'eau économisée "
                 "par la détection précoce."),
+    Setting(PropertySpec(REFERENCE_YEAR, "integer", "Année de référence des pertes (ILP)",
+                         minimum=1990, maximum=2100),
+            None, "À choisir : l'année dont l'indice linéaire de pertes sert de référence au "
+                  "rapport d'impact (pertes évitées) ; ses volumes annuels doivent être "
+                  "saisis."),
+    Setting(PropertySpec(ENERGY_PER_M3, "number", "Énergie de production et de distribution "
+                         "d'un m³ (pompage, traitement)", unit="kW.h/m3", minimum=0,
+                         maximum=50),
+            None, "À renseigner : kWh des factures des stations de pompage et de traitement "
+                  "divisés par le volume produit ; tant qu'il manque, l'eau économisée "
+                  "n'est pas convertie en kWh ni en kg CO2e."),
+    Setting(PropertySpec(MANUAL_READINGS, "number", "Relèves manuelles d'un compteur "
+                         "d'abonné par an, sans télérelève", minimum=0, maximum=366),
+            1, "Pratique courante d'une facturation annuelle : une relève par an "
+               "(deux pour une facturation semestrielle) — à vérifier."),
     # RPQS: the rating grid of the ILP by network category (see indicators.DEFAULT_ILP_GRID).
     Setting(PropertySpec(ILP_GRID, "object", "Grille de notation de l'indice linéaire de "
                                              "pertes (ILP, m³/km/j) par type de réseau"),

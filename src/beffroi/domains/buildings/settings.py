@@ -1,0 +1,24 @@
+"""Per-tenant settings of public buildings (``Domain.settings``): the reference year their
+energy is compared with in the impact report, and the price of their electricity.
+
+Read with ``core.settings.setting(tenant_settings, registry, key)``.
+"""
+
+from __future__ import annotations
+
+from ...core.registry import PropertySpec, Setting
+
+REFERENCE_YEAR = "buildings.reference_year"
+TARIFF = "buildings.tariff_eur_kwh"
+
+SETTINGS = (
+    Setting(PropertySpec(REFERENCE_YEAR, "integer", "Année de référence des consommations",
+                         minimum=2000, maximum=2100),
+            None, "À choisir : l'année dont la consommation mesurée des bâtiments sert de "
+                  "référence au rapport d'impact (comme l'année de référence du décret "
+                  "tertiaire, au plus tôt 2010)."),
+    Setting(PropertySpec(TARIFF, "number", "Prix de l'électricité des bâtiments",
+                         unit="EUR/kW.h", minimum=0, maximum=10),
+            0.25, "Tarif Bleu EDF (tarif réglementé), option base, ≈ 0,25 €/kWh TTC, "
+                  "décembre 2024 ; à remplacer par le prix des contrats des bâtiments."),
+)
