@@ -165,6 +165,8 @@ def land(db, registry):
         meter = stream(cab_b.id, "energy.active_import")
         data["rows"] += [(meter, ms(d, time(23, 30)), 1000.0 + 3.0 * i)
                          for i, d in enumerate(days(START - timedelta(days=1), END))]
+        data["rows"] += [(meter, ms(d, time(23, 30)), 100.0 + 4.0 * i)  # 2025: 4 kWh a day
+                         for i, d in enumerate(days(date(2025, 2, 28), date(2025, 4, 30)))]
         # Water: two services, their sectors, customer meters; yearly volumes.
         years_a = {"2024": {"produced_m3": 100000.0, "metered_consumption_m3": 70000.0,
                             "unmetered_consumption_m3": 1000.0, "service_volume_m3": 1000.0,
@@ -475,6 +477,25 @@ def test_losses_avoided_against_the_reference_year_ilp(land, registry):
     assert _domain(again, "water")["items"][1]["m3"] is None
 
 
+def test_lighting_against_a_measured_reference_year(land, registry):
+    """ARM-B used 4 kWh a day in March–April 2025 and 3 in 2026: 61 kWh saved, measured;
+    ARM-A has no meter, so nothing to compare in A."""
+    with land["db"].write() as conn:
+        scope = open_scope(land["db"], conn, CLI, land["tenant"])
+        tenants.update_tenant(scope, conn, {"settings": {
+            "lighting.savings_baseline": "reference_year", "lighting.reference_year": 2025}},
+            registry)
+    lighting = _domain(report(land, registry), "lighting")
+    assert lighting["kwh"] == pytest.approx(61.0)
+    assert lighting["eur"] == pytest.approx(61 * 0.2) and lighting["quality"] == "measured"
+    assert lighting["baseline"] == "Consommation mesurée de l'année de référence (2025)."
+    assert [m["kwh"] for m in lighting["monthly"]] == [pytest.approx(31.0),
+                                                       pytest.approx(30.0)]
+    assert [(c["insee"], c["kwh"]) for c in lighting["by_commune"]] == [(B, 61.0), (A, None)]
+    alone = _domain(report(land, registry, communes=[A]), "lighting")
+    assert alone["kwh"] is None and "Comparaison impossible" in alone["coverage"]["text"]
+
+
 def test_a_commune_filter_keeps_its_assets_only(land, registry):
     r = report(land, registry, communes=[A])
     assert r["communes"] == [{"insee": A, "name": "Remiremont"}]
@@ -696,3 +717,56 @@ def test_impact_settings_are_validated_in_french(land, client, op_headers):
     assert good.status_code == 200
     shown = good.json()["settings"]
     assert shown["impact.pue"] == 1.2 and shown["impact.server_power_w"] == 100.0
+
+
+def test_the_pdf_goes_through_the_report_module(land, tmp_path, monkeypatch):
+    """``.pdf`` calls ``write_pdf(report, path)`` of ``beffroi.reports.impact_pdf``; without
+    that module the command says so in French."""
+    import sys
+    import types
+
+    import beffroi.cli.reports as reports_cli
+
+    args = ["report", "impact", "--tenant", str(land["tenant"]), "--from", "2026-03-01",
+            "--to", "2026-04-30", "--db", land["db"].url, "--out", str(tmp_path / "r.pdf")]
+    monkeypatch.setattr(reports_cli, "PDF_MODULE", "beffroi_test_no_such_pdf_module")
+    run = CliRunner().invoke(cli, args)
+    assert run.exit_code == 1 and "rapport PDF n'est pas disponible" in run.output
+    calls = []
+    fake = types.ModuleType("beffroi_test_pdf")
+    fake.write_pdf = lambda report, path: calls.append((report, path))
+    monkeypatch.setitem(sys.modules, "beffroi_test_pdf", fake)
+    monkeypatch.setattr(reports_cli, "PDF_MODULE", "beffroi_test_pdf")
+    run = CliRunner().invoke(cli, args)
+    assert run.exit_code == 0, run.output
+    [(written, path)] = calls
+    assert str(path) == str(tmp_path / "r.pdf")
+    assert written["period"] == {"from": "2026-03-01", "to": "2026-04-30", "days": 61}
+    assert written["net"]["kgco2e"] is not None
+
+
+def test_impact_sources_are_checked_at_registration():
+    from beffroi.core.impact.sources import DomainImpact, FieldTrip, ImpactSource
+    from beffroi.core.registry import Domain, RegistryError, build_registry
+
+    def compute(ctx):
+        return DomainImpact("", "", None, "measured")  # never called
+
+    good = ImpactSource("demo.savings", "Économies", compute,
+                        trips=(FieldTrip("demo.visit", "Visite", km=2.0, hours=0.5),))
+    registry = build_registry([Domain(key="demo", label="Démo", impacts=(good,))])
+    assert registry.domains["demo"].impacts == (good,)
+    bad = (ImpactSource("other.savings", "Économies", compute),
+           ImpactSource("demo.visits", "Visites", compute, trips=(
+               FieldTrip("demo.visit", "Visite", km=-1.0, hours=0.5),
+               FieldTrip("demo.visit", "Visite", km=1.0, hours=0.5),
+               FieldTrip("visit", "Visite", km=1.0, hours=0.5))),
+           ImpactSource("demo.wrong", "Faux", "not a function"))
+    with pytest.raises(RegistryError) as refused:
+        build_registry([Domain(key="demo", label="Démo", impacts=bad)])
+    text = str(refused.value)
+    assert "(impacts[0].key) : clé « other.savings » hors de l'espace du domaine" in text
+    assert "(impacts[1].trips[2].key) : clé « visit » hors de l'espace du domaine" in text
+    assert "(impacts[1].trips[0].km) : nombre positif ou nul attendu" in text
+    assert "(impacts[1].trips[1].key) : « demo.visit » déjà déclaré par ce domaine" in text
+    assert "(impacts[2].compute) : fonction attendue" in text
