@@ -442,6 +442,12 @@ def _own_fields(checked: _Checked, report: _Report) -> None:
                 report.add(owner, element, f"{path}.details[{i}].unit_from",
                            f"détail « {unit_from} » inconnu de ce détecteur")
         _follow_up(f"{path}.follow_up", element, detector.follow_up, owner, report)
+    for path, element, kpi in checked.each("kpis"):
+        if kpi.max_age_s <= 0:
+            report.add(owner, element, f"{path}.max_age_s", "durée positive attendue")
+        if kpi.link is not None and not kpi.link.startswith("/"):
+            report.add(owner, element, f"{path}.link",
+                       f"lien « {kpi.link} » invalide : il doit commencer par /")
     for path, element, job in checked.each("jobs"):
         for name in ("interval_s", "ttl_s"):
             if getattr(job, name) <= 0:

@@ -2,6 +2,7 @@
 
 from ...core.registry import DemoSpec, Domain
 from .kinds import KINDS
+from .kpis import KPIS
 from .metrics import METRICS
 
 DEMO_RULES = (
@@ -18,6 +19,7 @@ DOMAIN = Domain(
     label="Bâtiments publics",
     asset_kinds=KINDS,
     metrics=METRICS,
+    kpis=KPIS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
                   rules=DEMO_RULES),

@@ -9,6 +9,7 @@ from .cli import lighting
 from .commands import COMMANDS
 from .detectors import DETECTORS
 from .kinds import KINDS
+from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .web import MAP_STYLES, PAGES, PANELS, WEB_DIR
@@ -20,6 +21,7 @@ DOMAIN = Domain(
     metrics=METRICS,
     commands=COMMANDS,
     detectors=DETECTORS,
+    kpis=KPIS,
     settings=SETTINGS,
     api_router=router,
     cli=lighting,

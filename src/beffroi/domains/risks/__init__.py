@@ -2,7 +2,9 @@
 
 from ...core.registry import DemoSpec, Domain
 from .kinds import KINDS
+from .kpis import KPIS
 from .metrics import METRICS
+from .settings import SETTINGS
 
 DEMO_RULES = (
     {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
@@ -18,6 +20,8 @@ DOMAIN = Domain(
     label="Risques climatiques",
     asset_kinds=KINDS,
     metrics=METRICS,
+    settings=SETTINGS,
+    kpis=KPIS,
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES),

@@ -5,6 +5,7 @@ from .api import router
 from .cli import water
 from .detectors import DETECTORS
 from .kinds import KINDS
+from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .web import PAGES, PANELS, WEB_DIR
@@ -16,6 +17,7 @@ DOMAIN = Domain(
     metrics=METRICS,
     api_router=router,
     detectors=DETECTORS,
+    kpis=KPIS,
     cli=water,
     settings=SETTINGS,
     web_dir=WEB_DIR,

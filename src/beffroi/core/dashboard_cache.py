@@ -1,0 +1,126 @@
+"""The home dashboard's KPI values, kept per process between requests.
+
+A value is kept under (database, tenant, role, communes seen, KPI key) with the tenant's
+*versions* at the time it was computed, and given back while
+
+- the versions have not moved: the last audited write of the tenant (assets, communes,
+  devices, streams, settings, alert rules, figures entered by hand…: every write made by a
+  person, the command line or a periodic job is audited) and the last event of its alerts
+  (opened, reopened, worsened, acknowledged, commented, resolved), both read from the
+  database at each request, so that a change made by another process (the MQTT worker,
+  the scheduler) is seen as well; the tenant's settings are compared too;
+- and it is younger than the KPI's ``max_age_s`` (60 s unless the KPI says otherwise).
+
+A KPI that never reads the alerts says so (``Kpi.uses_alerts=False``): its value is kept
+when an alert changes.
+
+Observations are not a version: they arrive all the time, and recomputing every figure at
+each reading would defeat the cache. What they change (energy of the month, a river level,
+the water a running leak has lost — a detector refreshes its alert's figures without an
+event) is therefore at most ``max_age_s`` old: the staleness is bounded, not zero.
+
+While one request computes a value, the others asking for the same one wait for it
+instead of computing it again (several home pages refetch at once after an alert).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from ..storage import schema
+
+MAX_ENTRIES = 4096  # least recently used values are dropped beyond
+
+
+@dataclass(frozen=True)
+class Entry:
+    value: Any
+    versions: tuple
+    computed_at: int  # ms
+
+
+def tenant_versions(conn: Connection, tenant_id: int, settings: str = "") -> tuple:
+    """What the cached values of a tenant depend on besides observations: the last audited
+    write, the last alert event, the settings (two primary-key lookups)."""
+    au, ev = schema.audit_log, schema.alert_events
+    audited = conn.execute(select(func.max(au.c.id)).where(au.c.tenant_id == tenant_id)
+                           ).scalar()
+    alerts = conn.execute(select(func.max(ev.c.id)).where(ev.c.tenant_id == tenant_id)
+                          ).scalar()
+    return (audited or 0, alerts or 0, settings)
+
+
+def without_alerts(versions: tuple) -> tuple:
+    """The versions of a value that does not read the alerts."""
+    audited, _, settings = versions
+    return (audited, None, settings)
+
+
+class KpiCache:
+    """Values by key, valid while their versions hold and younger than a maximum age."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, versions: tuple, max_age_s: float, now: int) -> Entry | None:
+        """The entry of ``key`` if still valid at ``now`` (ms), else None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry.versions != versions or not 0 <= now - entry.computed_at < max_age_s * 1000:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, value: Any, versions: tuple, now: int) -> Entry:
+        entry = Entry(value, versions, now)
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return entry
+
+    def value(self, key: Hashable, versions: tuple, max_age_s: float, now: int,
+              compute: Callable[[], Any]) -> Any:
+        """The valid value of ``key``, else ``compute()``'s, kept; one computation at a time
+        per key (the others wait for it)."""
+        entry = self.get(key, versions, max_age_s, now)
+        if entry is not None:
+            return entry.value
+        with self._lock:
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:
+            entry = self.get(key, versions, max_age_s, now)  # computed while we waited
+            if entry is None:
+                entry = self.put(key, compute(), versions, now)
+        with self._lock:
+            if not gate.locked():
+                self._computing.pop(key, None)
+        return entry.value
+
+    def invalidate(self, tenant_key: Hashable | None = None) -> None:
+        """Forget every value (of one (database, tenant) pair when given)."""
+        with self._lock:
+            if tenant_key is None:
+                self._entries.clear()
+                return
+            for key in [k for k in self._entries if k[:2] == tenant_key]:
+                del self._entries[key]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+CACHE = KpiCache()
