@@ -47,10 +47,13 @@ class Entry:
 
 def tenant_versions(conn: Connection, tenant_id: int, settings: str = "") -> tuple:
     """What the cached values of a tenant depend on besides observations: the last audited
-    write, the last alert event, the settings (two primary-key lookups)."""
+    write (other than on alerts), the last alert event, the settings (two reads along
+    primary keys, from the end)."""
     au, ev = schema.audit_log, schema.alert_events
-    audited = conn.execute(select(func.max(au.c.id)).where(au.c.tenant_id == tenant_id)
-                           ).scalar()
+    # What people do to alerts (acknowledge, comment…) is audited too: their events say it.
+    audited = conn.execute(select(au.c.id).where(au.c.tenant_id == tenant_id,
+                                                 au.c.entity != "alert")
+                           .order_by(au.c.id.desc()).limit(1)).scalar()
     alerts = conn.execute(select(func.max(ev.c.id)).where(ev.c.tenant_id == tenant_id)
                           ).scalar()
     return (audited or 0, alerts or 0, settings)

@@ -31,6 +31,10 @@ CO2_LIMIT_PPM = 1500.0
 MIN_COMPARED_DAYS = 7  # fewer compared days say more about the weather than the buildings
 
 
+def _s(count: int) -> str:
+    return "s" if count > 1 else ""
+
+
 def _streams(ctx: KpiContext, kind: str, metric: str) -> dict[int, Any]:
     """Stream id -> (id, asset name) of the visible assets of ``kind`` measuring ``metric``."""
     a, s = schema.assets, schema.streams
@@ -86,9 +90,11 @@ def energy_month(ctx: KpiContext) -> KpiValue:
     paired_now = sum(now[sid][day] for sid, day, _ in pairs)
     paired_before = sum(before[sid][twin] for sid, _, twin in pairs)
     enough = compared_days >= MIN_COMPARED_DAYS and paired_before > 0
-    note = f"{period} ; {len(now)} bâtiment(s) mesuré(s) sur {len(meters)}"
+    s = _s(len(now))
+    note = f"{period} ; {len(now)} bâtiment{s} mesuré{s} sur {len(meters)}"
     if compared_days:
-        note += f" ; {compared_days} jour(s) comparé(s) à {year}"
+        s = _s(compared_days)
+        note += f" ; {compared_days} jour{s} comparé{s} avec {year}"
     return KpiValue(round(kwh, 1), (KpiComparison(
         f"mêmes jours en {year}", round(paired_before, 1) if enough else None,
         delta_share=paired_now / paired_before - 1 if enough else None),), note=note)
@@ -124,7 +130,8 @@ def confined_rooms(ctx: KpiContext) -> KpiValue:
         return KpiValue(None, note="aucune mesure de CO2 aujourd'hui")
     above = sum(1 for _, value in maxima if value > CO2_LIMIT_PPM)
     return KpiValue(float(above), status="warning" if above else "ok",
-                    note=f"sur {len(maxima)} pièce(s) mesurée(s) aujourd'hui")
+                    note=f"sur {len(maxima)} pièce{_s(len(maxima))} mesurée{_s(len(maxima))} "
+                         "aujourd'hui")
 
 
 def co2_peak(ctx: KpiContext) -> KpiValue:

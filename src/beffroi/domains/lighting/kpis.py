@@ -23,6 +23,10 @@ PAGE = "/eclairage"
 COMPLIANCE_PAGE = "/eclairage/conformite"
 
 
+def _s(count: int) -> str:
+    return "s" if count > 1 else ""
+
+
 def energy_month(ctx: KpiContext) -> KpiValue:
     first, last = ctx.month_so_far()
     period = f"du {first:%d/%m} au {last:%d/%m}"
@@ -44,9 +48,11 @@ def energy_month(ctx: KpiContext) -> KpiValue:
                              {c.id: expected_by_day(c, b_first, b_last) for c in metered})
     compared = same_days_comparison(measured, before, first, last, year)
     enough = compared["change_pct"] is not None
-    note = f"{period} ; {len(measured)} armoire(s) mesurée(s) sur {len(cabinets)}"
+    s = _s(len(measured))
+    note = f"{period} ; {len(measured)} armoire{s} mesurée{s} sur {len(cabinets)}"
     if compared["days"]:
-        note += f" ; {compared['days']} jour(s) comparé(s) à {year}"
+        s = _s(compared["days"])
+        note += f" ; {compared['days']} jour{s} comparé{s} avec {year}"
     return KpiValue(
         round(kwh, 1),
         (KpiComparison("attendu (inventaire × programmes)", round(expected_kwh, 1)),
@@ -64,7 +70,7 @@ def open_failures(ctx: KpiContext) -> KpiValue:
     critical = sum(1 for r in rows if r.severity == "critical")
     warning = sum(1 for r in rows if r.severity == "warning")
     status = "critical" if critical else "warning" if warning else "ok"
-    note = f"dont {critical} critique(s)" if critical else None
+    note = f"dont {critical} critique{_s(critical)}" if critical else None
     return KpiValue(float(len(rows)), status=status, note=note)
 
 

@@ -34,6 +34,10 @@ ILP_YEARS_BACK = 2
 GRADE_STATUS = {"good": "ok", "acceptable": "ok", "mediocre": "warning", "poor": "critical"}
 
 
+def _s(count: int) -> str:
+    return "s" if count > 1 else ""
+
+
 def _leaks(ctx: KpiContext) -> dict | None:
     if ctx.scope.role == "public":  # alerts are never public
         return None
@@ -56,8 +60,8 @@ def water_lost(ctx: KpiContext) -> KpiValue:
     summary = _leaks(ctx)
     if summary is None:
         return KpiValue(None)
-    note = (f"soit {french_number(summary['lost_eur'], 0)} € ; fuites en cours, depuis leur "
-            "début estimé" if summary["leaks"] else "aucune fuite en cours")
+    note = (f"soit {french_number(summary['lost_eur'], 0)} €, depuis le début estimé des "
+            "fuites" if summary["leaks"] else "aucune fuite en cours")
     return KpiValue(summary["lost_m3"], note=note)
 
 
@@ -81,7 +85,7 @@ def sectors_monitored(ctx: KpiContext) -> KpiValue:
         if last_t is not None and ctx.now - MONITORED_WITHIN_MS <= last_t <= ctx.now:
             monitored.add(sector)
     silent = len(equipped) - len(monitored)
-    note = f"sur {len(sectors)} secteur(s)"
+    note = f"sur {len(sectors)} secteur{_s(len(sectors))}"
     if silent:
         note += f" ; {silent} sans mesure d'entrée depuis 24 h"
     return KpiValue(float(len(monitored)),
@@ -114,7 +118,7 @@ def _territory_ilp(ctx: KpiContext, year: int, services: list[dict], total: int)
     value = ilp(volumes)
     grid, _ = ilp_grid(ctx.scope, ctx.registry)
     rating = rate_ilp(value, ilc(volumes), grid)
-    note = f"année {year}, {len(services)} service(s) sur {total}"
+    note = f"année {year}, {len(services)} service{_s(len(services))} sur {total}"
     if rating is not None:
         note += f" ; {rating.label}"
     return KpiValue(None if value is None else round(value, 2),
