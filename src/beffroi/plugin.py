@@ -64,7 +64,7 @@ from .core.domain import (
 )
 from .core.errors import BeffroiError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from .core.jobs import Job, JobFunction
-from .core.kpis import Kpi, KpiContext
+from .core.kpis import Kpi, KpiComparison, KpiContext, KpiValue
 
 if TYPE_CHECKING:
     from .api.deps import (
@@ -172,7 +172,8 @@ __all__ = [
     "DETAIL_KINDS", "DetailField", "DetailKind", "Detector", "DetectorContext", "Finding",
     "FollowUpStep",
     # dashboard figures, commands, periodic jobs
-    "CommandSpec", "Encoding", "Job", "JobFunction", "Kpi", "KpiContext",
+    "CommandSpec", "Encoding", "Job", "JobFunction", "Kpi", "KpiComparison", "KpiContext",
+    "KpiValue",
     # web interface
     "MapClass", "MapStyle", "MarkerShape", "Page", "Panel",
     # demo
