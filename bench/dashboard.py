@@ -9,8 +9,8 @@ account calls the route over HTTP (wall time on the client):
     is empty and the domains' own caches, such as the lighting programmes' hours of night,
     are cold);
   - ``warm``: ``--calls`` calls in a row (what a home page gets while nothing changed);
-  - ``after_write``: ``--changes`` calls each made just after an audited write (an asset
-    renamed through the API): every KPI value is recomputed;
+  - ``after_write``: ``--changes`` calls each made just after a change of the inventory
+    (a lighting cabinet renamed through the API): every KPI value is recomputed;
   - ``after_alert``: ``--changes`` calls each made just after an alert event (a comment):
     the KPIs that read alerts are recomputed;
   - ``commune``: the first call for one commune (a view of its own), then warm calls.
@@ -76,7 +76,7 @@ def measure(base_url: str, token: str, tenant: str = DEMO_SIREN, calls: int = 30
                          ).raise_for_status()
             samples.append(_timed(client, url))
         out.update(_figures("after_write", samples))
-        log(f"after an audited write: p95 {out['after_write_p95_ms']} ms")
+        log(f"after an inventory change: p95 {out['after_write_p95_ms']} ms")
 
         active = client.get(f"/api/v1/tenants/{tenant}/alerts",
                             params={"status": "active", "limit": 1}).json()

@@ -207,7 +207,7 @@ def test_the_cache_keeps_a_value_while_its_versions_hold_and_it_is_young():
     assert cache.value(key, versions, 60, NOW, compute) == 1
     assert cache.value(key, versions, 60, NOW + 59_999, compute) == 1
     assert cache.value(key, versions, 60, NOW + 60_000, compute) == 2  # too old
-    assert cache.value(key, (5, 7, "{}"), 60, NOW + 60_001, compute) == 3  # a write
+    assert cache.value(key, (5, 7, "{}"), 60, NOW + 60_001, compute) == 3  # the inventory
     assert cache.value(key, (5, 8, "{}"), 60, NOW + 60_002, compute) == 4  # an alert
     assert cache.value(key, (5, 8, '{"a": 1}'), 60, NOW + 60_003, compute) == 5  # settings
     assert cache.value(key, (5, 8, '{"a": 1}'), 60, NOW - 1, compute) == 6  # clock went back
@@ -244,8 +244,9 @@ def test_concurrent_requests_compute_a_value_once():
 
 def test_kpis_are_recomputed_when_what_they_depend_on_changes(db):
     """A KPI reading the latest observation and the alerts, another neither: each is
-    recomputed after an alert only if it reads them, after an audited write or a settings
-    change always, and after new observations only once its ``max_age_s`` has passed."""
+    recomputed after an alert event only if it reads them, after a change of the inventory
+    or of the settings always, and after new observations only once its ``max_age_s`` has
+    passed."""
     computed = {"live": 0, "quiet": 0}
 
     def live(ctx):
@@ -295,18 +296,23 @@ def test_kpis_are_recomputed_when_what_they_depend_on_changes(db):
                                  alerts.list_alerts(open_scope(db, conn, CLI, t["id"]),
                                                     conn)[0].id, {})
     assert figures(NOW + 62_000) == ([2.0, 1.0], {"live": 4, "quiet": 2})
-    # An audited write (the inventory), then a settings change: both.
+    # The inventory (an asset renamed, one added), then the settings: both.
     with db.write() as conn:
         assets.update_asset(open_scope(db, conn, CLI, t["id"]), conn, reg, site.id,
                             {"name": "Site renommé"})
     assert figures(NOW + 63_000) == ([2.0, 1.0], {"live": 5, "quiet": 3})
     with db.write() as conn:
+        assets.create_asset(open_scope(db, conn, CLI, t["id"]), conn, reg, {
+            "ref": "S2", "kind": "generic.site", "name": "Autre", "commune": "88383",
+            "geometry": POINT})
+    assert figures(NOW + 63_500) == ([2.0, 1.0], {"live": 6, "quiet": 4})
+    with db.write() as conn:
         tenants.update_tenant(open_scope(db, conn, CLI, t["id"]), conn,
                               {"settings": {"raw_retention_days": 400}}, reg)
-    assert figures(NOW + 64_000) == ([2.0, 1.0], {"live": 6, "quiet": 4})
+    assert figures(NOW + 64_000) == ([2.0, 1.0], {"live": 7, "quiet": 5})
     # Another view (one commune) has its own values.
-    assert figures(NOW + 65_000, ["88383"]) == ([2.0, 1.0], {"live": 7, "quiet": 5})
-    assert figures(NOW + 66_000) == ([2.0, 1.0], {"live": 7, "quiet": 5})
+    assert figures(NOW + 65_000, ["88383"]) == ([2.0, 1.0], {"live": 8, "quiet": 6})
+    assert figures(NOW + 66_000) == ([2.0, 1.0], {"live": 8, "quiet": 6})
 
 
 def test_the_route_serves_kpis_from_the_cache(territory, op_headers, monkeypatch):

@@ -7,8 +7,8 @@ first page in the menu). A domain adds its own figures by declaring ``Kpi`` obje
 ``Domain(kpis=…)``: each ``compute(context)`` returns a number (or None when it cannot be
 computed yet) in the KPI's unit, or a ``KpiValue`` with comparisons, status, note and
 link. A failing KPI is shown as unavailable, never breaks the page. KPI values are kept
-between requests by ``dashboard_cache`` (recomputed when the tenant's alerts, inventory
-or settings change, and after the KPI's ``max_age_s``).
+between requests by ``dashboard_cache`` (recomputed when the inventory seen, the tenant's
+alerts or its settings change, and after the KPI's ``max_age_s``).
 
 ``communes`` narrows everything to some communes of the caller's scope (a commune outside
 it is refused, 422); with exactly one, the links carry it (``?commune=INSEE``), as the
@@ -30,7 +30,7 @@ from ..storage import schema
 from .access import TenantScope
 from .alerting.alerts import ACTIVE, SEVERITIES, visible_alerts
 from .clock import now_ms
-from .dashboard_cache import CACHE, KpiCache, tenant_versions, without_alerts
+from .dashboard_cache import CACHE, KpiCache, versions, without_alerts
 from .devices import is_silent
 from .domain import Domain
 from .errors import Invalid
@@ -83,8 +83,11 @@ def dashboard(scope: TenantScope, conn: Connection, registry: Registry,
     if chosen is not None:
         scope = dataclasses.replace(scope, communes=frozenset(chosen))
     a, al, d = schema.assets, schema.alerts, schema.devices
-    kinds = dict(conn.execute(select(a.c.kind, func.count()).where(scope.asset_visible())
-                              .group_by(a.c.kind)).all())
+    kinds, changed = {}, 0
+    for kind, count, updated in conn.execute(
+            select(a.c.kind, func.count(), func.max(a.c.updated_at))
+            .where(scope.asset_visible()).group_by(a.c.kind)):
+        kinds[kind], changed = count, max(changed, updated or 0)
     alerts: dict[tuple[str, str], int] = {}
     if scope.role != "public":
         clause = and_(visible_alerts(scope), al.c.status.in_(ACTIVE))
@@ -104,8 +107,10 @@ def dashboard(scope: TenantScope, conn: Connection, registry: Registry,
                 key = registry.kind_domain.get(kind, "")
                 silent[key] = silent.get(key, 0) + 1
     context = KpiContext(scope, conn, registry, now, chosen)
-    versions = tenant_versions(conn, scope.tenant_id, scope.tenant.settings)
-    view = (scope.db.url, scope.tenant_id, scope.role,
+    depends = versions(conn, scope.tenant_id, (sum(kinds.values()), changed),
+                       scope.tenant.settings)
+    # Members see the same figures whatever their role; the public does not see alerts.
+    view = (scope.db.url, scope.tenant_id, "public" if scope.role == "public" else "member",
             None if scope.communes is None else tuple(sorted(scope.communes)),
             None if scope.kinds is None else tuple(sorted(scope.kinds)))
     one = chosen[0] if chosen is not None and len(chosen) == 1 else None
@@ -121,9 +126,9 @@ def dashboard(scope: TenantScope, conn: Connection, registry: Registry,
             if cache is None:
                 values.append(_kpi(kpi, context))
             else:
-                depends = versions if kpi.uses_alerts else without_alerts(versions)
-                values.append(cache.value((*view, kpi.key), depends, kpi.max_age_s, now,
-                                          lambda kpi=kpi: _kpi(kpi, context)))
+                values.append(cache.value(
+                    (*view, kpi.key), depends if kpi.uses_alerts else without_alerts(depends),
+                    kpi.max_age_s, now, lambda kpi=kpi: _kpi(kpi, context)))
         cards.append({
             "domain": key, "label": domain.label,
             "assets": sum(n for _, n in domain_kinds),

@@ -1,14 +1,17 @@
 """The home dashboard's KPI values, kept per process between requests.
 
-A value is kept under (database, tenant, role, communes seen, KPI key) with the tenant's
-*versions* at the time it was computed, and given back while
+A value is kept under (database, tenant, members or public, communes seen, kinds seen, KPI
+key) with the *versions* of what it depends on at the time it was computed, and given back
+while
 
-- the versions have not moved: the last audited write of the tenant (assets, communes,
-  devices, streams, settings, alert rules, figures entered by hand…: every write made by a
-  person, the command line or a periodic job is audited) and the last event of its alerts
-  (opened, reopened, worsened, acknowledged, commented, resolved), both read from the
-  database at each request, so that a change made by another process (the MQTT worker,
-  the scheduler) is seen as well; the tenant's settings are compared too;
+- the versions have not moved: the inventory the view sees (how many assets, and the
+  latest ``updated_at`` among them: every creation, change — properties, yearly volumes
+  entered, programmes… — and deletion moves it), the last event of the tenant's alerts
+  (opened, reopened, worsened, acknowledged, commented, resolved, a step of their
+  follow-up) and the tenant's settings. They are read from the database at each request
+  (the inventory in the query that counts the assets anyway, the alerts by one read along
+  a primary key), so that a change made by another process (the MQTT worker, the
+  scheduler) is seen as well;
 - and it is younger than the KPI's ``max_age_s`` (60 s unless the KPI says otherwise).
 
 A KPI that never reads the alerts says so (``Kpi.uses_alerts=False``): its value is kept
@@ -17,7 +20,9 @@ when an alert changes.
 Observations are not a version: they arrive all the time, and recomputing every figure at
 each reading would defeat the cache. What they change (energy of the month, a river level,
 the water a running leak has lost — a detector refreshes its alert's figures without an
-event) is therefore at most ``max_age_s`` old: the staleness is bounded, not zero.
+event) is therefore at most ``max_age_s`` old: the staleness is bounded, not zero. So is
+what else a KPI may read besides assets, alerts and settings (a meter's stream added to an
+asset, a device…).
 
 While one request computes a value, the others asking for the same one wait for it
 instead of computing it again (several home pages refetch at once after an alert).
@@ -45,24 +50,20 @@ class Entry:
     computed_at: int  # ms
 
 
-def tenant_versions(conn: Connection, tenant_id: int, settings: str = "") -> tuple:
-    """What the cached values of a tenant depend on besides observations: the last audited
-    write (other than on alerts), the last alert event, the settings (two reads along
-    primary keys, from the end)."""
-    au, ev = schema.audit_log, schema.alert_events
-    # What people do to alerts (acknowledge, comment…) is audited too: their events say it.
-    audited = conn.execute(select(au.c.id).where(au.c.tenant_id == tenant_id,
-                                                 au.c.entity != "alert")
-                           .order_by(au.c.id.desc()).limit(1)).scalar()
+def versions(conn: Connection, tenant_id: int, inventory: tuple, settings: str) -> tuple:
+    """What the cached values of a view depend on besides observations: its ``inventory``
+    (asset count, latest ``updated_at``), the last event of the tenant's alerts, the
+    tenant's ``settings``."""
+    ev = schema.alert_events
     alerts = conn.execute(select(func.max(ev.c.id)).where(ev.c.tenant_id == tenant_id)
                           ).scalar()
-    return (audited or 0, alerts or 0, settings)
+    return (inventory, alerts or 0, settings)
 
 
-def without_alerts(versions: tuple) -> tuple:
+def without_alerts(depends: tuple) -> tuple:
     """The versions of a value that does not read the alerts."""
-    audited, _, settings = versions
-    return (audited, None, settings)
+    inventory, _, settings = depends
+    return (inventory, None, settings)
 
 
 class KpiCache:

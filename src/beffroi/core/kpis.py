@@ -92,9 +92,10 @@ class Kpi:
     when it cannot be computed yet), or a ``KpiValue``.
 
     Values are cached per tenant and view (``core.dashboard_cache``): recomputed when the
-    tenant's inventory or settings change, when its alerts change unless ``uses_alerts``
-    is False (a value that never reads them), and at the latest ``max_age_s`` seconds
-    after they were computed (what the observations arriving since change)."""
+    assets seen or the tenant's settings change, when its alerts change unless
+    ``uses_alerts`` is False (a value that never reads them), and at the latest
+    ``max_age_s`` seconds after they were computed (what the observations arriving since
+    change)."""
 
     key: str  # dotted with its domain: "lighting.night_cut_savings"
     label: str  # French

@@ -90,7 +90,7 @@ KPIS = (
     Kpi("lighting.energy_month", "Énergie du mois", "kW.h", energy_month,
         metrics=(METER_METRIC,), link=PAGE, uses_alerts=False),
     Kpi("lighting.failures", "Pannes en cours", "1", open_failures, link=PAGE),
-    # The inventory and the settings only: recomputed when they change (audited writes).
+    # The inventory and the settings only: recomputed when they change.
     Kpi("lighting.non_compliant", "Points non conformes", "1", non_compliant,
         link=COMPLIANCE_PAGE, max_age_s=3600, uses_alerts=False),
 )

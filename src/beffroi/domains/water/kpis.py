@@ -132,7 +132,8 @@ KPIS = (
         link=PAGE),
     Kpi("water.sectors_monitored", "Secteurs suivis", "1", sectors_monitored,
         metrics=INLET_METRICS, link=PAGE, uses_alerts=False),
-    # Yearly volumes: entered by hand (audited) or metered over a past year.
+    # Yearly volumes: entered by hand (a change of the service asset) or metered over a past
+    # year.
     Kpi("water.ilp", "Indice linéaire de pertes", "m3/km/d", last_ilp, link=PAGE,
         max_age_s=3600, uses_alerts=False),
 )
