@@ -161,8 +161,11 @@ def test_the_commune_filter_narrows_counts_kpis_and_links(territory, op_headers)
 def test_a_commune_restricted_member_sees_only_their_communes(territory):
     client, tenant = territory
     headers = bearer(client, "elu@cc.fr", "password-123")
-    assert _figures(_get(client, tenant, headers))[:2] == (5, 5.0)
+    assert _figures(_get(client, tenant, headers))[:3] == (5, 5.0, None)
     assert _figures(_get(client, tenant, headers, "88383"))[:2] == (2, 2.0)
+    # Asking for all their communes: the same assets, but the KPI is told (kept apart).
+    assert _figures(_get(client, tenant, headers, "88001", "88383"))[:3] == (
+        5, 5.0, "88001,88383")
     refused = _get(client, tenant, headers, "88002")  # exists, but not theirs
     assert refused.status_code == 422
     assert refused.json()["detail"] == ("Commune « 88002 » inconnue dans ce territoire ou "

@@ -112,7 +112,7 @@ def dashboard(scope: TenantScope, conn: Connection, registry: Registry,
     # Members see the same figures whatever their role; the public does not see alerts.
     view = (scope.db.url, scope.tenant_id, "public" if scope.role == "public" else "member",
             None if scope.communes is None else tuple(sorted(scope.communes)),
-            None if scope.kinds is None else tuple(sorted(scope.kinds)))
+            None if scope.kinds is None else tuple(sorted(scope.kinds)), chosen)
     one = chosen[0] if chosen is not None and len(chosen) == 1 else None
     cards = []
     for key, domain in registry.domains.items():

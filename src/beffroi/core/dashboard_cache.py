@@ -1,8 +1,8 @@
 """The home dashboard's KPI values, kept per process between requests.
 
-A value is kept under (database, tenant, members or public, communes seen, kinds seen, KPI
-key) with the *versions* of what it depends on at the time it was computed, and given back
-while
+A value is kept under (database, tenant, members or public, communes seen, kinds seen,
+communes asked for, KPI key) with the *versions* of what it depends on at the time it was
+computed, and given back while
 
 - the versions have not moved: the inventory the view sees (how many assets, and the
   latest ``updated_at`` among them: every creation, change — properties, yearly volumes
