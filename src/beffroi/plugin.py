@@ -78,7 +78,7 @@ from .core.impact.sources import (
     TripCount,
 )
 from .core.jobs import Job, JobFunction
-from .core.kpis import Kpi, KpiContext
+from .core.kpis import Kpi, KpiComparison, KpiContext, KpiValue
 
 if TYPE_CHECKING:
     from .api.deps import (
@@ -186,7 +186,8 @@ __all__ = [
     "DETAIL_KINDS", "DetailField", "DetailKind", "Detector", "DetectorContext", "Finding",
     "FollowUpStep",
     # dashboard figures, commands, periodic jobs
-    "CommandSpec", "Encoding", "Job", "JobFunction", "Kpi", "KpiContext",
+    "CommandSpec", "Encoding", "Job", "JobFunction", "Kpi", "KpiComparison", "KpiContext",
+    "KpiValue",
     # the impact report: what a domain saved over a period
     "CommuneImpact", "Coverage", "DomainImpact", "FieldTrip", "Figures", "ImpactContext",
     "ImpactCount", "ImpactItem", "ImpactSource", "MonthImpact", "Quality", "TripCount",

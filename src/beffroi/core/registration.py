@@ -470,6 +470,12 @@ def _own_fields(checked: _Checked, report: _Report) -> None:
                 if getattr(trip, name) < 0:
                     report.add(owner, element, f"{path}.trips[{i}].{name}",
                                "nombre positif ou nul attendu")
+    for path, element, kpi in checked.each("kpis"):
+        if kpi.max_age_s <= 0:
+            report.add(owner, element, f"{path}.max_age_s", "durée positive attendue")
+        if kpi.link is not None and not kpi.link.startswith("/"):
+            report.add(owner, element, f"{path}.link",
+                       f"lien « {kpi.link} » invalide : il doit commencer par /")
     for path, element, job in checked.each("jobs"):
         for name in ("interval_s", "ttl_s"):
             if getattr(job, name) <= 0:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from ...core import audit, dashboard, retention, tenants, textfiles
@@ -141,8 +143,12 @@ def list_audit(ctx: CtxDep, tenant: str, entity: str | None = None, before_id: I
 
 
 @router.get("/tenants/{tenant}/dashboard", response_model=Objects)
-def get_dashboard(ctx: CtxDep, tenant: str):
-    """One card per domain: assets by kind, active alerts by severity, silent devices, and
-    the key figures the domain declares."""
+def get_dashboard(ctx: CtxDep, tenant: str,
+                  commune: Annotated[list[str] | None, Query(
+                      description="code INSEE, répétable : seulement ces communes (parmi "
+                                  "celles auxquelles vous avez accès)")] = None):
+    """One card per domain: assets by kind, active alerts by severity, silent devices, a
+    status and a link, and the key figures the domain declares (value, comparisons,
+    status, note, link), for the communes asked for."""
     with ctx.reading(tenant) as (scope, conn):
-        return JSONResponse(dashboard.dashboard(scope, conn, ctx.registry))
+        return JSONResponse(dashboard.dashboard(scope, conn, ctx.registry, commune))

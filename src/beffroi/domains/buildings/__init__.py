@@ -3,6 +3,7 @@
 from ...core.registry import DemoSpec, Domain
 from .impact import IMPACTS
 from .kinds import KINDS
+from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
 
@@ -22,6 +23,7 @@ DOMAIN = Domain(
     metrics=METRICS,
     settings=SETTINGS,
     impacts=IMPACTS,
+    kpis=KPIS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
                   rules=DEMO_RULES),

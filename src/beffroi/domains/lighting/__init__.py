@@ -10,6 +10,7 @@ from .commands import COMMANDS
 from .detectors import DETECTORS
 from .impact import IMPACTS
 from .kinds import KINDS
+from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .web import MAP_STYLES, PAGES, PANELS, WEB_DIR
@@ -21,6 +22,7 @@ DOMAIN = Domain(
     metrics=METRICS,
     commands=COMMANDS,
     detectors=DETECTORS,
+    kpis=KPIS,
     settings=SETTINGS,
     impacts=IMPACTS,
     api_router=router,

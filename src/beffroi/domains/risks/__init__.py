@@ -3,7 +3,9 @@
 from ...core.registry import DemoSpec, Domain
 from .impact import IMPACTS
 from .kinds import KINDS
+from .kpis import KPIS
 from .metrics import METRICS
+from .settings import SETTINGS
 
 DEMO_RULES = (
     {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
@@ -19,6 +21,8 @@ DOMAIN = Domain(
     label="Risques climatiques",
     asset_kinds=KINDS,
     metrics=METRICS,
+    settings=SETTINGS,
+    kpis=KPIS,
     impacts=IMPACTS,
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",

@@ -6,6 +6,7 @@ from .cli import water
 from .detectors import DETECTORS
 from .impact import IMPACTS
 from .kinds import KINDS
+from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .web import PAGES, PANELS, WEB_DIR
@@ -17,6 +18,7 @@ DOMAIN = Domain(
     metrics=METRICS,
     api_router=router,
     detectors=DETECTORS,
+    kpis=KPIS,
     cli=water,
     settings=SETTINGS,
     impacts=IMPACTS,
