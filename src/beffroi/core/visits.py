@@ -22,9 +22,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..storage import schema
+from . import clock
 from .access import TenantScope
 from .alerting.alerts import ACTIVE, visible_alerts
-from .clock import format_instant, now_ms
 from .errors import Forbidden, Invalid
 from .live import latest_event
 from .storable import BIGINT_MAX
@@ -66,7 +66,7 @@ def get_visit(scope: TenantScope, conn: Connection) -> dict[str, Any]:
     row = _row(scope, conn, user_id)
     new = [] if row is None else new_alert_ids(scope, conn, row.alert_event_id)
     return {"tenant_id": scope.tenant_id,
-            "last_seen_at": None if row is None else format_instant(row.seen_at),
+            "last_seen_at": None if row is None else clock.format_instant(row.seen_at),
             "new_alerts": new, "new_count": len(new),
             "cursor": latest_event(conn, scope.tenant_id)}
 
@@ -95,7 +95,7 @@ def record_visit(scope: TenantScope, conn: Connection, body: Any) -> dict[str, A
     sent = _cursor(body)
     current = latest_event(conn, scope.tenant_id)
     cursor = current if sent is None else min(sent, current)
-    now = now_ms()
+    now = clock.now_ms()
     v = schema.home_visits
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = insert(v).values(tenant_id=scope.tenant_id, user_id=user_id, seen_at=now,
@@ -107,6 +107,6 @@ def record_visit(scope: TenantScope, conn: Connection, body: Any) -> dict[str, A
               if conn.dialect.name == "sqlite"
               else func.greatest(v.c.alert_event_id, statement.excluded.alert_event_id)}))
     row = _row(scope, conn, user_id)
-    return {"tenant_id": scope.tenant_id, "last_seen_at": format_instant(row.seen_at),
+    return {"tenant_id": scope.tenant_id, "last_seen_at": clock.format_instant(row.seen_at),
             "cursor": row.alert_event_id}
 
