@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from ...core.access import TenantScope
-from ...core.storable import as_id
+from ...core.storable import BIGINT_MAX, as_id
 from ..deps import Ctx, CtxDep, caller_secret
 from ..event_hub import KEEPALIVE, KEEPALIVE_S, READY, RETRY_MS, EventHub
 
@@ -29,10 +30,13 @@ def _scope(ctx: Ctx, tenant: str) -> TenantScope:
         return scope
 
 
-def last_event_id(request: Request) -> int | None:
-    """The cursor a reconnecting EventSource sends back; anything else is ignored."""
+def resume_from(request: Request, since: int | None) -> int | None:
+    """Where the client's view stands: the cursor a reconnecting EventSource sends back
+    (``Last-Event-ID``; anything but an event id is ignored), else ``since`` (the cursor of
+    what a page has just loaded, as ``GET /me/visits/{t}`` gives it)."""
     text = request.headers.get("last-event-id")
-    return as_id(text) if text else None
+    resumed = as_id(text) if text else None
+    return resumed if resumed is not None else since
 
 
 async def _stream(hub: EventHub, scope: TenantScope, secret: str | None,
@@ -68,10 +72,13 @@ async def _stream(hub: EventHub, scope: TenantScope, secret: str | None,
 
 
 @router.get("/tenants/{tenant}/events", include_in_schema=False)
-async def events(request: Request, ctx: CtxDep, tenant: str) -> StreamingResponse:
+async def events(request: Request, ctx: CtxDep, tenant: str,
+                 since: Annotated[int | None, Query(ge=0, le=BIGINT_MAX)] = None
+                 ) -> StreamingResponse:
     """``text/event-stream`` of the tenant: ``alert``, ``asset_status`` and ``dashboard``
-    events, a keep-alive comment every 15 s, ``retry: 3000``; ``Last-Event-ID`` resumes."""
+    events, a keep-alive comment every 15 s, ``retry: 3000``; ``Last-Event-ID`` (or
+    ``since``) resumes after that cursor."""
     scope = await run_in_threadpool(_scope, ctx, tenant)
     hub: EventHub = request.app.state.event_hub
-    return StreamingResponse(_stream(hub, scope, caller_secret(request), last_event_id(request)),
+    return StreamingResponse(_stream(hub, scope, caller_secret(request), resume_from(request, since)),
                              media_type="text/event-stream", headers=HEADERS)
