@@ -416,3 +416,45 @@ def test_the_server_stops_at_once_with_streams_open(db, registry, world):
     assert not server.thread.is_alive() and took < 3, took
     assert stream.ended.wait(2)
     stream.close()
+
+
+def test_events_pass_through_the_documented_nginx_proxy_at_once(db, registry, world, live,
+                                                                 app, tmp_path):
+    """Behind docs/operations.md's nginx site, each event reaches the client as it comes
+    (the stream also asks nginx not to buffer it: ``X-Accel-Buffering: no``, checked in the
+    first test)."""
+    import os
+    import re
+
+    from test_operations import block, nginx_binary, running
+
+    nginx = nginx_binary()
+    location = re.search(r"location / \{.*?\}", block("nginx"), re.S).group(0)
+    assert "proxy_pass http://127.0.0.1:8000;" in location
+    location = location.replace("http://127.0.0.1:8000", live.url)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"worker_processes 1;\npid {tmp_path / 'nginx.pid'};\n"
+        f"error_log {tmp_path / 'error.log'};\ndaemon off;\nevents {{}}\nhttp {{\n"
+        f"access_log {tmp_path / 'access.log'};\n"
+        f"client_body_temp_path {temp['body']};\nproxy_temp_path {temp['proxy']};\n"
+        f"fastcgi_temp_path {temp['fastcgi']};\nuwsgi_temp_path {temp['uwsgi']};\n"
+        f"scgi_temp_path {temp['scgi']};\n"
+        f"server {{\nlisten 127.0.0.1:{port};\nproxy_read_timeout 300s;\n{location}\n}}\n}}\n")
+    with running([nginx, "-p", str(tmp_path), "-c", str(conf), "-e",
+                  str(tmp_path / "error.log")], port, "nginx"):
+        stream = Stream(f"http://127.0.0.1:{port}/api/v1/tenants/{world['a']}/events",
+                        token(live, "admin@a.fr"))
+        assert stream.response.status_code == 200
+        wait_watching(app, world["a"])
+        started = time.monotonic()
+        row = raise_alert(db, registry, world, "rem")
+        stream.wait("alert", lambda d: d["id"] == row.id)
+        assert time.monotonic() - started < DEADLINE_S
+        assert stream.retry == 3000
+        stream.close()
