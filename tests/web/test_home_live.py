@@ -233,6 +233,15 @@ def test_keyboard_and_the_commune_filter_carry_to_the_map(page, server, map_terr
     page.wait_for_url(re.compile(r".*/eclairage\?commune=88383.*"))
     wait_for(page, "document.body.dataset.ready !== undefined", timeout_ms=20_000)
     assert page.locator("#commune").input_value() == "88383"
+    # The water page takes the period too (12 months).
+    page.goto(f"{server.url}/?commune=88413&periode=12m")
+    wait_for(page, "document.body.dataset.homeReady !== undefined")
+    assert page.locator("#periode").input_value() == "12m"
+    page.locator("article[data-domain='water'] .tile-links a").first.click()
+    page.wait_for_url(re.compile(r".*/eau\?commune=88413&periode=12m"))
+    wait_for(page, "document.body.dataset.ready !== undefined", timeout_ms=20_000)
+    assert page.locator("#commune").input_value() == "88413"
+    assert page.locator("#period").input_value() == "12m"
 
 
 def test_the_home_map_names_the_communes_and_shows_what_needs_attention(

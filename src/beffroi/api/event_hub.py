@@ -307,16 +307,17 @@ class EventHub:
 
     def subscribe(self, scope: TenantScope, secret: str | None) -> Subscriber:
         """A new subscriber of the scope's tenant (from the server's event loop)."""
+        subscriber = Subscriber(scope.tenant_id, audience_of(scope), secret or None)
+        if self.closed:  # the server is stopping: the stream ends at once
+            subscriber.close()
+            return subscriber
         watcher = self.watchers.get(scope.tenant_id)
         if watcher is not None and watcher.loop is not asyncio.get_running_loop():
             watcher.task.cancel()  # left by an event loop that has ended (tests)
             watcher = None
         if watcher is None:
             watcher = self.watchers[scope.tenant_id] = TenantWatcher(self, scope.tenant_id)
-        subscriber = Subscriber(scope.tenant_id, audience_of(scope), secret or None)
-        if self.closed:
-            subscriber.close()
-        elif watcher.cursor is not None:
+        if watcher.cursor is not None:
             subscriber.since = watcher.cursor
         watcher.subscribers.add(subscriber)
         return subscriber
