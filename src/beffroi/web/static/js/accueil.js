@@ -20,8 +20,8 @@ import {
   renderHeader, session, SEVERITY_LABELS, showError,
 } from "/static/js/common.js";
 import {
-  boundaryLayers, clusterIcon, STATUS_COLOURS, STATUS_LABELS, statusIcons, territoryMap,
-  withFilters,
+  boundaryLayers, clusterIcon, declutterLabels, STATUS_COLOURS, STATUS_LABELS, statusIcons,
+  territoryMap, withFilters,
 } from "/static/js/territory-map.js";
 
 const STATUS_WORDS = { ok: "normal", info: "information", warning: "avertissement",
@@ -359,6 +359,7 @@ async function setupMap(config) {
   for (const layer of Object.values(communeBoundaries)) layer.addTo(map);
   shapes.addTo(map);
   cluster.addTo(map);
+  declutterLabels(map);
   drawAttention();
 }
 

@@ -83,3 +83,21 @@ export function withFilters(href, { commune = "", periode = "" } = {}) {
   if (periode && !url.searchParams.has("periode")) url.searchParams.set("periode", periode);
   return url.pathname + url.search + url.hash;
 }
+
+/** Hide the commune names that would overlap a name already shown (Leaflet places permanent
+ * tooltips without looking at each other), again after each zoom or move. */
+export function declutterLabels(map) {
+  const tidy = () => {
+    const kept = [];
+    for (const label of map.getContainer().querySelectorAll(".commune-label")) {
+      label.classList.remove("label-hidden");
+      const box = label.getBoundingClientRect();
+      const overlaps = kept.some((k) => box.left < k.right && k.left < box.right
+        && box.top < k.bottom && k.top < box.bottom);
+      if (overlaps) label.classList.add("label-hidden");
+      else kept.push(box);
+    }
+  };
+  map.on("zoomend moveend", tidy);
+  tidy();
+}
