@@ -288,12 +288,14 @@ def test_a_member_restricted_to_a_commune_gets_only_its_events(db, registry, wor
 
 
 def test_another_tenant_and_anonymous_callers_are_refused(live, world):
-    for email, tenant, code in (("admin@b.fr", world["a"], 404), (None, world["a"], 401),
-                                ("admin@a.fr", 999_999, 404)):
+    for email, path, code in (("admin@b.fr", world["a"], 404), (None, world["a"], 401),
+                              ("admin@a.fr", 999_999, 404),
+                              ("admin@a.fr", f"{world['a']}/events?since=-1", 422),
+                              ("admin@a.fr", f"{world['a']}/events?since=abc", 422)):
         auth = token(live, email) if email else {}
-        answer = httpx.get(f"{live.url}/api/v1/tenants/{tenant}/events", headers=auth,
-                           timeout=5)
-        assert answer.status_code == code, (email, tenant, answer.text)
+        url = f"{live.url}/api/v1/tenants/{path}"
+        answer = httpx.get(url if "?" in url else f"{url}/events", headers=auth, timeout=5)
+        assert answer.status_code == code, (email, path, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
 
 
@@ -331,7 +333,7 @@ def test_one_watcher_per_tenant_however_many_watch(db, registry, world, live, ap
         reads.clear()
         time.sleep(3.2)
         polls = len(reads)
-        assert 2 <= polls <= 4, polls  # about one a second (POLL_S)
+        assert 1 <= polls <= 5, polls  # about one a second (POLL_S); five readers: 15
         row = raise_alert(db, registry, world, "rem")
         for stream in streams_:
             stream.wait("alert", lambda d: d["id"] == row.id)
@@ -375,13 +377,16 @@ def test_silence_data_and_keep_alives(db, registry, world, live, app, monkeypatc
         scope = open_scope(db, conn, CLI, world["a"])
         device = devices.create_device(scope, conn, {"name": "capteur", "asset_id":
                                                      world["sites"]["ste"],
-                                                     "expected_interval_s": 1})
+                                                     "expected_interval_s": 600})
         conn.execute(update(schema.devices).where(schema.devices.c.id == device.id)
                      .values(last_seen=now_ms()))
     stream = open_stream(live, world["a"], "admin@a.fr")
     wait_watching(app, world["a"])
-    # 3 expected intervals (3 s) without news: silent.
-    got = stream.wait("asset_status", lambda d: d["status"] == "silent", timeout=8)
+    # Last heard of more than 3 expected intervals ago (as if time had passed): silent.
+    with db.write() as conn:
+        conn.execute(update(schema.devices).where(schema.devices.c.id == device.id)
+                     .values(last_seen=now_ms() - 3 * 600_000 - 60_000))
+    got = stream.wait("asset_status", lambda d: d["status"] == "silent", timeout=4)
     assert got["data"] == {"asset_id": world["sites"]["ste"], "status": "silent",
                            "domain": "generic"}
     with db.write() as conn:
