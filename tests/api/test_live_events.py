@@ -412,6 +412,19 @@ def test_a_logged_out_session_stream_ends(db, registry, world, live, monkeypatch
     stream.close()
 
 
+def test_a_deleted_tenant_ends_its_streams(db, world, live, app):
+    stream = open_stream(live, world["a"], "admin@a.fr")
+    wait_watching(app, world["a"])
+    with db.write() as conn:
+        tenants.delete_tenant(conn, CLI, open_scope(db, conn, CLI, world["a"]))
+    assert stream.ended.wait(5), "the stream of a deleted tenant went on"
+    deadline = time.monotonic() + 5
+    while app.state.event_hub.watchers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert app.state.event_hub.watchers == {}
+    stream.close()
+
+
 def test_the_server_stops_at_once_with_streams_open(db, registry, world):
     app = create_app(db, registry)
     server = LiveServer(app).__enter__()

@@ -11,7 +11,8 @@ its rights let it see:
   ``asset_status`` of the assets concerned, and a ``dashboard`` event naming their domains;
 - every ``RESCAN_S``: the status of every asset (devices fall silent without any write),
   and each subscriber's rights checked again in one query (a session logged out, a member
-  removed or restricted: the stream ends or narrows);
+  removed or restricted: the stream ends or narrows; a deleted tenant's streams end at the
+  next poll);
 - every ``DATA_S``: the domains whose streams got new measurements → ``dashboard``.
 
 So a tenant costs one small query a second however many people watch it, and nothing when
@@ -39,7 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from ..core.access import ANONYMOUS, SYSTEM, Principal, TenantScope, scope_of
 from ..core.auth import principals_for_tokens
 from ..core.clock import now_ms
-from ..core.errors import BeffroiError
+from ..core.errors import BeffroiError, NotFound
 from ..core.live import (
     AlertChange,
     alert_changes,
@@ -141,12 +142,14 @@ class TenantWatcher:
     def _read_start(self) -> tuple[int, dict[int, str], int]:
         with self.hub.db.read() as conn:
             scope = self._system_scope(conn)
-            return (latest_event(conn, self.tenant_id),
-                    asset_states(scope, conn, now_ms()), latest_data(conn, self.tenant_id))
+            now = now_ms()
+            return (latest_event(conn, self.tenant_id), asset_states(scope, conn, now),
+                    min(latest_data(conn, self.tenant_id), now))
 
     def _read_alerts(self, after: int) -> tuple[list[AlertChange], int, dict[int, str],
                                                    dict[int, tuple[str | None, str | None]]]:
         with self.hub.db.read() as conn:
+            scope = self._system_scope(conn)  # NotFound once the tenant is deleted
             changes: list[AlertChange] = []
             cursor, more = after, True
             while more:
@@ -156,7 +159,6 @@ class TenantWatcher:
                              if c.data["asset_id"] is not None})
             if not assets:
                 return changes, cursor, {}, {}
-            scope = self._system_scope(conn)
             return (changes, cursor, asset_states(scope, conn, now_ms(), assets),
                     places(conn, self.hub.registry, self.tenant_id, assets))
 
@@ -181,11 +183,20 @@ class TenantWatcher:
 
     # -- the loop ---------------------------------------------------------------------------
     async def run(self) -> None:
+        try:
+            await self.watch()
+        except NotFound:  # the tenant has been deleted: its streams end
+            for subscriber in list(self.subscribers):
+                subscriber.close()
+
+    async def watch(self) -> None:
         while True:
             try:
                 self.cursor, self.statuses, self.data_after = await run_in_threadpool(
                     self._read_start)
                 break
+            except NotFound:
+                raise
             except Exception:
                 log.exception("live events of tenant %s: first read failed", self.tenant_id)
                 await asyncio.sleep(ERROR_PAUSE_S)
@@ -206,6 +217,8 @@ class TenantWatcher:
                 if clock() - refreshed >= DATA_S:
                     refreshed = clock()
                     await self.refresh_data()
+            except NotFound:
+                raise
             except Exception:
                 log.exception("live events of tenant %s: read failed", self.tenant_id)
                 await asyncio.sleep(ERROR_PAUSE_S)
