@@ -242,8 +242,7 @@ async function showAlerts() {
 /** What the list becomes with an `alert` event: added, updated or removed. */
 function applyAlert(data) {
   const index = alerts.findIndex((a) => a.id === data.id);
-  const wanted = !communeSelect.value || data.commune === communeSelect.value
-    || data.commune === null;
+  const wanted = !communeSelect.value || data.commune === communeSelect.value;  // as the API
   if (!ACTIVE.includes(data.status) || !wanted) {
     if (index >= 0) alerts.splice(index, 1);
     return index >= 0 ? `Alerte ${ALERT_STATUS[data.status] || "retirée"} : ${data.title}.` : null;
