@@ -121,3 +121,28 @@ def test_status_needs_a_session_and_the_map_config_has_no_basemap_by_default(
     assert client.get("/api/v1/map/config").json() == {
         "tile_url": "https://tiles.example.fr/{z}/{x}/{y}.png",
         "tile_attribution": "© contributeurs OpenStreetMap"}
+
+
+def test_assets_needing_attention_for_the_home_map(client, territory):
+    """In alert first, then silent; `silent` also for the asset in alert whose device is
+    silent; with each one's geometry; a member restricted to a commune gets its own."""
+    ids = territory["ids"]
+    url = f"/api/v1/tenants/{territory['tenant']}/assets/attention"
+    response = client.get(url, headers=bearer(client, "agent@x.fr", PASSWORD))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/geo+json"
+    doc = response.json()
+    alerting = sorted(ids[n] for n in ("alert_open", "alert_ack"))
+    silent = sorted(ids[n] for n in ("silent", "silent_never"))
+    assert [f["id"] for f in doc["features"]] == alerting + silent
+    assert doc["numberMatched"] == doc["numberReturned"] == 4
+    by_id = {f["id"]: f for f in doc["features"]}
+    assert by_id[ids["alert_open"]]["properties"] == {
+        "ref": "ALERT-OPEN", "kind": "generic.site", "domain": "generic", "name": "ALERT-OPEN",
+        "commune": "88383", "status": "alert", "silent": True}
+    assert by_id[ids["alert_ack"]]["properties"]["silent"] is False
+    assert {by_id[i]["properties"]["status"] for i in silent} == {"silent"}
+    assert by_id[ids["silent"]]["geometry"] == {"type": "Point", "coordinates": [6.6, 48.0]}
+    restricted = client.get(url, headers=bearer(client, "st-etienne@x.fr", PASSWORD)).json()
+    assert [f["id"] for f in restricted["features"]] == [ids["alert_ack"], ids["silent_never"]]
+    assert client.get(url).status_code in (401, 404)

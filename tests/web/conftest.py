@@ -163,10 +163,12 @@ class LiveServer:
     def __init__(self, app) -> None:
         import uvicorn
 
+        from beffroi.api.server import Server  # beffroi serve's: it ends the event streams
+
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
+        self.server = Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                            log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -13,6 +13,7 @@ from ..storage.database import Database
 from ..web import install_web
 from . import problems
 from .deps import storable_parameters
+from .event_hub import EventHub
 from .headers import SecurityHeaders
 from .openapi import declare_problems
 from .routes import (
@@ -21,6 +22,7 @@ from .routes import (
     auth,
     commands,
     devices,
+    events,
     impact,
     integrations,
     invitations,
@@ -31,6 +33,7 @@ from .routes import (
     streams,
     tenants,
     users,
+    visits,
 )
 from .unread_bodies import DrainUnreadBodies
 
@@ -58,13 +61,15 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     )
     app.state.db = db
     app.state.registry = registry or load_registry()
+    app.state.event_hub = EventHub(db, app.state.registry)  # the live event streams
     problems.install(app)
     # A request walks the routes in order, and matching costs a few microseconds per route:
     # the routers of the ingest endpoints (one reading, one network-server event per
     # request, the most frequent requests by far) come first; none of their paths overlaps
     # another route's. map before assets: its /assets/status must win over /assets/{asset_id}.
     for module in (streams, integrations, auth, password, tenants, users, invitations, map,
-                   assets, devices, commands, alerts, notifications, impact, meta):
+                   assets, devices, commands, alerts, notifications, events, visits, impact,
+                   meta):
         app.include_router(module.router, prefix=API_PREFIX)
     for domain in app.state.registry.domains.values():
         if domain.api_router is not None:
@@ -78,12 +83,15 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
 def run_server(app: FastAPI, host: str, port: int) -> None:
     """Run the app with uvicorn until interrupted (``beffroi serve`` and ``beffroi demo``).
 
+    The server ends the live event streams first when it stops (``server.Server``).
     Thread switches every millisecond (see below). Garbage collector tuned for a long-running server: the objects alive after start-up
     (modules, routes, registry) are frozen out of its scans, and it runs every 50,000
     allocations instead of 700, so that a response of 10,000 items (latest values, map
     layers) is not slowed by hundreds of collections rescanning the whole process.
     """
     import uvicorn
+
+    from .server import Server
 
     gc.collect()
     gc.freeze()
@@ -92,4 +100,11 @@ def run_server(app: FastAPI, host: str, port: int) -> None:
     # slices while the group writer's and reader's threads, back from each database round
     # trip, wait for it: 1 ms slices let them go on (single messages on PostgreSQL: +10 %).
     sys.setswitchinterval(0.001)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    server = Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                   access_log=False))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    if not server.started:  # as uvicorn.run: the address was taken, or the app did not load
+        sys.exit(3)

@@ -117,6 +117,12 @@ def _credentials(request: Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
+def caller_secret(request: Request) -> str | None:
+    """The token the caller came with (bearer or session cookie), for the long-lived event
+    stream that checks the caller's rights again while it runs."""
+    return _credentials(request)[0]
+
+
 def csrf_token(session_secret: str) -> str:
     """The anti-CSRF token of a browser session: an HMAC keyed with the session's own secret
     (HttpOnly cookie), so it belongs to that session only and cannot be made without it."""

@@ -398,6 +398,17 @@ alert_events = Table(
     Index("ix_alert_events_alert", "tenant_id", "alert_id"),
 )
 
+# When each person last saw the tenant's home page, with the last alert event shown then:
+# what is "new since my last visit" (core/visits.py).
+home_visits = Table(
+    "home_visits",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("user_id", BigInteger, primary_key=True),
+    Column("seen_at", BigInteger, nullable=False),
+    Column("alert_event_id", BigInteger, nullable=False, server_default="0"),
+)
+
 # Last run of each domain detector for each tenant.
 detector_runs = Table(
     "detector_runs",

@@ -4,7 +4,8 @@
 // modes (core.registry.MapStyle, from /interface.json): assets of their kinds are then
 // drawn by the class of one property, or of the latest value of one metric (GET
 // …/latest?kind=…), with a shape and a label as well as a colour; ?couleur=<style key>
-// opens the map in that mode.
+// opens the map in that mode. ?domaine=<key>[,<key>…] shows only those domains' layers and
+// ?commune=<INSEE> opens on that commune (the home page's links); both follow the filters.
 //
 // For tests and the benchmark, window.beffroiMap exposes the map, `count` (assets shown),
 // `total`, `boundaries` (communes drawn) and `ready` (performance.now() when the map is
@@ -13,12 +14,10 @@
 import {
   api, escapeHtml, formatDateTime, formatNumber, renderHeader, session, showError,
 } from "/static/js/common.js";
-
-const STATUS_LABELS = {
-  alert: "En alerte", silent: "Capteur silencieux", ok: "Normal", unknown: "État inconnu",
-};
-// Same colours as the --critical, --silent, --ok and --unknown variables of beffroi.css.
-const STATUS_COLOURS = { alert: "#ce0500", silent: "#666666", ok: "#18753c", unknown: "#8585f6" };
+import {
+  boundaryLayers as communeLayers, clusterIcon, STATUS_COLOURS, STATUS_LABELS, statusIcons,
+  territoryMap,
+} from "/static/js/territory-map.js";
 const MAX_RESULTS = 20;
 const PAGE_SIZE = 10000;  // the largest page the API allows
 
@@ -43,15 +42,6 @@ async function allAssets(tenantId) {
     page = await api(url.pathname + url.search);
     features.push(...page.features);
   }
-}
-
-function statusIcons() {
-  const icons = {};
-  for (const status of Object.keys(STATUS_LABELS)) {
-    icons[status] = L.divIcon({
-      className: `asset-marker status-${status}`, iconSize: [16, 16], html: "" });
-  }
-  return icons;
 }
 
 // -- colouring modes declared by the domains ---------------------------------------------
@@ -90,18 +80,6 @@ function styleIcon(cls) {
     html: shapeSvg(cls.shape, cls.colour) });
 }
 
-function clusterIcon(cluster) {
-  const children = cluster.getAllChildMarkers();
-  const alert = children.some((marker) => marker.options.status === "alert");
-  const n = children.length;
-  const size = n < 10 ? 32 : n < 100 ? 38 : n < 1000 ? 44 : 50;
-  return L.divIcon({
-    className: `asset-cluster${alert ? " has-alert" : ""}`, iconSize: [size, size],
-    html: `<span aria-hidden="true">${n}</span><span class="visually-hidden">Groupe de ${n}
-      équipements${alert ? ", dont au moins un en alerte" : ""} : agrandir</span>`,
-  });
-}
-
 function popupHtml(asset) {
   return `<div class="asset-popup">
     <p class="asset-popup-name"><strong>${escapeHtml(asset.name)}</strong></p>
@@ -111,15 +89,6 @@ function popupHtml(asset) {
       asset.styled.cls.missing ? "" : ` — ${escapeHtml(asset.styled.cls.label)}`}</p>` : ""}
     <p><a href="/equipements/${asset.id}">Ouvrir la fiche</a></p>
   </div>`;
-}
-
-/** French names for the controls Leaflet draws in English. */
-function frenchPopup(event) {
-  const close = event.popup.getElement()?.querySelector(".leaflet-popup-close-button");
-  if (close) {
-    close.setAttribute("aria-label", "Fermer la fenêtre de l'équipement");
-    close.title = "Fermer";
-  }
 }
 
 async function main(tenant) {
@@ -138,26 +107,11 @@ async function main(tenant) {
   }
   const communeNames = Object.fromEntries(communes.map((c) => [c.insee, c.name]));
 
-  // maxZoom is needed by the clusters when there is no tile layer to give one.
-  const map = L.map("map", { zoomControl: false, minZoom: 3, maxZoom: 19 });
+  const map = territoryMap("map", config);
   view.map = map;
-  L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
-  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
-  if (config.tile_url) {
-    L.tileLayer(config.tile_url, { attribution: config.tile_attribution, maxZoom: 19 }).addTo(map);
-  }
-  map.on("popupopen", frenchPopup);
 
   // Commune boundaries, under everything, not clickable.
-  const boundaryLayers = {};
-  for (const commune of communes) {
-    if (!commune.boundary) continue;
-    boundaryLayers[commune.insee] = L.geoJSON(commune.boundary, {
-      interactive: false,
-      style: { color: "#000091", weight: 2, dashArray: "6 4", fillColor: "#000091",
-               fillOpacity: 0.03 },
-    });
-  }
+  const boundaryLayers = communeLayers(communes);
   view.boundaries = Object.keys(boundaryLayers).length;
 
   // One object per asset; points become markers, lines and polygons GeoJSON layers.
@@ -229,6 +183,17 @@ async function main(tenant) {
   communeSelect.insertAdjacentHTML("beforeend", communes.map((c) =>
     `<option value="${escapeHtml(c.insee)}">${escapeHtml(c.name)}</option>`).join(""));
   communeSelect.disabled = false;
+  // The filters of the links that open the map (the home page's): ?domaine=, ?commune=.
+  const params = new URLSearchParams(location.search);
+  const onlyDomains = (params.get("domaine") || "").split(",").filter((d) => counts[d]);
+  if (onlyDomains.length) {
+    for (const input of layersBox.querySelectorAll("input")) {
+      input.checked = onlyDomains.includes(input.value);
+    }
+  }
+  if (communes.some((c) => c.insee === params.get("commune"))) {
+    communeSelect.value = params.get("commune");
+  }
   const search = document.getElementById("search");
   search.disabled = false;
 
@@ -318,22 +283,41 @@ async function main(tenant) {
     const button = event.target.closest("button[data-id]");
     if (button) open(button.dataset.id);
   });
-  layersBox.addEventListener("change", () => refresh());
-  communeSelect.addEventListener("change", () => {
-    refresh();
+  /** Zoom to the chosen commune: its boundary, else its assets shown. */
+  function fitCommune(animate = true) {
     const boundary = boundaryLayers[communeSelect.value];
-    if (boundary) map.fitBounds(boundary.getBounds(), { padding: [16, 16] });
+    if (boundary) map.fitBounds(boundary.getBounds(), { padding: [16, 16], animate });
     else if (communeSelect.value && visible.length) {
       const b = L.latLngBounds([]);
       for (const a of visible) b.extend(a.point ? a.layer.getLatLng() : a.layer.getBounds());
-      map.fitBounds(b, { padding: [24, 24], maxZoom: 16 });
+      map.fitBounds(b, { padding: [24, 24], maxZoom: 16, animate });
     }
+  }
+
+  /** The filters in the address, so that it can be shared or bookmarked as it is. */
+  function rememberFilters() {
+    const url = new URL(location.href);
+    const checked = [...shownDomains()];
+    if (checked.length && checked.length < presentDomains.length) {
+      url.searchParams.set("domaine", checked.join(","));
+    } else url.searchParams.delete("domaine");
+    if (communeSelect.value) url.searchParams.set("commune", communeSelect.value);
+    else url.searchParams.delete("commune");
+    history.replaceState(null, "", url);
+  }
+
+  layersBox.addEventListener("change", () => { refresh(); rememberFilters(); });
+  communeSelect.addEventListener("change", () => {
+    refresh();
+    fitCommune();
+    rememberFilters();
   });
 
   await setupColourings(tenant.id, assets, cluster, icons,
     (state.ui && state.ui.map_styles) || []);
 
   await new Promise((resolve) => refresh(resolve));
+  if (communeSelect.value) fitCommune(false);
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   view.ready = performance.now();
   document.body.dataset.mapReady = "";
