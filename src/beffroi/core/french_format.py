@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 NNBSP = "\u202f"  # between digit groups, as Intl.NumberFormat("fr-FR") writes them
 NBSP = "\u00a0"  # between a number and its unit
 # UCUM codes as people write them (the web's common.js has the same list).
-UNIT_SYMBOLS = {"kW.h": "kWh", "kV.A": "kVA", "Cel": "°C", "m3": "m³", "m3/h": "m³/h",
-                "m3/s": "m³/s", "[ppm]": "ppm", "dB[mW]": "dBm", "1": "", "d": "j",
-                "EUR": "€", "EUR/m3": "€/m³", "EUR/(kW.h)": "€/kWh", "km": "km",
-                "m3/km/d": "m³/km/j"}
+UNIT_SYMBOLS = {"kW.h": "kWh", "MW.h": "MWh", "kV.A": "kVA", "Cel": "°C", "m3": "m³",
+                "m3/h": "m³/h", "m3/s": "m³/s", "[ppm]": "ppm", "dB[mW]": "dBm", "1": "",
+                "d": "j", "EUR": "€", "EUR/m3": "€/m³", "EUR/(kW.h)": "€/kWh", "km": "km",
+                "m3/km/d": "m³/km/j", "lm/m2": "lm/m²"}
 
 
 def unit_symbol(code: str | None) -> str:

@@ -17,7 +17,7 @@
 // "lost"), and the "beffroi:home-ready" event.
 import {
   api, chooseTenant, csrfToken, escapeHtml, formatDate, formatDateTime, formatNumber,
-  renderHeader, session, SEVERITY_LABELS, showError,
+  renderHeader, session, SEVERITY_LABELS, showError, unitSymbol,
 } from "/static/js/common.js";
 import {
   boundaryLayers, clusterIcon, declutterLabels, STATUS_COLOURS, STATUS_LABELS, statusIcons,
@@ -29,8 +29,6 @@ const STATUS_WORDS = { ok: "normal", info: "information", warning: "avertissemen
 const KPI_STATUS = { ok: "normal", warning: "à surveiller", critical: "critique" };
 const ALERT_STATUS = { open: "ouverte", acknowledged: "prise en compte", resolved: "résolue" };
 const ACTIVE = ["open", "acknowledged"];
-const UNITS = { "kW.h": "kWh", "MW.h": "MWh", "W": "W", "kW": "kW", "m3": "m³", "m3/h": "m³/h",
-  "Cel": "°C", "[ppm]": "ppm", "EUR": "€", "m": "m", "mm": "mm", "h": "h", "d": "j" };
 const MAX_KPIS = 4;
 const MAX_ALERTS = 20;
 const MAX_SILENT_LISTED = 5;
@@ -113,7 +111,7 @@ function keepFocus(box, render) {
 }
 
 // -- tiles -----------------------------------------------------------------------------------
-const unitText = (unit) => (unit === null || unit === undefined ? "" : UNITS[unit] ?? unit);
+const unitText = unitSymbol;
 
 /** A value and its unit in French ("1 234 kWh", "12 %"); "indisponible" without a value. */
 function valueText(value, unit) {

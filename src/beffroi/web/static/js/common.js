@@ -158,6 +158,18 @@ export function formatNumber(value, digits = 2) {
   return new Intl.NumberFormat("fr-FR", { maximumFractionDigits: digits }).format(value);
 }
 
+/** UCUM unit codes as people write them ("kW.h" -> "kWh"); the same list as
+ * ``core/french_format.py``'s UNIT_SYMBOLS (a test compares them). */
+export const UNIT_SYMBOLS = {
+  "kW.h": "kWh", "MW.h": "MWh", "kV.A": "kVA", Cel: "°C", m3: "m³", "m3/h": "m³/h",
+  "m3/s": "m³/s", "[ppm]": "ppm", "dB[mW]": "dBm", 1: "", d: "j", EUR: "€",
+  "EUR/m3": "€/m³", "EUR/(kW.h)": "€/kWh", km: "km", "m3/km/d": "m³/km/j", "lm/m2": "lm/m²",
+};
+
+/** The symbol of a UCUM unit code ("" for none). */
+export const unitSymbol = (code) => (code === null || code === undefined ? ""
+  : UNIT_SYMBOLS[code] ?? String(code));
+
 export const SEVERITY_LABELS = { info: "Information", warning: "Avertissement", critical: "Critique" };
 
 /** Show an error in the page's live region (role="alert"). */

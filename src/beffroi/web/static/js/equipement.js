@@ -3,7 +3,7 @@
 /* global L, uPlot */
 import {
   api, canWrite, escapeHtml, formatDate, formatDateTime, formatNumber, renderHeader, roleIn,
-  session, SEVERITY_LABELS, showError, TIME_ZONE,
+  session, SEVERITY_LABELS, showError, TIME_ZONE, unitSymbol,
 } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
@@ -19,8 +19,6 @@ const PERIODS = {  // duration, step, French label of the step
 const STEP_LABELS = { "1h": "par heure", "1d": "par jour" };
 const STEP_MS = { "1h": HOUR, "1d": DAY };
 // UCUM codes as people write them.
-const UNITS = { "kW.h": "kWh", "kV.A": "kVA", Cel: "°C", m3: "m³", "m3/h": "m³/h", "m3/s": "m³/s",
-  "[ppm]": "ppm", "dB[mW]": "dBm", 1: "" };
 // Codes of enumerations the API gives without labels.
 const CHOICES = {
   on: "allumé", off: "éteint", astronomical_clock: "horloge astronomique",
@@ -35,7 +33,7 @@ const PENDING = ["scheduled", "requested", "sent"];
 const CANCELLABLE = ["scheduled", "requested"];  // a sent one can no longer be recalled
 const ALERT_STATUS = { open: "ouverte", acknowledged: "prise en compte", resolved: "résolue" };
 
-const unit = (code) => (code in UNITS ? UNITS[code] : code || "");
+const unit = unitSymbol;
 const withUnit = (value, code, digits = 2) => {
   const u = unit(code);
   return formatNumber(value, digits) + (u && value !== null && value !== undefined ? ` ${u}` : "");

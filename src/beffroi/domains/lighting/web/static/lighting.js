@@ -1,18 +1,16 @@
 // Shared by the lighting pages and the cabinet panel: French labels of the inventory's
 // fields, sun events and levels, and value formatting.
-import { formatNumber } from "/static/js/common.js";
+import { formatNumber, unitSymbol } from "/static/js/common.js";
 
 const LAMPS = { led: "LED", sodium_hp: "sodium haute pression", sodium_lp: "sodium basse pression",
   metal_halide: "iodures métalliques", mercury: "vapeur de mercure", fluorescent: "fluorescente" };
 export const lampLabel = (value) => LAMPS[value] || value || "—";
 
-const UNITS = { K: "K", "%": "%", "lm/m2": "lm/m²", W: "W", "kW.h": "kWh" };
-
 /** "4 000 K", "23:30", "interdite": numbers grouped the French way, with their unit. */
 export function valueWithUnit(value, unit) {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value !== "number") return String(value);
-  const u = UNITS[unit] ?? unit ?? "";
+  const u = unitSymbol(unit);
   return formatNumber(value, 2) + (u ? ` ${u}` : "");
 }
 
