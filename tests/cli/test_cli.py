@@ -27,9 +27,11 @@ from suite_databases import PG_URL, drop_pg
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "beffroi" / "data"
 SIREN = "200068377"
-# Settings of the notifications (on-call, digest), checked in tests/notifications.
+# Settings of the notifications (on-call, digest), checked in tests/notifications, and of
+# the public impact indicators (tests/reports).
 ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
-                     "escalation_delay_min": 30, "digest_time": "07:30"}
+                     "escalation_delay_min": 30, "digest_time": "07:30",
+                     "impact.public_indicators": False}
 
 
 @pytest.fixture(autouse=True)

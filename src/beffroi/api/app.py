@@ -21,6 +21,7 @@ from .routes import (
     auth,
     commands,
     devices,
+    impact_report,
     integrations,
     invitations,
     map,
@@ -63,7 +64,7 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     # request, the most frequent requests by far) come first; none of their paths overlaps
     # another route's. map before assets: its /assets/status must win over /assets/{asset_id}.
     for module in (streams, integrations, auth, password, tenants, users, invitations, map,
-                   assets, devices, commands, alerts, notifications, meta):
+                   assets, devices, commands, alerts, notifications, impact_report, meta):
         app.include_router(module.router, prefix=API_PREFIX)
     for domain in app.state.registry.domains.values():
         if domain.api_router is not None:
