@@ -29,18 +29,18 @@ def test_headline_gross_footprint_and_net_the_french_way(for_print):
     html = render_html(report(), for_print=for_print)
     # gross 12 345,678 kWh, 5 769,136 €, 688,055 kg, 1 575,25 m³: whole units from 100 on
     assert row_cells(html, "Gains bruts") == [
-        kwh(f"12{NNBSP}346"), f"5{NNBSP}769{NBSP}€", f"688{NBSP}kg CO₂e", f"1{NNBSP}575{NBSP}m³"]
+        kwh(f"12{NNBSP}346"), f"5{NNBSP}769{NBSP}€", f"688{NBSP}kg{NBSP}CO₂e", f"1{NNBSP}575{NBSP}m³"]
     # the footprint has no water at all: « sans objet », not 0 nor « non disponible »
     assert row_cells(html, "Empreinte du numérique (à déduire)") == [
-        kwh("310"), f"120{NBSP}€", f"900{NBSP}kg CO₂e", "sans objet"]
+        kwh("310"), f"120{NBSP}€", f"900{NBSP}kg{NBSP}CO₂e", "sans objet"]
     # net: gross − footprint as the report gives it, the negative one with its minus sign
     assert row_cells(html, "Bilan net (gains − empreinte)") == [
-        kwh(f"12{NNBSP}036"), f"5{NNBSP}649{NBSP}€", f"{MINUS}212{NBSP}kg CO₂e",
+        kwh(f"12{NNBSP}036"), f"5{NNBSP}649{NBSP}€", f"{MINUS}212{NBSP}kg{NBSP}CO₂e",
         f"1{NNBSP}575{NBSP}m³"]
     text = html_text(html)
     assert f"Bilan net négatif pour émissions{NBSP}:" in text
     # small figures keep decimals, with a decimal comma: 46,08 kg -> 46,1 ; 20,5 kg
-    assert f"46,1{NBSP}kg CO₂e" in text and f"20,5{NBSP}kg CO₂e" in text
+    assert f"46,1{NBSP}kg{NBSP}CO₂e" in text and f"20,5{NBSP}kg{NBSP}CO₂e" in text
     assert f"SIREN{NBSP}200{NNBSP}068{NNBSP}377" in text
     assert f"du 1er janvier 2026 au 31 mars 2026 (90{NBSP}jours)" in text
 
@@ -60,7 +60,7 @@ def test_a_positive_net_says_nothing_of_a_negative_one(for_print):
     r["net"]["kgco2e"] = 0.0
     text = html_text(render_html(r, for_print=for_print))
     assert "Bilan net négatif" not in text
-    assert f"Bilan net, émissions 0{NBSP}kg CO₂e" in text
+    assert f"Bilan net, émissions 0{NBSP}kg{NBSP}CO₂e" in text
 
 
 def test_unknown_figures_are_not_available_never_zero(for_print):
@@ -73,7 +73,7 @@ def test_unknown_figures_are_not_available_never_zero(for_print):
     assert row_cells(water, "février 2026") == ["non disponible", "non disponible"]
     # a footprint part without energy
     assert row_cells(html, "Fabrication des capteurs")[:3] == [
-        "non disponible", "non disponible", f"840{NBSP}kg CO₂e"]
+        "non disponible", "non disponible", f"840{NBSP}kg{NBSP}CO₂e"]
     assert not re.search(rf"(?<![\d{NNBSP},]){MINUS}?0{NBSP}m³", html_text(html))
     # water has no energy figure anywhere: no energy column in its tables
     assert "Énergie" not in html_text(water)
@@ -98,7 +98,7 @@ def test_each_domain_with_its_baseline_method_coverage_and_quality(for_print):
     assert f"Alertes envoyées avant un événement{NBSP}: 3" in risks
     footprint = html_text(html[html.index('id="ir-footprint-title"'):])
     assert f"Qualité{NBSP}: supposé" in footprint  # the devices' embodied emissions
-    assert row_cells(html, "Capteurs LoRaWAN") == ["120", f"600{NBSP}kg CO₂e"]
+    assert row_cells(html, "Capteurs LoRaWAN") == ["120", f"600{NBSP}kg{NBSP}CO₂e"]
 
 
 def test_counts_with_unit_note_or_unknown_value(for_print):
@@ -115,7 +115,7 @@ def test_counts_with_unit_note_or_unknown_value(for_print):
 def test_settings_annex_says_which_values_are_to_be_checked(for_print):
     html = render_html(report(), for_print=for_print)
     grid = row_cells(html, "Facteur d'émission de l'électricité")
-    assert grid == [f"0,052{NBSP}kg CO₂e/kWh", "ADEME Base Carbone, mix moyen (2024)", "2024",
+    assert grid == [f"0,052{NBSP}kg{NBSP}CO₂e/kWh", "ADEME Base Carbone, mix moyen (2024)", "2024",
                     "À vérifier valeur par défaut"]
     price = row_cells(html, "Prix de l'électricité")
     assert price[0] == f"0,2{NBSP}€/kWh"
@@ -132,7 +132,7 @@ def test_settings_in_ucum_units_and_objects_are_spelt_out(for_print):
          "value": {"lighting.switch": {"km": 25, "hours": 1.5}}, "unit": None,
          "source": "Vide", "verified": True, "default": False, "date": "2026-02"}]
     html = render_html(r, for_print=for_print)
-    assert row_cells(html, "Émissions par message")[0] == f"0,00000005{NBSP}kg CO₂e"
+    assert row_cells(html, "Émissions par message")[0] == f"0,00000005{NBSP}kg{NBSP}CO₂e"
     assert row_cells(html, "Par action")[:3] == [
         f"lighting.switch{NBSP}: (km{NBSP}: 25, hours{NBSP}: 1,5)", "Vide", "2026-02"]
 
@@ -167,7 +167,7 @@ def test_the_document_holds_everything_it_needs():
     cover = html_text(html[html.index('class="ir-cover"'):html.index('<main')])
     assert "Rapport d'impact CC de la Porte des Vosges Méridionales" in cover
     assert "Période du 1er janvier 2026 au 31 mars 2026" in cover
-    assert f"Émissions {MINUS}212{NBSP}kg CO₂e" in cover
+    assert f"Émissions {MINUS}212{NBSP}kg{NBSP}CO₂e" in cover
 
 
 def _bars(svg: str) -> list[tuple[float, float, bool]]:
@@ -202,7 +202,7 @@ def test_monthly_charts_are_accessible_svg_with_their_data_in_a_table(for_print)
         f"6{NNBSP}000", "kWh par mois"]
     # the same figures in a table
     assert row_cells(html, "janvier 2026") == [
-        kwh(f"5{NNBSP}000"), f"1{NNBSP}000{NBSP}€", f"260{NBSP}kg CO₂e"]
+        kwh(f"5{NNBSP}000"), f"1{NNBSP}000{NBSP}€", f"260{NBSP}kg{NBSP}CO₂e"]
     # water has no energy: its chart shows m³, February without a bar (a dash)
     water = _svg(html, "water")
     assert "gains d'eau par mois (m³)" in html_text(water)
@@ -228,7 +228,7 @@ def test_per_commune_tables_and_their_sum_over_domains(for_print):
     # Remiremont: lighting 10 000 kWh, 2 000 €, 520 kg; water 3 150 €, 1 575,25 m³
     totals = html[html.index('id="ir-communes-title"'):html.index('id="ir-footprint-title"')]
     assert row_cells(totals, "Remiremont") == [
-        kwh(f"10{NNBSP}000"), f"5{NNBSP}150{NBSP}€", f"520{NBSP}kg CO₂e",
+        kwh(f"10{NNBSP}000"), f"5{NNBSP}150{NBSP}€", f"520{NBSP}kg{NBSP}CO₂e",
         f"1{NNBSP}575{NBSP}m³"]
     assert row_cells(totals, "Saint-Étienne-lès-Remiremont")[3] == "non disponible"
     assert "88413" in html_text(totals)

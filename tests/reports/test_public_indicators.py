@@ -134,7 +134,7 @@ def test_the_headline_figures_of_last_year_and_the_year_to_date(client, territor
     assert "Année 2025" in text and "Année 2026, du 1er janvier au 14 mars 2026" in text
     last_year = html[html.index('id="periode-1"'):html.index('id="periode-2"')]
     assert row_cells(last_year, "Bilan net (gains − empreinte)") == [
-        f"12{NNBSP}346{NBSP}kWh", f"5{NNBSP}649{NBSP}€", f"{MINUS}212{NBSP}kg CO₂e",
+        f"12{NNBSP}346{NBSP}kWh", f"5{NNBSP}649{NBSP}€", f"{MINUS}212{NBSP}kg{NBSP}CO₂e",
         "non disponible"]
     assert row_cells(last_year, "Empreinte du numérique (à déduire)")[3] == "sans objet"
     this_year = html[html.index('id="periode-2"'):]

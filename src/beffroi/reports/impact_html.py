@@ -42,6 +42,9 @@ SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "aoû
                 "oct.", "nov.", "déc.")
 
 
+KG_CO2E = f"kg{NBSP}CO₂e"  # never split at the end of a line
+
+
 @dataclass(frozen=True)
 class Quantity:
     key: str  # the report's field
@@ -54,7 +57,7 @@ class Quantity:
 QUANTITIES = (
     Quantity("kwh", "Énergie", "kWh", "énergie", "d'énergie"),
     Quantity("eur", "Coût", "€", "coût", "de coût"),
-    Quantity("kgco2e", "Émissions", "kg CO₂e", "émissions", "d'émissions"),
+    Quantity("kgco2e", "Émissions", KG_CO2E, "émissions", "d'émissions"),
     Quantity("m3", "Eau", "m³", "eau", "d'eau"),
 )
 BY_KEY = {q.key: q for q in QUANTITIES}
@@ -99,7 +102,7 @@ def percent(share: float | None) -> str:
 
 
 # In the impact settings, a mass is always one of CO₂ equivalent.
-UNIT_WORDS = {"a": "ans", "1": "", "kg": "kg CO₂e"}
+UNIT_WORDS = {"a": "ans", "1": "", "kg": KG_CO2E}
 
 
 def pretty_unit(unit: str | None) -> str:
@@ -111,8 +114,8 @@ def pretty_unit(unit: str | None) -> str:
     text = unit_symbol(unit)
     text = re.sub(r"/\(([^()]*)\)", r"/\1", text)
     text = text.replace("kW.h", "kWh").replace("EUR", "€").replace("m3", "m³")
-    text = re.sub(r"^kg/", "kg CO₂e/", text)
-    return text.replace("CO2", "CO₂")
+    text = re.sub(r"^kg/", f"{KG_CO2E}/", text)
+    return text.replace("kg CO2", f"kg{NBSP}CO2").replace("CO2", "CO₂")
 
 
 def plain_value(value: Any, nested: bool = False) -> str:
@@ -251,7 +254,7 @@ def environment() -> Environment:
                        day=day_text, month=month_text, slug=slug)
     env.globals.update(QUANTITIES=QUANTITIES, quantity_amount=quantity_amount, present=present,
                        monthly_chart=monthly_chart, chart_description=chart_description,
-                       period_text=period_text, UNAVAILABLE=UNAVAILABLE)
+                       period_text=period_text, UNAVAILABLE=UNAVAILABLE, KG_CO2E=KG_CO2E)
     return env
 
 
