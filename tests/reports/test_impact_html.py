@@ -239,8 +239,12 @@ def test_the_communes_of_the_report_and_what_data_it_covers(for_print):
     r["communes"] = [{"insee": "88383", "name": "Remiremont"}]
     text = html_text(render_html(r, for_print=for_print))
     assert f"communes{NBSP}: Remiremont." in text
-    assert ("Données du 1er janvier 2026 au 31 mars 2026. Observations du 1er janvier au "
+    assert ("Mesures du 1er janvier 2026 au 31 mars 2026. Observations du 1er janvier au "
             "31 mars 2026 ; 2 compteurs silencieux.") in text
+    r["data"] = {"from": None, "to": None, "measurements": 0,
+                 "note": "Aucune mesure reçue sur la période."}
+    text = html_text(render_html(r, for_print=for_print))
+    assert "Mesures du" not in text and "Aucune mesure reçue sur la période." in text
     assert "Rapport établi le 5 décembre 2026" in text
     assert "tout le territoire" in html_text(render_html(report(), for_print=for_print))
 
@@ -249,3 +253,25 @@ def test_the_communes_of_the_report_and_what_data_it_covers(for_print):
                                             (0, 1), (12, 5)])
 def test_axis_steps_are_round(span, step):
     assert nice_step(span) == pytest.approx(step)
+
+
+def test_the_reports_own_quality_labels_and_unnamed_communes(for_print):
+    r = report()
+    r["qualities"] = {"measured": "mesuré", "estimated": "estimé", "assumed": "hypothèse"}
+    r["domains"][1]["by_commune"][0]["name"] = None
+    html = render_html(r, for_print=for_print)
+    assert f"Qualité{NBSP}: hypothèse" in html_text(html)  # the devices' footprint
+    assert "supposé" not in html_text(html)
+    water = html[html.index('id="ir-water"'):html.index('id="ir-risks"')]
+    assert row_cells(water, "Commune 88383")[1] == f"1{NNBSP}575{NBSP}m³"
+    assert "None" not in html_text(html)
+
+
+def test_field_trips_per_action(for_print):
+    r = report()
+    r["field_trips"]["items"][0].update({"eur": 150.0, "kgco2e": 46.08,
+                                          "source": "paramètres impact.trip_km"})
+    html = render_html(r, for_print=for_print)
+    assert row_cells(html, "Programmation d'une armoire") == [
+        "12", f"20{NBSP}km", f"0,5{NBSP}h", f"150{NBSP}€", f"46,1{NBSP}kg{NBSP}CO₂e"]
+    assert "paramètres impact.trip_km" in html_text(html)

@@ -8,6 +8,8 @@ They render what ``beffroi.core.impact.report.impact_report`` computes (the impa
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,7 +30,16 @@ pytest.importorskip("beffroi.core.impact.report",
 
 PASSWORD = "mot-de-passe-essai"
 PERIOD = {"from": "2026-01-01", "to": "2026-03-31"}
+# Today for the report's checks (a period must be over): 15 June 2026, in Paris.
+TODAY_MS = int(datetime(2026, 6, 15, 10, tzinfo=ZoneInfo("Europe/Paris")).timestamp() * 1000)
 OTHER_COMMUNE = "Saint-Étienne-lès-Remiremont"
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    from beffroi.core.impact import request
+
+    monkeypatch.setattr(request, "now_ms", lambda: TODAY_MS)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +98,7 @@ def test_the_fragment_and_the_pdf_show_the_json_reports_figures(client, territor
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"] == (
-        'attachment; filename="rapport-impact-200068377-2026-01-01-2026-03-31.pdf"')
+        'attachment; filename="impact-200068377-2026-01-01-2026-03-31.pdf"')
     made = [re.sub(r"Rapport établi le .*", "", page) for page in pdf_pages(pdf.content)]
     expected = [re.sub(r"Rapport établi le .*", "", page)
                 for page in pdf_pages(pdf_bytes(report.json()))]
@@ -95,12 +106,13 @@ def test_the_fragment_and_the_pdf_show_the_json_reports_figures(client, territor
 
 
 @pytest.mark.parametrize(("query", "field", "message"), [
-    ({"to": "2026-03-31"}, "from", "date obligatoire"),
+    ({"to": "2026-03-31"}, "from", "obligatoire"),
     ({"from": "2026-02-30", "to": "2026-03-31"}, "from", "illisible"),
     ({"from": "01/02/2026", "to": "2026-03-31"}, "from", "AAAA-MM-JJ"),
-    ({"from": "2026-03-31", "to": "2026-01-01"}, "to", "doit suivre"),
+    ({"from": "2026-03-31", "to": "2026-01-01"}, "to", "le suivre"),
     ({"from": "2000-01-01", "to": "2026-01-01"}, "to", "au plus"),
-    ({**PERIOD, "commune": "99999"}, "commune", "inconnue"),
+    ({"from": "2026-01-01", "to": "2026-06-15"}, "to", "jour achevé"),
+    ({**PERIOD, "commune": "99999"}, "commune", "inconnu"),
 ])
 @pytest.mark.parametrize("suffix", ["html", "pdf"])
 def test_bad_queries_are_refused_in_french(client, territory, query, field, message, suffix):
@@ -119,7 +131,7 @@ def test_a_commune_restricted_user_reads_their_communes_only(client, territory):
     refused = client.get(f"{base}/impact.html", params={**PERIOD, "commune": "88415"},
                          headers=headers)
     assert refused.status_code == 422
-    assert "hors de votre accès" in refused.json()["errors"][0]["message"]
+    assert "inconnu dans votre périmètre" in refused.json()["errors"][0]["message"]
     for query in (PERIOD, {**PERIOD, "commune": "88383"}):
         answer = client.get(f"{base}/impact.html", params=query, headers=headers)
         assert answer.status_code == 200, answer.text

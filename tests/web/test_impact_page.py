@@ -27,9 +27,13 @@ BROWSER_NOW = datetime(2026, 3, 15, 10, 0, tzinfo=PARIS)
 
 
 @pytest.fixture
-def impact_branch():
+def impact_branch(monkeypatch):
+    """The impact report, with the server's today pinned to the browser's."""
     pytest.importorskip("beffroi.core.impact.report",
                         reason="waits for the impact branch (beffroi.core.impact.report)")
+    from beffroi.core.impact import request
+
+    monkeypatch.setattr(request, "now_ms", lambda: int(BROWSER_NOW.timestamp() * 1000))
 
 
 def _report_period(page) -> tuple[str, str]:
@@ -74,7 +78,7 @@ def test_the_report_follows_the_form(page, server, size, territory, impact_branc
     with page.expect_download() as download:
         links.get_by_role("link", name="Télécharger en PDF").click()
     assert download.value.suggested_filename == \
-        f"rapport-impact-{territory['tenant']}-2025-01-01-2025-12-31.pdf"
+        f"impact-{territory['tenant']}-2025-01-01-2025-12-31.pdf"
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     page.locator("#status", has_text="PDF prêt").wait_for()

@@ -230,7 +230,8 @@ def commune_totals(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     totals: dict[str, dict[str, Any]] = {}
     for domain in report.get("domains") or []:
         for row in domain.get("by_commune") or []:
-            total = totals.setdefault(row["insee"], {"insee": row["insee"], "name": row["name"],
+            total = totals.setdefault(row["insee"], {"insee": row["insee"],
+                                                     "name": row.get("name"),
                                                      **{q.key: None for q in QUANTITIES}})
             for q in QUANTITIES:
                 if row.get(q.key) is not None:

@@ -31,11 +31,8 @@ function preset(name) {
     case "last-year": return [day(y - 1, 1, 1), day(y - 1, 12, 31)];
     case "last-12": return [day(y - 1, m, 1), day(y, m, 0)];
     case "last-month": return [day(y, m - 1, 1), day(y, m, 0)];
-    default: {  // the year to date, up to yesterday (1 January: that day alone)
-      const start = day(y, 1, 1);
-      const yesterday = day(y, m, d - 1);
-      return [start, yesterday < start ? start : yesterday];
-    }
+    default:  // the year to date, up to yesterday (on 1 January: last year)
+      return m === 1 && d === 1 ? preset("last-year") : [day(y, 1, 1), day(y, m, d - 1)];
   }
 }
 
@@ -145,7 +142,7 @@ async function downloadPdf(event) {
     const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
     const save = document.createElement("a");
     save.href = URL.createObjectURL(blob);
-    save.download = name ? name[1] : "rapport-impact.pdf";
+    save.download = name ? name[1] : "impact.pdf";
     document.body.append(save);
     save.click();
     save.remove();
