@@ -115,11 +115,11 @@ def test_counts_with_unit_note_or_unknown_value(for_print):
 def test_settings_annex_says_which_values_are_to_be_checked(for_print):
     html = render_html(report(), for_print=for_print)
     grid = row_cells(html, "Facteur d'émission de l'électricité")
-    assert grid == [f"0,052{NBSP}kg{NBSP}CO₂e/kWh", "ADEME Base Carbone, mix moyen (2024)", "2024",
-                    "À vérifier valeur par défaut"]
+    assert grid == [f"0,052{NBSP}kg{NBSP}CO₂e/kWh", "ADEME Base Carbone, mix moyen (2024)",
+                    "À vérifier valeur par défaut"]  # no date of their own: in the source
     price = row_cells(html, "Prix de l'électricité")
     assert price[0] == f"0,2{NBSP}€/kWh"
-    assert price[3] == "Vérifié valeur du territoire"
+    assert price[2] == "Vérifié valeur du territoire"
     assert html_text(html).count("À vérifier") == 2  # the unverified one + the legend
 
 
@@ -133,8 +133,10 @@ def test_settings_in_ucum_units_and_objects_are_spelt_out(for_print):
          "source": "Vide", "verified": True, "default": False, "date": "2026-02"}]
     html = render_html(r, for_print=for_print)
     assert row_cells(html, "Émissions par message")[0] == f"0,00000005{NBSP}kg{NBSP}CO₂e"
-    assert row_cells(html, "Par action")[:3] == [
-        f"lighting.switch{NBSP}: (km{NBSP}: 25, hours{NBSP}: 1,5)", "Vide", "2026-02"]
+    assert row_cells(html, "Par action") == [
+        f"lighting.switch{NBSP}: (km{NBSP}: 25, hours{NBSP}: 1,5)", "Vide", "2026-02",
+        "Vérifié valeur du territoire"]
+    assert row_cells(html, "Émissions par message")[2] == "non renseignée"  # a date column
 
 
 def test_names_are_escaped(for_print):

@@ -88,7 +88,7 @@ def test_the_report_follows_the_form(page, server, size, territory, impact_branc
     page.get_by_label("Au (inclus)").fill("2025-01-01")
     assert page.get_by_label("Période prédéfinie").input_value() == "custom"
     page.get_by_role("button", name="Afficher le rapport").click()
-    page.locator("#to-error", has_text="le dernier jour doit suivre le premier").wait_for()
+    page.locator("#to-error", has_text="la fin doit être le jour du début ou le suivre").wait_for()
     assert page.get_by_label("Au (inclus)").get_attribute("aria-invalid") == "true"
     assert_accessible(page)
 

@@ -146,15 +146,6 @@ def setting_value(setting: Mapping[str, Any]) -> str:
     return f"{text}{NBSP}{unit}" if unit and isinstance(value, int | float) else text
 
 
-def setting_date(setting: Mapping[str, Any]) -> str:
-    """The date of a setting's source: its ``date``, else the year its source names in
-    brackets (« ADEME Base Carbone (2024) »)."""
-    if setting.get("date"):
-        return str(setting["date"])
-    found = re.search(r"\((?:[^()]*\D)?((?:19|20)\d\d)\)", str(setting.get("source") or ""))
-    return found.group(1) if found else "non renseignée"
-
-
 def siren_text(siren: str | None) -> str:
     """« 200 068 377 »."""
     if not siren:
@@ -250,8 +241,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters.update(amount=amount, number=number, percent=percent, quality=quality_text,
-                       setting_value=setting_value, setting_date=setting_date,
-                       pretty_unit=pretty_unit, siren=siren_text,
+                       setting_value=setting_value, pretty_unit=pretty_unit, siren=siren_text,
                        day=day_text, month=month_text, slug=slug)
     env.globals.update(QUANTITIES=QUANTITIES, quantity_amount=quantity_amount, present=present,
                        monthly_chart=monthly_chart, chart_description=chart_description,
