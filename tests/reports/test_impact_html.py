@@ -31,14 +31,14 @@ def test_headline_gross_footprint_and_net_the_french_way(for_print):
     assert row_cells(html, "Gains bruts") == [
         kwh(f"12{NNBSP}346"), f"5{NNBSP}769{NBSP}€", f"688{NBSP}kg{NBSP}CO₂e", f"1{NNBSP}575{NBSP}m³"]
     # the footprint has no water at all: « sans objet », not 0 nor « non disponible »
-    assert row_cells(html, "Empreinte du numérique (à déduire)") == [
+    assert row_cells(html, "Empreinte de la plateforme (à déduire)") == [
         kwh("310"), f"120{NBSP}€", f"900{NBSP}kg{NBSP}CO₂e", "sans objet"]
     # net: gross − footprint as the report gives it, the negative one with its minus sign
-    assert row_cells(html, "Bilan net (gains − empreinte)") == [
+    assert row_cells(html, "Gains nets (gains bruts − empreinte)") == [
         kwh(f"12{NNBSP}036"), f"5{NNBSP}649{NBSP}€", f"{MINUS}212{NBSP}kg{NBSP}CO₂e",
         f"1{NNBSP}575{NBSP}m³"]
     text = html_text(html)
-    assert f"Bilan net négatif pour émissions{NBSP}:" in text
+    assert f"Gains nets négatifs pour émissions{NBSP}:" in text
     # small figures keep decimals, with a decimal comma: 46,08 kg -> 46,1 ; 20,5 kg
     assert f"46,1{NBSP}kg{NBSP}CO₂e" in text and f"20,5{NBSP}kg{NBSP}CO₂e" in text
     assert f"SIREN{NBSP}200{NNBSP}068{NNBSP}377" in text
@@ -50,17 +50,17 @@ def test_the_net_is_never_hidden(for_print):
     r["net"] = {"kwh": None, "eur": None, "kgco2e": None, "m3": None}
     r["domains"] = []
     html = render_html(r, for_print=for_print)
-    assert row_cells(html, "Bilan net (gains − empreinte)") == ["non disponible"] * 4
-    assert "Bilan net, énergie non disponible" in html_text(html)
-    assert "Bilan net négatif" not in html_text(html)
+    assert row_cells(html, "Gains nets (gains bruts − empreinte)") == ["non disponible"] * 4
+    assert "Gains nets, énergie non disponible" in html_text(html)
+    assert "Gains nets négatifs" not in html_text(html)
 
 
 def test_a_positive_net_says_nothing_of_a_negative_one(for_print):
     r = report()
     r["net"]["kgco2e"] = 0.0
     text = html_text(render_html(r, for_print=for_print))
-    assert "Bilan net négatif" not in text
-    assert f"Bilan net, émissions 0{NBSP}kg{NBSP}CO₂e" in text
+    assert "Gains nets négatifs" not in text
+    assert f"Gains nets, émissions 0{NBSP}kg{NBSP}CO₂e" in text
 
 
 def test_unknown_figures_are_not_available_never_zero(for_print):

@@ -46,10 +46,10 @@ def test_cover_page_numbers_and_figures(pdf):
     assert "Rapport d'impact — Période du 1er janvier 2026 au 31 mars 2026" in flat(pages[1])
     text = flat(" ".join(pages))
     for figure in ("Gains bruts 12 346 kWh 5 769 € 688 kg CO₂e 1 575 m³",
-                   f"Bilan net (gains − empreinte) 12 036 kWh 5 649 € {MINUS}212 kg CO₂e "
+                   f"Gains nets (gains bruts − empreinte) 12 036 kWh 5 649 € {MINUS}212 kg CO₂e "
                    "1 575 m³",
-                   "Empreinte du numérique (à déduire) 310 kWh 120 € 900 kg CO₂e sans objet",
-                   "Bilan net négatif", "Éclairage public", "Eau potable",
+                   "Empreinte de la plateforme (à déduire) 310 kWh 120 € 900 kg CO₂e sans objet",
+                   "Gains nets négatifs", "Éclairage public", "Eau potable",
                    "janvier 2026 5 000 kWh 1 000 € 260 kg CO₂e",  # the monthly table
                    "kWh par mois",  # the chart's axis
                    "Capteurs LoRaWAN 120 600 kg CO₂e", "Annexe méthodologique",

@@ -133,12 +133,12 @@ def test_the_headline_figures_of_last_year_and_the_year_to_date(client, territor
     assert "Indicateurs d'impact CC de la Porte des Vosges Méridionales" in text
     assert "Année 2025" in text and "Année 2026, du 1er janvier au 14 mars 2026" in text
     last_year = html[html.index('id="periode-1"'):html.index('id="periode-2"')]
-    assert row_cells(last_year, "Bilan net (gains − empreinte)") == [
+    assert row_cells(last_year, "Gains nets (gains bruts − empreinte)") == [
         f"12{NNBSP}346{NBSP}kWh", f"5{NNBSP}649{NBSP}€", f"{MINUS}212{NBSP}kg{NBSP}CO₂e",
         "non disponible"]
-    assert row_cells(last_year, "Empreinte du numérique (à déduire)")[3] == "sans objet"
+    assert row_cells(last_year, "Empreinte de la plateforme (à déduire)")[3] == "sans objet"
     this_year = html[html.index('id="periode-2"'):]
-    assert row_cells(this_year, "Bilan net (gains − empreinte)")[0] == f"{MINUS}50,2{NBSP}kWh"
+    assert row_cells(this_year, "Gains nets (gains bruts − empreinte)")[0] == f"{MINUS}50,2{NBSP}kWh"
     assert "net-card negative" in this_year
     for secret in SECRETS:
         assert secret not in html
@@ -153,21 +153,22 @@ def test_the_open_data_file(client, territories):
     assert answer.headers["access-control-allow-origin"] == "*"
     assert f'filename="indicateurs-impact-{SIREN}.csv"' in answer.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert list(rows[0]) == ["siren", "territoire", "periode", "periode_debut", "periode_fin",
+                             "cle", "libelle", "kwh", "eur", "kgco2e", "m3"]
     name = "CC de la Porte des Vosges Méridionales"
-    assert [(r["siren"], r["territoire"], r["periode"], r["date_debut"], r["date_fin"],
-             r["poste"]) for r in rows] == [
-        (SIREN, name, "annee_2025", "2025-01-01", "2025-12-31", "gains_bruts"),
-        (SIREN, name, "annee_2025", "2025-01-01", "2025-12-31", "empreinte_numerique"),
-        (SIREN, name, "annee_2025", "2025-01-01", "2025-12-31", "bilan_net"),
-        (SIREN, name, "annee_2026_en_cours", "2026-01-01", "2026-03-14", "gains_bruts"),
-        (SIREN, name, "annee_2026_en_cours", "2026-01-01", "2026-03-14",
-         "empreinte_numerique"),
-        (SIREN, name, "annee_2026_en_cours", "2026-01-01", "2026-03-14", "bilan_net")]
+    last, this = ("annee_2025", "2025-01-01", "2025-12-31"), \
+        ("annee_2026_en_cours", "2026-01-01", "2026-03-14")
+    assert [(r["siren"], r["territoire"], r["periode"], r["periode_debut"], r["periode_fin"],
+             r["cle"]) for r in rows] == [
+        (SIREN, name, *last, "brut"), (SIREN, name, *last, "empreinte"),
+        (SIREN, name, *last, "net"), (SIREN, name, *this, "brut"),
+        (SIREN, name, *this, "empreinte"), (SIREN, name, *this, "net")]
+    assert rows[2]["libelle"] == "Gains nets (gains bruts − empreinte)"
     net = rows[2]
-    assert (net["energie_kwh"], net["cout_eur"], net["emissions_kg_co2e"], net["eau_m3"]) == (
+    assert (net["kwh"], net["eur"], net["kgco2e"], net["m3"]) == (
         "12345.678", "5649.136", "-212.445", "")  # unknown: empty, never 0
-    assert rows[1]["eau_m3"] == "" and rows[4]["energie_kwh"] == "310.0"
-    assert float(rows[3]["energie_kwh"]) == pytest.approx(-50.25 + 310)
+    assert rows[1]["m3"] == "" and rows[4]["kwh"] == "310"
+    assert float(rows[3]["kwh"]) == pytest.approx(-50.25 + 310)
     for secret in SECRETS:
         assert secret not in answer.text
 
@@ -250,8 +251,7 @@ def test_with_the_real_impact_report(db, now, monkeypatch):
                             params={"from": "2025-01-01", "to": "2025-12-31"},
                             headers=headers).json()
         assert client.get(f"/territoires/{NEIGHBOUR}/indicateurs").status_code == 404
-    net = next(r for r in rows if r["periode"] == "annee_2025" and r["poste"] == "bilan_net")
-    for column, key in (("energie_kwh", "kwh"), ("cout_eur", "eur"),
-                        ("emissions_kg_co2e", "kgco2e"), ("eau_m3", "m3")):
+    net = next(r for r in rows if r["periode"] == "annee_2025" and r["cle"] == "net")
+    for key in ("kwh", "eur", "kgco2e", "m3"):
         value = report["net"].get(key)
-        assert net[column] == ("" if value is None else repr(round(float(value), 3)))
+        assert (None if net[key] == "" else float(net[key])) == value

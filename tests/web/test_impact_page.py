@@ -52,7 +52,7 @@ def test_the_report_follows_the_form(page, server, size, territory, impact_branc
     assert _report_period(page) == ("2026-01-01", "2026-03-14")
     assert "Rapport affiché" in page.locator("#status").inner_text()
     report = page.locator("#report")
-    assert "Bilan net (gains − empreinte)" in report.inner_text()
+    assert "Gains nets (gains bruts − empreinte)" in report.inner_text()
     assert "tout le territoire" in report.inner_text()
     assert_accessible(page)
     screenshot(page, "impact", size)

@@ -50,7 +50,7 @@ class Quantity:
     key: str  # the report's field
     label: str  # column heading
     unit: str  # as written after a figure
-    noun: str  # « bilan net, énergie »
+    noun: str  # « gains nets, énergie »
     of: str  # « gains d'énergie »
 
 

@@ -39,11 +39,12 @@ from .impact_html import QUANTITIES, environment
 SETTING = "impact.public_indicators"
 SIREN = re.compile(r"^\d{9}$")
 KEPT_S = 3600.0
-PARTS = (("gross", "gains_bruts", "Gains bruts"),
-         ("footprint", "empreinte_numerique", "Empreinte du numérique (à déduire)"),
-         ("net", "bilan_net", "Bilan net (gains − empreinte)"))
-CSV_COLUMNS = ("siren", "territoire", "periode", "date_debut", "date_fin", "poste",
-               "energie_kwh", "cout_eur", "emissions_kg_co2e", "eau_m3")
+PARTS = (("gross", "brut", "Gains bruts"),
+         ("footprint", "empreinte", "Empreinte de la plateforme (à déduire)"),
+         ("net", "net", "Gains nets (gains bruts − empreinte)"))
+# As the impact report's own CSV names them (core.impact.open_data), with the period's key.
+CSV_COLUMNS = ("siren", "territoire", "periode", "periode_debut", "periode_fin", "cle",
+               "libelle", "kwh", "eur", "kgco2e", "m3")
 
 Compute = Callable[[TenantScope, Connection, Registry, date, date], Mapping[str, Any]]
 
@@ -149,21 +150,24 @@ class IndicatorCache:
 
 
 def _csv_number(value: float | None) -> str:
-    return "" if value is None else repr(round(float(value), 3))
+    """A decimal point, at most three decimals, never an exponent; empty when unknown."""
+    if value is None:
+        return ""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
 
 
 def indicators_csv(indicators: Mapping[str, Any]) -> str:
-    """Open data: one line per period and part (gross, footprint, net), figures with a
-    decimal point, empty when unknown."""
+    """Open data (UTF-8, comma, decimal point, ISO dates): one line per period and part
+    (gross, footprint, net)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     tenant = indicators["tenant"]
     for period in indicators["periods"]:
-        for part, name, _ in PARTS:
+        for part, key, label in PARTS:
             figures = period[part]
             writer.writerow([tenant["siren"], tenant["name"], period["key"], period["from"],
-                             period["to"], name,
+                             period["to"], key, label,
                              *(_csv_number(figures.get(q.key)) for q in QUANTITIES)])
     return out.getvalue()
 
