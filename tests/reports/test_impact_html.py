@@ -277,3 +277,14 @@ def test_field_trips_per_action(for_print):
     assert row_cells(html, "Programmation d'une armoire") == [
         "12", f"20{NBSP}km", f"0,5{NBSP}h", f"150{NBSP}€", f"46,1{NBSP}kg{NBSP}CO₂e"]
     assert "paramètres impact.trip_km" in html_text(html)
+
+
+def test_a_domain_whose_items_have_no_figure_yet(for_print):
+    r = report()
+    water = r["domains"][1]
+    water.update({"eur": None, "m3": None, "monthly": [], "by_commune": []})
+    water["items"][0].update({"eur": None, "m3": None})
+    html = render_html(r, for_print=for_print)
+    section = html[html.index('id="ir-water"'):html.index('id="ir-risks"')]
+    assert row_cells(section, "Fuites trouvées plus tôt") == ["non disponible"] * 4 + ["estimé"]
+    assert "ne chiffre pas de gain" not in html_text(section)
