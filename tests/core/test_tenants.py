@@ -17,11 +17,13 @@ from suite_accounts import bearer
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "beffroi" / "data"
 POINT = {"type": "Point", "coordinates": [6.59, 48.02]}
-# Settings of the notifications (on-call, digest), checked in tests/notifications.
-# … and of the impact report (footprint, site visits), checked in tests/core/impact.
+# Settings of the notifications (on-call, digest), checked in tests/notifications, of the
+# impact report (footprint, site visits), checked in tests/core, and of the public impact
+# indicators (tests/reports).
 ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
                      "escalation_delay_min": 30, "digest_time": "07:30",
-                     **{key: s.default for key, s in IMPACT_SETTINGS.items()}}
+                     **{key: s.default for key, s in IMPACT_SETTINGS.items()},
+                     "impact.public_indicators": False}
 SQUARE = {"type": "Polygon", "coordinates": [[[6.5, 48.0], [6.6, 48.0], [6.6, 48.1], [6.5, 48.1],
                                               [6.5, 48.0]]]}
 BOWTIE = {"type": "Polygon", "coordinates": [[[6.5, 48.0], [6.6, 48.1], [6.6, 48.0], [6.5, 48.1],

@@ -24,6 +24,7 @@ from .routes import (
     devices,
     events,
     impact,
+    impact_report,
     integrations,
     invitations,
     map,
@@ -69,7 +70,7 @@ def create_app(db: Database, registry: Registry | None = None) -> FastAPI:
     # another route's. map before assets: its /assets/status must win over /assets/{asset_id}.
     for module in (streams, integrations, auth, password, tenants, users, invitations, map,
                    assets, devices, commands, alerts, notifications, events, visits, impact,
-                   meta):
+                   impact_report, meta):
         app.include_router(module.router, prefix=API_PREFIX)
     for domain in app.state.registry.domains.values():
         if domain.api_router is not None:

@@ -58,3 +58,17 @@ def duration(seconds: float) -> str:
     minutes = rest // 60
     parts = [f"{n}{NBSP}{u}" for n, u in ((days, "j"), (hours, "h"), (minutes, "min")) if n]
     return " ".join(parts)
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+
+
+def long_date(day: date) -> str:
+    """« 1er janvier 2026 », « 30 novembre 2026 »."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def month_name(year: int, month: int) -> str:
+    """« janvier 2026 »."""
+    return f"{MONTHS[month - 1]} {year}"

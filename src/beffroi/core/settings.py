@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
     "escalation_delay_min": 30,  # unacknowledged page -> the on-call secondary
     "digest_time": "07:30",  # local time of the daily digest e-mail
+    # The public indicators page (/territoires/{siren}/indicateurs): headline net impact
+    # figures for citizens, published only when the territory chooses to.
+    "impact.public_indicators": False,
 }
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -130,6 +133,10 @@ def validate_settings(changes: dict[str, Any], registry: Registry | None) -> dic
         elif key == "digest_time":
             if not _is_clock(value):
                 errors.append({"field": key, "message": "heure HH:MM attendue, par exemple 07:30"})
+        elif key == "impact.public_indicators":
+            if not isinstance(value, bool):
+                errors.append({"field": key, "message": "true (publier les indicateurs) ou "
+                                                        "false attendu"})
     if errors:
         raise Invalid("Paramètres du territoire invalides.", errors=errors)
     return changes

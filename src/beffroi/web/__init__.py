@@ -16,11 +16,15 @@ from fastapi.staticfiles import StaticFiles
 
 from .extensions import install_extensions
 from .pages import router
+from .public_indicators import install_public_indicators
+from .public_indicators import router as public_router
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install_web(app: FastAPI) -> None:
-    install_extensions(app, app.state.registry, {r.path for r in router.routes})
+    install_extensions(app, app.state.registry,
+                       {r.path for r in (*router.routes, *public_router.routes)})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    install_public_indicators(app)

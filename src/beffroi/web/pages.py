@@ -44,6 +44,11 @@ def alerts_page() -> HTMLResponse:
     return page("alertes")
 
 
+@router.get("/impact")
+def impact_page() -> HTMLResponse:
+    return page("impact")
+
+
 @router.get("/administration")
 def admin_page() -> HTMLResponse:
     return page("administration")

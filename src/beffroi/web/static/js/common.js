@@ -97,6 +97,7 @@ export const isAdmin = (role) => ["operator_admin", "tenant_admin"].includes(rol
 const NAV = [
   ["accueil", "/", "Accueil"],
   ["carte", "/carte", "Carte"],
+  ["impact", "/impact", "Impact"],
   ["alertes", "/alertes", "Alertes"],
   ["administration", "/administration", "Administration", isAdmin],
 ];
@@ -107,7 +108,7 @@ export function renderHeader(active, { me, tenants, tenant, ui }) {
   const header = document.getElementById("site-header");
   const role = tenant ? roleIn(me, tenant.id) : null;
   const domainPages = ((ui && ui.nav) || []).map((p) => [p.path, p.path, escapeHtml(p.label)]);
-  const entries = [...NAV.slice(0, 2), ...domainPages, ...NAV.slice(2)];
+  const entries = [...NAV.slice(0, 2), ...domainPages, ...NAV.slice(2)];  // domains, then Impact
   const links = entries.filter(([, , , allowed]) => !allowed || allowed(role)).map(
     ([key, href, label]) =>
       `<li><a href="${href}"${key === active ? ' aria-current="page"' : ""}>${label}</a></li>`,

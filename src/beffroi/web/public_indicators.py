@@ -1,0 +1,45 @@
+"""The public impact indicators page of a territory and its open-data CSV: no sign-in, no
+script; 404 unless the territory publishes them (``impact.public_indicators``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import HTMLResponse, Response
+
+from ..reports.public_indicators import (
+    IndicatorCache,
+    indicators_csv,
+    render_not_found,
+    render_page,
+)
+
+router = APIRouter(include_in_schema=False)
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=3600"}
+
+
+def _indicators(request: Request, siren: str):
+    app = request.app
+    return app.state.public_indicators.get(app.state.db, app.state.registry, siren)
+
+
+@router.get("/territoires/{siren}/indicateurs")
+def indicators_page(request: Request, siren: str) -> HTMLResponse:
+    indicators = _indicators(request, siren)
+    if indicators is None:
+        return HTMLResponse(render_not_found(), status_code=404)
+    return HTMLResponse(render_page(indicators), headers=PUBLIC_CACHE)
+
+
+@router.get("/territoires/{siren}/indicateurs.csv")
+def indicators_file(request: Request, siren: str) -> Response:
+    indicators = _indicators(request, siren)
+    if indicators is None:
+        return HTMLResponse(render_not_found(), status_code=404)
+    return Response(indicators_csv(indicators), media_type="text/csv; charset=utf-8", headers={
+        **PUBLIC_CACHE, "Access-Control-Allow-Origin": "*",
+        "Content-Disposition": f'attachment; filename="indicateurs-impact-{siren}.csv"'})
+
+
+def install_public_indicators(app: FastAPI) -> None:
+    app.state.public_indicators = IndicatorCache()
+    app.include_router(router)

@@ -1,0 +1,57 @@
+"""Reading rendered reports back as people (and screen readers) get them: the text of HTML,
+of one table row, of a PDF's pages."""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+
+NNBSP = "\u202f"  # between thousands
+NBSP = "\u00a0"  # before a unit, before « : »
+MINUS = "\u2212"
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self.skip += 1
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self.skip -= 1
+        self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    """The text of an HTML document or fragment, entities decoded, spaces (but not the
+    no-break ones) collapsed."""
+    parser = _Text()
+    parser.feed(html)
+    return re.sub(r"[ \t\r\n]+", " ", "".join(parser.parts)).strip()
+
+
+def row_cells(html: str, header: str) -> list[str]:
+    """The texts of the cells of the first table row whose header cell is ``header``."""
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S):
+        cells = [html_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row,
+                                                      flags=re.S)]
+        if cells and (cells[0] == header or cells[0].startswith(header + " ")):
+            return cells[1:]
+    raise AssertionError(f"no row « {header} »")
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
