@@ -16,7 +16,7 @@ import ephem
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 import beffroi.core.impact.request as impact_request
 from beffroi.api.app import create_app
@@ -770,3 +770,27 @@ def test_impact_sources_are_checked_at_registration():
     assert "(impacts[1].trips[0].km) : nombre positif ou nul attendu" in text
     assert "(impacts[1].trips[1].key) : « demo.visit » déjà déclaré par ce domaine" in text
     assert "(impacts[2].compute) : fonction attendue" in text
+
+
+def test_lighting_savings_start_with_the_platform_data(land, registry):
+    """Before the territory's first lighting measurement (ARM-B's meter, from
+    START − 1 year), the platform saved nothing: a period before it gives no figure, and a
+    period straddling it counts only the days from it."""
+    o, st, a = schema.observations, schema.streams, schema.assets
+    with land["db"].read() as conn:  # the only lighting data: ARM-B's meter
+        first_ms = conn.execute(
+            select(func.min(o.c.t)).select_from(o.join(st, st.c.id == o.c.stream_id)
+                                                .join(a, a.c.id == st.c.asset_id))
+            .where(a.c.ref == "ARM-B", o.c.tenant_id == land["tenant"])).scalar()
+    first_day = datetime.fromtimestamp(first_ms / 1000, PARIS).date()
+    before = report(land, registry, first_day - timedelta(days=40),
+                       first_day - timedelta(days=1))
+    lighting = _domain(before, "lighting")
+    assert lighting["kwh"] is None and lighting["eur"] is None
+    assert "aucune économie n'est comptée" in lighting["coverage"]["text"]
+    straddling = _domain(report(land, registry, first_day - timedelta(days=10),
+                                   first_day + timedelta(days=9)), "lighting")
+    counted = _domain(report(land, registry, first_day, first_day + timedelta(days=9)),
+                      "lighting")
+    assert straddling["kwh"] == pytest.approx(counted["kwh"]) and counted["kwh"] > 0
+    assert "premier jour de données" in straddling["coverage"]["text"]

@@ -10,9 +10,12 @@ again here: this module only chooses the cabinets and days and words the method.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import func, select
+
+from ...core.french_format import local_date
 from ...plugin import (
     CommuneImpact,
     Coverage,
@@ -24,8 +27,10 @@ from ...plugin import (
     ImpactSource,
     MonthImpact,
 )
+from ...storage import schema
+from .compliance import CABINET_KIND
 from .darkness import darkness_restored
-from .energy import Cabinet, expected_by_day, load_cabinets, measured_by_day
+from .energy import Cabinet, expected_by_day, load_cabinets, measured_by_day, tenant_zone
 from .savings import savings
 from .settings import BASELINE_LABELS, lighting_settings
 
@@ -62,10 +67,14 @@ def _darkness(ctx: ImpactContext) -> dict[str, Any]:
             "darkness_hours_restored": sum(p["darkness_hours_restored"] for p in parts)}
 
 
-def _coverage(cabinets: list[Cabinet], saved: dict[str, Any], baseline: str) -> Coverage:
+def _coverage(cabinets: list[Cabinet], saved: dict[str, Any], baseline: str,
+              clipped_from: date | None = None) -> Coverage:
     metered = sum(1 for c in cabinets if c.meter is not None)
     head = (f"{len(cabinets)} armoire(s), dont {metered} avec compteur."
             if cabinets else "Aucune armoire dans le périmètre.")
+    if clipped_from is not None:
+        head += (f" Économies comptées à partir du {local_date(clipped_from)}, premier jour "
+                 "de données de la plateforme.")
     share = saved["measured_share"]
     if baseline == "reference_year" and saved["kwh"] is None:
         share = 0.0 if cabinets else None
@@ -73,11 +82,53 @@ def _coverage(cabinets: list[Cabinet], saved: dict[str, Any], baseline: str) -> 
     return Coverage(share, f"{head} {note}" if note else head)
 
 
+def first_data_day(ctx: ImpactContext) -> date | None:
+    """The local day of the territory's first lighting measurement (any stream of any of
+    its cabinets: meter, state, power…): the platform's lighting savings start there, not
+    before it ran. A fact of the territory, the same whatever communes the caller sees, so
+    that a commune's figures are the same in every report."""
+    s, o, a = schema.streams, schema.observations, schema.assets
+    first_of_stream = (select(func.min(o.c.t)).where(o.c.tenant_id == s.c.tenant_id,
+                                                     o.c.stream_id == s.c.id)
+                       .scalar_subquery())
+    cabinets = select(a.c.id).where(a.c.tenant_id == ctx.scope.tenant_id,
+                                    a.c.kind == CABINET_KIND)
+    firsts = (select(first_of_stream.label("t"))
+              .where(s.c.tenant_id == ctx.scope.tenant_id, s.c.asset_id.in_(cabinets))
+              .subquery())
+    ms = ctx.conn.execute(select(func.min(firsts.c.t))).scalar()
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tenant_zone(ctx.scope)).date()
+
+
+def _no_data(cabinets: list[Cabinet], values: dict[str, Any], since: date | None,
+             ctx: ImpactContext) -> DomainImpact:
+    why = (f"Aucune donnée d'éclairage public avant le {local_date(since)} : la période "
+           "précède la mise en service de la plateforme, aucune économie n'est comptée."
+           if since is not None else
+           "Aucune donnée d'éclairage public n'a été reçue : aucune économie n'est comptée.")
+    nothing = Figures()
+    return DomainImpact(
+        baseline=BASELINE_LABELS[values["savings_baseline"]] + ".",
+        method="Économies comptées à partir du premier jour de données de la plateforme.",
+        coverage=Coverage(0.0 if cabinets else None, why), quality="assumed",
+        items=(ImpactItem("lighting.savings", "Économies d'énergie de l'éclairage public",
+                          nothing, "assumed", why),),
+        monthly=tuple(MonthImpact(label, nothing) for label, _, _ in ctx.months()),
+        settings=("lighting.savings_baseline",))
+
+
 def lighting_impact(ctx: ImpactContext) -> DomainImpact:
     values = lighting_settings(ctx.settings, ctx.registry)
     baseline = values["savings_baseline"]
     cabinets = [c for c in load_cabinets(ctx.scope, ctx.conn) if ctx.covers(c.commune)]
-    first, last = ctx.start, ctx.end
+    since = first_data_day(ctx)
+    if since is None or since > ctx.end:
+        return _no_data(cabinets, values, since, ctx)
+    # Before the platform ran (its first measurement), nothing is counted: neither the
+    # stock's modelled consumption nor a saving the platform could not have made.
+    first, last = max(ctx.start, since), ctx.end
     expected = {c.id: expected_by_day(c, first, last) for c in cabinets}
     measured = measured_by_day(ctx.scope, ctx.conn, cabinets, first, last, expected)
     reference = _reference(ctx, cabinets, values)
@@ -88,7 +139,8 @@ def lighting_impact(ctx: ImpactContext) -> DomainImpact:
                        _slice(measured, ids, lo, hi), reference)
 
     whole = saved_over(cabinets, first, last)
-    monthly = tuple(MonthImpact(label, _figures(saved_over(cabinets, lo, hi)))
+    monthly = tuple(MonthImpact(label, _figures(saved_over(cabinets, max(lo, first), hi))
+                                if hi >= first else Figures())
                     for label, lo, hi in ctx.months())
     communes = sorted({c.commune for c in cabinets if c.commune})
     by_commune = tuple(
@@ -119,7 +171,7 @@ def lighting_impact(ctx: ImpactContext) -> DomainImpact:
             f" ({values['reference_year']})" if measured_baseline and values["reference_year"]
             else "") + ".",
         method=method,
-        coverage=_coverage(cabinets, whole, baseline),
+        coverage=_coverage(cabinets, whole, baseline, since if since > ctx.start else None),
         quality=quality,
         items=(ImpactItem("lighting.savings", "Économies d'énergie de l'éclairage public",
                           _figures(whole), quality, whole["note"]),),
