@@ -29,7 +29,7 @@ from ...core.errors import Invalid, NotFound
 from ...storage import schema
 from .cabinet_programme import cabinet_programme
 from .cli import check_range, parse_date
-from .consumption import CabinetLoad, cabinet_load, daily_hours, expected_daily_kwh
+from .consumption import CabinetLoad, cabinet_load, daily_kwh
 from .meters import daily_consumption, daily_readings
 from .programmes import Programme
 
@@ -112,8 +112,8 @@ def expected_by_day(cabinet: Cabinet, first: date, last: date,
     """Expected kWh of each local day (its programme and load, or the ones given)."""
     if cabinet.lat is None or cabinet.lon is None:
         return {first + timedelta(days=i): 0.0 for i in range((last - first).days + 1)}
-    hours = daily_hours(programme or cabinet.programme, cabinet.lat, cabinet.lon, first, last)
-    return expected_daily_kwh(load or cabinet.load, hours, first, last)
+    return daily_kwh(load or cabinet.load, programme or cabinet.programme, cabinet.lat,
+                     cabinet.lon, first, last)
 
 
 def measured_by_day(scope: TenantScope, conn: Connection, cabinets: Iterable[Cabinet],

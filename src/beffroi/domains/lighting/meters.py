@@ -41,12 +41,16 @@ def daily_readings(conn: Connection, tenant_id: int, stream_ids: Iterable[int], 
     r = schema.rollups_daily
     lo = _midnight_ms(first - timedelta(days=MAX_GAP_DAYS), tz)
     hi = _midnight_ms(last + timedelta(days=1), tz)
+    days: dict[int, date] = {}  # every stream has the same buckets: convert each once
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
         rows = conn.execute(select(r.c.stream_id, r.c.bucket, r.c.last).where(
             r.c.tenant_id == tenant_id, r.c.stream_id.in_(chunk), r.c.bucket >= lo,
             r.c.bucket < hi).order_by(r.c.stream_id, r.c.bucket))
         for sid, bucket, value in rows:
-            out[sid].append((datetime.fromtimestamp(bucket / 1000, tz).date(), float(value)))
+            day = days.get(bucket)
+            if day is None:
+                day = days[bucket] = datetime.fromtimestamp(bucket / 1000, tz).date()
+            out[sid].append((day, float(value)))
     return out
 
 
@@ -59,6 +63,10 @@ def daily_consumption(readings: list[tuple[date, float]], first: date, last: dat
         span = (d1 - d0).days
         delta = v1 - v0
         if span < 1 or span > MAX_GAP_DAYS or delta < 0 or d1 < first:
+            continue
+        if span == 1:  # the usual case: the whole difference is that day's (share 1)
+            if d1 <= last:
+                out[d1] = delta
             continue
         days = [d0 + timedelta(days=i) for i in range(1, span + 1)]
         w = [max(weights.get(d, 0.0), 0.0) for d in days]

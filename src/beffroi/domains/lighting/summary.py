@@ -34,7 +34,7 @@ from ...core.errors import Invalid
 from ...core.registry import Registry
 from ...storage import schema
 from .comparison import coverage, same_days_comparison
-from .compliance_report import commune_report
+from .compliance_report import report_totals
 from .darkness import darkness_restored
 from .energy import LUMINAIRE_KIND, expected_by_day, load_cabinets, measured_by_day
 from .savings import same_days_of, savings
@@ -66,11 +66,25 @@ def _check_commune(scope: TenantScope, conn: Connection, commune: str | None) ->
                       errors=[{"field": "commune", "message": "code INSEE inconnu"}])
 
 
-def _month_sum(per_cabinet: dict[int, dict[date, float]], year: int, month: int,
-               ) -> float | None:
-    values = [v for days in per_cabinet.values() for d, v in days.items()
-              if d.year == year and d.month == month]
+def _by_month(per_cabinet: dict[int, dict[date, float]]
+              ) -> dict[tuple[int, int], dict[int, dict[date, float]]]:
+    """The same values split by (year, month), each cabinet's days in their order (so that
+    sums over a month add the same numbers in the same order as over the whole)."""
+    out: dict[tuple[int, int], dict[int, dict[date, float]]] = {}
+    for cid, days in per_cabinet.items():
+        for d, v in days.items():
+            out.setdefault((d.year, d.month), {}).setdefault(cid, {})[d] = v
+    return out
+
+
+def _month_sum(month: dict[int, dict[date, float]] | None) -> float | None:
+    values = [v for days in (month or {}).values() for v in days.values()]
     return round(sum(values), 1) if values else None
+
+
+def _distinct_days(month: dict[int, dict[date, float]] | None) -> int:
+    """Days of the month with a reading of at least one cabinet (``coverage``'s ``days``)."""
+    return len({d for days in (month or {}).values() for d in days})
 
 
 def _total(values: list[float | None]) -> float | None:
@@ -89,20 +103,21 @@ def _energy(cabinets, measured, expected, year: int, today: date) -> dict[str, A
     metered = [c.id for c in cabinets if c.meter is not None]
     # Comparisons stop yesterday: today is not over.
     compared_last = min(date(year, 12, 31), today - timedelta(days=1))
+    measured_months, expected_months = _by_month(measured), _by_month(expected_measured)
     months = []
     for m in range(1, 13):
         first, last = _month_days(year, m)
-        before_first, before_last = _month_days(year - 1, m)
-        kwh = _month_sum(measured, year, m)
-        month = same_days_comparison(measured, measured, first, min(last, compared_last),
-                                     year - 1)
+        current, before = measured_months.get((year, m)), measured_months.get((year - 1, m))
+        kwh = _month_sum(current)
+        # Only this month's days of each cabinet can pair with the year before's.
+        month = same_days_comparison(current or {}, measured, first,
+                                     min(last, compared_last), year - 1)
         months.append({"month": f"{year}-{m:02d}", "kwh": kwh,
-                       "previous_kwh": _month_sum(measured, year - 1, m),
+                       "previous_kwh": _month_sum(before),
                        "expected_kwh": None if kwh is None
-                       else _month_sum(expected_measured, year, m),
-                       "measured_days": coverage(measured, metered, first, last)["days"],
-                       "previous_measured_days": coverage(measured, metered, before_first,
-                                                          before_last)["days"],
+                       else _month_sum(expected_months.get((year, m))),
+                       "measured_days": _distinct_days(current),
+                       "previous_measured_days": _distinct_days(before),
                        "compared_days": month["days"], "change_pct": month["change_pct"]})
     last_day = max((d for days in measured.values() for d in days if d.year == year),
                    default=None)
@@ -132,7 +147,7 @@ def _failures(scope: TenantScope, conn: Connection, commune: str | None) -> dict
 
 def _non_compliances(scope: TenantScope, conn: Connection, commune: str | None
                      ) -> dict[str, Any]:
-    totals = commune_report(scope, conn, commune)["totals"]
+    totals = report_totals(scope, conn, commune)
     return {"luminaires": totals["non_compliant"],
             "findings": sum(totals["violations_by_rule"].values()),
             "article5_incomplete": totals["article5_incomplete"]}
