@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
-from beffroi.core import assets, tenants
+from beffroi.api.app import create_app
+from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting import compliance_report
@@ -19,6 +21,7 @@ from beffroi.domains.lighting.consumption import cabinet_load, daily_hours, dail
 from beffroi.domains.lighting.energy import load_cabinets, measured_by_day
 from beffroi.domains.lighting.programmes import PRESETS
 from beffroi.domains.lighting.summary import lighting_summary
+from suite_accounts import bearer
 
 from .lighting_fixtures import (
     INSEE,
@@ -207,6 +210,7 @@ def inventory(db, registry, pinned):
     """Remiremont: 2 compliant luminaires, 1 too warm, 1 without its ULR; the other
     commune: 1 too warm. Cabinets without luminaires of their own."""
     compliance_report.TOTALS_MEMO.clear()
+    compliance_report.REPORT_MEMO.clear()
     tenant = make_territory(db, registry)
     add_cabinet(db, registry, tenant, "R", None, [])
     add_cabinet(db, registry, tenant, "O", None, [], commune=OTHER, at=(0.01, 0))
@@ -278,8 +282,44 @@ def test_compliance_totals_are_a_copy_and_the_memo_is_bounded(db, registry, inve
         again = compliance_report.report_totals(scope, conn)
     assert again["non_compliant"] == 2
     assert again["violations_by_rule"] == {"color_temperature": 2}
-    memo = compliance_report._TotalsMemo(2)
+    memo = compliance_report.ContentMemo(2)
     for i in range(3):
         memo.put((1, None, bytes([i])), {"n": i})
     assert memo.get((1, None, bytes([0]))) is None  # the least recently used went first
     assert [memo.get((1, None, bytes([i])))["n"] for i in (1, 2)] == [1, 2]
+
+
+def test_compliance_route_follows_changes_and_scopes(db, registry, inventory):
+    """The report over HTTP (kept serialised by content): each member sees what their scope
+    holds, a change at the same instant is seen at once, another tenant's member gets 404."""
+    tenant, here, there = inventory
+    with db.write() as conn:
+        users.add_member(open_scope(db, conn, CLI, tenant), conn, {
+            "email": "maire@remiremont.fr", "role": "viewer", "communes": [INSEE],
+            "password": "password-123"})
+        other = tenants.create_tenant(db, conn, CLI, name="Autre", registry=registry)["id"]
+        users.add_member(open_scope(db, conn, CLI, other), conn, {
+            "email": "agent@autre.fr", "role": "agent", "password": "password-123"})
+    url = f"/api/v1/tenants/{tenant}/lighting/compliance"
+
+    def refs(body, compliant):
+        return sorted(e["id"] for e in body["luminaires"] if e["compliant"] is compliant)
+
+    with TestClient(create_app(db, registry)) as client:
+        elu = bearer(client, "elu@cc.fr", "password-123")
+        maire = bearer(client, "maire@remiremont.fr", "password-123")
+        body = client.get(url, headers=elu).json()
+        assert refs(body, False) == sorted([here[2], there[0]])
+        assert (body["totals"]["non_compliant"], body["totals"]["luminaires"]) == (2, 5)
+        assert client.get(url, headers=elu).json() == body  # kept: the same rows
+        mine = client.get(url, headers=maire).json()
+        assert {e["commune"] for e in mine["luminaires"]} == {INSEE}
+        assert refs(mine, False) == [here[2]] and mine["totals"]["luminaires"] == 4
+        assert client.get(url, headers=maire, params={"commune": OTHER}).status_code == 422
+        _edit(db, registry, tenant, here[0], TOO_WARM)  # stamped at the same instant
+        body = client.get(url, headers=elu).json()
+        assert refs(body, False) == sorted([here[0], here[2], there[0]])
+        mine = client.get(url, headers=maire).json()
+        assert refs(mine, False) == sorted([here[0], here[2]])
+        outsider = bearer(client, "agent@autre.fr", "password-123")
+        assert client.get(url, headers=outsider).status_code in (403, 404)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
@@ -143,25 +143,30 @@ def commune_report(scope: TenantScope, conn: Connection, commune: str | None = N
     return report_of(read_inputs(scope, conn, commune), commune, limits)
 
 
-class _TotalsMemo:
-    """Report totals by (tenant, commune, digest of the rows read), least recently used
-    dropped first. The rules and limits are code, so the same rows always give the same
-    totals: an entry is never stale, whatever changed is read again (a luminaire, a
-    cabinet, a zone, a commune, what the scope may see) and gives another digest."""
+MemoKey = tuple[int, str | None, bytes]  # (tenant, commune, ReportInputs.digest())
+
+
+class ContentMemo:
+    """Values computed from a report's rows, by (tenant, commune, digest of the rows read),
+    least recently used dropped first. The rules and limits are code, so the same rows
+    always give the same report: an entry is never stale. Whatever changes is read again
+    on the next call (a luminaire, a cabinet, a zone, a commune, what the scope may see)
+    and gives another digest, hence another entry: nothing has to be invalidated."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[int, str | None, bytes], dict[str, Any]] = OrderedDict()
+        self._items: OrderedDict[MemoKey, Any] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, key: tuple[int, str | None, bytes]) -> dict[str, Any] | None:
+    def get(self, key: MemoKey) -> Any:
+        """The value kept for ``key``, or None."""
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: tuple[int, str | None, bytes], value: dict[str, Any]) -> None:
+    def put(self, key: MemoKey, value: Any) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -173,21 +178,35 @@ class _TotalsMemo:
             self._items.clear()
 
 
-TOTALS_MEMO = _TotalsMemo(256)
+TOTALS_MEMO = ContentMemo(256)  # small dicts
+REPORT_MEMO = ContentMemo(8)  # serialised reports: 1.7 MB for the demo's 4,839 luminaires
+
+
+def _memoised(memo: ContentMemo, scope: TenantScope, conn: Connection, commune: str | None,
+              compute: Callable[[dict[str, Any]], Any]) -> Any:
+    inputs = read_inputs(scope, conn, commune)
+    key = (scope.tenant_id, commune, inputs.digest())
+    value = memo.get(key)
+    if value is None:
+        value = compute(report_of(inputs, commune))
+        memo.put(key, value)
+    return value
 
 
 def report_totals(scope: TenantScope, conn: Connection, commune: str | None = None
                   ) -> dict[str, Any]:
-    """``commune_report(scope, conn, commune)["totals"]`` (default limits), evaluated once
-    per content of the rows it reads (``TOTALS_MEMO``): the lighting summary asks for them
-    on every load. A copy, free to change."""
-    inputs = read_inputs(scope, conn, commune)
-    key = (scope.tenant_id, commune, inputs.digest())
-    totals = TOTALS_MEMO.get(key)
-    if totals is None:
-        totals = report_of(inputs, commune)["totals"]
-        TOTALS_MEMO.put(key, totals)
-    return copy.deepcopy(totals)
+    """``commune_report(scope, conn, commune)["totals"]``, evaluated once per content of
+    the rows it reads (``TOTALS_MEMO``): the lighting summary shows them on every load. A
+    copy, free to change."""
+    return copy.deepcopy(_memoised(TOTALS_MEMO, scope, conn, commune,
+                                   lambda report: report["totals"]))
+
+
+def report_json(scope: TenantScope, conn: Connection, commune: str | None = None) -> bytes:
+    """``commune_report(scope, conn, commune)`` serialised as the API sends JSON (orjson),
+    evaluated once per content of the rows it reads (``REPORT_MEMO``)."""
+    return _memoised(REPORT_MEMO, scope, conn, commune,
+                     lambda report: orjson.dumps(report, option=orjson.OPT_NON_STR_KEYS))
 
 
 CSV_HEADER = ("commune", "ref", "nom", "categorie", "constat", "regle", "article", "valeur",
