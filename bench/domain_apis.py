@@ -16,6 +16,8 @@ makes first), so that the figures can be read as ratios on a noisy machine.
 
 ``first_ms`` is the warm-up call (the first call of a route since the server started,
 except where an earlier route computed the same things, e.g. the two lighting summaries).
+``cpu_ms`` is the server process's CPU time per timed call (Linux /proc): what a route
+costs, which other processes on a busy machine change far less than its latency.
 
 Target (issue #16): every route's p95 < ``TARGET_MS``. Runnable alone (``python
 bench/domain_apis.py``) and imported by ``bench/ui.py`` (``measure_demo``). Prints one
@@ -25,6 +27,7 @@ JSON line: p50/p95 of each route, the baseline, and the target check; progress o
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -48,12 +51,23 @@ DEFAULT_CALLS = 20
 
 # -- the server --------------------------------------------------------------------------------
 @contextmanager
-def demo_server(db_url: str) -> Iterator[str]:
-    """A real uvicorn server on a loopback port, in its own process, every domain loaded."""
+def demo_server(db_url: str) -> Iterator[tuple[str, int]]:
+    """A real uvicorn server on a loopback port, in its own process, every domain loaded;
+    yields (base URL, process id)."""
     port = free_port()
     command = [sys.executable, str(Path(__file__).resolve()), "serve", db_url, str(port)]
-    with server_process(command, port) as (_proc, base_url):
-        yield base_url
+    with server_process(command, port) as (proc, base_url):
+        yield base_url, proc.pid
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far; None where /proc is missing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def serve(url: str, port: int) -> None:
@@ -118,8 +132,11 @@ def login(base_url: str) -> httpx.Client:
     return http
 
 
-def measure(base_url: str, calls: int = DEFAULT_CALLS) -> dict[str, Any]:
-    """p50/p95 of each route and of the baseline, and the target check."""
+def measure(base_url: str, calls: int = DEFAULT_CALLS, server_pid: int | None = None
+            ) -> dict[str, Any]:
+    """p50/p95 of each route and of the baseline, and the target check; with the server's
+    process id, the server's mean CPU time per call (``cpu_ms``), which a busy machine
+    changes far less than latencies."""
     http = login(base_url)
     try:
         baseline = time_requests(http, "/api/v1/me", count=calls, warmup=1)
@@ -130,15 +147,19 @@ def measure(base_url: str, calls: int = DEFAULT_CALLS) -> dict[str, Any]:
             # The warm-up call, timed apart: the first answer of a fresh server process
             # (per-process memos still empty) for the first routes.
             [first] = time_requests(http, path, params, count=1, warmup=0)
+            cpu_before = cpu_seconds(server_pid) if server_pid else None
             samples = time_requests(http, path, params, count=calls, warmup=0)
+            cpu_after = cpu_seconds(server_pid) if server_pid else None
             figures = latency_figures("x", samples)
             routes[name] = {"path": path, "params": params, "first_ms": round(first, 1),
                             "p50_ms": figures["x_p50_ms"], "p95_ms": figures["x_p95_ms"],
+                            "cpu_ms": None if cpu_before is None or cpu_after is None
+                            else round(1000 * (cpu_after - cpu_before) / calls, 1),
                             "p95_over_baseline": round(figures["x_p95_ms"]
                                                        / max(out["baseline_me_p95_ms"], 0.1),
                                                        1)}
             log(f"{name}: first {first:.1f} ms, p50 {figures['x_p50_ms']} ms, "
-                f"p95 {figures['x_p95_ms']} ms")
+                f"p95 {figures['x_p95_ms']} ms, server CPU {routes[name]['cpu_ms']} ms/call")
     finally:
         http.close()
     slow = sorted(name for name, r in routes.items() if r["p95_ms"] >= TARGET_MS)
@@ -157,8 +178,8 @@ def measure_demo(db_path: str | None = None, calls: int = DEFAULT_CALLS) -> dict
         log(f"demo {'built' if result.built else 'already there'} in "
             f"{time.perf_counter() - started:.0f} s ({result.observations} observations)")
         try:
-            with demo_server(db.url) as base_url:
-                figures = measure(base_url, calls)
+            with demo_server(db.url) as (base_url, pid):
+                figures = measure(base_url, calls, pid)
         finally:
             db.dispose()
     return {"demo": {"assets": result.assets, "streams": result.streams,
