@@ -97,8 +97,11 @@ def measure(base_url: str, world: dict, loads: int) -> dict:
     out: dict = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # bypass_csp: Playwright evaluates wait_for_function's predicates with eval(), which
+        # the pages' strict CSP (no 'unsafe-eval') refuses; the CSP is tested in tests/web.
         context = browser.new_context(viewport={"width": 1366, "height": 900},
-                                      locale="fr-FR", timezone_id="Europe/Paris")
+                                      locale="fr-FR", timezone_id="Europe/Paris",
+                                      bypass_csp=True)
         page = context.new_page()
         page.set_default_timeout(30_000)
 
