@@ -11,16 +11,20 @@ from datetime import date, time, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting.alerts import Trigger, detector_key, raise_alert
 from beffroi.core.registry import load_registry
-from beffroi.domains.lighting import compliance_report
+from beffroi.domains.lighting import compliance_report, summary
 from beffroi.domains.lighting.consumption import cabinet_load, daily_hours, daily_kwh
 from beffroi.domains.lighting.energy import load_cabinets, measured_by_day
+from beffroi.domains.lighting.memo import ContentMemo
 from beffroi.domains.lighting.programmes import PRESETS
 from beffroi.domains.lighting.summary import lighting_summary
+from beffroi.storage import schema
 from suite_accounts import bearer
 
 from .lighting_fixtures import (
@@ -178,6 +182,102 @@ def test_summary_months_with_the_dst_change_and_a_day_not_over(db, registry, met
     assert energy["measured_through"] == TODAY.isoformat()
 
 
+# -- the summary kept by content -----------------------------------------------------------------
+def _summary(db, registry, tenant, *, today=TODAY, communes=None, commune=None):
+    with db.read() as conn:
+        scope = open_scope(db, conn, CLI, tenant)
+        if communes is not None:
+            scope.communes = frozenset(communes)
+        return lighting_summary(scope, conn, registry, 2026, commune, today)
+
+
+def _fresh(db, registry, tenant, **kwargs):
+    """The summary computed from scratch (nothing kept)."""
+    summary.SUMMARY_MEMO.clear()
+    compliance_report.TOTALS_MEMO.clear()
+    return _summary(db, registry, tenant, **kwargs)
+
+
+def test_kept_summary_follows_readings_assets_settings_and_the_day(db, registry, metered,
+                                                                   pinned):
+    tenant, cab = metered
+    summary.SUMMARY_MEMO.clear()
+    first = _summary(db, registry, tenant)
+    assert _summary(db, registry, tenant) == first == _fresh(db, registry, tenant)
+    kept = _summary(db, registry, tenant)
+    kept["energy"]["months"].clear()  # a copy: what a caller does never reaches the next
+    assert _summary(db, registry, tenant) == first
+    march = {m["month"]: m for m in first["energy"]["months"]}["2026-03"]
+
+    # A new reading of today (the meter's index 1.5 kWh further): today's consumption grows.
+    with db.read() as conn:
+        [last] = conn.execute(select(schema.streams.c.last_value).where(
+            schema.streams.c.id == cab["meter"])).one()
+    store(db, tenant, cab["meter"], [(local_ms(TODAY, time(11)), last + 1.5)])
+    after = _summary(db, registry, tenant)
+    assert after == _fresh(db, registry, tenant)
+    got = {m["month"]: m for m in after["energy"]["months"]}["2026-03"]
+    assert got["kwh"] == pytest.approx(march["kwh"] + 1.5, abs=0.051)
+
+    # A luminaire more on the metered cabinet (stamped at the same instant as the others).
+    _luminaires(db, registry, tenant, "A", INSEE, [LED_40], 0.0)
+    more = _summary(db, registry, tenant)
+    assert more["luminaires"] == first["luminaires"] + 1
+    assert more["energy"]["expected_kwh"] > after["energy"]["expected_kwh"]
+    assert more == _fresh(db, registry, tenant)
+
+    # The tariff: the savings in euros follow.
+    with db.write() as conn:
+        tenants.update_tenant(open_scope(db, conn, CLI, tenant), conn,
+                              {"settings": {"lighting.tariff_eur_kwh": 0.5}}, registry)
+    priced = _summary(db, registry, tenant)
+    assert priced["savings"]["tariff_eur_kwh"] == 0.5
+    assert priced["savings"]["eur"] == pytest.approx(priced["savings"]["kwh"] * 0.5, abs=0.03)
+    assert priced == _fresh(db, registry, tenant)
+
+    # Another day: the comparisons stop the day before it.
+    earlier = _summary(db, registry, tenant, today=TODAY - timedelta(days=1))
+    assert earlier == _fresh(db, registry, tenant, today=TODAY - timedelta(days=1))
+    assert earlier["energy"]["comparison"]["to"] == "2026-03-28"
+    assert _summary(db, registry, tenant)["energy"]["comparison"]["to"] == "2026-03-29"
+
+
+def test_kept_summary_of_a_restricted_member_a_commune_and_another_tenant(db, registry,
+                                                                          metered):
+    tenant, _cab = metered
+    add_cabinet(db, registry, tenant, "C", "cut_23_5", [LED_40] * 7, commune=OTHER,
+                at=(0.01, 0))
+    summary.SUMMARY_MEMO.clear()
+    everything = _summary(db, registry, tenant)
+    assert (everything["cabinets"], everything["luminaires"]) == (3, 21)
+    here = _summary(db, registry, tenant, communes={INSEE})
+    assert (here["cabinets"], here["luminaires"]) == (2, 14)
+    there = _summary(db, registry, tenant, communes={OTHER})
+    assert (there["cabinets"], there["luminaires"]) == (1, 7)
+    assert there["energy"]["year_kwh"] is None  # its only cabinet has no meter
+    assert _summary(db, registry, tenant, commune=OTHER) == there | {"commune": OTHER}
+    assert _summary(db, registry, tenant) == everything
+    other = make_territory_without_members(db, registry)
+    add_cabinet(db, registry, other, "A", "cut_23_5", [LED_40] * 2)
+    theirs = _summary(db, registry, other)
+    assert (theirs["cabinets"], theirs["luminaires"]) == (1, 2)
+    assert _summary(db, registry, tenant) == everything
+
+
+def test_failures_are_read_on_every_call(db, registry, metered):
+    tenant, cab = metered
+    summary.SUMMARY_MEMO.clear()
+    assert _summary(db, registry, tenant)["failures"] == {"open": 0, "alerts": []}
+    with db.write() as conn:
+        raise_alert(db, conn, registry, tenant, Trigger(
+            key=detector_key("lighting.dark_at_night", cab["id"]), severity="critical",
+            title="Armoire éteinte la nuit — Armoire A", at=local_ms(TODAY),
+            asset_id=cab["id"], detector="lighting.dark_at_night"))
+    failures = _summary(db, registry, tenant)["failures"]
+    assert failures["open"] == 1
+    assert failures["alerts"][0]["title"] == "Armoire éteinte la nuit — Armoire A"
+
+
 # -- compliance totals ---------------------------------------------------------------------------
 def _non_compliances(db, registry, tenant, *, communes=None):
     with db.read() as conn:
@@ -199,6 +299,16 @@ def _luminaires(db, registry, tenant, cabinet_ref: str, commune: str, props: lis
             "properties": p}).id for i, p in enumerate(props)]
 
 
+def make_territory_without_members(db, registry) -> int:
+    """A second tenant with Remiremont (``make_territory`` would add its member again)."""
+    with db.write() as conn:
+        other = tenants.create_tenant(db, conn, CLI, name="Autre communauté",
+                                      registry=registry)["id"]
+        tenants.create_commune(open_scope(db, conn, CLI, other), conn,
+                               {"insee": INSEE, "name": "Remiremont"})
+    return other
+
+
 def _edit(db, registry, tenant, asset_id: int, props: dict) -> None:
     with db.write() as conn:
         assets.update_asset(open_scope(db, conn, CLI, tenant), conn, registry, asset_id,
@@ -211,6 +321,7 @@ def inventory(db, registry, pinned):
     commune: 1 too warm. Cabinets without luminaires of their own."""
     compliance_report.TOTALS_MEMO.clear()
     compliance_report.REPORT_MEMO.clear()
+    summary.SUMMARY_MEMO.clear()
     tenant = make_territory(db, registry)
     add_cabinet(db, registry, tenant, "R", None, [])
     add_cabinet(db, registry, tenant, "O", None, [], commune=OTHER, at=(0.01, 0))
@@ -258,11 +369,7 @@ def test_compliance_totals_of_a_commune_restricted_member_and_of_a_commune(
 
 def test_compliance_totals_of_another_tenant_are_its_own(db, registry, inventory):
     tenant, _here, _there = inventory
-    with db.write() as conn:
-        other = tenants.create_tenant(db, conn, CLI, name="Autre communauté",
-                                      registry=registry)["id"]
-        tenants.create_commune(open_scope(db, conn, CLI, other), conn,
-                               {"insee": INSEE, "name": "Remiremont"})
+    other = make_territory_without_members(db, registry)
     add_cabinet(db, registry, other, "R", None, [])
     _luminaires(db, registry, other, "R", INSEE, [COMPLIANT, NO_ULR], 0.0)
     assert _non_compliances(db, registry, other) == {
@@ -282,7 +389,7 @@ def test_compliance_totals_are_a_copy_and_the_memo_is_bounded(db, registry, inve
         again = compliance_report.report_totals(scope, conn)
     assert again["non_compliant"] == 2
     assert again["violations_by_rule"] == {"color_temperature": 2}
-    memo = compliance_report.ContentMemo(2)
+    memo = ContentMemo(2)
     for i in range(3):
         memo.put((1, None, bytes([i])), {"n": i})
     assert memo.get((1, None, bytes([0]))) is None  # the least recently used went first

@@ -4,11 +4,8 @@ demo inventory, and its CSV rows; the rules themselves are in ``compliance``."""
 from __future__ import annotations
 
 import copy
-import hashlib
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from threading import Lock
 from typing import Any
 
 import orjson
@@ -18,6 +15,7 @@ from ...core.access import TenantScope
 from ...core.errors import Invalid
 from ...storage import schema
 from .compliance import CABINET_KIND, LUMINAIRE_KIND, ZONE_KINDS, LightPoint, evaluate
+from .memo import ContentMemo, digest
 
 
 def points_from_demo(assets: Iterable[Any], commune: str | None = None) -> list[LightPoint]:
@@ -56,9 +54,8 @@ class ReportInputs:
 
     def digest(self) -> bytes:
         """A fingerprint of everything read: equal digests, equal reports."""
-        return hashlib.blake2b(orjson.dumps(
-            [sorted(self.names.items()), self.rows, self.parents, self.zones, self.flux]),
-            digest_size=20).digest()
+        return digest(sorted(self.names.items()), self.rows, self.parents, self.zones,
+                      self.flux)
 
 
 def read_inputs(scope: TenantScope, conn: Connection, commune: str | None = None
@@ -143,41 +140,8 @@ def commune_report(scope: TenantScope, conn: Connection, commune: str | None = N
     return report_of(read_inputs(scope, conn, commune), commune, limits)
 
 
-MemoKey = tuple[int, str | None, bytes]  # (tenant, commune, ReportInputs.digest())
-
-
-class ContentMemo:
-    """Values computed from a report's rows, by (tenant, commune, digest of the rows read),
-    least recently used dropped first. The rules and limits are code, so the same rows
-    always give the same report: an entry is never stale. Whatever changes is read again
-    on the next call (a luminaire, a cabinet, a zone, a commune, what the scope may see)
-    and gives another digest, hence another entry: nothing has to be invalidated."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[MemoKey, Any] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key: MemoKey) -> Any:
-        """The value kept for ``key``, or None."""
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: MemoKey, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
+# By (tenant, commune, ReportInputs.digest()): the same rows always give the same report
+# (the rules and limits are code).
 TOTALS_MEMO = ContentMemo(256)  # small dicts
 REPORT_MEMO = ContentMemo(8)  # serialised reports: 1.7 MB for the demo's 4,839 luminaires
 
