@@ -16,6 +16,11 @@ it; Debian's Chromium, driven by Playwright, logs in once, then loads each page
   (c) baseline: the login page, navigation start to the load event (navigation timing),
       so that the other figures can be read as ratios of a trivial page on this machine.
 
+Then (d), the domain dashboards' API routes on the demo territory (``domain_apis``: every
+GET the domain pages make on load, p50/p95 over ``--api-calls`` calls after a warm-up,
+through a real server, against GET /api/v1/me in the same run; target p95 < 300 ms),
+under ``domain_apis`` in the JSON line (``--no-domain-apis`` leaves it out).
+
 Prints one JSON line (median and p95 of each, ms); progress on stderr.
 """
 
@@ -27,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import domain_apis
 from harness import (
     BENCH_PASSWORD,
     api_server,
@@ -91,8 +97,11 @@ def measure(base_url: str, world: dict, loads: int) -> dict:
     out: dict = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # bypass_csp: Playwright evaluates wait_for_function's predicates with eval(), which
+        # the pages' strict CSP (no 'unsafe-eval') refuses; the CSP is tested in tests/web.
         context = browser.new_context(viewport={"width": 1366, "height": 900},
-                                      locale="fr-FR", timezone_id="Europe/Paris")
+                                      locale="fr-FR", timezone_id="Europe/Paris",
+                                      bypass_csp=True)
         page = context.new_page()
         page.set_default_timeout(30_000)
 
@@ -159,6 +168,10 @@ def measure(base_url: str, world: dict, loads: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--loads", type=int, default=5, help="timed loads of each page")
+    parser.add_argument("--api-calls", type=int, default=domain_apis.DEFAULT_CALLS,
+                        help="timed calls of each domain dashboard API route")
+    parser.add_argument("--no-domain-apis", action="store_true",
+                        help="skip the domain dashboard APIs on the demo")
     args = parser.parse_args()
     result: dict = {"bench": "ui", "backend": "sqlite", "assets": ASSETS, "loads": args.loads,
                     "browser": "chromium (Playwright)", "viewport": "1366x900",
@@ -172,7 +185,15 @@ def main() -> None:
         with api_server(db) as base_url:
             result.update(measure(base_url, world, args.loads))
         db.dispose()
+    if not args.no_domain_apis:
+        result["domain_apis"] = domain_api_section(args.api_calls)
     emit(result)
+
+
+def domain_api_section(calls: int) -> dict:
+    """(d) The domain pages' API routes on the demo (``bench/domain_apis.py``)."""
+    log("domain dashboard APIs on the demo territory")
+    return domain_apis.measure_demo(calls=calls)
 
 
 if __name__ == "__main__":

@@ -43,12 +43,13 @@ def paired_days(current: PerCabinet, other: PerCabinet, first: date, last: date,
                 other_year: int) -> dict[int, list[tuple[date, date]]]:
     """(day, counterpart) pairs of each cabinet measured on both, from ``first`` to ``last``."""
     out: dict[int, list[tuple[date, date]]] = {}
+    twins: dict[date, date | None] = {}  # the cabinets share their days
     for cid, days in current.items():
         theirs = other.get(cid) or {}
         pairs = []
         for d in sorted(days):
             if first <= d <= last:
-                twin = counterpart(d, other_year)
+                twin = twins[d] if d in twins else twins.setdefault(d, counterpart(d, other_year))
                 if twin is not None and twin in theirs:
                     pairs.append((d, twin))
         if pairs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from ...plugin import CtxDep, JSONResponse, Object
-from .compliance_report import commune_report
+from .compliance_report import report_json
 
 router = APIRouter(tags=["éclairage public"])
 
@@ -18,4 +18,4 @@ def compliance(ctx: CtxDep, tenant: str,
     value found and the limit), the rules lacking data, the missing art. 5 data, and
     counts per commune."""
     with ctx.reading(tenant) as (scope, conn):
-        return JSONResponse(commune_report(scope, conn, commune))
+        return JSONResponse(report_json(scope, conn, commune))

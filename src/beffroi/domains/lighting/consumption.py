@@ -162,3 +162,34 @@ def expected_daily_kwh(load: CabinetLoad, hours: Mapping[date, Mapping[int, floa
         out[day] = total
         day += timedelta(days=1)
     return out
+
+
+@lru_cache(maxsize=16)
+def _year_days(year: int) -> tuple[date, ...]:
+    first = date(year, 1, 1)
+    return tuple(first + timedelta(days=i) for i in range((date(year, 12, 31) - first).days + 1))
+
+
+@lru_cache(maxsize=512)
+def _year_kwh(load: CabinetLoad, programme: Programme, lat: float, lon: float, year: int
+              ) -> tuple[float, ...]:
+    """``expected_daily_kwh`` of each day of ``year``, in order (see ``daily_kwh``)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    kwh = expected_daily_kwh(load, _year_hours(programme, lat, lon, year), first, last)
+    return tuple(kwh.values())
+
+
+def daily_kwh(load: CabinetLoad, programme: Programme, lat: float, lon: float, first: date,
+              last: date) -> dict[date, float]:
+    """``expected_daily_kwh(load, daily_hours(programme, lat, lon, first, last), first,
+    last)``, from whole years computed once and kept: each day's value depends on that
+    day's hours only, and a load and a programme are values (frozen), so what is kept
+    never needs invalidating. A new dict each call."""
+    out: dict[date, float] = {}
+    for year in range(first.year, last.year + 1):
+        days = _year_days(year)
+        start = (max(first, days[0]) - days[0]).days
+        end = (min(last, days[-1]) - days[0]).days + 1
+        kwh = _year_kwh(load, programme, _snap(lat), _snap(lon), year)
+        out.update(zip(days[start:end], kwh[start:end], strict=True))
+    return out

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import orjson
 from shapely.geometry import shape
 from sqlalchemy import Connection, and_, select
@@ -29,8 +30,8 @@ from ...core.errors import Invalid, NotFound
 from ...storage import schema
 from .cabinet_programme import cabinet_programme
 from .cli import check_range, parse_date
-from .consumption import CabinetLoad, cabinet_load, daily_hours, expected_daily_kwh
-from .meters import daily_consumption, daily_readings
+from .consumption import CabinetLoad, cabinet_load, daily_kwh
+from .meters import daily_consumption, daily_readings, readings_of
 from .programmes import Programme
 
 CABINET_KIND = "lighting.cabinet"
@@ -112,18 +113,21 @@ def expected_by_day(cabinet: Cabinet, first: date, last: date,
     """Expected kWh of each local day (its programme and load, or the ones given)."""
     if cabinet.lat is None or cabinet.lon is None:
         return {first + timedelta(days=i): 0.0 for i in range((last - first).days + 1)}
-    hours = daily_hours(programme or cabinet.programme, cabinet.lat, cabinet.lon, first, last)
-    return expected_daily_kwh(load or cabinet.load, hours, first, last)
+    return daily_kwh(load or cabinet.load, programme or cabinet.programme, cabinet.lat,
+                     cabinet.lon, first, last)
 
 
 def measured_by_day(scope: TenantScope, conn: Connection, cabinets: Iterable[Cabinet],
                     first: date, last: date,
-                    expected: Mapping[int, Mapping[date, float]] | None = None
-                    ) -> dict[int, dict[date, float]]:
-    """Measured kWh per cabinet (by id) and local day, for the cabinets with a meter."""
+                    expected: Mapping[int, Mapping[date, float]] | None = None,
+                    rollups: np.ndarray | None = None) -> dict[int, dict[date, float]]:
+    """Measured kWh per cabinet (by id) and local day, for the cabinets with a meter; from
+    ``rollups`` when given (``meters.read_rollups`` of these days, their meters among
+    others), else read here."""
     metered = [c for c in cabinets if c.meter is not None]
-    readings = daily_readings(conn, scope.tenant_id, [c.meter for c in metered], first, last,
-                              tenant_zone(scope))
+    meters, tz = [c.meter for c in metered], tenant_zone(scope)
+    readings = (readings_of(rollups, meters, tz) if rollups is not None
+                else daily_readings(conn, scope.tenant_id, meters, first, last, tz))
     expected = expected or {}
     return {c.id: daily_consumption(readings[c.meter], first, last, expected.get(c.id))
             for c in metered}

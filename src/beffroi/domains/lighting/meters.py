@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from itertools import chain
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import Connection, select
 
 from ...storage import schema
@@ -30,24 +32,53 @@ def _midnight_ms(day: date, tz: ZoneInfo) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
 
 
+def readings_window(first: date, last: date, tz: ZoneInfo) -> tuple[int, int]:
+    """[lo, hi) in epoch ms of the daily rollups ``daily_readings`` reads."""
+    return (_midnight_ms(first - timedelta(days=MAX_GAP_DAYS), tz),
+            _midnight_ms(last + timedelta(days=1), tz))
+
+
+def read_rollups(conn: Connection, tenant_id: int, stream_ids: Iterable[int], first: date,
+                 last: date, tz: ZoneInfo) -> np.ndarray:
+    """The daily rollups ``daily_readings`` reads: (stream, bucket, last counter reading)
+    rows by stream and bucket, as an (n, 3) array (ids and times are exact in float64)."""
+    ids = sorted(set(stream_ids))
+    r = schema.rollups_daily
+    lo, hi = readings_window(first, last, tz)
+    parts = [np.zeros((0, 3))]
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        rows = conn.execute(select(r.c.stream_id, r.c.bucket, r.c.last).where(
+            r.c.tenant_id == tenant_id, r.c.stream_id.in_(chunk), r.c.bucket >= lo,
+            r.c.bucket < hi).order_by(r.c.stream_id, r.c.bucket))
+        parts.append(np.fromiter(chain.from_iterable(rows), dtype=np.float64).reshape(-1, 3))
+    return np.concatenate(parts)
+
+
+def readings_of(rollups: np.ndarray, stream_ids: Iterable[int], tz: ZoneInfo
+                ) -> dict[int, list[tuple[date, float]]]:
+    """[(local day, last counter reading of the day)] of each of ``stream_ids`` from rows of
+    ``read_rollups`` (which may hold other streams too)."""
+    out: dict[int, list[tuple[date, float]]] = {sid: [] for sid in sorted(set(stream_ids))}
+    days: dict[float, date] = {}  # every stream has the same buckets: convert each once
+    for sid, bucket, value in rollups.tolist():
+        readings = out.get(int(sid))
+        if readings is None:
+            continue
+        day = days.get(bucket)
+        if day is None:
+            day = days[bucket] = datetime.fromtimestamp(bucket / 1000, tz).date()
+        readings.append((day, value))
+    return out
+
+
 def daily_readings(conn: Connection, tenant_id: int, stream_ids: Iterable[int], first: date,
                    last: date, tz: ZoneInfo) -> dict[int, list[tuple[date, float]]]:
     """[(local day, last counter reading of the day)] per stream, from ``MAX_GAP_DAYS``
     before ``first`` to ``last``."""
     ids = sorted(set(stream_ids))
-    out: dict[int, list[tuple[date, float]]] = {sid: [] for sid in ids}
     if not ids:
-        return out
-    r = schema.rollups_daily
-    lo = _midnight_ms(first - timedelta(days=MAX_GAP_DAYS), tz)
-    hi = _midnight_ms(last + timedelta(days=1), tz)
-    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-        rows = conn.execute(select(r.c.stream_id, r.c.bucket, r.c.last).where(
-            r.c.tenant_id == tenant_id, r.c.stream_id.in_(chunk), r.c.bucket >= lo,
-            r.c.bucket < hi).order_by(r.c.stream_id, r.c.bucket))
-        for sid, bucket, value in rows:
-            out[sid].append((datetime.fromtimestamp(bucket / 1000, tz).date(), float(value)))
-    return out
+        return {}
+    return readings_of(read_rollups(conn, tenant_id, ids, first, last, tz), ids, tz)
 
 
 def daily_consumption(readings: list[tuple[date, float]], first: date, last: date,
@@ -59,6 +90,10 @@ def daily_consumption(readings: list[tuple[date, float]], first: date, last: dat
         span = (d1 - d0).days
         delta = v1 - v0
         if span < 1 or span > MAX_GAP_DAYS or delta < 0 or d1 < first:
+            continue
+        if span == 1:  # the usual case: the whole difference is that day's (share 1)
+            if d1 <= last:
+                out[d1] = delta
             continue
         days = [d0 + timedelta(days=i) for i in range(1, span + 1)]
         w = [max(weights.get(d, 0.0), 0.0) for d in days]

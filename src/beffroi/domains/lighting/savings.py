@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .comparison import MIN_COMPARED_DAYS, paired_days
-from .consumption import daily_hours, expected_daily_kwh
+from .consumption import daily_kwh
 from .energy import Cabinet
 from .programmes import PRESETS
 from .settings import BASELINE_LABELS
@@ -39,8 +39,8 @@ def dusk_to_dawn_kwh(cabinet: Cabinet, first: date, last: date) -> dict[date, fl
     """Baseline kWh of each day: the cabinet's full power from sunset to sunrise."""
     if cabinet.lat is None or cabinet.lon is None:
         return {}
-    hours = daily_hours(PRESETS["dusk_to_dawn"], cabinet.lat, cabinet.lon, first, last)
-    return expected_daily_kwh(cabinet.load, hours, first, last)
+    return daily_kwh(cabinet.load, PRESETS["dusk_to_dawn"], cabinet.lat, cabinet.lon, first,
+                     last)
 
 
 def same_days_of(year: int, first: date, last: date) -> tuple[date, date]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,8 +81,10 @@ def _read(ctx: DetectorContext, stream_id: int, since: int) -> tuple[np.ndarray,
     o = schema.observations
     rows = ctx.conn.execute(select(o.c.t, o.c.value).where(
         o.c.tenant_id == ctx.tenant_id, o.c.stream_id == stream_id, o.c.t >= since,
-        o.c.t <= ctx.now).order_by(o.c.t)).all()
-    data = np.asarray(rows, dtype=np.float64).reshape(-1, 2)
+        o.c.t <= ctx.now).order_by(o.c.t))
+    # The rows' values in one flat array: np.asarray over result rows probes each row for
+    # the array protocols, and takes ~10 times longer than reading them.
+    data = np.fromiter(chain.from_iterable(rows), dtype=np.float64).reshape(-1, 2)
     return data[:, 0], data[:, 1]
 
 

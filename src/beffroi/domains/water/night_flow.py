@@ -178,7 +178,14 @@ def rolling_percentile(values: np.ndarray, nights: int = 7, q: float = 20) -> np
     nights ignored; NaN while fewer than half of them are known (UKWIR: P20 over 7 days)."""
     values = np.asarray(values, dtype=np.float64)
     out = np.full(len(values), np.nan)
-    for i in range(len(values)):
+    whole = np.zeros(len(values), dtype=bool)  # full windows of known nights: all at once
+    if len(values) >= nights:
+        windows = np.lib.stride_tricks.sliding_window_view(values, nights)
+        full = np.isfinite(windows).all(axis=1)
+        whole[nights - 1:] = full
+        # The same interpolation, row by row, as on each window alone.
+        out[nights - 1:][full] = np.percentile(windows[full], q, axis=1)
+    for i in np.flatnonzero(~whole):
         recent = values[max(0, i - nights + 1):i + 1]
         recent = recent[np.isfinite(recent)]
         if len(recent) * 2 >= nights:
