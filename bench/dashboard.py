@@ -108,7 +108,7 @@ def serve(url: str, port: int) -> None:
     run_server(create_app(Database(url), load_registry()), "127.0.0.1", port)
 
 
-def _token(base_url: str) -> str:
+def token(base_url: str) -> str:
     answer = httpx.post(f"{base_url}/api/v1/auth/token", timeout=30,
                         json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
     answer.raise_for_status()
@@ -135,7 +135,7 @@ def main() -> None:
         port = free_port()
         command = [sys.executable, str(Path(__file__).resolve()), "serve", db.url, str(port)]
         with server_process(command, port) as (_proc, base_url):
-            result.update(measure(base_url, _token(base_url), calls=args.calls,
+            result.update(measure(base_url, token(base_url), calls=args.calls,
                                   changes=args.changes))
         db.dispose()
     emit(result)

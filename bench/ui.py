@@ -19,7 +19,12 @@ it; Debian's Chromium, driven by Playwright, logs in once, then loads each page
 Then (d), the domain dashboards' API routes on the demo territory (``domain_apis``: every
 GET the domain pages make on load, p50/p95 over ``--api-calls`` calls after a warm-up,
 through a real server, against GET /api/v1/me in the same run; target p95 < 300 ms),
-under ``domain_apis`` in the JSON line (``--no-domain-apis`` leaves it out).
+under ``domain_apis`` in the JSON line (``--no-domain-apis`` leaves it out), and (e) on the
+same demo, a fresh server: the home dashboard's API (``dashboard.measure``: first call,
+warm calls, calls just after an inventory change or an alert event, one commune) and the
+home page until usable (tiles, alerts and map shown: ``window.beffroiHome.ready``), under
+``home``. ``dashboard_apis_ok``: every dashboard API's p95 under 300 ms (the first call of
+a fresh server apart, reported as ``cold_ms``/``first_ms``).
 
 Prints one JSON line (median and p95 of each, ms); progress on stderr.
 """
@@ -32,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import dashboard
 import domain_apis
 from harness import (
     BENCH_PASSWORD,
@@ -48,6 +54,7 @@ from harness import (
 from beffroi.core import tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import HOUR_MS, now_ms
+from beffroi.demo.builder import DEMO_EMAIL, DEMO_PASSWORD
 from beffroi.storage.database import Database
 from beffroi.storage.migrate import upgrade
 
@@ -186,14 +193,63 @@ def main() -> None:
             result.update(measure(base_url, world, args.loads))
         db.dispose()
     if not args.no_domain_apis:
-        result["domain_apis"] = domain_api_section(args.api_calls)
+        with tempfile.TemporaryDirectory(prefix="beffroi-bench-ui-demo-") as tmp:
+            demo_db = str(Path(tmp) / "demo.db")
+            result["domain_apis"] = domain_api_section(args.api_calls, demo_db)
+            result["home"] = home_section(demo_db, args.loads, args.api_calls)
+        ok = result["domain_apis"].get("ok") and result["home"]["dashboard_api"][
+            "within_target"]
+        result["dashboard_apis_ok"] = bool(ok)
     emit(result)
 
 
-def domain_api_section(calls: int) -> dict:
-    """(d) The domain pages' API routes on the demo (``bench/domain_apis.py``)."""
+def domain_api_section(calls: int, db_path: str) -> dict:
+    """(d) The domain pages' API routes on the demo (``bench/domain_apis.py``); builds the
+    demo in ``db_path``."""
     log("domain dashboard APIs on the demo territory")
-    return domain_apis.measure_demo(calls=calls)
+    return domain_apis.measure_demo(db_path, calls=calls)
+
+
+def home_section(db_path: str, loads: int, calls: int) -> dict:
+    """(e) On the demo built by (d), a fresh server: the home dashboard's API
+    (``bench/dashboard.py``: cold, warm, after a change…), then the home page in Chromium
+    until usable — navigation start to tiles, alerts and map shown
+    (``window.beffroiHome.ready``, performance.now()), after one warm-up load."""
+    from playwright.sync_api import sync_playwright
+
+    log("home page and dashboard API on the demo territory")
+    out: dict = {}
+    db = Database(db_path)
+    try:
+        with domain_apis.demo_server(db.url) as (base_url, _pid):
+            out["dashboard_api"] = dashboard.measure(base_url, dashboard.token(base_url),
+                                                     calls=max(calls, 30))
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = browser.new_context(viewport={"width": 1366, "height": 900},
+                                              locale="fr-FR", timezone_id="Europe/Paris",
+                                              bypass_csp=True)
+                page = context.new_page()
+                page.set_default_timeout(60_000)
+                page.goto(f"{base_url}/connexion")
+                page.get_by_label("Adresse e-mail").fill(DEMO_EMAIL)
+                page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+                page.get_by_role("button", name="Se connecter").click()
+                page.wait_for_url(f"{base_url}/")
+                samples = []
+                for i in range(loads + 1):
+                    if i:
+                        page.goto(f"{base_url}/")
+                    handle = page.wait_for_function(
+                        "window.beffroiHome && window.beffroiHome.ready", timeout=60_000)
+                    if i:
+                        samples.append(handle.json_value())
+                out.update(figures("home_usable", samples))
+                log(f"home page usable: median {out['home_usable_median_ms']} ms")
+                browser.close()
+    finally:
+        db.dispose()
+    return out
 
 
 if __name__ == "__main__":
