@@ -6,6 +6,7 @@ from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
+from .vigilance import DETECTORS
 
 DEMO_RULES = (
     {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
@@ -23,8 +24,9 @@ DOMAIN = Domain(
     metrics=METRICS,
     settings=SETTINGS,
     kpis=KPIS,
+    detectors=DETECTORS,
     impacts=IMPACTS,
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
-                  rules=DEMO_RULES),
+                  rules=DEMO_RULES, story="beffroi.domains.risks.demo.story:tell"),
 )

@@ -23,7 +23,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import and_, func, select
 
 from ...core.clock import HOUR_MS, local_day_start
@@ -31,13 +30,10 @@ from ...core.kpis import Kpi, KpiComparison, KpiContext, KpiValue
 from ...core.settings import setting
 from ...storage import schema
 from .settings import HEAT_THRESHOLD
+from .vigilance import GAUGE_KIND, LEVEL, RECENT_MS, thresholds
 
-GAUGE_KIND, STATION_KIND = "risks.gauge", "risks.weather_station"
-LEVEL, TEMPERATURE, RAIN = "hydro.level", "air.temperature", "weather.precipitation"
-RECENT_MS = 6 * HOUR_MS  # a level older than this is no longer the river's
-# (property, French colour, status) from the lowest threshold up.
-VIGILANCE = (("level_yellow_m", "jaune", "warning"), ("level_orange_m", "orange", "critical"),
-             ("level_red_m", "rouge", "critical"))
+STATION_KIND = "risks.weather_station"
+TEMPERATURE, RAIN = "air.temperature", "weather.precipitation"
 
 
 def _streams(ctx: KpiContext, kind: str, metric: str) -> list[Any]:
@@ -49,16 +45,6 @@ def _streams(ctx: KpiContext, kind: str, metric: str) -> list[Any]:
         .join(a, and_(a.c.tenant_id == s.c.tenant_id, a.c.id == s.c.asset_id))
         .where(ctx.scope.asset_visible(a), a.c.kind == kind, s.c.metric == metric)
         .order_by(a.c.name)))
-
-
-def _thresholds(properties: str | None) -> list[tuple[float, str, str]]:
-    props = orjson.loads(properties or "{}")
-    out = []
-    for name, colour, status in VIGILANCE:
-        value = props.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            out.append((float(value), colour, status))
-    return out
 
 
 def _rank(level: float, thresholds: list[tuple[float, str, str]]) -> tuple:
@@ -74,10 +60,10 @@ def river_level(ctx: KpiContext) -> KpiValue:
                and ctx.now - RECENT_MS <= r.last_t <= ctx.now]
     if not current:
         return KpiValue(None, note="aucune hauteur d'eau depuis 6 h" if rows else None)
-    gauge = max(current, key=lambda r: _rank(r.last_value, _thresholds(r.properties)))
-    level, thresholds = float(gauge.last_value), _thresholds(gauge.properties)
-    reached = [t for t in thresholds if level >= t[0]]
-    ahead = [t for t in thresholds if level < t[0]]
+    gauge = max(current, key=lambda r: _rank(r.last_value, thresholds(r.properties)))
+    level, limits = float(gauge.last_value), thresholds(gauge.properties)
+    reached = [t for t in limits if level >= t[0]]
+    ahead = [t for t in limits if level < t[0]]
     compared = ahead[0] if ahead else (reached[-1] if reached else None)
     at = datetime.fromtimestamp(gauge.last_t / 1000, ctx.zone).strftime("%H:%M")
     note = f"{gauge.name}, {at}"
@@ -89,7 +75,7 @@ def river_level(ctx: KpiContext) -> KpiValue:
         round(level, 2),
         () if compared is None else (KpiComparison(f"seuil {compared[1]}", compared[0],
                                                    relative=False),),
-        status=(reached[-1][2] if reached else "ok") if thresholds else None, note=note)
+        status=(reached[-1][2] if reached else "ok") if limits else None, note=note)
 
 
 def heat(ctx: KpiContext) -> KpiValue:

@@ -4,6 +4,12 @@ Rain is drawn per day from a fixed origin with a fixed seed, so all gauges and t
 weather station of the territory see the same storms; river flow is baseflow
 (high in winter, low at the end of summer) plus the rain routed through a
 recession of a few days; the height follows a power-law rating curve.
+
+Two events of the demo year are written in (``EVENTS``): the **winter flood** — two days of
+heavy rain on snow from 17 January, then a flood wave on every gauge rising in about twelve
+hours to some eight times the mean flow (past the yellow then the orange vigilance
+thresholds of ``inventory.THRESHOLD_FLOWS``, below the red) and receding over days; and
+the **August drought**: no rain from 1 to 25 August (the fire-weather episode).
 """
 
 from __future__ import annotations
@@ -15,6 +21,15 @@ import numpy as np
 from ....demo.calendar import seasonal
 
 ORIGIN_DAY = 18_262  # 2020-01-01
+# The winter flood: rain days (day of year, 1 = 1 January), then the flood wave.
+FLOOD_RAIN_DAYS = (17, 18)
+FLOOD_RAIN_MM = 45.0
+FLOOD_START_DOY = 18.25  # 18 January, 06:00 UTC: the rise begins
+FLOOD_RISE_H = 12.0
+FLOOD_RECESSION_DAYS = 1.5
+FLOOD_PEAK_FACTOR = 4.5  # extra flow at the peak, in mean flows (on the rain's own rise)
+# The August drought (days of year, inclusive).
+DRY_DAYS = (213, 237)
 _SEED = 20_068_377
 RECESSION_DAYS = 3.0
 
@@ -30,6 +45,9 @@ def _daily_rain_and_runoff(last_day: int) -> tuple[np.ndarray, np.ndarray]:
     # A handful of heavy storms (40–90 mm) feeding the real floods.
     storms = rng.random(n) < 1 / 120
     rain[storms] += rng.uniform(40, 90, storms.sum())
+    doy_int = np.floor(doy).astype(np.int64) + 1
+    rain[np.isin(doy_int, FLOOD_RAIN_DAYS)] += FLOOD_RAIN_MM
+    rain[(doy_int >= DRY_DAYS[0]) & (doy_int <= DRY_DAYS[1])] = 0.0
     kernel = np.exp(-np.arange(int(RECESSION_DAYS * 6)) / RECESSION_DAYS)
     runoff = np.convolve(rain, kernel / kernel.sum())[:n]
     return rain, runoff
@@ -53,7 +71,19 @@ def river_flow(t_s: np.ndarray, mean_flow: float) -> np.ndarray:
     doy = (day_f - ORIGIN_DAY) % 365.25
     base = 0.55 + 0.4 * seasonal(doy, coldest_day=40)
     # runoff averages ~3 mm/day; scaled so the mean flow comes out near the module.
-    return mean_flow * (base + 0.45 * routed / 3.0)
+    return mean_flow * (base + 0.45 * routed / 3.0 + flood_wave(doy))
+
+
+def flood_wave(doy: np.ndarray) -> np.ndarray:
+    """The winter flood's extra flow, in mean flows: a rise of FLOOD_RISE_H hours (a half
+    cosine), then an exponential recession."""
+    since_h = (np.asarray(doy, dtype=np.float64) + 1 - FLOOD_START_DOY) * 24
+    rising = (since_h >= 0) & (since_h < FLOOD_RISE_H)
+    falling = since_h >= FLOOD_RISE_H
+    out = np.zeros_like(since_h)
+    out[rising] = 0.5 * (1 - np.cos(np.pi * since_h[rising] / FLOOD_RISE_H))
+    out[falling] = np.exp(-(since_h[falling] - FLOOD_RISE_H) / (24 * FLOOD_RECESSION_DAYS))
+    return FLOOD_PEAK_FACTOR * out
 
 
 def rating_height(flow: np.ndarray, mean_flow: float) -> np.ndarray:
