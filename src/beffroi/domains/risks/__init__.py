@@ -1,12 +1,14 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
 from ...core.registry import DemoSpec, Domain
+from .api import router
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .vigilance import DETECTORS
+from .web import PAGES, WEB_DIR
 
 DEMO_RULES = (
     {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
@@ -26,6 +28,9 @@ DOMAIN = Domain(
     kpis=KPIS,
     detectors=DETECTORS,
     impacts=IMPACTS,
+    api_router=router,
+    web_dir=WEB_DIR,
+    pages=PAGES,
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES, story="beffroi.domains.risks.demo.story:tell"),

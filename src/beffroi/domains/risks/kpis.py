@@ -119,7 +119,7 @@ def rain(ctx: KpiContext) -> KpiValue:
 
 KPIS = (
     Kpi("risks.river_level", "Hauteur d'eau la plus haute", "m", river_level,
-        metrics=(LEVEL,), uses_alerts=False),
+        metrics=(LEVEL,), uses_alerts=False, link="/risques"),
     Kpi("risks.heat", "Température maximale du jour", "Cel", heat, metrics=(TEMPERATURE,),
         uses_alerts=False),
     Kpi("risks.rain_24h", "Pluie sur 24 h", "mm", rain, metrics=(RAIN,), uses_alerts=False),

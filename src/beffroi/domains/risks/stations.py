@@ -1,0 +1,108 @@
+"""The river stations of a territory at a glance, for the risks page: each gauge's last level
+against its vigilance thresholds, its trend, grouped by river (the river with the highest
+vigilance first) and, along a river, upstream first.
+
+Upstream order: by the gauge's interannual mean flow (``mean_flow_m3s``), smallest first —
+a river's flow grows downstream; gauges without it come after, by name. Trend: the change
+of level over the last ``TREND_H`` hours, in m/h, « en hausse » above ``STEADY_M_PER_H``,
+« en baisse » below its opposite, else « stable »; null without a reading that old.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, select
+
+from ...core.access import TenantScope
+from ...core.clock import HOUR_MS, format_instant
+from ...core.errors import Invalid
+from ...storage import schema
+from .vigilance import GAUGE_KIND, LEVEL, RECENT_MS, reached, thresholds
+
+TREND_H = 3
+STEADY_M_PER_H = 0.02
+COLOUR_RANK = {None: 0, "jaune": 1, "orange": 2, "rouge": 3}
+
+
+def trend_words(m_per_h: float | None) -> str | None:
+    if m_per_h is None:
+        return None
+    if m_per_h > STEADY_M_PER_H:
+        return "en hausse"
+    if m_per_h < -STEADY_M_PER_H:
+        return "en baisse"
+    return "stable"
+
+
+def _level_at_or_before(conn: Connection, tenant_id: int, stream_id: int, at: int,
+                        after: int) -> tuple[int, float] | None:
+    o = schema.observations
+    row = conn.execute(select(o.c.t.label("at"), o.c.value).where(
+        o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t <= at, o.c.t > after)
+        .order_by(o.c.t.desc()).limit(1)).first()
+    return None if row is None else (int(row.at), float(row.value))
+
+
+def station(conn: Connection, tenant_id: int, gauge: Any, now: int) -> dict[str, Any]:
+    """One gauge's entry (see the module's doc)."""
+    props = orjson.loads(gauge.properties or "{}")
+    limits = thresholds(props)
+    last = _level_at_or_before(conn, tenant_id, gauge.stream_id, now, now - RECENT_MS)
+    level = at = trend = None
+    if last is not None:
+        at, level = last
+        before = _level_at_or_before(conn, tenant_id, gauge.stream_id,
+                                     at - TREND_H * HOUR_MS, at - 2 * TREND_H * HOUR_MS)
+        if before is not None:
+            trend = (level - before[1]) / ((at - before[0]) / HOUR_MS)
+    top = None if level is None else reached(level, limits)
+    mean_flow = props.get("mean_flow_m3s")
+    return {
+        "asset_id": gauge.asset_id, "name": gauge.name, "commune": gauge.commune_insee,
+        "river": props.get("river"), "stream_id": gauge.stream_id,
+        "mean_flow_m3s": mean_flow if isinstance(mean_flow, int | float) else None,
+        "level_m": None if level is None else round(level, 3),
+        "at": None if at is None else format_instant(at),
+        "thresholds": {colour: height for height, colour, _ in limits},
+        "vigilance": None if top is None else top[1],
+        "severity": None if top is None else top[2],
+        "next_threshold": next(({"vigilance": c, "level_m": h} for h, c, _ in limits
+                                if level is not None and h > level), None),
+        "trend_m_per_h": None if trend is None else round(trend, 3),
+        "trend": trend_words(trend),
+    }
+
+
+def stations(scope: TenantScope, conn: Connection, now: int,
+             commune: str | None = None) -> dict[str, Any]:
+    """``rivers``: [{river, vigilance, stations: [...]}], the most alarming river first;
+    ``silent``: how many gauges gave no level in the last six hours."""
+    scope.require("read")
+    if commune is not None and conn.execute(select(schema.communes.c.insee).where(
+            scope.commune_visible(), schema.communes.c.insee == commune)).first() is None:
+        raise Invalid("Commune inconnue.", errors=[{
+            "field": "commune", "message": f"code INSEE « {commune} » inconnu dans votre "
+                                           "périmètre"}])
+    a, s = schema.assets, schema.streams
+    query = (select(a.c.id.label("asset_id"), a.c.name, a.c.commune_insee, a.c.properties,
+                    s.c.id.label("stream_id"))
+             .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id,
+                           s.c.metric == LEVEL))
+             .where(scope.asset_visible(a), a.c.kind == GAUGE_KIND).order_by(a.c.name))
+    if commune is not None:
+        query = query.where(a.c.commune_insee == commune)
+    entries = [station(conn, scope.tenant_id, g, now) for g in conn.execute(query)]
+    by_river: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_river.setdefault(entry["river"] or "", []).append(entry)
+    rivers = []
+    for river, items in by_river.items():
+        items.sort(key=lambda e: (e["mean_flow_m3s"] is None, e["mean_flow_m3s"] or 0,
+                                  e["name"]))
+        worst = max((e["vigilance"] for e in items), key=COLOUR_RANK.__getitem__)
+        rivers.append({"river": river or None, "vigilance": worst, "stations": items})
+    rivers.sort(key=lambda r: (-COLOUR_RANK[r["vigilance"]], r["river"] or "\uffff"))
+    return {"rivers": rivers, "silent": sum(1 for e in entries if e["level_m"] is None),
+            "at": format_instant(now)}

@@ -1,0 +1,14 @@
+"""What climate risks add to the web interface: the risks page (river stations against their
+vigilance thresholds, upstream first, with their trend; heat and fire-weather levels; the
+open risk alerts; the way into the crisis mode). Browser files in ``static/``, served under
+``/static/domains/risks/``."""
+
+from pathlib import Path
+
+from ....core.registry import Page
+
+WEB_DIR = str(Path(__file__).parent / "static")
+
+PAGES = (
+    Page("/risques", "risques.html", nav_label="Risques"),
+)

@@ -1,0 +1,118 @@
+// Risks page: the river stations against their vigilance thresholds (GET …/risks/stations:
+// grouped by river, the most alarming first, upstream first along a river, with the trend
+// over three hours), the heat and fire-weather levels, and the open risk alerts
+// (GET …/alerts?domain=risks&status=active). A commune, in the address (?commune=88383),
+// narrows everything; the home page's links carry it here.
+import {
+  api, escapeHtml, formatDateTime, formatNumber, renderHeader, session, SEVERITY_LABELS,
+  showError,
+} from "/static/js/common.js";
+
+const state = await session();
+renderHeader("/risques", state);
+const tenant = state.tenant;
+const communeSelect = document.getElementById("commune");
+const metres = (v) => (v === null || v === undefined ? "—" : `${formatNumber(v, 2)}\u00a0m`);
+const COLOURS = ["jaune", "orange", "rouge"];
+
+function vigilanceBadge(colour) {
+  const name = colour || "vert";
+  const words = colour ? `vigilance ${colour}` : "sous le seuil jaune";
+  return `<span class="vigilance ${name}">${escapeHtml(words)}</span>`;
+}
+
+function trendText(station) {
+  if (!station.trend) return "—";
+  const rate = `${station.trend_m_per_h > 0 ? "+" : ""}${formatNumber(station.trend_m_per_h * 100, 0)}\u00a0cm/h`;
+  const cls = station.trend === "en hausse" ? ' class="trend-up"' : "";
+  return `<span${cls}>${escapeHtml(station.trend)}</span> <span class="muted">(${rate})</span>`;
+}
+
+function thresholdsText(station) {
+  const parts = COLOURS.filter((c) => station.thresholds[c] !== undefined)
+    .map((c) => `${c}\u00a0: ${metres(station.thresholds[c])}`);
+  return parts.length ? parts.join(" ; ") : '<span class="muted">non renseignés</span>';
+}
+
+function showRivers(data) {
+  const box = document.getElementById("rivers");
+  if (!data.rivers.length) {
+    box.innerHTML = '<p class="muted">Aucune station de mesure des cours d\'eau.</p>';
+    return;
+  }
+  box.innerHTML = data.rivers.map((river, i) => `
+    <div class="river">
+      <h3 id="river-${i}">${escapeHtml(river.river || "Cours d'eau non renseigné")}
+        ${vigilanceBadge(river.vigilance)}</h3>
+      <div class="table-wrap"><table aria-labelledby="river-${i}">
+        <thead><tr><th scope="col">Station (amont d'abord)</th>
+          <th scope="col" class="number">Hauteur</th><th scope="col">Vigilance</th>
+          <th scope="col">Tendance (3 h)</th><th scope="col">Seuils</th>
+          <th scope="col">Mesurée le</th></tr></thead>
+        <tbody>${river.stations.map((s) => `<tr>
+          <th scope="row"><a href="/equipements/${s.asset_id}">${escapeHtml(s.name)}</a></th>
+          <td class="number">${metres(s.level_m)}</td>
+          <td>${s.level_m === null ? '<span class="muted">pas de mesure depuis 6 h</span>'
+            : vigilanceBadge(s.vigilance)}${s.next_threshold ? `<span class="muted block">
+            seuil ${escapeHtml(s.next_threshold.vigilance)} à ${metres(s.next_threshold.level_m)}
+            </span>` : ""}</td>
+          <td>${trendText(s)}</td>
+          <td>${thresholdsText(s)}</td>
+          <td>${formatDateTime(s.at)}</td></tr>`).join("")}</tbody>
+      </table></div>
+    </div>`).join("")
+    + (data.silent ? `<p>${formatNumber(data.silent, 0)} station(s) sans mesure depuis
+      six heures.</p>` : "");
+}
+
+function showAlerts(alerts) {
+  const box = document.getElementById("alerts");
+  if (!alerts.length) {
+    box.innerHTML = '<p class="muted">Aucune alerte de risque en cours.</p>';
+    return;
+  }
+  box.innerHTML = `<ul class="alert-list">${alerts.map((a) => `
+    <li><span class="badge ${a.severity}">${SEVERITY_LABELS[a.severity]}</span>
+      <a href="/alertes?alerte=${a.id}">${escapeHtml(a.title)}</a>
+      <span class="muted">— ${escapeHtml(a.status_label)}, depuis le
+      ${formatDateTime(a.opened_at)}</span></li>`).join("")}</ul>`;
+}
+
+async function refresh() {
+  const commune = communeSelect.value || undefined;
+  const [rivers, alerts] = await Promise.all([
+    api(`/tenants/${tenant.id}/risks/stations`, { params: { commune } }),
+    api(`/tenants/${tenant.id}/alerts`,
+      { params: { domain: "risks", status: "active", commune, limit: 50 } }),
+  ]);
+  showRivers(rivers);
+  showAlerts(alerts);
+  document.getElementById("weather").innerHTML =
+    '<p class="muted">Les niveaux de chaleur et de danger météorologique de feux de forêt '
+    + "s'affichent ici dès qu'une station météo les mesure.</p>";
+  document.getElementById("status").textContent = "Données des risques à jour.";
+}
+
+async function start() {
+  if (!tenant) {
+    document.getElementById("rivers").innerHTML =
+      '<p class="muted">Aucun territoire ne vous est encore ouvert.</p>';
+    return;
+  }
+  const communes = await api(`/tenants/${tenant.id}/communes`, { params: { boundaries: false } });
+  communeSelect.insertAdjacentHTML("beforeend", communes.map((c) =>
+    `<option value="${escapeHtml(c.insee)}">${escapeHtml(c.name)}</option>`).join(""));
+  const wanted = new URLSearchParams(location.search).get("commune");
+  if (wanted && communes.some((c) => c.insee === wanted)) communeSelect.value = wanted;
+  communeSelect.disabled = false;
+  communeSelect.addEventListener("change", () => {
+    const url = new URL(location.href);
+    if (communeSelect.value) url.searchParams.set("commune", communeSelect.value);
+    else url.searchParams.delete("commune");
+    history.replaceState(null, "", url);
+    refresh().catch((error) => showError(error));
+  });
+  await refresh();
+}
+
+start().catch((error) => showError(error));
