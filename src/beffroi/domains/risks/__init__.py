@@ -1,6 +1,7 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
 from ...core.registry import DemoSpec, Domain
+from .cli import risks
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
@@ -24,6 +25,7 @@ DOMAIN = Domain(
     settings=SETTINGS,
     kpis=KPIS,
     impacts=IMPACTS,
+    cli=risks,
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES),
