@@ -1,7 +1,9 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
 from ...core.registry import DemoSpec, Domain
+from .api import router
 from .cli import risks
+from .detectors import DETECTORS
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
@@ -26,6 +28,8 @@ DOMAIN = Domain(
     kpis=KPIS,
     impacts=IMPACTS,
     cli=risks,
+    api_router=router,
+    detectors=DETECTORS,
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES),

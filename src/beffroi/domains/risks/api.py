@@ -1,0 +1,15 @@
+"""The risks domain's API routes, mounted under /api/v1 by core (Domain.api_router).
+
+Each feature keeps its routes in its own module and is included here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .fire_weather_routes import router as fire_weather_router
+from .heatwave_routes import router as heatwave_router
+
+router = APIRouter(tags=["risques climatiques"])
+router.include_router(heatwave_router)
+router.include_router(fire_weather_router)
