@@ -2,12 +2,13 @@
 
 from ...core.registry import DemoSpec, Domain
 from .api import router
+from .cli import risks
+from .detectors import DETECTORS
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
-from .vigilance import DETECTORS
 from .web import PAGES, WEB_DIR
 
 DEMO_RULES = (
@@ -28,6 +29,7 @@ DOMAIN = Domain(
     kpis=KPIS,
     detectors=DETECTORS,
     impacts=IMPACTS,
+    cli=risks,
     api_router=router,
     web_dir=WEB_DIR,
     pages=PAGES,

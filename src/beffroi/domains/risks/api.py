@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from .fire_weather_routes import router as fire_weather_router
+from .heatwave_routes import router as heatwave_router
 from .station_routes import router as station_router
 
 router = APIRouter(tags=["risques climatiques"])
 router.include_router(station_router)
+router.include_router(heatwave_router)
+router.include_router(fire_weather_router)

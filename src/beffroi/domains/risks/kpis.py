@@ -8,8 +8,9 @@ the gauges and the weather stations, until the risks domain has its own analyses
   by level). Set against the next threshold it has not reached. Status: yellow reached →
   warning, orange or red → critical.
 - **Heat**: today's highest temperature (local day of the tenant, daily rollups) at the
-  weather stations, against the department's heat-wave threshold of maximum
-  temperatures (setting ``risks.heat_max_threshold_c``, IBMx, 34 °C in the Vosges).
+  weather stations, against the tenant's heat-wave threshold of maximum temperatures
+  (IBMx: its department's, ``risks.heat_department``, unless overridden by
+  ``risks.heat_max_threshold_c``; 34 °C in the Vosges; ``heatwave.tenant_thresholds``).
   Météo-France's vigilance uses 3-day means of minima and maxima (IBMn, IBMx): a single
   day above the threshold is a warning sign, not a heat wave.
 - **Rain**: the most any weather station measured over the last 24 hours (hourly sums).
@@ -27,9 +28,8 @@ from sqlalchemy import and_, func, select
 
 from ...core.clock import HOUR_MS, local_day_start
 from ...core.kpis import Kpi, KpiComparison, KpiContext, KpiValue
-from ...core.settings import setting
 from ...storage import schema
-from .settings import HEAT_THRESHOLD
+from .heatwave import tenant_thresholds
 from .vigilance import GAUGE_KIND, LEVEL, RECENT_MS, thresholds
 
 STATION_KIND = "risks.weather_station"
@@ -80,7 +80,7 @@ def river_level(ctx: KpiContext) -> KpiValue:
 
 def heat(ctx: KpiContext) -> KpiValue:
     rows = {r.id: r for r in _streams(ctx, STATION_KIND, TEMPERATURE)}
-    threshold = float(setting(ctx.scope.settings, ctx.registry, HEAT_THRESHOLD))
+    threshold = tenant_thresholds(ctx.scope.settings, ctx.registry).ibmx_c
     limit = KpiComparison("seuil canicule (IBMx)", threshold, relative=False)
     if not rows:
         return KpiValue(None)

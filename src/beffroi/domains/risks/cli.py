@@ -1,0 +1,209 @@
+"""``beffroi risks …``: the climate-risks domain's commands (Domain.cli).
+
+- ``beffroi risks heatwave --csv FILE --department 88`` (or ``--ibmn 18 --ibmx 34``):
+  heat-wave episodes of a daily series (``heatwave``), one JSON line per episode then a
+  JSON summary line.
+- ``beffroi risks fwi --csv FILE [--lat 48.0]``: the FWI system of a daily noon series
+  (``fire_weather``), as CSV.
+
+A file that cannot be used (unreadable, wrong header, a bad row, a date twice) is refused
+as a whole with French messages naming the lines, exit code 2: an ignored row would be a
+gap that silently changes the result.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from ...core import textfiles
+from ...core.errors import Invalid
+
+SHOWN_ERRORS = 20
+
+
+class Unusable(click.ClickException):
+    """The input file cannot be used (French message); exit code 2."""
+
+    exit_code = 2
+
+
+def read_rows(path: Path, header: tuple[str, ...],
+              parse: Callable[[dict[str, str]], Any]) -> list[tuple[int, Any]]:
+    """(line, parsed row) of every record; ``Unusable`` listing every bad line."""
+    try:
+        table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
+    except OSError as exc:
+        raise Unusable(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
+    except Invalid as exc:
+        raise Unusable(f"{path} : {exc.detail}") from None
+    if tuple(name.strip().lower() for name in table.columns) != header:
+        raise Unusable(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
+                       f"attendu « {','.join(header)} ».")
+    rows, errors = [], []
+    for record in table.records:
+        if record.values is None:
+            errors.append(f"ligne {record.line} : {record.problem}.")
+            continue
+        values = {k.strip().lower(): v for k, v in record.values.items()}
+        try:
+            rows.append((record.line, parse(values)))
+        except ValueError as exc:
+            errors.append(f"ligne {record.line} : {exc}.")
+    if errors:
+        shown = "\n".join(errors[:SHOWN_ERRORS])
+        more = (f"\n… et {len(errors) - SHOWN_ERRORS} autres lignes invalides."
+                if len(errors) > SHOWN_ERRORS else "")
+        raise Unusable(f"{path} : {len(errors)} ligne(s) invalide(s), fichier refusé.\n"
+                       f"{shown}{more}")
+    if not rows:
+        raise Unusable(f"{path} : aucune ligne de données.")
+    return rows
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"date « {text.strip()[:20]} » invalide, AAAA-MM-JJ attendu") from None
+
+
+def parse_number(text: str, label: str, low: float, high: float, unit: str) -> float:
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"{label} « {text.strip()[:20]} » invalide, nombre attendu")
+    if not low <= value <= high:
+        raise ValueError(f"{label} {value:g} {unit} hors de l'intervalle plausible "
+                         f"({low:g} à {high:g} {unit})")
+    return value
+
+
+def _write_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value).decode() + "\n")
+
+
+@click.group("risks")
+def risks() -> None:
+    """Risques climatiques."""
+
+
+@risks.command("heatwave")
+@click.option("--csv", "csv_path", required=True, metavar="FICHIER",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Série journalière, en-tête « date,tmin_c,tmax_c » (une ligne par jour "
+                   "local, dates AAAA-MM-JJ).")
+@click.option("--department", metavar="CODE",
+              help="Département dont on prend les seuils (88, 55, 57, 54 ou 51).")
+@click.option("--ibmn", type=click.FloatRange(-20, 50), metavar="°C",
+              help="Seuil IBMn (remplace celui du département).")
+@click.option("--ibmx", type=click.FloatRange(-20, 60), metavar="°C",
+              help="Seuil IBMx (remplace celui du département).")
+def heatwave_command(csv_path: Path, department: str | None, ibmn: float | None,
+                     ibmx: float | None) -> None:
+    """Épisodes de canicule d'une série de températures (indicateurs IBMn/IBMx).
+
+    IBM du jour J : moyenne des jours J-2, J-1 et J. Un épisode est une suite maximale de
+    jours où IBMn et IBMx atteignent tous deux leur seuil. Écrit une ligne JSON par
+    épisode, puis une ligne JSON de synthèse. Un jour manquant rend l'IBM inconnu sur les
+    trois jours qu'il touche et coupe l'épisode.
+    """
+    from .heatwave import (
+        DayTemperatures,
+        Thresholds,
+        department_thresholds,
+        find_episodes,
+        ibm_series,
+        sorted_days,
+    )
+
+    if department is not None:
+        try:
+            base = department_thresholds(department)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--department") from None
+        thresholds = Thresholds(ibmn if ibmn is not None else base.ibmn_c,
+                                ibmx if ibmx is not None else base.ibmx_c,
+                                base.department, base.verified)
+    elif ibmn is not None and ibmx is not None:
+        thresholds = Thresholds(ibmn, ibmx)
+    else:
+        raise click.UsageError("donnez --department, ou les deux seuils --ibmn et --ibmx.")
+
+    def parse(values: dict[str, str]) -> DayTemperatures:
+        day = parse_day(values["date"])
+        tmin = parse_number(values["tmin_c"], "tmin_c", -50, 50, "°C")
+        tmax = parse_number(values["tmax_c"], "tmax_c", -50, 60, "°C")
+        if tmin > tmax:
+            raise ValueError(f"tmin_c {tmin:g} °C supérieure à tmax_c {tmax:g} °C")
+        return DayTemperatures(day, tmin, tmax)
+
+    rows = read_rows(csv_path, ("date", "tmin_c", "tmax_c"), parse)
+    try:
+        days = sorted_days(r for _, r in rows)
+    except ValueError as exc:
+        raise Unusable(f"{csv_path} : {exc}.") from None
+    ibm = ibm_series(days)
+    episodes = find_episodes(ibm, thresholds)
+    for episode in episodes:
+        _write_json(episode.public())
+    span = (days[-1].day - days[0].day).days + 1
+    _write_json({"summary": True, "episodes": len(episodes),
+                 "episode_days": sum(e.days for e in episodes),
+                 "days": len(days), "missing_days": span - len(days),
+                 "days_with_ibm": len(ibm), "first": days[0].day.isoformat(),
+                 "last": days[-1].day.isoformat(), "thresholds": thresholds.public()})
+
+
+@risks.command("fwi")
+@click.option("--csv", "csv_path", required=True, metavar="FICHIER",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Série journalière de midi, en-tête « date,temp_c,rh_pct,wind_kmh,"
+                   "rain_mm » (pluie des 24 h jusqu'à midi).")
+@click.option("--lat", type=click.FloatRange(-90, 90), default=48.0, show_default=True,
+              help="Latitude (longueur du jour des codes DMC et DC).")
+@click.option("--ffmc0", type=click.FloatRange(0, 101), default=85.0, show_default=True,
+              help="FFMC de la veille du premier jour.")
+@click.option("--dmc0", type=click.FloatRange(min=0), default=6.0, show_default=True,
+              help="DMC de la veille du premier jour.")
+@click.option("--dc0", type=click.FloatRange(min=0), default=15.0, show_default=True,
+              help="DC de la veille du premier jour.")
+def fwi_command(csv_path: Path, lat: float, ffmc0: float, dmc0: float, dc0: float) -> None:
+    """Indices du système canadien FWI (IFM) d'une série journalière de midi.
+
+    Écrit un CSV « date,ffmc,dmc,dc,isi,bui,fwi » (une décimale). Les jours doivent se
+    suivre : un jour manquant refuse le fichier.
+    """
+    from .fire_weather import NoonWeather, StartCodes, compute_fwi
+
+    def parse(values: dict[str, str]) -> NoonWeather:
+        return NoonWeather(parse_day(values["date"]),
+                           parse_number(values["temp_c"], "temp_c", -50, 60, "°C"),
+                           parse_number(values["rh_pct"], "rh_pct", 0, 100, "%"),
+                           parse_number(values["wind_kmh"], "wind_kmh", 0, 300, "km/h"),
+                           parse_number(values["rain_mm"], "rain_mm", 0, 500, "mm"))
+
+    rows = read_rows(csv_path, ("date", "temp_c", "rh_pct", "wind_kmh", "rain_mm"), parse)
+    days = sorted(rows, key=lambda r: r[1].day)
+    for (_, a), (line_b, b) in zip(days, days[1:], strict=False):
+        if (b.day - a.day).days != 1:
+            what = "donnée deux fois" if a.day == b.day else "manquante"
+            missing = a.day if a.day == b.day else a.day.fromordinal(a.day.toordinal() + 1)
+            raise Unusable(f"{csv_path}, ligne {line_b} : la date {missing.isoformat()} est "
+                           f"{what} ; les jours doivent se suivre.")
+    result = compute_fwi([r for _, r in days], lat, StartCodes(ffmc0, dmc0, dc0))
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(("date", "ffmc", "dmc", "dc", "isi", "bui", "fwi"))
+    for d in result:
+        out.writerow((d.day.isoformat(), *(f"{v:.1f}" for v in
+                                           (d.ffmc, d.dmc, d.dc, d.isi, d.bui, d.fwi))))

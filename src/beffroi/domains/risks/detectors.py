@@ -1,0 +1,126 @@
+"""Detectors of climate risks (``Domain.detectors``).
+
+- ``risks.river_vigilance``: a flood alert per gauge at or above its yellow threshold
+  (``vigilance``, where it is declared with its logic).
+- ``risks.heatwave``: one alert per tenant (no asset) while a heat-wave episode runs at
+  one of its weather stations (``heatwave.running``: the episode reaches today or
+  yesterday), with the figures of the station whose episode is hottest (highest IBMx).
+- ``risks.fire_danger``: one alert per forest massif (``risks.forest``) when the danger
+  class of today's FWI (else yesterday's) at its nearest weather station (centroids)
+  reaches the tenant's level (setting ``risks.fire_alert_level``, default « élevé »).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import orjson
+from shapely.geometry import shape
+from sqlalchemy import select
+
+from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
+from ...core.settings import setting
+from ...storage import schema
+from . import fire_weather as fw
+from .heatwave import tenant_heat
+from .settings import FIRE_ALERT_LEVEL
+from .vigilance import DETECTORS as VIGILANCE
+
+HEAT_LOOKBACK_DAYS = 30
+
+
+def heatwave_findings(ctx: DetectorContext) -> Iterable[Finding]:
+    heat = tenant_heat(ctx.scope, ctx.conn, ctx.registry, ctx.now, HEAT_LOOKBACK_DAYS)
+    running = [(s, s["running"]) for s in heat["stations"] if s["running"]]
+    if not running:
+        return []
+    station, episode = max(running, key=lambda r: (r[1]["peak_ibmx"], r[1]["peak_ibmn"]))
+    t = heat["thresholds"]
+    return [Finding(None, f"Canicule en cours depuis le {episode['start']} "
+                          f"({station['name']})", "critical", subject="heatwave",
+                    details={"start": episode["start"], "days": episode["days"],
+                             "ibmn": station["current"]["ibmn"],
+                             "ibmx": station["current"]["ibmx"],
+                             "peak_ibmn": episode["peak_ibmn"],
+                             "peak_ibmx": episode["peak_ibmx"],
+                             "threshold_ibmn": t["ibmn"], "threshold_ibmx": t["ibmx"],
+                             "station": station["name"], "stations": len(running)})]
+
+
+def _centroid(geometry: str | None):
+    try:
+        return shape(orjson.loads(geometry)).centroid if geometry else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def fire_findings(ctx: DetectorContext) -> Iterable[Finding]:
+    a = schema.assets
+    forests = ctx.conn.execute(select(a.c.id, a.c.name, a.c.geometry).where(
+        a.c.tenant_id == ctx.tenant_id, a.c.kind == fw.FOREST_KIND)).all()
+    if not forests:
+        return []
+    stations = fw.station_streams(ctx.scope, ctx.conn)
+    placed = {sid: (info, _centroid(info["geometry"])) for sid, info in stations.items()}
+    placed = {k: v for k, v in placed.items() if v[1] is not None}
+    if not placed:
+        return []
+    zone = ZoneInfo(str(ctx.scope.settings.get("timezone") or "Europe/Paris"))
+    today = datetime.fromtimestamp(ctx.now / 1000, zone).date()
+    level = fw.class_rank(setting(ctx.scope.settings, ctx.registry, FIRE_ALERT_LEVEL))
+    latest: dict[int, fw.FwiDay | None] = {}
+    out = []
+    for forest in forests:
+        centre = _centroid(forest.geometry)
+        if centre is None:
+            continue
+        sid, (info, point) = min(placed.items(), key=lambda p: centre.distance(p[1][1]))
+        if sid not in latest:
+            series = fw.station_fwi(ctx.conn, ctx.tenant_id, info["streams"], today, zone,
+                                    point.y)
+            recent = [d for d in series if d.day >= today - timedelta(days=1)]
+            latest[sid] = recent[-1] if recent else None
+        day = latest[sid]
+        if day is None:
+            continue
+        danger = fw.danger_class(day.fwi)
+        if fw.class_rank(danger.key) >= level:
+            out.append(Finding(forest.id, f"Danger météorologique de feux de forêts "
+                                          f"{danger.label} ({forest.name})",
+                               "critical" if danger.key == "tres_eleve" else "warning",
+                               subject="fire_danger",
+                               details={"date": day.day.isoformat(), "class": danger.key,
+                                        "fwi": round(day.fwi, 1), "ffmc": round(day.ffmc, 1),
+                                        "dmc": round(day.dmc, 1), "dc": round(day.dc, 1),
+                                        "isi": round(day.isi, 1), "bui": round(day.bui, 1),
+                                        "station": info["name"]}))
+    return out
+
+
+_INDEX = {"digits": 1}
+DETECTORS = VIGILANCE + (
+    Detector("risks.heatwave", "Canicule (indicateurs IBMn/IBMx)", 3600, heatwave_findings,
+             details=(DetailField("start", "Début de l'épisode", "text"),
+                      DetailField("days", "Durée", "number", unit="d", digits=0),
+                      DetailField("ibmn", "IBMn", unit="Cel", digits=1),
+                      DetailField("ibmx", "IBMx", unit="Cel", digits=1),
+                      DetailField("peak_ibmn", "IBMn maximal", unit="Cel", digits=1),
+                      DetailField("peak_ibmx", "IBMx maximal", unit="Cel", digits=1),
+                      DetailField("threshold_ibmn", "Seuil IBMn", unit="Cel", digits=1),
+                      DetailField("threshold_ibmx", "Seuil IBMx", unit="Cel", digits=1),
+                      DetailField("station", "Station", "text"),
+                      DetailField("stations", "Stations en épisode", digits=0)),
+             metrics=("air.temperature",)),
+    Detector("risks.fire_danger", "Danger météorologique de feux de forêts (IFM)", 3600,
+             fire_findings,
+             details=(DetailField("date", "Jour", "text"),
+                      DetailField("class", "Niveau de danger", "choice",
+                                  choices={c.key: c.label for c in fw.CLASSES}),
+                      *(DetailField(k, k.upper(), **_INDEX)
+                        for k in ("fwi", "ffmc", "dmc", "dc", "isi", "bui")),
+                      DetailField("station", "Station météo", "text")),
+             metrics=("air.temperature", "air.humidity", "weather.wind_speed",
+                      "weather.precipitation")),
+)
