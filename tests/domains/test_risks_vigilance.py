@@ -100,9 +100,10 @@ def test_a_silent_gauge_raises_nothing(db, registry, flood):
     assert [x.status for x in _alerts(db, flood) if x.asset_id == silent] == ["resolved"]
 
 
-def test_the_demo_winter_flood(tmp_path):
+def test_the_demo_year_of_risks(tmp_path):
     """The demo's gauges all pass yellow then orange in January (the peak kept in the
-    alert), the rapid-rise rule fires on the rising limb, and every flood alert is over."""
+    alert), the rapid-rise rule fires on the rising limb, and every flood alert is over;
+    the July heat wave and the August fire-weather spell raised their alerts, over too."""
     registry = load_registry(["generic", "risks"])
     db = Database(str(tmp_path / "demo.db"))
     end = int(datetime(2026, 12, 5, 10, tzinfo=UTC).timestamp() * 1000)
@@ -122,4 +123,14 @@ def test_the_demo_winter_flood(tmp_path):
     rises = [x for x in alerts if x.rule_id is not None and "Montée rapide" in x.title]
     assert {x.asset_id for x in rises} == set(gauges)
     assert all(x.status == "resolved" for x in rises)
+    heat = [x for x in alerts if x.detector == "risks.heatwave"]
+    assert len(heat) == 1 and heat[0].status == "resolved"
+    assert datetime.fromtimestamp(heat[0].opened_at / 1000, PARIS).month == 7
+    assert "Canicule en cours depuis le" in heat[0].title and "/07/2026" in heat[0].title
+    with db.read() as conn:
+        forests = set(conn.execute(select(a.c.id).where(a.c.kind == "risks.forest")).scalars())
+    fire = [x for x in alerts if x.detector == "risks.fire_danger"]
+    assert {x.asset_id for x in fire} == forests
+    assert all(datetime.fromtimestamp(x.opened_at / 1000, PARIS).month == 8
+               and x.status == "resolved" for x in fire)
     db.dispose()

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -21,6 +21,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
+from ...core.french_format import local_date
 from ...core.settings import setting
 from ...storage import schema
 from . import fire_weather as fw
@@ -38,7 +39,8 @@ def heatwave_findings(ctx: DetectorContext) -> Iterable[Finding]:
         return []
     station, episode = max(running, key=lambda r: (r[1]["peak_ibmx"], r[1]["peak_ibmn"]))
     t = heat["thresholds"]
-    return [Finding(None, f"Canicule en cours depuis le {episode['start']} "
+    since = local_date(date.fromisoformat(episode["start"]))
+    return [Finding(None, f"Canicule en cours depuis le {since} "
                           f"({station['name']})", "critical", subject="heatwave",
                     details={"start": episode["start"], "days": episode["days"],
                              "ibmn": station["current"]["ibmn"],

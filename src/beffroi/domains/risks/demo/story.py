@@ -7,6 +7,10 @@ detector is run hour by hour over it (a yellow then orange flood alert per gauge
 when the river is back under yellow). Core replays only the last weeks of history through
 the rules; the flood is months back, so it is replayed here, on its own window, the rules'
 running state of today being put back afterwards.
+
+The July heat wave and the August fire-weather spell of ``simulator``: the heat-wave and
+fire-danger detectors are run each evening over them, as the scheduler would have done
+(an alert while the episode runs, resolved after it).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ....storage import schema
 from ....storage.database import Database
 from ..vigilance import GAUGE_KIND, LEVEL
 from .hydrology import FLOOD_START_DOY
+from .simulator import FIRE_SPELL_DAYS, HEAT_WAVE_DAYS
 
 HOUR_MS = 3_600_000
 DETECTOR_KEY = "risks.river_vigilance"
@@ -37,6 +42,19 @@ def flood_start_ms(end_ms: int) -> int:
         if start.timestamp() * 1000 < end_ms - AFTER_H * HOUR_MS:
             return int(start.timestamp() * 1000)
     raise ValueError("no flood in the history")
+
+
+def evenings(end_ms: int, first_doy: int, last_doy: int, hour: int) -> list[int]:
+    """Each day from day-of-year ``first_doy`` to ``last_doy`` at ``hour`` local, in the
+    latest year where they all fall before ``end_ms`` and within the year of history."""
+    end = datetime.fromtimestamp(end_ms / 1000, PARIS)
+    for year in (end.year, end.year - 1):
+        days = [datetime(year, 1, 1, hour, tzinfo=PARIS) + timedelta(days=d - 1)
+                for d in range(first_doy, last_doy + 1)]
+        ms = [int(d.timestamp() * 1000) for d in days]
+        if ms[-1] < end_ms and ms[0] > end_ms - 365 * 24 * HOUR_MS:
+            return ms
+    return []
 
 
 def _level_streams(db: Database, tenant_id: int) -> list[int]:
@@ -81,3 +99,9 @@ def tell(db: Database, registry: Registry, tenant_id: int, end_ms: int) -> None:
         _replay_rules(db, registry, tenant_id, streams, since, until)
     for at in range(since, until + 1, HOUR_MS):
         run_detector(db, registry, tenant_id, DETECTOR_KEY, at)
+    # The summer: each evening of the heat wave and of the fire-weather spell, and a few
+    # after (the episode over, its alert resolved).
+    for key, (first, last) in (("risks.heatwave", HEAT_WAVE_DAYS),
+                               ("risks.fire_danger", FIRE_SPELL_DAYS)):
+        for at in evenings(end_ms, first - 2, last + 4, 20):
+            run_detector(db, registry, tenant_id, key, at)

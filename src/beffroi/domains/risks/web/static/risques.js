@@ -1,6 +1,8 @@
 // Risks page: the river stations against their vigilance thresholds (GET …/risks/stations:
 // grouped by river, the most alarming first, upstream first along a river, with the trend
-// over three hours), the heat and fire-weather levels, and the open risk alerts
+// over three hours), the heat-wave indicators of each weather station (GET …/risks/heatwave:
+// IBMn/IBMx against the department's thresholds, the running episode) and its forest-fire
+// weather (GET …/risks/fire-weather: today's FWI and danger class), and the open risk alerts
 // (GET …/alerts?domain=risks&status=active). A commune, in the address (?commune=88383),
 // narrows everything; the home page's links carry it here.
 import {
@@ -65,6 +67,38 @@ function showRivers(data) {
       six heures.</p>` : "");
 }
 
+const degrees = (v) => (v === null || v === undefined ? "—" : `${formatNumber(v, 1)}\u00a0°C`);
+
+function showWeather(heat, fire, commune) {
+  const box = document.getElementById("weather");
+  const mine = (list) => list.filter((s) => !commune || s.commune === commune);
+  const fireBy = new Map(mine(fire.stations).map((s) => [s.id, s]));
+  const stations = mine(heat.stations);
+  if (!stations.length && !fireBy.size) {
+    box.innerHTML = '<p class="muted">Aucune station météo dans ce périmètre.</p>';
+    return;
+  }
+  const limits = heat.thresholds;
+  const limitsNote = `seuils du département${limits.department ? ` ${escapeHtml(limits.department)}` : ""}
+    : IBMn ${degrees(limits.ibmn)}, IBMx ${degrees(limits.ibmx)}${limits.verified === false
+    ? " (à vérifier)" : ""}`;
+  box.innerHTML = `<div class="levels">${stations.map((s) => {
+    const fw = fireBy.get(s.id)?.current;
+    const episode = s.running ? `<p><span class="badge critical">Canicule en cours</span>
+      depuis le ${escapeHtml(s.running.start)} (pic IBMx ${degrees(s.running.peak_ibmx)})</p>`
+      : '<p><span class="badge ok">Pas d\'épisode de canicule</span></p>';
+    return `<div><h3>${escapeHtml(s.name)}</h3>
+      <p>Indicateurs canicule du ${escapeHtml(s.current?.date ?? "—")} : IBMn
+        <strong>${degrees(s.current?.ibmn)}</strong>, IBMx <strong>${degrees(s.current?.ibmx)}</strong>
+        <span class="muted block">${limitsNote}</span></p>
+      ${episode}
+      <p>Météo des forêts : ${fw ? `<strong>${escapeHtml(fw.class_label)}</strong>
+        (IFM ${formatNumber(fw.fwi, 1)}, le ${escapeHtml(fw.date)})`
+        : '<span class="muted">non calculée (température, humidité, vent et pluie '
+          + "nécessaires)</span>"}</p></div>`;
+  }).join("")}</div>`;
+}
+
 function showAlerts(alerts) {
   const box = document.getElementById("alerts");
   if (!alerts.length) {
@@ -80,16 +114,16 @@ function showAlerts(alerts) {
 
 async function refresh() {
   const commune = communeSelect.value || undefined;
-  const [rivers, alerts] = await Promise.all([
+  const [rivers, alerts, heat, fire] = await Promise.all([
     api(`/tenants/${tenant.id}/risks/stations`, { params: { commune } }),
+    api(`/tenants/${tenant.id}/risks/heatwave`, { params: { days: 7 } }),
+    api(`/tenants/${tenant.id}/risks/fire-weather`, { params: { days: 7 } }),
     api(`/tenants/${tenant.id}/alerts`,
       { params: { domain: "risks", status: "active", commune, limit: 50 } }),
   ]);
   showRivers(rivers);
   showAlerts(alerts);
-  document.getElementById("weather").innerHTML =
-    '<p class="muted">Les niveaux de chaleur et de danger météorologique de feux de forêt '
-    + "s'affichent ici dès qu'une station météo les mesure.</p>";
+  showWeather(heat, fire, communeSelect.value);
   document.getElementById("status").textContent = "Données des risques à jour.";
 }
 
