@@ -1,10 +1,14 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
+from ...core.jobs import Job
 from ...core.registry import DemoSpec, Domain
+from .api import router
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
+from .register.retention import SETTINGS as REGISTER_SETTINGS
+from .register.retention import purge_unconfirmed
 from .settings import SETTINGS
 
 DEMO_RULES = (
@@ -21,7 +25,9 @@ DOMAIN = Domain(
     label="Risques climatiques",
     asset_kinds=KINDS,
     metrics=METRICS,
-    settings=SETTINGS,
+    settings=SETTINGS + REGISTER_SETTINGS,
+    api_router=router,
+    jobs=(Job("risks.register_purge", 86_400, purge_unconfirmed, ttl_s=3600),),
     kpis=KPIS,
     impacts=IMPACTS,
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
