@@ -10,6 +10,7 @@ from .metrics import METRICS
 from .register.retention import SETTINGS as REGISTER_SETTINGS
 from .register.retention import purge_unconfirmed
 from .settings import SETTINGS
+from .web import PAGES, WEB_DIR
 
 DEMO_RULES = (
     {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
@@ -27,6 +28,8 @@ DOMAIN = Domain(
     metrics=METRICS,
     settings=SETTINGS + REGISTER_SETTINGS,
     api_router=router,
+    web_dir=WEB_DIR,
+    pages=PAGES,
     jobs=(Job("risks.register_purge", 86_400, purge_unconfirmed, ttl_s=3600),),
     kpis=KPIS,
     impacts=IMPACTS,
