@@ -165,6 +165,13 @@ def sample_body(method: str, path: str, t: dict):
             "produced_m3": 120000, "metered_consumption_m3": 85000},
         ("POST", "/api/v1/tenants/{tenant}/water/sectors/{asset_id}/exceptional-uses"): {
             "start": "2025-06-14", "end": "2025-06-16", "label": "Remplissage de la piscine"},
+        ("POST", "/api/v1/tenants/{tenant}/risks/register/persons"): {"last_name": "X"},
+        ("PUT", "/api/v1/tenants/{tenant}/risks/register/persons/{person_id}"): {"last_name": "X"},
+        ("POST", "/api/v1/tenants/{tenant}/risks/register/persons/within"): point,
+        ("POST", "/api/v1/tenants/{tenant}/risks/register/persons/{person_id}/calls"): {
+            "state": "called"},
+        ("POST", "/api/v1/tenants/{tenant}/risks/register/persons/{person_id}/confirm"): {},
+        ("PUT", "/api/v1/tenants/{tenant}/risks/register/referents/{user_id}"): {},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},
@@ -195,7 +202,8 @@ def fill(path: str, tenant_ref, objects: dict) -> str:
             .replace("{alert_id}", str(objects["alert_id"]))
             .replace("{invitation_id}", str(objects["invitation_id"]))
             .replace("{command_id}", str(objects.get("command_id", 999999)))
-            .replace("{token_id}", "999999"))
+            .replace("{token_id}", "999999")
+            .replace("{person_id}", "999999"))  # the register's: tested in its own tests
 
 
 def snapshot(db, tenant_id: int) -> dict:

@@ -501,3 +501,67 @@ notifications = Table(
 )
 
 INSTANCE_TENANT_ID = 0
+
+# -- vulnerable-persons register (risks domain, art. L121-6-1 CASF): personal data, kept in
+# its own tables, read only by the members granted the register (register_referents) --------
+register_referents = Table(
+    "register_referents",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("user_id", BigInteger, primary_key=True),
+    Column("granted_by", BigInteger),
+    Column("granted_at", BigInteger, nullable=False),
+)
+
+register_persons = Table(
+    "register_persons",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("commune_insee", String(5), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("birth_date", String(10)),  # YYYY-MM-DD
+    Column("category", String(20), nullable=False),  # senior | unfit_60 | disabled
+    Column("address", String(300), nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("phones", Text, nullable=False),  # JSON list of strings
+    Column("needs", Text, nullable=False),  # JSON list of need keys
+    Column("lives_alone", Boolean, nullable=False),
+    Column("doctor", String(200)),
+    Column("notes", Text),
+    Column("enrolled_by", String(20), nullable=False),  # self | third_party
+    Column("requester", String(200)),  # the third party's name and relation
+    Column("request_date", String(10), nullable=False),  # date of the written request
+    Column("consent_version", String(20), nullable=False),
+    Column("recorded_by", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("confirmed_at", BigInteger, nullable=False),  # enrolment or last re-confirmation
+    Index("ix_register_persons_confirmed", "tenant_id", "confirmed_at"),
+)
+
+register_contacts = Table(
+    "register_contacts",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("person_id", BigInteger, primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("relation", String(20), nullable=False),  # family | neighbour | other
+    Column("phone", String(30), nullable=False),
+)
+
+register_calls = Table(
+    "register_calls",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("person_id", BigInteger, nullable=False),
+    Column("state", String(20), nullable=False),  # called | reached | visit_needed | visited
+    Column("at", BigInteger, nullable=False),
+    Column("by_user_id", BigInteger),
+    Column("note", String(1000)),
+    Index("ix_register_calls_person", "tenant_id", "person_id", "at"),
+)

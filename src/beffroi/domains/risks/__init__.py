@@ -1,5 +1,6 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
+from ...core.jobs import Job
 from ...core.registry import DemoSpec, Domain
 from .api import router
 from .cli import risks
@@ -8,6 +9,8 @@ from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
+from .register.retention import SETTINGS as REGISTER_SETTINGS
+from .register.retention import purge_unconfirmed
 from .settings import SETTINGS
 from .web import PAGES, WEB_DIR
 
@@ -25,7 +28,8 @@ DOMAIN = Domain(
     label="Risques climatiques",
     asset_kinds=KINDS,
     metrics=METRICS,
-    settings=SETTINGS,
+    settings=SETTINGS + REGISTER_SETTINGS,
+    jobs=(Job("risks.register_purge", 86_400, purge_unconfirmed, ttl_s=3600),),
     kpis=KPIS,
     detectors=DETECTORS,
     impacts=IMPACTS,
