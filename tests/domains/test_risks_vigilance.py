@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 import pytest
+from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from beffroi.core import assets, streams, tenants
@@ -133,4 +135,14 @@ def test_the_demo_year_of_risks(tmp_path):
     assert {x.asset_id for x in fire} == forests
     assert all(datetime.fromtimestamp(x.opened_at / 1000, PARIS).month == 8
                and x.status == "resolved" for x in fire)
+    # A dozen fictitious persons in the register, some in the Moselle's flood zones.
+    rp = schema.register_persons
+    with db.read() as conn:
+        persons = list(conn.execute(select(rp.c.last_name, rp.c.notes, rp.c.lon, rp.c.lat)))
+        zones = [shape(orjson.loads(g)) for g in conn.execute(
+            select(a.c.geometry).where(a.c.kind == "risks.flood_zone")).scalars()]
+    assert len(persons) == 12
+    assert all(p.notes == "Personne fictive de la démonstration." for p in persons)
+    flooded = [p for p in persons if any(z.contains(Point(p.lon, p.lat)) for z in zones)]
+    assert len(flooded) >= 4
     db.dispose()

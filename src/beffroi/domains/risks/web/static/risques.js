@@ -139,6 +139,10 @@ async function start() {
   const wanted = new URLSearchParams(location.search).get("commune");
   if (wanted && communes.some((c) => c.insee === wanted)) communeSelect.value = wanted;
   communeSelect.disabled = false;
+  const entry = document.getElementById("crisis-entry");
+  entry.innerHTML = '<a class="button" href="/risques/appels">Liste d\'appels du registre '
+    + "des personnes vulnérables</a>";
+  entry.hidden = false;
   communeSelect.addEventListener("change", () => {
     const url = new URL(location.href);
     if (communeSelect.value) url.searchParams.set("commune", communeSelect.value);
