@@ -114,7 +114,7 @@ function showAlerts(alerts) {
 
 async function refresh() {
   const commune = communeSelect.value || undefined;
-  const [rivers, alerts, heat, fire] = await Promise.all([
+  const [rivers, heat, fire, alerts] = await Promise.all([
     api(`/tenants/${tenant.id}/risks/stations`, { params: { commune } }),
     api(`/tenants/${tenant.id}/risks/heatwave`, { params: { days: 7 } }),
     api(`/tenants/${tenant.id}/risks/fire-weather`, { params: { days: 7 } }),

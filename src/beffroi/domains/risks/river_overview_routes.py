@@ -1,4 +1,4 @@
-"""The river stations at a glance over HTTP (``stations``), for the risks page."""
+"""The river stations at a glance over HTTP (``river_overview``), for the risks page."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from ...core.clock import now_ms
 from ...plugin import CtxDep, JSONResponse, Object
-from .stations import stations
+from .river_overview import stations
 
 router = APIRouter()
 

@@ -40,7 +40,7 @@ def registry():
 
 @pytest.fixture
 def world(db, registry, monkeypatch):
-    monkeypatch.setattr("beffroi.domains.risks.station_routes.now_ms", lambda: NOW_MS)
+    monkeypatch.setattr("beffroi.domains.risks.river_overview_routes.now_ms", lambda: NOW_MS)
     with db.write() as conn:
         t = tenants.create_tenant(db, conn, CLI, name="CC", registry=registry)
         other = tenants.create_tenant(db, conn, CLI, name="Autre", registry=registry)
