@@ -1,6 +1,9 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
+from ...core.jobs import Job
 from ...core.registry import DemoSpec, Domain
+from . import hubeau
+from .cli import risks
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
@@ -24,6 +27,9 @@ DOMAIN = Domain(
     settings=SETTINGS,
     kpis=KPIS,
     impacts=IMPACTS,
+    cli=risks,
+    jobs=(Job("risks.hubeau_sync", hubeau.POLL_INTERVAL_S, hubeau.run_poll_job, ttl_s=1800),
+          Job("risks.hubeau_stations", 86_400, hubeau.run_stations_job, ttl_s=1800)),
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES),
