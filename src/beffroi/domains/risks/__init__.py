@@ -3,6 +3,7 @@
 from ...core.jobs import Job
 from ...core.registry import DemoSpec, Domain
 from . import hubeau
+from .api import router
 from .cli import risks
 from .impact import IMPACTS
 from .kinds import KINDS
@@ -28,6 +29,7 @@ DOMAIN = Domain(
     kpis=KPIS,
     impacts=IMPACTS,
     cli=risks,
+    api_router=router,
     jobs=(Job("risks.hubeau_sync", hubeau.POLL_INTERVAL_S, hubeau.run_poll_job, ttl_s=1800),
           Job("risks.hubeau_stations", 86_400, hubeau.run_stations_job, ttl_s=1800)),
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",

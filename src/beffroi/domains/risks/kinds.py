@@ -15,6 +15,14 @@ GAUGE = AssetKind(
         PropertySpec("level_yellow_m", "number", "Hauteur de vigilance jaune", unit="m"),
         PropertySpec("level_orange_m", "number", "Hauteur de vigilance orange", unit="m"),
         PropertySpec("level_red_m", "number", "Hauteur de vigilance rouge", unit="m"),
+        PropertySpec("historic_floods", "list", "Crues historiques", entry_label="Crue",
+                     entry_fields=(
+                         PropertySpec("date", "date", "Date", required=True),
+                         PropertySpec("height_m", "number", "Hauteur atteinte", unit="m",
+                                      required=True, minimum=-5, maximum=30),
+                         PropertySpec("label", "string", "Description"),
+                     )),
+        PropertySpec("source", "string", "Source des données (hubeau : relevé automatique)"),
     ),
     metrics=("hydro.level", "hydro.flow"),
 )

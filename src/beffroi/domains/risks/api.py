@@ -1,0 +1,13 @@
+"""The risks domain's API routes, mounted under /api/v1 by core (Domain.api_router).
+
+Each feature keeps its routes in its own module and is included here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .station_routes import router as station_router
+
+router = APIRouter(tags=["risques climatiques"])
+router.include_router(station_router)
