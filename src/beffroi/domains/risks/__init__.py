@@ -10,6 +10,7 @@ from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
+from .web import PANELS, WEB_DIR
 
 DEMO_RULES = (
     {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
@@ -30,6 +31,8 @@ DOMAIN = Domain(
     impacts=IMPACTS,
     cli=risks,
     api_router=router,
+    web_dir=WEB_DIR,
+    panels=PANELS,
     jobs=(Job("risks.hubeau_sync", hubeau.POLL_INTERVAL_S, hubeau.run_poll_job, ttl_s=1800),
           Job("risks.hubeau_stations", 86_400, hubeau.run_stations_job, ttl_s=1800)),
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
