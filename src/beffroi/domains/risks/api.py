@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from .flood_zone_routes import router as flood_zone_router
 from .station_routes import router as station_router
 
 router = APIRouter(tags=["risques climatiques"])
 router.include_router(station_router)
+router.include_router(flood_zone_router)

@@ -6,10 +6,15 @@ catches their observations up, with a progress line per station.
 
 from __future__ import annotations
 
+import mimetypes
+from pathlib import Path
+
 import click
 
-from ...cli.common import db_option, friendly_errors, open_database
+from ...cli.common import db_option, echo_import_report, friendly_errors, open_database
 from ...core import registry as core_registry
+from ...core.access import CLI, open_scope
+from .flood_zones import import_flood_zones
 from .hubeau import HubEauClient, HubEauUnavailable, PollReport, sync_tenant
 
 
@@ -49,3 +54,25 @@ def hubeau_sync(tenant: str, no_discover: bool, db: str | None) -> None:
                f"{obs['malformed']} mal formées ignorées, {obs['rejected']} refusées.")
     for failure in obs["failed"]:
         click.echo(f"  non rattrapée : {failure}", err=True)
+
+
+@risks.command("import-flood-zones")
+@click.option("--tenant", required=True, help="Territoire (id ou SIREN).")
+@click.option("--dry-run", is_flag=True, help="Valider sans rien écrire.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@friendly_errors
+def import_flood_zones_command(tenant: str, dry_run: bool, path: str, db: str | None) -> None:
+    """Importe des zones inondables (PPRi, AZI : polygones GeoJSON) rattachées à leur station
+    de référence et à la hauteur qui les inonde ; les entités valides sont gardées."""
+    database = open_database(db)
+    raw = Path(path).read_bytes()
+    with database.write() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        report = import_flood_zones(scope, conn, core_registry.load_registry(), raw,
+                                    mimetypes.guess_type(path)[0] or "", path, dry_run=dry_run)
+    echo_import_report(report)
+    click.echo(f"{report['total']} zones lues, {report['valid']} valides ; "
+               f"{report['created']} créées, {report['updated']} mises à jour.")
+    if dry_run:
+        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")

@@ -45,6 +45,10 @@ FLOOD_ZONE = AssetKind(
         PropertySpec("hazard", "enum", "Aléa", choices=HAZARD_LEVELS),
         PropertySpec("source", "string", "Source (PPRi, AZI…)"),
         PropertySpec("river", "string", "Cours d'eau"),
+        PropertySpec("reference_station", "string", "Station de référence (code Hub'Eau ou "
+                     "identifiant de l'échelle)"),
+        PropertySpec("flood_level_m", "number", "Hauteur à la station à partir de laquelle la "
+                     "zone est inondée", unit="m", minimum=-5, maximum=30),
     ),
 )
 
