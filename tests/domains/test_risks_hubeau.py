@@ -237,6 +237,13 @@ def test_six_hour_outage_is_caught_up_without_gap_or_duplicate(db, registry, sta
     assert total == distinct == 121 + 121 + 61
     # Nothing new: nothing stored.
     assert hubeau.poll_observations(db, tenant, registry, client(), now=ms(back_at)).stored == 0
+    # Polled readings are not audited, like a device's; the stations created are.
+    log = schema.audit_log
+    with db.read() as conn:
+        actions = [(r.action, r.entity) for r in conn.execute(
+            select(log.c.action, log.c.entity).where(log.c.tenant_id == tenant))]
+    assert [a for a in actions if a[0] == "ingest"] == []
+    assert actions.count(("create", "asset")) == 7
 
 
 def test_page_size_stays_within_the_service_limit(db, registry, stand_in, monkeypatch):
@@ -295,3 +302,13 @@ def test_cli_sync_with_progress(db, registry, stand_in, monkeypatch):
     assert "7 stations trouvées (5 en amont) : 7 créées" in result.output
     assert "Stations relevées : 7/7" in result.output
     assert "303 observations enregistrées" in result.output
+
+
+def test_the_daily_job_refreshes_the_stations_of_opted_in_tenants(db, registry, stand_in,
+                                                                  monkeypatch):
+    monkeypatch.setattr(hubeau, "POLITE_DELAY_S", 0)
+    on = make_tenant(db, registry, "Territoire inscrit")
+    off = make_tenant(db, registry, "Territoire non inscrit", enabled=False)
+    hubeau.run_stations_job(db, registry, ms(T0))
+    assert len(gauges(db, on)) == 7 and gauges(db, off) == {}
+    assert series(db, on, "hubeau:A4050620", "hydro.level") == []  # stations only

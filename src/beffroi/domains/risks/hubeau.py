@@ -49,7 +49,7 @@ import orjson
 from sqlalchemy import Connection, func, select
 
 from ...core import assets as core_assets
-from ...core.access import SYSTEM, TenantScope, open_scope
+from ...core.access import SYSTEM, Principal, TenantScope, open_scope
 from ...core.clock import DAY_MS, format_instant, now_ms, parse_instant
 from ...core.errors import Invalid
 from ...core.observations import MAX_BATCH, ingest
@@ -82,6 +82,9 @@ STATION_FIELDS = ("code_station,libelle_station,longitude_station,latitude_stati
 GRANDEURS = {"H": ("hydro.level", 0.001), "Q": ("hydro.flow", 0.001)}
 SUSPECT_QUALIFICATIONS = {12}  # Sandre: « douteuse »
 log = logging.getLogger("beffroi.risks.hubeau")
+# Who stores the polled observations: full rights and, like a device's readings, not audited
+# (a poll every 5 minutes would fill the audit log); stations created are audited (SYSTEM).
+POLLER = Principal(is_operator_admin=True)
 
 
 class HubEauUnavailable(Exception):
@@ -338,7 +341,7 @@ def poll_observations(db: Database, tenant: int | str, registry: Registry,
     its own transaction, so an interruption loses nothing already received."""
     now = now_ms() if now is None else now
     with db.read() as conn:
-        scope = open_scope(db, conn, SYSTEM, tenant)
+        scope = open_scope(db, conn, POLLER, tenant)
         stations = _station_streams(scope, conn)
     report = PollReport(stations=len(stations))
     for done, (code, known) in enumerate(sorted(stations.items()), start=1):
@@ -375,7 +378,7 @@ def _store_page(db: Database, tenant: int | str, registry: Registry, code: str,
     if not parsed:
         return
     with db.write() as conn:
-        scope = open_scope(db, conn, SYSTEM, tenant)
+        scope = open_scope(db, conn, POLLER, tenant)
         items = []
         for metric, t, value, quality in parsed:
             if metric not in known["streams"]:
