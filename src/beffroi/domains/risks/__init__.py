@@ -2,6 +2,7 @@
 
 from ...core.jobs import Job
 from ...core.registry import DemoSpec, Domain
+from . import hubeau
 from .api import router
 from .cli import risks
 from .detectors import DETECTORS
@@ -12,7 +13,7 @@ from .metrics import METRICS
 from .register.retention import SETTINGS as REGISTER_SETTINGS
 from .register.retention import purge_unconfirmed
 from .settings import SETTINGS
-from .web import PAGES, WEB_DIR
+from .web import PAGES, PANELS, WEB_DIR
 
 DEMO_RULES = (
     {"name": "Montée rapide du cours d'eau", "kind": "rate_of_change",
@@ -29,7 +30,6 @@ DOMAIN = Domain(
     asset_kinds=KINDS,
     metrics=METRICS,
     settings=SETTINGS + REGISTER_SETTINGS,
-    jobs=(Job("risks.register_purge", 86_400, purge_unconfirmed, ttl_s=3600),),
     kpis=KPIS,
     detectors=DETECTORS,
     impacts=IMPACTS,
@@ -37,6 +37,10 @@ DOMAIN = Domain(
     api_router=router,
     web_dir=WEB_DIR,
     pages=PAGES,
+    panels=PANELS,
+    jobs=(Job("risks.hubeau_sync", hubeau.POLL_INTERVAL_S, hubeau.run_poll_job, ttl_s=1800),
+          Job("risks.hubeau_stations", 86_400, hubeau.run_stations_job, ttl_s=1800),
+          Job("risks.register_purge", 86_400, purge_unconfirmed, ttl_s=3600)),
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES, story="beffroi.domains.risks.demo.story:tell"),

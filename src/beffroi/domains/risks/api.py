@@ -8,12 +8,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .fire_weather_routes import router as fire_weather_router
+from .flood_zone_routes import router as flood_zone_router
 from .heatwave_routes import router as heatwave_router
 from .register.routes import router as register_router
 from .river_overview_routes import router as overview_router
+from .station_routes import router as station_router
 
 router = APIRouter(tags=["risques climatiques"])
 router.include_router(overview_router)
+router.include_router(station_router)
+router.include_router(flood_zone_router)
 router.include_router(heatwave_router)
 router.include_router(fire_weather_router)
 router.include_router(register_router)

@@ -15,6 +15,14 @@ GAUGE = AssetKind(
         PropertySpec("level_yellow_m", "number", "Hauteur de vigilance jaune", unit="m"),
         PropertySpec("level_orange_m", "number", "Hauteur de vigilance orange", unit="m"),
         PropertySpec("level_red_m", "number", "Hauteur de vigilance rouge", unit="m"),
+        PropertySpec("historic_floods", "list", "Crues historiques", entry_label="Crue",
+                     entry_fields=(
+                         PropertySpec("date", "date", "Date", required=True),
+                         PropertySpec("height_m", "number", "Hauteur atteinte", unit="m",
+                                      required=True, minimum=-5, maximum=30),
+                         PropertySpec("label", "string", "Description"),
+                     )),
+        PropertySpec("source", "string", "Source des données (hubeau : relevé automatique)"),
     ),
     metrics=("hydro.level", "hydro.flow"),
 )
@@ -37,6 +45,10 @@ FLOOD_ZONE = AssetKind(
         PropertySpec("hazard", "enum", "Aléa", choices=HAZARD_LEVELS),
         PropertySpec("source", "string", "Source (PPRi, AZI…)"),
         PropertySpec("river", "string", "Cours d'eau"),
+        PropertySpec("reference_station", "string", "Station de référence (code Hub'Eau ou "
+                     "identifiant de l'échelle)"),
+        PropertySpec("flood_level_m", "number", "Hauteur à la station à partir de laquelle la "
+                     "zone est inondée", unit="m", minimum=-5, maximum=30),
     ),
 )
 

@@ -3,9 +3,8 @@ against its vigilance thresholds, its trend, grouped by river (the river with th
 vigilance first) and, along a river, upstream first.
 
 Upstream order: by the gauge's interannual mean flow (``mean_flow_m3s``), smallest first —
-a river's flow grows downstream; gauges without it come after, by name. Trend: the change
-of level over the last ``TREND_H`` hours, in m/h, « en hausse » above ``STEADY_M_PER_H``,
-« en baisse » below its opposite, else « stable »; null without a reading that old.
+a river's flow grows downstream; gauges without it come after, by name. Trend: as on the
+station's panel (``stations.trend``: least-squares slope of the last three hours, in m/h).
 """
 
 from __future__ import annotations
@@ -19,21 +18,10 @@ from ...core.access import TenantScope
 from ...core.clock import HOUR_MS, format_instant
 from ...core.errors import Invalid
 from ...storage import schema
+from .stations import TREND_WINDOW_H, trend
 from .vigilance import GAUGE_KIND, LEVEL, RECENT_MS, reached, thresholds
 
-TREND_H = 3
-STEADY_M_PER_H = 0.02
 COLOUR_RANK = {None: 0, "jaune": 1, "orange": 2, "rouge": 3}
-
-
-def trend_words(m_per_h: float | None) -> str | None:
-    if m_per_h is None:
-        return None
-    if m_per_h > STEADY_M_PER_H:
-        return "en hausse"
-    if m_per_h < -STEADY_M_PER_H:
-        return "en baisse"
-    return "stable"
 
 
 def _level_at_or_before(conn: Connection, tenant_id: int, stream_id: int, at: int,
@@ -50,13 +38,15 @@ def station(conn: Connection, tenant_id: int, gauge: Any, now: int) -> dict[str,
     props = orjson.loads(gauge.properties or "{}")
     limits = thresholds(props)
     last = _level_at_or_before(conn, tenant_id, gauge.stream_id, now, now - RECENT_MS)
-    level = at = trend = None
+    level = at = None
+    slope: dict[str, Any] = {"rate_m_per_h": None, "label": None}
     if last is not None:
         at, level = last
-        before = _level_at_or_before(conn, tenant_id, gauge.stream_id,
-                                     at - TREND_H * HOUR_MS, at - 2 * TREND_H * HOUR_MS)
-        if before is not None:
-            trend = (level - before[1]) / ((at - before[0]) / HOUR_MS)
+        o = schema.observations
+        points = conn.execute(select(o.c.t.label("at"), o.c.value).where(
+            o.c.tenant_id == tenant_id, o.c.stream_id == gauge.stream_id, o.c.t <= at,
+            o.c.t >= at - TREND_WINDOW_H * HOUR_MS).order_by(o.c.t)).all()
+        slope = trend([int(p.at) for p in points], [float(p.value) for p in points])
     top = None if level is None else reached(level, limits)
     mean_flow = props.get("mean_flow_m3s")
     return {
@@ -70,8 +60,8 @@ def station(conn: Connection, tenant_id: int, gauge: Any, now: int) -> dict[str,
         "severity": None if top is None else top[2],
         "next_threshold": next(({"vigilance": c, "level_m": h} for h, c, _ in limits
                                 if level is not None and h > level), None),
-        "trend_m_per_h": None if trend is None else round(trend, 3),
-        "trend": trend_words(trend),
+        "trend_m_per_h": slope["rate_m_per_h"],
+        "trend": slope["label"],
     }
 
 

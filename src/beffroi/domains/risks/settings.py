@@ -14,6 +14,7 @@ FIRE_ALERT_LEVEL = "risks.fire_alert_level"
 HEAT_DEPARTMENTS = ("88", "55", "57", "54", "51")
 # Fire danger classes (fire_weather.CLASSES), from which an alert is raised.
 FIRE_LEVELS = ("modere", "eleve", "tres_eleve")
+HUBEAU_ENABLED = "risks.hubeau_enabled"
 
 SETTINGS = (
     Setting(PropertySpec(HEAT_DEPARTMENT, "enum", "Département des seuils canicule",
@@ -36,4 +37,8 @@ SETTINGS = (
                          "de forêts qui déclenche une alerte par massif", choices=FIRE_LEVELS),
             "eleve", "Classes de danger de l'indice forêt météo (IFM) : bornes à vérifier "
                      "(voir la documentation Risques)."),
+    Setting(PropertySpec(HUBEAU_ENABLED, "boolean", "Relever les stations hydrométriques "
+                         "Hub'Eau du territoire"),
+            False, "Désactivé par défaut : le territoire choisit de relever les hauteurs et "
+                   "débits publiés par Hub'Eau (SCHAPI) pour ses stations.", verified=True),
 )
