@@ -27,7 +27,7 @@ LIMITS = {"level_yellow_m": 2.0, "level_orange_m": 2.6, "level_red_m": 3.2}
 # name -> commune, river, mean flow, levels 3 h before and now (None: silent)
 GAUGES = {
     "Moselle à Remiremont": (R, "Moselle", 20.0, (2.10, 2.70)),  # orange, rising 0.2 m/h
-    "Moselle à Vecoux": (V, "Moselle", 12.0, (2.30, 2.24)),  # upstream; yellow, stable
+    "Moselle à Vecoux": (V, "Moselle", 12.0, (2.30, 2.28)),  # upstream; yellow, stable
     "Combeauté": (R, "Combeauté", 2.5, (1.50, 1.20)),  # falling 0.1 m/h, under yellow
     "Ruisseau muet": (V, "Ruisseau", 1.0, None),
 }
