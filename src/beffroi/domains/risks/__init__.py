@@ -1,10 +1,13 @@
 """Climate risks: river gauges and floods, weather, heat waves, forest fires."""
 
+from ...core.jobs import Job
 from ...core.registry import DemoSpec, Domain
+from .api import router
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
+from .population_alert import retry_job
 from .settings import SETTINGS
 
 DEMO_RULES = (
@@ -24,6 +27,8 @@ DOMAIN = Domain(
     settings=SETTINGS,
     kpis=KPIS,
     impacts=IMPACTS,
+    api_router=router,
+    jobs=(Job("risks.population_alert", 60.0, retry_job),),
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES),
