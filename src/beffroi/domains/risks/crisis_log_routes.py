@@ -37,13 +37,7 @@ def create(ctx: CtxDep, tenant: str, body: JsonBody):
         return JSONResponse(open_log(scope, conn, body, now_ms()), status_code=201)
 
 
-@router.get(f"{BASE}/{{log_id}}", response_model=Object)
-def read(ctx: CtxDep, tenant: str, log_id: Id):
-    """The log and its entries, in time order."""
-    with ctx.reading(tenant) as (scope, conn):
-        return JSONResponse(get_log(scope, conn, log_id))
-
-
+# Before ``{log_id}``: « 3.pdf » is not an id.
 @router.get(f"{BASE}/{{log_id}}.pdf", response_class=Response)
 def pdf(ctx: CtxDep, tenant: str, log_id: Id):
     """The log as a PDF (A4) for the PCS debriefing."""
@@ -51,6 +45,13 @@ def pdf(ctx: CtxDep, tenant: str, log_id: Id):
         content = log_pdf(scope, conn, log_id)
     return Response(content, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="main-courante-{log_id}.pdf"'})
+
+
+@router.get(f"{BASE}/{{log_id}}", response_model=Object)
+def read(ctx: CtxDep, tenant: str, log_id: Id):
+    """The log and its entries, in time order."""
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(get_log(scope, conn, log_id))
 
 
 @router.post(f"{BASE}/{{log_id}}/close", response_model=Object)
