@@ -165,6 +165,17 @@ def sample_body(method: str, path: str, t: dict):
             "produced_m3": 120000, "metered_consumption_m3": 85000},
         ("POST", "/api/v1/tenants/{tenant}/water/sectors/{asset_id}/exceptional-uses"): {
             "start": "2025-06-14", "end": "2025-06-16", "label": "Remplissage de la piscine"},
+        ("PUT", "/api/v1/tenants/{tenant}/risks/alert-templates/{risk}"): {
+            "subject": "Crue {level}", "body": "À {commune}"},
+        ("PUT", "/api/v1/tenants/{tenant}/risks/alert-channels"): {"emails": ["x@x.fr"]},
+        ("POST", "/api/v1/tenants/{tenant}/risks/population-alerts"): {
+            "risk": "crue", "level": "jaune", "communes": [t["insee"]], "channels": ["banner"]},
+        ("POST", "/api/v1/tenants/{tenant}/risks/population-alerts/preview"): {
+            "risk": "crue", "level": "jaune", "communes": [t["insee"]], "channels": ["banner"]},
+        ("POST", "/api/v1/tenants/{tenant}/risks/crisis-logs"): {"title": "Crue", "risk": "crue"},
+        ("POST", "/api/v1/tenants/{tenant}/risks/crisis-logs/{log_id}/close"): {},
+        ("POST", "/api/v1/tenants/{tenant}/risks/crisis-logs/{log_id}/entries"): {
+            "kind": "action", "text": "Note"},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},
@@ -195,7 +206,9 @@ def fill(path: str, tenant_ref, objects: dict) -> str:
             .replace("{alert_id}", str(objects["alert_id"]))
             .replace("{invitation_id}", str(objects["invitation_id"]))
             .replace("{command_id}", str(objects.get("command_id", 999999)))
-            .replace("{token_id}", "999999"))
+            .replace("{token_id}", "999999")
+            .replace("{risk}", "crue")
+            .replace("{log_id}", "1"))
 
 
 def snapshot(db, tenant_id: int) -> dict:

@@ -38,12 +38,14 @@ def create(ctx: CtxDep, tenant: str, body: JsonBody):
 
 
 # Before ``{log_id}``: « 3.pdf » is not an id.
-@router.get(f"{BASE}/{{log_id}}.pdf", response_class=Response)
+@router.get(f"{BASE}/{{log_id}}.pdf", response_class=Response, include_in_schema=False)
 def pdf(ctx: CtxDep, tenant: str, log_id: Id):
-    """The log as a PDF (A4) for the PCS debriefing."""
+    """The log as a PDF (A4) for the PCS debriefing (out of the OpenAPI document, as the
+    impact report's PDF)."""
     with ctx.reading(tenant) as (scope, conn):
         content = log_pdf(scope, conn, log_id)
     return Response(content, media_type="application/pdf", headers={
+        "Cache-Control": "private, no-store",
         "Content-Disposition": f'attachment; filename="main-courante-{log_id}.pdf"'})
 
 
