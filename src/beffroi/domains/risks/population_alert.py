@@ -481,7 +481,7 @@ def compose(scope: TenantScope, conn: Connection, data: Any, now: int) -> dict[s
             sent_at=now if banner else None))
     if "banner" in alert["channels"]:
         _set_banner(conn, scope.tenant_id, {
-            "title": alert["subject"][:200], "text": alert["body"], "level": alert["level"],
+            "title": alert["subject"][:200], "text": alert["body"][:2000], "level": alert["level"],
             "until": format_instant(alert["banner_until"])})
     scope.audit(conn, "create", "population_alert", alert_id, _public(alert))
     return alert_detail(scope, conn, alert_id)
