@@ -172,6 +172,17 @@ def sample_body(method: str, path: str, t: dict):
             "state": "called"},
         ("POST", "/api/v1/tenants/{tenant}/risks/register/persons/{person_id}/confirm"): {},
         ("PUT", "/api/v1/tenants/{tenant}/risks/register/referents/{user_id}"): {},
+        ("PUT", "/api/v1/tenants/{tenant}/risks/alert-templates/{risk}"): {
+            "subject": "Crue {level}", "body": "À {commune}"},
+        ("PUT", "/api/v1/tenants/{tenant}/risks/alert-channels"): {"emails": ["x@x.fr"]},
+        ("POST", "/api/v1/tenants/{tenant}/risks/population-alerts"): {
+            "risk": "crue", "level": "jaune", "communes": [t["insee"]], "channels": ["banner"]},
+        ("POST", "/api/v1/tenants/{tenant}/risks/population-alerts/preview"): {
+            "risk": "crue", "level": "jaune", "communes": [t["insee"]], "channels": ["banner"]},
+        ("POST", "/api/v1/tenants/{tenant}/risks/crisis-logs"): {"title": "Crue", "risk": "crue"},
+        ("POST", "/api/v1/tenants/{tenant}/risks/crisis-logs/{log_id}/close"): {},
+        ("POST", "/api/v1/tenants/{tenant}/risks/crisis-logs/{log_id}/entries"): {
+            "kind": "action", "text": "Note"},
         ("POST", "/api/v1/users"): {"email": "x@x.fr", "password": "password-123"},
         ("POST", "/api/v1/me/tokens"): {"name": "script"},
         ("POST", "/api/v1/auth/token"): {"email": "admin-a@x.fr", "password": "password-123"},
@@ -203,7 +214,9 @@ def fill(path: str, tenant_ref, objects: dict) -> str:
             .replace("{invitation_id}", str(objects["invitation_id"]))
             .replace("{command_id}", str(objects.get("command_id", 999999)))
             .replace("{token_id}", "999999")
-            .replace("{person_id}", "999999"))  # the register's: tested in its own tests
+            .replace("{person_id}", "999999")  # the register's: tested in its own tests
+            .replace("{risk}", "crue")
+            .replace("{log_id}", "1"))
 
 
 def snapshot(db, tenant_id: int) -> dict:

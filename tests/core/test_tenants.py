@@ -23,7 +23,7 @@ POINT = {"type": "Point", "coordinates": [6.59, 48.02]}
 ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
                      "escalation_delay_min": 30, "digest_time": "07:30",
                      **{key: s.default for key, s in IMPACT_SETTINGS.items()},
-                     "impact.public_indicators": False}
+                     "impact.public_indicators": False, "public_banner": None}
 SQUARE = {"type": "Polygon", "coordinates": [[[6.5, 48.0], [6.6, 48.0], [6.6, 48.1], [6.5, 48.1],
                                               [6.5, 48.0]]]}
 BOWTIE = {"type": "Polygon", "coordinates": [[[6.5, 48.0], [6.6, 48.1], [6.6, 48.0], [6.5, 48.1],

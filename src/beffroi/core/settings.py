@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
+from .clock import parse_instant
 from .errors import Invalid
 from .impact.settings import BY_KEY as IMPACT_SETTINGS
 from .impact.settings import TRIPS_BY_ACTION
@@ -33,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     # The public indicators page (/territoires/{siren}/indicateurs): headline net impact
     # figures for citizens, published only when the territory chooses to.
     "impact.public_indicators": False,
+    # A notice shown at the top of the territory's public page until ``until`` (a
+    # population alert's banner): {"title", "text", "level", "until"} or None.
+    "public_banner": None,
 }
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -137,9 +141,42 @@ def validate_settings(changes: dict[str, Any], registry: Registry | None) -> dic
             if not isinstance(value, bool):
                 errors.append({"field": key, "message": "true (publier les indicateurs) ou "
                                                         "false attendu"})
+        elif key == "public_banner":
+            errors.extend(public_banner_errors(value))
     if errors:
         raise Invalid("Paramètres du territoire invalides.", errors=errors)
     return changes
+
+
+BANNER_LEVELS = ("jaune", "orange", "rouge")
+BANNER_LIMITS = {"title": 200, "text": 2000}
+
+
+def public_banner_errors(value: Any) -> list[dict[str, str]]:
+    """What is wrong with a ``public_banner`` setting: None, or an object with ``title``
+    (1–200 characters), ``text`` (1–2000), ``level`` (jaune, orange, rouge) and ``until``
+    (an ISO 8601 instant with its offset)."""
+    field = "public_banner"
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return [{"field": field, "message": "objet {title, text, level, until} ou null attendu"}]
+    errors = [{"field": f"{field}.{k}", "message": "champ inconnu (attendus : title, text, "
+                                                   "level, until)"}
+              for k in sorted(set(value) - {"title", "text", "level", "until"})]
+    for key, limit in BANNER_LIMITS.items():
+        text = value.get(key)
+        if not isinstance(text, str) or not text.strip() or len(text) > limit:
+            errors.append({"field": f"{field}.{key}",
+                           "message": f"texte de 1 à {limit} caractères attendu"})
+    if value.get("level") not in BANNER_LEVELS:
+        errors.append({"field": f"{field}.level", "message": "jaune, orange ou rouge attendu"})
+    try:
+        parse_instant(value.get("until"))
+    except (TypeError, ValueError, AttributeError):
+        errors.append({"field": f"{field}.until",
+                       "message": "instant ISO 8601 avec fuseau attendu"})
+    return errors
 
 
 def with_defaults(stored: dict[str, Any], registry: Registry | None = None) -> dict[str, Any]:

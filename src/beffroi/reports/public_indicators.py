@@ -172,9 +172,32 @@ def indicators_csv(indicators: Mapping[str, Any]) -> str:
     return out.getvalue()
 
 
-def render_page(indicators: Mapping[str, Any]) -> str:
+def current_banner(db: Database, siren: str, now: int) -> dict[str, Any] | None:
+    """The territory's public banner (setting ``public_banner``, e.g. a population alert)
+    while it lasts, read at each visit (never cached); None when there is none."""
+    with db.read() as conn:
+        tenant = published_tenant(conn, siren)
+    if tenant is None:
+        return None
+    banner = orjson.loads(tenant.settings or "{}").get("public_banner")
+    if not isinstance(banner, dict):
+        return None
+    try:
+        until = clock.parse_instant(banner.get("until"))
+    except (TypeError, ValueError):
+        return None
+    if until <= now:
+        return None
+    zone = ZoneInfo(orjson.loads(tenant.settings or "{}").get("timezone") or clock.TZ)
+    return {"title": str(banner.get("title") or ""), "text": str(banner.get("text") or ""),
+            "level": banner.get("level") if banner.get("level") in ("jaune", "orange", "rouge")
+            else "jaune",
+            "until": datetime.fromtimestamp(until / 1000, zone).strftime("%d/%m/%Y à %H:%M")}
+
+
+def render_page(indicators: Mapping[str, Any], banner: Mapping[str, Any] | None = None) -> str:
     return environment().get_template("public_indicators.html.j2").render(
-        indicators=indicators, parts=PARTS)
+        indicators=indicators, parts=PARTS, banner=banner)
 
 
 def render_not_found() -> str:

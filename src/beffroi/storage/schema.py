@@ -500,6 +500,96 @@ notifications = Table(
     Index("ix_notifications_alert", "tenant_id", "alert_id"),
 )
 
+# -- risks: population alerts and the crisis log (main courante) ------------------------------
+# A tenant's own wording of a risk's alert template (the built-in one otherwise).
+risk_alert_templates = Table(
+    "risk_alert_templates",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("risk", String(20), primary_key=True),  # crue | canicule | feu_de_foret | autre
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# A tenant's alert channels: e-mail list, SMS gateway (signed webhook) and its recipients.
+risk_alert_channels = Table(
+    "risk_alert_channels",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("emails", Text, nullable=False, server_default="[]"),  # [{address, communes}]
+    Column("phones", Text, nullable=False, server_default="[]"),  # [{number, communes}]
+    Column("sms_url", String(1000)),
+    Column("sms_secret", String(200)),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# An alert sent to the population, and one row per recipient of each channel.
+population_alerts = Table(
+    "population_alerts",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("risk", String(20), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("communes", Text, nullable=False),  # JSON list of INSEE codes reached
+    Column("zones", Text, nullable=False, server_default="[]"),  # JSON list of asset ids
+    Column("channels", Text, nullable=False),  # JSON list
+    Column("banner_until", BigInteger),
+    Column("created_by", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+population_alert_deliveries = Table(
+    "population_alert_deliveries",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("alert_id", BigInteger, nullable=False),
+    Column("channel", String(10), nullable=False),  # email | sms | banner
+    Column("recipient", String(1000), nullable=False),
+    Column("status", String(10), nullable=False),  # queued | sent | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger),
+    Column("sent_at", BigInteger),
+    Column("error", Text),
+    Index("ix_population_alert_deliveries_alert", "tenant_id", "alert_id"),
+    Index("ix_population_alert_deliveries_due", "status", "next_attempt_at"),
+)
+
+# The main courante: one log per event, entries appended, never changed.
+crisis_logs = Table(
+    "crisis_logs",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("title", String(200), nullable=False),
+    Column("risk", String(20), nullable=False),
+    Column("status", String(10), nullable=False),  # open | closed
+    Column("opened_at", BigInteger, nullable=False),
+    Column("opened_by", BigInteger),
+    Column("closed_at", BigInteger),
+    Column("closed_by", BigInteger),
+)
+
+crisis_log_entries = Table(
+    "crisis_log_entries",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("log_id", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False),  # when it happened
+    Column("recorded_at", BigInteger, nullable=False),
+    Column("author_id", BigInteger),
+    Column("kind", String(20), nullable=False),  # observation | decision | action | appel
+    Column("text", Text, nullable=False),
+    Column("corrects_id", BigInteger),
+    Column("links", Text, nullable=False, server_default="{}"),  # {alerts, assets, calls}
+    Index("ix_crisis_log_entries_log", "tenant_id", "log_id"),
+)
+
 INSTANCE_TENANT_ID = 0
 
 # -- vulnerable-persons register (risks domain, art. L121-6-1 CASF): personal data, kept in

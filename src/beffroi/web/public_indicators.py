@@ -6,8 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import HTMLResponse, Response
 
+from ..core.clock import now_ms
 from ..reports.public_indicators import (
     IndicatorCache,
+    current_banner,
     indicators_csv,
     render_not_found,
     render_page,
@@ -15,6 +17,7 @@ from ..reports.public_indicators import (
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=3600"}
+BANNER_CACHE = {"Cache-Control": "public, max-age=60"}  # a banner comes and goes quickly
 
 
 def _indicators(request: Request, siren: str):
@@ -27,7 +30,9 @@ def indicators_page(request: Request, siren: str) -> HTMLResponse:
     indicators = _indicators(request, siren)
     if indicators is None:
         return HTMLResponse(render_not_found(), status_code=404)
-    return HTMLResponse(render_page(indicators), headers=PUBLIC_CACHE)
+    banner = current_banner(request.app.state.db, siren, now_ms())
+    return HTMLResponse(render_page(indicators, banner),
+                        headers=BANNER_CACHE if banner else PUBLIC_CACHE)
 
 
 @router.get("/territoires/{siren}/indicateurs.csv")

@@ -10,6 +10,7 @@ from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
+from .population_alert import retry_job
 from .register.retention import SETTINGS as REGISTER_SETTINGS
 from .register.retention import purge_unconfirmed
 from .settings import SETTINGS
@@ -40,7 +41,8 @@ DOMAIN = Domain(
     panels=PANELS,
     jobs=(Job("risks.hubeau_sync", hubeau.POLL_INTERVAL_S, hubeau.run_poll_job, ttl_s=1800),
           Job("risks.hubeau_stations", 86_400, hubeau.run_stations_job, ttl_s=1800),
-          Job("risks.register_purge", 86_400, purge_unconfirmed, ttl_s=3600)),
+          Job("risks.register_purge", 86_400, purge_unconfirmed, ttl_s=3600),
+          Job("risks.population_alert", 60.0, retry_job)),
     demo=DemoSpec(inventory="beffroi.domains.risks.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.risks.demo.simulator:simulate",
                   rules=DEMO_RULES, story="beffroi.domains.risks.demo.story:tell"),
