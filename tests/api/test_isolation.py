@@ -172,6 +172,13 @@ def sample_body(method: str, path: str, t: dict):
             "state": "called"},
         ("POST", "/api/v1/tenants/{tenant}/risks/register/persons/{person_id}/confirm"): {},
         ("PUT", "/api/v1/tenants/{tenant}/risks/register/referents/{user_id}"): {},
+        ("PUT", "/api/v1/tenants/{tenant}/risks/stations/{asset_id}/rise-rule"): {
+            "amount_m": 0.15, "window_s": 3600, "severity": "critical"},
+        ("POST", "/api/v1/tenants/{tenant}/risks/flood-zones/import"): {
+            "type": "FeatureCollection", "features": [{
+                "type": "Feature", "properties": {"nom": "Zone"}, "geometry": {
+                    "type": "Polygon", "coordinates": [[[6.5, 48.0], [6.6, 48.0], [6.6, 48.1],
+                                                        [6.5, 48.0]]]}}]},
         ("PUT", "/api/v1/tenants/{tenant}/risks/alert-templates/{risk}"): {
             "subject": "Crue {level}", "body": "À {commune}"},
         ("PUT", "/api/v1/tenants/{tenant}/risks/alert-channels"): {"emails": ["x@x.fr"]},

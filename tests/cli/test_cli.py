@@ -34,7 +34,7 @@ SIREN = "200068377"
 ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
                      "escalation_delay_min": 30, "digest_time": "07:30",
                      **{key: s.default for key, s in IMPACT_SETTINGS.items()},
-                     "impact.public_indicators": False}
+                     "impact.public_indicators": False, "public_banner": None}
 
 
 @pytest.fixture(autouse=True)

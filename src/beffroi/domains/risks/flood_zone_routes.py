@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
+from ...core.errors import Invalid
 from ...plugin import CtxDep, Id, JSONResponse, Object, RawBody, body_doc
 from .flood_zones import assets_in_zone, flooded_at_level, import_flood_zones, parse_level
 
@@ -39,8 +40,11 @@ def zone_assets(ctx: CtxDep, tenant: str, asset_id: Id):
 
 @router.get("/tenants/{tenant}/risks/stations/{asset_id}/flooded-zones", response_model=Object)
 def flooded_zones(ctx: CtxDep, tenant: str, asset_id: Id,
-                  level_m: str = Query(..., description="hauteur à la station, m")):
+                  level_m: str | None = Query(None, description="hauteur à la station, m "
+                                                                 "(obligatoire)")):
     """The flood zones of the station flooded at ``level_m``, each with its assets."""
-    level = parse_level(level_m)
-    with ctx.reading(tenant) as (scope, conn):
-        return JSONResponse(flooded_at_level(scope, conn, asset_id, level))
+    with ctx.reading(tenant) as (scope, conn):  # the territory first: its 404 before a 422
+        if level_m is None:
+            raise Invalid("Hauteur manquante.", errors=[{"field": "level_m",
+                                                        "message": "paramètre obligatoire"}])
+        return JSONResponse(flooded_at_level(scope, conn, asset_id, parse_level(level_m)))
