@@ -146,3 +146,28 @@ def test_the_demo_year_of_risks(tmp_path):
     flooded = [p for p in persons if any(z.contains(Point(p.lon, p.lat)) for z in zones)]
     assert len(flooded) >= 4
     db.dispose()
+
+
+def test_the_demo_flood_zones_go_under_at_the_orange_height(tmp_path):
+    """Each demo flood zone names its gauge and floods from its orange height: at the
+    January peak (above orange) the zones are under water, at yellow they are not."""
+    from beffroi.core.access import CLI, open_scope
+    from beffroi.domains.risks.flood_zones import zones_at_level
+
+    registry = load_registry(["generic", "risks"])
+    db = Database(str(tmp_path / "demo.db"))
+    build_demo(db, registry, now=int(datetime(2026, 12, 5, 10, tzinfo=UTC).timestamp() * 1000))
+    a = schema.assets
+    with db.read() as conn:
+        scope = open_scope(db, conn, CLI, conn.execute(select(a.c.tenant_id)).scalar())
+        gauges = list(conn.execute(select(a.c.id, a.c.ref, a.c.properties).where(
+            a.c.kind == "risks.gauge")))
+        zoned = 0
+        for gauge in gauges:
+            props = orjson.loads(gauge.properties)
+            below = zones_at_level(scope, conn, gauge.id, props["level_yellow_m"])
+            above = zones_at_level(scope, conn, gauge.id, props["level_orange_m"] + 0.01)
+            assert below == []
+            zoned += len(above)
+    assert zoned >= 3
+    db.dispose()

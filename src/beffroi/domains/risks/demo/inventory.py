@@ -55,7 +55,10 @@ def demo_inventory(commune: DemoCommune, rng: np.random.Generator) -> list[DemoA
             assets.append(DemoAsset(
                 ref=f"ZI-{commune.insee}-1", kind="risks.flood_zone",
                 name=f"Zone inondable de la {river} à {commune.name}", geometry=geojson(zone),
-                properties={"hazard": "moyen", "source": "AZI (démonstration)", "river": river}))
+                properties={"hazard": "moyen", "source": "AZI (démonstration)", "river": river,
+                            # flooded from the gauge's orange height (the January flood)
+                            "reference_station": f"HYD-{commune.insee}",
+                            "flood_level_m": orange}))
     if commune.insee == WEATHER_STATION_COMMUNE:
         x, y = points_near(area, (commune.lon, commune.lat), 1, rng, spread=0.004)[0]
         assets.append(DemoAsset(
