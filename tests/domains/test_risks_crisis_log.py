@@ -77,6 +77,7 @@ def test_entries_in_time_order_corrections_and_pdf(client, db, world):
     assert log["entries"][1]["links"] == {"population_alerts": [alert["id"]],
                                           "assets": [world["gauge"]]}
     assert log["entries"][3]["recorded_at"] == "2026-01-12T17:00:00Z"
+    assert {e["author"] for e in log["entries"]} == {"Agent"}  # the name, as in the PDF
     # Append-only: no route changes or deletes an entry.
     entry_url = f"{url(world)}/{log_id}/entries/{ids[1]}"
     for method in ("put", "patch", "delete"):

@@ -110,8 +110,15 @@ def entries(scope: TenantScope, conn: Connection, log_id: int) -> list[dict[str,
 
 
 def get_log(scope: TenantScope, conn: Connection, log_id: int) -> dict[str, Any]:
+    """The log and its entries, each with its author's name (``author``, as in the PDF)."""
     row = _log_row(scope, conn, log_id)
-    return {**log_public(row), "entries": entries(scope, conn, log_id)}
+    items = entries(scope, conn, log_id)
+    u = schema.users
+    names = {r.id: r.name or r.email for r in conn.execute(select(u.c.id, u.c.name, u.c.email)
+             .where(u.c.id.in_({e["author_id"] for e in items if e["author_id"]} or {0})))}
+    for item in items:
+        item["author"] = names.get(item["author_id"])
+    return {**log_public(row), "entries": items}
 
 
 def _ids(value: Any, field: str, errors: list[dict[str, str]]) -> list[int]:

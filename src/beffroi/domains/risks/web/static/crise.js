@@ -1,0 +1,441 @@
+// Crisis mode (/risques/crise), for a phone first: the current event's main courante (GET
+// …/risks/crisis-logs, the open one first; its entries newest first, a form to add one, the
+// « Corriger » button that prefills a correction entry, close, PDF), the zones concerned
+// (each gauge's flooded zones at its current level: GET …/risks/stations, then
+// …/stations/{id}/flooded-zones?level_m=, with the assets inside and, for the register's
+// referents, the registered persons inside: POST …/risks/register/persons/within with the
+// zone's polygon), the population alert (template per risk, targets, channels; preview,
+// then send after a confirmation) and the delivery log of the latest alerts (per recipient
+// for agents, totals for viewers). Viewers read everything and get no action button.
+import {
+  ApiError, api, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn,
+  session,
+} from "/static/js/common.js";
+
+const KINDS = { observation: "Observation", "décision": "Décision", action: "Action", appel: "Appel" };
+const CHANNELS = { email: "E-mail", sms: "SMS", banner: "Bandeau de la page publique" };
+const STATUSES = { queued: "en attente", sent: "envoyé", failed: "échec" };
+const LEVELS = { jaune: "jaune", orange: "orange", rouge: "rouge" };
+
+const state = await session();
+renderHeader("/risques", state);
+const tenant = state.tenant;
+const writer = tenant ? canWrite(roleIn(state.me, tenant.id)) : false;
+const base = tenant ? `/tenants/${tenant.id}/risks` : "";
+const $ = (id) => document.getElementById(id);
+const metres = (v) => `${formatNumber(v, 2)}\u00a0m`;
+
+let templates = [];
+let communes = [];
+let current = null;      // the open log, with its entries
+let correcting = null;   // the entry being corrected
+let flooded = [];        // [{zone, station}] at the current levels
+let previewed = null;    // the alert body last previewed
+
+function say(text) { $("status").textContent = text; }
+
+function fail(error) {
+  const box = $("message");
+  if (error instanceof ApiError) {
+    const details = (error.problem.errors || []).map((e) => e.message).join(" ; ");
+    box.textContent = details ? `${error.message} ${details}.` : error.message;
+  } else {
+    console.error(error);
+    box.textContent = "Une erreur est survenue : réessayez.";
+  }
+  box.hidden = false;
+}
+
+function clearMessage() { $("message").hidden = true; $("message").textContent = ""; }
+
+const riskLabel = (risk) => templates.find((t) => t.risk === risk)?.label || risk;
+
+// -- main courante ------------------------------------------------------------------------
+function linksText(links) {
+  const parts = [];
+  for (const id of links.population_alerts || []) {
+    parts.push(`<a href="#pop-alert-${id}">alerte à la population n°\u00a0${id}</a>`);
+  }
+  for (const id of links.alerts || []) parts.push(`<a href="/alertes?alerte=${id}">alerte n°\u00a0${id}</a>`);
+  for (const id of links.assets || []) parts.push(`<a href="/equipements/${id}">équipement n°\u00a0${id}</a>`);
+  for (const id of links.calls || []) parts.push(`appel n°\u00a0${id}`);
+  return parts.length ? `<p class="entry-links">Liens : ${parts.join(" · ")}</p>` : "";
+}
+
+function entryItem(entry, byId, correctedBy) {
+  const target = entry.corrects ? byId.get(entry.corrects) : null;
+  const fixes = correctedBy.get(entry.id) || [];
+  return `<li id="entry-${entry.id}" class="entry">
+    <p class="entry-meta"><span class="kind kind-${escapeHtml(entry.kind)}">${escapeHtml(KINDS[entry.kind] || entry.kind)}</span>
+      <time datetime="${escapeHtml(entry.at)}">${escapeHtml(formatDateTime(entry.at))}</time>
+      — ${escapeHtml(entry.author || "auteur inconnu")}</p>
+    ${target ? `<p class="entry-note">Corrige <a href="#entry-${target.id}">l'entrée du
+      ${escapeHtml(formatDateTime(target.at))}</a></p>` : ""}
+    <p class="entry-text">${escapeHtml(entry.text)}</p>
+    ${linksText(entry.links || {})}
+    ${fixes.length ? `<p class="entry-note">Corrigée par ${fixes.map((f) => `<a href="#entry-${f.id}">l'entrée du
+      ${escapeHtml(formatDateTime(f.at))}</a>`).join(", ")}</p>` : ""}
+    ${writer && current.status === "open" ? `<button type="button" class="button secondary"
+      data-correct="${entry.id}">Corriger<span class="visually-hidden"> l'entrée du
+      ${escapeHtml(formatDateTime(entry.at))}</span></button>` : ""}
+  </li>`;
+}
+
+function showLog(logs) {
+  const previous = logs.filter((l) => l.status !== "open").slice(0, 5);
+  const earlier = previous.length ? `<details class="crisis-previous"><summary>Mains courantes
+    closes (${previous.length})</summary><ul>${previous.map((l) => `<li>${escapeHtml(l.title)}
+    (${escapeHtml(riskLabel(l.risk))}, close le ${escapeHtml(formatDateTime(l.closed_at))}) —
+    <a href="/api/v1${base}/crisis-logs/${l.id}.pdf">PDF<span class="visually-hidden"> de
+    « ${escapeHtml(l.title)} »</span></a></li>`).join("")}</ul></details>` : "";
+  $("open-form").hidden = !(writer && !current);
+  $("entry-form").hidden = !(writer && current);
+  if (!current) {
+    $("event").innerHTML = `<p class="crisis-none">Aucun événement en cours${writer ? ""
+      : " : un agent ouvre la main courante au début d'un événement"}.</p>${earlier}`;
+    $("entries").innerHTML = "";
+    $("log-tools").innerHTML = "";
+    return;
+  }
+  $("event").innerHTML = `<p class="crisis-current"><strong id="log-name">${escapeHtml(current.title)}</strong>
+    <span class="muted block">${escapeHtml(riskLabel(current.risk))} — main courante ouverte le
+    ${escapeHtml(formatDateTime(current.opened_at))}</span></p>`;
+  const byId = new Map(current.entries.map((e) => [e.id, e]));
+  const correctedBy = new Map();
+  for (const e of current.entries) {
+    if (e.corrects) correctedBy.set(e.corrects, [...(correctedBy.get(e.corrects) || []), e]);
+  }
+  const newest = [...current.entries].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.id - a.id));
+  $("entries").innerHTML = `<h3 id="entries-title">Entrées (${newest.length}), les plus récentes d'abord</h3>
+    ${newest.length ? `<ol class="entries" aria-labelledby="entries-title">${newest.map(
+      (e) => entryItem(e, byId, correctedBy)).join("")}</ol>` : '<p class="muted">Aucune entrée pour l\'instant.</p>'}`;
+  $("log-tools").innerHTML = `<a class="button secondary" id="log-pdf"
+      href="/api/v1${base}/crisis-logs/${current.id}.pdf">Télécharger la main courante (PDF)</a>
+    ${writer ? `<button type="button" class="button danger" id="close-log">Clôturer la main courante</button>
+      <span id="close-confirm" class="crisis-confirm" hidden>
+        <span>Clôturer définitivement ? Plus aucune entrée ne pourra être ajoutée.</span>
+        <button type="button" class="button danger" id="close-yes">Oui, clôturer</button>
+        <button type="button" class="button secondary" id="close-no">Annuler</button></span>` : ""}
+    ${earlier}`;
+}
+
+async function loadLog() {
+  const logs = await api(`${base}/crisis-logs`);
+  const open = logs.find((l) => l.status === "open");
+  current = open ? await api(`${base}/crisis-logs/${open.id}`) : null;
+  showLog(logs);
+}
+
+function startCorrection(id) {
+  const entry = current.entries.find((e) => e.id === id);
+  if (!entry) return;
+  correcting = entry;
+  $("entry-kind").value = entry.kind;
+  $("entry-text").value = entry.text;
+  $("correcting").textContent = `Correction de l'entrée du ${formatDateTime(entry.at)} : l'entrée
+    d'origine reste dans la main courante, la correction s'y ajoute.`.replace(/\s+/g, " ");
+  $("correcting").hidden = false;
+  $("cancel-correction").hidden = false;
+  $("entry-form-title").textContent = "Corriger une entrée";
+  $("entry-text").focus();
+}
+
+function endCorrection() {
+  correcting = null;
+  $("correcting").hidden = true;
+  $("cancel-correction").hidden = true;
+  $("entry-form-title").textContent = "Ajouter une entrée";
+}
+
+function wireLog() {
+  $("open-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearMessage();
+    try {
+      await api(`${base}/crisis-logs`, { method: "POST",
+        body: { title: $("log-title").value.trim(), risk: $("log-risk").value } });
+      $("log-title").value = "";
+      await loadLog();
+      say("Main courante ouverte.");
+      $("entry-text").focus();
+    } catch (error) { fail(error); }
+  });
+  $("entry-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearMessage();
+    const body = { kind: $("entry-kind").value, text: $("entry-text").value.trim() };
+    if (correcting) body.corrects = correcting.id;
+    try {
+      await api(`${base}/crisis-logs/${current.id}/entries`, { method: "POST", body });
+      $("entry-text").value = "";
+      endCorrection();
+      await loadLog();
+      say("Entrée inscrite dans la main courante.");
+      $("entry-text").focus();
+    } catch (error) { fail(error); }
+  });
+  $("cancel-correction").addEventListener("click", () => {
+    endCorrection();
+    $("entry-text").value = "";
+    $("entry-text").focus();
+  });
+  $("entries").addEventListener("click", (e) => {
+    const button = e.target.closest("[data-correct]");
+    if (button) startCorrection(Number(button.dataset.correct));
+  });
+  $("log-tools").addEventListener("click", async (e) => {
+    const id = e.target.closest("button")?.id;
+    if (id === "close-log") {
+      $("close-confirm").hidden = false;
+      $("close-yes").focus();
+    } else if (id === "close-no") {
+      $("close-confirm").hidden = true;
+      $("close-log").focus();
+    } else if (id === "close-yes") {
+      clearMessage();
+      try {
+        await api(`${base}/crisis-logs/${current.id}/close`, { method: "POST" });
+        await loadLog();
+        say("Main courante close.");
+        $("title").focus();
+      } catch (error) { fail(error); }
+    }
+  });
+}
+
+// -- zones concerned ----------------------------------------------------------------------
+async function personsInside(zoneId) {
+  const zone = await api(`/tenants/${tenant.id}/assets/${zoneId}`);
+  if (!zone.geometry) return 0;
+  return (await api(`${base}/register/persons/within`, { method: "POST", body: zone.geometry })).length;
+}
+
+async function loadZones() {
+  const overview = await api(`${base}/stations`);
+  const gauges = overview.rivers.flatMap((r) => r.stations).filter((s) => s.level_m !== null);
+  const results = await Promise.all(gauges.map((s) => api(
+    `${base}/stations/${s.asset_id}/flooded-zones`, { params: { level_m: s.level_m } })))
+  flooded = results.flatMap((r, i) => r.zones.map((zone) => ({ zone, station: gauges[i] })));
+  let referent = true;
+  const persons = new Map();
+  for (const { zone } of flooded) {
+    if (!referent) break;
+    try {
+      persons.set(zone.id, await personsInside(zone.id));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 403) referent = false;
+      else throw error;
+    }
+  }
+  const box = $("zones");
+  if (!gauges.length) {
+    box.innerHTML = '<p class="muted">Aucune station ne donne de hauteur d\'eau récente.</p>';
+  } else {
+    box.innerHTML = gauges.map((s, i) => {
+      const zones = results[i].zones;
+      return `<div class="zone-station"><h3>${escapeHtml(s.name)} : ${metres(s.level_m)}${s.vigilance
+        ? ` <span class="vigilance ${escapeHtml(s.vigilance)}">vigilance ${escapeHtml(s.vigilance)}</span>` : ""}</h3>
+        ${zones.length ? `<ul class="zone-list">${zones.map((z) => `<li data-zone="${z.id}">
+          <strong><a href="/equipements/${z.id}">${escapeHtml(z.name)}</a></strong>
+          <span class="muted block">${z.hazard ? `aléa ${escapeHtml(z.hazard)}, ` : ""}inondée dès
+            ${metres(z.flood_level_m)}</span>
+          <span class="block">${formatNumber(z.assets.length, 0)} équipement(s) dans la zone</span>
+          <span class="block zone-persons">${!referent ? "Personnes inscrites au registre : réservé aux référents du registre"
+            : `${formatNumber(persons.get(z.id) ?? 0, 0)} personne(s) inscrite(s) au registre`}</span>
+        </li>`).join("")}</ul>` : '<p class="muted">Aucune zone inondable atteinte à cette hauteur.</p>'}
+      </div>`;
+    }).join("");
+  }
+  if (flooded.length && referent) {
+    box.insertAdjacentHTML("beforeend", '<p><a href="/risques/appels">Appeler les personnes '
+      + "inscrites : liste d'appels du registre</a></p>");
+  }
+  $("alert-zones").innerHTML = flooded.length ? flooded.map(({ zone }) => `<label class="choice">
+    <input type="checkbox" name="zones" value="${zone.id}"> ${escapeHtml(zone.name)}</label>`).join("")
+    : '<p class="muted">Aucune zone inondable atteinte en ce moment.</p>';
+}
+
+// -- population alert ---------------------------------------------------------------------
+function checked(name) {
+  return [...$("alert-form").querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+}
+
+function alertBody() {
+  return {
+    risk: $("alert-risk").value, level: $("alert-level").value,
+    communes: checked("communes"), zones: checked("zones").map(Number),
+    advice: $("alert-advice").value.trim(), channels: checked("channels"),
+  };
+}
+
+function showTemplate() {
+  const t = templates.find((x) => x.risk === $("alert-risk").value);
+  $("template-text").textContent = t ? `Objet : ${t.subject} — Texte : ${t.body}` : "";
+}
+
+async function setUpChannels() {
+  let available = { email: true, sms: true, banner: true };
+  let note = "Les canaux e-mail et SMS sont configurés par un administrateur du territoire : "
+    + "la prévisualisation signale un canal non configuré.";
+  try {
+    const conf = await api(`${base}/alert-channels`);
+    available = { email: conf.emails.length > 0, sms: Boolean(conf.sms_url && conf.sms_secret_set), banner: true };
+    note = available.email && available.sms ? "" : "Un canal non configuré se règle dans "
+      + "l'administration du territoire.";
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 403)) throw error;
+  }
+  $("alert-channels").innerHTML = Object.entries(CHANNELS).map(([key, label]) => `<label class="choice">
+    <input type="checkbox" name="channels" value="${key}"${key === "banner" ? " checked" : ""}${available[key]
+      ? "" : " disabled"}> ${label}${available[key] ? "" : " (non configuré)"}</label>`).join("");
+  $("channels-note").textContent = note;
+}
+
+function hidePreview() {
+  previewed = null;
+  $("preview").hidden = true;
+  $("preview").innerHTML = "";
+}
+
+function showPreview(answer) {
+  const total = Object.values(answer.recipients).reduce((a, b) => a + b, 0);
+  $("preview").innerHTML = `<h3>Aperçu de l'alerte</h3>
+    <p><strong>${escapeHtml(answer.subject)}</strong></p>
+    <p class="preview-body">${escapeHtml(answer.body)}</p>
+    <ul>${Object.entries(answer.recipients).map(([ch, n]) => `<li>${escapeHtml(CHANNELS[ch] || ch)} :
+      ${formatNumber(n, 0)} destinataire(s)</li>`).join("")}</ul>
+    ${answer.banner_until ? `<p>Bandeau affiché jusqu'au ${escapeHtml(formatDateTime(answer.banner_until))}.</p>` : ""}
+    <div class="crisis-actions">
+      <button type="button" class="button danger" id="send-alert">Envoyer cette alerte</button>
+    </div>
+    <div id="send-confirm" class="crisis-confirm" hidden>
+      <p>Confirmer l'envoi à ${formatNumber(total, 0)} destinataire(s) ? Il ne pourra pas être annulé.</p>
+      <button type="button" class="button danger" id="send-yes">Oui, envoyer maintenant</button>
+      <button type="button" class="button secondary" id="send-no">Annuler</button>
+    </div>`;
+  $("preview").hidden = false;
+  $("preview").focus();
+}
+
+function deliveriesTable(alert) {
+  if (!alert.deliveries) return "";
+  return `<div class="table-wrap" tabindex="0" role="region" aria-labelledby="log-caption-${alert.id}"><table>
+    <caption id="log-caption-${alert.id}">Journal d'envoi par destinataire</caption>
+    <thead><tr><th scope="col">Canal</th><th scope="col">Destinataire</th><th scope="col">État</th>
+      <th scope="col" class="number">Tentatives</th><th scope="col">Envoyé le</th></tr></thead>
+    <tbody>${alert.deliveries.map((d) => `<tr><td>${escapeHtml(CHANNELS[d.channel] || d.channel)}</td>
+      <td>${escapeHtml(d.recipient)}</td>
+      <td>${escapeHtml(STATUSES[d.status] || d.status)}${d.error ? ` <span class="muted">(${escapeHtml(d.error)})</span>` : ""}</td>
+      <td class="number">${formatNumber(d.attempts, 0)}</td><td>${escapeHtml(formatDateTime(d.sent_at))}</td></tr>`).join("")}</tbody>
+  </table></div>`;
+}
+
+function sentAlert(alert) {
+  const totals = Object.entries(alert.counts).map(([ch, c]) => `<li>${escapeHtml(CHANNELS[ch] || ch)} :
+    ${formatNumber(c.sent, 0)} envoyé(s), ${formatNumber(c.queued, 0)} en attente,
+    ${formatNumber(c.failed, 0)} échec(s)</li>`).join("");
+  const banner = alert.banner_until && new Date(alert.banner_until) > new Date();
+  return `<article class="sent-alert" id="pop-alert-${alert.id}" aria-labelledby="pop-alert-title-${alert.id}">
+    <h4 id="pop-alert-title-${alert.id}">${escapeHtml(alert.subject)}</h4>
+    <p class="muted">Envoyée le ${escapeHtml(formatDateTime(alert.created_at))} —
+      <span class="vigilance ${escapeHtml(alert.level)}">${escapeHtml(LEVELS[alert.level] || alert.level)}</span></p>
+    <ul class="totals">${totals}</ul>
+    ${banner ? `<p>Bandeau affiché jusqu'au ${escapeHtml(formatDateTime(alert.banner_until))}.</p>` : ""}
+    ${deliveriesTable(alert)}
+    ${writer && banner ? `<button type="button" class="button secondary" data-withdraw="${alert.id}">Retirer
+      le bandeau<span class="visually-hidden"> de « ${escapeHtml(alert.subject)} »</span></button>` : ""}
+  </article>`;
+}
+
+async function loadSent() {
+  const list = (await api(`${base}/population-alerts`)).slice(0, 5);
+  const details = await Promise.all(list.map((a) => api(`${base}/population-alerts/${a.id}`)));
+  $("sent").innerHTML = details.length ? details.map(sentAlert).join("")
+    : '<p class="muted">Aucune alerte envoyée.</p>';
+}
+
+function wireAlert() {
+  const form = $("alert-form");
+  form.addEventListener("input", hidePreview);
+  form.addEventListener("change", hidePreview);
+  $("alert-risk").addEventListener("change", showTemplate);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearMessage();
+    const body = alertBody();
+    try {
+      const answer = await api(`${base}/population-alerts/preview`, { method: "POST", body });
+      previewed = body;
+      showPreview(answer);
+      say("Aperçu de l'alerte prêt : vérifiez-le avant l'envoi.");
+    } catch (error) { hidePreview(); fail(error); }
+  });
+  $("preview").addEventListener("click", async (e) => {
+    const id = e.target.closest("button")?.id;
+    if (id === "send-alert") {
+      $("send-confirm").hidden = false;
+      $("send-yes").focus();
+    } else if (id === "send-no") {
+      $("send-confirm").hidden = true;
+      $("send-alert").focus();
+    } else if (id === "send-yes" && previewed) {
+      clearMessage();
+      try {
+        const sent = await api(`${base}/population-alerts`, { method: "POST", body: previewed });
+        hidePreview();
+        if ($("alert-to-log").checked && current) {
+          await api(`${base}/crisis-logs/${current.id}/entries`, { method: "POST", body: {
+            kind: "action", text: `Alerte à la population envoyée : ${sent.subject}`,
+            population_alerts: [sent.id] } });
+          await loadLog();
+        }
+        await loadSent();
+        say("Alerte envoyée ; son journal d'envoi est affiché.");
+        $(`pop-alert-title-${sent.id}`)?.setAttribute("tabindex", "-1");
+        $(`pop-alert-title-${sent.id}`)?.focus();
+      } catch (error) { fail(error); }
+    }
+  });
+  $("sent").addEventListener("click", async (e) => {
+    const button = e.target.closest("[data-withdraw]");
+    if (!button) return;
+    clearMessage();
+    try {
+      await api(`${base}/population-alerts/${button.dataset.withdraw}/banner`, { method: "DELETE" });
+      await loadSent();
+      say("Bandeau retiré de la page publique.");
+    } catch (error) { fail(error); }
+  });
+}
+
+// -- start --------------------------------------------------------------------------------
+async function start() {
+  if (!tenant) {
+    $("event").innerHTML = '<p class="muted">Aucun territoire ne vous est encore ouvert.</p>';
+    return;
+  }
+  document.title = `Mode crise — ${tenant.name} — Beffroi`;
+  [templates, communes] = await Promise.all([
+    api(`${base}/alert-templates`),
+    api(`/tenants/${tenant.id}/communes`, { params: { boundaries: false } }),
+  ]);
+  const riskOptions = templates.map((t) => `<option value="${escapeHtml(t.risk)}">${escapeHtml(t.label)}</option>`).join("");
+  $("log-risk").innerHTML = riskOptions;
+  $("alert-risk").innerHTML = riskOptions;
+  $("alert-communes").innerHTML = communes.map((c) => `<label class="choice">
+    <input type="checkbox" name="communes" value="${escapeHtml(c.insee)}"> ${escapeHtml(c.name)}</label>`).join("");
+  wireLog();
+  await loadLog();
+  if (writer) {
+    if (current) $("alert-risk").value = current.risk;
+    showTemplate();
+    await setUpChannels();
+    wireAlert();
+    $("alert-form").hidden = false;
+  }
+  await Promise.all([loadZones(), loadSent()]);
+  say("Mode crise à jour.");
+  document.body.dataset.ready = "1";
+}
+
+start().catch((error) => { fail(error); document.body.dataset.ready = "error"; });
