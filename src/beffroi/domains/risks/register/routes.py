@@ -20,6 +20,7 @@ from ....plugin import (
 )
 from .calls import PersonsFilter, call_list, record_call
 from .persons import (
+    CONSENT_TEXT,
     CONSENT_VERSION,
     confirm,
     delete_person,
@@ -46,6 +47,14 @@ PERSON_EXAMPLE = {
 CALL_EXAMPLE = {"state": "reached", "note": "Va bien, a de l'eau."}
 ZONE_EXAMPLE = {"type": "Polygon", "coordinates": [[[6.5, 48.1], [6.7, 48.1], [6.7, 48.2],
                                                     [6.5, 48.2], [6.5, 48.1]]]}
+
+
+@router.get(f"{BASE}/consent", response_model=Object)
+def consent(ctx: CtxDep, tenant: str):
+    """The consent text in force and its version (what the enrolment form shows)."""
+    with ctx.reading(tenant) as (scope, _conn):
+        scope.require("read")
+        return JSONResponse({"version": CONSENT_VERSION, "text": CONSENT_TEXT})
 
 
 @router.get(f"{BASE}/persons", response_model=Objects)

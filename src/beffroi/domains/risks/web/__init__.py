@@ -1,7 +1,8 @@
 """What climate risks add to the web interface: the risks page (river stations against their
 vigilance thresholds, upstream first, with their trend; heat and fire-weather levels; the
 open risk alerts; the way into the crisis mode), the call list of the vulnerable-persons
-register (``/risques/appels``, for the register's referents, on a phone and printable) and
+register (``/risques/appels``, for the register's referents, on a phone and printable), the
+register's enrolment page (``/risques/registre``: persons, enrolment form, referents) and
 the river gauge panel of the asset page (level chart with vigilance thresholds and historic
 floods, trend in words, the values as a table). Browser files in ``static/``, served under
 ``/static/domains/risks/``."""
@@ -15,6 +16,7 @@ WEB_DIR = str(Path(__file__).parent / "static")
 PAGES = (
     Page("/risques", "risques.html", nav_label="Risques"),
     Page("/risques/appels", "appels.html"),
+    Page("/risques/registre", "registre.html"),
 )
 
 PANELS = (

@@ -142,6 +142,7 @@ async function start() {
   const entry = document.getElementById("crisis-entry");
   entry.innerHTML = '<a class="button" href="/risques/appels">Liste d\'appels du registre '
     + "des personnes vulnérables</a>";
+  entry.insertAdjacentHTML("beforeend", ' <a class="button secondary" href="/risques/registre">Registre des personnes vulnérables</a>');
   entry.hidden = false;
   communeSelect.addEventListener("change", () => {
     const url = new URL(location.href);
