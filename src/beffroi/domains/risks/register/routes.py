@@ -31,7 +31,7 @@ from .persons import (
     persons_in_polygon,
     replace_person,
 )
-from .referents import grant_referent, list_referents, revoke_referent
+from .referents import grant_referent, list_referents, require_referent, revoke_referent
 
 router = APIRouter(tags=["registre des personnes vulnérables"])
 BASE = "/tenants/{tenant}/risks/register"
@@ -51,9 +51,10 @@ ZONE_EXAMPLE = {"type": "Polygon", "coordinates": [[[6.5, 48.1], [6.7, 48.1], [6
 
 @router.get(f"{BASE}/consent", response_model=Object)
 def consent(ctx: CtxDep, tenant: str):
-    """The consent text in force and its version (what the enrolment form shows)."""
-    with ctx.reading(tenant) as (scope, _conn):
-        scope.require("read")
+    """The consent text in force and its version (what the enrolment form shows);
+    referents only, like every route of the register."""
+    with ctx.reading(tenant) as (scope, conn):
+        require_referent(scope, conn)
         return JSONResponse({"version": CONSENT_VERSION, "text": CONSENT_TEXT})
 
 
