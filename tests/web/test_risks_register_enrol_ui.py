@@ -6,6 +6,8 @@ name. Audited by axe at phone and desktop sizes."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from beffroi.core.access import CLI, open_scope
@@ -194,3 +196,55 @@ def test_links_to_the_register(server, territory, page, size):
     link = page.locator("#crisis-entry a[href='/risques/registre']")
     link.wait_for()
     assert link.inner_text() == "Registre des personnes vulnérables"
+
+
+def test_tap_on_the_map_edit_and_confirm(server, web_db, territory, page, size):
+    from beffroi.core.access import load_principal
+    from beffroi.domains.risks.register.persons import enrol
+
+    db, t = web_db, territory["tenant"]
+    with db.write() as conn:
+        agent = _user_id(conn, "agent@cc-vosges.fr")
+        grant_referent(open_scope(db, conn, CLI, t), conn, agent)
+        person = enrol(open_scope(db, conn, load_principal(conn, agent), t), conn, {
+            "last_name": "Déplacée", "first_name": "Fictive", "category": "disabled",
+            "commune": "88383", "address": "1 rue Imaginaire",
+            "location": {"type": "Point", "coordinates": [6.6, 48.02]},
+            "phones": ["03 29 00 00 01", "06 00 00 00 09"], "lives_alone": False,
+            "consent": {"given": True, "enrolled_by": "third_party", "requester": "Fils",
+                        "request_date": "2026-01-05", "version": CONSENT_VERSION}})
+    login(page, server, then="/risques/registre")
+    wait_for(page, "document.body.dataset.persons === '1'")
+    page.get_by_role("button", name="Modifier la fiche de Déplacée Fictive").click()
+    wait_for(page, "document.getElementById('f-last_name').value === 'Déplacée'")
+    assert page.locator("#person-form-title").inner_text() == "Modifier la fiche de Fictive Déplacée"
+    assert page.get_by_label("Deuxième téléphone (facultatif)").input_value() == "06 00 00 00 09"
+    assert page.get_by_role("radio", name="Un tiers").is_checked()
+    # The map is centred on the home being edited: a tap in its middle gives the home's
+    # position back (within a map pixel); a tap 80 px to the right of it, a point due east.
+    page.locator("#location-map").scroll_into_view_if_needed()
+    box = page.locator("#location-map").bounding_box()
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(*middle)
+    lon = float(page.get_by_label("Longitude").input_value())
+    lat = float(page.get_by_label("Latitude").input_value())
+    assert abs(lon - 6.60) < 0.001 and abs(lat - 48.02) < 0.001
+    page.mouse.click(middle[0] + 80, middle[1])
+    lon = float(page.get_by_label("Longitude").input_value())
+    lat = float(page.get_by_label("Latitude").input_value())
+    assert lon > 6.60 + 0.001 and abs(lat - 48.02) < 0.001
+    assert "Domicile placé" in page.locator("#status").inner_text()
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    wait_for(page, "document.getElementById('status').textContent.includes('rectifiée')")
+    with db.read() as conn:
+        row = conn.execute(select(schema.register_persons)).one()
+    assert (round(row.lon, 6), round(row.lat, 6)) == (lon, lat)
+    assert row.requester == "Fils" and json.loads(row.phones) == ["03 29 00 00 01", "06 00 00 00 09"]
+    # Re-confirmation, audited.
+    page.get_by_role("button", name="Confirmer l'inscription de Déplacée Fictive").click()
+    wait_for(page, "document.getElementById('status').textContent.includes('confirmée')")
+    with db.read() as conn:
+        a = schema.audit_log
+        actions = [r.action for r in conn.execute(select(a.c.action).where(
+            a.c.entity == "register_person", a.c.entity_id == person["id"]))]
+    assert "register.update" in actions and "register.confirm" in actions
