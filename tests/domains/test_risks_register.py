@@ -379,3 +379,17 @@ def test_unconfirmed_records_are_purged_after_the_setting(client, db, world, reg
             settings=orjson.dumps({"risks.register_reconfirm_months": 6}).decode()))
     assert purge_unconfirmed(db, registry, pinned["ms"] + 180 * 86_400_000) == 0
     assert purge_unconfirmed(db, registry, pinned["ms"] + 186 * 86_400_000) == 1
+
+
+def test_consent_text_for_the_form(client, world):
+    """The enrolment form shows the consent text in force and sends back its version."""
+    from beffroi.domains.risks.register.persons import CONSENT_TEXT
+
+    r = client.get(url(world, path="consent"), headers=world["h"]["ref@a.fr"])
+    assert r.status_code == 200
+    assert r.json() == {"version": CONSENT_VERSION, "text": CONSENT_TEXT}
+    assert "L121-6-1" in r.json()["text"]
+    refused = client.get(url(world, path="consent"), headers=world["h"]["admin@a.fr"])
+    assert refused.status_code == 403
+    other = client.get(url(world, "b", path="consent"), headers=world["h"]["ref@a.fr"])
+    assert other.status_code in (403, 404)

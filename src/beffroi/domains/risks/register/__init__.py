@@ -24,7 +24,8 @@ Every read is written to the audit log (action ``register.read`` / ``register.ex
 entity ``register_person``, the person's id or the ids listed; never a name).
 
 JSON routes (``routes.py``) under ``/api/v1/tenants/{tenant}/risks/register/``:
-``GET|POST persons``, ``GET|PUT|DELETE persons/{id}``, ``POST persons/{id}/confirm``,
+``GET consent`` (the consent text in force and its version), ``GET|POST persons``,
+``GET|PUT|DELETE persons/{id}``, ``POST persons/{id}/confirm``,
 ``POST persons/{id}/calls``, ``GET calls`` (``?commune=&since=``), ``POST persons/within``
 (a GeoJSON polygon), ``GET export.csv``, ``GET referents``, ``PUT|DELETE referents/{user_id}``.
 """

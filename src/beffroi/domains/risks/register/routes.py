@@ -20,6 +20,7 @@ from ....plugin import (
 )
 from .calls import PersonsFilter, call_list, record_call
 from .persons import (
+    CONSENT_TEXT,
     CONSENT_VERSION,
     confirm,
     delete_person,
@@ -30,7 +31,7 @@ from .persons import (
     persons_in_polygon,
     replace_person,
 )
-from .referents import grant_referent, list_referents, revoke_referent
+from .referents import grant_referent, list_referents, require_referent, revoke_referent
 
 router = APIRouter(tags=["registre des personnes vulnérables"])
 BASE = "/tenants/{tenant}/risks/register"
@@ -46,6 +47,15 @@ PERSON_EXAMPLE = {
 CALL_EXAMPLE = {"state": "reached", "note": "Va bien, a de l'eau."}
 ZONE_EXAMPLE = {"type": "Polygon", "coordinates": [[[6.5, 48.1], [6.7, 48.1], [6.7, 48.2],
                                                     [6.5, 48.2], [6.5, 48.1]]]}
+
+
+@router.get(f"{BASE}/consent", response_model=Object)
+def consent(ctx: CtxDep, tenant: str):
+    """The consent text in force and its version (what the enrolment form shows);
+    referents only, like every route of the register."""
+    with ctx.reading(tenant) as (scope, conn):
+        require_referent(scope, conn)
+        return JSONResponse({"version": CONSENT_VERSION, "text": CONSENT_TEXT})
 
 
 @router.get(f"{BASE}/persons", response_model=Objects)

@@ -3,9 +3,10 @@ vigilance thresholds, upstream first, with their trend; heat and fire-weather le
 open risk alerts; the way into the crisis mode), the crisis mode (``/risques/crise``: the
 current event's main courante, the zones concerned, the population alert and its delivery
 log), the call list of the vulnerable-persons register (``/risques/appels``, for the
-register's referents, on a phone and printable) and the river gauge panel of the asset page
-(level chart with vigilance thresholds and historic floods, trend in words, the values as a
-table). Browser files in ``static/``, served under ``/static/domains/risks/``."""
+register's referents, on a phone and printable), the register's enrolment page
+(``/risques/registre``: persons, enrolment form, referents) and the river gauge panel of the
+asset page (level chart with vigilance thresholds and historic floods, trend in words, the
+values as a table). Browser files in ``static/``, served under ``/static/domains/risks/``."""
 
 from pathlib import Path
 
@@ -17,6 +18,7 @@ PAGES = (
     Page("/risques", "risques.html", nav_label="Risques"),
     Page("/risques/appels", "appels.html"),
     Page("/risques/crise", "crise.html"),
+    Page("/risques/registre", "registre.html"),
 )
 
 PANELS = (

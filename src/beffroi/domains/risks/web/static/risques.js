@@ -140,7 +140,10 @@ async function start() {
   if (wanted && communes.some((c) => c.insee === wanted)) communeSelect.value = wanted;
   communeSelect.disabled = false;
   const entry = document.getElementById("crisis-entry");
-  entry.innerHTML = '<a class="button danger" href="/risques/crise">Mode crise</a> <a class="button secondary" href="/risques/appels">Liste d\'appels du registre des personnes vulnérables</a>';
+  entry.innerHTML = '<a class="button danger" href="/risques/crise">Mode crise</a> '
+    + '<a class="button secondary" href="/risques/appels">Liste d\'appels du registre des '
+    + 'personnes vulnérables</a> <a class="button secondary" href="/risques/registre">'
+    + "Registre des personnes vulnérables</a>";
   entry.hidden = false;
   communeSelect.addEventListener("change", () => {
     const url = new URL(location.href);
