@@ -98,7 +98,7 @@ def test_interrupted_build_is_rebuilt(tmp_path, full_registry):
     with db.read() as conn:
         tenants = conn.execute(select(func.count()).select_from(schema.tenants)).scalar()
         users = conn.execute(select(func.count()).select_from(schema.users)).scalar()
-    assert (tenants, users) == (1, 1)
+    assert (tenants, users) == (1, 2)  # the demo account and the register's referent
 
 
 def test_demo_has_alert_rules_and_alerts_with_a_history(demo_db, full_registry):

@@ -111,10 +111,49 @@ def _waste(db, registry) -> None:
                                  (tenant["id"], heat, NOW - 3_600_000, 70.0, 0)], PARIS)
 
 
+def _risks(db, registry) -> None:
+    """A gauge over its yellow height; a weather station in a hot, dry, windy week (a heat
+    wave by the Vosges thresholds, and fire weather); a forest massif next to it."""
+    from beffroi.core import assets
+
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, name="CC Risques", registry=registry)
+        scope = open_scope(db, conn, CLI, tenant["id"])
+        tenants.create_commune(scope, conn, {"insee": "88383", "name": "Remiremont"})
+
+        def asset(ref, kind, geometry, props=None):
+            names = {"HYD": "Moselle à Remiremont", "METEO": "Station météo de Remiremont",
+                     "FORET": "Forêt de Remiremont"}
+            return assets.create_asset(scope, conn, registry, {
+                "ref": ref, "kind": kind, "name": names[ref], "commune": "88383",
+                "geometry": geometry, "properties": props or {}}).id
+
+        gauge = asset("HYD", "risks.gauge", {"type": "Point", "coordinates": [6.6, 48.0]},
+                      {"level_yellow_m": 2.0, "level_orange_m": 2.6, "level_red_m": 3.2})
+        station = asset("METEO", "risks.weather_station",
+                        {"type": "Point", "coordinates": [6.6, 48.01]})
+        asset("FORET", "risks.forest", {"type": "Polygon", "coordinates": [[
+            [6.61, 48.0], [6.63, 48.0], [6.63, 48.02], [6.61, 48.0]]]})
+        rows = [(tenant["id"], ensure_stream(scope, conn, registry, gauge, "hydro.level"),
+                 NOW - 600_000, 2.4, 0)]
+        t = np.arange(NOW // 1000 - 8 * DAY, NOW // 1000, 3600, dtype=np.float64)
+        hour = (t % DAY) / 3600
+        series = {"air.temperature": 30 + 8 * np.sin((hour - 9) / 24 * 2 * np.pi),
+                  "air.humidity": np.full(len(t), 15.0),
+                  "weather.wind_speed": np.full(len(t), 12.0),
+                  "weather.precipitation": np.zeros(len(t))}
+        for metric, values in series.items():
+            sid = ensure_stream(scope, conn, registry, station, metric)
+            rows += [(tenant["id"], sid, int(x * 1000), round(float(v), 2), 0)
+                     for x, v in zip(t, values, strict=True)]
+        store_rows(scope, conn, rows, PARIS)
+
+
 def test_every_detector_declares_the_details_it_writes(db):
     registry = load_registry()  # every installed domain
     _lighting(db, registry)
     _water(db, registry)
+    _risks(db, registry)
     if "waste" in registry.domains:
         _waste(db, registry)
     runs = run_detectors(db, registry, NOW)

@@ -179,10 +179,12 @@ def test_tiles_render_the_dashboard_contract(page, server, territory, size):
         == "/eclairage?vue=mois&periode=mois"
     assert lighting.locator(".tile-links a").first.get_attribute("href") \
         == "/eclairage?periode=mois"
-    # The old shape (no status, link nor comparisons): status from the alerts, no detail link.
+    # The old shape (no status, link nor comparisons): status from the alerts, the detail
+    # link from the domain's page in the menu.
     risks = page.get_by_role("article", name="Risques climatiques")
     assert "État : critique" in risks.inner_text() and "2,84 m" in text(risks)
-    assert risks.get_by_role("link", name=re.compile("Voir le détail")).count() == 0
+    assert risks.get_by_role("link", name=re.compile("Voir le détail")).get_attribute(
+        "href") == "/risques?periode=mois"
     freshness = page.locator("#freshness li[data-domain='lighting']")
     assert "2 capteurs silencieux" in freshness.inner_text()
     assert_accessible(page)

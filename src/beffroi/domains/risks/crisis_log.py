@@ -59,7 +59,7 @@ def open_log(scope: TenantScope, conn: Connection, data: Any, now: int) -> dict[
     if not isinstance(title, str) or not title.strip() or len(title) > TITLE_MAX:
         errors.append({"field": "title", "message": f"texte de 1 à {TITLE_MAX} caractères "
                                                     "attendu"})
-    if data.get("risk") not in RISKS:
+    if not isinstance(data.get("risk"), str) or data.get("risk") not in RISKS:
         errors.append({"field": "risk", "message": "crue, canicule, feu_de_foret ou autre "
                                                    "attendu"})
     if errors:
@@ -157,7 +157,7 @@ def add_entry(scope: TenantScope, conn: Connection, log_id: int, data: Any,
         errors.append({"field": "text", "message": f"texte de 1 à {TEXT_MAX} caractères "
                                                    "attendu"})
     kind = data.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         errors.append({"field": "kind", "message": "observation, décision, action ou appel "
                                                    "attendu"})
     at = now

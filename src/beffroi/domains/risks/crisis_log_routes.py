@@ -38,7 +38,7 @@ def create(ctx: CtxDep, tenant: str, body: JsonBody):
 
 
 # Before ``{log_id}``: « 3.pdf » is not an id.
-@router.get(f"{BASE}/{{log_id}}.pdf", response_class=Response, include_in_schema=False)
+@router.get(f"{BASE}/{{log_id:int}}.pdf", response_class=Response, include_in_schema=False)
 def pdf(ctx: CtxDep, tenant: str, log_id: Id):
     """The log as a PDF (A4) for the PCS debriefing (out of the OpenAPI document, as the
     impact report's PDF)."""
@@ -49,21 +49,21 @@ def pdf(ctx: CtxDep, tenant: str, log_id: Id):
         "Content-Disposition": f'attachment; filename="main-courante-{log_id}.pdf"'})
 
 
-@router.get(f"{BASE}/{{log_id}}", response_model=Object)
+@router.get(f"{BASE}/{{log_id:int}}", response_model=Object)
 def read(ctx: CtxDep, tenant: str, log_id: Id):
     """The log and its entries, in time order."""
     with ctx.reading(tenant) as (scope, conn):
         return JSONResponse(get_log(scope, conn, log_id))
 
 
-@router.post(f"{BASE}/{{log_id}}/close", response_model=Object)
+@router.post(f"{BASE}/{{log_id:int}}/close", response_model=Object)
 def close(ctx: CtxDep, tenant: str, log_id: Id):
     """Close the log: no entry is added any more."""
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(close_log(scope, conn, log_id, now_ms()))
 
 
-@router.post(f"{BASE}/{{log_id}}/entries", status_code=201, response_model=Object,
+@router.post(f"{BASE}/{{log_id:int}}/entries", status_code=201, response_model=Object,
              openapi_extra=body_doc({"kind": "décision", "text": "Fermeture du pont de la "
                                      "Moselle", "at": "2026-01-12T14:30:00+01:00",
                                      "assets": [12], "population_alerts": [3]}))

@@ -320,11 +320,11 @@ def _check_alert(scope: TenantScope, conn: Connection, data: Any,
                "banner_hours", "subject", "body"}
     errors = [{"field": k, "message": "champ inconnu"} for k in sorted(set(data) - allowed)]
     risk = data.get("risk")
-    if risk not in RISKS:
+    if not isinstance(risk, str) or risk not in RISKS:
         errors.append({"field": "risk", "message": "crue, canicule, feu_de_foret ou autre "
                                                    "attendu"})
     level = data.get("level")
-    if level not in LEVELS:
+    if not isinstance(level, str) or level not in LEVELS:
         errors.append({"field": "level", "message": "jaune, orange ou rouge attendu"})
     insee = data.get("communes") or []
     if not isinstance(insee, list) or not all(isinstance(c, str) for c in insee):

@@ -107,7 +107,7 @@ def alerts(ctx: CtxDep, tenant: str):
         return JSONResponse(list_alerts(scope, conn))
 
 
-@router.get(f"{BASE}/population-alerts/{{alert_id}}", response_model=Object)
+@router.get(f"{BASE}/population-alerts/{{alert_id:int}}", response_model=Object)
 def alert(ctx: CtxDep, tenant: str, alert_id: Id):
     """One alert with its counts per channel and status (and the log per recipient for
     agents and administrators)."""
@@ -115,7 +115,7 @@ def alert(ctx: CtxDep, tenant: str, alert_id: Id):
         return JSONResponse(alert_detail(scope, conn, alert_id))
 
 
-@router.delete(f"{BASE}/population-alerts/{{alert_id}}/banner", response_model=Object)
+@router.delete(f"{BASE}/population-alerts/{{alert_id:int}}/banner", response_model=Object)
 def remove_banner(ctx: CtxDep, tenant: str, alert_id: Id):
     """Take the alert's banner off the territory's public page."""
     with ctx.writing(tenant) as (scope, conn):

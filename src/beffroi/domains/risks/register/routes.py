@@ -81,14 +81,14 @@ def within(ctx: CtxDep, tenant: str, body: JsonBody):
         return JSONResponse(persons_in_polygon(scope, conn, body))
 
 
-@router.get(f"{BASE}/persons/{{person_id}}", response_model=Object)
+@router.get(f"{BASE}/persons/{{person_id:int}}", response_model=Object)
 def person(ctx: CtxDep, tenant: str, person_id: Id):
     """One person's record. Audited."""
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(get_person(scope, conn, person_id))
 
 
-@router.put(f"{BASE}/persons/{{person_id}}", openapi_extra=body_doc(PERSON_EXAMPLE),
+@router.put(f"{BASE}/persons/{{person_id:int}}", openapi_extra=body_doc(PERSON_EXAMPLE),
             response_model=Object)
 def rectify(ctx: CtxDep, tenant: str, person_id: Id, body: JsonBody):
     """Rectify a record (the whole form); counts as a re-confirmation."""
@@ -96,21 +96,21 @@ def rectify(ctx: CtxDep, tenant: str, person_id: Id, body: JsonBody):
         return JSONResponse(replace_person(scope, conn, person_id, body))
 
 
-@router.delete(f"{BASE}/persons/{{person_id}}", response_model=Object)
+@router.delete(f"{BASE}/persons/{{person_id:int}}", response_model=Object)
 def remove(ctx: CtxDep, tenant: str, person_id: Id):
     """Delete a record on the person's request: nothing of it is kept."""
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(delete_person(scope, conn, person_id))
 
 
-@router.post(f"{BASE}/persons/{{person_id}}/confirm", response_model=Object)
+@router.post(f"{BASE}/persons/{{person_id:int}}/confirm", response_model=Object)
 def reconfirm(ctx: CtxDep, tenant: str, person_id: Id):
     """The person confirmed their enrolment: the retention period starts again."""
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(confirm(scope, conn, person_id))
 
 
-@router.post(f"{BASE}/persons/{{person_id}}/calls", openapi_extra=body_doc(CALL_EXAMPLE),
+@router.post(f"{BASE}/persons/{{person_id:int}}/calls", openapi_extra=body_doc(CALL_EXAMPLE),
              response_model=Object)
 def follow_up(ctx: CtxDep, tenant: str, person_id: Id, body: JsonBody):
     """Record a call follow-up: called, reached, visit_needed or visited."""
