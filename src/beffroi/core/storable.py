@@ -11,7 +11,8 @@ field, instead of a server error from the database:
 - ``parse_json``: JSON bytes parsed and checked (the API's request bodies);
 - ``is_id``: whether a JSON value can name a row (``false`` cannot);
 - ``as_id`` / ``parse_id``: an identifier written as text (``?streams=1,2``, a tenant's
-  number).
+  number);
+- ``parse_count``: a whole number within bounds written as text (``?days=30``, ``?hours=72``).
 """
 
 from __future__ import annotations
@@ -127,4 +128,19 @@ def parse_id(text: str, field: str) -> int:
     if value is None:
         raise Invalid(f"« {field} » : identifiant attendu (nombre entier de 1 à {BIGINT_MAX}).",
                       errors=[{"field": field, "message": "identifiant entier attendu"}])
+    return value
+
+
+def parse_count(text: Any, field: str, low: int, high: int, noun: str,
+                title: str = "Période") -> int:
+    """A whole number of ``noun`` (« jours », « nuits », « heures ») from ``low`` to ``high``,
+    or ``Invalid`` naming ``field`` (« {title} « … » invalide. »)."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise Invalid(f"{title} « {str(text)[:20]} » invalide.",
+                      errors=[{"field": field, "message": f"nombre de {noun} entier, de {low} "
+                                                          f"à {high}"}])
     return value

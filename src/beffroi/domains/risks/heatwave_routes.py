@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from ...core.clock import now_ms
-from ...core.errors import Invalid, NotFound
+from ...core.errors import NotFound
+from ...core.storable import parse_count
 from ...plugin import CtxDep, JSONResponse, Object
 from .heatwave import tenant_heat
 
@@ -17,17 +18,9 @@ router = APIRouter()
 DEFAULT_DAYS, MAX_DAYS = 30, 366
 
 
-def parse_days(text: Any, default: int = DEFAULT_DAYS) -> int:
+def parse_days(text: Any) -> int:
     """A number of days, 1 to 366 (French 422 otherwise)."""
-    try:
-        days = int(str(text).strip())
-    except ValueError:
-        days = 0
-    if not 1 <= days <= MAX_DAYS:
-        raise Invalid(f"Période « {str(text)[:20]} » invalide.",
-                      errors=[{"field": "days", "message": "nombre de jours entier, de 1 à "
-                                                           f"{MAX_DAYS}"}])
-    return days
+    return parse_count(text, "days", 1, MAX_DAYS, "jours")
 
 
 @router.get("/tenants/{tenant}/risks/heatwave", response_model=Object)

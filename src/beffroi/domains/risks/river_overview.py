@@ -19,25 +19,16 @@ from ...core.clock import HOUR_MS, format_instant
 from ...core.errors import Invalid
 from ...storage import schema
 from .stations import TREND_WINDOW_H, trend
-from .vigilance import GAUGE_KIND, LEVEL, RECENT_MS, reached, thresholds
+from .vigilance import GAUGE_KIND, LEVEL, RECENT_MS, level_at_or_before, reached, thresholds
 
 COLOUR_RANK = {None: 0, "jaune": 1, "orange": 2, "rouge": 3}
-
-
-def _level_at_or_before(conn: Connection, tenant_id: int, stream_id: int, at: int,
-                        after: int) -> tuple[int, float] | None:
-    o = schema.observations
-    row = conn.execute(select(o.c.t.label("at"), o.c.value).where(
-        o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t <= at, o.c.t > after)
-        .order_by(o.c.t.desc()).limit(1)).first()
-    return None if row is None else (int(row.at), float(row.value))
 
 
 def station(conn: Connection, tenant_id: int, gauge: Any, now: int) -> dict[str, Any]:
     """One gauge's entry (see the module's doc)."""
     props = orjson.loads(gauge.properties or "{}")
     limits = thresholds(props)
-    last = _level_at_or_before(conn, tenant_id, gauge.stream_id, now, now - RECENT_MS)
+    last = level_at_or_before(conn, tenant_id, gauge.stream_id, now, now - RECENT_MS)
     level = at = None
     slope: dict[str, Any] = {"rate_m_per_h": None, "label": None}
     if last is not None:

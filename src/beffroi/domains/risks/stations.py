@@ -28,29 +28,19 @@ from ...core.alerting import rules
 from ...core.clock import HOUR_MS, format_instant, now_ms
 from ...core.errors import Invalid, NotFound
 from ...core.registry import Registry
+from ...core.storable import parse_count
 from ...storage import schema
+from .vigilance import GAUGE_KIND, VIGILANCE
 
-GAUGE_KIND = "risks.gauge"
 DEFAULT_HOURS = 72
 MAX_HOURS = 720
 TREND_WINDOW_H = 3
 STABLE_M_PER_H = 0.01  # 1 cm/h
-THRESHOLDS = (("yellow", "level_yellow_m", "Vigilance jaune"),
-              ("orange", "level_orange_m", "Vigilance orange"),
-              ("red", "level_red_m", "Vigilance rouge"))
 RULE_PREFIX = "Montée rapide — "
 
 
 def parse_hours(text: Any) -> int:
-    try:
-        hours = int(str(text).strip())
-    except ValueError:
-        hours = None
-    if hours is None or not 1 <= hours <= MAX_HOURS:
-        raise Invalid(f"Durée « {str(text)[:20]} » invalide.",
-                      errors=[{"field": "hours", "message": "nombre d'heures entier, de 1 à "
-                                                            f"{MAX_HOURS}"}])
-    return hours
+    return parse_count(text, "hours", 1, MAX_HOURS, "heures", title="Durée")
 
 
 def gauge(scope: TenantScope, conn: Connection, station_id: int) -> Any:
@@ -113,8 +103,10 @@ def station_level(scope: TenantScope, conn: Connection, station_id: int,
         "points": [[format_instant(t), v] for t, v in zip(times, values, strict=True)],
         "latest": None if not times else {"time": format_instant(times[-1]),
                                           "value": values[-1]},
-        "thresholds": [{"key": key, "label": label, "value_m": props[name]}
-                       for key, name, label in THRESHOLDS
+        # (vigilance.VIGILANCE's properties: "level_yellow_m" → key "yellow")
+        "thresholds": [{"key": name.removeprefix("level_").removesuffix("_m"),
+                        "label": f"Vigilance {colour}", "value_m": props[name]}
+                       for name, colour, _ in VIGILANCE
                        if isinstance(props.get(name), int | float)],
         "historic_floods": floods,
         "trend": trend(times, values),

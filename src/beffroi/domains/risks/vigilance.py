@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
 from ...core.clock import HOUR_MS
@@ -50,9 +50,19 @@ def reached(level: float, limits: list[tuple[float, str, str]]
     return above[-1] if above else None
 
 
+def level_at_or_before(conn: Connection, tenant_id: int, stream_id: int, at: int,
+                       after: int) -> tuple[int, float] | None:
+    """(time, level) of the stream's last reading in (after, at], or None."""
+    o = schema.observations
+    row = conn.execute(select(o.c.t.label("at"), o.c.value).where(
+        o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t <= at, o.c.t > after)
+        .order_by(o.c.t.desc()).limit(1)).first()
+    return None if row is None else (int(row.at), float(row.value))
+
+
 def _latest_levels(ctx: DetectorContext) -> list[Any]:
     """Per visible gauge with thresholds: its last level in (now − RECENT_MS, now]."""
-    a, s, o = schema.assets, schema.streams, schema.observations
+    a, s = schema.assets, schema.streams
     gauges = list(ctx.conn.execute(
         select(s.c.id, a.c.id.label("asset_id"), a.c.name, a.c.properties)
         .join(a, and_(a.c.tenant_id == s.c.tenant_id, a.c.id == s.c.asset_id))
@@ -60,13 +70,10 @@ def _latest_levels(ctx: DetectorContext) -> list[Any]:
         .order_by(a.c.id)))
     out = []
     for gauge in gauges:
-        last = ctx.conn.execute(
-            select(o.c.t.label("at"), o.c.value).where(
-                o.c.tenant_id == ctx.tenant_id, o.c.stream_id == gauge.id,
-                o.c.t <= ctx.now, o.c.t > ctx.now - RECENT_MS)
-            .order_by(o.c.t.desc()).limit(1)).first()
+        last = level_at_or_before(ctx.conn, ctx.tenant_id, gauge.id, ctx.now,
+                                  ctx.now - RECENT_MS)
         if last is not None:
-            out.append((gauge, int(last.at), float(last.value)))
+            out.append((gauge, *last))
     return out
 
 

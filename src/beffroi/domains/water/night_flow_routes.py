@@ -32,9 +32,10 @@ from ...core.access import TenantScope
 from ...core.alerting import alerts as core_alerts
 from ...core.alerting.detector_spec import DetectorContext
 from ...core.clock import DAY_MS, format_instant, now_ms
-from ...core.errors import Invalid, NotFound
+from ...core.errors import NotFound
 from ...core.registry import Registry
 from ...core.settings import setting
+from ...core.storable import parse_count
 from ...plugin import CtxDep, Id, JSONResponse, Object
 from ...storage import schema
 from ...storage.database import Database
@@ -59,15 +60,7 @@ def _round(value: float, digits: int = 3) -> float | None:
 
 def parse_days(text: Any) -> int:
     """The number of nights shown: an integer from 7 to 365."""
-    try:
-        days = int(str(text).strip())
-    except ValueError:
-        days = None
-    if days is None or not 7 <= days <= MAX_DAYS:
-        raise Invalid(f"Période « {str(text)[:20]} » invalide.",
-                      errors=[{"field": "days", "message": "nombre de nuits entier, de 7 à "
-                                                           f"{MAX_DAYS}"}])
-    return days
+    return parse_count(text, "days", 7, MAX_DAYS, "nuits")
 
 
 def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, registry: Registry,
