@@ -11,11 +11,12 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from beffroi.core import assets, streams, tenants, users
-from beffroi.core.access import CLI, load_principal, open_scope
+from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import PARIS
-from beffroi.core.dashboard import dashboard
 from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
+
+from .kpi_cards import domain_kpis
 
 R, V = "88383", "88498"
 TODAY = date(2026, 3, 15)
@@ -110,16 +111,7 @@ def territory(db, registry):
 
 
 def _kpis(db, registry, tenant, communes=None, email=None):
-    with db.read() as conn:
-        principal = CLI
-        if email is not None:
-            ph = "?" if db.is_sqlite else "%s"
-            principal = load_principal(conn, conn.exec_driver_sql(
-                f"SELECT id FROM users WHERE email = {ph}", (email,)).scalar())
-        cards = dashboard(open_scope(db, conn, principal, tenant), conn, registry, communes,
-                          now=NOW, cache=None)
-    [buildings] = [c for c in cards if c["domain"] == "buildings"]
-    return {k["key"]: k for k in buildings["kpis"]}
+    return domain_kpis(db, registry, tenant, "buildings", NOW, communes, email)
 
 
 def _expected(*names: str) -> tuple[float, float, float, int]:

@@ -11,11 +11,11 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from beffroi.core import assets, users
-from beffroi.core.access import CLI, load_principal, open_scope
+from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
-from beffroi.core.dashboard import dashboard
 from beffroi.core.registry import load_registry
 
+from .kpi_cards import domain_kpis
 from .lighting_fixtures import (
     INSEE,
     OTHER,
@@ -94,18 +94,7 @@ def territory(db, registry):
 
 
 def _kpis(db, registry, tenant, communes=None, now=NOW, email=None):
-    with db.read() as conn:
-        principal = CLI
-        if email is not None:
-            uid = conn.exec_driver_sql("SELECT id FROM users WHERE email = ?"
-                                       if db.is_sqlite else
-                                       "SELECT id FROM users WHERE email = %s",
-                                       (email,)).scalar()
-            principal = load_principal(conn, uid)
-        cards = dashboard(open_scope(db, conn, principal, tenant), conn, registry, communes,
-                          now=now, cache=None)
-    [lighting] = [c for c in cards if c["domain"] == "lighting"]
-    return {k["key"]: k for k in lighting["kpis"]}
+    return domain_kpis(db, registry, tenant, "lighting", now, communes, email)
 
 
 def _expected_kwh(cabinet: str, days: list[date]) -> float:

@@ -10,11 +10,12 @@ from datetime import date, datetime, time
 import pytest
 
 from beffroi.core import assets, streams, tenants, users
-from beffroi.core.access import CLI, load_principal, open_scope
+from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import PARIS
-from beffroi.core.dashboard import dashboard
 from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
+
+from .kpi_cards import domain_kpis
 
 HOUR_MS = 3_600_000
 NOW = int(datetime.combine(date(2026, 7, 10), time(15, 20), PARIS).timestamp() * 1000)
@@ -85,16 +86,7 @@ def territory(db, registry):
 
 
 def _kpis(db, registry, tenant, communes=None, email=None):
-    with db.read() as conn:
-        principal = CLI
-        if email is not None:
-            ph = "?" if db.is_sqlite else "%s"
-            principal = load_principal(conn, conn.exec_driver_sql(
-                f"SELECT id FROM users WHERE email = {ph}", (email,)).scalar())
-        cards = dashboard(open_scope(db, conn, principal, tenant), conn, registry, communes,
-                          now=NOW, cache=None)
-    [risks] = [c for c in cards if c["domain"] == "risks"]
-    return {k["key"]: k for k in risks["kpis"]}
+    return domain_kpis(db, registry, tenant, "risks", NOW, communes, email)
 
 
 def _at(name: str) -> str:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import pytest
 
 from beffroi.core import assets, streams, tenants, users
-from beffroi.core.access import CLI, load_principal, open_scope
+from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
 from beffroi.core.clock import PARIS, format_instant
-from beffroi.core.dashboard import dashboard
 from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
 from beffroi.domains.water.detectors import DETECTOR_KEY
+
+from .kpi_cards import domain_kpis
 
 NOW = 1_780_000_000_000  # 2026-05-28, pinned
 HOUR_MS, DAY_MS = 3_600_000, 86_400_000
@@ -95,16 +96,7 @@ def territory(db, registry):
 
 
 def _kpis(db, registry, tenant, communes=None, email=None):
-    with db.read() as conn:
-        principal = CLI
-        if email is not None:
-            ph = "?" if db.is_sqlite else "%s"
-            principal = load_principal(conn, conn.exec_driver_sql(
-                f"SELECT id FROM users WHERE email = {ph}", (email,)).scalar())
-        cards = dashboard(open_scope(db, conn, principal, tenant), conn, registry, communes,
-                          now=NOW, cache=None)
-    [water] = [c for c in cards if c["domain"] == "water"]
-    return {k["key"]: k for k in water["kpis"]}
+    return domain_kpis(db, registry, tenant, "water", NOW, communes, email)
 
 
 def _leaks(*sectors: str) -> tuple[int, float, float]:
