@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import ColumnElement, Connection, and_, false, select, true
@@ -131,6 +132,11 @@ class TenantScope:
     @property
     def settings(self) -> dict[str, Any]:
         return orjson.loads(self.tenant.settings)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The tenant's time zone (setting ``timezone``)."""
+        return ZoneInfo(self.settings.get("timezone") or "Europe/Paris")
 
     def can(self, action: Action) -> bool:
         if action == "read" and self.role == "public":

@@ -388,7 +388,7 @@ def create_command(scope: TenantScope, conn: Connection, registry: Registry, dat
         raise Invalid("Commande invalide.", errors=errors)
     assert spec is not None and asset is not None and device is not None
     if recurrence is not None and not_before is None:
-        tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+        tz = scope.zone
         not_before = next_occurrence(recurrence, now, tz)
     due = not_before if not_before is not None and not_before > now else now
     status = "scheduled" if due > now else "requested"

@@ -21,7 +21,6 @@ import logging
 import math
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection, and_, delete, select, update
@@ -109,7 +108,7 @@ def rederive(scope: TenantScope, conn: Connection, registry: Registry,
     s, a, o = schema.streams, schema.assets, schema.observations
     kinds = {kind for kind, _ in registry.derived}
     written = 0
-    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    tz = scope.zone
     for start in range(0, len(asset_ids), 900):
         chunk = asset_ids[start:start + 900]
         for asset_id, kind, properties in conn.execute(

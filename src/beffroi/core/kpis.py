@@ -43,7 +43,7 @@ class KpiContext:
     @property
     def zone(self) -> ZoneInfo:
         """The tenant's time zone."""
-        return ZoneInfo(self.scope.settings.get("timezone") or "Europe/Paris")
+        return self.scope.zone
 
     @property
     def today(self) -> date:

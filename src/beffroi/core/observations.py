@@ -276,7 +276,7 @@ def _access_key(scope: TenantScope) -> tuple:
 
 
 def _timezone(scope: TenantScope) -> ZoneInfo:
-    return ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    return scope.zone
 
 
 def _store_together(scope: TenantScope, conn: Connection, registry: Registry,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -39,7 +38,7 @@ RULE_EXAMPLE = {"name": "Crue de la Moselle", "kind": "threshold", "stream_id": 
 def _public(scope: TenantScope, registry, row: Any) -> dict[str, Any]:
     """The alert with its details in French, in the tenant's time zone."""
     return alerts.alert_public(row, registry,
-                               ZoneInfo(scope.settings.get("timezone") or "Europe/Paris"))
+                               scope.zone)
 
 
 def _full(scope: TenantScope, conn, registry, row: Any) -> dict[str, Any]:

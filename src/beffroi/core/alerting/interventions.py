@@ -51,7 +51,7 @@ def follow_up_steps(registry: Registry, detector: str | None) -> tuple[FollowUpS
 
 
 def tenant_tz(scope: TenantScope) -> ZoneInfo:
-    return ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    return scope.zone
 
 
 def midnight(day: date, tz: ZoneInfo) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
@@ -20,7 +19,7 @@ MAX_DAYS = 5 * 365 + 2
 
 def local_today(scope: TenantScope) -> date:
     """Today in the territory's time zone (a report ends the day before at the latest)."""
-    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    tz = scope.zone
     return datetime.fromtimestamp(now_ms() / 1000, tz).date()
 
 

@@ -59,7 +59,7 @@ class Cabinet:
 
 
 def tenant_zone(scope: TenantScope) -> ZoneInfo:
-    return ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    return scope.zone
 
 
 def local_today(scope: TenantScope | None = None) -> date:

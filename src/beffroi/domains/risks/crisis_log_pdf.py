@@ -12,7 +12,6 @@ derived from its content.
 from __future__ import annotations
 
 import hashlib
-from zoneinfo import ZoneInfo
 
 from jinja2 import DictLoader, Environment, StrictUndefined
 from sqlalchemy import Connection, select
@@ -89,7 +88,7 @@ def _css_string(text: str) -> str:
 
 def log_html(scope: TenantScope, conn: Connection, log_id: int) -> str:
     log = get_log(scope, conn, log_id)
-    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    tz = scope.zone
     u = schema.users
     author_ids = {e["author_id"] for e in log["entries"] if e["author_id"]}
     names = {r.id: r.name or r.email for r in conn.execute(

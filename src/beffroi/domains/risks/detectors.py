@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import orjson
 from shapely.geometry import shape
@@ -69,7 +68,7 @@ def fire_findings(ctx: DetectorContext) -> Iterable[Finding]:
     placed = {k: v for k, v in placed.items() if v[1] is not None}
     if not placed:
         return []
-    zone = ZoneInfo(str(ctx.scope.settings.get("timezone") or "Europe/Paris"))
+    zone = ctx.scope.zone
     today = datetime.fromtimestamp(ctx.now / 1000, zone).date()
     level = fw.class_rank(setting(ctx.scope.settings, ctx.registry, FIRE_ALERT_LEVEL))
     latest: dict[int, fw.FwiDay | None] = {}

@@ -227,7 +227,7 @@ def tenant_fire_weather(scope: TenantScope, conn: Connection, now: int,
                         days: int) -> dict[str, Any]:
     """Per visible weather station with the four streams: the indices and class of the
     last ``days`` days."""
-    zone = ZoneInfo(str(scope.settings.get("timezone") or "Europe/Paris"))
+    zone = scope.zone
     today = datetime.fromtimestamp(now / 1000, zone).date()
     first = today - timedelta(days=days - 1)
     out = []

@@ -229,7 +229,7 @@ def tenant_heat(scope: TenantScope, conn: Connection, registry: Registry, now: i
                 days: int) -> dict[str, Any]:
     """Per visible weather station: IBM of the last ``days`` local days up to today, the
     episodes that touch them and the one running; the tenant's thresholds."""
-    zone = ZoneInfo(str(scope.settings.get("timezone") or "Europe/Paris"))
+    zone = scope.zone
     thresholds = tenant_thresholds(scope.settings, registry)
     today = local_today(now, zone)
     first = today - timedelta(days=days - 1)

@@ -45,7 +45,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection, and_, delete, or_, select, update
@@ -384,7 +383,7 @@ def _check_alert(scope: TenantScope, conn: Connection, data: Any,
     if errors:
         raise Invalid("Alerte à la population invalide.", errors=errors)
     reached = sorted(set(insee) | {z.commune_insee for z in zones.values() if z.commune_insee})
-    zone_tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    zone_tz = scope.zone
     places = [names[code] for code in reached] + [
         f"la zone « {zones[z].name} »" for z in zone_ids if not zones[z].commune_insee]
     values = {

@@ -3,8 +3,6 @@ and the indicators of every service for a year or the last twelve months."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from fastapi import APIRouter, Query
 
 from ...plugin import CtxDep, Id, JsonBody, JSONResponse, Object, body_doc
@@ -50,6 +48,6 @@ def indicators(ctx: CtxDep, tenant: str,
     """Rendement (P104.3), ILP (P106.3), ILVNC (P105.3), ILC, décret 2012-97 verdict and
     ILP rating of each water service, with the volumes used and where they come from."""
     with ctx.reading(tenant) as (scope, conn):
-        tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+        tz = scope.zone
         period = parse_period(year, rolling, tz)
         return JSONResponse(tenant_indicators(scope, conn, ctx.registry, period, commune))

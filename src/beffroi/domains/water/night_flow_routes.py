@@ -132,7 +132,7 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
 
 # -- every sector at once ---------------------------------------------------------------------
 def _last_full_year(scope: TenantScope, now: int) -> int:
-    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    tz = scope.zone
     return datetime.fromtimestamp(now / 1000, tz).year - 1
 
 
@@ -164,7 +164,7 @@ def sectors_status(scope: TenantScope, conn: Connection, registry: Registry,
                              .order_by(a.c.ref)))
     names = {r.insee: r.name for r in conn.execute(
         select(c.c.insee, c.c.name).where(scope.commune_visible()))}
-    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    tz = scope.zone
     services = {s["service_id"]: s for s in tenant_indicators(
         scope, conn, registry, year_period(year, tz))["services"]}
     metered = _metered_sectors(scope, conn, [r.id for r in rows])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from fastapi import APIRouter, Query
 
 from ...plugin import CtxDep, Invalid, JSONResponse, Object
@@ -25,7 +23,7 @@ def repaired(ctx: CtxDep, tenant: str,
         if year is None:
             raise Invalid("Indiquez l'année des réparations : year=AAAA.",
                           errors=[{"field": "year", "message": "paramètre obligatoire"}])
-        tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+        tz = scope.zone
         period = year_period(parse_year(year), tz)
         return JSONResponse({"year": period.year, **repaired_leaks(
             scope, conn, ctx.registry, period.start, period.end, commune)})

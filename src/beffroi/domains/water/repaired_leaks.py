@@ -138,7 +138,7 @@ def repaired_leaks(scope: TenantScope, conn: Connection, registry: Registry, sta
     commune), by repair day, with their totals and the settings used."""
     scope.require("read")
     public = scope.role == "public"  # alerts are never public: nor are their repairs
-    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    tz = scope.zone
     usual_days = float(setting(scope.settings, registry, USUAL_LEAK_DURATION))
     price = float(setting(scope.settings, registry, PRICE))
     alerts = {} if public else {row.id: row for row in _leak_alerts(scope, conn, commune)}

@@ -337,5 +337,5 @@ def tenant_indicators(scope: TenantScope, conn: Connection, registry: Registry,
 
 
 def _iso_day(ms: int, scope: TenantScope) -> str:
-    tz = ZoneInfo(scope.settings.get("timezone") or "Europe/Paris")
+    tz = scope.zone
     return datetime.fromtimestamp(ms / 1000, tz).date().isoformat()
