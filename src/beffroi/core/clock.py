@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,11 @@ def format_instant(ms: int | None) -> str | None:
     dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     text = dt.isoformat(timespec="milliseconds" if ms % 1000 else "seconds")
     return text.replace("+00:00", "Z")
+
+
+def local_day(ms: int, tz: ZoneInfo) -> date:
+    """The local calendar date of instant ``ms`` (``local_day(now_ms(), tz)``: today)."""
+    return datetime.fromtimestamp(ms / 1000, tz=tz).date()
 
 
 def local_day_start(ms: int, tz: ZoneInfo) -> int:

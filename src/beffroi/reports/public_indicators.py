@@ -84,7 +84,7 @@ def published_tenant(conn: Connection, siren: str) -> Any | None:
 
 def local_today(tenant: Any) -> date:
     zone = ZoneInfo(orjson.loads(tenant.settings or "{}").get("timezone") or clock.TZ)
-    return datetime.fromtimestamp(clock.now_ms() / 1000, zone).date()
+    return clock.local_day(clock.now_ms(), zone)
 
 
 def headline(report: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..clock import format_instant, parse_instant
+from ..clock import format_instant, local_day, parse_instant
 from ..french_format import french_number, with_unit
 from .detector_spec import DetailField
 
@@ -60,8 +60,7 @@ def _bounds(f: DetailField, value: float) -> None:
         raise FieldError(f"{with_unit(high, f.unit, 6)} au maximum")
 
 
-def local_today(now_ms: int, tz: ZoneInfo) -> date:
-    return datetime.fromtimestamp(now_ms / 1000, tz).date()
+local_today = local_day  # (now, tz) -> today's date there
 
 
 def parse_day(value: Any) -> date:

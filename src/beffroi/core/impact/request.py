@@ -4,13 +4,13 @@ checked the same way for the API and the command line, with French errors by fie
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Connection, select
 
 from ...storage import schema
 from ..access import TenantScope
-from ..clock import now_ms
+from ..clock import local_day, now_ms
 from ..errors import Invalid
 
 # Five years at most: 5 × 365 days and the two 29 Februaries five years can hold.
@@ -19,8 +19,7 @@ MAX_DAYS = 5 * 365 + 2
 
 def local_today(scope: TenantScope) -> date:
     """Today in the territory's time zone (a report ends the day before at the latest)."""
-    tz = scope.zone
-    return datetime.fromtimestamp(now_ms() / 1000, tz).date()
+    return local_day(now_ms(), scope.zone)
 
 
 def _day(text: str | None, field: str, what: str, errors: list[dict[str, str]]) -> date | None:

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, and_, select
 
 from ...core.access import TenantScope
-from ...core.clock import local_day_start
+from ...core.clock import local_day
 from ...core.registry import Registry
 from ...core.settings import setting
 from ...storage import schema
@@ -202,19 +202,13 @@ def station_days(conn: Connection, tenant_id: int, stream_id: int, first: date, 
     rows = conn.execute(select(r.c.bucket, r.c.min, r.c.max).where(
         r.c.tenant_id == tenant_id, r.c.stream_id == stream_id, r.c.bucket >= start,
         r.c.bucket < end).order_by(r.c.bucket))
-    return [DayTemperatures(_ms_day(b, zone), float(lo), float(hi)) for b, lo, hi in rows]
+    return [DayTemperatures(local_day(b, zone), float(lo), float(hi)) for b, lo, hi in rows]
 
 
 def _day_ms(day: date, zone: ZoneInfo) -> int:
     return int(datetime.combine(day, time(0), zone).timestamp() * 1000)
 
 
-def _ms_day(ms: int, zone: ZoneInfo) -> date:
-    return datetime.fromtimestamp(ms / 1000, zone).date()
-
-
-def local_today(now: int, zone: ZoneInfo) -> date:
-    return _ms_day(local_day_start(now, zone), zone)
 
 
 def running(episodes: list[Episode], today: date) -> Episode | None:
@@ -231,7 +225,7 @@ def tenant_heat(scope: TenantScope, conn: Connection, registry: Registry, now: i
     episodes that touch them and the one running; the tenant's thresholds."""
     zone = scope.zone
     thresholds = tenant_thresholds(scope.settings, registry)
-    today = local_today(now, zone)
+    today = local_day(now, zone)
     first = today - timedelta(days=days - 1)
     out_stations = []
     for row in stations(scope, conn):
