@@ -55,7 +55,7 @@ class ImpactContext:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(str(self.settings.get("timezone") or "Europe/Paris"))
+        return self.scope.zone
 
     @property
     def days(self) -> int:
