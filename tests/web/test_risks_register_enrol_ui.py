@@ -86,6 +86,7 @@ def test_enrol_with_the_keyboard(server, web_db, territory, page, size):
     page.keyboard.type("Jeanne")
     page.get_by_role("button", name="Inscrire", exact=True).focus()
     page.keyboard.press("Enter")
+    wait_for(page, "document.body.dataset.ready === 'register'")
     wait_for(page, "document.body.dataset.persons === '1'")
     row = page.locator("#persons tr").first
     assert row.locator("th").inner_text() == "Fictive Jeanne"
@@ -124,6 +125,7 @@ def test_delete_asks_before_deleting(server, web_db, territory, page, size):
             "consent": {"given": True, "enrolled_by": "self", "request_date": "2026-01-05",
                         "version": CONSENT_VERSION}})
     login(page, server, then="/risques/registre")
+    wait_for(page, "document.body.dataset.ready === 'register'")
     wait_for(page, "document.body.dataset.persons === '1'")
     page.get_by_role("button", name="Supprimer la fiche de Radiée Fictive").focus()
     page.keyboard.press("Enter")
@@ -214,6 +216,7 @@ def test_tap_on_the_map_edit_and_confirm(server, web_db, territory, page, size):
             "consent": {"given": True, "enrolled_by": "third_party", "requester": "Fils",
                         "request_date": "2026-01-05", "version": CONSENT_VERSION}})
     login(page, server, then="/risques/registre")
+    wait_for(page, "document.body.dataset.ready === 'register'")
     wait_for(page, "document.body.dataset.persons === '1'")
     page.get_by_role("button", name="Modifier la fiche de Déplacée Fictive").click()
     wait_for(page, "document.getElementById('f-last_name').value === 'Déplacée'")

@@ -384,9 +384,7 @@ async function openRegister() {
   $("needs").innerHTML = Object.entries(NEEDS).map(([k, v]) => `<div class="checkbox-field">
     <input type="checkbox" id="need-${k}" name="needs" value="${k}"><label for="need-${k}">${v}</label></div>`).join("");
   $("export").href = `/api/v1${base}/export.csv`;
-  $("register").hidden = false;
-  renderContacts([]);
-  await buildMap();
+  // Wired before the register is shown: a button seen is a button that works.
   $("persons").addEventListener("click", onListClick);
   $("contacts").addEventListener("click", onContactsClick);
   $("add-contact").addEventListener("click", addContact);
@@ -397,6 +395,9 @@ async function openRegister() {
   form.elements.lon.addEventListener("change", onCoordinatesTyped);
   form.elements.lat.addEventListener("change", onCoordinatesTyped);
   form.addEventListener("submit", submit);
+  $("register").hidden = false;
+  renderContacts([]);
+  await buildMap();
   return true;
 }
 
