@@ -1,19 +1,20 @@
-"""Issue #17, forest-fire weather: the FWI system computed with xclim against a published
+"""Issue #17, forest-fire weather: the FWI system computed with xclim against published
 reference series, the danger classes, and the CLI ``beffroi risks fwi``.
 
-Reference series: the 48 days of weather (13 April – 30 May 1985, latitude 40° N) of
+Reference series 1, the acceptance test: the 49 days of weather (13 April – 31 May) of
 Van Wagner & Pickett (1985), "Equations and FORTRAN program for the Canadian Forest Fire
-Weather Index System", the test set of the CFFDRS reference implementation: the R package
-``cffdrs`` ships it as ``data/test_fwi`` and its expected outputs as
-``tests/data/fwi_01.csv`` (github.com/cffdrs/cffdrs_r), copied in
-``data/cffdrs_fwi_01.csv``; xclim's own test suite checks its FWI against the same series
-(``FWI/cffdrs_test_fwi.nc``).
+Weather Index System", with the indices as published to one decimal, as xclim's own test
+set holds them (``CFS_data`` in ``tests/test_fwi.py`` of github.com/Ouranosinc/xclim), copied
+in ``data/van_wagner_pickett_1985_fwi.csv``. Every index of every day rounds to the
+published value (an absolute difference of at most 0.05).
 
-About FFMC (and so ISI and FWI): recent ``cffdrs`` versions convert FFMC to moisture with
-the constant 147.27723, where Van Wagner & Pickett (1985) and xclim use 147.2 (Van Wagner
-1987, eq. 1). DMC, DC and BUI do not depend on it and match to the reference's 6
-significant figures; FFMC differs by less than 0.15, ISI and FWI by less than 0.3 on this
-series (the published one-decimal table rounds differently by at most one or two tenths).
+Reference series 2: the same weather (48 days) with the full-precision outputs of the R
+package ``cffdrs``, the CFFDRS reference implementation (``data/test_fwi`` and
+``tests/data/fwi_01.csv`` of github.com/cffdrs/cffdrs_r), copied in
+``data/cffdrs_fwi_01.csv``. Recent ``cffdrs`` versions convert FFMC to moisture with the
+constant 147.27723, where Van Wagner & Pickett (1985) and xclim use 147.2 (Van Wagner 1987,
+eq. 1): DMC, DC and BUI, which do not depend on it, match to the reference's 6 significant
+figures; FFMC differs by less than 0.15, ISI and FWI by less than 0.3.
 The first day is also checked against the worked example of Van Wagner & Pickett, which
 uses 147.2: FFMC 87.692980, DMC 8.545051, DC 19.014, ISI 10.853661, BUI 8.490427,
 FWI 10.096371.
@@ -38,6 +39,8 @@ from beffroi.domains.risks.fire_weather import (
 )
 
 REFERENCE = Path(__file__).parent / "data" / "cffdrs_fwi_01.csv"
+PUBLISHED = Path(__file__).parent / "data" / "van_wagner_pickett_1985_fwi.csv"
+INDICES = ("ffmc", "dmc", "dc", "isi", "bui", "fwi")
 
 
 def reference_rows() -> list[dict[str, float]]:
@@ -54,6 +57,22 @@ def weather(rows) -> list[NoonWeather]:
 def computed():
     rows = reference_rows()
     return rows, compute_fwi(weather(rows), 40.0)
+
+
+def test_every_index_matches_the_published_table_within_rounding():
+    with PUBLISHED.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 49
+    days = [NoonWeather(date(1985, int(r["month"]), int(r["day"])), float(r["temp_c"]),
+                        float(r["rh_pct"]), float(r["wind_kmh"]), float(r["rain_mm"]))
+            for r in rows]
+    result = compute_fwi(days, float(rows[0]["lat"]))
+    assert len(result) == 49
+    for ref, got in zip(rows, result, strict=True):
+        for name in INDICES:
+            value, published = getattr(got, name), float(ref[name])
+            # Within rounding: the published one-decimal figure is this value rounded.
+            assert round(value, 1) == published, (got.day, name, value, published)
 
 
 def test_the_van_wagner_and_pickett_series_matches_the_cffdrs_reference(computed):
