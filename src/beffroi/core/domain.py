@@ -62,6 +62,11 @@ class PropertySpec:
     # on a value that passed them: value -> [{field, message}] errors in French, each field
     # named from inside the value ("[0].end", "" for the whole), prefixed by core.
     check: Callable[[Any], list[dict[str, str]]] | None = None
+    # type == "enum": the French label of each code ((("pompe_a_chaleur", "pompe à
+    # chaleur"), …): pairs, the spec stays hashable), shown instead of the code.
+    choice_labels: tuple[tuple[str, str], ...] = ()
+    # How a number is written: "year" without a thousands separator (1910, not 1 910).
+    display: Literal["year"] | None = None
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,11 @@ def property_schema(spec: PropertySpec) -> dict[str, Any]:
         entry["format"] = "date"
     if spec.choices:
         entry["enum"] = list(spec.choices)
+        if spec.choice_labels:
+            labels = dict(spec.choice_labels)
+            entry["x-enum-labels"] = {c: labels.get(c, c) for c in spec.choices}
+    if spec.display:
+        entry["x-display"] = spec.display
     if spec.pattern:
         entry["pattern"] = f"^(?:{spec.pattern})$"
     if spec.unit:

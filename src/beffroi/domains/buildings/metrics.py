@@ -12,6 +12,14 @@ from ..quantities import (
 # NDIR sensors measure 0–5,000 ppm (décret 2022-1689 device requirements).
 CO2 = Metric("air.co2", "Concentration en CO2", "[ppm]", minimum=0, maximum=5_000)
 
+# Meters of buildings (index counters, as the electricity and water ones).
+GAS_VOLUME = Metric("gas.volume", "Index du compteur de gaz", "m3", kind="counter",
+                    default_agg="last", minimum=0)
+HEAT_ENERGY = Metric("energy.heat", "Énergie thermique livrée (index)", "kW.h", kind="counter",
+                     default_agg="last", minimum=0)
+ENERGY_EXPORT = Metric("energy.active_export", "Énergie électrique produite (index)", "kW.h",
+                       kind="counter", default_agg="last", minimum=0)
+
 # Indoor comfort and occupancy, as room sensors (ELSYS ERS, Cayenne LPP devices) report them.
 ILLUMINANCE = Metric("air.illuminance", "Éclairement", "lx", minimum=0, maximum=200_000)
 PRESSURE = Metric("air.pressure", "Pression atmosphérique", "hPa", minimum=300, maximum=1_100)
@@ -31,6 +39,7 @@ SOUND_AVERAGE = Metric("sound.level_average", "Niveau sonore moyen", "dB", minim
 WATER_LEAK = Metric("water.leak", "Présence d'eau au sol (détecteur de fuite)", "1",
                     default_agg="max", minimum=0, maximum=255)
 
-METRICS = (ENERGY_ACTIVE_IMPORT, POWER_ACTIVE, WATER_VOLUME, AIR_TEMPERATURE, RELATIVE_HUMIDITY,
+METRICS = (ENERGY_ACTIVE_IMPORT, POWER_ACTIVE, WATER_VOLUME, GAS_VOLUME, HEAT_ENERGY,
+           ENERGY_EXPORT, AIR_TEMPERATURE, RELATIVE_HUMIDITY,
            CO2, ILLUMINANCE, PRESSURE, TVOC, MOTION, PRESENCE, OCCUPANCY, SOUND_PEAK,
            SOUND_AVERAGE, WATER_LEAK)
