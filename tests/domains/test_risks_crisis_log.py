@@ -77,6 +77,15 @@ def test_entries_in_time_order_corrections_and_pdf(client, db, world):
     assert log["entries"][1]["links"] == {"population_alerts": [alert["id"]],
                                           "assets": [world["gauge"]]}
     assert log["entries"][3]["recorded_at"] == "2026-01-12T17:00:00Z"
+    # What an entry links, by name: the population alert's subject, the gauge's name.
+    assert log["entries"][1]["link_names"] == {
+        "population_alerts": {str(alert["id"]): alert["subject"]},
+        "assets": {str(world["gauge"]): "Moselle à Remiremont"}}
+    assert log["entries"][2]["link_names"] == {}  # a call: its number only
+    # A reader restricted to another commune does not learn the gauge's name.
+    far = client.get(f"{url(world)}/{log_id}", headers=token(db, world, "far")).json()
+    assert far["entries"][1]["link_names"] == {
+        "population_alerts": {str(alert["id"]): alert["subject"]}, "assets": {}}
     assert {e["author"] for e in log["entries"]} == {"Agent"}  # the name, as in the PDF
     # Append-only: no route changes or deletes an entry.
     entry_url = f"{url(world)}/{log_id}/entries/{ids[1]}"
@@ -96,6 +105,7 @@ def test_entries_in_time_order_corrections_and_pdf(client, db, world):
     assert positions == sorted(positions)
     assert "12/01/2026" in flat and "14:05" in flat and "15:10" in flat
     assert f"Corrige l'entrée n°{ids[1]}" in flat
+    assert f"Moselle à Remiremont (n°{world['gauge']})" in flat
     assert "Main courante — Crue de la Moselle <janvier>" in flat
     assert "page 1 / " in flat
     width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height

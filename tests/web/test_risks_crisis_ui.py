@@ -123,7 +123,10 @@ def test_crisis_mode_agent(server, web_db, web_registry, territory, page, size):
     assert row.startswith("Bandeau de la page publique page publique du territoire envoyé")
     # The sending is written in the log, linked to the alert.
     page.locator("#entries li.entry", has_text="Alerte à la population envoyée").wait_for()
-    assert page.locator("#entries li.entry").first.locator("a[href^='#pop-alert-']").count() == 1
+    link = page.locator("#entries li.entry").first.locator("a[href^='#pop-alert-']")
+    assert link.count() == 1
+    # Named by the alert's subject, not by its number.
+    assert "Alerte crue — vigilance orange — Remiremont" in link.inner_text()
     assert_accessible(page)
     screenshot(page, "risques-crise", size)
     # Close the log, after confirming.

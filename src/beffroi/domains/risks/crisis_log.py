@@ -110,15 +110,38 @@ def entries(scope: TenantScope, conn: Connection, log_id: int) -> list[dict[str,
 
 
 def get_log(scope: TenantScope, conn: Connection, log_id: int) -> dict[str, Any]:
-    """The log and its entries, each with its author's name (``author``, as in the PDF)."""
+    """The log and its entries, each with its author's name (``author``) and the names of
+    what it links (``link_names``: ``{key: {id: name}}``: a population alert's subject, an
+    alert's title, an asset's name — only those the reader may see), as in the PDF."""
     row = _log_row(scope, conn, log_id)
     items = entries(scope, conn, log_id)
     u = schema.users
     names = {r.id: r.name or r.email for r in conn.execute(select(u.c.id, u.c.name, u.c.email)
              .where(u.c.id.in_({e["author_id"] for e in items if e["author_id"]} or {0})))}
+    linked = _link_names(scope, conn, items)
     for item in items:
         item["author"] = names.get(item["author_id"])
+        item["link_names"] = {key: {str(i): linked[key][i] for i in ids if i in linked[key]}
+                              for key, ids in item["links"].items() if key in linked}
     return {**log_public(row), "entries": items}
+
+
+def _link_names(scope: TenantScope, conn: Connection,
+                items: list[dict[str, Any]]) -> dict[str, dict[int, str]]:
+    """Names of every population alert, alert and asset the entries link."""
+    wanted = {key: {i for e in items for i in e["links"].get(key, [])}
+              for key in ("population_alerts", "alerts", "assets")}
+    p, al, a = schema.population_alerts, schema.alerts, schema.assets
+    out: dict[str, dict[int, str]] = {}
+    for key, table, column, condition in (
+            ("population_alerts", p, p.c.subject, scope.owns(p)),
+            ("alerts", al, al.c.title, scope.owns(al)),
+            ("assets", a, a.c.name, scope.asset_visible())):
+        ids = sorted(wanted[key])
+        out[key] = {r.id: r.name for r in conn.execute(
+            select(table.c.id, column.label("name")).where(condition, table.c.id.in_(ids)))
+        } if ids else {}
+    return out
 
 
 def _ids(value: Any, field: str, errors: list[dict[str, str]]) -> list[int]:

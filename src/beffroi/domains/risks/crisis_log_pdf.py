@@ -12,14 +12,14 @@ derived from its content.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from jinja2 import DictLoader, Environment, StrictUndefined
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from ...core.access import TenantScope
 from ...core.clock import parse_instant
 from ...core.french_format import NBSP, local_datetime
-from ...storage import schema
 from .crisis_log import KINDS, get_log
 from .population_alert import RISKS
 
@@ -89,25 +89,31 @@ def _css_string(text: str) -> str:
 def log_html(scope: TenantScope, conn: Connection, log_id: int) -> str:
     log = get_log(scope, conn, log_id)
     tz = scope.zone
-    u = schema.users
-    author_ids = {e["author_id"] for e in log["entries"] if e["author_id"]}
-    names = {r.id: r.name or r.email for r in conn.execute(
-        select(u.c.id, u.c.name, u.c.email).where(u.c.id.in_(author_ids or {0})))}
 
     def when(instant: str | None) -> str:
         return local_datetime(parse_instant(instant), tz).replace(" ", NBSP + "à" + NBSP) \
             if instant else ""
 
     rows = [{"id": e["id"], "when": when(e["at"]), "kind": KINDS[e["kind"]],
-             "author": names.get(e["author_id"], "—"), "text": e["text"],
-             "corrects": e["corrects"],
-             "links": " ; ".join(f"{LINK_LABELS[k]} : {', '.join(f'n°{i}' for i in v)}"
-                                 for k, v in e["links"].items() if k in LINK_LABELS)}
+             "author": e["author"] or "—", "text": e["text"],
+             "corrects": e["corrects"], "links": _links_text(e)}
             for e in log["entries"]]
     return _environment().get_template("log.html").render(
         log=log, tenant=scope.tenant.name, tenant_css=_css_string(scope.tenant.name),
         risk=RISKS[log["risk"]], opened=when(log["opened_at"]),
         closed=when(log["closed_at"]), entries=rows)
+
+
+def _links_text(entry: dict[str, Any]) -> str:
+    """« Équipements : Station de Remiremont (n°12) ; Appels : n°3 »."""
+    parts = []
+    for key, ids in entry["links"].items():
+        if key not in LINK_LABELS:
+            continue
+        names = entry["link_names"].get(key, {})
+        parts.append(f"{LINK_LABELS[key]} : " + ", ".join(
+            f"{names[str(i)]} (n°{i})" if str(i) in names else f"n°{i}" for i in ids))
+    return " ; ".join(parts)
 
 
 def log_pdf(scope: TenantScope, conn: Connection, log_id: int) -> bytes:

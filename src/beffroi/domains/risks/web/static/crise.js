@@ -51,13 +51,19 @@ function clearMessage() { $("message").hidden = true; $("message").textContent =
 const riskLabel = (risk) => templates.find((t) => t.risk === risk)?.label || risk;
 
 // -- main courante ------------------------------------------------------------------------
-function linksText(links) {
+function linksText(links, names = {}) {
+  // A linked item by its name when the API gives it (the reader may see it), else its number.
+  const label = (key, id, what) => {
+    const name = (names[key] || {})[String(id)];
+    return name ? `${escapeHtml(name)}<span class="visually-hidden"> (${what} n°\u00a0${id})</span>`
+      : `${what} n°\u00a0${id}`;
+  };
   const parts = [];
   for (const id of links.population_alerts || []) {
-    parts.push(`<a href="#pop-alert-${id}">alerte à la population n°\u00a0${id}</a>`);
+    parts.push(`<a href="#pop-alert-${id}">${label("population_alerts", id, "alerte à la population")}</a>`);
   }
-  for (const id of links.alerts || []) parts.push(`<a href="/alertes?alerte=${id}">alerte n°\u00a0${id}</a>`);
-  for (const id of links.assets || []) parts.push(`<a href="/equipements/${id}">équipement n°\u00a0${id}</a>`);
+  for (const id of links.alerts || []) parts.push(`<a href="/alertes?alerte=${id}">${label("alerts", id, "alerte")}</a>`);
+  for (const id of links.assets || []) parts.push(`<a href="/equipements/${id}">${label("assets", id, "équipement")}</a>`);
   for (const id of links.calls || []) parts.push(`appel n°\u00a0${id}`);
   return parts.length ? `<p class="entry-links">Liens : ${parts.join(" · ")}</p>` : "";
 }
@@ -72,7 +78,7 @@ function entryItem(entry, byId, correctedBy) {
     ${target ? `<p class="entry-note">Corrige <a href="#entry-${target.id}">l'entrée du
       ${escapeHtml(formatDateTime(target.at))}</a></p>` : ""}
     <p class="entry-text">${escapeHtml(entry.text)}</p>
-    ${linksText(entry.links || {})}
+    ${linksText(entry.links || {}, entry.link_names || {})}
     ${fixes.length ? `<p class="entry-note">Corrigée par ${fixes.map((f) => `<a href="#entry-${f.id}">l'entrée du
       ${escapeHtml(formatDateTime(f.at))}</a>`).join(", ")}</p>` : ""}
     ${writer && current.status === "open" ? `<button type="button" class="button secondary"
