@@ -88,7 +88,7 @@ class HubEauStandIn:
         if path != f"{PREFIX}/observations_tr":
             return 404, {"code": 404, "message": "Not Found"}
         if self.mode == "pages":
-            if one.get("code_entite") != "A4050620":
+            if one.get("code_entite") != "A405062001":
                 return 200, {"count": 0, "next": None, "data": []}
             if one.get("cursor") == "AoJwgKb8":
                 return 200, self._fill(load("observations_tr_page2.json"))

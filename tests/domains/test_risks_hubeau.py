@@ -26,9 +26,9 @@ from .hubeau_server import HubEauStandIn, load
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 INSEE = "88383"
-EXPECTED = {"A4050620", "A4140610",  # in the box (+10 km)
-            "A4000610", "A4010610", "A4020620",  # the 3 just upstream on the Moselle
-            "A4120610", "A4130610"}  # upstream on the Moselotte
+EXPECTED = {"A405062001", "A414061001",  # in the box (+10 km)
+            "A400061001", "A401061001", "A402062001",  # the 3 just upstream on the Moselle
+            "A412061001", "A413061001"}  # upstream on the Moselotte
 
 
 def ms(at: datetime) -> int:
@@ -103,13 +103,13 @@ def test_stations_in_the_box_and_upstream(db, registry, stand_in):
     [bbox] = [q["bbox"][0] for path, q in stand_in.log if "bbox" in q]
     assert [float(v) for v in bbox.split(",")] == pytest.approx(
         [min(xs) - dlon, min(ys) - dlat, max(xs) + dlon, max(ys) + dlat], abs=1e-4)
-    remiremont = made["hubeau:A4050620"]
+    remiremont = made["hubeau:A405062001"]
     props = orjson.loads(remiremont.properties)
-    assert props == {"station_code": "A4050620", "source": "hubeau", "river": "La Moselle"}
-    assert orjson.loads(remiremont.external_ids) == {"hubeau": "A4050620"}
+    assert props == {"station_code": "A405062001", "source": "hubeau", "river": "La Moselle"}
+    assert orjson.loads(remiremont.external_ids) == {"hubeau": "A405062001"}
     assert remiremont.commune_insee == INSEE and remiremont.name == "La Moselle à Remiremont"
     assert orjson.loads(remiremont.geometry)["coordinates"] == [6.5885, 48.0146]
-    assert made["hubeau:A4140610"].commune_insee is None  # Vagney is not a commune of the tenant
+    assert made["hubeau:A414061001"].commune_insee is None  # Vagney is not a commune of the tenant
     s = schema.streams
     with db.read() as conn:
         metrics = {(r.asset_id, r.metric, r.unit) for r in conn.execute(
@@ -129,11 +129,11 @@ def test_a_gauge_already_declared_is_adopted(db, registry, stand_in):
         assets.create_asset(scope, conn, registry, {
             "ref": "HYD-REM", "kind": "risks.gauge", "name": "Échelle de Remiremont",
             "commune": INSEE, "geometry": {"type": "Point", "coordinates": [6.59, 48.01]},
-            "properties": {"station_code": "A4050620", "level_yellow_m": 2.0}})
+            "properties": {"station_code": "A405062001", "level_yellow_m": 2.0}})
         with client() as c:
             found = hubeau.discover_stations(scope, conn, registry, c)
     assert (found.created, found.adopted) == (6, 1)
-    assert "hubeau:A4050620" not in gauges(db, tenant) and "HYD-REM" in gauges(db, tenant)
+    assert "hubeau:A405062001" not in gauges(db, tenant) and "HYD-REM" in gauges(db, tenant)
 
 
 def test_without_boundaries_the_search_is_refused(db, registry, stand_in):
@@ -156,7 +156,7 @@ def test_recorded_pages_give_si_values_and_skip_malformed_items(db, registry, st
     assert (obs["pages"], obs["malformed"], obs["stored"], obs["failed"]) == (2 + 6, 4, 7, [])
     assert "4 malformed" in caplog.text
     cursors = [q.get("cursor") for path, q in stand_in.log
-               if path.endswith("observations_tr") and q["code_entite"] == ["A4050620"]]
+               if path.endswith("observations_tr") and q["code_entite"] == ["A405062001"]]
     assert cursors == [None, ["AoJwgKb8"]]
     # Independently: every well-formed item of the two pages, mm -> m and L/s -> m3/s.
     items = [i for name in ("observations_tr_page1.json", "observations_tr_page2.json")
@@ -167,13 +167,13 @@ def test_recorded_pages_give_si_values_and_skip_malformed_items(db, registry, st
         expected = sorted((ms(datetime.fromisoformat(i["date_obs"].replace("Z", "+00:00"))),
                            i["resultat_obs"] / 1000, 1 if i["code_qualification_obs"] == 12
                            else 0) for i in items if i["grandeur_hydro"] == grandeur)
-        got = series(db, tenant, "hubeau:A4050620", metric)
+        got = series(db, tenant, "hubeau:A405062001", metric)
         assert [(t, q) for t, _, q in got] == [(t, q) for t, _, q in expected]
         assert [v for _, v, _ in got] == pytest.approx([v for _, v, _ in expected])
-    level = series(db, tenant, "hubeau:A4050620", "hydro.level")
+    level = series(db, tenant, "hubeau:A405062001", "hydro.level")
     assert level[0] == (ms(datetime(2026, 11, 19, 23, 20, tzinfo=UTC)), 1.262, 0)  # +01:00
     assert level[-1][1] == pytest.approx(1.251)
-    flow = series(db, tenant, "hubeau:A4050620", "hydro.flow")
+    flow = series(db, tenant, "hubeau:A405062001", "hydro.flow")
     assert flow[-1][1] == pytest.approx(25.9505)
     s = schema.streams
     with db.read() as conn:
@@ -216,20 +216,20 @@ def test_six_hour_outage_is_caught_up_without_gap_or_duplicate(db, registry, sta
     stand_in.available_until = back_at
     back = hubeau.poll_observations(db, tenant, registry, client(), now=ms(back_at))
     [since] = {q["date_debut_obs"][0] for path, q in stand_in.log
-               if path.endswith("observations_tr") and q["code_entite"] == ["A4050620"]
+               if path.endswith("observations_tr") and q["code_entite"] == ["A405062001"]
                and "cursor" not in q}
     assert since == "2026-11-21T00:00:00Z"
     assert back.stored == 24 + 24 + 12
     assert back.duplicates == 3  # the last point of each stream, asked again
-    for code, grandeur, metric in (("A4050620", "H", "hydro.level"),
-                                   ("A4050620", "Q", "hydro.flow"),
-                                   ("A4140610", "H", "hydro.level")):
+    for code, grandeur, metric in (("A405062001", "H", "hydro.level"),
+                                   ("A405062001", "Q", "hydro.flow"),
+                                   ("A414061001", "H", "hydro.level")):
         got = series(db, tenant, f"hubeau:{code}", metric)
         expected = _expected_series(code, grandeur, back_at)
         assert [t for t, _, _ in got] == [t for t, _ in expected]  # no gap, no duplicate
         assert [v for _, v, _ in got] == pytest.approx([v for _, v in expected])
     step = {b - a for (a, _, _), (b, _, _) in zip(got[:-1], got[1:], strict=True)}
-    assert step == {30 * 60_000}  # A4140610 publishes every 30 min: no hole
+    assert step == {30 * 60_000}  # A414061001 publishes every 30 min: no hole
     o = schema.observations
     with db.read() as conn:
         total, distinct = conn.execute(select(func.count(), func.count(func.distinct(
@@ -278,7 +278,7 @@ def test_the_job_polls_opted_in_tenants_only(db, registry, stand_in):
     stand_in.available_until = T0 + timedelta(hours=1)
     hubeau.run_poll_job(db, registry, ms(T0 + timedelta(hours=1)), client_factory=client)
     assert len(gauges(db, on)) == 7 and gauges(db, off) == {}
-    assert len(series(db, on, "hubeau:A4050620", "hydro.level")) == 5
+    assert len(series(db, on, "hubeau:A405062001", "hydro.level")) == 5
 
 
 def test_the_setting_is_a_boolean(db, registry):
@@ -311,4 +311,19 @@ def test_the_daily_job_refreshes_the_stations_of_opted_in_tenants(db, registry, 
     off = make_tenant(db, registry, "Territoire non inscrit", enabled=False)
     hubeau.run_stations_job(db, registry, ms(T0))
     assert len(gauges(db, on)) == 7 and gauges(db, off) == {}
-    assert series(db, on, "hubeau:A4050620", "hydro.level") == []  # stations only
+    assert series(db, on, "hubeau:A405062001", "hydro.level") == []  # stations only
+
+
+def test_upstream_stations_are_those_of_upstream_sites():
+    from beffroi.domains.risks.hubeau import upstream_of
+
+    def station(code):
+        return {"code": code}
+
+    local = [station("A405062001"), station("A414061001")]
+    river = [station(c) for c in ("A400061001", "A401061001", "A401061002", "A402062001",
+                                  "A405062000", "A405062001", "A406061001")]
+    # A405062000 is another station of the territory's site A4050620, not upstream of it;
+    # two stations of the same upstream site both count.
+    assert [s["code"] for s in upstream_of(local, river)] == [
+        "A401061001", "A401061002", "A402062001"]

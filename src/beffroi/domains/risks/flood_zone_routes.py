@@ -12,7 +12,7 @@ from .flood_zones import assets_in_zone, flooded_at_level, import_flood_zones, p
 router = APIRouter()
 EXAMPLE = {"type": "FeatureCollection", "features": [{
     "type": "Feature", "properties": {"ref": "PPRI-REM-01", "name": "Quartier de la gare",
-                                      "alea": "fort", "station": "A4050620",
+                                      "alea": "fort", "station": "A405062001",
                                       "cote_inondation_m": 2.6, "source": "PPRi"},
     "geometry": {"type": "Polygon", "coordinates": [[[6.58, 48.01], [6.6, 48.01],
                                                      [6.6, 48.02], [6.58, 48.01]]]}}]}

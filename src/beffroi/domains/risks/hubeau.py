@@ -76,6 +76,7 @@ BACKOFF_S = 2.0  # 2, 4, 8 s between attempts
 POLITE_DELAY_S = 0.5  # between two requests
 MAX_PAGES = 200  # a runaway cursor stops here
 POLL_INTERVAL_S = 300
+SITE_CODE_LENGTH = 8  # Sandre: site hydrométrique code; a station's code adds 2 characters
 STATION_FIELDS = ("code_station,libelle_station,longitude_station,latitude_station,"
                   "code_cours_eau,libelle_cours_eau,code_commune_station,en_service")
 # grandeur_hydro -> (metric, factor to SI)
@@ -215,10 +216,18 @@ def _stations(client: HubEauClient, params: dict[str, Any]) -> list[dict[str, An
 def upstream_of(local: list[dict[str, Any]], same_river: list[dict[str, Any]],
                 count: int = UPSTREAM_STATIONS) -> list[dict[str, Any]]:
     """The ``count`` stations of a river just upstream of the territory's: Hydro codes grow
-    downstream, so those with the largest codes below the territory's smallest."""
-    first = min(s["code"] for s in local)
-    above = sorted((s for s in same_river if s["code"] < first), key=lambda s: s["code"])
+    downstream, so those of the sites with the largest codes below the territory's
+    smallest site. A station's code (10 characters in the Hydro référentiel v2) is its site's
+    (8 characters) plus 2: the comparison is on the site, so that another station of a
+    territory's site is never taken for an upstream one."""
+    first = min(_site(s["code"]) for s in local)
+    above = sorted((s for s in same_river if _site(s["code"]) < first),
+                   key=lambda s: s["code"])
     return above[-count:] if count else []
+
+
+def _site(code: str) -> str:
+    return code[:SITE_CODE_LENGTH]
 
 
 def _gauges_by_code(scope: TenantScope, conn: Connection) -> dict[str, Any]:
