@@ -22,3 +22,22 @@ SETTINGS = (
             0.25, "Tarif Bleu EDF (tarif réglementé), option base, ≈ 0,25 €/kWh TTC, "
                   "décembre 2024 ; à remplacer par le prix des contrats des bâtiments."),
 )
+
+# -- décret tertiaire: consumption per year and degree days (annual.py, degree_days.py) --
+GAS_KWH_PER_M3 = "buildings.gas_kwh_per_m3"
+
+SETTINGS = SETTINGS + (
+    Setting(PropertySpec(GAS_KWH_PER_M3, "number", "Coefficient de conversion du gaz par "
+                         "défaut", unit="kW.h/m3", minimum=5, maximum=15),
+            11.2, "À vérifier : valeur moyenne du coefficient de conversion des factures de "
+                  "gaz naturel (PCS × correction d'altitude, de 10 à 12 kWh/m³ selon la zone "
+                  "et le mois) ; s'applique aux compteurs de gaz sans coefficient propre "
+                  "(propriété « kwh_per_unit » du compteur, à reprendre de la facture)."),
+)
+
+
+def tenant_value(stored: dict, key: str):
+    """A buildings setting of a tenant (its stored settings): its value, else the default."""
+    if key in stored and stored[key] is not None:
+        return stored[key]
+    return next(s.default for s in SETTINGS if s.spec.name == key)
