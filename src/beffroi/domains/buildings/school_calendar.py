@@ -17,17 +17,32 @@ day before ``end``. The « pont de l'Ascension » (no classes on the Friday afte
 Thursday) is a holiday of the calendar too, listed from that Thursday.
 
 Checked with the search tool (pages corpus) against published copies of the official
-calendar:
-- 2024-2025: all periods (mer-evasion.fr and boursorama.com copies of the calendar: winter
-  A 22 Feb–10 Mar, B 8–24 Feb, C 15 Feb–3 Mar 2025; spring A 19 Apr–5 May, B 5–22 Apr
-  (Tuesday return after Easter Monday), C 12–28 Apr 2025; Toussaint 19 Oct–4 Nov 2024);
-- 2025-2026: all periods (boursorama.com, professeurs-des-ecoles.com, macommune.info:
-  Toussaint 18 Oct–3 Nov 2025, Christmas 20 Dec 2025–5 Jan 2026, winter A 7–23 Feb, B
-  14 Feb–2 Mar, C 21 Feb–9 Mar 2026, spring A 4–20 Apr, B 11–27 Apr, C 18 Apr–4 May 2026,
-  summer from 4 Jul 2026, no classes on Friday 15 May 2026);
-- the other rows are listed in ``UNVERIFIED`` (typed from the published arrêtés but not
-  found again by the search tool): « à vérifier » against data.education.gouv.fr before
-  relying on them.
+calendar (press and school or commune sites quoting the arrêté; the ministry's own page
+was not in the corpus):
+- 2022-2023: zone B all periods (Toussaint 22 Oct–7 Nov 2022, Christmas 17 Dec 2022–
+  Tuesday 3 Jan 2023, winter 11–27 Feb, spring 15 Apr–Tuesday 2 May 2023, pont de
+  l'Ascension 17 May evening–22 May, summer from 8 Jul 2023: ac-versailles school page,
+  veretz.com, mairieplouharnel.fr); zone A winter 4–19 Feb and spring 8–23 Apr 2023
+  (francetvinfo.fr, last day of holidays given); rentrée 4 Sep 2023 (rtl.fr);
+  **zone C winter and spring not verified**;
+- 2023-2024: all periods (20minutes.fr, rtl.fr, econostrum.info: Toussaint 21 Oct–6 Nov
+  2023, Christmas 23 Dec–8 Jan 2024, winter A 17 Feb–4 Mar, B 24 Feb–11 Mar, C 10–26 Feb,
+  spring A 13–29 Apr, B 20 Apr–6 May, C 6–22 Apr 2024, summer from 6 Jul 2024; pont de
+  l'Ascension 8 May evening–13 May 2024: brumath-mag.com); rentrée 2 Sep 2024 not found;
+- 2024-2025: all periods (mer-evasion.fr, boursorama.com, econostrum.info: winter A 22 Feb–
+  10 Mar, B 8–24 Feb, C 15 Feb–3 Mar 2025; spring A 19 Apr–5 May, B 5–Tuesday 22 Apr
+  (after Easter Monday), C 12–28 Apr 2025; Toussaint 19 Oct–4 Nov 2024); pont de
+  l'Ascension 2025 and summer 5 Jul 2025 not found; rentrée 1 Sep 2025 verified
+  (digischool.fr, boursorama.com);
+- 2025-2026: all periods (boursorama.com, professeurs-des-ecoles.com, macommune.info, a
+  zone B school page: Toussaint 18 Oct–3 Nov 2025, Christmas 20 Dec 2025–5 Jan 2026,
+  winter A 7–23 Feb, B 14 Feb–2 Mar, C 21 Feb–9 Mar 2026, spring A 4–20 Apr, B 11–27 Apr,
+  C 18 Apr–4 May 2026, pont de l'Ascension 13 May evening–18 May 2026, summer from
+  4 Jul 2026);
+- **2026-2027 not verified** (not found by the search tool), nor the rentrées of
+  September 2026 and 2027 (the ``end`` of the summers 2026 and 2027): typed from the
+  calendar as remembered, « à vérifier » against data.education.gouv.fr
+  (``UNVERIFIED``) before relying on them.
 
 Outside ``COVERAGE`` the table knows nothing: a date outside it is never a school holiday
 (``occupancy`` says so). Add the next school year here when its arrêté is published.
@@ -112,12 +127,11 @@ def _rows() -> tuple[SchoolHoliday, ...]:
 
 SCHOOL_HOLIDAYS = _rows()
 
-# First and last day the table describes (the Monday of the 2022 Toussaint holidays' eve
-# to the last day of the 2027 summer holidays).
+# First and last day the table describes (school years 2022-2023 to 2026-2027).
 COVERAGE = (date(2022, 9, 1), date(2027, 8, 31))
 
-# Rows typed from the arrêtés but not found again with the search tool: « à vérifier ».
-UNVERIFIED = frozenset({"2022-2023", "2023-2024", "2026-2027"})
+# School years whose dates the search tool did not confirm (see above): « à vérifier ».
+UNVERIFIED = frozenset({"2026-2027"})
 
 
 def school_holidays(zone: str) -> tuple[SchoolHoliday, ...]:
