@@ -6,6 +6,16 @@ invalid row. By default an import is all-or-nothing: if any row is invalid nothi
 written and the report lists every problem. With ``partial=True`` the valid rows are
 written and the invalid ones reported. Rows are matched on ``ref``: a known ref updates
 the asset, a new one creates it.
+
+CSV columns: ``ref``, ``kind`` (key or French label of the kind: « Bâtiment public »),
+``name``, ``commune`` (INSEE code), ``parent_ref`` (a ref of the file or of the tenant:
+children may come before their parent), ``lon``/``lat`` (or ``geometry`` as GeoJSON);
+every other column is a property of the row's kind by its name, converted to its declared
+type (``properties.check_value``): decimal commas and spaces between thousands
+(« 2 450,5 »), booleans oui/non, enumerations by code or French label (« gaz naturel »),
+lists of entries as JSON or « champ:champ ; champ:champ » in the declared field order,
+objects as JSON. An empty cell is no value, so one file may hold several kinds (buildings
+and their meters) with the columns of each.
 """
 
 from __future__ import annotations
@@ -210,11 +220,15 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
     elif new_refs:
         refs.update({ref: -1 - i for i, ref in enumerate(new_refs)})
     valid: list[tuple[int, dict[str, Any], Any]] = []
+    # A spreadsheet may name the kind by its French label (« Bâtiment public »).
+    kinds_by_label = {_folded(k.label): k.key for k in registry.asset_kinds.values()}
     for index, doc in enumerate(rows):
         current = existing.get(keys[index]) if keys[index] else None
         if isinstance(doc, RowProblem):
             values, errors = {}, [{"field": doc.field, "message": doc.message}]
         else:
+            if isinstance(doc.get("kind"), str) and doc["kind"] not in registry.asset_kinds:
+                doc = {**doc, "kind": kinds_by_label.get(_folded(doc["kind"]), doc["kind"])}
             values, errors = check_asset(scope, conn, registry, doc, communes=communes,
                                          refs=refs, from_text=True)
         ref = values.get("ref")
@@ -258,6 +272,10 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
                                                 "updated": report.updated,
                                                 "rejected": len({e['row'] for e in report.errors})})
     return report
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def _check_parents(rows: list[Any], valid: list[tuple[int, dict[str, Any], Any]],

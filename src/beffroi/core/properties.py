@@ -17,13 +17,78 @@ _TRUE = {"true", "vrai", "oui", "1", "yes"}
 _FALSE = {"false", "faux", "non", "0", "no"}
 
 
+# Spaces a spreadsheet writes between digit groups: « 2 450,5 », « 1 200 » (no-break
+# and narrow no-break spaces included).
+_DIGIT_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?:\D|$))")
+# Entries of a list written as text: fields separated by ":", entries by ";".
+_ENTRY_SEPARATOR = ";"
+_FIELD_SEPARATOR = ":"
+
+
+class CellError(ValueError):
+    """A text cell that cannot be converted, with the precise reason in French."""
+
+
+def _number_text(text: str) -> str:
+    return _DIGIT_SPACES.sub("", text).replace(",", ".").replace("\u2212", "-")
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def enum_code(spec: PropertySpec, text: str) -> str:
+    """The code of an enumeration cell: the code itself, or its French label, or either
+    with another case (« École », « Gaz naturel », « GAZ »); the text unchanged if none."""
+    if text in spec.choices:
+        return text
+    wanted = _folded(text)
+    for code, label in spec.choice_labels:
+        if _folded(label) == wanted:
+            return code
+    for code in spec.choices:
+        if _folded(code) == wanted:
+            return code
+    return text
+
+
+def _entries(spec: PropertySpec, text: str) -> list[dict[str, Any]]:
+    """« Enseignement:1200 ; Bureaux:300,5 » → one entry per « ; », its fields in the
+    declared order, each converted to its type."""
+    entries = []
+    for number, piece in enumerate(text.split(_ENTRY_SEPARATOR), start=1):
+        if not piece.strip():
+            continue
+        cells = [c.strip() for c in piece.split(_FIELD_SEPARATOR)]
+        if len(cells) > len(spec.entry_fields):
+            raise CellError(f"entrée {number} « {piece.strip()} » : {len(cells)} champs au lieu "
+                             f"de {len(spec.entry_fields)} au plus ("
+                             + _FIELD_SEPARATOR.join(f.name for f in spec.entry_fields) + ")")
+        entry: dict[str, Any] = {}
+        for field, cell in zip(spec.entry_fields, cells, strict=False):
+            if not cell:
+                continue
+            try:
+                entry[field.name] = _coerce(field, cell)
+            except ValueError:
+                raise CellError(f"entrée {number} : {field.label} « {cell} » n'est pas un "
+                                 f"{TYPE_LABELS[field.type]}") from None
+        entries.append(entry)
+    return entries
+
+
 def _coerce(spec: PropertySpec, value: Any) -> Any:
-    """Turn a text cell (CSV import) into the declared type; ValueError if impossible."""
+    """Turn a text cell (CSV import) into the declared type; ValueError if impossible
+    (with a French message when the cause is more precise than the type)."""
     text = value.strip()
     if spec.type == "number":
-        return float(text.replace(",", "."))
+        return float(_number_text(text))
     if spec.type == "integer":
-        return int(text)
+        return int(_number_text(text))
+    if spec.type == "enum":
+        return enum_code(spec, text)
+    if spec.type == "list" and spec.entry_fields and not text.startswith("["):
+        return _entries(spec, text)
     if spec.type in ("object", "list"):
         try:
             return orjson.loads(text)
@@ -56,6 +121,8 @@ def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> t
     if from_text and isinstance(value, str):
         try:
             value = _coerce(spec, value)
+        except CellError as exc:
+            return None, f"« {value} » illisible : {exc}"
         except ValueError:
             return None, f"« {value} » n'est pas un {expected}"
     ok = {
@@ -79,6 +146,10 @@ def check_value(spec: PropertySpec, value: Any, *, from_text: bool = False) -> t
         hint = f" : {spec.pattern_hint}" if spec.pattern_hint else ""
         return None, f"« {value} » ne respecte pas le format attendu{hint}"
     if spec.type == "enum" and value not in spec.choices:
+        if from_text and spec.choice_labels:  # a spreadsheet: the labels people write
+            labels = dict(spec.choice_labels)
+            return None, (f"« {value} » hors liste (attendu : "
+                          + ", ".join(f"{labels.get(c, c)} ({c})" for c in spec.choices) + ")")
         return None, f"« {value} » hors liste (attendu : {', '.join(spec.choices)})"
     if spec.type in ("number", "integer"):
         if spec.minimum is not None and value < spec.minimum:
@@ -156,7 +227,8 @@ def validate_properties(kind: AssetKind, props: Any, *, partial: bool = False,
             clean[name] = value
     if not partial:
         for spec in kind.properties:
-            if spec.required and spec.name not in clean:
+            if spec.required and spec.name not in clean \
+                    and not any(e["field"] == f"properties.{spec.name}" for e in errors):
                 errors.append({"field": f"properties.{spec.name}",
                                "message": f"obligatoire ({spec.label})"})
     return clean, errors

@@ -18,13 +18,30 @@ SWITCHING = ("astronomical_clock", "photocell", "clock", "remote")
 PROTECTED_AREAS = ("none", "astronomical_site", "nature_reserve", "national_park",
                    "regional_park")
 TARIFF_OPTIONS = ("base", "peak_offpeak", "public_lighting", "market_offer")
+# French labels of the codes (schema ``x-enum-labels``).
+CATEGORY_LABELS = tuple((c, f"catégorie {c.upper()}") for c in CATEGORIES)
+LAMP_TYPE_LABELS = (("led", "LED"), ("sodium_hp", "sodium haute pression"),
+                    ("sodium_lp", "sodium basse pression"),
+                    ("metal_halide", "iodures métalliques"), ("mercury", "vapeur de mercure"),
+                    ("fluorescent", "fluorescente"))
+SWITCHING_LABELS = (("astronomical_clock", "horloge astronomique"),
+                    ("photocell", "cellule photoélectrique"), ("clock", "horloge"),
+                    ("remote", "télécommande"))
+PROTECTED_AREA_LABELS = (("none", "aucun"), ("astronomical_site", "site astronomique"),
+                         ("nature_reserve", "réserve naturelle"),
+                         ("national_park", "parc national"),
+                         ("regional_park", "parc naturel régional"))
+TARIFF_OPTION_LABELS = (("base", "base"), ("peak_offpeak", "heures pleines / heures creuses"),
+                        ("public_lighting", "éclairage public"),
+                        ("market_offer", "offre de marché"))
 HHMM = "(HH:MM, heure locale)"
 
 CABINET = AssetKind(
     key="lighting.cabinet",
     label="Armoire d'éclairage public",
     properties=(
-        PropertySpec("switching", "enum", "Mode d'allumage", choices=SWITCHING),
+        PropertySpec("switching", "enum", "Mode d'allumage", choices=SWITCHING,
+                     choice_labels=SWITCHING_LABELS),
         PropertySpec("programme", "object", "Programme d'allumage (programme type ou étapes)"),
         PropertySpec("circuits", "integer", "Nombre de départs (circuits)", minimum=1,
                      maximum=32),
@@ -34,7 +51,8 @@ CABINET = AssetKind(
         PropertySpec("delivery_point", "string", "Point de livraison (PDL / PRM)"),
         PropertySpec("meter_ref", "string", "Compteur d'énergie (numéro)"),
         PropertySpec("contract", "string", "Contrat de fourniture (fournisseur, référence)"),
-        PropertySpec("tariff_option", "enum", "Option tarifaire", choices=TARIFF_OPTIONS),
+        PropertySpec("tariff_option", "enum", "Option tarifaire", choices=TARIFF_OPTIONS,
+                     choice_labels=TARIFF_OPTION_LABELS),
         PropertySpec("installed", "date", "Mise en service"),
         # Legacy description of a night cut (inventories older than programmes):
         # read by cabinet_programme when no ``programme`` is stored.
@@ -51,8 +69,9 @@ LUMINAIRE = AssetKind(
     parent_kinds=("lighting.cabinet",),
     properties=(
         PropertySpec("category", "enum", "Catégorie (arrêté du 27/12/2018, art. 1)",
-                     choices=CATEGORIES),
-        PropertySpec("lamp_type", "enum", "Type de source", choices=LAMP_TYPES),
+                     choices=CATEGORIES, choice_labels=CATEGORY_LABELS),
+        PropertySpec("lamp_type", "enum", "Type de source", choices=LAMP_TYPES,
+                     choice_labels=LAMP_TYPE_LABELS),
         PropertySpec("power_w", "number", "Puissance à pleine charge", unit="W", minimum=0,
                      maximum=2000),
         PropertySpec("flux_lm", "number", "Flux nominal de la source", unit="lm", minimum=0),
@@ -70,7 +89,7 @@ LUMINAIRE = AssetKind(
         PropertySpec("dimmable", "boolean", "Gradable"),
         PropertySpec("built_up_area", "boolean", "En agglomération"),
         PropertySpec("protected_area", "enum", "Espace protégé (art. 4)",
-                     choices=PROTECTED_AREAS),
+                     choices=PROTECTED_AREAS, choice_labels=PROTECTED_AREA_LABELS),
         PropertySpec("lit_area_m2", "number", "Surface éclairée attribuée au point", unit="m2",
                      minimum=0),
         PropertySpec("activity_related", "boolean", "Lié à une activité (art. 2)"),
@@ -90,7 +109,7 @@ LIT_AREA = AssetKind(
     geometry_types=ZONE_GEOMETRIES,
     properties=(
         PropertySpec("category", "enum", "Catégorie de l'éclairage (art. 1)",
-                     choices=CATEGORIES),
+                     choices=CATEGORIES, choice_labels=CATEGORY_LABELS),
         PropertySpec("built_up_area", "boolean", "En agglomération"),
         PropertySpec("declared_area_m2", "number", "Surface déclarée (remplace la surface "
                      "calculée du polygone)", unit="m2", minimum=0),
@@ -103,7 +122,7 @@ DARK_CORRIDOR = AssetKind(
     geometry_types=ZONE_GEOMETRIES,
     properties=(
         PropertySpec("protected_area", "enum", "Statut de protection (art. 4)",
-                     choices=PROTECTED_AREAS),
+                     choices=PROTECTED_AREAS, choice_labels=PROTECTED_AREA_LABELS),
         PropertySpec("description", "string", "Description (milieu, espèces…)"),
     ),
 )

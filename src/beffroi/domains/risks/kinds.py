@@ -3,6 +3,8 @@
 from ...core.registry import AssetKind, PropertySpec
 
 HAZARD_LEVELS = ("faible", "moyen", "fort", "tres_fort")
+HAZARD_LABELS = (("faible", "faible"), ("moyen", "moyen"), ("fort", "fort"),
+                 ("tres_fort", "très fort"))
 
 GAUGE = AssetKind(
     key="risks.gauge",
@@ -42,7 +44,8 @@ FLOOD_ZONE = AssetKind(
     label="Zone inondable",
     geometry_types=("Polygon", "MultiPolygon"),
     properties=(
-        PropertySpec("hazard", "enum", "Aléa", choices=HAZARD_LEVELS),
+        PropertySpec("hazard", "enum", "Aléa", choices=HAZARD_LEVELS,
+                     choice_labels=HAZARD_LABELS),
         PropertySpec("source", "string", "Source (PPRi, AZI…)"),
         PropertySpec("river", "string", "Cours d'eau"),
         PropertySpec("reference_station", "string", "Station de référence (code Hub'Eau ou "

@@ -24,13 +24,29 @@ METER_ROLES = ("production", "sector_inlet", "sector_outlet", "export", "import"
 RESOURCES = ("forage", "source", "eau_de_surface")
 MANAGEMENT = ("regie", "delegation")
 CUSTOMER_CATEGORIES = ("domestic", "non_domestic", "public")
+FITTINGS = ("vanne", "poteau_incendie", "branchement", "canalisation")
+# French labels of the codes (schema ``x-enum-labels``).
+MATERIAL_LABELS = (("fonte_grise", "fonte grise"), ("fonte_ductile", "fonte ductile"),
+                   ("pvc", "PVC"), ("pehd", "PEHD"), ("acier", "acier"),
+                   ("amiante_ciment", "amiante-ciment"))
+METER_ROLE_LABELS = (("production", "production"), ("sector_inlet", "entrée de secteur"),
+                     ("sector_outlet", "sortie de secteur"), ("export", "vente en gros"),
+                     ("import", "achat en gros"), ("customer", "abonné"))
+RESOURCE_LABELS = (("forage", "forage"), ("source", "source"),
+                   ("eau_de_surface", "eau de surface"))
+MANAGEMENT_LABELS = (("regie", "régie"), ("delegation", "délégation de service public"))
+CUSTOMER_CATEGORY_LABELS = (("domestic", "domestique"), ("non_domestic", "non domestique"),
+                            ("public", "bâtiment public"))
+FITTING_LABELS = (("vanne", "vanne"), ("poteau_incendie", "poteau d'incendie"),
+                  ("branchement", "branchement"), ("canalisation", "canalisation"))
 
 SERVICE = AssetKind(
     key="water.service",
     label="Service d'eau potable",
     geometry_types=("Point", "Polygon", "MultiPolygon"),
     properties=(
-        PropertySpec("management", "enum", "Mode de gestion", choices=MANAGEMENT),
+        PropertySpec("management", "enum", "Mode de gestion", choices=MANAGEMENT,
+                     choice_labels=MANAGEMENT_LABELS),
         PropertySpec("operator", "string", "Exploitant"),
         PropertySpec("sispea_id", "string", "Identifiant SISPEA du service"),
         # {"2025": {"produced_m3": ..., ...}}: written through PUT …/years/{year}
@@ -65,8 +81,10 @@ MAIN = AssetKind(
     properties=(
         PropertySpec("diameter_mm", "integer", "Diamètre nominal", unit="mm", minimum=10,
                      maximum=2000),
-        PropertySpec("material", "enum", "Matériau", choices=MATERIALS),
-        PropertySpec("laid_year", "integer", "Année de pose", minimum=1850, maximum=2100),
+        PropertySpec("material", "enum", "Matériau", choices=MATERIALS,
+                     choice_labels=MATERIAL_LABELS),
+        PropertySpec("laid_year", "integer", "Année de pose", minimum=1850, maximum=2100,
+                     display="year"),
     ),
 )
 
@@ -75,14 +93,15 @@ METER = AssetKind(
     label="Compteur d'eau",
     parent_kinds=("water.sector", "water.service"),
     properties=(
-        PropertySpec("role", "enum", "Rôle", required=True, choices=METER_ROLES),
+        PropertySpec("role", "enum", "Rôle", required=True, choices=METER_ROLES,
+                     choice_labels=METER_ROLE_LABELS),
         PropertySpec("resource", "enum", "Ressource (compteur de production)",
-                     choices=RESOURCES),
+                     choices=RESOURCES, choice_labels=RESOURCE_LABELS),
         PropertySpec("in_zre", "boolean", "Prélèvement en zone de répartition des eaux (ZRE)"),
         PropertySpec("counterpart", "string",
                      "Service ou secteur à l'autre bout (import, export, sortie de secteur)"),
         PropertySpec("customer_category", "enum", "Catégorie d'abonné",
-                     choices=CUSTOMER_CATEGORIES),
+                     choices=CUSTOMER_CATEGORIES, choice_labels=CUSTOMER_CATEGORY_LABELS),
         PropertySpec("serial", "string", "Numéro de série"),
         PropertySpec("diameter_mm", "integer", "Calibre", unit="mm", minimum=10, maximum=1000),
         PropertySpec("installed", "date", "Date de pose"),
@@ -120,8 +139,8 @@ ACOUSTIC_LOGGER = AssetKind(
     parent_kinds=("water.sector",),
     properties=(
         PropertySpec("serial", "string", "Numéro de série"),
-        PropertySpec("fitting", "enum", "Pose", choices=("vanne", "poteau_incendie",
-                                                         "branchement", "canalisation")),
+        PropertySpec("fitting", "enum", "Pose", choices=FITTINGS,
+                     choice_labels=FITTING_LABELS),
         PropertySpec("installed", "date", "Date de pose"),
     ),
     metrics=("water.leak_alarm", "water.leak_noise"),

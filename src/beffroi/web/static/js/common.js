@@ -165,6 +165,8 @@ export const UNIT_SYMBOLS = {
   "kW.h": "kWh", "MW.h": "MWh", "kV.A": "kVA", Cel: "°C", m3: "m³", "m3/h": "m³/h",
   "m3/s": "m³/s", "[ppm]": "ppm", "dB[mW]": "dBm", 1: "", d: "j", EUR: "€",
   "EUR/m3": "€/m³", "EUR/(kW.h)": "€/kWh", km: "km", "m3/km/d": "m³/km/j", "lm/m2": "lm/m²",
+  m2: "m²", "kW.h/m2": "kWh/m²", "kW.h/m3": "kWh/m³", "EUR/kW.h": "€/kWh", "kg/kW.h": "kg/kWh",
+  har: "ha", "[ppb]": "ppb", deg: "°",
 };
 
 /** The symbol of a UCUM unit code ("" for none). */

@@ -18,15 +18,9 @@ const PERIODS = {  // duration, step, French label of the step
 };
 const STEP_LABELS = { "1h": "par heure", "1d": "par jour" };
 const STEP_MS = { "1h": HOUR, "1d": DAY };
-// UCUM codes as people write them.
-// Codes of enumerations the API gives without labels.
-const CHOICES = {
-  on: "allumé", off: "éteint", astronomical_clock: "horloge astronomique",
-  photocell: "cellule photoélectrique", clock: "horloge", remote: "télécommande",
-  led: "LED", sodium_hp: "sodium haute pression", sodium_lp: "sodium basse pression",
-  metal_halide: "iodures métalliques", mercury: "vapeur de mercure", fluorescent: "fluorescente",
-  regie: "régie", delegation: "délégation de service public",
-};
+// Codes of enumerations the schema gives without labels (``x-enum-labels``): the
+// parameters of lighting commands.
+const CHOICES = { on: "allumé", off: "éteint" };
 const COMMAND_BADGES = { scheduled: "pending", requested: "pending", sent: "pending",
   acknowledged: "ok", failed: "critical", expired: "warning", cancelled: "neutral" };
 const PENDING = ["scheduled", "requested", "sent"];
@@ -38,7 +32,10 @@ const withUnit = (value, code, digits = 2) => {
   const u = unit(code);
   return formatNumber(value, digits) + (u && value !== null && value !== undefined ? ` ${u}` : "");
 };
-const choice = (value) => CHOICES[value] || value;
+/** The French label of an enumeration's code: the schema's ``x-enum-labels``, else the
+ * fallback table, else the code itself. */
+const choice = (value, spec) => (spec && spec["x-enum-labels"] && spec["x-enum-labels"][value])
+  || CHOICES[value] || value;
 
 const assetId = Number(location.pathname.split("/").filter(Boolean)[1]);
 const state = await session();
@@ -52,11 +49,17 @@ function propertyValue(value, spec) {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "boolean") return value ? "Oui" : "Non";
   if (spec && spec.format === "date") return formatDate(value);
+  // A year is written as such (1910), never grouped like a quantity (1 910).
+  if (spec && spec["x-display"] === "year" && typeof value === "number") return String(value);
   if (typeof value === "number") return withUnit(value, spec && spec["x-unit"], 3);
-  if (spec && spec.enum) return choice(value);
+  if (spec && spec.enum) return choice(value, spec);
   if (Array.isArray(value)) return value.map((v) => propertyValue(v)).join(", ");
   return String(value);
 }
+
+/** A number in a table cell (its unit is in the header): a year as such. */
+const numberText = (value, spec) => (spec && spec["x-display"] === "year" ? String(value)
+  : formatNumber(value, 3));
 
 /** A property as HTML: objects become a table (entries declared with their fields: one
  * column per entry, one row per field with its label and unit) or a list, never JSON. */
@@ -78,7 +81,7 @@ function propertyHtml(name, value, spec) {
     const extra = [...new Set(keys.flatMap((k) => Object.keys(value[k])))].filter((f) => !(f in fields));
     const label = (f) => (fields[f] ? `${fields[f].title}${fields[f]["x-unit"]
       ? ` (${unit(fields[f]["x-unit"])})` : ""}` : f);
-    const cell = (f, v) => (typeof v === "number" ? formatNumber(v, 3)
+    const cell = (f, v) => (typeof v === "number" ? numberText(v, fields[f])
       : escapeHtml(propertyValue(v, fields[f])));
     return `<div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(spec.title || name)}">
       <table class="property-table" data-property="${escapeHtml(name)}"><thead><tr>
@@ -102,7 +105,7 @@ function entriesTable(name, value, spec, fields) {
     <table class="property-table" data-property="${escapeHtml(name)}"><thead><tr>${used.map((f) =>
       `<th scope="col"${fields[f].type === "number" ? ' class="number"' : ""}>${escapeHtml(label(f))}</th>`).join("")}
     </tr></thead><tbody>${value.map((v) => `<tr>${used.map((f) => (typeof v[f] === "number"
-      ? `<td class="number">${formatNumber(v[f], 3)}</td>`
+      ? `<td class="number">${numberText(v[f], fields[f])}</td>`
       : `<td>${escapeHtml(propertyValue(v[f], fields[f]))}</td>`)).join("")}</tr>`).join("")}
     </tbody></table></div>`;
 }
@@ -381,7 +384,7 @@ function paramsText(action, params) {
   const parts = Object.entries(params || {}).map(([name, value]) => {
     const spec = props[name] || {};
     const shown = typeof value === "boolean" ? (value ? "oui" : "non")
-      : typeof value === "number" ? withUnit(value, spec["x-unit"]) : choice(value);
+      : typeof value === "number" ? withUnit(value, spec["x-unit"]) : choice(value, spec);
     return `${spec.title || name} : ${shown}`;
   });
   return parts.join(", ");
@@ -440,7 +443,7 @@ function fieldFor(action, name, spec, required) {
   let input;
   if (spec.enum) {
     input = `<select id="${id}" name="${name}"${req}>${required ? "" : '<option value="">—</option>'}${
-      spec.enum.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(choice(v))}</option>`).join("")}</select>`;
+      spec.enum.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(choice(v, spec))}</option>`).join("")}</select>`;
   } else if (spec.type === "integer" || spec.type === "number") {
     const bounds = [spec.minimum !== undefined ? ` min="${spec.minimum}"` : "",
       spec.maximum !== undefined ? ` max="${spec.maximum}"` : ""].join("");
