@@ -1,6 +1,8 @@
 """Public buildings: energy and water meters, comfort and indoor air quality."""
 
 from ...core.registry import DemoSpec, Domain
+from .api import router
+from .cli import buildings
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
@@ -24,6 +26,8 @@ DOMAIN = Domain(
     settings=SETTINGS,
     impacts=IMPACTS,
     kpis=KPIS,
+    cli=buildings,
+    api_router=router,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
                   rules=DEMO_RULES),
