@@ -13,6 +13,7 @@ import io
 import zlib
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -23,14 +24,9 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.errors import Invalid
 from beffroi.core.registry import load_registry
 from beffroi.domains.buildings import operat_routes
+from beffroi.domains.buildings.annual import EnergyYear
 from beffroi.domains.buildings.cli import buildings as buildings_cli
-from beffroi.domains.buildings.operat import (
-    COLUMNS,
-    Building,
-    parse_year,
-    subject_buildings,
-    write_file,
-)
+from beffroi.domains.buildings.operat import COLUMNS, Building, parse_year, write_file
 
 R, V = "88383", "88498"
 NOW = int(datetime(2026, 3, 10, 9, tzinfo=UTC).timestamp() * 1000)
@@ -68,8 +64,16 @@ OFFICE = building(
 BARE = building("BAT-3", tertiary_decree=True, heating="gaz")  # no areas, no data
 
 
+def entered(*buildings: Building, year: int = 2025) -> dict[int, tuple[EnergyYear, ...]]:
+    """The year's energies as ``annual`` gives them for invoices typed in by hand."""
+    return {b.id: tuple(EnergyYear(k.removesuffix("_kwh"), v, "saisi", v, None, 0.0)
+                        for k, v in b.properties.get("annual_energy", {}).get(str(year),
+                                                                              {}).items())
+            for b in buildings}
+
+
 def test_the_file_carries_each_building_in_operat_units():
-    result = write_file([SCHOOL, OFFICE, BARE], 2025)
+    result = write_file([SCHOOL, OFFICE, BARE], 2025, entered(SCHOOL, OFFICE, BARE))
     rows = parse(result.content)
     assert list(rows[0])[:len(COLUMNS)] == list(COLUMNS)
     assert [r["Référence interne"] for r in rows] == ["BAT-1", "BAT-2", "BAT-3"]
@@ -107,22 +111,23 @@ def test_an_unknown_activity_is_flagged():
     odd = building("BAT-9", operat_id="X", reference_year=2019,
                    tertiary_areas=[{"activity": "Salle des fêtes", "area_m2": 1100.0}],
                    annual_energy={"2025": {"electricite_kwh": 10.0}})
-    messages = [w["message"] for w in write_file([odd], 2025).warnings]
+    messages = [w["message"] for w in write_file([odd], 2025, entered(odd)).warnings]
     assert any("« Salle des fêtes » absente des catégories OPERAT" in m for m in messages)
-    assert not any("absente des catégories" in m
-                   for m in [w["message"] for w in write_file([SCHOOL], 2025).warnings])
+    school = write_file([SCHOOL], 2025, entered(SCHOOL)).warnings
+    assert not any("absente des catégories" in w["message"] for w in school)
 
 
-def test_subject_alone_or_by_site():
-    big = building("A", tertiary_areas=[{"activity": OFFICES, "area_m2": 1000.0}])
-    small = building("B", tertiary_areas=[{"activity": OFFICES, "area_m2": 999.0}])
-    site_1 = building("C", site="S", tertiary_areas=[{"activity": OFFICES, "area_m2": 600.0}])
-    site_2 = building("D", site="S", tertiary_areas=[{"activity": OFFICES, "area_m2": 450.0}])
-    forced = building("E", tertiary_decree=True)
-    excluded = building("F", tertiary_decree=False,
-                        tertiary_areas=[{"activity": OFFICES, "area_m2": 5000.0}])
-    chosen = subject_buildings([big, small, site_1, site_2, forced, excluded])
-    assert sorted(b.ref for b in chosen) == ["A", "C", "D", "E"]
+def test_a_meter_covering_part_of_the_year_leaves_the_cell_empty():
+    """Gas measured on half the year only: no figure (``annual`` does not extrapolate), a
+    warning with what was measured; electricity measured all year is written."""
+    energies = {OFFICE.id: (EnergyYear("electricite", 80000.0, "mesuré", None, 80000.0, 1.0),
+                            EnergyYear("gaz", None, None, None, 51000.0, 0.5))}
+    result = write_file([OFFICE], 2025, energies)
+    [row] = parse(result.content)
+    assert row["Gaz naturel-réseaux (kWh)"] == "" and number(row["Electricité (kWh)"]) == 80000
+    [gas] = [w["message"] for w in result.warnings if w["message"].startswith("gaz")]
+    assert "50 % de l'année" in gas and "51000 kWh mesurés" in gas
+    assert not any("absente" in w["message"] for w in result.warnings)
 
 
 @pytest.mark.parametrize("text", ["2026", "2009", "abc", "", None, "20 25"])
@@ -225,18 +230,19 @@ def test_the_demo_declares_its_two_subject_buildings(db, tmp_path):
     """A buildings-only demo: the headquarters and the school group of Remiremont are the
     only subject buildings, and their 2025 line is their invoiced consumption."""
     from beffroi.demo.builder import build_demo
-    from beffroi.domains.buildings.operat import operat_file, territory_buildings
+    from beffroi.domains.buildings.annual import visible_buildings
+    from beffroi.domains.buildings.operat import operat_file
 
     registry = load_registry(["generic", "buildings"])
     build_demo(db, registry, now=NOW, history_days=2)
     with db.read() as conn:
         scope = open_scope(db, conn, CLI, "200068377")
-        everything = territory_buildings(scope, conn)
+        everything = {r.id: orjson.loads(r.properties) for r in visible_buildings(scope, conn)}
         result = operat_file(scope, conn, 2025)
     assert len(everything) > 30
-    others = [b for b in everything if b not in result.buildings]
-    assert all(b.properties["floor_area_m2"] < 1000 and "tertiary_areas" not in b.properties
-               for b in others)
+    declared = {b.id for b in result.buildings}
+    assert all(p["floor_area_m2"] < 1000 and "tertiary_areas" not in p
+               for bid, p in everything.items() if bid not in declared)
     rows = {r["Nom de l'EFA"]: r for r in parse(result.content)}
     assert sorted(rows) == ["Groupe scolaire du Centre (Remiremont)",
                             "Siège de la communauté de communes (Remiremont)"]

@@ -47,8 +47,11 @@ without surfaces per activity, gets an empty cell and a French warning naming it
 energy bought in litres or kilograms is converted from the kWh Beffroi keeps with the
 annexe I factor, and a warning asks to check it against the deliveries.
 
-The consumption per year and energy is the building's ``annual_energy`` property (kWh,
-entered from invoices) until ``annual.py`` (metered consumption) is merged.
+The consumption of the year per energy is ``annual``'s: the invoices entered in
+``annual_energy`` (authoritative), else the meters when they cover 90 % of the year; an
+energy measured on less than that is left empty with a warning giving its coverage. The
+buildings are those ``decret.subjects`` finds subject (1,000 m² alone or on their site,
+or forced by hand), among the ones the user sees.
 """
 
 from __future__ import annotations
@@ -57,17 +60,18 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from ...core.access import TenantScope
 from ...core.errors import Invalid
-from ...storage import schema
+from .annual import AnnualEnergy, EnergyYear, measured_days, visible_buildings, year_of
+from .decret import subjects
 from .kinds import ENERGIES, ENERGY_LABELS, HEATING_ENERGY
 
-SUBJECT_AREA_M2 = 1000.0  # art. R174-22 CCH
 FIRST_YEAR = 2010  # the reference year is 2010 or later (art. L174-1 CCH)
 
 # -- the file's format: one place to fix once checked against the platform ----------------
@@ -236,35 +240,6 @@ def parse_year(text: Any, current_year: int) -> int:
     return year
 
 
-def subject_buildings(buildings: Iterable[Building]) -> list[Building]:
-    """Buildings the décret applies to: forced by hand (``tertiary_decree``), or 1,000 m²
-    of tertiary area or more alone or with the other buildings of their site."""
-    buildings = list(buildings)
-    by_site: dict[str, float] = {}
-    for b in buildings:
-        if b.site:
-            by_site[b.site] = by_site.get(b.site, 0.0) + (b.tertiary_area_m2 or 0.0)
-    out = []
-    for b in buildings:
-        forced = b.properties.get("tertiary_decree")
-        area = by_site[b.site] if b.site else (b.tertiary_area_m2 or 0.0)
-        if forced is True or (forced is not False and area >= SUBJECT_AREA_M2):
-            out.append(b)
-    return sorted(out, key=lambda b: (b.site, b.ref))
-
-
-def year_consumption(building: Building, year: int) -> dict[str, float]:
-    """kWh per energy of ``year`` from the building's ``annual_energy`` (only the energies
-    given: an absent energy is unknown, not zero)."""
-    entry = (building.properties.get("annual_energy") or {}).get(str(year)) or {}
-    out = {}
-    for code in ENERGIES:
-        value = entry.get(f"{code}_kwh")
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            out[code] = float(value)
-    return out
-
-
 def expected_energies(building: Building) -> list[str]:
     """Energies a building certainly uses: electricity, its heating and hot water."""
     out = ["electricite"]
@@ -281,9 +256,10 @@ def _number(value: float, decimals: int = 0) -> str:
 
 
 def write_file(buildings: list[Building], year: int,
-               consumption: Callable[[Building, int], Mapping[str, float]] = year_consumption,
+               consumption: Mapping[int, Iterable[EnergyYear]],
                progress: Callable[[int, int], None] | None = None) -> OperatFile:
-    """The declaration of ``year`` for these (subject) buildings, with its warnings."""
+    """The declaration of ``year`` for these (subject) buildings, with its warnings;
+    ``consumption``: each building's energies of the year (``annual.year_of``)."""
     warnings: list[dict[str, str]] = []
 
     def warn(b: Building, message: str) -> None:
@@ -321,13 +297,21 @@ def write_file(buildings: list[Building], year: int,
                _number(b.tertiary_area_m2, 1) if areas else ""]
         for n in range(n_activities):
             row += ([areas[n][0], _number(areas[n][1], 1)] if n < len(areas) else ["", ""])
-        kwh = dict(consumption(b, year))
+        energies = list(consumption.get(b.id, ()))
+        kwh = {e.energy: e.kwh for e in energies if e.kwh is not None}
+        for e in energies:
+            if e.kwh is None and e.measured_kwh is not None:
+                warn(b, f"{ENERGY_NAMES[e.energy]} : compteurs relevés sur "
+                        f"{_number(e.coverage * 100)} % de l'année seulement "
+                        f"({_number(e.measured_kwh)} kWh mesurés) : cellule laissée vide, à "
+                        "compléter depuis les factures")
         if not kwh:
             warn(b, f"aucune consommation connue pour {year} : colonnes d'énergie vides, à "
                     "compléter depuis les factures")
         else:
             for code in expected_energies(b):
-                if code not in kwh:
+                if code not in kwh and not any(e.energy == code and e.measured_kwh is not None
+                                               for e in energies):
                     warn(b, f"consommation de {ENERGY_NAMES[code]} absente pour {year} "
                             "alors que le bâtiment en consomme : cellule laissée vide")
         for energy in OPERAT_ENERGIES:
@@ -348,19 +332,23 @@ def write_file(buildings: list[Building], year: int,
     return OperatFile(year, "\ufeff" + out.getvalue(), buildings, warnings)
 
 
-def territory_buildings(scope: TenantScope, conn: Connection) -> list[Building]:
-    """The buildings this scope sees (commune restriction applied)."""
+def territory_year(scope: TenantScope, conn: Connection, year: int
+                   ) -> tuple[list[Building], dict[int, AnnualEnergy]]:
+    """The subject buildings this scope sees (commune restriction applied), by site then
+    reference, and their consumption of ``year`` (``annual``)."""
     scope.require("read")
-    a = schema.assets
-    rows = conn.execute(select(a.c.id, a.c.ref, a.c.name, a.c.commune_insee, a.c.properties)
-                        .where(scope.asset_visible(), a.c.kind == "buildings.building")
-                        .order_by(a.c.ref))
-    return [Building(r.id, r.ref, r.name, r.commune_insee, orjson.loads(r.properties))
-            for r in rows]
+    subject = {bid for bid, s in subjects(scope, conn).items() if s["subject"]}
+    rows = [r for r in visible_buildings(scope, conn) if r.id in subject]
+    meters = measured_days(scope, conn, rows, date(year, 1, 1), date(year, 12, 31))
+    years = {r.id: year_of(r, year, meters[r.id]) for r in rows}
+    found = [Building(r.id, r.ref, r.name, r.commune_insee, orjson.loads(r.properties))
+             for r in rows]
+    return sorted(found, key=lambda b: (b.site, b.ref)), years
 
 
 def operat_file(scope: TenantScope, conn: Connection, year: int,
                 progress: Callable[[int, int], None] | None = None) -> OperatFile:
     """The territory's declaration of ``year`` (a year already checked by ``parse_year``)."""
-    return write_file(subject_buildings(territory_buildings(scope, conn)), year,
+    found, years = territory_year(scope, conn, year)
+    return write_file(found, year, {bid: a.energies for bid, a in years.items()},
                       progress=progress)
