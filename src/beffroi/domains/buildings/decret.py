@@ -105,20 +105,27 @@ def subjects(scope: TenantScope, conn: Connection) -> dict[int, dict[str, Any]]:
     return out
 
 
+def target_kwh(properties: Mapping[str, Any], reference_kwh: float | None, area_m2: float,
+               year: int) -> tuple[float | None, str | None]:
+    """(kWh, "absolue" or "relative") of a milestone: Cabs × area when entered, else the
+    reference reduced by the milestone's percentage; (None, None) without either."""
+    cabs = _number(properties.get(f"cabs_{year}_kwh_m2"))
+    if cabs is not None and area_m2 > 0:
+        return cabs * area_m2, "absolue"
+    if reference_kwh is not None:
+        return reference_kwh * (1 - MILESTONES[year] / 100), "relative"
+    return None, None
+
+
 def targets(properties: Mapping[str, Any], reference_kwh: float | None,
             area_m2: float) -> list[dict[str, Any]]:
-    """The 2030/2040/2050 targets: Cabs × area when entered, else the relative reduction."""
+    """The 2030/2040/2050 targets (``target_kwh``), rounded for display."""
     out = []
     for year, cut in MILESTONES.items():
-        cabs = _number(properties.get(f"cabs_{year}_kwh_m2"))
-        if cabs is not None and area_m2 > 0:
-            kwh, kind = cabs * area_m2, "absolue"
-        elif reference_kwh is not None:
-            kwh, kind = reference_kwh * (1 - cut / 100), "relative"
-        else:
-            kwh, kind = None, None
-        out.append({"year": year, "reduction_pct": cut, "cabs_kwh_m2": cabs, "kind": kind,
-                    "kwh": _round(kwh),
+        kwh, kind = target_kwh(properties, reference_kwh, area_m2, year)
+        out.append({"year": year, "reduction_pct": cut,
+                    "cabs_kwh_m2": _number(properties.get(f"cabs_{year}_kwh_m2")),
+                    "kind": kind, "kwh": _round(kwh),
                     "kwh_m2": _round(kwh / area_m2) if kwh is not None and area_m2 else None})
     return out
 
@@ -166,7 +173,8 @@ def trajectory(scope: TenantScope, conn: Connection, row: Any,
              station_days(scope, conn, station.id, date(ref_year, 1, 1),
                           date(last_year, 12, 31)))
 
-    def figures(year: int, found: AnnualEnergy) -> dict[str, Any]:
+    def figures(year: int, found: AnnualEnergy
+                ) -> tuple[dict[str, Any], float | None, float | None]:
         total = found.total_kwh if found.complete else None
         dju_year = year_dju(temps, year, dju)
         heat, how = (heating_kwh(properties, total, {e.energy: e.kwh for e in found.energies})
@@ -179,21 +187,19 @@ def trajectory(scope: TenantScope, conn: Connection, row: Any,
                 "corrected_kwh": _round(fixed),
                 "corrected_kwh_m2": _round(fixed / area, 2) if fixed is not None and area
                 else None,
-                "energies": [e.public() for e in found.energies]}
+                "energies": [e.public() for e in found.energies]}, total, fixed
 
-    reference = figures(ref_year, years[ref_year])
+    reference, ref_kwh, ref_fixed = figures(ref_year, years[ref_year])
     out["reference"] = reference
-    ref_kwh = reference["kwh"]
     out["targets"] = targets(properties, ref_kwh, area)
     if ref_kwh is None:
         out["message"] = (f"Consommation {ref_year} incomplète : saisissez-la par énergie "
                           "(factures) ou complétez les relevés.")
-    target_2030 = out["targets"][0]["kwh"]
+    target_2030 = target_kwh(properties, ref_kwh, area, 2030)[0]
     for year in range(ref_year + 1, last_year + 1):
-        item = figures(year, years[year])
-        both = item["corrected_kwh"] is not None and reference["corrected_kwh"] is not None
-        base, value = ((reference["corrected_kwh"], item["corrected_kwh"]) if both
-                       else (ref_kwh, item["kwh"]))
+        item, total, fixed = figures(year, years[year])
+        both = fixed is not None and ref_fixed is not None
+        base, value = (ref_fixed, fixed) if both else (ref_kwh, total)
         item["compared"] = "corrigée" if both else "brute"
         item["change_pct"] = (_round((value - base) / base * 100)
                               if value is not None and base else None)
