@@ -186,7 +186,7 @@ def test_the_route_downloads_the_year_of_the_members_communes(territory):
     rows = parse(response.content)
     assert [r["Référence interne"] for r in rows] == ["BAT-R", "BAT-V"]  # not the small one
     assert number(rows[0]["Fioul domestique (l)"]) == round(150000.0 / 9.97)
-    restricted = parse(client.get(url, params={"year": "2025"},
+    restricted = parse(client.get(f"{url}.csv", params={"year": "2025"},
                                   headers=h["r@cc.fr"]).content)
     assert [r["Référence interne"] for r in restricted] == ["BAT-R"]
     warnings = client.get(f"{url}/warnings", params={"year": "2025"},
@@ -199,6 +199,8 @@ def test_the_route_downloads_the_year_of_the_members_communes(territory):
 def test_the_route_refuses_other_tenants_and_bad_years(territory):
     client, url, h = territory["client"], territory["url"], territory["h"]
     assert client.get(url, params={"year": "2025"}, headers=h["x@autre.fr"]).status_code == 404
+    assert client.get(f"{url}.csv", params={"year": "2025"},
+                      headers=h["x@autre.fr"]).status_code == 404
     assert client.get(url, params={"year": "2025"}).status_code == 401
     for year in ("2026", "1999", "deux-mille", None):
         response = client.get(url, params={"year": year} if year else {},

@@ -1,7 +1,8 @@
 """The OPERAT declaration over HTTP (``operat``).
 
-- ``GET /tenants/{t}/buildings/operat?year=YYYY``: the CSV file of the year's consumption
-  (readers; a member limited to some communes gets their buildings only);
+- ``GET /tenants/{t}/buildings/operat.csv?year=YYYY`` (also ``…/buildings/operat``, out
+  of the OpenAPI document: CSV routes end in ``.csv`` there): the CSV file of the year's
+  consumption (readers; a member limited to some communes gets their buildings only);
 - ``GET /tenants/{t}/buildings/operat/warnings?year=YYYY``: what to check before
   uploading it (buildings, lines and French messages), for the dashboard.
 """
@@ -30,7 +31,8 @@ def _file(ctx: CtxDep, tenant: str, year: str | None):
         return operat_file(scope, conn, checked)
 
 
-@router.get(BASE, response_class=Response,
+@router.get(BASE, response_class=Response, include_in_schema=False)
+@router.get(f"{BASE}.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def download(ctx: CtxDep, tenant: str, year: str | None = YEAR):
     """The OPERAT declaration file of ``year`` (CSV « ; », UTF-8 with BOM)."""
