@@ -8,6 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .decret_routes import router as decret_router
+from .operat_routes import router as operat_router
 
 router = APIRouter(tags=["bâtiments publics"])
 router.include_router(decret_router)
+router.include_router(operat_router)

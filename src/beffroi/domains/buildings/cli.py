@@ -5,6 +5,8 @@
 - ``beffroi buildings import-temperatures --tenant T --station REF --csv FILE``: a daily
   Tn/Tx series stored into the station asset's ``air.temperature`` stream (two readings a
   day, see ``degree_days``), so that the buildings referring to it get their degree days.
+- ``beffroi buildings operat --tenant T --year YYYY --out FILE``: the OPERAT declaration
+  file of a year (``operat_cli``).
 
 A file that cannot be used (unreadable, wrong header, a bad row, a date twice) is refused
 as a whole with French messages naming the lines, exit code 2: an ignored row would be a
@@ -29,6 +31,7 @@ from ...core.access import CLI, open_scope
 from ...core.errors import Invalid, NotFound
 from ...core.observations import store_rows
 from ...storage import schema
+from .operat_cli import operat_command
 
 SHOWN_ERRORS = 20
 HEADER = ("date", "tmin_c", "tmax_c")
@@ -118,7 +121,7 @@ def read_temperatures(path: Path) -> list:
 
 @click.group("buildings")
 def buildings() -> None:
-    """Bâtiments publics : degrés-jours, décret tertiaire."""
+    """Bâtiments publics : degrés-jours, décret tertiaire, déclaration OPERAT."""
 
 
 @buildings.command("dju")
@@ -186,3 +189,6 @@ def import_temperatures(tenant: str, station_ref: str, csv_path: Path, db: str |
         store_rows(scope, conn, rows, zone)
     click.echo(f"{len(days)} jours importés dans la station « {station_ref} » "
                f"(du {days[0].day.isoformat()} au {days[-1].day.isoformat()}).")
+
+
+buildings.add_command(operat_command)

@@ -29,11 +29,12 @@ reads; ``kwh_per_unit`` converts a gas meter's m³ to kWh (PCS coefficient of th
 from ...core.registry import AssetKind, PropertySpec
 
 USAGES = ("mairie", "ecole", "creche", "gymnase", "salle_polyvalente", "bibliotheque",
-          "atelier", "piscine", "autre")
+          "atelier", "piscine", "bureaux", "autre")
 USAGE_LABELS = (("mairie", "mairie"), ("ecole", "école"), ("creche", "crèche"),
                 ("gymnase", "gymnase"), ("salle_polyvalente", "salle polyvalente"),
                 ("bibliotheque", "bibliothèque"), ("atelier", "ateliers"),
-                ("piscine", "piscine"), ("autre", "autre"))
+                ("piscine", "piscine"), ("bureaux", "bureaux administratifs"),
+                ("autre", "autre"))
 
 # Energies by their French names (OPERAT's list of final energies, the ones a commune has).
 ENERGIES = ("electricite", "gaz", "fioul", "bois", "reseau_chaleur", "reseau_froid",
