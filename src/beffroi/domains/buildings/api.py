@@ -1,0 +1,13 @@
+"""The buildings domain's API routes, mounted under /api/v1 by core (Domain.api_router).
+
+Each feature keeps its routes in its own module and is included here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .air_routes import router as air_router
+
+router = APIRouter(tags=["bâtiments publics"])
+router.include_router(air_router)
