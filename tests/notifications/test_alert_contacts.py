@@ -12,10 +12,18 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import rules
 from beffroi.core.clock import now_ms
 from beffroi.core.observations import store_rows
-from beffroi.core.registry import load_registry
+from beffroi.core.registry import (
+    AssetKind,
+    Domain,
+    PropertySpec,
+    RegistryError,
+    build_registry,
+    load_registry,
+)
 from beffroi.core.streams import ensure_stream
 from beffroi.domains.buildings import DEMO_RULES
 from beffroi.notifications.contacts import addresses
+from beffroi.plugin import AlertContact
 from beffroi.storage import schema
 
 from .conftest import PARIS, POINT, deliver, notifications, rows
@@ -123,3 +131,19 @@ def test_addresses_keep_only_well_formed_ones():
     assert addresses("a@b.fr, c@d.fr;e@f.org") == ["a@b.fr", "c@d.fr", "e@f.org"]
     assert addresses("x@y.fr\nBcc: z@w.fr") == []  # one part, with a line break: refused
     assert addresses("nom <a@b.fr>") == [] and addresses(42) == [] and addresses("") == []
+
+
+@pytest.mark.parametrize("contact, fragment", [
+    (AlertContact("referent"), r"alert_contacts\[0\]\.property\) : « referent » n'est pas "
+                               r"une propriété texte"),
+    (AlertContact("capacity"), r"alert_contacts\[0\]\.property\) : « capacity » n'est pas"),
+    (AlertContact("email", metrics=("air.radon",)),
+     r"alert_contacts\[0\]\.metrics\[0\]\) : mesure inconnue « air\.radon »"),
+])
+def test_a_wrong_alert_contact_is_refused_at_registration(contact, fragment):
+    kind = AssetKind(key="school.site", label="École", alert_contacts=(contact,),
+                     properties=(PropertySpec("email", "string", "Courriel"),
+                                 PropertySpec("capacity", "integer", "Places")))
+    domain = Domain(key="school", label="Écoles", asset_kinds=(kind,))
+    with pytest.raises(RegistryError, match=fragment):
+        build_registry([domain])
