@@ -132,6 +132,8 @@ def test_air_gives_icone_and_class_of_each_room_from_occupied_readings(school):
     body = answer.json()
     assert body["period"] == {"from": "2025-03-17", "to": "2025-03-23"}
     assert body["thresholds"] == {"action_ppm": 800.0, "urgent_ppm": 1500.0}
+    assert body["occupancy"]["opening_hours_label"] == (
+        "lundi, mardi, jeudi, vendredi de 08 h 30 à 11 h 30 et de 13 h 30 à 16 h 30")
     by_ref = {r["ref"]: r for r in body["rooms"]}
     assert list(by_ref) == ["CE1", "CP", "DORTOIR"]  # by name
     for ref in ("CP", "CE1"):
@@ -225,5 +227,6 @@ def test_ventilation_report_json_and_pdf(school):
                      "Année scolaire 2024-2025", "Classe CP", "3 (élevé)", "0 (nul)",
                      "1 800 ppm", "Mme Martin", "21/03/2025",
                      "Aérer 5 minutes toutes les heures en CP <b>", "Fenêtre bloquée",
-                     "direction@ecole-jf.fr", "144"):
+                     "direction@ecole-jf.fr", "144",
+                     "hors vacances scolaires de la zone B, hors jours fériés"):
         assert expected in flat.replace("\u202f", " "), expected

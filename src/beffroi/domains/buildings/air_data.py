@@ -34,7 +34,7 @@ from ...core.registry import Registry
 from ...core.settings import setting
 from ...storage import schema
 from .indoor_air import Thresholds, room_air
-from .occupancy import occupancy, occupied_mask
+from .occupancy import DAY_LABELS, OpeningHours, occupancy, occupied_mask
 from .settings import CO2_ACTION, CO2_URGENT
 
 BUILDING_KIND, ROOM_KIND = "buildings.building", "buildings.room"
@@ -150,6 +150,21 @@ def _room_public(row: Any, stream_id: int | None) -> dict[str, Any]:
             "capacity": props.get("capacity"), "stream_id": stream_id}
 
 
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d} h {minute % 60:02d}"
+
+
+def hours_label(hours: OpeningHours) -> str:
+    """« lundi, mardi, jeudi, vendredi de 08 h 30 à 11 h 30 et de 13 h 30 à 16 h 30 »."""
+    groups: dict[tuple, list[str]] = {}
+    for weekday, ranges in enumerate(hours.days):
+        if ranges:
+            groups.setdefault(ranges, []).append(DAY_LABELS[weekday])
+    return " ; ".join(
+        f"{', '.join(days)} " + " et ".join(f"de {_clock(a)} à {_clock(b)}" for a, b in ranges)
+        for ranges, days in groups.items()) or "jamais"
+
+
 def building_air(scope: TenantScope, conn: Connection, registry: Registry, building_id: int,
                  period: Period) -> dict[str, Any]:
     """ICONE, CO2 class and shares of each room of a building over a period."""
@@ -174,6 +189,7 @@ def building_air(scope: TenantScope, conn: Connection, registry: Registry, build
     return {"building": _building_public(row), "period": period.public(),
             "thresholds": {"action_ppm": limits.action_ppm, "urgent_ppm": limits.urgent_ppm},
             "occupancy": {"opening_hours": rules.hours.text,
+                          "opening_hours_label": hours_label(rules.hours),
                           "school_zone": rules.school_zone,
                           "closed_school_holidays": rules.closed_school_holidays,
                           "closed_public_holidays": rules.closed_public_holidays},

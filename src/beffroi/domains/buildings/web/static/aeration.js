@@ -45,7 +45,7 @@ function render(r) {
     Année scolaire ${escapeHtml(r.school_year)} · mesures du ${frenchDay(r.period.from)} au ${frenchDay(r.period.to)}<br>
     Référent qualité de l'air : ${escapeHtml(b.air_referent || "non renseigné")}`;
   const o = r.occupancy;
-  document.getElementById("method").textContent = `Mesures de CO2 prises pendant l'occupation (heures : ${o.opening_hours}${o.closed_school_holidays ? `, hors vacances scolaires de la zone ${o.school_zone}` : ""}${o.closed_public_holidays ? ", hors jours fériés" : ""}). Classes de l'arrêté du 27 décembre 2022 : satisfaisant jusqu'à ${formatNumber(r.thresholds.action_ppm, 0)} ppm, actions correctives au-delà, agir au plus vite au-delà de ${formatNumber(r.thresholds.urgent_ppm, 0)} ppm (valeur la plus haute de la période). Indice ICONE (CSTB, de 0 à 5) : part des mesures de ${formatNumber(r.icone_bands.low_ppm, 0)} à ${formatNumber(r.icone_bands.high_ppm, 0)} ppm et au-delà.`;
+  document.getElementById("method").textContent = `Mesures de CO2 prises pendant l'occupation (${o.opening_hours_label}${o.closed_school_holidays ? `, hors vacances scolaires de la zone ${o.school_zone}` : ""}${o.closed_public_holidays ? ", hors jours fériés" : ""}). Classes de l'arrêté du 27 décembre 2022 : satisfaisant jusqu'à ${formatNumber(r.thresholds.action_ppm, 0)} ppm, actions correctives au-delà, agir au plus vite au-delà de ${formatNumber(r.thresholds.urgent_ppm, 0)} ppm (valeur la plus haute de la période). Indice ICONE (CSTB, de 0 à 5) : part des mesures de ${formatNumber(r.icone_bands.low_ppm, 0)} à ${formatNumber(r.icone_bands.high_ppm, 0)} ppm et au-delà.`;
   document.querySelector("#rooms tbody").innerHTML = r.rooms.length
     ? r.rooms.map(roomRow).join("")
     : '<tr><td colspan="7">Aucune pièce suivie dans ce bâtiment.</td></tr>';
@@ -82,6 +82,8 @@ async function load() {
   } catch (error) {
     document.getElementById("report").hidden = true;
     showError(error, message);
+    const details = (error.problem && error.problem.errors) || [];
+    if (details.length) message.textContent += ` ${details.map((e) => e.message).join(" ; ")}.`;
     document.body.dataset.ready = "error";
   }
 }
