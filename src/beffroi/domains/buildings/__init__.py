@@ -8,6 +8,7 @@ from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
+from .web import PAGES, WEB_DIR
 
 DEMO_RULES = (
     # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
@@ -28,6 +29,8 @@ DOMAIN = Domain(
     kpis=KPIS,
     cli=buildings,
     api_router=router,
+    web_dir=WEB_DIR,
+    pages=PAGES,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
                   rules=DEMO_RULES),

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from .air_routes import router as air_router
 from .decret_routes import router as decret_router
 from .operat_routes import router as operat_router
 
 router = APIRouter(tags=["bâtiments publics"])
 router.include_router(decret_router)
 router.include_router(operat_router)
+router.include_router(air_router)

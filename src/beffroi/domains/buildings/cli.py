@@ -5,88 +5,41 @@
 - ``beffroi buildings import-temperatures --tenant T --station REF --csv FILE``: a daily
   Tn/Tx series stored into the station asset's ``air.temperature`` stream (two readings a
   day, see ``degree_days``), so that the buildings referring to it get their degree days.
+- ``beffroi buildings icone --csv FILE --occupancy "MON,TUE,THU,FRI 08:30-11:30,13:30-16:30"``:
+  the ICONE confinement index of a room's CO2 readings (``indoor_air``), from the readings
+  taken during the opening hours given (local time of Europe/Paris, ``occupancy``), as one
+  JSON object ``{"icone", "f1", "f2", "readings"}`` (``readings``: the occupied-time
+  readings used).
 - ``beffroi buildings operat --tenant T --year YYYY --out FILE``: the OPERAT declaration
   file of a year (``operat_cli``).
 
-A file that cannot be used (unreadable, wrong header, a bad row, a date twice) is refused
-as a whole with French messages naming the lines, exit code 2: an ignored row would be a
-gap that silently changes the result.
+A file that cannot be used (unreadable, wrong header, a bad row, a date or a time twice) is
+refused as a whole with French messages naming the lines, exit code 2 (``cli.csv_input``):
+an ignored row would be a gap that silently changes the result.
 """
 
 from __future__ import annotations
 
-import math
 import sys
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import click
+import numpy as np
+import orjson
 
 from ...cli.common import db_option, friendly_errors, open_database
+from ...cli.csv_input import SHOWN_ERRORS, Unusable, parse_day, parse_number, read_rows
 from ...core import registry as core_registry
-from ...core import streams, textfiles
+from ...core import streams
 from ...core.access import CLI, open_scope
-from ...core.errors import Invalid, NotFound
+from ...core.clock import TZ
+from ...core.errors import NotFound
 from ...core.observations import store_rows
 from ...storage import schema
 from .operat_cli import operat_command
 
-SHOWN_ERRORS = 20
 HEADER = ("date", "tmin_c", "tmax_c")
-
-
-class Unusable(click.ClickException):
-    """The input file cannot be used (French message); exit code 2."""
-
-    exit_code = 2
-
-
-def read_rows(path: Path, header: tuple[str, ...],
-              parse: Callable[[dict[str, str]], Any]) -> list[tuple[int, Any]]:
-    """(line, parsed row) of every record; ``Unusable`` listing every bad line."""
-    try:
-        table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
-    except OSError as exc:
-        raise Unusable(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
-    except Invalid as exc:
-        raise Unusable(f"{path} : {exc.detail}") from None
-    if tuple(name.strip().lower() for name in table.columns) != header:
-        raise Unusable(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
-                       f"attendu « {','.join(header)} ».")
-    rows, errors = [], []
-    for record in table.records:
-        if record.values is None:
-            errors.append(f"ligne {record.line} : {record.problem}.")
-            continue
-        values = {k.strip().lower(): v for k, v in record.values.items()}
-        try:
-            rows.append((record.line, parse(values)))
-        except ValueError as exc:
-            errors.append(f"ligne {record.line} : {exc}.")
-    if errors:
-        shown = "\n".join(errors[:SHOWN_ERRORS])
-        more = (f"\n… et {len(errors) - SHOWN_ERRORS} autres lignes invalides."
-                if len(errors) > SHOWN_ERRORS else "")
-        raise Unusable(f"{path} : {len(errors)} ligne(s) invalide(s), fichier refusé.\n"
-                       f"{shown}{more}")
-    if not rows:
-        raise Unusable(f"{path} : aucune ligne de données.")
-    return rows
-
-
-def _number(text: str, label: str, low: float, high: float) -> float:
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise ValueError(f"{label} « {text.strip()[:20]} » invalide, nombre attendu")
-    if not low <= value <= high:
-        raise ValueError(f"{label} {value:g} °C hors de l'intervalle plausible "
-                         f"({low:g} à {high:g} °C)")
-    return value
 
 
 def read_temperatures(path: Path) -> list:
@@ -94,13 +47,9 @@ def read_temperatures(path: Path) -> list:
     from .degree_days import DayTemperatures
 
     def parse(values: dict[str, str]) -> DayTemperatures:
-        text = values["date"].strip()
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"date « {text[:20]} » invalide, AAAA-MM-JJ attendu") from None
-        tmin = _number(values["tmin_c"], "tmin_c", -50, 50)
-        tmax = _number(values["tmax_c"], "tmax_c", -50, 60)
+        day = parse_day(values["date"])
+        tmin = parse_number(values["tmin_c"], "tmin_c", -50, 50, "°C")
+        tmax = parse_number(values["tmax_c"], "tmax_c", -50, 60, "°C")
         if tmin > tmax:
             raise ValueError(f"tmin_c {tmin:g} °C supérieure à tmax_c {tmax:g} °C")
         return DayTemperatures(day, tmin, tmax)
@@ -121,7 +70,68 @@ def read_temperatures(path: Path) -> list:
 
 @click.group("buildings")
 def buildings() -> None:
-    """Bâtiments publics : degrés-jours, décret tertiaire, déclaration OPERAT."""
+    """Bâtiments publics : degrés-jours, décret tertiaire, déclaration OPERAT, qualité de
+    l'air intérieur (indice ICONE)."""
+
+
+def parse_utc(text: str) -> int:
+    """Epoch ms of « 2025-01-13T08:40:00Z » (an offset is honoured, none means UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"horodatage « {text.strip()[:30]} » illisible, ISO 8601 attendu "
+                         "(ex. 2025-01-13T08:40:00Z)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+@buildings.command("icone")
+@click.option("--csv", "csv_path", required=True, metavar="FICHIER",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Mesures de CO2 d'une pièce, en-tête « time_utc,co2_ppm » (horodatage "
+                   "ISO 8601 en UTC, concentration en ppm de 0 à 5 000).")
+@click.option("--occupancy", required=True, metavar="HORAIRES",
+              help="Heures d'occupation, heure locale de Paris : « MON,TUE,THU,FRI "
+                   "08:30-11:30,13:30-16:30; WED 08:30-11:30 ».")
+def icone_command(csv_path: Path, occupancy: str) -> None:
+    """Indice de confinement ICONE (CSTB, 0 à 5) des mesures prises pendant l'occupation.
+
+    f1 : part des mesures de 1 000 à 1 700 ppm ; f2 : part des mesures au-dessus de
+    1 700 ppm ; ICONE = 2,5 / log10(2) × log10(1 + f1 + 3 f2), arrondi à l'entier le plus
+    proche. Seules comptent les mesures prises pendant les heures données (ni vacances ni
+    jours fériés retirés : donnez les heures de la période mesurée). Écrit un objet JSON
+    {"icone", "f1", "f2", "readings"} (f1 et f2 arrondis à 4 décimales, readings : nombre
+    de mesures utilisées).
+    """
+    from .indoor_air import icone
+    from .occupancy import occupied_mask, parse_opening_hours
+
+    try:
+        parse_opening_hours(occupancy)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--occupancy") from None
+
+    def parse(values: dict[str, str]) -> tuple[int, float]:
+        return (parse_utc(values["time_utc"]),
+                parse_number(values["co2_ppm"], "co2_ppm", 0, 5000, "ppm"))
+
+    rows = read_rows(csv_path, ("time_utc", "co2_ppm"), parse)
+    first_line: dict[int, int] = {}
+    for line, (t, _) in rows:
+        if t in first_line:
+            raise Unusable(f"{csv_path}, ligne {line} : horodatage déjà donné ligne "
+                           f"{first_line[t]} ; une mesure ne compte qu'une fois.")
+        first_line[t] = line
+    times = np.array([t for _, (t, _) in rows], dtype=np.int64)
+    values = [v for _, (_, v) in rows]
+    mask = occupied_mask({"opening_hours": occupancy, "closed_school_holidays": False,
+                          "closed_public_holidays": False}, times, TZ)
+    result = icone(v for v, occupied in zip(values, mask, strict=True) if occupied)
+    if result is None:
+        raise Unusable(f"{csv_path} : aucune des {len(rows)} mesures n'est dans les heures "
+                       f"d'occupation « {occupancy} » (heure de Paris).")
+    sys.stdout.write(orjson.dumps(result.public()).decode() + "\n")
 
 
 @buildings.command("dju")
