@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -20,12 +21,13 @@ from sqlalchemy import select
 from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting.detectors import run_detector
 from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
 from beffroi.core.streams import ensure_stream
 from beffroi.domains.risks import forecasts_routes
 from beffroi.domains.risks.cli import risks
-from beffroi.domains.risks.fire_weather import NoonWeather, compute_fwi
+from beffroi.domains.risks.fire_weather import NoonWeather, compute_fwi, danger_class
 from beffroi.storage import schema
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -138,6 +140,7 @@ def site(db, request, monkeypatch):
                 "email": email, "password": "password-123"}).json()["access_token"]
             headers[email] = {"Authorization": f"Bearer {token}"}
         yield {"client": client, "db": db, "tenant": t["id"], "other": other["id"],
+               "registry": registry,
                "base": f"/api/v1/tenants/{t['id']}", "h": headers, "now": now,
                "hour": request.param, "station": station.id, "bare": bare.id,
                "gauge": gauge.id, "foreign": foreign.id}
@@ -370,3 +373,67 @@ def test_cli_import(site, tmp_path, monkeypatch):
         "forecast-import", "--tenant", str(site["tenant"]), "--station", "INCONNUE", "--csv",
         str(path), "--db", site["db"].url])
     assert missing.exit_code != 0 and "introuvable" in missing.output
+
+
+def alerts_of(site, detector: str) -> list:
+    a = schema.alerts
+    with site["db"].read() as conn:
+        return conn.execute(select(a).where(a.c.tenant_id == site["tenant"],
+                                            a.c.detector == detector,
+                                            a.c.status != "resolved")).all()
+
+
+def test_heatwave_detector_warns_ahead_from_the_forecast(site):
+    if site["hour"] != 10:
+        pytest.skip("before noon, no episode is observed yet (after noon, today's partial "
+                    "extremes already make one: the critical alert of the observations)")
+    db, registry, tid, now = site["db"], site["registry"], site["tenant"], site["now"]
+    assert run_detector(db, registry, tid, "risks.heatwave", now) == "ok"
+    assert alerts_of(site, "risks.heatwave") == []
+    # IBM from the forecast: day 3 gives (15 + 22 + 22) / 3 and (25 + 38 + 38) / 3 = 33.7,
+    # below 34; day 4 gives 22 / 38: the episode starts on day 4 (24 July).
+    hot = [(0, 15.0, 25.0), (1, 15.0, 25.0), (2, 22.0, 38.0), (3, 22.0, 38.0),
+           (4, 22.0, 38.0)]
+    assert post(site, csv_text([(k, lo, hi, None, None, None, None) for k, lo, hi in hot]),
+                issued_at="2025-07-20T06:00:00+02:00").status_code == 200
+    assert run_detector(db, registry, tid, "risks.heatwave", now) == "ok"
+    [alert] = alerts_of(site, "risks.heatwave")
+    assert alert.title == "Canicule prévue à partir du 24/07/2025 (Station de Remiremont)"
+    assert alert.severity == "warning" and alert.asset_id is None
+    details = orjson.loads(alert.details)
+    assert (details["start"], details["days"], details["peak_ibmx"], details["forecast"]) == (
+        "2025-07-24", 1, 38.0, "prevision")
+
+
+def test_fire_detector_warns_ahead_from_the_forecast(site):
+    db, registry, tid, now = site["db"], site["registry"], site["tenant"], site["now"]
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, tid)
+        tenants.update_tenant(scope, conn, {"settings": {"risks.fire_alert_level":
+                                                         "tres_eleve"}}, registry)
+        forest = assets.create_asset(scope, conn, registry, {
+            "ref": "FORET-R", "kind": "risks.forest", "name": "Forêt du Fossard",
+            "commune": R, "geometry": {"type": "Polygon", "coordinates": [[
+                [6.5, 47.9], [6.7, 47.9], [6.7, 48.1], [6.5, 48.1], [6.5, 47.9]]]}})
+    assert run_detector(db, registry, tid, "risks.fire_danger", now) == "ok"
+    assert alerts_of(site, "risks.fire_danger") == []
+    dry = {k: (38.0, 10.0, 50.0, 0.0) for k in (0, 1, 2, 3)}
+    assert post(site, csv_text([(k, None, None, *w) for k, w in dry.items()]),
+                issued_at="2025-07-20T06:00:00+02:00").status_code == 200
+    # The whole series computed here: observed noon weather to the last complete day, then
+    # the forecast's; the first forecast day « très élevé » is the one announced.
+    last_observed = 0 if site["hour"] >= 12 else -1
+    series = [observed_noon(k) for k in range(-10, last_observed + 1)]
+    series += [NoonWeather(d(k), *dry[k]) for k in range(last_observed + 1, 4)]
+    whole = compute_fwi(series, LAT)
+    observed = [x for x in whole if x.day <= d(last_observed)]
+    assert danger_class(observed[-1].fwi).key != "tres_eleve"
+    first = next(x for x in whole if x.day > d(last_observed) and x.fwi >= 38.0)
+    assert run_detector(db, registry, tid, "risks.fire_danger", now) == "ok"
+    [alert] = alerts_of(site, "risks.fire_danger")
+    assert alert.asset_id == forest.id and alert.severity == "warning"
+    assert alert.title == (f"Danger météorologique de feux de forêts très élevé prévu le "
+                           f"{first.day:%d/%m/%Y} (Forêt du Fossard)")
+    details = orjson.loads(alert.details)
+    assert (details["date"], details["fwi"], details["forecast"]) == (
+        first.day.isoformat(), round(first.fwi, 1), "prevision")

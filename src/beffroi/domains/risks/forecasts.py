@@ -365,10 +365,19 @@ def _issues(forecasts: list[Forecast]) -> list[dict[str, Any]]:
             for (at, source), d in sorted(by_issue.items(), key=lambda i: -i[0][0])]
 
 
+def has_forecasts(conn: Connection, tenant_id: int, today: date) -> bool:
+    """Whether the tenant holds a forecast of today or later (any station)."""
+    f = schema.weather_forecasts
+    return conn.execute(select(f.c.day).where(f.c.tenant_id == tenant_id,
+                                              f.c.day >= today.isoformat()).limit(1)).first() \
+        is not None
+
+
 def tenant_outlook(scope: TenantScope, conn: Connection, registry: Registry, now: int,
-                   days: int) -> dict[str, Any]:
+                   days: int, parts: tuple[str, ...] = ("heat", "fire")) -> dict[str, Any]:
     """Per visible weather station: the heat and fire levels from today to today + days − 1,
-    from the imported forecasts where there are some (see the module's docstring)."""
+    from the imported forecasts where there are some (see the module's docstring); ``parts``
+    limits the work to the heat or the fire levels (the detectors)."""
     zone = scope.zone
     today = local_day(now, zone)
     last = today + timedelta(days=days - 1)
@@ -376,25 +385,30 @@ def tenant_outlook(scope: TenantScope, conn: Connection, registry: Registry, now
     a = schema.assets
     stations = conn.execute(select(a.c.id, a.c.name, a.c.commune_insee, a.c.geometry).where(
         scope.asset_visible(), a.c.kind == fw.STATION_KIND).order_by(a.c.name, a.c.id)).all()
-    temperature = {r.id: r.stream_id for r in hw.stations(scope, conn)}
-    fire_streams = fw.station_streams(scope, conn)
+    temperature = {r.id: r.stream_id for r in hw.stations(scope, conn)} \
+        if "heat" in parts else {}
+    fire_streams = fw.station_streams(scope, conn) if "fire" in parts else {}
     forecasts = station_forecasts(conn, scope.tenant_id, [s.id for s in stations], today,
                                   last)
     out = []
     for s in stations:
         mine = forecasts.get(s.id, [])
-        observed = (hw.station_days(conn, scope.tenant_id, temperature[s.id],
-                                    today - timedelta(days=HEAT_LOOKBACK_DAYS + 2), today,
-                                    zone) if s.id in temperature else [])
-        lat = fw._lat(s.geometry)
-        fire = (fw.station_fwi(conn, scope.tenant_id, fire_streams[s.id]["streams"], today,
-                               zone, lat) if s.id in fire_streams else [])
-        out.append({"id": s.id, "name": s.name, "commune": s.commune_insee,
-                    "forecast": {"issues": _issues(mine), "days": len(mine),
-                                 "first": mine[0].day.isoformat(),
-                                 "last": mine[-1].day.isoformat()} if mine else None,
-                    "heat": heat_outlook(observed, mine, today, last, thresholds),
-                    "fire": fire_outlook(fire, mine, today, last, lat)})
+        entry: dict[str, Any] = {
+            "id": s.id, "name": s.name, "commune": s.commune_insee,
+            "forecast": {"issues": _issues(mine), "days": len(mine),
+                         "first": mine[0].day.isoformat(),
+                         "last": mine[-1].day.isoformat()} if mine else None}
+        if "heat" in parts:
+            observed = (hw.station_days(conn, scope.tenant_id, temperature[s.id],
+                                        today - timedelta(days=HEAT_LOOKBACK_DAYS + 2), today,
+                                        zone) if s.id in temperature else [])
+            entry["heat"] = heat_outlook(observed, mine, today, last, thresholds)
+        if "fire" in parts:
+            lat = fw._lat(s.geometry)
+            fire = (fw.station_fwi(conn, scope.tenant_id, fire_streams[s.id]["streams"], today,
+                                   zone, lat) if s.id in fire_streams else [])
+            entry["fire"] = fire_outlook(fire, mine, today, last, lat)
+        out.append(entry)
     return {"today": today.isoformat(), "until": last.isoformat(), "days": days,
             "horizon_days": MAX_AHEAD_DAYS + 1, "thresholds": thresholds.public(),
             "heat_levels": [{"key": k, "label": v} for k, v in HEAT_LEVELS.items()],
