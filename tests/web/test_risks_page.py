@@ -1,14 +1,21 @@
 """The risks page (/risques), issue #17: the river stations against their vigilance
 thresholds with their trend, the weather section and the open risk alerts, at phone and
 desktop sizes, audited by axe; the commune filter works with the keyboard and stays in the
-address. Levels are written relative to the test's own clock reading."""
+address. Levels are written relative to the test's own clock reading. A weather station with
+imported forecasts shows its coming days (heat level and fire danger, « prévision », the
+forecast's issue time and source) as a table."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from beffroi.core import assets, streams
 from beffroi.core.access import CLI, open_scope
-from beffroi.core.clock import PARIS, now_ms
+from beffroi.core.clock import PARIS, local_day, now_ms
+from beffroi.core.french_format import long_date
 from beffroi.core.observations import store_rows
+from beffroi.domains.risks.fire_weather import NoonWeather, compute_fwi, danger_class
+from beffroi.domains.risks.forecasts import import_forecasts
 
 from .conftest import assert_accessible, login, screenshot, wait_for
 
@@ -29,6 +36,18 @@ def test_risks_page(server, web_db, web_registry, territory, page, size):
             "asset_id": gauge.id, "metric": "hydro.level"}).id
         store_rows(scope, conn, [(t, sid, now - 3 * HOUR_MS - 600_000, 2.1, 0),
                                  (t, sid, now - 600_000, 2.7, 0)], PARIS)
+        # A weather station without measurements, with five days of forecasts from today:
+        # hot (IBM from the third day: 22/38 °C) and dry.
+        station = assets.create_asset(scope, conn, web_registry, {
+            "ref": "METEO-REM", "kind": "risks.weather_station", "name": "Météo Remiremont",
+            "commune": "88383", "geometry": {"type": "Point", "coordinates": [6.6, 48.0]}})
+        today = local_day(now, PARIS)
+        days = [today + timedelta(days=k) for k in range(5)]
+        body = "date,tmin_c,tmax_c,temp_c,rh_pct,wind_kmh,rain_mm\n" + "".join(
+            f"{day.isoformat()},22,38,33,25,20,0\n" for day in days)
+        import_forecasts(scope, conn, station.id, body.encode(), now=now,
+                         source="Météo-France", issued_at=now - HOUR_MS)
+    fire = compute_fwi([NoonWeather(day, 33, 25, 20, 0) for day in days], 48.0)
     login(page, server, then="/risques")
     page.locator("#rivers table").first.wait_for()
     wait_for(page, "document.getElementById('status').textContent !== ''")
@@ -37,7 +56,21 @@ def test_risks_page(server, web_db, web_registry, territory, page, size):
     assert "Moselle à Vecoux 2,7 m vigilance orange" in text
     assert "seuil rouge à 3,2 m" in text and "en hausse (+20 cm/h)" in text
     assert "Crue — Échelle de la Moselle" in page.locator("#alerts").inner_text()
-    assert page.locator("#weather").inner_text().strip() != ""
+    # The coming days of the station with forecasts: a table, a row a day.
+    outlook = page.get_by_role("table", name="Prochains jours")
+    caption = " ".join(outlook.locator("caption").inner_text().split())
+    assert "prévision émise le" in caption and "(Météo-France)" in caption
+    rows = outlook.locator("tbody tr")
+    assert rows.count() == 5
+    first = " ".join(rows.nth(0).inner_text().replace("\xa0", " ").split())
+    assert first.startswith("aujourd'hui")
+    fwi = f"{round(fire[0].fwi, 1):g}".replace(".", ",")
+    assert f"{danger_class(fire[0].fwi).label} IFM {fwi} · prévision" in first
+    third = " ".join(rows.nth(2).inner_text().replace("\xa0", " ").split())
+    assert "canicule IBMn 22 °C, IBMx 38 °C · prévision" in third
+    assert rows.nth(2).locator("th[scope=row]").count() == 1
+    weather = " ".join(page.locator("#weather").inner_text().split())
+    assert f"Canicule prévue à partir du {long_date(days[2])}" in weather
     assert page.get_by_role("link", name="Liste d'appels du registre des personnes "
                                          "vulnérables").count() == 1
     assert_accessible(page)

@@ -8,9 +8,7 @@ commands (``beffroi risks heatwave``, ``beffroi buildings icone``…).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,9 @@ import click
 
 from ..core import textfiles
 from ..core.errors import Invalid
+from ..core.textfiles import parse_day, parse_number
+
+__all__ = ["SHOWN_ERRORS", "Unusable", "parse_day", "parse_number", "read_rows"]
 
 SHOWN_ERRORS = 20
 
@@ -60,23 +61,3 @@ def read_rows(path: Path, header: tuple[str, ...],
     if not rows:
         raise Unusable(f"{path} : aucune ligne de données.")
     return rows
-
-
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"date « {text.strip()[:20]} » invalide, AAAA-MM-JJ attendu") from None
-
-
-def parse_number(text: str, label: str, low: float, high: float, unit: str) -> float:
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise ValueError(f"{label} « {text.strip()[:20]} » invalide, nombre attendu")
-    if not low <= value <= high:
-        raise ValueError(f"{label} {value:g} {unit} hors de l'intervalle plausible "
-                         f"({low:g} à {high:g} {unit})")
-    return value

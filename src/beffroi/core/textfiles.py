@@ -34,10 +34,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import orjson
 
@@ -333,3 +335,28 @@ def _is_record(line: str, dialect: dict, width: int) -> bool:
         return len(next(csv.reader([line], **{**dialect, "strict": False}), [])) == width
     except csv.Error:
         return False
+
+
+# -- values of a row -----------------------------------------------------------------------
+# A date « AAAA-MM-JJ » and a number within its plausible range (French decimal comma
+# accepted), each refused with a French ``ValueError`` naming the column: the values of the
+# daily series users give (heat waves, fire weather, forecasts, degree days…).
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"date « {text.strip()[:20]} » invalide, AAAA-MM-JJ attendu") from None
+
+
+def parse_number(text: str, label: str, low: float, high: float, unit: str) -> float:
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"{label} « {text.strip()[:20]} » invalide, nombre attendu")
+    if not low <= value <= high:
+        raise ValueError(f"{label} {value:g} {unit} hors de l'intervalle plausible "
+                         f"({low:g} à {high:g} {unit})")
+    return value

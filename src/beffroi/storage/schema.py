@@ -590,6 +590,27 @@ crisis_log_entries = Table(
     Index("ix_crisis_log_entries_log", "tenant_id", "log_id"),
 )
 
+# -- risks: daily weather forecasts of a weather station (risks.weather_station), imported;
+# one row per station and local day, replaced by a newer forecast of the same day. Heat needs
+# tmin/tmax, forest-fire weather the four noon values: each group may be empty. ----------------
+weather_forecasts = Table(
+    "weather_forecasts",
+    metadata,
+    Column("tenant_id", BigInteger, primary_key=True),
+    Column("asset_id", BigInteger, primary_key=True),
+    Column("day", String(10), primary_key=True),  # local day, YYYY-MM-DD
+    Column("tmin_c", Float),
+    Column("tmax_c", Float),
+    Column("temp_c", Float),  # noon temperature
+    Column("rh_pct", Float),  # noon relative humidity
+    Column("wind_kmh", Float),  # noon wind speed
+    Column("rain_mm", Float),  # rain of the 24 hours to noon
+    Column("issued_at", BigInteger, nullable=False),  # when the forecast was issued
+    Column("source", String(200)),
+    Column("imported_by", BigInteger),
+    Column("imported_at", BigInteger, nullable=False),
+)
+
 INSTANCE_TENANT_ID = 0
 
 # -- vulnerable-persons register (risks domain, art. L121-6-1 CASF): personal data, kept in

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from .crisis_log_routes import router as crisis_log_router
 from .fire_weather_routes import router as fire_weather_router
 from .flood_zone_routes import router as flood_zone_router
+from .forecasts_routes import router as forecasts_router
 from .heatwave_routes import router as heatwave_router
 from .population_alert_routes import router as population_alert_router
 from .register.routes import router as register_router
@@ -22,6 +23,7 @@ router.include_router(station_router)
 router.include_router(flood_zone_router)
 router.include_router(heatwave_router)
 router.include_router(fire_weather_router)
+router.include_router(forecasts_router)
 router.include_router(register_router)
 router.include_router(population_alert_router)
 router.include_router(crisis_log_router)

@@ -5,6 +5,10 @@
   JSON summary line.
 - ``beffroi risks fwi --csv FILE [--lat 48.0]``: the FWI system of a daily noon series
   (``fire_weather``), as CSV.
+- ``beffroi risks forecast-import --tenant T --station REF --csv FILE [--source TEXT]``:
+  a weather station's daily forecasts (``forecasts``); unlike the two commands above, the
+  valid lines are kept and the others reported (exit code 1 when some are refused, 2 when
+  none is usable).
 - ``beffroi risks hubeau-sync --tenant T``: finds the territory's Hub'Eau stations and
   catches their observations up, with a progress line per station (``hubeau``).
 - ``beffroi risks import-flood-zones --tenant T FILE``: flood zones from GeoJSON
@@ -27,9 +31,10 @@ import click
 import orjson
 
 from ...cli.common import db_option, echo_import_report, friendly_errors, open_database
-from ...cli.csv_input import Unusable, parse_day, parse_number, read_rows
+from ...cli.csv_input import SHOWN_ERRORS, Unusable, parse_day, parse_number, read_rows
 from ...core import registry as core_registry
 from ...core.access import CLI, open_scope
+from ...core.errors import Invalid
 from .flood_zones import import_flood_zones
 from .hubeau import HubEauClient, HubEauUnavailable, PollReport, sync_tenant
 
@@ -208,3 +213,69 @@ def import_flood_zones_command(tenant: str, dry_run: bool, path: str, db: str | 
                f"{report['created']} créées, {report['updated']} mises à jour.")
     if dry_run:
         click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
+
+
+@risks.command("forecast-import")
+@click.option("--tenant", required=True, help="Territoire (id ou SIREN).")
+@click.option("--station", required=True, metavar="REF",
+              help="Identifiant (ref) de la station météo.")
+@click.option("--csv", "csv_path", required=True, metavar="FICHIER",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Prévisions journalières, en-tête « date,tmin_c,tmax_c,temp_c,rh_pct,"
+                   "wind_kmh,rain_mm ».")
+@click.option("--source", metavar="TEXTE", help="Origine de la prévision (ex. Météo-France).")
+@click.option("--issued-at", metavar="INSTANT",
+              help="Date d'émission (ISO 8601 avec fuseau) ; par défaut maintenant.")
+@db_option
+@friendly_errors
+def forecast_import(tenant: str, station: str, csv_path: Path, source: str | None,
+                    issued_at: str | None, db: str | None) -> None:
+    """Importe les prévisions météo journalières d'une station (chaleur et météo des forêts
+    des prochains jours).
+
+    Chaque ligne est vérifiée seule : les lignes valides sont enregistrées, les autres
+    signalées avec leur numéro. Les jours passés sont ignorés ; au plus 15 jours à l'avance.
+    Une prévision remplace celle du même jour émise avant elle.
+    """
+    from ...core.clock import now_ms, parse_instant
+    from .forecasts import import_forecasts, station_by_ref
+
+    issued = None
+    if issued_at is not None:
+        try:
+            issued = parse_instant(issued_at)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--issued-at") from None
+    try:
+        raw = csv_path.read_bytes()
+    except OSError as exc:
+        raise Unusable(f"{csv_path} : lecture impossible ({exc.strerror or exc}).") from None
+    database = open_database(db)
+    try:
+        with database.write() as conn:
+            scope = open_scope(database, conn, CLI, tenant)
+            row = station_by_ref(scope, conn, station)
+            report = import_forecasts(scope, conn, row.id, raw, now=now_ms(), source=source,
+                                      issued_at=issued)
+    except Invalid as exc:
+        lines = [f"{csv_path} : {exc.detail}"] + [
+            f"  {_line(e)}{e['message']}" for e in exc.errors[:SHOWN_ERRORS]]
+        raise Unusable("\n".join(lines)) from None
+    for label, items in (("", report["errors"]), ("avertissement, ", report["warnings"])):
+        for item in items[:SHOWN_ERRORS]:
+            click.echo(f"  {label}{_line(item)}{item['message']}", err=True)
+        if len(items) > SHOWN_ERRORS:
+            click.echo(f"  … et {len(items) - SHOWN_ERRORS} autres", err=True)
+    span = f" du {report['first']} au {report['last']}" if report["first"] else ""
+    click.echo(f"{report['station']['name']} : {report['total']} lignes lues, "
+               f"{report['written']} jours enregistrés{span} ({report['created']} nouveaux, "
+               f"{report['replaced']} remplacés), {report['ignored_past']} jours passés "
+               f"ignorés, {report['kept_newer']} gardés (prévision plus récente), "
+               f"{len({e['line'] for e in report['errors']})} lignes refusées.")
+    if report["errors"]:
+        sys.exit(1)
+
+
+def _line(item: dict[str, Any]) -> str:
+    where = f"ligne {item['line']}" if item.get("line") else "fichier"
+    return f"{where} — {item['field']} : " if item.get("field") else f"{where} : "

@@ -5,9 +5,14 @@
 - ``risks.heatwave``: one alert per tenant (no asset) while a heat-wave episode runs at
   one of its weather stations (``heatwave.running``: the episode reaches today or
   yesterday), with the figures of the station whose episode is hottest (highest IBMx).
+  Without one, a warning « Canicule prévue à partir du … » when imported forecasts make an
+  episode in the coming days (``forecasts.tenant_outlook``: the earliest, at any station);
+  the same alert, escalated to critical, once the episode is observed.
 - ``risks.fire_danger``: one alert per forest massif (``risks.forest``) when the danger
   class of today's FWI (else yesterday's) at its nearest weather station (centroids)
-  reaches the tenant's level (setting ``risks.fire_alert_level``, default « élevé »).
+  reaches the tenant's level (setting ``risks.fire_alert_level``, default « élevé »);
+  otherwise a warning when a forecast day of that station reaches it (the first one,
+  « … prévu le … »).
 """
 
 from __future__ import annotations
@@ -20,22 +25,26 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
+from ...core.clock import local_day
 from ...core.french_format import local_date
 from ...core.settings import setting
 from ...storage import schema
 from . import fire_weather as fw
+from . import forecasts as fc
 from .heatwave import tenant_heat
 from .settings import FIRE_ALERT_LEVEL
 from .vigilance import DETECTORS as VIGILANCE
 
 HEAT_LOOKBACK_DAYS = 30
+FORECAST = {"forecast": "prevision"}  # the details of an alert raised on forecasts
+ORIGINS = {"prevision": "prévision météo importée"}
 
 
 def heatwave_findings(ctx: DetectorContext) -> Iterable[Finding]:
     heat = tenant_heat(ctx.scope, ctx.conn, ctx.registry, ctx.now, HEAT_LOOKBACK_DAYS)
     running = [(s, s["running"]) for s in heat["stations"] if s["running"]]
     if not running:
-        return []
+        return forecast_heatwave(ctx)
     station, episode = max(running, key=lambda r: (r[1]["peak_ibmx"], r[1]["peak_ibmn"]))
     t = heat["thresholds"]
     since = local_date(date.fromisoformat(episode["start"]))
@@ -48,6 +57,44 @@ def heatwave_findings(ctx: DetectorContext) -> Iterable[Finding]:
                              "peak_ibmx": episode["peak_ibmx"],
                              "threshold_ibmn": t["ibmn"], "threshold_ibmx": t["ibmx"],
                              "station": station["name"], "stations": len(running)})]
+
+
+def forecast_heatwave(ctx: DetectorContext) -> list[Finding]:
+    """The earliest heat-wave episode the imported forecasts make, at any station."""
+    if not fc.has_forecasts(ctx.conn, ctx.tenant_id, local_day(ctx.now, ctx.scope.zone)):
+        return []
+    outlook = fc.tenant_outlook(ctx.scope, ctx.conn, ctx.registry, ctx.now,
+                                fc.MAX_AHEAD_DAYS + 1, parts=("heat",))
+    coming = [(s, e) for s in outlook["stations"] for e in s["heat"]["episodes"]
+              if e["forecast"]]
+    if not coming:
+        return []
+    station, episode = min(coming, key=lambda c: (c[1]["start"], -c[1]["peak_ibmx"]))
+    t = outlook["thresholds"]
+    since = local_date(date.fromisoformat(episode["start"]))
+    return [Finding(None, f"Canicule prévue à partir du {since} ({station['name']})",
+                    "warning", subject="heatwave",
+                    details={"start": episode["start"], "days": episode["days"],
+                             "peak_ibmn": episode["peak_ibmn"],
+                             "peak_ibmx": episode["peak_ibmx"],
+                             "threshold_ibmn": t["ibmn"], "threshold_ibmx": t["ibmx"],
+                             "station": station["name"],
+                             "stations": len({s["id"] for s, _ in coming}), **FORECAST})]
+
+
+def _forecast_fire(ctx: DetectorContext, level: int) -> dict[int, dict]:
+    """Per station: its first forecast day whose danger class reaches ``level``."""
+    if not fc.has_forecasts(ctx.conn, ctx.tenant_id, local_day(ctx.now, ctx.scope.zone)):
+        return {}
+    outlook = fc.tenant_outlook(ctx.scope, ctx.conn, ctx.registry, ctx.now,
+                                fc.MAX_AHEAD_DAYS + 1, parts=("fire",))
+    out = {}
+    for s in outlook["stations"]:
+        ahead = [d for d in s["fire"]["days"]
+                 if d["forecast"] and fw.class_rank(d["class"]) >= level]
+        if ahead:
+            out[s["id"]] = ahead[0]
+    return out
 
 
 def _centroid(geometry: str | None):
@@ -72,6 +119,7 @@ def fire_findings(ctx: DetectorContext) -> Iterable[Finding]:
     today = datetime.fromtimestamp(ctx.now / 1000, zone).date()
     level = fw.class_rank(setting(ctx.scope.settings, ctx.registry, FIRE_ALERT_LEVEL))
     latest: dict[int, fw.FwiDay | None] = {}
+    ahead: dict[int, dict] | None = None  # computed on the first massif that needs it
     out = []
     for forest in forests:
         centre = _centroid(forest.geometry)
@@ -84,9 +132,21 @@ def fire_findings(ctx: DetectorContext) -> Iterable[Finding]:
             recent = [d for d in series if d.day >= today - timedelta(days=1)]
             latest[sid] = recent[-1] if recent else None
         day = latest[sid]
-        if day is None:
+        danger = fw.danger_class(day.fwi) if day is not None else None
+        if day is None or danger is None or fw.class_rank(danger.key) < level:  # forecast?
+            if ahead is None:
+                ahead = _forecast_fire(ctx, level)
+            coming = ahead.get(sid)
+            if coming is not None:
+                when = local_date(date.fromisoformat(coming["date"]))
+                out.append(Finding(forest.id, f"Danger météorologique de feux de forêts "
+                                              f"{coming['class_label']} prévu le {when} "
+                                              f"({forest.name})", "warning",
+                                   subject="fire_danger",
+                                   details={**{k: coming[k] for k in (
+                                       "date", "class", "fwi", "ffmc", "dmc", "dc", "isi",
+                                       "bui")}, "station": info["name"], **FORECAST}))
             continue
-        danger = fw.danger_class(day.fwi)
         if fw.class_rank(danger.key) >= level:
             out.append(Finding(forest.id, f"Danger météorologique de feux de forêts "
                                           f"{danger.label} ({forest.name})",
@@ -112,7 +172,8 @@ DETECTORS = VIGILANCE + (
                       DetailField("threshold_ibmn", "Seuil IBMn", unit="Cel", digits=1),
                       DetailField("threshold_ibmx", "Seuil IBMx", unit="Cel", digits=1),
                       DetailField("station", "Station", "text"),
-                      DetailField("stations", "Stations en épisode", digits=0)),
+                      DetailField("stations", "Stations en épisode", digits=0),
+                      DetailField("forecast", "Origine", "choice", choices=ORIGINS)),
              metrics=("air.temperature",)),
     Detector("risks.fire_danger", "Danger météorologique de feux de forêts (IFM)", 3600,
              fire_findings,
@@ -121,7 +182,8 @@ DETECTORS = VIGILANCE + (
                                   choices={c.key: c.label for c in fw.CLASSES}),
                       *(DetailField(k, k.upper(), **_INDEX)
                         for k in ("fwi", "ffmc", "dmc", "dc", "isi", "bui")),
-                      DetailField("station", "Station météo", "text")),
+                      DetailField("station", "Station météo", "text"),
+                      DetailField("forecast", "Origine", "choice", choices=ORIGINS)),
              metrics=("air.temperature", "air.humidity", "weather.wind_speed",
                       "weather.precipitation")),
 )

@@ -1,6 +1,7 @@
 """What climate risks add to the web interface: the risks page (river stations against their
-vigilance thresholds, upstream first, with their trend; heat and fire-weather levels; the
-open risk alerts; the way into the crisis mode), the crisis mode (``/risques/crise``: the
+vigilance thresholds, upstream first, with their trend; heat and fire-weather levels, of the
+coming days where forecasts are imported; the open risk alerts; the way into the crisis
+mode), the crisis mode (``/risques/crise``: the
 current event's main courante, the zones concerned, the population alert and its delivery
 log), the call list of the vulnerable-persons register (``/risques/appels``, for the
 register's referents, on a phone and printable), the register's enrolment page

@@ -2,7 +2,9 @@
 // grouped by river, the most alarming first, upstream first along a river, with the trend
 // over three hours), the heat-wave indicators of each weather station (GET …/risks/heatwave:
 // IBMn/IBMx against the department's thresholds, the running episode) and its forest-fire
-// weather (GET …/risks/fire-weather: today's FWI and danger class), and the open risk alerts
+// weather (GET …/risks/fire-weather: today's FWI and danger class); where forecasts are
+// imported, the heat level and fire danger of the coming days (GET …/risks/outlook), with the
+// forecast's issue time and source; and the open risk alerts
 // (GET …/alerts?domain=risks&status=active). A commune, in the address (?commune=88383),
 // narrows everything; the home page's links carry it here.
 import {
@@ -69,12 +71,66 @@ function showRivers(data) {
 
 const degrees = (v) => (v === null || v === undefined ? "—" : `${formatNumber(v, 1)}\u00a0°C`);
 
-function showWeather(heat, fire, commune) {
+const dayName = new Intl.DateTimeFormat("fr-FR",
+  { timeZone: "UTC", weekday: "short", day: "numeric", month: "short" });
+const dayText = (iso, today) => (iso === today ? "aujourd'hui"
+  : dayName.format(new Date(`${iso}T00:00:00Z`)));
+const monthYear = new Intl.DateTimeFormat("fr-FR", { timeZone: "UTC", month: "long", year: "numeric" });
+/** « 1er août 2026 », « 14 juillet 2026 » of a YYYY-MM-DD day. */
+function longDay(iso) {
+  const day = new Date(`${iso}T00:00:00Z`);
+  return `${day.getUTCDate() === 1 ? "1er" : day.getUTCDate()} ${monthYear.format(day)}`;
+}
+const HEAT_WORDS = { canicule: "canicule", normal: "sous les seuils" };
+
+function heatCell(day) {
+  if (!day) return '<span class="muted">—</span>';
+  return `<span class="level heat-${escapeHtml(day.level)}">${escapeHtml(HEAT_WORDS[day.level])}</span>
+    <span class="muted block">IBMn ${degrees(day.ibmn)}, IBMx ${degrees(day.ibmx)}${
+  day.forecast ? " · prévision" : " · mesuré"}</span>`;
+}
+
+function fireCell(day) {
+  if (!day) return '<span class="muted">—</span>';
+  return `<span class="level fire-${escapeHtml(day.class)}">${escapeHtml(day.class_label)}</span>
+    <span class="muted block">IFM ${formatNumber(day.fwi, 1)}${
+  day.forecast ? " · prévision" : " · mesuré"}</span>`;
+}
+
+// The coming days of a station with imported forecasts: one row a day, its heat level
+// (IBM against the thresholds) and its forest-fire danger class, each marked « prévision »
+// or « mesuré ».
+function outlookTable(station, outlook, index) {
+  const heatBy = new Map(station.heat.days.map((d) => [d.date, d]));
+  const fireBy = new Map(station.fire.days.map((d) => [d.date, d]));
+  const dates = [...new Set([...heatBy.keys(), ...fireBy.keys()])].sort();
+  const issues = station.forecast.issues.map((i) => `émise le ${formatDateTime(i.issued_at)}${
+    i.source ? ` (${escapeHtml(i.source)})` : ""}`).join(" ; ");
+  const rows = dates.map((date) => `<tr><th scope="row">${escapeHtml(dayText(date, outlook.today))}</th>
+    <td>${heatCell(heatBy.get(date))}</td><td>${fireCell(fireBy.get(date))}</td></tr>`).join("");
+  return `<div class="table-wrap"><table class="outlook" id="outlook-${index}">
+    <caption>Prochains jours — prévision ${issues}</caption>
+    <thead><tr><th scope="col">Jour</th><th scope="col">Chaleur</th>
+      <th scope="col">Feux de forêt</th></tr></thead>
+    <tbody>${rows || '<tr><td colspan="3" class="muted">Pas de jour à venir calculable.</td></tr>'}</tbody>
+  </table></div>`;
+}
+
+function forecastEpisode(station) {
+  const coming = station?.heat.episodes.find((e) => e.forecast);
+  if (!coming) return "";
+  const from = longDay(coming.start);
+  return `<p><span class="badge warning">Canicule prévue</span> à partir du ${escapeHtml(from)}
+    (pic IBMx ${degrees(coming.peak_ibmx)}, prévision)</p>`;
+}
+
+function showWeather(heat, fire, outlook, commune) {
   const box = document.getElementById("weather");
   const mine = (list) => list.filter((s) => !commune || s.commune === commune);
+  const heatBy = new Map(mine(heat.stations).map((s) => [s.id, s]));
   const fireBy = new Map(mine(fire.stations).map((s) => [s.id, s]));
-  const stations = mine(heat.stations);
-  if (!stations.length && !fireBy.size) {
+  const stations = mine(outlook.stations);
+  if (!stations.length) {
     box.innerHTML = '<p class="muted">Aucune station météo dans ce périmètre.</p>';
     return;
   }
@@ -82,20 +138,24 @@ function showWeather(heat, fire, commune) {
   const limitsNote = `seuils du département${limits.department ? ` ${escapeHtml(limits.department)}` : ""}
     : IBMn ${degrees(limits.ibmn)}, IBMx ${degrees(limits.ibmx)}${limits.verified === false
     ? " (à vérifier)" : ""}`;
-  box.innerHTML = `<div class="levels">${stations.map((s) => {
-    const fw = fireBy.get(s.id)?.current;
-    const episode = s.running ? `<p><span class="badge critical">Canicule en cours</span>
+  box.innerHTML = `<div class="levels">${stations.map((o, index) => {
+    const s = heatBy.get(o.id);
+    const fw = fireBy.get(o.id)?.current;
+    const episode = s?.running ? `<p><span class="badge critical">Canicule en cours</span>
       depuis le ${escapeHtml(s.running.start)} (pic IBMx ${degrees(s.running.peak_ibmx)})</p>`
-      : '<p><span class="badge ok">Pas d\'épisode de canicule</span></p>';
-    return `<div><h3>${escapeHtml(s.name)}</h3>
-      <p>Indicateurs canicule du ${escapeHtml(s.current?.date ?? "—")} : IBMn
+      : forecastEpisode(o.forecast ? o : null)
+        || (s ? '<p><span class="badge ok">Pas d\'épisode de canicule</span></p>' : "");
+    const today = s ? `<p>Indicateurs canicule du ${escapeHtml(s.current?.date ?? "—")} : IBMn
         <strong>${degrees(s.current?.ibmn)}</strong>, IBMx <strong>${degrees(s.current?.ibmx)}</strong>
-        <span class="muted block">${limitsNote}</span></p>
-      ${episode}
-      <p>Météo des forêts : ${fw ? `<strong>${escapeHtml(fw.class_label)}</strong>
+        <span class="muted block">${limitsNote}</span></p>`
+      : '<p class="muted">Pas de mesure de température.</p>';
+    const forest = `<p>Météo des forêts : ${fw ? `<strong>${escapeHtml(fw.class_label)}</strong>
         (IFM ${formatNumber(fw.fwi, 1)}, le ${escapeHtml(fw.date)})`
-        : '<span class="muted">non calculée (température, humidité, vent et pluie '
-          + "nécessaires)</span>"}</p></div>`;
+      : '<span class="muted">non calculée sur les mesures (température, humidité, vent et '
+        + "pluie nécessaires)</span>"}</p>`;
+    return `<div class="station-levels${o.forecast ? " with-outlook" : ""}">
+      <h3>${escapeHtml(o.name)}</h3>${today}${episode}${forest}
+      ${o.forecast ? outlookTable(o, outlook, index) : ""}</div>`;
   }).join("")}</div>`;
 }
 
@@ -114,16 +174,17 @@ function showAlerts(alerts) {
 
 async function refresh() {
   const commune = communeSelect.value || undefined;
-  const [rivers, heat, fire, alerts] = await Promise.all([
+  const [rivers, heat, fire, outlook, alerts] = await Promise.all([
     api(`/tenants/${tenant.id}/risks/stations`, { params: { commune } }),
     api(`/tenants/${tenant.id}/risks/heatwave`, { params: { days: 7 } }),
     api(`/tenants/${tenant.id}/risks/fire-weather`, { params: { days: 7 } }),
+    api(`/tenants/${tenant.id}/risks/outlook`, { params: { days: 8 } }),
     api(`/tenants/${tenant.id}/alerts`,
       { params: { domain: "risks", status: "active", commune, limit: 50 } }),
   ]);
   showRivers(rivers);
   showAlerts(alerts);
-  showWeather(heat, fire, communeSelect.value);
+  showWeather(heat, fire, outlook, communeSelect.value);
   document.getElementById("status").textContent = "Données des risques à jour.";
 }
 
