@@ -6,6 +6,7 @@ from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
+from .waste_detectors import DETECTORS as WASTE_DETECTORS
 
 DEMO_RULES = (
     # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
@@ -24,7 +25,8 @@ DOMAIN = Domain(
     settings=SETTINGS,
     impacts=IMPACTS,
     kpis=KPIS,
+    detectors=WASTE_DETECTORS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
-                  rules=DEMO_RULES),
+                  rules=DEMO_RULES, story="beffroi.domains.buildings.demo.story:tell"),
 )
