@@ -149,11 +149,28 @@ def _risks(db, registry) -> None:
         store_rows(scope, conn, rows, PARIS)
 
 
+def _buildings(db, registry) -> None:
+    """The waste territory of the buildings' tests at NOW (a Wednesday after the Toussaint
+    holidays): a gym lit at night, a leak, a drifting standby, a school kept at 20 °C the
+    last week, a classroom aired while heated."""
+    from datetime import date, timedelta
+
+    from .buildings_waste_world import make_world
+
+    toussaint = {date(2026, 10, 17) + timedelta(days=i) for i in range(16)}
+    make_world(db, registry, NOW, holidays=toussaint, public={date(2026, 11, 1),
+                                                              date(2026, 11, 11)},
+               heated={date(2026, 11, 11) + timedelta(days=i) for i in range(7)},
+               window_days={date(2026, 11, 12), date(2026, 11, 13), date(2026, 11, 16),
+                            date(2026, 11, 17)})
+
+
 def test_every_detector_declares_the_details_it_writes(db):
     registry = load_registry()  # every installed domain
     _lighting(db, registry)
     _water(db, registry)
     _risks(db, registry)
+    _buildings(db, registry)
     if "waste" in registry.domains:
         _waste(db, registry)
     runs = run_detectors(db, registry, NOW)

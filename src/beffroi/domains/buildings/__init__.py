@@ -8,6 +8,7 @@ from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
+from .waste_detectors import DETECTORS as WASTE_DETECTORS
 from .web import PAGES, WEB_DIR
 
 DEMO_RULES = (
@@ -31,7 +32,8 @@ DOMAIN = Domain(
     api_router=router,
     web_dir=WEB_DIR,
     pages=PAGES,
+    detectors=WASTE_DETECTORS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
-                  rules=DEMO_RULES),
+                  rules=DEMO_RULES, story="beffroi.domains.buildings.demo.story:tell"),
 )
