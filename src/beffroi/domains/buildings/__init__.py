@@ -1,11 +1,13 @@
 """Public buildings: energy and water meters, comfort and indoor air quality."""
 
 from ...core.registry import DemoSpec, Domain
+from .api import router
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
+from .web import PAGES, PANELS, WEB_DIR
 
 DEMO_RULES = (
     # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
@@ -24,6 +26,7 @@ DOMAIN = Domain(
     settings=SETTINGS,
     impacts=IMPACTS,
     kpis=KPIS,
+    api_router=router, web_dir=WEB_DIR, pages=PAGES, panels=PANELS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
                   rules=DEMO_RULES),
