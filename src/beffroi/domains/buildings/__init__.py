@@ -2,6 +2,7 @@
 
 from ...core.registry import DemoSpec, Domain
 from .api import router
+from .cli import buildings
 from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
@@ -26,7 +27,9 @@ DOMAIN = Domain(
     settings=SETTINGS,
     impacts=IMPACTS,
     kpis=KPIS,
-    api_router=router, web_dir=WEB_DIR, pages=PAGES, panels=PANELS,
+    cli=buildings,
+    api_router=router,
+    web_dir=WEB_DIR, pages=PAGES, panels=PANELS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
                   rules=DEMO_RULES),

@@ -22,3 +22,52 @@ SETTINGS = (
             0.25, "Tarif Bleu EDF (tarif réglementé), option base, ≈ 0,25 €/kWh TTC, "
                   "décembre 2024 ; à remplacer par le prix des contrats des bâtiments."),
 )
+
+# -- décret tertiaire: consumption per year and degree days (annual.py, degree_days.py) --
+GAS_KWH_PER_M3 = "buildings.gas_kwh_per_m3"
+
+SETTINGS = SETTINGS + (
+    Setting(PropertySpec(GAS_KWH_PER_M3, "number", "Coefficient de conversion du gaz par "
+                         "défaut", unit="kW.h/m3", minimum=5, maximum=15),
+            11.2, "À vérifier : valeur moyenne du coefficient de conversion des factures de "
+                  "gaz naturel (PCS × correction d'altitude, de 10 à 12 kWh/m³ selon la zone "
+                  "et le mois) ; s'applique aux compteurs de gaz sans coefficient propre "
+                  "(propriété « kwh_per_unit » du compteur, à reprendre de la facture)."),
+)
+
+
+def tenant_value(stored: dict, key: str):
+    """A buildings setting of a tenant (its stored settings): its value, else the default."""
+    if key in stored and stored[key] is not None:
+        return stored[key]
+    return next(s.default for s in SETTINGS if s.spec.name == key)
+
+
+DJU_METHOD = "buildings.dju_method"
+DJU_BASE = "buildings.dju_base_c"
+DJU_REFERENCE = "buildings.dju_reference"
+DJU_REFERENCE_PERIOD = "buildings.dju_reference_period"
+
+SETTINGS = SETTINGS + (
+    Setting(PropertySpec(DJU_METHOD, "enum", "Méthode de calcul des degrés-jours",
+                         choices=("meteo", "costic"),
+                         choice_labels=(("meteo", "Météo"),
+                                        ("costic", "COSTIC (professionnels de l'énergie)"))),
+            "meteo", "Méthode « Météo » : DJ = max(0, base − (Tn + Tx)/2) (Météo-France, fiche "
+                     "méthode Degrés Jours) ; la méthode COSTIC compte aussi les jours de "
+                     "mi-saison où le minimum passe sous la base."),
+    Setting(PropertySpec(DJU_BASE, "number", "Température de base des degrés-jours",
+                         unit="Cel", minimum=10, maximum=25),
+            18.0, "18 °C : base des « degrés-jours unifiés » (DJU) en France (Météo-France, "
+                  "COSTIC)."),
+    Setting(PropertySpec(DJU_REFERENCE, "number", "DJU de référence (climat normal)",
+                         minimum=0, maximum=6000),
+            None, "À saisir (à vérifier) : moyenne des DJU annuels de la station de référence "
+                  "sur la période de référence, même méthode et même base que ci-dessus. "
+                  "Sans elle, la correction climatique n'est pas calculée."),
+    Setting(PropertySpec(DJU_REFERENCE_PERIOD, "string", "Période de référence des DJU"),
+            "2001-2020", "À vérifier : période des DJU moyens retenue pour la correction "
+                         "climatique du décret tertiaire (2000–2019, puis 2001–2020 après la "
+                         "modification de 2022, d'après les notes du projet) ; information "
+                         "affichée avec la valeur saisie."),
+)

@@ -1,5 +1,7 @@
 """Volume counters: from a meter's index readings to the volume of each step.
 
+The logic is core's (``core.counters``, any unit); this module names it in m³ for water.
+
 A volume counter (``water.volume``, m³) only grows, except in three cases that a naive
 difference would turn into huge negative — or positive — volumes:
 
@@ -27,10 +29,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NORMAL, ROLLOVER, RESET, BACKSTEP = 0, 1, 2, 3
+from ...core.counters import (  # noqa: F401 (re-exported for water's modules and tests)
+    BACKSTEP,
+    NEIGHBOURS,
+    NORMAL,
+    RESET,
+    ROLLOVER,
+    ROLLOVER_MARGIN,
+    sorted_unique,
+    steps,
+)
+
 BACKSTEP_M3 = 1.0  # backward moves up to this are reverse flow / corrections, not resets
-ROLLOVER_MARGIN = 0.1  # share of the range: near the top before, near 0 after
-NEIGHBOURS = 4  # steps each side used to estimate the volume of a reset step
 
 
 @dataclass(frozen=True)
@@ -41,60 +51,11 @@ class CounterSteps:
     kind: np.ndarray  # NORMAL, ROLLOVER, RESET or BACKSTEP per step
 
 
-def sorted_unique(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Readings sorted by time, non-finite values dropped, the last of duplicate times kept."""
-    t = np.asarray(t, dtype=np.float64)
-    values = np.asarray(values, dtype=np.float64)
-    keep = np.isfinite(t) & np.isfinite(values)
-    t, values = t[keep], values[keep]
-    order = np.argsort(t, kind="stable")
-    t, values = t[order], values[order]
-    if len(t) > 1:
-        last = np.append(t[1:] != t[:-1], True)
-        t, values = t[last], values[last]
-    return t, values
-
-
-def _inferred_rollover(before: float, after: float) -> float | None:
-    """The power of ten the index has just passed, if the drop looks like a roll-over."""
-    if before <= 0:
-        return None
-    power = 10.0 ** np.ceil(np.log10(before + 1e-9))
-    if before >= (1 - ROLLOVER_MARGIN) * power and 0 <= after <= ROLLOVER_MARGIN * power:
-        return power
-    return None
-
-
 def counter_steps(t_ms: np.ndarray, index: np.ndarray,
                   rollover: float | None = None) -> CounterSteps:
     """Volume and kind of each step of a sorted index series (see the module docstring)."""
-    t = np.asarray(t_ms, dtype=np.float64)
-    index = np.asarray(index, dtype=np.float64)
-    if len(t) != len(index):
-        raise ValueError("t_ms and index differ in length")
-    diff = np.diff(index)
-    kind = np.full(len(diff), NORMAL, dtype=np.int8)
-    volume = diff.copy()
-    for i in np.flatnonzero(diff < 0):
-        before, after = index[i], index[i + 1]
-        span = rollover if rollover else _inferred_rollover(before, after)
-        if span and 0 <= after + span - before < ROLLOVER_MARGIN * span:
-            volume[i], kind[i] = after + span - before, ROLLOVER
-        elif before - after <= BACKSTEP_M3:
-            kind[i] = BACKSTEP
-        else:
-            kind[i] = RESET
-    resets = np.flatnonzero(kind == RESET)
-    if len(resets):
-        dt = np.diff(t)
-        ok = (kind == NORMAL) & (dt > 0)
-        rate = np.where(ok, volume / np.where(dt > 0, dt, 1), np.nan)
-        for i in resets:
-            around = rate[max(0, i - NEIGHBOURS):i + NEIGHBOURS + 1]
-            around = around[np.isfinite(around)]
-            volume[i] = (float(np.median(around)) * dt[i] if len(around)
-                         else max(float(index[i + 1]), 0.0))
-    return CounterSteps(volume, kind)
+    found = steps(t_ms, index, rollover, BACKSTEP_M3)
+    return CounterSteps(found.delta, found.kind)
 
 
 def volume_deltas(t_ms: np.ndarray, index: np.ndarray, rollover: float | None = None

@@ -1,0 +1,188 @@
+"""``beffroi buildings …``: the public buildings domain's commands (Domain.cli).
+
+- ``beffroi buildings dju --csv FILE [--base 18] [--method meteo|costic]``: monthly degree
+  days of a daily series (``degree_days``), CSV ``month,dju`` on standard output.
+- ``beffroi buildings import-temperatures --tenant T --station REF --csv FILE``: a daily
+  Tn/Tx series stored into the station asset's ``air.temperature`` stream (two readings a
+  day, see ``degree_days``), so that the buildings referring to it get their degree days.
+
+A file that cannot be used (unreadable, wrong header, a bad row, a date twice) is refused
+as a whole with French messages naming the lines, exit code 2: an ignored row would be a
+gap that silently changes the result.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ...cli.common import db_option, friendly_errors, open_database
+from ...core import registry as core_registry
+from ...core import streams, textfiles
+from ...core.access import CLI, open_scope
+from ...core.errors import Invalid, NotFound
+from ...core.observations import store_rows
+from ...storage import schema
+
+SHOWN_ERRORS = 20
+HEADER = ("date", "tmin_c", "tmax_c")
+
+
+class Unusable(click.ClickException):
+    """The input file cannot be used (French message); exit code 2."""
+
+    exit_code = 2
+
+
+def read_rows(path: Path, header: tuple[str, ...],
+              parse: Callable[[dict[str, str]], Any]) -> list[tuple[int, Any]]:
+    """(line, parsed row) of every record; ``Unusable`` listing every bad line."""
+    try:
+        table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
+    except OSError as exc:
+        raise Unusable(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
+    except Invalid as exc:
+        raise Unusable(f"{path} : {exc.detail}") from None
+    if tuple(name.strip().lower() for name in table.columns) != header:
+        raise Unusable(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
+                       f"attendu « {','.join(header)} ».")
+    rows, errors = [], []
+    for record in table.records:
+        if record.values is None:
+            errors.append(f"ligne {record.line} : {record.problem}.")
+            continue
+        values = {k.strip().lower(): v for k, v in record.values.items()}
+        try:
+            rows.append((record.line, parse(values)))
+        except ValueError as exc:
+            errors.append(f"ligne {record.line} : {exc}.")
+    if errors:
+        shown = "\n".join(errors[:SHOWN_ERRORS])
+        more = (f"\n… et {len(errors) - SHOWN_ERRORS} autres lignes invalides."
+                if len(errors) > SHOWN_ERRORS else "")
+        raise Unusable(f"{path} : {len(errors)} ligne(s) invalide(s), fichier refusé.\n"
+                       f"{shown}{more}")
+    if not rows:
+        raise Unusable(f"{path} : aucune ligne de données.")
+    return rows
+
+
+def _number(text: str, label: str, low: float, high: float) -> float:
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"{label} « {text.strip()[:20]} » invalide, nombre attendu")
+    if not low <= value <= high:
+        raise ValueError(f"{label} {value:g} °C hors de l'intervalle plausible "
+                         f"({low:g} à {high:g} °C)")
+    return value
+
+
+def read_temperatures(path: Path) -> list:
+    """The days of a ``date,tmin_c,tmax_c`` file, sorted; ``Unusable`` when any is bad."""
+    from .degree_days import DayTemperatures
+
+    def parse(values: dict[str, str]) -> DayTemperatures:
+        text = values["date"].strip()
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"date « {text[:20]} » invalide, AAAA-MM-JJ attendu") from None
+        tmin = _number(values["tmin_c"], "tmin_c", -50, 50)
+        tmax = _number(values["tmax_c"], "tmax_c", -50, 60)
+        if tmin > tmax:
+            raise ValueError(f"tmin_c {tmin:g} °C supérieure à tmax_c {tmax:g} °C")
+        return DayTemperatures(day, tmin, tmax)
+
+    rows = read_rows(path, HEADER, parse)
+    seen: dict[date, int] = {}
+    twice = []
+    for line, row in rows:
+        if row.day in seen:
+            twice.append(f"ligne {line} : date {row.day.isoformat()} déjà donnée "
+                         f"ligne {seen[row.day]}.")
+        seen.setdefault(row.day, line)
+    if twice:
+        raise Unusable(f"{path} : {len(twice)} date(s) en double, fichier refusé.\n"
+                       + "\n".join(twice[:SHOWN_ERRORS]))
+    return sorted((r for _, r in rows), key=lambda r: r.day)
+
+
+@click.group("buildings")
+def buildings() -> None:
+    """Bâtiments publics : degrés-jours, décret tertiaire."""
+
+
+@buildings.command("dju")
+@click.option("--csv", "csv_path", required=True, metavar="FICHIER",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Série journalière, en-tête « date,tmin_c,tmax_c » (dates AAAA-MM-JJ).")
+@click.option("--base", type=click.FloatRange(10, 25), default=18.0, show_default=True,
+              metavar="°C", help="Température de base.")
+@click.option("--method", type=click.Choice(["meteo", "costic"]), default="meteo",
+              show_default=True, help="Méthode « Météo » ou COSTIC (professionnels de "
+                                      "l'énergie).")
+def dju_command(csv_path: Path, base: float, method: str) -> None:
+    """Degrés-jours de chauffage par mois d'une série de températures.
+
+    Écrit un CSV « month,dju » (mois AAAA-MM, DJU arrondis au centième). Un mois ne compte
+    que les jours présents dans le fichier.
+    """
+    from .degree_days import by_month
+
+    days = read_temperatures(csv_path)
+    sys.stdout.write("month,dju\n")
+    for month, (value, _) in by_month(days, base, method).items():
+        sys.stdout.write(f"{month},{value:.2f}\n")
+
+
+@buildings.command("import-temperatures")
+@click.option("--tenant", required=True, help="Territoire (id ou SIREN).")
+@click.option("--station", "station_ref", required=True, metavar="RÉF",
+              help="Référence de l'équipement station météo (son flux « air.temperature » "
+                   "est créé au besoin).")
+@click.option("--csv", "csv_path", required=True, metavar="FICHIER",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Série journalière, en-tête « date,tmin_c,tmax_c ».")
+@db_option
+@friendly_errors
+def import_temperatures(tenant: str, station_ref: str, csv_path: Path, db: str | None) -> None:
+    """Importe une série journalière Tn/Tx dans la station météo d'un territoire, pour les
+    degrés-jours des bâtiments qui s'y réfèrent."""
+    from sqlalchemy import select
+
+    from .degree_days import TEMPERATURE, TN_CLOCK, TX_CLOCK
+
+    days = read_temperatures(csv_path)
+    database = open_database(db)
+    registry = core_registry.load_registry()
+    with database.write() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        a, s = schema.assets, schema.streams
+        station = conn.execute(select(a.c.id).where(scope.owns(a), a.c.ref == station_ref)
+                               ).first()
+        if station is None:
+            raise NotFound(f"Aucun équipement de référence « {station_ref} » dans ce "
+                           "territoire.")
+        sid = conn.execute(select(s.c.id).where(scope.owns(s), s.c.asset_id == station.id,
+                                                s.c.metric == TEMPERATURE)).scalar()
+        if sid is None:
+            sid = streams.create_stream(scope, conn, registry, {
+                "asset_id": station.id, "metric": TEMPERATURE}).id
+        zone = scope.zone
+        rows = []
+        for d in days:
+            for clock, value in ((TN_CLOCK, d.tmin_c), (TX_CLOCK, d.tmax_c)):
+                at = int(datetime.combine(d.day, clock, zone).timestamp() * 1000)
+                rows.append((scope.tenant_id, sid, at, value, 0))
+        store_rows(scope, conn, rows, zone)
+    click.echo(f"{len(days)} jours importés dans la station « {station_ref} » "
+               f"(du {days[0].day.isoformat()} au {days[-1].day.isoformat()}).")
