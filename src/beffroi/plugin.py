@@ -41,6 +41,7 @@ from .core.alerting.detector_spec import (
 from .core.command_spec import CommandSpec, Encoding
 from .core.domain import (
     ALL_GEOMETRIES,
+    AlertContact,
     AssetKind,
     DemoAsset,
     DemoCommune,
@@ -180,8 +181,8 @@ LAZY: dict[str, str] = {**_HTTP, **_DATA, **_LORAWAN, **_DEMO}
 
 __all__ = [
     # the domain and what it declares
-    "ALL_GEOMETRIES", "AssetKind", "DeriveFunction", "DerivedMetric", "Domain", "GeometryType",
-    "Metric", "PropertySpec", "PropertyType", "Setting", "StreamKind",
+    "ALL_GEOMETRIES", "AlertContact", "AssetKind", "DeriveFunction", "DerivedMetric", "Domain",
+    "GeometryType", "Metric", "PropertySpec", "PropertyType", "Setting", "StreamKind",
     # alerting: detectors, the details of their findings, the follow-up of their alerts
     "DETAIL_KINDS", "DetailField", "DetailKind", "Detector", "DetectorContext", "Finding",
     "FollowUpStep",

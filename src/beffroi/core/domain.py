@@ -112,6 +112,25 @@ class DerivedMetric:
 
 
 @dataclass(frozen=True)
+class AlertContact:
+    """A property of an asset kind holding e-mail addresses told of alerts.
+
+    The addresses written in ``property`` of an asset (a string, several separated by
+    « , » or « ; ») receive, as subscribers do, the alerts raised on that asset and on the
+    assets below it (its children, theirs…) when they are opened, reopened or raised in
+    severity — only those on one of ``metrics`` (rules and detectors on a stream of that
+    metric) or raised by one of ``detectors``; both empty: every alert. A school's air
+    referent gets the CO2 alerts of its rooms: ``AlertContact("air_referent",
+    metrics=("air.co2",))``. The addresses are the tenant's own data: an alert only ever
+    reaches the contacts of its own tenant's assets.
+    """
+
+    property: str  # a string property of the kind
+    metrics: tuple[str, ...] = ()
+    detectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AssetKind:
     """A type of supervised thing (cabinet, luminaire, sector, gauge, school...)."""
 
@@ -123,6 +142,8 @@ class AssetKind:
     parent_kinds: tuple[str, ...] = ()  # allowed parent kinds; empty = any or none
     allow_extra_properties: bool = True  # free properties beside the declared ones
     derived: tuple[DerivedMetric, ...] = ()  # metrics computed at ingest from others
+    # E-mail addresses in properties told of the alerts of the asset and its descendants.
+    alert_contacts: tuple[AlertContact, ...] = ()
 
     def property(self, name: str) -> PropertySpec | None:
         for spec in self.properties:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .alerting.detector_spec import INPUT_KINDS, DetailField, Detector, FollowUpStep
 from .command_spec import CommandSpec
 from .domain import (
+    AlertContact,
     AssetKind,
     DemoSpec,
     DerivedMetric,
@@ -61,6 +62,7 @@ ELEMENTS: dict[type, str] = {
     Panel: "panneau", MapStyle: "coloration de carte", MapClass: "classe de coloration",
     DemoSpec: "démo", DerivedMetric: "mesure dérivée",
     ImpactSource: "source d'impact", FieldTrip: "déplacement évité",
+    AlertContact: "contact d'alerte",
 }
 # Fields of Domain holding declarations, and the attribute naming each element.
 LISTS: dict[str, tuple[type, str | None]] = {
@@ -598,6 +600,13 @@ def _references(checked: _Checked, metrics: set[str], kinds: set[str],
             if derived.target in targets[:i]:
                 report.add(owner, element, f"{where}.target",
                            f"mesure « {derived.target} » dérivée deux fois")
+        for i, contact in enumerate(kind.alert_contacts):
+            where = f"{path}.alert_contacts[{i}]"
+            spec = kind.property(contact.property)
+            if spec is None or spec.type != "string":
+                report.add(owner, element, f"{where}.property",
+                           f"« {contact.property} » n'est pas une propriété texte du type")
+            need(contact.metrics, metrics, f"{where}.metrics", element, unknown_metric)
     for name in ("detectors", "kpis"):
         for path, element, item in checked.each(name):
             need(item.metrics, metrics, f"{path}.metrics", element, unknown_metric)

@@ -9,7 +9,8 @@ routed exactly once.
 - ``opened``, ``reopened`` and ``triggered`` (severity raised), when their ``notify``
   flag is set: an e-mail to every subscriber whose filters match and who can see the
   alert's commune (a digest subscriber gets non-critical alerts in the daily digest
-  only), and the event to the matching webhooks. A critical alert still open, whose
+  only), to the contacts the alert's assets declare (``contacts``: a school's air
+  referent), and the event to the matching webhooks. A critical alert still open, whose
   event falls outside the tenant's working hours, pages the on-call primary of that
   week (kind ``oncall``), subscribed or not; an ``alert_events`` row ``notified`` with
   ``oncall_user_id`` marks the page for the escalation job.
@@ -29,6 +30,7 @@ from ..core.registry import Registry
 from ..storage import schema
 from ..storage.database import Database
 from . import cursors
+from .contacts import alert_contacts
 from .filters import matches, member_sees
 from .messages import (
     WEBHOOK_EVENTS,
@@ -115,13 +117,15 @@ class _Router:
             return
         paged = self._page_on_call(facts, event)
         told = self._tell_subscribers(facts, event, skip=paged)
-        if paged is not None or told or hooks:
+        contacts = self._tell_contacts(facts, event, told)
+        if paged is not None or told or hooks or contacts:
             self.conn.execute(update(a).where(a.c.tenant_id == alert.tenant_id,
                                               a.c.id == alert.id)
                               .values(last_notified_at=self.now))
             add_event(self.db, self.conn, alert.tenant_id, alert.id, self.now, "notified",
                       details={"event_id": event.id, "oncall_user_id": paged,
-                               "users": sorted(told), "webhooks": hooks})
+                               "users": sorted(told), "webhooks": hooks,
+                               "contacts": contacts})
 
     def _tell_webhooks(self, facts: AlertFacts, event: Any) -> list[int]:
         alert = facts.alert
@@ -141,6 +145,22 @@ class _Router:
                   kind="alert", subject=WEBHOOK_EVENTS[event.kind], body=body, now=self.now,
                   alert_id=alert.id, webhook_id=hook.id)
         return [w.id for w in chosen]
+
+    def _tell_contacts(self, facts: AlertFacts, event: Any, told: list[int]) -> list[str]:
+        """E-mail the contacts the alert's assets declare (``contacts``), but for the
+        subscribers told already."""
+        alert = facts.alert
+        emailed = {sub.email.lower() for sub in self.subscribers(alert.tenant_id)
+                   if sub.user_id in told}
+        chosen = [c for c in alert_contacts(self.conn, self.registry, alert)
+                  if c not in emailed]
+        if not chosen:
+            return []
+        subject, body = alert_email(facts, event.kind)
+        for address in chosen:
+            queue(self.db, self.conn, alert.tenant_id, channel="email", target=address,
+                  kind="alert", subject=subject, body=body, now=self.now, alert_id=alert.id)
+        return chosen
 
     def _page_on_call(self, facts: AlertFacts, event: Any) -> int | None:
         """The on-call primary paged for a critical alert outside working hours, if any."""

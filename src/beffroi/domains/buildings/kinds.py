@@ -18,7 +18,9 @@ What each property is for:
   ``closed_school_holidays``), ``closed_public_holidays``;
 - comfort: ``setpoint_occupied_c`` and ``setpoint_unoccupied_c`` (19 °C and 16 °C by
   default, art. R.241-26 of the code de l'énergie);
-- indoor air: ``air_referent`` (who receives the CO2 alerts of the school).
+- indoor air: ``air_referent`` (who receives the CO2 alerts of the school and its rooms:
+  ``alert_contacts``), ``ventilation_evaluations`` per school year (findings and action
+  plan of the yearly ventilation evaluation; the rooms' ``air_evaluations``).
 
 A meter (``buildings.meter``, child of its building) is an index counter: electricity,
 gas, heat network, water, PV production. ``ENERGY_METRIC`` gives the stream each energy
@@ -26,6 +28,7 @@ reads; ``kwh_per_unit`` converts a gas meter's m³ to kWh (PCS coefficient of th
 ``rollover`` is the index at which the totaliser goes back to 0 (inferred when absent).
 """
 
+from ...core.domain import AlertContact
 from ...core.registry import AssetKind, PropertySpec
 
 USAGES = ("mairie", "ecole", "creche", "gymnase", "salle_polyvalente", "bibliotheque",
@@ -88,6 +91,24 @@ ENERGY_YEAR_FIELDS = tuple(
     PropertySpec(f"{code}_kwh", "number", label, unit="kW.h", minimum=0)
     for code, label in ENERGY_LABELS)
 
+# The yearly ventilation evaluation of a school (arrêté of 1 June 2016 modified on
+# 27 December 2022): per school year ("2025-2026"), who evaluated and when, the findings
+# and the action plan; per room, the openings and vents checked and what to do.
+VENTILATION_EVALUATION = (
+    PropertySpec("evaluator", "string", "Évaluation réalisée par"),
+    PropertySpec("evaluated_on", "date", "Date de l'évaluation"),
+    PropertySpec("findings", "string", "Constats"),
+    PropertySpec("action_plan", "string", "Plan d'actions"),
+    PropertySpec("responsible", "string", "Responsable du plan d'actions"),
+    PropertySpec("due_date", "date", "Échéance du plan d'actions"),
+)
+ROOM_AIR_EVALUATION = (
+    PropertySpec("openings_ok", "boolean", "Ouvrants accessibles et manœuvrables"),
+    PropertySpec("vents_ok", "boolean", "Bouches et entrées d'air présentes et dégagées"),
+    PropertySpec("findings", "string", "Constats"),
+    PropertySpec("actions", "string", "Actions à mener"),
+)
+
 BUILDING = AssetKind(
     key="buildings.building",
     label="Bâtiment public",
@@ -136,8 +157,12 @@ BUILDING = AssetKind(
         PropertySpec("setpoint_unoccupied_c", "number", "Consigne de chauffage en inoccupation",
                      unit="Cel", minimum=5, maximum=30),
         PropertySpec("air_referent", "string", "Référent qualité de l'air (courriel)"),
+        PropertySpec("ventilation_evaluations", "object",
+                     "Évaluations annuelles des moyens d'aération",
+                     entry_label="Année scolaire", entry_fields=VENTILATION_EVALUATION),
     ),
     metrics=("energy.active_import", "power.active", "water.volume"),
+    alert_contacts=(AlertContact("air_referent", metrics=("air.co2",)),),
 )
 
 METER = AssetKind(
@@ -166,6 +191,8 @@ ROOM = AssetKind(
         PropertySpec("floor_area_m2", "number", "Surface", unit="m2", minimum=0),
         PropertySpec("ventilation", "enum", "Ventilation", choices=VENTILATION,
                      choice_labels=VENTILATION_LABELS),
+        PropertySpec("air_evaluations", "object", "Évaluations de l'aération de la pièce",
+                     entry_label="Année scolaire", entry_fields=ROOM_AIR_EVALUATION),
     ),
     metrics=("air.temperature", "air.humidity", "air.co2", "occupancy.presence"),
 )

@@ -11,18 +11,15 @@
   (``flood_zones``).
 
 A file that cannot be used (unreadable, wrong header, a bad row, a date twice) is refused
-as a whole with French messages naming the lines, exit code 2: an ignored row would be a
-gap that silently changes the result.
+as a whole with French messages naming the lines, exit code 2 (``cli.csv_input``): an
+ignored row would be a gap that silently changes the result.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import mimetypes
 import sys
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,73 +27,11 @@ import click
 import orjson
 
 from ...cli.common import db_option, echo_import_report, friendly_errors, open_database
+from ...cli.csv_input import Unusable, parse_day, parse_number, read_rows
 from ...core import registry as core_registry
-from ...core import textfiles
 from ...core.access import CLI, open_scope
-from ...core.errors import Invalid
 from .flood_zones import import_flood_zones
 from .hubeau import HubEauClient, HubEauUnavailable, PollReport, sync_tenant
-
-SHOWN_ERRORS = 20
-
-
-class Unusable(click.ClickException):
-    """The input file cannot be used (French message); exit code 2."""
-
-    exit_code = 2
-
-
-def read_rows(path: Path, header: tuple[str, ...],
-              parse: Callable[[dict[str, str]], Any]) -> list[tuple[int, Any]]:
-    """(line, parsed row) of every record; ``Unusable`` listing every bad line."""
-    try:
-        table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
-    except OSError as exc:
-        raise Unusable(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
-    except Invalid as exc:
-        raise Unusable(f"{path} : {exc.detail}") from None
-    if tuple(name.strip().lower() for name in table.columns) != header:
-        raise Unusable(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
-                       f"attendu « {','.join(header)} ».")
-    rows, errors = [], []
-    for record in table.records:
-        if record.values is None:
-            errors.append(f"ligne {record.line} : {record.problem}.")
-            continue
-        values = {k.strip().lower(): v for k, v in record.values.items()}
-        try:
-            rows.append((record.line, parse(values)))
-        except ValueError as exc:
-            errors.append(f"ligne {record.line} : {exc}.")
-    if errors:
-        shown = "\n".join(errors[:SHOWN_ERRORS])
-        more = (f"\n… et {len(errors) - SHOWN_ERRORS} autres lignes invalides."
-                if len(errors) > SHOWN_ERRORS else "")
-        raise Unusable(f"{path} : {len(errors)} ligne(s) invalide(s), fichier refusé.\n"
-                       f"{shown}{more}")
-    if not rows:
-        raise Unusable(f"{path} : aucune ligne de données.")
-    return rows
-
-
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"date « {text.strip()[:20]} » invalide, AAAA-MM-JJ attendu") from None
-
-
-def parse_number(text: str, label: str, low: float, high: float, unit: str) -> float:
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise ValueError(f"{label} « {text.strip()[:20]} » invalide, nombre attendu")
-    if not low <= value <= high:
-        raise ValueError(f"{label} {value:g} {unit} hors de l'intervalle plausible "
-                         f"({low:g} à {high:g} {unit})")
-    return value
 
 
 def _write_json(value: Any) -> None:
