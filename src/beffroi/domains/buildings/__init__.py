@@ -9,6 +9,7 @@ from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .web import PAGES, PANELS, WEB_DIR
+from .waste_detectors import DETECTORS as WASTE_DETECTORS
 
 DEMO_RULES = (
     # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
@@ -30,7 +31,8 @@ DOMAIN = Domain(
     cli=buildings,
     api_router=router,
     web_dir=WEB_DIR, pages=PAGES, panels=PANELS,
+    detectors=WASTE_DETECTORS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",
-                  rules=DEMO_RULES),
+                  rules=DEMO_RULES, story="beffroi.domains.buildings.demo.story:tell"),
 )

@@ -29,6 +29,8 @@ _PROGRAMME = (
     ("piscine", "Piscine", 7000, (1500, 2500)),
 )
 INHABITANTS_PER_SCHOOL = 1200
+# Buildings whose water meter is read remotely (the night-water detector watches them).
+WATER_METERED = ("mairie", "ecole", "gymnase", "creche")
 
 
 def _programme(population: int) -> list[tuple[str, str, tuple[int, int]]]:
@@ -58,7 +60,8 @@ def demo_inventory(commune: DemoCommune, rng: np.random.Generator) -> list[DemoA
             properties={"usage": usage, "floor_area_m2": floor_area,
                         "built_year": int(rng.integers(1880, 2020)), "heating": heating,
                         "tertiary_decree": floor_area >= 1000},
-            metrics=("energy.active_import",), step_s=METER_STEP_S))
+            metrics=("energy.active_import",) + (("water.volume",) if usage in WATER_METERED
+                                                 else ()), step_s=METER_STEP_S))
         rooms = ([("classe", f"Classe {i}", 26) for i in range(1, CLASSROOMS_WITH_SENSORS + 1)]
                  if usage == "ecole" else
                  [("dortoir", "Dortoir", 12)] if usage == "creche" else [])
