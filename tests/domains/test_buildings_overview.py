@@ -27,17 +27,21 @@ TODAY = date(2026, 3, 15)
 NOW = int(datetime.combine(TODAY, time(10, 0), PARIS).timestamp() * 1000)
 YEAR = 2025
 # Building -> commune, properties, where its electricity is read ("own": its own stream,
-# "meter": an electricity meter child, "both": both exist, the meter counts), days without
-# reading, day its meter was replaced (index back to 100).
+# "meter": an electricity meter child), first day read, days without reading.
 BUILDINGS = {
-    "Mairie": (R, {"usage": "mairie", "floor_area_m2": 800.0}, "own",
-               {date(2025, 2, 10), date(2025, 7, 1)}, date(2025, 9, 3)),
+    # Entered from the invoices (authoritative): 90,000 kWh of electricity and 150,000 of
+    # gas in 2025, whatever its own meter (with gaps and a replacement) says.
+    "Mairie": (R, {"usage": "mairie", "floor_area_m2": 800.0, "annual_energy": {
+        "2025": {"electricite_kwh": 90_000, "gaz_kwh": 150_000}}}, "own", date(2024, 12, 28),
+        {date(2025, 2, 10), date(2025, 7, 1), date(2025, 9, 3)}),
+    # Measured all year; its gas meter has no reading in 2025.
     "École Jules Ferry": (V, {"usage": "ecole", "tertiary_areas": [
         {"activity": "Enseignement primaire", "area_m2": 1200.0},
-        {"activity": "Restauration", "area_m2": 300.0}]}, "meter", set(), None),
-    "Salle des fêtes": (R, {"usage": "salle_polyvalente", "floor_area_m2": 400.0}, "both",
-                        {date(2025, 12, 31)}, None),
-    "Gymnase": (R, {"usage": "gymnase", "floor_area_m2": 1000.0}, None, set(), None),
+        {"activity": "Restauration", "area_m2": 300.0}]}, "meter", date(2024, 12, 28), set()),
+    # Read from 1 July only (half the year), a day missing in October.
+    "Salle des fêtes": (R, {"usage": "salle_polyvalente", "floor_area_m2": 400.0}, "meter",
+                        date(2025, 7, 1), {date(2025, 10, 10)}),
+    "Gymnase": (R, {"usage": "gymnase", "floor_area_m2": 1000.0}, None, None, set()),
 }
 # Room -> building, CO2 readings of today (ppm), of yesterday.
 ROOMS = {"Classe 1": ("École Jules Ferry", [700, 1650, 900], [800]),
@@ -55,28 +59,20 @@ def _local_ms(day: date, clock: time) -> int:
 
 
 def _index_series(name: str) -> list[tuple[date, float]]:
-    """An index read at 23:00 from 28 December 2024 to 3 January 2026 (days outside 2025
-    must not count), without the missing days; replaced meters restart at 100."""
-    _, _, _, missing, replaced = BUILDINGS[name]
-    out, index, day = [], 50_000.0, date(2024, 12, 28)
+    """An index read at 23:00 from the building's first day to 3 January 2026 (days
+    outside 2025 must not count), without the missing days."""
+    _, _, _, first, missing = BUILDINGS[name]
+    out, index, day = [], 50_000.0, first
     while day <= date(2026, 1, 3):
-        index = 100.0 if day == replaced else index + _usage(name, day)
+        index += _usage(name, day)
         if day not in missing:
             out.append((day, round(index, 3)))
         day += timedelta(days=1)
     return out
 
 
-def expected_kwh(name: str) -> tuple[float, int]:
-    """Σ over the days of 2025 read on the day and the day before, index not gone back."""
-    readings = dict(_index_series(name))
-    kwh, days = 0.0, 0
-    for day, value in readings.items():
-        before = readings.get(day - timedelta(days=1))
-        if day.year == YEAR and before is not None and value >= before:
-            kwh += value - before
-            days += 1
-    return kwh, days
+def _index_on(name: str, day: date) -> float:
+    return dict(_index_series(name))[day]
 
 
 @pytest.fixture(scope="module")
@@ -115,22 +111,17 @@ def world(db, registry, monkeypatch):
 
         for i, (name, (insee, props, source, _, _)) in enumerate(BUILDINGS.items()):
             ids[name] = asset(f"BAT-{i}", "buildings.building", name, insee, props)
-            series = _index_series(name) if source else []
-            targets = []
-            if source in ("own", "both"):
-                own = stream(ids[name], "energy.active_import")
-                targets.append(own if source == "own" else None)
-                if source == "both":  # the building's own stream says something else
-                    rows += [(t, own, _local_ms(d, time(23, 0)), v * 3, 0) for d, v in series]
-            if source in ("meter", "both"):
+            if source is None:
+                continue
+            if source == "own":
+                sid = stream(ids[name], "energy.active_import")
+            else:
                 meter = asset(f"CPT-{i}", "buildings.meter", f"Compteur électrique {name}",
                               insee, {"energy": "electricite", "meter_number": f"PDL{i:04d}"},
                               ids[name])
                 ids[f"meter:{name}"] = meter
-                targets.append(stream(meter, "energy.active_import"))
-            for sid in targets:
-                if sid is not None:
-                    rows += [(t, sid, _local_ms(d, time(23, 0)), v, 0) for d, v in series]
+                sid = stream(meter, "energy.active_import")
+            rows += [(t, sid, _local_ms(d, time(23, 0)), v, 0) for d, v in _index_series(name)]
         # A gas meter of the school: not electricity, on the meters panel only.
         gas = asset("GAZ-1", "buildings.meter", "Compteur de gaz", V,
                     {"energy": "gaz", "meter_number": "PCE 123", "kwh_per_unit": 11.2},
@@ -180,27 +171,37 @@ def _get(world, path, who="agent", **params):
                                headers=world[who], params=params)
 
 
-def test_ranking_by_electricity_per_m2_over_the_year(world):
+def test_ranking_by_energy_per_m2_over_the_year(world):
     body = _get(world, "overview", year=str(YEAR)).json()
-    assert body["year"] == YEAR and body["period_days"] == 365 and not body["partial_year"]
+    assert body["year"] == YEAR and not body["partial_year"]
     by_name = {b["name"]: b for b in body["buildings"]}
-    areas = {"Mairie": 800.0, "École Jules Ferry": 1500.0, "Salle des fêtes": 400.0}
-    expected = {}
-    for name, area in areas.items():
-        kwh, days = expected_kwh(name)
+    school_kwh = _index_on("École Jules Ferry", date(2025, 12, 31)) - _index_on(
+        "École Jules Ferry", date(2024, 12, 31))
+    # From 1 July, its first reading: the missing day of October is bridged, not lost.
+    hall_kwh = _index_on("Salle des fêtes", date(2025, 12, 31)) - _index_on(
+        "Salle des fêtes", date(2025, 7, 1))
+    expected = {"Mairie": (240_000.0, 800.0, True),
+                "École Jules Ferry": (school_kwh, 1500.0, False),
+                "Salle des fêtes": (hall_kwh, 400.0, False)}
+    for name, (kwh, area, complete) in expected.items():
         got = by_name[name]
         assert got["kwh"] == pytest.approx(kwh, abs=0.05), name
-        assert got["measured_days"] == days, name
-        assert got["area_m2"] == area
-        assert got["kwh_per_m2"] == pytest.approx(kwh / area, abs=0.05), name
-        expected[name] = kwh / area
-    # Two missing days cost the town hall four days, its meter replacement one more.
-    assert by_name["Mairie"]["measured_days"] == 365 - 4 - 1
-    assert by_name["Gymnase"]["kwh"] is None and by_name["Gymnase"]["kwh_per_m2"] is None
-    order = sorted(expected, key=lambda n: -expected[n])
+        assert got["area_m2"] == area and got["complete"] is complete, name
+        assert got["kwh_per_m2"] == pytest.approx(round(kwh / area, 1), abs=0.051), name
+    mairie = {e["energy"]: e for e in by_name["Mairie"]["energies"]}
+    assert (mairie["electricite"]["kwh"], mairie["electricite"]["source"]) == (90_000, "saisi")
+    assert (mairie["gaz"]["label"], mairie["gaz"]["source"]) == ("gaz naturel", "saisi")
+    school = {e["energy"]: e for e in by_name["École Jules Ferry"]["energies"]}
+    assert school["electricite"]["source"] == "mesuré" and school["electricite"]["coverage"] == 1
+    assert school["gaz"]["coverage"] == 0 and school["gaz"]["source"] is None
+    [hall] = by_name["Salle des fêtes"]["energies"]
+    assert hall["source"] is None and hall["coverage"] == pytest.approx(184 / 365, abs=1e-4)
+    gym = by_name["Gymnase"]
+    assert gym["kwh"] is None and gym["kwh_per_m2"] is None and gym["energies"] == []
+    order = sorted(expected, key=lambda n: -expected[n][0] / expected[n][1])
     assert [b["name"] for b in body["buildings"]] == [*order, "Gymnase"]
     assert [by_name[n]["rank_kwh_per_m2"] for n in order] == [1, 2, 3]
-    assert by_name["Gymnase"]["rank_kwh_per_m2"] is None
+    assert gym["rank_kwh_per_m2"] is None
     assert by_name["École Jules Ferry"]["usage_label"] == "école"
 
 
@@ -239,12 +240,21 @@ def test_rooms_above_1500_ppm_today(world):
 def test_default_year_is_the_last_complete_one_and_the_current_year_is_partial(world):
     assert _get(world, "overview").json()["year"] == 2025
     body = _get(world, "overview", year="2026").json()
-    # 1 January to yesterday (14 March); the readings stop on 3 January 2026.
-    assert body["partial_year"] and body["period_days"] == 31 + 28 + 14
+    assert body["partial_year"]
+    # Nothing entered for 2026: its meter's 1–3 January, flagged incomplete.
     mairie = next(b for b in body["buildings"] if b["name"] == "Mairie")
-    assert mairie["measured_days"] == 3
+    assert not mairie["complete"]
     assert mairie["kwh"] == pytest.approx(sum(_usage("Mairie", date(2026, 1, d))
-                                              for d in (1, 2, 3)), abs=0.01)
+                                              for d in (1, 2, 3)), abs=0.05)
+
+
+def test_the_tenant_urgent_co2_threshold_applies(world, db, registry):
+    with db.write() as conn:
+        tenants.update_tenant(open_scope(db, conn, CLI, world["tenant"]), conn, {
+            "settings": {"buildings.co2_urgent_ppm": 1600}}, registry)
+    body = _get(world, "overview", year=str(YEAR)).json()
+    assert body["co2_limit_ppm"] == 1600
+    assert [r["name"] for r in body["rooms_over_limit"]] == ["Classe 1"]
 
 
 def test_a_commune_and_a_restricted_member_see_only_their_buildings(world):

@@ -1,27 +1,27 @@
 """The public buildings at a glance, for the ``/batiments`` page: each building's energy per
 m² over a year, the energy and money at stake in its open anomalies, and the rooms whose air
-went above 1,500 ppm of CO2 today.
+went above the urgent CO2 threshold (1,500 ppm by default) today.
 
-- **kWh/m²/an**: the building's electricity measured over the calendar year (``consumption``:
-  a local day counts when its meter read that day and the day before, nothing is spread
-  over gaps), divided by its area: the floor area (``floor_area_m2``), else the sum of its
-  tertiary areas. The electricity is read from the building's meters (``buildings.meter``
-  children counting ``electricite``) and, for a building without such a meter, from the
-  building's own ``energy.active_import`` stream. ``measured_days`` says how many days of
-  the year the figure covers: a building measured half the year is not comparable with one
-  measured all of it, and the page says so.
+- **kWh/m²/an**: the building's consumption of the calendar year, every energy, from
+  ``annual`` (per energy: the figure entered from the invoices, else the meters' measure
+  when it covers 90 % of the year), divided by its area: the floor area
+  (``floor_area_m2``), else the sum of its tertiary areas. When an energy is not known for
+  the whole year (a meter that covers less, the current year), what the meters measured is
+  counted instead and the building is flagged ``complete: false`` with each energy's
+  coverage: the page says so rather than rank it silently with the others.
 - **At stake**: the active (open or acknowledged) alerts of the domain's detectors about the
   building or one of its meters and rooms whose details give the energy or the money lost
   per week (``kwh_per_week``, ``eur_per_week``, written by the waste detectors); their sums
   per building rank them.
-- **Rooms over 1,500 ppm today**: rooms (``buildings.room``) whose highest CO2 of the local
-  day so far (daily rollup) is above ``CO2_LIMIT_PPM``, the level at which a classroom's air
-  counts as very confined (ICONE, décret 2022-1689), highest first.
+- **Rooms over the limit today**: rooms (``buildings.room``) whose highest CO2 of the local
+  day so far (daily rollup) is above the tenant's urgent threshold
+  (``buildings.co2_urgent_ppm``, « agir au plus vite », arrêté of 27 December 2022),
+  highest first.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import orjson
@@ -31,16 +31,16 @@ from ...core.access import TenantScope
 from ...core.clock import format_instant, local_day, local_day_start
 from ...core.errors import Invalid
 from ...storage import schema
-from .consumption import daily_kwh
-from .kinds import ENERGY_METRIC, USAGE_LABELS
+from .annual import AnnualEnergy, measured_days, year_of
+from .kinds import ENERGY_LABELS, USAGE_LABELS
 
 BUILDING_KIND, METER_KIND, ROOM_KIND = "buildings.building", "buildings.meter", "buildings.room"
-ELECTRICITY = ENERGY_METRIC["electricite"]
 CO2 = "air.co2"
-CO2_LIMIT_PPM = 1500.0
+CO2_LIMIT_PPM = 1500.0  # the default of buildings.co2_urgent_ppm
 ACTIVE = ("open", "acknowledged")
 FIRST_YEAR = 2000
 _USAGE = dict(USAGE_LABELS)
+_ENERGY = dict(ENERGY_LABELS)
 
 
 def parse_year(text: Any, today: date) -> int:
@@ -66,43 +66,19 @@ def area_m2(props: dict[str, Any]) -> float | None:
     return float(total) if total > 0 else None
 
 
-def _electricity_streams(conn: Connection, tenant_id: int,
-                         buildings: list[int]) -> dict[int, list[int]]:
-    """Building id -> the streams its electricity is read from (see the module's doc)."""
-    a, s = schema.assets, schema.streams
-    meters: dict[int, list[int]] = {}
-    for parent, sid, props in conn.execute(
-            select(a.c.parent_id, s.c.id, a.c.properties)
-            .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id))
-            .where(a.c.tenant_id == tenant_id, a.c.kind == METER_KIND,
-                   a.c.parent_id.in_(buildings), s.c.metric == ELECTRICITY)):
-        if orjson.loads(props or "{}").get("energy") == "electricite":
-            meters.setdefault(parent, []).append(sid)
-    for building, sid in conn.execute(
-            select(s.c.asset_id, s.c.id).where(s.c.tenant_id == tenant_id,
-                                               s.c.asset_id.in_(buildings),
-                                               s.c.metric == ELECTRICITY)):
-        if building not in meters:
-            meters.setdefault(building, []).append(sid)
-    return meters
-
-
-def _year_electricity(conn: Connection, scope: TenantScope, buildings: list[int], year: int,
-                      last: date) -> dict[int, tuple[float, int]]:
-    """Building id -> (kWh measured, days measured) over ``year`` up to ``last``."""
-    streams = _electricity_streams(conn, scope.tenant_id, buildings)
-    if not streams:
-        return {}
-    first = date(year, 1, 1)
-    days = daily_kwh(conn, scope.tenant_id, [sid for ids in streams.values() for sid in ids],
-                     first, last, scope.zone)
-    out = {}
-    for building, ids in streams.items():
-        measured = [days[sid] for sid in ids if days[sid]]
-        if measured:
-            out[building] = (sum(v for d in measured for v in d.values()),
-                             len({day for d in measured for day in d}))
-    return out
+def year_figures(found: AnnualEnergy) -> dict[str, Any]:
+    """``kwh`` of the year (every energy; an energy not known for the whole year counts
+    what its meters measured), ``complete``, and each energy with its source and coverage."""
+    energies, total = [], None
+    for e in found.energies:
+        value = e.kwh if e.kwh is not None else e.measured_kwh
+        if value is not None:
+            total = (total or 0.0) + value
+        energies.append({"energy": e.energy, "label": _ENERGY.get(e.energy, e.energy),
+                         "kwh": None if value is None else round(value, 1),
+                         "source": e.source, "coverage": round(e.coverage, 4)})
+    return {"kwh": None if total is None else round(total, 1),
+            "complete": found.complete, "energies": energies}
 
 
 def _number(value: Any) -> float | None:
@@ -172,7 +148,8 @@ def _rank(entries: list[dict[str, Any]], key: str, rank: str) -> None:
 
 
 def buildings_overview(scope: TenantScope, conn: Connection, year: int, now: int,
-                       commune: str | None = None) -> dict[str, Any]:
+                       commune: str | None = None,
+                       limit: float = CO2_LIMIT_PPM) -> dict[str, Any]:
     """The page's figures (see the module's doc), of one commune's buildings when
     ``commune`` (INSEE code) is given; ``buildings`` ranked by kWh/m²/an, the highest
     first, buildings without the figure last (by name)."""
@@ -191,22 +168,20 @@ def buildings_overview(scope: TenantScope, conn: Connection, year: int, now: int
         query = query.where(a.c.commune_insee == commune)
     rows = conn.execute(query).all()
     names = {row.id: row.name for row in rows}
-    last = min(date(year, 12, 31), today - timedelta(days=1))
-    electricity = _year_electricity(conn, scope, sorted(names), year, last) \
-        if last.year == year else {}
+    meters = measured_days(scope, conn, rows, date(year, 1, 1), date(year, 12, 31))
     anomalies = open_anomalies(conn, scope, names)
-    rooms, measured_rooms = rooms_over_limit(conn, scope, names, now)
+    rooms, measured_rooms = rooms_over_limit(conn, scope, names, now, limit)
     entries = []
     for row in rows:
         props = orjson.loads(row.properties or "{}")
         area = area_m2(props)
-        kwh, days = electricity.get(row.id, (None, 0))
+        figures = year_figures(year_of(row, year, meters[row.id]))
+        kwh = figures["kwh"]
         mine = [x for x in anomalies if x["building_id"] == row.id]
         entries.append({
             "id": row.id, "name": row.name, "ref": row.ref, "commune": row.commune_insee,
             "usage": props.get("usage"), "usage_label": _USAGE.get(props.get("usage")),
-            "area_m2": area, "kwh": None if kwh is None else round(kwh, 1),
-            "measured_days": days,
+            "area_m2": area, **figures,
             "kwh_per_m2": None if kwh is None or area is None else round(kwh / area, 1),
             "anomalies": len(mine),
             "kwh_per_week": round(sum(x["kwh_per_week"] or 0 for x in mine), 1)
@@ -218,8 +193,7 @@ def buildings_overview(scope: TenantScope, conn: Connection, year: int, now: int
     _rank(entries, "eur_per_week", "rank_eur_per_week")
     entries.sort(key=lambda e: (e["rank_kwh_per_m2"] is None, e["rank_kwh_per_m2"] or 0,
                                 e["name"]))
-    period_days = (last - date(year, 1, 1)).days + 1 if last.year == year else 0
-    return {"year": year, "commune": commune, "today": today.isoformat(), "period_days": period_days,
-            "partial_year": last < date(year, 12, 31), "co2_limit_ppm": CO2_LIMIT_PPM,
+    return {"year": year, "commune": commune, "today": today.isoformat(),
+            "partial_year": year >= today.year, "co2_limit_ppm": limit,
             "buildings": entries, "anomalies": anomalies, "rooms_over_limit": rooms,
             "rooms_measured_today": measured_rooms}

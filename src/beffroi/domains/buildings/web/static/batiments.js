@@ -49,10 +49,16 @@ function sortHeader(key, label) {
       ? ' <span aria-hidden="true">▼</span>' : ""}</button></th>`;
 }
 
-function coverage(b, d) {
-  if (b.kwh === null) return '<span class="muted">aucune mesure</span>';
-  const s = b.measured_days > 1 ? "s" : "";
-  return `${formatNumber(b.measured_days, 0)} jour${s} sur ${formatNumber(d.period_days, 0)}`;
+const SOURCES = { saisi: "saisie", "mesuré": "mesurée" };
+
+/** Where the year's figure comes from, energy by energy: « électricité mesurée », « gaz
+ * naturel saisi(e) », or « … relevée sur 50 % de l'année » when it does not cover it. */
+function coverage(b) {
+  if (!b.energies.length) return '<span class="muted">aucune donnée</span>';
+  const parts = b.energies.map((e) => (e.source
+    ? `${escapeHtml(e.label)} ${SOURCES[e.source] || escapeHtml(e.source)}`
+    : `${escapeHtml(e.label)} relevée sur ${formatNumber(e.coverage * 100, 0)}\u00a0% de l'année`));
+  return `${b.complete ? "" : '<strong>Incomplet :</strong> '}${parts.join(", ")}`;
 }
 
 function showRanking() {
@@ -67,16 +73,16 @@ function showRanking() {
     <table id="ranking-table"><caption id="ranking-caption">Bâtiments en ${year(d.year)}${
       d.partial_year ? " (année en cours)" : ""}, ${ORDERS[order]}</caption>
     <thead><tr><th scope="col">Bâtiment</th><th scope="col">Usage</th>
-      <th scope="col" class="number">Surface</th><th scope="col" class="number">Électricité</th>
-      ${sortHeader("kwh_per_m2", "kWh/m²/an")}<th scope="col">Jours mesurés</th>
+      <th scope="col" class="number">Surface</th><th scope="col" class="number">Consommation</th>
+      ${sortHeader("kwh_per_m2", "kWh/m²/an")}<th scope="col">Données</th>
       <th scope="col" class="number">Anomalies</th><th scope="col" class="number">kWh perdus par semaine</th>
       ${sortHeader("eur_per_week", "€ en jeu par semaine")}
-      <th scope="col" class="number">Pièces au-delà de 1 500 ppm</th></tr></thead>
+      <th scope="col" class="number">Pièces au-delà de ${ppm(d.co2_limit_ppm)}</th></tr></thead>
     <tbody>${list.map((b) => `<tr data-id="${b.id}">
       <th scope="row"><a href="/equipements/${b.id}">${escapeHtml(b.name)}</a></th>
       <td>${escapeHtml(b.usage_label || "—")}</td>
       <td class="number">${m2(b.area_m2)}</td><td class="number">${kwh(b.kwh)}</td>
-      <td class="number">${kwhM2(b.kwh_per_m2)}</td><td class="coverage">${coverage(b, d)}</td>
+      <td class="number">${kwhM2(b.kwh_per_m2)}</td><td class="coverage">${coverage(b)}</td>
       <td class="number">${formatNumber(b.anomalies, 0)}</td>
       <td class="number">${kwh(b.kwh_per_week)}</td><td class="number">${euros(b.eur_per_week)}</td>
       <td class="number">${formatNumber(b.rooms_over_limit, 0)}</td></tr>`).join("")}</tbody>
@@ -111,6 +117,7 @@ function showAnomalies() {
 function showRooms() {
   const box = $("rooms");
   const d = overview;
+  $("rooms-title").textContent = `Pièces au-delà de ${ppm(d.co2_limit_ppm)} de CO2 aujourd'hui`;
   const measured = d.rooms_measured_today;
   if (!d.rooms_over_limit.length) {
     box.innerHTML = `<p class="muted">Aucune pièce au-delà de ${ppm(d.co2_limit_ppm)} aujourd'hui${
@@ -128,33 +135,36 @@ function showRooms() {
       <td class="number">${ppm(r.max_ppm)}</td></tr>`).join("")}</tbody></table></div>`;
 }
 
-/** The décret list, then each subject building's trajectory (a chart and its table). */
+/** The subject buildings (GET …/buildings/decret), then each one's trajectory (a chart and
+ * its table); the commune chosen narrows them. */
 async function showDecret() {
   const box = $("decret");
   while (charts.length) charts.pop().destroy();
   let list;
   try {
-    list = await api(`/tenants/${tenant.id}/buildings/decret`, {
-      params: { year: yearSelect.value, commune: communeSelect.value || undefined } });
+    list = await api(`/tenants/${tenant.id}/buildings/decret`);
   } catch (error) {
     box.innerHTML = `<p class="muted">Trajectoires indisponibles : ${escapeHtml(error.message)}</p>`;
     return;
   }
-  const subjects = (list.buildings || []).filter((b) => b.subject);
+  const commune = communeSelect.value;
+  const subjects = (list.buildings || []).filter((b) => b.subject && (!commune || b.commune === commune));
   if (!subjects.length) {
     box.innerHTML = '<p class="muted">Aucun bâtiment assujetti au décret tertiaire dans ce périmètre.</p>';
     return;
   }
   const trajectories = await Promise.all(subjects.map((b) => api(
-    `/tenants/${tenant.id}/buildings/${b.id}/trajectory`).then(trajectoryOf).catch(() => null)));
+    `/tenants/${tenant.id}/buildings/${b.building_id}/trajectory`).then(trajectoryOf).catch(() => null)));
   box.innerHTML = `<div class="trajectories">${subjects.map((b, i) => {
     const t = trajectories[i];
-    return `<article class="trajectory" aria-labelledby="traj-${b.id}">
-      <h3 id="traj-${b.id}"><a href="/equipements/${b.id}">${escapeHtml(b.name)}</a></h3>
-      ${t ? `<figure class="chart-figure" aria-labelledby="traj-${b.id}">
+    const id = b.building_id;
+    return `<article class="trajectory" aria-labelledby="traj-${id}">
+      <h3 id="traj-${id}"><a href="/equipements/${id}">${escapeHtml(b.name)}</a></h3>
+      <p class="muted">${escapeHtml(b.reason || "")}</p>
+      ${t ? `<figure class="chart-figure" aria-labelledby="traj-${id}">
         <div class="traj-plot" data-index="${i}" aria-hidden="true"></div>
         <ul class="legend-inline" aria-hidden="true">${trajectoryLegend(t)}</ul>
-        <figcaption>${escapeHtml(trajectorySummary(t))}</figcaption></figure>
+        <figcaption>${escapeHtml(trajectorySummary(t))}${t.notes.map((n) => ` ${escapeHtml(n)}`).join("")}</figcaption></figure>
       <details><summary>Tableau de la trajectoire</summary><div class="table-wrap" tabindex="0"
         role="region" aria-label="Trajectoire de ${escapeHtml(b.name)}">${trajectoryTable(t,
           `Consommation de ${b.name} par année et objectifs`)}</div></details>`

@@ -4,26 +4,23 @@
 // (satisfaisant up to 800 ppm, action corrective above, agir au plus vite above 1,500 ppm:
 // arrêté of 27 December 2022) and holding its value, so that the map is its own table and
 // the colour is never the only way to read it; a legend, and a sentence per room.
-import { api, escapeHtml, formatNumber } from "/static/js/common.js";
+import { api, escapeHtml, formatDate, formatNumber } from "/static/js/common.js";
 import { ensureStyles, ppm } from "./figures.js";
 
 const DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
 const NBSP = "\u00a0";
 
-/** The co2-week route's answer as the panel reads it: thresholds, and per room a 7 × 24
- * matrix (Monday first, local hours) of values (ppm) or null. */
-export function co2WeekOf(d) {
-  const action = d.thresholds?.action_ppm ?? 800;
-  const urgent = d.thresholds?.urgent_ppm ?? 1500;
+/** The co2-week route's answer (``air_data.co2_week``: per room 168 mean values, Monday
+ * 00:00 local first) and the tenant's thresholds (from …/air) as the panel reads them: per
+ * room a 7 × 24 matrix of values (ppm) or null. */
+export function co2WeekOf(d, thresholds) {
   const rooms = (d.rooms || []).map((r) => {
-    const grid = DAYS.map(() => Array(24).fill(null));
-    for (const c of r.cells || []) {
-      const value = c.value_ppm ?? c.mean_ppm ?? c.max_ppm ?? null;
-      if (c.day >= 0 && c.day < 7 && c.hour >= 0 && c.hour < 24) grid[c.day][c.hour] = value;
-    }
+    const values = r.mean_ppm || [];
+    const grid = DAYS.map((_, day) => Array.from({ length: 24 }, (_h, hour) => values[day * 24 + hour] ?? null));
     return { id: r.id, name: r.name, grid };
   });
-  return { action, urgent, rooms, statistic: d.statistic || "mean", period: d.period || null };
+  return { action: thresholds?.action_ppm ?? 800, urgent: thresholds?.urgent_ppm ?? 1500,
+    rooms, statistic: "mean", period: d.period || null };
 }
 
 export function co2Class(value, action, urgent) {
@@ -69,9 +66,12 @@ function heatmap(room, w) {
 export async function render(container, ctx) {
   ensureStyles();
   container.classList.add("co2-week-panel");
+  const base = `/tenants/${ctx.tenant.id}/buildings/${ctx.asset.id}`;
   let w;
   try {
-    w = co2WeekOf(await api(`/tenants/${ctx.tenant.id}/buildings/${ctx.asset.id}/co2-week`));
+    // The thresholds are the territory's (…/air gives them); the defaults if it cannot answer.
+    const [week, air] = await Promise.all([api(`${base}/co2-week`), api(`${base}/air`).catch(() => null)]);
+    w = co2WeekOf(week, air && air.thresholds);
   } catch (error) {
     container.innerHTML = `<p class="muted">CO2 par heure indisponible : ${escapeHtml(error.message)}</p>`;
     container.dataset.ready = "true";
@@ -83,7 +83,8 @@ export async function render(container, ctx) {
     return;
   }
   container.innerHTML = `
-    ${w.period ? `<p class="muted">${escapeHtml(w.period)}</p>` : ""}
+    ${w.period ? `<p class="muted">Moyenne de chaque heure de la semaine, du ${escapeHtml(formatDate(w.period.from))}
+      au ${escapeHtml(formatDate(w.period.to))}.</p>` : ""}
     <ul id="co2-summaries">${w.rooms.map((r) => `<li>${escapeHtml(summary(r, w))}</li>`).join("")}</ul>
     <div class="panel-controls"><label for="co2-room">Pièce</label>
       <select id="co2-room">${w.rooms.map((r, i) => `<option value="${i}">${escapeHtml(r.name)}</option>`).join("")}</select></div>

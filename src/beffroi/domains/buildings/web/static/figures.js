@@ -45,19 +45,28 @@ export const CONSUMPTION = "#000091";
 export const CORRECTED = "#6a6af4";
 export const TARGET = "#b34000";
 
-/** The trajectory of the décret route (GET …/buildings/{id}/trajectory) as the figure
- * reads it: reference year and consumption, one entry per year with its consumption,
- * climate-corrected consumption and the target of that year, and the milestones. */
+/** The trajectory of the décret route (GET …/buildings/{id}/trajectory, ``decret.trajectory``)
+ * as the figure reads it: the reference year and its consumption, one entry per year from
+ * the reference (consumption, climate-corrected, the décret's change and « on track »
+ * against its compared basis), the milestones (relative or absolute targets). */
 export function trajectoryOf(d) {
-  const years = (d.years || []).map((y) => ({
-    year: y.year, kwh: y.kwh ?? null, corrected: y.kwh_corrected ?? null,
-    target: y.target_kwh ?? null, change: y.change_pct ?? null,
-  }));
+  const ref = d.reference || null;
+  const years = [];
+  if (ref) {
+    years.push({ year: ref.year, kwh: ref.kwh ?? null, corrected: ref.corrected_kwh ?? null,
+      change: null, onTrack: null, compared: null });
+  }
+  for (const y of d.years || []) {
+    years.push({ year: y.year, kwh: y.kwh ?? null, corrected: y.corrected_kwh ?? null,
+      change: y.change_pct ?? null, onTrack: y.on_track ?? null, compared: y.compared || null });
+  }
   const milestones = (d.targets || []).map((t) => ({
-    year: t.year, kwh: t.kwh ?? null, reduction: t.reduction_pct ?? null, kind: t.kind || null,
+    year: t.year, kwh: t.kwh ?? null, reduction: t.reduction_pct ?? null,
+    kind: t.kind === "absolue" ? "cabs" : t.kind,
   }));
-  return { reference: d.reference_year ?? null, referenceKwh: d.reference_kwh ?? null,
-    years, milestones, subject: d.subject ?? null, notes: d.notes || [] };
+  return { reference: ref ? ref.year : null, referenceKwh: ref ? ref.kwh ?? null : null,
+    years, milestones, subject: d.status ? d.status.subject ?? null : null,
+    notes: d.message ? [d.message] : [] };
 }
 
 /** The target of a year: linear between the reference and each milestone, as the décret's
@@ -124,10 +133,12 @@ export function trajectorySummary(t) {
   const parts = [`Référence ${year(t.reference)} : ${kwh(t.referenceKwh)}.`];
   if (known.length) {
     const last = known[known.length - 1];
-    const value = last.corrected ?? last.kwh;
-    const change = t.referenceKwh ? (value / t.referenceKwh - 1) * 100 : null;
-    parts.push(`${year(last.year)} : ${kwh(value)}${last.corrected !== null ? " corrigés du climat" : ""}`
-      + `${change === null ? "" : `, soit ${percent(change)} par rapport à la référence`}.`);
+    const corrected = last.compared === "corrigée";
+    const value = corrected ? last.corrected : last.kwh;
+    parts.push(`${year(last.year)} : ${kwh(value)}${corrected ? " corrigés du climat" : ""}`
+      + `${last.change === null ? "" : `, soit ${percent(last.change)} par rapport à la référence`}`
+      + `${last.onTrack === true ? ", sur la trajectoire" : last.onTrack === false
+        ? ", au-dessus de la trajectoire" : ""}.`);
   } else {
     parts.push("Aucune année connue depuis la référence.");
   }
@@ -139,24 +150,27 @@ export function trajectorySummary(t) {
   return parts.join(" ");
 }
 
-/** The trajectory as a table: each year's consumption, corrected, target and change. */
+const onTrack = (v) => (v === true ? "oui" : v === false ? "non" : "—");
+
+/** The trajectory as a table: each year's consumption, corrected, the target path, the
+ * change against the reference (on the décret's compared basis) and whether it is on track;
+ * then the milestones. */
 export function trajectoryTable(t, caption) {
-  const rows = t.years.map((y) => {
-    const value = y.corrected ?? y.kwh;
-    const change = y.change ?? (value !== null && t.referenceKwh
-      ? (value / t.referenceKwh - 1) * 100 : null);
-    return `<tr><th scope="row">${year(y.year)}${y.year === t.reference ? " (référence)" : ""}</th>
+  const rows = t.years.map((y) => `<tr><th scope="row">${year(y.year)}${
+    y.year === t.reference ? " (référence)" : ""}</th>
       <td class="number">${kwh(y.kwh)}</td><td class="number">${kwh(y.corrected)}</td>
-      <td class="number">${kwh(y.target ?? targetAt(t, y.year))}</td>
-      <td class="number">${y.year === t.reference ? "—" : percent(change)}</td></tr>`;
-  });
+      <td class="number">${kwh(targetAt(t, y.year))}</td>
+      <td class="number">${y.year === t.reference ? "—" : `${percent(y.change)}${
+        y.compared ? ` <span class="muted">(${escapeHtml(y.compared)})</span>` : ""}`}</td>
+      <td>${y.year === t.reference ? "—" : onTrack(y.onTrack)}</td></tr>`);
   const milestones = t.milestones.map((m) => `<tr><th scope="row">${year(m.year)} (objectif${
     m.kind === "cabs" ? " en valeur absolue" : ""})</th><td class="number">—</td>
       <td class="number">—</td><td class="number">${kwh(m.kwh)}</td>
-      <td class="number">${m.reduction === null ? "—" : percent(-m.reduction, 0)}</td></tr>`);
+      <td class="number">${m.kind === "cabs" || m.reduction === null ? "—" : percent(-m.reduction, 0)}</td>
+      <td>—</td></tr>`);
   return `<table><caption>${escapeHtml(caption)}</caption><thead><tr>
     <th scope="col">Année</th><th scope="col" class="number">Consommation</th>
-    <th scope="col" class="number">Corrigée du climat</th><th scope="col" class="number">Objectif</th>
-    <th scope="col" class="number">Écart à la référence</th></tr></thead>
+    <th scope="col" class="number">Corrigée du climat</th><th scope="col" class="number">Objectif (trajectoire)</th>
+    <th scope="col" class="number">Écart à la référence</th><th scope="col">Sur la trajectoire</th></tr></thead>
     <tbody>${rows.join("")}${milestones.join("")}</tbody></table>`;
 }

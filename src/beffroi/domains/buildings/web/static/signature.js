@@ -9,12 +9,13 @@ import { CONSUMPTION, TARGET, ensureStyles, kwh, legendLine, year } from "./figu
 
 const NBSP = "\u00a0";
 
-/** The signature route's answer as the panel reads it. */
+/** The signature route's answer (``signature.energy_signature``) as the panel reads it. */
 export function signatureOf(d) {
   const months = (d.months || []).map((m) => ({ month: m.month, dju: m.dju ?? null, kwh: m.kwh ?? null }));
-  const fit = d.fit && d.fit.slope_kwh_per_dju !== null && d.fit.slope_kwh_per_dju !== undefined
-    ? { slope: d.fit.slope_kwh_per_dju, base: d.fit.intercept_kwh, r2: d.fit.r2 ?? null } : null;
-  return { year: d.year, months, fit, station: d.station_name || null, notes: d.notes || [] };
+  const fit = d.fit ? { slope: d.fit.slope, base: d.fit.intercept, r2: d.fit.r2 ?? null } : null;
+  const dju = d.dju || {};
+  return { year: d.year, months, fit, station: dju.station ? dju.station.name : null,
+    method: dju.method_label || null, base: dju.base_c ?? null, message: d.message || null };
 }
 
 export function monthName(text) {
@@ -24,7 +25,8 @@ export function monthName(text) {
 
 function fitText(s) {
   const points = s.months.filter((m) => m.dju !== null && m.kwh !== null);
-  if (!points.length) return `Aucun mois mesuré en ${year(s.year)} : pas de signature.`;
+  if (s.message) return s.message;
+  if (!points.length) return `Aucun mois de ${year(s.year)} avec sa consommation et ses degrés-jours : pas de signature.`;
   if (!s.fit) return `${points.length} mois mesuré(s) en ${year(s.year)} : trop peu pour ajuster une droite.`;
   return `Consommation d'un mois ≈ ${formatNumber(s.fit.slope, 1)}${NBSP}kWh par degré-jour `
     + `+ ${kwh(s.fit.base)} (part indépendante du climat), sur ${points.length} mois de `
@@ -57,7 +59,7 @@ function draw(box, s) {
 function table(s) {
   return `<table><caption>Consommation et degrés-jours de chaque mois de ${year(s.year)}</caption>
     <thead><tr><th scope="col">Mois</th><th scope="col" class="number">Degrés-jours (DJU)</th>
-    <th scope="col" class="number">Consommation</th></tr></thead><tbody>${s.months.map((m) => `<tr>
+    <th scope="col" class="number">Consommation</th></tr></thead><tbody>${s.months.map((m) => `<tr data-month="${escapeHtml(m.month)}">
       <th scope="row">${escapeHtml(monthName(m.month))}</th><td class="number">${formatNumber(m.dju, 1)}</td>
       <td class="number">${m.kwh === null ? '<span class="muted">non mesurée</span>' : kwh(m.kwh)}</td></tr>`).join("")}
     </tbody></table>`;
@@ -80,7 +82,7 @@ export async function render(container, ctx) {
       <ul class="legend-inline" aria-hidden="true">
         <li><svg width="12" height="12" aria-hidden="true" focusable="false"><circle cx="6" cy="6" r="5" fill="${CONSUMPTION}"/></svg>Consommation d'un mois</li>
         <li>${legendLine(TARGET)}Droite ajustée</li></ul>
-      <figcaption id="sg-summary"></figcaption>
+      <figcaption><span id="sg-summary"></span> <span id="sg-source" class="muted"></span></figcaption>
     </figure>
     <details><summary>Tableau des mois</summary>
       <div id="sg-table" class="table-wrap" tabindex="0" role="region" aria-label="Tableau de la signature énergétique"></div></details>`;
@@ -98,11 +100,15 @@ export async function render(container, ctx) {
     } catch (error) {
       current = null;
       $("sg-summary").textContent = `Signature indisponible : ${error.message}`;
+      $("sg-source").textContent = "";
       $("sg-table").innerHTML = "";
       container.dataset.ready = "true";
       return;
     }
     $("sg-summary").textContent = fitText(current);
+    $("sg-source").textContent = current.station ? `Degrés-jours de la station ${current.station}${
+      current.method ? `, méthode ${current.method}` : ""}${current.base !== null
+      ? `, base ${formatNumber(current.base, 1)}${NBSP}°C` : ""}.` : "";
     $("sg-table").innerHTML = table(current);
     chart = draw($("sg-plot"), current);
     $("sg-status").textContent = `Signature de ${year(current.year)} affichée.`;
