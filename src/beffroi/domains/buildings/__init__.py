@@ -8,8 +8,8 @@ from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
-from .web import PAGES, PANELS, WEB_DIR
 from .waste_detectors import DETECTORS as WASTE_DETECTORS
+from .web import PAGES, PANELS, WEB_DIR
 
 DEMO_RULES = (
     # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
