@@ -9,7 +9,7 @@ from .kpis import KPIS
 from .metrics import METRICS
 from .settings import SETTINGS
 from .waste_detectors import DETECTORS as WASTE_DETECTORS
-from .web import PAGES, WEB_DIR
+from .web import PAGES, PANELS, WEB_DIR
 
 DEMO_RULES = (
     # Above 1,500 ppm a classroom's air is confined (ICONE index, décret 2022-1689 and
@@ -30,8 +30,7 @@ DOMAIN = Domain(
     kpis=KPIS,
     cli=buildings,
     api_router=router,
-    web_dir=WEB_DIR,
-    pages=PAGES,
+    web_dir=WEB_DIR, pages=PAGES, panels=PANELS,
     detectors=WASTE_DETECTORS,
     demo=DemoSpec(inventory="beffroi.domains.buildings.demo.inventory:demo_inventory",
                   simulator="beffroi.domains.buildings.demo.simulator:simulate",

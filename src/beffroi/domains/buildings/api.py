@@ -9,9 +9,13 @@ from fastapi import APIRouter
 
 from .air_routes import router as air_router
 from .decret_routes import router as decret_router
+from .meter_routes import router as meter_router
 from .operat_routes import router as operat_router
+from .overview_routes import router as overview_router
 
 router = APIRouter(tags=["bâtiments publics"])
 router.include_router(decret_router)
 router.include_router(operat_router)
 router.include_router(air_router)
+router.include_router(overview_router)
+router.include_router(meter_router)
