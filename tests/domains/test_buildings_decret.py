@@ -140,6 +140,8 @@ def test_subjects(db, world):
                                                               "SALLE"}
     assert by_ref["ECOLE-A"]["area_m2"] == 600 and by_ref["ECOLE-A"]["group_area_m2"] == 1100
     assert "Groupe scolaire" in by_ref["ECOLE-B"]["reason"]
+    # French numbers: « 1 100 m² tertiaires ≥ 1 000 m² » (narrow no-break spaces).
+    assert "1\u202f100 m² tertiaires ≥ 1\u202f000 m²" in by_ref["ECOLE-A"]["reason"]
     assert by_ref["ATELIER"]["group_area_m2"] == 300
     assert "forcé" in by_ref["GRAND"]["reason"] and not by_ref["GRAND"]["subject"]
 

@@ -253,3 +253,15 @@ def test_heating_energy_of_a_week_in_order_of_preference():
     assert heating_week_kwh(annual, {}) == (pytest.approx(66_000 * 0.5 / 33), "annual")
     assert heating_week_kwh(props, {}) == (pytest.approx(660 * 100 / 33), "area")
     assert heating_week_kwh({"heating": "gaz"}, {}) == (None, None)
+
+
+def test_every_heating_energy_has_a_price():
+    """A school heated with fuel oil or wood gets its € at stake too (not an empty cell)."""
+    from beffroi.domains.buildings.kinds import HEATING_ENERGY
+    from beffroi.domains.buildings.settings import SETTINGS
+    from beffroi.domains.buildings.waste_detectors import PRICE_SETTING
+
+    defaults = {s.spec.name: s.default for s in SETTINGS}
+    for energy in set(HEATING_ENERGY.values()):
+        assert defaults[PRICE_SETTING[energy]] > 0, energy
+    assert defaults[PRICE_SETTING["fioul"]] == pytest.approx(0.12)

@@ -36,6 +36,7 @@ from sqlalchemy import Connection, select
 
 from ...core.access import TenantScope
 from ...core.clock import local_day, now_ms
+from ...core.french_format import french_number
 from ...storage import schema
 from .annual import BUILDING_KIND, AnnualEnergy, building_years
 from .degree_days import (
@@ -95,14 +96,19 @@ def subjects(scope: TenantScope, conn: Connection) -> dict[int, dict[str, Any]]:
             subject, reason = False, "non assujetti (forcé à la main)"
         elif group >= THRESHOLD_M2:
             subject = True
-            reason = (f"site « {site} » : {group:g} m² tertiaires ≥ {THRESHOLD_M2:g} m²"
-                      if site else f"{area:g} m² tertiaires ≥ {THRESHOLD_M2:g} m²")
+            reason = (f"site « {site} » : {_m2(group)} tertiaires ≥ {_m2(THRESHOLD_M2)}"
+                      if site else f"{_m2(area)} tertiaires ≥ {_m2(THRESHOLD_M2)}")
         else:
             subject = False
-            reason = f"{group:g} m² tertiaires < {THRESHOLD_M2:g} m²"
+            reason = f"{_m2(group)} tertiaires < {_m2(THRESHOLD_M2)}"
         out[bid] = {"area_m2": area, "site": site, "group_area_m2": group,
                     "subject": subject, "reason": reason}
     return out
+
+
+def _m2(value: float) -> str:
+    """« 1 450 m² » (French number, up to one decimal)."""
+    return f"{french_number(value, 1)} m²"
 
 
 def target_kwh(properties: Mapping[str, Any], reference_kwh: float | None, area_m2: float,

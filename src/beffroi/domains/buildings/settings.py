@@ -88,6 +88,9 @@ SETTINGS = SETTINGS + (
 GAS_TARIFF = "buildings.gas_tariff_eur_kwh"
 HEAT_TARIFF = "buildings.heat_tariff_eur_kwh"
 WATER_PRICE = "buildings.water_price_eur_m3"
+FUEL_OIL_TARIFF = "buildings.fuel_oil_tariff_eur_kwh"
+WOOD_TARIFF = "buildings.wood_tariff_eur_kwh"
+PROPANE_TARIFF = "buildings.propane_tariff_eur_kwh"
 SAVING_PER_DEGREE = "buildings.heating_saving_pct_per_degree"
 
 SETTINGS = SETTINGS + (
@@ -100,6 +103,21 @@ SETTINGS = SETTINGS + (
                          unit="EUR/(kW.h)", minimum=0, maximum=10),
             0.10, "Ordre de grandeur d'un réseau de chaleur (≈ 0,10 €/kWh TTC) — à vérifier ; "
                   "à remplacer par le prix de la police d'abonnement du réseau."),
+    Setting(PropertySpec(FUEL_OIL_TARIFF, "number", "Prix du fioul domestique des bâtiments",
+                         unit="EUR/(kW.h)", minimum=0, maximum=10),
+            0.12, "Ordre de grandeur : fioul domestique ≈ 1,20 €/l TTC livré, 9,97 kWh PCI "
+                  "par litre (annexe I de l'arrêté du 10 avril 2020) — à vérifier ; à "
+                  "remplacer par le prix des dernières livraisons."),
+    Setting(PropertySpec(WOOD_TARIFF, "number", "Prix du bois de chauffage des bâtiments",
+                         unit="EUR/(kW.h)", minimum=0, maximum=10),
+            0.08, "Ordre de grandeur : granulés en vrac ≈ 0,37 €/kg TTC, 4,6 kWh par kg "
+                  "(annexe I de l'arrêté du 10 avril 2020) — à vérifier ; à remplacer par le "
+                  "prix du contrat de fourniture."),
+    Setting(PropertySpec(PROPANE_TARIFF, "number", "Prix du propane des bâtiments",
+                         unit="EUR/(kW.h)", minimum=0, maximum=10),
+            0.17, "Ordre de grandeur : propane en citerne ≈ 2,1 €/kg TTC, 12,66 kWh par kg "
+                  "(annexe I de l'arrêté du 10 avril 2020) — à vérifier ; à remplacer par le "
+                  "prix du contrat de fourniture."),
     Setting(PropertySpec(WATER_PRICE, "number", "Prix de l'eau des bâtiments (eau potable et "
                                                 "assainissement)", unit="EUR/m3", minimum=0,
                          maximum=100),

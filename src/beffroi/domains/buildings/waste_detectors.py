@@ -19,8 +19,10 @@ public and school holidays), its use per hour ``hourly_use``.
 - ``buildings.window_open_heating`` — heating with the windows open, per room (subject).
 
 Prices: electricity ``buildings.tariff_eur_kwh``, gas ``buildings.gas_tariff_eur_kwh``,
-heat network ``buildings.heat_tariff_eur_kwh``, water ``buildings.water_price_eur_m3``;
-another heating energy (fuel oil, wood, propane) has no price setting: its € stay empty.
+heat network ``buildings.heat_tariff_eur_kwh``, fuel oil, wood and propane
+``buildings.fuel_oil_tariff_eur_kwh``, ``…wood…``, ``…propane…``, water
+``buildings.water_price_eur_m3``; an energy without a price (district cooling) leaves its €
+empty.
 
 Energy at stake of a temperature anomaly: the heating energy of the week × the share per
 degree (``buildings.heating_saving_pct_per_degree``, ADEME's 7 %) × the degrees above the
@@ -55,7 +57,16 @@ from .hourly_use import HOUR_MS, building_counters, hourly_use
 from .hourly_use import series as read_series
 from .kinds import HEATING_ENERGY
 from .occupancy import local_ms, occupied_mask
-from .settings import GAS_TARIFF, HEAT_TARIFF, SAVING_PER_DEGREE, TARIFF, WATER_PRICE
+from .settings import (
+    FUEL_OIL_TARIFF,
+    GAS_TARIFF,
+    HEAT_TARIFF,
+    PROPANE_TARIFF,
+    SAVING_PER_DEGREE,
+    TARIFF,
+    WATER_PRICE,
+    WOOD_TARIFF,
+)
 
 OFF_HOURS = "buildings.off_hours_use"
 DRIFT = "buildings.baseload_drift"
@@ -64,6 +75,7 @@ OVERHEATING = "buildings.overheating"
 WINDOWS = "buildings.window_open_heating"
 
 PRICE_SETTING = {"electricite": TARIFF, "gaz": GAS_TARIFF, "reseau_chaleur": HEAT_TARIFF,
+                 "fioul": FUEL_OIL_TARIFF, "bois": WOOD_TARIFF, "propane": PROPANE_TARIFF,
                  "eau": WATER_PRICE}
 ENERGY_NAMES = {"electricite": "électricité", "gaz": "gaz naturel",
                 "reseau_chaleur": "réseau de chaleur", "eau": "eau", "fioul": "fioul",
