@@ -95,9 +95,9 @@ def buildings(web_db, web_registry, territory) -> dict:
             ids[f"index:{name}"] = round(index, 3)
             if eur is not None:
                 alerts.raise_alert(db, conn, web_registry, t, alerts.Trigger(
-                    key=alerts.detector_key("buildings.off_hours", building),
+                    key=alerts.detector_key("buildings.off_hours_use", building),
                     severity="warning", title="Chauffage pendant les vacances",
-                    at=now - HOUR, asset_id=building, detector="buildings.off_hours",
+                    at=now - HOUR, asset_id=building, detector="buildings.off_hours_use",
                     details={"kwh_per_week": eur * 4, "eur_per_week": eur}))
         start = now // HOUR * HOUR - 7 * 24 * HOUR
         for j, room in enumerate(("Classe de CM1", "Salle de motricité")):
@@ -212,6 +212,9 @@ def test_building_page_panels(server, buildings, page, size):
     assert cell.get_attribute("class") == "co2-urgent"
     assert heat.locator("#co2-heatmap tbody tr").nth(day).locator("th").inner_text() == DAYS[day]
     assert "au-delà de 1 500 ppm : agir au plus vite" in _text(heat.locator("#co2-legend"))
+    # The anomaly's figures under their French labels, never their field names.
+    alerts_text = _text(page.locator("#alerts"))
+    assert "Énergie en jeu par semaine" in alerts_text and "kwh_per_week" not in alerts_text
     assert_accessible(page)
     screenshot(page, "batiment", size)
     # Another room with the keyboard.
