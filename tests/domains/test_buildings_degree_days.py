@@ -94,7 +94,7 @@ def test_cli_refuses_bad_files(tmp_path):
     twice = _write(tmp_path, ["2024-01-01,1,5", "2024-01-01,2,6"])
     result = CliRunner().invoke(buildings, ["dju", "--csv", twice])
     assert result.exit_code == 2
-    assert "ligne 3 : date 2024-01-01 déjà donnée ligne 2" in result.output
+    assert "ligne 3 : la date 2024-01-01 est donnée deux fois (déjà ligne 2)" in result.output
     empty = _write(tmp_path, [])
     assert "aucune ligne de données" in CliRunner().invoke(
         buildings, ["dju", "--csv", empty]).output

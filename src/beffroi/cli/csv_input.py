@@ -9,6 +9,7 @@ commands (``beffroi risks heatwave``, ``beffroi buildings icone``…).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from ..core import textfiles
 from ..core.errors import Invalid
 from ..core.textfiles import parse_day, parse_number
 
-__all__ = ["SHOWN_ERRORS", "Unusable", "parse_day", "parse_number", "read_rows"]
+__all__ = ["SHOWN_ERRORS", "Unusable", "parse_day", "parse_number", "read_daily_temperatures",
+           "read_rows"]
 
 SHOWN_ERRORS = 20
 
@@ -61,3 +63,29 @@ def read_rows(path: Path, header: tuple[str, ...],
     if not rows:
         raise Unusable(f"{path} : aucune ligne de données.")
     return rows
+
+
+def read_daily_temperatures(path: Path) -> list[tuple[date, float, float]]:
+    """(day, Tmin, Tmax) of a ``date,tmin_c,tmax_c`` file (one row per local day: heat
+    waves, degree days), sorted by day; ``Unusable`` naming every bad line and every date
+    given twice."""
+    def parse(values: dict[str, str]) -> tuple[date, float, float]:
+        day = parse_day(values["date"])
+        tmin = parse_number(values["tmin_c"], "tmin_c", -50, 50, "°C")
+        tmax = parse_number(values["tmax_c"], "tmax_c", -50, 60, "°C")
+        if tmin > tmax:
+            raise ValueError(f"tmin_c {tmin:g} °C supérieure à tmax_c {tmax:g} °C")
+        return day, tmin, tmax
+
+    rows = read_rows(path, ("date", "tmin_c", "tmax_c"), parse)
+    first: dict[date, int] = {}
+    twice = []
+    for line, (day, _, _) in rows:
+        if day in first:
+            twice.append(f"ligne {line} : la date {day.isoformat()} est donnée deux fois "
+                         f"(déjà ligne {first[day]}).")
+        first.setdefault(day, line)
+    if twice:
+        raise Unusable(f"{path} : {len(twice)} date(s) en double, fichier refusé.\n"
+                       + "\n".join(twice[:SHOWN_ERRORS]))
+    return sorted(row for _, row in rows)

@@ -21,7 +21,7 @@ an ignored row would be a gap that silently changes the result.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -29,7 +29,7 @@ import numpy as np
 import orjson
 
 from ...cli.common import db_option, friendly_errors, open_database
-from ...cli.csv_input import SHOWN_ERRORS, Unusable, parse_day, parse_number, read_rows
+from ...cli.csv_input import Unusable, parse_number, read_daily_temperatures, read_rows
 from ...core import registry as core_registry
 from ...core import streams
 from ...core.access import CLI, open_scope
@@ -46,26 +46,7 @@ def read_temperatures(path: Path) -> list:
     """The days of a ``date,tmin_c,tmax_c`` file, sorted; ``Unusable`` when any is bad."""
     from .degree_days import DayTemperatures
 
-    def parse(values: dict[str, str]) -> DayTemperatures:
-        day = parse_day(values["date"])
-        tmin = parse_number(values["tmin_c"], "tmin_c", -50, 50, "°C")
-        tmax = parse_number(values["tmax_c"], "tmax_c", -50, 60, "°C")
-        if tmin > tmax:
-            raise ValueError(f"tmin_c {tmin:g} °C supérieure à tmax_c {tmax:g} °C")
-        return DayTemperatures(day, tmin, tmax)
-
-    rows = read_rows(path, HEADER, parse)
-    seen: dict[date, int] = {}
-    twice = []
-    for line, row in rows:
-        if row.day in seen:
-            twice.append(f"ligne {line} : date {row.day.isoformat()} déjà donnée "
-                         f"ligne {seen[row.day]}.")
-        seen.setdefault(row.day, line)
-    if twice:
-        raise Unusable(f"{path} : {len(twice)} date(s) en double, fichier refusé.\n"
-                       + "\n".join(twice[:SHOWN_ERRORS]))
-    return sorted((r for _, r in rows), key=lambda r: r.day)
+    return [DayTemperatures(*row) for row in read_daily_temperatures(path)]
 
 
 @click.group("buildings")

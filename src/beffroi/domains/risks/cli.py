@@ -31,7 +31,14 @@ import click
 import orjson
 
 from ...cli.common import db_option, echo_import_report, friendly_errors, open_database
-from ...cli.csv_input import SHOWN_ERRORS, Unusable, parse_day, parse_number, read_rows
+from ...cli.csv_input import (
+    SHOWN_ERRORS,
+    Unusable,
+    parse_day,
+    parse_number,
+    read_daily_temperatures,
+    read_rows,
+)
 from ...core import registry as core_registry
 from ...core.access import CLI, open_scope
 from ...core.errors import Invalid
@@ -75,7 +82,6 @@ def heatwave_command(csv_path: Path, department: str | None, ibmn: float | None,
         department_thresholds,
         find_episodes,
         ibm_series,
-        sorted_days,
     )
 
     if department is not None:
@@ -91,19 +97,7 @@ def heatwave_command(csv_path: Path, department: str | None, ibmn: float | None,
     else:
         raise click.UsageError("donnez --department, ou les deux seuils --ibmn et --ibmx.")
 
-    def parse(values: dict[str, str]) -> DayTemperatures:
-        day = parse_day(values["date"])
-        tmin = parse_number(values["tmin_c"], "tmin_c", -50, 50, "°C")
-        tmax = parse_number(values["tmax_c"], "tmax_c", -50, 60, "°C")
-        if tmin > tmax:
-            raise ValueError(f"tmin_c {tmin:g} °C supérieure à tmax_c {tmax:g} °C")
-        return DayTemperatures(day, tmin, tmax)
-
-    rows = read_rows(csv_path, ("date", "tmin_c", "tmax_c"), parse)
-    try:
-        days = sorted_days(r for _, r in rows)
-    except ValueError as exc:
-        raise Unusable(f"{csv_path} : {exc}.") from None
+    days = [DayTemperatures(*row) for row in read_daily_temperatures(csv_path)]
     ibm = ibm_series(days)
     episodes = find_episodes(ibm, thresholds)
     for episode in episodes:

@@ -135,6 +135,15 @@ export function renderHeader(active, { me, tenants, tenant, ui }) {
   });
 }
 
+/** Load a stylesheet once (a domain's panel shown on core's asset page needs its own). */
+export function loadStylesheet(href) {
+  if (document.querySelector(`link[href="${href}"]`)) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.append(link);
+}
+
 export function escapeHtml(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => (
     { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));

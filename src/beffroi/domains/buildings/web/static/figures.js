@@ -3,20 +3,14 @@
 // trajectory figure (a small chart of each year's consumption against the targets, with
 // its table: the chart's text alternative).
 /* global uPlot */
-import { escapeHtml, formatNumber } from "/static/js/common.js";
+import { escapeHtml, formatNumber, loadStylesheet } from "/static/js/common.js";
 import { makeChart, numberAxis } from "/static/js/charts.js";
 
 const STYLESHEET = "/static/domains/buildings/batiments.css";
 const NBSP = "\u00a0";
 
 /** Load the buildings' stylesheet once (a panel on the asset page needs it). */
-export function ensureStyles() {
-  if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = STYLESHEET;
-  document.head.append(link);
-}
+export const ensureStyles = () => loadStylesheet(STYLESHEET);
 
 const missing = (v) => v === null || v === undefined || Number.isNaN(v);
 /** A year as written: « 2030 », never « 2 030 ». */

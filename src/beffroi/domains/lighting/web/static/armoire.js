@@ -1,9 +1,7 @@
 // Panel of a lighting cabinet on the asset page (core.registry.Panel): its programme and
 // the next 7 nights as a timeline, the burn hours of a year, the programme editor,
 // emergency lighting, and the energy measured against what the programme should use.
-import {
-  api, escapeHtml, formatDate, formatDateTime, formatNumber,
-} from "/static/js/common.js";
+import { api, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet } from "/static/js/common.js";
 import { clearErrors, showErrors } from "/static/domains/lighting/lighting.js";
 import { kwh } from "/static/domains/lighting/lighting.js";
 import { drawTimeline, nightsSummary, parisDate } from "/static/domains/lighting/timeline.js";
@@ -22,13 +20,7 @@ const COMMAND_STATES = { scheduled: "programmée", requested: "demandée", sent:
 const PENDING = ["scheduled", "requested", "sent"];
 const DAY = 86_400_000;
 
-function ensureStyles() {
-  if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = STYLESHEET;
-  document.head.append(link);
-}
+const ensureStyles = () => loadStylesheet(STYLESHEET);
 
 /** The body PUT and preview accept for a programme as GET …/programme shows it. */
 export function programmeDoc(programme, presets) {

@@ -3,7 +3,7 @@
 // horizontal lines, the trend over the last 3 hours in words, the floods and every value as
 // tables (the chart's text alternative). GET …/risks/stations/{id}/level?hours=.
 /* global uPlot */
-import { api, escapeHtml, formatDate, formatDateTime, formatNumber } from "/static/js/common.js";
+import { api, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
 const STYLESHEET = "/static/domains/risks/risques.css";
@@ -15,13 +15,7 @@ const FLOOD = "#3a3a3a";
 const metres = (v, digits = 2) => (v === null || v === undefined ? "—" : `${formatNumber(v, digits)} m`);
 const seconds = (iso) => new Date(iso).getTime() / 1000;
 
-function ensureStyles() {
-  if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = STYLESHEET;
-  document.head.append(link);
-}
+const ensureStyles = () => loadStylesheet(STYLESHEET);
 
 /** « en hausse de 12 cm/h », « stable », « en baisse de 3 cm/h » over the last 3 hours. */
 export function trendText(trend) {

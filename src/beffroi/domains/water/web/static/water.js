@@ -1,18 +1,12 @@
 // Shared by the water pages and panels: French formatting of volumes, flows and costs,
 // the décret verdict and the ILP grades in words (never colour alone), and the form's
 // error display.
-import { formatNumber, TIME_ZONE } from "/static/js/common.js";
+import { formatNumber, loadStylesheet, TIME_ZONE } from "/static/js/common.js";
 
 export const STYLESHEET = "/static/domains/water/eau.css";
 
 /** Load the water stylesheet once (panels are shown on core's asset page). */
-export function ensureStyles() {
-  if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = STYLESHEET;
-  document.head.append(link);
-}
+export const ensureStyles = () => loadStylesheet(STYLESHEET);
 
 const dash = (v) => v === null || v === undefined || Number.isNaN(v);
 
