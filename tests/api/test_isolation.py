@@ -172,6 +172,8 @@ def sample_body(method: str, path: str, t: dict):
             "state": "called"},
         ("POST", "/api/v1/tenants/{tenant}/risks/register/persons/{person_id}/confirm"): {},
         ("PUT", "/api/v1/tenants/{tenant}/risks/register/referents/{user_id}"): {},
+        ("POST", "/api/v1/tenants/{tenant}/risks/stations/{asset_id}/forecasts"):
+            "date,tmin_c,tmax_c,temp_c,rh_pct,wind_kmh,rain_mm\n2099-07-01,15,30,,,,\n",
         ("PUT", "/api/v1/tenants/{tenant}/risks/stations/{asset_id}/rise-rule"): {
             "amount_m": 0.15, "window_s": 3600, "severity": "critical"},
         ("POST", "/api/v1/tenants/{tenant}/risks/flood-zones/import"): {
@@ -196,6 +198,14 @@ def sample_body(method: str, path: str, t: dict):
         ("POST", "/api/v1/auth/login"): {"email": "admin-a@x.fr", "password": "password-123"},
     }
     return bodies.get((method, path))
+
+
+def send(client, method: str, url: str, headers: dict, body):
+    """A JSON body, or a CSV one (text) with its content type."""
+    if isinstance(body, str):
+        return client.request(method, url, headers={**headers, "Content-Type": "text/csv"},
+                              content=body.encode())
+    return client.request(method, url, headers=headers, json=body)
 
 
 def tenant_routes(app):
@@ -254,8 +264,7 @@ def test_member_of_a_can_neither_read_nor_change_b(app, client, db, world):
             # B addressed directly, and B's objects smuggled through A's path or body.
             body = sample_body(method, path, objects)
             url = fill(path, tenant_ref, objects)
-            response = client.request(method, url, headers=world["admin_a"],
-                                      json=body if body is not None else None)
+            response = send(client, method, url, world["admin_a"], body)
             assert SECRET not in response.text, (method, url)
             if tenant_ref == b["tenant"]:
                 assert response.status_code in (401, 403, 404), (method, url, response.text)
@@ -287,8 +296,7 @@ def test_viewer_cannot_write_anything(app, client, db, world):
         body = sample_body(method, path, a)
         assert body is not None or method == "DELETE" or path.endswith(("/tokens", "/secret", "/mqtt-credentials")), (
             f"add a valid sample body for {method} {path}")
-        response = client.request(method, fill(path, a["tenant"], a), headers=world["viewer_a"],
-                                  json=body)
+        response = send(client, method, fill(path, a["tenant"], a), world["viewer_a"], body)
         assert response.status_code == 403, (method, path, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         refused += 1
