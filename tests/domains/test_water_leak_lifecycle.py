@@ -183,3 +183,24 @@ def test_a_drop_the_leak_does_not_explain_never_ends_it(seed):
     record = Repair(onset_s=f.onset_s, repaired_s=T0 + 220.3 * DAY)
     f, = detect_leaks(t, flow, repairs=[record]).leaks
     assert f.ended_by == "repair" and f.resolved_s == record.repaired_s
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_leak_the_season_could_hide_ends_only_by_a_recorded_repair(seed):
+    """A leak of 1.4 m³/h — a little over twice the night-to-night spread (3 % of the 20 m³/h
+    night flow, 0.6 m³/h) — starts on night 120 and never stops; from night 250 to 320 the
+    legitimate night use falls by 1.2 m³/h (the summer residents leave). The night flow
+    ends 0.2 m³/h above the reference of before the leak: as near it as a repaired leak
+    would be, and yet the leak runs on. A leak that small is never ended by the night flow
+    alone (only a recorded repair, confirmed by the nights after it, ends it)."""
+    t, flow = nights(seed, count=360)
+    night = (t - T0) / DAY
+    autumn = -1.2 * np.clip((night - 250) / 70, 0, 1)
+    flow = flow + autumn + leak(t, 120.5, 1.4)
+    found = detect_leaks(t, flow).leaks
+    assert len(found) == 1
+    f = found[0]
+    assert 105 <= night_of(f.onset_s) <= 121.5 and night_of(f.detected_s) <= 150
+    assert f.active and f.resolved_s is None
+    # The m³ keep counting: at least most of the leak's until the season came down.
+    assert f.lost_m3 >= 0.7 * 1.4 * (250 - night_of(f.detected_s)) * 24

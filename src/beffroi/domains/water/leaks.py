@@ -63,13 +63,18 @@ Night after night:
    - the night flow **back at the leak's frozen reference** (nothing else: a leak is
      never judged against a level that has absorbed it): the median of its last N nights
      within a band above that reference — the smaller of ``gone_share`` × its step (its
-     extra flow when found: nearer the reference than the leak) and ``gone_sigma`` × the
+     extra flow over the week ``step_nights`` after it was found — the night that raised
+     the alarm was a high one: nearer the reference than the leak) and ``gone_sigma`` × the
      reference's robust spread (where ~95 % of leak-free nights lie: a leak-free night
      flow that the season has moved a little still ends it). N is what the noise demands:
      enough nights for their median to tell the leak's level from the band's edge at
      ``gone_z`` standard errors (a median's is 1.2533 × spread / √N), at least
      ``gone_nights`` and at most ``gone_max_nights`` — a small leak, near the noise, needs
-     weeks back at its reference, a large one a week. It ends with the leaks stacked on
+     weeks back at its reference, a large one a week. A leak whose step is under
+     ``gone_min_sigma`` × spread never ends this way: a leak-free night flow wanders over
+     ±2 spreads in a year (season, weather), so the night flow alone cannot tell such a
+     leak repaired from the season having come down by its size — only a recorded repair
+     ends it. It ends with the leaks stacked on
      it; a leak on top of another ends alone when the level falls back to its own
      reference (the level of before it).
    A drop that the noise or the season explains never closes a leak: a slow decline, night
@@ -95,6 +100,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAD_TO_SD = 1.4826
+NEVER = 10**9  # nights
 MEDIAN_SE = 1.2533  # standard error of a median of n normal values × √n / σ
 DAY_S = 86_400.0
 YEAR_S = 365 * DAY_S
@@ -129,10 +135,12 @@ class LeakParams:
     confirm_share: float = 0.5
     confirm_sigma: float = 1.0
     gone_nights: int = 7
+    step_nights: int = 14  # a leak's step is its extra flow this many nights after the alarm
     gone_share: float = 0.3
-    gone_sigma: float = 2.0
-    gone_z: float = 3.0
-    gone_max_nights: int = 56
+    gone_sigma: float = 2.0  # (× scale) « back at the reference »: where ~95 % of nights lie
+    gone_z: float = 3.0  # standard errors between the leak's level and the band
+    gone_min_sigma: float = 4.0  # (× scale) a smaller leak ends only by a recorded repair
+    gone_max_nights: int = 56  # at most eight weeks back at the reference
     season_window_days: float = 14.0
     season_min_nights: int = 10
     repair_match_days: float = 3.0
@@ -167,7 +175,8 @@ class Leak:
     awaiting_repair_s: float | None = None  # a repair whose confirming nights are not all in
     stacked: bool = False  # found while another leak was open
     peak_m3h: float = 0.0  # the largest extra flow it showed
-    step_m3h: float = 0.0  # its extra flow when found (for a leak with one on top: its step)
+    step_m3h: float = 0.0  # its extra flow ``step_nights`` after found (or its step under
+    # the next leak)
     losses: list[tuple[float, float, float]] = field(default_factory=list, repr=False)
 
     @property
@@ -452,13 +461,17 @@ class _Scan:
 
     def _account(self, n: int) -> None:
         """Each open leak's extra flow tonight, and the water it lost since last night."""
-        x, t = self.x, self.t
+        p, x, t = self.p, self.x, self.t
         for leak in self.open:
             if len(leak.nights) < 2 or leak.nights[-1] != n:
                 continue
             previous = float(t[leak.nights[-2]])
             top = leak is self.open[-1]
             self._measure(leak, top)
+            if top and t[n] - leak.detected_s <= p.step_nights * DAY_S:
+                # Its step: measured again over its first nights after the alarm (the night
+                # that raised it was high: the step then overstates the leak).
+                leak.step_m3h = leak.extra_flow_m3h
             extra = max(float(np.median(x[leak.nights[-3:]])) - leak.reference_m3h, 0.0) \
                 if top else leak.extra_flow_m3h
             self._lose(leak, float(t[n]), previous, extra)
@@ -539,8 +552,11 @@ class _Scan:
     def _gone_nights(self, leak: Leak) -> int:
         """The nights back at its reference that end a leak with no recorded repair: enough
         for their median to tell the reference from the leak's level at ``gone_z`` standard
-        errors (1.2533 × scale / √nights for a median), at least ``gone_nights``."""
+        errors (1.2533 × scale / √nights for a median), at least ``gone_nights`` (never,
+        for a leak under ``gone_min_sigma`` × scale)."""
         p = self.p
+        if leak.step_m3h < p.gone_min_sigma * leak.scale_m3h:
+            return NEVER
         gap = leak.step_m3h - self._gone_band(leak)
         if gap <= 0:
             return p.gone_max_nights
