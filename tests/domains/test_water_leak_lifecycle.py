@@ -186,13 +186,13 @@ def test_a_drop_the_leak_does_not_explain_never_ends_it(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_a_leak_the_season_could_hide_ends_only_by_a_recorded_repair(seed):
+def test_a_leak_the_season_could_hide_is_not_ended_by_the_season(seed):
     """A leak of 1.4 m³/h — a little over twice the night-to-night spread (3 % of the 20 m³/h
     night flow, 0.6 m³/h) — starts on night 120 and never stops; from night 250 to 320 the
     legitimate night use falls by 1.2 m³/h (the summer residents leave). The night flow
     ends 0.2 m³/h above the reference of before the leak: as near it as a repaired leak
-    would be, and yet the leak runs on. A leak that small is never ended by the night flow
-    alone (only a recorded repair, confirmed by the nights after it, ends it)."""
+    would be, and yet the leak runs on. A leak that small is ended by the night flow only
+    after a step down (a repair is abrupt; the season is slow), or by a recorded repair."""
     t, flow = nights(seed, count=360)
     night = (t - T0) / DAY
     autumn = -1.2 * np.clip((night - 250) / 70, 0, 1)

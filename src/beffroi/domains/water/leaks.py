@@ -71,10 +71,13 @@ Night after night:
      ``gone_z`` standard errors (a median's is 1.2533 × spread / √N), at least
      ``gone_nights`` and at most ``gone_max_nights`` — a small leak, near the noise, needs
      weeks back at its reference, a large one a week. A leak whose step is under
-     ``gone_min_sigma`` × spread never ends this way: a leak-free night flow wanders over
-     ±2 spreads in a year (season, weather), so the night flow alone cannot tell such a
-     leak repaired from the season having come down by its size — only a recorded repair
-     ends it. It ends with the leaks stacked on
+     ``gone_min_sigma`` × spread ends this way only after at least two weeks back and a
+     step down: from the median of the week (``recent_nights``) before those nights to
+     theirs, a drop of at least
+     (1 − ``gone_share``) × its step and ``gone_z`` standard errors of that difference
+     (1.2533 × spread × √(1/7 + 1/N)). A leak-free night flow wanders over ±2 spreads in a year (season, weather):
+     a slow return to the reference can be the season hiding such a leak, while a repair
+     (or the end of a heat wave's watering that raised a false alarm) is abrupt. It ends with the leaks stacked on
      it; a leak on top of another ends alone when the level falls back to its own
      reference (the level of before it).
    A drop that the noise or the season explains never closes a leak: a slow decline, night
@@ -100,7 +103,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAD_TO_SD = 1.4826
-NEVER = 10**9  # nights
 MEDIAN_SE = 1.2533  # standard error of a median of n normal values × √n / σ
 DAY_S = 86_400.0
 YEAR_S = 365 * DAY_S
@@ -139,7 +141,7 @@ class LeakParams:
     gone_share: float = 0.3
     gone_sigma: float = 2.0  # (× scale) « back at the reference »: where ~95 % of nights lie
     gone_z: float = 3.0  # standard errors between the leak's level and the band
-    gone_min_sigma: float = 4.0  # (× scale) a smaller leak ends only by a recorded repair
+    gone_min_sigma: float = 4.0  # (× scale) a smaller leak ends only by a step down
     gone_max_nights: int = 56  # at most eight weeks back at the reference
     season_window_days: float = 14.0
     season_min_nights: int = 10
@@ -552,16 +554,15 @@ class _Scan:
     def _gone_nights(self, leak: Leak) -> int:
         """The nights back at its reference that end a leak with no recorded repair: enough
         for their median to tell the reference from the leak's level at ``gone_z`` standard
-        errors (1.2533 × scale / √nights for a median), at least ``gone_nights`` (never,
-        for a leak under ``gone_min_sigma`` × scale)."""
+        errors (1.2533 × scale / √nights for a median), at least ``gone_nights`` — twice as
+        many for a leak under ``gone_min_sigma`` × scale (it also needs a step down)."""
         p = self.p
-        if leak.step_m3h < p.gone_min_sigma * leak.scale_m3h:
-            return NEVER
+        least = p.gone_nights * (2 if leak.step_m3h < p.gone_min_sigma * leak.scale_m3h else 1)
         gap = leak.step_m3h - self._gone_band(leak)
         if gap <= 0:
             return p.gone_max_nights
         needed = (p.gone_z * MEDIAN_SE * leak.scale_m3h / gap) ** 2
-        return int(min(max(np.ceil(needed), p.gone_nights), p.gone_max_nights))
+        return int(min(max(np.ceil(needed), least), p.gone_max_nights))
 
     def _check_gone(self, n: int) -> bool:
         """Whether a leak ended without a recorded repair: its night flow has stayed back
@@ -578,6 +579,18 @@ class _Scan:
             if len(low) < count or t[low[0]] <= leak.detected_s:
                 continue
             back = leak.reference_m3h + self._gone_band(leak)
+            if leak.step_m3h < p.gone_min_sigma * leak.scale_m3h:
+                # A leak the season could hide: only a step down ends it, from its level
+                # of the week before (the season never moves that fast): a drop of most of
+                # its step, and significant at ``gone_z`` standard errors.
+                week = leak.nights[-count - p.recent_nights:-count]
+                if len(week) < p.recent_nights or t[week[0]] <= leak.detected_s:
+                    continue
+                drop = float(np.median(x[week])) - float(np.median(x[low]))
+                noise = p.gone_z * MEDIAN_SE * leak.scale_m3h * np.sqrt(1 / len(week)
+                                                                        + 1 / len(low))
+                if drop < max((1 - p.gone_share) * leak.step_m3h, noise):
+                    continue
             if float(np.median(x[low])) <= back:
                 at = float(t[next((i for i in low if x[i] <= back), low[0])])
                 for above in self.open[depth:][::-1]:
