@@ -73,12 +73,12 @@ Night after night:
      weeks back at its reference, a large one a week. A leak whose step is under
      ``gone_min_sigma`` × spread ends this way only after at least two weeks back and a
      step down: from the median of the week (``recent_nights``) before those nights to
-     theirs, a drop of at least
-     (1 − ``gone_share``) × its step and ``gone_z`` standard errors of that difference
-     (1.2533 × spread × √(1/7 + 1/N)). A leak-free night flow wanders over ±2 spreads in a year (season, weather):
-     a slow return to the reference can be the season hiding such a leak, while a repair
-     (or the end of a heat wave's watering that raised a false alarm) is abrupt. It ends with the leaks stacked on
-     it; a leak on top of another ends alone when the level falls back to its own
+     theirs, a drop of at least (1 − ``gone_share``) × its step and ``gone_z`` standard
+     errors of that difference (1.2533 × spread × √(1/7 + 1/N)). A leak-free night flow
+     wanders over ±2 spreads in a year (season, weather): a slow return to the reference
+     can be the season hiding such a leak, while a repair (or the end of the heat wave
+     whose watering raised a false alarm) is abrupt. A leak ends with the leaks stacked
+     on it; a leak on top of another ends alone when the level falls back to its own
      reference (the level of before it).
    A drop that the noise or the season explains never closes a leak: a slow decline, night
    watering ending, or a drop that leaves the night flow above the band (a partial
