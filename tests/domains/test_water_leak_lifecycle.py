@@ -156,3 +156,51 @@ def test_sensitivity_is_the_smallest_step_the_noise_lets_through(seed):
     expected = 2.5 * max(mad, 0.03 * float(np.median(window)))
     assert scan.sensitivity_m3h == pytest.approx(expected, rel=0.15)
     assert scan.sensitivity_share == pytest.approx(expected / np.median(window), rel=0.15)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_drop_the_leak_does_not_explain_never_ends_it(seed):
+    """A night user (a dairy's night shift, 4 m³/h) runs from the start, so it is in the
+    reference; a leak of 6 m³/h starts on night 100; the shift stops for good on night 150.
+    The night flow drops by 4 m³/h — two thirds of the leak's size — but stays 2 m³/h
+    above the reference of before the leak: something still leaks. Nothing is recorded:
+    the leak stays open to the end, its loss counting; a repair recorded on night 220
+    (and the next nights back at the reference) ends it."""
+    t, flow = nights(seed, count=260)
+    night = (t - T0) / DAY
+    shift = np.where(night < 150, 4.0, 0.0)
+    flow = flow + shift + leak(t, 100.5, 6.0, repair_night=220.3)
+    found = detect_leaks(t[:215], flow[:215]).leaks
+    assert len(found) == 1, [(night_of(f.onset_s), night_of(f.resolved_s or 0)) for f in found]
+    f = found[0]
+    assert f.active and f.resolved_s is None
+    assert abs(night_of(f.onset_s) - 100.5) <= 1.5
+    # Its loss keeps counting: 6 m³/h until the shift stopped, then what is above the
+    # frozen reference (the leak minus the shift's 4 m³/h)… at least that.
+    hours_before = (150 - 100.5) * 24
+    hours_after = (t[214] - (T0 + 150 * DAY)) / HOUR
+    assert f.lost_m3 >= 0.8 * (6.0 * hours_before + 2.0 * hours_after)
+    record = Repair(onset_s=f.onset_s, repaired_s=T0 + 220.3 * DAY)
+    f, = detect_leaks(t, flow, repairs=[record]).leaks
+    assert f.ended_by == "repair" and f.resolved_s == record.repaired_s
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_leak_the_season_could_hide_is_not_ended_by_the_season(seed):
+    """A leak of 1.4 m³/h — a little over twice the night-to-night spread (3 % of the 20 m³/h
+    night flow, 0.6 m³/h) — starts on night 120 and never stops; from night 250 to 320 the
+    legitimate night use falls by 1.2 m³/h (the summer residents leave). The night flow
+    ends 0.2 m³/h above the reference of before the leak: as near it as a repaired leak
+    would be, and yet the leak runs on. A leak that small is ended by the night flow only
+    after a step down (a repair is abrupt; the season is slow), or by a recorded repair."""
+    t, flow = nights(seed, count=360)
+    night = (t - T0) / DAY
+    autumn = -1.2 * np.clip((night - 250) / 70, 0, 1)
+    flow = flow + autumn + leak(t, 120.5, 1.4)
+    found = detect_leaks(t, flow).leaks
+    assert len(found) == 1
+    f = found[0]
+    assert 105 <= night_of(f.onset_s) <= 121.5 and night_of(f.detected_s) <= 150
+    assert f.active and f.resolved_s is None
+    # The m³ keep counting: at least most of the leak's until the season came down.
+    assert f.lost_m3 >= 0.7 * 1.4 * (250 - night_of(f.detected_s)) * 24

@@ -35,7 +35,11 @@ Night after night:
    back at the reference right after an elevated one (or a « leak » gone by itself within
    ``brief_days``) and ``intermittent_share`` of the nights well up — the last
    ``cautious_nights`` nights, run or not, must all be up (``cautious_percentile``):
-   night watering stops on rainy nights, a night shift at weekends. Its **onset** is back-dated to the
+   night watering stops on rainy nights, a night shift at weekends. That window is longer
+   than the longest run of elevated nights that ended by itself (a pause) within
+   ``intermittent_days``: garden timers that ran three dry weeks unbroken can do it again,
+   and a leak is told from them by outlasting them (``_cautious_span``). Its **onset** is
+   back-dated to the
    start of the run (the CUSUM change-point estimate): midway between the last night before
    the run and the first elevated one. Its **reference** (the level before it) is frozen
    for good: the leak is always judged against it.
@@ -56,14 +60,30 @@ Night after night:
      leak's extra flow (and ``confirm_sigma`` × scale) below its level of the week before
      the repair. Then the leak ends at the repair (no more m³ lost after it); else the
      repair is refuted (« fuite persistante ») and the leak stays open.
-   - the night flow **back at the leak's reference** for ``gone_nights`` nights (median
-     within max(``gone_share`` × its largest extra flow, ``gone_sigma`` × scale) of it):
-     it ends with the leaks stacked on it;
-   - an **abrupt drop** over a week of about the leak's step (between ``drop_share`` and
-     2 − ``drop_share`` of it), no recorded repair or other leak's end explaining it: a
-     repair nobody recorded, while the season has moved the legitimate night use. That
-     leak alone ends; the references of the leaks stacked on it come down by its step.
-   A slow decline (the season) never closes a leak; nothing else resolves one.
+   - the night flow **back at the leak's frozen reference** (nothing else: a leak is
+     never judged against a level that has absorbed it): the median of its last N nights
+     within a band above that reference — the smaller of ``gone_share`` × its step (its
+     extra flow over the week ``step_nights`` after it was found — the night that raised
+     the alarm was a high one: nearer the reference than the leak) and ``gone_sigma`` × the
+     reference's robust spread (where ~95 % of leak-free nights lie: a leak-free night
+     flow that the season has moved a little still ends it). N is what the noise demands:
+     enough nights for their median to tell the leak's level from the band's edge at
+     ``gone_z`` standard errors (a median's is 1.2533 × spread / √N), at least
+     ``gone_nights`` and at most ``gone_max_nights`` — a small leak, near the noise, needs
+     weeks back at its reference, a large one a week. A leak whose step is under
+     ``gone_min_sigma`` × spread ends this way only after at least two weeks back and a
+     step down: from the median of the week (``recent_nights``) before those nights to
+     theirs, a drop of at least (1 − ``gone_share``) × its step and ``gone_z`` standard
+     errors of that difference (1.2533 × spread × √(1/7 + 1/N)). A leak-free night flow
+     wanders over ±2 spreads in a year (season, weather): a slow return to the reference
+     can be the season hiding such a leak, while a repair (or the end of the heat wave
+     whose watering raised a false alarm) is abrupt. A leak ends with the leaks stacked
+     on it; a leak on top of another ends alone when the level falls back to its own
+     reference (the level of before it).
+   A drop that the noise or the season explains never closes a leak: a slow decline, night
+   watering ending, or a drop that leaves the night flow above the band (a partial
+   repair; a leak found while the watering ran, still leaking after it stopped) leaves it
+   open until a repair is recorded and confirmed. Nothing else resolves one.
 6. **Sensitivity**: the smallest step the sector can show, ``min_excess`` × scale (m³/h,
    and as a share of its night flow): where it is large, a meter or a smaller sector is
    needed.
@@ -83,6 +103,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAD_TO_SD = 1.4826
+MEDIAN_SE = 1.2533  # standard error of a median of n normal values × √n / σ
 DAY_S = 86_400.0
 YEAR_S = 365 * DAY_S
 
@@ -116,9 +137,12 @@ class LeakParams:
     confirm_share: float = 0.5
     confirm_sigma: float = 1.0
     gone_nights: int = 7
+    step_nights: int = 14  # a leak's step is its extra flow this many nights after the alarm
     gone_share: float = 0.3
-    gone_sigma: float = 1.0
-    drop_share: float = 0.6
+    gone_sigma: float = 2.0  # (× scale) « back at the reference »: where ~95 % of nights lie
+    gone_z: float = 3.0  # standard errors between the leak's level and the band
+    gone_min_sigma: float = 4.0  # (× scale) a smaller leak ends only by a step down
+    gone_max_nights: int = 56  # at most eight weeks back at the reference
     season_window_days: float = 14.0
     season_min_nights: int = 10
     repair_match_days: float = 3.0
@@ -152,7 +176,9 @@ class Leak:
     refuted_repair_s: float | None = None  # a repair the following nights did not confirm
     awaiting_repair_s: float | None = None  # a repair whose confirming nights are not all in
     stacked: bool = False  # found while another leak was open
-    peak_m3h: float = 0.0  # the largest extra flow it showed (its step)
+    peak_m3h: float = 0.0  # the largest extra flow it showed
+    step_m3h: float = 0.0  # its extra flow ``step_nights`` after found (or its step under
+    # the next leak)
     losses: list[tuple[float, float, float]] = field(default_factory=list, repr=False)
 
     @property
@@ -217,7 +243,6 @@ class _Scan:
         self.floor: tuple[float, float] | None = None  # reference to start again from
         self.seen: list[int] = []  # nights measured against a reference
         self.nights_seen: list[int] = []  # every night with data
-        self.ended_at = 0  # position in nights_seen where the latest leak ended
         self.last_z = 0.0
         self.last_z0 = 0.0  # the same against the reference before the open leaks
         self.dips: list[int] = []  # nights back down right after an elevated one
@@ -322,14 +347,13 @@ class _Scan:
         cautious = len(recent_dips) >= p.intermittent_dips and sum(
             1 for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since) \
             >= p.intermittent_share * p.intermittent_days
-        window = self.seen[-p.cautious_nights:] if cautious else \
-            self.pending[-p.recent_nights:]
+        span = self._cautious_span(n) if cautious else 0
+        window = self.seen[-span:] if cautious else self.pending[-p.recent_nights:]
         excess = float(np.percentile(x[window], p.cautious_percentile if cautious
                                      else p.low_percentile)) - ref
         if self.s >= p.h and excess >= p.min_excess * scale:
             self._declare(n, ref, scale)
-        elif self.open and len(self.pending) > (p.cautious_nights if cautious
-                                                 else p.stack_run_nights):
+        elif self.open and len(self.pending) > (span if cautious else p.stack_run_nights):
             # On an open leak only a step is a new leak: a slow rise is that leak growing.
             self._calm(self.pending)
             self.pending, self.s = [], 0.0
@@ -337,6 +361,22 @@ class _Scan:
             self._calm([self.pending.pop(0)])
         if not self.open and not cautious:  # (tested on the nights above the reference)
             self._trend(n, scale)
+
+    def _cautious_span(self, n: int) -> int:
+        """The nights whose low ones must all be up where intermittent night use was seen:
+        ``cautious_nights``, or more than the longest run of elevated nights that ended
+        by itself (a pause) seen within ``intermittent_days`` (a use that ran that long unbroken can do
+        it again; a leak is told from it by outlasting it)."""
+        p = self.p
+        since = self.t[n] - p.intermittent_days * DAY_S
+        elevated = {e for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since}
+        dips = set(self.dips[-int(p.intermittent_days):])
+        longest = run = 0
+        for i in self.seen[-int(p.intermittent_days):]:
+            if i in dips:  # a run that stopped by itself: a use
+                longest = max(longest, run)
+            run = run + 1 if i in elevated else 0
+        return max(p.cautious_nights, longest + 1)
 
     def _trend(self, n: int, scale: float) -> None:
         """A leak growing over weeks: the last ``trend_recent`` nights well above the
@@ -393,6 +433,7 @@ class _Scan:
             below = self.open[-1]
             below.extra_flow_m3h = max(ref - below.reference_m3h, 0.0)
             below.peak_m3h = max(below.peak_m3h, below.extra_flow_m3h)
+            below.step_m3h = below.extra_flow_m3h or below.step_m3h
         previous = onset
         values = x[run]
         padded = np.concatenate([[values[0]], values, [values[-1]]])
@@ -401,6 +442,7 @@ class _Scan:
             self._lose(leak, float(t[i]), previous, max(float(v) - ref, 0.0))
             previous = float(t[i])
         self._measure(leak, top=True)
+        leak.step_m3h = leak.extra_flow_m3h
         self.leaks.append(leak)
         self.open.append(leak)
         self.level = run[-p.level_nights:]  # its level now (a growing leak's latest)
@@ -421,13 +463,17 @@ class _Scan:
 
     def _account(self, n: int) -> None:
         """Each open leak's extra flow tonight, and the water it lost since last night."""
-        x, t = self.x, self.t
+        p, x, t = self.p, self.x, self.t
         for leak in self.open:
             if len(leak.nights) < 2 or leak.nights[-1] != n:
                 continue
             previous = float(t[leak.nights[-2]])
             top = leak is self.open[-1]
             self._measure(leak, top)
+            if top and t[n] - leak.detected_s <= p.step_nights * DAY_S:
+                # Its step: measured again over its first nights after the alarm (the night
+                # that raised it was high: the step then overstates the leak).
+                leak.step_m3h = leak.extra_flow_m3h
             extra = max(float(np.median(x[leak.nights[-3:]])) - leak.reference_m3h, 0.0) \
                 if top else leak.extra_flow_m3h
             self._lose(leak, float(t[n]), previous, extra)
@@ -449,7 +495,6 @@ class _Scan:
         """After a leak ended: the level is measured again from the nights after its end;
         with no leak left open, the sector starts afresh from the reference it had."""
         self.pending, self.s, self.last_z = [], 0.0, 0.0
-        self.ended_at = len(self.nights_seen)
         if self.open:
             self.level = [i for i in since if i <= n]
         else:
@@ -501,21 +546,51 @@ class _Scan:
             leak.refuted_repair_s = repaired
         return False
 
+    def _gone_band(self, leak: Leak) -> float:
+        """How far above its reference the night flow may be for a leak to be gone: within
+        the noise of that reference, and nearer it than the leak's level."""
+        return min(self.p.gone_share * leak.step_m3h, self.p.gone_sigma * leak.scale_m3h)
+
+    def _gone_nights(self, leak: Leak) -> int:
+        """The nights back at its reference that end a leak with no recorded repair: enough
+        for their median to tell the reference from the leak's level at ``gone_z`` standard
+        errors (1.2533 × scale / √nights for a median), at least ``gone_nights`` — twice as
+        many for a leak under ``gone_min_sigma`` × scale (it also needs a step down)."""
+        p = self.p
+        least = p.gone_nights * (2 if leak.step_m3h < p.gone_min_sigma * leak.scale_m3h else 1)
+        gap = leak.step_m3h - self._gone_band(leak)
+        if gap <= 0:
+            return p.gone_max_nights
+        needed = (p.gone_z * MEDIAN_SE * leak.scale_m3h / gap) ** 2
+        return int(min(max(np.ceil(needed), least), p.gone_max_nights))
+
     def _check_gone(self, n: int) -> bool:
         """Whether a leak ended without a recorded repair: its night flow has stayed back
-        at its reference for ``gone_nights`` nights (it ends with the leaks on top of it),
-        or dropped abruptly by about its step (a repair nobody recorded, while the season
-        has moved the legitimate night use: that leak alone ends). Never while a recorded
-        repair awaits its confirmation: that repair explains the drop."""
+        at its reference (``_gone_band``) for ``_gone_nights`` nights; it ends with the
+        leaks on top of it. Never while a recorded repair awaits its confirmation: that
+        repair explains the drop. A drop that leaves the night flow above that band (the
+        season, night watering ending, a repair of part of the leaks) ends nothing."""
         p, x, t = self.p, self.x, self.t
         if self.awaiting or not self.open:
             return False
         for depth, leak in enumerate(self.open):
-            low = leak.nights[-p.gone_nights:]  # (seen since it was declared)
-            if len(low) < p.gone_nights or t[low[0]] <= leak.detected_s:
+            count = self._gone_nights(leak)
+            low = leak.nights[-count:]  # (seen since it was declared)
+            if len(low) < count or t[low[0]] <= leak.detected_s:
                 continue
-            back = leak.reference_m3h + max(p.gone_share * leak.peak_m3h,
-                                            p.gone_sigma * leak.scale_m3h)
+            back = leak.reference_m3h + self._gone_band(leak)
+            if leak.step_m3h < p.gone_min_sigma * leak.scale_m3h:
+                # A leak the season could hide: only a step down ends it, from its level
+                # of the week before (the season never moves that fast): a drop of most of
+                # its step, and significant at ``gone_z`` standard errors.
+                week = leak.nights[-count - p.recent_nights:-count]
+                if len(week) < p.recent_nights or t[week[0]] <= leak.detected_s:
+                    continue
+                drop = float(np.median(x[week])) - float(np.median(x[low]))
+                noise = p.gone_z * MEDIAN_SE * leak.scale_m3h * np.sqrt(1 / len(week)
+                                                                        + 1 / len(low))
+                if drop < max((1 - p.gone_share) * leak.step_m3h, noise):
+                    continue
             if float(np.median(x[low])) <= back:
                 at = float(t[next((i for i in low if x[i] <= back), low[0])])
                 for above in self.open[depth:][::-1]:
@@ -524,25 +599,7 @@ class _Scan:
                         self.dips += [n] * p.intermittent_dips
                 self._restart_after(leak, n, low)
                 return True
-        # (nights since the last leak ended only: its drop is explained)
-        window = self.nights_seen[max(self.ended_at, len(self.nights_seen)
-                                      - p.gone_nights - p.recent_nights):]
-        if len(window) < p.gone_nights + p.recent_nights:
-            return False
-        low = window[-p.gone_nights:]
-        before = float(np.median(x[window[:-p.gone_nights]]))
-        drop = before - float(np.median(x[low]))
-        sized = [leak for leak in self.open if len(leak.nights) >= len(window)
-                 and t[low[0]] > leak.detected_s
-                 and p.drop_share * leak.peak_m3h <= drop <= (2 - p.drop_share) * leak.peak_m3h]
-        if not sized:
-            return False
-        leak = min(sized, key=lambda o: abs(drop - o.peak_m3h))
-        threshold = before - 0.5 * leak.peak_m3h
-        at = float(t[next((i for i in low if x[i] <= threshold), low[0])])
-        self._close(leak, at, "gone")
-        self._restart_after(leak, n, low)
-        return True
+        return False
 
     def scan(self, skip: np.ndarray) -> LeakScan:
         for n in range(len(self.x)):
