@@ -95,6 +95,30 @@ def test_a_second_leak_on_an_open_one_is_a_leak_of_its_own(seed):
     assert second.ended_by == "repair" and first.active
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_leak_starting_on_one_not_yet_found_is_a_leak_of_its_own(seed):
+    """A leak of 2 m³/h (a little over three spreads of the 20 m³/h night flow) starts on
+    night 100; three nights later, before the first is sure, a second one of 3 m³/h starts
+    on top of it. Both are found, each with its own onset and extra flow, the second
+    stacked on the first: the run of high nights the alarm saw held two steps, not one."""
+    t, flow = nights(seed, count=130)
+    flow = flow + leak(t, 100.5, 2.0) + leak(t, 103.5, 3.0)
+    found = detect_leaks(t, flow).leaks
+    assert len(found) == 2, [(night_of(f.onset_s), night_of(f.detected_s)) for f in found]
+    first, second = found
+    assert abs(night_of(first.onset_s) - 100.5) <= 1.5
+    assert abs(night_of(second.onset_s) - 103.5) <= 2
+    assert second.stacked and not first.stacked and first.active and second.active
+    assert night_of(second.detected_s) - 103.5 <= 5
+    assert 0.5 * 2.0 <= first.extra_flow_m3h <= 1.5 * 2.0
+    assert 0.5 * 3.0 <= second.extra_flow_m3h <= 1.5 * 3.0
+    assert first.extra_flow_m3h + second.extra_flow_m3h == pytest.approx(5.0, rel=0.3)
+    # Each counts its m³ from its own onset: together, what the two leaks lost.
+    hours = [(t[-1] - (T0 + onset * DAY)) / HOUR for onset in (100.5, 103.5)]
+    assert first.lost_m3 + second.lost_m3 == pytest.approx(2.0 * hours[0] + 3.0 * hours[1],
+                                                           rel=0.35)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_three_stacked_leaks_are_three_leaks(seed):
     t, flow = nights(seed, count=260)

@@ -133,6 +133,9 @@ class LeakParams:
     max_pending_nights: int = 45
     level_nights: int = 3  # nights after a leak's onset before the next step is measured
     stack_run_nights: int = 4  # a rise on an open leak slower than this is its growth
+    split_first: int = 3  # a run found holding two steps: nights of the first, at least
+    split_last: int = 2  # …and of the second
+    split_sigma: float = 2.5  # (× scale) the first part's median above the reference
     confirm_nights: int = 5
     confirm_share: float = 0.5
     confirm_sigma: float = 1.0
@@ -352,7 +355,21 @@ class _Scan:
         excess = float(np.percentile(x[window], p.cautious_percentile if cautious
                                      else p.low_percentile)) - ref
         if self.s >= p.h and excess >= p.min_excess * scale:
-            self._declare(n, ref, scale)
+            split = None if cautious or recent_dips else self._split(ref, scale)
+            if split is None:
+                self._declare(n, ref, scale)
+            else:  # two steps in the run: two leaks, the second on the first
+                first, second = self.pending[:split], self.pending[split:]
+                self.pending = first
+                self._declare(n, ref, scale)
+                below = self.open[-1]
+                self.last_calm, self.pending = first[-1], second
+                self._declare(n, float(np.median(x[self.level])), scale)
+                previous = float(self.t[first[-1]])  # its nights under the second
+                for i in second:
+                    below.nights.append(i)
+                    self._lose(below, float(self.t[i]), previous, below.extra_flow_m3h)
+                    previous = float(self.t[i])
         elif self.open and len(self.pending) > (span if cautious else p.stack_run_nights):
             # On an open leak only a step is a new leak: a slow rise is that leak growing.
             self._calm(self.pending)
@@ -361,6 +378,25 @@ class _Scan:
             self._calm([self.pending.pop(0)])
         if not self.open and not cautious:  # (tested on the nights above the reference)
             self._trend(n, scale)
+
+    def _split(self, ref: float, scale: float) -> int | None:
+        """Where the run holds two steps (a leak on a leak that started a few nights
+        before, found together): the split of the run whose last ``split_last`` or more
+        nights all stand above every night of its first part (``split_first`` or more),
+        both steps (medians) at least ``min_excess`` × scale, the second larger than the
+        range of the first part (a flat level, not the start of one step); None when
+        there is none."""
+        p, x = self.p, self.x
+        run = self.pending
+        best, gain = None, 0.0
+        for j in range(p.split_first, len(run) - p.split_last + 1):
+            a, b = x[run[:j]], x[run[j:]]
+            low, high = float(np.median(a)), float(np.median(b))
+            step = high - low
+            if (b.min() > a.max() and low - ref >= p.split_sigma * scale
+                    and step >= max(p.min_excess * scale, float(np.ptp(a))) and step > gain):
+                best, gain = j, high - low
+        return best
 
     def _cautious_span(self, n: int) -> int:
         """The nights whose low ones must all be up where intermittent night use was seen:
