@@ -42,6 +42,10 @@ export BEFFROI_REQUIRE_NGINX=1
 trap 'stop_pg; rm -rf "$SCRATCH"' EXIT
 export TMPDIR=$SCRATCH
 export BEFFROI_REQUIRE_PG=1
+# Each pytest process (one per worker) rewrites the asserts of ~500 test and plugin modules
+# and compiles them: ~6 s of CPU each when bytecode is never written, as under
+# PYTHONDONTWRITEBYTECODE. The suite writes it (in __pycache__, which git ignores).
+unset PYTHONDONTWRITEBYTECODE
 mkdir -p test-output
 # In parallel (pytest-xdist): one process per CPU plus one, since many tests wait on a
 # browser, a broker or a server rather than compute. A file's tests stay on one worker
