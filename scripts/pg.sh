@@ -1,5 +1,7 @@
 # Source me: starts a throw-away PostgreSQL on a loopback port, exports BEFFROI_TEST_PG_URL
 # and stops it on exit. Installs the server with apt when it is missing.
+# Its data go under $PG_PARENT (/tmp unless set): scripts/test.sh points it at memory, where
+# the suite's thousand CREATE DATABASE (file copies of the template) cost no disk I/O.
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
   echo "Installation de PostgreSQL (apt)…"
@@ -7,7 +9,7 @@ if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
     || { echo "PostgreSQL introuvable et non installable" >&2; return 1; }
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 fi
-PG_DIR=$(mktemp -d /tmp/beffroi-pg.XXXXXX)
+PG_DIR=$(mktemp -d "${PG_PARENT:-/tmp}/beffroi-pg.XXXXXX")
 PG_PORT=${PG_PORT:-$(( 20000 + RANDOM % 20000 ))}
 RUN_AS=()
 if [ "$(id -u)" = "0" ]; then

@@ -28,6 +28,16 @@ from suite_accounts import bearer
 from suite_databases import PG_URL, drop_pg, pg_database, sqlite_template
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the costliest files first (see suite_schedule.py)."""
+    if config.getoption("dist") == "loadfile":
+        from suite_schedule import CostliestFirst
+
+        return CostliestFirst(config, log)
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("BEFFROI_REQUIRE_PG") and not PG_URL:
         raise pytest.UsageError("BEFFROI_REQUIRE_PG is set but BEFFROI_TEST_PG_URL is missing")
