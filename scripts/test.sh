@@ -2,7 +2,7 @@
 # The whole test suite, against SQLite and a real PostgreSQL started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Scratch files in memory when the machine has room for them (a tmpfs /dev/shm with 4 GB
+# Scratch files in memory when the machine has room for them (a tmpfs /dev/shm with 2 GB
 # free): the suite makes about a thousand PostgreSQL databases (file copies of a template)
 # and as many SQLite files, and on a disk shared with other jobs each costs from a few
 # milliseconds to a second of I/O. BEFFROI_TEST_TMP=/some/dir chooses the place instead.
@@ -10,7 +10,7 @@ scratch_parent() {
   if [ -n "${BEFFROI_TEST_TMP:-}" ]; then echo "$BEFFROI_TEST_TMP"; return; fi
   local free_kb
   free_kb=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
-  if [ -w /dev/shm ] && [ "${free_kb:-0}" -ge $((4 * 1024 * 1024)) ]; then
+  if [ -w /dev/shm ] && [ "${free_kb:-0}" -ge $((2 * 1024 * 1024)) ]; then
     echo /dev/shm
   else
     echo "${TMPDIR:-/tmp}"
