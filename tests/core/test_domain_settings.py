@@ -47,6 +47,20 @@ def test_domain_settings_are_defaulted_validated_and_stored(db, registry):
     assert setting(stored, registry, "demo.tariff_eur_kwh") == 0.19
 
 
+def test_null_puts_a_domain_setting_back_to_its_default(db, registry):
+    with db.write() as conn:
+        t = tenants.create_tenant(db, conn, CLI, name="CC", registry=registry,
+                                  settings={"demo.tariff_eur_kwh": 0.19})
+        scope = open_scope(db, conn, CLI, t["id"])
+        out = tenants.update_tenant(scope, conn, {"settings": {
+            "demo.tariff_eur_kwh": None, "raw_retention_days": None}}, registry)
+        assert out["settings"]["demo.tariff_eur_kwh"] == 0.25  # the declared default
+        stored = orjson.loads(conn.execute(schema.tenants.select()).one().settings)
+    # The domain setting is gone from what is stored; a core one keeps its meaningful null.
+    assert "demo.tariff_eur_kwh" not in stored and stored["raw_retention_days"] is None
+    assert setting(stored, registry, "demo.tariff_eur_kwh") == 0.25
+
+
 def test_a_setting_outside_its_domain_namespace_is_refused():
     with pytest.raises(RegistryError, match=r"settings\[0\]\.spec\.name.*« tariff » hors de "
                                             "l'espace du domaine : « demo.nom »"):

@@ -95,6 +95,8 @@ def validate_settings(changes: dict[str, Any], registry: Registry | None) -> dic
     errors = []
     for key, value in changes.items():
         if key in declared:
+            if value is None:
+                continue  # back to the declared default (``stored_settings`` drops it)
             spec, check = declared[key].spec, declared[key].check
             _, message = check_value(spec, value)
             if message:
@@ -177,6 +179,16 @@ def public_banner_errors(value: Any) -> list[dict[str, str]]:
         errors.append({"field": f"{field}.until",
                        "message": "instant ISO 8601 avec fuseau attendu"})
     return errors
+
+
+def stored_settings(previous: Mapping[str, Any], changes: Mapping[str, Any],
+                    registry: Registry | None) -> dict[str, Any]:
+    """The settings to store after validated ``changes``: a domain setting set to ``null``
+    goes back to its declared default (its stored value is dropped; core settings keep
+    ``null``, which means something for them: keep raw data forever, no banner)."""
+    declared = declared_settings(registry)
+    merged = {**previous, **changes}
+    return {k: v for k, v in merged.items() if not (v is None and k in declared)}
 
 
 def with_defaults(stored: dict[str, Any], registry: Registry | None = None) -> dict[str, Any]:

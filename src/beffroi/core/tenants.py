@@ -18,7 +18,7 @@ from .errors import Conflict, Invalid, NotFound
 from .geometry import bbox_of, validate_geometry
 from .reference import epci
 from .registry import Registry
-from .settings import validate_settings, with_defaults
+from .settings import stored_settings, validate_settings, with_defaults
 
 
 def tenant_public(row: Any, registry: Registry | None = None) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def create_tenant(db: Database, conn: Connection, principal: Principal, *,
     if not name or not str(name).strip():
         raise Invalid("Nom du territoire obligatoire.",
                       errors=[{"field": "name", "message": "obligatoire"}])
-    stored = validate_settings(dict(settings or {}), registry)
+    stored = stored_settings({}, validate_settings(dict(settings or {}), registry), registry)
     tenant_id = db.allocate_ids(conn, "tenants")
     conn.execute(t.insert().values(
         id=tenant_id, siren=siren, name=str(name).strip(),
@@ -96,7 +96,7 @@ def update_tenant(scope: TenantScope, conn: Connection, changes: dict[str, Any],
             raise Invalid("« settings » doit être un objet.")
         new = validate_settings(changes["settings"], registry)
         previous = orjson.loads(scope.tenant.settings)
-        values["settings"] = orjson.dumps({**previous, **new}).decode()
+        values["settings"] = orjson.dumps(stored_settings(previous, new, registry)).decode()
         old_tz = with_defaults(previous)["timezone"]
         if new.get("timezone") and new["timezone"] != old_tz:
             # Local days moved: stored daily rollups are rebuilt in the new time zone.
