@@ -28,16 +28,17 @@ from sqlalchemy import Connection, select
 
 from ...core.access import TenantScope
 from ...core.clock import local_day, local_time, now_ms
-from ...core.errors import Invalid, NotFound
+from ...core.errors import Invalid
 from ...core.observations import QUALITY
 from ...core.registry import Registry
 from ...core.settings import setting
 from ...storage import schema
+from .building_asset import building
 from .indoor_air import Thresholds, room_air
 from .occupancy import DAY_LABELS, OpeningHours, occupancy, occupied_mask
 from .settings import CO2_ACTION, CO2_URGENT
 
-BUILDING_KIND, ROOM_KIND = "buildings.building", "buildings.room"
+ROOM_KIND = "buildings.room"
 DEFAULT_DAYS = 28
 MAX_DAYS = 400
 HOURS_OF_WEEK = 168
@@ -100,15 +101,6 @@ def thresholds(scope: TenantScope, registry: Registry) -> Thresholds:
     if errors:
         raise Invalid("Seuils de CO2 du territoire incohérents.", errors=errors)
     return found
-
-
-def building(scope: TenantScope, conn: Connection, building_id: int) -> Any:
-    """The building row the reader may see; 404 for anything else."""
-    scope.require("read")
-    row = scope.asset(conn, building_id)
-    if row.kind != BUILDING_KIND:
-        raise NotFound(f"Bâtiment {building_id} introuvable dans ce territoire.")
-    return row
 
 
 def rooms(scope: TenantScope, conn: Connection, building_id: int) -> list[Any]:

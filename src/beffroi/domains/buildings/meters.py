@@ -16,23 +16,14 @@ from sqlalchemy import Connection, select
 
 from ...core.access import TenantScope
 from ...core.clock import format_instant
-from ...core.errors import NotFound
 from ...core.french_format import unit_symbol
 from ...core.registry import Registry
 from ...storage import schema
+from .building_asset import building
 from .kinds import ENERGY_METRIC, METER_ENERGY_LABELS
 
-BUILDING_KIND, METER_KIND = "buildings.building", "buildings.meter"
+METER_KIND = "buildings.meter"
 _ENERGY = dict(METER_ENERGY_LABELS)
-
-
-def building(scope: TenantScope, conn: Connection, building_id: int) -> Any:
-    """The building (a visible ``buildings.building``), else 404."""
-    scope.require("read")
-    row = scope.asset(conn, building_id)
-    if row.kind != BUILDING_KIND:
-        raise NotFound(f"Bâtiment {building_id} introuvable dans ce territoire.")
-    return row
 
 
 def building_meters(scope: TenantScope, conn: Connection, registry: Registry,
