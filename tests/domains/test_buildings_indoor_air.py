@@ -55,10 +55,11 @@ def test_icone_is_the_published_formula_rounded_to_the_nearest_integer(low, band
 
 
 def test_icone_bands_edges_and_no_reading():
-    # 1,000 and 1,700 ppm are in the middle band, 1,700.1 above it, 999.9 in neither.
-    result = icone([999.9, 1000.0, 1700.0, 1700.1])
+    # « inférieures ou égales à 1000 ppm » count in neither band, « entre 1000 et 1700 ppm
+    # inclus » in the middle one, 1,700.1 above it.
+    result = icone([999.9, 1000.0, 1000.1, 1700.0, 1700.1])
     assert (result.n1, result.n2) == (2, 1)
-    assert result.raw == pytest.approx(published(2 / 4, 1 / 4))
+    assert result.raw == pytest.approx(published(2 / 5, 1 / 5))
     assert icone([]) is None
     assert icone([1200.0] * 3).public() == {"icone": 3, "f1": 1.0, "f2": 0.0, "readings": 3}
 

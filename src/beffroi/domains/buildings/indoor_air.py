@@ -46,19 +46,31 @@ pages of these documents: the formula and its worked examples were not in them.
     ICONE = (2.5 / log10 2) × log10(1 + f1 + 3·f2)  =  2.5 × log2(1 + f1 + 3·f2)
 
 with f1 the share of occupied-time readings between 1,000 and 1,700 ppm and f2 the share
-above 1,700 ppm, is the formula of DOMAIN-FACTS; the same formula (same constants, same
-two bands, rounded to the nearest integer, levels « nul, faible, moyen, élevé, très élevé,
-extrême » for 0 to 5) is implemented by an independent public project (the EcoClassroom
-classroom monitor, a BTS student project: ``Mesures::calculerIndiceBrute``). Its bounds:
-0 when no reading exceeds 1,000 ppm, 2.5 when all are in the middle band, 5 when all are
-above 1,700 ppm. Not verified in the CSTB's text, hence documented here « à vérifier »:
+above 1,700 ppm, is the formula of DOMAIN-FACTS. Checked (search tool, December 2026):
 
-- the band edges: we count 1,000 ≤ c ≤ 1,700 in f1 and c > 1,700 in f2 (« comprises entre
-  1 000 et 1 700 ppm », « supérieures à 1 700 ppm »);
-- the rounding: to the nearest integer, a half up. The only exact half is f1 + 3·f2 = 1
-  (2.5 exactly, given 3); every other value of the formula is irrational, never a tie;
-- the CSTB's worked examples could not be read: the tests check the formula against values
-  computed by hand from it (and its three bounds), not against the protocol's examples.
+- the 10-minute step of the readings: arrêté of 1 June 2016, article 11 IV (« 1 point
+  toutes les dix minutes … un pas de temps de dix minutes »; then « Les résultats de
+  mesure du dioxyde de carbone sont exploités pour calculer un indice de confinement
+  selon la méthode décrite ci-après » — the stored copy stops there), as décret
+  2012-14, article 8 I;
+- the classes, the formula and the rounding, in a teaching note that restates that
+  method (a public GitHub markdown note by T. Vaira): « nombre de valeurs inférieures ou
+  égales à 1000 ppm (n0) », « comprises entre 1000 et 1700 ppm inclus (n1) »,
+  « supérieures à 1700 ppm (n2) »; ``ICONE = (2.5 / log(2)) x log(1 + f1 + 3xf2)``; the
+  value kept is 0 below 0.5, 1 from 0.5 to below 1.5 … 5 from 4.5 (a half rounds up);
+  levels « nul, faible, moyen, élevé, très élevé, extrême ». The same formula is
+  implemented by independent public projects (the EcoClassroom classroom monitor,
+  ``Mesures::calculerIndiceBrute``; others differ on the band edges or round the constant
+  to 8.3 — not followed).
+
+So: c ≤ 1,000 ppm counts in neither band, 1,000 < c ≤ 1,700 in f1, c > 1,700 in f2; the
+only exact half is f1 + 3·f2 = 1 (2.5 exactly, kept as 3); every other value of the
+formula is irrational, never a tie. Bounds: 0 when no reading exceeds 1,000 ppm, 2.5 when
+all are in the middle band, 5 when all are above 1,700 ppm.
+
+**Not checked: the CSTB protocol's worked examples.** Only the title page and contents of
+the protocol are in the stored copies; the tests check the formula against values
+computed by hand from it, not against the protocol's examples.
 
 Occupied-time readings: the index uses only readings taken while the room is occupied
 (the protocol's « périodes d'occupation »); we take the building's occupancy (opening
@@ -73,7 +85,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-ICONE_LOW_PPM = 1_000  # f1: 1,000 ≤ c ≤ 1,700 ppm
+ICONE_LOW_PPM = 1_000  # f1: 1,000 < c ≤ 1,700 ppm
 ICONE_HIGH_PPM = 1_700  # f2: c > 1,700 ppm
 ICONE_LABELS = ("nul", "faible", "moyen", "élevé", "très élevé", "extrême")
 
@@ -90,7 +102,7 @@ class Icone:
     """ICONE of a set of occupied-time readings."""
 
     readings: int  # n, the readings used
-    n1: int  # readings from 1,000 to 1,700 ppm
+    n1: int  # readings above 1,000 up to 1,700 ppm
     n2: int  # readings above 1,700 ppm
     raw: float  # the formula before rounding
 
@@ -122,7 +134,7 @@ def icone(values: Iterable[float]) -> Icone | None:
         n += 1
         if value > ICONE_HIGH_PPM:
             n2 += 1
-        elif value >= ICONE_LOW_PPM:
+        elif value > ICONE_LOW_PPM:
             n1 += 1
     if n == 0:
         return None

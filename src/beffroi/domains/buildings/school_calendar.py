@@ -39,10 +39,16 @@ was not in the corpus):
   winter A 7–23 Feb, B 14 Feb–2 Mar, C 21 Feb–9 Mar 2026, spring A 4–20 Apr, B 11–27 Apr,
   C 18 Apr–4 May 2026, pont de l'Ascension 13 May evening–18 May 2026, summer from
   4 Jul 2026);
-- **2026-2027 not verified** (not found by the search tool), nor the rentrées of
-  September 2026 and 2027 (the ``end`` of the summers 2026 and 2027): typed from the
-  calendar as remembered, « à vérifier » against data.education.gouv.fr
-  (``UNVERIFIED``) before relying on them.
+- 2026-2027 (checked December 2026): Toussaint 17 Oct–1 Nov 2026, Christmas 19 Dec 2026–
+  3 Jan 2027, winter A 13–28 Feb, B 20 Feb–7 Mar, C 6–21 Feb 2027, spring A 10–25 Apr,
+  B 17 Apr–2 May, C 3–18 Apr 2027, summer from 3 Jul 2027 (last days of the holidays; the
+  table holds the day classes resume): the README of the public project
+  ``jlrigau/grande-section``, which takes them from the official dataset
+  ``fr-en-calendrier-scolaire`` of data.education.gouv.fr, and three other public
+  projects that agree (several others swap zones B and C — not followed). The arrêté
+  itself was not found; nor the pont de l'Ascension 2027 (6 May evening–10 May, from the
+  date of Ascension, as in earlier years) nor the rentrée of September 2027 (the ``end``
+  of the summer 2027): « à vérifier » against data.education.gouv.fr.
 
 Outside ``COVERAGE`` the table knows nothing: a date outside it is never a school holiday
 (``occupancy`` says so). Add the next school year here when its arrêté is published.
@@ -129,9 +135,6 @@ SCHOOL_HOLIDAYS = _rows()
 
 # First and last day the table describes (school years 2022-2023 to 2026-2027).
 COVERAGE = (date(2022, 9, 1), date(2027, 8, 31))
-
-# School years whose dates the search tool did not confirm (see above): « à vérifier ».
-UNVERIFIED = frozenset({"2026-2027"})
 
 
 def school_holidays(zone: str) -> tuple[SchoolHoliday, ...]:
