@@ -14,6 +14,8 @@ SIZES = (0.01, 0.02, 0.03, 0.05, 0.07, 0.10, 0.14, 0.20)  # share of the mean in
 MATCH_SLACK_S = 3 * DAY_S
 FOUND_WITHIN_DAYS = 30
 CLOSED_AFTER_REPAIR_S = 7 * DAY_S
+NOISE_NIGHTS = 28
+VISIBLE_SIGMA = 2.5  # the new detector's smallest step (``LeakParams.min_excess``)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,30 @@ class Found:
     resolved_s: float | None
 
 
+def night_step_sigma(end_s: np.ndarray, minimum_m3h: np.ndarray, leak: TrueLeak) -> float:
+    """How far a leak lifts the night flow, in units of the night-to-night noise: the
+    median of its nights once at full size (after its ramp, for 30 days at most, until its
+    repair) minus the median of the ``NOISE_NIGHTS`` nights before its onset, over their
+    robust spread (1.4826 × MAD, as the new detector measures its sector's noise; an
+    earlier leak starting in that window widens it). Independent of the detectors' output."""
+    x = np.asarray(minimum_m3h, dtype=np.float64)
+    onset = int(np.searchsorted(end_s, leak.onset_s))
+    full = int(np.searchsorted(end_s, leak.onset_s + leak.ramp_days * DAY_S))
+    end = int(np.searchsorted(end_s, min(leak.repair_s,
+                                         leak.onset_s + leak.ramp_days * DAY_S
+                                         + FOUND_WITHIN_DAYS * DAY_S)))
+    before = x[max(onset - NOISE_NIGHTS, 0):onset]
+    before = before[np.isfinite(before)]
+    during = x[full:max(end, full + 1)]
+    during = during[np.isfinite(during)]
+    if len(before) < NOISE_NIGHTS // 2 or not len(during):
+        return float("nan")
+    level = float(np.median(before))
+    noise = 1.4826 * float(np.median(np.abs(before - level)))
+    step = float(np.median(during)) - level
+    return step / noise if noise > 0 else float("nan")
+
+
 def match(true: Sequence[TrueLeak], found: Sequence[Found]) -> dict[int, int]:
     """One-to-one {true leak index: detected leak index} (see ``leaks.py``'s docstring)."""
     pairs = sorted((abs(f.onset_s - leak.onset_s), i, j)
@@ -65,6 +91,11 @@ class Outcome:
     sector: Sector
     leak: TrueLeak
     found: Found | None
+    step_sigma: float = float("nan")  # its step in the night flow / the night noise
+
+    @property
+    def visible(self) -> bool:
+        return bool(self.step_sigma >= VISIBLE_SIGMA)
 
     @property
     def delay_days(self) -> float | None:
@@ -116,12 +147,17 @@ def _figures(outcomes: list[Outcome]) -> dict:
             "closed_while_leaking": sum(o.closed_while_leaking for o in outcomes)}
 
 
-def score(sectors: list[Sector], found: dict[str, list[Found]]) -> dict:
+def score(sectors: list[Sector], found: dict[str, list[Found]],
+          steps: dict[str, list[float]] | None = None) -> dict:
+    """The figures of a detector; ``steps``: per sector, each true leak's step in the night
+    flow over the night noise (``night_step_sigma``), for the « visible » figures."""
     outcomes: list[Outcome] = []
     false_alarms: dict[str, int] = {}
     for sector in sectors:
         pairs = match(sector.leaks, found[sector.name])
-        outcomes += [Outcome(sector, leak, found[sector.name][pairs[i]] if i in pairs else None)
+        sigmas = (steps or {}).get(sector.name) or [float("nan")] * len(sector.leaks)
+        outcomes += [Outcome(sector, leak, found[sector.name][pairs[i]] if i in pairs else None,
+                             sigmas[i])
                      for i, leak in enumerate(sector.leaks)]
         false_alarms[sector.name] = len(found[sector.name]) - len(pairs)
     big = _sized(outcomes, "ge5")
@@ -146,6 +182,9 @@ def score(sectors: list[Sector], found: dict[str, list[Found]]) -> dict:
             sum(false_alarms[n] for n in watering) / len(watering) * per_year, 3)
         if watering else None,
         "repaired_closed_within_7d": _rate(repaired_found, lambda o: o.closed_after_repair),
+        "visible": {c: int(sum(o.visible for o in _sized(outcomes, c))) for c in SIZE_CLASSES},
+        "found30_visible": {c: _rate([o for o in _sized(outcomes, c) if o.visible])
+                            for c in SIZE_CLASSES},
         "categories": {key: _figures([o for o in outcomes if test(o)])
                        for key, (_, test) in CATEGORIES.items()},
     }
@@ -206,6 +245,14 @@ def table(sectors: list[Sector], scores: dict[str, dict], columns: list[str]) ->
                            ("  trouvées en ≤ 30 j, toutes", "found30_all"),
                            ("  closes alors qu'elles fuient", "closed_while_leaking")):
             lines.append(row(sub, lambda s, key=key, field=field: s["categories"][key][field]))
+    visible = first["visible"]
+    sigma = f"{VISIBLE_SIGMA:g}".replace(".", ",")
+    lines.append(f"fuites visibles (marche ≥ {sigma} × le bruit des nuits) : "
+                 f"≥ 5 % : {visible['ge5']}/{big} ; 2–5 % : {visible['2to5']}/{mid} ; "
+                 f"< 2 % : {visible['lt2']}/{small}")
+    for label, size_class in (("  trouvées en ≤ 30 j, visibles ≥ 5 %", "ge5"),
+                              ("  trouvées en ≤ 30 j, visibles 2–5 %", "2to5")):
+        lines.append(row(label, lambda s, c=size_class: s["found30_visible"][c]))
     lines.append("trouvées en ≤ 30 j, par taille")
     for size in first["found30_by_size"]:
         count = sum(f"{leak.share:.0%}" == size for s in sectors for leak in s.leaks)

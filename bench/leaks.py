@@ -62,7 +62,12 @@ their onset, for leaks ≥ 5 %, 2–5 % and < 2 % of the mean inflow, per size, 
 for stacked leaks; the median delay (days ≈ nights) of abrupt leaks ≥ 5 %; false alarms
 per sector-year, overall and on watering sectors; leaks **closed while still leaking** (a
 matched detected leak resolved more than a day before the true repair); for repaired
-leaks found, the share closed within 7 days after the repair.
+leaks found, the share closed within 7 days after the repair. **Visible leaks**: how many
+leaks lift the sector's night flow by at least 2.5 × its night-to-night noise (the new
+detector's smallest step; ``leak_scores.night_step_sigma``, computed from the series, not
+from any detector), and the share of those found — on these sectors the night flow moves by
+3–5 % from one night to the next, so most leaks of 2–5 % of the mean inflow lift it by
+less than 2.5 × that noise.
 
 **Targets** of the new detector (``targets`` and ``ok`` in the JSON): ≥ 95 % of leaks ≥ 5 %
 found within 30 days, ≥ 70 % of leaks of 2–5 %, a median delay ≤ 2 days for abrupt leaks
@@ -95,7 +100,19 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import numpy as np
 import previous_leak_detector
 from harness import emit, log
-from leak_scores import DAY_S, DAYS, SIZES, Found, Sector, TrueLeak, match, score, table, targets
+from leak_scores import (
+    DAY_S,
+    DAYS,
+    SIZES,
+    Found,
+    Sector,
+    TrueLeak,
+    match,
+    night_step_sigma,
+    score,
+    table,
+    targets,
+)
 
 from beffroi.core.clock import local_time
 from beffroi.domains.water import leaks as live
@@ -534,12 +551,15 @@ def main() -> None:
     simulated_s = time.perf_counter() - started
 
     found: dict[str, dict[str, list[Found]]] = {key: {} for key in DETECTORS}
+    steps: dict[str, list[float]] = {}
     for sector in sectors:
         t_s, inflow, _ = series[sector.name]
         nights = night_minima_from_flow(t_s, inflow)
+        steps[sector.name] = [night_step_sigma(nights.end_s, nights.minimum_m3h, leak)
+                              for leak in sector.leaks]
         for key, (_, detector) in DETECTORS.items():
             found[key][sector.name] = detector(sector, nights)
-    scores = {key: score(sectors, found[key]) for key in DETECTORS}
+    scores = {key: score(sectors, found[key], steps) for key in DETECTORS}
     scored_s = time.perf_counter() - started - simulated_s
 
     for line in table(sectors, scores, [label for label, _ in DETECTORS.values()]):
