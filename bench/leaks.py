@@ -475,12 +475,15 @@ def _found(scan) -> list[Found]:
 
 
 TAKES_REPAIRS = "repairs" in inspect.signature(live.detect_leaks).parameters
+TAKES_VARIABILITY = "variability" in inspect.signature(live.detect_leaks).parameters
 
 
 def new_detector(sector: Sector, nights: Nights) -> list[Found]:
     """The live detector, told of each repair of a leak it had raised, as the operator would."""
     def scan(repairs: list) -> list[Found]:
         extra = {"repairs": tuple(repairs)} if TAKES_REPAIRS else {}
+        if TAKES_VARIABILITY:
+            extra["variability"] = nights.variability_m3h
         return _found(live.detect_leaks(nights.end_s, nights.minimum_m3h, **extra))
 
     found = scan([])

@@ -117,6 +117,37 @@ def test_counter_index_gives_the_same_night_flow():
     assert nights.minimum_m3h[np.isfinite(nights.minimum_m3h)] == pytest.approx([8.0, 8.0])
 
 
+def quarter_volume(t: np.ndarray, flows: dict[str, float], base: float) -> np.ndarray:
+    """The cumulative volume of a flow constant over each quarter hour: ``base`` m³/h,
+    or ``flows[start of the quarter, UTC]``."""
+    rates = np.array([flows.get(datetime.fromtimestamp(s, UTC).strftime("%Y-%m-%dT%H:%M"),
+                                base) for s in t[:-1]])
+    return np.concatenate([[0.0], np.cumsum(rates * 0.25)])
+
+
+def test_variability_of_the_window_quarter_hours():
+    t = quarter_hours("2025-02-01T00:00:00", "2025-02-04T00:00:00")
+    # Night of 1 February (window 02:00–04:00 CET = 01:00–03:00 UTC): a garden timer at
+    # 16 m³/h for two of its eight quarter hours; the next night steady at 10 m³/h.
+    volume = quarter_volume(t, {"2025-02-01T01:30": 16.0, "2025-02-01T01:45": 16.0}, 10.0)
+    nights = night_minima(t, volume)
+    by_day = dict(zip(nights.day.astype(str), nights.variability_m3h, strict=True))
+    # Quarter flows 10, 10, 16, 16, 10, 10, 10, 10: mean 11.5, variance
+    # (6 × 1.5² + 2 × 4.5²) / 8 = 6.75.
+    assert by_day["2025-02-01"] == pytest.approx(6.75 ** 0.5)
+    assert by_day["2025-02-02"] == pytest.approx(0.0, abs=1e-9)
+    minimum = dict(zip(nights.day.astype(str), nights.minimum_m3h, strict=True))
+    assert minimum["2025-02-01"] == pytest.approx(10.0)  # the timer missed the lowest hour
+
+
+def test_variability_is_unknown_when_readings_are_hourly():
+    t = np.arange(utc("2025-02-01T00:00:00"), utc("2025-02-04T00:00:00") + 1, 3600.0)
+    nights = night_minima_from_flow(t, np.full(len(t), 7.0))
+    known = np.isfinite(nights.minimum_m3h)
+    assert nights.minimum_m3h[known] == pytest.approx([7.0] * int(known.sum()))
+    assert np.isnan(nights.variability_m3h).all()
+
+
 def test_rolling_20th_percentile_over_seven_nights():
     values = np.array([10, 12, 11, 30, 13, 14, 9, np.nan, 15], dtype=float)
     p20 = rolling_percentile(values)

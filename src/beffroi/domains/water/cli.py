@@ -165,7 +165,7 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
     q = np.asarray(series.inflow_m3h)
     t, q = sorted_unique(t, q)  # a repeated instant: its last value
     nights = night_minima_from_flow(t, q, NightWindow(night_start, night_end, tz))
-    scan = detect_leaks(nights.end_s, nights.minimum_m3h)
+    scan = detect_leaks(nights.end_s, nights.minimum_m3h, variability=nights.variability_m3h)
     out = sys.stdout
     for leak in scan.leaks:
         out.write(orjson.dumps(leak_record(leak, price)).decode() + "\n")

@@ -251,7 +251,8 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
                for r in recorded_repairs(ctx.conn, ctx.tenant_id, sector.id)]
     excluded = excluded_ranges(_props(sector), window.tz)
     return SectorScan(nights, detect_leaks(nights.end_s, nights.minimum_m3h,
-                                           repairs=repairs, excluded=excluded), alerts)
+                                           repairs=repairs, excluded=excluded,
+                                           variability=nights.variability_m3h), alerts)
 
 
 def _subjects(alerts: list[tuple[float, str]], leaks: list[Leak], ended: list[Leak]

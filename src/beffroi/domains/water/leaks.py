@@ -38,7 +38,14 @@ Night after night:
    night watering stops on rainy nights, a night shift at weekends. That window is longer
    than the longest run of elevated nights that ended by itself (a pause) within
    ``intermittent_days``: garden timers that ran three dry weeks unbroken can do it again,
-   and a leak is told from them by outlasting them (``_cautious_span``). Its **onset** is
+   and a leak is told from them by outlasting them (``_cautious_span``). The same caution
+   holds for a run whose nights vary inside their window (``Nights.variability_m3h``, the
+   spread of the window's quarter-hour flows) ``use_variability`` times as much as the
+   reference's nights, its first night left out: a leak is a steady flow and leaves that
+   variability as it was (+35 % at most on the benchmark), while garden timers switching
+   on and off double or triple it — the first watering nights of a summer, which the
+   sector's own history cannot announce without a year of data, are held until the
+   watering pauses (a rainy night) or a leak outlasts the span. Its **onset** is
    back-dated to the
    start of the run (the CUSUM change-point estimate): midway between the last night before
    the run and the first elevated one. Its **reference** (the level before it) is frozen
@@ -90,9 +97,9 @@ Night after night:
 
 Defaults were tuned on the hydraulic benchmark ``bench/leaks.py`` (EPANET networks Net1,
 Net3, ky4 under realistic demand, summer night watering, stacked, slow and unrepaired
-leaks; tuned on seed 7, reported on seed 11, figures in ``docs/eau.md``). Night watering
-that covers the night window on every dry night still looks like a leak until it rains:
-it is the main source of false alarms left.
+leaks; tuned on seed 7, reported on seed 11, figures in ``docs/eau.md``). Without the
+variability (readings sparser than a quarter hour, e.g. hourly indexes), night watering
+that covers the night window on every dry night still looks like a leak until it rains.
 """
 
 from __future__ import annotations
@@ -149,6 +156,7 @@ class LeakParams:
     season_window_days: float = 14.0
     season_min_nights: int = 10
     repair_match_days: float = 3.0
+    use_variability: float = 2.0  # a run varying that much more inside its nights: a use
 
 
 @dataclass(frozen=True)
@@ -229,8 +237,9 @@ class _Scan:
     """The detector's state over one series (``detect_leaks`` runs it)."""
 
     def __init__(self, t: np.ndarray, x: np.ndarray, p: LeakParams,
-                 repairs: Sequence[Repair]) -> None:
+                 repairs: Sequence[Repair], variability: np.ndarray | None = None) -> None:
         self.t, self.x, self.p = t, x, p
+        self.variability = variability
         self.reference = np.full(len(x), np.nan)
         self.spread = np.full(len(x), np.nan)
         self.usable = np.zeros(len(x), dtype=bool)  # leak-free nights, for the season
@@ -350,6 +359,8 @@ class _Scan:
         cautious = len(recent_dips) >= p.intermittent_dips and sum(
             1 for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since) \
             >= p.intermittent_share * p.intermittent_days
+        if not cautious and self._switching(self.pending[-p.recent_nights:]):
+            cautious = True
         span = self._cautious_span(n) if cautious else 0
         window = self.seen[-span:] if cautious else self.pending[-p.recent_nights:]
         excess = float(np.percentile(x[window], p.cautious_percentile if cautious
@@ -378,6 +389,19 @@ class _Scan:
             self._calm([self.pending.pop(0)])
         if not self.open and not cautious:  # (tested on the nights above the reference)
             self._trend(n, scale)
+
+    def _switching(self, nights: list[int]) -> bool:
+        """Whether the run's nights vary inside their window ``use_variability`` times as
+        much as the reference's: a night use switching on and off, not a steady leak. The
+        run's first night is left out (a leak starting inside the window makes it vary)."""
+        p, v = self.p, self.variability
+        if v is None:
+            return False
+        base = [i for i in self.normal[-p.reference_nights:] if np.isfinite(v[i])]
+        now = [i for i in nights[1:] if np.isfinite(v[i])]
+        if len(base) < p.min_reference_nights // 2 or not now:
+            return False
+        return float(np.median(v[now])) >= p.use_variability * float(np.median(v[base]))
 
     def _split(self, ref: float, scale: float) -> int | None:
         """Where the run holds two steps (a leak on a leak that started a few nights
@@ -661,9 +685,12 @@ class _Scan:
 
 def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
                  params: LeakParams = LeakParams(), *, repairs: Sequence[Repair] = (),
-                 excluded: Sequence[tuple[float, float]] = ()) -> LeakScan:
+                 excluded: Sequence[tuple[float, float]] = (),
+                 variability: np.ndarray | None = None) -> LeakScan:
     """Leaks in a series of nightly minimum flows dated ``night_s`` (see module docstring);
-    ``excluded``: (start, end) epoch-second ranges of declared exceptional uses."""
+    ``excluded``: (start, end) epoch-second ranges of declared exceptional uses;
+    ``variability``: each night's variability inside its window (``Nights``), if known."""
     t = np.asarray(night_s, dtype=np.float64)
     x = np.asarray(flow_m3h, dtype=np.float64)
-    return _Scan(t, x, params, repairs).scan(_in_ranges(t, excluded))
+    v = None if variability is None else np.asarray(variability, dtype=np.float64)
+    return _Scan(t, x, params, repairs, v).scan(_in_ranges(t, excluded))

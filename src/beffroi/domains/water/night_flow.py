@@ -14,6 +14,14 @@ A rolling hour's mean flow is then ``V(t) − V(t − 1 h)``, read by linear int
 
 A night is missing (NaN) when the readings leave a gap longer than ``max_gap_s`` over
 its window.
+
+Each night also gets its **variability**: the standard deviation of the mean flows of the
+window's quarter hours (from the same cumulative volume). A leak is a steady flow: it
+lifts the night flow and leaves its variability as it was; garden timers, a night shift
+or a filling tank switch on and off inside the window and raise it (the leak detector
+uses it to tell such night use from a leak). It is NaN when the readings are too sparse
+to see quarter hours (fewer than one per ``VARIABILITY_STEP_S`` on average over the
+window, e.g. hourly meter indexes).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from ...core.clock import format_instant
 
 HOUR_S = 3600.0
 MAX_GAP_S = 3600.0
+VARIABILITY_STEP_S = 900.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,8 @@ class Nights:
     end_s: np.ndarray
     minimum_m3h: np.ndarray  # minimum rolling-hour mean flow; NaN when data are missing
     at_s: np.ndarray  # end of that hour (epoch s UTC); NaN when missing
+    # standard deviation of the window's quarter-hour flows (m³/h); NaN when unknown
+    variability_m3h: np.ndarray
 
     def __len__(self) -> int:
         return len(self.day)
@@ -145,10 +156,11 @@ def night_minima(t_s: np.ndarray, volume_m3: np.ndarray, window: NightWindow = N
     v = np.asarray(volume_m3, dtype=np.float64)
     if len(t) < 2:
         empty = np.zeros(0)
-        return Nights(np.zeros(0, dtype="datetime64[D]"), empty, empty, empty, empty)
+        return Nights(np.zeros(0, dtype="datetime64[D]"), empty, empty, empty, empty, empty)
     days, starts, ends = night_windows(t[0], t[-1], window)
     minimum = np.full(len(days), np.nan)
     at = np.full(len(days), np.nan)
+    variability = np.full(len(days), np.nan)
     for j, (start, end) in enumerate(zip(starts, ends, strict=True)):
         if end - start < HOUR_S:
             continue
@@ -163,7 +175,20 @@ def night_minima(t_s: np.ndarray, volume_m3: np.ndarray, window: NightWindow = N
         means = np.interp(candidates, t, v) - np.interp(candidates - HOUR_S, t, v)
         best = int(np.argmin(means))
         minimum[j], at[j] = means[best], candidates[best]  # m³ in one hour = m³/h
-    return Nights(days, starts, ends, minimum, at)
+        variability[j] = _variability(t[lo:hi + 1], v[lo:hi + 1], start, end)
+    return Nights(days, starts, ends, minimum, at, variability)
+
+
+def _variability(t: np.ndarray, v: np.ndarray, start: float, end: float) -> float:
+    """Standard deviation of the mean flows (m³/h) of the quarter hours of [start, end],
+    from the readings around it (NaN when they are sparser than one per quarter hour)."""
+    inside = int(np.count_nonzero((t >= start) & (t <= end)))
+    quarters = int((end - start) // VARIABILITY_STEP_S)
+    if quarters < 2 or inside < quarters:
+        return float("nan")
+    edges = start + VARIABILITY_STEP_S * np.arange(quarters + 1)
+    flows = np.diff(np.interp(edges, t, v)) * HOUR_S / VARIABILITY_STEP_S
+    return float(np.std(flows))
 
 
 def night_minima_from_flow(t_s: np.ndarray, flow_m3h: np.ndarray,
