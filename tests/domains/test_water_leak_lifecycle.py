@@ -197,6 +197,28 @@ def test_night_use_switching_inside_the_window_is_told_from_a_leak(seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
+def test_a_rise_held_as_switching_night_use_is_reported_while_it_lasts(seed):
+    t, flow = nights(seed, count=220)
+    watering = timers(t, 150, 200, 4.0)
+    v = variability(t, seed, watering)
+    # Four nights into the first dry spell: held, since its first night, its nights
+    # varying three times as much (by construction, within the draw's ±20 %).
+    scan = detect_leaks(t[:154], (flow + watering)[:154], variability=v[:154])
+    assert scan.leaks == []
+    assert night_of(scan.night_use.since_s) == pytest.approx(150)
+    assert scan.night_use.variability_ratio == pytest.approx(3.0, rel=0.25)
+    # Still held in the next dry spell; once the watering is over, nothing is.
+    later = detect_leaks(t[:160], (flow + watering)[:160], variability=v[:160])
+    assert later.leaks == [] and night_of(later.night_use.since_s) == pytest.approx(150)
+    assert detect_leaks(t[:205], (flow + watering)[:205], variability=v[:205]).night_use is None
+    # A steady leak is never held, nor is anything without the variability.
+    steady = detect_leaks(t[:154], (flow + leak(t, 150.5, 4.0))[:154],
+                          variability=variability(t, seed, 0 * t)[:154])
+    assert steady.night_use is None and len(steady.leaks) == 1
+    assert detect_leaks(t[:152], (flow + watering)[:152]).night_use is None
+
+
+@pytest.mark.parametrize("seed", range(3))
 def test_exceptional_use_declared_by_the_operator_is_left_out(seed):
     t, flow = nights(seed, count=200)
     pool = leak(t, 120.5, 4.0, repair_night=126.5)  # five nights filling a pool

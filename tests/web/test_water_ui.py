@@ -304,19 +304,23 @@ def test_service_panel_shows_the_form_read_only_to_a_viewer(page, server, size, 
     screenshot(page, "eau-service-lecture", size)
 
 
-def _with_sensitivity(page, sensitivity) -> None:
-    """The night-flow answers as they will carry the detector's sensitivity (the route does
-    not give it yet): the real answer with ``sensitivity`` set."""
+def _answer_with(page, key: str, value) -> None:
+    """The night-flow answers with ``key`` set to ``value`` (« absent »: an older
+    server's answer, without the field): the real answer otherwise."""
     def fulfil(route):
         answer = route.fetch()
         body = answer.json()
-        if sensitivity == "absent":  # an older server's answer, without the field
-            body.pop("sensitivity", None)
+        if value == "absent":
+            body.pop(key, None)
         else:
-            body["sensitivity"] = sensitivity
+            body[key] = value
         route.fulfill(response=answer, json=body)
 
     page.route("**/water/sectors/*/night-flow*", fulfil)
+
+
+def _with_sensitivity(page, sensitivity) -> None:
+    _answer_with(page, "sensitivity", sensitivity)
 
 
 @pytest.mark.parametrize("sensitivity", [{"min_leak_m3h": 0.82, "share_of_night_flow": 0.074},
@@ -336,6 +340,26 @@ def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, wat
     assert "Plus petite fuite détectable : 0,82 m³/h (7,4 % du débit de nuit)." in text
     assert "Un secteur plus petit, ou un compteur supplémentaire" in text
     assert "Aucune alerte de fuite ouverte sur ce secteur." in panel.inner_text()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("night_use", [
+    {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03", "variability_ratio": 2.7},
+    None, "absent"])
+def test_sector_panel_tells_a_rise_held_as_night_use(page, server, size, water, night_use):
+    _answer_with(page, "night_use", night_use)
+    login(page, server, then=f"/equipements/{water['B']}")
+    panel = page.locator(".water-panel[data-ready='90']")
+    panel.wait_for(state="attached")
+    box = panel.locator("#ws-night-use")
+    if not isinstance(night_use, dict):
+        assert box.is_hidden() and "s'allume et s'éteint" not in panel.inner_text()
+        return
+    assert box.is_visible()
+    text = box.inner_text()
+    assert "Hausse du débit de nuit depuis le 3 juin 2026, sans alerte de fuite" in text
+    assert "varient 2,7 fois plus que d'habitude" in text
+    assert "une fuite est un débit continu" in text
     assert_accessible(page)
 
 

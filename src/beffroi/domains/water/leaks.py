@@ -198,6 +198,16 @@ class Leak:
 
 
 @dataclass(frozen=True)
+class NightUse:
+    """A rise of the night flow held as a night use switching on and off: the run of
+    nights since ``since_s`` varies ``variability_ratio`` times as much inside its window
+    as the reference's nights."""
+
+    since_s: float
+    variability_ratio: float
+
+
+@dataclass(frozen=True)
 class LeakScan:
     """The leaks of a series and, night by night, what the detector saw."""
 
@@ -208,6 +218,7 @@ class LeakScan:
     scale_m3h: np.ndarray
     sensitivity_m3h: float | None = None  # smallest step it can see now
     sensitivity_share: float | None = None  # the same, as a share of the night flow
+    night_use: NightUse | None = None  # a rise held as a switching night use, at the end
 
     @property
     def open_leaks(self) -> list[Leak]:
@@ -240,6 +251,9 @@ class _Scan:
                  repairs: Sequence[Repair], variability: np.ndarray | None = None) -> None:
         self.t, self.x, self.p = t, x, p
         self.variability = variability
+        # A run held as a switching night use: its first night, its variability ratio,
+        # the reference and spread it rose from.
+        self.held: tuple[int, float, float, float] | None = None
         self.reference = np.full(len(x), np.nan)
         self.spread = np.full(len(x), np.nan)
         self.usable = np.zeros(len(x), dtype=bool)  # leak-free nights, for the season
@@ -359,8 +373,10 @@ class _Scan:
         cautious = len(recent_dips) >= p.intermittent_dips and sum(
             1 for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since) \
             >= p.intermittent_share * p.intermittent_days
-        if not cautious and self._switching(self.pending[-p.recent_nights:]):
+        ratio = None if cautious else self._variability_ratio(self.pending[-p.recent_nights:])
+        if ratio is not None and ratio >= p.use_variability:
             cautious = True
+            self.held = (self.pending[0], ratio, ref, scale)
         span = self._cautious_span(n) if cautious else 0
         window = self.seen[-span:] if cautious else self.pending[-p.recent_nights:]
         excess = float(np.percentile(x[window], p.cautious_percentile if cautious
@@ -390,18 +406,20 @@ class _Scan:
         if not self.open and not cautious:  # (tested on the nights above the reference)
             self._trend(n, scale)
 
-    def _switching(self, nights: list[int]) -> bool:
-        """Whether the run's nights vary inside their window ``use_variability`` times as
-        much as the reference's: a night use switching on and off, not a steady leak. The
-        run's first night is left out (a leak starting inside the window makes it vary)."""
+    def _variability_ratio(self, nights: list[int]) -> float | None:
+        """How many times as much the run's nights vary inside their window as the
+        reference's (None when unknown): ``use_variability`` or more is a night use
+        switching on and off, not a steady leak. The run's first night is left out (a leak
+        starting inside the window makes it vary)."""
         p, v = self.p, self.variability
         if v is None:
-            return False
+            return None
         base = [i for i in self.normal[-p.reference_nights:] if np.isfinite(v[i])]
         now = [i for i in nights[1:] if np.isfinite(v[i])]
         if len(base) < p.min_reference_nights // 2 or not now:
-            return False
-        return float(np.median(v[now])) >= p.use_variability * float(np.median(v[base]))
+            return None
+        usual = float(np.median(v[base]))
+        return float(np.median(v[now])) / usual if usual > 0 else None
 
     def _split(self, ref: float, scale: float) -> int | None:
         """Where the run holds two steps (a leak on a leak that started a few nights
@@ -680,7 +698,14 @@ class _Scan:
             base = self.open[0].reference_m3h if self.open else self.reference[last]
             sensitivity = self.p.min_excess * float(self.spread[last])
             share = sensitivity / base if base > 0 else None
-        return LeakScan(self.leaks, self.reference, self.spread, sensitivity, share)
+        night_use = None
+        if self.held is not None and self.held[0] in self.pending:  # still that run…
+            first, ratio, ref, scale = self.held
+            recent = self.pending[-self.p.level_nights:]
+            if float(np.median(self.x[recent])) - ref >= self.p.min_excess * scale:  # …up
+                night_use = NightUse(float(self.t[first]), ratio)
+        return LeakScan(self.leaks, self.reference, self.spread, sensitivity, share,
+                        night_use)
 
 
 def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,

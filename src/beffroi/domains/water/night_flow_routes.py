@@ -66,7 +66,8 @@ def parse_days(text: Any) -> int:
 def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, registry: Registry,
                       sector_id: int, days: int, now: int | None = None) -> dict[str, Any]:
     """Night by night over the last ``days``: minimum night flow, reference and band, P20,
-    legitimate night use; the leaks found (also those begun earlier and still running)."""
+    legitimate night use; the leaks found (also those begun earlier and still running); a
+    rise of the last nights held as a night use switching on and off (``night_use``)."""
     scope.require("read")
     if scope.role == "public":  # built from meters and alerts, which the public never sees
         raise NotFound(f"Équipement {sector_id} introuvable dans ce territoire.")
@@ -91,7 +92,7 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
                               "détecteur, figée pendant une fuite)",
                  "width": f"± {LeakParams().min_excess:g} × dispersion robuste (MAD)".replace(".", ","),
                  "p20": f"20e centile des {P20_NIGHTS} dernières nuits"},
-        "measured": False, "nights": [], "leaks": [], "sensitivity": None,
+        "measured": False, "nights": [], "leaks": [], "sensitivity": None, "night_use": None,
     }
     seen = detectors.scan_sector(ctx, sector, now - days * DAY_MS, window)
     if seen is None:
@@ -113,11 +114,17 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
             "date": str(nights.day[j]), "end": iso_utc(float(nights.end_s[j])),
             "minimum_m3h": _round(nights.minimum_m3h[j]),
             "at": iso_utc(float(nights.at_s[j])) if np.isfinite(nights.at_s[j]) else None,
+            "variability_m3h": _round(nights.variability_m3h[j]),
             "reference_m3h": _round(ref), "band_low_m3h": _round(max(ref - width, 0.0)),
             "band_high_m3h": _round(ref + width), "p20_m3h": _round(p20[j]),
             "leak": leak_of.get(j)})
     out["measured"] = any(n["minimum_m3h"] is not None for n in out["nights"])
     tz = ZoneInfo(window.tz)
+    if scan.night_use is not None:
+        since = scan.night_use.since_s  # the end of its first night's window
+        first = min(int(np.searchsorted(nights.end_s, since)), len(nights) - 1)
+        out["night_use"] = {"since": iso_utc(since), "since_date": str(nights.day[first]),
+                            "variability_ratio": round(scan.night_use.variability_ratio, 1)}
     for i, leak in enumerate(scan.leaks):
         end = leak.resolved_s if leak.resolved_s is not None else now / 1000
         if end < first_shown:

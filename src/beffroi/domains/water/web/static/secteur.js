@@ -1,7 +1,8 @@
 // Panel of a distribution sector on the asset page (core.registry.Panel): its minimum night
 // flow night after night against the detector's reference band, the estimated legitimate
 // night use, vertical marks at the detected leaks' onsets (and repairs), shaded declared
-// exceptional uses, a text summary, the smallest leak the detector can see, the open leaks
+// exceptional uses, a text summary, the smallest leak the detector can see, a rise held as a
+// night use switching on and off, the open leaks
 // (several may be open at once: their number and total), the leaks found, a night-by-night
 // table and the declared exceptional uses with their form.
 // GET …/water/sectors/{id}/night-flow?days=, …/open-leaks, …/exceptional-uses.
@@ -64,6 +65,19 @@ export function sensitivityHtml(d) {
     <p class="small">En dessous, une fuite se confond avec les variations ordinaires du débit de nuit du
       secteur. Un secteur plus petit, ou un compteur supplémentaire qui le découpe, rendrait visibles
       des fuites plus petites.</p>`;
+}
+
+/** A rise of the last nights that the detector holds as a night use switching on and off
+ * (``night_use``: null or absent, nothing shown). */
+export function nightUseHtml(d) {
+  const u = d && d.night_use;
+  if (!u || typeof u.variability_ratio !== "number" || !u.since_date) return "";
+  return `<p><strong>Hausse du débit de nuit depuis le ${escapeHtml(longDate(u.since_date))}, sans alerte de fuite :
+      ses nuits varient ${formatNumber(u.variability_ratio, 1)} fois plus que d'habitude à l'intérieur de la fenêtre de nuit.</strong></p>
+    <p class="small">Un usage qui s'allume et s'éteint (arrosage automatique, équipe de nuit, remplissage d'un
+      réservoir) fait varier le débit d'un quart d'heure à l'autre ; une fuite est un débit continu. Une fuite
+      sera signalée si la hausse dure sans interruption ; un usage connu à l'avance peut être déclaré
+      ci-dessous (usages exceptionnels).</p>`;
 }
 
 /** The open leak alerts of the sector: how many, their total, then each one. */
@@ -202,6 +216,7 @@ export async function render(container, ctx) {
       <figcaption id="ws-summary"></figcaption>
     </figure>
     <div id="ws-sensitivity" class="sensitivity" hidden></div>
+    <div id="ws-night-use" class="sensitivity" hidden></div>
     <h3>Fuites en cours</h3>
     <div id="ws-open-leaks"><p class="muted">Chargement…</p></div>
     <h3>Fuites détectées sur la période</h3>
@@ -230,6 +245,9 @@ export async function render(container, ctx) {
     const sensitivity = sensitivityHtml(d);
     $("ws-sensitivity").innerHTML = sensitivity;
     $("ws-sensitivity").hidden = !sensitivity;
+    const nightUse = nightUseHtml(d);
+    $("ws-night-use").innerHTML = nightUse;
+    $("ws-night-use").hidden = !nightUse;
     if (d.note) {
       $("ws-summary").textContent = d.note;
       $("ws-leaks").innerHTML = "";

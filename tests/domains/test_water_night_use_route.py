@@ -1,0 +1,107 @@
+"""A rise of the night flow held as a night use switching on and off, over HTTP: a sector
+whose inflow is steady at night until garden timers start switching on and off inside the
+night window; the night-flow answer holds it (no leak), says since when and how much more
+its nights vary, and gives each night's variability."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from beffroi.api.app import create_app
+from beffroi.core import assets, tenants, users
+from beffroi.core.access import CLI, open_scope
+from beffroi.core.clock import now_ms
+from beffroi.core.observations import store_rows
+from beffroi.core.registry import load_registry
+from beffroi.core.streams import ensure_stream
+
+from .night_series import square
+
+DAY = 86_400
+PARIS = ZoneInfo("Europe/Paris")
+TIMER_NIGHTS = 5  # the last nights, with garden timers
+
+
+def local(t: np.ndarray) -> list[datetime]:
+    return [datetime.fromtimestamp(s, PARIS) for s in t]
+
+
+@pytest.fixture
+def sector(db):
+    """60 days of 15-minute inflow ending now: 10 m³/h at night (1 % noise), more by day;
+    over the last ``TIMER_NIGHTS`` nights, timers add 8 and 2 m³/h by turns, half an hour
+    each, from 01:00 to 05:00 local time (flow readings every quarter hour)."""
+    registry = load_registry(["generic", "water"])
+    end = now_ms() // 900_000 * 900
+    t = np.arange(end - 60 * DAY, end + 1, 900.0)
+    when = local(t)
+    hour = np.array([w.hour + w.minute / 60 for w in when])
+    rng = np.random.default_rng(3)
+    flow = 10.0 * (1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)) \
+        * rng.normal(1, 0.01, len(t))
+    first = datetime.fromtimestamp(end, PARIS).date().toordinal() - TIMER_NIGHTS + 1
+    if datetime.fromtimestamp(end, PARIS).hour < 4:  # tonight's 02:00–04:00 is not over
+        first -= 1
+    timers = np.array([w.date().toordinal() >= first and 1 <= w.hour < 5 for w in when])
+    quarter = np.array([(w.hour * 4 + w.minute // 15) // 2 % 2 for w in when])
+    flow = flow + np.where(timers, np.where(quarter == 0, 8.0, 2.0), 0.0)
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat des eaux",
+                                       registry=registry)
+        scope = open_scope(db, conn, CLI, tenant["id"])
+        tenants.create_commune(scope, conn, {"insee": "88383", "name": "Remiremont"})
+        point = {"type": "Point", "coordinates": [6.6, 48.005]}
+        service = assets.create_asset(scope, conn, registry, {
+            "ref": "SVC-88383", "kind": "water.service", "name": "Régie de Remiremont",
+            "commune": "88383", "geometry": point})
+        sector = assets.create_asset(scope, conn, registry, {
+            "ref": "SEC-J", "kind": "water.sector", "name": "Secteur des jardins",
+            "commune": "88383", "geometry": square(6.6), "parent_id": service.id,
+            "properties": {"connections": 800, "mains_length_km": 15}})
+        meter = assets.create_asset(scope, conn, registry, {
+            "ref": "CPT-J-IN", "kind": "water.meter", "name": "Entrée jardins",
+            "commune": "88383", "geometry": point, "parent_id": sector.id,
+            "properties": {"role": "sector_inlet"}})
+        stream = ensure_stream(scope, conn, registry, meter.id, "water.flow")
+        store_rows(scope, conn, [(tenant["id"], stream, int(ti * 1000), round(float(q), 3), 0)
+                                 for ti, q in zip(t, flow, strict=True)], PARIS)
+        users.add_member(scope, conn, {"email": "agent@eau.fr", "role": "agent",
+                                       "password": "password-123"})
+    with TestClient(create_app(db, registry)) as client:
+        token = client.post("/api/v1/auth/token", json={
+            "email": "agent@eau.fr", "password": "password-123"}).json()["access_token"]
+        yield {"client": client, "id": sector.id, "first": first,
+               "url": f"/api/v1/tenants/{tenant['id']}/water/sectors/{sector.id}/night-flow",
+               "h": {"Authorization": f"Bearer {token}"}}
+
+
+def test_timers_switching_in_the_window_are_held_as_night_use(sector):
+    r = sector["client"].get(sector["url"], params={"days": 60}, headers=sector["h"])
+    assert r.status_code == 200, r.text
+    d = r.json()
+    first = datetime.fromordinal(sector["first"]).date().isoformat()
+    assert d["leaks"] == []
+    use = d["night_use"]
+    assert use["since_date"] == first
+    nights = [n for n in d["nights"] if n["variability_m3h"] is not None]
+    timers = [n for n in nights if n["date"] >= first]
+    before = [n for n in nights if n["date"] < first][-28:]
+    assert len(timers) == TIMER_NIGHTS
+    # Readings of 18, 18, 12, 12 m³/h… : quarter hours of 18, 15, 12, 15 m³/h… (between
+    # two readings, their mean), a spread of √((9 + 0 + 9 + 0) / 4) = √4.5 m³/h; before,
+    # about 1 % of 10 m³/h. The ratio is the one of the nights the answer lists (the
+    # first left out).
+    assert all(n["variability_m3h"] == pytest.approx(4.5 ** 0.5, rel=0.1) for n in timers)
+    assert all(n["variability_m3h"] < 0.3 for n in before)
+    expected = np.median([n["variability_m3h"] for n in timers[1:]]) \
+        / np.median([n["variability_m3h"] for n in before])
+    # (the listed variabilities are rounded to 0.001 m³/h, those before are ~0.05)
+    assert use["variability_ratio"] == pytest.approx(expected, rel=0.02)
+    assert use["variability_ratio"] > 2  # twice as much or more: held
+    # Their minimum hour is up by 5 m³/h (any hour: quarters of +8, +5, +2, +5 m³/h).
+    assert timers[-1]["minimum_m3h"] == pytest.approx(15.0, rel=0.05)
