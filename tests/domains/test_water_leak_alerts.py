@@ -180,6 +180,46 @@ def test_a_confirmed_repair_resolves_the_alert_with_the_loss_up_to_the_repair(se
     assert details["lost_m3"] == pytest.approx(2.0 * (repaired - onset) / 3600, rel=0.25)
 
 
+def test_a_rise_searched_without_finding_a_leak_is_resolved_and_not_raised_again(sector,
+                                                                                   db):
+    from beffroi.core.alerting.interventions import record_intervention
+
+    registry = load_registry(["generic", "water"])
+    rise, leak = T0 + 60.4 * DAY, T0 + 95.4 * DAY
+    end = T0 + 120 * DAY
+    t = np.arange(T0, end, 900.0)
+    # A rise of 2 m³/h that is a legitimate use (a new night user), then a true leak of
+    # 3 m³/h on top of it.
+    inlet = (sector_flow(t, 1, 10.0) + np.where(t >= rise, 2.0, 0.0)
+             + np.where(t >= leak, 3.0, 0.0))
+    sector["store"]("CPT-A", t, inlet)
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
+    sector["run"](T0 + 80 * DAY)
+    (_, status, key, details, _), = sector["alerts"]()
+    assert status == "open" and details["lost_m3"] > 0
+    searched = datetime.fromtimestamp(T0 + 81 * DAY, PARIS)
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
+        record_intervention(scope, conn, registry, _alert_id(db, key), {
+            "step": "no_leak_found", "at": searched.isoformat()})
+    sector["run"](T0 + 82 * DAY)
+    (_, status, _, details, title), = sector["alerts"]()
+    assert status == "resolved" and details["repair_status"] == "no_leak"
+    assert (details["lost_m3"], details["lost_eur"]) == (0, 0)
+    assert title.startswith("Aucune fuite trouvée — Secteur A : hausse de +")
+    assert title.endswith("m³/h la nuit depuis le 31/10/2025, tenue pour un usage légitime")
+    assert details["extra_flow_m3h"] == pytest.approx(2.0, rel=0.3)
+    sector["run"](T0 + 90 * DAY)  # the rise is still there: not raised again
+    assert [a[1] for a in sector["alerts"]()] == ["resolved"]
+    sector["run"](end - 3600)  # the leak on top of it is an alert of its own
+    (_, first, _, _, _), (_, status, _, details, _) = sector["alerts"]()
+    assert first == "resolved" and status == "open"
+    assert abs(datetime.fromisoformat(details["onset"]).timestamp() - leak) <= 1.5 * DAY
+    assert details["extra_flow_m3h"] == pytest.approx(3.0, rel=0.3)
+    assert details["open_leaks_in_sector"] == 1  # the searched rise is not a leak
+    assert details["sector_extra_flow_m3h"] == details["extra_flow_m3h"]
+
+
 def _alert_id(db, key: str) -> int:
     al = schema.alerts
     with db.read() as conn:

@@ -138,10 +138,11 @@ def test_water_declares_the_steps_of_a_leak_alert():
     registry = load_registry(["generic", "water"])
     detector, = [d for d in registered_detectors(registry) if d.key == DETECTOR]
     assert detector.follow_up is LEAK_FOLLOW_UP
-    searching, located, repaired = LEAK_FOLLOW_UP
+    searching, located, repaired, no_leak = LEAK_FOLLOW_UP
     assert [(s.key, s.label, s.final) for s in LEAK_FOLLOW_UP] == [
         ("searching", "Recherche en cours", False), ("located", "Fuite localisée", False),
-        ("repaired", "Réparée", True)]
+        ("repaired", "Réparée", True), ("no_leak_found", "Aucune fuite trouvée", True)]
+    assert no_leak.fields == ()  # its date is the step's own (when the search ended)
     assert {f.key: (f.kind, f.required) for f in located.fields} == {
         "located_on": ("choice", True), "position": ("position", True)}
     assert dict(located.fields[0].choices) == {"main": "conduite", "connection": "branchement"}

@@ -24,7 +24,7 @@ flow is one finding on the sector, of its own detector (``water.acoustic_leak``)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
@@ -41,7 +41,7 @@ from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
 from .exceptional_uses import excluded_ranges
-from .interventions import LEAK_FOLLOW_UP, recorded_repairs
+from .interventions import LEAK_FOLLOW_UP, recorded_repairs, searched_without_leak
 from .leaks import Leak, LeakScan, Repair, detect_leaks
 from .night_flow import (
     Nights,
@@ -178,7 +178,8 @@ REPAIR_STATUS = {"none": "aucune réparation enregistrée",
                  "gone": "débit de nuit revenu à sa référence (fin de fuite constatée)",
                  "awaiting": "réparée, en attente de confirmation par les nuits suivantes",
                  "refuted": "fuite persistante : les nuits suivant la réparation n'ont pas "
-                            "baissé"}
+                            "baissé",
+                 "no_leak": "aucune fuite trouvée : hausse tenue pour un usage légitime"}
 CONFIDENCE = {"medium": "moyenne", "high": "élevée"}
 KIND_LABELS = {"abrupt": "brutale", "incipient": "progressive (croissante)"}
 ACOUSTIC_RECENT_MS = 3 * 86_400_000  # a logger's alarm this recent backs a leak
@@ -226,12 +227,24 @@ def scan_start(ctx: DetectorContext, onsets: list[tuple[float, str]]) -> int:
 
 @dataclass(frozen=True)
 class SectorScan:
-    """What the detector sees of one sector: its nights, the leaks found in them, and the
-    (onset, subject) of its active leak alerts."""
+    """What the detector sees of one sector: its nights, the leaks found in them, the
+    (onset, subject) of its active leak alerts and the onsets of the alerts searched
+    without finding a leak."""
 
     nights: Nights
     scan: LeakScan
     alerts: list[tuple[float, str]]
+    searched: list[float] = field(default_factory=list)
+
+    def no_leak_found(self, leak: Leak) -> bool:
+        """Whether the operator searched this open leak's alert and found no leak."""
+        return leak.active and any(abs(onset - leak.onset_s) <= SAME_ONSET_S
+                                   for onset in self.searched)
+
+    @property
+    def leaking(self) -> list[Leak]:
+        """The open leaks, but those searched without finding one."""
+        return [leak for leak in self.scan.open_leaks if not self.no_leak_found(leak)]
 
 
 def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
@@ -252,7 +265,8 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
     excluded = excluded_ranges(_props(sector), window.tz)
     return SectorScan(nights, detect_leaks(nights.end_s, nights.minimum_m3h,
                                            repairs=repairs, excluded=excluded,
-                                           variability=nights.variability_m3h), alerts)
+                                           variability=nights.variability_m3h), alerts,
+                      searched_without_leak(ctx.conn, ctx.tenant_id, sector.id))
 
 
 def _subjects(alerts: list[tuple[float, str]], leaks: list[Leak], ended: list[Leak]
@@ -310,19 +324,25 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
         seen = scan_sector(ctx, sector, window=window)
         if seen is None or not seen.scan.leaks:
             continue
-        leaks = seen.scan.open_leaks
-        ended = [leak for leak in seen.scan.leaks if not leak.active]
+        leaks = seen.leaking
+        ended = [leak for leak in seen.scan.leaks if not leak.active or seen.no_leak_found(leak)]
         subjects, ended_subjects = _subjects(seen.alerts, leaks, ended)
         legitimate = legitimate_night_use(ctx, sector)
         for leak, subject in zip(ended, ended_subjects, strict=True):
             if subject is None:
                 continue
             details = leak_details(leak, price, legitimate, ctx.now / 1000)
-            details["repair_status"] = "confirmed" if leak.ended_by == "repair" else "gone"
-            yield Finding(sector.id, f"Fuite terminée — {sector.name} : +"
-                                     f"{_fr(leak.extra_flow_m3h)} m³/h du "
-                                     f"{_day(leak.onset_s, tz)} au {_day(leak.resolved_s, tz)}",
-                          subject=subject, details=details, ended=True)
+            if seen.no_leak_found(leak):  # a legitimate use: no water lost
+                details.update(repair_status="no_leak", lost_m3=0, lost_eur=0)
+                title = (f"Aucune fuite trouvée — {sector.name} : hausse de +"
+                         f"{_fr(leak.extra_flow_m3h)} m³/h la nuit depuis le "
+                         f"{_day(leak.onset_s, tz)}, tenue pour un usage légitime")
+            else:
+                details["repair_status"] = "confirmed" if leak.ended_by == "repair" \
+                    else "gone"
+                title = (f"Fuite terminée — {sector.name} : +{_fr(leak.extra_flow_m3h)} m³/h "
+                         f"du {_day(leak.onset_s, tz)} au {_day(leak.resolved_s, tz)}")
+            yield Finding(sector.id, title, subject=subject, details=details, ended=True)
         if not leaks:
             continue
         heard = _heard(acoustic_alarms(ctx, sector.id))

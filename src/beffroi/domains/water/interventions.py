@@ -4,7 +4,10 @@ sector's alerts, which the detector reads to tell whether the following nights c
 
 Steps: « recherche en cours » (``searching``), « fuite localisée » (``located``: on the main
 or on a service connection, and where), « réparée » (``repaired``, final: the day, and what
-the repair cost and concerned — material, diameter).
+the repair cost and concerned — material, diameter), « aucune fuite trouvée »
+(``no_leak_found``, final: the sector was searched, the rise is a legitimate use; the
+detector then resolves the alert, counts no water lost and does not raise it again for
+that rise — a new rise on top of it is a new alert).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from ...storage import schema
 
 DETECTOR_KEY = "water.night_flow_leak"  # the detector whose alerts these steps follow
 INTERVENTION = "intervention"  # kind of the alert_events rows holding the steps
-SEARCHING, LOCATED, REPAIRED = "searching", "located", "repaired"
+SEARCHING, LOCATED, REPAIRED, NO_LEAK = "searching", "located", "repaired", "no_leak_found"
 LOCATIONS = {"main": "conduite", "connection": "branchement"}
 PIPE_MATERIALS = {"cast_iron": "fonte", "pvc": "PVC", "pehd": "PEHD", "steel": "acier",
                   "asbestos_cement": "amiante-ciment", "lead": "plomb", "other": "autre"}
@@ -41,6 +44,7 @@ LEAK_FOLLOW_UP = (
         DetailField("diameter_mm", "Diamètre", unit="mm", digits=0, minimum=10,
                     maximum=2000),
     )),
+    FollowUpStep(NO_LEAK, "Aucune fuite trouvée", final=True),
 )
 
 
@@ -74,7 +78,8 @@ def latest_steps(conn: Connection, tenant_id: int, alert_ids: list[int]
     """step -> alert id -> (details, at) of the latest entry of that step on each alert: a
     later entry corrects an earlier one."""
     e = schema.alert_events
-    out: dict[str, dict[int, tuple[dict, int]]] = {SEARCHING: {}, LOCATED: {}, REPAIRED: {}}
+    out: dict[str, dict[int, tuple[dict, int]]] = {SEARCHING: {}, LOCATED: {}, REPAIRED: {},
+                                                   NO_LEAK: {}}
     if not alert_ids:
         return out
     for row in conn.execute(select(e.c.alert_id, e.c.at, e.c.details).where(
@@ -98,3 +103,19 @@ def recorded_repairs(conn, tenant_id: int, sector_id: int) -> list[RecordedRepai
                            repair_instant(details, at, tz))
             for alert_id, (details, at)
             in sorted(latest_steps(conn, tenant_id, list(alerts))[REPAIRED].items())]
+
+
+def searched_without_leak(conn, tenant_id: int, sector_id: int) -> list[float]:
+    """Onsets (epoch s) of the sector's leak alerts whose latest final step is « aucune
+    fuite trouvée » (none later than it says « réparée »)."""
+    a = schema.alerts
+    alerts = {row.id: row for row in conn.execute(select(a.c.id, a.c.details).where(
+        a.c.tenant_id == tenant_id, a.c.detector == DETECTOR_KEY, a.c.asset_id == sector_id))}
+    steps = latest_steps(conn, tenant_id, list(alerts))
+    out = []
+    for alert_id, (_, at) in sorted(steps[NO_LEAK].items()):
+        repaired = steps[REPAIRED].get(alert_id)
+        onset = onset_instant(alerts[alert_id].details)
+        if onset is not None and (repaired is None or repaired[1] < at):
+            out.append(onset / 1000)
+    return out

@@ -130,7 +130,11 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
         if end < first_shown:
             continue
         item = detectors.leak_details(leak, price, legitimate, end)
-        item.update(index=i, active=leak.active, resolved=iso_utc(leak.resolved_s),
+        searched = seen.no_leak_found(leak)  # a legitimate use, the operator found
+        if searched:
+            item.update(lost_m3=0, lost_eur=0)
+        item.update(index=i, active=leak.active and not searched, no_leak_found=searched,
+                    resolved=iso_utc(leak.resolved_s),
                     onset_date=datetime.fromtimestamp(leak.onset_s, tz).date().isoformat(),
                     detected_date=datetime.fromtimestamp(leak.detected_s, tz).date().isoformat())
         out["leaks"].append(item)

@@ -99,7 +99,8 @@ function leakItems(d) {
   if (!d.leaks.length) return '<p class="muted" id="ws-no-leak">Aucune fuite détectée sur la période.</p>';
   return `<ul class="leak-list">${d.leaks.map((l) => `
     <li class="${l.active ? "active" : "resolved"}" data-onset="${escapeHtml(l.onset)}">
-      <strong>${l.active ? "Fuite probable en cours" : "Fuite réparée"}</strong> —
+      <strong>${l.no_leak_found ? "Aucune fuite trouvée (usage légitime)"
+        : l.active ? "Fuite probable en cours" : "Fuite réparée"}</strong> —
       début estimé le ${longDate(l.onset)}, détectée le ${longDate(l.detected)}${
         l.resolved ? `, finie le ${longDate(l.resolved)}` : ""}.
       <span class="block">Débit de nuit en plus : +${m3h(l.extra_flow_m3h, 1)} (référence ${m3h(l.reference_night_flow_m3h)},
