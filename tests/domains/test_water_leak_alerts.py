@@ -183,6 +183,7 @@ def test_a_confirmed_repair_resolves_the_alert_with_the_loss_up_to_the_repair(se
 def test_a_rise_searched_without_finding_a_leak_is_resolved_and_not_raised_again(sector,
                                                                                    db):
     from beffroi.core.alerting.interventions import record_intervention
+    from beffroi.domains.water.night_flow_routes import sector_night_flow
 
     registry = load_registry(["generic", "water"])
     rise, leak = T0 + 60.4 * DAY, T0 + 95.4 * DAY
@@ -211,6 +212,13 @@ def test_a_rise_searched_without_finding_a_leak_is_resolved_and_not_raised_again
     assert details["extra_flow_m3h"] == pytest.approx(2.0, rel=0.3)
     sector["run"](T0 + 90 * DAY)  # the rise is still there: not raised again
     assert [a[1] for a in sector["alerts"]()] == ["resolved"]
+    with db.read() as conn:  # the sector's chart says so too
+        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
+        chart = sector_night_flow(db, scope, conn, registry, sector["ids"]["SEC-A"], 60,
+                                  now=int((T0 + 90 * DAY) * 1000))
+    item, = chart["leaks"]
+    assert item["no_leak_found"] and not item["active"]
+    assert (item["lost_m3"], item["lost_eur"]) == (0, 0)
     sector["run"](end - 3600)  # the leak on top of it is an alert of its own
     (_, first, _, _, _), (_, status, _, details, _) = sector["alerts"]()
     assert first == "resolved" and status == "open"
