@@ -13,15 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from beffroi.api.app import create_app
-from beffroi.core import assets, tenants, users
+from beffroi.core import users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting.detectors import run_detectors
 from beffroi.core.clock import now_ms
-from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
-from beffroi.core.streams import ensure_stream
 
-from .night_series import sector_flow, square
+from .night_series import sector_flow
+from .water_network import metered_sectors
 
 DAY = 86_400
 PARIS = ZoneInfo("Europe/Paris")
@@ -40,28 +39,9 @@ def network(db):
     flows = {"A": sector_flow(t, 1, 10.0) + np.where(t >= onset, LEAK_M3H, 0.0),
              "B": sector_flow(t, 2, 6.0)}
     with db.write() as conn:
-        tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat des eaux",
-                                       registry=registry)
+        tenant, ids = metered_sectors(db, conn, registry, t, {
+            "A": ("Secteur A", 6.6, 1000, flows["A"]), "B": ("Secteur B", 6.7, 600, flows["B"])})
         scope = open_scope(db, conn, CLI, tenant["id"])
-        tenants.create_commune(scope, conn, {"insee": "88383", "name": "Remiremont"})
-        point = {"type": "Point", "coordinates": [6.6, 48.005]}
-        service = assets.create_asset(scope, conn, registry, {
-            "ref": "SVC-88383", "kind": "water.service", "name": "Régie de Remiremont",
-            "commune": "88383", "geometry": point})
-        ids = {"service": service.id}
-        for key, x, connections in (("A", 6.6, 1000), ("B", 6.7, 600)):
-            sector = assets.create_asset(scope, conn, registry, {
-                "ref": f"SEC-{key}", "kind": "water.sector", "name": f"Secteur {key}",
-                "commune": "88383", "geometry": square(x), "parent_id": service.id,
-                "properties": {"connections": connections, "mains_length_km": 20}})
-            meter = assets.create_asset(scope, conn, registry, {
-                "ref": f"CPT-{key}-IN", "kind": "water.meter", "name": f"Entrée {key}",
-                "commune": "88383", "geometry": point, "parent_id": sector.id,
-                "properties": {"role": "sector_inlet"}})
-            stream = ensure_stream(scope, conn, registry, meter.id, "water.flow")
-            store_rows(scope, conn, [(tenant["id"], stream, int(ti * 1000), round(float(q), 3), 0)
-                                     for ti, q in zip(t, flows[key], strict=True)], PARIS)
-            ids[key] = sector.id
         for email, role in (("agent@eau.fr", "agent"), ("elu@eau.fr", "viewer")):
             users.add_member(scope, conn, {"email": email, "role": role,
                                            "password": "password-123"})

@@ -13,14 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from beffroi.api.app import create_app
-from beffroi.core import assets, tenants, users
+from beffroi.core import users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
-from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
-from beffroi.core.streams import ensure_stream
 
-from .night_series import square
+from .water_network import metered_sectors
 
 DAY = 86_400
 PARIS = ZoneInfo("Europe/Paris")
@@ -51,32 +49,16 @@ def sector(db):
     quarter = np.array([(w.hour * 4 + w.minute // 15) // 2 % 2 for w in when])
     flow = flow + np.where(timers, np.where(quarter == 0, 8.0, 2.0), 0.0)
     with db.write() as conn:
-        tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat des eaux",
-                                       registry=registry)
+        tenant, ids = metered_sectors(db, conn, registry, t, {
+            "J": ("Secteur des jardins", 6.6, 800, flow)})
         scope = open_scope(db, conn, CLI, tenant["id"])
-        tenants.create_commune(scope, conn, {"insee": "88383", "name": "Remiremont"})
-        point = {"type": "Point", "coordinates": [6.6, 48.005]}
-        service = assets.create_asset(scope, conn, registry, {
-            "ref": "SVC-88383", "kind": "water.service", "name": "Régie de Remiremont",
-            "commune": "88383", "geometry": point})
-        sector = assets.create_asset(scope, conn, registry, {
-            "ref": "SEC-J", "kind": "water.sector", "name": "Secteur des jardins",
-            "commune": "88383", "geometry": square(6.6), "parent_id": service.id,
-            "properties": {"connections": 800, "mains_length_km": 15}})
-        meter = assets.create_asset(scope, conn, registry, {
-            "ref": "CPT-J-IN", "kind": "water.meter", "name": "Entrée jardins",
-            "commune": "88383", "geometry": point, "parent_id": sector.id,
-            "properties": {"role": "sector_inlet"}})
-        stream = ensure_stream(scope, conn, registry, meter.id, "water.flow")
-        store_rows(scope, conn, [(tenant["id"], stream, int(ti * 1000), round(float(q), 3), 0)
-                                 for ti, q in zip(t, flow, strict=True)], PARIS)
         users.add_member(scope, conn, {"email": "agent@eau.fr", "role": "agent",
                                        "password": "password-123"})
     with TestClient(create_app(db, registry)) as client:
         token = client.post("/api/v1/auth/token", json={
             "email": "agent@eau.fr", "password": "password-123"}).json()["access_token"]
-        yield {"client": client, "id": sector.id, "first": first,
-               "url": f"/api/v1/tenants/{tenant['id']}/water/sectors/{sector.id}/night-flow",
+        yield {"client": client, "id": ids["J"], "first": first,
+               "url": f"/api/v1/tenants/{tenant['id']}/water/sectors/{ids['J']}/night-flow",
                "h": {"Authorization": f"Bearer {token}"}}
 
 
