@@ -149,7 +149,7 @@ def test_a_probable_leak_heard_with_no_leak_in_the_night_flow_is_one_sector_aler
 
 def test_a_confirmed_repair_resolves_the_alert_with_the_loss_up_to_the_repair(sector, db):
     from beffroi.core.alerting.interventions import record_intervention
-    from beffroi.core.registry import load_registry
+    from beffroi.domains.water.night_flow_routes import sector_night_flow
 
     registry = load_registry(["generic", "water"])
     onset = T0 + 60.4 * DAY
@@ -178,6 +178,12 @@ def test_a_confirmed_repair_resolves_the_alert_with_the_loss_up_to_the_repair(se
     assert title.startswith("Fuite terminée — Secteur A : +2")
     assert details["extra_flow_m3h"] == pytest.approx(2.0, rel=0.3)
     assert details["lost_m3"] == pytest.approx(2.0 * (repaired - onset) / 3600, rel=0.25)
+    with db.read() as conn:  # the sector's chart tells a repaired leak
+        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
+        chart = sector_night_flow(db, scope, conn, registry, sector["ids"]["SEC-A"], 60,
+                                  now=int((repaired + 8 * DAY) * 1000))
+    item, = chart["leaks"]
+    assert item["ended_by"] == "repair" and not item["active"] and not item["no_leak_found"]
 
 
 def test_a_rise_searched_without_finding_a_leak_is_resolved_and_not_raised_again(sector,

@@ -343,6 +343,30 @@ def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, wat
     assert_accessible(page)
 
 
+def test_sector_panel_tells_what_became_of_each_leak(page, server, size, water):
+    def fulfil(route):  # the real leak, then the same ended three ways
+        answer = route.fetch()
+        body = answer.json()
+        leak = body["leaks"][0]
+        body["leaks"] = [{**leak, "active": False, "ended_by": "gone"},
+                         {**leak, "active": False, "ended_by": "repair"},
+                         {**leak, "active": False, "no_leak_found": True, "lost_m3": 0}]
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/water/sectors/*/night-flow*", fulfil)
+    login(page, server, then=f"/equipements/{water['A']}")
+    panel = page.locator(".water-panel[data-ready='90']")
+    panel.wait_for(state="attached")
+    labels = panel.locator("#ws-leaks .leak-list li strong").all_inner_texts()
+    assert labels == ["Fuite terminée (débit de nuit revenu à sa référence)", "Fuite réparée",
+                      "Aucune fuite trouvée (usage légitime)"]
+    summary = panel.locator("#ws-summary").inner_text()
+    assert "2 fuite(s) sur la période, terminée(s) (dont 1 réparée(s))." in summary
+    assert "1 hausse(s) du débit de nuit recherchée(s) sans fuite trouvée" in summary
+    assert "en cours" not in summary
+    assert_accessible(page)
+
+
 @pytest.mark.parametrize("night_use", [
     {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03", "variability_ratio": 2.7},
     None, "absent"])

@@ -134,6 +134,7 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
         if searched:
             item.update(lost_m3=0, lost_eur=0)
         item.update(index=i, active=leak.active and not searched, no_leak_found=searched,
+                    ended_by=leak.ended_by,
                     resolved=iso_utc(leak.resolved_s),
                     onset_date=datetime.fromtimestamp(leak.onset_s, tz).date().isoformat(),
                     detected_date=datetime.fromtimestamp(leak.detected_s, tz).date().isoformat())

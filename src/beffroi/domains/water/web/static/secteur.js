@@ -46,10 +46,16 @@ function summary(d) {
     parts.push(`${formatNumber(active.length, 0)} fuites probables en cours, la première depuis le ${
       longDate(active[0].onset)} environ : +${m3h(sum("extra_flow_m3h"), 1)} la nuit au total, `
       + `${m3(sum("lost_m3"))} perdus (${eur(sum("lost_eur"))}).`);
-  } else if (d.leaks.length) {
-    parts.push(`${formatNumber(d.leaks.length, 0)} fuite(s) sur la période, réparée(s).`);
   } else {
-    parts.push("Aucune fuite détectée sur la période.");
+    const ended = d.leaks.filter((l) => !l.no_leak_found);
+    const repaired = ended.filter((l) => l.ended_by === "repair").length;
+    parts.push(ended.length ? `${formatNumber(ended.length, 0)} fuite(s) sur la période, terminée(s)${
+      repaired ? ` (dont ${formatNumber(repaired, 0)} réparée(s))` : ""}.` : "Aucune fuite détectée sur la période.");
+  }
+  const searched = d.leaks.filter((l) => l.no_leak_found).length;
+  if (searched) {
+    parts.push(`${formatNumber(searched, 0)} hausse(s) du débit de nuit recherchée(s) sans fuite trouvée, `
+      + "tenue(s) pour un usage légitime.");
   }
   return parts.filter(Boolean).join(" ");
 }
@@ -95,12 +101,19 @@ function openLeaksHtml(o) {
         <span class="muted">(${l.status === "acknowledged" ? "prise en compte" : "ouverte"})</span></li>`).join("")}</ul>`;
 }
 
+/** What became of a leak of the chart. */
+function leakLabel(l) {
+  if (l.no_leak_found) return "Aucune fuite trouvée (usage légitime)";
+  if (l.active) return "Fuite probable en cours";
+  if (l.ended_by === "repair") return "Fuite réparée";
+  return l.ended_by === "gone" ? "Fuite terminée (débit de nuit revenu à sa référence)" : "Fuite terminée";
+}
+
 function leakItems(d) {
   if (!d.leaks.length) return '<p class="muted" id="ws-no-leak">Aucune fuite détectée sur la période.</p>';
   return `<ul class="leak-list">${d.leaks.map((l) => `
     <li class="${l.active ? "active" : "resolved"}" data-onset="${escapeHtml(l.onset)}">
-      <strong>${l.no_leak_found ? "Aucune fuite trouvée (usage légitime)"
-        : l.active ? "Fuite probable en cours" : "Fuite réparée"}</strong> —
+      <strong>${leakLabel(l)}</strong> —
       début estimé le ${longDate(l.onset)}, détectée le ${longDate(l.detected)}${
         l.resolved ? `, finie le ${longDate(l.resolved)}` : ""}.
       <span class="block">Débit de nuit en plus : +${m3h(l.extra_flow_m3h, 1)} (référence ${m3h(l.reference_night_flow_m3h)},
