@@ -196,6 +196,23 @@ def test_night_use_switching_inside_the_window_is_told_from_a_leak(seed):
     assert len(during) == 1 and 170.5 <= night_of(during[0].detected_s) <= 170.5 + 21
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_leak_after_a_long_held_watering_season_is_found_with_its_onset(seed):
+    t, flow = nights(seed, count=330)
+    watering = timers(t, 150, 240, 4.0)  # three months, six dry nights in seven
+    v = variability(t, seed, watering)
+    assert detect_leaks(t, flow + watering, variability=v).leaks == []
+    # The watering season never became the sector's level: a leak of 15 % of the night
+    # flow starting a few nights after it is found within three weeks, dated right
+    # (the night after the last one back at the reference).
+    for onset in (243.5, 250.5):
+        found, = detect_leaks(t, flow + watering + leak(t, onset, 3.0), variability=v).leaks
+        assert night_of(found.onset_s) == pytest.approx(onset, abs=1.0)
+        assert onset < night_of(found.detected_s) <= onset + 21
+        lost = 3.0 * (t[-1] - (T0 + onset * DAY)) / 3600
+        assert found.lost_m3 == pytest.approx(lost, rel=0.25)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_a_rise_held_as_switching_night_use_is_reported_while_it_lasts(seed):
     t, flow = nights(seed, count=220)

@@ -388,6 +388,8 @@ def test_sector_panel_tells_a_rise_held_as_night_use(page, server, size, water, 
     assert "varient 2,7 fois plus que d'habitude" in text
     assert "une fuite est un débit continu" in text
     assert_accessible(page)
+    box.scroll_into_view_if_needed()
+    screenshot(page, "eau-secteur-usage-de-nuit", size)
 
 
 def _tab_out(page) -> str:

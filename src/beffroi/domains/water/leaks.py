@@ -45,7 +45,11 @@ Night after night:
    variability as it was (+35 % at most on the benchmark), while garden timers switching
    on and off double or triple it — the first watering nights of a summer, which the
    sector's own history cannot announce without a year of data, are held until the
-   watering pauses (a rainy night) or a leak outlasts the span. Its **onset** is
+   watering pauses (a rainy night) or a leak outlasts the span. A held run's nights never
+   join the reference (the watering season does not become the sector's level); when its
+   last ``use_over_nights`` nights are back at the reference the use is over and the run
+   is forgotten. A leak found in such a run (or under the intermittent-use caution) began
+   after the run's last night back at the reference: a leak never pauses. Its **onset** is
    back-dated to the
    start of the run (the CUSUM change-point estimate): midway between the last night before
    the run and the first elevated one. Its **reference** (the level before it) is frozen
@@ -157,6 +161,8 @@ class LeakParams:
     season_min_nights: int = 10
     repair_match_days: float = 3.0
     use_variability: float = 2.0  # a run varying that much more inside its nights: a use
+    use_over_nights: int = 7  # a held use back at the reference that long is over
+    trim_pauses: bool = True  # a leak found in an intermittent run began after its last pause
 
 
 @dataclass(frozen=True)
@@ -359,6 +365,12 @@ class _Scan:
             self.elevated.append(n)
         self.seen.append(n)
         self.s = max(0.0, self.s + z - p.k)
+        if self._held_run() and p.use_over_nights and len(self.seen) >= p.use_over_nights and all(
+                self.x[i] - ref <= p.dip_z * scale for i in self.seen[-p.use_over_nights:]):
+            # The switching use is over: its nights were neither a leak nor the sector's
+            # usual level; forget them.
+            self.pending, self.s, self.held, self.last_calm = [], 0.0, None, n
+            return
         if self.s == 0.0:
             self._calm(self.pending + [n])
             self.pending = []
@@ -383,6 +395,14 @@ class _Scan:
                                      else p.low_percentile)) - ref
         if self.s >= p.h and excess >= p.min_excess * scale:
             split = None if cautious or recent_dips else self._split(ref, scale)
+            if (cautious or self._held_run()) and p.trim_pauses:
+                # A leak never pauses: it began after the run's last night back at the
+                # reference (the nights before were the intermittent use).
+                pauses = [j for j, i in enumerate(self.pending)
+                          if x[i] - ref <= p.dip_z * scale]
+                if pauses and pauses[-1] + 1 < len(self.pending):
+                    self.last_calm = self.pending[pauses[-1]]
+                    self.pending = self.pending[pauses[-1] + 1:]
             if split is None:
                 self._declare(n, ref, scale)
             else:  # two steps in the run: two leaks, the second on the first
@@ -401,10 +421,13 @@ class _Scan:
             # On an open leak only a step is a new leak: a slow rise is that leak growing.
             self._calm(self.pending)
             self.pending, self.s = [], 0.0
-        elif len(self.pending) > p.max_pending_nights:  # a slow drift: let it in
-            self._calm([self.pending.pop(0)])
+        elif len(self.pending) > p.max_pending_nights and not self._held_run():
+            self._calm([self.pending.pop(0)])  # a slow drift: let it in
         if not self.open and not cautious:  # (tested on the nights above the reference)
             self._trend(n, scale)
+
+    def _held_run(self) -> bool:
+        return self.held is not None and bool(self.pending) and self.held[0] in self.pending
 
     def _variability_ratio(self, nights: list[int]) -> float | None:
         """How many times as much the run's nights vary inside their window as the
