@@ -19,8 +19,8 @@ from ..core import textfiles
 from ..core.errors import Invalid
 from ..core.textfiles import parse_day, parse_number
 
-__all__ = ["SHOWN_ERRORS", "Unusable", "parse_day", "parse_number", "read_daily_temperatures",
-           "read_rows"]
+__all__ = ["SHOWN_ERRORS", "Unreadable", "Unusable", "open_table", "parse_day", "parse_number",
+           "read_daily_temperatures", "read_rows"]
 
 SHOWN_ERRORS = 20
 
@@ -31,19 +31,34 @@ class Unusable(click.ClickException):
     exit_code = 2
 
 
+class Unreadable(ValueError):
+    """The file cannot be read at all, or its header is not the one expected (French
+    message naming the file)."""
+
+
+def open_table(path: Path, header: tuple[str, ...]) -> textfiles.CsvTable:
+    """The file read by core's strict text-file reader, its header checked exactly
+    (case and surrounding spaces aside); ``Unreadable`` otherwise."""
+    try:
+        table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
+    except OSError as exc:
+        raise Unreadable(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
+    except Invalid as exc:
+        raise Unreadable(f"{path} : {exc.detail}") from None
+    if tuple(name.strip().lower() for name in table.columns) != header:
+        raise Unreadable(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
+                         f"attendu « {','.join(header)} ».")
+    return table
+
+
 def read_rows(path: Path, header: tuple[str, ...],
               parse: Callable[[dict[str, str]], Any]) -> list[tuple[int, Any]]:
     """(line, parsed row) of every record; ``Unusable`` listing every bad line (``parse``
     raises ValueError with a French message for a bad row)."""
     try:
-        table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
-    except OSError as exc:
-        raise Unusable(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
-    except Invalid as exc:
-        raise Unusable(f"{path} : {exc.detail}") from None
-    if tuple(name.strip().lower() for name in table.columns) != header:
-        raise Unusable(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
-                       f"attendu « {','.join(header)} ».")
+        table = open_table(path, header)
+    except Unreadable as exc:
+        raise Unusable(str(exc)) from None
     rows, errors = [], []
     for record in table.records:
         if record.values is None:

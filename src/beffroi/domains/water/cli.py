@@ -17,8 +17,7 @@ import click
 import numpy as np
 import orjson
 
-from ...core import textfiles
-from ...core.errors import Invalid
+from ...cli.csv_input import Unreadable, open_table
 from .counters import sorted_unique
 from .leaks import Leak, detect_leaks
 from .night_flow import NightWindow, iso_utc, night_minima_from_flow
@@ -37,10 +36,6 @@ class InflowSeries:
     encoding: str = "utf-8"  # as detected by core's text-file reader
 
 
-class BadFile(ValueError):
-    """The file cannot be read at all (French message)."""
-
-
 def parse_utc(text: str) -> float:
     """ISO 8601 instant -> epoch seconds; without an offset it is taken as UTC."""
     value = text.strip()
@@ -55,16 +50,7 @@ def parse_utc(text: str) -> float:
 def read_inflow_csv(path: Path) -> InflowSeries:
     """Rows of a ``time_utc,inflow_m3h`` file (read by core's strict text-file reader);
     bad lines are reported with their line in the file, the others kept."""
-    try:
-        table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
-    except OSError as exc:
-        raise BadFile(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
-    except Invalid as exc:
-        raise BadFile(f"{path} : {exc.detail}") from None
-    header = tuple(name.lower() for name in table.columns)
-    if header != HEADER:
-        raise BadFile(f"{path}, ligne 1 : en-tête « {','.join(table.columns)} » inattendu ; "
-                      f"attendu « {','.join(HEADER)} ».")
+    table = open_table(path, HEADER)  # Unreadable: the whole file refused
     out = InflowSeries(encoding=table.encoding)
     for record in table.records:
         if record.values is None:
@@ -149,7 +135,7 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
     """
     try:
         series = read_inflow_csv(csv_path)
-    except BadFile as exc:
+    except Unreadable as exc:
         raise click.ClickException(str(exc)) from None
     for message in series.errors[:SHOWN_ERRORS]:
         click.echo(f"Attention, {csv_path} {message}", err=True)
