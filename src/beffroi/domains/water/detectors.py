@@ -41,7 +41,7 @@ from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
 from .exceptional_uses import excluded_ranges
-from .interventions import LEAK_FOLLOW_UP, recorded_repairs, searched_without_leak
+from .interventions import LEAK_FOLLOW_UP, sector_follow_up
 from .leaks import Leak, LeakScan, Repair, detect_leaks
 from .night_flow import (
     Nights,
@@ -259,14 +259,15 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
         return None
     window = window or night_window(ctx)
     nights = night_minima(*inflow, window)
+    recorded, searched = sector_follow_up(ctx.conn, ctx.tenant_id, sector.id)
     repairs = [Repair(r.onset_ms / 1000 if r.onset_ms is not None else None,
                       r.repaired_ms / 1000)
-               for r in recorded_repairs(ctx.conn, ctx.tenant_id, sector.id)]
+               for r in recorded]
     excluded = excluded_ranges(_props(sector), window.tz)
     return SectorScan(nights, detect_leaks(nights.end_s, nights.minimum_m3h,
                                            repairs=repairs, excluded=excluded,
                                            variability=nights.variability_m3h), alerts,
-                      searched_without_leak(ctx.conn, ctx.tenant_id, sector.id))
+                      searched)
 
 
 def _subjects(alerts: list[tuple[float, str]], leaks: list[Leak], ended: list[Leak]

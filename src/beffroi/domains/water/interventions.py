@@ -90,32 +90,33 @@ def latest_steps(conn: Connection, tenant_id: int, alert_ids: list[int]
     return out
 
 
-def recorded_repairs(conn, tenant_id: int, sector_id: int) -> list[RecordedRepair]:
-    """Repairs recorded on the night-flow leak alerts of one sector (any status), latest step per alert.
+def sector_follow_up(conn, tenant_id: int, sector_id: int
+                     ) -> tuple[list[RecordedRepair], list[float]]:
+    """What the service recorded on the night-flow leak alerts of one sector (any status),
+    read once: the repairs, and the onsets (epoch s) of the alerts searched without
+    finding a leak.
 
     The latest ``repaired`` step of each alert counts (a later entry corrects an earlier
-    one, even after a new search); its day is read in Europe/Paris. By alert id."""
-    a = schema.alerts
-    alerts = {row.id: row for row in conn.execute(select(a.c.id, a.c.details).where(
-        a.c.tenant_id == tenant_id, a.c.detector == DETECTOR_KEY, a.c.asset_id == sector_id))}
-    tz = ZoneInfo("Europe/Paris")
-    return [RecordedRepair(alert_id, onset_instant(alerts[alert_id].details),
-                           repair_instant(details, at, tz))
-            for alert_id, (details, at)
-            in sorted(latest_steps(conn, tenant_id, list(alerts))[REPAIRED].items())]
-
-
-def searched_without_leak(conn, tenant_id: int, sector_id: int) -> list[float]:
-    """Onsets (epoch s) of the sector's leak alerts whose latest final step is « aucune
-    fuite trouvée » (none later than it says « réparée »)."""
+    one, even after a new search); its day is read in Europe/Paris. By alert id. An alert
+    counts as searched without a leak when its latest « aucune fuite trouvée » is later
+    than its latest « réparée »."""
     a = schema.alerts
     alerts = {row.id: row for row in conn.execute(select(a.c.id, a.c.details).where(
         a.c.tenant_id == tenant_id, a.c.detector == DETECTOR_KEY, a.c.asset_id == sector_id))}
     steps = latest_steps(conn, tenant_id, list(alerts))
-    out = []
+    tz = ZoneInfo("Europe/Paris")
+    repairs = [RecordedRepair(alert_id, onset_instant(alerts[alert_id].details),
+                              repair_instant(details, at, tz))
+               for alert_id, (details, at) in sorted(steps[REPAIRED].items())]
+    searched = []
     for alert_id, (_, at) in sorted(steps[NO_LEAK].items()):
         repaired = steps[REPAIRED].get(alert_id)
         onset = onset_instant(alerts[alert_id].details)
         if onset is not None and (repaired is None or repaired[1] < at):
-            out.append(onset / 1000)
-    return out
+            searched.append(onset / 1000)
+    return repairs, searched
+
+
+def recorded_repairs(conn, tenant_id: int, sector_id: int) -> list[RecordedRepair]:
+    """Repairs recorded on the night-flow leak alerts of one sector (``sector_follow_up``)."""
+    return sector_follow_up(conn, tenant_id, sector_id)[0]
