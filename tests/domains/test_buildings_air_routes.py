@@ -25,6 +25,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
 from beffroi.core.streams import ensure_stream
+from suite_accounts import bearer
 
 PARIS = ZoneInfo("Europe/Paris")
 A, B = "88383", "88413"
@@ -113,11 +114,8 @@ def school(db):
         users.add_member(open_scope(db, conn, CLI, other["id"]), conn, {
             "email": "x@autre.fr", "role": "tenant_admin", "password": "password-123"})
     with TestClient(create_app(db, registry)) as client:
-        headers = {}
-        for email in ("tous@cc.fr", "a@cc.fr", "b@cc.fr", "x@autre.fr"):
-            token = client.post("/api/v1/auth/token", json={
-                "email": email, "password": "password-123"}).json()["access_token"]
-            headers[email] = {"Authorization": f"Bearer {token}"}
+        headers = {email: bearer(client, email, "password-123")
+                   for email in ("tous@cc.fr", "a@cc.fr", "b@cc.fr", "x@autre.fr")}
         yield {"client": client, "h": headers, "building": building.id, "gym": gym.id,
                "rooms": rooms, "other": other["id"], "tenant": t["id"],
                "base": f"/api/v1/tenants/{t['id']}/buildings/{building.id}"}

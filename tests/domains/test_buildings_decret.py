@@ -24,6 +24,7 @@ from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
 from beffroi.domains.buildings import decret, decret_routes
 from beffroi.domains.buildings.cli import buildings
+from suite_accounts import bearer
 
 R, V = "88383", "88498"
 TODAY = date(2025, 6, 15)
@@ -218,11 +219,8 @@ def test_signature_fit(db, world):
 @pytest.fixture
 def client(db, world):
     with TestClient(create_app(db, world["registry"])) as c:
-        headers = {}
-        for email in ("v@cc.fr", "all@cc.fr", "x@autre.fr"):
-            token = c.post("/api/v1/auth/token", json={
-                "email": email, "password": "password-123"}).json()["access_token"]
-            headers[email] = {"Authorization": f"Bearer {token}"}
+        headers = {email: bearer(c, email, "password-123")
+                   for email in ("v@cc.fr", "all@cc.fr", "x@autre.fr")}
         yield c, headers, f"/api/v1/tenants/{world['tenant']}"
 
 

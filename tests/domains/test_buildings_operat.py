@@ -27,6 +27,7 @@ from beffroi.domains.buildings import operat_routes
 from beffroi.domains.buildings.annual import EnergyYear
 from beffroi.domains.buildings.cli import buildings as buildings_cli
 from beffroi.domains.buildings.operat import COLUMNS, Building, parse_year, write_file
+from suite_accounts import bearer
 
 R, V = "88383", "88498"
 NOW = int(datetime(2026, 3, 10, 9, tzinfo=UTC).timestamp() * 1000)
@@ -167,11 +168,8 @@ def territory(db, monkeypatch):
         users.add_member(open_scope(db, conn, CLI, other["id"]), conn, {
             "email": "x@autre.fr", "role": "tenant_admin", "password": "password-123"})
     with TestClient(create_app(db, registry)) as client:
-        headers = {}
-        for email in ("r@cc.fr", "all@cc.fr", "x@autre.fr"):
-            token = client.post("/api/v1/auth/token", json={
-                "email": email, "password": "password-123"}).json()["access_token"]
-            headers[email] = {"Authorization": f"Bearer {token}"}
+        headers = {email: bearer(client, email, "password-123")
+                   for email in ("r@cc.fr", "all@cc.fr", "x@autre.fr")}
         yield {"client": client, "db": db, "tenant": t["id"], "h": headers,
                "url": f"/api/v1/tenants/{t['id']}/buildings/operat"}
 

@@ -29,6 +29,7 @@ from beffroi.domains.risks import forecasts_routes
 from beffroi.domains.risks.cli import risks
 from beffroi.domains.risks.fire_weather import NoonWeather, compute_fwi, danger_class
 from beffroi.storage import schema
+from suite_accounts import bearer
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = date(2025, 7, 20)
@@ -134,11 +135,8 @@ def site(db, request, monkeypatch):
         users.add_member(scope_b, conn, {"email": "x@autre.fr", "role": "tenant_admin",
                                          "password": "password-123"})
     with TestClient(create_app(db, registry)) as client:
-        headers = {}
-        for email in ("agent@cc.fr", "viewer@cc.fr", "val@cc.fr", "x@autre.fr"):
-            token = client.post("/api/v1/auth/token", json={
-                "email": email, "password": "password-123"}).json()["access_token"]
-            headers[email] = {"Authorization": f"Bearer {token}"}
+        headers = {email: bearer(client, email, "password-123")
+                   for email in ("agent@cc.fr", "viewer@cc.fr", "val@cc.fr", "x@autre.fr")}
         yield {"client": client, "db": db, "tenant": t["id"], "other": other["id"],
                "registry": registry,
                "base": f"/api/v1/tenants/{t['id']}", "h": headers, "now": now,

@@ -17,6 +17,7 @@ from beffroi.core import users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
 from beffroi.core.registry import load_registry
+from suite_accounts import bearer
 
 from .water_network import metered_sectors
 
@@ -55,11 +56,9 @@ def sector(db):
         users.add_member(scope, conn, {"email": "agent@eau.fr", "role": "agent",
                                        "password": "password-123"})
     with TestClient(create_app(db, registry)) as client:
-        token = client.post("/api/v1/auth/token", json={
-            "email": "agent@eau.fr", "password": "password-123"}).json()["access_token"]
         yield {"client": client, "id": ids["J"], "first": first,
                "url": f"/api/v1/tenants/{tenant['id']}/water/sectors/{ids['J']}/night-flow",
-               "h": {"Authorization": f"Bearer {token}"}}
+               "h": bearer(client, "agent@eau.fr", "password-123")}
 
 
 def test_timers_switching_in_the_window_are_held_as_night_use(sector):
