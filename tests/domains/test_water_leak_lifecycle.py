@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from beffroi.domains.water.leaks import Repair, detect_leaks
+from beffroi.domains.water.leaks import LeakParams, Repair, detect_leaks
 
 from .night_series import DAY, T0, leak, nights
 
@@ -139,6 +139,41 @@ def test_a_leak_growing_over_forty_days_is_found_before_its_full_size(seed):
     assert night_of(f.detected_s) < start + ramp  # before it reached 4 m³/h
     assert f.kind == "incipient" and f.active
     assert f.extra_flow_m3h == pytest.approx(size, rel=0.3)  # fully grown by the end
+
+
+@pytest.mark.parametrize("ramp", [45.0, 60.0])
+@pytest.mark.parametrize("seed", range(8))
+def test_a_leak_still_growing_after_it_was_found_stays_one_leak(seed, ramp):
+    # Found when it had grown to a few times the noise, it goes on growing to 30 % of the
+    # night flow: the level since it was found lags that growth, which is no new step.
+    t, flow = nights(seed, count=260)
+    start, size = 120.5, 6.0
+    found = detect_leaks(t, flow + leak(t, start, size, ramp)).leaks
+    assert len(found) == 1, [night_of(f.onset_s) for f in found]
+    assert night_of(found[0].detected_s) < start + ramp / 2
+    assert found[0].extra_flow_m3h == pytest.approx(size, rel=0.3)
+
+
+def test_a_small_steady_leak_is_found_by_how_long_it_lasts():
+    # A step of twice the noise: its low nights seldom reach the step test's threshold
+    # (2.5 × the spread), but ten nights in a row up are a leak.
+    def delays(params: LeakParams) -> list[float]:
+        out = []
+        for seed in range(10):
+            t, flow = nights(seed, count=200)
+            clean = detect_leaks(t, flow)
+            assert clean.leaks == []
+            scale = float(clean.scale_m3h[120])  # the spread the detector measures
+            found = detect_leaks(t, flow + leak(t, 120.5, 2.0 * scale), params).leaks
+            assert len(found) <= 1
+            out.append(night_of(found[0].detected_s) - 120.5 if found else np.inf)
+        return out
+
+    with_rule = delays(LeakParams())
+    without = delays(LeakParams(long_run_nights=0))
+    assert max(with_rule) <= 15, with_rule
+    assert max(without) > 15, without  # (the rule is what finds them in time)
+    assert all(a <= b for a, b in zip(with_rule, without, strict=True))
 
 
 def watering(t: np.ndarray, seed: int, share: float = 0.06, level: float = 20.0

@@ -18,7 +18,9 @@ Night after night:
    last year is expected this year.
    With open leaks, new steps are measured against the sector's level since the latest
    leak (the median of the nights after its onset), with the spread of before the first
-   one: a second leak on top of an open one is a step of its own.
+   one: a second leak on top of an open one is a step of its own — a step also above the
+   level of the week before it (``_a_step``): that median lags a leak still growing after
+   it was found, and its growth is not a leak of its own.
 2. **CUSUM.** z = (night − reference) / scale, capped at ``cap`` so that one exceptional
    night (a pool filled, a hydrant flushed) never raises an alert by itself; the upper
    CUSUM S = max(0, S + z − ``k``) accumulates nights persistently above the reference.
@@ -54,6 +56,13 @@ Night after night:
    start of the run (the CUSUM change-point estimate): midway between the last night before
    the run and the first elevated one. Its **reference** (the level before it) is frozen
    for good: the leak is always judged against it.
+   **Long run.** A small leak (a step of 2–2.5 × the spread) seldom lifts its low nights
+   to ``min_excess``; with no leak open, a run whose last ``long_run_nights`` nights
+   stand ``long_run_sigma`` × scale above a reference of the sector's own nights (their
+   median, and the median of the last ``long_run_last``), its low nights
+   ``long_run_low`` × scale up, is one too (``_long_run``): a median of ten nights has a
+   standard error of 0.4 × scale, and a heat wave's night use or a week of night work
+   ends before. Not where the caution above holds (night use switching on and off).
    **Trend.** A leak growing over weeks may stay under the step test while the reference
    follows it part of the way: when the last ``trend_recent`` nights (their median and
    their low nights) are well above the reference of ``trend_nights`` before and still
@@ -163,6 +172,10 @@ class LeakParams:
     use_variability: float = 2.0  # a run varying that much more inside its nights: a use
     use_over_nights: int = 7  # a held use back at the reference that long is over
     trim_pauses: bool = True  # a leak found in an intermittent run began after its last pause
+    long_run_nights: int = 10  # a run up that long (no leak open)…
+    long_run_sigma: float = 2.0  # …its median and its last nights' that far up: a leak
+    long_run_last: int = 3  # (those last nights)
+    long_run_low: float = 1.0  # (× scale) the run's low nights up too: all of it a rise
 
 
 @dataclass(frozen=True)
@@ -393,7 +406,8 @@ class _Scan:
         window = self.seen[-span:] if cautious else self.pending[-p.recent_nights:]
         excess = float(np.percentile(x[window], p.cautious_percentile if cautious
                                      else p.low_percentile)) - ref
-        if self.s >= p.h and excess >= p.min_excess * scale:
+        if self.s >= p.h and self._a_step(ref, scale, excess) and (
+                excess >= p.min_excess * scale or (not cautious and self._long_run(ref, scale))):
             split = None if cautious or recent_dips else self._split(ref, scale)
             if (cautious or self._held_run()) and p.trim_pauses:
                 # A leak never pauses: it began after the run's last night back at the
@@ -425,6 +439,37 @@ class _Scan:
             self._calm([self.pending.pop(0)])  # a slow drift: let it in
         if not self.open and not cautious:  # (tested on the nights above the reference)
             self._trend(n, scale)
+
+    def _long_run(self, ref: float, scale: float) -> bool:
+        """A small leak, whose low nights stay under ``min_excess`` × scale (a step of
+        2–2.5 × the noise): the run has lasted ``long_run_nights`` with no leak open, the
+        median of those nights is ``long_run_sigma`` × scale above a reference of the
+        sector's own nights (not the one it had before its last leak) and so is the median
+        of its last ``long_run_last`` nights (still there). A heat wave's nights, or a
+        week of night use, end before; the median of ten nights has a standard error of
+        0.4 × scale."""
+        p, x = self.p, self.x
+        run = self.pending[-p.long_run_nights:]
+        if (not p.long_run_nights or self.open or self._held_run()
+                or len(self.normal) < p.min_reference_nights
+                or len(run) < p.long_run_nights):
+            return False
+        least = ref + p.long_run_sigma * scale
+        return (float(np.median(x[run])) >= least
+                and float(np.median(x[run[-p.long_run_last:]])) >= least
+                and float(np.percentile(x[run], p.low_percentile)) - ref
+                >= p.long_run_low * scale)
+
+    def _a_step(self, ref: float, scale: float, excess: float) -> bool:
+        """On an open leak, a new one is a step: its low nights stand ``min_excess`` ×
+        scale above the level of the week before the run too, not only above the level
+        since the leak (that median lags a leak still growing: its growth is not a leak
+        of its own)."""
+        p = self.p
+        if not self.open or len(self.level) < p.recent_nights:
+            return True
+        before = float(np.median(self.x[self.level[-p.recent_nights:]]))
+        return ref + excess - before >= p.min_excess * scale
 
     def _held_run(self) -> bool:
         return self.held is not None and bool(self.pending) and self.held[0] in self.pending
