@@ -119,6 +119,19 @@ def test_a_leak_starting_on_one_not_yet_found_is_a_leak_of_its_own(seed):
                                                            rel=0.35)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_large_leak_is_dated_at_its_step_not_at_the_noisy_nights_before(seed):
+    # Three nights at 2 × the spread (noise, or a small leak the detector cannot see)
+    # just before a leak of 20 % of the night flow: the leak began after them.
+    t, flow = nights(seed, count=160)
+    clean = detect_leaks(t, flow)
+    ref, scale = float(clean.reference_m3h[95]), float(clean.scale_m3h[95])
+    flow[96:99] = ref + np.array([1.8, 2.6, 2.0]) * scale
+    found = detect_leaks(t, flow + leak(t, 99.5, 4.0)).leaks
+    assert len(found) == 1
+    assert night_of(found[0].onset_s) == pytest.approx(99.5, abs=0.5)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_three_stacked_leaks_are_three_leaks(seed):
     t, flow = nights(seed, count=260)

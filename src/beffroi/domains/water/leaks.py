@@ -54,7 +54,9 @@ Night after night:
    after the run's last night back at the reference: a leak never pauses. Its **onset** is
    back-dated to the
    start of the run (the CUSUM change-point estimate): midway between the last night before
-   the run and the first elevated one. Its **reference** (the level before it) is frozen
+   the run and the first elevated one; for a step of at least twice ``min_excess`` × scale,
+   the run's first nights nearer the reference than its level (its last ``level_nights``)
+   were not the leak yet (noise; a smaller leak under it) and are left out. Its **reference** (the level before it) is frozen
    for good: the leak is always judged against it.
    **Long run.** A small leak (a step of 2–2.5 × the spread) seldom lifts its low nights
    to ``min_excess``; with no leak open, a run whose last ``long_run_nights`` nights
@@ -567,6 +569,18 @@ class _Scan:
     def _declare(self, n: int, ref: float, scale: float, onset: float | None = None) -> None:
         p, t, x = self.p, self.t, self.x
         run = self.pending
+        level = float(np.median(x[run[-p.level_nights:]]))
+        if onset is None and level - ref >= 2 * p.min_excess * scale:
+            # A large step: the run's first nights nearer the reference than its level were
+            # not this leak yet (noise, or a smaller leak under it); it began after them.
+            # (A smaller rise may be a leak still growing, dated from its first nights.)
+            middle = (ref + level) / 2
+            lead = 0
+            while lead < len(run) - 1 and x[run[lead]] < middle:
+                lead += 1
+            if lead:
+                self.last_calm, run = run[lead - 1], run[lead:]
+                self.pending = run
         first = run[0]
         if onset is None:
             before = t[self.last_calm] if self.last_calm is not None else t[first] - DAY_S
