@@ -301,6 +301,12 @@ def test_sensitivity_is_the_smallest_step_the_noise_lets_through(seed):
     expected = 2.5 * max(mad, 0.03 * float(np.median(window)))
     assert scan.sensitivity_m3h == pytest.approx(expected, rel=0.15)
     assert scan.sensitivity_share == pytest.approx(expected / np.median(window), rel=0.15)
+    # A leak lasting ten nights is seen from 2 × that spread (the long-run rule).
+    assert scan.lasting_sensitivity_m3h == pytest.approx(expected * 2.0 / 2.5, rel=0.15)
+    assert scan.lasting_sensitivity_share == pytest.approx(
+        expected * 2.0 / 2.5 / np.median(window), rel=0.15)
+    assert detect_leaks(t, flow, LeakParams(long_run_nights=0)).lasting_sensitivity_m3h \
+        is None
 
 
 @pytest.mark.parametrize("seed", range(6))

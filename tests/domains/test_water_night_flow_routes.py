@@ -89,6 +89,12 @@ def test_night_flow_shows_the_injected_step_as_a_leak(network):
         last["band_high_m3h"] - last["reference_m3h"], abs=0.002)
     assert body["sensitivity"]["share_of_night_flow"] == pytest.approx(
         body["sensitivity"]["min_leak_m3h"] / last["reference_m3h"], abs=0.002)
+    # …and the smallest one lasting ten nights: 2 spreads where the band is 2.5
+    assert body["sensitivity"]["lasting_nights"] == 10
+    assert body["sensitivity"]["min_lasting_leak_m3h"] == pytest.approx(
+        (last["band_high_m3h"] - last["reference_m3h"]) * 2.0 / 2.5, abs=0.002)
+    assert body["sensitivity"]["lasting_share_of_night_flow"] == pytest.approx(
+        body["sensitivity"]["min_lasting_leak_m3h"] / last["reference_m3h"], abs=0.002)
     leak, = body["leaks"]
     assert leak["active"] and leak["resolved"] is None
     assert abs(_s(leak["onset"]) - network["onset"]) <= 1.5 * DAY

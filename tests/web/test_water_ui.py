@@ -327,6 +327,10 @@ def _with_sensitivity(page, sensitivity) -> None:
 
 
 @pytest.mark.parametrize("sensitivity", [{"min_leak_m3h": 0.82, "share_of_night_flow": 0.074},
+                                         {"min_leak_m3h": 0.82, "share_of_night_flow": 0.074,
+                                          "min_lasting_leak_m3h": 0.66,
+                                          "lasting_share_of_night_flow": 0.059,
+                                          "lasting_nights": 10},
                                          None, "absent"])
 def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, water,
                                                          sensitivity):
@@ -340,7 +344,11 @@ def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, wat
         return
     assert box.is_visible()
     text = box.inner_text()
-    assert "Plus petite fuite détectable : 0,82 m³/h (7,4 % du débit de nuit)." in text
+    if "lasting_nights" in sensitivity:
+        assert ("Plus petite fuite détectable : 0,82 m³/h (7,4 % du débit de nuit) en "
+                "quelques nuits ; 0,66 m³/h (5,9 %) si elle dure 10 nuits.") in text
+    else:
+        assert "Plus petite fuite détectable : 0,82 m³/h (7,4 % du débit de nuit)." in text
     assert "Un secteur plus petit, ou un compteur supplémentaire" in text
     assert "Aucune alerte de fuite ouverte sur ce secteur." in panel.inner_text()
     assert_accessible(page)

@@ -106,9 +106,10 @@ Night after night:
    watering ending, or a drop that leaves the night flow above the band (a partial
    repair; a leak found while the watering ran, still leaking after it stopped) leaves it
    open until a repair is recorded and confirmed. Nothing else resolves one.
-6. **Sensitivity**: the smallest step the sector can show, ``min_excess`` × scale (m³/h,
-   and as a share of its night flow): where it is large, a meter or a smaller sector is
-   needed.
+6. **Sensitivity**: the smallest step the sector can show in a few nights, ``min_excess``
+   × scale (m³/h, and as a share of its night flow), and the smallest it shows when it
+   lasts ``long_run_nights``, ``long_run_sigma`` × scale: where they are large, a meter or
+   a smaller sector is needed.
 
 Defaults were tuned on the hydraulic benchmark ``bench/leaks.py`` (EPANET networks Net1,
 Net3, ky4 under realistic demand, summer night watering, stacked, slow and unrepaired
@@ -239,6 +240,9 @@ class LeakScan:
     scale_m3h: np.ndarray
     sensitivity_m3h: float | None = None  # smallest step it can see now
     sensitivity_share: float | None = None  # the same, as a share of the night flow
+    # The smallest step it sees when it lasts ``long_run_nights`` (the long-run rule).
+    lasting_sensitivity_m3h: float | None = None
+    lasting_sensitivity_share: float | None = None
     night_use: NightUse | None = None  # a rise held as a switching night use, at the end
 
     @property
@@ -773,13 +777,16 @@ class _Scan:
             leak.lost_m3 = sum(extra * max(min(end, until) - start, 0.0) / 3600
                                for start, end, extra in leak.losses)
             leak.losses = []
-        sensitivity = share = None
+        sensitivity = share = lasting = lasting_share = None
         known = np.flatnonzero(np.isfinite(self.spread))
         if len(known):
             last = known[-1]
             base = self.open[0].reference_m3h if self.open else self.reference[last]
             sensitivity = self.p.min_excess * float(self.spread[last])
             share = sensitivity / base if base > 0 else None
+            if self.p.long_run_nights:
+                lasting = self.p.long_run_sigma * float(self.spread[last])
+                lasting_share = lasting / base if base > 0 else None
         night_use = None
         if self.held is not None and self.held[0] in self.pending:  # still that run…
             first, ratio, ref, scale = self.held
@@ -787,7 +794,7 @@ class _Scan:
             if float(np.median(self.x[recent])) - ref >= self.p.min_excess * scale:  # …up
                 night_use = NightUse(float(self.t[first]), ratio)
         return LeakScan(self.leaks, self.reference, self.spread, sensitivity, share,
-                        night_use)
+                        lasting, lasting_share, night_use)
 
 
 def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,

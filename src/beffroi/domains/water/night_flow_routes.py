@@ -103,6 +103,12 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
     if scan.sensitivity_m3h is not None and scan.sensitivity_share is not None:
         out["sensitivity"] = {"min_leak_m3h": _round(scan.sensitivity_m3h),
                               "share_of_night_flow": _round(scan.sensitivity_share)}
+        if scan.lasting_sensitivity_m3h is not None \
+                and scan.lasting_sensitivity_share is not None:
+            out["sensitivity"] |= {
+                "min_lasting_leak_m3h": _round(scan.lasting_sensitivity_m3h),
+                "lasting_share_of_night_flow": _round(scan.lasting_sensitivity_share),
+                "lasting_nights": params.long_run_nights}
     p20 = rolling_percentile(nights.minimum_m3h, P20_NIGHTS, 20)
     leak_of = {n: i for i, leak in enumerate(scan.leaks) for n in leak.nights}
     first_shown = shown_from / 1000

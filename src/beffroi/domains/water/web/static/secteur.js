@@ -61,13 +61,22 @@ function summary(d) {
 }
 
 /** The smallest leak the detector can tell from the sector's night-to-night noise, when the
- * night-flow answer gives it (``sensitivity``; null or absent: nothing shown). */
+ * night-flow answer gives it (``sensitivity``; null or absent: nothing shown): in a few
+ * nights, and when it lasts ``lasting_nights`` (if given). */
 export function sensitivityHtml(d) {
   const s = d && d.sensitivity;
   if (!s || typeof s.min_leak_m3h !== "number") return "";
+  const percent = (v) => formatNumber(v * 100, v < 0.1 ? 1 : 0);
   const share = typeof s.share_of_night_flow === "number"
-    ? ` (${formatNumber(s.share_of_night_flow * 100, s.share_of_night_flow < 0.1 ? 1 : 0)} % du débit de nuit)` : "";
-  return `<p><strong>Plus petite fuite détectable : ${m3h(s.min_leak_m3h, s.min_leak_m3h < 1 ? 2 : 1)}${share}.</strong></p>
+    ? ` (${percent(s.share_of_night_flow)} % du débit de nuit)` : "";
+  let lasting = "";
+  if (typeof s.min_lasting_leak_m3h === "number" && Number.isInteger(s.lasting_nights)) {
+    const lastingShare = typeof s.lasting_share_of_night_flow === "number"
+      ? ` (${percent(s.lasting_share_of_night_flow)} %)` : "";
+    lasting = ` en quelques nuits ; ${m3h(s.min_lasting_leak_m3h, s.min_lasting_leak_m3h < 1 ? 2 : 1)}${lastingShare}`
+      + ` si elle dure ${s.lasting_nights} nuits`;
+  }
+  return `<p><strong>Plus petite fuite détectable : ${m3h(s.min_leak_m3h, s.min_leak_m3h < 1 ? 2 : 1)}${share}${lasting}.</strong></p>
     <p class="small">En dessous, une fuite se confond avec les variations ordinaires du débit de nuit du
       secteur. Un secteur plus petit, ou un compteur supplémentaire qui le découpe, rendrait visibles
       des fuites plus petites.</p>`;
