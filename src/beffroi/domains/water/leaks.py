@@ -52,12 +52,12 @@ Night after night:
    last ``use_over_nights`` nights are back at the reference the use is over and the run
    is forgotten. A leak found in such a run (or under the intermittent-use caution) began
    after the run's last night back at the reference: a leak never pauses. Its **onset** is
-   back-dated to the
-   start of the run (the CUSUM change-point estimate): midway between the last night before
-   the run and the first elevated one; for a step of at least twice ``min_excess`` × scale,
-   the run's first nights nearer the reference than its level (its last ``level_nights``)
-   were not the leak yet (noise; a smaller leak under it) and are left out. Its **reference** (the level before it) is frozen
-   for good: the leak is always judged against it.
+   back-dated to the start of the run (the CUSUM change-point estimate): midway between the
+   last night before the run and the first elevated one; for a step of at least twice
+   ``min_excess`` × scale, the run's first nights nearer the reference than its level (its
+   last ``level_nights``) were not the leak yet (noise; a smaller leak under it) and are
+   left out. Its **reference** (the level before it) is frozen for good: the leak is always
+   judged against it.
    **Long run.** A small leak (a step of 2–2.5 × the spread) seldom lifts its low nights
    to ``min_excess``; with no leak open, a run whose last ``long_run_nights`` nights
    stand ``long_run_sigma`` × scale above a reference of the sector's own nights (their
@@ -517,8 +517,8 @@ class _Scan:
     def _cautious_span(self, n: int) -> int:
         """The nights whose low ones must all be up where intermittent night use was seen:
         ``cautious_nights``, or more than the longest run of elevated nights that ended
-        by itself (a pause) seen within ``intermittent_days`` (a use that ran that long unbroken can do
-        it again; a leak is told from it by outlasting it)."""
+        by itself (a pause) seen within ``intermittent_days`` (a use that ran that long
+        unbroken can do it again; a leak is told from it by outlasting it)."""
         p = self.p
         since = self.t[n] - p.intermittent_days * DAY_S
         elevated = {e for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since}
