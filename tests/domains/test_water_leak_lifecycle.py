@@ -120,6 +120,25 @@ def test_a_leak_starting_on_one_not_yet_found_is_a_leak_of_its_own(seed):
 
 
 @pytest.mark.parametrize("seed", range(8))
+def test_a_leak_the_autumn_brings_back_to_its_reference_stays_open(seed):
+    # A leak of 15 % of the night flow (five times its spread) starts at the height of
+    # summer and is never repaired; over the next four months the sector's own night use
+    # falls by 2.6 m³/h: the night flow comes back near the reference frozen before the
+    # leak while it still leaks. Only a step down ends such a leak: here, the leak stopping
+    # on night 335 without a repair recorded.
+    t, flow = nights(seed, count=365)
+    night = (t - T0) / DAY
+    autumn = -2.6 * np.clip((night - 200) / 120, 0, 1)
+    found = detect_leaks(t, flow + autumn + leak(t, 200.5, 3.0)).leaks
+    assert len(found) == 1 and found[0].active, [night_of(f.resolved_s or 0) for f in found]
+    earlier, = detect_leaks(t[:300], (flow + autumn + leak(t, 200.5, 3.0))[:300]).leaks
+    assert found[0].lost_m3 > earlier.lost_m3  # (its loss still counting)
+    stopped = detect_leaks(t, flow + autumn + leak(t, 200.5, 3.0, repair_night=335.5)).leaks
+    assert len(stopped) == 1 and stopped[0].ended_by == "gone"
+    assert night_of(stopped[0].resolved_s) == pytest.approx(335.5, abs=2)  # at the step
+
+
+@pytest.mark.parametrize("seed", range(8))
 def test_a_large_leak_is_dated_at_its_step_not_at_the_noisy_nights_before(seed):
     # Three nights at 2 × the spread (noise, or a small leak the detector cannot see)
     # just before a leak of 20 % of the night flow: the leak began after them.

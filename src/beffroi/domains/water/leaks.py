@@ -93,13 +93,16 @@ Night after night:
      ``gone_z`` standard errors (a median's is 1.2533 × spread / √N), at least
      ``gone_nights`` and at most ``gone_max_nights`` — a small leak, near the noise, needs
      weeks back at its reference, a large one a week. A leak whose step is under
-     ``gone_min_sigma`` × spread ends this way only after at least two weeks back and a
+     ``gone_min_sigma`` × spread, and any leak open longer than ``gone_step_after_days``
+     (the autumn after a summer can bring the night flow back to a reference frozen in
+     July while it still leaks), ends this way only after at least two weeks back and a
      step down: from the median of the week (``recent_nights``) before those nights to
      theirs, a drop of at least (1 − ``gone_share``) × its step and ``gone_z`` standard
-     errors of that difference (1.2533 × spread × √(1/7 + 1/N)). A leak-free night flow
-     wanders over ±2 spreads in a year (season, weather): a slow return to the reference
-     can be the season hiding such a leak, while a repair (or the end of the heat wave
-     whose watering raised a false alarm) is abrupt. A leak ends with the leaks stacked
+     errors of that difference (1.2533 × spread × √(1/7 + 1/N)); it ended at that step
+     (the CUSUM change point of those nights). A leak-free night flow wanders over ±2
+     spreads in a year (season, weather): a slow return to the reference can be the
+     season hiding a leak, while a repair (or the end of the heat wave whose watering
+     raised a false alarm) is abrupt. A leak ends with the leaks stacked
      on it; a leak on top of another ends alone when the level falls back to its own
      reference (the level of before it).
    A drop that the noise or the season explains never closes a leak: a slow decline, night
@@ -169,6 +172,7 @@ class LeakParams:
     gone_z: float = 3.0  # standard errors between the leak's level and the band
     gone_min_sigma: float = 4.0  # (× scale) a smaller leak ends only by a step down
     gone_max_nights: int = 56  # at most eight weeks back at the reference
+    gone_step_after_days: float = 30.0  # a leak open longer ends only by a step down too
     season_window_days: float = 14.0
     season_min_nights: int = 10
     repair_match_days: float = 3.0
@@ -710,18 +714,37 @@ class _Scan:
             leak.refuted_repair_s = repaired
         return False
 
+    def _needs_step_down(self, leak: Leak, now_s: float) -> bool:
+        """Whether only a step down of the night flow ends the leak (no repair recorded):
+        a small one (under ``gone_min_sigma`` × scale), which the season could hide, and
+        one open longer than ``gone_step_after_days``: over weeks the season (the autumn
+        after a summer) can bring the night flow back to its frozen reference while it
+        still leaks."""
+        p = self.p
+        return (leak.step_m3h < p.gone_min_sigma * leak.scale_m3h
+                or now_s - leak.onset_s > p.gone_step_after_days * DAY_S)
+
+    def _step_down_night(self, nights: list[int]) -> float:
+        """When the step down happened in ``nights``: the CUSUM change point, the split
+        where the sum of the nights before it stands highest above its share of the
+        total (the largest drop of the mean, weighted by the nights on each side)."""
+        values = self.x[nights]
+        split = np.arange(1, len(values))
+        excess = np.cumsum(values)[:-1] - split / len(values) * float(values.sum())
+        return float(self.t[nights[int(split[np.argmax(excess)])]])
+
     def _gone_band(self, leak: Leak) -> float:
         """How far above its reference the night flow may be for a leak to be gone: within
         the noise of that reference, and nearer it than the leak's level."""
         return min(self.p.gone_share * leak.step_m3h, self.p.gone_sigma * leak.scale_m3h)
 
-    def _gone_nights(self, leak: Leak) -> int:
+    def _gone_nights(self, leak: Leak, now_s: float) -> int:
         """The nights back at its reference that end a leak with no recorded repair: enough
         for their median to tell the reference from the leak's level at ``gone_z`` standard
         errors (1.2533 × scale / √nights for a median), at least ``gone_nights`` — twice as
-        many for a leak under ``gone_min_sigma`` × scale (it also needs a step down)."""
+        many for a leak that needs a step down too (``_needs_step_down``)."""
         p = self.p
-        least = p.gone_nights * (2 if leak.step_m3h < p.gone_min_sigma * leak.scale_m3h else 1)
+        least = p.gone_nights * (2 if self._needs_step_down(leak, now_s) else 1)
         gap = leak.step_m3h - self._gone_band(leak)
         if gap <= 0:
             return p.gone_max_nights
@@ -738,12 +761,13 @@ class _Scan:
         if self.awaiting or not self.open:
             return False
         for depth, leak in enumerate(self.open):
-            count = self._gone_nights(leak)
+            count = self._gone_nights(leak, float(t[n]))
             low = leak.nights[-count:]  # (seen since it was declared)
             if len(low) < count or t[low[0]] <= leak.detected_s:
                 continue
             back = leak.reference_m3h + self._gone_band(leak)
-            if leak.step_m3h < p.gone_min_sigma * leak.scale_m3h:
+            stepped = self._needs_step_down(leak, float(t[n]))
+            if stepped:
                 # A leak the season could hide: only a step down ends it, from its level
                 # of the week before (the season never moves that fast): a drop of most of
                 # its step, and significant at ``gone_z`` standard errors.
@@ -756,7 +780,11 @@ class _Scan:
                 if drop < max((1 - p.gone_share) * leak.step_m3h, noise):
                     continue
             if float(np.median(x[low])) <= back:
-                at = float(t[next((i for i in low if x[i] <= back), low[0])])
+                if stepped:  # it ended at the step down, not at the first low night
+                    at = self._step_down_night(week + low)
+                    low = [i for i in week + low if t[i] >= at]
+                else:
+                    at = float(t[next((i for i in low if x[i] <= back), low[0])])
                 for above in self.open[depth:][::-1]:
                     self._close(above, at, "gone")
                     if at - above.onset_s <= p.brief_days * DAY_S:  # came and went: a use
