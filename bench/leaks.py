@@ -532,7 +532,8 @@ DETECTORS: dict[str, tuple[str, Callable[[Sector, Nights], list[Found]]]] = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sectors", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=11, help="11 : rapport (réglages : 7, contrôles : 3 et 5)")
+    parser.add_argument("--seed", type=int, default=11,
+                        help="11 : rapport (réglages : 7, contrôles : 3 et 5)")
     parser.add_argument("--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)))
     parser.add_argument("--cache-dir", default="/tmp/beffroi-leaks-cache",
                         help="dossier des séries simulées, une par graine ('' : aucun)")
