@@ -577,8 +577,8 @@ class _Scan:
     def _declare(self, n: int, ref: float, scale: float, onset: float | None = None) -> None:
         p, t, x = self.p, self.t, self.x
         run = self.pending
-        level = float(np.median(x[run[-p.level_nights:]]))
-        if onset is None and level - ref >= 2 * p.min_excess * scale:
+        level = float(np.median(x[run[-p.level_nights:]])) if onset is None else ref
+        if level - ref >= 2 * p.min_excess * scale:
             # A large step: the run's first nights nearer the reference than its level were
             # not this leak yet (noise, or a smaller leak under it); it began after them.
             # (A smaller rise may be a leak still growing, dated from its first nights.)
@@ -738,13 +738,13 @@ class _Scan:
         the noise of that reference, and nearer it than the leak's level."""
         return min(self.p.gone_share * leak.step_m3h, self.p.gone_sigma * leak.scale_m3h)
 
-    def _gone_nights(self, leak: Leak, now_s: float) -> int:
+    def _gone_nights(self, leak: Leak, stepped: bool) -> int:
         """The nights back at its reference that end a leak with no recorded repair: enough
         for their median to tell the reference from the leak's level at ``gone_z`` standard
         errors (1.2533 × scale / √nights for a median), at least ``gone_nights`` — twice as
-        many for a leak that needs a step down too (``_needs_step_down``)."""
+        many for a leak that needs a step down too (``stepped``, ``_needs_step_down``)."""
         p = self.p
-        least = p.gone_nights * (2 if self._needs_step_down(leak, now_s) else 1)
+        least = p.gone_nights * (2 if stepped else 1)
         gap = leak.step_m3h - self._gone_band(leak)
         if gap <= 0:
             return p.gone_max_nights
@@ -761,12 +761,12 @@ class _Scan:
         if self.awaiting or not self.open:
             return False
         for depth, leak in enumerate(self.open):
-            count = self._gone_nights(leak, float(t[n]))
+            stepped = self._needs_step_down(leak, float(t[n]))
+            count = self._gone_nights(leak, stepped)
             low = leak.nights[-count:]  # (seen since it was declared)
             if len(low) < count or t[low[0]] <= leak.detected_s:
                 continue
             back = leak.reference_m3h + self._gone_band(leak)
-            stepped = self._needs_step_down(leak, float(t[n]))
             if stepped:
                 # A leak the season could hide: only a step down ends it, from its level
                 # of the week before (the season never moves that fast): a drop of most of
@@ -816,7 +816,7 @@ class _Scan:
                 lasting = self.p.long_run_sigma * float(self.spread[last])
                 lasting_share = lasting / base if base > 0 else None
         night_use = None
-        if self.held is not None and self.held[0] in self.pending:  # still that run…
+        if self._held_run():  # still that run…
             first, ratio, ref, scale = self.held
             recent = self.pending[-self.p.level_nights:]
             if float(np.median(self.x[recent])) - ref >= self.p.min_excess * scale:  # …up
