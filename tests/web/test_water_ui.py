@@ -326,8 +326,20 @@ def _answer_with(page, key: str, value) -> None:
     page.route("**/water/sectors/*/night-flow*", fulfil)
 
 
-def _with_sensitivity(page, sensitivity) -> None:
-    _answer_with(page, "sensitivity", sensitivity)
+def _panel_box(page, server, water, field: str, value, box: str, marker: str):
+    """Sector B's panel with the night-flow answer's ``field`` set to ``value`` ("absent":
+    left out): the box ``box``, or None once it is checked hidden with ``marker`` nowhere in
+    the panel (a null or absent field)."""
+    _answer_with(page, field, value)
+    login(page, server, then=f"/equipements/{water['B']}")
+    panel = page.locator(".water-panel[data-ready='90']")
+    panel.wait_for(state="attached")
+    shown = panel.locator(box)
+    if not isinstance(value, dict):
+        assert shown.is_hidden() and marker not in panel.inner_text()
+        return None
+    assert shown.is_visible()
+    return shown
 
 
 @pytest.mark.parametrize("sensitivity", [{"min_leak_m3h": 0.82, "share_of_night_flow": 0.074},
@@ -338,15 +350,10 @@ def _with_sensitivity(page, sensitivity) -> None:
                                          None, "absent"])
 def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, water,
                                                          sensitivity):
-    _with_sensitivity(page, sensitivity)
-    login(page, server, then=f"/equipements/{water['B']}")
-    panel = page.locator(".water-panel[data-ready='90']")
-    panel.wait_for(state="attached")
-    box = panel.locator("#ws-sensitivity")
-    if not isinstance(sensitivity, dict):
-        assert box.is_hidden() and "détectable" not in panel.inner_text()
+    box = _panel_box(page, server, water, "sensitivity", sensitivity, "#ws-sensitivity",
+                     "détectable")
+    if box is None:
         return
-    assert box.is_visible()
     text = box.inner_text()
     if "lasting_nights" in sensitivity:
         assert ("Plus petite fuite détectable : 0,82 m³/h (7,4 % du débit de nuit) en "
@@ -354,7 +361,8 @@ def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, wat
     else:
         assert "Plus petite fuite détectable : 0,82 m³/h (7,4 % du débit de nuit)." in text
     assert "Un secteur plus petit, ou un compteur supplémentaire" in text
-    assert "Aucune alerte de fuite ouverte sur ce secteur." in panel.inner_text()
+    assert "Aucune alerte de fuite ouverte sur ce secteur." in page.locator(
+        ".water-panel").inner_text()
     assert_accessible(page)
 
 
@@ -386,15 +394,10 @@ def test_sector_panel_tells_what_became_of_each_leak(page, server, size, water):
     {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03", "variability_ratio": 2.7},
     None, "absent"])
 def test_sector_panel_tells_a_rise_held_as_night_use(page, server, size, water, night_use):
-    _answer_with(page, "night_use", night_use)
-    login(page, server, then=f"/equipements/{water['B']}")
-    panel = page.locator(".water-panel[data-ready='90']")
-    panel.wait_for(state="attached")
-    box = panel.locator("#ws-night-use")
-    if not isinstance(night_use, dict):
-        assert box.is_hidden() and "s'allume et s'éteint" not in panel.inner_text()
+    box = _panel_box(page, server, water, "night_use", night_use, "#ws-night-use",
+                     "s'allume et s'éteint")
+    if box is None:
         return
-    assert box.is_visible()
     text = box.inner_text()
     assert "Hausse du débit de nuit depuis le 3 juin 2026, sans alerte de fuite" in text
     assert "varient 2,7 fois plus que d'habitude" in text
