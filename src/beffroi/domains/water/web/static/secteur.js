@@ -67,16 +67,17 @@ export function sensitivityHtml(d) {
   const s = d && d.sensitivity;
   if (!s || typeof s.min_leak_m3h !== "number") return "";
   const percent = (v) => formatNumber(v * 100, v < 0.1 ? 1 : 0);
+  const flow = (v) => m3h(v, v < 1 ? 2 : 1);
   const share = typeof s.share_of_night_flow === "number"
     ? ` (${percent(s.share_of_night_flow)} % du débit de nuit)` : "";
   let lasting = "";
   if (typeof s.min_lasting_leak_m3h === "number" && Number.isInteger(s.lasting_nights)) {
     const lastingShare = typeof s.lasting_share_of_night_flow === "number"
       ? ` (${percent(s.lasting_share_of_night_flow)} %)` : "";
-    lasting = ` en quelques nuits ; ${m3h(s.min_lasting_leak_m3h, s.min_lasting_leak_m3h < 1 ? 2 : 1)}${lastingShare}`
+    lasting = ` en quelques nuits ; ${flow(s.min_lasting_leak_m3h)}${lastingShare}`
       + ` si elle dure ${s.lasting_nights} nuits`;
   }
-  return `<p><strong>Plus petite fuite détectable : ${m3h(s.min_leak_m3h, s.min_leak_m3h < 1 ? 2 : 1)}${share}${lasting}.</strong></p>
+  return `<p><strong>Plus petite fuite détectable : ${flow(s.min_leak_m3h)}${share}${lasting}.</strong></p>
     <p class="small">En dessous, une fuite se confond avec les variations ordinaires du débit de nuit du
       secteur. Un secteur plus petit, ou un compteur supplémentaire qui le découpe, rendrait visibles
       des fuites plus petites.</p>`;
