@@ -186,6 +186,47 @@ def test_a_leak_still_growing_after_it_was_found_stays_one_leak(seed, ramp):
     assert found[0].extra_flow_m3h == pytest.approx(size, rel=0.3)
 
 
+@pytest.mark.parametrize("ramp", [30.0, 45.0, 60.0])
+def test_a_slow_leak_on_an_open_one_is_a_leak_of_its_own(ramp):
+    # A leak of 15 % of the night flow, found in March and never repaired; in June a second
+    # one grows to the same size over weeks. Its rise is too slow for the step test (the
+    # level since the first leak follows it), but the first had long stopped growing: a
+    # new rise from that settled level is a leak of its own, with its own onset.
+    def second_leaks(params: LeakParams) -> list:
+        out = []
+        for seed in range(8):
+            t, flow = nights(seed, count=300)
+            flow = flow + leak(t, 60.5, 3.0) + leak(t, 150.5, 3.0, ramp)
+            found = detect_leaks(t, flow, params).leaks
+            assert found and night_of(found[0].onset_s) == pytest.approx(60.5, abs=2.5)
+            assert found[0].active
+            out.append(found[1:])
+        return out
+
+    dated = 0
+    for later in second_leaks(LeakParams()):
+        assert len(later) == 1
+        f = later[0]
+        assert f.stacked and f.active
+        assert night_of(f.detected_s) <= 150.5 + ramp + 7  # about when fully grown
+        # Seen as a slow leak from its first nights (once, the step test saw it first,
+        # late in its growth, and dated it there).
+        dated += (f.kind == "incipient" and 140.5 <= night_of(f.onset_s) <= 150.5 + ramp / 2
+                  and f.extra_flow_m3h == pytest.approx(3.0, rel=0.3))
+    assert dated >= 7
+    # Without the rule, the level since the first leak absorbs most of them.
+    unseen = second_leaks(LeakParams(stacked_trend_settled=0))
+    assert sum(1 for later in unseen if later) <= 2
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_summer_of_night_watering_on_an_open_leak_raises_nothing_more(seed):
+    t, flow = nights(seed, count=730)  # a leak never repaired, two summers on top of it
+    found = detect_leaks(t, flow + leak(t, 60.5, 3.0) + watering(t, seed)).leaks
+    assert len(found) == 1 and found[0].active
+    assert night_of(found[0].onset_s) == pytest.approx(60.5, abs=2.5)
+
+
 def test_a_small_steady_leak_is_found_by_how_long_it_lasts():
     # A step of twice the noise: its low nights seldom reach the step test's threshold
     # (2.5 × the spread), but ten nights in a row up are a leak.

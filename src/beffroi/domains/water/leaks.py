@@ -69,7 +69,12 @@ Night after night:
    follows it part of the way: when the last ``trend_recent`` nights (their median and
    their low nights) are well above the reference of ``trend_nights`` before and still
    rising, it is a growing (incipient) leak, back-dated to when the level left that
-   reference.
+   reference. On an open leak, the level since that leak follows a slow rise the same
+   way (a rise slower than a step is that leak growing): once the open leak had stopped
+   growing — its level over the four weeks up to ``trend_nights`` before flat within
+   ``stacked_trend_settled`` × scale, after its first ``step_nights`` — the same trend
+   from that settled level is a slow leak of its own, stacked on it (``_stacked_trend``);
+   where intermittent night use was seen lately, every one of its last nights must be up.
 4. **Extra flow**: for the latest leak, the median of its recent nights − its reference
    (over months the season moves the legitimate night use too: the figure drifts with
    it); for a leak with another on top, the step it made (the next one's reference − its
@@ -183,6 +188,9 @@ class LeakParams:
     long_run_sigma: float = 2.0  # …its median and its last nights' that far up: a leak
     long_run_last: int = 3  # (those last nights)
     long_run_low: float = 1.0  # (× scale) the run's low nights up too: all of it a rise
+    # A slow leak on an open one: that one had stopped growing (its level moved less than
+    # this × scale over the two weeks before the trend's reference); 0: not looked for.
+    stacked_trend_settled: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -387,6 +395,7 @@ class _Scan:
         if x[n] - base >= p.min_excess * base_scale:
             self.elevated.append(n)
         self.seen.append(n)
+        top = self.open[-1] if self.open else None  # (a leak found tonight is no trend)
         self.s = max(0.0, self.s + z - p.k)
         if self._held_run() and p.use_over_nights and len(self.seen) >= p.use_over_nights and all(
                 self.x[i] - ref <= p.dip_z * scale for i in self.seen[-p.use_over_nights:]):
@@ -394,11 +403,6 @@ class _Scan:
             # usual level; forget them.
             self.pending, self.s, self.held, self.last_calm = [], 0.0, None, n
             return
-        if self.s == 0.0:
-            self._calm(self.pending + [n])
-            self.pending = []
-            return
-        self.pending.append(n)
         # The run's low nights must be up too: a leak never pauses, night watering stops
         # on rainy nights and a night shift at weekends (UKWIR's low percentile). Where
         # such pauses were seen lately, every night of the last two weeks, run or not.
@@ -408,6 +412,13 @@ class _Scan:
         cautious = len(recent_dips) >= p.intermittent_dips and sum(
             1 for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since) \
             >= p.intermittent_share * p.intermittent_days
+        if self.s == 0.0:
+            self._calm(self.pending + [n])
+            self.pending = []
+            if top is not None:
+                self._stacked_trend(n, scale, cautious)
+            return
+        self.pending.append(n)
         ratio = None if cautious else self._variability_ratio(self.pending[-p.recent_nights:])
         if ratio is not None and ratio >= p.use_variability:
             cautious = True
@@ -449,6 +460,8 @@ class _Scan:
             self._calm([self.pending.pop(0)])  # a slow drift: let it in
         if not self.open and not cautious:  # (tested on the nights above the reference)
             self._trend(n, scale)
+        elif top is not None and self.open[-1] is top:
+            self._stacked_trend(n, scale, cautious)
 
     def _long_run(self, ref: float, scale: float) -> bool:
         """A small leak, whose low nights stay under ``min_excess`` × scale (a step of
@@ -538,33 +551,76 @@ class _Scan:
         """A leak growing over weeks: the last ``trend_recent`` nights well above the
         reference of ``trend_nights`` before (its low nights too) and still rising — the
         reference since has followed it part of the way, which the step test cannot see."""
-        p, t, x = self.p, self.t, self.x
-        recent = self.seen[-p.trend_recent:]
-        if len(recent) < p.trend_recent:
-            return
-        m = int(np.searchsorted(t, t[n] - p.trend_nights * DAY_S))
+        m = int(np.searchsorted(self.t, self.t[n] - self.p.trend_nights * DAY_S))
         if m < self.calm_since or not np.isfinite(self.reference[m]):
             return
         old = float(self.reference[m])
-        level = float(np.median(x[recent]))
-        half = p.trend_recent // 2
-        if (level - old < p.trend_sigma * scale
-                or float(np.percentile(x[recent], p.low_percentile)) - old
-                < p.trend_low_sigma * scale
-                or float(np.median(x[recent[half:]])) <= float(np.median(x[recent[:half]]))):
+        start = self._rise_start(m, old, scale, self.p.low_percentile)
+        if start is None:
             return
-        # Its onset: the last night the level (5-night median) was still at the reference.
-        since = [i for i in self.seen if i >= m]
-        start = float(t[since[0]])
-        for j in range(len(since) - 1, 3, -1):
-            if float(np.median(x[since[j - 4:j + 1]])) <= old + 0.5 * scale:
-                start = float(t[since[j]])
-                break
-        run = [i for i in self.seen if t[i] > start]
-        self.normal = [i for i in self.normal if t[i] < start]
+        run = [i for i in self.seen if self.t[i] > start]
+        self.normal = [i for i in self.normal if self.t[i] < start]
         self.usable[run] = False
         self.pending = run
         self._declare(n, old, scale, onset=start)
+
+    def _stacked_trend(self, n: int, scale: float, cautious: bool) -> None:
+        """A slow leak on an open one: the same trend, from the level the sector had
+        ``trend_nights`` before, once the open leak had stopped growing then (its level
+        moved less than ``stacked_trend_settled`` × scale over the two weeks before): a
+        leak still growing is one leak, a new rise after it had settled is another."""
+        p, t = self.p, self.t
+        m = int(np.searchsorted(t, t[n] - p.trend_nights * DAY_S))
+        old = self._settled_level(float(t[m]), scale, n)
+        if old is None:
+            return
+        ratio = self._variability_ratio(self.seen[-p.trend_recent - 1:])
+        if ratio is not None and ratio >= p.use_variability:
+            return  # a night use switching on and off (watering) rose too: not a leak
+        start = self._rise_start(m, old, scale, p.cautious_percentile if cautious
+                                 else p.low_percentile)
+        if start is not None:
+            self.pending = [i for i in self.seen if t[i] > start]
+            self._declare(n, old, scale, onset=start)
+
+    def _settled_level(self, at: float, scale: float, now: int) -> float | None:
+        """The level of the latest open leak over the four weeks up to ``at`` if it had
+        stopped growing by then (its last two weeks less than ``stacked_trend_settled`` ×
+        scale above the two before, all after its first ``step_nights``), as expected on
+        night ``now``; else None."""
+        p, t, x = self.p, self.t, self.x
+        top = self.open[-1]
+        if not p.stacked_trend_settled or at - p.step_nights * DAY_S < top.detected_s:
+            return None
+        weeks = p.trend_recent * DAY_S
+        then = [i for i in top.nights if at - weeks < t[i] <= at]
+        before = [i for i in top.nights if at - 2 * weeks < t[i] <= at - weeks]
+        if (min(len(then), len(before)) < p.trend_recent // 2 or t[before[0]] <= top.detected_s
+                or float(np.median(x[then])) - float(np.median(x[before]))
+                > p.stacked_trend_settled * scale):
+            return None
+        # (with a year of history, moved as the sector's level moved a year before)
+        return float(np.median(x[before + then])) + self._seasonal_shift(now, before + then)
+
+    def _rise_start(self, m: int, old: float, scale: float, low: float) -> float | None:
+        """When a slow rise from level ``old`` (night ``m``) began, if the last
+        ``trend_recent`` nights stand ``trend_sigma`` × scale above it (their low nights
+        ``trend_low_sigma``) and still rise (their second half above the first); else None.
+        The onset is the last night the level (5-night median) was still at ``old``."""
+        p, t, x = self.p, self.t, self.x
+        recent = self.seen[-p.trend_recent:]
+        if len(recent) < p.trend_recent:
+            return None
+        half = p.trend_recent // 2
+        if (float(np.median(x[recent])) - old < p.trend_sigma * scale
+                or float(np.percentile(x[recent], low)) - old < p.trend_low_sigma * scale
+                or float(np.median(x[recent[half:]])) <= float(np.median(x[recent[:half]]))):
+            return None
+        since = [i for i in self.seen if i >= m]
+        for j in range(len(since) - 1, 3, -1):
+            if float(np.median(x[since[j - 4:j + 1]])) <= old + 0.5 * scale:
+                return float(t[since[j]])
+        return float(t[since[0]])
 
     def _calm(self, nights: list[int]) -> None:
         if self.open:
