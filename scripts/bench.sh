@@ -30,6 +30,7 @@ run mqtt "$PY" bench/mqtt.py --pg-url "$BEFFROI_TEST_PG_URL"
 run ui "$PY" bench/ui.py
 run lighting "$PY" bench/lighting.py
 run leaks "$PY" bench/leaks.py
+run overlapping_leaks "$PY" bench/overlapping_leaks.py
 # The demo database (built once, then reused: `beffroi demo` is idempotent).
 if .venv/bin/beffroi demo --no-serve --db var/bench-demo.db >&2; then
   run memory "$PY" bench/memory.py --db var/bench-demo.db
