@@ -109,7 +109,9 @@ Night after night:
      season hiding a leak, while a repair (or the end of the heat wave whose watering
      raised a false alarm) is abrupt. A leak ends with the leaks stacked
      on it; a leak on top of another ends alone when the level falls back to its own
-     reference (the level of before it).
+     reference (the level of before it) — unless an older open leak made a step of the
+     same size (within that band): the drop could be either one's repair, and leaks are
+     repaired in the order they were found, so the older one ends, alone.
    A drop that the noise or the season explains never closes a leak: a slow decline, night
    watering ending, or a drop that leaves the night flow above the band (a partial
    repair; a leak found while the watering ran, still leaking after it stopped) leaves it
@@ -841,6 +843,15 @@ class _Scan:
                     low = [i for i in week + low if t[i] >= at]
                 else:
                     at = float(t[next((i for i in low if x[i] <= back), low[0])])
+                if 0 < depth == len(self.open) - 1:
+                    # The latest leak's step gone: an older leak of the same size may be
+                    # the one repaired — leaks are repaired in the order they were found.
+                    same = [below for below in self.open[:depth]
+                            if abs(below.step_m3h - leak.step_m3h) <= self._gone_band(leak)]
+                    if same:
+                        self._close(same[0], at, "gone")
+                        self._restart_after(same[0], n, low)
+                        return True
                 for above in self.open[depth:][::-1]:
                     self._close(above, at, "gone")
                     if at - above.onset_s <= p.brief_days * DAY_S:  # came and went: a use
