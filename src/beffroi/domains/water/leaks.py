@@ -109,9 +109,10 @@ Night after night:
      season hiding a leak, while a repair (or the end of the heat wave whose watering
      raised a false alarm) is abrupt. A leak ends with the leaks stacked
      on it; a leak on top of another ends alone when the level falls back to its own
-     reference (the level of before it) — unless an older open leak made a step of the
-     same size (within that band): the drop could be either one's repair, and leaks are
-     repaired in the order they were found, so the older one ends, alone.
+     reference (the level of before it) — unless an older open leak, found within
+     ``gone_step_after_days`` before it, made a step of the same size (within that band):
+     the drop could be either one's repair, and leaks found together are repaired in the
+     order they were found, so the older one ends, alone.
    A drop that the noise or the season explains never closes a leak: a slow decline, night
    watering ending, or a drop that leaves the night flow above the band (a partial
    repair; a leak found while the watering ran, still leaking after it stopped) leaves it
@@ -844,10 +845,13 @@ class _Scan:
                 else:
                     at = float(t[next((i for i in low if x[i] <= back), low[0])])
                 if 0 < depth == len(self.open) - 1:
-                    # The latest leak's step gone: an older leak of the same size may be
-                    # the one repaired — leaks are repaired in the order they were found.
+                    # The latest leak's step gone: an older leak of the same size, found
+                    # within the month before it, may be the one repaired — leaks found
+                    # together are repaired in the order they were found.
                     same = [below for below in self.open[:depth]
-                            if abs(below.step_m3h - leak.step_m3h) <= self._gone_band(leak)]
+                            if abs(below.step_m3h - leak.step_m3h) <= self._gone_band(leak)
+                            and leak.detected_s - below.detected_s
+                            <= p.gone_step_after_days * DAY_S]
                     if same:
                         self._close(same[0], at, "gone")
                         self._restart_after(same[0], n, low)
