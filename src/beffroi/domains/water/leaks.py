@@ -279,13 +279,13 @@ def _median(values: np.ndarray) -> float:
 
 
 def _spread(values: np.ndarray, ref: float, p: LeakParams) -> float:
-    mad = float(_median(np.abs(values - ref))) * MAD_TO_SD
+    mad = _median(np.abs(values - ref)) * MAD_TO_SD
     return max(mad, p.min_scale_share * abs(ref), 1e-6)
 
 
 def _reference(normal: list[float], p: LeakParams) -> tuple[float, float]:
     window = np.asarray(normal[-p.reference_nights:])
-    ref = float(_median(window))
+    ref = _median(window)
     return ref, _spread(window, ref, p)
 
 
@@ -335,14 +335,14 @@ class _Scan:
         if not nights or self.t[n] - self.t[0] < YEAR_S - self.p.season_window_days * DAY_S:
             return 0.0
         then = self._season_level(self.t[n] - YEAR_S)
-        before = self._season_level(float(_median(self.t[nights])) - YEAR_S)
+        before = self._season_level(_median(self.t[nights]) - YEAR_S)
         return then - before if then is not None and before is not None else 0.0
 
     def _season_level(self, at: float) -> float | None:
         half = self.p.season_window_days * DAY_S
         lo, hi = np.searchsorted(self.t, [at - half, at + half])
         idx = np.arange(lo, hi)[self.usable[lo:hi]]
-        return float(_median(self.x[idx])) if len(idx) >= self.p.season_min_nights else None
+        return _median(self.x[idx]) if len(idx) >= self.p.season_min_nights else None
 
     def _current_reference(self, n: int) -> tuple[float, float] | None:
         p = self.p
@@ -354,14 +354,13 @@ class _Scan:
             # (pending) until found.
             window = self.level[-p.reference_nights:]
             if len(window) >= 2 * p.recent_nights:
-                last = float(_median(self.x[window[-p.recent_nights:]]))
-                week_before = float(_median(self.x[window[-2 * p.recent_nights:
-                                                            -p.recent_nights]]))
+                last = _median(self.x[window[-p.recent_nights:]])
+                week_before = _median(self.x[window[-2 * p.recent_nights:-p.recent_nights]])
                 if last - week_before > self.open[0].scale_m3h:
                     window = window[-p.recent_nights:]
             else:
                 window = window[-p.recent_nights:]
-            ref = float(_median(self.x[window]))
+            ref = _median(self.x[window])
             return ref + self._seasonal_shift(n, window), self.open[0].scale_m3h
         if len(self.normal) < p.min_reference_nights:
             if self.floor is None:
@@ -462,7 +461,7 @@ class _Scan:
                 self._declare(n, ref, scale)
                 below = self.open[-1]
                 self.last_calm, self.pending = first[-1], second
-                self._declare(n, float(_median(x[self.level])), scale)
+                self._declare(n, _median(x[self.level]), scale)
                 previous = float(self.t[first[-1]])  # its nights under the second
                 for i in second:
                     below.nights.append(i)
@@ -494,8 +493,8 @@ class _Scan:
                 or len(run) < p.long_run_nights):
             return False
         least = ref + p.long_run_sigma * scale
-        return (float(_median(x[run])) >= least
-                and float(_median(x[run[-p.long_run_last:]])) >= least
+        return (_median(x[run]) >= least
+                and _median(x[run[-p.long_run_last:]]) >= least
                 and float(np.percentile(x[run], p.low_percentile)) - ref
                 >= p.long_run_low * scale)
 
@@ -507,7 +506,7 @@ class _Scan:
         p = self.p
         if not self.open or len(self.level) < p.recent_nights:
             return True
-        before = float(_median(self.x[self.level[-p.recent_nights:]]))
+        before = _median(self.x[self.level[-p.recent_nights:]])
         return ref + excess - before >= p.min_excess * scale
 
     def _held_run(self) -> bool:
@@ -525,8 +524,8 @@ class _Scan:
         now = [i for i in nights[1:] if np.isfinite(v[i])]
         if len(base) < p.min_reference_nights // 2 or not now:
             return None
-        usual = float(_median(v[base]))
-        return float(_median(v[now])) / usual if usual > 0 else None
+        usual = _median(v[base])
+        return _median(v[now]) / usual if usual > 0 else None
 
     def _split(self, ref: float, scale: float) -> int | None:
         """Where the run holds two steps (a leak on a leak that started a few nights
@@ -540,7 +539,7 @@ class _Scan:
         best, gain = None, 0.0
         for j in range(p.split_first, len(run) - p.split_last + 1):
             a, b = x[run[:j]], x[run[j:]]
-            low, high = float(_median(a)), float(_median(b))
+            low, high = _median(a), _median(b)
             step = high - low
             if (b.min() > a.max() and low - ref >= p.split_sigma * scale
                     and step >= max(p.min_excess * scale, float(np.ptp(a))) and step > gain):
@@ -612,11 +611,11 @@ class _Scan:
         then = self._between(top.nights, at - weeks, at)
         before = self._between(top.nights, at - 2 * weeks, at - weeks)
         if (min(len(then), len(before)) < p.trend_recent // 2 or t[before[0]] <= top.detected_s
-                or float(_median(x[then])) - float(_median(x[before]))
+                or _median(x[then]) - _median(x[before])
                 > p.stacked_trend_settled * scale):
             return None
         # (with a year of history, moved as the sector's level moved a year before)
-        return float(_median(x[before + then])) + self._seasonal_shift(now, before + then)
+        return _median(x[before + then]) + self._seasonal_shift(now, before + then)
 
     def _between(self, nights: list[int], start: float, end: float) -> list[int]:
         """The nights of an ascending list of night indexes dated after ``start``, up to
@@ -634,13 +633,13 @@ class _Scan:
         if len(recent) < p.trend_recent:
             return None
         half = p.trend_recent // 2
-        if (float(_median(x[recent])) - old < p.trend_sigma * scale
+        if (_median(x[recent]) - old < p.trend_sigma * scale
                 or float(np.percentile(x[recent], low)) - old < p.trend_low_sigma * scale
-                or float(_median(x[recent[half:]])) <= float(_median(x[recent[:half]]))):
+                or _median(x[recent[half:]]) <= _median(x[recent[:half]])):
             return None
-        since = [i for i in self.seen if i >= m]
+        since = self.seen[bisect_left(self.seen, m):]
         for j in range(len(since) - 1, 3, -1):
-            if float(_median(x[since[j - 4:j + 1]])) <= old + 0.5 * scale:
+            if _median(x[since[j - 4:j + 1]]) <= old + 0.5 * scale:
                 return float(t[since[j]])
         return float(t[since[0]])
 
@@ -655,7 +654,7 @@ class _Scan:
     def _declare(self, n: int, ref: float, scale: float, onset: float | None = None) -> None:
         p, t, x = self.p, self.t, self.x
         run = self.pending
-        level = float(_median(x[run[-p.level_nights:]])) if onset is None else ref
+        level = _median(x[run[-p.level_nights:]]) if onset is None else ref
         if level - ref >= 2 * p.min_excess * scale:
             # A large step: the run's first nights nearer the reference than its level were
             # not this leak yet (noise, or a smaller leak under it); it began after them.
@@ -702,7 +701,7 @@ class _Scan:
     def _measure(self, leak: Leak, top: bool) -> None:
         """Its level now; the latest leak's extra flow is that level above its reference
         (a leak with another on top keeps the step it made)."""
-        leak.current_m3h = float(_median(self.x[leak.nights[-self.p.recent_nights:]]))
+        leak.current_m3h = _median(self.x[leak.nights[-self.p.recent_nights:]])
         if top:
             leak.extra_flow_m3h = max(leak.current_m3h - leak.reference_m3h, 0.0)
         leak.peak_m3h = max(leak.peak_m3h, leak.extra_flow_m3h)
@@ -720,7 +719,7 @@ class _Scan:
                 # Its step: measured again over its first nights after the alarm (the night
                 # that raised it was high: the step then overstates the leak).
                 leak.step_m3h = leak.extra_flow_m3h
-            extra = max(float(_median(x[leak.nights[-3:]])) - leak.reference_m3h, 0.0) \
+            extra = max(_median(x[leak.nights[-3:]]) - leak.reference_m3h, 0.0) \
                 if top else leak.extra_flow_m3h
             self._lose(leak, float(t[n]), previous, extra)
 
@@ -760,7 +759,7 @@ class _Scan:
             if target is None:
                 continue
             before = [i for i in target.nights if t[i] <= repair.repaired_s]
-            level = float(_median(self.x[before[-p.recent_nights:]])) if before \
+            level = _median(self.x[before[-p.recent_nights:]]) if before \
                 else target.current_m3h
             self.awaiting = [a for a in self.awaiting if a[0] is not target]
             self.awaiting.append((target, repair.repaired_s, level))
@@ -783,7 +782,7 @@ class _Scan:
             if len(after) < p.confirm_nights:
                 continue
             self.awaiting.remove((leak, repaired, level))
-            recent = float(_median(x[after[:p.confirm_nights]]))
+            recent = _median(x[after[:p.confirm_nights]])
             drop = max(p.confirm_share * leak.extra_flow_m3h, p.confirm_sigma * leak.scale_m3h)
             if level - recent >= drop:
                 self._close(leak, repaired, "repair")
@@ -852,12 +851,12 @@ class _Scan:
                 week = leak.nights[-count - p.recent_nights:-count]
                 if len(week) < p.recent_nights or t[week[0]] <= leak.detected_s:
                     continue
-                drop = float(_median(x[week])) - float(_median(x[low]))
+                drop = _median(x[week]) - _median(x[low])
                 noise = p.gone_z * MEDIAN_SE * leak.scale_m3h * np.sqrt(1 / len(week)
                                                                         + 1 / len(low))
                 if drop < max((1 - p.gone_share) * leak.step_m3h, noise):
                     continue
-            if float(_median(x[low])) <= back:
+            if _median(x[low]) <= back:
                 if stepped:  # it ended at the step down, not at the first low night
                     at = self._step_down_night(week + low)
                     low = [i for i in week + low if t[i] >= at]
@@ -909,7 +908,7 @@ class _Scan:
         if self._held_run():  # still that run…
             first, ratio, ref, scale = self.held
             recent = self.pending[-self.p.level_nights:]
-            if float(_median(self.x[recent])) - ref >= self.p.min_excess * scale:  # …up
+            if _median(self.x[recent]) - ref >= self.p.min_excess * scale:  # …up
                 night_use = NightUse(float(self.t[first]), ratio)
         return LeakScan(self.leaks, self.reference, self.spread, sensitivity, share,
                         lasting, lasting_share, night_use)
