@@ -218,8 +218,8 @@ def main() -> None:
     figures = {key: scores(true, found) for key, found in runs.items()}
     sizes = [orifice_m3h(d) for _, _, _, d, _, _ in schedule()]
     log(f"un secteur, {len(true)} nouvelles fuites ({running} déjà là le 1er janvier), "
-        f"débit de nuit ≈ {np.mean(night_flow):.0f} m³/h, fuites de {min(sizes):.1f} à "
-        f"{max(sizes):.1f} m³/h")
+        f"débit de nuit ≈ {np.mean(night_flow):.0f} m³/h, fuites de "
+        f"{min(sizes):.1f} à {max(sizes):.1f} m³/h".replace(".", ","))
     counts = {"new": len(true), "abrupt": sum(leak.kind == "abrupt" for leak in true),
               "incipient": sum(leak.kind == "incipient" for leak in true)}
     log(" " * 52 + "".join(f"{label[:24]:>26}" for label, _ in DETECTORS.values()))
