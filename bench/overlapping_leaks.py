@@ -4,9 +4,9 @@ The Battle of the Leakage Detection and Isolation Methods (BattLeDIM 2020, Vrach
 al., KIOS Research Center) simulated the L-Town network over 2019 with 23 leaks (its
 « evaluation » dataset configuration, published with the competition): 4 already running on
 1 January, 19 new ones — abrupt, or incipient growing linearly to their full size over 3 to
-11 weeks —, 12 never repaired, up to nine running at once. That is the issue's third
-complaint: on such a year, a detector that sees a new leak only as a step on a quiet night
-flow finds a handful.
+11 weeks —, 12 never repaired, up to twelve of them running at once (sixteen with the first
+four). That is the kind of year of the issue's third complaint: a detector that sees a new
+leak only as a step on a quiet night flow finds a handful.
 
 This bench lays that schedule (``SCHEDULE``: pipe, start, end, orifice diameter, kind, time
 of full size) on one synthetic metered sector — no hydraulics, only what an operator with an
