@@ -110,7 +110,7 @@ Night after night:
      raised a false alarm) is abrupt. A leak ends with the leaks stacked
      on it; a leak on top of another ends alone when the level falls back to its own
      reference (the level of before it) — unless an older open leak, found within
-     ``gone_step_after_days`` before it, made a step of the same size (within that band):
+     ``older_first_days`` before it, made a step of the same size (within that band):
      the drop could be either one's repair, and leaks found together are repaired in the
      order they were found, so the older one ends, alone.
    A drop that the noise or the season explains never closes a leak: a slow decline, night
@@ -182,6 +182,7 @@ class LeakParams:
     gone_min_sigma: float = 4.0  # (× scale) a smaller leak ends only by a step down
     gone_max_nights: int = 56  # at most eight weeks back at the reference
     gone_step_after_days: float = 30.0  # a leak open longer ends only by a step down too
+    older_first_days: float = 30.0  # two leaks of one size found this close: older ends first
     season_window_days: float = 14.0
     season_min_nights: int = 10
     repair_match_days: float = 3.0
@@ -862,18 +863,11 @@ class _Scan:
                     low = [i for i in week + low if t[i] >= at]
                 else:
                     at = float(t[next((i for i in low if x[i] <= back), low[0])])
-                if 0 < depth == len(self.open) - 1:
-                    # The latest leak's step gone: an older leak of the same size, found
-                    # within the month before it, may be the one repaired — leaks found
-                    # together are repaired in the order they were found.
-                    same = [below for below in self.open[:depth]
-                            if abs(below.step_m3h - leak.step_m3h) <= self._gone_band(leak)
-                            and leak.detected_s - below.detected_s
-                            <= p.gone_step_after_days * DAY_S]
-                    if same:
-                        self._close(same[0], at, "gone")
-                        self._restart_after(same[0], n, low)
-                        return True
+                twin = self._older_twin(leak) if 0 < depth == len(self.open) - 1 else None
+                if twin is not None:  # it ends alone, the latest leak goes on
+                    self._close(twin, at, "gone")
+                    self._restart_after(twin, n, low)
+                    return True
                 for above in self.open[depth:][::-1]:
                     self._close(above, at, "gone")
                     if at - above.onset_s <= p.brief_days * DAY_S:  # came and went: a use
@@ -881,6 +875,16 @@ class _Scan:
                 self._restart_after(leak, n, low)
                 return True
         return False
+
+    def _older_twin(self, latest: Leak) -> Leak | None:
+        """The latest leak's step is gone: the oldest open leak below it of the same size
+        (within its gone band), found within ``older_first_days`` before it, if any — the
+        drop may be that one's repair, and leaks found together are repaired in the order
+        they were found."""
+        return next((below for below in self.open[:-1]
+                     if abs(below.step_m3h - latest.step_m3h) <= self._gone_band(latest)
+                     and latest.detected_s - below.detected_s
+                     <= self.p.older_first_days * DAY_S), None)
 
     def scan(self, skip: np.ndarray) -> LeakScan:
         for n in range(len(self.x)):
