@@ -47,6 +47,12 @@ class Found:
     resolved_s: float | None
 
 
+def found_leaks(scan) -> list[Found]:
+    """The leaks of a detector's scan (``LeakScan``: ``.leaks`` with ``onset_s``,
+    ``detected_s``, ``resolved_s``) as the scorer's ``Found``."""
+    return [Found(leak.onset_s, leak.detected_s, leak.resolved_s) for leak in scan.leaks]
+
+
 def night_step_sigma(end_s: np.ndarray, minimum_m3h: np.ndarray, leak: TrueLeak) -> float:
     """How far a leak lifts the night flow, in units of the night-to-night noise: the
     median of its nights once at full size (after its ramp, for 30 days at most, until its

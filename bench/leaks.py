@@ -107,6 +107,7 @@ from leak_scores import (
     Found,
     Sector,
     TrueLeak,
+    found_leaks,
     match,
     night_step_sigma,
     score,
@@ -470,10 +471,6 @@ def simulate(sectors: list[Sector], workers: int) -> Series:
 
 # -- detectors --------------------------------------------------------------------------------
 
-def _found(scan) -> list[Found]:
-    return [Found(leak.onset_s, leak.detected_s, leak.resolved_s) for leak in scan.leaks]
-
-
 TAKES_REPAIRS = "repairs" in inspect.signature(live.detect_leaks).parameters
 TAKES_VARIABILITY = "variability" in inspect.signature(live.detect_leaks).parameters
 
@@ -484,7 +481,7 @@ def new_detector(sector: Sector, nights: Nights) -> list[Found]:
         extra = {"repairs": tuple(repairs)} if TAKES_REPAIRS else {}
         if TAKES_VARIABILITY:
             extra["variability"] = nights.variability_m3h
-        return _found(live.detect_leaks(nights.end_s, nights.minimum_m3h, **extra))
+        return found_leaks(live.detect_leaks(nights.end_s, nights.minimum_m3h, **extra))
 
     found = scan([])
     if not TAKES_REPAIRS:
@@ -501,7 +498,7 @@ def new_detector(sector: Sector, nights: Nights) -> list[Found]:
 
 
 def previous_detector(sector: Sector, nights: Nights) -> list[Found]:
-    return _found(previous_leak_detector.detect_leaks(nights.end_s, nights.minimum_m3h))
+    return found_leaks(previous_leak_detector.detect_leaks(nights.end_s, nights.minimum_m3h))
 
 
 def fixed_threshold(sector: Sector, nights: Nights) -> list[Found]:

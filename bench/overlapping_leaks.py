@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 import numpy as np
 import previous_leak_detector
 from harness import emit, log
-from leak_scores import DAY_S, Found, Outcome, Sector, TrueLeak, match
+from leak_scores import DAY_S, Found, Outcome, Sector, TrueLeak, found_leaks, match
 
 from beffroi.domains.water.leaks import LeakParams, detect_leaks
 from beffroi.domains.water.night_flow import night_minima_from_flow
@@ -177,18 +177,14 @@ def scores(true: list[TrueLeak], runs: list[list[Found]]) -> dict:
     }
 
 
-def _found(leaks) -> list[Found]:
-    return [Found(leak.onset_s, leak.detected_s, leak.resolved_s) for leak in leaks]
-
-
 DETECTORS = {
-    "new": ("nouveau", lambda n: _found(detect_leaks(
-        n.end_s, n.minimum_m3h, variability=n.variability_m3h).leaks)),
-    "no_stacked_trend": ("sans tendance superposée", lambda n: _found(detect_leaks(
+    "new": ("nouveau", lambda n: found_leaks(detect_leaks(
+        n.end_s, n.minimum_m3h, variability=n.variability_m3h))),
+    "no_stacked_trend": ("sans tendance superposée", lambda n: found_leaks(detect_leaks(
         n.end_s, n.minimum_m3h, LeakParams(stacked_trend_settled=0),
-        variability=n.variability_m3h).leaks)),
-    "previous": ("précédent", lambda n: _found(
-        previous_leak_detector.detect_leaks(n.end_s, n.minimum_m3h).leaks)),
+        variability=n.variability_m3h))),
+    "previous": ("précédent", lambda n: found_leaks(
+        previous_leak_detector.detect_leaks(n.end_s, n.minimum_m3h))),
 }
 
 ROWS = (("found_per_year", "nouvelles fuites trouvées (sur {new} par an)"),
