@@ -590,14 +590,15 @@ class _Scan:
         old = self._settled_level(float(t[m]), scale, n)
         if old is None:
             return
+        start = self._rise_start(m, old, scale, p.cautious_percentile if cautious
+                                 else p.low_percentile)
+        if start is None:
+            return
         ratio = self._variability_ratio(self.seen[-p.trend_recent - 1:])
         if ratio is not None and ratio >= p.use_variability:
             return  # a night use switching on and off (watering) rose too: not a leak
-        start = self._rise_start(m, old, scale, p.cautious_percentile if cautious
-                                 else p.low_percentile)
-        if start is not None:
-            self.pending = [i for i in self.seen if t[i] > start]
-            self._declare(n, old, scale, onset=start)
+        self.pending = [i for i in self.seen if t[i] > start]
+        self._declare(n, old, scale, onset=start)
 
     def _settled_level(self, at: float, scale: float, now: int) -> float | None:
         """The level of the latest open leak over the four weeks up to ``at`` if it had
