@@ -339,6 +339,27 @@ def test_a_leak_after_a_long_held_watering_season_is_found_with_its_onset(seed):
         assert found.lost_m3 == pytest.approx(lost, rel=0.25)
 
 
+def test_a_leak_growing_after_a_summer_of_watering_is_found_on_its_way_up():
+    # Three months of garden timers (held as switching night use, never a leak), then a
+    # leak growing to 20 % of the night flow over 40 nights. The watering's pauses keep
+    # the detector cautious for two months (every night of a long span must be up), but
+    # a rise whose every recent night is up is a growing leak: found before its full size
+    # and dated from its first nights, not weeks later at its top.
+    start, ramp = 245.5, 40.0
+    late = 0
+    for seed in range(8):
+        t, flow = nights(seed, count=340)
+        watering = timers(t, 150, 240, 4.0)
+        v = variability(t, seed, watering)
+        assert detect_leaks(t, flow + watering, variability=v).leaks == []
+        found, = detect_leaks(t, flow + watering + leak(t, start, 4.0, ramp),
+                              variability=v).leaks
+        assert found.kind == "incipient" and found.active
+        assert start < night_of(found.detected_s) < start + ramp
+        late += night_of(found.onset_s) > start + 12
+    assert late <= 1
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_a_rise_held_as_switching_night_use_is_reported_while_it_lasts(seed):
     t, flow = nights(seed, count=220)

@@ -69,12 +69,16 @@ Night after night:
    follows it part of the way: when the last ``trend_recent`` nights (their median and
    their low nights) are well above the reference of ``trend_nights`` before and still
    rising, it is a growing (incipient) leak, back-dated to when the level left that
-   reference. On an open leak, the level since that leak follows a slow rise the same
-   way (a rise slower than a step is that leak growing): once the open leak had stopped
-   growing — its level over the four weeks up to ``trend_nights`` before flat within
-   ``stacked_trend_settled`` × scale, after its first ``step_nights`` — the same trend
-   from that settled level is a slow leak of its own, stacked on it (``_stacked_trend``);
-   where intermittent night use was seen lately, every one of its last nights must be up.
+   reference. Where intermittent night use was seen lately, every one of those last nights
+   must be up (the trend does not wait for the caution's longer span: a leak growing
+   after a summer of watering is found on its way up, not weeks after its full size); a
+   rise whose nights vary inside their window ``use_variability`` times as much as the
+   reference's is night use switching on and off, not a leak. On an open leak, the level
+   since that leak follows a slow rise the same way (a rise slower than a step is that
+   leak growing): once the open leak had stopped growing — its level over the four weeks
+   up to ``trend_nights`` before flat within ``stacked_trend_settled`` × scale, after its
+   first ``step_nights`` — the same trend from that settled level is a slow leak of its
+   own, stacked on it (``_stacked_trend``), under the same conditions.
 4. **Extra flow**: for the latest leak, the median of its recent nights − its reference
    (over months the season moves the legitimate night use too: the figure drifts with
    it); for a leak with another on top, the step it made (the next one's reference − its
@@ -474,8 +478,8 @@ class _Scan:
             self.pending, self.s = [], 0.0
         elif len(self.pending) > p.max_pending_nights and not self._held_run():
             self._calm([self.pending.pop(0)])  # a slow drift: let it in
-        if not self.open and not cautious:  # (tested on the nights above the reference)
-            self._trend(n, scale)
+        if not self.open:  # (tested on the nights above the reference)
+            self._trend(n, scale, cautious)
         elif top is not None and self.open[-1] is top:
             self._stacked_trend(n, scale, cautious)
 
@@ -563,15 +567,18 @@ class _Scan:
             run = run + 1 if i in elevated else 0
         return max(p.cautious_nights, longest + 1)
 
-    def _trend(self, n: int, scale: float) -> None:
+    def _trend(self, n: int, scale: float, cautious: bool) -> None:
         """A leak growing over weeks: the last ``trend_recent`` nights well above the
-        reference of ``trend_nights`` before (its low nights too) and still rising — the
-        reference since has followed it part of the way, which the step test cannot see."""
-        m = int(np.searchsorted(self.t, self.t[n] - self.p.trend_nights * DAY_S))
+        reference of ``trend_nights`` before (its low nights too; every one of them where
+        intermittent night use was seen lately) and still rising — the reference since has
+        followed it part of the way, which the step test cannot see."""
+        p = self.p
+        m = int(np.searchsorted(self.t, self.t[n] - p.trend_nights * DAY_S))
         if m < self.calm_since or not np.isfinite(self.reference[m]):
             return
         old = float(self.reference[m])
-        start = self._rise_start(m, old, scale, self.p.low_percentile)
+        start = self._rise_start(m, old, scale, p.cautious_percentile if cautious
+                                 else p.low_percentile)
         if start is None:
             return
         run = [i for i in self.seen if self.t[i] > start]
@@ -594,9 +601,6 @@ class _Scan:
                                  else p.low_percentile)
         if start is None:
             return
-        ratio = self._variability_ratio(self.seen[-p.trend_recent - 1:])
-        if ratio is not None and ratio >= p.use_variability:
-            return  # a night use switching on and off (watering) rose too: not a leak
         self.pending = [i for i in self.seen if t[i] > start]
         self._declare(n, old, scale, onset=start)
 
@@ -628,8 +632,10 @@ class _Scan:
     def _rise_start(self, m: int, old: float, scale: float, low: float) -> float | None:
         """When a slow rise from level ``old`` (night ``m``) began, if the last
         ``trend_recent`` nights stand ``trend_sigma`` × scale above it (their low nights
-        ``trend_low_sigma``) and still rise (their second half above the first); else None.
-        The onset is the last night the level (5-night median) was still at ``old``."""
+        ``trend_low_sigma``) and still rise (their second half above the first), varying
+        inside their window as the reference's nights did (a night use switching on and
+        off, watering, rising too is no leak); else None. The onset is the last night the
+        level (5-night median) was still at ``old``."""
         p, t, x = self.p, self.t, self.x
         recent = self.seen[-p.trend_recent:]
         if len(recent) < p.trend_recent:
@@ -638,6 +644,9 @@ class _Scan:
         if (_median(x[recent]) - old < p.trend_sigma * scale
                 or float(np.percentile(x[recent], low)) - old < p.trend_low_sigma * scale
                 or _median(x[recent[half:]]) <= _median(x[recent[:half]])):
+            return None
+        ratio = self._variability_ratio(self.seen[-p.trend_recent - 1:])
+        if ratio is not None and ratio >= p.use_variability:
             return None
         since = self.seen[bisect_left(self.seen, m):]
         for j in range(len(since) - 1, 3, -1):
