@@ -169,6 +169,40 @@ def test_of_two_stacked_leaks_of_one_size_an_unrecorded_repair_ends_the_older():
     assert ended >= 5  # (else both stay open: the season lifted the level meanwhile)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_larger_leak_repaired_under_a_smaller_one_ends_alone(seed):
+    # 4 m³/h from night 60.5, 2 m³/h on top from night 120.5; the larger one is repaired
+    # on night 180.5 and nobody records it. The night flow falls back below the smaller
+    # leak's reference, but by the larger one's step: that one ends there, the smaller one
+    # still runs and keeps its 2 m³/h (ending it would hide a leak that runs).
+    t, clean = nights(seed, count=300)
+    flow = clean + leak(t, 60.5, 4.0, repair_night=180.5) + leak(t, 120.5, 2.0)
+    larger, smaller = detect_leaks(t, flow).leaks
+    assert larger.ended_by == "gone"
+    assert night_of(larger.resolved_s) == pytest.approx(180.5, abs=2)
+    assert smaller.active
+    # (judged against the reference of before the first leak: the season has moved the
+    # leak-free night flow since, by as much as the clean series moved)
+    season = np.median(clean[-30:]) - np.median(clean[30:60])
+    assert smaller.extra_flow_m3h == pytest.approx(2.0 + season, abs=0.6)  # (one spread)
+
+
+def test_the_repair_of_one_of_two_leaks_grown_together_never_ends_the_one_above():
+    # Two leaks grow together from nights 60.5 and 70.5 (3 m³/h each over 40 nights),
+    # mostly seen as one; a third of 2 m³/h comes on top on night 150.5. On night 200.5
+    # one of the first two is repaired, unrecorded: the night flow falls back to the third
+    # one's reference, but by 3 m³/h, which no single leak below made: nothing tells which
+    # leak was repaired, and the third one, still running, stays open.
+    for seed in range(8):
+        t, flow = nights(seed, count=300)
+        flow = (flow + leak(t, 60.5, 3.0, 40, repair_night=200.5) + leak(t, 70.5, 3.0, 40)
+                + leak(t, 150.5, 2.0))
+        found = detect_leaks(t, flow).leaks
+        later = [f for f in found if night_of(f.onset_s) > 120]
+        assert later and all(f.active for f in later), [
+            (night_of(f.onset_s), f.resolved_s and night_of(f.resolved_s)) for f in found]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_three_stacked_leaks_are_three_leaks(seed):
     t, flow = nights(seed, count=260)

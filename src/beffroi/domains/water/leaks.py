@@ -112,11 +112,18 @@ Night after night:
      spreads in a year (season, weather): a slow return to the reference can be the
      season hiding a leak, while a repair (or the end of the heat wave whose watering
      raised a false alarm) is abrupt. A leak ends with the leaks stacked
-     on it; a leak on top of another ends alone when the level falls back to its own
-     reference (the level of before it) — unless an older open leak, found within
-     ``older_first_days`` before it, made a step of the same size (within that band):
-     the drop could be either one's repair, and leaks found together are repaired in the
-     order they were found, so the older one ends, alone.
+     on it (those found before the drop); a leak on top of another ends alone when the
+     level falls back to its own reference (the level of before it) — unless an older
+     open leak, found within ``older_first_days`` before it, made a step of the same size
+     (within that band): the drop could be either one's repair, and leaks found together
+     are repaired in the order they were found, so the older one ends, alone. Where a
+     leak below made a larger step (by more than that band), the level back at the top
+     leak's reference does not tell which one was repaired: a larger leak repaired under
+     a smaller one that still runs brings the level there too, and so does the repair of
+     one of several leaks that grew together under one alarm. The drop (the median of the
+     week before its change point − the median after) then ends the one leak below whose
+     step it matches (within that leak's band), if no other open leak could hold it;
+     otherwise nothing ends until a repair is recorded.
    A drop that the noise or the season explains never closes a leak: a slow decline, night
    watering ending, or a drop that leaves the night flow above the band (a partial
    repair; a leak found while the watering ran, still leaking after it stopped) leaves it
@@ -742,8 +749,9 @@ class _Scan:
         leak.resolved_s, leak.ended_by = at, by
         if by == "repair":
             leak.repair_s = at
-        for above in self.open[self.open.index(leak) + 1:]:  # their level stood on it
-            above.reference_m3h -= leak.extra_flow_m3h
+        for above in self.open[self.open.index(leak) + 1:]:
+            if above.onset_s < at:  # its level stood on it
+                above.reference_m3h -= leak.extra_flow_m3h
         self.open.remove(leak)
         self.awaiting = [a for a in self.awaiting if a[0] is not leak]
 
@@ -873,18 +881,59 @@ class _Scan:
                     low = [i for i in week + low if t[i] >= at]
                 else:
                     at = float(t[next((i for i in low if x[i] <= back), low[0])])
-                twin = self._older_twin(leak) if 0 < depth == len(self.open) - 1 else None
-                if twin is not None:  # it ends alone, the latest leak goes on
-                    self._close(twin, at, "gone")
-                    self._restart_after(twin, n, low)
-                    return True
+                if 0 < depth == len(self.open) - 1:  # the latest leak, on others
+                    ended = self._dropped_leak(leak, leak.nights[-count - p.recent_nights:])
+                    if ended is None:
+                        continue  # a drop a larger leak below could hold: nothing ends
+                    if ended is not leak:  # it ends alone, the latest leak goes on
+                        self._close(ended, at, "gone")
+                        self._restart_after(ended, n, low)
+                        return True
                 for above in self.open[depth:][::-1]:
+                    if above is not leak and above.onset_s >= at:
+                        continue  # found on the level after that drop: never stood on it
                     self._close(above, at, "gone")
                     if at - above.onset_s <= p.brief_days * DAY_S:  # came and went: a use
                         self.dips += [n] * p.intermittent_dips
                 self._restart_after(leak, n, low)
                 return True
         return False
+
+    def _dropped_leak(self, latest: Leak, nights: list[int]) -> Leak | None:
+        """The latest leak, on others, is back at its reference: the leak that drop ended.
+        An older one of the same size found shortly before it (``_older_twin``); where a
+        leak below made a step larger than the latest's by more than its band — it may
+        hold several leaks that grew together, one of which was repaired, or the latest
+        may still run on a larger one repaired —, the one leak below whose step the drop
+        (``_drop`` in ``nights``) matches within its band, if no other open leak could
+        hold that drop; else None: nothing ends, the operator's repair record settles it.
+        Otherwise the latest."""
+        twin = self._older_twin(latest)
+        if twin is not None:
+            return twin
+        below = self.open[:-1]
+        if not any(b.step_m3h >= latest.step_m3h + self._gone_band(latest) for b in below):
+            return latest
+        drop = self._drop(nights)
+        if drop is None:
+            return None
+        match = [b for b in below if abs(b.step_m3h - drop) <= self._gone_band(b)]
+        if len(match) != 1 or any(b is not match[0]
+                                  and b.step_m3h >= drop + self._gone_band(match[0])
+                                  for b in self.open):
+            return None
+        return match[0]
+
+    def _drop(self, nights: list[int]) -> float | None:
+        """How far the night flow fell at its step down in ``nights`` (``_step_down_night``):
+        the median of the week before it − the median of the nights after; None with fewer
+        than three nights on a side."""
+        at = self._step_down_night(nights)
+        before = [i for i in nights if self.t[i] < at][-self.p.recent_nights:]
+        after = [i for i in nights if self.t[i] >= at]
+        if min(len(before), len(after)) < 3:
+            return None
+        return _median(self.x[before]) - _median(self.x[after])
 
     def _older_twin(self, latest: Leak) -> Leak | None:
         """The latest leak's step is gone: the oldest open leak below it of the same size
