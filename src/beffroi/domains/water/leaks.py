@@ -111,19 +111,20 @@ Night after night:
      (the CUSUM change point of those nights). A leak-free night flow wanders over ±2
      spreads in a year (season, weather): a slow return to the reference can be the
      season hiding a leak, while a repair (or the end of the heat wave whose watering
-     raised a false alarm) is abrupt. A leak ends with the leaks stacked
-     on it (those found before the drop); a leak on top of another ends alone when the
-     level falls back to its own reference (the level of before it) — unless an older
-     open leak, found within ``older_first_days`` before it, made a step of the same size
-     (within that band): the drop could be either one's repair, and leaks found together
-     are repaired in the order they were found, so the older one ends, alone. Where a
-     leak below made a larger step (by more than that band), the level back at the top
-     leak's reference does not tell which one was repaired: a larger leak repaired under
-     a smaller one that still runs brings the level there too, and so does the repair of
-     one of several leaks that grew together under one alarm. The drop (the median of the
-     week before its change point − the median after) then ends the one leak below whose
-     step it matches (within that leak's band), if no other open leak could hold it;
-     otherwise nothing ends until a repair is recorded.
+     raised a false alarm) is abrupt. A leak ends with the leaks stacked on it (those
+     found before the drop); a leak on top of another ends alone when the level falls
+     back to its own reference (the level of before it) — unless an older open leak,
+     found within ``older_first_days`` before it, made a step of the same size (within
+     that band) and the drop (the median of the week before its change point − the
+     median after) matches it too: the drop could be either one's repair, and leaks found
+     together are repaired in the order they were found, so the older one ends, alone.
+     Where a leak below made a larger step (by more than that band), the level back at
+     the top leak's reference does not tell which one was repaired: a larger leak
+     repaired under a smaller one that still runs brings the level there too, and so
+     does the repair of one of several leaks that grew together under one alarm. The
+     drop then ends the one leak below whose step it matches (within that leak's band),
+     if no other open leak could hold it; otherwise nothing ends until a repair is
+     recorded.
    A drop that the noise or the season explains never closes a leak: a slow decline, night
    watering ending, or a drop that leaves the night flow above the band (a partial
    repair; a leak found while the watering ran, still leaking after it stopped) leaves it
@@ -901,20 +902,22 @@ class _Scan:
 
     def _dropped_leak(self, latest: Leak, nights: list[int]) -> Leak | None:
         """The latest leak, on others, is back at its reference: the leak that drop ended.
-        An older one of the same size found shortly before it (``_older_twin``); where a
+        An older one of the same size found shortly before it (``_older_twin``), if the
+        drop (``_drop`` in ``nights``, when it can be measured) matches its step too; where a
         leak below made a step larger than the latest's by more than its band — it may
         hold several leaks that grew together, one of which was repaired, or the latest
         may still run on a larger one repaired —, the one leak below whose step the drop
-        (``_drop`` in ``nights``) matches within its band, if no other open leak could
+        matches within its band, if no other open leak could
         hold that drop; else None: nothing ends, the operator's repair record settles it.
         Otherwise the latest."""
+        drop = self._drop(nights)
         twin = self._older_twin(latest)
-        if twin is not None:
+        if twin is not None and (drop is None
+                                 or abs(twin.step_m3h - drop) <= self._gone_band(twin)):
             return twin
         below = self.open[:-1]
         if not any(b.step_m3h >= latest.step_m3h + self._gone_band(latest) for b in below):
             return latest
-        drop = self._drop(nights)
         if drop is None:
             return None
         match = [b for b in below if abs(b.step_m3h - drop) <= self._gone_band(b)]
