@@ -45,6 +45,8 @@ detector (``night_flow.night_minima_from_flow``, then the detector on ``nights.e
   repaired leak at its true repair time on the detected leak it matches, only if that leak
   was raised before the repair. Records are built in time order, each from a run with the
   previous ones: the detector is causal, so a run shows what the operator saw then;
+- *sans saisie*: the same detector with no repair ever recorded (as on a benchmark that
+  never tells the detector of repairs): only the night flow ends a leak;
 - *précédent*: the pre-#15 detector (``previous_leak_detector.py``), without repairs;
 - *seuil fixe*: an alarm while the night flow is more than 10 % above its median over the
   first 30 nights, resolved when it falls back below.
@@ -475,15 +477,17 @@ TAKES_REPAIRS = "repairs" in inspect.signature(live.detect_leaks).parameters
 TAKES_VARIABILITY = "variability" in inspect.signature(live.detect_leaks).parameters
 
 
+def _new_scan(nights: Nights, repairs: list) -> list[Found]:
+    """The live detector on a sector's nights, with these repair records."""
+    extra = {"repairs": tuple(repairs)} if TAKES_REPAIRS else {}
+    if TAKES_VARIABILITY:
+        extra["variability"] = nights.variability_m3h
+    return found_leaks(live.detect_leaks(nights.end_s, nights.minimum_m3h, **extra))
+
+
 def new_detector(sector: Sector, nights: Nights) -> list[Found]:
     """The live detector, told of each repair of a leak it had raised, as the operator would."""
-    def scan(repairs: list) -> list[Found]:
-        extra = {"repairs": tuple(repairs)} if TAKES_REPAIRS else {}
-        if TAKES_VARIABILITY:
-            extra["variability"] = nights.variability_m3h
-        return found_leaks(live.detect_leaks(nights.end_s, nights.minimum_m3h, **extra))
-
-    found = scan([])
+    found = _new_scan(nights, [])
     if not TAKES_REPAIRS:
         return found
     repairs = []
@@ -493,8 +497,13 @@ def new_detector(sector: Sector, nights: Nights) -> list[Found]:
         j = match(sector.leaks, found).get(i)
         if j is not None and found[j].detected_s < leak.repair_s:
             repairs.append(Repair(onset_s=found[j].onset_s, repaired_s=leak.repair_s))
-            found = scan(repairs)
+            found = _new_scan(nights, repairs)
     return found
+
+
+def new_unrecorded(sector: Sector, nights: Nights) -> list[Found]:
+    """The live detector with no repair ever recorded: only the night flow ends a leak."""
+    return _new_scan(nights, [])
 
 
 def previous_detector(sector: Sector, nights: Nights) -> list[Found]:
@@ -521,6 +530,7 @@ def fixed_threshold(sector: Sector, nights: Nights) -> list[Found]:
 
 DETECTORS: dict[str, tuple[str, Callable[[Sector, Nights], list[Found]]]] = {
     "new": ("nouveau", new_detector),
+    "new_unrecorded": ("sans saisie", new_unrecorded),
     "previous": ("précédent", previous_detector),
     "fixed_threshold": ("seuil fixe", fixed_threshold),
 }
