@@ -108,7 +108,10 @@ Night after night:
      step down: from the median of the week (``recent_nights``) before those nights to
      theirs, a drop of at least (1 − ``gone_share``) × its step and ``gone_z`` standard
      errors of that difference (1.2533 × spread × √(1/7 + 1/N)); it ended at that step
-     (the CUSUM change point of those nights). A leak-free night flow wanders over ±2
+     (the CUSUM change point of those nights since the last leak ended). A drop of its
+     whole step (within the band) ends it with the night flow up to ``whole_step_bands``
+     bands above its reference: the season has moved since, or a small leak came
+     meanwhile, but no season drops that much in a week. A leak-free night flow wanders over ±2
      spreads in a year (season, weather): a slow return to the reference can be the
      season hiding a leak, while a repair (or the end of the heat wave whose watering
      raised a false alarm) is abrupt. A leak ends with the leaks stacked on it (those
@@ -195,6 +198,8 @@ class LeakParams:
     gone_max_nights: int = 56  # at most eight weeks back at the reference
     gone_step_after_days: float = 30.0  # a leak open longer ends only by a step down too
     older_first_days: float = 30.0  # two leaks of one size found this close: older ends first
+    whole_step_bands: float = 1.5  # a step down of a leak's whole step ends it up to this
+    # many gone bands above its reference (the season moved since, a small leak came)
     season_window_days: float = 14.0
     season_min_nights: int = 10
     repair_match_days: float = 3.0
@@ -340,6 +345,7 @@ class _Scan:
         self.dips: list[int] = []  # nights back down right after an elevated one
         self.elevated: list[int] = []  # nights well above the reference before any leak
         self.calm_since = 0  # first night since the last leak ended (trend test)
+        self.ended_s = -np.inf  # when the last leak ended
 
     # -- reference -------------------------------------------------------------------------
     def _seasonal_shift(self, n: int, nights: list[int]) -> float:
@@ -759,6 +765,7 @@ class _Scan:
     def _restart_after(self, closed: Leak, n: int, since: list[int]) -> None:
         """After a leak ended: the level is measured again from the nights after its end;
         with no leak left open, the sector starts afresh from the reference it had."""
+        self.ended_s = float(closed.resolved_s)
         self.pending, self.s, self.last_z = [], 0.0, 0.0
         if self.open:
             self.level = [i for i in since if i <= n]
@@ -863,7 +870,10 @@ class _Scan:
             low = leak.nights[-count:]  # (seen since it was declared)
             if len(low) < count or t[low[0]] <= leak.detected_s:
                 continue
-            back = leak.reference_m3h + self._gone_band(leak)
+            band = self._gone_band(leak)
+            back = leak.reference_m3h + band
+            level = _median(x[low])
+            whole = False
             if stepped:
                 # A leak the season could hide: only a step down ends it, from its level
                 # of the week before (the season never moves that fast): a drop of most of
@@ -871,14 +881,20 @@ class _Scan:
                 week = leak.nights[-count - p.recent_nights:-count]
                 if len(week) < p.recent_nights or t[week[0]] <= leak.detected_s:
                     continue
-                drop = _median(x[week]) - _median(x[low])
+                drop = _median(x[week]) - level
                 noise = p.gone_z * MEDIAN_SE * leak.scale_m3h * np.sqrt(1 / len(week)
                                                                         + 1 / len(low))
                 if drop < max((1 - p.gone_share) * leak.step_m3h, noise):
                     continue
-            if _median(x[low]) <= back:
+                # A drop of its whole step: it ended, though the level stays a little
+                # above the band (the season moved since, or a small leak came meanwhile).
+                whole = (drop >= leak.step_m3h - band
+                         and level <= leak.reference_m3h + p.whole_step_bands * band)
+            if level <= back or whole:
                 if stepped:  # it ended at the step down, not at the first low night
-                    at = self._step_down_night(week + low)
+                    # (among the nights since the last leak ended: not at that end)
+                    since = [i for i in week + low if t[i] > self.ended_s]
+                    at = self._step_down_night(since if len(since) >= 2 else week + low)
                     low = [i for i in week + low if t[i] >= at]
                 else:
                     at = float(t[next((i for i in low if x[i] <= back), low[0])])
