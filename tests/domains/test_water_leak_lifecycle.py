@@ -220,6 +220,21 @@ def test_two_leaks_repaired_four_nights_apart_each_end_at_their_own_repair():
     assert dated >= 7
 
 
+def test_a_leak_below_repaired_in_the_first_nights_of_the_one_above_leaves_it_its_step():
+    # 6 m³/h from night 60.5 and 3 m³/h on top from night 80.5 (found within two nights);
+    # the first is repaired on night 88.5, unrecorded, while the second one's step is still
+    # being measured. The night flow collapsing under it is that drop, not the second
+    # leak: it keeps its step and its extra flow, and the first one ends at its repair.
+    for seed in range(8):
+        t, clean = nights(seed, count=260)
+        flow = clean + leak(t, 60.5, 6.0, repair_night=88.5) + leak(t, 80.5, 3.0)
+        first, second = detect_leaks(t, flow).leaks
+        assert night_of(first.resolved_s) == pytest.approx(88.5, abs=1.5)
+        assert second.active and second.step_m3h >= 1.5
+        season = np.median(clean[-30:]) - np.median(clean[30:60])
+        assert second.extra_flow_m3h == pytest.approx(3.0 + season, abs=1.0)
+
+
 def test_of_three_stacked_leaks_the_drop_ends_the_one_whose_step_it_matches():
     # 5 m³/h from night 60.5, then two of 2.5 m³/h (nights 80.5 and 95.5, found within a
     # few weeks of each other); the first, larger one is repaired on night 160.5, nobody

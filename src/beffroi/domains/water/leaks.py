@@ -95,9 +95,11 @@ Night after night:
      never judged against a level that has absorbed it): the median of its last N nights
      within a band above that reference — the smaller of ``gone_share`` × its step (its
      extra flow over the week ``step_nights`` after it was found — the night that raised
-     the alarm was a high one: nearer the reference than the leak) and ``gone_sigma`` × the
-     reference's robust spread (where ~95 % of leak-free nights lie: a leak-free night
-     flow that the season has moved a little still ends it). N is what the noise demands:
+     the alarm was a high one: nearer the reference than the leak; a measure fallen under
+     ``step_kept_share`` of the one before is a drop under it, and kept out) and
+     ``gone_sigma`` × the reference's robust spread (where ~95 % of leak-free nights lie:
+     a leak-free night flow that the season has moved a little still ends it). N is what
+     the noise demands:
      enough nights for their median to tell the leak's level from the band's edge at
      ``gone_z`` standard errors (a median's is 1.2533 × spread / √N), at least
      ``gone_nights`` and at most ``gone_max_nights`` — a small leak, near the noise, needs
@@ -191,6 +193,7 @@ class LeakParams:
     confirm_sigma: float = 1.0
     gone_nights: int = 7
     step_nights: int = 14  # a leak's step is its extra flow this many nights after the alarm
+    step_kept_share: float = 0.3  # …unless it fell under this share of it: a drop under it
     gone_share: float = 0.3
     gone_sigma: float = 2.0  # (× scale) « back at the reference »: where ~95 % of nights lie
     gone_z: float = 3.0  # standard errors between the leak's level and the band
@@ -742,8 +745,10 @@ class _Scan:
             self._measure(leak, top)
             if top and t[n] - leak.detected_s <= p.step_nights * DAY_S:
                 # Its step: measured again over its first nights after the alarm (the night
-                # that raised it was high: the step then overstates the leak).
-                leak.step_m3h = leak.extra_flow_m3h
+                # that raised it was high: the step then overstates the leak) — unless it
+                # collapsed: that is a drop under it (a leak below repaired), no high night.
+                if leak.extra_flow_m3h >= p.step_kept_share * leak.step_m3h:
+                    leak.step_m3h = leak.extra_flow_m3h
             extra = max(_median(x[leak.nights[-3:]]) - leak.reference_m3h, 0.0) \
                 if top else leak.extra_flow_m3h
             self._lose(leak, float(t[n]), previous, extra)
