@@ -99,9 +99,8 @@ Night after night:
      ``step_kept_share`` of the one before is a drop under it, and kept out) and
      ``gone_sigma`` × the reference's robust spread (where ~95 % of leak-free nights lie:
      a leak-free night flow that the season has moved a little still ends it). N is what
-     the noise demands:
-     enough nights for their median to tell the leak's level from the band's edge at
-     ``gone_z`` standard errors (a median's is 1.2533 × spread / √N), at least
+     the noise demands: enough nights for their median to tell the leak's level from the
+     band's edge at ``gone_z`` standard errors (a median's is 1.2533 × spread / √N), at least
      ``gone_nights`` and at most ``gone_max_nights`` — a small leak, near the noise, needs
      weeks back at its reference, a large one a week. A leak whose step is under
      ``gone_min_sigma`` × spread, and any leak open longer than ``gone_step_after_days``
@@ -113,9 +112,9 @@ Night after night:
      (the CUSUM change point of those nights since the last leak ended). A drop of its
      whole step (within the band) ends it with the night flow up to ``whole_step_bands``
      bands above its reference: the season has moved since, or a small leak came
-     meanwhile, but no season drops that much in a week. A leak-free night flow wanders over ±2
-     spreads in a year (season, weather): a slow return to the reference can be the
-     season hiding a leak, while a repair (or the end of the heat wave whose watering
+     meanwhile, but no season drops that much in a week. A leak-free night flow wanders
+     over ±2 spreads in a year (season, weather): a slow return to the reference can be
+     the season hiding a leak, while a repair (or the end of the heat wave whose watering
      raised a false alarm) is abrupt. A leak ends with the leaks stacked on it (those
      found before the drop); a leak on top of another ends alone when the level falls
      back to its own reference (the level of before it) — unless an older open leak,
@@ -924,13 +923,12 @@ class _Scan:
     def _dropped_leak(self, latest: Leak, nights: list[int]) -> Leak | None:
         """The latest leak, on others, is back at its reference: the leak that drop ended.
         An older one of the same size found shortly before it (``_older_twin``), if the
-        drop (``_drop`` in ``nights``, when it can be measured) matches its step too; where a
-        leak below made a step larger than the latest's by more than its band — it may
+        drop (``_drop`` in ``nights``, when it can be measured) matches its step too; where
+        a leak below made a step larger than the latest's by more than its band — it may
         hold several leaks that grew together, one of which was repaired, or the latest
         may still run on a larger one repaired —, the one leak below whose step the drop
-        matches within its band, if no other open leak could
-        hold that drop; else None: nothing ends, the operator's repair record settles it.
-        Otherwise the latest."""
+        matches within its band, if no other open leak could hold that drop; else None:
+        nothing ends, the operator's repair record settles it. Otherwise the latest."""
         drop = self._drop(nights)
         twin = self._older_twin(latest)
         if twin is not None and (drop is None
