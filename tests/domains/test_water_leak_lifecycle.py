@@ -169,6 +169,21 @@ def test_of_two_stacked_leaks_of_one_size_an_unrecorded_repair_ends_the_older():
     assert ended >= 5  # (else both stay open: the season lifted the level meanwhile)
 
 
+def test_a_rise_of_four_nights_that_raised_an_alarm_ends_when_it_is_over():
+    # 2.2 m³/h (under four spreads: a small « leak », which only a step down ends) for the
+    # four nights 150.5 to 153.5, then nothing: the alarm raised on its third night ends
+    # with it, the week before the step down being the rise's own nights.
+    ended = 0
+    for seed in range(8):
+        t, flow = nights(seed, count=260)
+        found = detect_leaks(t, flow + leak(t, 150.5, 2.2, repair_night=154.5)).leaks
+        assert len(found) <= 1
+        for f in found:
+            assert f.active or night_of(f.resolved_s) >= 154
+            ended += not f.active and night_of(f.resolved_s) <= 154.5 + 4
+    assert ended >= 4
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_a_larger_leak_repaired_under_a_smaller_one_ends_alone(seed):
     # 4 m³/h from night 60.5, 2 m³/h on top from night 120.5; the larger one is repaired

@@ -881,9 +881,11 @@ class _Scan:
             if stepped:
                 # A leak the season could hide: only a step down ends it, from its level
                 # of the week before (the season never moves that fast): a drop of most of
-                # its step, and significant at ``gone_z`` standard errors.
+                # its step, and significant at ``gone_z`` standard errors. (That week may
+                # hold the nights before the alarm: a rise of a few nights that raised one
+                # ends as soon as it is over.)
                 week = leak.nights[-count - p.recent_nights:-count]
-                if len(week) < p.recent_nights or t[week[0]] <= leak.detected_s:
+                if len(week) < p.recent_nights or t[week[0]] <= leak.onset_s:
                     continue
                 drop = _median(x[week]) - level
                 noise = p.gone_z * MEDIAN_SE * leak.scale_m3h * np.sqrt(1 / len(week)
