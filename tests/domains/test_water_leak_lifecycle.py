@@ -442,6 +442,22 @@ def test_night_use_switching_inside_the_window_is_told_from_a_leak(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_a_leak_starting_before_a_weekend_whose_nights_vary_more_is_found_as_fast(seed):
+    # In this sector two nights a week (the weekend: people up later) vary three times as
+    # much inside the window as the others, every week. A leak of 20 % of the night flow
+    # is a steady flow whatever the day it starts: set against the nights of their own day
+    # of the week, its first nights are no switching night use; found in two nights.
+    t, flow = nights(seed, count=220)
+    rng = np.random.default_rng(seed + 200)
+    weekend = np.isin((np.floor(t / DAY) % 7).astype(int), [2, 3])
+    spread = rng.uniform(0.8, 1.2, len(t)) * np.where(weekend, 3.0, 1.0)
+    assert detect_leaks(t, flow, variability=spread).leaks == []
+    for onset in np.arange(150.5, 157.5):  # every day of a week
+        found, = detect_leaks(t, flow + leak(t, onset, 4.0), variability=spread).leaks
+        assert night_of(found.detected_s) - onset <= 2.5, onset
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_a_leak_after_a_long_held_watering_season_is_found_with_its_onset(seed):
     t, flow = nights(seed, count=330)
     watering = timers(t, 150, 240, 4.0)  # three months, six dry nights in seven

@@ -5,7 +5,7 @@ its nights vary, and gives each night's variability."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -79,8 +79,17 @@ def test_timers_switching_in_the_window_are_held_as_night_use(sector):
     # first left out).
     assert all(n["variability_m3h"] == pytest.approx(4.5 ** 0.5, rel=0.1) for n in timers)
     assert all(n["variability_m3h"] < 0.3 for n in before)
-    expected = np.median([n["variability_m3h"] for n in timers[1:]]) \
-        / np.median([n["variability_m3h"] for n in before])
+    # Each night against the usual of its day of the week (the nights of that day among
+    # the 56 before; a night's day is its UTC end date's, here its local date).
+    wide = [n for n in nights if n["date"] < first][-56:]
+
+    def weekday(night: dict) -> int:
+        return (date.fromisoformat(night["date"]) - date(1970, 1, 1)).days % 7
+
+    usual = {day: np.median([n["variability_m3h"] for n in wide if weekday(n) == day])
+             for day in range(7)}
+    assert all(sum(weekday(n) == day for n in wide) >= 3 for day in range(7))
+    expected = np.median([n["variability_m3h"] / usual[weekday(n)] for n in timers[1:]])
     # (the listed variabilities are rounded to 0.001 m³/h, those before are ~0.05)
     assert use["variability_ratio"] == pytest.approx(expected, rel=0.02)
     assert use["variability_ratio"] > 2  # twice as much or more: held

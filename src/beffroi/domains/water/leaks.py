@@ -324,6 +324,8 @@ class _Scan:
                  repairs: Sequence[Repair], variability: np.ndarray | None = None) -> None:
         self.t, self.x, self.p = t, x, p
         self.variability = variability
+        # Each night's day of the week (of its UTC end date: any steady labelling will do).
+        self.weekday = (np.floor(t / DAY_S) % 7).astype(np.int64)
         # A run held as a switching night use: its first night, its variability ratio,
         # the reference and spread it rose from.
         self.held: tuple[int, float, float, float] | None = None
@@ -537,7 +539,10 @@ class _Scan:
         """How many times as much the run's nights vary inside their window as the
         reference's (None when unknown): ``use_variability`` or more is a night use
         switching on and off, not a steady leak. The run's first night is left out (a leak
-        starting inside the window makes it vary)."""
+        starting inside the window makes it vary). Each night is set against the nights of
+        its day of the week among the last ``2 × reference_nights`` normal ones (three at
+        least; else against them all): weekend nights can vary more — people up later —
+        and a leak starting on a Friday is no night use."""
         p, v = self.p, self.variability
         if v is None:
             return None
@@ -546,7 +551,15 @@ class _Scan:
         if len(base) < p.min_reference_nights // 2 or not now:
             return None
         usual = _median(v[base])
-        return _median(v[now]) / usual if usual > 0 else None
+        if usual <= 0:
+            return None
+        wide = [i for i in self.normal[-2 * p.reference_nights:] if np.isfinite(v[i])]
+        by_day = {}
+        for day in {int(self.weekday[i]) for i in now}:
+            same = [i for i in wide if self.weekday[i] == day]
+            by_day[day] = _median(v[same]) if len(same) >= 3 else usual
+        return _median(np.array([v[i] / (by_day[int(self.weekday[i])] or usual)
+                                 for i in now]))
 
     def _split(self, ref: float, scale: float) -> int | None:
         """Where the run holds two steps (a leak on a leak that started a few nights
