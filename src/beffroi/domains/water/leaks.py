@@ -43,7 +43,8 @@ Night after night:
    and a leak is told from them by outlasting them (``_cautious_span``). The same caution
    holds for a run whose nights vary inside their window (``Nights.variability_m3h``, the
    spread of the window's quarter-hour flows) ``use_variability`` times as much as the
-   reference's nights, its first night left out: a leak is a steady flow and leaves that
+   reference's nights (each night as those of its day of the week: weekend nights can vary
+   more), its first night left out: a leak is a steady flow and leaves that
    variability as it was (+35 % at most on the benchmark), while garden timers switching
    on and off double or triple it — the first watering nights of a summer, which the
    sector's own history cannot announce without a year of data, are held until the
