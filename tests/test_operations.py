@@ -79,9 +79,20 @@ def install_script(text: str, path: Path) -> Path:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports: all bound at once (one after another, the kernel may
+    hand the same port back twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def site(db: Database) -> tuple[int, int, int]:
@@ -301,7 +312,7 @@ def running(command: list[str], port: int, what: str, **kwargs) -> Iterator[subp
 
 def test_nginx_serves_beffroi_over_https_as_documented(tmp_path):
     nginx = nginx_binary()
-    http_port, https_port, app_port = free_port(), free_port(), free_port()
+    http_port, https_port, app_port = free_ports(3)
     cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3",
                     "-subj", "/CN=beffroi.example.fr", "-keyout", str(key), "-out", str(cert),
@@ -395,7 +406,7 @@ def test_mosquitto_runs_the_generated_configuration_with_the_documented_tls_list
     db = Database(str(tmp_path / "beffroi.db"))
     upgrade(db)
     db.dispose()
-    plain, secure = free_port(), free_port()
+    plain, secure = free_ports(2)
     generated = CliRunner().invoke(cli, [
         "mqtt", "broker-config", "--out", str(tmp_path / "beffroi"), "--mqtt-url",
         f"mqtt://beffroi:secret-de-beffroi@127.0.0.1:{plain}", "--port", str(plain),

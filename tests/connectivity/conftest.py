@@ -41,6 +41,8 @@ def mosquitto(conf, port: int, log=subprocess.DEVNULL) -> Iterator[subprocess.Po
                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"Mosquitto stopped ({proc.returncode}): a port of {conf} taken?")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
@@ -49,6 +51,9 @@ def mosquitto(conf, port: int, log=subprocess.DEVNULL) -> Iterator[subprocess.Po
     else:
         proc.kill()
         pytest.fail("Mosquitto did not start")
+    time.sleep(0.2)  # (another process on that port answered while this one failed to bind)
+    if proc.poll() is not None:
+        pytest.fail(f"Mosquitto stopped ({proc.returncode}): a port of {conf} taken?")
     try:
         yield proc
     finally:
