@@ -39,10 +39,13 @@ def mosquitto(conf, port: int, log=subprocess.DEVNULL) -> Iterator[subprocess.Po
     """A Mosquitto running ``conf`` (which listens on ``port``) until the block ends."""
     proc = subprocess.Popen([mosquitto_binary(), "-c", str(conf)], stdout=log,
                             stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    def alive() -> None:
         if proc.poll() is not None:
             pytest.fail(f"Mosquitto stopped ({proc.returncode}): a port of {conf} taken?")
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        alive()
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
@@ -52,8 +55,7 @@ def mosquitto(conf, port: int, log=subprocess.DEVNULL) -> Iterator[subprocess.Po
         proc.kill()
         pytest.fail("Mosquitto did not start")
     time.sleep(0.2)  # (another process on that port answered while this one failed to bind)
-    if proc.poll() is not None:
-        pytest.fail(f"Mosquitto stopped ({proc.returncode}): a port of {conf} taken?")
+    alive()
     try:
         yield proc
     finally:

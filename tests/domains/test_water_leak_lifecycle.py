@@ -184,6 +184,11 @@ def test_a_rise_of_four_nights_that_raised_an_alarm_ends_when_it_is_over():
     assert ended >= 4
 
 
+def season(clean: np.ndarray) -> float:
+    """How far the season moved a leak-free series from its second month to its last."""
+    return float(np.median(clean[-30:]) - np.median(clean[30:60]))
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_a_larger_leak_repaired_under_a_smaller_one_ends_alone(seed):
     # 4 m³/h from night 60.5, 2 m³/h on top from night 120.5; the larger one is repaired
@@ -197,9 +202,8 @@ def test_a_larger_leak_repaired_under_a_smaller_one_ends_alone(seed):
     assert night_of(larger.resolved_s) == pytest.approx(180.5, abs=2)
     assert smaller.active
     # (judged against the reference of before the first leak: the season has moved the
-    # leak-free night flow since, by as much as the clean series moved)
-    season = np.median(clean[-30:]) - np.median(clean[30:60])
-    assert smaller.extra_flow_m3h == pytest.approx(2.0 + season, abs=0.6)  # (one spread)
+    # leak-free night flow since)
+    assert smaller.extra_flow_m3h == pytest.approx(2.0 + season(clean), abs=0.6)  # (a spread)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -246,8 +250,7 @@ def test_a_leak_below_repaired_in_the_first_nights_of_the_one_above_leaves_it_it
         first, second = detect_leaks(t, flow).leaks
         assert night_of(first.resolved_s) == pytest.approx(88.5, abs=1.5)
         assert second.active and second.step_m3h >= 1.5
-        season = np.median(clean[-30:]) - np.median(clean[30:60])
-        assert second.extra_flow_m3h == pytest.approx(3.0 + season, abs=1.0)
+        assert second.extra_flow_m3h == pytest.approx(3.0 + season(clean), abs=1.0)
 
 
 def test_of_three_stacked_leaks_the_drop_ends_the_one_whose_step_it_matches():

@@ -554,13 +554,15 @@ class _Scan:
         usual = _median(v[base])
         if usual <= 0:
             return None
-        wide = [i for i in self.normal[-2 * p.reference_nights:] if np.isfinite(v[i])]
-        by_day = {}
-        for day in {int(self.weekday[i]) for i in now}:
-            same = [i for i in wide if self.weekday[i] == day]
-            by_day[day] = _median(v[same]) if len(same) >= 3 else usual
-        return _median(np.array([v[i] / (by_day[int(self.weekday[i])] or usual)
-                                 for i in now]))
+        wide = np.array([i for i in self.normal[-2 * p.reference_nights:]
+                         if np.isfinite(v[i])], dtype=np.int64)
+        usual_by_day = np.full(len(now), usual)
+        days = self.weekday[now]
+        for day in np.unique(days):
+            same = v[wide[self.weekday[wide] == day]]
+            if len(same) >= 3 and (of_day := _median(same)) > 0:
+                usual_by_day[days == day] = of_day
+        return _median(v[now] / usual_by_day)
 
     def _split(self, ref: float, scale: float) -> int | None:
         """Where the run holds two steps (a leak on a leak that started a few nights
@@ -607,8 +609,7 @@ class _Scan:
         if m < self.calm_since or not np.isfinite(self.reference[m]):
             return
         old = float(self.reference[m])
-        start = self._rise_start(m, old, scale, p.cautious_percentile if cautious
-                                 else p.low_percentile)
+        start = self._rise_start(m, old, scale, cautious)
         if start is None:
             return
         run = [i for i in self.seen if self.t[i] > start]
@@ -627,8 +628,7 @@ class _Scan:
         old = self._settled_level(float(t[m]), scale, n)
         if old is None:
             return
-        start = self._rise_start(m, old, scale, p.cautious_percentile if cautious
-                                 else p.low_percentile)
+        start = self._rise_start(m, old, scale, cautious)
         if start is None:
             return
         self.pending = [i for i in self.seen if t[i] > start]
@@ -659,10 +659,11 @@ class _Scan:
         first, last = np.searchsorted(self.t, [start, end], side="right")
         return nights[bisect_left(nights, first):bisect_left(nights, last)]
 
-    def _rise_start(self, m: int, old: float, scale: float, low: float) -> float | None:
+    def _rise_start(self, m: int, old: float, scale: float, cautious: bool) -> float | None:
         """When a slow rise from level ``old`` (night ``m``) began, if the last
         ``trend_recent`` nights stand ``trend_sigma`` × scale above it (their low nights
-        ``trend_low_sigma``) and still rise (their second half above the first), varying
+        ``trend_low_sigma``; all of them where intermittent night use was seen lately,
+        ``cautious``) and still rise (their second half above the first), varying
         inside their window as the reference's nights did (a night use switching on and
         off, watering, rising too is no leak); else None. The onset is the last night the
         level (5-night median) was still at ``old``."""
@@ -671,6 +672,7 @@ class _Scan:
         if len(recent) < p.trend_recent:
             return None
         half = p.trend_recent // 2
+        low = p.cautious_percentile if cautious else p.low_percentile
         if (_median(x[recent]) - old < p.trend_sigma * scale
                 or float(np.percentile(x[recent], low)) - old < p.trend_low_sigma * scale
                 or _median(x[recent[half:]]) <= _median(x[recent[:half]])):
