@@ -129,7 +129,13 @@ Night after night:
      does the repair of one of several leaks that grew together under one alarm. The
      drop then ends the one leak below whose step it matches (within that leak's band),
      if no other open leak could hold it; otherwise nothing ends until a repair is
-     recorded.
+     recorded. A level fallen well below a stacked leak's reference (by more than
+     ``gone_sigma`` × scale) says that a leak under it ended too (two leaks repaired
+     within days): the open leaks in no set whose steps add up to what stands above the
+     sector's reference (within that much) end; the others, one of which may still run,
+     stay open — unless one was found growing over weeks: it may hold several leaks that
+     grew together and end in part; then, and when no leak is left out of every set, the
+     rules above apply.
    A drop that the noise or the season explains never closes a leak: a slow decline, night
    watering ending, or a drop that leaves the night flow above the band (a partial
    repair; a leak found while the watering ran, still leaking after it stopped) leaves it
@@ -920,6 +926,15 @@ class _Scan:
                     low = [i for i in week + low if t[i] >= at]
                 else:
                     at = float(t[next((i for i in low if x[i] <= back), low[0])])
+                after = _median(x[low])  # (since the step down, if stepped)
+                if depth and after < leak.reference_m3h - p.gone_sigma * leak.scale_m3h:
+                    # Well below its reference: a leak under it ended too (``_surely_ended``).
+                    ended = self._surely_ended(after)
+                    if ended:
+                        for gone in ended[::-1]:
+                            self._close(gone, at, "gone")
+                        self._restart_after(ended[0], n, low)
+                        return True
                 if 0 < depth == len(self.open) - 1:  # the latest leak, on others
                     ended = self._dropped_leak(leak, leak.nights[-count - p.recent_nights:])
                     if ended is None:
@@ -937,6 +952,28 @@ class _Scan:
                 self._restart_after(leak, n, low)
                 return True
         return False
+
+    def _surely_ended(self, level: float) -> list[Leak] | None:
+        """The night flow fell to ``level``, below a stacked leak's reference: the open
+        leaks that must have ended — those in no set of open leaks whose steps add up to
+        what stands above the sector's reference (within ``gone_sigma`` × scale); the
+        others may still run. None when no set matches, or when an open leak was found
+        growing over weeks: it may hold several leaks that grew together, one of which
+        may have been repaired, and no set tells it (the other rules then decide, as
+        they do when every leak is in some set)."""
+        if any(leak.kind == "incipient" for leak in self.open):
+            return None
+        base = self.open[0]
+        extra = level - base.reference_m3h
+        steps = [leak.step_m3h for leak in self.open]
+        kept = None  # the leaks some matching set holds
+        for chosen in range(1 << len(steps)):
+            held = sum(step for i, step in enumerate(steps) if chosen >> i & 1)
+            if abs(held - extra) <= self.p.gone_sigma * base.scale_m3h:
+                kept = chosen | (kept or 0)
+        if kept is None:
+            return None
+        return [leak for i, leak in enumerate(self.open) if not kept >> i & 1]
 
     def _dropped_leak(self, latest: Leak, nights: list[int]) -> Leak | None:
         """The latest leak, on others, is back at its reference: the leak that drop ended.
