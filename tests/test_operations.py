@@ -24,6 +24,7 @@ import httpx
 import orjson
 import pytest
 from markdown_it import MarkdownIt
+from suite_ports import free_ports
 
 from beffroi.core import assets, observations, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
@@ -76,23 +77,6 @@ def install_script(text: str, path: Path) -> Path:
     path.write_text(text, encoding="utf-8")
     path.chmod(0o755)
     return path
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports: all bound at once (one after another, the kernel may
-    hand the same port back twice)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def site(db: Database) -> tuple[int, int, int]:

@@ -11,18 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from suite_ports import free_port
 
 from beffroi.core import assets, devices, tenants
 from beffroi.core.access import CLI, open_scope
 
 SIREN = "200068377"
 DEV_EUI = "a84041000181c61f"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def mosquitto_binary() -> str:
@@ -70,7 +65,7 @@ def mosquitto(conf, port: int, log=subprocess.DEVNULL) -> Iterator[subprocess.Po
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory) -> Iterator[str]:
     """mqtt:// URL of a Mosquitto started for the session (installed by scripts/test.sh)."""
-    port = _free_port()
+    port = free_port()
     workdir = tmp_path_factory.mktemp("mosquitto")
     conf = workdir / "mosquitto.conf"
     # Persistent sessions keep every QoS 1 message for a subscriber that is away

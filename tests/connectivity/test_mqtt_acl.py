@@ -23,6 +23,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
+from suite_ports import free_port
 
 from beffroi.cli.main import cli
 from beffroi.connectivity.mqtt_broker import broker_files, mosquitto_hash
@@ -32,7 +33,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.auth import issue_token
 from beffroi.storage import schema
 
-from .conftest import _free_port, mosquitto
+from .conftest import mosquitto
 
 SIREN = "200068377"
 EUI_1, EUI_3 = "a84041000181c61f", "a84041000181c620"
@@ -79,7 +80,7 @@ class Broker:
     """Mosquitto running the configuration ``beffroi mqtt broker-config`` wrote."""
 
     def __init__(self, db, directory: Path) -> None:
-        self.db, self.directory, self.port = db, directory, _free_port()
+        self.db, self.directory, self.port = db, directory, free_port()
         self.generate()
         self.log = open(directory / "mosquitto.log", "w")  # noqa: SIM115 (closed in stop)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import time
 import httpx
 import pytest
 from click.testing import CliRunner
+from suite_ports import free_port
 
 from beffroi.cli.main import cli
 from beffroi.core import assets, tenants
@@ -28,12 +28,6 @@ from beffroi.core.registry import load_registry
 from .test_downlinks import CS_KEY, DEV_EUI, POINT, FakeNetworkServer
 
 BEFFROI = os.path.join(os.path.dirname(sys.executable), "beffroi")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _until(predicate, timeout: float, what: str):
@@ -57,7 +51,7 @@ def chirpstack(monkeypatch):
 @pytest.fixture
 def serve(db, tmp_path):
     """``beffroi serve`` on a free port, without any MQTT broker; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "BEFFROI_MQTT_URL"}
     # The network server is on loopback: allowed explicitly (outbound-address guard).
     env["BEFFROI_ALLOW_PRIVATE_NETWORKS"] = "127.0.0.0/8"

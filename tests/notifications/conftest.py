@@ -7,7 +7,6 @@ a viewer, and an agent restricted to 88413.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -33,12 +32,6 @@ POINT = {"type": "Point", "coordinates": [6.59, 48.02]}
 def paris(text: str) -> int:
     """Epoch ms of a local Paris wall-clock time, "2026-03-10 02:30"."""
     return int(datetime.fromisoformat(text).replace(tzinfo=PARIS).timestamp() * 1000)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- a real HTTP receiver for webhooks ---------------------------------------------------------

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from suite_ports import free_port
 
 from beffroi.notifications.email import NOT_CONFIGURED, MailError, smtp_config
 from beffroi.notifications.outbox import MAX_ATTEMPTS, queue, send_due
 
-from .conftest import free_port, notifications
+from .conftest import notifications
 
 MIN = 60_000
 

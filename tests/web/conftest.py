@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from suite_ports import free_port
 
 from beffroi.api.app import create_app
 from beffroi.core import assets, streams, tenants, users
@@ -30,12 +30,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "mot-de-passe-essai"
 SIZES = {"bureau": {"width": 1366, "height": 900}, "telephone": {"width": 390, "height": 844}}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _real_clock_env() -> dict[str, str]:
@@ -165,7 +159,7 @@ class LiveServer:
 
         from beffroi.api.server import Server  # beffroi serve's: it ends the event streams
 
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
                                             log_level="warning"))
