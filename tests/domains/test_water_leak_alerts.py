@@ -108,6 +108,37 @@ def test_stacked_leaks_are_alerts_of_their_own_with_the_sector_total(sector):
     assert a["lost_m3"] == pytest.approx(2.0 * (end - first) / 3600, rel=0.3)
 
 
+def test_an_open_leak_back_near_its_reference_asks_the_operator_to_settle_it(sector):
+    # Two leaks grow together from days 60.4 and 70.4 (1.5 m³/h each over 40 days), found
+    # as one; 1 m³/h comes on top on day 150.4. On day 200.4 one of the first two is
+    # repaired and nobody records it: the night flow falls back to the third one's
+    # reference, which no leak's step tells apart (the third still runs). Nothing ends; the
+    # alert on top says since when the night flow is back there and asks for the record.
+    end = T0 + 240 * DAY
+    t = np.arange(T0, end, 900.0)
+    day = (t - T0) / DAY
+
+    def ramp(start: float) -> np.ndarray:
+        return 1.5 * np.clip((day - start) / 40, 0, 1)
+
+    sector["store"]("CPT-A", t, sector_flow(t, 1, 10.0) + ramp(60.4) * (day < 200.4)
+                    + ramp(70.4) + np.where(day >= 150.4, 1.0, 0.0))
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
+    sector["run"](T0 + 195 * DAY)  # before the repair: two leaks, nothing to settle
+    assert [(a[1], a[3]["repair_status"]) for a in sector["alerts"]()] == [
+        ("open", "none"), ("open", "none")]
+    assert not any("back_near_reference_since" in a[3] for a in sector["alerts"]())
+    sector["run"](end - 3600)
+    (_, s1, _, below, _), (_, s2, _, top, title) = sector["alerts"]()
+    assert (s1, s2) == ("open", "open")
+    assert below["repair_status"] == "none" and "back_near_reference_since" not in below
+    assert top["repair_status"] == "back"
+    back = datetime.fromisoformat(top["back_near_reference_since"]).timestamp()
+    assert T0 + 200.4 * DAY <= back <= T0 + 202.4 * DAY  # its first night back
+    assert title.startswith("Fuite à confirmer — Secteur A : fuite du ")
+    assert "sans réparation consignée" in title
+
+
 def test_acoustic_alarms_back_the_open_leak_instead_of_alerts_of_their_own(sector):
     end = T0 + 90 * DAY
     t = np.arange(T0, end, 900.0)

@@ -31,6 +31,7 @@ def test_a_leak_never_repaired_stays_open_for_six_months_and_its_loss_grows(seed
         assert len(found) == 1, f"night {end}: {len(found)} leaks"
         f = found[0]
         assert f.active and f.resolved_s is None
+        assert f.back_since_s is None  # its night flow never back near its reference
         assert abs(night_of(f.onset_s) - onset) <= 1.5
         hours = (t[end - 1] - (T0 + onset * DAY)) / HOUR
         # (the seasonal swing, ±0.6 m³/h, is counted with the leak: the detector cannot
@@ -302,6 +303,7 @@ def test_the_repair_of_one_of_two_leaks_grown_together_never_ends_the_one_above(
     # one of the first two is repaired, unrecorded: the night flow falls back to the third
     # one's reference, but by 3 m³/h, which no single leak below made: nothing tells which
     # leak was repaired, and the third one, still running, stays open.
+    asked = 0
     for seed in range(8):
         t, flow = nights(seed, count=300)
         flow = (flow + leak(t, 60.5, 3.0, 40, repair_night=200.5) + leak(t, 70.5, 3.0, 40)
@@ -310,6 +312,13 @@ def test_the_repair_of_one_of_two_leaks_grown_together_never_ends_the_one_above(
         later = [f for f in found if night_of(f.onset_s) > 120]
         assert later and all(f.active for f in later), [
             (night_of(f.onset_s), f.resolved_s and night_of(f.resolved_s)) for f in found]
+        # Where the night flow is back at an open leak's reference, the leak says since
+        # when (its first night back), for the operator to settle; never before the repair.
+        for f in found:
+            assert f.back_since_s is None or night_of(f.back_since_s) == pytest.approx(
+                200.5, abs=1.5)
+        asked += any(f.back_since_s is not None for f in later)
+    assert asked >= 5
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -390,6 +390,35 @@ def test_sector_panel_tells_what_became_of_each_leak(page, server, size, water):
     assert_accessible(page)
 
 
+def test_sector_panel_asks_to_settle_a_leak_back_near_its_reference(page, server, size, water):
+    # The real open leak, as the detector says of a leak whose night flow came back near
+    # its reference with no repair recorded (tested with the detector in the domain tests).
+    since = "2026-06-03T01:00:00Z"
+
+    def back(route):
+        answer = route.fetch()
+        body = answer.json()
+        for leak in body["leaks"]:
+            leak.update(back_near_reference_since=since, repair_status="back")
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/water/sectors/*/night-flow*", back)
+    page.route("**/water/sectors/*/open-leaks", back)
+    login(page, server, then=f"/equipements/{water['A']}")
+    panel = page.locator(".water-panel[data-ready='90']")
+    panel.wait_for(state="attached")
+    panel.locator("#ws-open-list li .back-note").wait_for()
+    assert panel.locator("#ws-leaks .leak-list li strong").all_inner_texts() == [
+        "Fuite à confirmer"]
+    for note in (panel.locator("#ws-open-list li .back-note"),
+                 panel.locator("#ws-leaks .leak-list li .back-note")):
+        text = " ".join(note.inner_text().split())
+        assert "débit de nuit revenu près de la référence de cette fuite depuis le 3 juin " \
+               "2026, sans réparation consignée" in text
+        assert "consignez-le sur son alerte ; sinon, « aucune fuite trouvée »" in text
+    assert_accessible(page)
+
+
 @pytest.mark.parametrize("night_use", [
     {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03", "variability_ratio": 2.7},
     None, "absent"])

@@ -179,7 +179,11 @@ REPAIR_STATUS = {"none": "aucune réparation enregistrée",
                  "awaiting": "réparée, en attente de confirmation par les nuits suivantes",
                  "refuted": "fuite persistante : les nuits suivant la réparation n'ont pas "
                             "baissé",
-                 "no_leak": "aucune fuite trouvée : hausse tenue pour un usage légitime"}
+                 "no_leak": "aucune fuite trouvée : hausse tenue pour un usage légitime",
+                 "back": "à confirmer : le débit de nuit est revenu près de la référence de "
+                         "cette fuite sans réparation consignée ; si une fuite du secteur a "
+                         "été réparée, consignez-le sur son alerte, sinon « aucune fuite "
+                         "trouvée »"}
 CONFIDENCE = {"medium": "moyenne", "high": "élevée"}
 KIND_LABELS = {"abrupt": "brutale", "incipient": "progressive (croissante)"}
 ACOUSTIC_RECENT_MS = 3 * 86_400_000  # a logger's alarm this recent backs a leak
@@ -200,6 +204,8 @@ def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) 
         "legitimate_night_use_m3h": round(legitimate_m3h, 2),
         "estimated_leakage_m3h": round(max(leak.current_m3h - legitimate_m3h, 0.0), 2),
         "leak_kind": leak.kind,
+        **({"back_near_reference_since": iso_utc(leak.back_since_s)}
+           if leak.active and leak.back_since_s is not None else {}),
     }
 
 
@@ -351,7 +357,8 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
         for leak, subject in zip(leaks, subjects, strict=True):
             details = leak_details(leak, price, legitimate, ctx.now / 1000)
             status = "awaiting" if leak.awaiting_repair_s is not None else \
-                "refuted" if leak.refuted_repair_s is not None else "none"
+                "refuted" if leak.refuted_repair_s is not None else \
+                "back" if leak.back_since_s is not None else "none"
             details.update(
                 repair_status=status, open_leaks_in_sector=len(leaks),
                 sector_extra_flow_m3h=round(total, 2),
@@ -363,10 +370,14 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
             onset = _day(leak.onset_s, tz)
             what = "Fuite persistante après réparation" if status == "refuted" else \
                 "Fuite probable"
-            yield Finding(
-                sector.id, f"{what} — {sector.name} : +{_fr(leak.extra_flow_m3h)} m³/h la "
-                           f"nuit depuis le {onset} environ", "warning", subject=subject,
-                at=int(leak.detected_s * 1000), details=details)
+            title = f"{what} — {sector.name} : +{_fr(leak.extra_flow_m3h)} m³/h la nuit " \
+                    f"depuis le {onset} environ"
+            if status == "back":
+                title = (f"Fuite à confirmer — {sector.name} : fuite du {onset}, débit de nuit "
+                         f"revenu près de sa référence depuis le {_day(leak.back_since_s, tz)}"
+                         " sans réparation consignée")
+            yield Finding(sector.id, title, "warning", subject=subject,
+                          at=int(leak.detected_s * 1000), details=details)
 
 
 def _day(seconds: float, tz: ZoneInfo) -> str:
@@ -412,6 +423,8 @@ LEAK_DETAILS = (
                                          "légitime)", unit="m3/h"),
     DetailField("leak_kind", "Apparition", "choice", choices=KIND_LABELS),
     DetailField("repair_status", "Réparation", "choice", choices=REPAIR_STATUS),
+    DetailField("back_near_reference_since", "Débit de nuit revenu près de la référence "
+                                             "depuis", "instant"),
     DetailField("open_leaks_in_sector", "Fuites ouvertes dans le secteur", digits=0),
     DetailField("sector_extra_flow_m3h", "Débit de fuite total du secteur", unit="m3/h"),
     DetailField("confidence", "Confiance", "choice", choices=CONFIDENCE),

@@ -139,7 +139,10 @@ Night after night:
    A drop that the noise or the season explains never closes a leak: a slow decline, night
    watering ending, or a drop that leaves the night flow above the band (a partial
    repair; a leak found while the watering ran, still leaking after it stopped) leaves it
-   open until a repair is recorded and confirmed. Nothing else resolves one.
+   open until a repair is recorded and confirmed. Nothing else resolves one. An open leak
+   whose night flow has stayed back near its reference (every week's median within its
+   band) says since when (``back_since_s``): the operator is asked to settle it, by the
+   repair's record or « aucune fuite trouvée ».
 6. **Sensitivity**: the smallest step the sector can show in a few nights, ``min_excess``
    × scale (m³/h, and as a share of its night flow), and the smallest it shows when it
    lasts ``long_run_nights``, ``long_run_sigma`` × scale: where they are large, a meter or
@@ -251,6 +254,8 @@ class Leak:
     repair_s: float | None = None  # the confirmed repair
     refuted_repair_s: float | None = None  # a repair the following nights did not confirm
     awaiting_repair_s: float | None = None  # a repair whose confirming nights are not all in
+    # Open, with the night flow back near its reference (``_back_since``) since then.
+    back_since_s: float | None = None
     stacked: bool = False  # found while another leak was open
     peak_m3h: float = 0.0  # the largest extra flow it showed
     step_m3h: float = 0.0  # its extra flow ``step_nights`` after found (or its step under
@@ -1022,12 +1027,35 @@ class _Scan:
                      and latest.detected_s - below.detected_s
                      <= self.p.older_first_days * DAY_S), None)
 
+    def _back_since(self, leak: Leak) -> float | None:
+        """Since when an open leak's night flow has been back near its reference — every
+        week of nights since then (their median) within its gone band (``_gone_band``); the
+        first night back in the first of those weeks —, though nothing ended it: no repair recorded, and a drop the rules cannot tell apart
+        from the season, or from another leak's repair. None when its last week is above
+        (or it has not had a week of nights since it was found). The operator is asked to
+        settle it (« réparée » or « aucune fuite trouvée »)."""
+        nights = [i for i in leak.nights if self.t[i] > leak.detected_s]
+        week = self.p.recent_nights
+        if len(nights) < week:
+            return None
+        x = self.x[nights]
+        back = leak.reference_m3h + self._gone_band(leak)
+        medians = np.median(np.lib.stride_tricks.sliding_window_view(x, week), axis=1)
+        above = np.flatnonzero(medians > back)
+        first = 0 if not len(above) else int(above[-1]) + 1  # the first week back
+        if first == len(medians):
+            return None
+        low = first + int(np.argmax(x[first:first + week] <= back))  # its first night back
+        return float(self.t[nights[low]])
+
     def scan(self, skip: np.ndarray) -> LeakScan:
         for n in range(len(self.x)):
             if np.isfinite(self.x[n]) and not skip[n]:
                 self.night(n)
         for leak, repaired, _ in self.awaiting:  # the loss stops there if confirmed
             leak.awaiting_repair_s = repaired
+        for leak in self.open:
+            leak.back_since_s = self._back_since(leak)
         for leak in self.leaks:
             until = next((s for s in (leak.resolved_s, leak.awaiting_repair_s)
                           if s is not None), np.inf)

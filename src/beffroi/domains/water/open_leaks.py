@@ -23,7 +23,8 @@ from .exceptional_uses import sector_row
 
 # What each leak of the list carries from its alert's details.
 LEAK_FIELDS = ("extra_flow_m3h", "onset", "detected", "days_since_onset", "lost_m3",
-               "lost_eur", "price_eur_m3", "reference_night_flow_m3h", "current_night_flow_m3h")
+               "lost_eur", "price_eur_m3", "reference_night_flow_m3h", "current_night_flow_m3h",
+               "repair_status", "back_near_reference_since")
 
 
 def _number(value: Any) -> float:

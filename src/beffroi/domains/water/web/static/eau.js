@@ -11,7 +11,7 @@ import {
   api, escapeHtml, formatNumber, renderHeader, roleIn, session, showError,
 } from "/static/js/common.js";
 import {
-  CATEGORIES, eur, GRADES, longDate, m3, m3h, pct, perKmDay, verdict,
+  backNote, CATEGORIES, eur, GRADES, longDate, m3, m3h, pct, perKmDay, verdict,
 } from "/static/domains/water/water.js";
 
 const state = await session();
@@ -231,7 +231,7 @@ function leakItem(l) {
     l.days_since_onset !== null && l.days_since_onset !== undefined
       ? ` (il y a ${formatNumber(l.days_since_onset, 0)} j)` : ""} : +${m3h(l.extra_flow_m3h, 2)}, ${
     m3(l.lost_m3)} perdus — <a href="/alertes?alerte=${l.alert_id}">voir l'alerte</a>
-    <span class="muted">(${l.status === "acknowledged" ? "prise en compte" : "ouverte"})</span></li>`;
+    <span class="muted">(${l.status === "acknowledged" ? "prise en compte" : "ouverte"})</span>${backNote(l)}</li>`;
 }
 
 function showLeaks() {

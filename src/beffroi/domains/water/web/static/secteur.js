@@ -10,7 +10,7 @@
 import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import { usesSection } from "/static/domains/water/uses.js";
-import { ensureStyles, eur, longDate, m3, m3h } from "/static/domains/water/water.js";
+import { backNote, ensureStyles, eur, longDate, m3, m3h } from "/static/domains/water/water.js";
 
 const PERIODS = [[30, "30 dernières nuits"], [90, "90 dernières nuits"], [180, "180 dernières nuits"],
   [365, "365 dernières nuits"]];
@@ -108,13 +108,13 @@ function openLeaksHtml(o) {
       <li data-alert="${l.alert_id}" data-extra="${l.extra_flow_m3h ?? ""}" data-lost="${l.lost_m3 ?? ""}">
         Début estimé le ${longDate(l.onset)} : +${m3h(l.extra_flow_m3h, 2)}, ${m3(l.lost_m3)} perdus
         — <a href="/alertes?alerte=${l.alert_id}">voir l'alerte</a>
-        <span class="muted">(${l.status === "acknowledged" ? "prise en compte" : "ouverte"})</span></li>`).join("")}</ul>`;
+        <span class="muted">(${l.status === "acknowledged" ? "prise en compte" : "ouverte"})</span>${backNote(l)}</li>`).join("")}</ul>`;
 }
 
 /** What became of a leak of the chart. */
 function leakLabel(l) {
   if (l.no_leak_found) return "Aucune fuite trouvée (usage légitime)";
-  if (l.active) return "Fuite probable en cours";
+  if (l.active) return l.back_near_reference_since ? "Fuite à confirmer" : "Fuite probable en cours";
   if (l.ended_by === "repair") return "Fuite réparée";
   return l.ended_by === "gone" ? "Fuite terminée (débit de nuit revenu à sa référence)" : "Fuite terminée";
 }
@@ -128,7 +128,7 @@ function leakItems(d) {
         l.resolved ? `, finie le ${longDate(l.resolved)}` : ""}.
       <span class="block">Débit de nuit en plus : +${m3h(l.extra_flow_m3h, 1)} (référence ${m3h(l.reference_night_flow_m3h)},
         dernières nuits ${m3h(l.current_night_flow_m3h)}) ; eau perdue : ${m3(l.lost_m3)}, soit ${eur(l.lost_eur)}
-        à ${formatNumber(l.price_eur_m3, 2)} €/m³.</span></li>`).join("")}</ul>`;
+        à ${formatNumber(l.price_eur_m3, 2)} €/m³.</span>${backNote(l)}</li>`).join("")}</ul>`;
 }
 
 /** The declared use a night falls in, if any. */

@@ -32,6 +32,15 @@ export function longDate(value) {
 
 // indicators.GRADE_LABELS, with colours of 3:1 at least on the map's background and a
 // line pattern each, so that the grade reads without the colour.
+/** An open leak whose night flow is back near its reference, nothing recorded: the question
+ * put to the operator (empty otherwise). */
+export function backNote(l) {
+  if (!l.back_near_reference_since) return "";
+  return `<span class="block back-note">À confirmer : débit de nuit revenu près de la référence de cette fuite
+    depuis le ${longDate(l.back_near_reference_since)}, sans réparation consignée. Si une fuite du secteur a été
+    réparée, consignez-le sur son alerte ; sinon, « aucune fuite trouvée ».</span>`;
+}
+
 export const GRADES = {
   good: { label: "Bon", colour: "#18753c", dash: null },
   acceptable: { label: "Acceptable", colour: "#716100", dash: "10 4" },
