@@ -1028,12 +1028,12 @@ class _Scan:
                      <= self.p.older_first_days * DAY_S), None)
 
     def _back_since(self, leak: Leak) -> float | None:
-        """Since when an open leak's night flow has been back near its reference — every
-        week of nights since then (their median) within its gone band (``_gone_band``); the
-        first night back in the first of those weeks —, though nothing ended it: no repair recorded, and a drop the rules cannot tell apart
-        from the season, or from another leak's repair. None when its last week is above
-        (or it has not had a week of nights since it was found). The operator is asked to
-        settle it (« réparée » or « aucune fuite trouvée »)."""
+        """Since when an open leak's night flow has been back near its reference (the
+        first night back in the first of the weeks since then whose median is within its
+        gone band, ``_gone_band``), though nothing ended it: no repair recorded, and a drop
+        the rules cannot tell from the season or from another leak's repair. None when its
+        last week is above, or before a week of nights since it was found. The operator is
+        asked to settle it (« réparée » or « aucune fuite trouvée »)."""
         nights = [i for i in leak.nights if self.t[i] > leak.detected_s]
         week = self.p.recent_nights
         if len(nights) < week:
