@@ -392,14 +392,21 @@ def test_sector_panel_tells_what_became_of_each_leak(page, server, size, water):
 
 def test_sector_panel_asks_to_settle_a_leak_back_near_its_reference(page, server, size, water):
     # The real open leak, as the detector says of a leak whose night flow came back near
-    # its reference with no repair recorded (tested with the detector in the domain tests).
-    since = "2026-06-03T01:00:00Z"
+    # its reference with no repair recorded (tested with the detector in the domain tests):
+    # ten days after it was found.
+    months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+              "septembre", "octobre", "novembre", "décembre")
+    shown = []
 
     def back(route):
         answer = route.fetch()
         body = answer.json()
         for leak in body["leaks"]:
-            leak.update(back_near_reference_since=since, repair_status="back")
+            found = datetime.fromisoformat(leak["detected"].replace("Z", "+00:00"))
+            since = datetime.fromtimestamp(found.timestamp() + 10 * DAY, PARIS)
+            shown.append(f"{since.day} {months[since.month - 1]} {since.year}")
+            leak.update(back_near_reference_since=format_instant(int(since.timestamp() * 1000)),
+                        repair_status="back")
         route.fulfill(response=answer, json=body)
 
     page.route("**/water/sectors/*/night-flow*", back)
@@ -413,10 +420,12 @@ def test_sector_panel_asks_to_settle_a_leak_back_near_its_reference(page, server
     for note in (panel.locator("#ws-open-list li .back-note"),
                  panel.locator("#ws-leaks .leak-list li .back-note")):
         text = " ".join(note.inner_text().split())
-        assert "débit de nuit revenu près de la référence de cette fuite depuis le 3 juin " \
-               "2026, sans réparation consignée" in text
+        assert "débit de nuit revenu près de la référence de cette fuite depuis le " \
+               f"{shown[0]}, sans réparation consignée" in text
         assert "consignez-le sur son alerte ; sinon, « aucune fuite trouvée »" in text
     assert_accessible(page)
+    panel.locator("#ws-open-list").scroll_into_view_if_needed()
+    screenshot(page, "eau-secteur-fuite-a-confirmer", size)
 
 
 @pytest.mark.parametrize("night_use", [
