@@ -20,10 +20,12 @@ DOMAINS = ("lighting", "water", "risks", "buildings")
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The demo of the four domains (the waste example only adds volume)."""
+    """The demo of the four domains (the waste example only adds volume), with 40 days of
+    history: the dashboard's figures are of the current month and the last weeks (the same
+    ones are there with the demo's full year, a build three times as long)."""
     registry = load_registry(["generic", *DOMAINS])
     db = Database(str(tmp_path_factory.mktemp("demo") / "demo.db"))
-    build_demo(db, registry, now=NOW)
+    build_demo(db, registry, now=NOW, history_days=40)
     yield db, registry
     db.dispose()
 
