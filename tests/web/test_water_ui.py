@@ -417,6 +417,8 @@ def test_sector_panel_asks_to_settle_a_leak_back_near_its_reference(page, server
     panel.locator("#ws-open-list li .back-note").wait_for()
     assert panel.locator("#ws-leaks .leak-list li strong").all_inner_texts() == [
         "Fuite à confirmer"]
+    assert "À confirmer : le débit de nuit est revenu près de la référence de cette fuite " \
+           "sans réparation consignée." in panel.locator("#ws-summary").inner_text()
     for note in (panel.locator("#ws-open-list li .back-note"),
                  panel.locator("#ws-leaks .leak-list li .back-note")):
         text = " ".join(note.inner_text().split())

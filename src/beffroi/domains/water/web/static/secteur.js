@@ -46,7 +46,14 @@ function summary(d) {
     parts.push(`${formatNumber(active.length, 0)} fuites probables en cours, la première depuis le ${
       longDate(active[0].onset)} environ : +${m3h(sum("extra_flow_m3h"), 1)} la nuit au total, `
       + `${m3(sum("lost_m3"))} perdus (${eur(sum("lost_eur"))}).`);
-  } else {
+  }
+  const toConfirm = active.filter((l) => l.back_near_reference_since).length;
+  if (toConfirm) {
+    parts.push(active.length === 1
+      ? "À confirmer : le débit de nuit est revenu près de la référence de cette fuite sans réparation consignée."
+      : `Dont ${formatNumber(toConfirm, 0)} à confirmer (débit de nuit revenu près de leur référence sans réparation consignée).`);
+  }
+  if (!active.length) {
     const ended = d.leaks.filter((l) => !l.no_leak_found);
     const repaired = ended.filter((l) => l.ended_by === "repair").length;
     parts.push(ended.length ? `${formatNumber(ended.length, 0)} fuite(s) sur la période, terminée(s)${
