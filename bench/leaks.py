@@ -596,7 +596,8 @@ def main() -> None:
     log("objectifs du nouveau détecteur : " + ("tous atteints" if not missed
                                                else "manqués : " + ", ".join(missed)))
     emit({"bench": "leaks", "seed": args.seed, "sectors": len(sectors), "days": DAYS,
-          "step_s": STEP_S, "reading_step_s": args.step_minutes * 60, "networks": list(NETWORKS), "scenario_version": SCENARIO_VERSION,
+          "step_s": STEP_S, "reading_step_s": args.step_minutes * 60,
+          "networks": list(NETWORKS), "scenario_version": SCENARIO_VERSION,
           "true_leaks": sum(len(s.leaks) for s in sectors),
           "watering_sectors": sum(s.watering > 0 for s in sectors),
           "new_takes_repairs": TAKES_REPAIRS, **scores, "targets": goals, "ok": not missed,

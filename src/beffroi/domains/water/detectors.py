@@ -205,7 +205,7 @@ def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) 
         "estimated_leakage_m3h": round(max(leak.current_m3h - legitimate_m3h, 0.0), 2),
         "leak_kind": leak.kind,
         **({"back_near_reference_since": iso_utc(leak.back_since_s)}
-           if leak.active and leak.back_since_s is not None else {}),
+           if leak.back_since_s is not None else {}),  # (set on open leaks only)
     }
 
 

@@ -931,9 +931,10 @@ class _Scan:
                     low = [i for i in week + low if t[i] >= at]
                 else:
                     at = float(t[next((i for i in low if x[i] <= back), low[0])])
-                after = _median(x[low])  # (since the step down, if stepped)
-                if depth and after < leak.reference_m3h - p.gone_sigma * leak.scale_m3h:
-                    # Well below its reference: a leak under it ended too (``_surely_ended``).
+                # Well below its reference (the nights since the step down, if stepped): a
+                # leak under it ended too (``_surely_ended``).
+                if depth and (after := _median(x[low])) < (leak.reference_m3h
+                                                           - p.gone_sigma * leak.scale_m3h):
                     ended = self._surely_ended(after)
                     if ended:
                         for gone in ended[::-1]:
