@@ -52,12 +52,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ...core.clock import utc_offsets
 from .school_calendar import ZONES, school_holidays
 
 DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -82,7 +83,6 @@ USAGE_DEFAULTS: dict[str, tuple[str, bool, bool]] = {
 
 _TIME = re.compile(r"(\d{2}):(\d{2})")
 _DAY_MS = 86_400_000
-_BLOCK_MS = 900_000  # UTC offsets change on quarter hours
 
 
 @dataclass(frozen=True)
@@ -275,13 +275,8 @@ def local_ms(times_ms, zone: str = DEFAULT_TZ) -> np.ndarray:
     times = np.asarray(times_ms, dtype=np.int64)
     if times.size == 0:
         return times.copy()
-    info = ZoneInfo(zone)
-    blocks, inverse = np.unique(times // _BLOCK_MS, return_inverse=True)
-    offsets = np.fromiter(
-        (datetime.fromtimestamp(int(b) * _BLOCK_MS / 1000, UTC).astimezone(info)
-         .utcoffset().total_seconds() * 1000 for b in blocks),
-        dtype=np.int64, count=blocks.size)
-    return times + offsets[inverse.reshape(times.shape)]
+    offsets_s = utc_offsets(times / 1000, zone)
+    return times + np.round(offsets_s * 1000).astype(np.int64)
 
 
 def occupied_mask(props: dict, times_ms, zone: str = DEFAULT_TZ,

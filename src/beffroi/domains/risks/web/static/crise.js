@@ -111,7 +111,9 @@ function showLog(logs) {
   for (const e of current.entries) {
     if (e.corrects) correctedBy.set(e.corrects, [...(correctedBy.get(e.corrects) || []), e]);
   }
-  const newest = [...current.entries].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.id - a.id));
+  // The API lists the entries in time order (then in the order written): newest first is the
+  // reverse. Not a comparison of the ISO texts: "…:34Z" sorts after "…:34.500Z".
+  const newest = [...current.entries].reverse();
   $("entries").innerHTML = `<h3 id="entries-title">Entrées (${newest.length}), les plus récentes d'abord</h3>
     ${newest.length ? `<ol class="entries" aria-labelledby="entries-title">${newest.map(
       (e) => entryItem(e, byId, correctedBy)).join("")}</ol>` : '<p class="muted">Aucune entrée pour l\'instant.</p>'}`;
