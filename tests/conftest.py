@@ -19,8 +19,8 @@ from collections.abc import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import users
 from beffroi.core.registry import Registry, load_registry
 from beffroi.storage.database import Database
@@ -70,7 +70,7 @@ def registry() -> Registry:
 
 @pytest.fixture
 def app(db, registry):
-    return create_app(db, registry)
+    return fresh_app(db, registry)
 
 
 @pytest.fixture

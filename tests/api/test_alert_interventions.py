@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
@@ -75,7 +75,7 @@ def site(db):
     registry = _registry()
     a = _tenant(db, registry, "CC A", "88383", (("agent@a.fr", "agent"), ("elu@a.fr", "viewer")))
     b = _tenant(db, registry, "CC B", "51234", (("admin@b.fr", "tenant_admin"),))
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         yield {"client": client, "db": db, "a": a, "b": b,
                "agent": bearer(client, "agent@a.fr", "password-123"),
                "viewer": bearer(client, "elu@a.fr", "password-123"),

@@ -106,8 +106,8 @@ def test_invalid_rules_are_problem_documents(client, site):
 
 def test_detectors_declared_by_domains_are_listed(db):
     from fastapi.testclient import TestClient
+    from suite_apps import fresh_app
 
-    from beffroi.api.app import create_app
     from beffroi.core.alerting.details import DetailField
     from beffroi.core.alerting.detectors import Detector
     from beffroi.core.registry import Domain, build_registry, discover_domains
@@ -116,7 +116,7 @@ def test_detectors_declared_by_domains_are_listed(db):
         key="testing", label="Essais",
         detectors=(Detector("testing.leak", "Fuite nocturne", 900, lambda ctx: [],
                             details=(DetailField("lost_m3", "Eau perdue", unit="m3"),)),))])
-    with TestClient(create_app(db, reg)) as c:
+    with TestClient(fresh_app(db, reg)) as c:
         assert c.get("/api/v1/alerts/detectors").json() == [
             {"key": "testing.leak", "label": "Fuite nocturne", "interval_s": 900,
              "details": [{"key": "lost_m3", "label": "Eau perdue", "kind": "number",

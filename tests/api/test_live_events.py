@@ -18,9 +18,9 @@ import orjson
 import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import update
+from suite_apps import fresh_app
 
 from beffroi.api import event_hub
-from beffroi.api.app import create_app
 from beffroi.api.routes import events as events_route
 from beffroi.api.server import Server
 from beffroi.core import assets, devices, observations, streams, tenants, users
@@ -426,7 +426,7 @@ def test_a_deleted_tenant_ends_its_streams(db, world, live, app):
 
 
 def test_the_server_stops_at_once_with_streams_open(db, registry, world):
-    app = create_app(db, registry)
+    app = fresh_app(db, registry)
     server = LiveServer(app).__enter__()
     stream = open_stream(server, world["a"], "admin@a.fr")
     wait_watching(app, world["a"])

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.api.deps import BULK_MAX, CONTROL_MAX, CREDENTIALS_MAX, csrf_token
 from beffroi.api.unread_bodies import DRAIN_LIMIT
 from beffroi.connectivity import integrations
@@ -65,7 +65,7 @@ class Upload:
 
 @pytest.fixture
 def live(db, registry):
-    counted = Counted(create_app(db, registry))
+    counted = Counted(fresh_app(db, registry))
     import uvicorn
 
     sock = socket.socket()

@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
     unsupported_method,
 )
+from suite_apps import fresh_app
 
 from beffroi.api.app import create_app
 from beffroi.api.problems import PROBLEM_BASE, UNSTORABLE_SLUG
@@ -158,7 +159,7 @@ def fuzz_db(request, tmp_path, tmp_path_factory, _pg_fuzz_template) -> Iterator[
 @pytest.fixture
 def fuzz_app(fuzz_db):
     db, world = fuzz_db
-    return create_app(db, REGISTRY), world
+    return fresh_app(db, REGISTRY), world
 
 
 def edge_checked(ctx, response, case) -> None:

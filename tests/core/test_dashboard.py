@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
 import beffroi.web
-from beffroi.api.app import create_app
 from beffroi.core import assets, devices, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
@@ -131,7 +131,7 @@ def territory(db):
         other = tenants.create_tenant(db, conn, CLI, name="Autre", registry=reg)
         users.add_member(open_scope(db, conn, CLI, other["id"]), conn, {
             "email": "admin@autre.fr", "role": "tenant_admin", "password": "password-123"})
-    with TestClient(create_app(db, reg)) as client:
+    with TestClient(fresh_app(db, reg)) as client:
         yield client, t["id"]
 
 

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
+from suite_apps import fresh_app
 
 import beffroi.core.impact.request as impact_request
-from beffroi.api.app import create_app
 from beffroi.cli.main import cli
 from beffroi.core import assets, commands, devices, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
@@ -546,7 +546,7 @@ def test_a_failing_domain_is_reported_without_hiding_the_others(land, registry, 
 # -- the route, the command line and the CSV ----------------------------------------------------
 @pytest.fixture
 def client(land, registry):
-    with TestClient(create_app(land["db"], registry)) as c:
+    with TestClient(fresh_app(land["db"], registry)) as c:
         yield c
 
 

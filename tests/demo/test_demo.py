@@ -6,8 +6,8 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core.clock import DAY_MS
 from beffroi.core.reference import epci
 from beffroi.core.registry import load_registry
@@ -61,7 +61,7 @@ def test_every_domain_contributes_assets_and_history(demo_db, full_registry):
 
 def test_demo_login_and_api(demo_db, full_registry):
     db, _ = demo_db
-    with TestClient(create_app(db, full_registry)) as client:
+    with TestClient(fresh_app(db, full_registry)) as client:
         token = client.post("/api/v1/auth/token",
                             json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}).json()
         h = {"Authorization": f"Bearer {token['access_token']}"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import dashboard
 from beffroi.core.registry import load_registry
 from beffroi.demo.builder import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SIREN, build_demo
@@ -33,7 +33,7 @@ def demo(tmp_path_factory):
 def test_the_demo_dashboard_has_two_figures_or_more_per_domain(demo, monkeypatch):
     db, registry = demo
     monkeypatch.setattr(dashboard, "now_ms", lambda: NOW)
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = bearer(client, DEMO_EMAIL, DEMO_PASSWORD)
         url = f"/api/v1/tenants/{DEMO_SIREN}/dashboard"
         for params in ({}, {"commune": "88383"}):  # Remiremont has a bit of everything

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from suite_apps import fresh_app
 
 import beffroi.cli.reports
 import beffroi.core.impact.request as impact_request
-from beffroi.api.app import create_app
 from beffroi.cli.main import cli
 from beffroi.core.registry import load_registry
 from beffroi.demo.builder import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SIREN, build_demo
@@ -65,7 +65,7 @@ def test_the_demo_year_has_lighting_and_water_figures_a_footprint_and_a_net(demo
     start, end = _period(db, result.tenant_id)
     assert (start, end) == (date(2026, 1, 1), date(2026, 11, 30))
     params = {"from": start.isoformat(), "to": end.isoformat()}
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = bearer(client, DEMO_EMAIL, DEMO_PASSWORD)
         answer = client.get(f"/api/v1/tenants/{DEMO_SIREN}/impact", headers=headers,
                             params=params)

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.observations import store_rows
@@ -113,7 +113,7 @@ def school(db):
                                            "password": "password-123", "communes": communes})
         users.add_member(open_scope(db, conn, CLI, other["id"]), conn, {
             "email": "x@autre.fr", "role": "tenant_admin", "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = {email: bearer(client, email, "password-123")
                    for email in ("tous@cc.fr", "a@cc.fr", "b@cc.fr", "x@autre.fr")}
         yield {"client": client, "h": headers, "building": building.id, "gym": gym.id,

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import PARIS
@@ -218,7 +218,7 @@ def test_signature_fit(db, world):
 
 @pytest.fixture
 def client(db, world):
-    with TestClient(create_app(db, world["registry"])) as c:
+    with TestClient(fresh_app(db, world["registry"])) as c:
         headers = {email: bearer(c, email, "password-123")
                    for email in ("v@cc.fr", "all@cc.fr", "x@autre.fr")}
         yield c, headers, f"/api/v1/tenants/{world['tenant']}"

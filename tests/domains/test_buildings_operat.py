@@ -17,8 +17,8 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, clock, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.errors import Invalid
@@ -167,7 +167,7 @@ def territory(db, monkeypatch):
                                            **({"communes": communes} if communes else {})})
         users.add_member(open_scope(db, conn, CLI, other["id"]), conn, {
             "email": "x@autre.fr", "role": "tenant_admin", "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = {email: bearer(client, email, "password-123")
                    for email in ("r@cc.fr", "all@cc.fr", "x@autre.fr")}
         yield {"client": client, "db": db, "tenant": t["id"], "h": headers,

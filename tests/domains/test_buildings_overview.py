@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
@@ -159,7 +159,7 @@ def world(db, registry, monkeypatch):
                                            "password": "password-123", "communes": communes})
         users.add_member(open_scope(db, conn, CLI, other), conn, {
             "email": "admin@autre.fr", "role": "tenant_admin", "password": "password-123"})
-    client = TestClient(create_app(db, registry))
+    client = TestClient(fresh_app(db, registry))
     return {"tenant": t, "client": client, "ids": ids,
             "agent": bearer(client, "agent@cc.fr", "password-123"),
             "restricted": bearer(client, "remiremont@cc.fr", "password-123"),

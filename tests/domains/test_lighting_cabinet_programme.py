@@ -10,8 +10,8 @@ import numpy as np
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.connectivity.downlinks import dispatch_due, handle_mqtt_ack
 from beffroi.core import assets, devices, tenants, users
 from beffroi.core.access import CLI, open_scope
@@ -56,7 +56,7 @@ def world(db):
         for email, role in (("agent@cc.fr", "agent"), ("lecteur@cc.fr", "viewer")):
             users.add_member(scope, conn, {"email": email, "role": role,
                                            "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         def headers(email):
             token = client.post("/api/v1/auth/token", json={
                 "email": email, "password": "password-123"}).json()["access_token"]

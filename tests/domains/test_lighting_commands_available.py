@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, devices, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
@@ -41,7 +41,7 @@ def cc(db):
         for email, role in (("agent@cc.fr", "agent"), ("elu@cc.fr", "viewer")):
             users.add_member(scope, conn, {"email": email, "role": role,
                                            "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         heads = {}
         for who in ("agent", "elu"):
             token = client.post("/api/v1/auth/token", json={

@@ -9,8 +9,8 @@ import numpy as np
 import orjson
 import pytest
 from click.testing import CliRunner
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.errors import Invalid
@@ -136,7 +136,7 @@ def test_api_report_and_unknown_commune(db, registry, territory, operator):
     from fastapi.testclient import TestClient
 
     from suite_accounts import bearer
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = bearer(client, operator["email"], operator["password"])
         url = f"/api/v1/tenants/{territory}/lighting/compliance"
         response = client.get(url, params={"commune": INSEE}, headers=headers)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.connectivity.downlinks import dispatch_due, handle_mqtt_ack
 from beffroi.core import assets, devices, tenants, users
 from beffroi.core.access import CLI, open_scope
@@ -35,7 +35,7 @@ def lit(db):
             cabinets.append(cabinet.id)
         users.add_member(scope, conn, {"email": "astreinte@cc.fr", "role": "agent",
                                        "password": "password-123"})
-    app = create_app(db, registry)
+    app = fresh_app(db, registry)
     with TestClient(app) as client:
         token = client.post("/api/v1/auth/token", json={"email": "astreinte@cc.fr",
                                                          "password": "password-123"}).json()

@@ -7,8 +7,8 @@ from datetime import date, time, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.consumption import (
@@ -47,7 +47,7 @@ def test_dusk_to_dawn_led_year_matches_pyephem_night_length(db, registry):
     cab = add_cabinet(db, registry, tenant, "ARM-1", "dusk_to_dawn", [LED_40] * 10)
     night = ephem_night_hours(*REMIREMONT, *year_bounds(2027))
     assert 4_250 < night < 4_330  # ~4,290 h of night a year at 48° N
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         h = bearer(client, "elu@cc.fr", "password-123")
         url = f"/api/v1/tenants/{tenant}/lighting/cabinets/{cab['id']}/energy"
         answer = client.get(url, headers=h, params={"from": "2027-01-01", "to": "2027-12-31",
@@ -165,7 +165,7 @@ def test_bad_requests_are_refused_field_by_field(db, registry):
     tenant = make_territory(db, registry)
     cab = add_cabinet(db, registry, tenant, "ARM-1", None, [LED_40])
     luminaire = cab["luminaires"][0]
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         h = bearer(client, "elu@cc.fr", "password-123")
         url = f"/api/v1/tenants/{tenant}/lighting/cabinets/{cab['id']}/energy"
         bad = client.get(url, headers=h, params={"from": "2027-13-01", "to": "hier",

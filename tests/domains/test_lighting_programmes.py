@@ -118,8 +118,8 @@ def test_bad_programmes_are_refused_field_by_field(doc, fields):
 
 def test_preview_of_a_programme_at_a_cabinet_over_http(db):
     from fastapi.testclient import TestClient
+    from suite_apps import fresh_app
 
-    from beffroi.api.app import create_app
     from beffroi.core import assets, tenants, users
     from beffroi.core.access import CLI, open_scope
     from beffroi.core.registry import load_registry
@@ -134,7 +134,7 @@ def test_preview_of_a_programme_at_a_cabinet_over_http(db):
             "geometry": {"type": "Point", "coordinates": [REMIREMONT[1], REMIREMONT[0]]}})
         users.add_member(scope, conn, {"email": "elu@cc.fr", "role": "viewer",
                                        "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         token = client.post("/api/v1/auth/token", json={"email": "elu@cc.fr",
                                                          "password": "password-123"}).json()
         h = {"Authorization": f"Bearer {token['access_token']}"}

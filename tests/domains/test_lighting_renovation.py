@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core.registry import load_registry
 from suite_accounts import bearer
 
@@ -34,7 +34,7 @@ def world(db, registry):
     sodium = add_cabinet(db, registry, tenant, "ARM-1", "dusk_to_dawn", [SODIUM_100] * 10)
     mixed = add_cabinet(db, registry, tenant, "ARM-2", "dusk_to_dawn",
                         [SODIUM_100] * 2 + [LED_40] * 8, commune=OTHER, at=(0.05, 0))
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         h = bearer(client, "elu@cc.fr", "password-123")  # a viewer: the simulation is a read
 
         def simulate(body):

@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting.alerts import Trigger, detector_key, raise_alert
@@ -180,7 +180,7 @@ def test_summary_contract_failures_non_compliances_and_communes(db, registry):
                 key=detector_key("lighting.dark_at_night", asset), severity="critical",
                 title=title, at=local_ms(today), asset_id=asset,
                 detector="lighting.dark_at_night"))
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         h = bearer(client, "elu@cc.fr", "password-123")
         url = f"/api/v1/tenants/{tenant}/lighting/summary"
         body = client.get(url, headers=h).json()

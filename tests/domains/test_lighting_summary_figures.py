@@ -12,8 +12,8 @@ from datetime import date, time, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting.alerts import Trigger, detector_key, raise_alert
@@ -412,7 +412,7 @@ def test_compliance_route_follows_changes_and_scopes(db, registry, inventory):
     def refs(body, compliant):
         return sorted(e["id"] for e in body["luminaires"] if e["compliant"] is compliant)
 
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         elu = bearer(client, "elu@cc.fr", "password-123")
         maire = bearer(client, "maire@remiremont.fr", "password-123")
         body = client.get(url, headers=elu).json()

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.cli.main import add_domain_commands, cli
 from beffroi.core.registry import load_registry
 from beffroi.domains.lighting.sun import EVENTS, astral_events, is_night, sun_events
@@ -99,7 +99,7 @@ def test_is_night_uses_the_local_date():
 @pytest.fixture
 def lighting_client(db):
     registry = load_registry(["generic", "lighting"])
-    with TestClient(create_app(db, registry)) as c:
+    with TestClient(fresh_app(db, registry)) as c:
         yield c, registry
 
 

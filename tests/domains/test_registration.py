@@ -101,8 +101,8 @@ def test_a_domain_adds_api_routes_and_cli_commands_through_its_domain_object(db)
     from click.testing import CliRunner
     from fastapi import APIRouter
     from fastapi.testclient import TestClient
+    from suite_apps import fresh_app
 
-    from beffroi.api.app import create_app
     from beffroi.core.registry import Domain, build_registry, discover_domains
 
     router = APIRouter()
@@ -121,7 +121,7 @@ def test_a_domain_adds_api_routes_and_cli_commands_through_its_domain_object(db)
 
     reg = build_registry(discover_domains(["generic"]) + [
         Domain(key="testing", label="Essais", api_router=router, cli=group)])
-    with TestClient(create_app(db, reg)) as client:
+    with TestClient(fresh_app(db, reg)) as client:
         assert client.get("/api/v1/testing/ping").json() == {"pong": True}
     top = click.Group("beffroi")
     top.add_command(reg.domains["testing"].cli)

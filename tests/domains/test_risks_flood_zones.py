@@ -8,8 +8,8 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
@@ -157,7 +157,7 @@ def test_zones_flooded_at_a_level(site):
 
 
 def test_routes_and_isolation(site):
-    with TestClient(create_app(site["db"], site["registry"])) as c:
+    with TestClient(fresh_app(site["db"], site["registry"])) as c:
         h = {e: bearer(c, e, "password-123") for e in
              ("agent@cc.fr", "lecteur@cc.fr", "rem@cc.fr", "autre@ailleurs.fr")}
         base = f"/api/v1/tenants/{site['tenant']}/risks"

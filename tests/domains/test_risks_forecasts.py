@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting.detectors import run_detector
@@ -134,7 +134,7 @@ def site(db, request, monkeypatch):
             "commune": "55040"})
         users.add_member(scope_b, conn, {"email": "x@autre.fr", "role": "tenant_admin",
                                          "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = {email: bearer(client, email, "password-123")
                    for email in ("agent@cc.fr", "viewer@cc.fr", "val@cc.fr", "x@autre.fr")}
         yield {"client": client, "db": db, "tenant": t["id"], "other": other["id"],

@@ -13,8 +13,8 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting.detectors import run_detector
@@ -79,7 +79,7 @@ def territory(db):
                                        "password": "password-123"})
         users.add_member(open_scope(db, conn, CLI, other["id"]), conn, {
             "email": "x@autre.fr", "role": "tenant_admin", "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = {}
         for email in ("r@cc.fr", "all@cc.fr", "x@autre.fr"):
             token = client.post("/api/v1/auth/token", json={

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import PARIS
@@ -65,7 +65,7 @@ def world(db, registry, monkeypatch):
                                        "password": "password-123"})
         users.add_member(open_scope(db, conn, CLI, other["id"]), conn, {
             "email": "admin@autre.fr", "role": "tenant_admin", "password": "password-123"})
-    client = TestClient(create_app(db, registry))
+    client = TestClient(fresh_app(db, registry))
     return {"tenant": t["id"], "client": client,
             "agent": bearer(client, "agent@cc.fr", "password-123"),
             "stranger": bearer(client, "admin@autre.fr", "password-123")}

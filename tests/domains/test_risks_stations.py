@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
@@ -66,7 +66,7 @@ def site(db):
         other_tenant = tenants.create_tenant(db, conn, CLI, name="Autre", registry=registry)
         users.add_member(open_scope(db, conn, CLI, other_tenant["id"]), conn, {
             "email": "autre@ailleurs.fr", "role": "tenant_admin", "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         yield {"client": client, "tenant": tenant["id"], "g1": g1.id, "g2": g2.id,
                "other": other.id, "end": end}
 

@@ -12,8 +12,8 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
@@ -52,7 +52,7 @@ def water(db):
             "geometry": SQUARE, "parent_id": service.id, "properties": {"connections": 800}})
         for email, role in (("agent@t.fr", "agent"), ("elu@t.fr", "viewer")):
             users.add_member(scope, conn, {"email": email, "role": role, "password": PASSWORD})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         yield {"client": client, "db": db, "tenant": ids["t"], "service": service.id,
                "sector": sector.id,
                "url": f"/api/v1/tenants/{ids['t']}/water/sectors/{sector.id}/exceptional-uses",

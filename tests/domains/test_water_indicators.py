@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import PARIS, now_ms
@@ -236,7 +236,7 @@ def water(db):
         for email, role in (("agent@cc.fr", "agent"), ("elu@cc.fr", "viewer")):
             users.add_member(scope, conn, {"email": email, "role": role,
                                            "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = {}
         for email in ("agent@cc.fr", "elu@cc.fr"):
             token = client.post("/api/v1/auth/token", json={

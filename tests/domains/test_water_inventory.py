@@ -8,8 +8,8 @@ from collections import Counter
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, importing, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import PARIS
@@ -101,7 +101,7 @@ def test_a_logger_alarm_raises_an_alert_on_the_logger(db):
         ensure_stream(scope, conn, registry, logger.id, "water.leak_alarm")
         users.add_member(scope, conn, {"email": "agent@cc.fr", "role": "agent",
                                        "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         token = client.post("/api/v1/auth/token", json={"email": "agent@cc.fr",
                                                          "password": "password-123"}).json()
         h = {"Authorization": f"Bearer {token['access_token']}"}

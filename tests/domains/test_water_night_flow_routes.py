@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting.detectors import run_detectors
@@ -45,7 +45,7 @@ def network(db):
         for email, role in (("agent@eau.fr", "agent"), ("elu@eau.fr", "viewer")):
             users.add_member(scope, conn, {"email": email, "role": role,
                                            "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         headers = {}
         for email in ("agent@eau.fr", "elu@eau.fr"):
             token = client.post("/api/v1/auth/token", json={

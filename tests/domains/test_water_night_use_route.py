@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.clock import now_ms
@@ -55,7 +55,7 @@ def sector(db):
         scope = open_scope(db, conn, CLI, tenant["id"])
         users.add_member(scope, conn, {"email": "agent@eau.fr", "role": "agent",
                                        "password": "password-123"})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         yield {"client": client, "id": ids["J"], "first": first,
                "url": f"/api/v1/tenants/{tenant['id']}/water/sectors/{ids['J']}/night-flow",
                "h": bearer(client, "agent@eau.fr", "password-123")}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
@@ -72,7 +72,7 @@ def leaking(db):
                                        "password": PASSWORD})
         users.add_member(scope, conn, {"email": "st-etienne@eau.fr", "role": "agent",
                                        "communes": ["88413"], "password": PASSWORD})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         yield {"db": db, "client": client, "tenant": t, **ids,
                "base": f"/api/v1/tenants/{t}/water/sectors",
                "viewer": bearer(client, "elu@eau.fr", PASSWORD),

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
@@ -94,7 +94,7 @@ def water(db):
                 key=alerts.detector_key(DETECTOR, sectors[sector], key), severity="warning",
                 title=f"Fuite probable — Secteur {sector}", at=opened,
                 asset_id=sectors[sector], detector=DETECTOR, details=details)).id
-    client = TestClient(create_app(db, registry))
+    client = TestClient(fresh_app(db, registry))
     agent = bearer(client, "agent@eau.fr", "password-123")
     base = f"/api/v1/tenants/{t['id']}"
     for key, (sector, _, _, _, steps, (end, at)) in LEAKS.items():

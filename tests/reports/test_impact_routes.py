@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.api.routes import impact_report as routes
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
@@ -49,7 +49,7 @@ def full_registry():
 
 @pytest.fixture
 def client(db, full_registry):
-    with TestClient(create_app(db, full_registry)) as c:
+    with TestClient(fresh_app(db, full_registry)) as c:
         yield c
 
 

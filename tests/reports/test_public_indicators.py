@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import clock, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.reports.public_indicators import IndicatorCache, periods
@@ -77,7 +77,7 @@ def fake() -> FakeReports:
 
 @pytest.fixture
 def client(db, registry, fake, now):
-    app = create_app(db, registry)
+    app = fresh_app(db, registry)
     app.state.public_indicators = IndicatorCache(compute=fake)
     with TestClient(app) as c:
         yield c
@@ -243,7 +243,7 @@ def test_with_the_real_impact_report(db, now, monkeypatch):
                               registry=registry)
         users.add_member(open_scope(db, conn, CLI, a["id"]), conn, {
             "email": "admin@a.fr", "role": "tenant_admin", "password": PASSWORD})
-    with TestClient(create_app(db, registry)) as client:
+    with TestClient(fresh_app(db, registry)) as client:
         rows = list(csv.DictReader(io.StringIO(
             client.get(f"/territoires/{SIREN}/indicateurs.csv").text)))
         headers = bearer(client, "admin@a.fr", PASSWORD)

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from suite_apps import fresh_app
 from suite_ports import free_port
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts, rules
@@ -181,7 +181,7 @@ class LiveServer:
 
 @pytest.fixture
 def server(web_db, web_registry, territory) -> Iterator[LiveServer]:
-    with LiveServer(create_app(web_db, web_registry)) as live:
+    with LiveServer(fresh_app(web_db, web_registry)) as live:
         yield live
 
 

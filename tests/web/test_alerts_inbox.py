@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-
-from beffroi.api.app import create_app
+from suite_apps import fresh_app
 
 from .conftest import PASSWORD, assert_accessible, login, screenshot
 
@@ -12,7 +11,7 @@ TITLE = "Crue — Échelle de la Moselle"
 
 
 def _api_alert(web_db, web_registry, territory) -> dict:
-    client = TestClient(create_app(web_db, web_registry))
+    client = TestClient(fresh_app(web_db, web_registry))
     client.post("/api/v1/auth/login", json={"email": "elu@cc-vosges.fr", "password": PASSWORD})
     return client.get(f"/api/v1/tenants/{territory['tenant']}/alerts/{territory['alert']}").json()
 

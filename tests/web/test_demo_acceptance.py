@@ -5,8 +5,8 @@ alert — with nothing but what the pages show."""
 from __future__ import annotations
 
 import pytest
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core.registry import load_registry
 from beffroi.demo.builder import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 from beffroi.storage.database import Database
@@ -22,7 +22,7 @@ def demo_server(tmp_path_factory):
     registry = load_registry(["generic", "lighting", "buildings"])
     db = Database(str(tmp_path_factory.mktemp("demo") / "demo.db"))
     build_demo(db, registry)
-    with LiveServer(create_app(db, registry)) as live:
+    with LiveServer(fresh_app(db, registry)) as live:
         yield live
     db.dispose()
 

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.reports.public_indicators import IndicatorCache
@@ -142,7 +142,7 @@ def test_the_public_indicators_page(page, size, web_db, web_registry):
         scope = open_scope(web_db, conn, CLI, t["id"])
         tenants.update_tenant(scope, conn, {"settings": {"impact.public_indicators": True}},
                               web_registry)
-    app = create_app(web_db, web_registry)
+    app = fresh_app(web_db, web_registry)
     app.state.public_indicators = IndicatorCache(compute=Figures())
     with LiveServer(app) as live:
         page.goto(f"{live.url}/territoires/200068377/indicateurs")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from suite_apps import fresh_app
 
-from beffroi.api.app import create_app
 from beffroi.core import assets, devices
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
@@ -339,7 +339,7 @@ def test_domains_add_pages_panels_and_map_styles_through_their_domain_object(web
                                                                             web_registry):
     from fastapi.testclient import TestClient
 
-    client = TestClient(create_app(web_db, web_registry))
+    client = TestClient(fresh_app(web_db, web_registry))
     ui = client.get("/interface.json").json()
     assert {"path": "/eclairage", "label": "Éclairage", "domain": "lighting"} in ui["nav"]
     assert "/eclairage/conformite" not in [n["path"] for n in ui["nav"]]  # linked, not in the menu
