@@ -22,7 +22,7 @@ from beffroi.core.alerting import alerts, rules
 from beffroi.core.clock import now_ms
 from beffroi.core.registry import load_registry
 from beffroi.storage.database import Database
-from beffroi.storage.migrate import upgrade
+from suite_databases import sqlite_template
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -75,10 +75,11 @@ def web_registry():
 
 
 @pytest.fixture
-def web_db(tmp_path) -> Iterator[Database]:
+def web_db(tmp_path, tmp_path_factory) -> Iterator[Database]:
     """Browser tests run on SQLite only: the backends are covered by the API tests."""
-    database = Database(str(tmp_path / "web.db"))
-    upgrade(database)
+    path = tmp_path / "web.db"
+    shutil.copyfile(sqlite_template(tmp_path_factory), path)
+    database = Database(str(path))
     yield database
     database.dispose()
 
