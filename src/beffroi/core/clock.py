@@ -48,6 +48,11 @@ def local_day(ms: int, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(ms / 1000, tz=tz).date()
 
 
+def midnight_ms(day: date, tz: ZoneInfo) -> int:
+    """Epoch ms of the start of local calendar day ``day`` in ``tz``."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
+
+
 def local_day_start(ms: int, tz: ZoneInfo) -> int:
     """Start (epoch ms) of the local calendar day holding instant ``ms``."""
     local = datetime.fromtimestamp(ms / 1000, tz=tz)

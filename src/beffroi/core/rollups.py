@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from ..storage.database import Database
-from .clock import HOUR_MS
+from .clock import HOUR_MS, midnight_ms
 
 _COLUMNS = "tenant_id, stream_id, bucket, count, min, max, sum, first, last"
 
@@ -29,7 +29,7 @@ def local_day_edges(start_ms: int, end_ms: int, tz: ZoneInfo) -> np.ndarray:
     last = datetime.fromtimestamp(end_ms / 1000, tz).date()
     edges = []
     while day <= last + timedelta(days=1):
-        edges.append(int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000))
+        edges.append(midnight_ms(day, tz))
         day += timedelta(days=1)
     return np.asarray(edges, dtype=np.int64)
 

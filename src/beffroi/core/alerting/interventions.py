@@ -23,14 +23,13 @@ the work was done, its details hold ``step``, the step's checked fields and
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from ..access import TenantScope
-from ..clock import format_instant, now_ms, parse_instant
+from ..clock import format_instant, midnight_ms, now_ms, parse_instant
 from ..errors import Conflict, Invalid
 from ..registry import Registry
 from .alerts import MAX_COMMENT, STATUS_LABELS, add_event, get_alert, take_in_hand
@@ -54,11 +53,6 @@ def tenant_tz(scope: TenantScope) -> ZoneInfo:
     return scope.zone
 
 
-def midnight(day: date, tz: ZoneInfo) -> int:
-    """Epoch ms of the start of ``day`` in ``tz``."""
-    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
-
-
 def _at(value: Any, now: int, tz: ZoneInfo) -> int:
     """When the step was done (epoch ms): an ISO instant, or a date's local midnight."""
     if value is None or value == "":
@@ -68,7 +62,7 @@ def _at(value: Any, now: int, tz: ZoneInfo) -> int:
         if day > local_today(now, tz):
             raise FieldError(f"date dans le futur ({day:%d/%m/%Y}) : on enregistre ce qui a "
                              "été fait")
-        return midnight(day, tz)
+        return midnight_ms(day, tz)
     try:
         at = parse_instant(value)
     except ValueError as exc:

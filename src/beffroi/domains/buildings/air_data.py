@@ -19,7 +19,7 @@ to some communes sees the rooms of their communes only); a building they may not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from ...core.access import TenantScope
-from ...core.clock import local_day, local_time, now_ms
+from ...core.clock import local_day, local_time, midnight_ms, now_ms
 from ...core.errors import Invalid
 from ...core.observations import QUALITY
 from ...core.registry import Registry
@@ -57,13 +57,9 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
 
-def _midnight_ms(day: date, scope: TenantScope) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=scope.zone).timestamp() * 1000)
-
-
 def make_period(scope: TenantScope, first: date, last: date) -> Period:
-    return Period(first, last, _midnight_ms(first, scope),
-                  _midnight_ms(last + timedelta(days=1), scope))
+    return Period(first, last, midnight_ms(first, scope.zone),
+                  midnight_ms(last + timedelta(days=1), scope.zone))
 
 
 def period_request(scope: TenantScope, first: str | None, last: str | None,

@@ -37,16 +37,15 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import orjson
 from sqlalchemy import Connection, and_, or_, select
 
 from ...core.access import TenantScope
-from ...core.clock import DAY_MS, local_day
+from ...core.clock import DAY_MS, local_day, midnight_ms
 from ...core.counters import RESET, ROLLOVER, steps
 from ...storage import schema
 from .kinds import ENERGIES, ENERGY_METRIC
@@ -166,10 +165,6 @@ def entered_years(properties: Mapping[str, Any]) -> dict[int, dict[str, float]]:
     return out
 
 
-def _day_ms(day: date, zone: ZoneInfo) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() * 1000)
-
-
 def spread_days(rows: Iterable[tuple[date, float, float]], rollover: float | None = None,
                 per_unit: float = 1.0) -> tuple[dict[date, float], list[date], list[date]]:
     """Daily quantities of an index counter from its daily (day, first, last) readings
@@ -243,8 +238,8 @@ def measured_days(scope: TenantScope, conn: Connection, buildings: Iterable[Any]
     if not meters:
         return out
     zone = scope.zone
-    lo = _day_ms(first - timedelta(days=MARGIN_DAYS), zone)
-    hi = _day_ms(last + timedelta(days=MARGIN_DAYS + 1), zone)
+    lo = midnight_ms(first - timedelta(days=MARGIN_DAYS), zone)
+    hi = midnight_ms(last + timedelta(days=MARGIN_DAYS + 1), zone)
     d = schema.rollups_daily
     readings: dict[int, list[tuple[date, float, float]]] = defaultdict(list)
     sids = sorted({m.stream_id for _, m, _ in meters})

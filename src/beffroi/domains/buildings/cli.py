@@ -44,7 +44,7 @@ HEADER = ("date", "tmin_c", "tmax_c")
 
 def read_temperatures(path: Path) -> list:
     """The days of a ``date,tmin_c,tmax_c`` file, sorted; ``Unusable`` when any is bad."""
-    from .degree_days import DayTemperatures
+    from ...core.day_temperatures import DayTemperatures
 
     return [DayTemperatures(*row) for row in read_daily_temperatures(path)]
 

@@ -15,11 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
+from ...core.clock import midnight_ms
 from ...storage import schema
-
-
-def _midnight_ms(day: date, tz: ZoneInfo) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
 
 
 def daily_kwh(conn: Connection, tenant_id: int, stream_ids: Iterable[int], first: date,
@@ -28,8 +25,8 @@ def daily_kwh(conn: Connection, tenant_id: int, stream_ids: Iterable[int], first
     ids = sorted(set(stream_ids))
     out: dict[int, dict[date, float]] = {sid: {} for sid in ids}
     r = schema.rollups_daily
-    lo = _midnight_ms(first - timedelta(days=1), tz)
-    hi = _midnight_ms(last + timedelta(days=1), tz)
+    lo = midnight_ms(first - timedelta(days=1), tz)
+    hi = midnight_ms(last + timedelta(days=1), tz)
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
         previous: dict[int, tuple[date, float]] = {}
         for sid, bucket, value in conn.execute(

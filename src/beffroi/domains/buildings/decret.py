@@ -36,13 +36,13 @@ from sqlalchemy import Connection, select
 
 from ...core.access import TenantScope
 from ...core.clock import local_day, now_ms
+from ...core.day_temperatures import station_days
 from ...core.french_format import french_number
 from ...storage import schema
 from .annual import BUILDING_KIND, AnnualEnergy, building_years
 from .degree_days import (
     corrected,
     heating_kwh,
-    station_days,
     station_stream,
     tenant_dju,
     year_dju,
@@ -176,8 +176,8 @@ def trajectory(scope: TenantScope, conn: Connection, row: Any,
         return out
     years = building_years(scope, conn, row, range(ref_year, last_year + 1))
     temps = ([] if station is None else
-             station_days(scope, conn, station.id, date(ref_year, 1, 1),
-                          date(last_year, 12, 31)))
+             station_days(conn, scope.tenant_id, station.id, date(ref_year, 1, 1),
+                          date(last_year, 12, 31), scope.zone))
 
     def figures(year: int, found: AnnualEnergy
                 ) -> tuple[dict[str, Any], float | None, float | None]:

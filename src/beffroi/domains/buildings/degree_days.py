@@ -47,13 +47,13 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import time
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
 from ...core.access import TenantScope
-from ...core.clock import local_day
+from ...core.day_temperatures import DayTemperatures
 from ...storage import schema
 from .kinds import HEATING_ENERGY
 from .settings import DJU_BASE, DJU_METHOD, DJU_REFERENCE, DJU_REFERENCE_PERIOD, tenant_value
@@ -70,13 +70,6 @@ TN_CLOCK, TX_CLOCK = time(5, 0), time(15, 0)  # where an imported day's Tn and T
 # electric or heat-pump building's electricity also serves lighting and appliances).
 DEFAULT_HEATING_SHARE_PCT = {"gaz": 85.0, "fioul": 90.0, "bois": 90.0, "reseau_chaleur": 85.0,
                              "propane": 85.0, "electrique": 50.0, "pompe_a_chaleur": 35.0}
-
-
-@dataclass(frozen=True)
-class DayTemperatures:
-    day: date
-    tmin_c: float
-    tmax_c: float
 
 
 def daily(tmin_c: float, tmax_c: float, base_c: float = DEFAULT_BASE_C,
@@ -146,21 +139,6 @@ def station_stream(scope: TenantScope, conn: Connection, station_ref: str | None
         .join(a, and_(a.c.tenant_id == s.c.tenant_id, a.c.id == s.c.asset_id))
         .where(scope.owns(a), a.c.ref == station_ref, s.c.metric == TEMPERATURE)
         .order_by(s.c.id)).first()
-
-
-def _day_ms(day: date, scope: TenantScope) -> int:
-    return int(datetime.combine(day, time(0), scope.zone).timestamp() * 1000)
-
-
-def station_days(scope: TenantScope, conn: Connection, stream_id: int, first: date,
-                 last: date) -> list[DayTemperatures]:
-    """Daily Tn/Tx of a temperature stream (min and max of core's daily rollups)."""
-    r = schema.rollups_daily
-    rows = conn.execute(select(r.c.bucket, r.c.min, r.c.max).where(
-        scope.owns(r), r.c.stream_id == stream_id, r.c.bucket >= _day_ms(first, scope),
-        r.c.bucket < _day_ms(last + timedelta(days=1), scope)).order_by(r.c.bucket))
-    return [DayTemperatures(local_day(b, scope.zone), float(lo), float(hi))
-            for b, lo, hi in rows if lo is not None and hi is not None]
 
 
 def year_dju(days: list[DayTemperatures], year: int, settings: DjuSettings

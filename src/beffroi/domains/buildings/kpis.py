@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, select
 
-from ...core.clock import local_day_start
+from ...core.clock import local_day_start, midnight_ms
 from ...core.kpis import Kpi, KpiComparison, KpiContext, KpiValue
 from ...storage import schema
 
@@ -44,17 +44,13 @@ def _streams(ctx: KpiContext, kind: str, metric: str) -> dict[int, Any]:
         .where(ctx.scope.asset_visible(a), a.c.kind == kind, s.c.metric == metric))}
 
 
-def _midnight(day: date, tz: ZoneInfo) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
-
-
 def daily_consumption(conn: Connection, tenant_id: int, stream_ids: Iterable[int], first: date,
                       last: date, tz: ZoneInfo) -> dict[int, dict[date, float]]:
     """Consumption of each local day from ``first`` to ``last`` that the readings cover,
     per counter stream."""
     ids = sorted(set(stream_ids))
     r = schema.rollups_daily
-    lo, hi = _midnight(first - timedelta(days=1), tz), _midnight(last + timedelta(days=1), tz)
+    lo, hi = midnight_ms(first - timedelta(days=1), tz), midnight_ms(last + timedelta(days=1), tz)
     readings: dict[int, dict[date, float]] = {sid: {} for sid in ids}
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
         for sid, bucket, value in conn.execute(select(r.c.stream_id, r.c.bucket, r.c.last).where(

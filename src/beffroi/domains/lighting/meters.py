@@ -23,19 +23,16 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Connection, select
 
+from ...core.clock import midnight_ms
 from ...storage import schema
 
 MAX_GAP_DAYS = 31
 
 
-def _midnight_ms(day: date, tz: ZoneInfo) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
-
-
 def readings_window(first: date, last: date, tz: ZoneInfo) -> tuple[int, int]:
     """[lo, hi) in epoch ms of the daily rollups ``daily_readings`` reads."""
-    return (_midnight_ms(first - timedelta(days=MAX_GAP_DAYS), tz),
-            _midnight_ms(last + timedelta(days=1), tz))
+    return (midnight_ms(first - timedelta(days=MAX_GAP_DAYS), tz),
+            midnight_ms(last + timedelta(days=1), tz))
 
 
 def read_rollups(conn: Connection, tenant_id: int, stream_ids: Iterable[int], first: date,

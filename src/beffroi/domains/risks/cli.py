@@ -76,8 +76,8 @@ def heatwave_command(csv_path: Path, department: str | None, ibmn: float | None,
     épisode, puis une ligne JSON de synthèse. Un jour manquant rend l'IBM inconnu sur les
     trois jours qu'il touche et coupe l'épisode.
     """
+    from ...core.day_temperatures import DayTemperatures
     from .heatwave import (
-        DayTemperatures,
         Thresholds,
         department_thresholds,
         find_episodes,

@@ -24,7 +24,7 @@ Outlook (``tenant_outlook``), per visible weather station, for today and the com
 to ``today + days − 1``:
 
 - heat: the daily Tmin/Tmax series is the observed days before today (core's daily
-  rollups, as ``heatwave.station_days``) followed by the forecast days from today (today's
+  rollups, ``core.day_temperatures.station_days``) followed by the forecast days from today (today's
   forecast replaces today's partial observed extremes; without one, today's observed ones
   are used). ``heatwave.ibm_series`` over it gives IBMn/IBMx of each day (D−2 and D−1 from
   the observations where needed), ``heatwave.find_episodes`` the episodes; each day says
@@ -55,6 +55,7 @@ from sqlalchemy import Connection, select
 from ...core import textfiles
 from ...core.access import TenantScope
 from ...core.clock import format_instant, local_day
+from ...core.day_temperatures import DayTemperatures, station_days
 from ...core.errors import Invalid, NotFound
 from ...core.registry import Registry
 from ...core.textfiles import parse_day, parse_number
@@ -88,10 +89,10 @@ class Forecast:
     issued_at: int
     source: str | None
 
-    def temperatures(self) -> hw.DayTemperatures | None:
+    def temperatures(self) -> DayTemperatures | None:
         if self.tmin_c is None or self.tmax_c is None:
             return None
-        return hw.DayTemperatures(self.day, self.tmin_c, self.tmax_c)
+        return DayTemperatures(self.day, self.tmin_c, self.tmax_c)
 
     def noon(self) -> fw.NoonWeather | None:
         values = (self.temp_c, self.rh_pct, self.wind_kmh, self.rain_mm)
@@ -288,7 +289,7 @@ def station_forecasts(conn: Connection, tenant_id: int, asset_ids: list[int], fi
     return out
 
 
-def heat_outlook(observed: list[hw.DayTemperatures], forecasts: list[Forecast], today: date,
+def heat_outlook(observed: list[DayTemperatures], forecasts: list[Forecast], today: date,
                  last: date, thresholds: hw.Thresholds) -> dict[str, Any]:
     """IBM days from today to ``last`` and the episodes reaching today or later, over the
     observed days before today (and today's, without a forecast of it) then the forecast
@@ -399,9 +400,9 @@ def tenant_outlook(scope: TenantScope, conn: Connection, registry: Registry, now
                          "first": mine[0].day.isoformat(),
                          "last": mine[-1].day.isoformat()} if mine else None}
         if "heat" in parts:
-            observed = (hw.station_days(conn, scope.tenant_id, temperature[s.id],
-                                        today - timedelta(days=HEAT_LOOKBACK_DAYS + 2), today,
-                                        zone) if s.id in temperature else [])
+            observed = (station_days(conn, scope.tenant_id, temperature[s.id],
+                                     today - timedelta(days=HEAT_LOOKBACK_DAYS + 2), today,
+                                     zone) if s.id in temperature else [])
             entry["heat"] = heat_outlook(observed, mine, today, last, thresholds)
         if "fire" in parts:
             lat = fw._lat(s.geometry)

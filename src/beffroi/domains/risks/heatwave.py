@@ -17,9 +17,9 @@ Thresholds are departmental (``DEPARTMENTS``): a tenant chooses its department
 ``risks.heat_max_threshold_c`` for IBMx): ``tenant_thresholds``.
 
 Plain-function API (for the ``/risques`` page and the detector):
-``ibm_series(days)``, ``find_episodes(ibm, thresholds)``, ``station_days(...)`` (daily
-Tmin/Tmax of a weather station from core's daily rollups, days in the tenant's time
-zone), ``tenant_heat(...)`` (per station: IBM and episodes over the last days); JSON route
+``ibm_series(days)``, ``find_episodes(ibm, thresholds)`` (from the daily Tmin/Tmax of
+``core.day_temperatures``), ``tenant_heat(...)`` (per station: IBM and episodes over the
+last days); JSON route
 ``GET /api/v1/tenants/{t}/risks/heatwave?days=N`` (``heatwave_routes``).
 """
 
@@ -27,14 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, select
 
 from ...core.access import TenantScope
 from ...core.clock import local_day
+from ...core.day_temperatures import DayTemperatures, station_days
 from ...core.registry import Registry
 from ...core.settings import setting
 from ...storage import schema
@@ -80,13 +80,6 @@ class Thresholds:
             if not self.verified:
                 out["note"] = "seuils à vérifier"
         return out
-
-
-@dataclass(frozen=True)
-class DayTemperatures:
-    day: date
-    tmin_c: float
-    tmax_c: float
 
 
 @dataclass(frozen=True)
@@ -191,22 +184,6 @@ def stations(scope: TenantScope, conn: Connection) -> list[Any]:
         .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id))
         .where(scope.asset_visible(a), a.c.kind == STATION_KIND, s.c.metric == TEMPERATURE)
         .order_by(a.c.name, a.c.id)))
-
-
-def station_days(conn: Connection, tenant_id: int, stream_id: int, first: date, last: date,
-                 zone: ZoneInfo) -> list[DayTemperatures]:
-    """Daily Tmin/Tmax of a temperature stream from core's daily rollups (local days)."""
-    r = schema.rollups_daily
-    start = _day_ms(first, zone)
-    end = _day_ms(last + timedelta(days=1), zone)
-    rows = conn.execute(select(r.c.bucket, r.c.min, r.c.max).where(
-        r.c.tenant_id == tenant_id, r.c.stream_id == stream_id, r.c.bucket >= start,
-        r.c.bucket < end).order_by(r.c.bucket))
-    return [DayTemperatures(local_day(b, zone), float(lo), float(hi)) for b, lo, hi in rows]
-
-
-def _day_ms(day: date, zone: ZoneInfo) -> int:
-    return int(datetime.combine(day, time(0), zone).timestamp() * 1000)
 
 
 

@@ -13,14 +13,14 @@ that rise — a new rise on top of it is a new alert).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection, select
 
 from ...core.alerting.detector_spec import DetailField, FollowUpStep
-from ...core.clock import parse_instant
+from ...core.clock import midnight_ms, parse_instant
 from ...storage import schema
 
 DETECTOR_KEY = "water.night_flow_leak"  # the detector whose alerts these steps follow
@@ -62,7 +62,7 @@ def repair_instant(details: dict, at: int, tz: ZoneInfo) -> int:
         day = date.fromisoformat(details["repaired_on"])
     except (KeyError, TypeError, ValueError):
         return at
-    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
+    return midnight_ms(day, tz)
 
 
 def onset_instant(alert_details: str) -> int | None:

@@ -39,7 +39,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from ...core.access import TenantScope
-from ...core.clock import now_ms
+from ...core.clock import midnight_ms, now_ms
 from ...core.errors import Invalid
 from ...core.registry import Registry
 from ...core.settings import setting
@@ -68,12 +68,8 @@ class Period:
     billing_year: int  # latest whole year whose billing figures may stand for the period
 
 
-def _midnight(day: date, tz: ZoneInfo) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
-
-
 def year_period(year: int, tz: ZoneInfo) -> Period:
-    return Period(_midnight(date(year, 1, 1), tz), _midnight(date(year + 1, 1, 1), tz), year,
+    return Period(midnight_ms(date(year, 1, 1), tz), midnight_ms(date(year + 1, 1, 1), tz), year,
                   f"année {year}", year)
 
 
@@ -81,7 +77,7 @@ def rolling_period(now: int, tz: ZoneInfo) -> Period:
     """The 365 whole local days ending last midnight."""
     today = datetime.fromtimestamp(now / 1000, tz).date()
     first = today - timedelta(days=365)
-    return Period(_midnight(first, tz), _midnight(today, tz), None,
+    return Period(midnight_ms(first, tz), midnight_ms(today, tz), None,
                   f"12 mois glissants du {first:%d/%m/%Y} au "
                   f"{today - timedelta(days=1):%d/%m/%Y}", today.year - 1)
 
