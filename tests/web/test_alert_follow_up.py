@@ -31,6 +31,12 @@ def test_recording_the_steps_of_a_leak_on_a_phone(page, server, size, leak):
     section = page.locator("#follow-up")
     section.get_by_role("heading", name="Suivi de l'intervention").wait_for()
     assert "Aucune étape enregistrée." in section.inner_text()
+    # Resolving by hand says what follows: the detector opens it again while the leak lasts.
+    resolve = page.get_by_role("button", name="Résoudre")
+    assert resolve.get_attribute("aria-describedby") == "resolve-hint"
+    hint = page.locator("#resolve-hint").inner_text()
+    assert "le détecteur qui l'a levée la rouvrira à son prochain passage" in hint
+    assert "consignez-y plutôt l'étape qui la clôt" in hint
     step = page.get_by_label("Étape", exact=True)
     assert step.input_value() == "searching"  # the first step to begin with
     step.select_option(label="Fuite localisée")

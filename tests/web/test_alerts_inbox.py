@@ -51,13 +51,18 @@ def test_acknowledging_the_open_critical_alert(page, server, size, territory, we
     assert alert["status"] == "acknowledged"
     assert alert["history"][-1]["comment"] == "Équipe d'astreinte prévenue"
 
-    # resolved alerts leave the default list but stay under "Résolues"
+    # resolved alerts leave the default list but stay under "Résolues"; the button says that
+    # the rule opens the alert again while the level stays high (no follow-up here)
+    hint = page.locator("#resolve-hint").inner_text()
+    assert "la règle qui l'a levée la rouvrira au prochain relevé" in hint
+    assert "suivi" not in hint
     detail.get_by_role("button", name="Résoudre").click()
     page.locator("#action-done", has_text="Alerte résolue.").wait_for()
     page.locator("#count", has_text="(0)").wait_for()
     page.get_by_label("État").select_option(label="Résolues")
     item.wait_for()
     assert "Résolue" in item.inner_text()
+    assert page.locator("#resolve-hint").count() == 0
 
 
 def test_filters_and_direct_link(page, server, size, territory):

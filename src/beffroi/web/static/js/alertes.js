@@ -112,6 +112,7 @@ async function showDetail({ focus = false } = {}) {
   for (const d of a.details_display || []) {
     facts.push([`<span data-detail="${escapeHtml(d.key)}">${escapeHtml(d.label)}</span>`, escapeHtml(d.text)]);
   }
+  const hint = a.status !== "resolved" ? resolveHint(a, steps) : "";
   const actions = !writer ? "" : `
     <form class="alert-actions" id="alert-actions" novalidate>
       <h3>Agir</h3>
@@ -122,9 +123,10 @@ async function showDetail({ focus = false } = {}) {
       <div id="action-error" role="alert" class="notice" hidden></div>
       <div class="buttons">
         ${a.status === "open" ? '<button type="button" class="button" data-do="acknowledge">Prendre en compte</button>' : ""}
-        ${a.status !== "resolved" ? '<button type="button" class="button secondary" data-do="resolve">Résoudre</button>' : ""}
+        ${a.status !== "resolved" ? `<button type="button" class="button secondary" data-do="resolve"${hint ? ' aria-describedby="resolve-hint"' : ""}>Résoudre</button>` : ""}
         <button type="button" class="button secondary" data-do="comment">Commenter</button>
       </div>
+      ${hint ? `<p id="resolve-hint" class="muted">${hint}</p>` : ""}
       <p id="action-done" role="status" class="muted"></p>
     </form>`;
   box.innerHTML = `
@@ -153,6 +155,17 @@ async function showDetail({ focus = false } = {}) {
     title.focus();
     if (window.matchMedia("(max-width: 48em)").matches) title.scrollIntoView();
   }
+}
+
+/** What resolving by hand does: the rule or the detector that raised the alert opens it
+ * again while what it saw lasts; an alert with a follow-up is settled by its steps. */
+function resolveHint(a, steps) {
+  if (!a.detector && a.rule_id === null) return "";
+  const source = a.detector ? "le détecteur qui l'a levée la rouvrira à son prochain passage"
+    : "la règle qui l'a levée la rouvrira au prochain relevé";
+  const followUp = steps.length ? " Cette alerte a un suivi : consignez-y plutôt l'étape qui la "
+    + "clôt (ci-dessus)." : "";
+  return `Résoudre ferme l'alerte ; si la situation persiste, ${source}.${followUp}`;
 }
 
 /** [lon, lat] of the alert's asset when it is a point (prefills a position), else null. */
