@@ -75,7 +75,16 @@ def sector(db):
         for key in (KEY, ACOUSTIC):
             assert run_detector(db, registry, tenant["id"], key, int(at * 1000)) == "ok"
 
-    return {"store": store, "alerts": alerts, "run": run, "ids": ids}
+    def events(kind: str) -> list[tuple[int, dict]]:
+        """(alert id, details) of the events of ``kind`` on the leak alerts, oldest first."""
+        e, al = schema.alert_events, schema.alerts
+        with db.read() as conn:
+            return [(r.alert_id, orjson.loads(r.details)) for r in conn.execute(
+                select(e.c.alert_id, e.c.details).join(al, al.c.id == e.c.alert_id)
+                .where(e.c.kind == kind, al.c.detector == KEY).order_by(e.c.id))]
+
+    return {"store": store, "alerts": alerts, "run": run, "ids": ids, "events": events,
+            "db": db}
 
 
 def test_stacked_leaks_are_alerts_of_their_own_with_the_sector_total(sector):
@@ -137,6 +146,20 @@ def test_an_open_leak_back_near_its_reference_asks_the_operator_to_settle_it(sec
     assert T0 + 200.4 * DAY <= back <= T0 + 202.4 * DAY  # its first night back
     assert title.startswith("Fuite à confirmer — Secteur A : fuite du ")
     assert "sans réparation consignée" in title
+    # People are told once (the detector declares « à confirmer » worth telling); the alert
+    # below, updated too, and the next runs stay quiet.
+    top_id = _alert_ids(sector)[1]
+    assert [(i, d["notify"], d["changed"]) for i, d in sector["events"]("changed")] == [
+        (top_id, True, ["repair_status"])]
+    sector["run"](end - 1800)
+    assert len(sector["events"]("changed")) == 1
+
+
+def _alert_ids(sector) -> list[int]:
+    al = schema.alerts
+    with sector["db"].read() as conn:
+        return [r.id for r in conn.execute(select(al.c.id).where(al.c.detector == KEY)
+                                           .order_by(al.c.id))]
 
 
 def test_acoustic_alarms_back_the_open_leak_instead_of_alerts_of_their_own(sector):

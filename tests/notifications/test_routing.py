@@ -81,6 +81,34 @@ def test_raised_severity_is_told_again(db, registry, world, mailbox):
     assert "gravité relevée" in message["Subject"]
 
 
+def test_a_change_its_detector_declares_worth_telling_is_told_once(db, registry, world,
+                                                                    mailbox):
+    """A leak alert whose repair the following nights refute: told again, « mise à jour »;
+    the same state at the next run, or a change nobody declared, tells nothing."""
+    subscribe(db, registry, world, "viewer", min_severity="warning")
+    day = paris("2026-03-10 11:00")
+    watched = (("repair_status", "refuted"), ("repair_status", "back"))
+
+    def leak(at: int, title: str, status: str, **details) -> None:
+        raise_(db, registry, world, "reservoir", "warning", at, title, key="leak",
+               details={"repair_status": status, **details}, notify_on=watched)
+
+    leak(day, "Fuite probable", "none", lost_m3=10)
+    deliver(db, registry, day + 1000)
+    assert len(mailbox.messages) == 1  # the opening
+    leak(day + 60_000, "Fuite probable", "awaiting", lost_m3=12)  # not declared: quiet
+    leak(day + 120_000, "Fuite persistante après réparation", "refuted", lost_m3=14)
+    leak(day + 180_000, "Fuite persistante après réparation", "refuted", lost_m3=16)
+    deliver(db, registry, day + 200_000)
+    assert len(mailbox.messages) == 2
+    message = mailbox.messages[1][1]
+    assert message["Subject"].startswith("[Beffroi] Avertissement (mise à jour) : Fuite "
+                                         "persistante après réparation")
+    [changed] = rows(db, schema.alert_events, kind="changed")
+    assert orjson.loads(changed.details)["changed"] == ["repair_status"]
+    assert "Fuite persistante" in message.get_body(("plain",)).get_content()
+
+
 def test_digest_subscribers_get_warnings_once_a_day(db, registry, world, mailbox):
     subscribe(db, registry, world, "viewer", min_severity="warning", digest=True)
     subscribe(db, registry, world, "primary", min_severity="warning")

@@ -135,6 +135,21 @@ def test_escalation_and_severity_raise_reach_webhooks(db, registry, world, recei
                                                       ["secondary@cc-vosges.fr"]]
 
 
+def test_a_change_worth_telling_reaches_webhooks_as_alert_changed(db, registry, world,
+                                                                   receiver):
+    add_webhook(db, registry, world, url=receiver.url)
+    t0 = paris("2026-03-11 10:00")
+    watched = (("repair_status", "back"),)
+    for k, status in enumerate(("none", "none", "back")):
+        raise_(db, registry, world, "reservoir", "warning", t0 + k * 60_000, "Fuite",
+               key="leak", details={"repair_status": status}, notify_on=watched)
+    deliver(db, registry, t0 + 200_000)
+    assert [r["headers"]["X-Beffroi-Event"] for r in receiver.requests] == [
+        "alert.opened", "alert.changed"]
+    assert orjson.loads(receiver.requests[1]["body"])["alert"]["details"] == {
+        "repair_status": "back"}
+
+
 def test_failing_receiver_is_retried_with_the_same_delivery_id(db, registry, world, receiver):
     add_webhook(db, registry, world, url=receiver.url)
     receiver.status = 503

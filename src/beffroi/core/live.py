@@ -27,7 +27,8 @@ from .clock import format_instant
 from .registry import Registry
 
 # The alert events that change what a list of alerts shows (not "commented", "notified"…).
-CHANGE_KINDS = ("opened", "reopened", "triggered", "acknowledged", "resolved", "escalated")
+CHANGE_KINDS = ("opened", "reopened", "triggered", "changed", "acknowledged", "resolved",
+                "escalated")
 BATCH = 500
 
 

@@ -30,7 +30,8 @@ HEADINGS = {"info": "Information", "warning": "Avertissement", "critical": "Aler
 # Webhook event names, by alert event kind.
 WEBHOOK_EVENTS = {"opened": "alert.opened", "reopened": "alert.reopened",
                   "triggered": "alert.severity_raised", "escalated": "alert.escalated",
-                  "resolved": "alert.resolved", "acknowledged": "alert.acknowledged"}
+                  "resolved": "alert.resolved", "acknowledged": "alert.acknowledged",
+                  "changed": "alert.changed"}
 SIGNATURE = "—\nBeffroi, hyperviseur territorial"
 
 
@@ -122,10 +123,12 @@ def _summary(facts: AlertFacts) -> list[str]:
 
 
 def alert_email(facts: AlertFacts, event_kind: str) -> tuple[str, str]:
-    """(subject, body) for a subscriber told about an opened, reopened or worsened alert."""
+    """(subject, body) for a subscriber told about an opened, reopened, worsened or changed
+    alert."""
     heading = HEADINGS[facts.alert.severity]
     prefix = {"reopened": f"{heading} (de nouveau)",
-              "triggered": f"{heading} (gravité relevée)"}.get(event_kind, heading)
+              "triggered": f"{heading} (gravité relevée)",
+              "changed": f"{heading} (mise à jour)"}.get(event_kind, heading)
     lines = _summary(facts) + [
         "", f"Voir l'alerte : {facts.link}", "",
         "Vous recevez ce message parce que l'un de vos abonnements aux alertes de "

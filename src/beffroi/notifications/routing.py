@@ -46,7 +46,7 @@ from .subscriptions import subscribers
 from .webhooks import tenant_webhooks
 
 JOB_NAME = "notifications.route"
-NOTIFY_KINDS = ("opened", "reopened", "triggered")
+NOTIFY_KINDS = ("opened", "reopened", "triggered", "changed")
 WEBHOOK_ONLY_KINDS = ("acknowledged", "resolved", "escalated")
 BATCH = 200
 MAX_BATCHES = 25

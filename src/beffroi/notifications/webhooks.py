@@ -3,7 +3,7 @@
 Each delivery is a ``POST`` of a JSON document (``messages.webhook_payload``) with:
 
 - ``X-Beffroi-Event``: ``alert.opened``, ``alert.reopened``, ``alert.severity_raised``,
-  ``alert.escalated``, ``alert.resolved`` or ``alert.acknowledged``;
+  ``alert.changed``, ``alert.escalated``, ``alert.resolved`` or ``alert.acknowledged``;
 - ``X-Beffroi-Timestamp``: the sending time, in Unix seconds;
 - ``X-Beffroi-Signature``: ``sha256=`` + hex HMAC-SHA256 of ``f"{timestamp}.{body}"``
   keyed with the webhook's secret (shown once, at creation);

@@ -4,7 +4,8 @@ An alert is identified by a *key*: ``rule:{rule}:asset:{asset}`` for a rule,
 ``detector:{detector}:asset:{asset}:{subject}`` for a domain detector. While an alert
 of a key is open or acknowledged, a new trigger updates it (``last_triggered_at``,
 details; a higher severity is a new trigger, counted and notified) instead of opening
-another. A
+another; so is a detail turning to a value its detector declares worth telling
+(``notify_on``: a ``changed`` event). A
 trigger that comes back within ``renotify_after_s`` of the resolution of the same key
 reopens that alert (a flapping condition makes one alert, not one per flap); the
 ``notify`` flag of the event says whether people should be told again, which is the
@@ -54,6 +55,7 @@ class Trigger:
     detector: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     renotify_after_s: int = 3600
+    notify_on: tuple[tuple[str, str], ...] = ()  # (detail, value) worth telling (Detector's)
 
 
 def rule_key(rule_id: int, asset_id: int | None) -> str:
@@ -80,9 +82,15 @@ def raise_alert(db: Database, conn: Connection, registry: Registry, tenant_id: i
         _set(conn, current, last_triggered_at=max(trigger.at, current.last_triggered_at),
              trigger_count=current.trigger_count + worse, details=details, severity=severity,
              title=trigger.title)
+        before = orjson.loads(current.details)
+        changed = sorted({key for key, value in trigger.notify_on
+                          if trigger.details.get(key) == value and before.get(key) != value})
         if worse:
             add_event(db, conn, tenant_id, current.id, trigger.at, "triggered",
                       details={**trigger.details, "notify": True, "severity": severity})
+        elif changed:
+            add_event(db, conn, tenant_id, current.id, trigger.at, "changed",
+                      details={**trigger.details, "notify": True, "changed": changed})
         return _load(conn, tenant_id, current.id)
     if (current is not None and current.resolved_at is not None
             and trigger.at - current.resolved_at < trigger.renotify_after_s * 1000):

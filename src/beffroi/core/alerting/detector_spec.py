@@ -116,3 +116,6 @@ class Detector:
     details: tuple[DetailField, ...] = ()  # every key its findings' details may hold
     metrics: tuple[str, ...] = ()  # the metrics it reads (checked to exist at start)
     follow_up: tuple[FollowUpStep, ...] = ()  # steps people record on its alerts
+    # (detail key, value): people are told when an active alert's detail turns to that value
+    # (a repair the following nights refute…), as when it opens; other updates stay quiet.
+    notify_on: tuple[tuple[str, str], ...] = ()

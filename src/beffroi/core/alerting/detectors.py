@@ -95,7 +95,7 @@ def _run_one(db: Database, registry: Registry, tenant: Any, detector: Detector,
             raise_alert(db, conn, registry, tenant.id, Trigger(
                 key=key, severity=f.severity, title=f.title, at=f.at or now,
                 asset_id=f.asset_id, detector=detector.key, details=f.details,
-                renotify_after_s=detector.renotify_after_s))
+                renotify_after_s=detector.renotify_after_s, notify_on=detector.notify_on))
         for key in set(active_keys(conn, tenant.id, prefix)) - seen:
             clear_alert(db, conn, tenant.id, key, now, {"detector": detector.key})
     _record(db, tenant.id, detector.key, now, "ok", len(findings), None)

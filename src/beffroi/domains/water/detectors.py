@@ -436,6 +436,7 @@ LEAK_DETAILS = (
 DETECTORS = (
     Detector(DETECTOR_KEY, "Fuite détectée par le débit de nuit", 3600,
              night_flow_leaks, details=LEAK_DETAILS, follow_up=LEAK_FOLLOW_UP,
+             notify_on=(("repair_status", "refuted"), ("repair_status", "back")),
              metrics=("water.flow", "water.volume", "water.level")),
     Detector(ACOUSTIC_KEY, "Bruit de fuite entendu sans fuite au débit de nuit", 3600,
              acoustic_leaks, details=(DetailField(

@@ -12,7 +12,8 @@ const STATUS_LABELS = { open: "Ouverte", acknowledged: "Prise en compte", resolv
 const STATUS_BADGES = { open: "critical", acknowledged: "warning", resolved: "ok" };
 const EVENT_LABELS = {
   opened: "Ouverture", acknowledged: "Prise en compte", resolved: "Résolution",
-  commented: "Commentaire", retriggered: "Nouveau déclenchement", escalated: "Escalade",
+  commented: "Commentaire", triggered: "Gravité relevée", changed: "Mise à jour",
+  escalated: "Escalade",
   notified: "Notification", reopened: "Réouverture", intervention: "Suivi",
 };
 
