@@ -13,7 +13,7 @@ from beffroi.core import assets
 from beffroi.core.access import CLI, load_principal, open_scope
 from beffroi.core.clock import PARIS, now_ms
 from beffroi.core.observations import store_rows
-from beffroi.domains.risks.crisis_log import add_entry, open_log
+from beffroi.domains.risks.crisis_log import add_entry, close_log, open_log
 from beffroi.domains.risks.population_alert import compose
 from beffroi.domains.risks.register.persons import CONSENT_VERSION, enrol
 from beffroi.domains.risks.register.referents import grant_referent
@@ -134,6 +134,63 @@ def test_crisis_mode_agent(server, web_db, web_registry, territory, page, size):
     page.get_by_role("button", name="Oui, clôturer").click()
     page.locator("#event", has_text="Aucun événement en cours").wait_for()
     assert "Crue de la Moselle" in page.locator(".crisis-previous").text_content()
+
+
+def test_the_log_follows_what_the_others_write(server, web_db, web_registry, territory, page,
+                                               size):
+    """The crisis cell and an agent in the field keep the log at once: each page reads it
+    again every 15 s (the page's clock is moved on here), says what came, and does not redraw
+    it under the keyboard."""
+    t = territory["tenant"]
+
+    def as_admin(do):
+        with web_db.write() as conn:
+            admin = open_scope(web_db, conn, load_principal(
+                conn, _user(conn, "admin@cc-vosges.fr")), t)
+            return do(admin, conn)
+
+    log = as_admin(lambda admin, conn: open_log(
+        admin, conn, {"title": "Crue de la Moselle", "risk": "crue"}, now_ms()))
+
+    def written_elsewhere(text: str) -> None:
+        as_admin(lambda admin, conn: add_entry(admin, conn, log["id"],
+                                               {"kind": "action", "text": text}, now_ms()))
+
+    written_elsewhere("Caves inondées rue Haute")
+    page.clock.install()
+    login(page, server, then="/risques/crise")
+    wait_for(page, "document.body.dataset.ready === '1'")
+    entries = page.locator("#entries li.entry")
+    assert entries.count() == 1
+    status = page.locator("#status")
+
+    written_elsewhere("Pont de la Moselle fermé")
+    page.clock.fast_forward(16_000)
+    wait_for(page, "document.querySelectorAll('#entries li.entry').length === 2")
+    newest = _text(entries.first)
+    assert "Pont de la Moselle fermé" in newest and "Adrien Admin" in newest
+    assert status.inner_text() == "1 nouvelle entrée dans la main courante."
+
+    # The keyboard on the log: nothing is redrawn under it until it leaves.
+    page.get_by_role("button", name="Corriger").first.focus()
+    written_elsewhere("Déviation par Saint-Étienne")
+    written_elsewhere("Sacs de sable livrés")
+    page.clock.fast_forward(16_000)
+    page.wait_for_timeout(300)
+    assert entries.count() == 2
+    assert page.evaluate("document.activeElement.dataset.correct") is not None
+    page.get_by_label("Texte de l'entrée").focus()
+    page.clock.fast_forward(16_000)
+    wait_for(page, "document.querySelectorAll('#entries li.entry').length === 4")
+    assert status.inner_text() == "2 nouvelles entrées dans la main courante."
+
+    # Closed from another post: the page says so and offers no entry form any more.
+    as_admin(lambda admin, conn: close_log(admin, conn, log["id"], now_ms()))
+    page.clock.fast_forward(16_000)
+    status.get_by_text("Main courante clôturée.").wait_for()
+    assert not page.locator("#entry-form").is_visible()
+    assert "Aucun événement en cours" in page.locator("#event").inner_text()
+    assert_accessible(page)
 
 
 def test_crisis_mode_viewer_reads_only(server, web_db, web_registry, territory, page, size):

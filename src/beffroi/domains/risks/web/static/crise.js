@@ -127,11 +127,39 @@ function showLog(logs) {
     ${earlier}`;
 }
 
-async function loadLog() {
+async function fetchLog() {
   const logs = await api(`${base}/crisis-logs`);
   const open = logs.find((l) => l.status === "open");
-  current = open ? await api(`${base}/crisis-logs/${open.id}`) : null;
+  return { logs, log: open ? await api(`${base}/crisis-logs/${open.id}`) : null };
+}
+
+async function loadLog() {
+  const { logs, log } = await fetchLog();
+  current = log;
   showLog(logs);
+}
+
+// Several people keep the main courante at once (the crisis cell, agents in the field): the
+// page reads it again every FOLLOW_MS while it is shown and redraws it when it changed — not
+// while the keyboard is on the log (a redraw would drop the focus: the next turn redraws
+// once it has left), and it says how many entries came meanwhile.
+const FOLLOW_MS = 15_000;
+const logState = (log) => (log ? `${log.id}:${log.entries.map((e) => e.id).join(",")}` : "");
+
+async function follow() {
+  if (document.hidden || $("entries").contains(document.activeElement)
+      || $("log-tools").contains(document.activeElement)) return;
+  let fetched;
+  try { fetched = await fetchLog(); } catch { return; }  // the next turn tries again
+  const { logs, log } = fetched;
+  if (logState(log) === logState(current)) return;
+  const known = new Set(current && log && current.id === log.id ? current.entries.map((e) => e.id) : []);
+  const added = log ? log.entries.filter((e) => !known.has(e.id)).length : 0;
+  const changedLog = (current && current.id) !== (log && log.id);
+  current = log;
+  showLog(logs);
+  say(changedLog ? (log ? `Main courante « ${log.title} » ouverte.` : "Main courante clôturée.")
+    : `${added} nouvelle${added > 1 ? "s" : ""} entrée${added > 1 ? "s" : ""} dans la main courante.`);
 }
 
 function startCorrection(id) {
@@ -443,6 +471,8 @@ async function start() {
   }
   await Promise.all([loadZones(), loadSent()]);
   say("Mode crise à jour.");
+  setInterval(follow, FOLLOW_MS);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) follow(); });
   document.body.dataset.ready = "1";
 }
 
