@@ -56,8 +56,8 @@ def energy_signature(scope: TenantScope, conn: Connection, row: Any,
     first, last = date(year, 1, 1), date(year, 12, 31)
     meters = measured_days(scope, conn, [row], first, last)[row.id]
     months_kwh = monthly_measured(meters, year)
-    temps = [] if station is None else station_days(conn, scope.tenant_id, station.id, first,
-                                                               last, scope.zone)
+    temps = [] if station is None else station_days(
+        conn, scope.tenant_id, station.id, first, last, scope.zone)
     months_dju = by_month(temps, dju.base_c, dju.method)
     months, points = [], []
     for i, (month, kwh, coverage) in enumerate(months_kwh, start=1):
