@@ -71,6 +71,30 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(monkeypatc
         outbound.checked_addresses("mixte.example.fr", 443)
 
 
+def test_a_name_the_resolver_is_slow_to_answer_does_not_hold_the_saving(monkeypatch):
+    """The resolver's timeout would hold the request: the check waits SAVE_LOOKUP_S, then
+    accepts the name (it is checked again at each call); a refusal within it still counts."""
+    import threading
+    import time
+
+    monkeypatch.delenv(ALLOW, raising=False)
+    monkeypatch.setattr(outbound, "SAVE_LOOKUP_S", 0.2)
+    answered = threading.Event()
+
+    def slow(host, port):
+        answered.wait(5)
+        return [ipaddress.ip_address("10.0.0.5")]
+
+    monkeypatch.setattr(outbound, "resolve", slow)
+    started = time.monotonic()
+    assert outbound.destination_problem("https://lent.example.fr/") is None
+    assert time.monotonic() - started < 2
+    answered.set()
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: [
+        ipaddress.ip_address("10.0.0.5")])
+    assert outbound.destination_problem("https://prive.example.fr/") == REFUSED
+
+
 def test_outbound_calls_need_the_guarded_client():
     import httpx
 

@@ -8,7 +8,7 @@ and the delivery log would tell which ports are open. So every such call goes th
 this module:
 
 - when a URL is saved, ``destination_problem`` checks its scheme and host, resolves the
-  host and refuses it if any of its addresses is not public;
+  host (for two seconds at most) and refuses it if any of its addresses is not public;
 - when it is called, ``Client`` resolves the host again and connects only to an address
   it has just checked (the TLS name and the ``Host`` header stay the host's), so a DNS
   answer that changes in between (DNS rebinding) cannot lead elsewhere; redirects are
@@ -31,6 +31,8 @@ import logging
 import os
 import socket
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -150,10 +152,18 @@ def checked_addresses(host: str, port: int) -> list[IPAddress]:
 
 
 # -- when a URL is saved -----------------------------------------------------------------------
+# The resolver's own timeout (5 s per try, and getaddrinfo cannot be cancelled) would hold the
+# request saving a URL: the look-up gets SAVE_LOOKUP_S, in a small pool of its own (a tenant
+# saving many slow names keeps at most its threads busy, not the server's).
+SAVE_LOOKUP_S = 2.0
+_save_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="beffroi-dns-check")
+
+
 def destination_problem(url: str) -> str | None:
     """Why ``url`` cannot be an outbound destination (French), or None.
 
-    A host that does not resolve now is accepted: it is checked again at each call.
+    A host that does not resolve now, or not within ``SAVE_LOOKUP_S``, is accepted: it is
+    checked again at each call.
     """
     try:
         parts = urlsplit(url)
@@ -162,11 +172,13 @@ def destination_problem(url: str) -> str | None:
         return "adresse http(s)://… invalide"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "adresse http(s)://… attendue"
+    host, port = parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    lookup = _save_lookups.submit(lambda: checked_addresses(host, port))
     try:
-        checked_addresses(parts.hostname, port or (443 if parts.scheme == "https" else 80))
+        lookup.result(timeout=SAVE_LOOKUP_S)
     except DestinationRefused:
         return REFUSED
-    except DestinationUnknown:
+    except (DestinationUnknown, FutureTimeout):
         return None
     return None
 
