@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, Literal
 
-from sqlalchemy import Connection
+import numpy as np
+from sqlalchemy import Connection, select
 
 from ..storage import schema
 from .access import TenantScope
@@ -65,6 +67,20 @@ def series(scope: TenantScope, conn: Connection, stream_id: int, start: int, end
     return {"stream_id": stream.id, "metric": stream.metric, "unit": stream.unit,
             "step": step, "agg": None if step == "raw" else agg,
             "columns": columns, "points": points}
+
+
+def stream_arrays(conn: Connection, tenant_id: int, stream_id: int, since: int, until: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(times ms, values) of a stream's raw points in [since, until], in time order, for
+    the domains' computations (no access check: the caller holds the tenant's scope)."""
+    o = schema.observations
+    rows = conn.execute(select(o.c.t, o.c.value).where(
+        o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t >= since,
+        o.c.t <= until).order_by(o.c.t))
+    # The rows' values in one flat array: np.asarray over result rows probes each row for
+    # the array protocols (failed attribute look-ups), ten times longer than reading them.
+    data = np.fromiter(chain.from_iterable(rows), dtype=np.float64).reshape(-1, 2)
+    return data[:, 0].astype(np.int64), data[:, 1]
 
 
 def _fetch(conn: Connection, sql: str, params: tuple) -> list[tuple]:

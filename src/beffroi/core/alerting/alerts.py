@@ -82,7 +82,7 @@ def raise_alert(db: Database, conn: Connection, registry: Registry, tenant_id: i
         _set(conn, current, last_triggered_at=max(trigger.at, current.last_triggered_at),
              trigger_count=current.trigger_count + worse, details=details, severity=severity,
              title=trigger.title)
-        before = orjson.loads(current.details)
+        before = orjson.loads(current.details) if trigger.notify_on else {}
         changed = sorted({key for key, value in trigger.notify_on
                           if trigger.details.get(key) == value and before.get(key) != value})
         if worse:

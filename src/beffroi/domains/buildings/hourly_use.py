@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 import orjson
 from sqlalchemy import Connection, and_, select
 
+from ...core.series import stream_arrays
 from ...storage import schema
 from .kinds import ENERGY_METRIC
 
@@ -102,16 +102,6 @@ def hourly_increments(t_ms: np.ndarray, index: np.ndarray, start_ms: int, hours:
         return np.where(covered >= MIN_COVERAGE, use / np.maximum(covered, 1e-9), np.nan)
 
 
-def _readings(conn: Connection, tenant_id: int, stream_id: int, since: int, until: int
-              ) -> tuple[np.ndarray, np.ndarray]:
-    o = schema.observations
-    rows = conn.execute(select(o.c.t, o.c.value).where(
-        o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t >= since,
-        o.c.t <= until).order_by(o.c.t))
-    data = np.fromiter(chain.from_iterable(rows), dtype=np.float64).reshape(-1, 2)
-    return data[:, 0].astype(np.int64), data[:, 1]
-
-
 def hourly_use(conn: Connection, tenant_id: int, counters: list[Counter], start_ms: int,
                hours: int) -> dict[str, np.ndarray]:
     """Use per hour and energy (kWh; m³ for "eau") over ``hours`` hours from ``start_ms``;
@@ -119,7 +109,7 @@ def hourly_use(conn: Connection, tenant_id: int, counters: list[Counter], start_
     out: dict[str, np.ndarray] = {}
     end_ms = start_ms + hours * HOUR_MS
     for counter in counters:
-        t_ms, index = _readings(conn, tenant_id, counter.stream_id, start_ms, end_ms)
+        t_ms, index = stream_arrays(conn, tenant_id, counter.stream_id, start_ms, end_ms)
         use = hourly_increments(t_ms, index, start_ms, hours, counter.rollover) * counter.factor
         out[counter.energy] = out[counter.energy] + use if counter.energy in out else use
     return out
@@ -128,4 +118,4 @@ def hourly_use(conn: Connection, tenant_id: int, counters: list[Counter], start_
 def series(conn: Connection, tenant_id: int, stream_id: int, since: int, until: int
            ) -> tuple[np.ndarray, np.ndarray]:
     """(times ms, values) of a gauge stream (room temperature, CO2)."""
-    return _readings(conn, tenant_id, stream_id, since, until)
+    return stream_arrays(conn, tenant_id, stream_id, since, until)

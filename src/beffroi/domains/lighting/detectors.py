@@ -32,6 +32,7 @@ from sqlalchemy import and_, select
 
 from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
 from ...core.clock import local_time
+from ...core.series import stream_arrays
 from ...storage import schema
 from .cabinet_programme import cabinet_programme, programme_levels
 from .consumption import CabinetLoad, cabinet_load
@@ -52,7 +53,7 @@ POWER = "power.active"  # the cabinets' metric every detector here reads
 def _cabinets(ctx: DetectorContext, days: int = WINDOW_DAYS
               ) -> Iterable[tuple[Any, np.ndarray, np.ndarray]]:
     """(cabinet, times in s, power in kW) of every cabinet with a power stream."""
-    a, s, o = schema.assets, schema.streams, schema.observations
+    a, s = schema.assets, schema.streams
     conn, tenant = ctx.conn, ctx.tenant_id
     rows = conn.execute(select(a.c.id, a.c.name, a.c.geometry, a.c.properties, s.c.id.label("sid"))
                         .join(s, and_(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id))
@@ -60,14 +61,9 @@ def _cabinets(ctx: DetectorContext, days: int = WINDOW_DAYS
                                s.c.metric == POWER))
     since = ctx.now - days * 86_400_000
     for cabinet in rows:
-        data = conn.execute(select(o.c.t, o.c.value).where(
-            o.c.tenant_id == tenant, o.c.stream_id == cabinet.sid, o.c.t >= since,
-            o.c.t <= ctx.now).order_by(o.c.t)).all()
-        if data:
-            # Plain tuples: numpy probes each SQLAlchemy row for array interfaces otherwise
-            # (four failed attribute look-ups per row, most of the detector's time).
-            values = np.array([tuple(row) for row in data], dtype=np.float64)
-            yield cabinet, values[:, 0] / 1000, values[:, 1]
+        t_ms, power = stream_arrays(conn, tenant, cabinet.sid, since, ctx.now)
+        if len(t_ms):
+            yield cabinet, t_ms / 1000, power
 
 
 def _schedule(cabinet: Any, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
