@@ -44,9 +44,11 @@ detector (``night_flow.night_minima_from_flow``, then the detector on ``nights.e
   takes repair records (``repairs=``), the simulated operator records the repair of a
   repaired leak at its true repair time on the detected leak it matches, only if that leak
   was raised before the repair. Records are built in time order, each from a run with the
-  previous ones: the detector is causal, so a run shows what the operator saw then;
-- *sans saisie*: the same detector with no repair ever recorded (as on a benchmark that
-  never tells the detector of repairs): only the night flow ends a leak;
+  previous ones: the detector is causal, so a run shows what the operator saw then. On the
+  sectors with garden timers, the operator has declared the watering season (a yearly use,
+  June to September, ``seasonal=``, read by ``exceptional_uses.seasonal_ranges``);
+- *sans saisie*: the same detector with no repair ever recorded and no season declared (as
+  on a benchmark that tells the detector nothing): only the night flow ends a leak;
 - *précédent*: the pre-#15 detector (``previous_leak_detector.py``), without repairs;
 - *seuil fixe*: an alarm while the night flow is more than 10 % above its median over the
   first 30 nights, resolved when it falls back below.
@@ -129,6 +131,10 @@ try:
     from beffroi.domains.water.leaks import Repair
 except ImportError:  # the detector before repair records: never called with them
     Repair = namedtuple("Repair", "onset_s repaired_s")
+try:
+    from beffroi.domains.water.exceptional_uses import seasonal_ranges
+except ImportError:  # the product before seasonal uses: never called (TAKES_SEASONAL)
+    seasonal_ranges = None
 
 SCENARIO_VERSION = "15.1"
 STEP_S = 900
@@ -488,19 +494,37 @@ def coarser(t_s: np.ndarray, inflow: np.ndarray, factor: int) -> tuple[np.ndarra
 
 TAKES_REPAIRS = "repairs" in inspect.signature(live.detect_leaks).parameters
 TAKES_VARIABILITY = "variability" in inspect.signature(live.detect_leaks).parameters
+TAKES_SEASONAL = "seasonal" in inspect.signature(live.detect_leaks).parameters
+WATERING_SEASON = ("2025-06-01", "2025-09-30")  # the garden timers' months, declared
 
 
-def _new_scan(nights: Nights, repairs: list) -> list[Found]:
-    """The live detector on a sector's nights, with these repair records."""
+def _new_scan(nights: Nights, repairs: list, seasonal: list | None = None) -> list[Found]:
+    """The live detector on a sector's nights, with these repair records and declared
+    seasonal night uses."""
     extra = {"repairs": tuple(repairs)} if TAKES_REPAIRS else {}
     if TAKES_VARIABILITY:
         extra["variability"] = nights.variability_m3h
+    if TAKES_SEASONAL and seasonal:
+        extra["seasonal"] = seasonal
     return found_leaks(live.detect_leaks(nights.end_s, nights.minimum_m3h, **extra))
 
 
+def declared_watering(sector: Sector, nights: Nights) -> list:
+    """The watering season as the operator of a sector with garden timers declares it (a
+    yearly use, June to September), through the product's own reading of it."""
+    if not sector.watering or not TAKES_SEASONAL or not len(nights):
+        return []
+    use = {"start": WATERING_SEASON[0], "end": WATERING_SEASON[1],
+           "label": "Arrosage des jardins", "yearly": True}
+    return seasonal_ranges({"exceptional_uses": [use]}, float(nights.start_s[0]),
+                           float(nights.end_s[-1]))
+
+
 def new_detector(sector: Sector, nights: Nights) -> list[Found]:
-    """The live detector, told of each repair of a leak it had raised, as the operator would."""
-    found = _new_scan(nights, [])
+    """The live detector, told of each repair of a leak it had raised and of the watering
+    season of a sector with garden timers, as the operator would."""
+    seasonal = declared_watering(sector, nights)
+    found = _new_scan(nights, [], seasonal)
     if not TAKES_REPAIRS:
         return found
     repairs = []
@@ -510,12 +534,13 @@ def new_detector(sector: Sector, nights: Nights) -> list[Found]:
         j = match(sector.leaks, found).get(i)
         if j is not None and found[j].detected_s < leak.repair_s:
             repairs.append(Repair(onset_s=found[j].onset_s, repaired_s=leak.repair_s))
-            found = _new_scan(nights, repairs)
+            found = _new_scan(nights, repairs, seasonal)
     return found
 
 
 def new_unrecorded(sector: Sector, nights: Nights) -> list[Found]:
-    """The live detector with no repair ever recorded: only the night flow ends a leak."""
+    """The live detector with no repair ever recorded and no season declared: only the
+    night flow ends a leak."""
     return _new_scan(nights, [])
 
 

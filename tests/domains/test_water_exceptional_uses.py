@@ -17,7 +17,13 @@ from suite_apps import fresh_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
-from beffroi.domains.water.exceptional_uses import MAX_DAYS, excluded_ranges, stored_uses
+from beffroi.domains.water.exceptional_uses import (
+    MAX_DAYS,
+    MAX_YEARLY_DAYS,
+    excluded_ranges,
+    seasonal_ranges,
+    stored_uses,
+)
 from beffroi.storage import schema
 from suite_accounts import bearer
 
@@ -25,6 +31,8 @@ PARIS = ZoneInfo("Europe/Paris")
 PASSWORD = "password-123"
 POOL = {"start": "2025-06-14", "end": "2025-06-16", "label": "Remplissage de la piscine",
         "flow_m3h": 12.5}
+SEASON = {"start": "2025-06-01", "end": "2025-09-30", "label": "Arrosage des jardins",
+          "yearly": True}
 SQUARE = {"type": "Polygon", "coordinates": [[[6.6, 48.0], [6.61, 48.0], [6.61, 48.01],
                                               [6.6, 48.01], [6.6, 48.0]]]}
 
@@ -99,7 +107,9 @@ def test_an_agent_declares_lists_and_removes_a_use(water):
     assert listed["sector"] == {"id": water["sector"], "ref": "SEC-A", "name": "Secteur A"}
     stored = _properties(water)
     assert stored["connections"] == 800  # the other properties are kept
-    assert stored["exceptional_uses"][0] == {k: v for k, v in flush.items() if v is not None}
+    assert flush["yearly"] is False and use["yearly"] is False  # one-off uses
+    assert stored["exceptional_uses"][0] == {k: v for k, v in flush.items()
+                                             if v is not None and k != "yearly"}
     audits = _audits(water)
     assert len(audits) == 2
     assert orjson.loads(audits[0].details)["properties"]["exceptional_uses"][0]["label"] == \
@@ -147,6 +157,37 @@ def test_a_bad_use_is_refused_naming_the_field_and_nothing_is_stored(water, body
     assert fragment in problem["errors"][0]["message"]
     assert "rien n'a été enregistré" in problem["detail"]
     assert _properties(water) == before and len(_audits(water)) == audits
+
+
+def test_a_seasonal_use_is_declared_for_up_to_half_a_year(water):
+    client, url = water["client"], water["url"]
+    answer = client.post(url, headers=water["agent"], json=SEASON)
+    assert answer.status_code == 201, answer.text
+    use = answer.json()["use"]
+    assert {k: use[k] for k in SEASON} == SEASON
+    assert "Usage saisonnier enregistré : « Arrosage des jardins », du 01/06/2025 au " \
+        "30/09/2025 et aux mêmes dates chaque année (122 nuits surveillées avec prudence" \
+        in answer.json()["message"]
+    assert _properties(water)["exceptional_uses"][0]["yearly"] is True
+    listed = client.get(url, headers=water["viewer"]).json()
+    assert listed["uses"] == [use]
+    assert listed["limits"]["max_yearly_days"] == MAX_YEARLY_DAYS == 184
+
+    # Half a year at most; a one-off use that long is told it could be a seasonal one.
+    for body, message in (
+            ({**SEASON, "end": "2025-12-02"},
+             "période de 185 jours, 184 au plus pour un usage saisonnier"),
+            ({**SEASON, "yearly": False},
+             "période de 122 jours, 92 au plus (184 pour un usage saisonnier, chaque année)"),
+            ({**SEASON, "yearly": "oui"}, None)):
+        refused = client.post(url, headers=water["agent"], json=body)
+        assert refused.status_code == 422, refused.text
+        error, = refused.json()["errors"]
+        if message is None:
+            assert error["field"] == "yearly"
+        else:
+            assert error["field"] == "end" and message in error["message"]
+    assert client.get(url, headers=water["agent"]).json()["uses"] == [use]
 
 
 def test_a_viewer_reads_but_does_not_write(water):
@@ -253,6 +294,35 @@ def test_excluded_ranges_across_a_change_of_time(day, hours, start_utc):
     next_day = datetime.fromisoformat(day).replace(tzinfo=PARIS).date().toordinal() + 1
     assert end == _midnight(datetime.fromordinal(next_day).date().isoformat())
     assert end - start == hours * 3600
+
+
+def test_seasonal_ranges_come_back_every_year_and_are_never_left_out():
+    properties = {"exceptional_uses": [SEASON, POOL]}
+    assert seasonal_ranges(properties, _midnight("2024-01-01"), _midnight("2026-12-31")) == [
+        (_midnight(f"{year}-06-01"), _midnight(f"{year}-10-01")) for year in (2024, 2025, 2026)]
+    # (local midnights: 1 June 2025 begins on 31 May at 22:00 UTC)
+    assert seasonal_ranges(properties, _midnight("2025-01-01"), _midnight("2025-12-31")) == [
+        (1748728800.0, 1759269600.0)]
+    assert excluded_ranges(properties) == [(_midnight("2025-06-14"), _midnight("2025-06-17"))]
+    assert seasonal_ranges({"exceptional_uses": [POOL]}, 0.0, 2e9) == []
+    # Only the years the series meets.
+    assert seasonal_ranges(properties, _midnight("2025-09-15"), _midnight("2026-03-01")) == [
+        (_midnight("2025-06-01"), _midnight("2025-10-01"))]
+    # Across New Year: the winter that began the year before.
+    winter = {"exceptional_uses": [{"start": "2025-12-20", "end": "2026-01-10",
+                                    "label": "Station de ski", "yearly": True}]}
+    assert seasonal_ranges(winter, _midnight("2027-01-05"), _midnight("2027-02-01")) == [
+        (_midnight("2026-12-20"), _midnight("2027-01-11"))]
+    # 29 February: the 28th in a common year.
+    leap = {"exceptional_uses": [{"start": "2024-02-29", "end": "2024-03-31",
+                                  "label": "Vidange", "yearly": True}]}
+    assert seasonal_ranges(leap, _midnight("2025-01-01"), _midnight("2025-12-31")) == [
+        (_midnight("2025-02-28"), _midnight("2025-04-01"))]
+    # Malformed or too long: skipped, never raised.
+    for odd in ({**SEASON, "end": "2025-12-31"}, {**SEASON, "start": "juin"},
+                {**SEASON, "yearly": "oui"}, "x"):
+        assert seasonal_ranges({"exceptional_uses": [odd]}, 0.0, 2e9) == []
+    assert seasonal_ranges(None, 0.0, 2e9) == []
 
 
 def test_excluded_ranges_skip_malformed_entries_and_never_raise():

@@ -297,3 +297,33 @@ def _alert_id(db, key: str) -> int:
 def _tenants(db) -> list[int]:
     with db.read() as conn:
         return [r.id for r in conn.execute(select(schema.tenants.c.id))]
+
+
+def test_a_declared_watering_season_raises_no_alert_where_the_same_watering_undeclared_does(
+        sector, db):
+    from beffroi.domains.water.exceptional_uses import add_use
+
+    # Both sectors water their gardens every night from day 30 to day 90 (the whole night,
+    # 2 m³/h), but the eleventh (rain); sector A's operator declared it as a seasonal use.
+    end = T0 + 100 * DAY
+    t = np.arange(T0, end, 900.0)
+    day = np.floor((t - T0) / DAY)
+    hour = (t - T0) / 3600 % 24
+    watering = 2.0 * ((day >= 30) & (day < 90) & ((day - 30) % 11 != 10)
+                      & (hour < 6))
+    sector["store"]("CPT-A", t, sector_flow(t, 1, 10.0) + watering)
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 10.0) + watering)
+    registry = load_registry(["generic", "water"])
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
+        answer = add_use(scope, conn, registry, sector["ids"]["SEC-A"], {
+            "start": "2025-09-30", "end": "2025-11-30", "label": "Arrosage des jardins",
+            "yearly": True})
+        assert answer["use"]["yearly"] is True
+    sector["run"](T0 + 60 * DAY)  # mid-season
+    raised = sector["alerts"]()
+    assert [(asset, status) for asset, status, *_ in raised] == [
+        (sector["ids"]["SEC-B"], "open")]
+    sector["run"](end - 3600)  # (B's « leak » gone when the watering stopped)
+    assert [(asset, status) for asset, status, *_ in sector["alerts"]()] == [
+        (sector["ids"]["SEC-B"], "resolved")]

@@ -470,7 +470,8 @@ def test_exceptional_use_form_declares_explains_and_removes(page, server, size, 
     panel = page.locator(".water-panel[data-ready='90']")
     panel.wait_for(state="attached")
     page.locator("#ws-uses[data-uses='0']").wait_for(state="attached")
-    assert page.get_by_role("heading", name="Usages exceptionnels déclarés").count() == 1
+    assert page.get_by_role("heading",
+                            name="Usages exceptionnels et saisonniers déclarés").count() == 1
     assert panel.locator("#wu-none").inner_text() == "Aucun usage exceptionnel déclaré."
     today = datetime.now(PARIS).date()
     start, end = (today.fromordinal(today.toordinal() - k).isoformat() for k in (10, 8))
@@ -535,6 +536,48 @@ def test_exceptional_use_form_declares_explains_and_removes(page, server, size, 
     assert _api(page, server, url)["uses"] == []
     assert "supprimé" in page.locator("#wu-status").inner_text()
     assert page.evaluate("document.activeElement.id") == "wu-start"
+
+
+def test_a_seasonal_use_is_declared_with_its_box_and_marks_its_nights_every_year(
+        page, server, size, water):
+    t, sector = water["tenant"], water["B"]
+    url = f"/tenants/{t}/water/sectors/{sector}/exceptional-uses"
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, server, then=f"/equipements/{sector}")
+    page.locator("#ws-uses[data-uses='0']").wait_for(state="attached")
+    # Three nights a week ago, declared on last year's dates (29 February avoided).
+    today = datetime.now(PARIS).date()
+    days = [today.fromordinal(today.toordinal() - k) for k in (10, 9, 8)]
+    if any((d.month, d.day) == (2, 29) for d in days):
+        days = [today.fromordinal(today.toordinal() - k) for k in (12, 11, 10)]
+    first, last = (d.replace(year=d.year - 1) for d in (days[0], days[-1]))
+    page.get_by_label("Premier jour").fill(first.isoformat())
+    page.get_by_label("Dernier jour (inclus)").fill(last.isoformat())
+    page.get_by_label("Motif").fill("Arrosage des jardins")
+    box = page.get_by_label("Chaque année (usage saisonnier)")
+    assert "surveillées avec prudence" in page.locator(
+        f"#{box.get_attribute('aria-describedby').split()[0]}").inner_text()
+    box.focus()
+    page.keyboard.press("Space")  # with the keyboard
+    assert box.is_checked()
+    page.get_by_role("button", name="Déclarer l'usage").click()
+    page.locator("#ws-uses[data-uses='1']").wait_for(state="attached")
+    stored, = _api(page, server, url)["uses"]
+    assert stored["yearly"] is True and stored["start"] == first.isoformat()
+    assert "Usage saisonnier enregistré" in page.locator("#wu-status").inner_text()
+    item = " ".join(page.locator(".uses-list li").inner_text().split())
+    assert "Arrosage des jardins — chaque année du " in item
+    assert "(3 nuits, surveillées avec prudence)" in item
+    assert not box.is_checked()  # the form is ready for another
+    # This year's nights of the use are marked in the table.
+    page.get_by_text("Valeurs nuit par nuit").click()
+    marked = page.locator("#ws-table tr[data-night]", has_text="usage saisonnier")
+    assert 2 <= marked.count() <= 3
+    assert not _overflows(page)
+    assert_accessible(page)
+    screenshot(page, "eau-usage-saisonnier", size)
+    assert errors == []  # (the chart shades this year's nights of the use too)
 
 
 def test_a_viewer_reads_the_exceptional_uses_without_the_form(page, server, size, water,

@@ -40,7 +40,7 @@ from ...core.series import stream_arrays
 from ...core.settings import setting
 from ...storage import schema
 from .counters import cumulative_volume
-from .exceptional_uses import excluded_ranges
+from .exceptional_uses import excluded_ranges, seasonal_ranges
 from .interventions import LEAK_FOLLOW_UP, sector_follow_up
 from .leaks import Leak, LeakScan, Repair, detect_leaks
 from .night_flow import (
@@ -250,7 +250,7 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
                 window: NightWindow | None = None) -> SectorScan | None:
     """The sector's nights since ``since`` (at least from ``scan_start``) through the leak
     detector, with the repairs recorded on its leak alerts and its declared exceptional
-    uses; None without a metered inflow."""
+    and seasonal uses; None without a metered inflow."""
     alerts = open_leak_onsets(ctx, sector.id)
     start = scan_start(ctx, alerts)
     inflow = sector_inflow(ctx, sector.id, min(start, since) if since is not None else start)
@@ -262,11 +262,14 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
     repairs = [Repair(r.onset_ms / 1000 if r.onset_ms is not None else None,
                       r.repaired_ms / 1000)
                for r in recorded]
-    excluded = excluded_ranges(_props(sector), window.tz)
+    properties = _props(sector)
+    excluded = excluded_ranges(properties, window.tz)
+    seasonal = seasonal_ranges(properties, float(nights.start_s[0]), float(nights.end_s[-1]),
+                               window.tz) if len(nights) else []
     return SectorScan(nights, detect_leaks(nights.end_s, nights.minimum_m3h,
                                            repairs=repairs, excluded=excluded,
-                                           variability=nights.variability_m3h), alerts,
-                      searched)
+                                           variability=nights.variability_m3h,
+                                           seasonal=seasonal), alerts, searched)
 
 
 def _subjects(alerts: list[tuple[float, str]], leaks: list[Leak], ended: list[Leak]

@@ -1,17 +1,22 @@
 """Planned exceptional night uses of a distribution sector (issue #15): a swimming pool
 filled, mains flushed, a reservoir filled, a fire exercise… declared beforehand (or after
 the fact) so that the night-flow leak detector leaves those nights out instead of raising a
-false alarm.
+false alarm. A use declared ``yearly`` is a seasonal one (garden timers watering at night
+every summer): its days come back every year, and the detector watches them with caution
+instead of leaving them out — a rise of the night flow is a leak only once it outlasts the
+use's pauses (a leak never pauses; watering stops on rainy nights).
 
 They are stored on the sector (``water.sector``) as its ``exceptional_uses`` property, a
-list of ``{"id", "start", "end", "label", "flow_m3h"}`` (dates ``YYYY-MM-DD``, both days
-included; ``flow_m3h`` optional). The kind declares the property with ``USES_SPEC``, so that
+list of ``{"id", "start", "end", "label", "flow_m3h", "yearly"}`` (dates ``YYYY-MM-DD``,
+both days included — for a yearly use, those of one year, repeated on the same days of
+every other year; ``flow_m3h`` and ``yearly`` optional). The kind declares the property with ``USES_SPEC``, so that
 the generic asset PATCH checks it exactly as the routes of this module do; every write goes
 through ``core.assets.update_asset``: validated, audited as a change of the sector, without a
 table of its own.
 
-``excluded_ranges`` is what the detector reads: the declared days as UTC intervals, from
-local midnight of the first day to local midnight after the last.
+``excluded_ranges`` (the nights left out) and ``seasonal_ranges`` (the nights watched with
+caution) are what the detector reads: the declared days as UTC intervals, from local
+midnight of the first day to local midnight after the last.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from ...core.registry import PropertySpec, Registry
 SECTOR_KIND = "water.sector"
 PROPERTY = "exceptional_uses"
 MAX_DAYS = 92  # a use longer than a season would hide a real leak for too long
+MAX_YEARLY_DAYS = 184  # half a year watched with caution, every year
 MAX_LABEL = 200
 MAX_USES = 200
 MAX_FLOW_M3H = 10_000
@@ -50,6 +56,7 @@ FIELDS: tuple[PropertySpec, ...] = (
     PropertySpec("label", "string", "Motif", required=True),
     PropertySpec("flow_m3h", "number", "Débit prévu", unit="m3/h", minimum=0,
                  maximum=MAX_FLOW_M3H),
+    PropertySpec("yearly", "boolean", "Chaque année (usage saisonnier)"),
 )
 LABELS = {f.name: f.label for f in FIELDS}
 
@@ -60,6 +67,10 @@ def _day(value: Any) -> date | None:
         return parse_day(value)
     except FieldError:
         return None
+
+
+def _max_days(entry: Mapping[str, Any]) -> int:
+    return MAX_YEARLY_DAYS if entry.get("yearly") is True else MAX_DAYS
 
 
 def _entry_errors(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -75,9 +86,12 @@ def _entry_errors(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
         if last < first:
             errors.append(("end", f"{LABELS['end']} : le {local_date(last)} est avant le premier "
                                   f"jour ({local_date(first)})"))
-        elif (last - first).days + 1 > MAX_DAYS:
+        elif (last - first).days + 1 > _max_days(entry):
             errors.append(("end", f"{LABELS['end']} : période de {(last - first).days + 1} "
-                                  f"jours, {MAX_DAYS} au plus"))
+                                  f"jours, {_max_days(entry)} au plus"
+                                  + (" pour un usage saisonnier" if entry.get("yearly") is True
+                                     else f" ({MAX_YEARLY_DAYS} pour un usage saisonnier, "
+                                     "chaque année)")))
     label = entry.get("label")
     if isinstance(label, str):
         if not label.strip():
@@ -145,7 +159,8 @@ def stored_uses(properties: Any) -> list[dict[str, Any]]:
             use_id = f"{use_id}x"[:32]
         ids.add(use_id)
         out.append({"id": use_id, "start": clean["start"], "end": clean["end"],
-                    "label": clean["label"], "flow_m3h": clean.get("flow_m3h")})
+                    "label": clean["label"], "flow_m3h": clean.get("flow_m3h"),
+                    "yearly": clean.get("yearly") is True})
     return sorted(out, key=lambda u: (u["start"], u["end"], u["id"]))
 
 
@@ -156,29 +171,57 @@ def _zone(tz: Any) -> ZoneInfo:
         return ZoneInfo(DEFAULT_TZ)
 
 
-def excluded_ranges(properties: dict, tz: str = DEFAULT_TZ) -> list[tuple[float, float]]:
-    """(start, end) in epoch seconds UTC of each declared use: from local midnight of `start` to local midnight after `end`."""
-    try:
-        uses = properties.get(PROPERTY) if isinstance(properties, Mapping) else None
-        if not isinstance(uses, list):
-            return []
-        zone = _zone(tz)
-    except Exception:
-        return []
+def _declared_days(properties: Any, yearly: bool) -> list[tuple[date, date]]:
+    """(first, last) days of the declared uses, yearly or not; a malformed entry is skipped,
+    never raised (only the dates and the flag matter here)."""
+    uses = properties.get(PROPERTY) if isinstance(properties, Mapping) else None
     out = []
-    for entry in uses:
-        try:  # only the dates matter here; a malformed entry is skipped, never raised
-            if not isinstance(entry, Mapping):
-                continue
-            first, last = _day(entry.get("start")), _day(entry.get("end"))
-            if first is None or last is None or last < first or (
-                    last - first).days + 1 > MAX_DAYS:
-                continue
-            begin = datetime.combine(first, time(), zone).timestamp()
-            end = datetime.combine(last + timedelta(days=1), time(), zone).timestamp()
-            out.append((float(begin), float(end)))
-        except Exception:
+    for entry in uses if isinstance(uses, list) else []:
+        if not isinstance(entry, Mapping) or (entry.get("yearly") is True) != yearly:
             continue
+        first, last = _day(entry.get("start")), _day(entry.get("end"))
+        if first is not None and last is not None and first <= last and (
+                last - first).days + 1 <= _max_days(entry):
+            out.append((first, last))
+    return out
+
+
+def _utc_range(first: date, last: date, zone: ZoneInfo) -> tuple[float, float]:
+    """From local midnight of ``first`` to local midnight after ``last``, epoch s UTC."""
+    return (float(datetime.combine(first, time(), zone).timestamp()),
+            float(datetime.combine(last + timedelta(days=1), time(), zone).timestamp()))
+
+
+def excluded_ranges(properties: dict, tz: str = DEFAULT_TZ) -> list[tuple[float, float]]:
+    """(start, end) in epoch seconds UTC of each declared use but the yearly ones: from
+    local midnight of `start` to local midnight after `end`."""
+    zone = _zone(tz)
+    return sorted(_utc_range(first, last, zone)
+                  for first, last in _declared_days(properties, yearly=False))
+
+
+def _in_year(day: date, shift: int) -> date:
+    """The same day ``shift`` years later (29 February: the 28th in a common year)."""
+    year = day.year + shift
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day.replace(year=year, day=28) if (day.month, day.day) == (2, 29) and not leap \
+        else day.replace(year=year)
+
+
+def seasonal_ranges(properties: dict, first_s: float, last_s: float, tz: str = DEFAULT_TZ
+                    ) -> list[tuple[float, float]]:
+    """(start, end) in epoch seconds UTC of every year's occurrence of the yearly uses that
+    meets [first_s, last_s]: their nights are watched with caution by the detector."""
+    zone = _zone(tz)
+    since = datetime.fromtimestamp(first_s, zone).year
+    until = datetime.fromtimestamp(last_s, zone).year
+    out = []
+    for first, last in _declared_days(properties, yearly=True):
+        for year in range(since - 1, until + 1):  # (a use across New Year starts before)
+            shift = year - first.year
+            begin, end = _utc_range(_in_year(first, shift), _in_year(last, shift), zone)
+            if end > first_s and begin < last_s:
+                out.append((begin, end))
     return sorted(out)
 
 
@@ -192,8 +235,8 @@ def sector_row(scope: TenantScope, conn: Connection, sector_id: int) -> Any:
 
 def _answer(row: Any, uses: list[dict[str, Any]]) -> dict[str, Any]:
     return {"sector": {"id": row.id, "ref": row.ref, "name": row.name},
-            "uses": uses, "limits": {"max_days": MAX_DAYS, "max_label": MAX_LABEL,
-                                     "max_uses": MAX_USES}}
+            "uses": uses, "limits": {"max_days": MAX_DAYS, "max_yearly_days": MAX_YEARLY_DAYS,
+                                     "max_label": MAX_LABEL, "max_uses": MAX_USES}}
 
 
 def sector_uses(scope: TenantScope, conn: Connection, sector_id: int) -> dict[str, Any]:
@@ -233,7 +276,7 @@ def check_new_use(body: Any) -> dict[str, Any]:
 
 def _store(scope: TenantScope, conn: Connection, registry: Registry, row: Any,
            uses: list[dict[str, Any]]) -> None:
-    stored = [{k: v for k, v in u.items() if v is not None} for u in uses]
+    stored = [{k: v for k, v in u.items() if v is not None and v is not False} for u in uses]
     try:
         assets.update_asset(scope, conn, registry, row.id,
                             {"properties": {PROPERTY: stored or None}})
@@ -256,16 +299,21 @@ def add_use(scope: TenantScope, conn: Connection, registry: Registry, sector_id:
     while use_id in ids:
         use_id = secrets.token_hex(4)
     new = {"id": use_id, "start": use["start"], "end": use["end"], "label": use["label"],
-           "flow_m3h": use.get("flow_m3h")}
+           "flow_m3h": use.get("flow_m3h"), "yearly": use.get("yearly") is True}
     uses = sorted([*uses, new], key=lambda u: (u["start"], u["end"], u["id"]))
     _store(scope, conn, registry, row, uses)
     days = (date.fromisoformat(new["end"]) - date.fromisoformat(new["start"])).days + 1
-    return {**_answer(row, uses), "use": new,
-            "message": f"Usage exceptionnel enregistré : « {new['label']} », du "
-                       f"{local_date(date.fromisoformat(new['start']))} au "
-                       f"{local_date(date.fromisoformat(new['end']))} ({days} nuit"
-                       f"{'s' if days > 1 else ''} ignorée{'s' if days > 1 else ''} par le "
-                       "détecteur de fuites)."}
+    period = (f"du {local_date(date.fromisoformat(new['start']))} au "
+              f"{local_date(date.fromisoformat(new['end']))}")
+    if new["yearly"]:
+        message = (f"Usage saisonnier enregistré : « {new['label']} », {period} et aux mêmes "
+                   f"dates chaque année ({days} nuits surveillées avec prudence : une hausse "
+                   "n'y est une fuite que si elle dure au-delà des pauses de l'usage).")
+    else:
+        message = (f"Usage exceptionnel enregistré : « {new['label']} », {period} ({days} nuit"
+                   f"{'s' if days > 1 else ''} ignorée{'s' if days > 1 else ''} par le "
+                   "détecteur de fuites).")
+    return {**_answer(row, uses), "use": new, "message": message}
 
 
 def delete_use(scope: TenantScope, conn: Connection, registry: Registry, sector_id: int,

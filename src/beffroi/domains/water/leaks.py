@@ -3,7 +3,8 @@ own history, each leak judged against the reference frozen before its onset.
 
 Input: one value per night (``night_flow.night_minima``), the minimum rolling-hour inflow
 of the sector, NaN for nights without data; the repairs the operator recorded; the date
-ranges of declared exceptional uses (their nights are left out). The same pure function
+ranges of declared exceptional uses (their nights are left out) and of declared seasonal
+night uses (garden watering every summer: their nights are watched with caution). The same pure function
 serves the live detector (``detectors``), the sector's chart (``night_flow_routes``) and the
 offline command (``beffroi water detect --csv``).
 
@@ -40,8 +41,10 @@ Night after night:
    night watering stops on rainy nights, a night shift at weekends. That window is longer
    than the longest run of elevated nights that ended by itself (a pause) within
    ``intermittent_days``: garden timers that ran three dry weeks unbroken can do it again,
-   and a leak is told from them by outlasting them (``_cautious_span``). The same caution
-   holds for a run whose nights vary inside their window (``Nights.variability_m3h``, the
+   and a leak is told from them by outlasting them (``_cautious_span``). It holds too on
+   the nights of a declared seasonal night use (``seasonal``: the operator knows that
+   gardens are watered at night every summer), from the first one — the sector's history
+   cannot announce the first watering nights of a year. The same caution holds for a run whose nights vary inside their window (``Nights.variability_m3h``, the
    spread of the window's quarter-hour flows) ``use_variability`` times as much as the
    reference's nights (each night as those of its day of the week: weekend nights can vary
    more), its first night left out: a leak is a steady flow and leaves that
@@ -333,9 +336,12 @@ class _Scan:
     """The detector's state over one series (``detect_leaks`` runs it)."""
 
     def __init__(self, t: np.ndarray, x: np.ndarray, p: LeakParams,
-                 repairs: Sequence[Repair], variability: np.ndarray | None = None) -> None:
+                 repairs: Sequence[Repair], variability: np.ndarray | None = None,
+                 seasonal: np.ndarray | None = None) -> None:
         self.t, self.x, self.p = t, x, p
         self.variability = variability
+        # Nights of a declared seasonal night use: watched with caution.
+        self.seasonal = np.zeros(len(x), dtype=bool) if seasonal is None else seasonal
         # Each night's day of the week (of its UTC end date: any steady labelling will do).
         self.weekday = (np.floor(t / DAY_S) % 7).astype(np.int64)
         # A run held as a switching night use: its first night, its variability ratio,
@@ -459,9 +465,9 @@ class _Scan:
         recent_dips = [d for d in self.dips[-p.intermittent_dips:]
                        if self.t[n] - self.t[d] <= p.intermittent_days * DAY_S]
         since = self.t[n] - p.intermittent_days * DAY_S
-        cautious = len(recent_dips) >= p.intermittent_dips and sum(
-            1 for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since) \
-            >= p.intermittent_share * p.intermittent_days
+        cautious = bool(self.seasonal[n]) or (len(recent_dips) >= p.intermittent_dips and sum(
+            1 for e in self.elevated[-int(p.intermittent_days):] if self.t[e] > since)
+            >= p.intermittent_share * p.intermittent_days)
         if self.s == 0.0:
             self._calm(self.pending + [n])
             self.pending = []
@@ -684,8 +690,11 @@ class _Scan:
             return None
         half = p.trend_recent // 2
         low = p.cautious_percentile if cautious else p.low_percentile
+        # (on the nights of a declared seasonal use, as far up as a step's: the use's own
+        # rise through its season is slow too)
+        low_sigma = p.min_excess if self.seasonal[recent[-1]] else p.trend_low_sigma
         if (_median(x[recent]) - old < p.trend_sigma * scale
-                or float(np.percentile(x[recent], low)) - old < p.trend_low_sigma * scale
+                or float(np.percentile(x[recent], low)) - old < low_sigma * scale
                 or _median(x[recent[half:]]) <= _median(x[recent[:half]])):
             return None
         ratio = self._variability_ratio(self.seen[-p.trend_recent - 1:])
@@ -1086,11 +1095,14 @@ class _Scan:
 def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
                  params: LeakParams = LeakParams(), *, repairs: Sequence[Repair] = (),
                  excluded: Sequence[tuple[float, float]] = (),
-                 variability: np.ndarray | None = None) -> LeakScan:
+                 variability: np.ndarray | None = None,
+                 seasonal: Sequence[tuple[float, float]] = ()) -> LeakScan:
     """Leaks in a series of nightly minimum flows dated ``night_s`` (see module docstring);
     ``excluded``: (start, end) epoch-second ranges of declared exceptional uses;
+    ``seasonal``: those of declared seasonal night uses, watched with caution;
     ``variability``: each night's variability inside its window (``Nights``), if known."""
     t = np.asarray(night_s, dtype=np.float64)
     x = np.asarray(flow_m3h, dtype=np.float64)
     v = None if variability is None else np.asarray(variability, dtype=np.float64)
-    return _Scan(t, x, params, repairs, v).scan(_in_ranges(t, excluded))
+    return _Scan(t, x, params, repairs, v, _in_ranges(t, seasonal)).scan(
+        _in_ranges(t, excluded))

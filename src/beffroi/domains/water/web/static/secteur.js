@@ -4,12 +4,12 @@
 // exceptional uses, a text summary, the smallest leak the detector can see, a rise held as a
 // night use switching on and off, the open leaks
 // (several may be open at once: their number and total), the leaks found, a night-by-night
-// table and the declared exceptional uses with their form.
+// table and the declared exceptional and seasonal uses with their form.
 // GET …/water/sectors/{id}/night-flow?days=, …/open-leaks, …/exceptional-uses.
 /* global uPlot */
 import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
-import { usesSection } from "/static/domains/water/uses.js";
+import { useOn, usePeriods, usesSection } from "/static/domains/water/uses.js";
 import { backNote, ensureStyles, eur, longDate, m3, m3h } from "/static/domains/water/water.js";
 
 const PERIODS = [[30, "30 dernières nuits"], [90, "90 dernières nuits"], [180, "180 dernières nuits"],
@@ -139,7 +139,6 @@ function leakItems(d) {
 }
 
 /** The declared use a night falls in, if any. */
-const useOf = (uses, date) => uses.find((u) => u.start <= date && date <= u.end);
 
 function nightsTable(d, uses) {
   return `<table><caption>Débit minimum de nuit (m³/h), nuit par nuit</caption><thead><tr>
@@ -151,8 +150,9 @@ function nightsTable(d, uses) {
       <td class="number">${n.band_low_m3h === null ? "—"
         : `${formatNumber(n.band_low_m3h, 2)} à ${formatNumber(n.band_high_m3h, 2)}`}</td>
       <td class="number">${formatNumber(n.p20_m3h, 2)}</td>
-      <td>${[n.leak === null ? "" : "fuite", useOf(uses, n.date) ? `usage déclaré : ${
-        escapeHtml(useOf(uses, n.date).label)}` : ""].filter(Boolean).join(" ; ")}</td></tr>`).join("")}</tbody></table>`;
+      <td>${[n.leak === null ? "" : "fuite", useOn(uses, n.date) ? `${useOn(uses, n.date).yearly
+        ? "usage saisonnier" : "usage déclaré"} : ${escapeHtml(useOn(uses, n.date).label)}` : ""]
+        .filter(Boolean).join(" ; ")}</td></tr>`).join("")}</tbody></table>`;
 }
 
 /** Vertical lines at the onsets (red) and repairs (green), labelled; declared uses shaded
@@ -166,13 +166,17 @@ function marksPlugin(leaks, uses) {
         const px = devicePixelRatio || 1;
         ctx.save();
         ctx.fillStyle = USE_FILL;
-        for (const use of uses()) {
-          // Whole days (UTC: an hour or two off local midnight, nothing at a chart's scale).
-          const from = Math.max(seconds(`${use.start}T00:00:00Z`), u.scales.x.min);
-          const to = Math.min(seconds(`${use.end}T00:00:00Z`) + 86_400, u.scales.x.max);
-          if (to <= from) continue;
-          const x0 = u.valToPos(from, "x", true);
-          ctx.fillRect(x0, top, Math.max(u.valToPos(to, "x", true) - x0, 2 * px), height);
+        const day = (s) => new Date(s * 1000).toISOString().slice(0, 10);
+        const shown = Number.isFinite(u.scales.x.min) && Number.isFinite(u.scales.x.max);
+        for (const use of shown ? uses() : []) {
+          for (const [start, end] of usePeriods(use, day(u.scales.x.min), day(u.scales.x.max))) {
+            // Whole days (UTC: an hour or two off local midnight, nothing at a chart's scale).
+            const from = Math.max(seconds(`${start}T00:00:00Z`), u.scales.x.min);
+            const to = Math.min(seconds(`${end}T00:00:00Z`) + 86_400, u.scales.x.max);
+            if (to <= from) continue;
+            const x0 = u.valToPos(from, "x", true);
+            ctx.fillRect(x0, top, Math.max(u.valToPos(to, "x", true) - x0, 2 * px), height);
+          }
         }
         ctx.font = `${12 * px}px system-ui, sans-serif`;
         for (const l of leaks) {
@@ -255,12 +259,12 @@ export async function render(container, ctx) {
     <details class="nights-detail"><summary>Valeurs nuit par nuit</summary>
       <div id="ws-table" class="table-wrap" tabindex="0" role="region" aria-label="Tableau du débit minimum de nuit"></div></details>
     <p class="muted small" id="ws-method"></p>
-    <h3 id="ws-uses-title">Usages exceptionnels déclarés</h3>
+    <h3 id="ws-uses-title">Usages exceptionnels et saisonniers déclarés</h3>
     <div id="ws-uses"></div>`;
   const $ = (id) => container.querySelector(`#${id}`);
   let chart = null;
   let data = null;  // the night-flow answer shown
-  let uses = [];  // the declared exceptional uses
+  let uses = [];  // the declared exceptional and seasonal uses
 
   function showNights() {
     if (!data || data.note) return;

@@ -1,7 +1,9 @@
 // The planned exceptional night uses of a sector (pool filled, mains flushed, reservoir
 // filled, fire exercise…), in the sector panel: the list with a delete button each and, for
 // those who may edit assets, the form that declares one. The nights they cover are left out
-// by the leak detector. GET/POST …/water/sectors/{id}/exceptional-uses, DELETE …/{use id}.
+// by the leak detector; those of a seasonal use (« chaque année »: garden watering every
+// summer) come back every year and are watched with caution instead.
+// GET/POST …/water/sectors/{id}/exceptional-uses, DELETE …/{use id}.
 // Each error goes next to its field and is announced; nothing is stored when one is refused.
 import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
 import { longDate, m3h, parseFrench } from "/static/domains/water/water.js";
@@ -14,12 +16,45 @@ const FIELDS = [  // name, label, input attributes
 ];
 
 const nights = (u) => Math.round((Date.parse(`${u.end}T12:00:00Z`) - Date.parse(`${u.start}T12:00:00Z`)) / 86_400_000) + 1;
+const dayMonth = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", timeZone: "UTC" });
+const shortDay = (iso) => dayMonth.format(new Date(`${iso}T12:00:00Z`)).replace(/^1 /, "1er ");
 
-/** "du 14 juin 2025 au 16 juin 2025 (3 nuits)" or "le 2 mars 2025 (1 nuit)". */
+/** "du 14 juin 2025 au 16 juin 2025 (3 nuits)", "le 2 mars 2025 (1 nuit)"; a seasonal use:
+ * "chaque année du 1er juin au 30 septembre (122 nuits, surveillées avec prudence)". */
 export function periodText(u) {
   const n = nights(u);
+  if (u.yearly) {
+    return `chaque année du ${shortDay(u.start)} au ${shortDay(u.end)} (${formatNumber(n, 0)} nuits, surveillées avec prudence)`;
+  }
   return `${u.start === u.end ? `le ${longDate(u.start)}` : `du ${longDate(u.start)} au ${longDate(u.end)}`} (${
     formatNumber(n, 0)} nuit${n > 1 ? "s" : ""})`;
+}
+
+/** The days of `u` that fall in the year of `date` (a seasonal use's, moved to that year;
+ * one across New Year also from the year before), as [first, last] ISO dates. */
+function yearsOf(u, date) {
+  if (!u.yearly) return [[u.start, u.end]];
+  const year = Number(date.slice(0, 4));
+  const shift = (iso, k) => `${Number(iso.slice(0, 4)) + k}${iso.slice(4)}`;
+  const base = Number(u.start.slice(0, 4));
+  return [year - 1, year].map((y) => [shift(u.start, y - base), shift(u.end, y - base)]);
+}
+
+/** The use whose days hold `date` (ISO day), if any: a seasonal one on any year. */
+export function useOn(uses, date) {
+  return uses.find((u) => yearsOf(u, date).some(([a, b]) => a <= date && date <= b));
+}
+
+/** Each use's periods ([first, last] ISO days) between two ISO days: a seasonal use's, every year. */
+export function usePeriods(u, from, to) {
+  if (!u.yearly) return [[u.start, u.end]];
+  const out = [];
+  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y += 1) {
+    for (const period of yearsOf(u, `${y}-12-31`)) {
+      if (period[1] >= from && period[0] <= to && !out.some((p) => p[0] === period[0])) out.push(period);
+    }
+  }
+  return out;
 }
 
 /**
@@ -32,17 +67,25 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
   container.innerHTML = `
     <p class="muted">Remplissage de piscine, purge de canalisations, remplissage de réservoir,
       exercice incendie… : les nuits d'un usage déclaré sont ignorées par le détecteur de fuites,
-      qui ne prend pas ce débit pour une fuite.</p>
+      qui ne prend pas ce débit pour une fuite. Un usage saisonnier (arrosage des jardins la nuit
+      chaque été…) revient chaque année aux mêmes dates : ses nuits restent surveillées, avec
+      prudence — une hausse n'y est une fuite que si elle dure au-delà des pauses de l'usage.</p>
     <div id="${id("list")}"></div>
     <p id="${id("status")}" role="status" class="visually-hidden"></p>
     ${canWrite ? `<form class="uses-form" id="${id("form")}" novalidate>
-      <fieldset><legend>Déclarer un usage exceptionnel</legend>
+      <fieldset><legend>Déclarer un usage exceptionnel ou saisonnier</legend>
       <div class="fields">${FIELDS.map(([name, label, attrs]) => `
         <div class="field${name === "label" ? " wide" : ""}"><label for="${id(name)}">${label}</label>
           <input id="${id(name)}" name="${name}" data-field="${name}" ${attrs}
             aria-describedby="${id(name)}-err${name === "end" ? ` ${id("end-hint")}` : ""}">
-          ${name === "end" ? `<span class="muted small block" id="${id("end-hint")}">92 jours au plus.</span>` : ""}
+          ${name === "end" ? `<span class="muted small block" id="${id("end-hint")}">92 jours au plus (184 pour un usage saisonnier).</span>` : ""}
           <span class="field-error" id="${id(name)}-err"></span></div>`).join("")}
+        <div class="field wide"><div class="check"><input type="checkbox" id="${id("yearly")}" name="yearly"
+            data-field="yearly" aria-describedby="${id("yearly-hint")} ${id("yearly")}-err">
+          <label for="${id("yearly")}">Chaque année (usage saisonnier)</label></div>
+          <span class="muted small block" id="${id("yearly-hint")}">Aux mêmes dates tous les ans ; ses nuits
+            restent surveillées avec prudence au lieu d'être ignorées.</span>
+          <span class="field-error" id="${id("yearly")}-err"></span></div>
       </div></fieldset>
       <div class="form-buttons"><button type="submit" class="button" id="${id("add")}">Déclarer l'usage</button></div>
       <p id="${id("error")}" class="notice" role="alert" hidden></p>
@@ -98,6 +141,7 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
       const body = {
         start: $("start").value || null, end: $("end").value || null,
         label: $("label").value.trim() || null, flow_m3h: parseFrench($("flow_m3h").value),
+        yearly: $("yearly").checked,
       };
       const button = $("add");
       button.disabled = true;
@@ -122,7 +166,8 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
     if (!button) return;
     const use = uses.find((u) => u.id === button.dataset.use);
     if (!use || !window.confirm(`Supprimer l'usage « ${use.label} » ${periodText(use)} ? `
-      + "Ses nuits seront de nouveau surveillées par le détecteur de fuites.")) return;
+      + (use.yearly ? "Ses nuits ne seront plus surveillées avec prudence."
+        : "Ses nuits seront de nouveau surveillées par le détecteur de fuites."))) return;
     button.disabled = true;
     try {
       const answer = await api(`${url}/${encodeURIComponent(use.id)}`, { method: "DELETE" });
