@@ -9,10 +9,10 @@ use's pauses (a leak never pauses; watering stops on rainy nights).
 They are stored on the sector (``water.sector``) as its ``exceptional_uses`` property, a
 list of ``{"id", "start", "end", "label", "flow_m3h", "yearly"}`` (dates ``YYYY-MM-DD``,
 both days included — for a yearly use, those of one year, repeated on the same days of
-every other year; ``flow_m3h`` and ``yearly`` optional). The kind declares the property with ``USES_SPEC``, so that
-the generic asset PATCH checks it exactly as the routes of this module do; every write goes
-through ``core.assets.update_asset``: validated, audited as a change of the sector, without a
-table of its own.
+every other year; ``flow_m3h`` and ``yearly`` optional). The kind declares the property
+with ``USES_SPEC``, so that the generic asset PATCH checks it exactly as the routes of this
+module do; every write goes through ``core.assets.update_asset``: validated, audited as a
+change of the sector, without a table of its own.
 
 ``excluded_ranges`` (the nights left out) and ``seasonal_ranges`` (the nights watched with
 caution) are what the detector reads: the declared days as UTC intervals, from local

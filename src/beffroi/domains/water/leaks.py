@@ -4,9 +4,9 @@ own history, each leak judged against the reference frozen before its onset.
 Input: one value per night (``night_flow.night_minima``), the minimum rolling-hour inflow
 of the sector, NaN for nights without data; the repairs the operator recorded; the date
 ranges of declared exceptional uses (their nights are left out) and of declared seasonal
-night uses (garden watering every summer: their nights are watched with caution). The same pure function
-serves the live detector (``detectors``), the sector's chart (``night_flow_routes``) and the
-offline command (``beffroi water detect --csv``).
+night uses (garden watering every summer: their nights are watched with caution). The same
+pure function serves the live detector (``detectors``), the sector's chart
+(``night_flow_routes``) and the offline command (``beffroi water detect --csv``).
 
 Night after night:
 
@@ -44,8 +44,9 @@ Night after night:
    and a leak is told from them by outlasting them (``_cautious_span``). It holds too on
    the nights of a declared seasonal night use (``seasonal``: the operator knows that
    gardens are watered at night every summer), from the first one — the sector's history
-   cannot announce the first watering nights of a year. The same caution holds for a run whose nights vary inside their window (``Nights.variability_m3h``, the
-   spread of the window's quarter-hour flows) ``use_variability`` times as much as the
+   cannot announce the first watering nights of a year. The same caution holds for a run
+   whose nights vary inside their window (``Nights.variability_m3h``, the spread of the
+   window's quarter-hour flows) ``use_variability`` times as much as the
    reference's nights (each night as those of its day of the week: weekend nights can vary
    more), its first night left out: a leak is a steady flow and leaves that
    variability as it was (+35 % at most on the benchmark), while garden timers switching
@@ -75,8 +76,9 @@ Night after night:
    rising, it is a growing (incipient) leak, back-dated to when the level left that
    reference. Where intermittent night use was seen lately, every one of those last nights
    must be up (the trend does not wait for the caution's longer span: a leak growing
-   after a summer of watering is found on its way up, not weeks after its full size); a
-   rise whose nights vary inside their window ``use_variability`` times as much as the
+   after a summer of watering is found on its way up, not weeks after its full size) — on
+   the nights of a declared seasonal use, as far up as a step's (``min_excess``: the use's
+   own rise through its season is slow too); a rise whose nights vary inside their window ``use_variability`` times as much as the
    reference's is night use switching on and off, not a leak. On an open leak, the level
    since that leak follows a slow rise the same way (a rise slower than a step is that
    leak growing): once the open leak had stopped growing — its level over the four weeks

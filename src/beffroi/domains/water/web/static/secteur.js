@@ -138,8 +138,6 @@ function leakItems(d) {
         à ${formatNumber(l.price_eur_m3, 2)} €/m³.</span>${backNote(l)}</li>`).join("")}</ul>`;
 }
 
-/** The declared use a night falls in, if any. */
-
 function nightsTable(d, uses) {
   return `<table><caption>Débit minimum de nuit (m³/h), nuit par nuit</caption><thead><tr>
     <th scope="col">Nuit du</th><th scope="col" class="number">Débit minimum</th>
