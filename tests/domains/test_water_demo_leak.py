@@ -23,10 +23,12 @@ from beffroi.domains.water.demo.inventory import demo_inventory
 from beffroi.domains.water.demo.simulator import (
     INJECTED_LEAK,
     REPAIRED_LEAK,
+    WATERED,
     leak_onset_s,
     repaired_leak_s,
     simulate,
 )
+from beffroi.domains.water.exceptional_uses import seasonal_ranges
 from beffroi.domains.water.leaks import detect_leaks
 from beffroi.domains.water.night_flow import night_minima_from_flow
 from beffroi.storage import schema
@@ -38,19 +40,31 @@ DAY = 86_400
 
 def test_demo_has_exactly_the_injected_leak(communes, year_of):
     t = year_of(900)
-    found, inlets = {}, []
+    found, inlets, undeclared = {}, [], {}
     for commune in communes.values():
         rng = np.random.default_rng(zlib.crc32(f"water/{commune.insee}".encode()))
-        for asset in demo_inventory(commune, rng):
+        inventory = demo_inventory(commune, rng)
+        sectors = {a.ref: a.properties for a in inventory if a.kind == "water.sector"}
+        for asset in inventory:
             if asset.kind != "water.meter" or asset.properties.get("role") != "sector_inlet":
                 continue
             inlets.append(asset.ref)
             flow = simulate(asset, "water.flow", t, np.random.default_rng(0))
             nights = night_minima_from_flow(t, flow)
-            leaks = detect_leaks(nights.end_s, nights.minimum_m3h).leaks
+            # (with the sector's declared seasonal uses, as the live detector reads them)
+            seasonal = seasonal_ranges(sectors[asset.parent_ref], t[0], t[-1])
+            leaks = detect_leaks(nights.end_s, nights.minimum_m3h,
+                                 variability=nights.variability_m3h, seasonal=seasonal).leaks
             if leaks:
                 found[asset.ref] = leaks
+            if asset.ref in WATERED:
+                undeclared[asset.ref] = detect_leaks(
+                    nights.end_s, nights.minimum_m3h, variability=nights.variability_m3h).leaks
+                assert len(seasonal) == 1  # its watering season, declared
     assert set(INJECTED_LEAK) <= set(inlets) and len(inlets) >= 10
+    # The watered sector raises nothing with its season declared; without, its first
+    # watering nights look like a leak.
+    assert set(WATERED) <= set(undeclared) and all(undeclared.values())
     assert set(found) == set(INJECTED_LEAK) | set(REPAIRED_LEAK), found
     (ref, (_, size)), = INJECTED_LEAK.items()
     leak, = found[ref]

@@ -11,6 +11,9 @@ inhabitants). Girmont-Val-d'Ajol buys its water from Le Val-d'Ajol.
 The service holds the yearly volumes of the last two years as entered from billing
 (``demo_years``): every commune meets the décret 2012-97 threshold except
 Plombières-les-Bains, whose old cast-iron network loses too much.
+
+The sector whose gardens are watered at night every summer (``simulator.WATERED``) holds
+that season as a declared seasonal use, so that the leak detector watches it with caution.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ....core.clock import PARIS, now_ms
 from ....core.registry import DemoAsset, DemoCommune
 from ....demo.placement import commune_area, geojson, length_km, point, points_near, split_area
 from ..kinds import MATERIALS
+from .simulator import WATERED
 
 TOWN_INHABITANTS = 5000  # below, a commune's network is one sector
 INHABITANTS_PER_SECTOR = 3000  # in towns
@@ -111,6 +115,17 @@ def _mains(sector_ref: str, shape_, start: tuple[float, float], rng: np.random.G
     return out
 
 
+def _watering_season(inlet: str) -> dict[str, Any]:
+    """The sector's declared garden watering season (a yearly use), if it has one."""
+    if inlet not in WATERED:
+        return {}
+    first, last, _ = WATERED[inlet]
+    return {"exceptional_uses": [{"id": "arrosage", "start": f"2025-{first}",
+                                  "end": f"2025-{last}", "yearly": True,
+                                  "label": "Arrosage des jardins du lotissement "
+                                           "(programmateurs)"}]}
+
+
 def demo_inventory(commune: DemoCommune, rng: np.random.Generator) -> list[DemoAsset]:
     area = commune_area(commune)
     service_ref = f"SVC-{commune.insee}"
@@ -147,7 +162,8 @@ def demo_inventory(commune: DemoCommune, rng: np.random.Generator) -> list[DemoA
             geometry=geojson(cell), parent_ref=service_ref,
             properties={"population_served": served, "connections": connections,
                         "customers": round(connections * CUSTOMERS_PER_CONNECTION),
-                        "mains_length_km": length, "in_zre": False}))
+                        "mains_length_km": length, "in_zre": False,
+                        **_watering_season(f"CPT-{commune.insee}-S{s}")}))
         assets.append(DemoAsset(
             ref=f"CPT-{commune.insee}-S{s}", kind="water.meter",
             name=f"Compteur de sectorisation {commune.name} {s}", parent_ref=ref,

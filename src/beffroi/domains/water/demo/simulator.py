@@ -6,7 +6,8 @@ losses (≈ 20 % of the consumption, i.e. a rendement near 83 %). Sectors are
 leak-free, except two: ``INJECTED_LEAK``, a main that broke a few weeks before the end of
 the history and still runs — the leak the night-flow detector must find open — and
 ``REPAIRED_LEAK``, a leak of the spring, repaired after five weeks (``story`` records its
-follow-up). The other sectors must raise no alert.
+follow-up). The other sectors must raise no alert — ``WATERED`` too, a sector whose gardens
+are watered at night every summer, which its operator declared as a seasonal use.
 """
 
 from __future__ import annotations
@@ -43,6 +44,30 @@ INJECTED_LEAK = {"CPT-88383-S2": (24.3, 2.4)}
 # Inlet meter -> (days before the end its leak started, days before the end it was
 # repaired, extra flow m³/h).
 REPAIRED_LEAK = {"CPT-88383-S1": (160.4, 125.6, 3.0)}
+
+
+# Inlet meter -> first and last day ("MM-DD") of its garden watering season, every year, and
+# the timers' flow on a watering night as a share of the sector's mean consumption.
+WATERED = {"CPT-88487-S1": ("06-01", "09-15", 0.10)}
+
+
+def watering_flow(ref: str, t_s: np.ndarray, mean_m3h: float) -> np.ndarray:
+    """The garden timers of the sector of inlet ``ref`` (m³/h): from 22:00 to 05:00 local on
+    the nights of its season but rainy ones — one night in nine at least, and one in
+    thirteen more (never more than eight dry nights in a row)."""
+    out = np.zeros(len(t_s))
+    if ref not in WATERED or not len(t_s):
+        return out
+    first, last, share = WATERED[ref]
+    lt = local_time(t_s)
+    evening = lt.day - (lt.hour < 12)  # the local day the night began on
+    dates = evening.astype("datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    month_day = ((months.astype(np.int64) % 12) + 1) * 100 + (dates - months).astype(np.int64) + 1
+    season = (month_day >= int(first.replace("-", ""))) & (month_day <= int(last.replace("-", "")))
+    rainy = (evening % 9 == 0) | (evening % 13 == 5)
+    out[season & ~rainy & ((lt.hour >= 22) | (lt.hour < 5))] = share * mean_m3h
+    return out
 
 
 def leak_flow(ref: str, t_s: np.ndarray) -> np.ndarray:
@@ -110,7 +135,8 @@ def inlet_flow(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
     consumption = daily_m3 / 24 * shape * summer
     losses = daily_m3 / 24 * BACKGROUND_LOSS_SHARE
     noise = 1 + ar1_noise(len(t_s), rng, 0.06, 0.8)
-    return np.clip(consumption * noise + losses + leak_flow(asset.ref, t_s), 0, None)
+    return np.clip(consumption * noise + losses + leak_flow(asset.ref, t_s)
+                   + watering_flow(asset.ref, t_s, daily_m3 / 24), 0, None)
 
 
 def customer_daily_m3(asset: DemoAsset, t_s: np.ndarray) -> np.ndarray:
