@@ -100,7 +100,7 @@ export function nightUseHtml(d) {
     <p class="small">Un usage qui s'allume et s'éteint (arrosage automatique, équipe de nuit, remplissage d'un
       réservoir) fait varier le débit d'un quart d'heure à l'autre ; une fuite est un débit continu. Une fuite
       sera signalée si la hausse dure sans interruption ; un usage connu à l'avance peut être déclaré
-      ci-dessous (usages exceptionnels).</p>`;
+      ci-dessous (usage exceptionnel, ou saisonnier s'il revient chaque année, comme l'arrosage d'été).</p>`;
 }
 
 /** The open leak alerts of the sector: how many, their total, then each one. */
@@ -244,7 +244,7 @@ export async function render(container, ctx) {
         <li><svg width="28" height="12"><line x1="0" y1="6" x2="28" y2="6" stroke="${LEGITIMATE}" stroke-width="2" stroke-dasharray="2 4"/></svg>Consommation nocturne légitime</li>
         <li><svg width="12" height="16"><line x1="6" y1="0" x2="6" y2="16" stroke="${ONSET}" stroke-width="2"/></svg>Début de fuite</li>
         <li><svg width="12" height="16"><line x1="6" y1="0" x2="6" y2="16" stroke="${REPAIR}" stroke-width="2" stroke-dasharray="6 4"/></svg>Fuite réparée</li>
-        <li><svg width="28" height="12"><rect width="28" height="12" fill="${USE_FILL}" stroke="#716100" stroke-dasharray="2 2"/></svg>Usage exceptionnel déclaré</li>
+        <li><svg width="28" height="12"><rect width="28" height="12" fill="${USE_FILL}" stroke="#716100" stroke-dasharray="2 2"/></svg>Usage déclaré (exceptionnel ou saisonnier)</li>
       </ul>
       <figcaption id="ws-summary"></figcaption>
     </figure>
