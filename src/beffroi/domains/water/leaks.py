@@ -44,7 +44,10 @@ Night after night:
    and a leak is told from them by outlasting them (``_cautious_span``). It holds too on
    the nights of a declared seasonal night use (``seasonal``: the operator knows that
    gardens are watered at night every summer), from the first one — the sector's history
-   cannot announce the first watering nights of a year. The same caution holds for a run
+   cannot announce the first watering nights of a year —, a night counting as up from
+   (``min_excess`` + ``seasonal_margin``) × scale there: a rainy night's pause comes back
+   to the reference with the noise and the season's own rise on top, a leak lifts it
+   farther. The same caution holds for a run
    whose nights vary inside their window (``Nights.variability_m3h``, the spread of the
    window's quarter-hour flows) ``use_variability`` times as much as the
    reference's nights (each night as those of its day of the week: weekend nights can vary
@@ -77,9 +80,10 @@ Night after night:
    reference. Where intermittent night use was seen lately, every one of those last nights
    must be up (the trend does not wait for the caution's longer span: a leak growing
    after a summer of watering is found on its way up, not weeks after its full size) — on
-   the nights of a declared seasonal use, as far up as a step's (``min_excess``: the use's
-   own rise through its season is slow too); a rise whose nights vary inside their window ``use_variability`` times as much as the
-   reference's is night use switching on and off, not a leak. On an open leak, the level
+   the nights of a declared seasonal use, as far up as a step's there (the use's own rise
+   through its season is slow too); a rise whose nights vary inside their window
+   ``use_variability`` times as much as the reference's is night use switching on and off,
+   not a leak. On an open leak, the level
    since that leak follows a slow rise the same way (a rise slower than a step is that
    leak growing): once the open leak had stopped growing — its level over the four weeks
    up to ``trend_nights`` before flat within ``stacked_trend_settled`` × scale, after its
@@ -230,6 +234,9 @@ class LeakParams:
     # A slow leak on an open one: that one had stopped growing (its level moved less than
     # this × scale over the two weeks before the trend's reference); 0: not looked for.
     stacked_trend_settled: float = 1.0
+    # On the nights of a declared seasonal use, a night is « up » from (min_excess + this) ×
+    # scale: its pauses come back to the reference with the season's noise on top.
+    seasonal_margin: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -485,6 +492,8 @@ class _Scan:
         window = self.seen[-span:] if cautious else self.pending[-p.recent_nights:]
         excess = float(np.percentile(x[window], p.cautious_percentile if cautious
                                      else p.low_percentile)) - ref
+        if self.seasonal[n]:  # a night of a declared seasonal use is up from higher
+            excess -= p.seasonal_margin * scale
         if self.s >= p.h and self._a_step(ref, scale, excess) and (
                 excess >= p.min_excess * scale or (not cautious and self._long_run(ref, scale))):
             split = None if cautious or recent_dips else self._split(ref, scale)
@@ -694,7 +703,8 @@ class _Scan:
         low = p.cautious_percentile if cautious else p.low_percentile
         # (on the nights of a declared seasonal use, as far up as a step's: the use's own
         # rise through its season is slow too)
-        low_sigma = p.min_excess if self.seasonal[recent[-1]] else p.trend_low_sigma
+        low_sigma = p.min_excess + p.seasonal_margin if self.seasonal[recent[-1]] \
+            else p.trend_low_sigma
         if (_median(x[recent]) - old < p.trend_sigma * scale
                 or float(np.percentile(x[recent], low)) - old < low_sigma * scale
                 or _median(x[recent[half:]]) <= _median(x[recent[:half]])):
