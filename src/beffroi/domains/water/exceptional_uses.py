@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from sqlalchemy import Connection
 from ...core import assets
 from ...core.access import TenantScope
 from ...core.alerting.field_values import FieldError, parse_day
+from ...core.clock import midnight_ms
 from ...core.errors import Invalid, NotFound
 from ...core.french_format import local_date
 from ...core.properties import entries_checked
@@ -188,8 +189,7 @@ def _declared_days(properties: Any, yearly: bool) -> list[tuple[date, date]]:
 
 def _utc_range(first: date, last: date, zone: ZoneInfo) -> tuple[float, float]:
     """From local midnight of ``first`` to local midnight after ``last``, epoch s UTC."""
-    return (float(datetime.combine(first, time(), zone).timestamp()),
-            float(datetime.combine(last + timedelta(days=1), time(), zone).timestamp()))
+    return midnight_ms(first, zone) / 1000, midnight_ms(last + timedelta(days=1), zone) / 1000
 
 
 def excluded_ranges(properties: dict, tz: str = DEFAULT_TZ) -> list[tuple[float, float]]:
@@ -202,10 +202,10 @@ def excluded_ranges(properties: dict, tz: str = DEFAULT_TZ) -> list[tuple[float,
 
 def _in_year(day: date, shift: int) -> date:
     """The same day ``shift`` years later (29 February: the 28th in a common year)."""
-    year = day.year + shift
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    return day.replace(year=year, day=28) if (day.month, day.day) == (2, 29) and not leap \
-        else day.replace(year=year)
+    try:
+        return day.replace(year=day.year + shift)
+    except ValueError:
+        return day.replace(year=day.year + shift, day=28)
 
 
 def seasonal_ranges(properties: dict, first_s: float, last_s: float, tz: str = DEFAULT_TZ

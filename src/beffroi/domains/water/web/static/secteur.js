@@ -139,6 +139,7 @@ function leakItems(d) {
 }
 
 function nightsTable(d, uses) {
+  const useText = (use) => (use ? `${use.yearly ? "usage saisonnier" : "usage déclaré"} : ${escapeHtml(use.label)}` : "");
   return `<table><caption>Débit minimum de nuit (m³/h), nuit par nuit</caption><thead><tr>
     <th scope="col">Nuit du</th><th scope="col" class="number">Débit minimum</th>
     <th scope="col" class="number">Référence</th><th scope="col" class="number">Bande normale</th>
@@ -148,8 +149,7 @@ function nightsTable(d, uses) {
       <td class="number">${n.band_low_m3h === null ? "—"
         : `${formatNumber(n.band_low_m3h, 2)} à ${formatNumber(n.band_high_m3h, 2)}`}</td>
       <td class="number">${formatNumber(n.p20_m3h, 2)}</td>
-      <td>${[n.leak === null ? "" : "fuite", useOn(uses, n.date) ? `${useOn(uses, n.date).yearly
-        ? "usage saisonnier" : "usage déclaré"} : ${escapeHtml(useOn(uses, n.date).label)}` : ""]
+      <td>${[n.leak === null ? "" : "fuite", useText(useOn(uses, n.date))]
         .filter(Boolean).join(" ; ")}</td></tr>`).join("")}</tbody></table>`;
 }
 

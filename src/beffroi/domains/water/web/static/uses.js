@@ -30,32 +30,22 @@ export function periodText(u) {
     formatNumber(n, 0)} nuit${n > 1 ? "s" : ""})`;
 }
 
-/** The days of `u` that fall in the year of `date` (a seasonal use's, moved to that year;
- * one across New Year also from the year before), as [first, last] ISO dates. */
-function yearsOf(u, date) {
-  if (!u.yearly) return [[u.start, u.end]];
-  const year = Number(date.slice(0, 4));
-  const shift = (iso, k) => `${Number(iso.slice(0, 4)) + k}${iso.slice(4)}`;
-  const base = Number(u.start.slice(0, 4));
-  return [year - 1, year].map((y) => [shift(u.start, y - base), shift(u.end, y - base)]);
-}
-
-/** The use whose days hold `date` (ISO day), if any: a seasonal one on any year. */
-export function useOn(uses, date) {
-  return uses.find((u) => yearsOf(u, date).some(([a, b]) => a <= date && date <= b));
-}
-
-/** Each use's periods ([first, last] ISO days) between two ISO days: a seasonal use's, every year. */
+/** The periods ([first, last] ISO days) of use `u` that meet the days from `from` to `to`:
+ * its own, or a seasonal use's on every year (as ``exceptional_uses.seasonal_ranges``). */
 export function usePeriods(u, from, to) {
-  if (!u.yearly) return [[u.start, u.end]];
+  if (!u.yearly) return u.end >= from && u.start <= to ? [[u.start, u.end]] : [];
+  const base = Number(u.start.slice(0, 4));
+  const moved = (iso, year) => `${Number(iso.slice(0, 4)) + year - base}${iso.slice(4)}`;
   const out = [];
-  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y += 1) {
-    for (const period of yearsOf(u, `${y}-12-31`)) {
-      if (period[1] >= from && period[0] <= to && !out.some((p) => p[0] === period[0])) out.push(period);
-    }
+  for (let y = Number(from.slice(0, 4)) - 1; y <= Number(to.slice(0, 4)); y += 1) {  // (across New Year)
+    const period = [moved(u.start, y), moved(u.end, y)];
+    if (period[1] >= from && period[0] <= to) out.push(period);
   }
   return out;
 }
+
+/** The use whose days hold `date` (ISO day), if any. */
+export const useOn = (uses, date) => uses.find((u) => usePeriods(u, date, date).length > 0);
 
 /**
  * Draw the section in `container`; `onChange(uses)` is called with the uses once loaded and
