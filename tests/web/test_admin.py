@@ -108,6 +108,38 @@ def test_admin_invites_a_member_changes_a_role_and_deactivates(page, admin_serve
         state="detached")
 
 
+def test_a_late_first_member_list_does_not_hide_an_invitation_sent_meanwhile(page, admin_server):
+    """The page's first read of the members answers after the invitation's reload (a busy
+    server): the table keeps the newer list."""
+    server = admin_server
+    held = []
+
+    def hold_first(route):
+        if route.request.method == "GET" and not held:
+            held.append((route, route.fetch()))  # read now, before the invitation
+        else:
+            route.continue_()
+
+    page.route("**/members", hold_first)
+    login(page, server, email=ADMIN, then="/administration")
+    form = page.locator("#member-form")
+    form.get_by_label("Adresse e-mail").fill("tardive@cc-vosges.fr")
+    form.get_by_label("Rôle").select_option("viewer")
+    form.get_by_role("button", name="Envoyer l'invitation").click()
+    row = page.locator("#members").get_by_role("row").filter(has_text="tardive@cc-vosges.fr")
+    row.wait_for()
+    assert held, "the first read of the members was not held"
+    route, stale = held[0]
+    assert "tardive@cc-vosges.fr" not in stale.text()
+    with page.expect_request_finished(lambda r: r.url == route.request.url
+                                      and r.method == "GET"):
+        route.fulfill(response=stale)
+    # Let the page's promise chain settle, then the table still lists the invitation.
+    page.evaluate("() => new Promise((done) => setTimeout(done, 200))")
+    assert row.is_visible()
+    assert page.locator("#members").get_by_role("cell", name="agent@cc-vosges.fr").is_visible()
+
+
 def test_geojson_import_dry_run_then_progress(page, admin_server, size):
     server = admin_server
     login(page, server, email=ADMIN, then="/administration")

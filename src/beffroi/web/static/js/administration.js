@@ -15,6 +15,7 @@ const $ = (id) => document.getElementById(id);
 let tenantPath = "";
 let communes = [];
 let myId = null;  // one's own account: no « Désactiver » on it
+let membersAsked = 0;  // the latest loadMembers call: an older answer never overwrites it
 
 // -- communes ---------------------------------------------------------------------------
 async function loadCommunes() {
@@ -44,8 +45,12 @@ function roleOptions(selected) {
 }
 
 async function loadMembers() {
+  const asked = ++membersAsked;
   const [members, invitations] = await Promise.all([
     api(`${tenantPath}/members`), api(`${tenantPath}/invitations`)]);
+  // The page's first load may answer after an invitation's reload (a busy server): the
+  // table shows the list read last, not the one that arrives last.
+  if (asked !== membersAsked) return;
   const memberRows = members.map((m) => `<tr>
         <td>${escapeHtml(m.name)}${m.active ? "" : ' <span class="badge silent">inactif</span>'}</td>
         <td>${escapeHtml(m.email)}</td>

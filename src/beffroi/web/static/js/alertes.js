@@ -43,8 +43,12 @@ function communeName(insee) {
   return insee ? communes[insee] || insee : "—";
 }
 
+let listAsked = 0;  // the latest loadList call: an older filter's answer never replaces it
+
 async function loadList() {
+  const asked = ++listAsked;
   const list = await api(`${base}/alerts`, { params: { ...filters(), limit: 200 } });
+  if (asked !== listAsked) return;  // filters changed meanwhile
   list.sort((a, b) => RANK[a.severity] - RANK[b.severity]
     || Date.parse(b.opened_at) - Date.parse(a.opened_at));
   list.forEach((a) => { a.asset_name = assetName(a); });
