@@ -108,6 +108,7 @@ def test_admin_invites_a_member_changes_a_role_and_deactivates(page, admin_serve
         state="detached")
 
 
+@pytest.mark.parametrize("size", ["bureau"], indirect=True)  # (a race, not a layout)
 def test_a_late_first_member_list_does_not_hide_an_invitation_sent_meanwhile(page, admin_server):
     """The page's first read of the members answers after the invitation's reload (a busy
     server): the table keeps the newer list."""
