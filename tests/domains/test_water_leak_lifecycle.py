@@ -500,6 +500,49 @@ def test_a_declared_watering_season_holds_its_alarms_not_a_leak_that_outlasts_it
     assert declared <= 1
 
 
+def test_after_a_declared_watering_season_a_leak_is_measured_against_the_autumn_nights():
+    # Garden timers from night 150 to 240 (20 % of the night flow, ten dry nights then a
+    # rainy one), declared; a leak of 10 % ten nights after the season. Its nights are set
+    # against the nights since the season's end: found within a week. Were the season's
+    # nights kept in the reference (most of them watered), it would stand as high as the
+    # leak: never found.
+    season = [(T0 + 149.5 * DAY, T0 + 240.5 * DAY)]
+    kept = LeakParams(after_season_nights=0)
+    found_soon = found_before = 0
+    for seed in range(8):
+        t, flow = nights(seed, count=320)
+        flow = flow + timers(t, 150, 240, 4.0, dry=10) + leak(t, 250.5, 2.0)
+        found_soon += any(night_of(f.onset_s) >= 245 and night_of(f.detected_s) <= 250.5 + 8
+                          for f in detect_leaks(t, flow, seasonal=season).leaks)
+        found_before += any(night_of(f.onset_s) >= 245 for f in
+                            detect_leaks(t, flow, seasonal=season, params=kept).leaks)
+    # (one draw raises a watering alarm in the season, open when the leak comes)
+    assert found_soon >= 7 and found_before <= 1
+
+
+def test_a_repair_during_a_declared_watering_season_is_judged_over_two_weeks():
+    # A leak of 7.5 % found in spring, repaired on night 200.5 (recorded) in a declared
+    # watering season whose timers pause one night in four (20 % of the night flow). Two
+    # weeks each side of the repair, against the leak's step (the watering has come on top
+    # of its extra flow since): confirmed. Five nights against its extra flow of the
+    # moment: refuted on most draws, the leak then « gone » at the season's end.
+    season = [(T0 + 149.5 * DAY, T0 + 240.5 * DAY)]
+    repairs = [Repair(None, T0 + 200.5 * DAY)]
+
+    def confirmed(t, flow, params: LeakParams) -> bool:
+        found = detect_leaks(t, flow, seasonal=season, repairs=repairs, params=params).leaks
+        return (len(found) == 1 and found[0].ended_by == "repair"
+                and night_of(found[0].resolved_s) == pytest.approx(200.5))
+
+    now = before = 0
+    for seed in range(12):
+        t, flow = nights(seed, count=300)
+        flow = flow + timers(t, 150, 240, 4.0, dry=3) + leak(t, 100.5, 1.5, repair_night=200.5)
+        now += confirmed(t, flow, LeakParams())
+        before += confirmed(t, flow, LeakParams(seasonal_confirm_nights=0))
+    assert now >= 11 and before <= 4
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_a_leak_starting_before_a_weekend_whose_nights_vary_more_is_found_as_fast(seed):
     # In this sector two nights a week (the weekend: people up later) vary three times as

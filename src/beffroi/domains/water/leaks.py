@@ -16,7 +16,10 @@ Night after night:
    ``min_reference_nights`` nights only build it. With a year of history, the reference
    follows the season the sector had a year before (``_seasonal_shift``: how much its
    normal nights moved between the two dates then), so that summer night watering seen
-   last year is expected this year.
+   last year is expected this year. Out of a declared seasonal use, once
+   ``after_season_nights`` nights have passed since its last one, only those nights make
+   the reference: the season's nights (watering on most of them) would hold it above the
+   sector's level of the autumn, and a leak of that size after the season would be unseen.
    With open leaks, new steps are measured against the sector's level since the latest
    leak (the median of the nights after its onset), with the spread of before the first
    one: a second leak on top of an open one is a step of its own — a step also above the
@@ -100,7 +103,11 @@ Night after night:
      nights after it, the night flow must drop by at least ``confirm_share`` of the
      leak's extra flow (and ``confirm_sigma`` × scale) below its level of the week before
      the repair. Then the leak ends at the repair (no more m³ lost after it); else the
-     repair is refuted (« fuite persistante ») and the leak stays open.
+     repair is refuted (« fuite persistante ») and the leak stays open. A repair made on
+     the nights of a declared seasonal use is judged over ``seasonal_confirm_nights``
+     nights each side (the median of five nights would tell rainy nights from dry ones
+     rather than the repair), and against the leak's step, not its extra flow of the
+     moment (the season's use has come on top of it).
    - the night flow **back at the leak's frozen reference** (nothing else: a leak is
      never judged against a level that has absorbed it): the median of its last N nights
      within a band above that reference — the smaller of ``gone_share`` × its step (its
@@ -237,6 +244,8 @@ class LeakParams:
     # On the nights of a declared seasonal use, a night is « up » from (min_excess + this) ×
     # scale: its pauses come back to the reference with the season's noise on top.
     seasonal_margin: float = 0.5
+    seasonal_confirm_nights: int = 14  # a repair in a declared season: nights each side
+    after_season_nights: int = 7  # then the reference is made of the nights after it alone
 
 
 @dataclass(frozen=True)
@@ -417,6 +426,11 @@ class _Scan:
                 return None
             return self.floor
         window = self.normal[-p.reference_nights:]
+        if p.after_season_nights and not self.seasonal[n]:
+            since = next((k for k in range(len(window), 0, -1)
+                          if self.seasonal[window[k - 1]]), 0)  # after the season's last
+            if since and len(window) - since >= p.after_season_nights:
+                window = window[since:]
         ref, scale = _reference(list(self.x[window]), p)
         return ref + self._seasonal_shift(n, window), scale
 
@@ -838,10 +852,17 @@ class _Scan:
             if target is None:
                 continue
             before = [i for i in target.nights if t[i] <= repair.repaired_s]
-            level = _median(self.x[before[-p.recent_nights:]]) if before \
+            span = p.seasonal_confirm_nights if self._in_season(before) else p.recent_nights
+            level = _median(self.x[before[-span:]]) if before \
                 else target.current_m3h
             self.awaiting = [a for a in self.awaiting if a[0] is not target]
             self.awaiting.append((target, repair.repaired_s, level))
+
+    def _in_season(self, before: list[int]) -> bool:
+        """Whether a repair after these nights of a leak is judged as one in a declared
+        seasonal use (its last night before the repair in one): over
+        ``seasonal_confirm_nights`` each side, against the leak's step."""
+        return bool(self.p.seasonal_confirm_nights and before and self.seasonal[before[-1]])
 
     def _repaired_leak(self, repair: Repair) -> Leak | None:
         candidates = [leak for leak in self.open if leak.onset_s <= repair.repaired_s]
@@ -858,11 +879,16 @@ class _Scan:
         p, t, x = self.p, self.t, self.x
         for leak, repaired, level in list(self.awaiting):
             after = [i for i in leak.nights if t[i] > repaired]
-            if len(after) < p.confirm_nights:
+            in_season = self._in_season([i for i in leak.nights if t[i] <= repaired])
+            span = p.seasonal_confirm_nights if in_season else p.confirm_nights
+            if len(after) < span:
                 continue
             self.awaiting.remove((leak, repaired, level))
-            recent = _median(x[after[:p.confirm_nights]])
-            drop = max(p.confirm_share * leak.extra_flow_m3h, p.confirm_sigma * leak.scale_m3h)
+            recent = _median(x[after[:span]])
+            extra = leak.extra_flow_m3h
+            if in_season and leak.step_m3h > 0:
+                extra = min(extra, leak.step_m3h)
+            drop = max(p.confirm_share * extra, p.confirm_sigma * leak.scale_m3h)
             if level - recent >= drop:
                 self._close(leak, repaired, "repair")
                 self._restart_after(leak, n, after)
