@@ -48,8 +48,12 @@ const share = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFraction
 
 // -- invitations -----------------------------------------------------------------------------
 /** Invitations to tenants waiting for the person's answer (accept opens the tenant). */
+let invitationsAsked = 0;  // the latest read: an older answer arriving after it is not shown
+
 async function showInvitations() {
+  const mine = ++invitationsAsked;
   const invitations = await api("/me/invitations");
+  if (mine !== invitationsAsked) return;
   const box = document.getElementById("invitations-box");
   box.hidden = !invitations.length;
   document.getElementById("invitations").innerHTML = invitations.map((i) => {

@@ -378,6 +378,9 @@ async function showAlerts() {
 
 // -- commands -----------------------------------------------------------------------------
 let actions = [], pollTimer = null;
+// The list is read from several places (first load, a command sent or cancelled, a poll,
+// live events): only the latest read is shown, whichever answer arrives last.
+let commandsAsked = 0;
 
 function paramsText(action, params) {
   const props = (action && action.params.properties) || {};
@@ -391,7 +394,9 @@ function paramsText(action, params) {
 }
 
 async function showCommands() {
+  const asked = ++commandsAsked;
   const list = await api(`${base}/commands`, { params: { asset_id: assetId, limit: 20 } });
+  if (asked !== commandsAsked) return list;  // a newer read is on its way
   const box = document.getElementById("commands");
   if (!list.length) {
     box.innerHTML = '<p class="muted">Aucune commande envoyée à cet équipement.</p>';

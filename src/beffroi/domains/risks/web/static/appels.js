@@ -58,9 +58,13 @@ function params() {
   return out;
 }
 
+let asked = 0;  // the latest load: an older answer arriving after it is not shown
+
 async function load() {
+  const mine = ++asked;
   delete document.body.dataset.ready;
   const persons = await api(`${base}/calls`, { params: params() });
+  if (mine !== asked) return;
   const done = persons.filter((p) => p.state === "reached" || p.state === "visited").length;
   document.getElementById("summary").textContent =
     `${persons.length} personne${persons.length > 1 ? "s" : ""} à appeler, ${done} jointe${done > 1 ? "s" : ""} ou visitée${done > 1 ? "s" : ""}.`;

@@ -133,8 +133,14 @@ async function fetchLog() {
   return { logs, log: open ? await api(`${base}/crisis-logs/${open.id}`) : null };
 }
 
+// Each list is read again from several places (first load, a form sent, live updates):
+// only the latest read is shown, whichever answer arrives last.
+const asked = { log: 0, sent: 0 };
+
 async function loadLog() {
+  const mine = ++asked.log;
   const { logs, log } = await fetchLog();
+  if (mine !== asked.log) return;
   current = log;
   showLog(logs);
 }
@@ -384,8 +390,10 @@ function sentAlert(alert) {
 }
 
 async function loadSent() {
+  const mine = ++asked.sent;
   const list = (await api(`${base}/population-alerts`)).slice(0, 5);
   const details = await Promise.all(list.map((a) => api(`${base}/population-alerts/${a.id}`)));
+  if (mine !== asked.sent) return;
   $("sent").innerHTML = details.length ? details.map(sentAlert).join("")
     : '<p class="muted">Aucune alerte envoyée.</p>';
 }

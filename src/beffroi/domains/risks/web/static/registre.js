@@ -56,8 +56,13 @@ function row(p) {
     </td></tr>`;
 }
 
+let personsAsked = 0;  // the latest read: an older answer arriving after it is not shown
+
 async function loadPersons() {
-  persons = await api(`${base}/persons`);
+  const mine = ++personsAsked;
+  const read = await api(`${base}/persons`);
+  if (mine !== personsAsked) return;
+  persons = read;
   $("persons").innerHTML = persons.length ? persons.map(row).join("")
     : '<tr><td colspan="5">Personne n\'est encore inscrite.</td></tr>';
   $("persons-summary").textContent = `${persons.length} personne${persons.length > 1 ? "s" : ""} inscrite${persons.length > 1 ? "s" : ""}.`;
