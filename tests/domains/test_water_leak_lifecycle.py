@@ -543,6 +543,29 @@ def test_a_repair_during_a_declared_watering_season_is_judged_over_two_weeks():
     assert now >= 11 and before <= 4
 
 
+def test_a_slow_leak_on_an_open_one_during_a_declared_season_is_a_leak_of_its_own():
+    # A leak of 5 % found in spring stays open; garden timers from night 150 to 260 (10 %
+    # of the night flow, a pause every fifth night), declared; a leak of 20 % grows over 40
+    # nights from night 190.5, on top of both. The open leak's level never settles (the
+    # watering comes and goes on it): measured from its low nights, the rainy ones, the
+    # new leak is found as its own within the season. From that level's median (watering
+    # included) it was that leak's growth on most draws.
+    season = [(T0 + 149.5 * DAY, T0 + 260.5 * DAY)]
+
+    def found_in_season(t, flow, params: LeakParams) -> bool:
+        return any(night_of(f.onset_s) >= 170 and night_of(f.detected_s) <= 240
+                   for f in detect_leaks(t, flow, seasonal=season, params=params).leaks)
+
+    now = before = 0
+    for seed in range(8):
+        t, flow = nights(seed, count=320)
+        flow = (flow + leak(t, 100.5, 1.0) + timers(t, 150, 260, 2.0, dry=4)
+                + leak(t, 190.5, 4.0, 40))
+        now += found_in_season(t, flow, LeakParams())
+        before += found_in_season(t, flow, LeakParams(seasonal_stacked_floor=False))
+    assert now >= 7 and before <= 3
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_a_leak_starting_before_a_weekend_whose_nights_vary_more_is_found_as_fast(seed):
     # In this sector two nights a week (the weekend: people up later) vary three times as

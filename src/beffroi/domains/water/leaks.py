@@ -91,7 +91,10 @@ Night after night:
    leak growing): once the open leak had stopped growing — its level over the four weeks
    up to ``trend_nights`` before flat within ``stacked_trend_settled`` × scale, after its
    first ``step_nights`` — the same trend from that settled level is a slow leak of its
-   own, stacked on it (``_stacked_trend``), under the same conditions.
+   own, stacked on it (``_stacked_trend``), under the same conditions. On the nights of a
+   declared seasonal use that level never settles (the use comes and goes on top of it):
+   the trend is measured from its ``low_percentile`` over those four weeks, its nights
+   without the use (``seasonal_stacked_floor``).
 4. **Extra flow**: for the latest leak, the median of its recent nights − its reference
    (over months the season moves the legitimate night use too: the figure drifts with
    it); for a leak with another on top, the step it made (the next one's reference − its
@@ -246,6 +249,9 @@ class LeakParams:
     seasonal_margin: float = 0.5
     seasonal_confirm_nights: int = 14  # a repair in a declared season: nights each side
     after_season_nights: int = 7  # then the reference is made of the nights after it alone
+    # A slow leak on an open one in a declared season: from that leak's low nights
+    # (``low_percentile``), the season's use comes and goes on top of its level.
+    seasonal_stacked_floor: bool = True
 
 
 @dataclass(frozen=True)
@@ -680,7 +686,8 @@ class _Scan:
         """The level of the latest open leak over the four weeks up to ``at`` if it had
         stopped growing by then (its last two weeks less than ``stacked_trend_settled`` ×
         scale above the two before, all after its first ``step_nights``), as expected on
-        night ``now``; else None."""
+        night ``now``; else None. On a night of a declared seasonal use, the
+        ``low_percentile`` of those weeks' nights (``seasonal_stacked_floor``)."""
         p, t, x = self.p, self.t, self.x
         top = self.open[-1]
         if not p.stacked_trend_settled or at - p.step_nights * DAY_S < top.detected_s:
@@ -688,6 +695,12 @@ class _Scan:
         weeks = p.trend_recent * DAY_S
         then = self._between(top.nights, at - weeks, at)
         before = self._between(top.nights, at - 2 * weeks, at - weeks)
+        if p.seasonal_stacked_floor and self.seasonal[now] \
+                and len(before) + len(then) >= p.trend_recent:
+            # (in a declared season the level never settles: watering comes and goes on
+            # top of it; its low nights, rainy ones, are the open leak's own level)
+            return float(np.percentile(x[before + then], p.low_percentile)) \
+                + self._seasonal_shift(now, before + then)
         if (min(len(then), len(before)) < p.trend_recent // 2 or t[before[0]] <= top.detected_s
                 or _median(x[then]) - _median(x[before])
                 > p.stacked_trend_settled * scale):
