@@ -47,9 +47,9 @@ const share = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFraction
   signDisplay: "exceptZero" });
 
 // -- invitations -----------------------------------------------------------------------------
-/** Invitations to tenants waiting for the person's answer (accept opens the tenant). */
 let invitationsAsked = 0;  // the latest read: an older answer arriving after it is not shown
 
+/** Invitations to tenants waiting for the person's answer (accept opens the tenant). */
 async function showInvitations() {
   const mine = ++invitationsAsked;
   const invitations = await api("/me/invitations");
