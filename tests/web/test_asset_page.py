@@ -80,6 +80,9 @@ def test_sending_a_command_shows_its_progress(page, server, size, territory, web
     cabinet = equip_cabinet(web_db, web_registry, territory)
     tenant = territory["tenant"]
     login(page, server, then=f"/equipements/{cabinet}")
+    # The page's other parts (latest values, panels, charts, alerts) fill in above the
+    # forms: a click while they arrive can land on what moved under it.
+    page.locator("body[data-ready]").wait_for(state="attached")
     form = page.locator('form[data-action="lighting.set_dimming"]')
     form.get_by_label("Niveau de gradation (%) (obligatoire)").fill("40")
     form.get_by_role("button", name="Régler la gradation…").click()
@@ -106,6 +109,9 @@ def test_a_pending_command_can_be_cancelled(page, server, size, territory, web_d
                                            web_registry):
     cabinet = equip_cabinet(web_db, web_registry, territory)
     login(page, server, then=f"/equipements/{cabinet}")
+    # The page's other parts (latest values, panels, charts, alerts) fill in above the
+    # forms: a click while they arrive can land on what moved under it.
+    page.locator("body[data-ready]").wait_for(state="attached")
     form = page.locator('form[data-action="lighting.switch"]')
     form.get_by_role("button", name="Allumer ou éteindre…").click()
     page.get_by_role("dialog", name="Confirmer la commande").get_by_role(

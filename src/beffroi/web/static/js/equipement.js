@@ -634,6 +634,7 @@ async function main() {
     showCommands().catch((e) => showError(e)),
     showPanels().catch((e) => showError(e)),
   ]);
+  document.body.dataset.ready = "1";  // everything above the forms is in place
 }
 
 main().catch((error) => showError(error));
