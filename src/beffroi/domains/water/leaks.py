@@ -382,7 +382,8 @@ class _Scan:
         self.pending: list[int] = []
         self.s = 0.0
         self.last_calm: int | None = None  # last night before the current run
-        self.awaiting: list[tuple[Leak, float, float]] = []  # (leak, repair, level before)
+        # (leak, repair, level before, judged as in a declared season: ``_in_season``)
+        self.awaiting: list[tuple[Leak, float, float, bool]] = []
         self.floor: tuple[float, float] | None = None  # reference to start again from
         self.seen: list[int] = []  # nights measured against a reference
         self.nights_seen: list[int] = []  # every night with data
@@ -865,11 +866,12 @@ class _Scan:
             if target is None:
                 continue
             before = [i for i in target.nights if t[i] <= repair.repaired_s]
-            span = p.seasonal_confirm_nights if self._in_season(before) else p.recent_nights
+            in_season = self._in_season(before)
+            span = p.seasonal_confirm_nights if in_season else p.recent_nights
             level = _median(self.x[before[-span:]]) if before \
                 else target.current_m3h
             self.awaiting = [a for a in self.awaiting if a[0] is not target]
-            self.awaiting.append((target, repair.repaired_s, level))
+            self.awaiting.append((target, repair.repaired_s, level, in_season))
 
     def _in_season(self, before: list[int]) -> bool:
         """Whether a repair after these nights of a leak is judged as one in a declared
@@ -890,13 +892,13 @@ class _Scan:
 
     def _confirm_repairs(self, n: int) -> bool:
         p, t, x = self.p, self.t, self.x
-        for leak, repaired, level in list(self.awaiting):
+        for awaited in list(self.awaiting):
+            leak, repaired, level, in_season = awaited
             after = [i for i in leak.nights if t[i] > repaired]
-            in_season = self._in_season([i for i in leak.nights if t[i] <= repaired])
             span = p.seasonal_confirm_nights if in_season else p.confirm_nights
             if len(after) < span:
                 continue
-            self.awaiting.remove((leak, repaired, level))
+            self.awaiting.remove(awaited)
             recent = _median(x[after[:span]])
             extra = leak.extra_flow_m3h
             if in_season and leak.step_m3h > 0:
@@ -1113,7 +1115,7 @@ class _Scan:
         for n in range(len(self.x)):
             if np.isfinite(self.x[n]) and not skip[n]:
                 self.night(n)
-        for leak, repaired, _ in self.awaiting:  # the loss stops there if confirmed
+        for leak, repaired, _, _ in self.awaiting:  # the loss stops there if confirmed
             leak.awaiting_repair_s = repaired
         for leak in self.open:
             leak.back_since_s = self._back_since(leak)

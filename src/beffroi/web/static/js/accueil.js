@@ -17,7 +17,7 @@
 // "lost"), and the "beffroi:home-ready" event.
 import {
   api, chooseTenant, csrfToken, escapeHtml, formatDate, formatDateTime, formatNumber,
-  renderHeader, session, SEVERITY_LABELS, showError, unitSymbol,
+  newestOnly, renderHeader, session, SEVERITY_LABELS, showError, STALE, unitSymbol,
 } from "/static/js/common.js";
 import {
   boundaryLayers, clusterIcon, declutterLabels, STATUS_COLOURS, STATUS_LABELS, statusIcons,
@@ -47,13 +47,12 @@ const share = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFraction
   signDisplay: "exceptZero" });
 
 // -- invitations -----------------------------------------------------------------------------
-let invitationsAsked = 0;  // the latest read: an older answer arriving after it is not shown
+const readInvitations = newestOnly();
 
 /** Invitations to tenants waiting for the person's answer (accept opens the tenant). */
 async function showInvitations() {
-  const mine = ++invitationsAsked;
-  const invitations = await api("/me/invitations");
-  if (mine !== invitationsAsked) return;
+  const invitations = await readInvitations(api("/me/invitations"));
+  if (invitations === STALE) return;
   const box = document.getElementById("invitations-box");
   box.hidden = !invitations.length;
   document.getElementById("invitations").innerHTML = invitations.map((i) => {

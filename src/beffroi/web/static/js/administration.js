@@ -1,7 +1,7 @@
 // Administration of a tenant: communes, members and roles, device health, asset import.
 import {
   api, ApiError, csrfToken, escapeHtml, formatDateTime, formatNumber, isAdmin, renderHeader,
-  roleIn, session, showError,
+  newestOnly, roleIn, session, showError, STALE,
 } from "/static/js/common.js";
 
 const ROLE_LABELS = {
@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 let tenantPath = "";
 let communes = [];
 let myId = null;  // one's own account: no « Désactiver » on it
-let membersAsked = 0;  // the latest loadMembers call: an older answer never overwrites it
+const readMembers = newestOnly();  // (the first load may answer after an invitation's)
 
 // -- communes ---------------------------------------------------------------------------
 async function loadCommunes() {
@@ -45,12 +45,10 @@ function roleOptions(selected) {
 }
 
 async function loadMembers() {
-  const asked = ++membersAsked;
-  const [members, invitations] = await Promise.all([
-    api(`${tenantPath}/members`), api(`${tenantPath}/invitations`)]);
-  // The page's first load may answer after an invitation's reload (a busy server): the
-  // table shows the list read last, not the one that arrives last.
-  if (asked !== membersAsked) return;
+  const read = await readMembers(Promise.all([
+    api(`${tenantPath}/members`), api(`${tenantPath}/invitations`)]));
+  if (read === STALE) return;
+  const [members, invitations] = read;
   const memberRows = members.map((m) => `<tr>
         <td>${escapeHtml(m.name)}${m.active ? "" : ' <span class="badge silent">inactif</span>'}</td>
         <td>${escapeHtml(m.email)}</td>

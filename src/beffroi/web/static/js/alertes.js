@@ -3,7 +3,7 @@
 // access can take.
 import {
   api, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn, session,
-  SEVERITY_LABELS, showError,
+  newestOnly, SEVERITY_LABELS, showError, STALE,
 } from "/static/js/common.js";
 import { followUpSteps, renderFollowUp } from "/static/js/follow-up.js";
 
@@ -43,12 +43,11 @@ function communeName(insee) {
   return insee ? communes[insee] || insee : "—";
 }
 
-let listAsked = 0;  // the latest loadList call: an older filter's answer never replaces it
+const readList = newestOnly();  // (filters changed meanwhile: the older answer is not shown)
 
 async function loadList() {
-  const asked = ++listAsked;
-  const list = await api(`${base}/alerts`, { params: { ...filters(), limit: 200 } });
-  if (asked !== listAsked) return;  // filters changed meanwhile
+  const list = await readList(api(`${base}/alerts`, { params: { ...filters(), limit: 200 } }));
+  if (list === STALE) return;
   list.sort((a, b) => RANK[a.severity] - RANK[b.severity]
     || Date.parse(b.opened_at) - Date.parse(a.opened_at));
   list.forEach((a) => { a.asset_name = assetName(a); });

@@ -51,6 +51,23 @@ export async function api(path, { method = "GET", body, params } = {}) {
   return data;
 }
 
+/** What a superseded read resolves to (see `newestOnly`). */
+export const STALE = Symbol("stale");
+
+/** Reads of one list that a page starts from several places (its first load, after a form
+ * sent, a poll, live events) may answer out of order on a busy server: the page shows the
+ * list it asked for last, not the answer that came last. `const read = newestOnly();` then
+ * `const rows = await read(api(…)); if (rows === STALE) return;` — STALE when a later read
+ * was started meanwhile. */
+export function newestOnly() {
+  let asked = 0;
+  return async (reading) => {
+    const mine = ++asked;
+    const value = await reading;
+    return mine === asked ? value : STALE;
+  };
+}
+
 /** The signed-in user and their tenants; sends to the login page when there is none. */
 export async function session() {
   let me;

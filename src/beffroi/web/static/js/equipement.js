@@ -2,8 +2,8 @@
 // period, its alerts, its commands (followed while pending) and the actions it allows.
 /* global L, uPlot */
 import {
-  api, canWrite, escapeHtml, formatDate, formatDateTime, formatNumber, renderHeader, roleIn,
-  session, SEVERITY_LABELS, showError, TIME_ZONE, unitSymbol,
+  api, canWrite, escapeHtml, formatDate, formatDateTime, formatNumber, newestOnly, renderHeader,
+  roleIn, session, SEVERITY_LABELS, showError, STALE, TIME_ZONE, unitSymbol,
 } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
@@ -378,9 +378,8 @@ async function showAlerts() {
 
 // -- commands -----------------------------------------------------------------------------
 let actions = [], pollTimer = null;
-// The list is read from several places (first load, a command sent or cancelled, a poll,
-// live events): only the latest read is shown, whichever answer arrives last.
-let commandsAsked = 0;
+// (read on the first load, after a command sent or cancelled, by a poll, on live events)
+const readCommands = newestOnly();
 
 function paramsText(action, params) {
   const props = (action && action.params.properties) || {};
@@ -394,9 +393,9 @@ function paramsText(action, params) {
 }
 
 async function showCommands() {
-  const asked = ++commandsAsked;
-  const list = await api(`${base}/commands`, { params: { asset_id: assetId, limit: 20 } });
-  if (asked !== commandsAsked) return list;  // a newer read is on its way
+  const list = await readCommands(
+    api(`${base}/commands`, { params: { asset_id: assetId, limit: 20 } }));
+  if (list === STALE) return;
   const box = document.getElementById("commands");
   if (!list.length) {
     box.innerHTML = '<p class="muted">Aucune commande envoyée à cet équipement.</p>';

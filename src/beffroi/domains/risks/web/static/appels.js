@@ -2,7 +2,7 @@
 // episode, by priority, with the follow-up of each person (appelé, joint, besoin d'une
 // visite, visite faite). Only the register's referents get it (403 for everyone else).
 import {
-  api, escapeHtml, formatDateTime, renderHeader, session, showError,
+  api, escapeHtml, formatDateTime, newestOnly, renderHeader, session, showError, STALE,
 } from "/static/js/common.js";
 
 const STATES = { called: "Appelé", reached: "Joint", visit_needed: "Besoin d'une visite", visited: "Visite faite" };
@@ -58,13 +58,12 @@ function params() {
   return out;
 }
 
-let asked = 0;  // the latest load: an older answer arriving after it is not shown
+const readCalls = newestOnly();
 
 async function load() {
-  const mine = ++asked;
   delete document.body.dataset.ready;
-  const persons = await api(`${base}/calls`, { params: params() });
-  if (mine !== asked) return;
+  const persons = await readCalls(api(`${base}/calls`, { params: params() }));
+  if (persons === STALE) return;
   const done = persons.filter((p) => p.state === "reached" || p.state === "visited").length;
   document.getElementById("summary").textContent =
     `${persons.length} personne${persons.length > 1 ? "s" : ""} à appeler, ${done} jointe${done > 1 ? "s" : ""} ou visitée${done > 1 ? "s" : ""}.`;

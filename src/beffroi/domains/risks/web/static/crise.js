@@ -8,8 +8,8 @@
 // then send after a confirmation) and the delivery log of the latest alerts (per recipient
 // for agents, totals for viewers). Viewers read everything and get no action button.
 import {
-  ApiError, api, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn,
-  session,
+  ApiError, api, canWrite, escapeHtml, formatDateTime, formatNumber, newestOnly, renderHeader,
+  roleIn, session, STALE,
 } from "/static/js/common.js";
 
 const KINDS = { observation: "Observation", "décision": "Décision", action: "Action", appel: "Appel" };
@@ -133,14 +133,14 @@ async function fetchLog() {
   return { logs, log: open ? await api(`${base}/crisis-logs/${open.id}`) : null };
 }
 
-// Each list is read again from several places (first load, a form sent, live updates):
-// only the latest read is shown, whichever answer arrives last.
-const asked = { log: 0, sent: 0 };
+// (each read again on the first load, after a form sent, on live updates)
+const readLog = newestOnly();
+const readSent = newestOnly();
 
 async function loadLog() {
-  const mine = ++asked.log;
-  const { logs, log } = await fetchLog();
-  if (mine !== asked.log) return;
+  const read = await readLog(fetchLog());
+  if (read === STALE) return;
+  const { logs, log } = read;
   current = log;
   showLog(logs);
 }
@@ -390,10 +390,9 @@ function sentAlert(alert) {
 }
 
 async function loadSent() {
-  const mine = ++asked.sent;
-  const list = (await api(`${base}/population-alerts`)).slice(0, 5);
-  const details = await Promise.all(list.map((a) => api(`${base}/population-alerts/${a.id}`)));
-  if (mine !== asked.sent) return;
+  const details = await readSent(api(`${base}/population-alerts`).then((all) => Promise.all(
+    all.slice(0, 5).map((a) => api(`${base}/population-alerts/${a.id}`)))));
+  if (details === STALE) return;
   $("sent").innerHTML = details.length ? details.map(sentAlert).join("")
     : '<p class="muted">Aucune alerte envoyée.</p>';
 }

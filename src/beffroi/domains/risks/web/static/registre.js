@@ -4,7 +4,8 @@
 // administrators, the designation of the register's referents. Anyone else gets the
 // refusal notice and no name. Leaflet (global L) is loaded by the page.
 import {
-  ApiError, api, escapeHtml, formatDate, isAdmin, renderHeader, roleIn, session, showError,
+  ApiError, api, escapeHtml, formatDate, isAdmin, newestOnly, renderHeader, roleIn, session,
+  showError, STALE,
 } from "/static/js/common.js";
 import { boundaryLayers, territoryMap } from "/static/js/territory-map.js";
 
@@ -56,12 +57,11 @@ function row(p) {
     </td></tr>`;
 }
 
-let personsAsked = 0;  // the latest read: an older answer arriving after it is not shown
+const readPersons = newestOnly();
 
 async function loadPersons() {
-  const mine = ++personsAsked;
-  const read = await api(`${base}/persons`);
-  if (mine !== personsAsked) return;
+  const read = await readPersons(api(`${base}/persons`));
+  if (read === STALE) return;
   persons = read;
   $("persons").innerHTML = persons.length ? persons.map(row).join("")
     : '<tr><td colspan="5">Personne n\'est encore inscrite.</td></tr>';
