@@ -178,7 +178,8 @@ REPAIR_STATUS = {"none": "aucune réparation enregistrée",
                          "été réparée, consignez-le sur son alerte, sinon « aucune fuite "
                          "trouvée »"}
 CONFIDENCE = {"medium": "moyenne", "high": "élevée"}
-KIND_LABELS = {"abrupt": "brutale", "incipient": "progressive (croissante)"}
+KIND_LABELS = {"abrupt": "brutale", "incipient": "progressive (croissante)",
+               "in_season": "apparue pendant l'usage saisonnier déclaré (vue à sa fin)"}
 ACOUSTIC_RECENT_MS = 3 * 86_400_000  # a logger's alarm this recent backs a leak
 
 

@@ -95,6 +95,17 @@ Night after night:
    declared seasonal use that level never settles (the use comes and goes on top of it):
    the trend is measured from its ``low_percentile`` over those four weeks, its nights
    without the use (``seasonal_stacked_floor``).
+   **After a declared season.** A leak that began during a declared seasonal use can stay
+   hidden under it to the end (its nights let in one by one, the reference has risen with
+   the watering; then the reference is made of the nights after the season, the leak's
+   own). On the ``after_season_nights``-th night after the season, those nights are set
+   against the level of before the season (the reference, or the open leak's level, moved
+   as the sector's level moved a year before): ``min_excess`` × scale up, their low nights
+   ``trend_low_sigma``, it is a leak (``season_end_check``; kind ``in_season``), begun
+   after the season's last night nearer that level than the leak's, not alone (another
+   within ``season_back_days`` before it) — a leak never pauses, and rainy nights without
+   watering showed the sector's own level until then. Not when a leak was
+   found or ended meanwhile: that one was measured from its own level.
 4. **Extra flow**: for the latest leak, the median of its recent nights − its reference
    (over months the season moves the legitimate night use too: the figure drifts with
    it); for a leak with another on top, the step it made (the next one's reference − its
@@ -252,6 +263,10 @@ class LeakParams:
     # A slow leak on an open one in a declared season: from that leak's low nights
     # (``low_percentile``), the season's use comes and goes on top of its level.
     seasonal_stacked_floor: bool = True
+    # After a declared season, its first ``after_season_nights`` against the reference of
+    # before the season: a leak that began in it, hidden by the use, is up from there.
+    season_end_check: bool = True
+    season_back_days: float = 21.0  # (its onset: a night back at that level not alone)
 
 
 @dataclass(frozen=True)
@@ -276,7 +291,9 @@ class Leak:
     lost_m3: float = 0.0
     resolved_s: float | None = None
     nights: list[int] = field(default_factory=list)  # indexes in the night series
-    kind: str = "abrupt"  # or "incipient": growing over more than a week before detection
+    # or "incipient": growing over more than a week before detection; "in_season": found
+    # after a declared seasonal use that hid it
+    kind: str = "abrupt"
     ended_by: str | None = None  # "repair" (confirmed) | "gone" (back to its reference)
     repair_s: float | None = None  # the confirmed repair
     refuted_repair_s: float | None = None  # a repair the following nights did not confirm
@@ -393,6 +410,11 @@ class _Scan:
         self.elevated: list[int] = []  # nights well above the reference before any leak
         self.calm_since = 0  # first night since the last leak ended (trend test)
         self.ended_s = -np.inf  # when the last leak ended
+        # The reference before the current declared season (the level of the open leak then,
+        # if any): its value, spread, nights, the season's first night and that open leak;
+        # and the season's last night seen.
+        self.pre_season: tuple[float, float, list[int], int, Leak | None] | None = None
+        self.season_last: int | None = None
 
     # -- reference -------------------------------------------------------------------------
     def _seasonal_shift(self, n: int, nights: list[int]) -> float:
@@ -470,6 +492,14 @@ class _Scan:
                 self.last_calm = n
             return
         ref, scale = current
+        if self.seasonal[n]:
+            if not any(self.seasonal[i] for i in self.nights_seen[-p.recent_nights - 1:-1]):
+                # (the season's first night: the reference of before it)
+                self.pre_season = (ref, scale, list((self.level if self.open else self.normal)[
+                    -p.reference_nights:]), n, self.open[-1] if self.open else None)
+            self.season_last = n
+        elif self._season_end_leak(n):
+            return
         if not self.open:
             self.reference[n], self.spread[n] = ref, scale
         z = min((x[n] - ref) / scale, p.cap)
@@ -550,6 +580,51 @@ class _Scan:
             self._trend(n, scale, cautious)
         elif top is not None and self.open[-1] is top:
             self._stacked_trend(n, scale, cautious)
+
+    def _season_end_leak(self, n: int) -> bool:
+        """A leak that began during a declared seasonal use, hidden by it: on the
+        ``after_season_nights``-th night after the season, those nights stand
+        ``min_excess`` × scale above the level of before the season (the reference, or the
+        open leak's level; moved as the sector's level moved a year before), their low
+        nights ``trend_low_sigma`` × scale (as a trend's: that level is months old). Not
+        when a leak was found or ended meanwhile. It began after the season's last night
+        nearer that level than the leak's (a leak never pauses; rainy nights, without
+        watering, show the sector's own level) — one with another within
+        ``season_back_days`` before it (one alone, weeks after any, is the noise under the
+        leak) —, else with the season."""
+        p, t, x = self.p, self.t, self.x
+        if not p.season_end_check or self.pre_season is None:
+            return False
+        after = [i for i in self.nights_seen if i > self.season_last]
+        if len(after) < p.after_season_nights:
+            return False
+        ref, scale, window, first, top = self.pre_season
+        self.pre_season = None
+        if (self.open[-1] if self.open else None) is not top:
+            return False  # (a leak found or ended since: measured from elsewhere)
+        ref += self._seasonal_shift(n, window)
+        level = _median(x[after])
+        if (level - ref < p.min_excess * scale
+                or float(np.percentile(x[after], p.low_percentile)) - ref
+                < p.trend_low_sigma * scale):
+            return False
+        season = [i for i in self.nights_seen if first <= i <= self.season_last]
+        # (nights back at that level come every week or two, with the rain; one alone
+        # after weeks without any is the noise under the leak)
+        back = [i for i in window[-1:] + season if x[i] < (ref + level) / 2]
+        company = p.season_back_days * DAY_S
+        back = [b for a, b in zip(back, back[1:], strict=False) if t[b] - t[a] <= company] \
+            or back[-1:]
+        later = [i for i in season if back and i > back[-1]]
+        onset = float((t[back[-1]] + t[later[0]]) / 2) if later else float(t[first])
+        if not self.open:
+            self.normal = [i for i in self.normal if t[i] < onset]
+            self.usable[[i for i in self.nights_seen if t[i] > onset]] = False
+            self.reference[n], self.spread[n] = ref, scale
+        self.seen.append(n)
+        self.pending, self.held = after, None
+        self._declare(n, ref, scale, onset=onset, kind="in_season")
+        return True
 
     def _long_run(self, ref: float, scale: float) -> bool:
         """A small leak, whose low nights stay under ``min_excess`` × scale (a step of
@@ -754,7 +829,8 @@ class _Scan:
             self.usable[nights] = True
         self.last_calm = nights[-1]
 
-    def _declare(self, n: int, ref: float, scale: float, onset: float | None = None) -> None:
+    def _declare(self, n: int, ref: float, scale: float, onset: float | None = None,
+                 kind: str | None = None) -> None:
         p, t, x = self.p, self.t, self.x
         run = self.pending
         level = _median(x[run[-p.level_nights:]]) if onset is None else ref
@@ -775,7 +851,8 @@ class _Scan:
             onset = float((before + t[first]) / 2)
         leak = Leak(onset_s=onset, detected_s=float(t[n]), reference_m3h=ref,
                     scale_m3h=scale, nights=list(run),
-                    kind="incipient" if t[n] - onset > p.recent_nights * DAY_S else "abrupt",
+                    kind=kind or ("incipient" if t[n] - onset > p.recent_nights * DAY_S
+                                  else "abrupt"),
                     stacked=bool(self.open))
         if self.open:  # the leak below now has its step: from its reference to this one's
             below = self.open[-1]
