@@ -78,8 +78,10 @@ def test_missing_nights_are_skipped():
 # -- beffroi water detect --csv ------------------------------------------------------------
 
 def inflow_csv(path, days: int = 120, onset_day: float | None = 90.3, size: float = 3.0,
-               step_s: int = 900) -> float:
-    """A 15-minute inflow series: daily shape with its minimum at night, noise, a leak."""
+               step_s: int = 900, repair_day: float | None = None,
+               extra: list[tuple[float, float, float]] = ()) -> float:
+    """A 15-minute inflow series: daily shape with its minimum at night, noise, a leak
+    (repaired on ``repair_day``), and ``extra`` flows (first day, last day, m³/h)."""
     rng = np.random.default_rng(5)
     t = np.arange(datetime(2025, 2, 1, tzinfo=UTC).timestamp(),
                   datetime(2025, 2, 1, tzinfo=UTC).timestamp() + days * DAY, step_s)
@@ -87,7 +89,10 @@ def inflow_csv(path, days: int = 120, onset_day: float | None = 90.3, size: floa
     flow = 30 + 25 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18) \
         * rng.normal(1, 0.05, len(t)) + rng.normal(0, 0.4, len(t))
     onset = t[0] + onset_day * DAY if onset_day is not None else np.inf
-    flow = flow + np.where(t >= onset, size, 0.0)
+    repair = t[0] + repair_day * DAY if repair_day is not None else np.inf
+    flow = flow + np.where((t >= onset) & (t < repair), size, 0.0)
+    for first, last, m3h in extra:
+        flow = flow + np.where((t >= t[0] + first * DAY) & (t < t[0] + last * DAY), m3h, 0.0)
     with open(path, "w") as f:
         f.write("time_utc,inflow_m3h\n")
         for ti, q in zip(t, flow, strict=True):
@@ -193,3 +198,81 @@ def test_cli_bad_options_and_files(tmp_path):
     assert result.exit_code == 2 and "début de la nuit « 25:00 » invalide" in result.output
     result, _ = run("--csv", str(path), "--timezone", "Europe/Paname")
     assert result.exit_code == 2 and "fuseau horaire" in result.output
+
+
+def utc(day: float) -> str:
+    """The instant ``day`` days after the test series' first reading, ISO 8601 UTC."""
+    at = datetime(2025, 2, 1, tzinfo=UTC).timestamp() + day * DAY
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_cli_takes_the_repairs_the_operator_recorded(tmp_path):
+    # A leak from day 40.3, repaired on day 80.5 (the flow drops then). Recorded: it ends
+    # at the repair once the next nights confirm it. Recorded while the flow did not drop
+    # (day 60.5): refuted, the leak stays open until the real repair — then, unrecorded,
+    # only the night flow back at its reference ends it, later.
+    path = tmp_path / "secteur.csv"
+    inflow_csv(path, onset_day=40.3, repair_day=80.5)
+    result, lines = run("--csv", str(path), "--repair", utc(80.5))
+    assert result.exit_code == 0, result.output
+    (found, summary) = lines
+    assert found["ended_by"] == "repair" and found["resolved_utc"] == utc(80.5)
+    assert summary["repairs"] == 1
+    result, lines = run("--csv", str(path), "--repair", utc(60.5))
+    (found, _) = lines
+    assert found["refuted_repair_utc"] == utc(60.5)
+    assert found["ended_by"] != "repair"
+    assert found["resolved_utc"] is None or found["resolved_utc"] > utc(80.5)
+
+
+def test_cli_takes_the_declared_uses_as_the_live_detector_does(tmp_path):
+    # Three nights of a pool filled (+6 m³/h, days 50 to 53): a « leak » unless declared.
+    # Declared in a --uses file (the sector's exceptional_uses, as on its page), its nights
+    # are left out. A yearly use is counted as seasonal.
+    path = tmp_path / "secteur.csv"
+    inflow_csv(path, onset_day=None, extra=[(50.0, 53.0, 6.0)])
+    result, lines = run("--csv", str(path))
+    assert lines[-1]["leaks"] == 1
+    uses = tmp_path / "usages.json"
+    uses.write_text(json.dumps([
+        {"start": "2025-03-23", "end": "2025-03-25", "label": "Remplissage de la piscine"},
+        {"start": "2025-06-01", "end": "2025-09-30", "label": "Arrosage", "yearly": True}]))
+    result, lines = run("--csv", str(path), "--uses", str(uses))
+    assert result.exit_code == 0, result.output
+    assert lines == [lines[-1]] and lines[-1]["leaks"] == 0
+    assert lines[-1]["exceptional_uses"] == 1 and lines[-1]["seasonal_uses"] == 1
+    # (the sector's properties as exported work too)
+    uses.write_text(json.dumps({"exceptional_uses": [
+        {"start": "2025-03-23", "end": "2025-03-25", "label": "Remplissage de la piscine"}]}))
+    result, lines = run("--csv", str(path), "--uses", str(uses))
+    assert lines[-1]["leaks"] == 0 and lines[-1]["exceptional_uses"] == 1
+
+
+def test_cli_reports_bad_uses_and_repairs_and_keeps_the_rest(tmp_path):
+    path = tmp_path / "secteur.csv"
+    inflow_csv(path, onset_day=None, extra=[(50.0, 53.0, 6.0)])
+    uses = tmp_path / "usages.json"
+    uses.write_text(json.dumps([
+        {"start": "2025-03-25", "end": "2025-03-23", "label": "À l'envers"},
+        {"start": "2025-03-23", "end": "2025-03-25", "label": "Piscine", "debit": 3},
+        {"start": "2025-03-23", "end": "2025-03-25", "label": "Remplissage de la piscine"}]))
+    result, lines = run("--csv", str(path), "--uses", str(uses))
+    assert result.exit_code == 0, result.output
+    assert "usage n° 1 : Dernier jour : le 23/03/2025 est avant le premier jour" \
+        in result.stderr
+    assert "usage n° 2 : champ inconnu" in result.stderr
+    assert lines[-1]["rejected_uses"] == 2 and lines[-1]["exceptional_uses"] == 1
+    assert lines[-1]["leaks"] == 0  # the valid one applied
+    result, lines = run("--csv", str(path), "--uses", str(uses), "--strict")
+    assert result.exit_code == 1 and lines == [] and "--strict" in result.output
+    uses.write_text('[{"start": "2025-03-23",\n "end": }]')
+    result, _ = run("--csv", str(path), "--uses", str(uses))
+    assert result.exit_code == 1 and "JSON invalide ligne 2" in result.output
+    uses.write_text('{"start": "2025-03-23"}')
+    result, lines = run("--csv", str(path), "--uses", str(uses))
+    assert result.exit_code == 0 and "liste d'usages attendue" in result.stderr
+    assert lines[-1]["rejected_uses"] == 1 and lines[-1]["leaks"] == 1
+    result, _ = run("--csv", str(path), "--uses", str(tmp_path / "absent.json"))
+    assert result.exit_code == 1 and "lecture impossible" in result.output
+    result, _ = run("--csv", str(path), "--repair", "hier")
+    assert result.exit_code == 2 and "date « hier » invalide" in result.output

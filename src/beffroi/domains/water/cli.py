@@ -19,7 +19,8 @@ import orjson
 
 from ...cli.csv_input import Unreadable, open_table
 from .counters import sorted_unique
-from .leaks import Leak, detect_leaks
+from .exceptional_uses import PROPERTY, checked_uses, excluded_ranges, seasonal_ranges
+from .leaks import Leak, Repair, detect_leaks
 from .night_flow import NightWindow, iso_utc, night_minima_from_flow
 from .settings import NIGHT_END, NIGHT_START, PRICE, SETTINGS, parse_clock
 
@@ -81,7 +82,37 @@ def leak_record(leak: Leak, price: float) -> dict:
             "extra_flow_m3h": round(leak.extra_flow_m3h, 3),
             "resolved_utc": iso_utc(leak.resolved_s),
             "reference_m3h": round(leak.reference_m3h, 3), "lost_m3": round(leak.lost_m3, 1),
-            "lost_eur": round(leak.lost_m3 * price, 2)}
+            "lost_eur": round(leak.lost_m3 * price, 2), "ended_by": leak.ended_by,
+            "refuted_repair_utc": iso_utc(leak.refuted_repair_s)}
+
+
+def read_uses(path: Path) -> tuple[list[dict], list[str]]:
+    """The declared uses of a ``--uses`` file: a JSON list as the sector's
+    ``exceptional_uses`` property holds it (or an object with that property); the valid
+    ones, and what is wrong with the others. ClickException when the file is unreadable."""
+    try:
+        value = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise click.ClickException(f"{path} : lecture impossible ({exc.strerror}).") from None
+    except orjson.JSONDecodeError as exc:
+        raise click.ClickException(f"{path} : JSON invalide ligne {exc.lineno}, colonne "
+                                   f"{exc.colno} ({exc.msg}).") from None
+    if isinstance(value, dict) and PROPERTY in value:
+        value = value[PROPERTY]
+    return checked_uses(value)
+
+
+def _instant(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+             ) -> list[float]:
+    out = []
+    for text in values:
+        try:
+            out.append(parse_utc(text))
+        except ValueError:
+            raise click.BadParameter(f"date « {text} » invalide, ISO 8601 UTC attendu (par "
+                                     "exemple 2025-06-14T10:00:00Z).", ctx=ctx,
+                                     param=param) from None
+    return sorted(out)
 
 
 def _zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -122,17 +153,36 @@ def water() -> None:
               help="Fuseau horaire de la fenêtre de nuit.")
 @click.option("--price", type=click.FloatRange(min=0), default=DEFAULTS[PRICE],
               show_default=True, metavar="EUR_M3", help="Prix du m³ perdu, en euros.")
+@click.option("--uses", "uses_path", metavar="FICHIER.json",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Usages déclarés du secteur, comme sur sa fiche : liste JSON de "
+                   "{\"start\": \"AAAA-MM-JJ\", \"end\": \"AAAA-MM-JJ\", \"label\": …, "
+                   "\"yearly\": true pour un usage saisonnier (arrosage l'été)}. Les nuits "
+                   "d'un usage exceptionnel sont ignorées, celles d'un usage saisonnier "
+                   "surveillées avec prudence.")
+@click.option("--repair", "repairs", multiple=True, metavar="DATE_UTC", callback=_instant,
+              help="Réparation consignée (ISO 8601 UTC) de la fuite ouverte la plus récente "
+                   "à cette date ; les nuits suivantes la confirment ou la réfutent. "
+                   "Répétable.")
 @click.option("--strict", is_flag=True,
               help="Refuser tout le fichier si une ligne est invalide (sinon elle est "
-                   "signalée et ignorée).")
+                   "signalée et ignorée) ; de même pour un usage invalide.")
 def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: float,
-           strict: bool) -> None:
+           uses_path: Path | None, repairs: list[float], strict: bool) -> None:
     """Détecte les fuites d'une série de débit entrant (débit minimum de nuit).
 
-    Même algorithme et mêmes réglages que le détecteur en service. Écrit un objet JSON
-    par fuite détectée (début estimé, détection, débit de fuite, résolution), puis une
-    ligne JSON de synthèse. Les lignes invalides sont signalées sur la sortie d'erreur.
+    Même algorithme et mêmes réglages que le détecteur en service, avec ce que
+    l'exploitant lui dit s'il le donne (usages déclarés, réparations consignées). Écrit un
+    objet JSON par fuite détectée (début estimé, détection, débit de fuite, résolution),
+    puis une ligne JSON de synthèse. Les lignes invalides sont signalées sur la sortie
+    d'erreur.
     """
+    uses, use_errors = read_uses(uses_path) if uses_path is not None else ([], [])
+    for message in use_errors:
+        click.echo(f"Attention, {uses_path} : {message} — usage ignoré.", err=True)
+    if strict and use_errors:
+        raise click.ClickException(f"{len(use_errors)} erreur(s) dans les usages : fichier "
+                                   "refusé (--strict).")
     try:
         series = read_inflow_csv(csv_path)
     except Unreadable as exc:
@@ -151,7 +201,11 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
     q = np.asarray(series.inflow_m3h)
     t, q = sorted_unique(t, q)  # a repeated instant: its last value
     nights = night_minima_from_flow(t, q, NightWindow(night_start, night_end, tz))
-    scan = detect_leaks(nights.end_s, nights.minimum_m3h, variability=nights.variability_m3h)
+    declared = {PROPERTY: uses}
+    scan = detect_leaks(
+        nights.end_s, nights.minimum_m3h, variability=nights.variability_m3h,
+        repairs=[Repair(None, at) for at in repairs], excluded=excluded_ranges(declared, tz),
+        seasonal=seasonal_ranges(declared, float(t[0]), float(t[-1]), tz))
     out = sys.stdout
     for leak in scan.leaks:
         out.write(orjson.dumps(leak_record(leak, price)).decode() + "\n")
@@ -166,4 +220,7 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
         "lost_eur": round(sum(leak.lost_m3 for leak in scan.leaks) * price, 2),
         "night_window": f"{night_start // 60:02d}:{night_start % 60:02d}-"
                         f"{night_end // 60:02d}:{night_end % 60:02d}",
-        "timezone": tz, "price_eur_m3": price}).decode() + "\n")
+        "timezone": tz, "price_eur_m3": price, "repairs": len(repairs),
+        "exceptional_uses": sum(not use.get("yearly") for use in uses),
+        "seasonal_uses": sum(bool(use.get("yearly")) for use in uses),
+        "rejected_uses": len(use_errors)}).decode() + "\n")

@@ -144,6 +144,27 @@ def _valid(entry: Any) -> dict[str, Any] | None:
     return clean[0]
 
 
+def checked_uses(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """Uses given from outside (``beffroi water detect --uses``): the valid entries, checked
+    as on writing, and what is wrong with the others (French, one message per fault, the
+    entry numbered from 1)."""
+    if not isinstance(value, list):
+        return [], ["liste d'usages attendue ([{\"start\": …, \"end\": …, \"label\": …}])"]
+    if len(value) > MAX_USES:
+        return [], [f"{MAX_USES} usages exceptionnels au plus par secteur (reçu {len(value)})"]
+    kept, errors = [], []
+    for i, entry in enumerate(value, start=1):
+        clean, faults = entries_checked(USES_SPEC, [entry])
+        messages = [f["message"] for f in faults]
+        if not messages:
+            messages = [message for _, message in _entry_errors(clean[0])]
+        if messages:
+            errors += [f"usage n° {i} : {message}" for message in messages]
+        else:
+            kept.append(clean[0])
+    return kept, errors
+
+
 def stored_uses(properties: Any) -> list[dict[str, Any]]:
     """The valid uses stored on a sector, by start date, each with an ``id`` and every field
     (``flow_m3h`` null when not given). Anything else written there is left out."""
