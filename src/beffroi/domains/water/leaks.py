@@ -98,14 +98,17 @@ Night after night:
    **After a declared season.** A leak that began during a declared seasonal use can stay
    hidden under it to the end (its nights let in one by one, the reference has risen with
    the watering; then the reference is made of the nights after the season, the leak's
-   own). On the ``after_season_nights``-th night after the season, those nights are set
-   against the level of before the season (the reference, or the open leak's level, moved
-   as the sector's level moved a year before): ``min_excess`` × scale up, their low nights
-   ``trend_low_sigma``, it is a leak (``season_end_check``; kind ``in_season``), begun
-   after the season's last night nearer that level than the leak's, not alone (another
-   within ``season_back_days`` before it) — a leak never pauses, and rainy nights without
-   watering showed the sector's own level until then. Not when a leak was
-   found or ended meanwhile: that one was measured from its own level.
+   own), and so can one that begins in the first nights after it. From the
+   ``after_season_nights``-th night after the season to twice that, the last
+   ``after_season_nights`` nights are set against the level of before the season (the
+   reference, or the open leak's level, moved as the sector's level moved a year before):
+   ``min_excess`` × scale up, their low nights ``trend_low_sigma``, it is a leak
+   (``season_end_check``). It began where the nights after the season are best split
+   between the two levels (least absolute deviations); if they all stand at the leak's,
+   in the season (kind ``in_season``), after its last night nearer that level than the
+   leak's, not alone (another within ``season_back_days`` before it) — a leak never
+   pauses, and rainy nights without watering showed the sector's own level until then.
+   Not when a leak was found or ended meanwhile: that one was measured from its own level.
 4. **Extra flow**: for the latest leak, the median of its recent nights − its reference
    (over months the season moves the legitimate night use too: the figure drifts with
    it); for a leak with another on top, the step it made (the next one's reference − its
@@ -263,8 +266,8 @@ class LeakParams:
     # A slow leak on an open one in a declared season: from that leak's low nights
     # (``low_percentile``), the season's use comes and goes on top of its level.
     seasonal_stacked_floor: bool = True
-    # After a declared season, its first ``after_season_nights`` against the reference of
-    # before the season: a leak that began in it, hidden by the use, is up from there.
+    # After a declared season, its nights against the reference of before it: a leak that
+    # began in it (hidden by the use) or just after it is up from there.
     season_end_check: bool = True
     season_back_days: float = 21.0  # (its onset: a night back at that level not alone)
 
@@ -582,14 +585,16 @@ class _Scan:
             self._stacked_trend(n, scale, cautious)
 
     def _season_end_leak(self, n: int) -> bool:
-        """A leak that began during a declared seasonal use, hidden by it: on the
-        ``after_season_nights``-th night after the season, those nights stand
-        ``min_excess`` × scale above the level of before the season (the reference, or the
-        open leak's level; moved as the sector's level moved a year before), their low
-        nights ``trend_low_sigma`` × scale (as a trend's: that level is months old). Not
-        when a leak was found or ended meanwhile. It began after the season's last night
-        nearer that level than the leak's (a leak never pauses; rainy nights, without
-        watering, show the sector's own level) — one with another within
+        """A leak that began during a declared seasonal use, hidden by it, or in the first
+        nights after it: from the ``after_season_nights``-th night after the season to
+        twice that, the last ``after_season_nights`` nights stand ``min_excess`` × scale
+        above the level of before the season (the reference, or the open leak's level;
+        moved as the sector's level moved a year before), their low nights
+        ``trend_low_sigma`` × scale (as a trend's: that level is months old). Not when a
+        leak was found or ended meanwhile. Its onset: where the nights after the season
+        are best split between the two levels; if they all stand at the leak's, after the
+        season's last night nearer that level than the leak's (a leak never pauses; rainy
+        nights, without watering, show the sector's own level) — one with another within
         ``season_back_days`` before it (one alone, weeks after any, is the noise under the
         leak) —, else with the season."""
         p, t, x = self.p, self.t, self.x
@@ -599,31 +604,42 @@ class _Scan:
         if len(after) < p.after_season_nights:
             return False
         ref, scale, window, first, top = self.pre_season
-        self.pre_season = None
-        if (self.open[-1] if self.open else None) is not top:
-            return False  # (a leak found or ended since: measured from elsewhere)
+        if len(after) > 2 * p.after_season_nights \
+                or (self.open[-1] if self.open else None) is not top:
+            self.pre_season = None  # (a leak found or ended since: measured from elsewhere)
+            return False
         ref += self._seasonal_shift(n, window)
-        level = _median(x[after])
+        last = after[-p.after_season_nights:]
+        level = _median(x[last])
         if (level - ref < p.min_excess * scale
-                or float(np.percentile(x[after], p.low_percentile)) - ref
+                or float(np.percentile(x[last], p.low_percentile)) - ref
                 < p.trend_low_sigma * scale):
             return False
-        season = [i for i in self.nights_seen if first <= i <= self.season_last]
-        # (nights back at that level come every week or two, with the rain; one alone
-        # after weeks without any is the noise under the leak)
-        back = [i for i in window[-1:] + season if x[i] < (ref + level) / 2]
-        company = p.season_back_days * DAY_S
-        back = [b for a, b in zip(back, back[1:], strict=False) if t[b] - t[a] <= company] \
-            or back[-1:]
-        later = [i for i in season if back and i > back[-1]]
-        onset = float((t[back[-1]] + t[later[0]]) / 2) if later else float(t[first])
+        self.pre_season = None
+        # After the season, the nights have no watering: the step from that level to the
+        # leak's is where they are best split between the two (least absolute deviations).
+        costs = [np.abs(x[after[:k]] - ref).sum() + np.abs(x[after[k:]] - level).sum()
+                 for k in range(len(after))]
+        k = int(np.argmin(costs))
+        if k:
+            onset = float((t[after[k - 1]] + t[after[k]]) / 2)
+        else:  # there from the season's end: it began in the season
+            season = [i for i in self.nights_seen if first <= i <= self.season_last]
+            # (nights back at that level come every week or two, with the rain; one alone
+            # after weeks without any is the noise under the leak)
+            back = [i for i in window[-1:] + season if x[i] < (ref + level) / 2]
+            company = p.season_back_days * DAY_S
+            back = [b for a, b in zip(back, back[1:], strict=False)
+                    if t[b] - t[a] <= company] or back[-1:]
+            later = [i for i in season if back and i > back[-1]]
+            onset = float((t[back[-1]] + t[later[0]]) / 2) if later else float(t[first])
         if not self.open:
             self.normal = [i for i in self.normal if t[i] < onset]
             self.usable[[i for i in self.nights_seen if t[i] > onset]] = False
             self.reference[n], self.spread[n] = ref, scale
         self.seen.append(n)
-        self.pending, self.held = after, None
-        self._declare(n, ref, scale, onset=onset, kind="in_season")
+        self.pending, self.held = [i for i in after if t[i] > onset], None
+        self._declare(n, ref, scale, onset=onset, kind=None if k else "in_season")
         return True
 
     def _long_run(self, ref: float, scale: float) -> bool:
