@@ -497,9 +497,10 @@ class _Scan:
         ref, scale = current
         if self.seasonal[n]:
             if not any(self.seasonal[i] for i in self.nights_seen[-p.recent_nights - 1:-1]):
-                # (the season's first night: the reference of before it)
-                self.pre_season = (ref, scale, list((self.level if self.open else self.normal)[
-                    -p.reference_nights:]), n, self.open[-1] if self.open else None)
+                # (the season's first night: the level of before it, the leak open then)
+                before = self.level if self.open else self.normal
+                self.pre_season = (ref, scale, list(before[-p.reference_nights:]), n,
+                                   self.open[-1] if self.open else None)
             self.season_last = n
         elif self._season_end_leak(n):
             return
