@@ -276,3 +276,21 @@ def test_cli_reports_bad_uses_and_repairs_and_keeps_the_rest(tmp_path):
     assert result.exit_code == 1 and "lecture impossible" in result.output
     result, _ = run("--csv", str(path), "--repair", "hier")
     assert result.exit_code == 2 and "date « hier » invalide" in result.output
+
+
+def test_cli_watches_a_declared_seasonal_use_with_caution(tmp_path):
+    # Watering all summer (+6 m³/h three nights in four, from June 1st): undeclared, its
+    # first nights raise a « leak »; declared as a yearly use in --uses, its nights are
+    # watched with caution (a leak must outlast the pauses) and nothing is raised.
+    path = tmp_path / "secteur.csv"
+    inflow_csv(path, days=240, onset_day=None,
+               extra=[(day, day + 3, 6.0) for day in range(120, 200, 4)])
+    result, lines = run("--csv", str(path))
+    assert result.exit_code == 0 and lines[-1]["leaks"] == 1
+    assert lines[0]["onset_utc"][:10] in ("2025-05-31", "2025-06-01")
+    uses = tmp_path / "usages.json"
+    uses.write_text(json.dumps([{"start": "2025-06-01", "end": "2025-08-31",
+                                 "label": "Arrosage des jardins", "yearly": True}]))
+    result, lines = run("--csv", str(path), "--uses", str(uses))
+    assert result.exit_code == 0, result.output
+    assert lines == [lines[-1]] and lines[-1]["seasonal_uses"] == 1
