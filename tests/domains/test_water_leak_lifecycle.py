@@ -613,6 +613,31 @@ def test_a_leak_hidden_by_a_declared_season_is_found_after_it(below):
     assert now >= 9 and before <= 5
 
 
+def test_an_undeclared_watering_season_is_seen_in_the_nights_and_a_leak_after_it_found():
+    # Garden timers from night 150 to 270 (20 % of the night flow, six dry nights then a
+    # rainy one), not declared, but their nights vary inside the window three times as
+    # much: the detector takes them for a seasonal use as if declared, from the night most
+    # of the last two weeks varied, to the last one that varied (ten nights as usual say it
+    # is over). A leak of 15 % three nights after the season is then found within a week
+    # against the level of before it, dated to its onset. Without that, it waited for two
+    # weeks of nights (its reference held the watering) and was dated into the watering on
+    # some draws. The season alone raises nothing either way.
+    off = LeakParams(infer_season=False)
+    soon = before = 0
+    for seed in range(10):
+        t, clean = nights(seed, count=340)
+        watering = timers(t, 150, 270, 4.0, dry=6)
+        v = variability(t, seed, watering)
+        assert detect_leaks(t, clean + watering, variability=v).leaks == []
+        flow = clean + watering + leak(t, 273.5, 3.0)
+        found, = detect_leaks(t, flow, variability=v).leaks
+        assert night_of(found.onset_s) == pytest.approx(273.5, abs=1)
+        soon += night_of(found.detected_s) <= 273.5 + 7
+        before += any(night_of(f.detected_s) <= 273.5 + 7
+                      for f in detect_leaks(t, flow, variability=v, params=off).leaks)
+    assert soon == 10 and before == 0
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_a_leak_starting_before_a_weekend_whose_nights_vary_more_is_found_as_fast(seed):
     # In this sector two nights a week (the weekend: people up later) vary three times as

@@ -179,7 +179,7 @@ REPAIR_STATUS = {"none": "aucune réparation enregistrée",
                          "trouvée »"}
 CONFIDENCE = {"medium": "moyenne", "high": "élevée"}
 KIND_LABELS = {"abrupt": "brutale", "incipient": "progressive (croissante)",
-               "in_season": "apparue pendant l'usage saisonnier déclaré (vue à sa fin)"}
+               "in_season": "apparue pendant un usage saisonnier de nuit (vue à sa fin)"}
 ACOUSTIC_RECENT_MS = 3 * 86_400_000  # a logger's alarm this recent backs a leak
 
 

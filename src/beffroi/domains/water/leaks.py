@@ -109,6 +109,14 @@ Night after night:
    leak's, not alone (another within ``season_back_days`` before it) — a leak never
    pauses, and rainy nights without watering showed the sector's own level until then.
    Not when a leak was found or ended meanwhile: that one was measured from its own level.
+   **A seasonal use seen in the nights.** Undeclared, garden timers show in the nights'
+   variability: from the night ``infer_share`` of the last ``infer_nights`` nights vary
+   ``use_variability`` times as much as the usual ones (out of any season), the nights are
+   those of a seasonal use as if declared (``infer_season``: caution, the reference after
+   it, the look back at the level of before it, repairs judged over two weeks), until
+   ``infer_exit_nights`` nights in a row vary as usual — a rainy week does not end a summer
+   —; it ended with the last night that varied. Without the nights' variability (readings
+   sparser than a quarter hour), nothing is inferred.
 4. **Extra flow**: for the latest leak, the median of its recent nights − its reference
    (over months the season moves the legitimate night use too: the figure drifts with
    it); for a leak with another on top, the step it made (the next one's reference − its
@@ -270,6 +278,11 @@ class LeakParams:
     # began in it (hidden by the use) or just after it is up from there.
     season_end_check: bool = True
     season_back_days: float = 21.0  # (its onset: a night back at that level not alone)
+    # Undeclared, a seasonal night use seen in the nights' variability is taken as declared:
+    infer_season: bool = True
+    infer_nights: int = 14  # from the night this share of the last nights switch…
+    infer_share: float = 0.4
+    infer_exit_nights: int = 10  # …to the last that did, once this many in a row did not
 
 
 @dataclass(frozen=True)
@@ -295,7 +308,7 @@ class Leak:
     resolved_s: float | None = None
     nights: list[int] = field(default_factory=list)  # indexes in the night series
     # or "incipient": growing over more than a week before detection; "in_season": found
-    # after a declared seasonal use that hid it
+    # after a seasonal night use (declared or seen in the nights) that hid it
     kind: str = "abrupt"
     ended_by: str | None = None  # "repair" (confirmed) | "gone" (back to its reference)
     repair_s: float | None = None  # the confirmed repair
@@ -418,6 +431,7 @@ class _Scan:
         # and the season's last night seen.
         self.pre_season: tuple[float, float, list[int], int, Leak | None] | None = None
         self.season_last: int | None = None
+        self.last_switching: int | None = None  # in a seasonal use seen in the nights
 
     # -- reference -------------------------------------------------------------------------
     def _seasonal_shift(self, n: int, nights: list[int]) -> float:
@@ -1205,9 +1219,42 @@ class _Scan:
         low = first + int(np.argmax(x[first:first + week] <= back))  # its first night back
         return float(self.t[nights[low]])
 
+    def _infer_season(self, n: int) -> None:
+        """Undeclared, a seasonal night use shows in the nights' variability (garden timers
+        switching on and off inside the window): from the night ``infer_share`` of the
+        last ``infer_nights`` nights vary ``use_variability`` times as much as the usual
+        ones (the median of the last ``2 × reference_nights`` out of any season), the
+        nights are those of a seasonal use, as if declared, until ``infer_exit_nights``
+        nights in a row vary as usual (a rainy week does not end a summer); it ended with
+        the last night that varied, the nights after it were the sector's own."""
+        p, v = self.p, self.variability
+        if not p.infer_season or v is None or self.seasonal[n] or not np.isfinite(v[n]):
+            return
+        base = [i for i in self.nights_seen[-6 * p.reference_nights:]
+                if not self.seasonal[i] and np.isfinite(v[i])][-2 * p.reference_nights:]
+        if len(base) < p.min_reference_nights:
+            return
+        usual = p.use_variability * _median(v[base])
+        if self.last_switching is None:  # out of an inferred season
+            window = [i for i in self.nights_seen[-(p.infer_nights - 1):]
+                      if np.isfinite(v[i])] + [n]
+            if sum(1 for i in window if v[i] >= usual) < p.infer_share * len(window):
+                return
+            self.last_switching = n
+        elif v[n] >= usual:
+            self.last_switching = n
+        else:
+            quiet = [i for i in self.nights_seen if i > self.last_switching]
+            if len(quiet) + 1 >= p.infer_exit_nights:
+                self.seasonal[quiet] = False
+                self.season_last, self.last_switching = self.last_switching, None
+                return
+        self.seasonal[n] = True
+
     def scan(self, skip: np.ndarray) -> LeakScan:
         for n in range(len(self.x)):
             if np.isfinite(self.x[n]) and not skip[n]:
+                self._infer_season(n)
                 self.night(n)
         for leak, repaired, _, _ in self.awaiting:  # the loss stops there if confirmed
             leak.awaiting_repair_s = repaired
