@@ -35,6 +35,19 @@ def sector(db):
     """60 days of 15-minute inflow ending now: 10 m³/h at night (1 % noise), more by day;
     over the last ``TIMER_NIGHTS`` nights, timers add 8 and 2 m³/h by turns, half an hour
     each, from 01:00 to 05:00 local time (flow readings every quarter hour)."""
+    yield from _sector(db, TIMER_NIGHTS, 0)
+
+
+@pytest.fixture
+def seasonal_sector(db):
+    """The same sector, its timers on for 30 nights that ended 15 nights ago, but every
+    fourth night (a rainy one)."""
+    yield from _sector(db, 45, 15, pause=4)
+
+
+def _sector(db, first_back: int, quiet: int, pause: int = 0):
+    """The sector, timers on from ``first_back`` nights ago to ``quiet`` nights ago, but
+    every ``pause``-th night."""
     registry = load_registry(["generic", "water"])
     end = now_ms() // 900_000 * 900
     t = np.arange(end - 60 * DAY, end + 1, 900.0)
@@ -43,10 +56,13 @@ def sector(db):
     rng = np.random.default_rng(3)
     flow = 10.0 * (1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)) \
         * rng.normal(1, 0.01, len(t))
-    first = datetime.fromtimestamp(end, PARIS).date().toordinal() - TIMER_NIGHTS + 1
+    first = datetime.fromtimestamp(end, PARIS).date().toordinal() - first_back + 1
     if datetime.fromtimestamp(end, PARIS).hour < 4:  # tonight's 02:00–04:00 is not over
         first -= 1
-    timers = np.array([w.date().toordinal() >= first and 1 <= w.hour < 5 for w in when])
+    last = first + first_back - quiet - 1  # the last night with timers
+    timers = np.array([first <= w.date().toordinal() <= last and 1 <= w.hour < 5
+                       and not (pause and (w.date().toordinal() - first) % pause == pause - 1)
+                       for w in when])
     quarter = np.array([(w.hour * 4 + w.minute // 15) // 2 % 2 for w in when])
     flow = flow + np.where(timers, np.where(quarter == 0, 8.0, 2.0), 0.0)
     with db.write() as conn:
@@ -56,7 +72,7 @@ def sector(db):
         users.add_member(scope, conn, {"email": "agent@eau.fr", "role": "agent",
                                        "password": "password-123"})
     with TestClient(fresh_app(db, registry)) as client:
-        yield {"client": client, "id": ids["J"], "first": first,
+        yield {"client": client, "id": ids["J"], "first": first, "last": last,
                "url": f"/api/v1/tenants/{tenant['id']}/water/sectors/{ids['J']}/night-flow",
                "h": bearer(client, "agent@eau.fr", "password-123")}
 
@@ -95,3 +111,19 @@ def test_timers_switching_in_the_window_are_held_as_night_use(sector):
     assert use["variability_ratio"] > 2  # twice as much or more: held
     # Their minimum hour is up by 5 m³/h (any hour: quarters of +8, +5, +2, +5 m³/h).
     assert timers[-1]["minimum_m3h"] == pytest.approx(15.0, rel=0.05)
+
+
+def test_a_season_of_timers_is_seen_in_the_nights_and_said(seasonal_sector):
+    # Thirty nights of timers (three in four), over for fifteen: the detector took them for
+    # a seasonal night use as if declared, from the night six of the last fourteen had
+    # switched (40 %: the sixth timer night, the seventh night) to the last night that
+    # switched; no leak raised.
+    d = seasonal_sector["client"].get(seasonal_sector["url"], params={"days": 60},
+                                      headers=seasonal_sector["h"]).json()
+    assert d["leaks"] == [] and d["night_use"] is None
+    since = datetime.fromordinal(seasonal_sector["first"] + 6).date().isoformat()
+    until = datetime.fromordinal(seasonal_sector["last"]).date().isoformat()
+    assert d["seen_season"]["since_date"] == since
+    assert d["seen_season"]["until_date"] == until
+    shown = {n["date"]: n for n in d["nights"]}
+    assert d["seen_season"]["until"] == shown[until]["end"]

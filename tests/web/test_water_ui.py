@@ -447,6 +447,27 @@ def test_sector_panel_tells_a_rise_held_as_night_use(page, server, size, water, 
     screenshot(page, "eau-secteur-usage-de-nuit", size)
 
 
+@pytest.mark.parametrize("seen_season", [
+    {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03", "until": None,
+     "until_date": None},
+    {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03",
+     "until": "2026-09-21T02:00:00Z", "until_date": "2026-09-21"}], ids=["ongoing", "ended"])
+def test_sector_panel_tells_a_seasonal_use_seen_in_the_nights(page, server, size, water,
+                                                             seen_season):
+    box = _panel_box(page, server, water, "seen_season", seen_season, "#ws-night-use",
+                     "vu dans les nuits")
+    text = box.inner_text()
+    if seen_season["until_date"]:
+        assert "Usage saisonnier de nuit du 3 juin 2026 au 21 septembre 2026, vu dans les " \
+               "nuits" in text
+        assert "après lui, le débit de nuit est comparé à celui d'avant" in text
+    else:
+        assert "Usage saisonnier de nuit depuis le 3 juin 2026, vu dans les nuits" in text
+        assert "comparé à celui d'avant" not in text
+    assert "déclarez-le ci-dessous comme usage saisonnier" in text
+    assert_accessible(page)
+
+
 def _tab_out(page) -> str:
     """Press Tab until the focus leaves the focused field (a date field takes one Tab per
     part); the id of the field it lands on."""

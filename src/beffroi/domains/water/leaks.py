@@ -352,6 +352,9 @@ class LeakScan:
     lasting_sensitivity_m3h: float | None = None
     lasting_sensitivity_share: float | None = None
     night_use: NightUse | None = None  # a rise held as a switching night use, at the end
+    # Seasonal night uses seen in the nights (``infer_season``): (first night's end, last
+    # switching night's end — None while it goes on), epoch s.
+    seen_seasons: list[tuple[float, float | None]] = field(default_factory=list)
 
     @property
     def open_leaks(self) -> list[Leak]:
@@ -432,6 +435,7 @@ class _Scan:
         self.pre_season: tuple[float, float, list[int], int, Leak | None] | None = None
         self.season_last: int | None = None
         self.last_switching: int | None = None  # in a seasonal use seen in the nights
+        self.seen_seasons: list[tuple[float, float | None]] = []
 
     # -- reference -------------------------------------------------------------------------
     def _seasonal_shift(self, n: int, nights: list[int]) -> float:
@@ -1241,12 +1245,15 @@ class _Scan:
             if sum(1 for i in window if v[i] >= usual) < p.infer_share * len(window):
                 return
             self.last_switching = n
+            self.seen_seasons.append((float(self.t[n]), None))
         elif v[n] >= usual:
             self.last_switching = n
         else:
             quiet = [i for i in self.nights_seen if i > self.last_switching]
             if len(quiet) + 1 >= p.infer_exit_nights:
                 self.seasonal[quiet] = False
+                self.seen_seasons[-1] = (self.seen_seasons[-1][0],
+                                         float(self.t[self.last_switching]))
                 self.season_last, self.last_switching = self.last_switching, None
                 return
         self.seasonal[n] = True
@@ -1283,7 +1290,7 @@ class _Scan:
             if _median(self.x[recent]) - ref >= self.p.min_excess * scale:  # …up
                 night_use = NightUse(float(self.t[first]), ratio)
         return LeakScan(self.leaks, self.reference, self.spread, sensitivity, share,
-                        lasting, lasting_share, night_use)
+                        lasting, lasting_share, night_use, self.seen_seasons)
 
 
 def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,

@@ -42,7 +42,7 @@ from ...storage.database import Database
 from . import detectors
 from .annual_volumes import parse_year
 from .leaks import LeakParams
-from .night_flow import iso_utc, rolling_percentile
+from .night_flow import Nights, iso_utc, rolling_percentile
 from .rpqs import tenant_indicators, year_period
 from .settings import PRICE
 
@@ -56,6 +56,11 @@ router = APIRouter()
 
 def _round(value: float, digits: int = 3) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def _night_date(nights: Nights, end_s: float) -> str:
+    """The local date of the night whose window ends at ``end_s``."""
+    return str(nights.day[min(int(np.searchsorted(nights.end_s, end_s)), len(nights) - 1)])
 
 
 def parse_days(text: Any) -> int:
@@ -93,6 +98,7 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
                  "width": f"± {LeakParams().min_excess:g} × dispersion robuste (MAD)".replace(".", ","),
                  "p20": f"20e centile des {P20_NIGHTS} dernières nuits"},
         "measured": False, "nights": [], "leaks": [], "sensitivity": None, "night_use": None,
+        "seen_season": None,
     }
     seen = detectors.scan_sector(ctx, sector, now - days * DAY_MS, window)
     if seen is None:
@@ -128,9 +134,15 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
     tz = ZoneInfo(window.tz)
     if scan.night_use is not None:
         since = scan.night_use.since_s  # the end of its first night's window
-        first = min(int(np.searchsorted(nights.end_s, since)), len(nights) - 1)
-        out["night_use"] = {"since": iso_utc(since), "since_date": str(nights.day[first]),
+        out["night_use"] = {"since": iso_utc(since), "since_date": _night_date(nights, since),
                             "variability_ratio": round(scan.night_use.variability_ratio, 1)}
+    seasons = [(since, until) for since, until in scan.seen_seasons
+               if until is None or until >= first_shown]
+    if seasons:  # the latest seasonal night use seen in the nights shown
+        since, until = seasons[-1]
+        out["seen_season"] = {"since": iso_utc(since), "since_date": _night_date(nights, since),
+                              "until": iso_utc(until),
+                              "until_date": None if until is None else _night_date(nights, until)}
     for i, leak in enumerate(scan.leaks):
         end = leak.resolved_s if leak.resolved_s is not None else now / 1000
         if end < first_shown:

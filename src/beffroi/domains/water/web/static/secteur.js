@@ -90,6 +90,22 @@ export function sensitivityHtml(d) {
       des fuites plus petites.</p>`;
 }
 
+/** A seasonal night use that the detector saw in the nights' variability, undeclared
+ * (``seen_season``: null or absent, nothing shown). */
+export function seenSeasonHtml(d) {
+  const u = d && d.seen_season;
+  if (!u || !u.since_date) return "";
+  const when = u.until_date
+    ? `du ${escapeHtml(longDate(u.since_date))} au ${escapeHtml(longDate(u.until_date))}`
+    : `depuis le ${escapeHtml(longDate(u.since_date))}`;
+  return `<p id="ws-seen-season"><strong>Usage saisonnier de nuit ${when}, vu dans les nuits :</strong> elles
+      varient à l'intérieur de la fenêtre de nuit comme avec un arrosage automatique. Le détecteur les a
+      surveillées comme celles d'un usage saisonnier déclaré (une hausse n'y est une fuite que si elle dure
+      sans pause${u.until_date ? " ; après lui, le débit de nuit est comparé à celui d'avant" : ""}).</p>
+    <p class="small">S'il revient chaque année (arrosage d'été), déclarez-le ci-dessous comme usage saisonnier :
+      il sera surveillé dès sa première nuit.</p>`;
+}
+
 /** A rise of the last nights that the detector holds as a night use switching on and off
  * (``night_use``: null or absent, nothing shown). */
 export function nightUseHtml(d) {
@@ -278,7 +294,7 @@ export async function render(container, ctx) {
     const sensitivity = sensitivityHtml(d);
     $("ws-sensitivity").innerHTML = sensitivity;
     $("ws-sensitivity").hidden = !sensitivity;
-    const nightUse = nightUseHtml(d);
+    const nightUse = seenSeasonHtml(d) + nightUseHtml(d);
     $("ws-night-use").innerHTML = nightUse;
     $("ws-night-use").hidden = !nightUse;
     if (d.note) {
