@@ -5,7 +5,7 @@ night-flow chart, and the yearly figures form; at desktop and phone sizes, audit
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -319,8 +319,8 @@ def _answer_with(page, key: str, value) -> None:
         body = answer.json()
         if value == "absent":
             body.pop(key, None)
-        else:
-            body[key] = value
+        else:  # (a function of the real answer: a value made from its nights)
+            body[key] = value(body) if callable(value) else value
         route.fulfill(response=answer, json=body)
 
     page.route("**/water/sectors/*/night-flow*", fulfil)
@@ -335,7 +335,7 @@ def _panel_box(page, server, water, field: str, value, box: str, marker: str):
     panel = page.locator(".water-panel[data-ready='90']")
     panel.wait_for(state="attached")
     shown = panel.locator(box)
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) and not callable(value):
         assert shown.is_hidden() and marker not in panel.inner_text()
         return None
     assert shown.is_visible()
@@ -447,24 +447,48 @@ def test_sector_panel_tells_a_rise_held_as_night_use(page, server, size, water, 
     screenshot(page, "eau-secteur-usage-de-nuit", size)
 
 
-@pytest.mark.parametrize("seen_season", [
-    {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03", "until": None,
-     "until_date": None},
-    {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03",
-     "until": "2026-09-21T02:00:00Z", "until_date": "2026-09-21"}], ids=["ongoing", "ended"])
+@pytest.mark.parametrize("ended", [False, True], ids=["ongoing", "ended"])
 def test_sector_panel_tells_a_seasonal_use_seen_in_the_nights(page, server, size, water,
-                                                             seen_season):
-    box = _panel_box(page, server, water, "seen_season", seen_season, "#ws-night-use",
+                                                             ended):
+    # The real answer, with a seasonal use seen from its 31st night shown (to its 61st,
+    # once ended): the panel says it, the chart's legend names it, and the table marks
+    # its nights and no other.
+    months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+              "septembre", "octobre", "novembre", "décembre")
+    said = {}
+
+    def seen(body):
+        first, last = body["nights"][30], body["nights"][60]
+        said.update(since=first["date"], until=last["date"] if ended else None)
+        return {"since": first["end"], "since_date": first["date"],
+                "until": last["end"] if ended else None,
+                "until_date": last["date"] if ended else None}
+
+    def long_date(iso: str) -> str:
+        day = date.fromisoformat(iso)
+        return f"{day.day} {months[day.month - 1]} {day.year}"
+
+    box = _panel_box(page, server, water, "seen_season", seen, "#ws-night-use",
                      "vu dans les nuits")
     text = box.inner_text()
-    if seen_season["until_date"]:
-        assert "Usage saisonnier de nuit du 3 juin 2026 au 21 septembre 2026, vu dans les " \
-               "nuits" in text
+    if ended:
+        assert f"Usage saisonnier de nuit du {long_date(said['since'])} au " \
+               f"{long_date(said['until'])}, vu dans les nuits" in text
         assert "après lui, le débit de nuit est comparé à celui d'avant" in text
     else:
-        assert "Usage saisonnier de nuit depuis le 3 juin 2026, vu dans les nuits" in text
+        assert f"Usage saisonnier de nuit depuis le {long_date(said['since'])}, vu dans " \
+               "les nuits" in text
         assert "comparé à celui d'avant" not in text
     assert "déclarez-le ci-dessous comme usage saisonnier" in text
+    panel = page.locator(".water-panel[data-ready='90']")
+    assert panel.locator("#ws-legend-seen").is_visible()
+    remarks = {row.get_attribute("data-night"): row.locator("td").last.text_content()
+               for row in panel.locator("#ws-table tbody tr").all()}
+    inside = {night for night in remarks if said["since"] <= night
+              and (said["until"] is None or night <= said["until"])}
+    assert len(inside) == (31 if ended else len(remarks) - 30)
+    for night, remark in remarks.items():
+        assert ("usage saisonnier vu dans les nuits" in remark) == (night in inside), night
     assert_accessible(page)
 
 

@@ -20,6 +20,11 @@ const LEGITIMATE = "#18753c";
 const ONSET = "#ce0500";
 const REPAIR = "#18753c";
 const USE_FILL = "rgba(113, 97, 0, 0.14)";
+const SEEN_FILL = "rgba(113, 97, 0, 0.07)";  // a seasonal use seen in the nights, lighter
+
+/** Whether a night (its window's end, ISO) lies in the seasonal use seen in the nights. */
+const inSeenSeason = (d, end) => Boolean(d.seen_season && end >= d.seen_season.since
+  && (!d.seen_season.until || end <= d.seen_season.until));
 const seconds = (iso) => (iso ? new Date(iso).getTime() / 1000 : null);
 
 /** The panel's words: period, range of the night flow, reference, leaks. */
@@ -165,13 +170,15 @@ function nightsTable(d, uses) {
       <td class="number">${n.band_low_m3h === null ? "—"
         : `${formatNumber(n.band_low_m3h, 2)} à ${formatNumber(n.band_high_m3h, 2)}`}</td>
       <td class="number">${formatNumber(n.p20_m3h, 2)}</td>
-      <td>${[n.leak === null ? "" : "fuite", useText(useOn(uses, n.date))]
+      <td>${[n.leak === null ? "" : "fuite", useText(useOn(uses, n.date)),
+        inSeenSeason(d, n.end) ? "usage saisonnier vu dans les nuits" : ""]
         .filter(Boolean).join(" ; ")}</td></tr>`).join("")}</tbody></table>`;
 }
 
 /** Vertical lines at the onsets (red) and repairs (green), labelled; declared uses shaded
- * (``uses()`` read at each drawing, so a use added or removed shows on redraw). */
-function marksPlugin(leaks, uses) {
+ * (``uses()`` read at each drawing, so a use added or removed shows on redraw), and more
+ * lightly the seasonal use seen in the nights (``seen``, if any). */
+function marksPlugin(leaks, uses, seen) {
   return {
     hooks: {
       draw: [(u) => {
@@ -189,6 +196,15 @@ function marksPlugin(leaks, uses) {
             const to = Math.min(seconds(`${end}T00:00:00Z`) + 86_400, u.scales.x.max);
             if (to <= from) continue;
             const x0 = u.valToPos(from, "x", true);
+            ctx.fillRect(x0, top, Math.max(u.valToPos(to, "x", true) - x0, 2 * px), height);
+          }
+        }
+        if (shown && seen) {
+          const from = Math.max(seconds(seen.since) - 43_200, u.scales.x.min);
+          const to = Math.min(seen.until ? seconds(seen.until) + 43_200 : u.scales.x.max, u.scales.x.max);
+          if (to > from) {
+            const x0 = u.valToPos(from, "x", true);
+            ctx.fillStyle = SEEN_FILL;
             ctx.fillRect(x0, top, Math.max(u.valToPos(to, "x", true) - x0, 2 * px), height);
           }
         }
@@ -237,7 +253,7 @@ function draw(box, d, uses) {
     ],
     legend: { show: false },  // the figure's legend and the table say it in words
     bands: [{ series: [2, 1], fill: "rgba(0, 0, 145, 0.12)" }],
-    plugins: [marksPlugin(d.leaks, uses)],
+    plugins: [marksPlugin(d.leaks, uses, d.seen_season)],
   }, [t, d.nights.map((n) => v(n, "band_low_m3h")), d.nights.map((n) => v(n, "band_high_m3h")),
     d.nights.map((n) => v(n, "reference_m3h")), d.nights.map((n) => v(n, "minimum_m3h")),
     d.nights.map(() => d.legitimate_night_use_m3h)], box);
@@ -261,6 +277,7 @@ export async function render(container, ctx) {
         <li><svg width="12" height="16"><line x1="6" y1="0" x2="6" y2="16" stroke="${ONSET}" stroke-width="2"/></svg>Début de fuite</li>
         <li><svg width="12" height="16"><line x1="6" y1="0" x2="6" y2="16" stroke="${REPAIR}" stroke-width="2" stroke-dasharray="6 4"/></svg>Fuite réparée</li>
         <li><svg width="28" height="12"><rect width="28" height="12" fill="${USE_FILL}" stroke="#716100" stroke-dasharray="2 2"/></svg>Usage déclaré (exceptionnel ou saisonnier)</li>
+        <li id="ws-legend-seen" hidden><svg width="28" height="12"><rect width="28" height="12" fill="${SEEN_FILL}" stroke="#716100" stroke-dasharray="1 3"/></svg>Usage saisonnier vu dans les nuits</li>
       </ul>
       <figcaption id="ws-summary"></figcaption>
     </figure>
@@ -297,6 +314,7 @@ export async function render(container, ctx) {
     const nightUse = seenSeasonHtml(d) + nightUseHtml(d);
     $("ws-night-use").innerHTML = nightUse;
     $("ws-night-use").hidden = !nightUse;
+    $("ws-legend-seen").hidden = !(d.seen_season && d.seen_season.since);
     if (d.note) {
       $("ws-summary").textContent = d.note;
       $("ws-leaks").innerHTML = "";
