@@ -638,6 +638,24 @@ def test_an_undeclared_watering_season_is_seen_in_the_nights_and_a_leak_after_it
     assert soon == 10 and before == 0
 
 
+def test_a_few_one_off_night_uses_close_together_are_no_season():
+    # Six nights of one-off uses in a week (a filled pool, hydrants flushed: their nights
+    # vary three times as much) are six of the last fourteen: a season would begin on the
+    # sixth — but none varies after it, so it lasted a night: no season. Timers over
+    # eight weeks are one.
+    t, flow = nights(3, count=200)
+    night = np.round((t - T0) / DAY)
+    one_off = ((night >= 120) & (night < 126)).astype(float)
+    spread = variability(t, 3, one_off)
+    assert detect_leaks(t, flow, variability=spread).seen_seasons == []
+    kept = LeakParams(infer_min_nights=0)
+    assert len(detect_leaks(t, flow, variability=spread, params=kept).seen_seasons) == 1
+    watering = timers(t, 100, 156, 4.0, dry=3)
+    seasons = detect_leaks(t, flow + watering, variability=variability(t, 3, watering)
+                           ).seen_seasons
+    assert len(seasons) == 1 and night_of(seasons[0][1]) == pytest.approx(155, abs=1)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_a_leak_starting_before_a_weekend_whose_nights_vary_more_is_found_as_fast(seed):
     # In this sector two nights a week (the weekend: people up later) vary three times as

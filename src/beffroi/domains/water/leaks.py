@@ -283,6 +283,7 @@ class LeakParams:
     infer_nights: int = 14  # from the night this share of the last nights switch…
     infer_share: float = 0.4
     infer_exit_nights: int = 10  # …to the last that did, once this many in a row did not
+    infer_min_nights: int = 7  # (shorter, a few one-off uses close together: no season)
 
 
 @dataclass(frozen=True)
@@ -435,6 +436,7 @@ class _Scan:
         self.pre_season: tuple[float, float, list[int], int, Leak | None] | None = None
         self.season_last: int | None = None
         self.last_switching: int | None = None  # in a seasonal use seen in the nights
+        self.season_before: int | None = None  # the season's last night before that one
         self.seen_seasons: list[tuple[float, float | None]] = []
 
     # -- reference -------------------------------------------------------------------------
@@ -1230,7 +1232,9 @@ class _Scan:
         ones (the median of the last ``2 × reference_nights`` out of any season), the
         nights are those of a seasonal use, as if declared, until ``infer_exit_nights``
         nights in a row vary as usual (a rainy week does not end a summer); it ended with
-        the last night that varied, the nights after it were the sector's own."""
+        the last night that varied, the nights after it were the sector's own. Less than
+        ``infer_min_nights`` from its first night to that one, it was a few one-off uses
+        close together: no season (the after-season rules do not follow it)."""
         p, v = self.p, self.variability
         if not p.infer_season or v is None or self.seasonal[n] or not np.isfinite(v[n]):
             return
@@ -1244,17 +1248,26 @@ class _Scan:
                       if np.isfinite(v[i])] + [n]
             if sum(1 for i in window if v[i] >= usual) < p.infer_share * len(window):
                 return
-            self.last_switching = n
+            self.last_switching, self.season_before = n, self.season_last
             self.seen_seasons.append((float(self.t[n]), None))
         elif v[n] >= usual:
             self.last_switching = n
         else:
             quiet = [i for i in self.nights_seen if i > self.last_switching]
             if len(quiet) + 1 >= p.infer_exit_nights:
-                self.seasonal[quiet] = False
-                self.seen_seasons[-1] = (self.seen_seasons[-1][0],
-                                         float(self.t[self.last_switching]))
-                self.season_last, self.last_switching = self.last_switching, None
+                since = self.seen_seasons[-1][0]
+                if self.t[self.last_switching] - since < p.infer_min_nights * DAY_S:
+                    # (a few one-off uses close together: no season)
+                    self.seasonal[[i for i in self.nights_seen if self.t[i] >= since]] = False
+                    self.seen_seasons.pop()
+                    self.season_last = self.season_before
+                    if self.pre_season is not None and self.t[self.pre_season[3]] >= since:
+                        self.pre_season = None  # (taken at its start; else a declared one's)
+                else:
+                    self.seasonal[quiet] = False
+                    self.seen_seasons[-1] = (since, float(self.t[self.last_switching]))
+                    self.season_last = self.last_switching
+                self.last_switching = None
                 return
         self.seasonal[n] = True
 
