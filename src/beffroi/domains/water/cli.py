@@ -18,6 +18,8 @@ import numpy as np
 import orjson
 
 from ...cli.csv_input import Unreadable, open_table
+from ...core import textfiles
+from ...core.errors import Invalid
 from .counters import sorted_unique
 from .exceptional_uses import PROPERTY, checked_uses, excluded_ranges, seasonal_ranges
 from .leaks import Leak, Repair, detect_leaks
@@ -90,10 +92,12 @@ def read_uses(path: Path) -> tuple[list[dict], list[str]]:
     """The declared uses of a ``--uses`` file: a JSON list as the sector's
     ``exceptional_uses`` property holds it (or an object with that property); the valid
     ones, and what is wrong with the others. ClickException when the file is unreadable."""
-    try:
-        value = orjson.loads(path.read_bytes())
+    try:  # (decoded by core's text-file rules: BOM, Windows-1252, no binary)
+        value = orjson.loads(textfiles.decode(path.read_bytes()).text)
     except OSError as exc:
         raise click.ClickException(f"{path} : lecture impossible ({exc.strerror}).") from None
+    except Invalid as exc:
+        raise click.ClickException(f"{path} : {exc}.") from None
     except orjson.JSONDecodeError as exc:
         raise click.ClickException(f"{path} : JSON invalide ligne {exc.lineno}, colonne "
                                    f"{exc.colno} ({exc.msg}).") from None

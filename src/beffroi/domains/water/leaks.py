@@ -621,7 +621,7 @@ class _Scan:
         p, t, x = self.p, self.t, self.x
         if not p.season_end_check or self.pre_season is None:
             return False
-        after = [i for i in self.nights_seen if i > self.season_last]
+        after = self._between(self.nights_seen, t[self.season_last], np.inf)
         if len(after) < p.after_season_nights:
             return False
         ref, scale, window, first, top = self.pre_season
@@ -1253,7 +1253,7 @@ class _Scan:
         elif v[n] >= usual:
             self.last_switching = n
         else:
-            quiet = [i for i in self.nights_seen if i > self.last_switching]
+            quiet = self._between(self.nights_seen, self.t[self.last_switching], np.inf)
             if len(quiet) + 1 >= p.infer_exit_nights:
                 since = self.seen_seasons[-1][0]
                 if self.t[self.last_switching] - since < p.infer_min_nights * DAY_S:
