@@ -13,7 +13,9 @@ Night after night:
 1. **Reference.** Without an open leak: the median of the sector's last
    ``reference_nights`` *normal* nights, with a robust spread ``scale`` = 1.4826 × MAD of
    the same nights, floored at ``min_scale_share`` of the reference. The first
-   ``min_reference_nights`` nights only build it. With a year of history, the reference
+   ``min_reference_nights`` nights only build it — unless they step up: a leak that
+   began among them is split off (``_warm_up_step``), the nights before it the
+   reference, its own a run above it. With a year of history, the reference
    follows the season the sector had a year before (``_seasonal_shift``: how much its
    normal nights moved between the two dates then), so that summer night watering seen
    last year is expected this year. Out of a declared seasonal use, once
@@ -214,6 +216,10 @@ YEAR_S = 365 * DAY_S
 class LeakParams:
     reference_nights: int = 28
     min_reference_nights: int = 14
+    # A step among those first nights (``_warm_up_step``): this many nights each side at
+    # least (0: not looked for), the two levels this many standard errors apart.
+    warm_up_side: int = 3
+    warm_up_z: float = 4.0
     min_scale_share: float = 0.03
     k: float = 1.5
     h: float = 5.0
@@ -513,6 +519,8 @@ class _Scan:
                 self.normal.append(n)
                 self.usable[n] = True
                 self.last_calm = n
+                if len(self.normal) == p.min_reference_nights and self.floor is None:
+                    self._warm_up_step()
             return
         ref, scale = current
         if self.seasonal[n]:
@@ -604,6 +612,49 @@ class _Scan:
             self._trend(n, scale, cautious)
         elif top is not None and self.open[-1] is top:
             self._stacked_trend(n, scale, cautious)
+
+    def _warm_up_step(self) -> None:
+        """The first ``min_reference_nights`` nights of a series build its reference; a
+        leak that began among them would be taken into it (half a step in the reference,
+        the leak found weeks late or never, dated at the end of them). So they are split
+        where they are best told apart into two levels (least absolute deviations, at
+        least ``warm_up_side`` nights each side): where the later ones stand a step up —
+        their low nights ``min_excess`` × the spread of both levels' nights above the
+        earlier ones' median, and the two medians apart by ``warm_up_z`` standard errors —
+        the earlier nights alone are the reference and the later ones a run above it,
+        judged from the next night as any (the leak dated at its first night)."""
+        p, x = self.p, self.x
+        nights = self.normal
+        side = p.warm_up_side
+        if not side or len(nights) < 2 * side or self.seasonal[nights].any():
+            return  # (a declared season's use may start among them: it is no leak)
+        values = x[nights]
+        best = None
+        for k in range(side, len(values) - side + 1):
+            before, after = values[:k], values[k:]
+            b, a = _median(before), _median(after)
+            cost = float(np.abs(before - b).sum() + np.abs(after - a).sum())
+            if best is None or cost < best[0]:
+                best = (cost, k, b, a)
+        _, k, b, a = best
+        residuals = np.concatenate([values[:k] - b, values[k:] - a])
+        scale = _spread(residuals + b, b, p)  # (the spread of both levels' nights)
+        noise = p.warm_up_z * MEDIAN_SE * scale * np.sqrt(1 / k + 1 / (len(values) - k))
+        low = float(np.percentile(values[k:], p.low_percentile))
+        if a - b < noise or low - b < p.min_excess * scale:
+            return
+        run = nights[k:]
+        self.normal = nights[:k]
+        self.usable[run] = False
+        self.floor = (b, scale)
+        self.last_calm = nights[k - 1]
+        self.s = 0.0
+        for i in run:
+            self.last_z = min((x[i] - b) / scale, p.cap)
+            self.s = max(0.0, self.s + self.last_z - p.k)
+            self.seen.append(i)
+            self.elevated.append(i)
+        self.pending = list(run)
 
     def _season_end_leak(self, n: int) -> bool:
         """A leak that began during a declared seasonal use, hidden by it, or in the first
