@@ -495,6 +495,7 @@ def coarser(t_s: np.ndarray, inflow: np.ndarray, factor: int) -> tuple[np.ndarra
 TAKES_REPAIRS = "repairs" in inspect.signature(live.detect_leaks).parameters
 TAKES_VARIABILITY = "variability" in inspect.signature(live.detect_leaks).parameters
 TAKES_SEASONAL = "seasonal" in inspect.signature(live.detect_leaks).parameters
+TAKES_RESOLUTION = "resolution_m3h" in inspect.signature(live.detect_leaks).parameters
 WATERING_SEASON = ("2025-06-01", "2025-09-30")  # the garden timers' months, declared
 
 
@@ -506,6 +507,8 @@ def _new_scan(nights: Nights, repairs: list, seasonal: list | None = None) -> li
         extra["variability"] = nights.variability_m3h
     if TAKES_SEASONAL and seasonal:
         extra["seasonal"] = seasonal
+    if TAKES_RESOLUTION:
+        extra["resolution_m3h"] = getattr(nights, "resolution_m3h", 0.0)
     return found_leaks(live.detect_leaks(nights.end_s, nights.minimum_m3h, **extra))
 
 

@@ -179,10 +179,11 @@ def scores(true: list[TrueLeak], runs: list[list[Found]]) -> dict:
 
 DETECTORS = {
     "new": ("nouveau", lambda n: found_leaks(detect_leaks(
-        n.end_s, n.minimum_m3h, variability=n.variability_m3h))),
+        n.end_s, n.minimum_m3h, variability=n.variability_m3h,
+        resolution_m3h=n.resolution_m3h))),
     "no_stacked_trend": ("sans tendance superposée", lambda n: found_leaks(detect_leaks(
         n.end_s, n.minimum_m3h, LeakParams(stacked_trend_settled=0),
-        variability=n.variability_m3h))),
+        variability=n.variability_m3h, resolution_m3h=n.resolution_m3h))),
     "previous": ("précédent", lambda n: found_leaks(
         previous_leak_detector.detect_leaks(n.end_s, n.minimum_m3h))),
 }

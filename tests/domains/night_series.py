@@ -47,3 +47,17 @@ def sector_flow(t_s: np.ndarray, seed: int, level: float) -> np.ndarray:
     hour = (t_s / 3600 + 1) % 24
     shape = 1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)
     return level * shape * rng.normal(1, 0.04, len(t_s))
+
+
+def village_index(t_s: np.ndarray, seed: int, step_m3: float = 0.1, leak_m3h: float = 0.0,
+                  leak_from_s: float = np.inf, lumps: float = 0.25) -> np.ndarray:
+    """The index (m³) of a village sector's inlet meter read at ``t_s``, to ``step_m3``:
+    night flow ≈ 1 m³/h, lumpy five-minute draws (± ``lumps``), a leak of ``leak_m3h``
+    from ``leak_from_s``."""
+    rng = np.random.default_rng(seed)
+    fine = np.arange(t_s[0] - 300.0, t_s[-1] + 300.0, 300.0)
+    hour = (fine / 3600 + 1) % 24  # (CET)
+    flow = (1 + 1.5 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)) * np.exp(
+        rng.normal(0, lumps, len(fine))) + leak_m3h * (fine >= leak_from_s)
+    volume = np.concatenate([[0.0], np.cumsum(flow[1:] * 300 / 3600)])
+    return 4_321.0 + np.floor(np.interp(t_s, fine, volume) / step_m3) * step_m3

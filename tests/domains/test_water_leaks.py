@@ -13,8 +13,9 @@ from click.testing import CliRunner
 
 from beffroi.domains.water.cli import water
 from beffroi.domains.water.leaks import detect_leaks
+from beffroi.domains.water.night_flow import night_minima
 
-from .night_series import DAY, T0, leak, nights
+from .night_series import DAY, T0, leak, nights, village_index
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -93,6 +94,32 @@ def test_one_off_night_uses_among_the_first_nights_raise_nothing(seed):
     t, flow = nights(seed, count=120)
     flow[[5, 9]] += 8.0
     assert detect_leaks(t, flow).leaks == []
+
+
+def village_night_flows(seed: int, leak_m3h: float = 0.0, shift_s: float = 0.0):
+    """The nights of a village sector whose meter's index is read to 0.1 m³ every quarter
+    hour (from ``shift_s`` past the quarter), over 240 days; a leak from day 150.5."""
+    t = T0 + shift_s + np.arange(0, 240 * DAY, 900.0)
+    return night_minima(t, village_index(t, seed, 0.1, leak_m3h, T0 + 150.5 * DAY))
+
+
+@pytest.mark.parametrize("shift_s", [0.0, 300.0])
+def test_a_small_sector_read_to_100_litres_raises_nothing_and_its_leak_is_found(shift_s):
+    # Quiet nights at 0.9 or 1.0 m³/h: their MAD is 0 (a step up stood many spreads
+    # above: a false alarm in most series) or a whole step (a 0.3 m³/h leak stood two
+    # spreads up); their spread now holds the meter's resolution, the values spread over
+    # their steps. A leak of three steps is found within days.
+    for seed in range(6):
+        nights = village_night_flows(seed, shift_s=shift_s)
+        assert nights.resolution_m3h == pytest.approx(0.1)
+        assert detect_leaks(nights.end_s, nights.minimum_m3h,
+                            resolution_m3h=nights.resolution_m3h).leaks == []
+        nights = village_night_flows(seed, leak_m3h=0.3, shift_s=shift_s)
+        found = detect_leaks(nights.end_s, nights.minimum_m3h,
+                             resolution_m3h=nights.resolution_m3h).leaks
+        assert len(found) == 1
+        assert 0 < (found[0].detected_s - T0) / DAY - 150.5 <= 14
+        assert (found[0].onset_s - T0) / DAY == pytest.approx(150.5, abs=1.5)
 
 
 def test_missing_nights_are_skipped():

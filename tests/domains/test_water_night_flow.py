@@ -12,6 +12,7 @@ from beffroi.domains.water.counters import cumulative_volume
 from beffroi.domains.water.night_flow import (
     NightWindow,
     cumulative_from_flow,
+    lattice_step,
     net_volume,
     night_minima,
     night_minima_from_flow,
@@ -154,3 +155,28 @@ def test_rolling_20th_percentile_over_seven_nights():
     assert np.isnan(p20[2])  # 3 nights known out of 7: not enough
     assert p20[3] == pytest.approx(np.percentile([10, 12, 11, 30], 20))
     assert p20[8] == pytest.approx(np.percentile([11, 30, 13, 14, 9, 15], 20))
+
+
+def test_the_resolution_of_a_meter_read_to_100_litres():
+    # An index read to 0.1 m³ every quarter hour (a pulse per 100 L): it moves by whole
+    # tenths, and so do its rolling-hour flows (give or take the interpolation between
+    # readings not on the window's hours); a flow series moves by no step.
+    rng = np.random.default_rng(3)
+    t = quarter_hours("2025-02-01T00:00:00", "2025-02-11T00:00:00")
+    flow = rng.uniform(0.6, 1.4, len(t))
+    exact = cumulative_from_flow(t, flow)
+    index = np.floor(exact / 0.1) * 0.1 + 12_345.0
+    assert night_minima(t, index).resolution_m3h == pytest.approx(0.1)
+    assert night_minima(t + 300, index).resolution_m3h == pytest.approx(0.1)  # (at :05)
+    assert night_minima(t, exact).resolution_m3h == 0.0
+    assert night_minima_from_flow(t, flow).resolution_m3h == 0.0
+
+
+@pytest.mark.parametrize(("values", "step"), [
+    ([1.0, 0.9, 1.1, 1.0, 1.3], 0.1),
+    ([0.2, 0.7, 1.2, 0.2], 0.5),
+    ([1.0, 1.0, 1.0], 0.0),  # one value: no gap, no lattice known
+    ([1.0, 1.013, 1.1, 0.96, 1.27], 0.0),
+])
+def test_lattice_step(values, step):
+    assert lattice_step(np.array(values)) == pytest.approx(step)

@@ -19,7 +19,7 @@ from beffroi.core.alerting.detectors import run_detectors
 from beffroi.core.clock import now_ms
 from beffroi.core.registry import load_registry
 
-from .night_series import sector_flow
+from .night_series import sector_flow, village_index
 from .water_network import metered_sectors
 
 DAY = 86_400
@@ -104,9 +104,39 @@ def test_night_flow_shows_the_injected_step_as_a_leak(network):
     assert leak["lost_eur"] == pytest.approx(leak["lost_m3"] * 2.1, abs=2)  # both rounded
     assert leak["onset_date"] == datetime.fromtimestamp(_s(leak["onset"]), PARIS).date().isoformat()
 
+    assert "meter_resolution_m3" not in body["sensitivity"]  # (flows: no index steps)
+
     quiet = client.get(f"{base}/water/sectors/{network['B']}/night-flow",
                        headers=network["h"]).json()
     assert quiet["days"] == 90 and quiet["leaks"] == [] and len(quiet["nights"]) >= 88
+
+
+def test_a_meter_read_to_100_litres_sets_the_smallest_detectable_leak(db):
+    # A quiet village sector (night flow ≈ 1 m³/h, draws ± 5 %) whose inlet meter's
+    # index is read to 0.1 m³ every quarter hour: its nights stand at 1.0 m³/h or a step
+    # off, their MAD says nothing of the noise. The spread is the resolution's (0.6 ×
+    # 0.1 m³/h), the smallest leak 2.5 spreads, and the answer says the meter sets it;
+    # no alarm.
+    registry = load_registry(["generic", "water"])
+    end = now_ms() // 900_000 * 900
+    t = np.arange(end - 90 * DAY, end + 1, 900.0)
+    with db.write() as conn:
+        tenant, ids = metered_sectors(db, conn, registry, t, {
+            "V": ("Secteur du village", 6.6, 120, village_index(t, 4, lumps=0.05))}, metric="water.volume")
+        users.add_member(open_scope(db, conn, CLI, tenant["id"]), conn, {
+            "email": "elu@village.fr", "role": "viewer", "password": "password-123"})
+    with TestClient(fresh_app(db, registry)) as client:
+        token = client.post("/api/v1/auth/token", json={
+            "email": "elu@village.fr", "password": "password-123"}).json()
+        body = client.get(f"/api/v1/tenants/{tenant['id']}/water/sectors/{ids['V']}/"
+                          "night-flow?days=60",
+                          headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+    assert body["measured"] and body["leaks"] == []
+    sensitivity, last = body["sensitivity"], body["nights"][-1]
+    assert sensitivity["meter_resolution_m3"] == pytest.approx(0.1)
+    assert sensitivity["min_leak_m3h"] == pytest.approx(2.5 * 0.6 * 0.1, abs=0.002)
+    assert sensitivity["min_leak_m3h"] == pytest.approx(
+        last["band_high_m3h"] - last["reference_m3h"], abs=0.002)
 
 
 def test_the_chart_shows_the_leak_of_the_alert(network):

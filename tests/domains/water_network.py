@@ -19,11 +19,12 @@ POINT = {"type": "Point", "coordinates": [6.6, 48.005]}
 
 
 def metered_sectors(db, conn, registry, t: np.ndarray,
-                    sectors: dict[str, tuple[str, float, int, np.ndarray]]
-                    ) -> tuple[dict, dict[str, int]]:
+                    sectors: dict[str, tuple[str, float, int, np.ndarray]],
+                    metric: str = "water.flow") -> tuple[dict, dict[str, int]]:
     """The tenant « Syndicat des eaux » (commune Remiremont, service SVC-88383) and, per
     key, a sector (name, longitude, connections) whose inlet meter CPT-{key}-IN carries the
-    flow series (m³/h at ``t``); the tenant and {"service" or key: asset id}."""
+    series at ``t`` (``metric``: its flow in m³/h, or ``water.volume``: its index in m³);
+    the tenant and {"service" or key: asset id}."""
     tenant = tenants.create_tenant(db, conn, CLI, name="Syndicat des eaux", registry=registry)
     scope = open_scope(db, conn, CLI, tenant["id"])
     tenants.create_commune(scope, conn, {"insee": "88383", "name": "Remiremont"})
@@ -40,7 +41,7 @@ def metered_sectors(db, conn, registry, t: np.ndarray,
             "ref": f"CPT-{key}-IN", "kind": "water.meter", "name": f"Entrée {key}",
             "commune": "88383", "geometry": POINT, "parent_id": sector.id,
             "properties": {"role": "sector_inlet"}})
-        stream = ensure_stream(scope, conn, registry, meter.id, "water.flow")
+        stream = ensure_stream(scope, conn, registry, meter.id, metric)
         store_rows(scope, conn, [(tenant["id"], stream, int(ti * 1000), round(float(q), 3), 0)
                                  for ti, q in zip(t, flow, strict=True)], PARIS)
         ids[key] = sector.id

@@ -347,6 +347,8 @@ def _panel_box(page, server, water, field: str, value, box: str, marker: str):
                                           "min_lasting_leak_m3h": 0.66,
                                           "lasting_share_of_night_flow": 0.059,
                                           "lasting_nights": 10},
+                                         {"min_leak_m3h": 0.15, "share_of_night_flow": 0.15,
+                                          "meter_resolution_m3": 0.1},
                                          None, "absent"])
 def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, water,
                                                          sensitivity):
@@ -358,9 +360,14 @@ def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, wat
     if "lasting_nights" in sensitivity:
         assert ("Plus petite fuite détectable : 0,82 m³/h (7,4 % du débit de nuit) en "
                 "quelques nuits ; 0,66 m³/h (5,9 %) si elle dure 10 nuits.") in text
+    elif "meter_resolution_m3" in sensitivity:  # the meter's index steps set it
+        assert "Plus petite fuite détectable : 0,15 m³/h (15 % du débit de nuit)." in text
+        assert ("c'est la résolution du compteur d'entrée qui la fixe : son index avance par "
+                "pas de 0,1 m³") in " ".join(text.split())
     else:
         assert "Plus petite fuite détectable : 0,82 m³/h (7,4 % du débit de nuit)." in text
-    assert "Un secteur plus petit, ou un compteur supplémentaire" in text
+    assert ("Un secteur plus petit, ou un compteur supplémentaire" in text) is (
+        "meter_resolution_m3" not in sensitivity)
     assert "Aucune alerte de fuite ouverte sur ce secteur." in page.locator(
         ".water-panel").inner_text()
     assert_accessible(page)

@@ -270,6 +270,7 @@ def scan_sector(ctx: DetectorContext, sector: Any, since: int | None = None,
     return SectorScan(nights, detect_leaks(nights.end_s, nights.minimum_m3h,
                                            repairs=repairs, excluded=excluded,
                                            variability=nights.variability_m3h,
+                                           resolution_m3h=nights.resolution_m3h,
                                            seasonal=seasonal), alerts, searched)
 
 

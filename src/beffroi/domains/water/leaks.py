@@ -12,7 +12,10 @@ Night after night:
 
 1. **Reference.** Without an open leak: the median of the sector's last
    ``reference_nights`` *normal* nights, with a robust spread ``scale`` = 1.4826 × MAD of
-   the same nights, floored at ``min_scale_share`` of the reference. The first
+   the same nights, floored at ``min_scale_share`` of the reference and at
+   ``quantum_scale`` × the resolution of the night flows (a meter whose index moves by
+   steps: ``resolution_m3h``, or the lattice the nights lie on; such nights are spread
+   over their steps first, ``_level``). The first
    ``min_reference_nights`` nights only build it — unless they step up: a leak that
    began among them is split off (``_warm_up_step``), the nights before it the
    reference, its own a run above it. With a year of history, the reference
@@ -206,6 +209,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .night_flow import lattice_step
+
 MAD_TO_SD = 1.4826
 MEDIAN_SE = 1.2533  # standard error of a median of n normal values × √n / σ
 DAY_S = 86_400.0
@@ -221,6 +226,9 @@ class LeakParams:
     warm_up_side: int = 3
     warm_up_z: float = 4.0
     min_scale_share: float = 0.03
+    # …and at this × the step of the lattice the night flows lie on (a meter's resolution):
+    # one step up then stands under 2 spreads (under the long-run rule's), two 3.3.
+    quantum_scale: float = 0.6
     k: float = 1.5
     h: float = 5.0
     cap: float = 4.0
@@ -358,6 +366,9 @@ class LeakScan:
     # The smallest step it sees when it lasts ``long_run_nights`` (the long-run rule).
     lasting_sensitivity_m3h: float | None = None
     lasting_sensitivity_share: float | None = None
+    # The meter's resolution (m³ per step of its index, as ``detect_leaks`` was given it)
+    # when it sets the spread, and so the smallest leak seen, now; else None.
+    limiting_resolution_m3: float | None = None
     night_use: NightUse | None = None  # a rise held as a switching night use, at the end
     # Seasonal night uses seen in the nights (``infer_season``): (first night's end, last
     # switching night's end — None while it goes on), epoch s.
@@ -380,15 +391,33 @@ def _median(values: np.ndarray) -> float:
     return float((low + high) / 2)
 
 
-def _spread(values: np.ndarray, ref: float, p: LeakParams) -> float:
+def _spread(values: np.ndarray, ref: float, p: LeakParams, step: float = 0.0) -> float:
+    """Robust spread of ``values`` around ``ref`` (1.4826 × MAD), floored at
+    ``min_scale_share`` of the reference and at ``quantum_scale`` × ``step``, the
+    resolution of the night flows (``_level``)."""
     mad = _median(np.abs(values - ref)) * MAD_TO_SD
-    return max(mad, p.min_scale_share * abs(ref), 1e-6)
+    return max(mad, p.min_scale_share * abs(ref), p.quantum_scale * step, 1e-6)
 
 
-def _reference(normal: list[float], p: LeakParams) -> tuple[float, float]:
-    window = np.asarray(normal[-p.reference_nights:])
-    ref = _median(window)
-    return ref, _spread(window, ref, p)
+def _level(values: np.ndarray, p: LeakParams, resolution: float) -> tuple[float, float]:
+    """The median of nights and their spread, with the resolution of the night flows:
+    the meter's (``resolution``: rolling-hour flows from an index read to 100 L are in
+    steps of 0.1 m³/h, give or take its interpolation between readings) or the step of
+    the lattice the nights lie on (``lattice_step``); nights on a lattice are spread over
+    their steps first (``_unstepped``)."""
+    step = lattice_step(values)
+    if step:
+        values = _unstepped(values, step)
+    ref = _median(values)
+    return ref, _spread(values, ref, p, max(step, resolution))
+
+
+def _unstepped(values: np.ndarray, step: float, points: int = 8) -> np.ndarray:
+    """Each value of a lattice spread evenly over its step (the flows it stands for):
+    half the quiet nights at 0.9 m³/h and half at 1.0 lie around 0.95 with a spread of
+    0.05, where their median and MAD said 0.9 or 1.0 and 0 or 0.1."""
+    offsets = step * ((np.arange(points) + 0.5) / points - 0.5)
+    return (np.asarray(values, dtype=np.float64)[:, None] + offsets).ravel()
 
 
 def _in_ranges(t: np.ndarray, ranges: Sequence[tuple[float, float]]) -> np.ndarray:
@@ -404,8 +433,9 @@ class _Scan:
 
     def __init__(self, t: np.ndarray, x: np.ndarray, p: LeakParams,
                  repairs: Sequence[Repair], variability: np.ndarray | None = None,
-                 seasonal: np.ndarray | None = None) -> None:
+                 seasonal: np.ndarray | None = None, resolution: float = 0.0) -> None:
         self.t, self.x, self.p = t, x, p
+        self.resolution = resolution  # of the night flows (m³/h), 0 when continuous
         self.variability = variability
         # Nights of a declared seasonal night use: watched with caution.
         self.seasonal = np.zeros(len(x), dtype=bool) if seasonal is None else seasonal
@@ -489,7 +519,7 @@ class _Scan:
                           if self.seasonal[window[k - 1]]), 0)  # after the season's last
             if since and len(window) - since >= p.after_season_nights:
                 window = window[since:]
-        ref, scale = _reference(list(self.x[window]), p)
+        ref, scale = _level(self.x[window], p, self.resolution)
         return ref + self._seasonal_shift(n, window), scale
 
     # -- a night ---------------------------------------------------------------------------
@@ -636,9 +666,16 @@ class _Scan:
             cost = float(np.abs(before - b).sum() + np.abs(after - a).sum())
             if best is None or cost < best[0]:
                 best = (cost, k, b, a)
-        _, k, b, a = best
-        residuals = np.concatenate([values[:k] - b, values[k:] - a])
-        scale = _spread(residuals + b, b, p)  # (the spread of both levels' nights)
+        k = best[1]
+        step = lattice_step(values)
+        if step:  # (as ``_level``)
+            before, after = _unstepped(values[:k], step), _unstepped(values[k:], step)
+        else:
+            before, after = values[:k], values[k:]
+        b, a = _median(before), _median(after)
+        residuals = np.concatenate([before - b, after - a])
+        # (the spread of both levels' nights)
+        scale = _spread(residuals + b, b, p, max(step, self.resolution))
         noise = p.warm_up_z * MEDIAN_SE * scale * np.sqrt(1 / k + 1 / (len(values) - k))
         low = float(np.percentile(values[k:], p.low_percentile))
         if a - b < noise or low - b < p.min_excess * scale:
@@ -1337,10 +1374,13 @@ class _Scan:
             leak.lost_m3 = sum(extra * max(min(end, until) - start, 0.0) / 3600
                                for start, end, extra in leak.losses)
             leak.losses = []
-        sensitivity = share = lasting = lasting_share = None
+        sensitivity = share = lasting = lasting_share = limiting = None
         known = np.flatnonzero(np.isfinite(self.spread))
         if len(known):
             last = known[-1]
+            floor = self.p.quantum_scale * self.resolution
+            if floor and float(self.spread[last]) <= floor * (1 + 1e-9):
+                limiting = self.resolution
             base = self.open[0].reference_m3h if self.open else self.reference[last]
             sensitivity = self.p.min_excess * float(self.spread[last])
             share = sensitivity / base if base > 0 else None
@@ -1354,20 +1394,22 @@ class _Scan:
             if _median(self.x[recent]) - ref >= self.p.min_excess * scale:  # …up
                 night_use = NightUse(float(self.t[first]), ratio)
         return LeakScan(self.leaks, self.reference, self.spread, sensitivity, share,
-                        lasting, lasting_share, night_use, self.seen_seasons)
+                        lasting, lasting_share, limiting, night_use, self.seen_seasons)
 
 
 def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
                  params: LeakParams = LeakParams(), *, repairs: Sequence[Repair] = (),
                  excluded: Sequence[tuple[float, float]] = (),
                  variability: np.ndarray | None = None,
-                 seasonal: Sequence[tuple[float, float]] = ()) -> LeakScan:
+                 seasonal: Sequence[tuple[float, float]] = (),
+                 resolution_m3h: float = 0.0) -> LeakScan:
     """Leaks in a series of nightly minimum flows dated ``night_s`` (see module docstring);
     ``excluded``: (start, end) epoch-second ranges of declared exceptional uses;
     ``seasonal``: those of declared seasonal night uses, watched with caution;
-    ``variability``: each night's variability inside its window (``Nights``), if known."""
+    ``variability``: each night's variability inside its window (``Nights``), if known;
+    ``resolution_m3h``: the resolution of the night flows (``Nights``), 0 if continuous."""
     t = np.asarray(night_s, dtype=np.float64)
     x = np.asarray(flow_m3h, dtype=np.float64)
     v = None if variability is None else np.asarray(variability, dtype=np.float64)
-    return _Scan(t, x, params, repairs, v, _in_ranges(t, seasonal)).scan(
+    return _Scan(t, x, params, repairs, v, _in_ranges(t, seasonal), resolution_m3h).scan(
         _in_ranges(t, excluded))

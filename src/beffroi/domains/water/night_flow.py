@@ -68,6 +68,9 @@ class Nights:
     at_s: np.ndarray  # end of that hour (epoch s UTC); NaN when missing
     # standard deviation of the window's quarter-hour flows (m³/h); NaN when unknown
     variability_m3h: np.ndarray
+    # the resolution of the rolling-hour flows (m³/h): the step of the volume's index
+    # (``lattice_step`` of its increments; a meter read to 100 L: 0.1), 0 when continuous
+    resolution_m3h: float = 0.0
 
     def __len__(self) -> int:
         return len(self.day)
@@ -176,7 +179,26 @@ def night_minima(t_s: np.ndarray, volume_m3: np.ndarray, window: NightWindow = N
         best = int(np.argmin(means))
         minimum[j], at[j] = means[best], candidates[best]  # m³ in one hour = m³/h
         variability[j] = _variability(t[lo:hi + 1], v[lo:hi + 1], start, end)
-    return Nights(days, starts, ends, minimum, at, variability)
+    return Nights(days, starts, ends, minimum, at, variability,
+                  lattice_step(np.abs(np.diff(v))))
+
+
+def lattice_step(values: np.ndarray) -> float:
+    """The step of the lattice ``values`` lie on, 0 when they lie on none: the smallest
+    gap between distinct values (to the millionth: differences of a meter's index carry
+    rounding errors), when nine in ten gaps are whole multiples of it and it is a tenth of
+    a litre at least (finer, no meter's resolution matters here). A sector meter
+    read to 100 L (a pulse per 100 L, an index in tenths of m³) moves by steps of 0.1 m³,
+    and its rolling-hour flows come in steps of 0.1 m³/h: most quiet nights then show the
+    same value or the next one, and their MAD is 0 or a whole step."""
+    gaps = np.diff(np.unique(np.round(np.asarray(values, dtype=np.float64), 6)))
+    if len(gaps) == 0:
+        return 0.0
+    step = float(gaps.min())
+    if step < 1e-4:
+        return 0.0
+    ratio = gaps / step
+    return step if np.mean(np.abs(ratio - np.round(ratio)) <= 0.02) >= 0.9 else 0.0
 
 
 def _variability(t: np.ndarray, v: np.ndarray, start: float, end: float) -> float:

@@ -115,6 +115,8 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
                 "min_lasting_leak_m3h": _round(scan.lasting_sensitivity_m3h),
                 "lasting_share_of_night_flow": _round(scan.lasting_sensitivity_share),
                 "lasting_nights": params.long_run_nights}
+        if scan.limiting_resolution_m3 is not None:  # the meter's resolution sets it
+            out["sensitivity"]["meter_resolution_m3"] = _round(scan.limiting_resolution_m3)
     p20 = rolling_percentile(nights.minimum_m3h, P20_NIGHTS, 20)
     leak_of = {n: i for i, leak in enumerate(scan.leaks) for n in leak.nights}
     first_shown = shown_from / 1000

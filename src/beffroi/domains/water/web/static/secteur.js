@@ -74,7 +74,8 @@ function summary(d) {
 
 /** The smallest leak the detector can tell from the sector's night-to-night noise, when the
  * night-flow answer gives it (``sensitivity``; null or absent: nothing shown): in a few
- * nights, and when it lasts ``lasting_nights`` (if given). */
+ * nights, and when it lasts ``lasting_nights`` (if given); where the inlet meter's
+ * resolution sets it (``meter_resolution_m3``), said, with what would lower it. */
 export function sensitivityHtml(d) {
   const s = d && d.sensitivity;
   if (!s || typeof s.min_leak_m3h !== "number") return "";
@@ -89,10 +90,15 @@ export function sensitivityHtml(d) {
     lasting = ` en quelques nuits ; ${flow(s.min_lasting_leak_m3h)}${lastingShare}`
       + ` si elle dure ${s.lasting_nights} nuits`;
   }
-  return `<p><strong>Plus petite fuite détectable : ${flow(s.min_leak_m3h)}${share}${lasting}.</strong></p>
-    <p class="small">En dessous, une fuite se confond avec les variations ordinaires du débit de nuit du
+  const why = typeof s.meter_resolution_m3 === "number"
+    ? `Ici, c'est la résolution du compteur d'entrée qui la fixe : son index avance par pas de
+      ${formatNumber(s.meter_resolution_m3, 3)} m³. Un relevé plus fin (émetteur d'impulsions de 10 L,
+      index relevé au litre) rendrait visibles des fuites plus petites.`
+    : `En dessous, une fuite se confond avec les variations ordinaires du débit de nuit du
       secteur. Un secteur plus petit, ou un compteur supplémentaire qui le découpe, rendrait visibles
-      des fuites plus petites.</p>`;
+      des fuites plus petites.`;
+  return `<p><strong>Plus petite fuite détectable : ${flow(s.min_leak_m3h)}${share}${lasting}.</strong></p>
+    <p class="small">${why}</p>`;
 }
 
 /** A seasonal night use that the detector saw in the nights' variability, undeclared
