@@ -15,7 +15,9 @@ Night after night:
    the same nights, floored at ``min_scale_share`` of the reference and at
    ``quantum_scale`` × the resolution of the night flows (a meter whose index moves by
    steps: ``resolution_m3h``, or the lattice the nights lie on; such nights are spread
-   over their steps first, ``_level``). The first
+   over their steps first, ``_level``). Where the nights follow a weekly pattern (a
+   factory's night work on weekdays), each night's usual offset for its day of the week is
+   taken out first (``weekly_pattern``). The first
    ``min_reference_nights`` nights only build it — unless they step up: a leak that
    began among them is split off (``_warm_up_step``), the nights before it the
    reference, its own a run above it. With a year of history, the reference
@@ -210,6 +212,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .night_flow import lattice_step
+from .weekly_pattern import weekly_offsets
 
 MAD_TO_SD = 1.4826
 MEDIAN_SE = 1.2533  # standard error of a median of n normal values × √n / σ
@@ -225,6 +228,9 @@ class LeakParams:
     # least (0: not looked for), the two levels this many standard errors apart.
     warm_up_side: int = 3
     warm_up_z: float = 4.0
+    # Each night's usual offset for its day of the week taken out first (``weekly_pattern``:
+    # a factory's night work on weekdays), where the sector shows one.
+    weekly_pattern: bool = True
     min_scale_share: float = 0.03
     # …and at this × the step of the lattice the night flows lie on (a meter's resolution):
     # one step up then stands under 2 spreads (under the long-run rule's), two 3.3.
@@ -1397,6 +1403,26 @@ class _Scan:
                         lasting, lasting_share, limiting, night_use, self.seen_seasons)
 
 
+def _switching(variability: np.ndarray | None, p: LeakParams, count: int) -> np.ndarray:
+    """Nights that vary inside their window ``use_variability`` times as much as the
+    median of the last ``2 × reference_nights`` nights before them that did not (a use
+    switching on and off: garden timers, whose dry spells and rainy nights may follow
+    the week too)."""
+    out = np.zeros(count, dtype=bool)
+    if variability is None:
+        return out
+    usual: list[float] = []
+    for n, value in enumerate(variability):
+        if not np.isfinite(value):
+            continue
+        recent = usual[-2 * p.reference_nights:]
+        out[n] = (len(recent) >= p.min_reference_nights
+                  and value >= p.use_variability * float(np.median(recent)))
+        if not out[n]:
+            usual.append(float(value))
+    return out
+
+
 def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
                  params: LeakParams = LeakParams(), *, repairs: Sequence[Repair] = (),
                  excluded: Sequence[tuple[float, float]] = (),
@@ -1407,9 +1433,19 @@ def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
     ``excluded``: (start, end) epoch-second ranges of declared exceptional uses;
     ``seasonal``: those of declared seasonal night uses, watched with caution;
     ``variability``: each night's variability inside its window (``Nights``), if known;
-    ``resolution_m3h``: the resolution of the night flows (``Nights``), 0 if continuous."""
+    ``resolution_m3h``: the resolution of the night flows (``Nights``), 0 if continuous.
+    Where the nights follow a weekly pattern (``weekly_pattern.weekly_offsets``), each
+    night's usual offset for its day of the week is taken out before the scan; the leaks'
+    levels are then without it, the reference returned night by night with it (around the
+    nights as measured)."""
     t = np.asarray(night_s, dtype=np.float64)
     x = np.asarray(flow_m3h, dtype=np.float64)
     v = None if variability is None else np.asarray(variability, dtype=np.float64)
-    return _Scan(t, x, params, repairs, v, _in_ranges(t, seasonal), resolution_m3h).scan(
-        _in_ranges(t, excluded))
+    skip, in_season = _in_ranges(t, excluded), _in_ranges(t, seasonal)
+    offsets = np.zeros(len(t))
+    if params.weekly_pattern:  # (learnt from none of a declared or switching use's nights)
+        unused = ~(skip | in_season | _switching(v, params, len(t)))
+        offsets = weekly_offsets(t, np.where(unused, x, np.nan))
+    scan = _Scan(t, x - offsets, params, repairs, v, in_season, resolution_m3h).scan(skip)
+    scan.reference_m3h[:] += offsets  # (shown around the nights as measured)
+    return scan
