@@ -111,6 +111,42 @@ def test_night_flow_shows_the_injected_step_as_a_leak(network):
     assert quiet["days"] == 90 and quiet["leaks"] == [] and len(quiet["nights"]) >= 88
 
 
+def test_a_factorys_weekday_nights_are_a_weekly_pattern_the_answer_gives(db):
+    # A sector of 10 m³/h at night whose factory draws 3 m³/h from 00:00 to 06:00 (Paris)
+    # on the nights from Monday to Saturday morning: the answer gives the pattern taken
+    # out (the nights starting on Saturday and Sunday 3 m³/h under the others), its band
+    # follows it, no leak; a sector without one gives none.
+    registry = load_registry(["generic", "water"])
+    end = now_ms() // 900_000 * 900
+    t = np.arange(end - 120 * DAY, end + 1, 900.0)
+    local = [datetime.fromtimestamp(s, PARIS) for s in t]
+    working = np.array([at.hour < 6 and at.weekday() in (1, 2, 3, 4, 5) for at in local])
+    with db.write() as conn:
+        tenant, ids = metered_sectors(db, conn, registry, t, {
+            "F": ("Secteur de l'usine", 6.6, 600, sector_flow(t, 5, 10.0) + 3.0 * working),
+            "B": ("Secteur B", 6.7, 600, sector_flow(t, 2, 6.0))})
+        users.add_member(open_scope(db, conn, CLI, tenant["id"]), conn, {
+            "email": "elu@usine.fr", "role": "viewer", "password": "password-123"})
+    with TestClient(fresh_app(db, registry)) as client:
+        token = client.post("/api/v1/auth/token", json={
+            "email": "elu@usine.fr", "password": "password-123"}).json()["access_token"]
+        answer = {key: client.get(f"/api/v1/tenants/{tenant['id']}/water/sectors/{ids[key]}/"
+                                  "night-flow?days=60",
+                                  headers={"Authorization": f"Bearer {token}"}).json()
+                  for key in ("F", "B")}
+    body = answer["F"]
+    assert body["leaks"] == [] and answer["B"]["weekly_pattern"] is None
+    offsets = {o["weekday"]: o["offset_m3h"] for o in body["weekly_pattern"]["offsets"]}
+    assert sorted(offsets) == list(range(7))
+    for day, offset in offsets.items():  # (the night starting on that day)
+        assert offset == pytest.approx(-3.0 if day in (5, 6) else 0.0, abs=0.5)
+    # (a night's date is its window's, after midnight: Sunday's and Monday's are quiet)
+    weekday = {n["date"]: datetime.fromisoformat(n["date"]).weekday() for n in body["nights"]}
+    refs = {quiet: np.median([n["reference_m3h"] for n in body["nights"]
+                              if (weekday[n["date"]] in (6, 0)) is quiet]) for quiet in (True, False)}
+    assert refs[False] - refs[True] == pytest.approx(3.0, abs=0.5)
+
+
 def test_a_meter_read_to_100_litres_sets_the_smallest_detectable_leak(db):
     # A quiet village sector (night flow ≈ 1 m³/h, draws ± 5 %) whose inlet meter's
     # index is read to 0.1 m³ every quarter hour: its nights stand at 1.0 m³/h or a step

@@ -373,6 +373,25 @@ def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, wat
     assert_accessible(page)
 
 
+WEEKLY = {"offsets": [{"weekday": d, "offset_m3h": -3.0 if d in (5, 6) else 0.04 * d}
+                      for d in range(7)]}
+
+
+@pytest.mark.parametrize("pattern", [WEEKLY, None, "absent"])
+def test_sector_panel_tells_the_weekly_pattern_taken_out(page, server, size, water, pattern):
+    box = _panel_box(page, server, water, "weekly_pattern", pattern, "#ws-weekly",
+                     "Rythme de la semaine")
+    if box is None:
+        return
+    text = " ".join(box.inner_text().split())
+    assert "Rythme de la semaine pris en compte :" in text
+    items = box.locator("li").all_inner_texts()
+    assert items[0] == "du lundi au mardi : 0 m³/h"
+    assert items[5:] == ["du samedi au dimanche : −3 m³/h", "du dimanche au lundi : −3 m³/h"]
+    assert items[4] == "du vendredi au samedi : +0,2 m³/h"
+    assert_accessible(page)
+
+
 def test_sector_panel_tells_what_became_of_each_leak(page, server, size, water):
     def fulfil(route):  # the real leak, then the same ended three ways
         answer = route.fetch()

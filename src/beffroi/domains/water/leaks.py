@@ -207,7 +207,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -379,6 +379,9 @@ class LeakScan:
     # Seasonal night uses seen in the nights (``infer_season``): (first night's end, last
     # switching night's end — None while it goes on), epoch s.
     seen_seasons: list[tuple[float, float | None]] = field(default_factory=list)
+    # Night by night, the usual offset for its day of the week taken out before the scan
+    # (``weekly_pattern``); None when the sector showed no weekly pattern.
+    weekly_offset_m3h: np.ndarray | None = None
 
     @property
     def open_leaks(self) -> list[Leak]:
@@ -656,7 +659,9 @@ class _Scan:
         where they are best told apart into two levels (least absolute deviations, at
         least ``warm_up_side`` nights each side): where the later ones stand a step up —
         their low nights ``min_excess`` × the spread of both levels' nights above the
-        earlier ones' median, and the two medians apart by ``warm_up_z`` standard errors —
+        earlier ones' median, none of them back at it (``dip_z``: a leak never pauses, a
+        factory's weekend nights do), and the two medians apart by ``warm_up_z`` standard
+        errors —
         the earlier nights alone are the reference and the later ones a run above it,
         judged from the next night as any (the leak dated at its first night)."""
         p, x = self.p, self.x
@@ -684,8 +689,9 @@ class _Scan:
         scale = _spread(residuals + b, b, p, max(step, self.resolution))
         noise = p.warm_up_z * MEDIAN_SE * scale * np.sqrt(1 / k + 1 / (len(values) - k))
         low = float(np.percentile(values[k:], p.low_percentile))
-        if a - b < noise or low - b < p.min_excess * scale:
-            return
+        if (a - b < noise or low - b < p.min_excess * scale
+                or (values[k:] <= b + p.dip_z * scale).any()):  # (a leak never pauses:
+            return  # a night back at the earlier level is a use's — a factory's weekend)
         run = nights[k:]
         self.normal = nights[:k]
         self.usable[run] = False
@@ -1448,4 +1454,4 @@ def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
         offsets = weekly_offsets(t, np.where(unused, x, np.nan))
     scan = _Scan(t, x - offsets, params, repairs, v, in_season, resolution_m3h).scan(skip)
     scan.reference_m3h[:] += offsets  # (shown around the nights as measured)
-    return scan
+    return replace(scan, weekly_offset_m3h=offsets) if offsets.any() else scan

@@ -19,7 +19,7 @@ given as well.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,7 @@ from ...storage.database import Database
 from . import detectors
 from .annual_volumes import parse_year
 from .leaks import LeakParams
-from .night_flow import Nights, iso_utc, rolling_percentile
+from .night_flow import Nights, NightWindow, iso_utc, rolling_percentile
 from .rpqs import tenant_indicators, year_period
 from .settings import PRICE
 
@@ -98,7 +98,7 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
                  "width": f"± {LeakParams().min_excess:g} × dispersion robuste (MAD)".replace(".", ","),
                  "p20": f"20e centile des {P20_NIGHTS} dernières nuits"},
         "measured": False, "nights": [], "leaks": [], "sensitivity": None, "night_use": None,
-        "seen_season": None,
+        "seen_season": None, "weekly_pattern": None,
     }
     seen = detectors.scan_sector(ctx, sector, now - days * DAY_MS, window)
     if seen is None:
@@ -145,6 +145,7 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
         out["seen_season"] = {"since": iso_utc(since), "since_date": _night_date(nights, since),
                               "until": iso_utc(until),
                               "until_date": None if until is None else _night_date(nights, until)}
+    out["weekly_pattern"] = _weekly_pattern(nights, scan.weekly_offset_m3h, window)
     for i, leak in enumerate(scan.leaks):
         end = leak.resolved_s if leak.resolved_s is not None else now / 1000
         if end < first_shown:
@@ -160,6 +161,24 @@ def sector_night_flow(db: Database, scope: TenantScope, conn: Connection, regist
                     detected_date=datetime.fromtimestamp(leak.detected_s, tz).date().isoformat())
         out["leaks"].append(item)
     return out
+
+
+def _weekly_pattern(nights: Nights, offsets: np.ndarray | None, window: NightWindow
+                    ) -> dict | None:
+    """The weekly pattern the detector took out of the last week of nights (each night's
+    usual offset for its day of the week, ``weekly_pattern``), by the weekday its night
+    starts on (0: the night from Monday to Tuesday; a window after midnight lies on the
+    next day's date); None when it took none out then."""
+    if offsets is None:
+        return None
+    known = np.flatnonzero(np.isfinite(nights.minimum_m3h))[-14:]
+    after_midnight = window.start_min < 12 * 60
+    by_day = {(nights.day[j].astype(date).weekday() - after_midnight) % 7: float(offsets[j])
+              for j in known}
+    if len(by_day) < 7 or not any(by_day.values()):  # (the latest night of each day)
+        return None
+    return {"offsets": [{"weekday": day, "offset_m3h": _round(by_day[day])}
+                        for day in sorted(by_day)]}
 
 
 # -- every sector at once ---------------------------------------------------------------------

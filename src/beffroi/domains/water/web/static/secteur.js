@@ -117,6 +117,24 @@ export function seenSeasonHtml(d) {
       il sera surveillé dès sa première nuit.</p>`;
 }
 
+const DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+
+/** The weekly pattern the detector took out of the nights (``weekly_pattern``: each night's
+ * usual offset for the day it starts on, 0 = from Monday to Tuesday; null or absent:
+ * nothing shown). */
+export function weeklyPatternHtml(d) {
+  const w = d && d.weekly_pattern;
+  if (!w || !Array.isArray(w.offsets) || !w.offsets.length) return "";
+  const items = w.offsets.filter((o) => Number.isInteger(o.weekday) && typeof o.offset_m3h === "number")
+    .map((o) => `<li>du ${DAYS[o.weekday]} au ${DAYS[(o.weekday + 1) % 7]} : ${
+      o.offset_m3h > 0 ? "+" : o.offset_m3h < 0 ? "−" : ""}${m3h(Math.abs(o.offset_m3h), 1)}</li>`);
+  if (!items.length) return "";
+  return `<div id="ws-weekly"><p><strong>Rythme de la semaine pris en compte :</strong> les nuits de ce secteur
+      suivent les jours de la semaine (un gros consommateur qui travaille la nuit certains jours). L'écart
+      habituel de chaque nuit est retiré avant de chercher une fuite, et la bande de référence le suit :</p>
+    <ul class="small">${items.join("")}</ul></div>`;
+}
+
 /** A rise of the last nights that the detector holds as a night use switching on and off
  * (``night_use``: null or absent, nothing shown). */
 export function nightUseHtml(d) {
@@ -317,7 +335,7 @@ export async function render(container, ctx) {
     const sensitivity = sensitivityHtml(d);
     $("ws-sensitivity").innerHTML = sensitivity;
     $("ws-sensitivity").hidden = !sensitivity;
-    const nightUse = seenSeasonHtml(d) + nightUseHtml(d);
+    const nightUse = seenSeasonHtml(d) + nightUseHtml(d) + weeklyPatternHtml(d);
     $("ws-night-use").innerHTML = nightUse;
     $("ws-night-use").hidden = !nightUse;
     $("ws-legend-seen").hidden = !(d.seen_season && d.seen_season.since);
