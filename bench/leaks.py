@@ -82,6 +82,10 @@ on seed 11 (the default); seeds 3 and 5 are controls, simulated after the settin
 **Readings.** The detectors see the simulated quarter-hourly flows; ``--step-minutes 60``
 shows them hourly means instead (a meter read every hour: the nights then have no
 variability, and garden timers covering the night window cannot be told from a leak).
+``--night-shift SHARE`` adds to every sector a large user working weekday nights: SHARE ×
+its mean inflow from 00:00 to 06:00 on the nights from Monday to Saturday morning (± 10 %
+per step), on top of the simulated inflow (its pressure effect left out): a weekly pattern
+in the night flow.
 
 **Runs.** ``PYTHONPATH=src python bench/leaks.py [--seed 11] [--sectors 30]``. Simulating
 needs the ``bench`` extra (wntr); scoring cached series needs numpy only. Series are cached
@@ -481,6 +485,16 @@ def simulate(sectors: list[Sector], workers: int) -> Series:
     return {s.name: series[s.name] for s in sectors}
 
 
+def night_shift(t_s: np.ndarray, mean_m3h: float, share: float, seed: int) -> np.ndarray:
+    """The flow (m³/h per step) of a large user working weekday nights: ``share`` × the
+    sector's mean inflow, 00:00–06:00 local on the mornings from Tuesday to Saturday,
+    ± 10 % per step."""
+    lt = local_time(t_s)
+    working = (lt.hour < 6) & np.isin(lt.weekday, (1, 2, 3, 4, 5))
+    noise = np.random.default_rng(seed).normal(1.0, 0.1, len(t_s))
+    return share * mean_m3h * working * noise
+
+
 def coarser(t_s: np.ndarray, inflow: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
     """The series as a meter reading every ``factor`` steps would give it: the mean flow of
     each group of steps, dated at its start (the simulated flows are step means)."""
@@ -589,6 +603,9 @@ def main() -> None:
     parser.add_argument("--step-minutes", type=int, default=15, choices=(15, 30, 60),
                         help="pas des relevés vus par les détecteurs (moyennes des quarts "
                              "d'heure simulés ; 60 : index horaires, sans variabilité de nuit)")
+    parser.add_argument("--night-shift", type=float, default=0.0, metavar="PART",
+                        help="un gros consommateur qui travaille les nuits de semaine, cette "
+                             "part du débit moyen de 0 h à 6 h (0 : aucun)")
     args = parser.parse_args()
     started = time.perf_counter()
     sectors = scenarios(args.sectors, args.seed)
@@ -607,8 +624,11 @@ def main() -> None:
 
     found: dict[str, dict[str, list[Found]]] = {key: {} for key in DETECTORS}
     steps: dict[str, list[float]] = {}
-    for sector in sectors:
-        t_s, inflow = coarser(*series[sector.name][:2], args.step_minutes * 60 // STEP_S)
+    for number, sector in enumerate(sectors):
+        t_s, inflow, mean_m3h = series[sector.name]
+        if args.night_shift:
+            inflow = inflow + night_shift(t_s, mean_m3h, args.night_shift, args.seed * 100 + number)
+        t_s, inflow = coarser(t_s, inflow, args.step_minutes * 60 // STEP_S)
         nights = night_minima_from_flow(t_s, inflow)
         steps[sector.name] = [night_step_sigma(nights.end_s, nights.minimum_m3h, leak)
                               for leak in sector.leaks]
@@ -625,6 +645,7 @@ def main() -> None:
                                                else "manqués : " + ", ".join(missed)))
     emit({"bench": "leaks", "seed": args.seed, "sectors": len(sectors), "days": DAYS,
           "step_s": STEP_S, "reading_step_s": args.step_minutes * 60,
+          "night_shift_share": args.night_shift,
           "networks": list(NETWORKS), "scenario_version": SCENARIO_VERSION,
           "true_leaks": sum(len(s.leaks) for s in sectors),
           "watering_sectors": sum(s.watering > 0 for s in sectors),
