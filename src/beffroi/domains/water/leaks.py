@@ -660,10 +660,9 @@ class _Scan:
         least ``warm_up_side`` nights each side): where the later ones stand a step up —
         their low nights ``min_excess`` × the spread of both levels' nights above the
         earlier ones' median, none of them back at it (``dip_z``: a leak never pauses, a
-        factory's weekend nights do), and the two medians apart by ``warm_up_z`` standard
-        errors —
-        the earlier nights alone are the reference and the later ones a run above it,
-        judged from the next night as any (the leak dated at its first night)."""
+        factory's weekend nights do), the two medians ``warm_up_z`` standard errors
+        apart —, the earlier nights alone are the reference and the later ones a run
+        above it, judged from the next night as any (the leak dated at its first night)."""
         p, x = self.p, self.x
         nights = self.normal
         side = p.warm_up_side
@@ -1453,5 +1452,7 @@ def detect_leaks(night_s: np.ndarray, flow_m3h: np.ndarray,
         unused = ~(skip | in_season | _switching(v, params, len(t)))
         offsets = weekly_offsets(t, np.where(unused, x, np.nan))
     scan = _Scan(t, x - offsets, params, repairs, v, in_season, resolution_m3h).scan(skip)
-    scan.reference_m3h[:] += offsets  # (shown around the nights as measured)
-    return replace(scan, weekly_offset_m3h=offsets) if offsets.any() else scan
+    if not offsets.any():
+        return scan
+    return replace(scan, reference_m3h=scan.reference_m3h + offsets,  # (around the nights
+                   weekly_offset_m3h=offsets)  # as measured)
