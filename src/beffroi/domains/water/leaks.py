@@ -205,7 +205,8 @@ that covers the night window on every dry night still looks like a leak until it
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -1416,15 +1417,19 @@ def _switching(variability: np.ndarray | None, p: LeakParams, count: int) -> np.
     out = np.zeros(count, dtype=bool)
     if variability is None:
         return out
-    usual: list[float] = []
-    for n, value in enumerate(variability):
+    recent: deque[float] = deque()  # the last usual nights' variability…
+    ordered: list[float] = []  # …sorted (a running median)
+    for n, value in enumerate(variability.tolist()):
         if not np.isfinite(value):
             continue
-        recent = usual[-2 * p.reference_nights:]
-        out[n] = (len(recent) >= p.min_reference_nights
-                  and value >= p.use_variability * float(np.median(recent)))
+        size = len(ordered)
+        out[n] = size >= p.min_reference_nights and value >= p.use_variability * (
+            ordered[(size - 1) // 2] + ordered[size // 2]) / 2
         if not out[n]:
-            usual.append(float(value))
+            recent.append(value)
+            insort(ordered, value)
+            if len(recent) > 2 * p.reference_nights:
+                del ordered[bisect_left(ordered, recent.popleft())]
     return out
 
 

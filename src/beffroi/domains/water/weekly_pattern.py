@@ -83,7 +83,10 @@ def _pattern(rows: np.ndarray, params: WeeklyParams, least: float) -> np.ndarray
     counts = np.isfinite(rows).sum(axis=0)
     if (counts < params.min_weeks // 2).any():
         return None
-    offsets = np.nanmedian(rows, axis=0)
+    # (each column's median of its known values: NaNs sort last; np.nanmedian is 20 times
+    # slower on such small arrays)
+    ordered, columns = np.sort(rows, axis=0), np.arange(rows.shape[1])
+    offsets = (ordered[(counts - 1) // 2, columns] + ordered[counts // 2, columns]) / 2
     offsets -= np.median(offsets)
     # The noise, from each night's difference to the same night of the week before (the
     # pattern cancels out): √2 × the nights' own.
