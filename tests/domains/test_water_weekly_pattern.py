@@ -4,11 +4,14 @@ before the leak detector judges it; a sector without one is left exactly as it w
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
 from beffroi.domains.water.leaks import LeakParams, detect_leaks
-from beffroi.domains.water.weekly_pattern import weekly_offsets
+from beffroi.domains.water.night_flow import NightWindow, night_windows
+from beffroi.domains.water.weekly_pattern import night_weekday, weekly_offsets
 
 from .night_series import DAY, T0, leak, nights
 
@@ -82,3 +85,20 @@ def test_the_reference_is_returned_with_the_pattern_around_the_nights_as_measure
            - np.median(scan.reference_m3h[later & ~working]))
     assert gap == pytest.approx(FACTORY_M3H, abs=0.5)
     assert np.median(np.abs(flow[later] - scan.reference_m3h[later])) < 0.6
+
+
+@pytest.mark.parametrize("window", [("02:00", "04:00"), ("23:00", "01:00"), ("22:00", "23:30")])
+def test_each_night_has_the_next_day_of_the_week_across_the_clock_changes(window):
+    # A window ending at 01:00 in Paris ends at 00:00 UTC in winter and at 23:00 UTC the
+    # day before in summer: labelled by its UTC end date, two nights in a row had the same
+    # day at the spring change (and none was skipped in autumn): a weekly pattern (or the
+    # nights of one day of the week) then mixed two days.
+    days, _, ends = night_windows(datetime(2025, 1, 1, tzinfo=UTC).timestamp(),
+                                  datetime(2026, 1, 1, tzinfo=UTC).timestamp(),
+                                  NightWindow.from_clock(*window))
+    labels = night_weekday(ends)
+    assert len(labels) >= 364
+    assert ((np.diff(labels) % 7) == 1).all()
+    # (the same label for the same day of the week the window starts on)
+    starts = np.array([d.astype(object).weekday() for d in days])
+    assert len({(int(a) - int(b)) % 7 for a, b in zip(labels, starts, strict=True)}) == 1

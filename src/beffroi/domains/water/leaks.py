@@ -213,7 +213,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .night_flow import lattice_step
-from .weekly_pattern import weekly_offsets
+from .weekly_pattern import night_weekday, weekly_offsets
 
 MAD_TO_SD = 1.4826
 MEDIAN_SE = 1.2533  # standard error of a median of n normal values × √n / σ
@@ -449,8 +449,8 @@ class _Scan:
         self.variability = variability
         # Nights of a declared seasonal night use: watched with caution.
         self.seasonal = np.zeros(len(x), dtype=bool) if seasonal is None else seasonal
-        # Each night's day of the week (of its UTC end date: any steady labelling will do).
-        self.weekday = (np.floor(t / DAY_S) % 7).astype(np.int64)
+        # Each night's day of the week (``night_weekday``: steady across seasons).
+        self.weekday = night_weekday(t)
         # A run held as a switching night use: its first night, its variability ratio,
         # the reference and spread it rose from.
         self.held: tuple[int, float, float, float] | None = None

@@ -41,6 +41,16 @@ class WeeklyParams:
     min_range: float = 7.0  # standard errors of an offset
 
 
+def night_weekday(night_s: np.ndarray) -> np.ndarray:
+    """Each night's day of the week (0–6, a steady labelling: 0 is no particular day),
+    from the end of its window: the UTC date twelve hours before it, the evening the night
+    starts on whatever the window (ending between noon the day before and noon) and
+    whatever the season (a window ending at 01:00 in Paris ends on the previous UTC date in
+    summer, on the same in winter)."""
+    return (np.floor((np.asarray(night_s, dtype=np.float64) - DAY_S / 2) / DAY_S)
+            % 7).astype(np.int64)
+
+
 def weekly_offsets(night_s: np.ndarray, flow_m3h: np.ndarray,
                    params: WeeklyParams = WeeklyParams()) -> np.ndarray:
     """Each night's usual offset (m³/h) for its day of the week, from the weeks before its
@@ -51,7 +61,7 @@ def weekly_offsets(night_s: np.ndarray, flow_m3h: np.ndarray,
     out = np.zeros(len(t))
     if len(t) == 0:
         return out
-    day = np.floor(t / DAY_S).astype(np.int64)
+    day = np.floor((t - DAY_S / 2) / DAY_S).astype(np.int64)  # (as ``night_weekday``)
     weekday = day % 7
     week = (day - day[0]) // 7
     # Per week: each known night's difference to the week's median.
