@@ -177,6 +177,30 @@ def test_cli_prints_the_leak_then_a_summary(tmp_path):
     assert found[0]["resolved_utc"] is None
     assert summary["summary"] is True and summary["leaks"] == 1 and summary["active_leak"]
     assert summary["rows"] == 120 * 96 and summary["rejected_rows"] == 0
+    # (flows written to the thousandth: volumes by steps of 0.125 L, nothing that matters)
+    assert summary["night_flow_resolution_m3h"] < 0.001
+    assert summary["weekly_pattern"] is False
+
+
+def test_cli_takes_out_a_factorys_weekday_nights(tmp_path):
+    # 120 days of a sector (30 m³/h at night) whose factory draws 8 m³/h from 00:00 to
+    # 06:00 UTC on the mornings from Tuesday to Saturday: no leak, the pattern said.
+    path = tmp_path / "usine.csv"
+    rng = np.random.default_rng(8)
+    t = np.arange(datetime(2025, 2, 1, tzinfo=UTC).timestamp(),
+                  datetime(2025, 6, 1, tzinfo=UTC).timestamp(), 900.0)
+    hour = (t / 3600) % 24
+    weekday = (np.floor(t / DAY).astype(int) + 3) % 7  # 1970-01-01 was a Thursday
+    flow = 30 + 25 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18) * rng.normal(1, 0.05, len(t))
+    flow += 8.0 * ((hour < 6) & np.isin(weekday, (1, 2, 3, 4, 5))) + rng.normal(0, 0.4, len(t))
+    with open(path, "w") as f:
+        f.write("time_utc,inflow_m3h\n")
+        for ti, q in zip(t, flow, strict=True):
+            f.write(f"{datetime.fromtimestamp(ti, UTC).strftime('%Y-%m-%dT%H:%M:%SZ')},{q:.3f}\n")
+    result, lines = run("--csv", str(path))
+    assert result.exit_code == 0, result.output
+    *found, summary = lines
+    assert found == [] and summary["weekly_pattern"] is True
 
 
 def test_cli_leak_free_series(tmp_path):

@@ -227,4 +227,8 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
         "timezone": tz, "price_eur_m3": price, "repairs": len(repairs),
         "exceptional_uses": sum(not use.get("yearly") for use in uses),
         "seasonal_uses": sum(bool(use.get("yearly")) for use in uses),
-        "rejected_uses": len(use_errors)}).decode() + "\n")
+        "rejected_uses": len(use_errors),
+        # what the detector found of the series itself: the step its night flows move by
+        # (a meter read by steps; 0: continuous), a weekly pattern taken out of the nights
+        "night_flow_resolution_m3h": round(nights.resolution_m3h, 6),
+        "weekly_pattern": scan.weekly_offset_m3h is not None}).decode() + "\n")

@@ -1423,8 +1423,9 @@ def _switching(variability: np.ndarray | None, p: LeakParams, count: int) -> np.
         if not np.isfinite(value):
             continue
         size = len(ordered)
-        out[n] = size >= p.min_reference_nights and value >= p.use_variability * (
-            ordered[(size - 1) // 2] + ordered[size // 2]) / 2
+        usual = (ordered[(size - 1) // 2] + ordered[size // 2]) / 2 if size else 0.0
+        out[n] = size >= p.min_reference_nights and usual > 0 \
+            and value >= p.use_variability * usual  # (steady nights: 0, no ratio)
         if not out[n]:
             recent.append(value)
             insort(ordered, value)
