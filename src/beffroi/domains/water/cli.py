@@ -208,7 +208,8 @@ def detect(csv_path: Path, night_start: int, night_end: int, tz: str, price: flo
     declared = {PROPERTY: uses}
     scan = detect_leaks(
         nights.end_s, nights.minimum_m3h, variability=nights.variability_m3h,
-        resolution_m3h=nights.resolution_m3h, repairs=[Repair(None, at) for at in repairs], excluded=excluded_ranges(declared, tz),
+        resolution_m3h=nights.resolution_m3h, repairs=[Repair(None, at) for at in repairs],
+        excluded=excluded_ranges(declared, tz),
         seasonal=seasonal_ranges(declared, float(t[0]), float(t[-1]), tz))
     out = sys.stdout
     for leak in scan.leaks:

@@ -212,11 +212,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .night_flow import lattice_step
+from .night_flow import MAD_TO_SD, MEDIAN_SE, lattice_step
 from .weekly_pattern import night_weekday, weekly_offsets
 
-MAD_TO_SD = 1.4826
-MEDIAN_SE = 1.2533  # standard error of a median of n normal values × √n / σ
 DAY_S = 86_400.0
 YEAR_S = 365 * DAY_S
 

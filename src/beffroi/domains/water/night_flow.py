@@ -36,6 +36,10 @@ import numpy as np
 from ...core.clock import format_instant
 
 HOUR_S = 3600.0
+# Robust statistics of nights (the leak detector's, the weekly pattern's): σ from a MAD,
+# and the standard error of a median of n normal values × √n / σ.
+MAD_TO_SD = 1.4826
+MEDIAN_SE = 1.2533
 MAX_GAP_S = 3600.0
 VARIABILITY_STEP_S = 900.0
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .night_flow import MAD_TO_SD, MEDIAN_SE
+
 DAY_S = 86_400.0
-MAD_TO_SD = 1.4826
-MEDIAN_SE = 1.2533  # standard error of a median of n normal values × √n / σ
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,10 @@ def weekly_offsets(night_s: np.ndarray, flow_m3h: np.ndarray,
     week = (day - day[0]) // 7
     # Per week: each known night's difference to the week's median.
     weeks: list[np.ndarray | None] = []  # row per week: the differences by day of the week
+    bounds = np.searchsorted(week, np.arange(int(week[-1]) + 2))  # (nights in time order)
     for w in range(int(week[-1]) + 1):
-        mine = np.flatnonzero((week == w) & np.isfinite(x))
+        mine = np.arange(bounds[w], bounds[w + 1])
+        mine = mine[np.isfinite(x[mine])]
         if len(mine) < params.min_nights:
             weeks.append(None)
             continue
