@@ -87,7 +87,12 @@ Night after night:
    follows it part of the way: when the last ``trend_recent`` nights (their median and
    their low nights) are well above the reference of ``trend_nights`` before and still
    rising, it is a growing (incipient) leak, back-dated to when the level left that
-   reference. Where intermittent night use was seen lately, every one of those last nights
+   reference. Where the nights' variability is known (readings every quarter hour or
+   finer) and nothing switched on and off lately (no caution, no declared season) and no
+   leak is open, the thresholds are lower (``steady_trend_sigma``,
+   ``steady_trend_low_sigma``): the higher ones are for the slow rise of a watering season,
+   which only the variability tells from a slow leak. Where intermittent night use was seen
+   lately, every one of those last nights
    must be up (the trend does not wait for the caution's longer span: a leak growing
    after a summer of watering is found on its way up, not weeks after its full size) — on
    the nights of a declared seasonal use, as far up as a step's there (the use's own rise
@@ -250,6 +255,9 @@ class LeakParams:
     trend_recent: int = 14  # …against the level of the last nights
     trend_sigma: float = 2.5
     trend_low_sigma: float = 1.5
+    # The same where the nights' variability shows nothing switching (0: not lowered):
+    steady_trend_sigma: float = 1.75
+    steady_trend_low_sigma: float = 1.25
     recent_nights: int = 7
     max_pending_nights: int = 45
     level_nights: int = 3  # nights after a leak's onset before the next step is measured
@@ -931,24 +939,31 @@ class _Scan:
         ``trend_low_sigma``; all of them where intermittent night use was seen lately,
         ``cautious``) and still rise (their second half above the first), varying
         inside their window as the reference's nights did (a night use switching on and
-        off, watering, rising too is no leak); else None. The onset is the last night the
+        off, watering, rising too is no leak); else None. Where that variability is known
+        and shows nothing switching, with no such use seen lately, no declared season and
+        no leak open, ``steady_trend_sigma`` and ``steady_trend_low_sigma`` instead: the
+        higher thresholds keep the slow rise of a watering season from being read as a
+        slow leak where nothing else tells them apart. The onset is the last night the
         level (5-night median) was still at ``old``."""
         p, t, x = self.p, self.t, self.x
         recent = self.seen[-p.trend_recent:]
         if len(recent) < p.trend_recent:
             return None
-        half = p.trend_recent // 2
-        low = p.cautious_percentile if cautious else p.low_percentile
-        # (on the nights of a declared seasonal use, as far up as a step's: the use's own
-        # rise through its season is slow too)
-        low_sigma = p.min_excess + p.seasonal_margin if self.seasonal[recent[-1]] \
-            else p.trend_low_sigma
-        if (_median(x[recent]) - old < p.trend_sigma * scale
-                or float(np.percentile(x[recent], low)) - old < low_sigma * scale
-                or _median(x[recent[half:]]) <= _median(x[recent[:half]])):
-            return None
         ratio = self._variability_ratio(self.seen[-p.trend_recent - 1:])
         if ratio is not None and ratio >= p.use_variability:
+            return None
+        half = p.trend_recent // 2
+        low = p.cautious_percentile if cautious else p.low_percentile
+        median_sigma, low_sigma = p.trend_sigma, p.trend_low_sigma
+        if self.seasonal[recent[-1]]:
+            # (on the nights of a declared seasonal use, as far up as a step's: the use's
+            # own rise through its season is slow too)
+            low_sigma = p.min_excess + p.seasonal_margin
+        elif ratio is not None and not cautious and not self.open and p.steady_trend_sigma:
+            median_sigma, low_sigma = p.steady_trend_sigma, p.steady_trend_low_sigma
+        if (_median(x[recent]) - old < median_sigma * scale
+                or float(np.percentile(x[recent], low)) - old < low_sigma * scale
+                or _median(x[recent[half:]]) <= _median(x[recent[:half]])):
             return None
         since = self.seen[bisect_left(self.seen, m):]
         for j in range(len(since) - 1, 3, -1):
