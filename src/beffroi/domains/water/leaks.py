@@ -949,6 +949,9 @@ class _Scan:
         recent = self.seen[-p.trend_recent:]
         if len(recent) < p.trend_recent:
             return None
+        rise = _median(x[recent]) - old
+        if rise < min(p.trend_sigma, p.steady_trend_sigma or p.trend_sigma) * scale:
+            return None  # (most nights: the variability is not looked at)
         ratio = self._variability_ratio(self.seen[-p.trend_recent - 1:])
         if ratio is not None and ratio >= p.use_variability:
             return None
@@ -961,7 +964,7 @@ class _Scan:
             low_sigma = p.min_excess + p.seasonal_margin
         elif ratio is not None and not cautious and not self.open and p.steady_trend_sigma:
             median_sigma, low_sigma = p.steady_trend_sigma, p.steady_trend_low_sigma
-        if (_median(x[recent]) - old < median_sigma * scale
+        if (rise < median_sigma * scale
                 or float(np.percentile(x[recent], low)) - old < low_sigma * scale
                 or _median(x[recent[half:]]) <= _median(x[recent[:half]])):
             return None
