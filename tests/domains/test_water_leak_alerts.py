@@ -240,6 +240,40 @@ def test_a_confirmed_repair_resolves_the_alert_with_the_loss_up_to_the_repair(se
     assert item["ended_by"] == "repair" and not item["active"] and not item["no_leak_found"]
 
 
+def test_a_repair_that_stops_a_part_of_the_flow_tells_how_much_fell(sector, db):
+    # Two leaks from the same days, one alert of 3 m³/h: the repair stops 1 m³/h of it.
+    # The alert stays (« fuite persistante »), says how far the night flow fell after the
+    # repair and that another leak goes on; its flow is what still leaks.
+    from beffroi.core.alerting.interventions import record_intervention
+
+    registry = load_registry(["generic", "water"])
+    onset = T0 + 60.4 * DAY
+    repaired_on = datetime(2025, 11, 10, tzinfo=PARIS)  # day 70 (local midnight)
+    repaired = repaired_on.timestamp()
+    t = np.arange(T0, T0 + 90 * DAY, 900.0)
+    leaks = np.where(t >= onset, 2.0, 0.0) + np.where(
+        (t >= onset) & (t < repaired + 10 * 3600), 1.0, 0.0)  # the one fixed that day
+    sector["store"]("CPT-A", t, sector_flow(t, 1, 10.0) + leaks)
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
+    sector["run"](repaired - 3600)
+    (_, _, key, details, _), = sector["alerts"]()
+    assert details["extra_flow_m3h"] == pytest.approx(3.0, rel=0.2)
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
+        record_intervention(scope, conn, registry, _alert_id(db, key), {
+            "step": "repaired", "repaired_on": repaired_on.date().isoformat(),
+            "at": datetime.fromtimestamp(repaired + 12 * 3600, PARIS).isoformat()})
+    sector["run"](repaired + 8 * DAY)
+    (_, status, _, details, title), = sector["alerts"]()
+    assert status == "acknowledged" and details["repair_status"] == "refuted"
+    assert details["repair_drop_m3h"] == pytest.approx(1.0, abs=0.3)
+    assert details["extra_flow_m3h"] == pytest.approx(2.0, rel=0.2)
+    drop = f"{details['repair_drop_m3h']:.1f}".replace(".", ",")
+    assert title.startswith("Fuite persistante après réparation — Secteur A : +2")
+    assert title.endswith(f"; après la réparation du 10/11/2025, le débit de nuit n'a baissé "
+                          f"que de {drop} m³/h (une autre fuite ?)"), title
+
+
 def test_a_rise_searched_without_finding_a_leak_is_resolved_and_not_raised_again(sector,
                                                                                    db):
     from beffroi.core.alerting.interventions import record_intervention

@@ -71,8 +71,24 @@ def test_a_repair_the_nights_do_not_confirm_leaves_the_leak_open(seed):
     record = Repair(onset_s=found.onset_s, repaired_s=T0 + 160.3 * DAY)
     f, = detect_leaks(t, flow, repairs=[record]).leaks
     assert f.active and f.refuted_repair_s == record.repaired_s and f.repair_s is None
+    assert not f.partly_repaired  # the nights did not fall: nothing was repaired
     # (the season raises the night flow by ~0.7 m³/h meanwhile: counted with the leak)
     assert f.lost_m3 == pytest.approx(3.0 * (t[-1] - (T0 + 100.5 * DAY)) / HOUR, rel=0.3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_repair_that_stops_a_part_of_the_flow_says_how_much_fell(seed):
+    # Two leaks from the same night, seen as one of 10 m³/h: the repair stops 2.5 of them.
+    # Less than half the leak: refuted, it stays open with what goes on; the fall of the
+    # night flow after the repair is told (another leak), well above the noise.
+    t, flow = nights(seed, count=220)
+    flow = flow + leak(t, 100.5, 7.5) + leak(t, 100.5, 2.5, repair_night=160.3)
+    found = detect_leaks(t[:150], flow[:150]).leaks[0]
+    record = Repair(onset_s=found.onset_s, repaired_s=T0 + 160.3 * DAY)
+    f, = detect_leaks(t, flow, repairs=[record]).leaks
+    assert f.active and f.refuted_repair_s == record.repaired_s
+    assert f.repair_drop_m3h == pytest.approx(2.5, abs=1.0) and f.partly_repaired
+    assert f.extra_flow_m3h == pytest.approx(7.5, rel=0.25)  # what still leaks
 
 
 @pytest.mark.parametrize("seed", range(4))

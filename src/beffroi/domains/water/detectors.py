@@ -171,7 +171,7 @@ REPAIR_STATUS = {"none": "aucune réparation enregistrée",
                  "gone": "débit de nuit revenu à sa référence (fin de fuite constatée)",
                  "awaiting": "réparée, en attente de confirmation par les nuits suivantes",
                  "refuted": "fuite persistante : les nuits suivant la réparation n'ont pas "
-                            "baissé",
+                            "assez baissé",
                  "no_leak": "aucune fuite trouvée : hausse tenue pour un usage légitime",
                  "back": "à confirmer : le débit de nuit est revenu près de la référence de "
                          "cette fuite sans réparation consignée ; si une fuite du secteur a "
@@ -200,6 +200,8 @@ def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) 
         "leak_kind": leak.kind,
         **({"back_near_reference_since": iso_utc(leak.back_since_s)}
            if leak.back_since_s is not None else {}),  # (set on open leaks only)
+        **({"repair_drop_m3h": round(leak.repair_drop_m3h, 2)}
+           if leak.refuted_repair_s is not None and leak.repair_drop_m3h is not None else {}),
     }
 
 
@@ -370,6 +372,10 @@ def night_flow_leaks(ctx: DetectorContext) -> Iterable[Finding]:
                 "Fuite probable"
             title = f"{what} — {sector.name} : +{_fr(leak.extra_flow_m3h)} m³/h la nuit " \
                     f"depuis le {onset} environ"
+            if status == "refuted" and leak.partly_repaired:
+                title += (f" ; après la réparation du {_day(leak.refuted_repair_s, tz)}, le "
+                          f"débit de nuit n'a baissé que de {_fr(leak.repair_drop_m3h)} m³/h "
+                          "(une autre fuite ?)")
             if status == "back":
                 title = (f"Fuite à confirmer — {sector.name} : fuite du {onset}, débit de nuit "
                          f"revenu près de sa référence depuis le {_day(leak.back_since_s, tz)}"
@@ -423,6 +429,8 @@ LEAK_DETAILS = (
     DetailField("repair_status", "Réparation", "choice", choices=REPAIR_STATUS),
     DetailField("back_near_reference_since", "Débit de nuit revenu près de la référence "
                                              "depuis", "instant"),
+    DetailField("repair_drop_m3h", "Baisse du débit de nuit après la réparation",
+                unit="m3/h"),
     DetailField("open_leaks_in_sector", "Fuites ouvertes dans le secteur", digits=0),
     DetailField("sector_extra_flow_m3h", "Débit de fuite total du secteur", unit="m3/h"),
     DetailField("confidence", "Confiance", "choice", choices=CONFIDENCE),

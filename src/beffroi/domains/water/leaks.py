@@ -140,7 +140,9 @@ Night after night:
      nights after it, the night flow must drop by at least ``confirm_share`` of the
      leak's extra flow (and ``confirm_sigma`` × scale) below its level of the week before
      the repair. Then the leak ends at the repair (no more m³ lost after it); else the
-     repair is refuted (« fuite persistante ») and the leak stays open. A repair made on
+     repair is refuted (« fuite persistante ») and the leak stays open, with how far the
+     night flow fell meanwhile (``repair_drop_m3h``: a clear fall, ``partly_repaired``, is
+     the repair of one of two leaks seen as one; the other goes on). A repair made on
      the nights of a declared seasonal use is judged over ``seasonal_confirm_nights``
      nights each side (the median of five nights would tell rainy nights from dry ones
      rather than the repair), and against the leak's step, not its extra flow of the
@@ -341,6 +343,9 @@ class Leak:
     ended_by: str | None = None  # "repair" (confirmed) | "gone" (back to its reference)
     repair_s: float | None = None  # the confirmed repair
     refuted_repair_s: float | None = None  # a repair the following nights did not confirm
+    # How far the night flow fell after that repair (the week before it − the confirming
+    # nights): a part of the leak, when it is well above the noise (another leak goes on).
+    repair_drop_m3h: float | None = None
     awaiting_repair_s: float | None = None  # a repair whose confirming nights are not all in
     # Open, with the night flow back near its reference (``_back_since``) since then.
     back_since_s: float | None = None
@@ -349,6 +354,15 @@ class Leak:
     step_m3h: float = 0.0  # its extra flow ``step_nights`` after found (or its step under
     # the next leak)
     losses: list[tuple[float, float, float]] = field(default_factory=list, repr=False)
+
+    @property
+    def partly_repaired(self) -> bool:
+        """Whether the nights after a refuted repair fell by 1.5 times the sector's noise
+        or more (a fall the noise alone makes once in fifty repairs that changed nothing:
+        the median of five nights against that of the week before): the repair stopped a
+        part of the flow, another leak goes on (two leaks seen as one)."""
+        return self.repair_drop_m3h is not None \
+            and self.repair_drop_m3h >= 1.5 * self.scale_m3h
 
     @property
     def active(self) -> bool:
@@ -1138,7 +1152,7 @@ class _Scan:
                 self._close(leak, repaired, "repair")
                 self._restart_after(leak, n, after)
                 return True
-            leak.refuted_repair_s = repaired
+            leak.refuted_repair_s, leak.repair_drop_m3h = repaired, max(level - recent, 0.0)
         return False
 
     def _needs_step_down(self, leak: Leak, now_s: float) -> bool:
