@@ -201,7 +201,7 @@ def leak_details(leak: Leak, price: float, legitimate_m3h: float, now_s: float) 
         **({"back_near_reference_since": iso_utc(leak.back_since_s)}
            if leak.back_since_s is not None else {}),  # (set on open leaks only)
         **({"repair_drop_m3h": round(leak.repair_drop_m3h, 2)}
-           if leak.refuted_repair_s is not None and leak.repair_drop_m3h is not None else {}),
+           if leak.repair_drop_m3h is not None else {}),  # (set with a refuted repair)
     }
 
 

@@ -436,8 +436,7 @@ def _level(values: np.ndarray, p: LeakParams, resolution: float) -> tuple[float,
     the lattice the nights lie on (``lattice_step``); nights on a lattice are spread over
     their steps first (``_unstepped``)."""
     step = lattice_step(values)
-    if step:
-        values = _unstepped(values, step)
+    values = _unstepped(values, step)
     ref = _median(values)
     return ref, _spread(values, ref, p, max(step, resolution))
 
@@ -445,7 +444,10 @@ def _level(values: np.ndarray, p: LeakParams, resolution: float) -> tuple[float,
 def _unstepped(values: np.ndarray, step: float, points: int = 8) -> np.ndarray:
     """Each value of a lattice spread evenly over its step (the flows it stands for):
     half the quiet nights at 0.9 m³/h and half at 1.0 lie around 0.95 with a spread of
-    0.05, where their median and MAD said 0.9 or 1.0 and 0 or 0.1."""
+    0.05, where their median and MAD said 0.9 or 1.0 and 0 or 0.1. Without a lattice
+    (``step`` 0), the values as they are."""
+    if not step:
+        return values
     offsets = step * ((np.arange(points) + 0.5) / points - 0.5)
     return (np.asarray(values, dtype=np.float64)[:, None] + offsets).ravel()
 
@@ -698,11 +700,8 @@ class _Scan:
             if best is None or cost < best[0]:
                 best = (cost, k, b, a)
         k = best[1]
-        step = lattice_step(values)
-        if step:  # (as ``_level``)
-            before, after = _unstepped(values[:k], step), _unstepped(values[k:], step)
-        else:
-            before, after = values[:k], values[k:]
+        step = lattice_step(values)  # (as ``_level``)
+        before, after = _unstepped(values[:k], step), _unstepped(values[k:], step)
         b, a = _median(before), _median(after)
         residuals = np.concatenate([before - b, after - a])
         # (the spread of both levels' nights)
