@@ -1367,8 +1367,8 @@ class _Scan:
         p, v = self.p, self.variability
         if not p.infer_season or v is None or self.seasonal[n] or not np.isfinite(v[n]):
             return
-        base = [i for i in self.nights_seen[-6 * p.reference_nights:]
-                if not self.seasonal[i] and np.isfinite(v[i])][-2 * p.reference_nights:]
+        base = np.asarray(self.nights_seen[-6 * p.reference_nights:], dtype=np.int64)
+        base = base[~self.seasonal[base] & np.isfinite(v[base])][-2 * p.reference_nights:]
         if len(base) < p.min_reference_nights:
             return
         usual = p.use_variability * _median(v[base])
