@@ -15,8 +15,8 @@ from suite_apps import fresh_app
 
 from beffroi.core import users
 from beffroi.core.access import CLI, open_scope
-from beffroi.core.clock import now_ms
 from beffroi.core.registry import load_registry
+from beffroi.domains.water import night_flow_routes
 from suite_accounts import bearer
 
 from .water_network import metered_sectors
@@ -24,6 +24,15 @@ from .water_network import metered_sectors
 DAY = 86_400
 PARIS = ZoneInfo("Europe/Paris")
 TIMER_NIGHTS = 5  # the last nights, with garden timers
+# A fixed clock, a weekday morning with last night's window over: the sector's nights and
+# the route's 60 days do not depend on when the suite runs (run between 01:00 and 05:00,
+# tonight's timers were half there and the first of them read as a leak).
+NOW_MS = int(datetime(2026, 11, 18, 10, tzinfo=PARIS).timestamp() * 1000)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch):
+    monkeypatch.setattr(night_flow_routes, "now_ms", lambda: NOW_MS)
 
 
 def local(t: np.ndarray) -> list[datetime]:
@@ -32,7 +41,7 @@ def local(t: np.ndarray) -> list[datetime]:
 
 @pytest.fixture
 def sector(db):
-    """60 days of 15-minute inflow ending now: 10 m³/h at night (1 % noise), more by day;
+    """60 days of 15-minute inflow up to the pinned clock: 10 m³/h at night (1 % noise), more by day;
     over the last ``TIMER_NIGHTS`` nights, timers add 8 and 2 m³/h by turns, half an hour
     each, from 01:00 to 05:00 local time (flow readings every quarter hour)."""
     yield from _sector(db, TIMER_NIGHTS, 0)
@@ -49,7 +58,7 @@ def _sector(db, first_back: int, quiet: int, pause: int = 0):
     """The sector, timers on from ``first_back`` nights ago to ``quiet`` nights ago, but
     every ``pause``-th night."""
     registry = load_registry(["generic", "water"])
-    end = now_ms() // 900_000 * 900
+    end = NOW_MS // 900_000 * 900
     t = np.arange(end - 60 * DAY, end + 1, 900.0)
     when = local(t)
     hour = np.array([w.hour + w.minute / 60 for w in when])
@@ -57,8 +66,6 @@ def _sector(db, first_back: int, quiet: int, pause: int = 0):
     flow = 10.0 * (1 + 1.2 * np.sin(np.pi * np.clip(hour - 5, 0, 18) / 18)) \
         * rng.normal(1, 0.01, len(t))
     first = datetime.fromtimestamp(end, PARIS).date().toordinal() - first_back + 1
-    if datetime.fromtimestamp(end, PARIS).hour < 4:  # tonight's 02:00–04:00 is not over
-        first -= 1
     last = first + first_back - quiet - 1  # the last night with timers
     timers = np.array([first <= w.date().toordinal() <= last and 1 <= w.hour < 5
                        and not (pause and (w.date().toordinal() - first) % pause == pause - 1)
