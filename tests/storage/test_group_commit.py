@@ -155,6 +155,38 @@ def test_a_writer_killed_before_its_commit_answers_an_error_and_a_new_one_takes_
     assert stored(db) == {"ensuite": 2}
 
 
+def test_a_write_sent_while_the_killed_writer_is_still_ending_is_taken_by_a_new_one(
+        db, monkeypatch):
+    """The dying writer answers its callers first, then ends: a caller that writes again
+    at once, before it has ended, is not left waiting (its write was queued to a writer on
+    its way out; the next one takes it)."""
+    gate, _ = hold_writer(db)
+    taken = db.group_commit.submit(note_kind, ("pris", 1))
+    run, release = db.group_commit._run, db.group_commit._release
+    again = threading.Event()
+
+    def killed(writes):
+        if any(w.payload[0] == "pris" for w in writes):
+            raise SystemExit("arrêt du processus")
+        run(writes)
+
+    def ending():  # the dying writer's last steps wait for the caller's new write
+        if threading.current_thread().name.startswith("beffroi-group"):
+            again.wait(TIMEOUT)
+        release()
+
+    monkeypatch.setattr(db.group_commit, "_run", killed)
+    monkeypatch.setattr(db.group_commit, "_release", ending)
+    gate.opened.set()
+    with pytest.raises(RuntimeError, match="écriture interrompue"):
+        taken.result(TIMEOUT)
+    monkeypatch.setattr(db.group_commit, "_run", run)
+    written = db.group_commit.submit(note_kind, ("aussitôt", 3))
+    again.set()
+    assert written.result(TIMEOUT) == {"key": "aussitôt", "stored": 3}
+    assert stored(db) == {"aussitôt": 3}
+
+
 def test_an_interruption_inside_a_transaction_fails_its_write_alone(db):
     def interrupted(db, conn, payloads):
         conn.execute(text("INSERT INTO id_counters (name, next_value) VALUES ('test:x', 1)"))

@@ -90,12 +90,16 @@ class GroupCommit:
                 raise WriterClosed("base de données en cours de fermeture")
             self._waiting.append(write)
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, daemon=True,
-                    name="beffroi-group-read" if self.reading else "beffroi-group-commit")
-                self._thread.start()
+                self._start()
             self._ready.notify()
         return write.future
+
+    def _start(self) -> None:
+        """A new writer thread (``_ready`` held)."""
+        self._thread = threading.Thread(
+            target=self._loop, daemon=True,
+            name="beffroi-group-read" if self.reading else "beffroi-group-commit")
+        self._thread.start()
 
     def run(self, kind: Kind, payload: Any, timeout: float | None = None) -> Any:
         """Submit and wait (for callers that are threads themselves)."""
@@ -136,7 +140,9 @@ class GroupCommit:
             self._release()
             with self._ready:
                 if self._thread is threading.current_thread():
-                    self._thread = None  # the next write starts a new writer
+                    self._thread = None  # the next write starts a new writer…
+                    if self._waiting:  # …or one queued while this one was dying (its
+                        self._start()  # callers, answered first, may already write again)
 
     def _connection(self) -> Connection:
         if self._conn is not None and time.monotonic() - self._used_at > KEEP_IDLE_S:
