@@ -287,13 +287,38 @@ def test_one_batch_of_mixed_messages_is_attributed_message_by_message(db, regist
                 (device["tenant"], device["device"], "JSON mal formé")]
     assert len(rejections) == len(expected)
     for t, d, fragment in expected:
-        [(tenant, device_id)] = [(x, y) for x, y, reason in rejections
+        [(tenant, device_id)] = [(x, y) for x, y, reason, _ in rejections
                                  if reason.startswith(fragment)]
         assert (tenant, device_id) == (t, d), fragment
     one, two = device_row(db, device["device"]), device_row(db, second)
     assert (one.uplinks, one.rejected) == (3, 1)  # the out-of-range reading is counted
     assert "hors de la plage plausible" in one.last_error
     assert (two.uplinks, two.rejected, two.battery) == (1, 0, 80.0)
+
+
+@pytest.mark.parametrize("order", ["refused_last", "partly_last"])
+def test_a_devices_last_error_is_its_last_messages_whichever_step_refused_it(
+        db, registry, device, order):
+    """In one batch, a message refused before storing (no « values » object) and one partly
+    refused while storing (a text value): the device's last error is the later message's,
+    though refusals are recorded after the batch's storing (as the worker records them)."""
+    from beffroi.connectivity.uplink import record_rejection
+
+    worker = MqttWorker(db, registry, "mqtt://127.0.0.1:1")  # never connected
+    refused = orjson.dumps({"valeurs": {"temp": 1}})
+    partly = orjson.dumps([{"n": "temp", "vs": "texte"}])
+    batch = [refused, partly] if order == "partly_last" else [partly, refused]
+    rejections = worker.handle_batch([(device["topic"], m, False) for m in batch])
+    [(tenant, device_id, reason, at)] = rejections
+    assert (tenant, device_id) == (device["tenant"], device["device"])
+    assert reason.startswith("Objet « values » attendu")
+    for tenant, device_id, reason, at in rejections:
+        record_rejection(db, tenant, device_id, reason, at)
+    row = device_row(db, device["device"])
+    assert row.rejected == 2
+    last = "seules les valeurs numériques" if order == "partly_last" \
+        else "Objet « values » attendu"
+    assert last in row.last_error, row.last_error
 
 
 # -- unexpected errors: the worker is supervised, a message that makes Beffroi fail is kept --

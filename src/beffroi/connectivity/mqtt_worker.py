@@ -236,8 +236,8 @@ class MqttWorker:
                     rejections += self._store_alone(msg)
         except _Stopping:
             return  # nothing acknowledged: the broker will deliver them again
-        for tenant_id, device_id, reason in rejections:
-            self._reject(tenant_id, device_id, reason)
+        for tenant_id, device_id, reason, at in rejections:
+            self._reject(tenant_id, device_id, reason, at)
         for msg in batch:
             self.client.ack(msg.mid, msg.qos)
 
@@ -281,11 +281,14 @@ class MqttWorker:
 
     def handle(self, topic: str, payload: bytes, *, dup: bool = False) -> None:
         """Process one message now (tests, tools)."""
-        for tenant_id, device_id, reason in self.handle_batch([(topic, payload, dup)]):
-            self._reject(tenant_id, device_id, reason)
+        for tenant_id, device_id, reason, at in self.handle_batch([(topic, payload, dup)]):
+            self._reject(tenant_id, device_id, reason, at)
 
     def handle_batch(self, messages: list[tuple[str, bytes, bool]]) -> list[tuple]:
-        """Store uplinks in one transaction; returns (tenant, device, reason) rejections.
+        """Store uplinks in one transaction; returns (tenant, device, reason, time)
+        rejections, the time the message's reception (None when it has no device: its
+        rejection is recorded when it is), so that a device's last error stays its last
+        message's whichever step refused it.
         Raises OperationalError when the database is unavailable (nothing stored)."""
         rejections: list[tuple] = []
         acks: list[tuple[str, str, bytes]] = []
@@ -298,7 +301,7 @@ class MqttWorker:
                 received = self._tick()
                 parts = topic.split("/")
                 if len(parts) != 5 or parts[0] != "beffroi" or parts[2] != "devices":
-                    rejections.append((None, None, f"sujet MQTT inattendu « {topic} »"))
+                    rejections.append((None, None, f"sujet MQTT inattendu « {topic} »", None))
                 elif parts[4] == "ack":
                     acks.append((parts[1], parts[3], payload))
                 else:
@@ -317,19 +320,19 @@ class MqttWorker:
             for received, parts, payload, dup, topic in readable:
                 tenant = tenants.get(parts[1])
                 if tenant is None:
-                    rejections.append((None, None, refused[parts[1]]))
+                    rejections.append((None, None, refused[parts[1]], None))
                     continue
                 device = devices[tenant.id].get(parts[3])
                 if device is None:
                     try:  # not found: raises with the reason given everywhere
                         device = resolve_device(conn, tenant.id, parts[3])
                     except UplinkError as exc:
-                        rejections.append((tenant.id, None, str(exc)))
+                        rejections.append((tenant.id, None, str(exc), received))
                         continue
                 try:
                     parsed = parse(payload, received)
                 except PayloadError as exc:
-                    rejections.append((tenant.id, device.id, str(exc)))
+                    rejections.append((tenant.id, device.id, str(exc), received))
                     continue
                 uplinks.append(Uplink(tenant, device, parsed, received, digest(topic, payload),
                                       check_receipt=dup,
@@ -337,7 +340,8 @@ class MqttWorker:
             for uplink, result in zip(uplinks, store_uplinks(self.db, self.registry, conn,
                                                              uplinks), strict=True):
                 if result.error:
-                    rejections.append((uplink.tenant.id, uplink.device.id, result.error))
+                    rejections.append((uplink.tenant.id, uplink.device.id, result.error,
+                                       uplink.received_ms))
                     continue
                 self.stats.redelivered += result.redelivered
                 self.stats.stored += result.stored
@@ -356,11 +360,11 @@ class MqttWorker:
                 tenant = resolve_tenant(conn, tenant_ref)
                 device = resolve_device(conn, tenant.id, device_ref)
             except UplinkError as exc:
-                return [(None, None, str(exc))]
+                return [(None, None, str(exc), None)]
         try:
             handle_mqtt_ack(self.db, tenant.id, device.id, payload)
         except AckError as exc:
-            return [(tenant.id, device.id, f"accusé de commande refusé : {exc}")]
+            return [(tenant.id, device.id, f"accusé de commande refusé : {exc}", None)]
         return []
 
     def _tick(self) -> int:
@@ -369,11 +373,13 @@ class MqttWorker:
         self._last_received = max(now_ms(), self._last_received + 1)
         return self._last_received
 
-    def _reject(self, tenant_id: int | None, device_id: int | None, reason: str) -> None:
+    def _reject(self, tenant_id: int | None, device_id: int | None, reason: str,
+                at: int | None = None) -> None:
         self.stats.rejected += 1
         self.stats.by_reason[reason] = self.stats.by_reason.get(reason, 0) + 1
         if tenant_id is not None:
-            record_rejection(self.db, tenant_id, device_id, reason, now_ms())
+            record_rejection(self.db, tenant_id, device_id, reason,
+                             now_ms() if at is None else at)
         else:
             log.warning("MQTT message rejected: %s", reason)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, case, delete, or_, select, update
 
 from ..core import observations
 from ..core.access import Principal, TenantScope, find_tenant
@@ -303,14 +303,19 @@ def prune_receipts(db: Database, older_than_ms: int) -> int:
 
 def record_rejection(db: Database, tenant_id: int, device_id: int | None, reason: str,
                      at_ms: int) -> None:
-    """Count a message the device sent that could not be used, with its reason."""
+    """Count a message the device sent that could not be used, with its reason: its last
+    error unless one of a message received later (``at_ms``) is already stored (a batch's
+    refusals are recorded after the errors found while storing it)."""
     log.warning("uplink rejected (tenant %s, device %s): %s", tenant_id, device_id, reason)
     if device_id is None:
         return
     d = schema.devices
+    latest = or_(d.c.last_error_at.is_(None), d.c.last_error_at <= at_ms)
     with db.write() as conn:
         conn.execute(update(d).where(d.c.tenant_id == tenant_id, d.c.id == device_id).values(
-            rejected=d.c.rejected + 1, last_error=reason[:1000], last_error_at=at_ms))
+            rejected=d.c.rejected + 1,
+            last_error=case((latest, reason[:1000]), else_=d.c.last_error),
+            last_error_at=case((latest, at_ms), else_=d.c.last_error_at)))
 
 
 class _Suggestions:
