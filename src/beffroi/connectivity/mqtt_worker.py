@@ -286,9 +286,9 @@ class MqttWorker:
 
     def handle_batch(self, messages: list[tuple[str, bytes, bool]]) -> list[tuple]:
         """Store uplinks in one transaction; returns (tenant, device, reason, time)
-        rejections, the time the message's reception (None when it has no device: its
-        rejection is recorded when it is), so that a device's last error stays its last
-        message's whichever step refused it.
+        rejections, the time being the message's reception (None for a topic of no known
+        territory and for command acknowledgements), so that a device's last error stays its
+        last message's whichever step refused it.
         Raises OperationalError when the database is unavailable (nothing stored)."""
         rejections: list[tuple] = []
         acks: list[tuple[str, str, bytes]] = []
