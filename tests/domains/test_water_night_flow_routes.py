@@ -18,6 +18,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting.detectors import run_detectors
 from beffroi.core.clock import now_ms
 from beffroi.core.registry import load_registry
+from beffroi.domains.water import night_flow_routes
 
 from .night_series import sector_flow, village_index
 from .water_network import metered_sectors
@@ -147,14 +148,17 @@ def test_a_factorys_weekday_nights_are_a_weekly_pattern_the_answer_gives(db):
     assert refs[False] - refs[True] == pytest.approx(3.0, abs=0.5)
 
 
-def test_a_meter_read_to_100_litres_sets_the_smallest_detectable_leak(db):
+def test_a_meter_read_to_100_litres_sets_the_smallest_detectable_leak(db, monkeypatch):
     # A quiet village sector (night flow ≈ 1 m³/h, draws ± 5 %) whose inlet meter's
     # index is read to 0.1 m³ every quarter hour: its nights stand at 1.0 m³/h or a step
     # off, their MAD says nothing of the noise. The spread is the resolution's (0.6 ×
     # 0.1 m³/h), the smallest leak 2.5 spreads, and the answer says the meter sets it;
-    # no alarm.
+    # no alarm. On a pinned clock: run at 02:20 Paris time, the answer did not say that the
+    # meter sets the smallest leak (the draws, and so the nights, follow the data's end).
+    now = int(datetime(2026, 11, 18, 10, tzinfo=PARIS).timestamp() * 1000)
+    monkeypatch.setattr(night_flow_routes, "now_ms", lambda: now)
     registry = load_registry(["generic", "water"])
-    end = now_ms() // 900_000 * 900
+    end = now // 900_000 * 900
     t = np.arange(end - 90 * DAY, end + 1, 900.0)
     with db.write() as conn:
         tenant, ids = metered_sectors(db, conn, registry, t, {

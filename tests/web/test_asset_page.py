@@ -65,6 +65,9 @@ def test_asset_page_shows_properties_latest_values_and_charts(page, server, size
 def test_custom_period_and_keyboard(page, server, size, territory):
     login(page, server, then=f"/equipements/{territory['cabinets'][0]}")
     page.locator("[data-chart-ready]").wait_for(state="attached")
+    # (and the page's other parts: arriving above the period's choices, they move them, and
+    # a click while they did missed the button on a loaded machine)
+    page.locator("body[data-ready]").wait_for(state="attached")
     page.get_by_label("Personnalisée").check()
     page.get_by_label("Du", exact=True).fill("2026-11-01")
     page.get_by_label("Au", exact=True).fill("2026-11-10")
