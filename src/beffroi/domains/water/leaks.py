@@ -92,15 +92,14 @@ Night after night:
    leak is open, the thresholds are lower (``steady_trend_sigma``,
    ``steady_trend_low_sigma``): the higher ones are for the slow rise of a watering season,
    which only the variability tells from a slow leak. Where intermittent night use was seen
-   lately, every one of those last nights
-   must be up (the trend does not wait for the caution's longer span: a leak growing
-   after a summer of watering is found on its way up, not weeks after its full size) — on
-   the nights of a declared seasonal use, as far up as a step's there (the use's own rise
-   through its season is slow too); a rise whose nights vary inside their window
-   ``use_variability`` times as much as the reference's is night use switching on and off,
-   not a leak. On an open leak, the level
-   since that leak follows a slow rise the same way (a rise slower than a step is that
-   leak growing): once the open leak had stopped growing — its level over the four weeks
+   lately, every one of those last nights must be up (the trend does not wait for the
+   caution's longer span: a leak growing after a summer of watering is found on its way
+   up, not weeks after its full size) — on the nights of a declared seasonal use, as far
+   up as a step's there (the use's own rise through its season is slow too); a rise whose
+   nights vary inside their window ``use_variability`` times as much as the reference's is
+   night use switching on and off, not a leak. On an open leak, the level since that leak
+   follows a slow rise the same way (a rise slower than a step is that leak growing): once
+   the open leak had stopped growing — its level over the four weeks
    up to ``trend_nights`` before flat within ``stacked_trend_settled`` × scale, after its
    first ``step_nights`` — the same trend from that settled level is a slow leak of its
    own, stacked on it (``_stacked_trend``), under the same conditions. On the nights of a
