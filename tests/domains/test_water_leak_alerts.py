@@ -274,6 +274,44 @@ def test_a_repair_that_stops_a_part_of_the_flow_tells_how_much_fell(sector, db):
                           f"que de {drop} m³/h (une autre fuite ?)"), title
 
 
+def test_a_second_repair_that_is_confirmed_drops_the_first_repairs_fall(sector, db):
+    # As above, then the leak that went on is repaired too and its nights confirm it: the
+    # ended alert tells that repair, not the fall after the first one (its label « Baisse
+    # du débit de nuit après la réparation » would read as about the confirmed repair).
+    from beffroi.core.alerting.interventions import record_intervention
+
+    registry = load_registry(["generic", "water"])
+    onset = T0 + 60.4 * DAY
+    first_on = datetime(2025, 11, 10, tzinfo=PARIS)  # day 70 (local midnight)
+    second_on = datetime(2025, 11, 25, tzinfo=PARIS)  # day 85
+    first, second = first_on.timestamp(), second_on.timestamp()
+    t = np.arange(T0, T0 + 100 * DAY, 900.0)
+    leaks = np.where((t >= onset) & (t < second + 10 * 3600), 2.0, 0.0) + np.where(
+        (t >= onset) & (t < first + 10 * 3600), 1.0, 0.0)
+    sector["store"]("CPT-A", t, sector_flow(t, 1, 10.0) + leaks)
+    sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
+    sector["run"](first - 3600)
+    (_, _, key, _, _), = sector["alerts"]()
+
+    def repaired(day: datetime) -> None:
+        with db.write() as conn:
+            scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
+            record_intervention(scope, conn, registry, _alert_id(db, key), {
+                "step": "repaired", "repaired_on": day.date().isoformat(),
+                "at": datetime.fromtimestamp(day.timestamp() + 12 * 3600, PARIS).isoformat()})
+
+    repaired(first_on)
+    sector["run"](first + 8 * DAY)
+    (_, _, _, details, _), = sector["alerts"]()
+    assert details["repair_status"] == "refuted" and "repair_drop_m3h" in details
+    repaired(second_on)
+    sector["run"](second + 8 * DAY)
+    (_, status, _, details, title), = sector["alerts"]()
+    assert status == "resolved" and details["repair_status"] == "confirmed"
+    assert "repair_drop_m3h" not in details
+    assert title.startswith("Fuite terminée — Secteur A : +") and "25/11/2025" in title
+
+
 def test_a_rise_searched_without_finding_a_leak_is_resolved_and_not_raised_again(sector,
                                                                                    db):
     from beffroi.core.alerting.interventions import record_intervention

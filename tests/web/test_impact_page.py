@@ -75,7 +75,7 @@ def test_the_report_follows_the_form(page, server, size, territory, impact_branc
         f"{base}/impact.csv?{query}"
     assert links.get_by_role("link", name="Données en JSON").get_attribute("href") == \
         f"{base}/impact?{query}"
-    with page.expect_download() as download:
+    with page.expect_download(timeout=30_000) as download:  # (a year's PDF: seconds, loaded)
         links.get_by_role("link", name="Télécharger en PDF").click()
     assert download.value.suggested_filename == \
         f"impact-{territory['tenant']}-2025-01-01-2025-12-31.pdf"
