@@ -24,6 +24,7 @@ import httpx
 import orjson
 import pytest
 from markdown_it import MarkdownIt
+from suite_mqtt import stop_loop
 from suite_ports import free_ports
 
 from beffroi.core import assets, observations, streams, tenants, users
@@ -439,4 +440,4 @@ def connack(port: int, ca: Path | None, username: str | None, password: str | No
         return (answers or ["refused"])[0]
     finally:
         client.disconnect()
-        client.loop_stop()
+        stop_loop(client)

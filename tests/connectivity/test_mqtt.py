@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from suite_mqtt import stop_loop
 
 from beffroi.cli.main import cli
 from beffroi.connectivity import mqtt_worker
@@ -79,7 +80,7 @@ def publish_all(url: str, topic: str, payloads: list[bytes]) -> None:
     infos = [client.publish(topic, p, qos=1) for p in payloads]
     for info in infos:
         info.wait_for_publish(30)
-    client.loop_stop()
+    stop_loop(client)
     client.disconnect()
 
 

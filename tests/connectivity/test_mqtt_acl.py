@@ -23,6 +23,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
+from suite_mqtt import stop_loop
 from suite_ports import free_port
 
 from beffroi.cli.main import cli
@@ -129,14 +130,10 @@ def connect(port: int, username: str | None, password: str | None,
 
 
 def stop(client: mqtt.Client) -> None:
-    """Close a client and stop its network thread. The broker may have closed the connection
-    itself (a refusal, a revoked account): paho's loop_stop then races the thread's own end
-    (it reads the thread after checking it, and finds None)."""
+    """Close a client and stop its network thread (the broker may have closed the connection
+    itself: a refusal, a revoked account)."""
     client.disconnect()
-    try:
-        client.loop_stop()
-    except AttributeError:  # the network thread had just ended by itself
-        pass
+    stop_loop(client)
 
 
 def connack(port: int, username: str | None, password: str | None) -> str:

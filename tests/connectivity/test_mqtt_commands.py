@@ -11,6 +11,7 @@ import orjson
 import paho.mqtt.client as mqtt
 import pytest
 from sqlalchemy import select
+from suite_mqtt import stop_loop
 
 from beffroi.connectivity import dispatcher
 from beffroi.connectivity.mqtt_worker import wait_connected
@@ -94,7 +95,7 @@ def test_command_is_sent_over_mqtt_and_acknowledged(db, broker, lighting, runnin
     client, received = device_client(broker, lighting, answer=True)
     command_id = command(db, lighting)
     wait_for(lambda: status(db, command_id) == "acknowledged", 20, "the acknowledgement")
-    client.loop_stop()
+    stop_loop(client)
     assert received == [{"command_id": command_id, "action": "lighting.switch",
                          "params": {"state": "on"}, "expires_at": received[0]["expires_at"]}]
     c = schema.commands
@@ -108,7 +109,7 @@ def test_command_without_acknowledgement_expires(db, broker, lighting, running):
     command_id = command(db, lighting)
     wait_for(lambda: status(db, command_id) == "sent", 20, "the command to be sent")
     wait_for(lambda: len(received) == 1, 10, "the device to receive it")
-    client.loop_stop()
+    stop_loop(client)
     with db.read() as conn:
         expires = conn.execute(select(schema.commands.c.expires_at)
                                .where(schema.commands.c.id == command_id)).scalar()
@@ -140,7 +141,7 @@ def test_with_a_separate_mqtt_ingest_the_web_server_leaves_the_commands_to_it(db
         ids = [command(db, lighting) for _ in range(3)]
         wait_for(lambda: all(status(db, i) == "acknowledged" for i in ids), 20,
                  "the acknowledgements")
-        client.loop_stop()
+        stop_loop(client)
         c = schema.commands
         with db.read() as conn:
             rows = list(conn.execute(select(c).where(c.c.id.in_(ids))))
