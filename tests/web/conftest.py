@@ -19,7 +19,7 @@ from suite_ports import free_port
 from beffroi.core import assets, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts, rules
-from beffroi.core.clock import now_ms
+from beffroi.core.clock import HOUR_MS, now_ms
 from beffroi.core.registry import load_registry
 from beffroi.storage.database import Database
 from suite_databases import sqlite_template
@@ -75,20 +75,51 @@ def web_registry():
 
 
 @pytest.fixture
-def web_db(tmp_path, tmp_path_factory) -> Iterator[Database]:
-    """Browser tests run on SQLite only: the backends are covered by the API tests."""
+def web_db(request, tmp_path, tmp_path_factory, web_registry) -> Iterator[Database]:
+    """Browser tests run on SQLite only: the backends are covered by the API tests. A test
+    that asks for the ``territory`` gets a copy of a database that holds it already."""
     path = tmp_path / "web.db"
-    shutil.copyfile(sqlite_template(tmp_path_factory), path)
+    made = None
+    if "territory" in request.fixturenames:
+        source, made = _territory_template(tmp_path_factory, web_registry)
+    else:
+        source = sqlite_template(tmp_path_factory)
+    shutil.copyfile(source, path)
     database = Database(str(path))
+    database.test_territory = made
     yield database
     database.dispose()
+
+
+# This worker's territory, built into a database of its own and copied for each test that
+# asks for it (building it, a year of hourly energy included, took a fifth of a second or
+# more per test): rebuilt when the hour changes, so that its energy always ends at the
+# current hour, as a territory built for the test itself would.
+_territory: dict[int, tuple[Path, dict]] = {}
+
+
+def _territory_template(factory, registry) -> tuple[Path, dict]:
+    hour = now_ms() // HOUR_MS
+    if hour not in _territory:
+        _territory.clear()
+        path = factory.mktemp("territory") / "web.db"
+        shutil.copyfile(sqlite_template(factory), path)
+        database = Database(str(path))
+        try:
+            _territory[hour] = (path, _build_territory(database, registry, hour * HOUR_MS))
+        finally:
+            database.dispose()  # (its write-ahead log merged into the file)
+    return _territory[hour]
 
 
 @pytest.fixture
 def territory(web_db, web_registry) -> dict:
     """A small territory: two communes with boundaries, lighting cabinets with a year of
     hourly energy, a river gauge with an open critical alert, and three people."""
-    db, reg = web_db, web_registry
+    return dict(web_db.test_territory)
+
+
+def _build_territory(db: Database, reg, end: int) -> dict:
     square = {"type": "Polygon", "coordinates": [[[6.55, 48.0], [6.65, 48.0], [6.65, 48.05],
                                                    [6.55, 48.05], [6.55, 48.0]]]}
     with db.write() as conn:
@@ -125,23 +156,23 @@ def territory(web_db, web_registry) -> dict:
             key=alerts.rule_key(rule.id, gauge.id), severity="critical",
             title="Crue — Échelle de la Moselle", at=now_ms() - 3_600_000, asset_id=gauge.id,
             stream_id=level.id, rule_id=rule.id, details={"value": 2.8, "threshold": 2.5}))
-    last_index = _year_of_energy(db, t["id"], energy.id)
+    last_index = _year_of_energy(db, t["id"], energy.id, end)
     return {"tenant": t["id"], "cabinets": cabinets, "gauge": gauge.id, "energy": energy.id,
             "level": level.id, "alert": alert.id, "energy_last_index": last_index}
 
 
-def _year_of_energy(db, tenant_id: int, stream_id: int) -> float:
-    """Hourly energy of a cabinet over the last year: lit at night, more in winter.
+def _year_of_energy(db, tenant_id: int, stream_id: int, end: int) -> float:
+    """Hourly energy of a cabinet over the year before ``end`` (the current hour): lit at
+    night, more in winter.
 
-    The series ends at the current hour, so its values depend on when the test runs: the
-    last index is returned for tests to compare with what the page shows."""
+    Its values depend on when the test runs: the last index is returned for tests to
+    compare with what the page shows."""
     import math
     from zoneinfo import ZoneInfo
 
     from beffroi.core.observations import store_rows
 
-    hour = 3_600_000
-    end = now_ms() // hour * hour
+    hour = HOUR_MS
     rows, index = [], 120_000.0  # the meter's index (kWh), read every hour
     for k in range(366 * 24, 0, -1):
         t = end - k * hour
