@@ -276,8 +276,9 @@ def test_a_repair_that_stops_a_part_of_the_flow_tells_how_much_fell(sector, db):
 
 def test_a_second_repair_that_is_confirmed_drops_the_first_repairs_fall(sector, db):
     # As above, then the leak that went on is repaired too and its nights confirm it: the
-    # ended alert tells that repair, not the fall after the first one (its label « Baisse
-    # du débit de nuit après la réparation » would read as about the confirmed repair).
+    # ended alert tells that repair, and no longer the fall after the first one (under its
+    # label « Baisse du débit de nuit après la réparation » it would read as about the
+    # confirmed repair). The alert's latest « réparée » is the repair the detector reads.
     from beffroi.core.alerting.interventions import record_intervention
 
     registry = load_registry(["generic", "water"])
