@@ -202,7 +202,6 @@ def test_a_probable_leak_heard_with_no_leak_in_the_night_flow_is_one_sector_aler
 
 
 def test_a_confirmed_repair_resolves_the_alert_with_the_loss_up_to_the_repair(sector, db):
-    from beffroi.core.alerting.interventions import record_intervention
     from beffroi.domains.water.night_flow_routes import sector_night_flow
 
     registry = load_registry(["generic", "water"])
@@ -217,12 +216,7 @@ def test_a_confirmed_repair_resolves_the_alert_with_the_loss_up_to_the_repair(se
     sector["run"](repaired - 3600)
     (_, status, key, details, _), = sector["alerts"]()
     assert status == "open"
-    alert_id = _alert_id(db, key)
-    with db.write() as conn:
-        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
-        record_intervention(scope, conn, registry, alert_id, {
-            "step": "repaired", "repaired_on": repaired_on.date().isoformat(),
-            "at": datetime.fromtimestamp(repaired + 12 * 3600, PARIS).isoformat()})
+    _record_repair(db, registry, key, repaired_on)
     sector["run"](repaired + 3 * DAY)  # three nights after: not confirmed yet
     (_, status, _, details, _), = sector["alerts"]()
     assert status == "acknowledged" and details["repair_status"] == "awaiting"
@@ -244,7 +238,6 @@ def test_a_repair_that_stops_a_part_of_the_flow_tells_how_much_fell(sector, db):
     # Two leaks from the same days, one alert of 3 m³/h: the repair stops 1 m³/h of it.
     # The alert stays (« fuite persistante »), says how far the night flow fell after the
     # repair and that another leak goes on; its flow is what still leaks.
-    from beffroi.core.alerting.interventions import record_intervention
 
     registry = load_registry(["generic", "water"])
     onset = T0 + 60.4 * DAY
@@ -258,11 +251,7 @@ def test_a_repair_that_stops_a_part_of_the_flow_tells_how_much_fell(sector, db):
     sector["run"](repaired - 3600)
     (_, _, key, details, _), = sector["alerts"]()
     assert details["extra_flow_m3h"] == pytest.approx(3.0, rel=0.2)
-    with db.write() as conn:
-        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
-        record_intervention(scope, conn, registry, _alert_id(db, key), {
-            "step": "repaired", "repaired_on": repaired_on.date().isoformat(),
-            "at": datetime.fromtimestamp(repaired + 12 * 3600, PARIS).isoformat()})
+    _record_repair(db, registry, key, repaired_on)
     sector["run"](repaired + 8 * DAY)
     (_, status, _, details, title), = sector["alerts"]()
     assert status == "acknowledged" and details["repair_status"] == "refuted"
@@ -279,7 +268,6 @@ def test_a_second_repair_that_is_confirmed_drops_the_first_repairs_fall(sector, 
     # ended alert tells that repair, and no longer the fall after the first one (under its
     # label « Baisse du débit de nuit après la réparation » it would read as about the
     # confirmed repair). The alert's latest « réparée » is the repair the detector reads.
-    from beffroi.core.alerting.interventions import record_intervention
 
     registry = load_registry(["generic", "water"])
     onset = T0 + 60.4 * DAY
@@ -293,19 +281,11 @@ def test_a_second_repair_that_is_confirmed_drops_the_first_repairs_fall(sector, 
     sector["store"]("CPT-B", t, sector_flow(t, 2, 6.0))
     sector["run"](first - 3600)
     (_, _, key, _, _), = sector["alerts"]()
-
-    def repaired(day: datetime) -> None:
-        with db.write() as conn:
-            scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
-            record_intervention(scope, conn, registry, _alert_id(db, key), {
-                "step": "repaired", "repaired_on": day.date().isoformat(),
-                "at": datetime.fromtimestamp(day.timestamp() + 12 * 3600, PARIS).isoformat()})
-
-    repaired(first_on)
+    _record_repair(db, registry, key, first_on)
     sector["run"](first + 8 * DAY)
     (_, _, _, details, _), = sector["alerts"]()
     assert details["repair_status"] == "refuted" and "repair_drop_m3h" in details
-    repaired(second_on)
+    _record_repair(db, registry, key, second_on)
     sector["run"](second + 8 * DAY)
     (_, status, _, details, title), = sector["alerts"]()
     assert status == "resolved" and details["repair_status"] == "confirmed"
@@ -359,6 +339,17 @@ def test_a_rise_searched_without_finding_a_leak_is_resolved_and_not_raised_again
     assert details["extra_flow_m3h"] == pytest.approx(3.0, rel=0.3)
     assert details["open_leaks_in_sector"] == 1  # the searched rise is not a leak
     assert details["sector_extra_flow_m3h"] == details["extra_flow_m3h"]
+
+
+def _record_repair(db, registry, key: str, day: datetime) -> None:
+    """« Réparée » on the alert ``key``: the repair done on ``day``, entered at noon."""
+    from beffroi.core.alerting.interventions import record_intervention
+
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, next(iter(_tenants(db))))
+        record_intervention(scope, conn, registry, _alert_id(db, key), {
+            "step": "repaired", "repaired_on": day.date().isoformat(),
+            "at": datetime.fromtimestamp(day.timestamp() + 12 * 3600, PARIS).isoformat()})
 
 
 def _alert_id(db, key: str) -> int:

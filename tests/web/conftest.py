@@ -95,25 +95,25 @@ def web_db(request, tmp_path, tmp_path_factory, web_registry) -> Iterator[Databa
 # asks for it (building it, a year of hourly energy included, took a fifth of a second or
 # more per test): rebuilt when the hour changes, so that its energy always ends at the
 # current hour, as a territory built for the test itself would.
-_territory: dict[int, tuple[Path, dict]] = {}
+_territory: tuple[int, Path, dict] | None = None  # (its hour, its file, its ids)
 
 
 def _territory_template(factory, registry) -> tuple[Path, dict]:
+    global _territory
     hour = now_ms() // HOUR_MS
-    if hour not in _territory:
-        _territory.clear()
+    if _territory is None or _territory[0] != hour:
         path = factory.mktemp("territory") / "web.db"
         shutil.copyfile(sqlite_template(factory), path)
         database = Database(str(path))
         try:
-            _territory[hour] = (path, _build_territory(database, registry, hour * HOUR_MS))
+            _territory = (hour, path, _build_territory(database, registry, hour * HOUR_MS))
         finally:
             database.dispose()  # (its write-ahead log merged into the file)
-    return _territory[hour]
+    return _territory[1], _territory[2]
 
 
 @pytest.fixture
-def territory(web_db, web_registry) -> dict:
+def territory(web_db) -> dict:
     """A small territory: two communes with boundaries, lighting cabinets with a year of
     hourly energy, a river gauge with an open critical alert, and three people."""
     return dict(web_db.test_territory)
