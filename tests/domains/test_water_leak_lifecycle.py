@@ -381,6 +381,37 @@ def test_a_slow_leak_is_found_sooner_where_the_nights_show_nothing_switching():
     assert min(sooner) >= 0 and sum(sooner) >= 8, sooner
 
 
+def test_a_slow_leak_that_widened_its_own_reference_is_measured_in_the_spread_before_it():
+    # A leak growing over 45 nights to 16 % of the night flow (four times its noise of
+    # 4 %). Its first nights, each too little above the reference for the step test, join
+    # that reference one by one and widen its spread: measured in it, the rise would raise
+    # its own bar. Where the spread has grown more than 1.4 times since the trend's
+    # reference of six weeks before, the rise is measured in that reference's spread: on
+    # some draws the leak is found sooner, on none later. (On two draws that noise raised
+    # a false alarm months before, with and without the rule: not looked at here.)
+    start, ramp, size = 150.0, 45.0, 3.2
+    sooner = 0
+
+    def since_start(leaks: list) -> list:
+        return [f for f in leaks if night_of(f.onset_s) > start - 60]
+
+    for seed in range(24):
+        t, flow = nights(seed, count=260, noise=0.04)
+        series = flow + leak(t, start, size, ramp)
+        scan = detect_leaks(t, series)
+        found, = since_start(scan.leaks)
+        before, = since_start(detect_leaks(t, series, LeakParams(trend_spread_growth=0)).leaks)
+        assert found.active
+        assert start < night_of(found.detected_s) <= night_of(before.detected_s)
+        if found.detected_s < before.detected_s:
+            sooner += 1
+            assert found.kind == "incipient"  # (found by the trend)
+            n = int(night_of(found.detected_s))  # (its spread the night before, and then)
+            assert scan.scale_m3h[n - 1] > 1.4 * scan.scale_m3h[n - 42]
+            assert night_of(found.detected_s) < start + ramp  # before its full size
+    assert sooner >= 3
+
+
 @pytest.mark.parametrize("ramp", [45.0, 60.0])
 @pytest.mark.parametrize("seed", range(8))
 def test_a_leak_still_growing_after_it_was_found_stays_one_leak(seed, ramp):

@@ -87,7 +87,11 @@ Night after night:
    follows it part of the way: when the last ``trend_recent`` nights (their median and
    their low nights) are well above the reference of ``trend_nights`` before and still
    rising, it is a growing (incipient) leak, back-dated to when the level left that
-   reference. Where the nights' variability is known (readings every quarter hour or
+   reference. « Well above » is measured in the spread of today's reference — unless it
+   grew more than ``trend_spread_growth`` times since that old one: the rise's first
+   nights, let into the reference one by one (each too little above it for the step
+   test), widened it, and a leak would raise its own bar; then in the old one's spread.
+   Where the nights' variability is known (readings every quarter hour or
    finer) and nothing switched on and off lately (no caution, no declared season) and no
    leak is open, the thresholds are lower (``steady_trend_sigma``,
    ``steady_trend_low_sigma``): the higher ones are for the slow rise of a watering season,
@@ -259,6 +263,9 @@ class LeakParams:
     # The same where the nights' variability shows nothing switching (0: not lowered):
     steady_trend_sigma: float = 1.75
     steady_trend_low_sigma: float = 1.25
+    # A spread grown more than this many times since the trend's reference (``trend_nights``
+    # before) held the rise's own nights: the rise is measured in the spread of then (0: no).
+    trend_spread_growth: float = 1.4
     recent_nights: int = 7
     max_pending_nights: int = 45
     level_nights: int = 3  # nights after a leak's onset before the next step is measured
@@ -882,20 +889,25 @@ class _Scan:
         """A leak growing over weeks: the last ``trend_recent`` nights well above the
         reference of ``trend_nights`` before (its low nights too; every one of them where
         intermittent night use was seen lately) and still rising — the reference since has
-        followed it part of the way, which the step test cannot see."""
+        followed it part of the way, which the step test cannot see. Measured in today's
+        spread, or in that reference's where today's grew more than
+        ``trend_spread_growth`` times since (the rise's own nights widened it)."""
         p = self.p
         m = int(np.searchsorted(self.t, self.t[n] - p.trend_nights * DAY_S))
         if m < self.calm_since or not np.isfinite(self.reference[m]):
             return
         old = float(self.reference[m])
-        start = self._rise_start(m, old, scale, cautious)
+        then = float(self.spread[m])
+        judged = then if p.trend_spread_growth and scale > p.trend_spread_growth * then \
+            else scale  # (widened since by the rise's own nights: the spread of then)
+        start = self._rise_start(m, old, judged, cautious)
         if start is None:
             return
         run = [i for i in self.seen if self.t[i] > start]
         self.normal = [i for i in self.normal if self.t[i] < start]
         self.usable[run] = False
         self.pending = run
-        self._declare(n, old, scale, onset=start)
+        self._declare(n, old, judged, onset=start)
 
     def _stacked_trend(self, n: int, scale: float, cautious: bool) -> None:
         """A slow leak on an open one: the same trend, from the level the sector had
