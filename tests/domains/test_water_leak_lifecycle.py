@@ -509,6 +509,18 @@ def test_summers_of_night_watering_raise_nothing(seed):
     assert detect_leaks(t, flow + watering(t, seed)).leaks == []
 
 
+@pytest.mark.parametrize(("seed", "share"), [(20, 0.2), (48, 0.15)])
+def test_a_declared_watering_season_that_widens_the_spread_raises_nothing(seed, share):
+    # Two summers of night watering, declared as a seasonal use; its nights widen the
+    # reference's spread. A slow rise is measured in the spread of six weeks before where
+    # a slow leak's own nights widened today's — not in a declared season (nor where a
+    # night use switches on and off): there the use widened it, and on these draws the
+    # season's rise, measured in the spread of before it, was taken for a slow leak.
+    t, flow = nights(seed, count=730)
+    season = [(T0 + first * DAY, T0 + (first + 100) * DAY) for first in (145, 510)]
+    assert detect_leaks(t, flow + watering(t, seed, share=share), seasonal=season).leaks == []
+
+
 def timers(t: np.ndarray, first: float, last: float, size: float, dry: int = 6
            ) -> np.ndarray:
     """Garden timers from night ``first`` to ``last``: ``size`` m³/h on ``dry`` nights in a

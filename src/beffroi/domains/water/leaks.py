@@ -91,6 +91,8 @@ Night after night:
    grew more than ``trend_spread_growth`` times since that old one: the rise's first
    nights, let into the reference one by one (each too little above it for the step
    test), widened it, and a leak would raise its own bar; then in the old one's spread.
+   Not under the caution above (a night use switching on and off, a declared season):
+   there the use's own nights widen it.
    Where the nights' variability is known (readings every quarter hour or
    finer) and nothing switched on and off lately (no caution, no declared season) and no
    leak is open, the thresholds are lower (``steady_trend_sigma``,
@@ -891,15 +893,16 @@ class _Scan:
         intermittent night use was seen lately) and still rising — the reference since has
         followed it part of the way, which the step test cannot see. Measured in today's
         spread, or in that reference's where today's grew more than
-        ``trend_spread_growth`` times since (the rise's own nights widened it)."""
+        ``trend_spread_growth`` times since (the rise's own nights widened it) — not
+        under the caution (``cautious``: there a night use's own nights widen it)."""
         p = self.p
         m = int(np.searchsorted(self.t, self.t[n] - p.trend_nights * DAY_S))
         if m < self.calm_since or not np.isfinite(self.reference[m]):
             return
         old = float(self.reference[m])
         then = float(self.spread[m])
-        judged = then if p.trend_spread_growth and scale > p.trend_spread_growth * then \
-            else scale  # (widened since by the rise's own nights: the spread of then)
+        judged = then if (p.trend_spread_growth and not cautious
+                          and scale > p.trend_spread_growth * then) else scale
         start = self._rise_start(m, old, judged, cautious)
         if start is None:
             return
