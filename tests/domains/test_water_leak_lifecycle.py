@@ -624,6 +624,32 @@ def test_a_repair_during_a_declared_watering_season_is_judged_over_two_weeks():
     assert now >= 11 and before <= 4
 
 
+@pytest.mark.parametrize("repaired", [True, False], ids=["repaired", "still-leaking"])
+def test_a_repair_on_the_first_night_of_a_declared_season_is_judged_by_its_rainy_nights(
+        repaired):
+    # A leak of 15 % found in spring; on night 150.5, the first night of a declared
+    # watering season (timers at 15 % of the night flow, a pause every third night), a
+    # repair is recorded. The two weeks before it had no watering, the two after it have:
+    # their medians tell the watering, not the repair. Their low nights (the rainy ones,
+    # without watering) are the sector's own level: back at the reference, the repair is
+    # confirmed on every draw; still at the leak's level (a repair that did not stop it),
+    # it is refuted and the leak goes on. Against the medians, refuted either way.
+    season = [(T0 + 149.5 * DAY, T0 + 250.5 * DAY)]
+    repairs = [Repair(None, T0 + 150.5 * DAY)]
+    medians = LeakParams(seasonal_confirm_low=False)
+    for seed in range(8):
+        t, flow = nights(seed, count=260)
+        flow = flow + timers(t, 150, 250, 3.0, dry=2) \
+            + leak(t, 60.5, 3.0, repair_night=150.5 if repaired else None)
+        found, = detect_leaks(t, flow, seasonal=season, repairs=repairs).leaks
+        if repaired:
+            assert found.ended_by == "repair" and night_of(found.resolved_s) == 150.5
+        else:
+            assert found.active and night_of(found.refuted_repair_s) == 150.5
+        judged, = detect_leaks(t, flow, seasonal=season, repairs=repairs, params=medians).leaks
+        assert night_of(judged.refuted_repair_s) == 150.5
+
+
 def test_a_slow_leak_on_an_open_one_during_a_declared_season_is_a_leak_of_its_own():
     # A leak of 5 % found in spring stays open; garden timers from night 150 to 260 (10 %
     # of the night flow, a pause every fifth night), declared; a leak of 20 % grows over 40

@@ -151,7 +151,11 @@ Night after night:
      the nights of a declared seasonal use is judged over ``seasonal_confirm_nights``
      nights each side (the median of five nights would tell rainy nights from dry ones
      rather than the repair), and against the leak's step, not its extra flow of the
-     moment (the season's use has come on top of it).
+     moment (the season's use has come on top of it). In the season's first nights (the
+     nights before the repair mostly out of it), the nights after it by their
+     ``low_percentile`` (``seasonal_confirm_low``): the rainy ones, without watering, are
+     the sector's own level, while their median holds the watering the nights before
+     the repair did not have.
    - the night flow **back at the leak's frozen reference** (nothing else: a leak is
      never judged against a level that has absorbed it): the median of its last N nights
      within a band above that reference — the smaller of ``gone_share`` × its step (its
@@ -307,6 +311,8 @@ class LeakParams:
     # scale: its pauses come back to the reference with the season's noise on top.
     seasonal_margin: float = 0.5
     seasonal_confirm_nights: int = 14  # a repair in a declared season: nights each side
+    # …in its first nights (those before it mostly out of it), by the low nights after it
+    seasonal_confirm_low: bool = True
     after_season_nights: int = 7  # then the reference is made of the nights after it alone
     # A slow leak on an open one in a declared season: from that leak's low nights
     # (``low_percentile``), the season's use comes and goes on top of its level.
@@ -495,8 +501,9 @@ class _Scan:
         self.pending: list[int] = []
         self.s = 0.0
         self.last_calm: int | None = None  # last night before the current run
-        # (leak, repair, level before, judged as in a declared season: ``_in_season``)
-        self.awaiting: list[tuple[Leak, float, float, bool]] = []
+        # (leak, repair, level before, judged as in a declared season: ``_in_season``, by
+        # the low nights after it: ``_season_began``)
+        self.awaiting: list[tuple[Leak, float, float, bool, bool]] = []
         self.floor: tuple[float, float] | None = None  # reference to start again from
         self.seen: list[int] = []  # nights measured against a reference
         self.nights_seen: list[int] = []  # every night with data
@@ -1125,16 +1132,28 @@ class _Scan:
             before = [i for i in target.nights if t[i] <= repair.repaired_s]
             in_season = self._in_season(before)
             span = p.seasonal_confirm_nights if in_season else p.recent_nights
-            level = _median(self.x[before[-span:]]) if before \
-                else target.current_m3h
+            if not before:
+                level = target.current_m3h
+            else:
+                level = _median(self.x[before[-span:]])
             self.awaiting = [a for a in self.awaiting if a[0] is not target]
-            self.awaiting.append((target, repair.repaired_s, level, in_season))
+            self.awaiting.append((target, repair.repaired_s, level, in_season,
+                                  in_season and self._season_began(before[-span:])))
 
     def _in_season(self, before: list[int]) -> bool:
         """Whether a repair after these nights of a leak is judged as one in a declared
         seasonal use (its last night before the repair in one): over
         ``seasonal_confirm_nights`` each side, against the leak's step."""
         return bool(self.p.seasonal_confirm_nights and before and self.seasonal[before[-1]])
+
+    def _season_began(self, before: list[int]) -> bool:
+        """Whether a repair in a declared season came in its first nights: most of the
+        nights before it (``before``) out of the season. Those after it then have the
+        season's use on top, those before had none: the nights after are judged by their
+        ``low_percentile`` (the rainy ones, without watering: the sector's own level), not
+        their median (``seasonal_confirm_low``)."""
+        return bool(self.p.seasonal_confirm_low
+                    and self.seasonal[before].sum() * 2 < len(before))
 
     def _repaired_leak(self, repair: Repair) -> Leak | None:
         candidates = [leak for leak in self.open if leak.onset_s <= repair.repaired_s]
@@ -1150,13 +1169,14 @@ class _Scan:
     def _confirm_repairs(self, n: int) -> bool:
         p, t, x = self.p, self.t, self.x
         for awaited in list(self.awaiting):
-            leak, repaired, level, in_season = awaited
+            leak, repaired, level, in_season, low_after = awaited
             after = [i for i in leak.nights if t[i] > repaired]
             span = p.seasonal_confirm_nights if in_season else p.confirm_nights
             if len(after) < span:
                 continue
             self.awaiting.remove(awaited)
-            recent = _median(x[after[:span]])
+            recent = float(np.percentile(x[after[:span]], p.low_percentile)) if low_after \
+                else _median(x[after[:span]])
             extra = leak.extra_flow_m3h
             if in_season and leak.step_m3h > 0:
                 extra = min(extra, leak.step_m3h)
@@ -1419,7 +1439,7 @@ class _Scan:
             if np.isfinite(self.x[n]) and not skip[n]:
                 self._infer_season(n)
                 self.night(n)
-        for leak, repaired, _, _ in self.awaiting:  # the loss stops there if confirmed
+        for leak, repaired, *_ in self.awaiting:  # the loss stops there if confirmed
             leak.awaiting_repair_s = repaired
         for leak in self.open:
             leak.back_since_s = self._back_since(leak)
