@@ -1132,10 +1132,8 @@ class _Scan:
             before = [i for i in target.nights if t[i] <= repair.repaired_s]
             in_season = self._in_season(before)
             span = p.seasonal_confirm_nights if in_season else p.recent_nights
-            if not before:
-                level = target.current_m3h
-            else:
-                level = _median(self.x[before[-span:]])
+            level = _median(self.x[before[-span:]]) if before \
+                else target.current_m3h
             self.awaiting = [a for a in self.awaiting if a[0] is not target]
             self.awaiting.append((target, repair.repaired_s, level, in_season,
                                   in_season and self._season_began(before[-span:])))
