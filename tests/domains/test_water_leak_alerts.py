@@ -238,7 +238,6 @@ def test_a_repair_that_stops_a_part_of_the_flow_tells_how_much_fell(sector, db):
     # Two leaks from the same days, one alert of 3 m³/h: the repair stops 1 m³/h of it.
     # The alert stays (« fuite persistante »), says how far the night flow fell after the
     # repair and that another leak goes on; its flow is what still leaks.
-
     registry = load_registry(["generic", "water"])
     onset = T0 + 60.4 * DAY
     repaired_on = datetime(2025, 11, 10, tzinfo=PARIS)  # day 70 (local midnight)
@@ -268,7 +267,6 @@ def test_a_second_repair_that_is_confirmed_drops_the_first_repairs_fall(sector, 
     # ended alert tells that repair, and no longer the fall after the first one (under its
     # label « Baisse du débit de nuit après la réparation » it would read as about the
     # confirmed repair). The alert's latest « réparée » is the repair the detector reads.
-
     registry = load_registry(["generic", "water"])
     onset = T0 + 60.4 * DAY
     first_on = datetime(2025, 11, 10, tzinfo=PARIS)  # day 70 (local midnight)
