@@ -1,6 +1,6 @@
 """Every page works under its Content-Security-Policy (the ``page`` fixture fails on any
-violation), with a basemap from another host, and the API documentation (Swagger UI) is
-served by Beffroi itself: no request leaves for another host."""
+violation) and reflows on a 320 px wide screen, with a basemap from another host, and the API
+documentation (Swagger UI) is served by Beffroi itself: no request leaves for another host."""
 
 from __future__ import annotations
 
@@ -38,6 +38,24 @@ def _outside(page, server) -> tuple[list[str], list[str]]:
     return tiles, foreign
 
 
+# What sticks out of a 320 px wide page (RGAA 10.11, reflow: read without scrolling sideways):
+# the innermost elements past the right edge that no scrolling or clipping box holds.
+STICKING_OUT = """() => {
+  const out = [], width = document.documentElement.clientWidth;
+  const held = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+    if (/auto|scroll|hidden|clip/.test(getComputedStyle(p).overflowX)) return true; }
+    return false; };
+  for (const el of document.body.querySelectorAll("*")) {
+    const right = el.getBoundingClientRect().right;
+    if (right > width + 1 && !held(el) && ![...el.children].some(
+        (c) => c.getBoundingClientRect().right > width + 1)) {
+      out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} (${Math.round(right)} px)`);
+    }
+  }
+  return {overflow: document.documentElement.scrollWidth - width, elements: out.slice(0, 5)};
+}"""
+
+
 @pytest.mark.parametrize("size", ["bureau"], indirect=True)
 def test_every_page_works_under_the_content_security_policy(page, server, territory,
                                                             monkeypatch):
@@ -46,14 +64,20 @@ def test_every_page_works_under_the_content_security_policy(page, server, territ
     paths = [r.path.replace("{asset_id}", str(territory["cabinets"][0]))
              for r in pages.router.routes]
     paths += [p.path for d in load_registry().domains.values() for p in d.pages]
+    paths += ["/eau?couleur=ilp"]  # (the map's other colouring adds its grading table)
     login(page, server, "admin@cc-vosges.fr")
-    seen = {}
+    page.set_viewport_size({"width": 320, "height": 640})
+    seen, wide = {}, {}
     for path in paths:
         response = page.goto(server.url + path)
         page.wait_for_load_state("networkidle")
         seen[path] = (response.status, "frame-ancestors 'none'" in
                       response.headers.get("content-security-policy", ""))
+        reflow = page.evaluate(STICKING_OUT)
+        if reflow["overflow"] > 0:
+            wide[path] = reflow
     assert seen == {path: (200, True) for path in paths}
+    assert wide == {}
     page.goto(server.url + "/carte")
     wait_for(page, "window.beffroiMap && window.beffroiMap.ready !== null")
     page.wait_for_load_state("networkidle")
