@@ -203,7 +203,8 @@ function showGrid() {
       <td class="number">&lt; ${cell(r.good)}</td><td class="number">&lt; ${cell(r.acceptable)}</td>
       <td class="number">&lt; ${cell(r.mediocre)}</td><td class="number">≥ ${cell(r.mediocre)}</td></tr>`;
   }).join("");
-  document.getElementById("grid").innerHTML = `<div class="table-wrap"><table class="grid-table"><caption>Grille de notation de
+  document.getElementById("grid").innerHTML = `<div class="table-wrap" tabindex="0" role="region"
+    aria-label="Grille de notation de l'ILP"><table class="grid-table"><caption>Grille de notation de
     l'ILP (m³/km/j)</caption><thead><tr><th scope="col">Réseau</th><th scope="col" class="number">Bon</th>
     <th scope="col" class="number">Acceptable</th><th scope="col" class="number">Médiocre</th>
     <th scope="col" class="number">Mauvais</th></tr></thead><tbody>${rows}</tbody></table></div>
