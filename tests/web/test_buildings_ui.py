@@ -71,6 +71,8 @@ def buildings(web_db, web_registry, territory) -> dict:
                  "École du Centre": ({"usage": "ecole", "floor_area_m2": 2000.0,
                                       "built_year": 1972, "heating": "electrique",
                                       "weather_station_ref": "METEO-1",
+                                      "air_referent": "direction.ecole-du-centre@remiremont"
+                                                      ".example.fr",
                                       "reference_year": last_year - 2, "annual_energy": {
                                           str(last_year - 2): {"electricite_kwh": 160_000},
                                           str(last_year - 1): {"electricite_kwh": 140_000}}},
@@ -187,6 +189,11 @@ def test_building_page_panels(server, buildings, page, size):
     assert headings == ["Signature énergétique", "Trajectoire du décret tertiaire",
                         "CO2 des pièces par heure de la semaine",
                         "Compteurs et derniers relevés"]
+    # Every property inside its box, a long e-mail address included (broken, not spilling
+    # out of the card).
+    assert page.locator("#properties dd", has_text="direction.ecole").count() == 1
+    assert page.evaluate("[...document.querySelectorAll('#properties dd')].filter("
+                         "(dd) => dd.scrollWidth > dd.clientWidth + 1).length") == 0
     # Meters: the last index in kWh.
     row = _text(page.locator("#mt-table tbody tr").first)
     assert "Compteur École du Centre" in row and "n° PDL 01" in row and "électricité" in row
