@@ -3,11 +3,12 @@ thresholds with their trend, the weather section and the open risk alerts, at ph
 desktop sizes, audited by axe; the commune filter works with the keyboard and stays in the
 address. Levels are written relative to the test's own clock reading. A weather station with
 imported forecasts shows its coming days (heat level and fire danger, « prévision », the
-forecast's issue time and source) as a table."""
+forecast's issue time and source) as a table; one with measured temperatures, its heat
+indicators and running episode, dated the French way."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from beffroi.core import assets, streams
 from beffroi.core.access import CLI, open_scope
@@ -21,6 +22,7 @@ from beffroi.domains.risks.fire_weather import (
     danger_class,
 )
 from beffroi.domains.risks.forecasts import import_forecasts
+from beffroi.domains.risks.heatwave import tenant_heat
 
 from .conftest import assert_accessible, login, screenshot, wait_for
 
@@ -52,6 +54,19 @@ def test_risks_page(server, web_db, web_registry, territory, page, size):
             f"{day.isoformat()},22,38,33,25,20,0\n" for day in days)
         import_forecasts(scope, conn, station.id, body.encode(), now=now,
                          source="Météo-France", issued_at=now - HOUR_MS)
+        # Another, measured: a week of hot hours (21 °C at 05:00, 36 °C at 15:00) up to now.
+        measured = assets.create_asset(scope, conn, web_registry, {
+            "ref": "METEO-STE", "kind": "risks.weather_station", "name": "Météo Saint-Étienne",
+            "commune": "88413", "geometry": {"type": "Point", "coordinates": [6.62, 48.03]}})
+        tid = streams.create_stream(scope, conn, web_registry, {
+            "asset_id": measured.id, "metric": "air.temperature"}).id
+        hours = [int(datetime.combine(today - timedelta(days=k), time(h), PARIS).timestamp()
+                     * 1000) for k in range(6, -1, -1) for h in range(24)]
+        store_rows(scope, conn, [(t, tid, at, 21 + 15 * max(0.0, 1 - abs(
+            datetime.fromtimestamp(at / 1000, PARIS).hour - 15) / 10), 0)
+            for at in hours if at <= now], PARIS)
+        heat = next(s for s in tenant_heat(scope, conn, web_registry, now_ms(), 7)["stations"]
+                    if s["id"] == measured.id)
     fire = compute_fwi([NoonWeather(day, 33, 25, 20, 0) for day in days], 48.0)
     login(page, server, then="/risques")
     page.locator("#rivers table").first.wait_for()
@@ -83,6 +98,12 @@ def test_risks_page(server, web_db, web_registry, territory, page, size):
     assert rows.nth(hot).locator("th[scope=row]").count() == 1
     weather = " ".join(page.locator("#weather").inner_text().split())
     assert f"Canicule prévue à partir du {long_date(days[2])}" in weather
+    # The measured station's days, the French way (never 2026-07-14).
+    assert heat["running"] is not None
+    assert f"Indicateurs canicule du {long_date(date.fromisoformat(heat['current']['date']))}" \
+        in weather
+    assert f"Canicule en cours depuis le {long_date(date.fromisoformat(heat['running']['start']))}" \
+        in weather
     assert page.get_by_role("link", name="Liste d'appels du registre des personnes "
                                          "vulnérables").count() == 1
     assert_accessible(page)

@@ -142,15 +142,15 @@ function showWeather(heat, fire, outlook, commune) {
     const s = heatBy.get(o.id);
     const fw = fireBy.get(o.id)?.current;
     const episode = s?.running ? `<p><span class="badge critical">Canicule en cours</span>
-      depuis le ${escapeHtml(s.running.start)} (pic IBMx ${degrees(s.running.peak_ibmx)})</p>`
+      depuis le ${escapeHtml(longDay(s.running.start))} (pic IBMx ${degrees(s.running.peak_ibmx)})</p>`
       : forecastEpisode(o.forecast ? o : null)
         || (s ? '<p><span class="badge ok">Pas d\'épisode de canicule</span></p>' : "");
-    const today = s ? `<p>Indicateurs canicule du ${escapeHtml(s.current?.date ?? "—")} : IBMn
+    const today = s ? `<p>Indicateurs canicule du ${escapeHtml(s.current?.date ? longDay(s.current.date) : "—")} : IBMn
         <strong>${degrees(s.current?.ibmn)}</strong>, IBMx <strong>${degrees(s.current?.ibmx)}</strong>
         <span class="muted block">${limitsNote}</span></p>`
       : '<p class="muted">Pas de mesure de température.</p>';
     const forest = `<p>Météo des forêts : ${fw ? `<strong>${escapeHtml(fw.class_label)}</strong>
-        (IFM ${formatNumber(fw.fwi, 1)}, le ${escapeHtml(fw.date)})`
+        (IFM ${formatNumber(fw.fwi, 1)}, le ${escapeHtml(longDay(fw.date))})`
       : '<span class="muted">non calculée sur les mesures (température, humidité, vent et '
         + "pluie nécessaires)</span>"}</p>`;
     return `<div class="station-levels${o.forecast ? " with-outlook" : ""}">
