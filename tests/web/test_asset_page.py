@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from beffroi.core import assets
+from beffroi.core.access import CLI, open_scope
+
 from .asset_fixtures import command_ids, equip_cabinet, move_command
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import assert_accessible, login, screenshot
@@ -26,6 +29,13 @@ def _total_kwh(text: str) -> float:
 def test_asset_page_shows_properties_latest_values_and_charts(page, server, size, territory,
                                                               web_db, web_registry):
     cabinet = equip_cabinet(web_db, web_registry, territory)
+    with web_db.write() as conn:  # a programme of its own: an object holding a list of steps
+        assets.update_asset(open_scope(web_db, conn, CLI, territory["tenant"]), conn,
+                            web_registry, cabinet, {"properties": {"programme": {
+                                "label": "Abaissement à 40 % de 23 h à 6 h", "steps": [
+                                    {"at": "sunset", "level": 100}, {"at": "23:00", "level": 40},
+                                    {"at": "06:00", "level": 100},
+                                    {"at": "sunrise", "level": 0}]}}})
     login(page, server, then=f"/equipements/{cabinet}")
     page.get_by_role("heading", level=1, name="Armoire 1 — Remiremont").wait_for()
     props = page.locator("#properties")
@@ -34,6 +44,9 @@ def test_asset_page_shows_properties_latest_values_and_charts(page, server, size
     assert "Remiremont (88383)" in text
     assert "horloge astronomique" in text and "12,5 kW" in text and "Oui" in text
     assert "14 mars 2019" in text
+    # The programme by its name, never as the code it is stored in.
+    assert "Abaissement à 40 % de 23 h à 6 h" in text
+    assert "[object" not in text and "steps" not in text and "sunset" not in text
     latest = page.locator("#latest")
     latest.get_by_text("Énergie active consommée (index)").wait_for()
     # The meter's last index, as created by the fixture (it depends on the hour the test runs).

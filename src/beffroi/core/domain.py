@@ -67,6 +67,10 @@ class PropertySpec:
     choice_labels: tuple[tuple[str, str], ...] = ()
     # How a number is written: "year" without a thousands separator (1910, not 1 910).
     display: Literal["year"] | None = None
+    # The French reading of a stored value whose own form is a code (an opening-hours rule,
+    # a lighting programme): value -> text, or None when it cannot be read. The asset's
+    # page shows it instead of the value (``property_texts`` of GET …/assets/{id}).
+    describe: Callable[[Any], str | None] | None = None
 
 
 @dataclass(frozen=True)

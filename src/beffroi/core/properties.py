@@ -272,6 +272,17 @@ def property_schema(spec: PropertySpec) -> dict[str, Any]:
             "properties": {f.name: property_schema(f) for f in spec.entry_fields}}
     return entry
 
+def property_texts(kind: AssetKind | None, props: dict[str, Any]) -> dict[str, str]:
+    """The French reading of each property its kind describes (``PropertySpec.describe``)."""
+    out: dict[str, str] = {}
+    for spec in kind.properties if kind else ():
+        if spec.describe is not None and props.get(spec.name) not in (None, ""):
+            text = spec.describe(props[spec.name])
+            if text:
+                out[spec.name] = text
+    return out
+
+
 def kind_schema(kind: AssetKind) -> dict[str, Any]:
     """The kind's property schema as JSON Schema, for API clients."""
     props = {spec.name: property_schema(spec) for spec in kind.properties}

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from ...core import assets, importing, series
 from ...core.errors import Invalid
+from ...core.properties import property_texts
 from ..deps import (
     CtxDep,
     FeatureCollection,
@@ -57,12 +58,21 @@ def list_assets(request: Request, ctx: CtxDep, tenant: str, kind: str | None = N
     return GeoJSONResponse(assets.feature_collection(rows, next_url))
 
 
+def _described(registry, row) -> dict:
+    """An asset with the French reading of the properties its kind describes (an
+    opening-hours rule, a programme: ``property_texts``)."""
+    out = assets.asset_public(row)
+    out["property_texts"] = property_texts(registry.asset_kinds.get(row.kind),
+                                           out["properties"])
+    return out
+
+
 @router.post("/tenants/{tenant}/assets", status_code=201, openapi_extra=body_doc(ASSET_EXAMPLE), response_model=Object,
              responses=problems(409))
 def create_asset(ctx: CtxDep, tenant: str, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         row = assets.create_asset(scope, conn, ctx.registry, body)
-        return JSONResponse(assets.asset_public(row), status_code=201)
+        return JSONResponse(_described(ctx.registry, row), status_code=201)
 
 
 @router.post("/tenants/{tenant}/assets/import",
@@ -92,7 +102,7 @@ def import_assets(request: Request, ctx: CtxDep, tenant: str, body: RawBody,
 def get_asset(ctx: CtxDep, tenant: str, asset_id: Id):
     with ctx.reading(tenant) as (scope, conn):
         scope.require("read")
-        return JSONResponse(assets.asset_public(scope.asset(conn, asset_id)))
+        return JSONResponse(_described(ctx.registry, scope.asset(conn, asset_id)))
 
 
 @router.patch("/tenants/{tenant}/assets/{asset_id:int}", openapi_extra=body_doc({"name": "Armoire n°1"}), response_model=Object,
@@ -101,8 +111,8 @@ def update_asset(ctx: CtxDep, tenant: str, asset_id: Id, body: JsonBody):
     if not isinstance(body, dict):
         raise Invalid("Objet JSON attendu.")
     with ctx.writing(tenant) as (scope, conn):
-        return JSONResponse(assets.asset_public(
-            assets.update_asset(scope, conn, ctx.registry, asset_id, body)))
+        return JSONResponse(_described(ctx.registry, assets.update_asset(
+            scope, conn, ctx.registry, asset_id, body)))
 
 
 @router.delete("/tenants/{tenant}/assets/{asset_id:int}", status_code=204,

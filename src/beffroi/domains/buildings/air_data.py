@@ -35,7 +35,7 @@ from ...core.settings import setting
 from ...storage import schema
 from .building_asset import building
 from .indoor_air import Thresholds, room_air
-from .occupancy import DAY_LABELS, OpeningHours, occupancy, occupied_mask
+from .occupancy import hours_label, occupancy, occupied_mask
 from .settings import CO2_ACTION, CO2_URGENT
 
 ROOM_KIND = "buildings.room"
@@ -136,21 +136,6 @@ def _room_public(row: Any, stream_id: int | None) -> dict[str, Any]:
     return {"id": row.id, "ref": row.ref, "name": row.name,
             "room_type": props.get("room_type"), "ventilation": props.get("ventilation"),
             "capacity": props.get("capacity"), "stream_id": stream_id}
-
-
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d} h {minute % 60:02d}"
-
-
-def hours_label(hours: OpeningHours) -> str:
-    """« lundi, mardi, jeudi, vendredi de 08 h 30 à 11 h 30 et de 13 h 30 à 16 h 30 »."""
-    groups: dict[tuple, list[str]] = {}
-    for weekday, ranges in enumerate(hours.days):
-        if ranges:
-            groups.setdefault(ranges, []).append(DAY_LABELS[weekday])
-    return " ; ".join(
-        f"{', '.join(days)} " + " et ".join(f"de {_clock(a)} à {_clock(b)}" for a, b in ranges)
-        for ranges, days in groups.items()) or "jamais"
 
 
 def building_air(scope: TenantScope, conn: Connection, registry: Registry, building_id: int,

@@ -30,6 +30,7 @@ reads; ``kwh_per_unit`` converts a gas meter's m³ to kWh (PCS coefficient of th
 
 from ...core.domain import AlertContact
 from ...core.registry import AssetKind, PropertySpec
+from .occupancy import opening_hours_text
 
 USAGES = ("mairie", "ecole", "creche", "gymnase", "salle_polyvalente", "bibliotheque",
           "atelier", "piscine", "bureaux", "autre")
@@ -148,7 +149,8 @@ BUILDING = AssetKind(
                      unit="kW.h/m2", minimum=0),
         PropertySpec("weather_station_ref", "string", "Station météo de référence (réf.)"),
         PropertySpec("opening_hours", "string", "Heures d'ouverture",
-                     pattern=OPENING_HOURS_PATTERN, pattern_hint=OPENING_HOURS_HINT),
+                     pattern=OPENING_HOURS_PATTERN, pattern_hint=OPENING_HOURS_HINT,
+                     describe=opening_hours_text),
         PropertySpec("school_zone", "enum", "Zone de vacances scolaires",
                      choices=SCHOOL_ZONES, choice_labels=SCHOOL_ZONE_LABELS),
         PropertySpec("closed_school_holidays", "boolean", "Fermé pendant les vacances scolaires"),

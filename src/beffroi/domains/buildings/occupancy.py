@@ -157,6 +157,29 @@ def parse_opening_hours(text: str) -> OpeningHours:
     return OpeningHours(tuple(_merged(ranges) for ranges in per_day), text.strip())
 
 
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d} h {minute % 60:02d}"
+
+
+def hours_label(hours: OpeningHours) -> str:
+    """« lundi, mardi, jeudi, vendredi de 08 h 30 à 11 h 30 et de 13 h 30 à 16 h 30 »."""
+    groups: dict[tuple, list[str]] = {}
+    for weekday, ranges in enumerate(hours.days):
+        if ranges:
+            groups.setdefault(ranges, []).append(DAY_LABELS[weekday])
+    return " ; ".join(
+        f"{', '.join(days)} " + " et ".join(f"de {_clock(a)} à {_clock(b)}" for a, b in ranges)
+        for ranges, days in groups.items()) or "jamais"
+
+
+def opening_hours_text(text: object) -> str | None:
+    """The French reading of a stored ``opening_hours`` rule (None: not a valid one)."""
+    try:
+        return hours_label(parse_opening_hours(text))  # type: ignore[arg-type]
+    except ValueError:
+        return None
+
+
 def _merged(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     out: list[tuple[int, int]] = []
     for start, end in sorted(ranges):

@@ -8,6 +8,7 @@ installation date of the head) and what is needed to check art. 2–4 against th
 """
 
 from ...core.registry import AssetKind, PropertySpec
+from .programmes import programme_text
 
 # Categories of art. 1 of the arrêté du 27 décembre 2018.
 CATEGORIES = ("a", "b", "c", "d", "e", "f", "g")
@@ -42,7 +43,8 @@ CABINET = AssetKind(
     properties=(
         PropertySpec("switching", "enum", "Mode d'allumage", choices=SWITCHING,
                      choice_labels=SWITCHING_LABELS),
-        PropertySpec("programme", "object", "Programme d'allumage (programme type ou étapes)"),
+        PropertySpec("programme", "object", "Programme d'allumage (programme type ou étapes)",
+                     describe=programme_text),
         PropertySpec("circuits", "integer", "Nombre de départs (circuits)", minimum=1,
                      maximum=32),
         PropertySpec("connected_power_kw", "number", "Puissance raccordée", unit="kW", minimum=0),

@@ -199,6 +199,14 @@ def parse_programme(doc: Any) -> Programme:
     return Programme("custom", label, steps, tuple(variants))
 
 
+def programme_text(doc: Any) -> str | None:
+    """The French name of a stored programme, a preset's or its own (None: not readable)."""
+    try:
+        return parse_programme(doc).label
+    except ProgrammeError:
+        return None
+
+
 def programme_public(programme: Programme) -> dict[str, Any]:
     def steps(items: Iterable[Step]) -> list[dict[str, Any]]:
         return [{"at": s.at, "level": s.level, "offset_min": s.offset_min,

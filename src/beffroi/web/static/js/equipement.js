@@ -69,6 +69,9 @@ function propertyHtml(name, value, spec) {
       && value.every((v) => v && typeof v === "object" && !Array.isArray(v))) {
     return entriesTable(name, value, spec, items);
   }
+  if (Array.isArray(value) && value.some((v) => v && typeof v === "object")) {
+    return `<ul class="property-list">${value.map((v) => `<li>${propertyHtml(name, v)}</li>`).join("")}</ul>`;
+  }
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     return escapeHtml(propertyValue(value, spec));
   }
@@ -118,8 +121,13 @@ function showProperties(communes) {
     ["Type", escapeHtml(kind ? kind.label : asset.kind)],
     ["Commune", escapeHtml(commune ? `${commune.name} (${commune.insee})` : asset.commune || "—")],
   ];
+  // A value whose own form is a code (an opening-hours rule, a programme): its French reading.
+  const texts = asset.property_texts || {};
   for (const [name, spec] of Object.entries(specs)) {
-    if (name in asset.properties) rows.push([spec.title, propertyHtml(name, asset.properties[name], spec)]);
+    if (name in asset.properties) {
+      rows.push([spec.title, name in texts ? escapeHtml(texts[name])
+        : propertyHtml(name, asset.properties[name], spec)]);
+    }
   }
   for (const [name, value] of Object.entries(asset.properties)) {
     if (!(name in specs)) rows.push([name, propertyHtml(name, value)]);
