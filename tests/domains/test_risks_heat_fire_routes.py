@@ -17,6 +17,7 @@ from suite_apps import fresh_app
 
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
+from beffroi.core.alerting.details import details_display
 from beffroi.core.alerting.detectors import run_detector
 from beffroi.core.clock import now_ms
 from beffroi.core.errors import Invalid
@@ -127,6 +128,10 @@ def test_heatwave_detector_raises_one_tenant_alert_with_the_figures(territory):
     assert details["station"] == f"Station {R}" and details["stations"] == 1
     assert (details["threshold_ibmn"], details["threshold_ibmx"]) == (18.0, 34.0)
     assert (details["peak_ibmn"], details["peak_ibmx"]) == (21.0, 36.0)
+    # Shown to people as a day, the French way (not 2026-07-14).
+    shown = {d["key"]: d["text"] for d in details_display(
+        registry, details, "risks.heatwave", None, ZoneInfo("Europe/Paris"))}
+    assert shown["start"] == f"{start.day:02d}/{start.month:02d}/{start.year}"
 
 
 def test_restricted_member_and_other_tenant(territory):

@@ -163,7 +163,7 @@ def fire_findings(ctx: DetectorContext) -> Iterable[Finding]:
 _INDEX = {"digits": 1}
 DETECTORS = VIGILANCE + (
     Detector("risks.heatwave", "Canicule (indicateurs IBMn/IBMx)", 3600, heatwave_findings,
-             details=(DetailField("start", "Début de l'épisode", "text"),
+             details=(DetailField("start", "Début de l'épisode", "date"),
                       DetailField("days", "Durée", "number", unit="d", digits=0),
                       DetailField("ibmn", "IBMn", unit="Cel", digits=1),
                       DetailField("ibmx", "IBMx", unit="Cel", digits=1),
@@ -177,7 +177,7 @@ DETECTORS = VIGILANCE + (
              metrics=("air.temperature",)),
     Detector("risks.fire_danger", "Danger météorologique de feux de forêts (IFM)", 3600,
              fire_findings,
-             details=(DetailField("date", "Jour", "text"),
+             details=(DetailField("date", "Jour", "date"),
                       DetailField("class", "Niveau de danger", "choice",
                                   choices={c.key: c.label for c in fw.CLASSES}),
                       *(DetailField(k, k.upper(), **_INDEX)
