@@ -8,6 +8,8 @@ import base64
 
 import pytest
 
+from beffroi.core import assets
+from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
 from beffroi.web import pages
 
@@ -58,8 +60,15 @@ STICKING_OUT = """() => {
 
 @pytest.mark.parametrize("size", ["bureau"], indirect=True)
 def test_every_page_works_under_the_content_security_policy(page, server, territory,
-                                                            monkeypatch):
+                                                            monkeypatch, web_db, web_registry):
     monkeypatch.setenv("BEFFROI_TILE_URL", TILES)
+    with web_db.write() as conn:  # a long name, in the menus that list the buildings
+        assets.create_asset(open_scope(web_db, conn, CLI, territory["tenant"]), conn,
+                            web_registry, {
+                                "ref": "BAT-LONG", "kind": "buildings.building",
+                                "name": "Groupe scolaire intercommunal Jules-Ferry et "
+                                        "Marie-Curie de Saint-Étienne-lès-Remiremont",
+                                "commune": "88413", "properties": {"usage": "ecole"}})
     tiles, foreign = _outside(page, server)
     paths = [r.path.replace("{asset_id}", str(territory["cabinets"][0]))
              for r in pages.router.routes]
