@@ -75,6 +75,10 @@ def test_demo_login_and_api(demo_db, full_registry):
                             headers=h, params={"step": "1h", "start": "2026-09-01T00:00:00Z",
                                                "end": "2026-09-30T00:00:00Z"}).json()
         assert len(series["points"]) >= 24
+        # Its impact indicators are public: a page and its open-data file, no sign-in.
+        public = client.get(f"/territoires/{DEMO_SIREN}/indicateurs")
+        assert public.status_code == 200 and "Indicateurs" in public.text
+        assert client.get(f"/territoires/{DEMO_SIREN}/indicateurs.csv").status_code == 200
 
 
 def test_build_is_idempotent(demo_db, full_registry):

@@ -1,6 +1,7 @@
 """The public impact indicators of a territory (/territoires/{siren}/indicateurs and its CSV):
 404 unless the territory publishes them, the headline figures of the last full year and of
-the year to date only, never another territory's, computed at most once an hour.
+the year to date only (from its first measured day when that falls inside one), never
+another territory's, computed at most once an hour.
 
 The report computation is given to the app's ``IndicatorCache`` by the test (a function that
 records its calls and answers figures written here, with private details the page must not
@@ -18,8 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 from suite_apps import fresh_app
 
-from beffroi.core import clock, tenants, users
+from beffroi.core import assets, clock, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
+from beffroi.core.observations import store_rows
 from beffroi.reports.public_indicators import IndicatorCache, periods
 from suite_accounts import bearer
 
@@ -224,6 +226,64 @@ def test_on_the_first_of_january_only_last_year(client, territories, fake, now):
 ])
 def test_periods(today, expected):
     assert [(p.start, p.end) for p in periods(today)] == expected
+
+
+@pytest.mark.parametrize(("first_day", "expected"), [
+    (date(2024, 6, 1), [("Année 2025", date(2025, 1, 1), date(2025, 12, 31)),
+                        ("Année 2026, du 1er janvier au 6 décembre 2026", date(2026, 1, 1),
+                         date(2026, 12, 6))]),
+    (date(2025, 12, 7), [("Année 2025, du 7 décembre 2025 (premières mesures) au "
+                          "31 décembre 2025", date(2025, 12, 7), date(2025, 12, 31)),
+                         ("Année 2026, du 1er janvier au 6 décembre 2026", date(2026, 1, 1),
+                          date(2026, 12, 6))]),
+    (date(2026, 3, 1), [("Année 2026, du 1er mars 2026 (premières mesures) au "
+                         "6 décembre 2026", date(2026, 3, 1), date(2026, 12, 6))]),
+    (date(2026, 12, 6), [("Année 2026, du 6 décembre 2026 (premières mesures) au "
+                          "6 décembre 2026", date(2026, 12, 6), date(2026, 12, 6))]),
+    (date(2026, 12, 7), []),  # measured since today: no day to show yet
+])
+def test_periods_start_at_the_first_measured_day(first_day, expected):
+    assert [(p.label, p.start, p.end) for p in periods(date(2026, 12, 7), first_day)] == \
+        expected
+
+
+def _measured_since(db, registry, tenant_id: int, instants: list[str]) -> None:
+    """A site of the territory measured at these Paris instants."""
+    with db.write() as conn:
+        scope = open_scope(db, conn, CLI, tenant_id)
+        site = assets.create_asset(scope, conn, registry, {
+            "ref": "S1", "kind": "generic.site", "name": "Site", "commune": "88383"})
+        sid = streams.create_stream(scope, conn, registry, {"asset_id": site.id,
+                                                            "metric": "generic.value"}).id
+        store_rows(scope, conn, [(tenant_id, sid, paris_ms(at), float(k), 0)
+                                 for k, at in enumerate(instants)], ZoneInfo("Europe/Paris"))
+
+
+def test_a_territory_measured_since_november_shows_last_year_from_then(
+        client, db, registry, territories, fake):
+    _measured_since(db, registry, territories["a"], ["2025-11-20T00:30:00",
+                                                     "2026-02-01T12:00:00"])
+    publish(client, territories["a"])
+    text = html_text(client.get(f"/territoires/{SIREN}/indicateurs").text)
+    # (00:30 in Paris on 20 November is still the 19th in UTC: the day is Paris's)
+    assert [call[3:] for call in fake.calls] == [(date(2025, 11, 20), date(2025, 12, 31)),
+                                                 (date(2026, 1, 1), date(2026, 3, 14))]
+    assert "Année 2025, du 20 novembre 2025 (premières mesures) au 31 décembre 2025" in text
+    assert "L'année vient de commencer" not in text
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/territoires/{SIREN}/indicateurs.csv").text)))
+    assert {(r["periode"], r["periode_debut"]) for r in rows} == {
+        ("annee_2025", "2025-11-20"), ("annee_2026_en_cours", "2026-01-01")}
+
+
+def test_a_territory_measured_since_today_has_no_figures_yet(client, db, registry,
+                                                             territories, fake, now):
+    _measured_since(db, registry, territories["a"], ["2026-03-15T08:00:00"])
+    publish(client, territories["a"])
+    page = client.get(f"/territoires/{SIREN}/indicateurs")
+    assert page.status_code == 200 and fake.calls == []
+    assert "Les premières mesures du territoire datent du 15 mars 2026 : ses premiers " \
+           "chiffres paraîtront demain." in html_text(page.text).replace(NBSP, " ")
 
 
 def test_with_the_real_impact_report(db, now, monkeypatch):

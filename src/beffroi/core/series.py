@@ -6,7 +6,7 @@ from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ..storage import schema
 from .access import TenantScope
@@ -81,6 +81,17 @@ def stream_arrays(conn: Connection, tenant_id: int, stream_id: int, since: int, 
     # the array protocols (failed attribute look-ups), ten times longer than reading them.
     data = np.fromiter(chain.from_iterable(rows), dtype=np.float64).reshape(-1, 2)
     return data[:, 0].astype(np.int64), data[:, 1]
+
+
+def first_observation_ms(conn: Connection, tenant_id: int) -> int | None:
+    """The instant of a territory's first measurement, any stream (None: none yet); each
+    stream's own first one read from its index, then the earliest."""
+    s, o = schema.streams, schema.observations
+    first_of_stream = (select(func.min(o.c.t)).where(o.c.tenant_id == s.c.tenant_id,
+                                                     o.c.stream_id == s.c.id)
+                       .scalar_subquery())
+    firsts = select(first_of_stream.label("t")).where(s.c.tenant_id == tenant_id).subquery()
+    return conn.execute(select(func.min(firsts.c.t))).scalar()
 
 
 def _fetch(conn: Connection, sql: str, params: tuple) -> list[tuple]:

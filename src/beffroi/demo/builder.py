@@ -132,7 +132,10 @@ def build_demo(db: Database, registry: Registry, *, progress: ProgressFactory = 
         if existing is not None:  # an interrupted build: start again
             scope = open_scope(db, conn, CLI, DEMO_SIREN)
             tenants.delete_tenant(conn, CLI, scope)
-        tenant = tenants.create_tenant(db, conn, CLI, siren=DEMO_SIREN, registry=registry)
+        # Its impact indicators published: the public page shows them to anyone
+        # (/territoires/<SIREN>/indicateurs), and the population alert's banner on top.
+        tenant = tenants.create_tenant(db, conn, CLI, siren=DEMO_SIREN, registry=registry,
+                                       settings={"impact.public_indicators": True})
         scope = open_scope(db, conn, CLI, DEMO_SIREN)
         tenants.import_boundaries(scope, conn, demonstrator_boundaries())
         _ensure_demo_user(db, conn)

@@ -32,6 +32,7 @@ from ..core import clock
 from ..core.access import ANONYMOUS, TenantScope
 from ..core.french_format import long_date
 from ..core.registry import Registry
+from ..core.series import first_observation_ms
 from ..storage import schema
 from ..storage.database import Database
 from .impact_html import QUANTITIES, environment
@@ -57,16 +58,27 @@ class Period:
     end: date
 
 
-def periods(today: date) -> list[Period]:
-    """The last full calendar year, and this year up to yesterday (none on 1 January)."""
+def periods(today: date, first_day: date | None = None) -> list[Period]:
+    """The last full calendar year, and this year up to yesterday (none on 1 January);
+    from the territory's first measured day when it falls inside one (a year with none
+    is not shown): never a few weeks of figures under the name of a whole year."""
     year = today.year
-    out = [Period(f"annee_{year - 1}", f"Année {year - 1}", date(year - 1, 1, 1),
-                  date(year - 1, 12, 31))]
-    if today > date(year, 1, 1):
-        yesterday = today - timedelta(days=1)
-        out.append(Period(f"annee_{year}_en_cours",
-                          f"Année {year}, du 1er janvier au {long_date(yesterday)}",
-                          date(year, 1, 1), yesterday))
+    yesterday = today - timedelta(days=1)
+    out = []
+    for key, y, end in ((f"annee_{year - 1}", year - 1, date(year - 1, 12, 31)),
+                        (f"annee_{year}_en_cours", year, yesterday)):
+        start = date(y, 1, 1)
+        if end < start or (first_day is not None and first_day > end):
+            continue
+        if first_day is not None and first_day > start:
+            label = (f"Année {y}, du {long_date(first_day)} (premières mesures) "
+                     f"au {long_date(end)}")
+            start = first_day
+        elif y == year:
+            label = f"Année {y}, du 1er janvier au {long_date(end)}"
+        else:
+            label = f"Année {y}"
+        out.append(Period(key, label, start, end))
     return out
 
 
@@ -82,9 +94,18 @@ def published_tenant(conn: Connection, siren: str) -> Any | None:
     return row
 
 
+def _zone(tenant: Any) -> ZoneInfo:
+    return ZoneInfo(orjson.loads(tenant.settings or "{}").get("timezone") or clock.TZ)
+
+
 def local_today(tenant: Any) -> date:
-    zone = ZoneInfo(orjson.loads(tenant.settings or "{}").get("timezone") or clock.TZ)
-    return clock.local_day(clock.now_ms(), zone)
+    return clock.local_day(clock.now_ms(), _zone(tenant))
+
+
+def first_measured_day(conn: Connection, tenant: Any) -> date | None:
+    """The local day of the territory's first measurement (None: none yet)."""
+    ms = first_observation_ms(conn, tenant.id)
+    return None if ms is None else clock.local_day(ms, _zone(tenant))
 
 
 def headline(report: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
@@ -107,13 +128,16 @@ def _impact_report(scope: TenantScope, conn: Connection, registry: Registry, sta
 def compute_indicators(db: Database, conn: Connection, registry: Registry, tenant: Any,
                        today: date, compute: Compute = _impact_report) -> dict[str, Any]:
     scope = TenantScope(db, ANONYMOUS, tenant, "viewer")  # reads all; only aggregates leave
+    first_day = first_measured_day(conn, tenant)
     return {
         "tenant": {"name": tenant.name, "siren": tenant.siren},
         "today": today.isoformat(),
+        "new_year": (today.month, today.day) == (1, 1),
+        "first_day": None if first_day is None else long_date(first_day),
         "periods": [{"key": p.key, "label": p.label, "from": p.start.isoformat(),
                      "to": p.end.isoformat(),
                      **headline(compute(scope, conn, registry, p.start, p.end))}
-                    for p in periods(today)],
+                    for p in periods(today, first_day)],
     }
 
 
@@ -188,7 +212,7 @@ def current_banner(db: Database, siren: str, now: int) -> dict[str, Any] | None:
         return None
     if until <= now:
         return None
-    zone = ZoneInfo(orjson.loads(tenant.settings or "{}").get("timezone") or clock.TZ)
+    zone = _zone(tenant)
     return {"title": str(banner.get("title") or ""), "text": str(banner.get("text") or ""),
             "level": banner.get("level") if banner.get("level") in ("jaune", "orange", "rouge")
             else "jaune",
