@@ -83,14 +83,20 @@ def stream_arrays(conn: Connection, tenant_id: int, stream_id: int, since: int, 
     return data[:, 0].astype(np.int64), data[:, 1]
 
 
-def first_observation_ms(conn: Connection, tenant_id: int) -> int | None:
-    """The instant of a territory's first measurement, any stream (None: none yet); each
-    stream's own first one read from its index, then the earliest."""
-    s, o = schema.streams, schema.observations
+def first_observation_ms(conn: Connection, tenant_id: int,
+                         kind: str | None = None) -> int | None:
+    """The instant of a territory's first measurement (None: none yet), of any stream or
+    of the streams of one kind of asset; each stream's own first one read from its index,
+    then the earliest."""
+    s, o, a = schema.streams, schema.observations, schema.assets
     first_of_stream = (select(func.min(o.c.t)).where(o.c.tenant_id == s.c.tenant_id,
                                                      o.c.stream_id == s.c.id)
                        .scalar_subquery())
-    firsts = select(first_of_stream.label("t")).where(s.c.tenant_id == tenant_id).subquery()
+    firsts = select(first_of_stream.label("t")).where(s.c.tenant_id == tenant_id)
+    if kind is not None:
+        firsts = firsts.where(s.c.asset_id.in_(
+            select(a.c.id).where(a.c.tenant_id == tenant_id, a.c.kind == kind)))
+    firsts = firsts.subquery()
     return conn.execute(select(func.min(firsts.c.t))).scalar()
 
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
 from ...core.french_format import local_date
+from ...core.series import first_observation_ms
 from ...plugin import (
     CommuneImpact,
     Coverage,
@@ -27,7 +26,6 @@ from ...plugin import (
     ImpactSource,
     MonthImpact,
 )
-from ...storage import schema
 from .compliance import CABINET_KIND
 from .darkness import darkness_restored
 from .energy import Cabinet, expected_by_day, load_cabinets, measured_by_day, tenant_zone
@@ -87,16 +85,7 @@ def first_data_day(ctx: ImpactContext) -> date | None:
     its cabinets: meter, state, power…): the platform's lighting savings start there, not
     before it ran. A fact of the territory, the same whatever communes the caller sees, so
     that a commune's figures are the same in every report."""
-    s, o, a = schema.streams, schema.observations, schema.assets
-    first_of_stream = (select(func.min(o.c.t)).where(o.c.tenant_id == s.c.tenant_id,
-                                                     o.c.stream_id == s.c.id)
-                       .scalar_subquery())
-    cabinets = select(a.c.id).where(a.c.tenant_id == ctx.scope.tenant_id,
-                                    a.c.kind == CABINET_KIND)
-    firsts = (select(first_of_stream.label("t"))
-              .where(s.c.tenant_id == ctx.scope.tenant_id, s.c.asset_id.in_(cabinets))
-              .subquery())
-    ms = ctx.conn.execute(select(func.min(firsts.c.t))).scalar()
+    ms = first_observation_ms(ctx.conn, ctx.scope.tenant_id, CABINET_KIND)
     if ms is None:
         return None
     return datetime.fromtimestamp(ms / 1000, tenant_zone(ctx.scope)).date()
