@@ -272,6 +272,7 @@ def property_schema(spec: PropertySpec) -> dict[str, Any]:
             "properties": {f.name: property_schema(f) for f in spec.entry_fields}}
     return entry
 
+
 def property_texts(kind: AssetKind | None, props: dict[str, Any]) -> dict[str, str]:
     """The French reading of each property its kind describes (``PropertySpec.describe``)."""
     out: dict[str, str] = {}
