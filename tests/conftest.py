@@ -38,6 +38,25 @@ def pytest_xdist_make_scheduler(config, log):
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _product_imported() -> None:
+    """Every module of the product (and of the installed extensions) imported before the
+    first test of a worker. A test that pins core's clock (``monkeypatch.setattr(clock,
+    "now_ms", …)``) would otherwise hand its pinned function to any module first imported
+    under it (``from ..core.clock import now_ms``), for the rest of the worker's tests:
+    run after the public indicators' tests (15 March 2026), the buildings page saw no CO2
+    « today »."""
+    import importlib
+    import pkgutil
+
+    import beffroi
+
+    for module in pkgutil.walk_packages(beffroi.__path__, "beffroi."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    load_registry()
+
+
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("BEFFROI_REQUIRE_PG") and not PG_URL:
         raise pytest.UsageError("BEFFROI_REQUIRE_PG is set but BEFFROI_TEST_PG_URL is missing")
