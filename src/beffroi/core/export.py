@@ -13,7 +13,7 @@ from ..storage import schema
 from .access import TenantScope
 from .assets import AssetFilter, feature_collection, list_assets
 from .clock import format_instant
-from .observations import QUALITY_NAMES
+from .quality import QUALITY_NAMES
 from .streams import list_streams
 from .tenants import list_communes
 

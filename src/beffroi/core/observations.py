@@ -30,6 +30,7 @@ from .audit import write_audits
 from .clock import DAY_MS, local_day_start, now_ms, parse_instant
 from .derived import derived_rows
 from .errors import BeffroiError, Invalid, TooLarge
+from .quality import BAD, QUALITY
 from .registry import Metric, Registry
 from .storable import integer_error, text_error
 
@@ -42,8 +43,6 @@ EARLIEST_MS = 0  # 1970-01-01T00:00:00Z
 FUTURE_TOLERANCE_MS = 10 * 60 * 1000
 OUT_OF_BOUNDS = ("horodatage hors limites (avant le 1er janvier 1970 ou plus de "
                  f"{FUTURE_TOLERANCE_MS // 60_000} minutes dans le futur)")
-QUALITY = {"good": 0, "suspect": 1, "bad": 2}
-QUALITY_NAMES = {v: k for k, v in QUALITY.items()}
 ITEM_FIELDS = {"stream_id", "asset", "metric", "time", "value", "quality"}
 
 
@@ -443,11 +442,14 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     data = np.asarray(rows, dtype=np.float64)
     order = np.lexsort((data[:, 2], data[:, 1]))
     sid_all = data[order, 1].astype(np.int64)
+    previous_last = _lock_streams(db, conn, scope.tenant_id, np.unique(sid_all).tolist())
+    counted = data[order, 4] < BAD  # bad points are stored, never counted (core/quality)
+    if not counted.all():
+        order, sid_all = order[counted], sid_all[counted]
     t_all = data[order, 2].astype(np.int64)
     v_all = data[order, 3]
     cuts = np.flatnonzero(np.diff(sid_all)) + 1
-    stream_ids = sid_all[np.append(0, cuts)].tolist()
-    previous_last = _lock_streams(db, conn, scope.tenant_id, stream_ids)
+    stream_ids = sid_all[np.append(0, cuts)].tolist() if len(sid_all) else []
     if inserted is None:
         stored = conn.exec_driver_sql(
             "INSERT INTO observations (tenant_id, stream_id, t, value, quality) "
@@ -459,8 +461,8 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
         new = _insert_returning(conn, ph, rows)
         inserted.update(new)
         stored = len(new)
-    if not stored:
-        return 0
+    if not stored or not stream_ids:
+        return stored
     appended: dict[int, tuple] = {}
     recompute: dict[int, tuple[int, int]] = {}
     latest: list[tuple] = []

@@ -1,7 +1,8 @@
 """Hourly and daily rollups (count, min, max, sum, first, last), recomputed from raw.
 
 Rollups are derived data: for every (stream, local day) an ingest touches, the
-hours and the day are recomputed from the raw observations of that whole day,
+hours and the day are recomputed from the raw observations of that whole day (those
+that count: not the « bad » ones, see quality.py),
 so they stay exact whatever the arrival order or duplicates. Days are local
 days of the tenant's time zone (Europe/Paris by default).
 """
@@ -19,6 +20,7 @@ from sqlalchemy import Connection
 
 from ..storage.database import Database
 from .clock import HOUR_MS, midnight_ms
+from .quality import BAD
 
 _COLUMNS = "tenant_id, stream_id, bucket, count, min, max, sum, first, last"
 
@@ -127,8 +129,9 @@ def _read_raw(conn: Connection, ph: str, tenant_id: int, stream_ids: Iterable[in
     try:
         cursor.execute(
             f"SELECT stream_id, t, value FROM observations WHERE tenant_id = {ph} "
-            f"AND stream_id IN ({marks}) AND t >= {ph} AND t < {ph} ORDER BY stream_id, t",
-            (tenant_id, *ids, lo, hi),
+            f"AND stream_id IN ({marks}) AND t >= {ph} AND t < {ph} AND quality < {ph} "
+            "ORDER BY stream_id, t",
+            (tenant_id, *ids, lo, hi, BAD),
         )
         result = cursor.fetchall()
     finally:

@@ -12,7 +12,7 @@ from ..storage import schema
 from .access import TenantScope
 from .clock import format_instants
 from .errors import Invalid
-from .observations import QUALITY_NAMES
+from .quality import QUALITY_NAMES, counted
 from .storable import as_id
 from .streams import visible_streams
 
@@ -71,12 +71,13 @@ def series(scope: TenantScope, conn: Connection, stream_id: int, start: int, end
 
 def stream_arrays(conn: Connection, tenant_id: int, stream_id: int, since: int, until: int
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """(times ms, values) of a stream's raw points in [since, until], in time order, for
-    the domains' computations (no access check: the caller holds the tenant's scope)."""
+    """(times ms, values) of a stream's raw points in [since, until] that count (not the
+    « bad » ones), in time order, for the domains' computations (no access check: the
+    caller holds the tenant's scope)."""
     o = schema.observations
     rows = conn.execute(select(o.c.t, o.c.value).where(
         o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t >= since,
-        o.c.t <= until).order_by(o.c.t))
+        o.c.t <= until, counted(o.c.quality)).order_by(o.c.t))
     # The rows' values in one flat array: np.asarray over result rows probes each row for
     # the array protocols (failed attribute look-ups), ten times longer than reading them.
     data = np.fromiter(chain.from_iterable(rows), dtype=np.float64).reshape(-1, 2)

@@ -29,8 +29,8 @@ from sqlalchemy import Connection, select
 from ...core.access import TenantScope
 from ...core.clock import local_day, local_time, midnight_ms, now_ms
 from ...core.errors import Invalid
-from ...core.observations import QUALITY
 from ...core.registry import Registry
+from ...core.series import stream_arrays
 from ...core.settings import setting
 from ...storage import schema
 from .building_asset import building
@@ -114,13 +114,7 @@ def rooms(scope: TenantScope, conn: Connection, building_id: int) -> list[Any]:
 def readings(scope: TenantScope, conn: Connection, stream_id: int,
              period: Period) -> tuple[np.ndarray, np.ndarray]:
     """(times ms, values ppm) of a stream over the period, quality « bad » left out."""
-    o = schema.observations
-    rows = conn.execute(select(o.c.t, o.c.value).where(
-        o.c.tenant_id == scope.tenant_id, o.c.stream_id == stream_id,
-        o.c.t >= period.start_ms, o.c.t < period.end_ms,
-        o.c.quality != QUALITY["bad"]).order_by(o.c.t)).all()
-    return (np.array([r[0] for r in rows], dtype=np.int64),
-            np.array([r[1] for r in rows], dtype=np.float64))
+    return stream_arrays(conn, scope.tenant_id, stream_id, period.start_ms, period.end_ms - 1)
 
 
 def _properties(row: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, select
 from ...core.access import TenantScope
 from ...core.clock import HOUR_MS, format_instant
 from ...core.errors import Invalid
+from ...core.quality import counted
 from ...storage import schema
 from .stations import TREND_WINDOW_H, trend
 from .vigilance import GAUGE_KIND, LEVEL, RECENT_MS, level_at_or_before, reached, thresholds
@@ -36,7 +37,7 @@ def station(conn: Connection, tenant_id: int, gauge: Any, now: int) -> dict[str,
         o = schema.observations
         points = conn.execute(select(o.c.t.label("at"), o.c.value).where(
             o.c.tenant_id == tenant_id, o.c.stream_id == gauge.stream_id, o.c.t <= at,
-            o.c.t >= at - TREND_WINDOW_H * HOUR_MS).order_by(o.c.t)).all()
+            o.c.t >= at - TREND_WINDOW_H * HOUR_MS, counted(o.c.quality)).order_by(o.c.t)).all()
         slope = trend([int(p.at) for p in points], [float(p.value) for p in points])
     top = None if level is None else reached(level, limits)
     mean_flow = props.get("mean_flow_m3s")

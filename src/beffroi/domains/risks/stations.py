@@ -27,6 +27,7 @@ from ...core.access import TenantScope
 from ...core.alerting import rules
 from ...core.clock import HOUR_MS, format_instant, now_ms
 from ...core.errors import Invalid, NotFound
+from ...core.quality import counted
 from ...core.registry import Registry
 from ...core.storable import parse_count
 from ...storage import schema
@@ -89,7 +90,7 @@ def station_level(scope: TenantScope, conn: Connection, station_id: int,
         o = schema.observations
         for r in conn.execute(select(o.c.t, o.c.value).where(
                 o.c.tenant_id == scope.tenant_id, o.c.stream_id == stream.id,
-                o.c.t >= start, o.c.t <= end).order_by(o.c.t)):
+                o.c.t >= start, o.c.t <= end, counted(o.c.quality)).order_by(o.c.t)):
             times.append(r[0])  # (Row.t is the row as a tuple)
             values.append(r[1])
     floods = sorted((f for f in props.get("historic_floods") or [] if isinstance(f, dict)),

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
 from ...core.clock import HOUR_MS
+from ...core.quality import counted
 from ...storage import schema
 
 GAUGE_KIND, LEVEL = "risks.gauge", "hydro.level"
@@ -55,7 +56,8 @@ def level_at_or_before(conn: Connection, tenant_id: int, stream_id: int, at: int
     """(time, level) of the stream's last reading in (after, at], or None."""
     o = schema.observations
     row = conn.execute(select(o.c.t.label("at"), o.c.value).where(
-        o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t <= at, o.c.t > after)
+        o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t <= at, o.c.t > after,
+        counted(o.c.quality))
         .order_by(o.c.t.desc()).limit(1)).first()
     return None if row is None else (int(row.at), float(row.value))
 
@@ -86,10 +88,11 @@ def _peak(ctx: DetectorContext, stream_id: int, yellow: float, at: int) -> float
     o = schema.observations
     since = ctx.conn.execute(select(func.max(o.c.t)).where(
         o.c.tenant_id == ctx.tenant_id, o.c.stream_id == stream_id, o.c.t <= at,
-        o.c.t > at - EPISODE_MS, o.c.value < yellow)).scalar()
+        o.c.t > at - EPISODE_MS, o.c.value < yellow, counted(o.c.quality))).scalar()
     return float(ctx.conn.execute(select(func.max(o.c.value)).where(
         o.c.tenant_id == ctx.tenant_id, o.c.stream_id == stream_id, o.c.t <= at,
-        o.c.t > (since if since is not None else at - EPISODE_MS))).scalar())
+        o.c.t > (since if since is not None else at - EPISODE_MS),
+        counted(o.c.quality))).scalar())
 
 
 def river_vigilance(ctx: DetectorContext) -> Iterable[Finding]:

@@ -36,6 +36,7 @@ from sqlalchemy import and_, select
 from ...core.alerting.detector_spec import DetailField, Detector, DetectorContext, Finding
 from ...core.clock import parse_instant
 from ...core.french_format import local_date
+from ...core.quality import counted
 from ...core.series import stream_arrays
 from ...core.settings import setting
 from ...storage import schema
@@ -311,7 +312,7 @@ def acoustic_alarms(ctx: DetectorContext, sector_id: int) -> list[tuple[str, int
     for name, stream_id in loggers:  # its latest report as of the run (a past date too)
         value = ctx.conn.execute(select(o.c.value).where(
             o.c.tenant_id == ctx.tenant_id, o.c.stream_id == stream_id,
-            o.c.t <= ctx.now, o.c.t > ctx.now - ACOUSTIC_RECENT_MS)
+            o.c.t <= ctx.now, o.c.t > ctx.now - ACOUSTIC_RECENT_MS, counted(o.c.quality))
             .order_by(o.c.t.desc()).limit(1)).scalar()
         if value is not None and value >= 1:
             out.append((name, int(value)))
