@@ -446,7 +446,10 @@ def test_dry_run_validates_without_writing(db, client, t):
 def test_malformed_files_are_refused_with_a_french_reason(client, t):
     url, h = f"{t['base']}/assets/import", t["h"]
     cases = [
-        (b"{not json", "application/json", "GeoJSON mal formé"),
+        (b"{not json", "application/json", "GeoJSON mal formé : nom de champ entre guillemets "
+                                             "attendu, ligne 1, colonne 2."),
+        (b'{"type": "FeatureCollection",\n "features": [', "application/json",
+         "GeoJSON mal formé : le texte s'arrête avant la fin du document, ligne 2, colonne 15."),
         (b'{"type": "Feature"}', "application/json", "Une FeatureCollection GeoJSON est attendue."),
         (b'{"type": "FeatureCollection", "features": {"a": 1}}', "application/geo+json",
          "« features » doit être une liste"),

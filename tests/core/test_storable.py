@@ -67,7 +67,8 @@ def test_parse_json_checks_what_it_parses():
         assert [e["field"] for e in refused.value.errors] == [field]
     with pytest.raises(Invalid) as malformed:
         parse_json(b"{oops")
-    assert malformed.value.detail.startswith("JSON mal formé")
+    assert malformed.value.detail == ("JSON mal formé : nom de champ entre guillemets attendu, "
+                                      "ligne 1, colonne 2.")
 
 
 def test_identifiers():

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from ..core.clock import parse_instant
+from ..core.textfiles import json_error_text
 
 SENML_RELATIVE_LIMIT = 2 ** 28  # RFC 8428 §4.5.3: smaller times are relative to now
 
@@ -51,7 +52,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise PayloadError(f"JSON mal formé : {exc}") from None
+        raise PayloadError(f"JSON mal formé : {json_error_text(exc)}") from None
 
 
 def parse(raw: bytes, now_ms: int) -> Payload:

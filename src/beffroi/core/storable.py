@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from .errors import Invalid
+from .textfiles import json_error_text
 
 BIGINT_MIN = -(2**63)
 BIGINT_MAX = 2**63 - 1
@@ -101,7 +102,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise Invalid(f"JSON mal formé : {exc}.") from None
+        raise Invalid(f"JSON mal formé : {json_error_text(exc)}.") from None
     if _MAYBE_NUL in raw or _LONG_DIGITS.search(raw):
         check_document(doc)
     return doc

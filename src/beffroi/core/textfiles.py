@@ -176,7 +176,35 @@ def load_json(raw: bytes, what: str = "JSON") -> tuple[object, DecodedText]:
     try:
         return orjson.loads(decoded.text), decoded
     except orjson.JSONDecodeError as exc:
-        raise Invalid(f"{what} mal formé : {exc}.") from None
+        raise Invalid(f"{what} mal formé : {json_error_text(exc)}.") from None
+
+
+_JSON_REASONS = {  # orjson's messages (yyjson's), in French
+    "unexpected end of data": "le texte s'arrête avant la fin du document",
+    "unexpected character, expected a string key": "nom de champ entre guillemets attendu",
+    "unexpected character, expected ':' after key": "« : » attendu après le nom du champ",
+    "unexpected character, expected ',' or ']'": "« , » ou « ] » attendu",
+    "unexpected character, expected ',' or '}'": "« , » ou « } » attendu",
+    "unexpected character": "caractère inattendu",
+    "trailing comma is not allowed": "virgule en trop avant la fermeture",
+    "unexpected content after document": "texte en trop après la fin du document",
+    "Input is a zero-length, empty document": "document vide",
+    "unexpected control character in string": "caractère de contrôle dans un texte",
+    "invalid escaped sequence in string": "séquence d'échappement « \\ » invalide",
+    "number with leading zero is not allowed": "nombre commençant par un zéro",
+    "no digit after sign": "chiffre attendu après le signe",
+    "number is infinity when parsed as double": "nombre trop grand",
+    "depth limit exceeded": "document trop imbriqué",
+    "str is not valid UTF-8: surrogates not allowed": "texte UTF-8 invalide",
+    "invalid literal": "mot inconnu (attendu true, false ou null)",
+}
+
+
+def json_error_text(exc: orjson.JSONDecodeError) -> str:
+    """Why a JSON document cannot be read, in French, with where (line and column)."""
+    reason = _JSON_REASONS.get(exc.msg) or next(
+        (text for key, text in _JSON_REASONS.items() if exc.msg.startswith(key)), None)
+    return f"{reason or exc.msg}, ligne {exc.lineno}, colonne {exc.colno}"
 
 
 # -- CSV ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from ...core import observations, series, streams
 from ...core.clock import DAY_MS, now_ms, parse_instant
 from ...core.errors import Invalid
+from ...core.textfiles import json_error_text
 from ..deps import CtxDep, Id, IdQuery, JsonBody, JSONResponse, Object, Objects, RawBody, body_doc
 from ..openapi import problems
 
@@ -134,7 +135,7 @@ def _json_items(body: bytes):
     try:
         items = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise Invalid(f"JSON mal formé : {exc}.") from None
+        raise Invalid(f"JSON mal formé : {json_error_text(exc)}.") from None
     if isinstance(items, dict) and isinstance(items.get("observations"), list):
         items = items["observations"]
     return items
