@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from suite_apps import fresh_app
 
 from beffroi.core import assets, streams, tenants, users
@@ -24,6 +25,7 @@ from beffroi.core.observations import store_rows
 from beffroi.core.registry import load_registry
 from beffroi.domains.buildings import decret, decret_routes
 from beffroi.domains.buildings.cli import buildings
+from beffroi.storage import schema
 from suite_accounts import bearer
 
 R, V = "88383", "88498"
@@ -257,3 +259,30 @@ def test_routes_scope_and_errors(db, world, client):
     assert future.status_code == 422 and "de 2000 à 2025" in future.text
     station = c.get(f"{base}/buildings/999999/trajectory", headers=h["all@cc.fr"])
     assert station.status_code == 404
+
+
+def test_temperatures_an_observation_could_not_hold_refuse_the_file(db, world, tmp_path):
+    """Days before 1970 or in the future are refused as by every other entry point: the
+    station's latest reading must not become a day of year 9999."""
+    s = schema.streams
+    with db.read() as conn:
+        before = conn.execute(select(s.c.id, s.c.last_t, s.c.last_value).where(
+            s.c.tenant_id == world["tenant"], s.c.metric == "air.temperature")).all()
+    path = tmp_path / "hors-limites.csv"
+    path.write_text("date;tmin_c;tmax_c\n2024-06-01;2,5;10,1\n1900-01-01;1;2\n9999-01-01;1;2\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(buildings, ["import-temperatures", "--tenant",
+                                            str(world["tenant"]), "--station", "METEO",
+                                            "--csv", str(path), "--db", db.url])
+    assert result.exit_code == 2, result.output
+    assert "4 mesure(s) hors limites, fichier refusé" in result.output
+    for day in ("1900-01-01 (Tn", "1900-01-01 (Tx", "9999-01-01 (Tn", "9999-01-01 (Tx"):
+        assert day in result.output
+    assert "2024-06-01" not in result.output
+    with db.read() as conn:
+        assert conn.execute(select(s.c.id, s.c.last_t, s.c.last_value).where(
+            s.c.tenant_id == world["tenant"], s.c.metric == "air.temperature")).all() == before
+        o = schema.observations
+        assert conn.execute(select(o.c.t).where(o.c.tenant_id == world["tenant"],
+                                                o.c.stream_id == before[0].id,
+                                                o.c.value == 10.1)).all() == []

@@ -35,7 +35,7 @@ from ...core import streams
 from ...core.access import CLI, open_scope
 from ...core.clock import TZ
 from ...core.errors import NotFound
-from ...core.observations import store_rows
+from ...core.observations import OUT_OF_BOUNDS, store_rows, time_in_bounds
 from ...storage import schema
 from .operat_cli import operat_command
 
@@ -172,11 +172,18 @@ def import_temperatures(tenant: str, station_ref: str, csv_path: Path, db: str |
             sid = streams.create_stream(scope, conn, registry, {
                 "asset_id": station.id, "metric": TEMPERATURE}).id
         zone = scope.zone
-        rows = []
+        rows, refused = [], []
         for d in days:
             for clock, value in ((TN_CLOCK, d.tmin_c), (TX_CLOCK, d.tmax_c)):
                 at = int(datetime.combine(d.day, clock, zone).timestamp() * 1000)
+                if not time_in_bounds(at):  # the bounds of every other entry point
+                    refused.append(f"{d.day.isoformat()} ({'Tn' if clock == TN_CLOCK else 'Tx'}"
+                                   f" à {clock:%H:%M})")
                 rows.append((scope.tenant_id, sid, at, value, 0))
+        if refused:
+            raise Unusable(f"{csv_path} : {len(refused)} mesure(s) hors limites, fichier refusé "
+                           f"— {OUT_OF_BOUNDS} : " + ", ".join(refused[:20])
+                           + (" …" if len(refused) > 20 else "") + ".")
         store_rows(scope, conn, rows, zone)
     click.echo(f"{len(days)} jours importés dans la station « {station_ref} » "
                f"(du {days[0].day.isoformat()} au {days[-1].day.isoformat()}).")
