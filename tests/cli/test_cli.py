@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_tenant_create_with_an_unknown_or_invalid_siren_creates_nothing(run, dat
                                                                        message):
     result = run("tenant", "create", "--epci", siren)
     assert result.exit_code == 1
-    assert f"Error: {message}" in result.output
+    assert f"Erreur : {message}" in result.output
     assert rows(database, schema.tenants) == [] and rows(database, schema.communes) == []
 
 
@@ -512,3 +513,71 @@ def test_integration_create_refuses_bad_input(run, tenant, database):
     unknown = run("integration", "create", "--tenant", "999", "--kind", "chirpstack")
     assert unknown.exit_code == 1 and "Territoire « 999 » introuvable." in unknown.output
     assert rows(database, schema.integrations) == []
+
+
+def test_a_missing_or_foreign_database_is_refused_in_french_and_never_created(tmp_path):
+    runner = CliRunner()
+
+    def run_on(target: str, *args: str) -> Result:
+        return runner.invoke(cli, [*args, "--db", target], prog_name="beffroi")
+
+    typo = tmp_path / "typo" / "beffroi.db"
+    result = run_on(str(typo), "tenant", "list")
+    assert result.exit_code == 1
+    assert f"Erreur : Base de données introuvable : {typo}" in result.output
+    assert not typo.parent.exists()  # a mistyped path never becomes a new database
+    not_a_db = tmp_path / "mesures.csv"
+    not_a_db.write_text("a,b\n1,2\n" * 100, encoding="utf-8")
+    result = run_on(str(not_a_db), "tenant", "list")
+    assert (result.exit_code, result.output) == (1, f"Erreur : {not_a_db} n'est pas une base "
+                                                    "SQLite.\n")
+    result = run_on(str(tmp_path), "tenant", "list")
+    assert "c'est un dossier" in result.output and result.exit_code == 1
+    result = run_on("mysql://u:secret@db/beffroi", "tenant", "list")
+    assert result.exit_code == 1 and "adresse non reconnue" in result.output
+    assert "secret" not in result.output and "u:***@db" in result.output
+    result = run_on("postgresql://u:secret@127.0.0.1:1/beffroi", "tenant", "list")
+    assert result.exit_code == 1 and "Erreur : Base de données inaccessible" in result.output
+    assert "secret" not in result.output and "Traceback" not in result.output
+    empty = tmp_path / "vide.db"
+    with sqlite3.connect(empty) as other:  # an SQLite file without Beffroi's schema
+        other.execute("CREATE TABLE notes (x TEXT)")
+    result = run_on(str(empty), "tenant", "list")
+    assert result.exit_code == 1
+    assert "n'a pas le schéma de Beffroi : lancez « beffroi db upgrade" in result.output
+
+
+def test_commands_that_start_an_instance_create_its_database(run, url, database):
+    """« tenant create » and « user create » are a new instance's first commands."""
+    assert run("tenant", "list").exit_code == 1  # nothing to list: no database yet
+    if "://" not in url:
+        assert not Path(url).exists()
+    assert run("tenant", "create", "--epci", SIREN).exit_code == 0
+    assert database.schema_revision() == head_revision()
+    assert run("tenant", "list").exit_code == 0
+
+
+def test_click_usage_errors_are_said_in_french(run, tenant, database):
+    cases = [
+        (("tenant", "show"), "argument TENANT manquant"),
+        (("tenant", "list", "--dbb", "x"), "option inconnue : --dbb (vouliez-vous dire --db ?)"),
+        (("tenants", "list"), "commande inconnue : tenants (vouliez-vous dire tenant ?)"),
+        (("tenant", "list", "en-trop"), "argument en trop : en-trop"),
+        (("user", "create", "--email", "x@y.fr", "--tenant", SIREN, "--role", "chef"),
+         "valeur invalide pour --role : 'chef' n'est pas parmi 'tenant_admin', 'agent', "
+         "'viewer'"),
+        (("tenant", "create", "--name", "X", "--retention-days", "trois"),
+         "valeur invalide pour --retention-days : 'trois' n'est pas un nombre entier"),
+        (("user", "create", "--email", "x@y.fr", "--password", "motdepasse-long",
+          "--commune", "88383"),
+         "--commune limite un membre d'un territoire : indiquez aussi --tenant et --role"),
+    ]
+    for args, message in cases:
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"Erreur : {message}\n" in result.output, (args, result.output)
+        assert "Utilisation : beffroi " in result.output and "Usage:" not in result.output
+        assert "Error" not in result.output
+    assert run("user", "create", "--email", "x@y.fr", "--password", "motdepasse-long",
+               "--tenant", SIREN).exit_code == 2  # --tenant without --role
+    assert rows(database, schema.users) == []

@@ -228,14 +228,18 @@ def test_cli_reports_bad_lines_and_keeps_the_others(tmp_path):
     lines[30] = lines[30].split(",")[0] + ",douze"
     lines[40] = lines[40].split(",")[0] + ",nan"
     lines[50] = "2025-02-01T12:00:00Z"
+    lines[60] = lines[60].split(",")[0] + ",-4"  # a meter cannot read a negative inflow
+    lines[70] = lines[70].split(",")[0] + ",1e6"
     path.write_text("\n".join(lines) + "\n")
     result, out = run("--csv", str(path))
     assert result.exit_code == 0
-    for line in (11, 21, 31, 41, 51):
+    for line in (11, 21, 31, 41, 51, 61, 71):
         assert f"ligne {line} " in result.stderr
     assert "« 2025-02-30T02:00:00Z »" in result.stderr and "« douze »" in result.stderr
+    assert ("ligne 61 : débit -4 m³/h hors de la plage plausible d'un débit entrant (0 à "
+            "5000 m³/h)") in result.stderr
     *found, summary = out
-    assert summary["rejected_rows"] == 5 and summary["rows"] == 120 * 96 - 5
+    assert summary["rejected_rows"] == 7 and summary["rows"] == 120 * 96 - 7
     assert len(found) == 1
     got = datetime.fromisoformat(found[0]["onset_utc"].replace("Z", "+00:00")).timestamp()
     assert abs(got - onset) <= 1.5 * DAY
@@ -347,7 +351,8 @@ def test_cli_reports_bad_uses_and_repairs_and_keeps_the_rest(tmp_path):
     assert result.exit_code == 1 and lines == [] and "--strict" in result.output
     uses.write_text('[{"start": "2025-03-23",\n "end": }]')
     result, _ = run("--csv", str(path), "--uses", str(uses))
-    assert result.exit_code == 1 and "JSON invalide ligne 2" in result.output
+    assert result.exit_code == 1
+    assert "JSON invalide : caractère inattendu, ligne 2, colonne 9." in result.output
     uses.write_text('{"start": "2025-03-23"}')
     result, lines = run("--csv", str(path), "--uses", str(uses))
     assert result.exit_code == 0 and "liste d'usages attendue" in result.stderr

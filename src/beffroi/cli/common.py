@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import re
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import click
+from sqlalchemy.exc import DatabaseError
 
 from ..core.errors import BeffroiError
 from ..core.textfiles import ENCODING_LABELS
 from ..storage.database import Database
+from ..storage.migrate import head_revision, upgrade
 
 DEFAULT_DB = "var/beffroi.db"
 
@@ -20,11 +25,79 @@ def database_url(db: str | None) -> str:
     return db or os.environ.get("BEFFROI_DATABASE_URL") or DEFAULT_DB
 
 
-def open_database(db: str | None) -> Database:
+_SCHEMES = ("sqlite:", "postgresql://", "postgres://", "postgresql+psycopg://")
+_FILE_ERRORS = {
+    errno.ENOENT: "fichier ou dossier inexistant", errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "c'est un dossier", errno.ENOSPC: "plus de place sur le disque",
+    errno.EROFS: "système de fichiers en lecture seule", errno.EEXIST: "existe déjà",
+    errno.ENAMETOOLONG: "nom trop long"}
+
+
+def os_error_text(exc: OSError) -> str:
+    """The reason of a file error, in French (the system's text for a rare one)."""
+    return _FILE_ERRORS.get(exc.errno, exc.strerror or str(exc))
+
+
+def shown_url(url: str) -> str:
+    """A database URL as it may be shown: without its password."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def open_database(db: str | None, *, create: bool = False,
+                  schema: Literal["check", "upgrade"] | None = "check") -> Database:
+    """The database of ``--db`` (or $BEFFROI_DATABASE_URL, or the default file).
+
+    A SQLite file that does not exist is an error (a mistyped path must not become a new,
+    empty database) unless the command may ``create`` it. ``schema="check"``: the database
+    must be at the current schema (« beffroi db upgrade » otherwise); ``"upgrade"``: the
+    command migrates it; None: the command sees to it itself."""
     url = database_url(db)
+    if "://" in url and not url.startswith(_SCHEMES):
+        raise click.ClickException(
+            f"Base de données « {shown_url(url)} » : adresse non reconnue ; attendu un chemin "
+            "de fichier SQLite ou une URL postgresql://utilisateur:motdepasse@hôte:port/base.")
     if "://" not in url:
-        os.makedirs(os.path.dirname(os.path.abspath(url)), exist_ok=True)
-    return Database(url)
+        path = Path(url).expanduser()
+        if path.is_dir():
+            raise click.ClickException(f"Base de données « {path} » : c'est un dossier ; "
+                                       "attendu un fichier SQLite.")
+        if not path.exists():
+            if not create:
+                raise click.ClickException(
+                    f"Base de données introuvable : {path} (vérifiez --db ou "
+                    "BEFFROI_DATABASE_URL). Une nouvelle base se crée par « beffroi db upgrade "
+                    "--db CHEMIN », « beffroi serve » ou « beffroi tenant create ».")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise click.ClickException(f"Base de données « {path} » : dossier impossible à "
+                                           f"créer ({os_error_text(exc)}).") from None
+    database = Database(url)
+    try:
+        if schema == "upgrade":
+            upgrade(database)
+        elif schema == "check" and database.schema_revision() != head_revision():
+            raise click.ClickException(
+                f"La base {shown_url(url)} " + ("n'a pas le schéma de Beffroi" if
+                                                 database.schema_revision() is None else
+                                                 "n'est pas au schéma de cette version")
+                + f" : lancez « beffroi db upgrade --db {shown_url(url)} ».")
+    except DatabaseError as exc:
+        database.dispose()
+        raise click.ClickException(database_error_text(url, exc)) from None
+    return database
+
+
+def database_error_text(url: str | None, exc: DatabaseError) -> str:
+    """A French message for a database that cannot be reached or read (``url`` None: the
+    one the command was given, unknown here)."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if url and "://" not in url and "not a database" in detail:
+        return f"{url} n'est pas une base SQLite."
+    where = f" : {shown_url(url)}" if url else ""
+    return (f"Base de données inaccessible{where} — vérifiez l'adresse, le serveur et le "
+            f"compte (détail : {detail}).")
 
 
 db_option = click.option(

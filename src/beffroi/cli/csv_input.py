@@ -18,6 +18,7 @@ import click
 from ..core import textfiles
 from ..core.errors import Invalid
 from ..core.textfiles import parse_day, parse_number
+from .common import os_error_text
 
 __all__ = ["SHOWN_ERRORS", "Unreadable", "Unusable", "open_table", "parse_day", "parse_number",
            "read_daily_temperatures", "read_rows"]
@@ -42,7 +43,7 @@ def open_table(path: Path, header: tuple[str, ...]) -> textfiles.CsvTable:
     try:
         table = textfiles.read_csv(textfiles.decode(path.read_bytes()))
     except OSError as exc:
-        raise Unreadable(f"{path} : lecture impossible ({exc.strerror or exc}).") from None
+        raise Unreadable(f"{path} : lecture impossible ({os_error_text(exc)}).") from None
     except Invalid as exc:
         raise Unreadable(f"{path} : {exc.detail}") from None
     if tuple(name.strip().lower() for name in table.columns) != header:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import click
 
@@ -18,10 +19,11 @@ from .dev import dev_group
 from .domains import domains_command
 from .reports import report_group
 from .tenants import tenant_group
+from .usage_errors import FrenchErrorsGroup
 from .users import user_group
 
 
-@click.group()
+@click.group(cls=FrenchErrorsGroup)
 @click.version_option(package_name="beffroi", message="Beffroi %(version)s")
 def cli() -> None:
     """Beffroi — hyperviseur territorial."""
@@ -58,8 +60,13 @@ def _run_server(database: Database, host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(db: str | None, host: str, port: int) -> None:
-    """Sert une base existante (SQLite ou PostgreSQL)."""
-    _run_server(open_database(db), host, port)
+    """Sert une base (SQLite ou PostgreSQL) ; un fichier SQLite absent est créé."""
+    new = "://" not in database_url(db) and not Path(database_url(db)).expanduser().exists()
+    database = open_database(db, create=True, schema=None)
+    if new:
+        click.echo(f"Nouvelle base créée, vide : {Path(database_url(db)).expanduser()} "
+                   "(« beffroi tenant create » y crée un territoire).", err=True)
+    _run_server(database, host, port)
 
 
 @cli.command()
@@ -72,7 +79,8 @@ def demo(db: str | None, serve: bool, host: str, port: int) -> None:
     """Construit le territoire de démonstration (idempotent) puis le sert."""
     from ..demo.builder import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 
-    database = open_database(db or os.environ.get("BEFFROI_DATABASE_URL") or "var/demo.db")
+    database = open_database(db or os.environ.get("BEFFROI_DATABASE_URL") or "var/demo.db",
+                             create=True, schema=None)
     started = time.monotonic()
     result = build_demo(database, load_registry(), progress=progress_bar)
     if result.built:
@@ -93,8 +101,8 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @db_option
 def db_upgrade(db: str | None) -> None:
-    """Applique les migrations du schéma."""
-    database = open_database(db)
+    """Applique les migrations du schéma (crée la base SQLite si besoin)."""
+    database = open_database(db, create=True, schema=None)
     upgrade(database)
     click.echo(f"Schéma à jour ({database.schema_revision()}) sur {database_url(db)}.")
 
@@ -135,3 +143,4 @@ def main() -> None:
     except RegistryError as exc:  # an installed domain or decoder declares something wrong
         click.echo(f"Beffroi ne peut pas démarrer : {exc}", err=True)
         raise SystemExit(1) from None
+

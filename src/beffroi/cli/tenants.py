@@ -10,7 +10,6 @@ from ..core import retention, tenants, textfiles
 from ..core.access import CLI, open_scope
 from ..core.registry import load_registry
 from ..storage import schema
-from ..storage.migrate import upgrade
 from .common import db_option, friendly_errors, open_database
 
 
@@ -30,8 +29,7 @@ def create(siren: str | None, name: str | None, retention_days: int | None, db: 
     """Crée un territoire ; avec --epci, toutes ses communes membres."""
     if not siren and not name:
         raise click.UsageError("indiquez --epci SIREN ou --name NOM")
-    database = open_database(db)
-    upgrade(database)
+    database = open_database(db, create=True, schema="upgrade")
     settings = {"raw_retention_days": retention_days} if retention_days else {}
     with database.write() as conn:
         out = tenants.create_tenant(database, conn, CLI, siren=siren, name=name,

@@ -6,7 +6,6 @@ import click
 
 from ..core import users
 from ..core.access import CLI, MEMBER_ROLES, open_scope
-from ..storage.migrate import upgrade
 from .common import db_option, friendly_errors, open_database
 
 
@@ -31,9 +30,11 @@ def create(email: str, name: str | None, password: str, operator_admin: bool, te
     """Crée un compte, éventuellement rattaché à un territoire avec un rôle."""
     if bool(tenant) != bool(role):
         raise click.UsageError("--tenant et --role vont ensemble")
+    if communes and not tenant:
+        raise click.UsageError("--commune limite un membre d'un territoire : indiquez aussi "
+                               "--tenant et --role")
     password_hash = users.new_password_hash(password)  # before the transaction: argon2 is slow
-    database = open_database(db)
-    upgrade(database)
+    database = open_database(db, create=True, schema="upgrade")
     with database.write() as conn:
         user = users.create_user(database, conn, email=email, name=name,
                                  password_hash=password_hash, is_operator_admin=operator_admin)
@@ -51,8 +52,7 @@ def create(email: str, name: str | None, password: str, operator_admin: bool, te
 @friendly_errors
 def deactivate(email: str, db: str | None) -> None:
     """Désactive un compte : plus de connexion ; sessions, jetons et liens révoqués."""
-    database = open_database(db)
-    upgrade(database)
+    database = open_database(db, schema="upgrade")
     with database.write() as conn:
         user = users.deactivate_account(database, conn, users.find_user(conn, email).id,
                                         actor=None, details={"actor": "cli"})
@@ -65,8 +65,7 @@ def deactivate(email: str, db: str | None) -> None:
 @friendly_errors
 def activate(email: str, db: str | None) -> None:
     """Réactive un compte désactivé."""
-    database = open_database(db)
-    upgrade(database)
+    database = open_database(db, schema="upgrade")
     with database.write() as conn:
         user = users.activate_account(database, conn, users.find_user(conn, email).id,
                                       actor=None)

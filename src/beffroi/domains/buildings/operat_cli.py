@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ...cli.common import db_option, friendly_errors, open_database
+from ...cli.common import db_option, friendly_errors, open_database, os_error_text
 from ...core import clock
 from ...core.access import CLI, open_scope
 from .operat import operat_file, parse_year
@@ -38,7 +38,7 @@ def operat_command(tenant: str, year: str, out: Path, db: str | None) -> None:
     try:
         out.write_bytes(result.content)
     except OSError as exc:
-        raise click.ClickException(f"{out} : écriture impossible ({exc.strerror or exc}).") \
+        raise click.ClickException(f"{out} : écriture impossible ({os_error_text(exc)}).") \
             from None
     for w in result.warnings:
         click.echo(f"À vérifier — {w['ref']} ({w['name']}) : {w['message']}.", err=True)

@@ -30,7 +30,13 @@ from typing import Any
 import click
 import orjson
 
-from ...cli.common import db_option, echo_import_report, friendly_errors, open_database
+from ...cli.common import (
+    db_option,
+    echo_import_report,
+    friendly_errors,
+    open_database,
+    os_error_text,
+)
 from ...cli.csv_input import (
     SHOWN_ERRORS,
     Unusable,
@@ -243,7 +249,7 @@ def forecast_import(tenant: str, station: str, csv_path: Path, source: str | Non
     try:
         raw = csv_path.read_bytes()
     except OSError as exc:
-        raise Unusable(f"{csv_path} : lecture impossible ({exc.strerror or exc}).") from None
+        raise Unusable(f"{csv_path} : lecture impossible ({os_error_text(exc)}).") from None
     database = open_database(db)
     try:
         with database.write() as conn:

@@ -17,12 +17,15 @@ import click
 import numpy as np
 import orjson
 
+from ...cli.common import os_error_text
 from ...cli.csv_input import Unreadable, open_table
 from ...core import textfiles
 from ...core.errors import Invalid
+from ...core.textfiles import json_error_text
 from .counters import sorted_unique
 from .exceptional_uses import PROPERTY, checked_uses, excluded_ranges, seasonal_ranges
 from .leaks import Leak, Repair, detect_leaks
+from .metrics import FLOW
 from .night_flow import NightWindow, iso_utc, night_minima_from_flow
 from .settings import NIGHT_END, NIGHT_START, PRICE, SETTINGS, parse_clock
 
@@ -74,6 +77,11 @@ def read_inflow_csv(path: Path) -> InflowSeries:
             out.errors.append(f"ligne {record.line} : débit « {flow_text} » invalide, nombre de "
                               "m³/h attendu (par exemple 12.5).")
             continue
+        if not FLOW.minimum <= q <= FLOW.maximum:  # the live stream's plausible range
+            out.errors.append(f"ligne {record.line} : débit {flow_text} m³/h hors de la plage "
+                              f"plausible d'un débit entrant ({FLOW.minimum:g} à "
+                              f"{FLOW.maximum:g} m³/h).")
+            continue
         out.t_s.append(t)
         out.inflow_m3h.append(q)
     return out
@@ -95,12 +103,13 @@ def read_uses(path: Path) -> tuple[list[dict], list[str]]:
     try:  # (decoded by core's text-file rules: BOM, Windows-1252, no binary)
         value = orjson.loads(textfiles.decode(path.read_bytes()).text)
     except OSError as exc:
-        raise click.ClickException(f"{path} : lecture impossible ({exc.strerror}).") from None
+        raise click.ClickException(f"{path} : lecture impossible ({os_error_text(exc)}).") \
+            from None
     except Invalid as exc:
         raise click.ClickException(f"{path} : {exc}.") from None
     except orjson.JSONDecodeError as exc:
-        raise click.ClickException(f"{path} : JSON invalide ligne {exc.lineno}, colonne "
-                                   f"{exc.colno} ({exc.msg}).") from None
+        raise click.ClickException(f"{path} : JSON invalide : {json_error_text(exc)}.") \
+            from None
     if isinstance(value, dict) and PROPERTY in value:
         value = value[PROPERTY]
     return checked_uses(value)
