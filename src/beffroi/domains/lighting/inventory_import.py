@@ -16,7 +16,7 @@ A numeric cell is exactly one number (``read_number``), never the first number f
 it: ``2x70 W``, ``3000-4000``, ``environ 40`` and ``1.500`` (1,5 or 1 500?) refuse their
 row with a French message naming the column and the value as typed
 (``importing.Inventory.cell_errors``), as does a date that does not exist
-(``31/02/2012``).
+(``31/02/2012``). With ``partial`` the other rows are still imported.
 """
 
 from __future__ import annotations
@@ -309,9 +309,14 @@ def parse_zones(raw: bytes, content_type: str = "", filename: str = "",
     inventory = importing.parse_inventory(raw, content_type, filename, default_kind=kind,
                                           rename=mapping.note)
     _normalise_rows(inventory, mapping)
-    for row in inventory.rows:
-        if isinstance(row, dict) and isinstance(row.get("properties"), dict):
-            row["kind"] = ZONE_TYPES.get(str(row.get("kind")), row.get("kind"))
+    for index, row in enumerate(inventory.rows):
+        if not isinstance(row, dict):
+            continue
+        row["kind"] = ZONE_TYPES.get(str(row.get("kind")), row.get("kind"))
+        if row["kind"] not in ZONE_TYPES.values():
+            inventory.cell_errors.setdefault(index, []).append({
+                "field": "kind", "message": f"« {row['kind']} » n'est pas une zone "
+                                            "d'éclairage (surface-eclairee ou trame-noire)"})
     return inventory, mapping
 
 
@@ -321,14 +326,7 @@ def import_zones(scope: TenantScope, conn: Connection, registry: Registry, raw: 
     """Map and import zones through core; a row of another kind than a lighting zone is
     refused (French message), as core refuses a zone that is not a polygon."""
     inventory, mapping = parse_zones(raw, content_type, filename, kind)
-    wrong = [{"row": i, "ref": r.get("ref"), "field": "kind",
-              "message": f"« {r.get('kind')} » n'est pas une zone d'éclairage "
-                         "(surface-eclairee ou trame-noire)"}
-             for i, r in enumerate(inventory.rows, start=1)
-             if isinstance(r, dict) and r.get("kind") not in ZONE_TYPES.values()]
-    # With a row of another kind, nothing is written (core only validates).
     report = importing.import_assets(scope, conn, registry, inventory, partial=partial,
-                                     dry_run=dry_run or bool(wrong))
-    report.errors += wrong
+                                     dry_run=dry_run)
     return {"import": report.as_dict(),
             "columns": {"renamed": mapping.renamed, "unmapped": mapping.unmapped}}
