@@ -397,3 +397,36 @@ def test_a_cell_that_is_not_one_number_is_refused_with_what_is_expected(column, 
     assert inventory.rows[0]["properties"] == {}
     assert [e["message"] for e in inventory.cell_errors[0]] == [
         f"colonne « {column} », valeur « {cell} » : {reason}"]
+
+
+def _import_cli(db, territory, tmp_path, monkeypatch, registry, *options):
+    import beffroi.core.registry as core_registry
+    monkeypatch.setattr(core_registry, "load_registry", lambda *a, **k: registry)
+    path = tmp_path / "lum.csv"
+    path.write_bytes(AUDIT_CSV)
+    return CliRunner().invoke(lighting, ["import-luminaires", "--tenant", str(territory),
+                                         str(path), *options, "--db", db.url])
+
+
+def test_import_cli_partial_writes_valid_rows_and_exits_non_zero(db, territory, tmp_path,
+                                                                 monkeypatch, registry):
+    result = _import_cli(db, territory, tmp_path, monkeypatch, registry, "--partial")
+    assert result.exit_code == 1, result.output
+    assert "4 lignes lues, 1 valides, 3 en erreur ; 1 créées, 0 mises à jour." in result.stdout
+    assert (f"ligne 2 (PL-T-001) — properties.power_w : colonne « puissance », valeur "
+            f"« 2x70 W » : {ONE_NUMBER} « W »") in result.stderr
+    assert "ligne 5 (PL-T-004) — properties.head_installed : colonne « date_pose », valeur " \
+           "« 31/02/2012 »" in result.stderr
+    assert "Import partiel : 3 en erreur, non importées ; les lignes valides ont été écrites." \
+        in result.stderr
+    assert _stored(db, territory)["PL-T-002"] == PL_T_002
+
+
+def test_import_cli_without_partial_writes_nothing_and_says_how_to(db, territory, tmp_path,
+                                                                   monkeypatch, registry):
+    result = _import_cli(db, territory, tmp_path, monkeypatch, registry)
+    assert result.exit_code == 1, result.output
+    assert "4 lignes lues, 1 valides, 3 en erreur ; 0 créées" in result.stdout
+    assert "rien n'a été écrit (utilisez --partial pour importer les lignes valides)" \
+        in result.stderr
+    assert "PL-T-002" not in _stored(db, territory)

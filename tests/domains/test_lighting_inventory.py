@@ -317,6 +317,27 @@ def test_partial_zone_import_writes_the_valid_zones_and_refuses_the_others(db, r
     assert _zones(db, tenant) == {"ZE-OK": {"declared_area_m2": 1200}}
 
 
+def test_import_zones_cli_partial(db, tenant, tmp_path, monkeypatch, registry):
+    import beffroi.core.registry as core_registry
+    monkeypatch.setattr(core_registry, "load_registry", lambda *a, **k: registry)
+    path = tmp_path / "zones.csv"
+    path.write_bytes(MIXED_ZONES_CSV)
+    command = ["import-zones", "--tenant", str(tenant), str(path), "--db", db.url]
+    refused = CliRunner().invoke(lighting, command)
+    assert refused.exit_code == 1, refused.output
+    assert "4 zones lues, 1 valides ; 0 créées" in refused.stdout
+    assert "utilisez --partial pour importer les lignes valides" in refused.stderr
+    assert _zones(db, tenant) == {}
+    result = CliRunner().invoke(lighting, [*command, "--partial"])
+    assert result.exit_code == 1, result.output
+    assert "4 zones lues, 1 valides ; 1 créées, 0 mises à jour." in result.stdout
+    assert ("ligne 5 (ZE-SURF) — properties.declared_area_m2 : colonne « surface », valeur "
+            "« 1.500 » : séparateur ambigu, écrivez 1500 ou 1,5") in result.stderr
+    assert "Import partiel : 3 en erreur, non importées ; les lignes valides ont été écrites." \
+        in result.stderr
+    assert list(_zones(db, tenant)) == ["ZE-OK"]
+
+
 # -- the demo's cabinets ---------------------------------------------------------------------------
 def _demo(communes):
     return {insee: demo_inventory(c, np.random.default_rng(zlib.crc32(f"lighting/{insee}"
