@@ -9,6 +9,7 @@ import numpy as np
 import orjson
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 from suite_apps import fresh_app
 
 from beffroi.core import assets, tenants
@@ -22,6 +23,7 @@ from beffroi.domains.lighting.inventory_import import (
     import_luminaires,
     parse_luminaires,
 )
+from beffroi.storage import schema
 
 INSEE = "88383"
 CABINET = {"switching": "astronomical_clock", "night_cut": True, "cut_start": "23:00",
@@ -291,3 +293,140 @@ def test_import_cli_dry_run(db, territory, tmp_path, monkeypatch, registry):
     assert "1 points lumineux complets, 2 incomplets" in result.output
     assert "rien n'a été écrit" in result.output
     assert "PL-001" not in {e["ref"] for e in _report(db, territory)["luminaires"]}
+
+
+# An export as the audit found it (UTF-8 with BOM, « ; »): the first number of each cell
+# was stored — 2 W out of « 2x70 W », 1,5 lm out of « 1.500 » (French thousands), 3000 K
+# out of « 3000-4000 » (a luminaire beyond the 3000 K limit passing it), 40 W out of
+# « environ 40 » — and « 31/02/2012 » was reported as « 2012-02-31 ».
+AUDIT_CSV = (
+    "\ufeffidentifiant;nom;code_insee;armoire;longitude;latitude;type_lampe;puissance;flux;"
+    "temperature_couleur;date_pose;hauteur\n"
+    "PL-T-001;Rue A;88383;ARM-1;6,5901;48,0171;LED;2x70 W;1.500;3 000 K;15/03/2012;8\n"
+    "PL-T-002;Rue B;88383;ARM-1;6,5902;48,0172;LED;70 W;12 500 lm;2 700 K;2012;8 m\n"
+    "PL-T-003;Rue C;88383;ARM-1;6,5903;48,0173;LED;environ 40;4000;3000-4000;2012;8 m\n"
+    "PL-T-004;Rue D;88383;ARM-1;6,5904;48,0174;LED;45,5;3000;3000K;31/02/2012;6\n"
+).encode()
+ONE_NUMBER = "un seul nombre attendu, comme « 1 500 » ou « 12,5 », suivi ou non de l'unité"
+AUDIT_ERRORS = [
+    (2, "PL-T-001", "properties.power_w",
+     f"colonne « puissance », valeur « 2x70 W » : {ONE_NUMBER} « W »"),
+    (2, "PL-T-001", "properties.flux_lm",
+     "colonne « flux », valeur « 1.500 » : séparateur ambigu, écrivez 1500 ou 1,5"),
+    (4, "PL-T-003", "properties.power_w",
+     f"colonne « puissance », valeur « environ 40 » : {ONE_NUMBER} « W »"),
+    (4, "PL-T-003", "properties.color_temperature_k",
+     f"colonne « temperature_couleur », valeur « 3000-4000 » : {ONE_NUMBER} « K »"),
+    (5, "PL-T-004", "properties.head_installed",
+     "colonne « date_pose », valeur « 31/02/2012 » : date impossible ou illisible (attendu : "
+     "JJ/MM/AAAA, AAAA-MM-JJ ou l'année seule AAAA)"),
+]
+PL_T_002 = {"lamp_type": "led", "power_w": 70, "flux_lm": 12500, "color_temperature_k": 2700,
+            "head_installed": "2012-01-01", "mast_height_m": 8}
+
+
+def _stored(db, tenant) -> dict[str, dict]:
+    """Properties of the tenant's luminaires, by ref, as written in the database."""
+    a = schema.assets
+    with db.read() as conn:
+        scope = open_scope(db, conn, CLI, tenant)
+        return {r.ref: orjson.loads(r.properties) for r in conn.execute(
+            select(a.c.ref, a.c.properties).where(scope.owns(a),
+                                                  a.c.kind == "lighting.luminaire"))}
+
+
+def test_a_cell_that_is_not_one_number_refuses_its_row_with_the_value_as_typed(
+        db, registry, territory):
+    with db.write() as conn:
+        result = import_luminaires(open_scope(db, conn, CLI, territory), conn, registry,
+                                   AUDIT_CSV, "text/csv", "lum.csv")
+    report = result["import"]
+    assert [(e["line"], e["ref"], e["field"], e["message"])
+            for e in report["errors"]] == AUDIT_ERRORS
+    assert (report["total"], report["valid"], report["written"]) == (4, 1, False)
+    assert not {"PL-T-001", "PL-T-002", "PL-T-003", "PL-T-004"} & set(_stored(db, territory))
+
+
+def test_partial_luminaire_import_writes_the_valid_rows_only(db, registry, territory):
+    with db.write() as conn:
+        result = import_luminaires(open_scope(db, conn, CLI, territory), conn, registry,
+                                   AUDIT_CSV, "text/csv", "lum.csv", partial=True)
+    report = result["import"]
+    assert [(e["line"], e["ref"], e["field"], e["message"])
+            for e in report["errors"]] == AUDIT_ERRORS
+    assert (report["written"], report["created"], report["valid"]) == (True, 1, 1)
+    stored = _stored(db, territory)
+    assert stored["PL-T-002"] == PL_T_002
+    assert not {"PL-T-001", "PL-T-003", "PL-T-004"} & set(stored)
+
+
+@pytest.mark.parametrize(("column", "cell", "expected"), [
+    ("puissance", "8", 8), ("puissance", "45,5", 45.5), ("puissance", "70 W", 70),
+    ("puissance", "70w", 70), ("flux", "3 000", 3000), ("flux", "12\u202f500 lm", 12500),
+    ("flux", "1 500,5", 1500.5), ("flux", "1.5", 1.5), ("flux", "1234.567", 1234.567),
+    ("ulr", "0.500", 0.5), ("ulr", "0,8 %", 0.8), ("temperature_couleur", "3 000 K", 3000),
+    ("temperature_couleur", "3000K", 3000), ("hauteur", "8 m", 8), ("hauteur", "6,5M", 6.5),
+    ("surface_eclairee", "1 200 m²", 1200),
+])
+def test_a_numeric_cell_as_spreadsheets_write_it_is_read(column, cell, expected):
+    inventory, _ = parse_luminaires(f"identifiant;{column}\nPL-1;{cell}\n".encode(),
+                                    "text/csv", "lum.csv")
+    (value,) = inventory.rows[0]["properties"].values()
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize(("column", "cell", "reason"), [
+    ("puissance", "2x70 W", f"{ONE_NUMBER} « W »"),
+    ("puissance", "2 x 70", f"{ONE_NUMBER} « W »"),
+    ("puissance", "environ 40", f"{ONE_NUMBER} « W »"),
+    ("puissance", "40 40", f"{ONE_NUMBER} « W »"),
+    ("puissance", "0,07 kW", f"{ONE_NUMBER} « W »"),
+    ("flux", "1.500", "séparateur ambigu, écrivez 1500 ou 1,5"),
+    ("flux", "12.250 lm", "séparateur ambigu, écrivez 12250 ou 12,25"),
+    ("flux", "30 00", f"{ONE_NUMBER} « lm »"),
+    ("temperature_couleur", "3000-4000", f"{ONE_NUMBER} « K »"),
+    ("temperature_couleur", "3.000", "séparateur ambigu, écrivez 3000 ou 3"),
+    ("temperature_couleur", "3000,5 K", "nombre entier attendu, comme « 3000 » ou « 3 000 K »"),
+    ("hauteur", "8 mm", f"{ONE_NUMBER} « m »"),
+    ("date_pose", "2012-02-30", "date impossible ou illisible (attendu : JJ/MM/AAAA, "
+                                "AAAA-MM-JJ ou l'année seule AAAA)"),
+])
+def test_a_cell_that_is_not_one_number_is_refused_with_what_is_expected(column, cell, reason):
+    inventory, _ = parse_luminaires(f"identifiant;{column}\nPL-1;{cell}\n".encode(),
+                                    "text/csv", "lum.csv")
+    assert inventory.rows[0]["properties"] == {}
+    assert [e["message"] for e in inventory.cell_errors[0]] == [
+        f"colonne « {column} », valeur « {cell} » : {reason}"]
+
+
+def _import_cli(db, territory, tmp_path, monkeypatch, registry, *options):
+    import beffroi.core.registry as core_registry
+    monkeypatch.setattr(core_registry, "load_registry", lambda *a, **k: registry)
+    path = tmp_path / "lum.csv"
+    path.write_bytes(AUDIT_CSV)
+    return CliRunner().invoke(lighting, ["import-luminaires", "--tenant", str(territory),
+                                         str(path), *options, "--db", db.url])
+
+
+def test_import_cli_partial_writes_valid_rows_and_exits_non_zero(db, territory, tmp_path,
+                                                                 monkeypatch, registry):
+    result = _import_cli(db, territory, tmp_path, monkeypatch, registry, "--partial")
+    assert result.exit_code == 1, result.output
+    assert "4 lignes lues, 1 valides, 3 en erreur ; 1 créées, 0 mises à jour." in result.stdout
+    assert (f"ligne 2 (PL-T-001) — properties.power_w : colonne « puissance », valeur "
+            f"« 2x70 W » : {ONE_NUMBER} « W »") in result.stderr
+    assert "ligne 5 (PL-T-004) — properties.head_installed : colonne « date_pose », valeur " \
+           "« 31/02/2012 »" in result.stderr
+    assert "Import partiel : 3 en erreur, non importées ; les lignes valides ont été écrites." \
+        in result.stderr
+    assert _stored(db, territory)["PL-T-002"] == PL_T_002
+
+
+def test_import_cli_without_partial_writes_nothing_and_says_how_to(db, territory, tmp_path,
+                                                                   monkeypatch, registry):
+    result = _import_cli(db, territory, tmp_path, monkeypatch, registry)
+    assert result.exit_code == 1, result.output
+    assert "4 lignes lues, 1 valides, 3 en erreur ; 0 créées" in result.stdout
+    assert "rien n'a été écrit (utilisez --partial pour importer les lignes valides)" \
+        in result.stderr
+    assert "PL-T-002" not in _stored(db, territory)

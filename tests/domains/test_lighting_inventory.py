@@ -9,6 +9,7 @@ import numpy as np
 import orjson
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from beffroi.core import assets, tenants
 from beffroi.core.access import CLI, open_scope
@@ -28,6 +29,7 @@ from beffroi.domains.lighting.inventory_import import import_zones
 from beffroi.domains.lighting.kinds import DARK_CORRIDOR, LIT_AREA, LUMINAIRE
 from beffroi.domains.lighting.programmes import PRESETS, parse_programme
 from beffroi.domains.lighting.zones import ZoneError, apply_zones, area_m2, make_zone
+from beffroi.storage import schema
 
 # 0.001° of longitude × 0.0005° of latitude at 48.017 25° N. By hand, on the WGS84
 # ellipsoid: one degree of latitude there is 111 190.7 m, one of longitude 74 600.5 m, so
@@ -263,6 +265,77 @@ def test_import_zones_cli(db, tenant, tmp_path, monkeypatch, registry):
     with db.read() as conn:
         report = commune_report(open_scope(db, conn, CLI, tenant), conn)
     assert [z["ref"] for z in report["zones"]["dark_corridors"]] == ["TN-1"]
+
+
+_POLYGON = ('"{""type"": ""Polygon"", ""coordinates"": [[[6.6, 48.0], [6.601, 48.0], '
+            '[6.601, 48.001], [6.6, 48.0]]]}"')
+# One valid zone among refused ones: a point, a kind that is no lighting zone (it used to
+# make the whole import a dry run, even a partial one), a French thousands dot.
+MIXED_ZONES_CSV = (
+    "Identifiant;Nom;Commune;type_zone;surface;geometry\n"
+    f"ZE-OK;Place;88383;surface-eclairee;1 200 m²;{_POLYGON}\n"
+    'ZE-POINT;Lampadaire;88383;surface-eclairee;;"{""type"": ""Point"", '
+    '""coordinates"": [6.6, 48.0]}"\n'
+    f"ZE-KIND;Autre;88383;armoire;;{_POLYGON}\n"
+    f"ZE-SURF;Parking;88383;surface-eclairee;1.500;{_POLYGON}\n"
+).encode()
+
+
+def _zones(db, tenant) -> dict[str, dict]:
+    a = schema.assets
+    with db.read() as conn:
+        scope = open_scope(db, conn, CLI, tenant)
+        return {r.ref: orjson.loads(r.properties) for r in conn.execute(
+            select(a.c.ref, a.c.properties).where(scope.owns(a), a.c.kind == "lighting.lit_area"))}
+
+
+def _mixed_zone_errors(report) -> None:
+    ours = [(e["line"], e["ref"], e["field"]) for e in report["errors"]
+            if e["field"] != "kind" or "zone d'éclairage" in e["message"]]
+    assert sorted(ours) == [(3, "ZE-POINT", "geometry"), (4, "ZE-KIND", "kind"),
+                    (5, "ZE-SURF", "properties.declared_area_m2")]
+    messages = {e["ref"]: e["message"] for e in report["errors"]}
+    assert messages["ZE-SURF"] == ("colonne « surface », valeur « 1.500 » : séparateur ambigu, "
+                                   "écrivez 1500 ou 1,5")
+    assert any(e["message"] == "« armoire » n'est pas une zone d'éclairage (surface-eclairee "
+               "ou trame-noire)" for e in report["errors"] if e["ref"] == "ZE-KIND")
+
+
+def test_partial_zone_import_writes_the_valid_zones_and_refuses_the_others(db, registry, tenant):
+    with db.write() as conn:
+        result = import_zones(open_scope(db, conn, CLI, tenant), conn, registry,
+                              MIXED_ZONES_CSV, "text/csv", "zones.csv")
+    _mixed_zone_errors(result["import"])
+    assert result["import"]["written"] is False and _zones(db, tenant) == {}
+    with db.write() as conn:
+        result = import_zones(open_scope(db, conn, CLI, tenant), conn, registry,
+                              MIXED_ZONES_CSV, "text/csv", "zones.csv", partial=True)
+    report = result["import"]
+    _mixed_zone_errors(report)
+    assert (report["total"], report["valid"], report["created"]) == (4, 1, 1)
+    assert report["written"] is True
+    assert _zones(db, tenant) == {"ZE-OK": {"declared_area_m2": 1200}}
+
+
+def test_import_zones_cli_partial(db, tenant, tmp_path, monkeypatch, registry):
+    import beffroi.core.registry as core_registry
+    monkeypatch.setattr(core_registry, "load_registry", lambda *a, **k: registry)
+    path = tmp_path / "zones.csv"
+    path.write_bytes(MIXED_ZONES_CSV)
+    command = ["import-zones", "--tenant", str(tenant), str(path), "--db", db.url]
+    refused = CliRunner().invoke(lighting, command)
+    assert refused.exit_code == 1, refused.output
+    assert "4 zones lues, 1 valides ; 0 créées" in refused.stdout
+    assert "utilisez --partial pour importer les lignes valides" in refused.stderr
+    assert _zones(db, tenant) == {}
+    result = CliRunner().invoke(lighting, [*command, "--partial"])
+    assert result.exit_code == 1, result.output
+    assert "4 zones lues, 1 valides ; 1 créées, 0 mises à jour." in result.stdout
+    assert ("ligne 5 (ZE-SURF) — properties.declared_area_m2 : colonne « surface », valeur "
+            "« 1.500 » : séparateur ambigu, écrivez 1500 ou 1,5") in result.stderr
+    assert "Import partiel : 3 en erreur, non importées ; les lignes valides ont été écrites." \
+        in result.stderr
+    assert list(_zones(db, tenant)) == ["ZE-OK"]
 
 
 # -- the demo's cabinets ---------------------------------------------------------------------------

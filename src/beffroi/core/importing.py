@@ -4,7 +4,9 @@ Files are read by ``textfiles`` (strict encoding detection, strict CSV): the rep
 which encoding was used, and a malformed CSV record is reported with its line like any
 invalid row. By default an import is all-or-nothing: if any row is invalid nothing is
 written and the report lists every problem. With ``partial=True`` the valid rows are
-written and the invalid ones reported. Rows are matched on ``ref``: a known ref updates
+written and the invalid ones reported. A domain reading its own columns first may refuse
+a row for one of its cells (``Inventory.cell_errors``): that row is invalid like any
+other. Rows are matched on ``ref``: a known ref updates
 the asset, a new one creates it.
 
 CSV columns: ``ref``, ``kind`` (key or French label of the kind: « Bâtiment public »),
@@ -61,6 +63,10 @@ class Inventory:
     lines: list[int] | None = None  # CSV: physical line of each row in the file
     encoding: str | None = None  # "utf-8" | "windows-1252"
     warnings: list[str] = field(default_factory=list)  # about the whole file
+    # Problems a domain found in a row's cells while reading them the way its exports
+    # write them (« 2x70 W » is not one power), by row index: the row is refused with
+    # them, next to core's own checks of that row.
+    cell_errors: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -231,6 +237,7 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
                 doc = {**doc, "kind": kinds_by_label.get(_folded(doc["kind"]), doc["kind"])}
             values, errors = check_asset(scope, conn, registry, doc, communes=communes,
                                          refs=refs, from_text=True)
+        errors = [*errors, *inventory.cell_errors.get(index, ())]
         ref = values.get("ref")
         if ref in seen:
             errors.append({"field": "ref", "message": f"identifiant « {ref} » en double dans le fichier"})

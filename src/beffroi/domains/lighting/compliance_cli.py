@@ -7,6 +7,7 @@ import csv
 import io
 import mimetypes
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -56,11 +57,14 @@ def compliance(tenant: str, commune: str | None, fmt: str, db: str | None) -> No
 
 @lighting.command("import-luminaires")
 @click.option("--tenant", required=True, help="Territoire (id ou SIREN).")
+@click.option("--partial", is_flag=True,
+              help="Importer les lignes valides même si d'autres sont en erreur.")
 @click.option("--dry-run", is_flag=True, help="Valider sans rien écrire.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @db_option
 @friendly_errors
-def import_luminaires_command(tenant: str, dry_run: bool, path: str, db: str | None) -> None:
+def import_luminaires_command(tenant: str, partial: bool, dry_run: bool, path: str,
+                              db: str | None) -> None:
     """Importe un inventaire de points lumineux (export SIG CSV ou GeoJSON, colonnes en
     français) et indique les données de l'art. 5 manquantes."""
     database = open_database(db)
@@ -69,7 +73,7 @@ def import_luminaires_command(tenant: str, dry_run: bool, path: str, db: str | N
     with database.write() as conn:
         scope = open_scope(database, conn, CLI, tenant)
         result = import_luminaires(scope, conn, core_registry.load_registry(), raw,
-                                   content_type, path, dry_run=dry_run)
+                                   content_type, path, dry_run=dry_run, partial=partial)
     report, complete = result["import"], result["completeness"]
     for column, target in result["columns"]["renamed"].items():
         click.echo(f"  colonne « {column} » → {target}")
@@ -84,10 +88,7 @@ def import_luminaires_command(tenant: str, dry_run: bool, path: str, db: str | N
                f"{complete['incomplete']} incomplets.")
     for name, count in complete["missing_by_field"].items():
         click.echo(f"  {FIELD_LABELS.get(name, name)} ({name}) manquant : {count}")
-    if dry_run:
-        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
-    if report["errors"] and not report["written"]:
-        raise click.ClickException("Fichier en erreur : rien n'a été écrit.")
+    _conclude(report, dry_run, partial)
 
 
 @lighting.command("import-zones")
@@ -95,12 +96,14 @@ def import_luminaires_command(tenant: str, dry_run: bool, path: str, db: str | N
 @click.option("--type", "zone_type", type=click.Choice(sorted(ZONE_TYPES)),
               default="surface-eclairee", show_default=True,
               help="Type des zones du fichier (sauf colonne « type_zone »).")
+@click.option("--partial", is_flag=True,
+              help="Importer les lignes valides même si d'autres sont en erreur.")
 @click.option("--dry-run", is_flag=True, help="Valider sans rien écrire.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @db_option
 @friendly_errors
-def import_zones_command(tenant: str, zone_type: str, dry_run: bool, path: str,
-                         db: str | None) -> None:
+def import_zones_command(tenant: str, zone_type: str, partial: bool, dry_run: bool,
+                         path: str, db: str | None) -> None:
     """Importe des surfaces éclairées ou des corridors de trame noire (polygones GeoJSON,
     ou CSV avec une colonne « geometry » en GeoJSON)."""
     database = open_database(db)
@@ -109,12 +112,25 @@ def import_zones_command(tenant: str, zone_type: str, dry_run: bool, path: str,
     with database.write() as conn:
         scope = open_scope(database, conn, CLI, tenant)
         result = import_zones(scope, conn, core_registry.load_registry(), raw, content_type,
-                              path, kind=ZONE_TYPES[zone_type], dry_run=dry_run)
+                              path, kind=ZONE_TYPES[zone_type], dry_run=dry_run,
+                              partial=partial)
     report = result["import"]
     echo_import_report(report)
     click.echo(f"{report['total']} zones lues, {report['valid']} valides ; "
                f"{report['created']} créées, {report['updated']} mises à jour.")
+    _conclude(report, dry_run, partial)
+
+
+def _conclude(report: dict[str, Any], dry_run: bool, partial: bool) -> None:
+    """The last line of an import, and a non-zero exit code when a row was refused: with
+    ``--partial`` the valid rows are written all the same."""
     if dry_run:
         click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
-    if report["errors"] and not report["written"]:
-        raise click.ClickException("Fichier en erreur : rien n'a été écrit.")
+    if not report["errors"]:
+        return
+    if report["written"]:
+        bad = report["total"] - report["valid"]
+        raise click.ClickException(f"Import partiel : {bad} en erreur, non importées ; les "
+                                   "lignes valides ont été écrites.")
+    hint = "" if partial else " (utilisez --partial pour importer les lignes valides)"
+    raise click.ClickException(f"Fichier en erreur : rien n'a été écrit{hint}.")

@@ -11,6 +11,12 @@ module only renames columns (``temperature_couleur``, ``Tcouleur``, ``puissance`
 ``type_lampe``…), normalises values written the way exports write them (``3 000 K``,
 ``70 W``, ``12,5``, ``15/03/2012``, ``SHP``, ``Ballon fluo``, ``oui``) and reports which
 art. 5 data are missing, with ``compliance.article5_missing``.
+
+A numeric cell is exactly one number (``read_number``), never the first number found in
+it: ``2x70 W``, ``3000-4000``, ``environ 40`` and ``1.500`` (1,5 or 1 500?) refuse their
+row with a French message naming the column and the value as typed
+(``importing.Inventory.cell_errors``), as does a date that does not exist
+(``31/02/2012``). With ``partial`` the other rows are still imported.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
@@ -70,8 +77,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "switch_off": ("switch_off", "heure_extinction", "extinction"),
 }
 _BY_ALIAS = {alias: target for target, names in ALIASES.items() for alias in names}
-NUMBERS = ("power_w", "flux_lm", "ulr_percent", "ulr_installed_percent",
-           "cie_flux_code_3_percent", "mast_height_m", "lit_area_m2", "declared_area_m2")
+# Numeric properties -> the units a cell may end with (case ignored).
+UNITS: dict[str, tuple[str, ...]] = {
+    "power_w": ("W",), "flux_lm": ("lm",), "color_temperature_k": ("K", "°K"),
+    "ulr_percent": ("%",), "ulr_installed_percent": ("%",),
+    "cie_flux_code_3_percent": ("%",), "mast_height_m": ("m",),
+    "lit_area_m2": ("m²", "m2"), "declared_area_m2": ("m²", "m2")}
+INTEGERS = ("color_temperature_k",)
 BOOLEANS = ("dimmable", "built_up_area", "activity_related")
 _LAMPS = (  # (words found in the normalised value, lamp type), first match wins
     (("mercure", "mercury", "ballon_fluo", "hg", "mbf", "bf", "vapeur_de_mercure"), "mercury"),
@@ -82,7 +94,11 @@ _LAMPS = (  # (words found in the normalised value, lamp type), first match wins
     (("fluo", "fluorescent", "fluocompacte", "tube", "tl", "fc"), "fluorescent"),
     (("led", "diode"), "led"),
 )
-_NUMBER = re.compile(r"^[^\d+-]*([+-]?\d[\d\s\u202f\u00a0]*(?:[.,]\d+)?)")
+# One number: digits, grouped by three with spaces (« 3 000 ») or not, an optional
+# decimal part after a comma or a point, then an optional unit (checked by read_number).
+_CELL_NUMBER = re.compile(
+    r"(?P<sign>[+\-\u2212]?)(?P<whole>\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)"
+    r"(?:(?P<separator>[.,])(?P<fraction>\d+))?\s*(?P<unit>[^\d\s].*)?")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
@@ -115,6 +131,10 @@ class ColumnMapping:
     unmapped: list[str] = field(default_factory=list)  # kept as free properties
     aliases: Mapping[str, str] = field(default_factory=lambda: _BY_ALIAS)
 
+    def column(self, target: str) -> str:
+        """The column of the file that gave ``target``, as typed there."""
+        return next((c for c, t in self.renamed.items() if t == target), target)
+
     def note(self, column: str) -> str:
         target = self.aliases.get(normalise(column))
         if target is None:
@@ -126,13 +146,25 @@ class ColumnMapping:
         return target
 
 
-def _number(value: Any) -> Any:
-    if isinstance(value, int | float) or not isinstance(value, str):
-        return value
-    match = _NUMBER.match(value.strip())
-    if not match:
-        return value  # core reports it
-    number = float(re.sub(r"[\s\u202f\u00a0]", "", match.group(1)).replace(",", "."))
+def read_number(text: str, units: tuple[str, ...] = ()) -> int | float:
+    """One number as a spreadsheet writes it — « 8 », « 12,5 », « 3 000 K », « 70 W » —
+    or ValueError with the French reason. Nothing else is taken: not the first number of
+    « 2x70 W », « 3000-4000 » or « environ 40 », and not « 1.500 », which is 1,5 or
+    1 500 depending on who typed it (« 0.500 » and « 1.5 » are decimals)."""
+    match = _CELL_NUMBER.fullmatch(text.strip())
+    unit = (match["unit"] or "").strip().casefold() if match else ""
+    if match is None or (unit and unit not in {u.casefold() for u in units}):
+        raise ValueError("un seul nombre attendu, comme « 1 500 » ou « 12,5 »"
+                         + (f", suivi ou non de l'unité « {units[0]} »" if units else ""))
+    whole = re.sub(r"\D", "", match["whole"])
+    fraction = match["fraction"] or ""
+    if match["separator"] == "." and len(fraction) == 3 and re.fullmatch(r"[1-9]\d{0,2}",
+                                                                            match["whole"]):
+        decimals = fraction.rstrip("0")
+        raise ValueError(f"séparateur ambigu, écrivez {whole}{fraction} ou "
+                         f"{whole}{',' + decimals if decimals else ''}")
+    number = float(f"{whole}.{fraction or 0}")
+    number = -number if match["sign"] in ("-", "\u2212") else number
     return int(number) if number.is_integer() else number
 
 
@@ -145,14 +177,23 @@ def _lamp(value: Any) -> Any:
     return value
 
 
-def _date(value: Any) -> Any:
+def _date(value: Any) -> str:
+    """« 15/03/2012 », « 2012 » (1 January), « 2012-03-15 » -> « 2012-03-15 »; ValueError
+    with the French reason for a date that cannot be read or does not exist."""
     text = str(value).strip()
     if match := _DMY.match(text):
         day, month, year = match.groups()
-        return f"{year}-{int(month):02d}-{int(day):02d}"
-    if re.fullmatch(r"\d{4}", text):  # year only: 1 January of that year
-        return f"{text}-01-01"
-    return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}[T ]", text) else text
+        iso = f"{year}-{int(month):02d}-{int(day):02d}"
+    elif re.fullmatch(r"\d{4}", text):  # year only: 1 January of that year
+        iso = f"{text}-01-01"
+    else:
+        iso = text[:10] if re.match(r"\d{4}-\d{2}-\d{2}[T ]", text) else text
+    try:
+        date.fromisoformat(iso)
+    except ValueError:
+        raise ValueError("date impossible ou illisible (attendu : JJ/MM/AAAA, AAAA-MM-JJ ou "
+                         "l'année seule AAAA)") from None
+    return iso
 
 
 def _built_up(value: Any) -> Any:
@@ -165,33 +206,60 @@ def _built_up(value: Any) -> Any:
     return value if flag is None else flag
 
 
-def normalise_properties(props: Mapping[str, Any]) -> dict[str, Any]:
+def normalise_properties(props: Mapping[str, Any],
+                         column: Callable[[str], str] = str,
+                         ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The properties with their values normalised, and the errors of the cells that
+    cannot be read (each left out of the properties): field, and a French message naming
+    the column (``column`` gives its name as typed in the file) and the value as typed."""
     out = {}
+    errors = []
     for name, value in props.items():
         if value is None or value == "":
             continue
-        if name in NUMBERS:
-            value = _number(value)
-        elif name == "color_temperature_k":
-            value = _number(value)
-            value = int(value) if isinstance(value, float) else value
-        elif name == "lamp_type":
-            value = _lamp(value)
-        elif name == "category":
-            text = normalise(str(value)).removeprefix("cat_").removeprefix("categorie_")
-            value = text if len(text) == 1 else value
-        elif name == "head_installed":
-            value = _date(value)
-        elif name == "built_up_area":
-            value = _built_up(value)
-        elif name in BOOLEANS:
-            flag = as_bool(value)
-            value = value if flag is None else flag
-        elif name == "protected_area":
-            value = PROTECTION_ALIASES.get(str(value).strip().lower(),
-                                           PROTECTION_ALIASES.get(normalise(str(value)), value))
+        try:
+            value = _normalised(name, value)
+        except ValueError as exc:
+            errors.append({"field": f"properties.{name}",
+                           "message": f"colonne « {column(name)} », valeur « {value} » : "
+                                      f"{exc}"})
+            continue
         out[name] = value
-    return out
+    return out, errors
+
+
+def _normalised(name: str, value: Any) -> Any:
+    if name in UNITS:
+        if isinstance(value, str):
+            value = read_number(value, UNITS[name])
+        if name in INTEGERS and isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError("nombre entier attendu, comme « 3000 » ou « 3 000 K »")
+            value = int(value)
+    elif name == "lamp_type":
+        value = _lamp(value)
+    elif name == "category":
+        text = normalise(str(value)).removeprefix("cat_").removeprefix("categorie_")
+        value = text if len(text) == 1 else value
+    elif name == "head_installed":
+        value = _date(value)
+    elif name == "built_up_area":
+        value = _built_up(value)
+    elif name in BOOLEANS:
+        flag = as_bool(value)
+        value = value if flag is None else flag
+    elif name == "protected_area":
+        value = PROTECTION_ALIASES.get(str(value).strip().lower(),
+                                       PROTECTION_ALIASES.get(normalise(str(value)), value))
+    return value
+
+
+def _normalise_rows(inventory: importing.Inventory, mapping: ColumnMapping) -> None:
+    for index, row in enumerate(inventory.rows):
+        if isinstance(row, dict) and isinstance(row.get("properties"), dict):
+            row["properties"], errors = normalise_properties(row["properties"], mapping.column)
+            if errors:
+                inventory.cell_errors.setdefault(index, []).extend(errors)
 
 
 def parse_luminaires(raw: bytes, content_type: str = "", filename: str = ""
@@ -200,9 +268,7 @@ def parse_luminaires(raw: bytes, content_type: str = "", filename: str = ""
     mapping = ColumnMapping()
     inventory = importing.parse_inventory(raw, content_type, filename,
                                           default_kind=LUMINAIRE_KIND, rename=mapping.note)
-    for row in inventory.rows:
-        if isinstance(row, dict) and isinstance(row.get("properties"), dict):
-            row["properties"] = normalise_properties(row["properties"])
+    _normalise_rows(inventory, mapping)
     return inventory, mapping
 
 
@@ -242,10 +308,15 @@ def parse_zones(raw: bytes, content_type: str = "", filename: str = "",
     mapping = ColumnMapping(aliases=_ZONE_BY_ALIAS)
     inventory = importing.parse_inventory(raw, content_type, filename, default_kind=kind,
                                           rename=mapping.note)
-    for row in inventory.rows:
-        if isinstance(row, dict) and isinstance(row.get("properties"), dict):
-            row["properties"] = normalise_properties(row["properties"])
-            row["kind"] = ZONE_TYPES.get(str(row.get("kind")), row.get("kind"))
+    _normalise_rows(inventory, mapping)
+    for index, row in enumerate(inventory.rows):
+        if not isinstance(row, dict):
+            continue
+        row["kind"] = ZONE_TYPES.get(str(row.get("kind")), row.get("kind"))
+        if row["kind"] not in ZONE_TYPES.values():
+            inventory.cell_errors.setdefault(index, []).append({
+                "field": "kind", "message": f"« {row['kind']} » n'est pas une zone "
+                                            "d'éclairage (surface-eclairee ou trame-noire)"})
     return inventory, mapping
 
 
@@ -255,14 +326,7 @@ def import_zones(scope: TenantScope, conn: Connection, registry: Registry, raw: 
     """Map and import zones through core; a row of another kind than a lighting zone is
     refused (French message), as core refuses a zone that is not a polygon."""
     inventory, mapping = parse_zones(raw, content_type, filename, kind)
-    wrong = [{"row": i, "ref": r.get("ref"), "field": "kind",
-              "message": f"« {r.get('kind')} » n'est pas une zone d'éclairage "
-                         "(surface-eclairee ou trame-noire)"}
-             for i, r in enumerate(inventory.rows, start=1)
-             if isinstance(r, dict) and r.get("kind") not in ZONE_TYPES.values()]
-    # With a row of another kind, nothing is written (core only validates).
     report = importing.import_assets(scope, conn, registry, inventory, partial=partial,
-                                     dry_run=dry_run or bool(wrong))
-    report.errors += wrong
+                                     dry_run=dry_run)
     return {"import": report.as_dict(),
             "columns": {"renamed": mapping.renamed, "unmapped": mapping.unmapped}}
