@@ -43,11 +43,14 @@ def import_assets(tenant: str, kind: str | None, partial: bool, dry_run: bool, p
     bad = len({e["row"] for e in report.errors})
     click.echo(f"{report.total} lignes lues, {report.total - bad} valides, {bad} en erreur ; "
                f"{report.created} créées, {report.updated} mises à jour.")
-    if report.errors and not report.written:
-        raise click.ClickException("Import annulé : rien n'a été écrit (utilisez --partial pour "
-                                   "importer les lignes valides).")
     if dry_run:
         click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
+    if report.errors and report.written:  # --partial: a non-zero exit all the same
+        raise click.ClickException(f"Import partiel : {bad} ligne(s) en erreur, non importées ; "
+                                   "les lignes valides ont été écrites.")
+    if report.errors:
+        hint = "" if partial else " (utilisez --partial pour importer les lignes valides)"
+        raise click.ClickException(f"Import annulé : rien n'a été écrit{hint}.")
 
 
 @click.command("export")
