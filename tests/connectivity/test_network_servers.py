@@ -415,3 +415,115 @@ def test_concurrent_uplinks_are_each_answered_with_their_own_outcome(client, db,
     assert [device_row(db, site["tenant"], ids[eui]).uplinks for eui in euis] == [3, 3, 3, 3]
     assert {device_row(db, site["tenant"], ids[eui]).last_gateway for eui in euis} == {
         "0016c001f153a14c"}
+
+
+# -- fields of the wrong JSON type -------------------------------------------------------------------
+def test_a_message_id_that_is_not_text_is_ignored_and_the_event_stored(client, db, registry,
+                                                                       site):
+    """The id only recognises a retry: one of another type (it was a server error, which a
+    network server posts again and again) is ignored, the readings are stored and an
+    identical retry is still recognised, by the body's digest."""
+    add_device(db, registry, site, CS_EUI, mapping={"value": "generic.value"})
+    add_device(db, registry, site, TTS_EUI, mapping={"temperature": "generic.temperature"})
+    cs, tts = new_integration(client, site, "chirpstack"), new_integration(client, site, "tts")
+    for n, dedup in enumerate((12345, {"a": 1}, ["x"], "", None)):
+        body = {"deviceInfo": {"devEui": CS_EUI}, "deduplicationId": dedup,
+                "time": format_instant(CS_TIME + n * 60_000), "object": {"value": float(n)}}
+        first = post(client, cs, body, "up")
+        assert first.status_code == 200, (dedup, first.text)
+        assert (first.json()["stored"], first.json()["redelivered"]) == (2, False)
+        again = post(client, cs, body, "up").json()
+        assert (again["stored"], again["redelivered"]) == (0, True)
+    assert [v for _, v in observations(db, site["tenant"])["generic.value"]] == [
+        0.0, 1.0, 2.0, 3.0, 4.0]
+    status = post(client, cs, status_event(batteryLevel=60, deduplicationId=12345), "status")
+    assert status.status_code == 200 and status.json()["stored"] == 1
+    for n, ids in enumerate(([42], [{"a": 1}, "as:up:01"], "as:up:01", {"a": 1})):
+        body = sample("tts-v3-uplink.json")
+        body["correlation_ids"] = ids
+        del body["uplink_message"]["decoded_payload"]["luminosity"]  # not mapped here
+        body["uplink_message"]["received_at"] = format_instant(TTS_TIME + n * 60_000)
+        answer = post(client, tts, body)
+        assert answer.status_code == 200, (ids, answer.text)
+        assert answer.json()["stored"] == 4  # temperature, frame counter, rssi, snr
+    assert integration_row(db, cs["id"]).rejected == 0
+    assert integration_row(db, tts["id"]).rejected == 0
+
+
+@pytest.mark.parametrize("kind, event, change, field, message", [
+    ("chirpstack", "up", {"fCnt": "abc"}, "fCnt",
+     '« fCnt » : entier de 0 à 4294967295 attendu, reçu "abc"'),
+    ("chirpstack", "up", {"fCnt": -1}, "fCnt",
+     "« fCnt » : entier de 0 à 4294967295 attendu, reçu -1"),
+    ("chirpstack", "up", {"fCnt": 2.5}, "fCnt",
+     "« fCnt » : entier de 0 à 4294967295 attendu, reçu 2.5"),
+    ("chirpstack", "up", {"fCnt": [1]}, "fCnt",
+     "« fCnt » : entier de 0 à 4294967295 attendu, reçu [1]"),
+    ("chirpstack", "up", {"deviceInfo": "abc"}, "deviceInfo",
+     '« deviceInfo » : objet JSON attendu, reçu "abc"'),
+    ("chirpstack", "up", {"deviceInfo": {"devEui": {"a": 1}}}, "deviceInfo.devEui",
+     '« deviceInfo.devEui » : texte attendu (16 chiffres hexadécimaux), reçu {"a":1}'),
+    ("chirpstack", "up", {"time": 1658136855}, "time",
+     "« time » : horodatage invalide : l'horodatage doit être une chaîne ISO 8601"),
+    ("chirpstack", "up", {"data": "%%"}, "data", "« data » n'est pas du base64 valide"),
+    ("chirpstack", "status", {"deviceInfo": ["x"]}, "deviceInfo",
+     '« deviceInfo » : objet JSON attendu, reçu ["x"]'),
+    ("chirpstack", "ack", {"deviceInfo": "x", "queueItemId": "q-1"}, "deviceInfo",
+     '« deviceInfo » : objet JSON attendu, reçu "x"'),
+    ("tts", None, {"uplink_message": {"f_cnt": "abc", "frm_payload": "gkHe"}},
+     "uplink_message.f_cnt",
+     '« uplink_message.f_cnt » : entier de 0 à 4294967295 attendu, reçu "abc"'),
+    ("tts", None, {"uplink_message": ["x"]}, "uplink_message",
+     '« uplink_message » : objet JSON attendu, reçu ["x"]'),
+    ("tts", None, {"end_device_ids": "x"}, "end_device_ids",
+     '« end_device_ids » : objet JSON attendu, reçu "x"'),
+    ("tts", None, {"end_device_ids": {"dev_eui": 42}, "join_accept": {}},
+     "end_device_ids.dev_eui",
+     "« end_device_ids.dev_eui » : texte attendu (16 chiffres hexadécimaux), reçu 42"),
+])
+def test_a_field_of_the_wrong_type_is_refused_naming_it(client, db, registry, site, kind,
+                                                        event, change, field, message):
+    add_device(db, registry, site, CS_EUI)
+    add_device(db, registry, site, TTS_EUI)
+    integration = new_integration(client, site, kind)
+    body = (sample("chirpstack-v4-up.json") if kind == "chirpstack"
+            else sample("tts-v3-uplink.json"))
+    body.update(change)
+    response = post(client, integration, body, event)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == f"Événement refusé : {message}."
+    assert response.json()["errors"] == [{"field": field, "message": message}]
+    assert observations(db, site["tenant"]) == {}
+    assert integration_row(db, integration["id"]).rejected == 1
+
+
+def test_optional_fields_of_the_wrong_type_are_ignored(client, db, registry, site):
+    """A port, a gateway or radio levels of the wrong type do not cost the readings; a frame
+    counter written as text (protobuf's JSON mapping allows it) is read."""
+    add_device(db, registry, site, CS_EUI, mapping={"value": "generic.value"})
+    add_device(db, registry, site, TTS_EUI, mapping={"temperature": "generic.temperature"})
+    cs, tts = new_integration(client, site, "chirpstack"), new_integration(client, site, "tts")
+    body = {"deduplicationId": "m-1", "time": format_instant(CS_TIME),
+            "deviceInfo": {"devEui": CS_EUI}, "fPort": "1", "fCnt": "12",
+            "object": {"value": 5.0},
+            "rxInfo": [{"gatewayId": {"a": 1}, "rssi": "fort", "snr": [1]},
+                       {"gatewayId": "0016c001f153a14c", "rssi": -70, "snr": 2.5}]}
+    answer = post(client, cs, body, "up")
+    assert answer.status_code == 200, answer.text
+    assert observations(db, site["tenant"]) == {
+        "generic.value": [(CS_TIME, 5.0)], "radio.frame_counter": [(CS_TIME, 12.0)],
+        "radio.rssi": [(CS_TIME, -70.0)], "radio.snr": [(CS_TIME, 2.5)]}
+    body = sample("tts-v3-uplink.json")
+    del body["uplink_message"]["decoded_payload"]["luminosity"]  # not mapped here
+    body["uplink_message"].update(f_port="deux", rx_metadata=[{"gateway_ids": "gtw1",
+                                                                "rssi": -35}])
+    answer = post(client, tts, body)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["stored"], answer.json()["problems"]) == (3, [])  # no snr
+    # Correlation ids of another type on a downlink report: no command named, nothing else.
+    report = {"end_device_ids": {"dev_eui": TTS_EUI}, "correlation_ids": 5,
+              "downlink_failed": {"correlation_ids": 7, "error": "x",
+                                  "downlink": {"correlation_ids": {"a": 1}}}}
+    assert post(client, tts, report).json() == {"event": "downlink_failed", "command": None,
+                                                "ignored": True}

@@ -222,6 +222,10 @@ def test_a_network_server_added_by_a_plugin_works_end_to_end(relais, db, registr
     assert stored == {"air.temperature": 22.6, "air.humidity": 41.0, "radio.rssi": -71.0}
     assert post({"kind": "uplink", "eui": EUI, "port": 5, "hex": "0100e20229", "at": at,
                  "rssi": -71, "id": "u-1"}).json()["redelivered"] is True
+    # An id that is not text (the contract says text) is ignored: the uplink is stored.
+    odd = post({"kind": "uplink", "eui": EUI, "port": 5, "hex": "0100e20229",
+                "at": "2026-11-23T08:10:00+01:00", "rssi": -70, "id": 77})
+    assert odd.status_code == 200 and odd.json()["stored"] == 3
     wrong = post({"kind": "uplink"}, path="chirpstack")
     assert wrong.status_code == 409 and "se termine par /relais" in wrong.json()["detail"]
     assert post({"kind": "?"}).status_code == 422
@@ -242,4 +246,4 @@ def test_a_network_server_added_by_a_plugin_works_end_to_end(relais, db, registr
     assert post({"kind": "acked", "ref": "R-9"}).json() == {
         "event": "acked", "command": None, "ignored": True}
     assert device.id and client.get(f"{base}/{integration['id']}", headers=op_headers).json()[
-        "events"] == 8
+        "events"] == 9

@@ -444,3 +444,23 @@ def test_notifications_and_downlink_reports_read_as_documented():
         "fenêtre).")
     with pytest.raises(PayloadError, match="sans type reconnu"):
         parse({"DevEUI_unknown": {}})
+
+
+@pytest.mark.parametrize("report, change, field, fragment", [
+    ("uplink-frame.json", {"DevEUI": 1018000}, "DevEUI_uplink.DevEUI",
+     "« DevEUI_uplink.DevEUI » : texte attendu (16 chiffres hexadécimaux), reçu 1018000"),
+    ("uplink-frame.json", {"Time": ["2015-07-09T16:06:38.49+02:00"]}, "DevEUI_uplink.Time",
+     "« DevEUI_uplink.Time » : horodatage invalide"),
+    ("uplink-frame.json", {"payload_hex": "zz"}, "payload_hex",
+     "« payload_hex » n'est pas de l'hexadécimal valide"),
+    ("notification-join.json", {"DevEUI": {"a": 1}}, "DevEUI_notification.DevEUI",
+     '« DevEUI_notification.DevEUI » : texte attendu (16 chiffres hexadécimaux), reçu {"a":1}'),
+])
+def test_a_report_field_of_the_wrong_type_is_named(report, change, field, fragment):
+    """A DevEUI that is not text was read as its Python text (``{'a': 1}``) and looked up
+    as a device; a time that is not text was read the same way."""
+    body = sample(report)
+    next(iter(body.values())).update(change)
+    with pytest.raises(PayloadError) as refused:
+        parse(body)
+    assert refused.value.field == field and fragment in str(refused.value)

@@ -11,6 +11,9 @@ from datetime import date, timedelta
 import pytest
 from click.testing import CliRunner
 
+from beffroi.core import tenants
+from beffroi.core.access import CLI
+from beffroi.core.registry import load_registry
 from beffroi.domains.buildings import degree_days as dd
 from beffroi.domains.buildings.cli import buildings
 
@@ -132,3 +135,28 @@ def test_year_dju_needs_the_days():
     assert dd.year_dju(days[:300], 2023, settings) is None  # 300 days < 90 % of 365
     assert dd.by_month(days[:40], 18, "meteo") == {"2023-01": (13 * 31, 31),
                                                   "2023-02": (13 * 9, 9)}
+
+
+@pytest.fixture
+def registry():
+    return load_registry(["generic", "buildings"])
+
+
+def test_reference_dju_below_500_is_refused(db, client, op_headers, registry):
+    """0 reference DJU made the corrected consumption drop the whole heating share
+    (C_heating × 0 / DJU_year); no correction is the empty setting, not 0."""
+    with db.write() as conn:
+        tenant = tenants.create_tenant(db, conn, CLI, name="CC", registry=registry)["id"]
+    url = f"/api/v1/tenants/{tenant}"
+    for value in (0, 25, 499.9, -2500):
+        refused = client.patch(url, headers=op_headers,
+                               json={"settings": {"buildings.dju_reference": value}})
+        assert refused.status_code == 422, (value, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == ["buildings.dju_reference"]
+        assert "minimum 500" in refused.json()["errors"][0]["message"]
+    for value in (500, 1500, 3500, None):
+        accepted = client.patch(url, headers=op_headers,
+                                json={"settings": {"buildings.dju_reference": value}})
+        assert accepted.status_code == 200, (value, accepted.text)
+        assert accepted.json()["settings"]["buildings.dju_reference"] == value
+    assert dd.corrected(100_000, 60_000, None, 2000) is None  # empty: no correction

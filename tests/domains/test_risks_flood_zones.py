@@ -129,6 +129,38 @@ def test_import_keeps_the_valid_zones_and_explains_the_others(site):
     assert row.name == "Quartier de la gare"
 
 
+def test_a_zone_without_geometry_is_refused_and_the_others_kept(site):
+    """A feature with ``"geometry": null`` (or a CSV line without one) was a valid zone that
+    nothing could ever lie in."""
+    body = orjson.dumps({"type": "FeatureCollection", "features": [
+        feature({"ref": "PPRI-1", "nom": "Quartier de la gare", "commune": "88383"}, Z1),
+        feature({"ref": "VIDE-2", "nom": "Sans contour", "commune": "88383"}, None),
+        feature({"ref": "VIDE-3", "nom": "Sans contour ni commune"}, None)]})
+    refused = {"row": 2, "ref": "VIDE-2", "field": "geometry", "message": "contour "
+               "obligatoire : une zone inondable est un polygone (Polygon ou MultiPolygon)"}
+    with TestClient(fresh_app(site["db"], site["registry"])) as c:
+        h = {**bearer(c, "agent@cc.fr", "password-123"),
+             "Content-Type": "application/geo+json"}
+        url = f"/api/v1/tenants/{site['tenant']}/risks/flood-zones/import"
+        dry = c.post(f"{url}?dry_run=true", content=body, headers=h).json()
+        assert (dry["total"], dry["valid"], dry["written"]) == (3, 1, False)
+        assert refused in dry["errors"]
+        assert [(e["row"], e["field"]) for e in dry["errors"]] == [(2, "geometry"),
+                                                                   (3, "geometry")]
+        done = c.post(url, content=body, headers=h).json()
+        assert (done["created"], done["written"], done["valid"]) == (1, True, 1)
+        assert refused in done["errors"]
+    assert set(_zone_ids(site)) == {"PPRI-1"}
+    # The same through a CSV file whose geometry cell is empty.
+    csv_body = ("ref;nom;commune;geometry\nCSV-1;Sans contour;88383;\n"
+                f"CSV-2;Contour;88383;{orjson.dumps(Z2).decode()}\n").encode()
+    with site["db"].write() as conn:
+        report = import_flood_zones(open_scope(site["db"], conn, CLI, site["tenant"]), conn,
+                                    site["registry"], csv_body, "text/csv", "zones.csv")
+    assert [(e["ref"], e["field"]) for e in report["errors"]] == [("CSV-1", "geometry")]
+    assert set(_zone_ids(site)) == {"PPRI-1", "CSV-2"}
+
+
 def test_assets_inside_a_zone(site):
     _import(site)
     zones, ids, db = _zone_ids(site), site["ids"], site["db"]

@@ -243,6 +243,23 @@ def test_commune_restricted_referent_sees_only_their_communes(client, world):
     ({"consent": {"given": True, "enrolled_by": "self", "request_date": "2026-05-12",
                   "version": "1999"}}, "consent.version"),
     ({"hobby": "pêche"}, "hobby"),
+    # Wrong JSON types are refused like wrong values (they were a server error).
+    ({"category": ["senior"]}, "category"),
+    ({"category": {}}, "category"),
+    ({"category": []}, "category"),
+    ({"needs": [["mobility"]]}, "needs"),
+    ({"needs": [{"mobility": True}]}, "needs"),
+    ({"contacts": [{"name": "X", "relation": ["family"], "phone": "0329000000"}]},
+     "contacts[0].relation"),
+    ({"consent": {"given": True, "enrolled_by": {"a": 1}, "request_date": "2026-05-12",
+                  "version": CONSENT_VERSION}}, "consent.enrolled_by"),
+    # A birth date in the future, or more than 120 years before today (2026-07-20).
+    ({"birth_date": "2090-05-01"}, "birth_date"),
+    ({"birth_date": "2026-07-21"}, "birth_date"),
+    ({"birth_date": "1800-05-01"}, "birth_date"),
+    ({"birth_date": "1906-07-19"}, "birth_date"),
+    # « 65 ans ou plus » (art. L121-6-1 CASF) for a person who is 64 by their birth date.
+    ({"birth_date": "1961-07-21"}, "category"),
 ])
 def test_bad_enrolments_are_refused_with_french_field_errors(client, db, world, changes,
                                                              field):
@@ -253,6 +270,49 @@ def test_bad_enrolments_are_refused_with_french_field_errors(client, db, world, 
     assert "rien n'a été enregistré" in r.json()["detail"]
     with db.read() as conn:
         assert conn.execute(select(schema.register_persons)).first() is None
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"category": ["senior"]}, "category"),
+    ({"needs": [["mobility"]]}, "needs"),
+    ({"contacts": [{"name": "X", "relation": {}, "phone": "0329000000"}]},
+     "contacts[0].relation"),
+    ({"birth_date": "2090-05-01"}, "birth_date"),
+    ({"birth_date": "1970-01-01"}, "category"),  # 56, not « 65 ans ou plus »
+])
+def test_a_rectification_is_checked_like_an_enrolment(client, world, changes, field):
+    person = enrol(client, world)
+    r = client.put(url(world, path=f"persons/{person['id']}"),
+                   headers=world["h"]["ref@a.fr"], json=person_body(**changes))
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert field in errors, errors
+    kept = client.get(url(world, path=f"persons/{person['id']}"),
+                      headers=world["h"]["ref@a.fr"]).json()
+    assert (kept["category"], kept["birth_date"], kept["needs"]) == ("senior", "1938-04-02", [])
+
+
+def test_birth_date_limits_follow_the_clock(client, world, pinned):
+    """Exactly 120 years, or 65 years on the day, pass; the limits move with today."""
+    h = world["h"]["ref@a.fr"]
+    oldest = enrol(client, world, birth_date="1906-07-20")  # 120 today (2026-07-20)
+    assert oldest["birth_date"] == "1906-07-20"
+    assert enrol(client, world, birth_date="1961-07-20")["category"] == "senior"  # 65 today
+    for category in ("unfit_60", "disabled"):  # no age checked for these situations here
+        enrol(client, world, birth_date="1990-01-01", category=category)
+    assert enrol(client, world, birth_date="2026-07-20", category="disabled")
+    refused = client.post(url(world), headers=h, json=person_body(birth_date="1961-07-21"))
+    message = {e["field"]: e["message"] for e in refused.json()["errors"]}["category"]
+    assert "65 ans ou plus" in message and "64 ans" in message
+    future = client.post(url(world), headers=h, json=person_body(birth_date="2026-07-21"))
+    assert {e["field"]: e["message"] for e in future.json()["errors"]} == {
+        "birth_date": "Date de naissance : dans le futur."}
+    pinned["ms"] += 86_400_000  # 2026-07-21: born 1961-07-21 is now 65, 1906-07-20 too old
+    assert enrol(client, world, birth_date="1961-07-21")["birth_date"] == "1961-07-21"
+    old = client.post(url(world), headers=h, json=person_body(birth_date="1906-07-20"))
+    assert old.status_code == 422
+    assert "120 ans" in {e["field"]: e["message"] for e in old.json()["errors"]}["birth_date"]
 
 
 def test_enrolment_by_a_third_party_keeps_who_when_and_the_consent_version(client, world):
@@ -297,9 +357,11 @@ def test_call_list_by_priority_with_follow_up(client, world, pinned):
                        params={"since": "2026-07-20T10:05:00Z"}).json()
     assert [c["state"] for c in {p["id"]: p for p in since}[alone["id"]]["calls"]] == [
         "visit_needed"]
-    bad = client.post(url(world, path=f"persons/{alone['id']}/calls"), headers=h,
-                      json={"state": "lost"})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "state"
+    for state in ("lost", ["called"], {"called": True}, None):
+        bad = client.post(url(world, path=f"persons/{alone['id']}/calls"), headers=h,
+                          json={"state": state})
+        assert bad.status_code == 422, (state, bad.text)
+        assert bad.json()["errors"][0]["field"] == "state"
     assert client.get(url(world, path="calls"), headers=h,
                       params={"since": "hier"}).status_code == 422
 

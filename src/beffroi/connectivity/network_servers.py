@@ -43,7 +43,7 @@ from .decoders import DecodeError, get_decoder
 from .downlinks import AckError, apply_report
 from .integrations import record_event, record_events
 from .payloads import Payload, PayloadError, Reading
-from .providers import get_provider
+from .providers import base, get_provider
 from .providers.base import DeviceEvent, Inbound, NetworkServer, ParsedEvent, Uplink
 from .uplink import UplinkError, digest, record_rejection, store_uplink
 
@@ -115,7 +115,9 @@ def _uplink(db: Database, registry: Registry, integration: Any, event: str, up: 
     """Store one uplink with the others waiting (the database's group writer): answered
     after the commit, in a transaction shared with the other small writes of the moment."""
     received = up.time_ms or now
-    message = digest("lorawan", up.dev_eui, up.message_id) if up.message_id else digest(raw)
+    # A plug-in's id that is not text is ignored, as the built-in servers do (base.message_id)
+    message_id = base.message_id(up.message_id)
+    message = digest("lorawan", up.dev_eui, message_id) if message_id else digest(raw)
     device_id, outcome = db.group_commit.run(
         store_event_uplinks, EventUplink(registry, integration, event, up, received, message,
                                          now))
@@ -232,7 +234,7 @@ def _device_event(db: Database, registry: Registry, integration: Any, event: str
         refusal["device_id"] = device.id
         stored = 0
         if battery is not None and device.asset_id is not None:
-            message_id = device_event.message_id
+            message_id = base.message_id(device_event.message_id)
             result = store_uplink(
                 db, registry, conn, tenant, device, Payload(battery=float(battery)),
                 received_ms=now, check_receipt=True,
@@ -281,7 +283,9 @@ def _refusals_counted(db: Database, integration: Any, now: int) -> Iterator[dict
     try:
         yield refusal
     except (PayloadError, UplinkError, AckError) as exc:
-        error: BeffroiError = Invalid(f"Événement refusé : {str(exc).rstrip('.')}.")
+        field = getattr(exc, "field", None)  # a PayloadError may name the field at fault
+        error: BeffroiError = Invalid(f"Événement refusé : {str(exc).rstrip('.')}.", errors=[
+            {"field": field, "message": str(exc)}] if field else None)
         reason = str(exc)
     except BeffroiError as exc:  # unknown device, event or endpoint, bad signature
         error, reason = exc, exc.detail

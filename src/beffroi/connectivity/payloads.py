@@ -31,7 +31,12 @@ SENML_RELATIVE_LIMIT = 2 ** 28  # RFC 8428 §4.5.3: smaller times are relative t
 
 
 class PayloadError(ValueError):
-    """The payload cannot be read at all (French message)."""
+    """The payload cannot be read at all (French message); ``field``, when given, is the
+    field at fault (``fCnt``, ``deviceInfo.devEui``): the API names it in its ``errors``."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass

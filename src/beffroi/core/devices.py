@@ -14,9 +14,10 @@ from .auth import issue_token
 from .clock import format_instant, now_ms
 from .errors import Conflict, Invalid, NotFound
 from .registry import Registry
-from .storable import is_id
+from .storable import is_id, text_error
 
 DEV_EUI_RE = re.compile(r"^[0-9a-f]{16}$")
+NAME_MAX, MODEL_MAX = 300, 120  # the columns' lengths (storage/schema.py)
 DEVICE_FIELDS = {"name", "dev_eui", "model", "asset_id", "properties", "mapping",
                  "expected_interval_s"}
 # A device is "silent" when nothing came for this many expected intervals.
@@ -64,6 +65,8 @@ def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool,
     if not partial or "name" in data:
         if not isinstance(data.get("name"), str) or not data["name"].strip():
             errors.append({"field": "name", "message": "nom obligatoire"})
+        elif problem := _text_problem(data["name"].strip(), NAME_MAX):
+            errors.append({"field": "name", "message": problem})
         else:
             values["name"] = data["name"].strip()
     if data.get("dev_eui") is not None:
@@ -72,7 +75,14 @@ def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool,
             errors.append({"field": "dev_eui", "message": "DevEUI : 16 chiffres hexadécimaux attendus"})
         values["dev_eui"] = eui
     if "model" in data:
-        values["model"] = None if data["model"] is None else str(data["model"])[:120]
+        model = data["model"]
+        if model is not None and not isinstance(model, str):
+            errors.append({"field": "model", "message": "texte attendu : le modèle du capteur "
+                                                        "ou la clé de son décodeur (ex. elsys)"})
+        elif problem := _text_problem((model or "").strip(), MODEL_MAX):
+            errors.append({"field": "model", "message": problem})
+        else:  # blank: no model (no Beffroi decoder)
+            values["model"] = (model or "").strip() or None
     if data.get("asset_id") is not None:
         a = schema.assets
         if not is_id(data["asset_id"]) or not conn.execute(
@@ -109,6 +119,13 @@ def _check(scope: TenantScope, conn: Connection, data: Any, partial: bool,
     if errors:
         raise Invalid("Capteur invalide.", errors=errors)
     return values
+
+
+def _text_problem(text: str, max_len: int) -> str | None:
+    """Why ``text`` cannot be stored in a column of ``max_len`` characters, or None."""
+    if len(text) > max_len:
+        return f"{max_len} caractères au plus (reçu {len(text)})"
+    return text_error(text)
 
 
 def _device_clause(scope: TenantScope):

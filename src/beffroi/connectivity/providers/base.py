@@ -72,7 +72,9 @@ class Uplink:
     f_port: int | None
     radio: dict[str, float] = field(default_factory=dict)  # rssi, snr, frame_counter
     gateway: str | None = None
-    message_id: str | None = None  # the server's own id of the event: recognises a retry
+    # The server's own id of the event: recognises a retry. Anything but a non-empty string
+    # is ignored (``message_id``): the body's own digest recognises a retry then.
+    message_id: str | None = None
     problems: tuple[str, ...] = ()  # French: why the bytes cannot be decoded (encrypted…)
 
 
@@ -171,6 +173,89 @@ class SendError(Exception):
 
 
 # -- what parsers share ---------------------------------------------------------------------
+# A field the event cannot be read without (the device, its time, its bytes, its frame
+# counter) is refused when it has the wrong JSON type, naming the field and what is expected
+# (``PayloadError(field=…)``: 422, the network server does not post it again); one that only
+# helps (the message id, the port, the gateway, radio levels) is ignored when malformed, so
+# that the readings are kept.
+FRAME_COUNTER_MAX = 2**32 - 1  # LoRaWAN frame counters are 32-bit
+
+
+def shown(value: Any) -> str:
+    """A JSON value as an error quotes it (``"abc"``, ``{"a":1}``), 40 characters at most."""
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def wrong(field: str, expected: str, value: Any) -> PayloadError:
+    """« fCnt » : entier … attendu, reçu "abc" — the error of a field of the wrong type."""
+    return PayloadError(f"« {field} » : {expected}, reçu {shown(value)}", field=field)
+
+
+def object_at(value: Any, field: str) -> dict[str, Any]:
+    """A JSON object of the event ({} when absent); PayloadError naming ``field`` otherwise."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise wrong(field, "objet JSON attendu", value)
+    return value
+
+
+def frame_counter(value: Any, field: str) -> float | None:
+    """A frame counter: a whole number from 0 to 2³²−1, written as a number or as text
+    (protobuf's JSON mapping accepts both); None when absent; PayloadError naming ``field``
+    otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        count: Any = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        count = int(value)
+    else:
+        count = value
+    if type(count) is not int or not 0 <= count <= FRAME_COUNTER_MAX:
+        raise wrong(field, f"entier de 0 à {FRAME_COUNTER_MAX} attendu", value)
+    return float(count)
+
+
+def message_id(value: Any) -> str | None:
+    """The network server's id of an event, or None when it is not a non-empty string: an
+    id only recognises a retry, the event is stored without it."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def f_port(value: Any) -> int | None:
+    """A LoRaWAN port (0 to 255), or None when absent or malformed (decoders do without)."""
+    return value if type(value) is int and 0 <= value <= 255 else None
+
+
+def text_or_none(value: Any) -> str | None:
+    """A non-empty string, or None (a gateway's id of another type is left out)."""
+    return value if isinstance(value, str) and value else None
+
+
+def strongest(rx: Any) -> dict[str, Any]:
+    """The reception of the best gateway (highest RSSI) in a list of them ({} when none)."""
+    if not isinstance(rx, list):
+        return {}
+    candidates = [r for r in rx if isinstance(r, dict)]
+    return max(candidates, key=lambda r: _rssi(r.get("rssi")), default={})
+
+
+def _rssi(value: Any) -> float:
+    level = number(value)
+    return -999.0 if level is None else level
+
+
+def radio_levels(best: Mapping[str, Any]) -> dict[str, float]:
+    """``rssi`` and ``snr`` of a gateway's reception, those that are numbers."""
+    return {key: level for key in ("rssi", "snr")
+            if (level := number(best.get(key))) is not None}
+
+
 def json_object(raw: bytes) -> dict[str, Any]:
     """The JSON object of a request body; PayloadError (French) otherwise."""
     if not raw.strip():
@@ -201,7 +286,8 @@ def from_base64(text: Any, what: str) -> bytes:
     try:
         return base64.b64decode(str(text), validate=True)
     except (binascii.Error, ValueError):
-        raise PayloadError(f"« {what} » n'est pas du base64 valide") from None
+        raise PayloadError(f"« {what} » n'est pas du base64 valide",
+                           field=what) from None
 
 
 def from_hex(text: Any, what: str) -> bytes:
@@ -210,17 +296,20 @@ def from_hex(text: Any, what: str) -> bytes:
     try:
         return bytes.fromhex(str(text))
     except ValueError:
-        raise PayloadError(f"« {what} » n'est pas de l'hexadécimal valide") from None
+        raise PayloadError(f"« {what} » n'est pas de l'hexadécimal valide",
+                           field=what) from None
 
 
-def instant(text: Any) -> int | None:
-    """Epoch ms of an ISO 8601 time with its offset; None when absent."""
+def instant(text: Any, field: str | None = None) -> int | None:
+    """Epoch ms of an ISO 8601 time with its offset; None when absent. PayloadError (naming
+    ``field`` when given) otherwise."""
     if not text:
         return None
     try:
-        return parse_instant(str(text))
+        return parse_instant(text)
     except ValueError as exc:
-        raise PayloadError(f"horodatage invalide : {exc}") from None
+        where = f"« {field} » : " if field else ""
+        raise PayloadError(f"{where}horodatage invalide : {exc}", field=field) from None
 
 
 def number(value: Any) -> float | None:
@@ -238,11 +327,14 @@ def number(value: Any) -> float | None:
     return None
 
 
-def dev_eui(value: Any, missing: str) -> str:
-    """A DevEUI in lower case; PayloadError(``missing``, French) when there is none."""
-    text = str(value or "").strip().lower()
+def dev_eui(value: Any, missing: str, field: str | None = None) -> str:
+    """A DevEUI in lower case; PayloadError(``missing``, French) when there is none, and
+    naming ``field`` (default « DevEUI ») when it is not text."""
+    if value is not None and not isinstance(value, str):
+        raise wrong(field or "DevEUI", "texte attendu (16 chiffres hexadécimaux)", value)
+    text = (value or "").strip().lower()
     if not text:
-        raise PayloadError(missing)
+        raise PayloadError(missing, field=field)
     return text
 
 

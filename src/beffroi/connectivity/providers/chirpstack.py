@@ -14,6 +14,11 @@ Downlinks: the REST API is grpc-gateway over ``api.DeviceService``; ``Enqueue`` 
 ``queueItemId`` of the ``ack`` (device confirmed, or timed out: ``acknowledged`` false —
 ChirpStack drops it from its queue, so Beffroi enqueues it again) and ``txack`` (the
 gateway accepted the transmission) events.
+
+Types (``base``): ``deviceInfo`` (object), ``deviceInfo.devEui`` (text), ``time``, ``data``
+(base64) and ``fCnt`` (whole number) of the wrong type refuse the event, naming the field;
+a ``deduplicationId`` that is not text, an ``fPort`` that is not a port, a ``gatewayId`` or
+radio levels of another type are ignored and the uplink is stored.
 """
 
 from __future__ import annotations
@@ -37,40 +42,43 @@ from .base import (
     Target,
     Uplink,
     dev_eui,
+    f_port,
     flatten,
+    frame_counter,
     from_base64,
     instant,
     json_object,
+    message_id,
+    object_at,
     post_json,
+    radio_levels,
+    strongest,
+    text_or_none,
 )
 
 LABEL = "ChirpStack v4"
 EVENTS = ("up", "join", "status", "ack", "txack", "log", "location", "integration")
 
 
-def _best(rx: list[Any]) -> dict[str, Any]:
-    candidates = [r for r in rx if isinstance(r, dict)]
-    return max(candidates, key=lambda r: r.get("rssi", -999), default={})
+def _device_eui(body: dict[str, Any], missing: str) -> str:
+    return dev_eui(object_at(body.get("deviceInfo"), "deviceInfo").get("devEui"), missing,
+                   "deviceInfo.devEui")
 
 
 def uplink(body: dict[str, Any]) -> Uplink:
-    eui = dev_eui((body.get("deviceInfo") or {}).get("devEui"),
-                  "événement ChirpStack sans « deviceInfo.devEui »")
-    best = _best(body.get("rxInfo") or [])
-    radio = {key: float(best[key]) for key in ("rssi", "snr")
-             if isinstance(best.get(key), int | float)}
-    radio["frame_counter"] = float(body.get("fCnt") or 0)  # omitted when zero (protobuf JSON)
+    eui = _device_eui(body, "événement ChirpStack sans « deviceInfo.devEui »")
+    best = strongest(body.get("rxInfo"))
+    radio = radio_levels(best)
+    # fCnt is omitted when zero (protobuf JSON)
+    radio["frame_counter"] = frame_counter(body.get("fCnt"), "fCnt") or 0.0
     obj = body.get("object")
-    fport = body.get("fPort")
-    return Uplink(eui, instant(body.get("time")), flatten(obj) if obj else None,
-                  from_base64(body.get("data"), "data"),
-                  fport if isinstance(fport, int) and not isinstance(fport, bool) else None, radio,
-                  best.get("gatewayId"), body.get("deduplicationId"))
+    return Uplink(eui, instant(body.get("time"), "time"), flatten(obj) if obj else None,
+                  from_base64(body.get("data"), "data"), f_port(body.get("fPort")), radio,
+                  text_or_none(best.get("gatewayId")), message_id(body.get("deduplicationId")))
 
 
 def _device(event: str, body: dict[str, Any]) -> DeviceEvent:
-    eui = dev_eui((body.get("deviceInfo") or {}).get("devEui"),
-                  f"événement ChirpStack « {event} » sans « deviceInfo.devEui »")
+    eui = _device_eui(body, f"événement ChirpStack « {event} » sans « deviceInfo.devEui »")
     battery = None
     if event == "status" and not body.get("externalPowerSource") \
             and not body.get("batteryLevelUnavailable"):
@@ -79,15 +87,16 @@ def _device(event: str, body: dict[str, Any]) -> DeviceEvent:
                 or not 0 <= battery <= 100:
             raise PayloadError("« batteryLevel » doit être un pourcentage de 0 à 100")
         battery = float(battery)
-    return DeviceEvent(eui, battery, body.get("deduplicationId") if battery is not None
-                       else None)
+    return DeviceEvent(eui, battery, message_id(body.get("deduplicationId"))
+                       if battery is not None else None)
 
 
 def _report(event: str, body: dict[str, Any]) -> tuple[DownlinkReport, ...]:
     queue_id = body.get("queueItemId")
     if not queue_id:
         return ()  # a downlink Beffroi did not enqueue
-    eui = str((body.get("deviceInfo") or {}).get("devEui") or "").lower() or None
+    eui = str(object_at(body.get("deviceInfo"), "deviceInfo").get("devEui") or "").lower() \
+        or None
     if event == "txack":
         return (DownlinkReport("transmitted", correlation=str(queue_id), dev_eui=eui),)
     if body.get("acknowledged"):

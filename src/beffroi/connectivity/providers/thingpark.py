@@ -127,7 +127,8 @@ def _check_token(inbound: Inbound, report: str, doc: dict[str, Any],
 
 
 def _uplink(doc: dict[str, Any]) -> Uplink:
-    eui = dev_eui(doc.get("DevEUI"), "rapport ThingPark DevEUI_uplink sans « DevEUI »")
+    eui = dev_eui(doc.get("DevEUI"), "rapport ThingPark DevEUI_uplink sans « DevEUI »",
+                  "DevEUI_uplink.DevEUI")
     payload = from_hex(doc.get("payload_hex"), "payload_hex")
     problems: tuple[str, ...] = ()
     if _int(doc.get("PayloadEncryption")) == 1:
@@ -140,14 +141,15 @@ def _uplink(doc: dict[str, Any]) -> Uplink:
              if value is not None}
     decoded = doc.get("payload")  # ThingPark X: the object decoded by a driver
     message_id = f"{eui}:{_text(doc.get('FCntUp'))}:{_text(doc.get('Time'))}"
-    return Uplink(eui, instant(doc.get("Time")),
+    return Uplink(eui, instant(doc.get("Time"), "DevEUI_uplink.Time"),
                   flatten(decoded) if isinstance(decoded, dict) and decoded else None,
                   payload, _int(doc.get("FPort")), radio,
                   str(doc["Lrrid"]) if doc.get("Lrrid") else None, message_id, problems)
 
 
 def _notification(doc: dict[str, Any]) -> ParsedEvent:
-    eui = dev_eui(doc.get("DevEUI"), "rapport ThingPark DevEUI_notification sans « DevEUI »")
+    eui = dev_eui(doc.get("DevEUI"), "rapport ThingPark DevEUI_notification sans « DevEUI »",
+                  "DevEUI_notification.DevEUI")
     kind = str(doc.get("Type") or "")
     if kind == "join":
         return ParsedEvent("join", device=DeviceEvent(eui))
@@ -184,7 +186,7 @@ def _sent(doc: dict[str, Any]) -> tuple[DownlinkReport, ...]:
 
 def _rejected(doc: dict[str, Any]) -> tuple[DownlinkReport, ...]:
     eui = dev_eui(doc.get("DevEUI"), "rapport ThingPark DevEUI_downlink_Rejected sans "
-                                     "« DevEUI »")
+                                     "« DevEUI »", "DevEUI_downlink_Rejected.DevEUI")
     cause = str(doc.get("DownlinkRejectionCause") or "cause non précisée")[:300]
     correlation = str(doc.get("CorrelationID") or "").upper() or None
     return (DownlinkReport("failed", correlation=correlation, dev_eui=eui,
@@ -199,11 +201,12 @@ def parse(inbound: Inbound) -> ParsedEvent:
                            + ") : choisissez le format JSON pour la connexion")
     doc = body[report]
     if not isinstance(doc, dict):
-        raise PayloadError(f"« {report} » doit être un objet JSON")
+        raise PayloadError(f"« {report} » doit être un objet JSON", field=report)
     if report == "DevEUI_uplink":
         if "payload_hex" not in doc and "rawJoinRequest" in doc:  # a join request
             return ParsedEvent("join", device=DeviceEvent(dev_eui(
-                doc.get("DevEUI"), "rapport ThingPark DevEUI_uplink sans « DevEUI »")))
+                doc.get("DevEUI"), "rapport ThingPark DevEUI_uplink sans « DevEUI »",
+                "DevEUI_uplink.DevEUI")))
         _check_token(inbound, report, doc, ("CustomerID", "DevEUI", "FPort", "FCntUp",
                                             "payload_hex"))
         up = _uplink(doc)

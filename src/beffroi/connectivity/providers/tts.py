@@ -16,6 +16,12 @@ token. The Application Server echoes that correlation id in the ``downlink_queue
 the head of the queue by The Things Stack itself (``handleDownlinkNack`` in lorawan-stack
 ``pkg/applicationserver``): the command stays ``sent``. The device id is the device
 property ``tts_device_id``, else ``eui-<deveui>``.
+
+Types (``base``): ``end_device_ids`` and ``uplink_message`` (objects), ``dev_eui`` (text),
+``received_at``, ``frm_payload`` (base64) and ``f_cnt`` (whole number) of the wrong type
+refuse the message, naming the field; ``correlation_ids`` that are not a list of texts, an
+``f_port`` that is not a port, ``gateway_ids`` or radio levels of another type are ignored
+and the uplink is stored.
 """
 
 from __future__ import annotations
@@ -40,11 +46,18 @@ from .base import (
     Target,
     Uplink,
     dev_eui,
+    f_port,
     flatten,
+    frame_counter,
     from_base64,
     instant,
     json_object,
+    message_id,
+    object_at,
     post_json,
+    radio_levels,
+    strongest,
+    text_or_none,
 )
 
 LABEL = "The Things Stack v3"
@@ -58,37 +71,48 @@ OTHER_EVENTS = ("location_solved", "service_data", "uplink_normalized",
                 "downlink_queue_invalidated")
 
 
-def _best(rx: list[Any]) -> dict[str, Any]:
-    candidates = [r for r in rx if isinstance(r, dict)]
-    return max(candidates, key=lambda r: r.get("rssi", -999), default={})
+def _strings(value: Any) -> list[str]:
+    """The texts of a list of correlation ids (anything else is no id)."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _device_eui(body: dict[str, Any]) -> str:
+    return dev_eui(object_at(body.get("end_device_ids"), "end_device_ids").get("dev_eui"),
+                   "message The Things Stack sans « end_device_ids.dev_eui »",
+                   "end_device_ids.dev_eui")
 
 
 def uplink(body: dict[str, Any]) -> Uplink:
-    eui = dev_eui((body.get("end_device_ids") or {}).get("dev_eui"),
-                  "message The Things Stack sans « end_device_ids.dev_eui »")
+    eui = _device_eui(body)
     up = body.get("uplink_message")
-    if not isinstance(up, dict):
-        raise PayloadError("message The Things Stack sans « uplink_message »")
-    best = _best(up.get("rx_metadata") or [])
-    radio = {key: float(best[key]) for key in ("rssi", "snr")
-             if isinstance(best.get(key), int | float)}
-    radio["frame_counter"] = float(up.get("f_cnt") or 0)
+    if up is None:
+        raise PayloadError("message The Things Stack sans « uplink_message »",
+                           field="uplink_message")
+    up = object_at(up, "uplink_message")
+    best = strongest(up.get("rx_metadata"))
+    radio = radio_levels(best)
+    radio["frame_counter"] = frame_counter(up.get("f_cnt"), "uplink_message.f_cnt") or 0.0
     decoded = up.get("decoded_payload")
-    correlation = body.get("correlation_ids") or []
-    return Uplink(eui, instant(up.get("received_at") or body.get("received_at")),
-                  flatten(decoded) if decoded else None,
-                  from_base64(up.get("frm_payload"), "frm_payload"), up.get("f_port"), radio,
-                  (best.get("gateway_ids") or {}).get("gateway_id"),
-                  correlation[0] if correlation else None)
+    correlation = _strings(body.get("correlation_ids"))
+    gateway = best.get("gateway_ids")
+    if up.get("received_at"):
+        received = instant(up.get("received_at"), "uplink_message.received_at")
+    else:
+        received = instant(body.get("received_at"), "received_at")
+    return Uplink(eui, received, flatten(decoded) if decoded else None,
+                  from_base64(up.get("frm_payload"), "uplink_message.frm_payload"),
+                  f_port(up.get("f_port")), radio,
+                  text_or_none(gateway.get("gateway_id")) if isinstance(gateway, dict) else None,
+                  message_id(correlation[0]) if correlation else None)
 
 
 def _command_id(body: dict[str, Any], message: Any) -> int | None:
-    ids = list(body.get("correlation_ids") or [])
+    ids = _strings(body.get("correlation_ids"))
     if isinstance(message, dict):
-        ids += message.get("correlation_ids") or []
+        ids += _strings(message.get("correlation_ids"))
         downlink = message.get("downlink")
         if isinstance(downlink, dict):
-            ids += downlink.get("correlation_ids") or []
+            ids += _strings(downlink.get("correlation_ids"))
     for value in ids:
         match = _CORRELATION_RE.match(str(value))
         if match:
@@ -101,10 +125,12 @@ def _report(kind: str, body: dict[str, Any]) -> tuple[DownlinkReport, ...]:
     command_id = _command_id(body, message)
     if command_id is None:
         return ()  # a downlink Beffroi did not push
-    eui = str((body.get("end_device_ids") or {}).get("dev_eui") or "").lower() or None
+    eui = str(object_at(body.get("end_device_ids"), "end_device_ids").get("dev_eui") or ""
+              ).lower() or None
     detail = None
     if kind == "downlink_failed":
-        error = (message.get("error") or {}) if isinstance(message, dict) else {}
+        error = message.get("error") if isinstance(message, dict) else None
+        error = error if isinstance(error, dict) else {}
         text = error.get("message_format") or error.get("name") or "erreur non précisée"
         detail = f"The Things Stack n'a pas pu transmettre la commande : {text}"
     elif kind == "downlink_nack":
@@ -118,9 +144,7 @@ def parse(inbound: Inbound) -> ParsedEvent:
     if UPLINK in body:
         return ParsedEvent("up", uplink=uplink(body))
     if JOIN in body:
-        eui = dev_eui((body.get("end_device_ids") or {}).get("dev_eui"),
-                      "message The Things Stack sans « end_device_ids.dev_eui »")
-        return ParsedEvent("join", device=DeviceEvent(eui))
+        return ParsedEvent("join", device=DeviceEvent(_device_eui(body)))
     kind = next((k for k in DOWNLINK_EVENTS if k in body), None)
     if kind is not None:
         return ParsedEvent(kind, reports=_report(kind, body))

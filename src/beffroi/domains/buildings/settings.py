@@ -59,6 +59,7 @@ DJU_METHOD = "buildings.dju_method"
 DJU_BASE = "buildings.dju_base_c"
 DJU_REFERENCE = "buildings.dju_reference"
 DJU_REFERENCE_PERIOD = "buildings.dju_reference_period"
+DJU_REFERENCE_MIN = 500
 
 SETTINGS = SETTINGS + (
     Setting(PropertySpec(DJU_METHOD, "enum", "Méthode de calcul des degrés-jours",
@@ -72,11 +73,19 @@ SETTINGS = SETTINGS + (
                          unit="Cel", minimum=10, maximum=25),
             18.0, "18 °C : base des « degrés-jours unifiés » (DJU) en France (Météo-France, "
                   "COSTIC)."),
+    # From DJU_REFERENCE_MIN: C_heating × DJU_ref / DJU_year scales the heating share, so 0
+    # (or 25 typed for 2,500) would erase it. French stations' normals in base 18 °C are of
+    # the order of 1,500 (Mediterranean coast) to 3,500 (mountains) DJU a year; 500 leaves
+    # room for a lower base or a mild station. No heating season (overseas): no value, the
+    # setting's null, which means no correction (degree_days.corrected).
     Setting(PropertySpec(DJU_REFERENCE, "number", "DJU de référence (climat normal)",
-                         minimum=0, maximum=6000),
+                         minimum=DJU_REFERENCE_MIN, maximum=6000),
             None, "À saisir (à vérifier) : moyenne des DJU annuels de la station de référence "
-                  "sur la période de référence, même méthode et même base que ci-dessus. "
-                  "Sans elle, la correction climatique n'est pas calculée."),
+                  "sur la période de référence, même méthode et même base que ci-dessus ; "
+                  "de 500 à 6 000 (en métropole, de l'ordre de 1 500 sur le littoral "
+                  "méditerranéen à 3 500 en montagne, base 18 °C). Sans elle, la correction "
+                  "climatique n'est pas calculée : laissez-la vide pour un territoire sans "
+                  "saison de chauffage."),
     Setting(PropertySpec(DJU_REFERENCE_PERIOD, "string", "Période de référence des DJU"),
             "2001-2020", "À vérifier : période des DJU moyens retenue pour la correction "
                          "climatique du décret tertiaire (2000–2019, puis 2001–2020 après la "

@@ -106,7 +106,8 @@ def record_call(scope: TenantScope, conn: Connection, person_id: int, body: Any
         raise Invalid("Objet JSON attendu : le suivi de l'appel.")
     errors = [{"field": k, "message": f"champ inconnu « {k} »."}
               for k in body if k not in ("state", "note")]
-    if body.get("state") not in STATES:
+    state = body.get("state")
+    if not isinstance(state, str) or state not in STATES:  # a list or an object: unhashable
         errors.append({"field": "state", "message": "État : « called » (appelé), « reached » "
                        "(joint), « visit_needed » (besoin d'une visite) ou « visited » "
                        "(visite faite)."})

@@ -41,12 +41,47 @@ NEEDS = {"mobility": "mobilité réduite", "medical_device": "appareil médical 
 RELATIONS = {"family": "famille", "neighbour": "voisin", "other": "autre"}
 ENROLLED_BY = {"self": "la personne elle-même", "third_party": "un tiers"}
 _PHONE = re.compile(r"^(?:\+33 ?[1-9]|0[1-9])(?:[ .-]?\d{2}){4}$")
+# Art. L121-6-1 CASF (docs/risques.md): the ``senior`` situation is being 65 or older, so a
+# birth date that makes the person younger contradicts it (refused, not a warning: the
+# register only holds eligible persons). A birth date in the future or more than OLDEST
+# years before today is refused too (plausibility: a typing error in the year).
+SENIOR_AGE = 65
+OLDEST = 120
 FIELDS = {"last_name", "first_name", "birth_date", "category", "commune", "address",
           "location", "phones", "contacts", "needs", "lives_alone", "doctor", "notes",
           "consent"}
 
 
 # -- validation ---------------------------------------------------------------------------
+def _one_of(value: Any, choices: Mapping[str, str]) -> bool:
+    """Whether a JSON value is one of the ``choices`` keys (a list or an object is not, and
+    cannot be looked up: it is unhashable)."""
+    return isinstance(value, str) and value in choices
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years of a person born on ``birth`` on ``day`` (29 February: a year older on
+    1 March of a common year)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _birth_date(value: Any, errors: list) -> str | None:
+    """The birth date (optional): a date, neither in the future nor more than OLDEST years
+    before today (the day OLDEST years ago passes)."""
+    text = _date(value, "birth_date", "Date de naissance", errors, required=False)
+    if text is None:
+        return None
+    birth, today = date.fromisoformat(text), date.fromisoformat(clock_today())
+    if birth > today:
+        errors.append({"field": "birth_date", "message": "Date de naissance : dans le futur."})
+        return None
+    if (birth.year + OLDEST, birth.month, birth.day) < (today.year, today.month, today.day):
+        errors.append({"field": "birth_date", "message": f"Date de naissance : plus de {OLDEST} "
+                       "ans avant aujourd'hui (vérifiez l'année)."})
+        return None
+    return text
+
+
 def _text(body, name, label, errors, *, required=True, max_len=100) -> str | None:
     value = body.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -94,17 +129,24 @@ def validate_person(scope: TenantScope, conn: Connection, body: Any) -> dict[str
     out: dict[str, Any] = {
         "last_name": _text(body, "last_name", "Nom", errors),
         "first_name": _text(body, "first_name", "Prénom", errors),
-        "birth_date": _date(body.get("birth_date"), "birth_date", "Date de naissance", errors,
-                            required=False),
+        "birth_date": _birth_date(body.get("birth_date"), errors),
         "address": _text(body, "address", "Adresse", errors, max_len=300),
         "doctor": _text(body, "doctor", "Médecin traitant", errors, required=False,
                         max_len=200),
         "notes": _text(body, "notes", "Observations", errors, required=False, max_len=1000),
     }
     category = body.get("category")
-    if category not in CATEGORIES:
+    if not _one_of(category, CATEGORIES):
         errors.append({"field": "category", "message": "Situation : une de « "
                        + " », « ".join(CATEGORIES) + " » (art. L121-6-1 CASF)."})
+        category = None
+    elif category == "senior" and out["birth_date"] is not None:
+        age = age_on(date.fromisoformat(out["birth_date"]), date.fromisoformat(clock_today()))
+        if age < SENIOR_AGE:
+            errors.append({"field": "category", "message": f"Situation : « {CATEGORIES[category]} » "
+                           f"alors que la date de naissance donne {age} ans ; corrigez l'une "
+                           "ou l'autre, ou choisissez une autre situation (art. L121-6-1 "
+                           "CASF)."})
     out["category"] = category
     commune = body.get("commune")
     c = schema.communes
@@ -127,7 +169,7 @@ def validate_person(scope: TenantScope, conn: Connection, body: Any) -> dict[str
         phones = []
     out["phones"] = [_phone(p, f"phones[{i}]", "Téléphone", errors) for i, p in enumerate(phones)]
     needs = body.get("needs", [])
-    if not isinstance(needs, list) or any(n not in NEEDS for n in needs):
+    if not isinstance(needs, list) or not all(_one_of(n, NEEDS) for n in needs):
         errors.append({"field": "needs", "message": "Besoins : liste parmi « "
                        + " », « ".join(NEEDS) + " »."})
         needs = []
@@ -159,7 +201,7 @@ def _contacts(contacts: Any, errors: list) -> list[dict[str, str]]:
         if name is None:
             errors.append({"field": f"{where}.name", "message": "Nom : obligatoire."})
         relation = contact.get("relation")
-        if relation not in RELATIONS:
+        if not _one_of(relation, RELATIONS):
             errors.append({"field": f"{where}.relation", "message": "Lien : « family », "
                            "« neighbour » ou « other »."})
         phone = _phone(contact.get("phone"), f"{where}.phone", "Téléphone", errors)
@@ -176,7 +218,7 @@ def _consent(consent: Any, errors: list) -> dict[str, Any]:
         errors.append({"field": "consent.given", "message": "Le consentement explicite de la "
                        "personne (ou de son représentant) est obligatoire."})
     enrolled_by = consent.get("enrolled_by")
-    if enrolled_by not in ENROLLED_BY:
+    if not _one_of(enrolled_by, ENROLLED_BY):
         errors.append({"field": "consent.enrolled_by", "message": "Demande faite par : « self » "
                        "(la personne) ou « third_party » (un tiers)."})
     requester = _text(consent, "requester", "Tiers demandeur", [], required=False, max_len=200)
