@@ -136,8 +136,8 @@ def test_a_zone_without_geometry_is_refused_and_the_others_kept(site):
         feature({"ref": "PPRI-1", "nom": "Quartier de la gare", "commune": "88383"}, Z1),
         feature({"ref": "VIDE-2", "nom": "Sans contour", "commune": "88383"}, None),
         feature({"ref": "VIDE-3", "nom": "Sans contour ni commune"}, None)]})
-    refused = {"row": 2, "ref": "VIDE-2", "field": "geometry", "message": "contour "
-               "obligatoire : une zone inondable est un polygone (Polygon ou MultiPolygon)"}
+    refused = {"row": 2, "ref": "VIDE-2", "field": "geometry", "message": "géométrie "
+               "obligatoire pour « Zone inondable » (Polygon ou MultiPolygon)"}
     with TestClient(fresh_app(site["db"], site["registry"])) as c:
         h = {**bearer(c, "agent@cc.fr", "password-123"),
              "Content-Type": "application/geo+json"}
@@ -159,6 +159,31 @@ def test_a_zone_without_geometry_is_refused_and_the_others_kept(site):
                                     site["registry"], csv_body, "text/csv", "zones.csv")
     assert [(e["ref"], e["field"]) for e in report["errors"]] == [("CSV-1", "geometry")]
     assert set(_zone_ids(site)) == {"PPRI-1", "CSV-2"}
+
+
+def test_the_asset_api_refuses_a_zone_without_geometry_too(site):
+    """Not only the import: a zone kind declares ``geometry_required``, core checks it on
+    every write (a room or a meter may have no geometry; a zone cannot)."""
+    message = "géométrie obligatoire pour « Zone inondable » (Polygon ou MultiPolygon)"
+    with TestClient(fresh_app(site["db"], site["registry"])) as c:
+        h = bearer(c, "agent@cc.fr", "password-123")
+        url = f"/api/v1/tenants/{site['tenant']}/assets"
+        body = {"ref": "ZI-API", "kind": "risks.flood_zone", "name": "Zone", "commune": "88383"}
+        refused = c.post(url, headers=h, json=body)
+        assert refused.status_code == 422
+        assert {"field": "geometry", "message": message} in refused.json()["errors"]
+        created = c.post(url, headers=h, json={**body, "geometry": Z1})
+        assert created.status_code == 201, created.json()
+        zone = created.json()["id"]
+        emptied = c.patch(f"{url}/{zone}", headers=h, json={"geometry": None})
+        assert emptied.status_code == 422
+        assert {"field": "geometry", "message": message} in emptied.json()["errors"]
+        assert c.get(f"{url}/{zone}", headers=h).json()["geometry"] == Z1
+        renamed = c.patch(f"{url}/{zone}", headers=h, json={"name": "Zone du centre"})
+        assert renamed.status_code == 200  # a change that leaves the outline alone
+        point_kind = c.post(url, headers=h, json={"ref": "SITE-X", "kind": "generic.site",
+                                                  "name": "Site", "commune": "88383"})
+        assert point_kind.status_code == 201  # kinds whose geometry may stay empty
 
 
 def test_assets_inside_a_zone(site):

@@ -120,7 +120,10 @@ def check_asset(scope: TenantScope, conn: Connection, registry: Registry, data: 
     if kind is not None and (not partial or "geometry" in data or "kind" in data):
         geom = data.get("geometry") if "geometry" in data or not partial else (
             orjson.loads(existing.geometry) if existing.geometry else None)
-        if geom is None:
+        if geom is None and kind.geometry_required:
+            errors.append({"field": "geometry", "message": "géométrie obligatoire pour « "
+                           f"{kind.label} » ({' ou '.join(kind.geometry_types)})"})
+        elif geom is None:
             values.update(geometry=None, minx=None, miny=None, maxx=None, maxy=None)
         else:
             try:

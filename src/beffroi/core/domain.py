@@ -141,6 +141,7 @@ class AssetKind:
     key: str  # stable, dotted with the domain: "lighting.cabinet"
     label: str  # French
     geometry_types: tuple[GeometryType, ...] = ("Point",)
+    geometry_required: bool = False  # a zone without its outline means nothing
     properties: tuple[PropertySpec, ...] = ()
     metrics: tuple[str, ...] = ()  # metric keys an asset of this kind usually has
     parent_kinds: tuple[str, ...] = ()  # allowed parent kinds; empty = any or none

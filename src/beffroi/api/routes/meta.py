@@ -16,6 +16,7 @@ def list_domains(request: Request):
     return JSONResponse([
         {"key": d.key, "label": d.label,
          "asset_kinds": [{"key": k.key, "label": k.label, "geometry_types": list(k.geometry_types),
+                          "geometry_required": k.geometry_required,
                           "metrics": list(k.metrics), "schema": kind_schema(k),
                           "derived": [{"source": x.source, "metric": x.target}
                                       for x in k.derived]}

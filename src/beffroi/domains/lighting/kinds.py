@@ -109,6 +109,7 @@ LIT_AREA = AssetKind(
     key="lighting.lit_area",
     label="Surface éclairée",
     geometry_types=ZONE_GEOMETRIES,
+    geometry_required=True,
     properties=(
         PropertySpec("category", "enum", "Catégorie de l'éclairage (art. 1)",
                      choices=CATEGORIES, choice_labels=CATEGORY_LABELS),
@@ -122,6 +123,7 @@ DARK_CORRIDOR = AssetKind(
     key="lighting.dark_corridor",
     label="Corridor de trame noire",
     geometry_types=ZONE_GEOMETRIES,
+    geometry_required=True,
     properties=(
         PropertySpec("protected_area", "enum", "Statut de protection (art. 4)",
                      choices=PROTECTED_AREAS, choice_labels=PROTECTED_AREA_LABELS),

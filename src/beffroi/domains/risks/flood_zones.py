@@ -5,8 +5,8 @@ flooded at a given level of its reference station.
   a GeoJSON FeatureCollection (or CSV with a ``geometry`` column) of ``Polygon`` /
   ``MultiPolygon`` features, French property names accepted (``alea``, ``station``,
   ``cote_inondation_m``…). Each feature is checked alone (core's asset checks, plus: its
-  geometry is required, and its ``reference_station`` must be a gauge of the territory, by
-  Hub'Eau code or ref); the
+  ``reference_station`` must be a gauge of the territory, by Hub'Eau code or ref; core
+  refuses a zone without geometry, ``AssetKind.geometry_required``); the
   valid ones are written, the others reported with their row and a French message. CLI
   ``beffroi risks import-flood-zones --tenant T FILE``; route
   ``POST /api/v1/tenants/{t}/risks/flood-zones/import`` (body: the file).
@@ -84,9 +84,6 @@ def import_flood_zones(scope: TenantScope, conn: Connection, registry: Registry,
         if row.get("kind") != ZONE_KIND:
             problems.append(("kind", f"« {row.get('kind')} » n'est pas une zone inondable "
                                      f"({ZONE_KIND})"))
-        if row.get("geometry") is None:  # core lets an asset have no geometry; a zone is one
-            problems.append(("geometry", "contour obligatoire : une zone inondable est un "
-                                         "polygone (Polygon ou MultiPolygon)"))
         hazard = props.get("hazard")
         if isinstance(hazard, str) and hazard.strip().lower() in HAZARDS:
             props["hazard"] = HAZARDS[hazard.strip().lower()]

@@ -43,6 +43,7 @@ FLOOD_ZONE = AssetKind(
     key="risks.flood_zone",
     label="Zone inondable",
     geometry_types=("Polygon", "MultiPolygon"),
+    geometry_required=True,
     properties=(
         PropertySpec("hazard", "enum", "Aléa", choices=HAZARD_LEVELS,
                      choice_labels=HAZARD_LABELS),
@@ -59,6 +60,7 @@ FOREST = AssetKind(
     key="risks.forest",
     label="Massif forestier",
     geometry_types=("Polygon", "MultiPolygon"),
+    geometry_required=True,
     properties=(
         PropertySpec("area_ha", "number", "Surface", unit="har", minimum=0),
         PropertySpec("dominant_species", "string", "Essence dominante"),
