@@ -5,15 +5,18 @@ banner (escaped), the delivery log and its retries, roles, isolation and bad inp
 
 from __future__ import annotations
 
+import threading
+
 import orjson
 import pytest
 
 from beffroi.core.registry import load_registry
 from beffroi.domains.risks import population_alert_routes
-from beffroi.domains.risks.population_alert import send_due
+from beffroi.domains.risks.population_alert import compose, send_due
 
 from .risks_world import (
     SIREN,
+    as_user,
     build_world,
     expected_signature,
     paris,
@@ -275,3 +278,81 @@ def test_roles_isolation_and_bad_input(client, db, world):
     assert {e["field"] for e in bad_channels.json()["errors"]} == {
         "emails[0].address", "phones[0].number", "rotate_secret"}
 
+
+
+def test_the_same_alert_is_not_sent_twice_within_two_minutes(client, db, world, monkeypatch):
+    """A double click on « Oui, envoyer maintenant », or a retry after a network error whose
+    first try did reach the server: the same alert (targets, channels, message) within two
+    minutes is refused with a 409 saying when it went, and the residents get it once. A
+    deliberate re-send waits for the two minutes to pass, or changes the alert."""
+    clock = {"ms": NOW}
+    monkeypatch.setattr(population_alert_routes, "now_ms", lambda: clock["ms"])
+    url, headers = f"{base(world)}/population-alerts", token(db, world, "agent")
+    body = {"risk": "crue", "level": "orange", "communes": ["88383"],
+            "advice": "Montez les biens à l'étage.", "channels": ["banner"]}
+    first = client.post(url, headers=headers, json=body)
+    assert first.status_code == 201, first.text
+    sent = first.json()["id"]
+    clock["ms"] = NOW + 3  # the second click, 3 ms later
+    again = client.post(url, headers=headers, json=body)
+    assert again.status_code == 409, again.text
+    problem = again.json()
+    assert problem["detail"] == (
+        f"Cette alerte a déjà été envoyée le 12/01/2026 à 14:30:00 par Agent (alerte n° {sent}) "
+        ": elle n'est pas envoyée une seconde fois, pour ne pas prévenir deux fois les mêmes "
+        "personnes. Pour la renvoyer volontairement, réessayez après 14:32:00 ou modifiez-la "
+        "(niveau, consigne, canaux, communes ou zones).")
+    assert (problem["alert_id"], problem["sent_at"]) == (sent, "2026-01-12T13:30:00Z")
+    # Another agent, a minute later (its {time} would read 14:31): still the same alert;
+    # the order of the communes, channels or zones given does not matter either.
+    clock["ms"] = NOW + 60_000
+    other = client.post(url, headers=token(db, world, "admin"),
+                        json={**body, "channels": ["banner", "banner"], "zones": []})
+    assert other.status_code == 409
+    assert [a["id"] for a in client.get(url, headers=headers).json()] == [sent]
+    # A changed alert is another alert: sent.
+    changed = client.post(url, headers=headers, json={**body, "advice": "Évacuez les caves."})
+    assert changed.status_code == 201, changed.text
+    assert client.post(url, headers=headers, json={**body, "level": "rouge"}).status_code == 201
+    # The window is two minutes: at 14:32:00 it is still refused, just after it goes.
+    clock["ms"] = NOW + 120_000
+    assert client.post(url, headers=headers, json=body).status_code == 409
+    clock["ms"] = NOW + 120_001
+    resent = client.post(url, headers=headers, json=body)
+    assert resent.status_code == 201, resent.text
+    # Another territory's identical alert is not this one.
+    theirs = client.post(BASE.format(world["other_tenant"]) + "/population-alerts",
+                         headers=token(db, world, "other"),
+                         json={**body, "communes": ["55040"]})
+    assert theirs.status_code == 201, theirs.text
+
+
+def test_two_sends_at_once_make_one_alert(client, db, world):
+    """The two requests of a double click run at the same time: the second waits for the
+    first's transaction to end, then sees its alert (on PostgreSQL as on SQLite)."""
+    body = {"risk": "crue", "level": "orange", "communes": ["88383"], "channels": ["banner"]}
+    headers = token(db, world, "agent")
+    answers = []
+    second = threading.Thread(target=lambda: answers.append(client.post(
+        f"{base(world)}/population-alerts", headers=headers, json=body)))
+    with db.write() as conn:
+        compose(as_user(db, conn, world, "agent"), conn, body, NOW)
+        second.start()
+        second.join(0.5)
+        assert second.is_alive(), "the second send must wait for the first"
+    second.join(30)
+    assert answers[0].status_code == 409, answers[0].text
+    assert len(client.get(f"{base(world)}/population-alerts", headers=headers).json()) == 1
+
+
+def test_a_preview_without_target_nor_channel_says_it_in_the_words_of_the_form(client, db,
+                                                                              world):
+    answer = client.post(f"{base(world)}/population-alerts/preview",
+                         headers=token(db, world, "agent"),
+                         json={"risk": "crue", "level": "orange", "communes": [], "zones": [],
+                               "advice": "", "channels": []})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [
+        {"field": "channels",
+         "message": "Choisissez au moins un canal : e-mail, SMS ou bandeau de la page publique"},
+        {"field": "communes", "message": "Choisissez au moins une commune ou une zone"}]

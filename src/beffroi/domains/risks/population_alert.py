@@ -13,7 +13,9 @@ Plain-function API (routes in ``population_alert_routes``, under
 - ``preview(scope, conn, registry, data)`` then ``compose(scope, conn, registry, data, now)``
   (agents and administrators): the alert and its deliveries, queued; ``send_due(db, now)``
   sends what is due (the route calls it right after composing; the ``risks.population_alert``
-  job retries failed SMS webhook calls and e-mails with a growing delay).
+  job retries failed SMS webhook calls and e-mails with a growing delay). The same alert
+  (same targets, channels and message) sent again within ``RESEND_WINDOW_MS`` is refused
+  (``Conflict``, 409): a double click, two agents at once, a retry after a lost answer.
 - ``list_alerts`` / ``alert_detail`` (the delivery log, recipient by recipient, for agents
   and administrators only: it holds addresses and phone numbers) / ``withdraw_banner``.
 
@@ -52,7 +54,7 @@ from sqlalchemy import Connection, and_, delete, or_, select, update
 from ...core import outbound
 from ...core.access import TenantScope
 from ...core.clock import format_instant, parse_instant
-from ...core.errors import Invalid, NotFound
+from ...core.errors import Conflict, Invalid, NotFound
 from ...core.registry import Registry
 from ...notifications.email import Mailer, MailError
 from ...notifications.messages import public_url
@@ -72,6 +74,10 @@ MAX_ATTEMPTS = 5
 RETRY_DELAYS_S = (60, 300, 900, 3600)  # after the 1st, 2nd, 3rd, 4th failure
 DEFAULT_BANNER_HOURS = 24
 MAX_RECIPIENTS = 500
+# The same alert sent again within this window is refused: residents must not get it twice
+# (a double click, two posts of the crisis cell at once, a retry after a lost answer). A
+# deliberate re-send waits for the window's end, or changes something (level, advice…).
+RESEND_WINDOW_MS = 120_000
 _PHONE = re.compile(r"^\+[1-9]\d{7,14}$")  # E.164
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
@@ -342,10 +348,15 @@ def _check_alert(scope: TenantScope, conn: Connection, data: Any,
         except ValueError as exc:
             errors.append({"field": "time", "message": str(exc)})
     channels = data.get("channels")
-    if (not isinstance(channels, list) or not channels
+    if channels is None or channels == []:
+        errors.append({"field": "channels", "message": "Choisissez au moins un canal : e-mail, "
+                                                       "SMS ou bandeau de la page publique"})
+        channels = []
+    elif (not isinstance(channels, list)
             or not all(isinstance(c, str) and c in CHANNELS for c in channels)):
-        errors.append({"field": "channels", "message": "liste non vide parmi email, sms, "
-                                                       "banner attendue"})
+        errors.append({"field": "channels", "message": "canal inconnu : e-mail (email), SMS "
+                                                       "(sms) ou bandeau de la page publique "
+                                                       "(banner) attendu"})
         channels = []
     hours = data.get("banner_hours", DEFAULT_BANNER_HOURS)
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 240:
@@ -378,8 +389,8 @@ def _check_alert(scope: TenantScope, conn: Connection, data: Any,
             errors.append({"field": "zones", "message": f"zone inondable {zone_id} introuvable "
                                                         "dans ce territoire"})
     if not insee and not zone_ids:
-        errors.append({"field": "communes", "message": "au moins une commune ou une zone "
-                                                       "attendue"})
+        errors.append({"field": "communes", "message": "Choisissez au moins une commune ou "
+                                                       "une zone"})
     if errors:
         raise Invalid("Alerte à la population invalide.", errors=errors)
     reached = sorted(set(insee) | {z.commune_insee for z in zones.values() if z.commune_insee})
@@ -453,12 +464,61 @@ def _targets(scope: TenantScope, conn: Connection, alert: Mapping[str, Any]
     return out
 
 
+def lock_territory(scope: TenantScope, conn: Connection) -> None:
+    """Serialise, until the transaction ends, the writes of this territory that must see
+    each other (an alert and the same one sent 3 ms later, two crisis logs opened at once):
+    the second waits for the first to commit, then reads what it wrote. The tenant's row,
+    locked ``FOR NO KEY UPDATE`` on PostgreSQL; SQLite serialises every write already."""
+    t = schema.tenants
+    conn.execute(select(t.c.id).where(t.c.id == scope.tenant_id).with_for_update(key_share=True))
+
+
+def _same_alert_sent(scope: TenantScope, conn: Connection, data: Any,
+                     alert: Mapping[str, Any], now: int) -> Any:
+    """The alert of this territory sent less than RESEND_WINDOW_MS ago with the same risk,
+    level, communes, zones and channels and the same message, if any. The message is
+    compared as that alert rendered it: the same request made at its time (``{time}`` is
+    the sending's minute by default, so a re-send a minute later is still the same)."""
+    p = schema.population_alerts
+    recent = conn.execute(select(p).where(
+        scope.owns(p), p.c.created_at >= now - RESEND_WINDOW_MS, p.c.risk == alert["risk"],
+        p.c.level == alert["level"], p.c.communes == orjson.dumps(alert["communes"]).decode(),
+        p.c.zones == orjson.dumps(alert["zones"]).decode(),
+        p.c.channels == orjson.dumps(alert["channels"]).decode()).order_by(p.c.id.desc()))
+    for row in recent:
+        then = alert if row.created_at == now else _check_alert(scope, conn, data,
+                                                                row.created_at)
+        if (then["subject"], then["body"]) == (row.subject, row.body):
+            return row
+    return None
+
+
+def _already_sent(scope: TenantScope, conn: Connection, row: Any) -> Conflict:
+    u = schema.users
+    who = conn.execute(select(u.c.name, u.c.email).where(u.c.id == row.created_by)).first()
+    zone = scope.zone
+    sent = datetime.fromtimestamp(row.created_at / 1000, zone)
+    again = datetime.fromtimestamp((row.created_at + RESEND_WINDOW_MS) / 1000, zone)
+    by = f" par {who.name or who.email}" if who else ""
+    return Conflict(
+        f"Cette alerte a déjà été envoyée le {sent:%d/%m/%Y à %H:%M:%S}{by} (alerte n° "
+        f"{row.id}) : elle n'est pas envoyée une seconde fois, pour ne pas prévenir deux fois "
+        f"les mêmes personnes. Pour la renvoyer volontairement, réessayez après "
+        f"{again:%H:%M:%S} ou modifiez-la (niveau, consigne, canaux, communes ou zones).",
+        extra={"alert_id": row.id, "sent_at": format_instant(row.created_at)})
+
+
 def compose(scope: TenantScope, conn: Connection, data: Any, now: int) -> dict[str, Any]:
     """Record the alert and queue one delivery per recipient (the banner is put up at
-    once); ``send_due`` sends the queued ones."""
+    once); ``send_due`` sends the queued ones. ``Conflict`` when the same alert was sent
+    less than RESEND_WINDOW_MS ago (``_same_alert_sent``)."""
     scope.require("write")
     alert = _check_alert(scope, conn, data, now)
     targets = _targets(scope, conn, alert)
+    lock_territory(scope, conn)
+    same = _same_alert_sent(scope, conn, data, alert, now)
+    if same is not None:
+        raise _already_sent(scope, conn, same)
     alert_id = scope.db.allocate_ids(conn, "population_alerts")
     conn.execute(schema.population_alerts.insert().values(
         tenant_id=scope.tenant_id, id=alert_id, risk=alert["risk"], level=alert["level"],
