@@ -5,14 +5,15 @@ debriefing (text read back with pypdf), roles, isolation and bad input."""
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from pypdf import PdfReader
 
 from beffroi.core.registry import load_registry
-from beffroi.domains.risks import crisis_log_routes, population_alert_routes
+from beffroi.domains.risks import crisis_log, crisis_log_routes, population_alert_routes
 
-from .risks_world import build_world, paris, token
+from .risks_world import as_user, build_world, paris, token
 
 NOW = paris("2026-01-12T18:00:00")
 
@@ -157,3 +158,55 @@ def test_roles_isolation_and_bad_input(client, db, world):
             {"field": "title", "message": "texte de 1 à 200 caractères attendu"},
             {"field": "risk", "message": "crue, canicule, feu_de_foret ou autre attendu"}]
     assert client.get(f"{url(world)}/{log_id}", headers=agent).json()["entries"] == []
+
+
+def test_one_open_log_at_a_time(client, db, world):
+    """The crisis page keeps « the » open log: a second one (a double click on « Ouvrir la
+    main courante », another post of the crisis cell) is refused, naming the open one, until
+    it is closed."""
+    log_id = open_log(client, db, world)
+    headers = token(db, world, "admin")
+    second = client.post(url(world), headers=headers, json={"title": "Crue", "risk": "crue"})
+    assert second.status_code == 409, second.text
+    assert second.json()["detail"] == (
+        "Une main courante est déjà ouverte : « Crue de la Moselle <janvier> », depuis le "
+        "12/01/2026 à 18:00. Inscrivez-y les entrées de l'événement, ou clôturez-la avant "
+        "d'en ouvrir une autre.")
+    assert second.json()["log_id"] == log_id
+    assert [log["id"] for log in client.get(url(world), headers=headers).json()] == [log_id]
+    # Bad input is still told first.
+    assert client.post(url(world), headers=headers, json={"title": " ", "risk": "crue"}) \
+        .status_code == 422
+    # Closed: the next event's log opens; another territory's is not this one.
+    assert client.post(f"{url(world)}/{log_id}/close", headers=headers).status_code == 200
+    assert client.post(url(world), headers=headers,
+                       json={"title": "Canicule", "risk": "canicule"}).status_code == 201
+    assert client.post(url(world, "other_tenant"), headers=token(db, world, "other"),
+                       json={"title": "Crue", "risk": "crue"}).status_code == 201
+
+
+def test_two_logs_opened_at_once_make_one(client, db, world):
+    """The two requests of a double click run at the same time: the second waits for the
+    first's transaction to end, then sees its log (on PostgreSQL as on SQLite)."""
+    headers = token(db, world, "agent")
+    answers = []
+    second = threading.Thread(target=lambda: answers.append(client.post(
+        url(world), headers=headers, json={"title": "Crue", "risk": "crue"})))
+    with db.write() as conn:
+        crisis_log.open_log(as_user(db, conn, world, "agent"), conn,
+                            {"title": "Crue", "risk": "crue"}, NOW)
+        second.start()
+        second.join(0.5)
+        assert second.is_alive(), "the second opening must wait for the first"
+    second.join(30)
+    assert answers[0].status_code == 409, answers[0].text
+    assert len(client.get(url(world), headers=headers).json()) == 1
+
+
+def test_an_entry_of_spaces_is_refused_in_words(client, db, world):
+    log_id = open_log(client, db, world)
+    answer = client.post(f"{url(world)}/{log_id}/entries", headers=token(db, world, "agent"),
+                         json={"kind": "observation", "text": "   "})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"field": "text", "message": "Texte de l'entrée : "
+                                        "obligatoire (des espaces seuls ne suffisent pas)"}]

@@ -2,7 +2,9 @@
 
 Plain-function API (routes in ``crisis_log_routes``, under ``/api/v1/tenants/{t}/risks/``):
 
-- ``open_log(scope, conn, data, now)`` ``{title, risk}`` (agents, administrators);
+- ``open_log(scope, conn, data, now)`` ``{title, risk}`` (agents, administrators): one open
+  log per territory at a time (the crisis page keeps « the » current event's log), so a
+  second one is refused (``Conflict``, 409, naming the open one) until it is closed;
   ``close_log(scope, conn, log_id, now)``; ``list_logs`` / ``get_log`` (readers: the log and
   its entries in time order).
 - ``add_entry(scope, conn, log_id, data, now)``: ``{text, kind, at?, corrects?, alerts?,
@@ -19,6 +21,7 @@ Plain-function API (routes in ``crisis_log_routes``, under ``/api/v1/tenants/{t}
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -28,7 +31,7 @@ from ...core.access import TenantScope
 from ...core.clock import format_instant, parse_instant
 from ...core.errors import Conflict, Invalid, NotFound
 from ...storage import schema
-from .population_alert import RISKS
+from .population_alert import RISKS, lock_territory
 
 KINDS = {"observation": "Observation", "décision": "Décision", "action": "Action",
          "appel": "Appel"}
@@ -64,6 +67,16 @@ def open_log(scope: TenantScope, conn: Connection, data: Any, now: int) -> dict[
                                                    "attendu"})
     if errors:
         raise Invalid("Main courante invalide.", errors=errors)
+    lock_territory(scope, conn)  # two opened at once (a double click): the second sees the first
+    c = schema.crisis_logs
+    already = conn.execute(select(c).where(scope.owns(c), c.c.status == "open")
+                           .order_by(c.c.id.desc())).first()
+    if already is not None:
+        since = datetime.fromtimestamp(already.opened_at / 1000, scope.zone)
+        raise Conflict(f"Une main courante est déjà ouverte : « {already.title} », depuis le "
+                       f"{since:%d/%m/%Y à %H:%M}. Inscrivez-y les entrées de l'événement, ou "
+                       "clôturez-la avant d'en ouvrir une autre.",
+                       extra={"log_id": already.id})
     log_id = scope.db.allocate_ids(conn, "crisis_logs")
     conn.execute(schema.crisis_logs.insert().values(
         tenant_id=scope.tenant_id, id=log_id, title=title.strip(), risk=data["risk"],
@@ -176,7 +189,10 @@ def add_entry(scope: TenantScope, conn: Connection, log_id: int, data: Any,
     allowed = {"text", "kind", "at", "corrects", *LINK_KEYS}
     errors = [{"field": k, "message": "champ inconnu"} for k in sorted(set(data) - allowed)]
     text = data.get("text")
-    if not isinstance(text, str) or not text.strip() or len(text) > TEXT_MAX:
+    if text is None or isinstance(text, str) and not text.strip():
+        errors.append({"field": "text", "message": "Texte de l'entrée : obligatoire (des "
+                                                   "espaces seuls ne suffisent pas)"})
+    elif not isinstance(text, str) or len(text) > TEXT_MAX:
         errors.append({"field": "text", "message": f"texte de 1 à {TEXT_MAX} caractères "
                                                    "attendu"})
     kind = data.get("kind")
