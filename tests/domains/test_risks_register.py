@@ -315,6 +315,47 @@ def test_birth_date_limits_follow_the_clock(client, world, pinned):
     assert "120 ans" in {e["field"]: e["message"] for e in old.json()["errors"]}["birth_date"]
 
 
+def test_an_empty_form_gets_the_words_of_the_form(client, world):
+    """What /risques/registre sends when « Inscrire » is pressed on an empty form: each
+    missing field is « obligatoire », in the words of its label — no Python None, no internal
+    code, no GeoJSON jargon."""
+    empty = {"last_name": "", "first_name": "", "category": None, "commune": None,
+             "address": "", "location": None, "phones": [], "contacts": [], "needs": [],
+             "lives_alone": False, "consent": {"given": False, "enrolled_by": "self",
+                                               "request_date": None,
+                                               "version": CONSENT_VERSION}}
+    r = client.post(url(world), headers=world["h"]["ref@a.fr"], json=empty)
+    assert r.status_code == 422, r.text
+    errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert errors == {
+        "last_name": "Nom : obligatoire.",
+        "first_name": "Prénom : obligatoire.",
+        "category": "Situation : obligatoire (art. L121-6-1 CASF).",
+        "commune": "Commune : obligatoire.",
+        "address": "Adresse : obligatoire.",
+        "location": "Position du domicile : obligatoire (placez le point sur la carte ou "
+                    "saisissez longitude et latitude).",
+        "phones": "Téléphone principal : obligatoire.",
+        "consent.given": "Le consentement explicite de la personne (ou de son représentant) "
+                         "est obligatoire.",
+        "consent.request_date": "Date de la demande écrite : obligatoire."}
+    # A wrong situation is named by the labels the form shows, not by its codes.
+    wrong = client.post(url(world), headers=world["h"]["ref@a.fr"],
+                        json=person_body(category="child"))
+    message = {e["field"]: e["message"] for e in wrong.json()["errors"]}["category"]
+    assert message == ("Situation : choisissez « 65 ans ou plus », « plus de 60 ans, inapte "
+                       "au travail » ou « adulte handicapé » (art. L121-6-1 CASF).")
+    # A commune code that is not a text, or unknown, is still told apart.
+    odd = client.post(url(world), headers=world["h"]["ref@a.fr"],
+                      json=person_body(commune=88160))
+    assert {e["field"]: e["message"] for e in odd.json()["errors"]} == {
+        "commune": "Commune : code INSEE attendu (texte)."}
+    unknown = client.post(url(world), headers=world["h"]["ref@a.fr"],
+                          json=person_body(commune="99999"))
+    assert {e["field"]: e["message"] for e in unknown.json()["errors"]} == {
+        "commune": "Commune : code INSEE « 99999 » inconnu dans ce territoire."}
+
+
 def test_enrolment_by_a_third_party_keeps_who_when_and_the_consent_version(client, world):
     body = person_body(consent={"given": True, "enrolled_by": "third_party",
                                 "requester": "Paul Fictif, fils", "request_date": "2026-06-01",

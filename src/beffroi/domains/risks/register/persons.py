@@ -136,9 +136,14 @@ def validate_person(scope: TenantScope, conn: Connection, body: Any) -> dict[str
         "notes": _text(body, "notes", "Observations", errors, required=False, max_len=1000),
     }
     category = body.get("category")
-    if not _one_of(category, CATEGORIES):
-        errors.append({"field": "category", "message": "Situation : une de « "
-                       + " », « ".join(CATEGORIES) + " » (art. L121-6-1 CASF)."})
+    if category is None or category == "":
+        errors.append({"field": "category", "message": "Situation : obligatoire "
+                       "(art. L121-6-1 CASF)."})
+        category = None
+    elif not _one_of(category, CATEGORIES):
+        *others, last = CATEGORIES.values()
+        errors.append({"field": "category", "message": "Situation : choisissez « "
+                       + " », « ".join(others) + f" » ou « {last} » (art. L121-6-1 CASF)."})
         category = None
     elif category == "senior" and out["birth_date"] is not None:
         age = age_on(date.fromisoformat(out["birth_date"]), date.fromisoformat(clock_today()))
@@ -150,21 +155,33 @@ def validate_person(scope: TenantScope, conn: Connection, body: Any) -> dict[str
     out["category"] = category
     commune = body.get("commune")
     c = schema.communes
-    if not isinstance(commune, str) or conn.execute(select(c.c.insee).where(
-            scope.owns(c), c.c.insee == commune)).first() is None:
-        errors.append({"field": "commune",
-                       "message": f"Commune : code INSEE « {commune} » inconnu dans ce territoire."})
+    if commune is None or commune == "":
+        errors.append({"field": "commune", "message": "Commune : obligatoire."})
+    elif not isinstance(commune, str):
+        errors.append({"field": "commune", "message": "Commune : code INSEE attendu (texte)."})
+    elif conn.execute(select(c.c.insee).where(scope.owns(c), c.c.insee == commune)
+                      ).first() is None:
+        errors.append({"field": "commune", "message": f"Commune : code INSEE « {commune[:10]} » "
+                       "inconnu dans ce territoire."})
     else:
         scope.require_commune(commune)
     out["commune_insee"] = commune
-    try:
-        point = validate_geometry(body.get("location"), ("Point",))
-        out["lon"], out["lat"] = (float(v) for v in point["coordinates"][:2])
-    except ValueError as exc:
-        errors.append({"field": "location", "message": "Position du domicile : "
-                       f"{exc} (placez le point sur la carte ou saisissez longitude et latitude)."})
+    where = "placez le point sur la carte ou saisissez longitude et latitude"
+    if body.get("location") is None:
+        errors.append({"field": "location", "message": f"Position du domicile : obligatoire "
+                       f"({where})."})
+    else:
+        try:
+            point = validate_geometry(body.get("location"), ("Point",))
+            out["lon"], out["lat"] = (float(v) for v in point["coordinates"][:2])
+        except ValueError as exc:
+            errors.append({"field": "location", "message": f"Position du domicile : {exc} "
+                           f"({where})."})
     phones = body.get("phones")
-    if not isinstance(phones, list) or not 1 <= len(phones) <= 3:
+    if phones is None or phones == []:
+        errors.append({"field": "phones", "message": "Téléphone principal : obligatoire."})
+        phones = []
+    elif not isinstance(phones, list) or len(phones) > 3:
         errors.append({"field": "phones", "message": "Téléphones : de 1 à 3 numéros."})
         phones = []
     out["phones"] = [_phone(p, f"phones[{i}]", "Téléphone", errors) for i, p in enumerate(phones)]
