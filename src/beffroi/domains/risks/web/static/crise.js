@@ -7,10 +7,13 @@
 // zone's polygon), the population alert (template per risk, targets, channels; preview,
 // then send after a confirmation) and the delivery log of the latest alerts (per recipient
 // for agents, totals for viewers). Viewers read everything and get no action button.
+// Every form and action button sends one request at a time and shows its error beside itself
+// (forms.js).
 import {
   ApiError, api, canWrite, escapeHtml, formatDateTime, formatNumber, newestOnly, renderHeader,
   roleIn, session, STALE,
 } from "/static/js/common.js";
+import { clearErrors, errorText, send, showErrors, whileBusy } from "/static/domains/risks/forms.js";
 
 const KINDS = { observation: "Observation", "décision": "Décision", action: "Action", appel: "Appel" };
 const CHANNELS = { email: "E-mail", sms: "SMS", banner: "Bandeau de la page publique" };
@@ -46,9 +49,25 @@ function fail(error) {
   box.hidden = false;
 }
 
-function clearMessage() { $("message").hidden = true; $("message").textContent = ""; }
 
 const riskLabel = (risk) => templates.find((t) => t.risk === risk)?.label || risk;
+
+/** For showErrors: the API's field names to the ids of their inputs (each with its
+ * `${id}-error` slot). */
+const fieldsOf = (ids) => (field) => (ids[field]
+  ? { slot: $(`${ids[field]}-error`), inputs: [$(ids[field])] } : null);
+const ENTRY_FIELDS = fieldsOf({ text: "entry-text", kind: "entry-kind" });
+
+/** Read the log again after a write that went through: a failure then is not the write's. */
+async function reloadLog() {
+  try {
+    await loadLog();
+    return true;
+  } catch (error) {
+    console.error(error);
+    return false;
+  }
+}
 
 // -- main courante ------------------------------------------------------------------------
 function linksText(links, names = {}) {
@@ -123,7 +142,8 @@ function showLog(logs) {
       <span id="close-confirm" class="crisis-confirm" hidden>
         <span>Clôturer définitivement ? Plus aucune entrée ne pourra être ajoutée.</span>
         <button type="button" class="button danger" id="close-yes">Oui, clôturer</button>
-        <button type="button" class="button secondary" id="close-no">Annuler</button></span>` : ""}
+        <button type="button" class="button secondary" id="close-no">Annuler</button></span>
+      <div id="close-error" class="notice form-error" tabindex="-1" hidden></div>` : ""}
     ${earlier}`;
 }
 
@@ -190,33 +210,50 @@ function endCorrection() {
 }
 
 function wireLog() {
-  $("open-form").addEventListener("submit", async (e) => {
+  $("open-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    clearMessage();
-    try {
-      await api(`${base}/crisis-logs`, { method: "POST",
-        body: { title: $("log-title").value.trim(), risk: $("log-risk").value } });
+    whileBusy($("open-submit"), async () => {
+      clearErrors($("open-form"), $("open-error"));
+      try {
+        await send(`${base}/crisis-logs`, { method: "POST",
+          body: { title: $("log-title").value.trim(), risk: $("log-risk").value } });
+      } catch (error) {
+        // Already open (another post, or a first try whose answer was lost): it is shown,
+        // and the message with it, by its entry form.
+        if (error instanceof ApiError && error.status === 409 && await reloadLog() && current) {
+          showErrors($("entry-error"), error);
+          return;
+        }
+        showErrors($("open-error"), error, fieldsOf({ title: "log-title", risk: "log-risk" }));
+        return;
+      }
       $("log-title").value = "";
-      await loadLog();
       say("Main courante ouverte.");
+      await reloadLog();
       $("entry-text").focus();
-    } catch (error) { fail(error); }
+    });
   });
-  $("entry-form").addEventListener("submit", async (e) => {
+  $("entry-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    clearMessage();
-    const body = { kind: $("entry-kind").value, text: $("entry-text").value.trim() };
-    if (correcting) body.corrects = correcting.id;
-    try {
-      await api(`${base}/crisis-logs/${current.id}/entries`, { method: "POST", body });
+    whileBusy($("entry-submit"), async () => {
+      clearErrors($("entry-form"), $("entry-error"));
+      const body = { kind: $("entry-kind").value, text: $("entry-text").value.trim() };
+      if (correcting) body.corrects = correcting.id;
+      try {
+        await send(`${base}/crisis-logs/${current.id}/entries`, { method: "POST", body });
+      } catch (error) {
+        showErrors($("entry-error"), error, ENTRY_FIELDS);
+        return;
+      }
       $("entry-text").value = "";
       endCorrection();
-      await loadLog();
-      say("Entrée inscrite dans la main courante.");
+      say(await reloadLog() ? "Entrée inscrite dans la main courante."
+        : "Entrée inscrite dans la main courante ; la liste sera relue dans quelques secondes.");
       $("entry-text").focus();
-    } catch (error) { fail(error); }
+    });
   });
   $("cancel-correction").addEventListener("click", () => {
+    clearErrors($("entry-form"), $("entry-error"));
     endCorrection();
     $("entry-text").value = "";
     $("entry-text").focus();
@@ -234,13 +271,18 @@ function wireLog() {
       $("close-confirm").hidden = true;
       $("close-log").focus();
     } else if (id === "close-yes") {
-      clearMessage();
-      try {
-        await api(`${base}/crisis-logs/${current.id}/close`, { method: "POST" });
-        await loadLog();
+      await whileBusy($("close-yes"), async () => {
+        $("close-error").hidden = true;
+        try {
+          await send(`${base}/crisis-logs/${current.id}/close`, { method: "POST" });
+        } catch (error) {
+          showErrors($("close-error"), error);
+          return;
+        }
         say("Main courante close.");
+        await reloadLog();
         $("title").focus();
-      } catch (error) { fail(error); }
+      });
     }
   });
 }
@@ -293,7 +335,8 @@ async function loadZones() {
       + "inscrites : liste d'appels du registre</a></p>");
   }
   $("alert-zones").innerHTML = flooded.length ? flooded.map(({ zone }) => `<label class="choice">
-    <input type="checkbox" name="zones" value="${zone.id}"> ${escapeHtml(zone.name)}</label>`).join("")
+    <input type="checkbox" name="zones" value="${zone.id}" aria-describedby="alert-zones-error">
+    ${escapeHtml(zone.name)}</label>`).join("")
     : '<p class="muted">Aucune zone inondable atteinte en ce moment.</p>';
 }
 
@@ -328,7 +371,7 @@ async function setUpChannels() {
     if (!(error instanceof ApiError && error.status === 403)) throw error;
   }
   $("alert-channels").innerHTML = Object.entries(CHANNELS).map(([key, label]) => `<label class="choice">
-    <input type="checkbox" name="channels" value="${key}"${key === "banner" ? " checked" : ""}${available[key]
+    <input type="checkbox" name="channels" value="${key}" aria-describedby="alert-channels-error"${key === "banner" ? " checked" : ""}${available[key]
       ? "" : " disabled"}> ${label}${available[key] ? "" : " (non configuré)"}</label>`).join("");
   $("channels-note").textContent = note;
 }
@@ -354,7 +397,8 @@ function showPreview(answer) {
       <p>Confirmer l'envoi à ${formatNumber(total, 0)} destinataire(s) ? Il ne pourra pas être annulé.</p>
       <button type="button" class="button danger" id="send-yes">Oui, envoyer maintenant</button>
       <button type="button" class="button secondary" id="send-no">Annuler</button>
-    </div>`;
+    </div>
+    <div id="send-error" class="notice form-error" tabindex="-1" hidden></div>`;
   $("preview").hidden = false;
   $("preview").focus();
 }
@@ -385,7 +429,8 @@ function sentAlert(alert) {
     ${banner ? `<p>Bandeau affiché jusqu'au ${escapeHtml(formatDateTime(alert.banner_until))}.</p>` : ""}
     ${deliveriesTable(alert)}
     ${writer && banner ? `<button type="button" class="button secondary" data-withdraw="${alert.id}">Retirer
-      le bandeau<span class="visually-hidden"> de « ${escapeHtml(alert.subject)} »</span></button>` : ""}
+      le bandeau<span class="visually-hidden"> de « ${escapeHtml(alert.subject)} »</span></button>
+      <div id="withdraw-error-${alert.id}" class="notice form-error" tabindex="-1" hidden></div>` : ""}
   </article>`;
 }
 
@@ -397,21 +442,89 @@ async function loadSent() {
     : '<p class="muted">Aucune alerte envoyée.</p>';
 }
 
+/** For showErrors: a field of the alert form, or a group of its checkboxes (marked, the
+ * focus then on the error beside the button). */
+function alertField(field) {
+  const group = { communes: "communes", zones: "zones", channels: "channels" }[field];
+  if (group) {
+    return { slot: $(`alert-${group}-error`), focus: false, inputs: [...$("alert-form")
+      .querySelectorAll(`input[name="${group}"]:not(:disabled)`)] };
+  }
+  return fieldsOf({ risk: "alert-risk", level: "alert-level", advice: "alert-advice" })(field);
+}
+
+// A lost answer to a sending says so: the alert may have gone (a new try within two minutes
+// does not send it twice: the server refuses the same alert, 409).
+const SEND_OFFLINE = "Connexion impossible : l'envoi n'est pas confirmé. Réessayez : si "
+  + "l'alerte est déjà partie, elle ne sera pas envoyée une seconde fois.";
+
+async function sendAlert() {
+  const body = previewed;
+  previewed = null;  // a second click has nothing to send
+  const button = $("send-yes");
+  button.disabled = true;
+  $("send-error").hidden = true;
+  let sent;
+  try {
+    sent = await send(`${base}/population-alerts`, { method: "POST", body }, SEND_OFFLINE);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) {
+      // Already sent (the answer to a first try was lost, another post sent it): nothing
+      // left to send here; the message says when it went, the list shows it.
+      $("send-confirm").hidden = true;
+      $("send-alert").hidden = true;
+      showErrors($("send-error"), error);
+      loadSent().catch((e) => console.error(e));
+      return;
+    }
+    previewed = body;
+    button.disabled = false;
+    showErrors($("send-error"), error);
+    return;
+  }
+  hidePreview();
+  const done = ["Alerte envoyée ; son journal d'envoi est affiché."];
+  if ($("alert-to-log").checked && current) {
+    try {
+      await send(`${base}/crisis-logs/${current.id}/entries`, { method: "POST", body: {
+        kind: "action", text: `Alerte à la population envoyée : ${sent.subject}`,
+        population_alerts: [sent.id] } });
+      await reloadLog();
+    } catch (error) {
+      const note = `Son inscription dans la main courante a échoué (${errorText(error)}) : `
+        + "ajoutez-la à la main.";
+      done.push(note);
+      $("alert-error").textContent = note;
+      $("alert-error").hidden = false;
+    }
+  }
+  await loadSent().catch((e) => console.error(e));
+  say(done.join(" "));
+  $(`pop-alert-title-${sent.id}`)?.setAttribute("tabindex", "-1");
+  $(`pop-alert-title-${sent.id}`)?.focus();
+}
+
 function wireAlert() {
   const form = $("alert-form");
   form.addEventListener("input", hidePreview);
   form.addEventListener("change", hidePreview);
   $("alert-risk").addEventListener("change", showTemplate);
-  form.addEventListener("submit", async (e) => {
+  form.addEventListener("submit", (e) => {
     e.preventDefault();
-    clearMessage();
-    const body = alertBody();
-    try {
-      const answer = await api(`${base}/population-alerts/preview`, { method: "POST", body });
-      previewed = body;
-      showPreview(answer);
-      say("Aperçu de l'alerte prêt : vérifiez-le avant l'envoi.");
-    } catch (error) { hidePreview(); fail(error); }
+    whileBusy($("preview-submit"), async () => {
+      clearErrors(form, $("alert-error"));
+      hidePreview();
+      const body = alertBody();
+      try {
+        const answer = await send(`${base}/population-alerts/preview`, { method: "POST", body });
+        previewed = body;
+        showPreview(answer);
+        say("Aperçu de l'alerte prêt : vérifiez-le avant l'envoi.");
+      } catch (error) {
+        hidePreview();
+        showErrors($("alert-error"), error, alertField);
+      }
+    });
   });
   $("preview").addEventListener("click", async (e) => {
     const id = e.target.closest("button")?.id;
@@ -421,33 +534,27 @@ function wireAlert() {
     } else if (id === "send-no") {
       $("send-confirm").hidden = true;
       $("send-alert").focus();
-    } else if (id === "send-yes" && previewed) {
-      clearMessage();
-      try {
-        const sent = await api(`${base}/population-alerts`, { method: "POST", body: previewed });
-        hidePreview();
-        if ($("alert-to-log").checked && current) {
-          await api(`${base}/crisis-logs/${current.id}/entries`, { method: "POST", body: {
-            kind: "action", text: `Alerte à la population envoyée : ${sent.subject}`,
-            population_alerts: [sent.id] } });
-          await loadLog();
-        }
-        await loadSent();
-        say("Alerte envoyée ; son journal d'envoi est affiché.");
-        $(`pop-alert-title-${sent.id}`)?.setAttribute("tabindex", "-1");
-        $(`pop-alert-title-${sent.id}`)?.focus();
-      } catch (error) { fail(error); }
+    } else if (id === "send-yes" && previewed && !$("send-yes").disabled) {
+      await sendAlert();
     }
   });
   $("sent").addEventListener("click", async (e) => {
     const button = e.target.closest("[data-withdraw]");
     if (!button) return;
-    clearMessage();
-    try {
-      await api(`${base}/population-alerts/${button.dataset.withdraw}/banner`, { method: "DELETE" });
-      await loadSent();
+    const box = $(`withdraw-error-${button.dataset.withdraw}`);
+    await whileBusy(button, async () => {
+      box.hidden = true;
+      try {
+        await send(`${base}/population-alerts/${button.dataset.withdraw}/banner`, { method: "DELETE" });
+      } catch (error) {
+        showErrors(box, error);
+        return;
+      }
       say("Bandeau retiré de la page publique.");
-    } catch (error) { fail(error); }
+      await loadSent().catch((error) => console.error(error));
+      $("sent-title").setAttribute("tabindex", "-1");
+      $("sent-title").focus();
+    });
   });
 }
 
@@ -466,7 +573,8 @@ async function start() {
   $("log-risk").innerHTML = riskOptions;
   $("alert-risk").innerHTML = riskOptions;
   $("alert-communes").innerHTML = communes.map((c) => `<label class="choice">
-    <input type="checkbox" name="communes" value="${escapeHtml(c.insee)}"> ${escapeHtml(c.name)}</label>`).join("");
+    <input type="checkbox" name="communes" value="${escapeHtml(c.insee)}"
+      aria-describedby="alert-communes-error"> ${escapeHtml(c.name)}</label>`).join("");
   wireLog();
   await loadLog();
   if (writer) {
