@@ -1,9 +1,11 @@
 // Page /risques/appels: the call list of the vulnerable-persons register during an
 // episode, by priority, with the follow-up of each person (appelé, joint, besoin d'une
 // visite, visite faite). Only the register's referents get it (403 for everyone else).
+// A follow-up form sends one request at a time and shows its error beside itself (forms.js).
 import {
   api, escapeHtml, formatDateTime, newestOnly, renderHeader, session, showError, STALE,
 } from "/static/js/common.js";
+import { clearErrors, send, showErrors, whileBusy } from "/static/domains/risks/forms.js";
 
 const STATES = { called: "Appelé", reached: "Joint", visit_needed: "Besoin d'une visite", visited: "Visite faite" };
 const NEEDS = {
@@ -38,13 +40,16 @@ function card(p) {
     <form class="follow-up">
       <div class="inline-field">
         <label for="state-${p.id}">Suivi de ${escapeHtml(p.first_name)} ${escapeHtml(p.last_name)}</label>
-        <select id="state-${p.id}" name="state">${options}</select>
+        <select id="state-${p.id}" name="state" aria-describedby="state-${p.id}-error">${options}</select>
+        <p class="field-error" id="state-${p.id}-error"></p>
       </div>
       <div class="inline-field">
         <label for="note-${p.id}">Note</label>
-        <input id="note-${p.id}" name="note" maxlength="1000">
+        <input id="note-${p.id}" name="note" maxlength="1000" aria-describedby="note-${p.id}-error">
+        <p class="field-error" id="note-${p.id}-error"></p>
       </div>
       <button type="submit">Enregistrer</button>
+      <div id="call-error-${p.id}" class="notice form-error" tabindex="-1" hidden></div>
     </form>
   </li>`;
 }
@@ -83,20 +88,37 @@ async function main() {
     (c) => `<option value="${escapeHtml(c.insee)}">${escapeHtml(c.name)}</option>`).join(""));
   document.getElementById("filters").addEventListener("submit", (e) => {
     e.preventDefault();
-    load().catch((error) => showError(error));
+    whileBusy(document.getElementById("show"), () => load().catch((error) => showError(error)));
   });
   document.getElementById("print").addEventListener("click", () => window.print());
-  document.getElementById("persons").addEventListener("submit", async (e) => {
+  document.getElementById("persons").addEventListener("submit", (e) => {
     e.preventDefault();
     const form = e.target;
     const id = form.closest("li").dataset.person;
-    const body = { state: form.elements.state.value };
-    if (form.elements.note.value.trim()) body.note = form.elements.note.value.trim();
-    try {
-      await api(`${base}/persons/${id}/calls`, { method: "POST", body });
-      await load();
+    const box = document.getElementById(`call-error-${id}`);
+    whileBusy(form.querySelector('button[type="submit"]'), async () => {
+      clearErrors(form, box);
+      const body = { state: form.elements.state.value };
+      if (form.elements.note.value.trim()) body.note = form.elements.note.value.trim();
+      try {
+        await send(`${base}/persons/${id}/calls`, { method: "POST", body });
+      } catch (error) {
+        showErrors(box, error, (field) => (["state", "note"].includes(field) ? {
+          slot: document.getElementById(`${field}-${id}-error`),
+          inputs: [document.getElementById(`${field}-${id}`)] } : null));
+        return;
+      }
+      try {
+        await load();
+      } catch (error) {
+        console.error(error);
+        box.textContent = "Suivi enregistré ; la liste n'a pas pu être relue : « Afficher » la relit.";
+        box.hidden = false;
+        box.focus();
+        return;
+      }
       document.getElementById(`state-${id}`)?.focus();
-    } catch (error) { showError(error); }
+    });
   });
   await load();
 }
