@@ -42,17 +42,17 @@ def test_enrol_with_the_keyboard(server, web_db, territory, page, size):
     assert_accessible(page)
 
     # The form, filled with the keyboard only; the first name is forgotten.
-    _type_into(page, "Nom", "Fictive")
+    _type_into(page, "Nom (obligatoire)", "Fictive")
     page.get_by_label("Situation").focus()
     page.keyboard.press("ArrowDown")  # « 65 ans ou plus »
-    page.get_by_label("Commune", exact=True).focus()
+    page.get_by_label("Commune (obligatoire)", exact=True).focus()
     page.keyboard.press("ArrowDown")  # Remiremont
-    _type_into(page, "Adresse", "3 rue Imaginaire")
+    _type_into(page, "Adresse (obligatoire)", "3 rue Imaginaire")
     _type_into(page, "Longitude", "6,5912")
     page.keyboard.press("Tab")
     page.keyboard.type("48.0209")
     page.keyboard.press("Tab")
-    _type_into(page, "Téléphone principal", "03 29 00 00 01")
+    _type_into(page, "Téléphone principal (obligatoire)", "03 29 00 00 01")
     page.get_by_role("button", name="Ajouter une personne à prévenir").focus()
     page.keyboard.press("Enter")
     page.keyboard.type("Voisin Fictif")  # the new row's name has the focus
@@ -72,7 +72,7 @@ def test_enrol_with_the_keyboard(server, web_db, territory, page, size):
     assert page.get_by_label("Date de la demande écrite").input_value() == "2026-01-01"
     page.keyboard.press("Enter")  # submits the form
 
-    first_name = page.get_by_label("Prénom", exact=True)
+    first_name = page.get_by_label("Prénom (obligatoire)", exact=True)
     wait_for(page, "document.getElementById('f-first_name-error').textContent !== ''")
     assert page.locator("#f-first_name-error").inner_text() == "Prénom : obligatoire."
     assert first_name.get_attribute("aria-invalid") == "true"
@@ -94,7 +94,7 @@ def test_enrol_with_the_keyboard(server, web_db, territory, page, size):
     assert cells[0] == "Remiremont"
     assert cells[1].startswith("1 ")  # alone and with a need: first priority
     assert "inscrit(e) au registre" in page.locator("#status").inner_text()
-    assert page.get_by_label("Prénom", exact=True).input_value() == ""  # the form is reset
+    assert page.get_by_label("Prénom (obligatoire)", exact=True).input_value() == ""  # the form is reset
     with db.read() as conn:
         p = conn.execute(select(schema.register_persons)).one()
         contacts = conn.execute(select(schema.register_contacts)).all()

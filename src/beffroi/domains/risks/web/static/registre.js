@@ -2,11 +2,13 @@
 // enrolled, the enrolment form with the consent block and the home placed on a map or typed,
 // re-confirmation, deletion on request, export for the préfet) and, for the territory's
 // administrators, the designation of the register's referents. Anyone else gets the
-// refusal notice and no name. Leaflet (global L) is loaded by the page.
+// refusal notice and no name. Leaflet (global L) is loaded by the page. The form and the
+// buttons send one request at a time and show their errors beside themselves (forms.js).
 import {
   ApiError, api, escapeHtml, formatDate, isAdmin, newestOnly, renderHeader, roleIn, session,
   showError, STALE,
 } from "/static/js/common.js";
+import { errorText, send, showErrors, whileBusy } from "/static/domains/risks/forms.js";
 import { boundaryLayers, territoryMap } from "/static/js/territory-map.js";
 
 const NEEDS = {
@@ -74,17 +76,33 @@ function fullName(id) {
   return p ? `${p.first_name} ${p.last_name}` : `n° ${id}`;
 }
 
+/** An error beside a row's buttons (focused), for the person `id`. */
+function rowError(id, error) {
+  const cell = document.querySelector(`tr[data-person="${id}"] .register-row-actions`);
+  if (!cell) { showError(error); return; }
+  let box = cell.querySelector(".form-error");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "notice form-error";
+    box.tabIndex = -1;
+    cell.append(box);
+  }
+  showErrors(box, error);
+}
+
 async function onListClick(event) {
   const button = event.target.closest("button");
   if (!button) return;
+  const id = button.dataset.edit || button.dataset.confirm || button.dataset.delete;
   try {
     if (button.dataset.edit) {
-      await startEdit(button.dataset.edit);
+      await whileBusy(button, () => startEdit(button.dataset.edit));
     } else if (button.dataset.confirm) {
-      const id = button.dataset.confirm;
-      await api(`${base}/persons/${id}/confirm`, { method: "POST" });
-      await loadPersons();
-      say(`L'inscription de ${fullName(id)} est confirmée : la durée de conservation repart.`);
+      await whileBusy(button, async () => {
+        await send(`${base}/persons/${id}/confirm`, { method: "POST" });
+        say(`L'inscription de ${fullName(id)} est confirmée : la durée de conservation repart.`);
+        await loadPersons().catch((error) => console.error(error));
+      });
       document.querySelector(`button[data-confirm="${id}"]`)?.focus();
     } else if (button.dataset.delete) {
       const dialog = $("delete-dialog");
@@ -95,7 +113,7 @@ async function onListClick(event) {
       dialog.showModal();
       $("delete-cancel").focus();
     }
-  } catch (error) { showError(error); }
+  } catch (error) { rowError(id, error); }
 }
 
 async function deleteConfirmed() {
@@ -104,12 +122,15 @@ async function deleteConfirmed() {
   const name = fullName(id);
   dialog.close();
   try {
-    await api(`${base}/persons/${id}`, { method: "DELETE" });
-    if (editing === id) resetForm();
-    await loadPersons();
-    say(`La fiche de ${name} est supprimée.`);
-    $("persons-title").focus();
-  } catch (error) { showError(error); }
+    await whileBusy($("delete-confirm"), () => send(`${base}/persons/${id}`, { method: "DELETE" }));
+  } catch (error) {
+    rowError(id, error);
+    return;
+  }
+  if (editing === id) resetForm();
+  say(`La fiche de ${name} est supprimée.`);
+  await loadPersons().catch((error) => console.error(error));
+  $("persons-title").focus();
 }
 
 // -- form ------------------------------------------------------------------------------
@@ -174,19 +195,37 @@ function degrees(text) {
   return t && /^[+-]?\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
 }
 
-/** The body of POST/PUT persons, and where each sent phone came from (its input's index). */
+/** The home's position as typed: the GeoJSON point, or null with the errors found here
+ * (« Longitude : nombre attendu… » for « abc », one of the two missing). Both empty: null,
+ * and the server says the position is « obligatoire ». */
+function readLocation() {
+  const el = form.elements;
+  const typed = { lon: el.lon.value.trim(), lat: el.lat.value.trim() };
+  if (!typed.lon && !typed.lat) return { location: null, errors: [] };
+  const errors = [];
+  const value = {};
+  for (const [key, label, example] of [["lon", "Longitude", "6,59"], ["lat", "Latitude", "48,02"]]) {
+    value[key] = degrees(typed[key]);
+    if (!typed[key]) errors.push({ field: key, message: `${label} : obligatoire.` });
+    else if (Number.isNaN(value[key])) {
+      errors.push({ field: key, message: `${label} : nombre attendu (degrés décimaux, par exemple ${example}).` });
+    }
+  }
+  return { location: errors.length ? null : { type: "Point", coordinates: [value.lon, value.lat] }, errors };
+}
+
+/** The body of POST/PUT persons, where each sent phone came from (its input's index), and
+ * the errors found before sending (the coordinates). */
 function readForm() {
   const el = form.elements;
   const phoneInputs = [0, 1, 2].map((i) => $(`f-phones-${i}`));
   const phoneSlots = phoneInputs.map((input, i) => [input.value.trim(), i]).filter(([v]) => v);
-  const lon = degrees(el.lon.value);
-  const lat = degrees(el.lat.value);
+  const { location, errors: clientErrors } = readLocation();
   const body = {
     last_name: el.last_name.value.trim(), first_name: el.first_name.value.trim(),
     category: el.category.value || null, commune: el.commune.value || null,
     address: el.address.value.trim(),
-    location: Number.isNaN(lon) || Number.isNaN(lat) ? null
-      : { type: "Point", coordinates: [lon, lat] },
+    location,
     phones: phoneSlots.map(([v]) => v),
     contacts: readContacts(),
     needs: [...form.querySelectorAll('input[name="needs"]:checked')].map((i) => i.value),
@@ -200,28 +239,39 @@ function readForm() {
   if (el.doctor.value.trim()) body.doctor = el.doctor.value.trim();
   if (el.notes.value.trim()) body.notes = el.notes.value.trim();
   if (el.requester.value.trim()) body.consent.requester = el.requester.value.trim();
-  return { body, phoneSlots: phoneSlots.map(([, i]) => i) };
+  return { body, phoneSlots: phoneSlots.map(([, i]) => i), clientErrors };
 }
 
 function clearErrors() {
   for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
   $("form-errors").hidden = true;
+  $("submit-error").hidden = true;
 }
 
-/** The API's 422 field errors next to their fields, and their list above the form. */
-function showFieldErrors(error, phoneSlots) {
-  const errors = (error instanceof ApiError && error.problem.errors) || [];
-  if (!errors.length) { showError(error, $("form-errors")); return; }
+/** The field errors (the API's 422 ones and those found before sending: a coordinate that
+ * is no number replaces the API's « position obligatoire ») next to their fields, their list
+ * above the form, the focus on the first bad field. Any other error (no network, refusal)
+ * beside the button, focused. */
+function showFieldErrors(error, phoneSlots, clientErrors = []) {
+  const answered = (error instanceof ApiError && error.status === 422 && error.problem.errors) || [];
+  if (!answered.length && !clientErrors.length) {
+    showErrors($("submit-error"), error);
+    return;
+  }
+  const errors = [...answered.filter((e) => !(clientErrors.length && e.field === "location")),
+    ...clientErrors];
   const lines = [];
   let first = null;
   for (const { field, message } of errors) {
     const mapped = field.replace(/^phones\[(\d+)\]/, (_, i) => `phones[${phoneSlots[Number(i)] ?? i}]`);
     let id = fieldId(mapped);
-    if (field === "location") id = "f-location";
+    if (["location", "lon", "lat"].includes(field)) id = "f-location";
+    if (field === "phones") id = "f-phones-0";  // none given: the main one is missing
     const slot = $(`${id}-error`) || (field.startsWith("consent") ? $("f-consent-error") : null);
     if (slot) slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
-    const inputs = field === "location" ? [$("f-lon"), $("f-lat")] : [$(id)];
+    const inputs = { location: [$("f-lon"), $("f-lat")], lon: [$("f-lon")], lat: [$("f-lat")] }[field]
+      || [$(id)];
     for (const input of inputs) {
       if (input && ["INPUT", "SELECT", "TEXTAREA"].includes(input.tagName)) {
         input.setAttribute("aria-invalid", "true");
@@ -231,8 +281,14 @@ function showFieldErrors(error, phoneSlots) {
     lines.push(`<li>${escapeHtml(message)}</li>`);
   }
   const box = $("form-errors");
-  box.innerHTML = `<p>${escapeHtml(error.message)}</p><ul>${lines.join("")}</ul>`;
+  const title = answered.length ? errorText(error)
+    : "Inscription au registre refusée : rien n'a été enregistré.";
+  box.innerHTML = `<p>${escapeHtml(title)}</p><ul>${lines.join("")}</ul>`;
   box.hidden = false;
+  if (!answered.length && !(error instanceof ApiError && error.status === 422)) {
+    // The server was not reached (or refused): said beside the button too.
+    showErrors($("submit-error"), error);
+  }
   (first || $("person-form-title")).focus();
 }
 
@@ -292,21 +348,26 @@ function resetForm() {
 
 async function submit(event) {
   event.preventDefault();
-  clearErrors();
-  const { body, phoneSlots } = readForm();
-  try {
-    const saved = editing
-      ? await api(`${base}/persons/${editing}`, { method: "PUT", body })
-      : await api(`${base}/persons`, { method: "POST", body });
+  // One request at a time: a double click on « Inscrire » enrolled the person twice.
+  await whileBusy($("submit"), async () => {
+    clearErrors();
+    const { body, phoneSlots, clientErrors } = readForm();
+    let saved;
+    try {
+      saved = editing
+        ? await send(`${base}/persons/${editing}`, { method: "PUT", body })
+        : await send(`${base}/persons`, { method: "POST", body });
+    } catch (error) {
+      showFieldErrors(error, phoneSlots, clientErrors);
+      return;
+    }
     const was = editing;
     resetForm();
-    await loadPersons();
     say(was ? `La fiche de ${saved.first_name} ${saved.last_name} est rectifiée.`
       : `${saved.first_name} ${saved.last_name} est inscrit(e) au registre.`);
+    await loadPersons().catch((error) => console.error(error));
     document.querySelector(`button[data-edit="${saved.id}"]`)?.focus();
-  } catch (error) {
-    showFieldErrors(error, phoneSlots);
-  }
+  });
 }
 
 function onCoordinatesTyped() {
@@ -353,17 +414,22 @@ async function toggleReferent(event) {
   const box = event.target.closest("input[data-user]");
   if (!box) return;
   const on = box.checked;
+  $("referents-error").hidden = true;
+  box.disabled = true;  // one request at a time
   try {
-    await api(`${base}/referents/${box.dataset.user}`, { method: on ? "PUT" : "DELETE" });
-    $("referents-status").textContent = on
-      ? `${box.dataset.name} est désigné(e) référent(e) du registre.`
-      : `${box.dataset.name} n'a plus accès au registre.`;
-    await loadReferents();
-    $(`referent-${box.dataset.user}`)?.focus();
+    await send(`${base}/referents/${box.dataset.user}`, { method: on ? "PUT" : "DELETE" });
   } catch (error) {
     box.checked = !on;
-    showError(error);
+    box.disabled = false;
+    showErrors($("referents-error"), error);
+    return;
   }
+  $("referents-status").textContent = on
+    ? `${box.dataset.name} est désigné(e) référent(e) du registre.`
+    : `${box.dataset.name} n'a plus accès au registre.`;
+  await loadReferents().catch((error) => console.error(error));
+  box.disabled = false;
+  $(`referent-${box.dataset.user}`)?.focus();
 }
 
 // -- start -----------------------------------------------------------------------------
