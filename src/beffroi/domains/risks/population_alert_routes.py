@@ -7,7 +7,8 @@ send, the delivery log, the banner's withdrawal.
   gateway URL and phone numbers (the gateway's secret appears once, when made);
 - ``POST /tenants/{t}/risks/population-alerts/preview`` and ``POST …/population-alerts``
   (agents, administrators): the text and recipients' count, then the real sending (the
-  answer holds the delivery log after the first attempt);
+  answer holds the delivery log after the first attempt; 409 for the same alert again
+  within two minutes);
 - ``GET …/population-alerts`` (readers), ``GET …/population-alerts/{id}`` (the log per
   recipient for agents and administrators), ``DELETE …/population-alerts/{id}/banner``.
 """
@@ -16,7 +17,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ...plugin import CtxDep, Id, JsonBody, JSONResponse, Object, Objects, body_doc, now_ms
+from ...plugin import (
+    CtxDep,
+    Id,
+    JsonBody,
+    JSONResponse,
+    Object,
+    Objects,
+    body_doc,
+    now_ms,
+    problems,
+)
 from .population_alert import (
     alert_detail,
     channel_settings,
@@ -88,10 +99,12 @@ def preview_alert(ctx: CtxDep, tenant: str, body: JsonBody):
 
 
 @router.post(f"{BASE}/population-alerts", status_code=201, response_model=Object,
-             openapi_extra=body_doc(ALERT_EXAMPLE))
+             openapi_extra=body_doc(ALERT_EXAMPLE), responses=problems(409))
 def send_alert(ctx: CtxDep, tenant: str, body: JsonBody):
     """Compose the alert from its risk's template, queue a delivery per recipient, put up
-    the banner, then make a first sending attempt; answers the alert and its delivery log."""
+    the banner, then make a first sending attempt; answers the alert and its delivery log.
+    409 when the same alert (targets, channels, message) was sent less than two minutes
+    ago: the answer says when, with ``alert_id`` and ``sent_at``."""
     now = now_ms()
     with ctx.writing(tenant) as (scope, conn):
         alert = compose(scope, conn, body, now)
