@@ -195,6 +195,16 @@ class TenantScope:
             raise NotFound(f"Flux {stream_id} introuvable dans ce territoire.")
         return row
 
+    def serialise_writes(self, conn: Connection) -> None:
+        """Serialise, until the transaction ends, the writes of this territory that must
+        see each other (an alert and the same one sent 3 ms later, two crisis logs opened
+        at once): the second waits for the first to commit, then reads what it wrote. The
+        tenant's row, locked ``FOR NO KEY UPDATE`` on PostgreSQL; SQLite serialises every
+        write already."""
+        t = schema.tenants
+        conn.execute(select(t.c.id).where(t.c.id == self.tenant_id)
+                     .with_for_update(key_share=True))
+
     def audit(self, conn: Connection, action: str, entity: str, entity_id: Any,
               details: Mapping[str, Any] | None = None) -> None:
         """Record a write made by a person (device writes are not audited)."""

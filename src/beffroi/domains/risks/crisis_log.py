@@ -31,7 +31,7 @@ from ...core.access import TenantScope
 from ...core.clock import format_instant, parse_instant
 from ...core.errors import Conflict, Invalid, NotFound
 from ...storage import schema
-from .population_alert import RISKS, lock_territory
+from .population_alert import RISKS
 
 KINDS = {"observation": "Observation", "décision": "Décision", "action": "Action",
          "appel": "Appel"}
@@ -67,7 +67,7 @@ def open_log(scope: TenantScope, conn: Connection, data: Any, now: int) -> dict[
                                                    "attendu"})
     if errors:
         raise Invalid("Main courante invalide.", errors=errors)
-    lock_territory(scope, conn)  # two opened at once (a double click): the second sees the first
+    scope.serialise_writes(conn)  # two opened at once (a double click): the second sees the first
     c = schema.crisis_logs
     already = conn.execute(select(c).where(scope.owns(c), c.c.status == "open")
                            .order_by(c.c.id.desc())).first()

@@ -464,15 +464,6 @@ def _targets(scope: TenantScope, conn: Connection, alert: Mapping[str, Any]
     return out
 
 
-def lock_territory(scope: TenantScope, conn: Connection) -> None:
-    """Serialise, until the transaction ends, the writes of this territory that must see
-    each other (an alert and the same one sent 3 ms later, two crisis logs opened at once):
-    the second waits for the first to commit, then reads what it wrote. The tenant's row,
-    locked ``FOR NO KEY UPDATE`` on PostgreSQL; SQLite serialises every write already."""
-    t = schema.tenants
-    conn.execute(select(t.c.id).where(t.c.id == scope.tenant_id).with_for_update(key_share=True))
-
-
 def _same_alert_sent(scope: TenantScope, conn: Connection, data: Any,
                      alert: Mapping[str, Any], now: int) -> Any:
     """The alert of this territory sent less than RESEND_WINDOW_MS ago with the same risk,
@@ -515,7 +506,7 @@ def compose(scope: TenantScope, conn: Connection, data: Any, now: int) -> dict[s
     scope.require("write")
     alert = _check_alert(scope, conn, data, now)
     targets = _targets(scope, conn, alert)
-    lock_territory(scope, conn)
+    scope.serialise_writes(conn)
     same = _same_alert_sent(scope, conn, data, alert, now)
     if same is not None:
         raise _already_sent(scope, conn, same)
