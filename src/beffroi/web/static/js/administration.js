@@ -1,7 +1,7 @@
 // Administration of a tenant: communes, members and roles, device health, asset import.
 import {
-  api, ApiError, csrfToken, escapeHtml, formatDateTime, formatNumber, isAdmin, renderHeader,
-  newestOnly, roleIn, session, showError, STALE,
+  api, ApiError, csrfToken, errorText, escapeHtml, formatDateTime, formatNumber, isAdmin,
+  newestOnly, readJson, renderHeader, request, roleIn, session, showError, STALE, whileSending,
 } from "/static/js/common.js";
 
 const ROLE_LABELS = {
@@ -179,8 +179,8 @@ async function addMember(event) {
       lines.push(`<li>${escapeHtml(label)} : ${escapeHtml(message)}</li>`);
     }
     const box = $("member-errors");
-    box.innerHTML = `<p>${escapeHtml(error instanceof ApiError ? error.message
-      : "L'invitation n'a pas abouti : réessayez.")}</p>${lines.length ? `<ul>${lines.join("")}</ul>` : ""}`;
+    box.innerHTML = `<p>${escapeHtml(errorText(error, "L'invitation n'a pas abouti : réessayez."))}</p>${
+      lines.length ? `<ul>${lines.join("")}</ul>` : ""}`;
     box.hidden = false;
     if (first && first.focus) first.focus();
   }
@@ -297,7 +297,7 @@ function geojsonChunks(text) {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new Error("Ce fichier n'est ni un CSV ni un GeoJSON lisible.");
+    throw new ApiError(0, { detail: "Ce fichier n'est ni un CSV ni un GeoJSON lisible." });
   }
   const features = Array.isArray(data.features) ? data.features : [];
   const chunks = [];
@@ -315,10 +315,9 @@ async function postInventory(body, isCsv, params) {
     "Content-Type": isCsv ? "text/csv" : "application/geo+json" };
   const csrf = await csrfToken();
   if (csrf) headers["X-CSRF-Token"] = csrf;
-  const response = await fetch(`/api/v1${tenantPath}/assets/import?${new URLSearchParams(params)}`,
+  const response = await request(`/api/v1${tenantPath}/assets/import?${new URLSearchParams(params)}`,
     { method: "POST", headers, body, credentials: "same-origin" });
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  const data = await readJson(response);
   if (response.ok || (response.status === 422 && data && "total" in data)) return data;
   throw new ApiError(response.status, data);
 }
@@ -379,8 +378,7 @@ async function checkFile(event) {
       button.hidden = false;
     }
   } catch (error) {
-    showError(error instanceof ApiError ? error : new ApiError(0, { detail: error.message }),
-      $("import-errors"));
+    showError(error, $("import-errors"));
   }
 }
 

@@ -2,8 +2,8 @@
 // period, its alerts, its commands (followed while pending) and the actions it allows.
 /* global L, uPlot */
 import {
-  api, canWrite, escapeHtml, formatDate, formatDateTime, formatNumber, newestOnly, renderHeader,
-  roleIn, session, SEVERITY_LABELS, showError, STALE, TIME_ZONE, unitSymbol,
+  api, canWrite, errorText, escapeHtml, formatDate, formatDateTime, formatNumber, newestOnly,
+  renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE, TIME_ZONE, unitSymbol,
 } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
@@ -327,7 +327,7 @@ async function showCharts() {
     box.append(section);
     const caption = section.querySelector("figcaption");
     if (error) {
-      caption.textContent = `Courbe indisponible : ${error.message}`;
+      caption.textContent = `Courbe indisponible : ${errorText(error)}`;
       continue;
     }
     caption.textContent = summary(stream, points, period);
@@ -573,7 +573,7 @@ function showActions(offer) {
       } catch (e) {
         const detail = e.problem && e.problem.errors
           ? " " + e.problem.errors.map((x) => x.message).join(" ; ") : "";
-        error.textContent = e.message + detail;
+        error.textContent = errorText(e) + detail;
       } finally {
         button.disabled = false;
       }
@@ -600,8 +600,8 @@ async function showPanels() {
       await module.render(body, { tenant, asset, kind, role, canWrite: canWrite(role), refresh });
     } catch (error) {
       console.error(error);
-      body.innerHTML = `<p class="notice">Ce bloc n'a pas pu être affiché${
-        error && error.message ? ` : ${escapeHtml(error.message)}` : ""}.</p>`;
+      body.innerHTML = `<p class="notice">Ce bloc n'a pas pu être affiché : ${
+        escapeHtml(errorText(error, "réessayez en rechargeant la page"))}.</p>`;
     }
   }));
 }

@@ -2,7 +2,7 @@
 // location, repair…): the steps recorded, in the order they were done, and the form of the
 // next one, built from the declaration (GET /alerts/detectors → follow_up). The API checks
 // every field (POST …/alerts/{id}/interventions); its messages go next to their fields.
-import { api, ApiError, escapeHtml, formatDate, TIME_ZONE } from "/static/js/common.js";
+import { api, ApiError, errorText, escapeHtml, formatDate, TIME_ZONE } from "/static/js/common.js";
 
 const UNITS = { EUR: "€", m3: "m³", "m3/h": "m³/h", mm: "mm", m: "m", d: "j", km: "km" };
 let detectorsPromise = null;
@@ -189,7 +189,7 @@ function clearErrors(form) {
 /** The API's problem in the alert region, each field's message beside it; focus the first. */
 function showErrors(form, e) {
   const box = form.querySelector("#fu-error");
-  box.textContent = e instanceof ApiError ? e.message : "L'étape n'a pas été enregistrée : réessayez.";
+  box.textContent = errorText(e, "L'étape n'a pas été enregistrée : réessayez.");
   box.hidden = false;
   let first = null;
   for (const { field, message } of (e instanceof ApiError && e.problem.errors) || []) {

@@ -1,7 +1,9 @@
 // Impact report: a period (presets counted in Paris time) and communes; the server renders
 // the report (the same HTML as the PDF's) and this page shows it, with links to download it
 // as PDF, CSV and JSON. The choice stays in the address (?du=…&au=…&commune=…).
-import { api, ApiError, escapeHtml, renderHeader, session, showError, TIME_ZONE } from "/static/js/common.js";
+import {
+  api, ApiError, escapeHtml, readJson, renderHeader, request, session, showError, TIME_ZONE,
+} from "/static/js/common.js";
 
 const state = await session();
 renderHeader("impact", state);
@@ -80,13 +82,8 @@ function showProblem(error) {
 }
 
 async function fetchText(url, accept) {
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: accept } });
-  if (!response.ok) {
-    const text = await response.text();
-    let problem = null;
-    try { problem = JSON.parse(text); } catch { problem = null; }
-    throw new ApiError(response.status, problem);
-  }
+  const response = await request(url, { credentials: "same-origin", headers: { Accept: accept } });
+  if (!response.ok) throw new ApiError(response.status, await readJson(response));
   return response;
 }
 

@@ -5,7 +5,9 @@
 // summer) come back every year and are watched with caution instead.
 // GET/POST …/water/sectors/{id}/exceptional-uses, DELETE …/{use id}.
 // Each error goes next to its field and is announced; nothing is stored when one is refused.
-import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
+import {
+  api, ApiError, errorText, escapeHtml, formatNumber, whileSending,
+} from "/static/js/common.js";
 import { longDate, m3h, parseFrench } from "/static/domains/water/water.js";
 
 const FIELDS = [  // name, label, input attributes
@@ -117,7 +119,8 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
       first ||= input;
     }
     const named = problems.length - rest.length;
-    $("error").textContent = `${error.message}${rest.length ? ` ${rest.join(" ; ")}.` : ""}${
+    $("error").textContent = `${errorText(error)}${
+      rest.length ? ` ${rest.join(" ; ")}.` : ""}${
       named ? ` ${named > 1 ? `${named} champs à corriger` : "Un champ à corriger"}, signalé${named > 1 ? "s" : ""} ci-dessus.` : ""}`;
     $("error").hidden = false;
     if (first) first.focus();
@@ -133,21 +136,19 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
         label: $("label").value.trim() || null, flow_m3h: parseFrench($("flow_m3h").value),
         yearly: $("yearly").checked,
       };
-      const button = $("add");
-      button.disabled = true;
-      try {
-        const answer = await api(url, { method: "POST", body });
-        uses = answer.uses;
-        form.reset();
-        showList();
-        $("status").textContent = answer.message;
-        form.dataset.saved = answer.use.id;
-      } catch (error) {
-        showErrors(error);
-        form.dataset.saved = "error";
-      } finally {
-        button.disabled = false;
-      }
+      await whileSending($("add"), async () => {
+        try {
+          const answer = await api(url, { method: "POST", body });
+          uses = answer.uses;
+          form.reset();
+          showList();
+          $("status").textContent = answer.message;
+          form.dataset.saved = answer.use.id;
+        } catch (error) {
+          showErrors(error);
+          form.dataset.saved = "error";
+        }
+      });
     });
   }
 
@@ -172,7 +173,7 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
     } catch (error) {
       button.disabled = false;
       if (form) showErrors(error);
-      else $("status").textContent = error.message;
+      else $("status").textContent = errorText(error, "L'usage n'a pas été supprimé : réessayez.");
     }
   });
 
