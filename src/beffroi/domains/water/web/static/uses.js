@@ -10,9 +10,16 @@ import {
 } from "/static/js/common.js";
 import { longDate, m3h, parseFrench } from "/static/domains/water/water.js";
 
+// The days a use may lie on (as the API: from 2000, two years ahead at most): the date
+// pickers offer those only; a year mistyped (« 20260 ») is refused by the API all the same.
+const EARLIEST_DAY = "2000-01-01";
+const AHEAD_DAYS = 2 * 365 + 1;
+const latestDay = () => new Date(Date.now() + AHEAD_DAYS * 86_400_000).toISOString().slice(0, 10);
+const dayBounds = () => `min="${EARLIEST_DAY}" max="${latestDay()}"`;
+
 const FIELDS = [  // name, label, input attributes
-  ["start", "Premier jour", 'type="date" required'],
-  ["end", "Dernier jour (inclus)", 'type="date" required'],
+  ["start", "Premier jour", () => `type="date" required ${dayBounds()}`],
+  ["end", "Dernier jour (inclus)", () => `type="date" required ${dayBounds()}`],
   ["label", "Motif", 'type="text" required maxlength="200" autocomplete="off"'],
   ["flow_m3h", "Débit prévu (m³/h, facultatif)", 'type="text" inputmode="decimal" autocomplete="off"'],
 ];
@@ -68,7 +75,7 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
       <fieldset><legend>Déclarer un usage exceptionnel ou saisonnier</legend>
       <div class="fields">${FIELDS.map(([name, label, attrs]) => `
         <div class="field${name === "label" ? " wide" : ""}"><label for="${id(name)}">${label}</label>
-          <input id="${id(name)}" name="${name}" data-field="${name}" ${attrs}
+          <input id="${id(name)}" name="${name}" data-field="${name}" ${typeof attrs === "function" ? attrs() : attrs}
             aria-describedby="${id(name)}-err${name === "end" ? ` ${id("end-hint")}` : ""}">
           ${name === "end" ? `<span class="muted small block" id="${id("end-hint")}">92 jours au plus (184 pour un usage saisonnier).</span>` : ""}
           <span class="field-error" id="${id(name)}-err"></span></div>`).join("")}
