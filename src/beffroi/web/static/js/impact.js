@@ -118,6 +118,11 @@ async function showReport() {
     history.replaceState(null, "", `${location.pathname}?${address}`);
     status.textContent = `Rapport affiché, ${periodText(params)}.`;
   } catch (error) {
+    // The report on screen was for another query: it goes, so that nobody reads it as
+    // the answer to this one (nor downloads it under its links).
+    reportBox.innerHTML = "";
+    document.getElementById("downloads").hidden = true;
+    shown = null;
     showProblem(error);
   } finally {
     button.disabled = false;
@@ -177,6 +182,12 @@ async function start() {
     form.elements.to.value = address.get("au");
   } else {
     applyPreset();
+  }
+  // The date pickers offer the days a report may cover (the API says it for typed ones).
+  const yesterday = day(...today().map((v, i) => (i === 2 ? v - 1 : v)));
+  for (const name of ["from", "to"]) {
+    form.elements[name].min = "2000-01-01";
+    form.elements[name].max = yesterday;
   }
   await loadCommunes(address.getAll("commune"));
   form.elements.preset.addEventListener("change", applyPreset);
