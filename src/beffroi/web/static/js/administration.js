@@ -328,7 +328,7 @@ function reportTable(isCsv, items, caption) {
     <thead><tr><th scope="col">${isCsv ? "Ligne du fichier" : "Entité"}</th>
       <th scope="col">Identifiant</th><th scope="col">Champ</th><th scope="col">Message</th></tr></thead>
     <tbody>${items.map((e) => `<tr><td>${(isCsv ? e.line : e.row) ?? "fichier"}</td>
-      <td>${escapeHtml(e.ref || "—")}</td><td>${escapeHtml(e.field || "—")}</td>
+      <td>${escapeHtml(e.ref || "—")}</td><td>${escapeHtml(e.field_label || e.field || "—")}</td>
       <td>${escapeHtml(e.message)}</td></tr>`).join("")}</tbody></table>`;
 }
 
