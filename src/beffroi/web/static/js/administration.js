@@ -153,6 +153,12 @@ function clearFieldErrors(form) {
 async function addMember(event) {
   event.preventDefault();
   const form = event.target;
+  // One invitation per click: a double-click (or a second tap while the first is sent)
+  // would post it twice, the second refused as already pending.
+  await whileSending(form.querySelector('button[type="submit"]'), () => sendInvitation(form));
+}
+
+async function sendInvitation(form) {
   clearFieldErrors(form);
   const checked = [...form.querySelectorAll('input[name="communes"]:checked')].map((i) => i.value);
   const body = {
