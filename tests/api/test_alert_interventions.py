@@ -1,6 +1,9 @@
 """Issue #15: the follow-up steps a detector declares are recorded on its alerts over HTTP —
 checked field by field (nothing stored on error), by the roles that acknowledge alerts, in
-their tenant only, audited, and listed with the alert in French."""
+their tenant only, audited, and listed with the alert in French.
+
+The clock of the follow-up is pinned (``NOW``) and the alerts open on a fixed day
+(``OPENED``): the dates below hold whatever the day the tests run."""
 
 from __future__ import annotations
 
@@ -14,14 +17,16 @@ from suite_apps import fresh_app
 
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
-from beffroi.core.alerting import alerts
-from beffroi.core.clock import now_ms
+from beffroi.core.alerting import alerts, interventions
 from beffroi.core.registry import Domain, build_registry, discover_domains
 from beffroi.plugin import DetailField, Detector, FollowUpStep
 from beffroi.storage import schema
 from suite_accounts import bearer
 
 PARIS = ZoneInfo("Europe/Paris")
+OPENED = datetime(2026, 1, 1, 8, tzinfo=PARIS)  # when the alerts open
+ONSET = "2025-12-20T03:00:00Z"  # the estimated start of alert "c" (04:00 in Paris)
+NOW = datetime(2026, 3, 1, 12, tzinfo=PARIS)  # the follow-up's clock
 STEPS = (
     FollowUpStep("searching", "Recherche en cours"),
     FollowUpStep("located", "Fuite localisée", fields=(
@@ -56,22 +61,26 @@ def _tenant(db, registry, name: str, insee: str, people: tuple[tuple[str, str], 
             "ref": f"SITE-{insee}", "kind": "generic.site", "name": "Réseau", "commune": insee,
             "geometry": {"type": "Point", "coordinates": [6.6, 48.0]}})
         ids = {}
-        for detector, subject in (("testing.leak", "a"), ("testing.leak", "b"),
-                                  ("testing.plain", "")):
+        for detector, subject, details in (
+                ("testing.leak", "a", {}), ("testing.leak", "b", {}), ("testing.plain", "", {}),
+                ("testing.leak", "c", {"onset": ONSET})):  # raised nights after it began
             ids[f"{detector}:{subject}"] = alerts.raise_alert(
                 db, conn, registry, t["id"], alerts.Trigger(
                     key=alerts.detector_key(detector, site.id, subject), severity="warning",
-                    title=f"Fuite {subject}", at=now_ms() - 86_400_000, asset_id=site.id,
-                    detector=detector, details={"lost_m3": 120})).id
+                    title=f"Fuite {subject}", at=int(OPENED.timestamp() * 1000),
+                    asset_id=site.id, detector=detector,
+                    details={"lost_m3": 120, **details})).id
         for email, role in people:
             users.add_member(scope, conn, {"email": email, "role": role,
                                            "password": "password-123"})
     return {"id": t["id"], "base": f"/api/v1/tenants/{t['id']}", "leak": ids["testing.leak:a"],
-            "other": ids["testing.leak:b"], "plain": ids["testing.plain:"]}
+            "other": ids["testing.leak:b"], "plain": ids["testing.plain:"],
+            "onset": ids["testing.leak:c"]}
 
 
 @pytest.fixture
-def site(db):
+def site(db, monkeypatch):
+    monkeypatch.setattr(interventions, "now_ms", lambda: int(NOW.timestamp() * 1000))
     registry = _registry()
     a = _tenant(db, registry, "CC A", "88383", (("agent@a.fr", "agent"), ("elu@a.fr", "viewer")))
     b = _tenant(db, registry, "CC B", "51234", (("admin@b.fr", "tenant_admin"),))
@@ -90,7 +99,7 @@ def _events(db, alert_id: int) -> int:
 
 
 def _today() -> str:
-    return datetime.now(PARIS).date().isoformat()
+    return NOW.date().isoformat()
 
 
 def test_steps_are_recorded_listed_in_french_and_audited(site, op_headers):
@@ -153,7 +162,7 @@ def test_the_detectors_route_gives_each_detectors_steps_and_fields(site):
     assert (located["fields"][2]["minimum"], located["fields"][2]["maximum"]) == (0, 10)
 
 
-TOMORROW = (datetime.now(PARIS).date() + timedelta(days=2)).isoformat()
+TOMORROW = (NOW.date() + timedelta(days=2)).isoformat()
 BAD = [
     ({"step": "digging"}, {"step"}, "Étape de suivi « digging » inconnue"),
     ({}, {"step"}, "Étape de suivi manquante"),
@@ -184,6 +193,19 @@ BAD = [
     ({"step": "searching", "at": TOMORROW}, {"at"}, "Date : date dans le futur"),
     ({"step": "searching", "at": "2999-01-01T00:00:00Z"}, {"at"}, "instant dans le futur"),
     ({"step": "searching", "at": "hier"}, {"at"}, "illisible"),
+    # A year mistyped (« 20260 » in a date picker gives 0260), before 2000: refused.
+    ({"step": "repaired", "repaired_on": "0260-12-03"}, {"repaired_on"},
+     "Date de réparation : date du 03/12/0260 impossible : le 01/01/2000 au plus tôt"),
+    ({"step": "searching", "at": "1999-12-31"}, {"at"}, "le 01/01/2000 au plus tôt"),
+    # Nothing is done on an alert before it began (opened on 01/01/2026, no onset).
+    ({"step": "searching", "at": "2025-12-31"}, {"at"},
+     "Date : date du 31/12/2025 antérieure au début de l'alerte (01/01/2026)"),
+    ({"step": "searching", "at": "2025-12-31T22:59:00Z"}, {"at"},
+     "antérieure au début de l'alerte (01/01/2026)"),
+    ({"step": "repaired", "repaired_on": "2025-12-31"}, {"repaired_on"},
+     "Date de réparation : date du 31/12/2025 antérieure au début de l'alerte"),
+    ({"step": "repaired", "repaired_on": "2026-01-07", "checked_at": "2025-12-30T06:00:00Z"},
+     {"checked_at"}, "Contrôle : date du 30/12/2025 antérieure au début de l'alerte"),
     ({"step": "searching", "comment": 12}, {"comment"}, "texte attendu"),
     ({"step": "searching", "comment": "x" * 2001}, {"comment"}, "2000 caractères au plus"),
     ({"step": "searching", "located_on": "main"}, {"located_on"},
@@ -248,3 +270,29 @@ def test_a_resolved_alert_takes_only_its_final_step(site):
         "step": "repaired", "repaired_on": _today()})
     assert late.status_code == 201, late.text
     assert late.json()["status"] == "resolved"  # recording a repair does not change it
+
+
+def test_steps_are_dated_from_the_alerts_start_its_onset_when_earlier(site):
+    """Alert "c" was raised on 01/01/2026 for what began on 20/12/2025 (its ``onset``): a
+    repair from that day on is accepted — it may precede the alert —, not before."""
+    client, a, h = site["client"], site["a"], site["agent"]
+    url = f"{a['base']}/alerts/{a['onset']}"
+    assert client.get(url, headers=h).json()["interventions_since"] == "2025-12-20"
+    assert client.get(f"{a['base']}/alerts/{a['leak']}",
+                      headers=h).json()["interventions_since"] == "2026-01-01"
+    early = client.post(f"{url}/interventions", headers=h, json={
+        "step": "repaired", "at": "2025-12-19", "repaired_on": "2025-12-19"})
+    assert early.status_code == 422, early.text
+    assert {e["field"] for e in early.json()["errors"]} == {"at", "repaired_on"}
+    assert "antérieure au début de l'alerte (20/12/2025)" in early.json()["detail"]
+    assert _events(site["db"], a["onset"]) == 0
+    repaired = client.post(f"{url}/interventions", headers=h, json={
+        "step": "repaired", "at": "2025-12-20", "repaired_on": "2025-12-20"})
+    assert repaired.status_code == 201, repaired.text
+    [step] = repaired.json()["interventions"]
+    assert step["values"]["repaired_on"] == "2025-12-20"
+    assert {d["key"]: d["text"] for d in step["display"]}["repaired_on"] == "20/12/2025"
+    # On the alert without onset, its opening day itself is allowed (before its hour too).
+    searched = client.post(f"{a['base']}/alerts/{a['leak']}/interventions", headers=h,
+                           json={"step": "searching", "at": "2026-01-01T06:00:00+01:00"})
+    assert searched.status_code == 201, searched.text

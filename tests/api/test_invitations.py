@@ -108,6 +108,23 @@ def test_a_tenant_admin_never_chooses_a_password_nor_takes_over_an_account(
     assert _audit(db, b["tenant"])[-1] == ("decline", "invitation")
 
 
+def test_an_address_left_empty_is_said_missing_not_invalid(client, db, two):
+    """Nothing typed: « Adresse e-mail obligatoire. », not « Adresse e-mail invalide « ». »;
+    a wrong address is still said invalid, with what was typed."""
+    a = two["a"]
+    for email in ("", "   ", None):
+        refused = client.post(f"{a['base']}/members", headers=a["h"],
+                              json={"email": email, "role": "agent"})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"] == "Adresse e-mail obligatoire."
+        assert refused.json()["errors"] == [{"field": "email",
+                                             "message": "adresse e-mail obligatoire"}]
+    wrong = client.post(f"{a['base']}/members", headers=a["h"],
+                        json={"email": "pas-une-adresse", "role": "agent"})
+    assert wrong.json()["detail"] == "Adresse e-mail invalide « pas-une-adresse »."
+    assert ("create", "invitation") not in _audit(db, a["tenant"])  # nothing invited
+
+
 def test_inviting_an_existing_account_reveals_nothing_and_needs_its_consent(
         client, db, mailbox, two, operator):
     b = two["b"]

@@ -645,6 +645,11 @@ def test_bad_requests_are_refused_with_french_field_errors(land, client, op_head
         ({"from": "01/03/2026", "to": "2026-03-31"}, {"from"}, "AAAA-MM-JJ"),
         ({"from": "2026-04-01", "to": "2026-03-01"}, {"to"}, "la fin doit"),
         ({"from": "2020-01-01", "to": "2025-12-31"}, {"to"}, "5 ans au plus"),
+        # A year mistyped (« 20260 » typed in a date picker gives 0260): said on its field,
+        # not as a period of 645 324 days on the end's.
+        ({"from": "0260-03-01", "to": "2026-03-31"}, {"from"},
+         "date de début du 01/03/0260 impossible : le 01/01/2000 au plus tôt"),
+        ({"from": "0260-03-01", "to": "0260-03-31"}, {"from", "to"}, "date de fin du 31/03/0260"),
         ({"from": "2026-11-01", "to": "2026-12-01"}, {"to"}, "au plus tard le 30/11/2026"),
         ({"from": "2026-03-01", "to": "2026-03-31", "commune": "99999"}, {"commune"},
          "inconnu"),

@@ -314,7 +314,22 @@ def test_csv_bad_cells_are_reported_per_row(client, t):
         (3, "C", "properties.commissioned", "date « 31/12/2020 » invalide (AAAA-MM-JJ attendu)"),
         (4, "D", "properties.floors", "« 1,5 » n'est pas un entier"),
     ]
+    # Each field named in French for the report's reader (the page's « Champ » column):
+    # the position, not « geometry »; a property by its label and its column.
+    assert [e["field_label"] for e in response.json()["errors"]] == [
+        "position", "Mise en service (commissioned)", "Nombre de niveaux (floors)"]
     assert stored(client, t) == {}
+
+
+def test_the_core_fields_of_the_report_are_named_in_french(client, t):
+    doc = collection(feature(None, name="Sans identifiant"), feature("B", commune="75056"),
+                     feature("C", parent_ref="NOPE"), feature("D", kind="inconnu"),
+                     feature("E", geometry={"type": "Point", "coordinates": [200, 48]}), 42)
+    errors = import_json(client, t, doc, dry_run="true").json()["errors"]
+    assert [(e["row"], e["field"], e.get("field_label")) for e in errors] == [
+        (1, "ref", "identifiant (ref)"), (2, "commune", "commune"),
+        (3, "parent_ref", "parent (parent_ref)"), (4, "kind", "type d'équipement (kind)"),
+        (5, "geometry", "position"), (6, "", None)]  # (a row that is no feature: no field)
 
 
 def test_non_finite_csv_coordinates_are_refused(client, t):

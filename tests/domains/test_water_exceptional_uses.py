@@ -5,7 +5,7 @@ detector leaves out, local midnight to local midnight, across the changes of tim
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -17,6 +17,7 @@ from suite_apps import fresh_app
 from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
+from beffroi.domains.water import exceptional_uses
 from beffroi.domains.water.exceptional_uses import (
     MAX_DAYS,
     MAX_YEARLY_DAYS,
@@ -188,6 +189,50 @@ def test_a_seasonal_use_is_declared_for_up_to_half_a_year(water):
         else:
             assert error["field"] == "end" and message in error["message"]
     assert client.get(url, headers=water["agent"]).json()["uses"] == [use]
+
+
+def test_a_use_lies_from_2000_to_two_years_ahead(water, monkeypatch):
+    """A year mistyped (« 20260 » typed in a date picker gives 0260) is refused on its field,
+    before 2000 or more than two years ahead of today (pinned here: 1 March 2026, so two
+    years ahead is 1 March 2028); seasonal uses of any year since 2000 stay accepted."""
+    monkeypatch.setattr(exceptional_uses, "today", lambda: date(2026, 3, 1))
+    client, url, agent = water["client"], water["url"], water["agent"]
+    for body, errors in (
+            ({**POOL, "start": "0260-07-01", "end": "0260-07-03"}, {
+                "start": "Premier jour : le 01/07/0260 est trop ancien, le 01/01/2000 au plus "
+                         "tôt (année mal saisie ?)",
+                "end": "Dernier jour : le 03/07/0260 est trop ancien"}),
+            ({**POOL, "start": "1999-12-31", "end": "2000-01-02"}, {"start": "01/01/2000"}),
+            ({**POOL, "start": "2028-03-01", "end": "2028-03-02"}, {
+                "end": "Dernier jour : le 02/03/2028 est à plus de deux ans, le 01/03/2028 "
+                       "au plus tard"}),
+            ({**POOL, "start": "20260-07-01"}, {"start": "date « 20260-07-01 » invalide"}),
+            ({**SEASON, "start": "2260-06-01", "end": "2260-09-30"}, {
+                "start": "à plus de deux ans", "end": "à plus de deux ans"})):
+        refused = client.post(url, headers=agent, json=body)
+        assert refused.status_code == 422, refused.text
+        found = {e["field"]: e["message"] for e in refused.json()["errors"]}
+        assert set(found) == set(errors), found
+        for field, fragment in errors.items():
+            assert fragment in found[field], found
+    assert "exceptional_uses" not in _properties(water)
+    for body in ({**POOL, "start": "2028-02-28", "end": "2028-03-01"},
+                 {**POOL, "start": "2000-01-01", "end": "2000-01-01"},
+                 {**SEASON, "start": "2001-06-01", "end": "2001-09-30"}):
+        accepted = client.post(url, headers=agent, json=body)
+        assert accepted.status_code == 201, accepted.text
+    # The generic PATCH applies the same rules.
+    patched = client.patch(water["asset_url"], headers=agent, json={"properties": {
+        "exceptional_uses": [{**POOL, "start": "0260-07-01", "end": "0260-07-03"}]}})
+    assert patched.status_code == 422
+    assert "properties.exceptional_uses[0].start" in {
+        e["field"] for e in patched.json()["errors"]}
+    # One stored before these rules is left out: it never covered a night of the data.
+    assert stored_uses({"exceptional_uses": [
+        POOL, {**POOL, "start": "0260-07-01", "end": "0260-07-03"}]})[0]["start"] == \
+        POOL["start"]
+    assert len(stored_uses({"exceptional_uses": [
+        {**POOL, "start": "0260-07-01", "end": "0260-07-03"}]})) == 0
 
 
 def test_a_viewer_reads_but_does_not_write(water):

@@ -15,7 +15,7 @@ from beffroi.core import assets, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.alerting import alerts
 from beffroi.core.alerting.detectors import registered_detectors
-from beffroi.core.clock import now_ms, parse_instant
+from beffroi.core.clock import parse_instant
 from beffroi.core.registry import load_registry
 from beffroi.domains.water.interventions import LEAK_FOLLOW_UP, RecordedRepair, recorded_repairs
 from suite_accounts import bearer
@@ -89,7 +89,9 @@ def water(db):
                 details["onset"] = onset
             if end == "refuted":
                 details["repair_status"] = "refuted"
-            opened = parse_instant(onset) + 2 * 86_400_000 if onset else now_ms() - 86_400_000
+            # (without onset: opened a few days before its repair, which cannot predate it)
+            opened = parse_instant(onset) + 2 * 86_400_000 if onset \
+                else parse_instant(f"{Y}-07-01T00:00:00Z")
             ids[key] = alerts.raise_alert(db, conn, registry, t["id"], alerts.Trigger(
                 key=alerts.detector_key(DETECTOR, sectors[sector], key), severity="warning",
                 title=f"Fuite probable — Secteur {sector}", at=opened,

@@ -141,6 +141,78 @@ def test_a_late_first_member_list_does_not_hide_an_invitation_sent_meanwhile(pag
     assert page.locator("#members").get_by_role("cell", name="agent@cc-vosges.fr").is_visible()
 
 
+def _invitations(web_db, email: str) -> int:
+    u, i = schema.users, schema.invitations
+    with web_db.read() as conn:
+        return len(conn.execute(select(i.c.id).join(u, u.c.id == i.c.user_id).where(
+            u.c.email == email)).all())
+
+
+@pytest.mark.parametrize("size", ["telephone"], indirect=True)
+def test_an_invitation_double_clicked_is_sent_once(page, admin_server, web_db, size):
+    """A double-click (or a second tap while the first is sent) on « Envoyer l'invitation »
+    posted it twice: the page then showed the success and the second one's red refusal
+    (« déjà en attente ») at once. The button waits for the answer now."""
+    login(page, admin_server, email=ADMIN, then="/administration")
+    page.locator("#members").get_by_role("cell", name="agent@cc-vosges.fr").wait_for()
+    form = page.locator("#member-form")
+    button = form.get_by_role("button", name="Envoyer l'invitation")
+    # Nothing typed: said missing, not « Adresse e-mail invalide « ». ».
+    button.click()
+    page.locator("#member-errors").filter(has_text="Adresse e-mail obligatoire.").wait_for()
+    assert page.locator("#member-email-error").inner_text() == "adresse e-mail obligatoire"
+    assert "invalide" not in page.locator("#member-errors").inner_text()
+    assert page.evaluate("document.activeElement.id") == "member-email"
+
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST"
+            and r.url.endswith("/members") else None)
+    form.get_by_label("Adresse e-mail").fill("double@cc-vosges.fr")
+    form.get_by_label("Rôle").select_option("viewer")
+    button.dblclick()
+    row = page.locator("#members").get_by_role("row").filter(has_text="double@cc-vosges.fr")
+    row.wait_for()
+    page.locator("#members-status").filter(has_text="double@cc-vosges.fr").wait_for()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # any late answer
+    assert len(posts) == 1, posts
+    assert _invitations(web_db, "double@cc-vosges.fr") == 1
+    assert page.locator("#member-errors").is_hidden()  # no red refusal beside the success
+    assert not button.is_disabled()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("size", ["bureau"], indirect=True)
+def test_the_import_check_says_the_network_failure_and_names_fields_in_french(
+        page, admin_server, size):
+    login(page, admin_server, email=ADMIN, then="/administration")
+    page.locator("#members").get_by_role("cell", name="agent@cc-vosges.fr").wait_for()
+    no_position = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [6.59, 48.02]},
+         "properties": {"ref": "BON", "kind": "generic.site", "commune": "88383"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [200, 48.02]},
+         "properties": {"ref": "LOIN", "kind": "generic.site", "commune": "88383"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [6.59, 48.02]},
+         "properties": {"ref": "ORPHELIN", "kind": "generic.site", "commune": "88383",
+                        "parent_ref": "INCONNU"}}]}
+    page.get_by_label("Fichier à importer (CSV ou GeoJSON)").set_input_files({
+        "name": "inventaire.geojson", "mimeType": "application/geo+json",
+        "buffer": json.dumps(no_position).encode()})
+    page.route("**/assets/import*", lambda route: route.abort())
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    alert = page.locator("#import-errors")
+    alert.filter(has_text="Connexion impossible").wait_for()
+    assert alert.inner_text() == "Connexion impossible : rien n'a été enregistré, réessayez."
+    page.unroute("**/assets/import*")
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    anomalies = page.get_by_role("region", name="Anomalies du fichier")
+    anomalies.wait_for()
+    rows = [r.inner_text().split("\t") for r in anomalies.get_by_role("row").all()[1:]]
+    assert [(r[1], r[2]) for r in rows] == [("LOIN", "position"),
+                                           ("ORPHELIN", "parent (parent_ref)")]
+    assert "geometry" not in anomalies.inner_text()
+    assert alert.is_hidden()
+
+
 def test_geojson_import_dry_run_then_progress(page, admin_server, size):
     server = admin_server
     login(page, server, email=ADMIN, then="/administration")

@@ -4,15 +4,26 @@ in French; a viewer reads them without a form."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from beffroi.core.alerting import alerts
-from beffroi.core.clock import now_ms
+from beffroi.core.clock import format_instant, now_ms
 
 from .conftest import assert_accessible, login, screenshot
 
-LEAK = {"extra_flow_m3h": 2.24, "onset": "2026-11-10T15:00:00Z", "lost_m3": 1382,
-        "lost_eur": 2902}
+PARIS = ZoneInfo("Europe/Paris")
+LEAK = {"extra_flow_m3h": 2.24, "lost_m3": 1382, "lost_eur": 2902}
+
+
+# The leak's estimated start: some ten days before it is raised (a minute before the test).
+ONSET_MS = now_ms() - 10 * 86_400_000
+
+
+def _first_day(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, PARIS).date().isoformat()
 
 
 @pytest.fixture
@@ -22,7 +33,8 @@ def leak(web_db, web_registry, territory) -> int:
         return alerts.raise_alert(web_db, conn, web_registry, territory["tenant"], alerts.Trigger(
             key=alerts.detector_key("water.night_flow_leak", territory["gauge"], "1"),
             severity="warning", title="Fuite probable — Échelle", at=now_ms() - 60_000,
-            asset_id=territory["gauge"], detector="water.night_flow_leak", details=LEAK)).id
+            asset_id=territory["gauge"], detector="water.night_flow_leak",
+            details={**LEAK, "onset": format_instant(ONSET_MS)})).id
 
 
 @pytest.mark.parametrize("size", ["telephone"])
@@ -69,8 +81,19 @@ def test_recording_the_steps_of_a_leak_on_a_phone(page, server, size, leak):
     assert "Suivi : Fuite localisée" in page.locator("#history").inner_text()
     assert "Prise en compte" in page.locator("#detail-section dl.facts").inner_text()
 
-    # The next step is offered next: the repair, with its own fields.
+    # The next step is offered next: the repair, with its own fields; its dates offered
+    # from the alert's start (its estimated onset here) to today.
     assert step.input_value() == "repaired"
+    repaired_on = page.get_by_label("Date de réparation")
+    assert repaired_on.get_attribute("min") == page.get_by_label(
+        "Date de l'intervention").get_attribute("min") == _first_day(ONSET_MS)
+    # « 20260 » typed for the year gives 0260: refused on its field, in French.
+    repaired_on.fill("0260-12-03")
+    page.get_by_role("button", name="Enregistrer l'étape").click()
+    page.locator("#fu-repaired_on-error", has_text="03/12/0260 impossible").wait_for()
+    assert repaired_on.get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "fu-repaired_on"
+    repaired_on.fill(page.get_by_label("Date de l'intervention").input_value())
     page.get_by_label("Coût de la réparation (€)").fill("1 850")
     page.get_by_label("Matériau de la canalisation").select_option(label="fonte")
     page.get_by_label("Diamètre (mm)").fill("5")

@@ -38,10 +38,17 @@ def test_acknowledging_the_open_critical_alert(page, server, size, territory, we
     detail.get_by_role("button", name="Commenter").click()
     error = detail.get_by_role("alert")
     error.get_by_text("Commentaire vide").wait_for()
+    # RGAA 11.10: the comment is marked and described by the message, and focused.
+    comment = page.get_by_label("Commentaire")
+    assert comment.get_attribute("aria-invalid") == "true"
+    assert comment.get_attribute("aria-describedby") == "action-error"
+    assert page.evaluate("document.activeElement.id") == "comment"
+    assert_accessible(page)
 
     page.get_by_label("Commentaire").fill("Équipe d'astreinte prévenue")
     detail.get_by_role("button", name="Prendre en compte").click()
     page.locator("#action-done", has_text="Alerte prise en compte.").wait_for()
+    assert page.get_by_label("Commentaire").get_attribute("aria-invalid") is None
     assert detail.get_by_role("button", name="Prendre en compte").count() == 0
     assert "Prise en compte" in item.inner_text()  # the list refreshed too
     history = page.locator("#history").inner_text()

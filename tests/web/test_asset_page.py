@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +14,8 @@ from beffroi.core.access import CLI, open_scope
 from .asset_fixtures import command_ids, equip_cabinet, move_command
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import assert_accessible, login, screenshot
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _french_number(text: str) -> float:
@@ -89,6 +93,56 @@ def test_custom_period_and_keyboard(page, server, size, territory):
     caption = page.locator(".chart figcaption").first.inner_text()
     assert "1 nov. 2026" in caption and "11 nov. 2026" in caption
     assert "par heure" in caption
+
+
+def test_a_custom_period_to_correct_is_said_beside_its_dates(page, server, size, territory):
+    """« Choisissez les deux dates de la période. » appeared in the page's alert at its top,
+    screens above the form (3,677 px on a phone): now beside the dates, which it describes,
+    the first date at fault marked and focused."""
+    login(page, server, then=f"/equipements/{territory['cabinets'][0]}")
+    page.locator("[data-chart-ready]").wait_for(state="attached")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.get_by_label("Personnalisée").check()
+    start, end = page.get_by_label("Du", exact=True), page.get_by_label("Au", exact=True)
+    error = page.locator("#period-error")
+    today = datetime.now(PARIS).date()
+    early, late, later = (today.fromordinal(today.toordinal() - k).isoformat()
+                          for k in (30, 20, 10))
+    start.fill("")
+    page.get_by_role("button", name="Afficher", exact=True).click()
+    error.filter(has_text="Choisissez les deux dates de la période.").wait_for()
+    assert page.evaluate("document.activeElement.id") == "from"
+    assert start.get_attribute("aria-invalid") == "true"
+    assert end.get_attribute("aria-invalid") is None
+    for field in (start, end):
+        assert "period-error" in field.get_attribute("aria-describedby").split()
+    assert page.locator("#message").is_hidden()  # not the page's alert, far above
+    # Beside the fields: within the period's form, just below the dates.
+    assert page.locator("#custom-dates #period-error").count() == 1
+    box, field_box = error.bounding_box(), start.bounding_box()
+    assert 0 <= box["y"] - field_box["y"] < 250, (box, field_box)
+    assert_accessible(page)
+
+    # The start after the end: both dates marked, the first focused.
+    start.fill(later)
+    end.fill(late)
+    end.press("Enter")
+    error.filter(has_text="La date de fin doit suivre la date de début.").wait_for()
+    assert page.evaluate("document.activeElement.id") == "from"
+    assert start.get_attribute("aria-invalid") == end.get_attribute("aria-invalid") == "true"
+    # A year mistyped (« 20260 » gives 0260): out of the picker's range, said so.
+    start.fill(f"0260{early[4:]}")
+    end.fill(late)
+    page.get_by_role("button", name="Afficher", exact=True).click()
+    error.filter(has_text="Date hors des limites : entre le 01/01/2000 et le ").wait_for()
+    assert start.get_attribute("aria-invalid") == "true"
+    assert end.get_attribute("aria-invalid") is None
+    # Corrected: the message and the marks go, the curves come.
+    start.fill(early)
+    page.get_by_role("button", name="Afficher", exact=True).click()
+    page.locator('#charts[data-period="custom"]').wait_for(state="attached")
+    assert error.inner_text() == "" and error.is_hidden()
+    assert start.get_attribute("aria-invalid") is None
 
 
 def test_sending_a_command_shows_its_progress(page, server, size, territory, web_db,

@@ -105,6 +105,32 @@ def test_the_address_keeps_the_choice(page, server, size, territory, impact_bran
     assert not page.get_by_label("Remiremont", exact=True).is_checked()
 
 
+@pytest.mark.parametrize("size", ["telephone"])
+def test_a_start_mistyped_is_said_on_its_field_and_the_old_report_goes(page, server, size,
+                                                                      territory, impact_branch):
+    """« 20260 » typed for the year of « Du » gives 0260: the error was the period's length
+    (« période de 645 324 jours ») under « Au », the previous report still shown under it."""
+    page.clock.set_fixed_time(BROWSER_NOW)
+    login(page, server, then="/impact")
+    page.locator("#report article.impact-report").wait_for()
+    start = page.get_by_label("Du", exact=True)
+    assert (start.get_attribute("min"), start.get_attribute("max")) == ("2000-01-01",
+                                                                        "2026-03-14")
+    start.fill("0260-01-01")
+    page.get_by_role("button", name="Afficher le rapport").click()
+    page.locator("#from-error", has_text="01/01/2000 au plus tôt").wait_for()
+    assert "0260" in page.locator("#from-error").inner_text()
+    assert page.locator("#to-error").inner_text() == ""
+    assert start.get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Au (inclus)").get_attribute("aria-invalid") is None
+    assert page.evaluate("document.activeElement.id") == "from"
+    # The report of the previous query is gone, and its downloads with it.
+    assert page.locator("#report").inner_text().strip() == ""
+    assert page.get_by_role("navigation", name="Télécharger le rapport").count() == 0
+    assert "corrigez les champs signalés" in page.locator("#status").inner_text()
+    assert_accessible(page)
+
+
 def test_keyboard_reaches_every_control_and_the_chart_fits_a_phone(page, server, size,
                                                                    territory, impact_branch):
     page.clock.set_fixed_time(BROWSER_NOW)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import PASSWORD, assert_accessible, login, screenshot, wait_for
 
 
@@ -18,6 +20,43 @@ def test_login_page_refuses_bad_credentials_then_lets_the_agent_in(page, server,
     alert.wait_for()
     assert "incorrect" in alert.inner_text()
     page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{server.url}/")
+
+
+@pytest.mark.parametrize("size", ["telephone"])
+def test_login_errors_mark_their_fields_and_the_network_failure_is_french(page, server, size):
+    """RGAA 11.10: the fields at fault are marked (aria-invalid) and described by the
+    message (aria-describedby); a network failure is said in French, no field blamed."""
+    page.goto(f"{server.url}/connexion")
+    email, password = page.get_by_label("Adresse e-mail"), page.get_by_label("Mot de passe")
+    email.fill("agent@cc-vosges.fr")
+    page.get_by_role("button", name="Se connecter").click()  # no password
+    alert = page.get_by_role("alert")
+    alert.filter(has_text="Indiquez votre adresse e-mail et votre mot de passe.").wait_for()
+    assert password.get_attribute("aria-invalid") == "true"
+    assert password.get_attribute("aria-describedby") == "message"
+    assert email.get_attribute("aria-invalid") is None
+    assert page.evaluate("document.activeElement.id") == "password"
+    assert_accessible(page)
+
+    password.fill("pas le bon")
+    page.get_by_role("button", name="Se connecter").click()
+    alert.filter(has_text="incorrect").wait_for()
+    for field in (email, password):  # the pair is refused
+        assert field.get_attribute("aria-invalid") == "true"
+        assert field.get_attribute("aria-describedby") == "message"
+    assert page.evaluate("document.activeElement.id") == "password"
+    assert_accessible(page)
+
+    page.route("**/auth/login", lambda route: route.abort())
+    password.fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    alert.filter(has_text="Connexion impossible").wait_for()
+    assert "Failed to fetch" not in alert.inner_text()
+    assert email.get_attribute("aria-invalid") is None  # nothing to correct there
+    page.unroute("**/auth/login")
+    password.fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{server.url}/")
 

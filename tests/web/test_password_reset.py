@@ -64,4 +64,33 @@ def test_used_or_missing_link_is_explained(page, server, size, mailbox):
     page.get_by_role("button", name="Enregistrer le mot de passe").click()
     alert = page.get_by_role("alert")
     alert.filter(has_text="invalide").wait_for()
-    assert page.get_by_role("link", name="Demander un nouveau lien").is_visible()
+    link = page.get_by_role("link", name="Demander un nouveau lien")
+    assert link.is_visible()
+    # Focus goes to the way out, not lost to the body with the disabled button; the form,
+    # useless with this link, goes.
+    assert page.evaluate("document.activeElement.textContent") == "Demander un nouveau lien"
+    assert page.locator("#new-password-form").is_hidden()
+    assert_accessible(page)
+
+
+def test_a_password_to_correct_is_marked_and_described(page, server, size):
+    """RGAA 11.10: the field at fault is marked and described by the message (with its own
+    help), and back to plain once corrected."""
+    page.goto(f"{server.url}/reinitialiser?jeton=bfr_inconnu")
+    password = page.get_by_label("Nouveau mot de passe")
+    confirmation = page.get_by_label("Confirmez le mot de passe")
+    password.fill("court")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    page.get_by_role("alert").filter(has_text="trop court").wait_for()
+    assert password.get_attribute("aria-invalid") == "true"
+    assert password.get_attribute("aria-describedby").split() == ["rules", "message"]
+    password.fill(NEW_PASSWORD)
+    confirmation.fill("autre-chose-encore")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    page.get_by_role("alert").filter(has_text="pas identiques").wait_for()
+    assert password.get_attribute("aria-invalid") is None
+    assert password.get_attribute("aria-describedby") == "rules"
+    assert confirmation.get_attribute("aria-invalid") == "true"
+    assert confirmation.get_attribute("aria-describedby") == "message"
+    assert page.evaluate("document.activeElement.id") == "confirmation"
+    assert_accessible(page)

@@ -288,6 +288,80 @@ def test_year_form_saves_a_figure_and_explains_a_bad_one(page, server, size, wat
     assert "minimum" in page.locator("#wf-mains_length_km-err").inner_text()
 
 
+NETWORK = "Connexion impossible : rien n'a été enregistré, réessayez."
+
+
+def _cut(page, pattern: str, method: str) -> None:
+    """The network drops for the ``method`` requests to ``pattern`` (a phone out of
+    coverage): they fail in the browser as ``fetch`` does then."""
+    page.route(pattern, lambda route: route.abort() if route.request.method == method
+               else route.continue_())
+
+
+@pytest.mark.parametrize("size", ["telephone"])
+def test_year_form_says_in_french_when_the_network_drops(page, server, size, water):
+    YEAR, service = water["year"], water["svc1"]
+    login(page, server, then=f"/eau/volumes?service={service}")
+    page.locator(f"body[data-ready='{service}']").wait_for(state="attached")
+    _cut(page, "**/years/*", "PUT")
+    page.get_by_label("Volume produit (V1) (m³)").fill("125 000")
+    save = page.get_by_role("button", name=f"Enregistrer les volumes {YEAR}")
+    save.click()
+    page.locator("form[data-saved='error']").wait_for(state="attached")
+    assert page.locator("#wf-error").inner_text() == NETWORK
+    assert "Failed to fetch" not in page.locator("main").inner_text()
+    assert page.evaluate("document.activeElement.id") == "wf-save"  # not lost to the body
+    assert not save.is_disabled()
+    page.unroute("**/years/*")  # back in coverage: the same click saves
+    save.click()
+    page.locator("#wf-report").get_by_text(f"Volumes {YEAR} enregistrés.").wait_for()
+
+
+@pytest.mark.parametrize("size", ["telephone"])
+def test_a_use_is_refused_in_french_offline_or_with_a_year_mistyped(page, server, size, water):
+    t, sector = water["tenant"], water["B"]
+    url = f"/tenants/{t}/water/sectors/{sector}/exceptional-uses"
+    login(page, server, then=f"/equipements/{sector}")
+    page.locator("#ws-uses[data-uses='0']").wait_for(state="attached")
+    today = datetime.now(PARIS).date()
+    start, end = (today.fromordinal(today.toordinal() - k).isoformat() for k in (10, 8))
+    first = page.get_by_label("Premier jour")
+    # The date pickers offer the days the API accepts: from 2000, two years ahead at most.
+    assert first.get_attribute("min") == "2000-01-01"
+    assert first.get_attribute("max") > today.replace(year=today.year + 1).isoformat()
+    assert page.get_by_label("Dernier jour (inclus)").get_attribute("min") == "2000-01-01"
+
+    # « 20260 » typed for the year: the picker keeps 0260, the API refuses it on its field.
+    first.fill("0260-07-01")
+    page.get_by_label("Dernier jour (inclus)").fill("0260-07-03")
+    page.get_by_label("Motif").fill("Purge des canalisations")
+    page.get_by_role("button", name="Déclarer l'usage").click()
+    page.locator("#wu-form[data-saved='error']").wait_for(state="attached")
+    assert "le 01/07/0260 est trop ancien, le 01/01/2000 au plus tôt" in \
+        page.locator("#wu-start-err").inner_text()
+    assert first.get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "wu-start"
+    assert _api(page, server, url)["uses"] == []
+
+    # The network drops when the form is sent: said in French, nothing stored.
+    page.locator("#wu-form").evaluate("form => { delete form.dataset.saved; }")
+    first.fill(start)
+    page.get_by_label("Dernier jour (inclus)").fill(end)
+    _cut(page, "**/exceptional-uses", "POST")
+    page.get_by_role("button", name="Déclarer l'usage").click()
+    page.locator("#wu-form[data-saved='error']").wait_for(state="attached")
+    error = page.locator("#wu-error")
+    assert error.inner_text() == NETWORK and error.get_attribute("role") == "alert"
+    assert "Failed to fetch" not in page.locator("main").inner_text()
+    assert first.get_attribute("aria-invalid") is None
+    page.unroute("**/exceptional-uses")
+    page.get_by_role("button", name="Déclarer l'usage").click()
+    page.locator("#ws-uses[data-uses='1']").wait_for(state="attached")
+    stored, = _api(page, server, url)["uses"]
+    assert (stored["start"], stored["end"]) == (start, end)
+    assert_accessible(page)
+
+
 def test_service_panel_shows_the_form_read_only_to_a_viewer(page, server, size, water):
     YEAR = water["year"]
     login(page, server, email="elu@cc-vosges.fr", then=f"/equipements/{water['svc2']}")

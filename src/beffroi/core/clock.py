@@ -14,6 +14,9 @@ TZ = "Europe/Paris"
 PARIS = ZoneInfo(TZ)
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
+# Nothing Beffroi holds (measures, work done, reports) predates this day: a date before it
+# is a year mistyped (« 20260 » typed in a date picker gives 0260), refused as such.
+EARLIEST_DAY = date(2000, 1, 1)
 
 
 def now_ms() -> int:

@@ -47,7 +47,9 @@ def local_datetime(instant_ms: int, tz: ZoneInfo) -> str:
 
 
 def local_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    """« 03/12/2026 »; the year on four digits even before 1000 (« 03/12/0260 », a year
+    mistyped, is then seen as such)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
 def duration(seconds: float) -> str:

@@ -22,6 +22,7 @@ and their meters) with the columns of each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,14 @@ from .registry import Registry
 
 CORE_COLUMNS = {"ref", "kind", "name", "commune", "parent_ref", "lon", "lat", "longitude",
                 "latitude", "x", "y", "geometry"}
+# How the report names the fields the checks name (``field_label`` of each error and
+# warning), in French, with the column to look for when it differs: the position is the
+# ``geometry`` of a GeoJSON feature, the ``lon``/``lat`` columns of a CSV.
+FIELD_LABELS = {"ref": "identifiant (ref)", "kind": "type d'équipement (kind)",
+                "name": "nom (name)", "commune": "commune",
+                "parent_ref": "parent (parent_ref)", "parent_id": "parent",
+                "geometry": "position", "external_ids": "identifiants externes",
+                "properties": "propriétés"}
 MAX_ROWS = 200_000
 # A position this close to its commune's boundary counts as inside: boundaries (IGN Admin
 # Express) are generalised to a few metres and devices sit on the limit road.
@@ -79,6 +88,7 @@ class ImportReport:
     written: bool = False
     encoding: str | None = None
     lines: list[int] | None = None
+    kinds: dict[int, Any] = field(default_factory=dict)  # each row's kind, by row (from 1)
 
     def _located(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.lines is None:
@@ -86,11 +96,23 @@ class ImportReport:
         return [{"row": e["row"], "line": self.lines[e["row"] - 1] if e.get("row") else None,
                  **e} for e in items]
 
-    def as_dict(self) -> dict[str, Any]:
+    def _labelled(self, items: list[dict[str, Any]], registry: Registry | None
+                  ) -> list[dict[str, Any]]:
+        """With ``registry``: ``field_label`` on each item that names a field."""
+        if registry is None:
+            return items
+        return [{**e, "field_label": field_label(registry, self.kinds.get(e.get("row")),
+                                                 str(e["field"]))} if e.get("field") else e
+                for e in items]
+
+    def as_dict(self, registry: Registry | None = None) -> dict[str, Any]:
+        """The report as the API gives it; with ``registry``, each field at fault named in
+        French too (``field_label``: what the administration page shows)."""
         return {"total": self.total, "valid": self.total - len({e["row"] for e in self.errors}),
                 "created": self.created, "updated": self.updated, "written": self.written,
-                "encoding": self.encoding, "errors": self._located(self.errors),
-                "warnings": self._located(self.warnings)}
+                "encoding": self.encoding,
+                "errors": self._labelled(self._located(self.errors), registry),
+                "warnings": self._labelled(self._located(self.warnings), registry)}
 
 
 def rows_from_geojson(data: Any, default_kind: str | None,
@@ -196,6 +218,20 @@ def parse_inventory(raw: bytes, content_type: str, filename: str = "",
                      list(decoded.warnings))
 
 
+def field_label(registry: Registry, kind: Any, field_name: str) -> str:
+    """The French name of a field of the report (``FIELD_LABELS``); a property by its
+    label and its column (« Puissance (power_w) »), for the row's kind; else as given."""
+    if field_name in FIELD_LABELS:
+        return FIELD_LABELS[field_name]
+    if field_name.startswith("properties."):
+        column = field_name.removeprefix("properties.")
+        asset_kind = registry.asset_kinds.get(kind) if isinstance(kind, str) else None
+        spec = asset_kind.property(re.split(r"[.\[]", column, maxsplit=1)[0]) \
+            if asset_kind else None
+        return f"{spec.label} ({column})" if spec else column
+    return field_name
+
+
 def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
                   rows: Inventory | list[Any], *, partial: bool = False, dry_run: bool = False,
                   progress: Callable[[int], None] | None = None) -> ImportReport:
@@ -235,6 +271,7 @@ def import_assets(scope: TenantScope, conn: Connection, registry: Registry,
         else:
             if isinstance(doc.get("kind"), str) and doc["kind"] not in registry.asset_kinds:
                 doc = {**doc, "kind": kinds_by_label.get(_folded(doc["kind"]), doc["kind"])}
+            report.kinds[index + 1] = doc.get("kind")  # (for the fields' labels)
             values, errors = check_asset(scope, conn, registry, doc, communes=communes,
                                          refs=refs, from_text=True)
         errors = [*errors, *inventory.cell_errors.get(index, ())]

@@ -42,6 +42,9 @@ def new_password_hash(password: Any, *, allow_short: bool = False) -> str:
 
 def check_email(email: Any) -> str:
     text = normalise_email(email)
+    if email is None or (isinstance(email, str) and not text):  # (nothing typed)
+        raise Invalid("Adresse e-mail obligatoire.",
+                      errors=[{"field": "email", "message": "adresse e-mail obligatoire"}])
     if not EMAIL_RE.match(text):
         shown = text if text.isprintable() else repr(text)
         raise Invalid(f"Adresse e-mail invalide « {shown[:320]} ».",

@@ -11,6 +11,7 @@ from ...core.access import TenantScope
 from ...core.alerting import alerts, interventions, rules
 from ...core.alerting.detectors import registered_detectors
 from ...core.alerting.evaluation import RULE_DETAILS
+from ...core.clock import now_ms
 from ..deps import (
     CtxDep,
     Id,
@@ -42,11 +43,14 @@ def _public(scope: TenantScope, registry, row: Any) -> dict[str, Any]:
 
 
 def _full(scope: TenantScope, conn, registry, row: Any) -> dict[str, Any]:
-    """The alert, its history and the follow-up steps recorded on it."""
+    """The alert, its history and the follow-up steps recorded on it, with the first day a
+    step may be dated (``interventions_since``, local)."""
     history = alerts.history(scope, conn, row.id)
+    tz = interventions.tenant_tz(scope)
     return {**_public(scope, registry, row), "history": history,
             "interventions": interventions.interventions_public(
-                registry, row.detector, history, interventions.tenant_tz(scope))}
+                registry, row.detector, history, tz),
+            "interventions_since": interventions.first_day(row, now_ms(), tz).isoformat()}
 
 
 @router.get("/tenants/{tenant}/alert-rules", response_model=Objects)
@@ -138,8 +142,10 @@ def comment(ctx: CtxDep, tenant: str, alert_id: Id, body: JsonBody):
              responses=problems(409))
 def record_intervention(ctx: CtxDep, tenant: str, alert_id: Id, body: JsonBody):
     """Record a follow-up step of the alert (its detector's ``follow_up``: search, location,
-    repair…): ``step``, ``at`` (ISO instant or date, when it was done, not in the future;
-    now if absent), ``comment`` and the step's fields. Every field at fault is listed and
+    repair…): ``step``, ``at`` (ISO instant or date, when it was done, not in the future
+    nor before the alert's ``interventions_since`` — its opening, or its estimated
+    ``onset`` when earlier —, never before 2000; now if absent), ``comment`` and the step's
+    fields (their dates and instants bounded the same way). Every field at fault is listed and
     nothing is stored then. 409 for an alert without follow-up, and for a step other than a
     final one on a resolved alert; a first step on an open alert takes it in hand."""
     with ctx.writing(tenant) as (scope, conn):

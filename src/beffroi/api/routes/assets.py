@@ -92,8 +92,8 @@ def import_assets(request: Request, ctx: CtxDep, tenant: str, body: RawBody,
         # Refused as a whole: a problem (RFC 9457) carrying the validation report.
         return problem(422, "Import refusé", f"{len(report.errors)} anomalie(s) : aucun "
                        "équipement n'a été enregistré.", type_slug="import-rejected",
-                       instance=request.url.path, **report.as_dict())
-    return JSONResponse(report.as_dict())
+                       instance=request.url.path, **report.as_dict(ctx.registry))
+    return JSONResponse(report.as_dict(ctx.registry))
 
 
 # ``:int``: ``…/assets/status`` and ``…/assets/import`` are other resources, so that another

@@ -6,8 +6,11 @@ Kinds people can enter (``INPUT_KINDS``):
 - ``number``, ``percent`` — a JSON number within the field's bounds (a percent: 0 to 100
   unless declared otherwise);
 - ``date`` — ``YYYY-MM-DD``, not after today (local day of the tenant): people record what
-  was done;
-- ``instant`` — ISO 8601 with its offset, not in the future; stored as UTC ``…Z``;
+  was done; nor before ``EARLIEST_DAY`` (a year mistyped: « 20260 » typed in a date picker
+  gives 0260), nor before the day given as ``since`` (the start of the alert the step
+  follows: ``interventions.alert_start``);
+- ``instant`` — ISO 8601 with its offset, not in the future, nor before the start of
+  those days; stored as UTC ``…Z``;
 - ``choice`` — one of the declared codes;
 - ``text`` — at most ``MAX_TEXT`` characters, blanks trimmed (empty: no value);
 - ``position`` — ``{"lon": …, "lat": …}`` in WGS84 degrees.
@@ -21,8 +24,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..clock import format_instant, local_day, parse_instant
-from ..french_format import french_number, with_unit
+from ..clock import EARLIEST_DAY, format_instant, local_day, midnight_ms, parse_instant
+from ..french_format import french_number, local_date, with_unit
 from .detector_spec import DetailField
 
 MAX_TEXT = 2000
@@ -74,6 +77,35 @@ def parse_day(value: Any) -> date:
         raise FieldError(f"date « {value[:20]} » illisible : AAAA-MM-JJ attendue") from None
 
 
+def first_day(since: date | None) -> date:
+    """The first day a date of what was done may be: ``since`` (the start of the alert),
+    never before ``EARLIEST_DAY``."""
+    return max(EARLIEST_DAY, since) if since is not None else EARLIEST_DAY
+
+
+def check_past_day(day: date, today: date, since: date | None) -> None:
+    """A day something was done: from ``first_day(since)`` to ``today``; FieldError (French)
+    otherwise."""
+    if day > today:
+        raise FieldError(f"date dans le futur ({local_date(day)}) : on enregistre ce qui a "
+                         "été fait")
+    if day < EARLIEST_DAY:
+        raise FieldError(f"date du {local_date(day)} impossible : le "
+                         f"{local_date(EARLIEST_DAY)} au plus tôt (année mal saisie ?)")
+    if since is not None and day < since:
+        raise FieldError(f"date du {local_date(day)} antérieure au début de l'alerte "
+                         f"({local_date(since)}) : une intervention le suit")
+
+
+def check_past_instant(instant: int, now_ms: int, tz: ZoneInfo, since: date | None) -> None:
+    """An instant something was done: not in the future (a phone's clock a little ahead
+    tolerated), nor before the start of ``first_day(since)`` in ``tz``."""
+    if instant > now_ms + FUTURE_TOLERANCE_MS:
+        raise FieldError("instant dans le futur : on enregistre ce qui a été fait")
+    if instant < midnight_ms(first_day(since), tz):
+        check_past_day(local_day(instant, tz), local_day(now_ms, tz), since)
+
+
 def _position(value: Any) -> dict[str, float]:
     if not isinstance(value, dict) or set(value) != {"lon", "lat"}:
         raise FieldError('objet {"lon": …, "lat": …} attendu (degrés WGS84)')
@@ -89,8 +121,10 @@ def _position(value: Any) -> dict[str, float]:
     return {"lon": float(lon), "lat": float(lat)}
 
 
-def check_value(f: DetailField, value: Any, now_ms: int, tz: ZoneInfo) -> Any:
-    """The value to store for ``f``, or None for no value; raises ``FieldError``."""
+def check_value(f: DetailField, value: Any, now_ms: int, tz: ZoneInfo,
+                since: date | None = None) -> Any:
+    """The value to store for ``f``, or None for no value; raises ``FieldError``. A date or
+    an instant is of something done: up to now, from ``since`` (a local day) on."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     kind = f.kind
@@ -99,17 +133,14 @@ def check_value(f: DetailField, value: Any, now_ms: int, tz: ZoneInfo) -> Any:
         return value
     if kind == "date":
         day = parse_day(value)
-        if day > local_today(now_ms, tz):
-            raise FieldError(f"date dans le futur ({day:%d/%m/%Y}) : on enregistre ce qui "
-                             "a été fait")
+        check_past_day(day, local_today(now_ms, tz), since)
         return day.isoformat()
     if kind == "instant":
         try:
             instant = parse_instant(value)
         except ValueError as exc:
             raise FieldError(str(exc)) from None
-        if instant > now_ms + FUTURE_TOLERANCE_MS:
-            raise FieldError("instant dans le futur : on enregistre ce qui a été fait")
+        check_past_instant(instant, now_ms, tz, since)
         return format_instant(instant)
     if kind == "choice":
         if not isinstance(value, str) or value not in f.choices:

@@ -10,6 +10,11 @@ the work was done, its details hold ``step``, the step's checked fields and
 - only the alerts of a detector that declares steps have a follow-up (others: 409);
 - ``at`` is an ISO instant or a date (its local midnight in the tenant's time zone), now
   if absent, never in the future; dates and instants of the fields neither;
+- nor before the alert's start (``alert_start``, its local day — what the alert reports
+  began then: nothing was searched nor repaired before), and never before 2000 (a year
+  mistyped: « 20260 » typed in a date picker gives 0260); the start is the alert's opening,
+  or the estimated onset its details carry when earlier (``onset``: a leak is raised
+  nights after it began, and may be repaired before the alert was raised);
 - every error at once, each naming its field, and nothing stored then;
 - on an active alert any step, in any order (a repair may be entered without the search
   before it; a repair the following nights refute is followed by a new search); on a
@@ -23,20 +28,29 @@ the work was done, its details hold ``step``, the step's checked fields and
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy import Connection
 
 from ..access import TenantScope
-from ..clock import format_instant, midnight_ms, now_ms, parse_instant
+from ..clock import format_instant, local_day, midnight_ms, now_ms, parse_instant
 from ..errors import Conflict, Invalid
 from ..registry import Registry
 from .alerts import MAX_COMMENT, STATUS_LABELS, add_event, get_alert, take_in_hand
 from .details import fields_display
 from .detector_spec import FollowUpStep
 from .detectors import registered_detectors
-from .field_values import FUTURE_TOLERANCE_MS, FieldError, check_value, local_today, parse_day
+from .field_values import (
+    FieldError,
+    check_past_day,
+    check_past_instant,
+    check_value,
+    local_today,
+    parse_day,
+)
 
 KIND = "intervention"  # of the alert_events rows
 
@@ -53,22 +67,39 @@ def tenant_tz(scope: TenantScope) -> ZoneInfo:
     return scope.zone
 
 
-def _at(value: Any, now: int, tz: ZoneInfo) -> int:
-    """When the step was done (epoch ms): an ISO instant, or a date's local midnight."""
+def alert_start(row: Any) -> int:
+    """When what the alert reports began (epoch ms): its opening, or the estimated onset its
+    details carry (``onset``, an ISO instant) when that is earlier."""
+    start = row.opened_at
+    try:
+        onset = orjson.loads(row.details or "{}").get("onset")
+        if isinstance(onset, str):
+            start = min(start, parse_instant(onset))
+    except (ValueError, AttributeError):  # details not an object, onset unreadable
+        pass
+    return start
+
+
+def first_day(row: Any, now: int, tz: ZoneInfo) -> date:
+    """The first day (local) a step of the alert may be dated: the day it started — today
+    at the latest, should the data that opened it be dated a little ahead."""
+    return min(local_day(alert_start(row), tz), local_today(now, tz))
+
+
+def _at(value: Any, now: int, tz: ZoneInfo, since: date | None = None) -> int:
+    """When the step was done (epoch ms): an ISO instant, or a date's local midnight; from
+    the day ``since`` on, up to now."""
     if value is None or value == "":
         return now
     if isinstance(value, str) and len(value) == 10:
         day = parse_day(value)
-        if day > local_today(now, tz):
-            raise FieldError(f"date dans le futur ({day:%d/%m/%Y}) : on enregistre ce qui a "
-                             "été fait")
+        check_past_day(day, local_today(now, tz), since)
         return midnight_ms(day, tz)
     try:
         at = parse_instant(value)
     except ValueError as exc:
         raise FieldError(f"{exc}, ou date AAAA-MM-JJ") from None
-    if at > now + FUTURE_TOLERANCE_MS:
-        raise FieldError("instant dans le futur : on enregistre ce qui a été fait")
+    check_past_instant(at, now, tz, since)
     return at
 
 
@@ -96,10 +127,11 @@ def _comment(value: Any) -> str | None:
     return text or None
 
 
-def check_body(steps: tuple[FollowUpStep, ...], body: Any, now: int,
-               tz: ZoneInfo) -> tuple[FollowUpStep, int, str | None, dict[str, Any]]:
+def check_body(steps: tuple[FollowUpStep, ...], body: Any, now: int, tz: ZoneInfo,
+               since: date | None = None) -> tuple[FollowUpStep, int, str | None, dict[str, Any]]:
     """(step, at, comment, values) of a request, or Invalid listing every field at fault,
-    its detail naming them in French."""
+    its detail naming them in French; its dates and instants from the local day ``since``
+    (the alert's ``first_day``) to now."""
     if not isinstance(body, dict):
         raise Invalid("Objet JSON attendu.")
     step = _step(steps, body)
@@ -109,7 +141,7 @@ def check_body(steps: tuple[FollowUpStep, ...], body: Any, now: int,
               for key in sorted(set(body) - {"step", "at", "comment", *fields})]
     at, comment = now, None
     try:
-        at = _at(body.get("at"), now, tz)
+        at = _at(body.get("at"), now, tz, since)
     except FieldError as exc:
         errors.append({"field": "at", "message": str(exc)})
     try:
@@ -119,7 +151,7 @@ def check_body(steps: tuple[FollowUpStep, ...], body: Any, now: int,
     values: dict[str, Any] = {}
     for key, f in fields.items():
         try:
-            value = check_value(f, body.get(key), now, tz)
+            value = check_value(f, body.get(key), now, tz, since)
         except FieldError as exc:
             errors.append({"field": f"{key}.{exc.field}" if exc.field else key,
                            "message": str(exc)})
@@ -145,7 +177,8 @@ def record_intervention(scope: TenantScope, conn: Connection, registry: Registry
         raise Conflict(f"L'alerte {alert_id} n'a pas de suivi d'intervention : seules les "
                        "alertes d'un détecteur qui déclare des étapes de suivi en ont.")
     now = now_ms()
-    step, at, comment, values = check_body(steps, body, now, tenant_tz(scope))
+    tz = tenant_tz(scope)
+    step, at, comment, values = check_body(steps, body, now, tz, first_day(row, now, tz))
     if row.status == "resolved" and not step.final:
         finals = ", ".join(f"« {s.label} »" for s in steps if s.final) or "aucune"
         raise Conflict(f"L'alerte {alert_id} est {STATUS_LABELS['resolved']} : seule une "

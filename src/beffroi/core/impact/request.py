@@ -10,8 +10,9 @@ from sqlalchemy import Connection, select
 
 from ...storage import schema
 from ..access import TenantScope
-from ..clock import local_day, now_ms
+from ..clock import EARLIEST_DAY, local_day, now_ms
 from ..errors import Invalid
+from ..french_format import local_date
 
 # Five years at most: 5 × 365 days and the two 29 Februaries five years can hold.
 MAX_DAYS = 5 * 365 + 2
@@ -37,6 +38,16 @@ def _day(text: str | None, field: str, what: str, errors: list[dict[str, str]]) 
 
 
 def period_errors(start: date, end: date) -> list[dict[str, str]]:
+    """What is wrong with a period, each fault on its field: a day before ``EARLIEST_DAY``
+    (a year mistyped: on that field, not on the length of the period it makes), the end
+    before the start, more than five years."""
+    early = [{"field": field, "message": f"date {what} du {local_date(day)} impossible : le "
+                                         f"{local_date(EARLIEST_DAY)} au plus tôt (année mal "
+                                         "saisie ?)"}
+             for field, what, day in (("from", "de début", start), ("to", "de fin", end))
+             if day < EARLIEST_DAY]
+    if early:
+        return early
     if start > end:
         return [{"field": "to", "message": "la fin doit être le jour du début ou le suivre"}]
     days = (end - start).days + 1

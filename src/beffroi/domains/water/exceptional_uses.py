@@ -17,6 +17,12 @@ change of the sector, without a table of its own.
 ``excluded_ranges`` (the nights left out) and ``seasonal_ranges`` (the nights watched with
 caution) are what the detector reads: the declared days as UTC intervals, from local
 midnight of the first day to local midnight after the last.
+
+Both days lie from ``EARLIEST_DAY`` (2000) on — earlier is a year mistyped (« 20260 » typed
+in a date picker gives 0260), refused wherever a use is checked, a stored one included —
+and, when a use is written, at most ``MAX_AHEAD_DAYS`` (two years) after today: a use is
+declared for the season or the works to come, not further (a seasonal use comes back every
+year from its first one anyway). Stored uses stay valid as time passes.
 """
 
 from __future__ import annotations
@@ -31,10 +37,10 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy import Connection
 
-from ...core import assets
+from ...core import assets, clock
 from ...core.access import TenantScope
 from ...core.alerting.field_values import FieldError, parse_day
-from ...core.clock import midnight_ms
+from ...core.clock import EARLIEST_DAY, midnight_ms
 from ...core.errors import Invalid, NotFound
 from ...core.french_format import local_date
 from ...core.properties import entries_checked
@@ -47,6 +53,7 @@ MAX_YEARLY_DAYS = 184  # half a year watched with caution, every year
 MAX_LABEL = 200
 MAX_USES = 200
 MAX_FLOW_M3H = 10_000
+MAX_AHEAD_DAYS = 2 * 365 + 1  # a use declared two years ahead at most (one leap day)
 DEFAULT_TZ = "Europe/Paris"
 
 FIELDS: tuple[PropertySpec, ...] = (
@@ -74,15 +81,32 @@ def _max_days(entry: Mapping[str, Any]) -> int:
     return MAX_YEARLY_DAYS if entry.get("yearly") is True else MAX_DAYS
 
 
-def _entry_errors(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+def today() -> date:
+    """Today (Paris: two years ahead, the time zone hardly matters)."""
+    return clock.local_day(clock.now_ms(), clock.PARIS)
+
+
+def _entry_errors(entry: Mapping[str, Any], today: date | None = None
+                  ) -> list[tuple[str, str]]:
     """What is wrong with one entry whose fields have their declared types: (field,
-    message) pairs, French."""
+    message) pairs, French. With ``today`` (a use being written), its days may not lie more
+    than ``MAX_AHEAD_DAYS`` after it."""
     errors = []
     first, last = _day(entry.get("start")), _day(entry.get("end"))
+    latest = today + timedelta(days=MAX_AHEAD_DAYS) if today is not None else None
     for name, day in (("start", first), ("end", last)):
         if day is None and entry.get(name) is not None:
             errors.append((name, f"{LABELS[name]} : date « {entry[name]} » invalide "
                                  "(AAAA-MM-JJ attendu, par exemple 2025-07-14)"))
+        elif day is not None and day < EARLIEST_DAY:
+            errors.append((name, f"{LABELS[name]} : le {local_date(day)} est trop ancien, le "
+                                 f"{local_date(EARLIEST_DAY)} au plus tôt (année mal saisie ?)"))
+        elif latest is not None and day is not None and day > latest:
+            errors.append((name, f"{LABELS[name]} : le {local_date(day)} est à plus de deux "
+                                 f"ans, le {local_date(latest)} au plus tard (année mal "
+                                 "saisie ?)"))
+    if errors:
+        first = last = None  # (the period is judged once its days are right)
     if first and last:
         if last < first:
             errors.append(("end", f"{LABELS['end']} : le {local_date(last)} est avant le premier "
@@ -109,10 +133,10 @@ def check_uses(value: Any) -> list[dict[str, str]]:
     passed their fields' checks."""
     if len(value) > MAX_USES:
         return [{"field": "", "message": f"{MAX_USES} usages exceptionnels au plus par secteur"}]
-    errors, seen = [], set()
+    errors, seen, day = [], set(), today()
     for i, entry in enumerate(value):
         errors += [{"field": f"[{i}].{name}", "message": message}
-                   for name, message in _entry_errors(entry)]
+                   for name, message in _entry_errors(entry, day)]
         if entry.get("id") is not None:
             if entry["id"] in seen:
                 errors.append({"field": f"[{i}].id",

@@ -1,7 +1,7 @@
 // Administration of a tenant: communes, members and roles, device health, asset import.
 import {
-  api, ApiError, csrfToken, escapeHtml, formatDateTime, formatNumber, isAdmin, renderHeader,
-  newestOnly, roleIn, session, showError, STALE,
+  api, ApiError, csrfToken, errorText, escapeHtml, formatDateTime, formatNumber, isAdmin,
+  newestOnly, readJson, renderHeader, request, roleIn, session, showError, STALE, whileSending,
 } from "/static/js/common.js";
 
 const ROLE_LABELS = {
@@ -153,6 +153,12 @@ function clearFieldErrors(form) {
 async function addMember(event) {
   event.preventDefault();
   const form = event.target;
+  // One invitation per click: a double-click (or a second tap while the first is sent)
+  // would post it twice, the second refused as already pending.
+  await whileSending(form.querySelector('button[type="submit"]'), () => sendInvitation(form));
+}
+
+async function sendInvitation(form) {
   clearFieldErrors(form);
   const checked = [...form.querySelectorAll('input[name="communes"]:checked')].map((i) => i.value);
   const body = {
@@ -179,8 +185,8 @@ async function addMember(event) {
       lines.push(`<li>${escapeHtml(label)} : ${escapeHtml(message)}</li>`);
     }
     const box = $("member-errors");
-    box.innerHTML = `<p>${escapeHtml(error instanceof ApiError ? error.message
-      : "L'invitation n'a pas abouti : réessayez.")}</p>${lines.length ? `<ul>${lines.join("")}</ul>` : ""}`;
+    box.innerHTML = `<p>${escapeHtml(errorText(error, "L'invitation n'a pas abouti : réessayez."))}</p>${
+      lines.length ? `<ul>${lines.join("")}</ul>` : ""}`;
     box.hidden = false;
     if (first && first.focus) first.focus();
   }
@@ -297,7 +303,7 @@ function geojsonChunks(text) {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new Error("Ce fichier n'est ni un CSV ni un GeoJSON lisible.");
+    throw new ApiError(0, { detail: "Ce fichier n'est ni un CSV ni un GeoJSON lisible." });
   }
   const features = Array.isArray(data.features) ? data.features : [];
   const chunks = [];
@@ -315,10 +321,9 @@ async function postInventory(body, isCsv, params) {
     "Content-Type": isCsv ? "text/csv" : "application/geo+json" };
   const csrf = await csrfToken();
   if (csrf) headers["X-CSRF-Token"] = csrf;
-  const response = await fetch(`/api/v1${tenantPath}/assets/import?${new URLSearchParams(params)}`,
+  const response = await request(`/api/v1${tenantPath}/assets/import?${new URLSearchParams(params)}`,
     { method: "POST", headers, body, credentials: "same-origin" });
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  const data = await readJson(response);
   if (response.ok || (response.status === 422 && data && "total" in data)) return data;
   throw new ApiError(response.status, data);
 }
@@ -329,7 +334,7 @@ function reportTable(isCsv, items, caption) {
     <thead><tr><th scope="col">${isCsv ? "Ligne du fichier" : "Entité"}</th>
       <th scope="col">Identifiant</th><th scope="col">Champ</th><th scope="col">Message</th></tr></thead>
     <tbody>${items.map((e) => `<tr><td>${(isCsv ? e.line : e.row) ?? "fichier"}</td>
-      <td>${escapeHtml(e.ref || "—")}</td><td>${escapeHtml(e.field || "—")}</td>
+      <td>${escapeHtml(e.ref || "—")}</td><td>${escapeHtml(e.field_label || e.field || "—")}</td>
       <td>${escapeHtml(e.message)}</td></tr>`).join("")}</tbody></table>`;
 }
 
@@ -379,8 +384,7 @@ async function checkFile(event) {
       button.hidden = false;
     }
   } catch (error) {
-    showError(error instanceof ApiError ? error : new ApiError(0, { detail: error.message }),
-      $("import-errors"));
+    showError(error, $("import-errors"));
   }
 }
 

@@ -2,8 +2,8 @@
 // follow-up (when its detector declares steps), history and the actions people with write
 // access can take.
 import {
-  api, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn, session,
-  newestOnly, SEVERITY_LABELS, showError, STALE,
+  api, ApiError, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn,
+  session, newestOnly, SEVERITY_LABELS, showError, STALE,
 } from "/static/js/common.js";
 import { followUpSteps, renderFollowUp } from "/static/js/follow-up.js";
 
@@ -185,8 +185,11 @@ const DONE = { acknowledge: "Alerte prise en compte.", resolve: "Alerte résolue
 
 async function act(what, id) {
   const error = document.getElementById("action-error");
-  const comment = document.getElementById("comment").value.trim();
+  const field = document.getElementById("comment");
+  const comment = field.value.trim();
   error.hidden = true;
+  field.removeAttribute("aria-invalid");
+  field.removeAttribute("aria-describedby");
   const path = what === "comment" ? "comments" : what;
   const buttons = document.querySelectorAll("#alert-actions button");
   buttons.forEach((b) => { b.disabled = true; });
@@ -196,7 +199,12 @@ async function act(what, id) {
   } catch (e) {
     buttons.forEach((b) => { b.disabled = false; });
     showError(e, error);
-    document.getElementById("comment").focus();
+    // The comment refused (« Commentaire vide. »): marked and described by the message.
+    if (e instanceof ApiError && (e.problem.errors || []).some((x) => x.field === "comment")) {
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", "action-error");
+    }
+    field.focus();
     return;
   }
   await Promise.all([loadList(), showDetail()]);

@@ -13,18 +13,81 @@ export class ApiError extends Error {
   }
 }
 
+/** What a page says when the server could not be reached (a phone out of coverage, the
+ * server down) or answered something that is not the API's JSON (a proxy's error page). */
+export const NETWORK_MESSAGE = "Connexion impossible : rien n'a été enregistré, réessayez.";
+
+/** `fetch`, with a network failure as an ApiError of status 0 (French message) instead of
+ * the browser's « Failed to fetch ». */
+export async function request(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (error && error.name === "AbortError") throw error;
+    throw new ApiError(0, { detail: NETWORK_MESSAGE });
+  }
+}
+
+/** The JSON body of an answer (null when empty); an answer that is not JSON (a proxy's
+ * HTML error page, a body cut by the network) is an ApiError with the same message. */
+export async function readJson(response) {
+  let text;
+  try {
+    text = await response.text();
+  } catch {
+    throw new ApiError(0, { detail: NETWORK_MESSAGE });
+  }
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(response.ok ? 0 : response.status, { detail: NETWORK_MESSAGE });
+  }
+}
+
+/** The French text to show for `error`: the API's message, else `fallback` — never the
+ * message of a browser or script error (English, meaningless to the user). */
+export function errorText(error, fallback = "Une erreur est survenue : réessayez.") {
+  return error instanceof ApiError ? error.message : fallback;
+}
+
+/** Run `work` (async) with the form's submit `button` disabled, so that a second click —
+ * a double-click, a phone's repeated tap — sends nothing more; a call made while the
+ * button is disabled does nothing (resolves to undefined). Focus, which a disabled button
+ * loses, comes back to it unless `work` moved it elsewhere. */
+export async function whileSending(button, work) {
+  if (button.disabled) return undefined;
+  const focused = document.activeElement === button;
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+    if (focused && button.isConnected
+        && (document.activeElement === document.body || document.activeElement === null)) {
+      button.focus();
+    }
+  }
+}
+
 let csrfPromise = null;
 /** The anti-CSRF token of the browser session (null without one), for the X-CSRF-Token
- * header of every write; asked once per page. */
+ * header of every write; asked once per page — again after a failed ask (the network
+ * was down: the next write, once it is back, must carry the token). */
 export function csrfToken() {
   csrfPromise ||= fetch(API + "/auth/csrf", { credentials: "same-origin",
     headers: { Accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : null)).then((data) => (data && data.csrf_token) || null)
-    .catch(() => null);
+    .catch(() => null)
+    .then((token) => {
+      if (!token) csrfPromise = null;
+      return token;
+    });
   return csrfPromise;
 }
 
-/** Call the JSON API; throws ApiError (French message) on an error answer. */
+/** Call the JSON API; throws ApiError (French message) on an error answer, and on a
+ * network failure or an answer that is not JSON (status 0, `NETWORK_MESSAGE`). */
 export async function api(path, { method = "GET", body, params } = {}) {
   let url = path.startsWith("/api/") ? path : API + path;
   if (params) {
@@ -40,13 +103,12 @@ export async function api(path, { method = "GET", body, params } = {}) {
     const csrf = await csrfToken();
     if (csrf) headers["X-CSRF-Token"] = csrf;
   }
-  const response = await fetch(url, {
+  const response = await request(url, {
     method, headers, credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 204) return null;
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  const data = await readJson(response);
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
@@ -204,6 +266,6 @@ export const SEVERITY_LABELS = { info: "Information", warning: "Avertissement", 
 /** Show an error in the page's live region (role="alert"). */
 export function showError(error, where = document.getElementById("message")) {
   if (!where) return;
-  where.textContent = error instanceof ApiError ? error.message : "Une erreur est survenue : réessayez.";
+  where.textContent = errorText(error);
   where.hidden = false;
 }

@@ -2,8 +2,8 @@
 // period, its alerts, its commands (followed while pending) and the actions it allows.
 /* global L, uPlot */
 import {
-  api, canWrite, escapeHtml, formatDate, formatDateTime, formatNumber, newestOnly, renderHeader,
-  roleIn, session, SEVERITY_LABELS, showError, STALE, TIME_ZONE, unitSymbol,
+  api, canWrite, errorText, escapeHtml, formatDate, formatDateTime, formatNumber, newestOnly,
+  renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE, TIME_ZONE, unitSymbol,
 } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
@@ -207,6 +207,17 @@ function parisMidnight(text) {
   return result;
 }
 
+/** "2026-03-01" → "01/03/2026". */
+const frenchDay = (iso) => iso.split("-").reverse().join("/");
+
+/** A custom period refused: its French message and the ids of the date fields at fault. */
+class PeriodError extends Error {
+  constructor(message, fields) {
+    super(message);
+    this.fields = fields;
+  }
+}
+
 function chosenPeriod() {
   const value = document.querySelector('input[name="period"]:checked').value;
   if (value !== "custom") {
@@ -215,12 +226,37 @@ function chosenPeriod() {
   }
   const from = document.getElementById("from").value;
   const to = document.getElementById("to").value;
-  if (!from || !to) throw new Error("Choisissez les deux dates de la période.");
+  if (!from || !to) {
+    throw new PeriodError("Choisissez les deux dates de la période.",
+      [!from && "from", !to && "to"].filter(Boolean));
+  }
+  const outside = ["from", "to"].filter((id) => {
+    const { validity } = document.getElementById(id);
+    return validity.rangeUnderflow || validity.rangeOverflow;
+  });
+  if (outside.length) {  // (a year mistyped: « 20260 » gives 0260 in some pickers)
+    const { min, max } = document.getElementById(outside[0]);
+    throw new PeriodError(`Date hors des limites : entre le ${frenchDay(min)} et le `
+      + `${frenchDay(max)}.`, outside);
+  }
   const start = parisMidnight(from);
   const end = parisMidnight(to) + DAY + 2 * HOUR;  // past the end of the day, even on DST days
   const endDay = parisMidnight(new Date(end).toISOString().slice(0, 10));
-  if (endDay <= start) throw new Error("La date de fin doit suivre la date de début.");
+  if (endDay <= start) {
+    throw new PeriodError("La date de fin doit suivre la date de début.", ["from", "to"]);
+  }
   return { key: "custom", start, end: endDay, step: endDay - start <= 14 * DAY ? "1h" : "1d" };
+}
+
+/** The custom period's error beside its date fields (described by it), the fields at fault
+ * marked and the first of them focused; `null` clears it. */
+function showPeriodError(error) {
+  const box = document.getElementById("period-error");
+  for (const id of ["from", "to"]) document.getElementById(id).removeAttribute("aria-invalid");
+  box.textContent = error ? error.message : "";
+  if (!error) return;
+  for (const id of error.fields) document.getElementById(id).setAttribute("aria-invalid", "true");
+  document.getElementById(error.fields[0]).focus();
 }
 
 const iso = (ms) => new Date(ms).toISOString();
@@ -295,12 +331,11 @@ async function showCharts() {
   try {
     period = chosenPeriod();
   } catch (error) {
-    const message = document.getElementById("message");
-    message.textContent = error.message;
-    message.hidden = false;
+    if (!(error instanceof PeriodError)) throw error;
+    showPeriodError(error);
     return;
   }
-  document.getElementById("message").hidden = true;
+  showPeriodError(null);
   if (!streams.length) {
     box.innerHTML = '<p class="muted">Aucun flux de mesures pour cet équipement.</p>';
     return;
@@ -327,7 +362,7 @@ async function showCharts() {
     box.append(section);
     const caption = section.querySelector("figcaption");
     if (error) {
-      caption.textContent = `Courbe indisponible : ${error.message}`;
+      caption.textContent = `Courbe indisponible : ${errorText(error)}`;
       continue;
     }
     caption.textContent = summary(stream, points, period);
@@ -346,6 +381,7 @@ function setupPeriods() {
   const weekAgo = new Date(Date.now() - 7 * DAY).toLocaleDateString("en-CA", { timeZone: TIME_ZONE });
   document.getElementById("from").value = weekAgo;
   document.getElementById("to").value = today;
+  document.getElementById("from").max = today;
   document.getElementById("to").max = today;
   form.addEventListener("change", (event) => {
     if (event.target.name !== "period") return;
@@ -573,7 +609,7 @@ function showActions(offer) {
       } catch (e) {
         const detail = e.problem && e.problem.errors
           ? " " + e.problem.errors.map((x) => x.message).join(" ; ") : "";
-        error.textContent = e.message + detail;
+        error.textContent = errorText(e) + detail;
       } finally {
         button.disabled = false;
       }
@@ -600,8 +636,8 @@ async function showPanels() {
       await module.render(body, { tenant, asset, kind, role, canWrite: canWrite(role), refresh });
     } catch (error) {
       console.error(error);
-      body.innerHTML = `<p class="notice">Ce bloc n'a pas pu être affiché${
-        error && error.message ? ` : ${escapeHtml(error.message)}` : ""}.</p>`;
+      body.innerHTML = `<p class="notice">Ce bloc n'a pas pu être affiché : ${
+        escapeHtml(errorText(error, "réessayez en rechargeant la page"))}.</p>`;
     }
   }));
 }

@@ -2,7 +2,7 @@
 // location, repair…): the steps recorded, in the order they were done, and the form of the
 // next one, built from the declaration (GET /alerts/detectors → follow_up). The API checks
 // every field (POST …/alerts/{id}/interventions); its messages go next to their fields.
-import { api, ApiError, escapeHtml, formatDate, TIME_ZONE } from "/static/js/common.js";
+import { api, ApiError, errorText, escapeHtml, formatDate, TIME_ZONE } from "/static/js/common.js";
 
 const UNITS = { EUR: "€", m3: "m³", "m3/h": "m³/h", mm: "mm", m: "m", d: "j", km: "km" };
 let detectorsPromise = null;
@@ -51,7 +51,7 @@ function error(id) {
   return `<span class="field-error" id="${id}-error"></span>`;
 }
 
-function control(f, position) {
+function control(f, position, since) {
   const id = `fu-${f.key}`;
   const common = `id="${id}" name="${f.key}" data-field="${f.key}" aria-describedby="${id}-error"${f.required ? " required" : ""}`;
   if (f.kind === "position") {
@@ -76,9 +76,9 @@ function control(f, position) {
       ([code, label]) => `<option value="${escapeHtml(code)}">${escapeHtml(label)}</option>`);
     input = `<select ${common}><option value="">— choisir —</option>${options.join("")}</select>`;
   } else if (f.kind === "date") {
-    input = `<input ${common} type="date" max="${today()}" value="${today()}">`;
+    input = `<input ${common} type="date" min="${since}" max="${today()}" value="${today()}">`;
   } else if (f.kind === "instant") {
-    input = `<input ${common} type="datetime-local">`;
+    input = `<input ${common} type="datetime-local" min="${since}T00:00">`;
   } else if (f.kind === "text") {
     input = `<input ${common} type="text" maxlength="2000">`;
   } else {
@@ -114,6 +114,8 @@ function value(form, f) {
  */
 export function renderFollowUp(container, { base, alert, steps, writer, position, onRecorded }) {
   const recorded = alert.interventions || [];
+  // The first day a step may be dated: the alert's start (the API refuses earlier dates).
+  const since = escapeHtml(alert.interventions_since || "2000-01-01");
   const allowed = alert.status === "resolved" ? steps.filter((s) => s.final) : steps;
   const list = recorded.length
     ? `<ol class="steps" id="follow-up-steps">${recorded.map(recordedItem).join("")}</ol>`
@@ -128,7 +130,7 @@ export function renderFollowUp(container, { base, alert, steps, writer, position
           `<option value="${escapeHtml(s.key)}"${s === first ? " selected" : ""}>${escapeHtml(s.label)}</option>`).join("")}</select>
         ${error("fu-step")}</div>
       <div class="field"><label for="fu-at">Date de l'intervention</label>
-        <input id="fu-at" name="at" data-field="at" type="date" max="${today()}" value="${today()}" required
+        <input id="fu-at" name="at" data-field="at" type="date" min="${since}" max="${today()}" value="${today()}" required
           aria-describedby="fu-at-error">${error("fu-at")}</div>
       <div id="fu-fields"></div>
       <div class="field"><label for="fu-comment">Commentaire de l'étape <span class="muted">(facultatif)</span></label>
@@ -146,7 +148,7 @@ export function renderFollowUp(container, { base, alert, steps, writer, position
   const stepSelect = formEl.querySelector("#fu-step");
   const current = () => steps.find((s) => s.key === stepSelect.value);
   const drawFields = () => {
-    formEl.querySelector("#fu-fields").innerHTML = current().fields.map((f) => control(f, position)).join("");
+    formEl.querySelector("#fu-fields").innerHTML = current().fields.map((f) => control(f, position, since)).join("");
   };
   drawFields();
   stepSelect.addEventListener("change", () => { clearErrors(formEl); drawFields(); });
@@ -189,7 +191,7 @@ function clearErrors(form) {
 /** The API's problem in the alert region, each field's message beside it; focus the first. */
 function showErrors(form, e) {
   const box = form.querySelector("#fu-error");
-  box.textContent = e instanceof ApiError ? e.message : "L'étape n'a pas été enregistrée : réessayez.";
+  box.textContent = errorText(e, "L'étape n'a pas été enregistrée : réessayez.");
   box.hidden = false;
   let first = null;
   for (const { field, message } of (e instanceof ApiError && e.problem.errors) || []) {

@@ -1,7 +1,9 @@
 // Impact report: a period (presets counted in Paris time) and communes; the server renders
 // the report (the same HTML as the PDF's) and this page shows it, with links to download it
 // as PDF, CSV and JSON. The choice stays in the address (?du=…&au=…&commune=…).
-import { api, ApiError, escapeHtml, renderHeader, session, showError, TIME_ZONE } from "/static/js/common.js";
+import {
+  api, ApiError, escapeHtml, readJson, renderHeader, request, session, showError, TIME_ZONE,
+} from "/static/js/common.js";
 
 const state = await session();
 renderHeader("impact", state);
@@ -80,13 +82,8 @@ function showProblem(error) {
 }
 
 async function fetchText(url, accept) {
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: accept } });
-  if (!response.ok) {
-    const text = await response.text();
-    let problem = null;
-    try { problem = JSON.parse(text); } catch { problem = null; }
-    throw new ApiError(response.status, problem);
-  }
+  const response = await request(url, { credentials: "same-origin", headers: { Accept: accept } });
+  if (!response.ok) throw new ApiError(response.status, await readJson(response));
   return response;
 }
 
@@ -121,6 +118,11 @@ async function showReport() {
     history.replaceState(null, "", `${location.pathname}?${address}`);
     status.textContent = `Rapport affiché, ${periodText(params)}.`;
   } catch (error) {
+    // The report on screen was for another query: it goes, so that nobody reads it as
+    // the answer to this one (nor downloads it under its links).
+    reportBox.innerHTML = "";
+    document.getElementById("downloads").hidden = true;
+    shown = null;
     showProblem(error);
   } finally {
     button.disabled = false;
@@ -180,6 +182,12 @@ async function start() {
     form.elements.to.value = address.get("au");
   } else {
     applyPreset();
+  }
+  // The date pickers offer the days a report may cover (the API says it for typed ones).
+  const yesterday = day(...today().map((v, i) => (i === 2 ? v - 1 : v)));
+  for (const name of ["from", "to"]) {
+    form.elements[name].min = "2000-01-01";
+    form.elements[name].max = yesterday;
   }
   await loadCommunes(address.getAll("commune"));
   form.elements.preset.addEventListener("change", applyPreset);

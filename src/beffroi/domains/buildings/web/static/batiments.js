@@ -5,7 +5,7 @@
 // …/buildings/{id}/trajectory: a small chart and its table) and the rooms above 1,500 ppm
 // of CO2 today. A year and a commune, in the address (?annee=2025&commune=88383), narrow it.
 import {
-  api, escapeHtml, formatDateTime, formatNumber, renderHeader, session, SEVERITY_LABELS,
+  api, errorText, escapeHtml, formatDateTime, formatNumber, renderHeader, session, SEVERITY_LABELS,
   showError,
 } from "/static/js/common.js";
 import {
@@ -144,7 +144,7 @@ async function showDecret() {
   try {
     list = await api(`/tenants/${tenant.id}/buildings/decret`);
   } catch (error) {
-    box.innerHTML = `<p class="muted">Trajectoires indisponibles : ${escapeHtml(error.message)}</p>`;
+    box.innerHTML = `<p class="muted">Trajectoires indisponibles : ${escapeHtml(errorText(error))}</p>`;
     return;
   }
   const commune = communeSelect.value;

@@ -4,7 +4,7 @@
 // (satisfaisant up to 800 ppm, action corrective above, agir au plus vite above 1,500 ppm:
 // arrêté of 27 December 2022) and holding its value, so that the map is its own table and
 // the colour is never the only way to read it; a legend, and a sentence per room.
-import { api, escapeHtml, formatDate, formatNumber } from "/static/js/common.js";
+import { api, errorText, escapeHtml, formatDate, formatNumber } from "/static/js/common.js";
 import { ensureStyles, ppm } from "./figures.js";
 
 const DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
@@ -73,7 +73,7 @@ export async function render(container, ctx) {
     const [week, air] = await Promise.all([api(`${base}/co2-week`), api(`${base}/air`).catch(() => null)]);
     w = co2WeekOf(week, air && air.thresholds);
   } catch (error) {
-    container.innerHTML = `<p class="muted">CO2 par heure indisponible : ${escapeHtml(error.message)}</p>`;
+    container.innerHTML = `<p class="muted">CO2 par heure indisponible : ${escapeHtml(errorText(error))}</p>`;
     container.dataset.ready = "true";
     return;
   }

@@ -3,7 +3,7 @@
 // scatter with the fitted line (consumption = slope × DJU + base), the fit in words and
 // every month as a table. GET …/buildings/{id}/signature?year= (the décret's module).
 /* global uPlot */
-import { api, escapeHtml, formatNumber } from "/static/js/common.js";
+import { api, errorText, escapeHtml, formatNumber } from "/static/js/common.js";
 import { makeChart, numberAxis, FR_NAMES } from "/static/js/charts.js";
 import { CONSUMPTION, TARGET, ensureStyles, kwh, legendLine, year } from "./figures.js";
 
@@ -99,7 +99,7 @@ export async function render(container, ctx) {
         { params: { year: $("sg-year").value } }));
     } catch (error) {
       current = null;
-      $("sg-summary").textContent = `Signature indisponible : ${error.message}`;
+      $("sg-summary").textContent = `Signature indisponible : ${errorText(error)}`;
       $("sg-source").textContent = "";
       $("sg-table").innerHTML = "";
       container.dataset.ready = "true";

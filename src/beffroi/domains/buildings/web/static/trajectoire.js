@@ -2,7 +2,7 @@
 // year's consumption (and climate-corrected) against the reference year and the targets
 // (−40 % 2030, −50 % 2040, −60 % 2050, or the absolute values Cabs), as a chart with its
 // table. GET …/buildings/{id}/trajectory (the décret's module).
-import { api, escapeHtml } from "/static/js/common.js";
+import { api, errorText, escapeHtml } from "/static/js/common.js";
 import {
   drawTrajectory, ensureStyles, trajectoryLegend, trajectoryOf, trajectorySummary, trajectoryTable,
 } from "./figures.js";
@@ -14,7 +14,7 @@ export async function render(container, ctx) {
   try {
     t = trajectoryOf(await api(`/tenants/${ctx.tenant.id}/buildings/${ctx.asset.id}/trajectory`));
   } catch (error) {
-    container.innerHTML = `<p class="muted">Trajectoire indisponible : ${escapeHtml(error.message)}</p>`;
+    container.innerHTML = `<p class="muted">Trajectoire indisponible : ${escapeHtml(errorText(error))}</p>`;
     container.dataset.ready = "true";
     return;
   }

@@ -1,7 +1,9 @@
 // Panel of a lighting cabinet on the asset page (core.registry.Panel): its programme and
 // the next 7 nights as a timeline, the burn hours of a year, the programme editor,
 // emergency lighting, and the energy measured against what the programme should use.
-import { api, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet } from "/static/js/common.js";
+import {
+  api, errorText, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet,
+} from "/static/js/common.js";
 import { clearErrors, showErrors } from "/static/domains/lighting/lighting.js";
 import { kwh } from "/static/domains/lighting/lighting.js";
 import { drawTimeline, nightsSummary, parisDate } from "/static/domains/lighting/timeline.js";
@@ -158,10 +160,10 @@ export async function render(container, ctx) {
   }
   await Promise.all([
     emergency($("lp-emergency"), base, ctx).catch((e) => {
-      $("lp-emergency").innerHTML = `<p class="notice">Éclairage d'urgence indisponible : ${escapeHtml(e.message)}</p>`;
+      $("lp-emergency").innerHTML = `<p class="notice">Éclairage d'urgence indisponible : ${escapeHtml(errorText(e))}</p>`;
     }),
     energy(container, base).catch((e) => {
-      $("lp-energy-summary").textContent = `Comparaison indisponible : ${e.message}`;
+      $("lp-energy-summary").textContent = `Comparaison indisponible : ${errorText(e)}`;
     }),
   ]);
 }

@@ -1,6 +1,6 @@
 // Shared by the lighting pages and the cabinet panel: French labels of the inventory's
 // fields, sun events and levels, and value formatting.
-import { formatNumber, unitSymbol } from "/static/js/common.js";
+import { errorText, formatNumber, unitSymbol } from "/static/js/common.js";
 
 const LAMPS = { led: "LED", sodium_hp: "sodium haute pression", sodium_lp: "sodium basse pression",
   metal_halide: "iodures métalliques", mercury: "vapeur de mercure", fluorescent: "fluorescente" };
@@ -96,7 +96,7 @@ export function showErrors(form, error, general, fieldOf) {
     if (input.matches("input, select, textarea")) input.setAttribute("aria-invalid", "true");
     first ||= input;
   }
-  general.textContent = error.message + (rest.length ? ` ${rest.join(" ; ")}.` : "")
+  general.textContent = errorText(error) + (rest.length ? ` ${rest.join(" ; ")}.` : "")
     + (problems.length - rest.length ? " Voir les champs signalés." : "");
   if (first) first.focus();
 }

@@ -3,7 +3,9 @@
 // /eau/volumes. Fields, French labels and units come from GET …/water/services/{id}/years;
 // PUT …/years/{year} checks each field on its own: valid ones are stored, rejected ones
 // keep their previous value; the answer says which, and each message goes next to its field.
-import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
+import {
+  api, ApiError, errorText, escapeHtml, formatNumber, whileSending,
+} from "/static/js/common.js";
 import { ensureStyles, parseFrench, typed } from "/static/domains/water/water.js";
 
 const UNITS = { m3: "m³", km: "km" };
@@ -109,42 +111,41 @@ export async function yearForm(container, { tenant, serviceId, canWrite, year, p
       sent[f.name] = raw;
       body[f.name] = f.type === "string" ? (raw.trim() || null) : parseFrench(raw);
     }
-    const button = $("save");
-    button.disabled = true;
-    try {
-      const answer = await api(`${base}/${year}`, { method: "PUT", body });
-      stored[year] = answer.figures;
-      fill();
-      const rejected = new Set(answer.rejected.map((e) => e.field));
-      for (const name of rejected) {  // the typed value stays, for correction
-        if ($(name)) $(name).value = sent[name];
+    await whileSending($("save"), async () => {
+      try {
+        const answer = await api(`${base}/${year}`, { method: "PUT", body });
+        stored[year] = answer.figures;
+        fill();
+        const rejected = new Set(answer.rejected.map((e) => e.field));
+        for (const name of rejected) {  // the typed value stays, for correction
+          if ($(name)) $(name).value = sent[name];
+        }
+        const { rest, firstInput } = showFieldErrors(answer.rejected);
+        for (const name of answer.kept) {
+          const f = fields.find((x) => x.name === name);
+          $(`${name}-kept`).textContent = `Valeur précédente conservée : ${valueText(answer.figures[name], f && f.unit)}.`;
+        }
+        const storedItems = fields.filter((f) => !rejected.has(f.name) && answer.figures[f.name] !== undefined);
+        $("report").innerHTML = `<div class="save-report${answer.rejected.length ? " partial" : ""}">
+          <p><strong>${escapeHtml(answer.message)}</strong></p>
+          ${storedItems.length ? `<p>Enregistré :</p><ul>${storedItems.map((f) =>
+            `<li>${escapeHtml(f.label)} : ${escapeHtml(valueText(answer.figures[f.name], f.unit))}</li>`).join("")}</ul>` : ""}
+          ${answer.rejected.length ? `<p>Refusé :</p><ul>${answer.rejected.map((e) =>
+            `<li>${escapeHtml(e.message)}</li>`).join("")}</ul>` : ""}
+          ${rest.length ? `<p>${escapeHtml(rest.join(" ; "))}</p>` : ""}</div>`;
+        form.dataset.saved = String(Date.now());
+        if (firstInput) firstInput.focus();
+      } catch (error) {
+        const problems = error instanceof ApiError && error.problem.errors ? error.problem.errors : [];
+        const { rest, firstInput } = showFieldErrors(problems);
+        $("error").textContent = `${errorText(error, "Les volumes n'ont pas été enregistrés : réessayez.")}${
+          rest.length ? ` ${rest.join(" ; ")}.` : ""}${
+          problems.length > rest.length ? " Voir les champs signalés ; rien n'a été enregistré." : ""}`;
+        $("error").hidden = false;
+        form.dataset.saved = "error";
+        if (firstInput) firstInput.focus();
       }
-      const { rest, firstInput } = showFieldErrors(answer.rejected);
-      for (const name of answer.kept) {
-        const f = fields.find((x) => x.name === name);
-        $(`${name}-kept`).textContent = `Valeur précédente conservée : ${valueText(answer.figures[name], f && f.unit)}.`;
-      }
-      const storedItems = fields.filter((f) => !rejected.has(f.name) && answer.figures[f.name] !== undefined);
-      $("report").innerHTML = `<div class="save-report${answer.rejected.length ? " partial" : ""}">
-        <p><strong>${escapeHtml(answer.message)}</strong></p>
-        ${storedItems.length ? `<p>Enregistré :</p><ul>${storedItems.map((f) =>
-          `<li>${escapeHtml(f.label)} : ${escapeHtml(valueText(answer.figures[f.name], f.unit))}</li>`).join("")}</ul>` : ""}
-        ${answer.rejected.length ? `<p>Refusé :</p><ul>${answer.rejected.map((e) =>
-          `<li>${escapeHtml(e.message)}</li>`).join("")}</ul>` : ""}
-        ${rest.length ? `<p>${escapeHtml(rest.join(" ; "))}</p>` : ""}</div>`;
-      form.dataset.saved = String(Date.now());
-      if (firstInput) firstInput.focus();
-    } catch (error) {
-      const problems = error instanceof ApiError && error.problem.errors ? error.problem.errors : [];
-      const { rest, firstInput } = showFieldErrors(problems);
-      $("error").textContent = `${error.message}${rest.length ? ` ${rest.join(" ; ")}.` : ""}${
-        problems.length > rest.length ? " Voir les champs signalés ; rien n'a été enregistré." : ""}`;
-      $("error").hidden = false;
-      form.dataset.saved = "error";
-      if (firstInput) firstInput.focus();
-    } finally {
-      button.disabled = false;
-    }
+    });
   });
 
   fill();

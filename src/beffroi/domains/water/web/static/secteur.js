@@ -7,7 +7,7 @@
 // table and the declared exceptional and seasonal uses with their form.
 // GET …/water/sectors/{id}/night-flow?days=, …/open-leaks, …/exceptional-uses.
 /* global uPlot */
-import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
+import { api, ApiError, errorText, escapeHtml, formatNumber } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import { useOn, usePeriods, usesSection } from "/static/domains/water/uses.js";
 import { backNote, ensureStyles, eur, longDate, m3, m3h } from "/static/domains/water/water.js";
@@ -358,7 +358,7 @@ export async function render(container, ctx) {
 
   $("ws-days").addEventListener("change", () => {
     delete container.dataset.ready;
-    load().catch((e) => { $("ws-summary").textContent = e.message; });
+    load().catch((e) => { $("ws-summary").textContent = errorText(e); });
   });
   let width = window.innerWidth;
   window.addEventListener("resize", () => {

@@ -5,12 +5,21 @@
 // summer) come back every year and are watched with caution instead.
 // GET/POST …/water/sectors/{id}/exceptional-uses, DELETE …/{use id}.
 // Each error goes next to its field and is announced; nothing is stored when one is refused.
-import { api, ApiError, escapeHtml, formatNumber } from "/static/js/common.js";
+import {
+  api, ApiError, errorText, escapeHtml, formatNumber, whileSending,
+} from "/static/js/common.js";
 import { longDate, m3h, parseFrench } from "/static/domains/water/water.js";
 
+// The days a use may lie on (as the API: from 2000, two years ahead at most): the date
+// pickers offer those only; a year mistyped (« 20260 ») is refused by the API all the same.
+const EARLIEST_DAY = "2000-01-01";
+const AHEAD_DAYS = 2 * 365 + 1;
+const latestDay = () => new Date(Date.now() + AHEAD_DAYS * 86_400_000).toISOString().slice(0, 10);
+const dayBounds = () => `min="${EARLIEST_DAY}" max="${latestDay()}"`;
+
 const FIELDS = [  // name, label, input attributes
-  ["start", "Premier jour", 'type="date" required'],
-  ["end", "Dernier jour (inclus)", 'type="date" required'],
+  ["start", "Premier jour", () => `type="date" required ${dayBounds()}`],
+  ["end", "Dernier jour (inclus)", () => `type="date" required ${dayBounds()}`],
   ["label", "Motif", 'type="text" required maxlength="200" autocomplete="off"'],
   ["flow_m3h", "Débit prévu (m³/h, facultatif)", 'type="text" inputmode="decimal" autocomplete="off"'],
 ];
@@ -66,7 +75,7 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
       <fieldset><legend>Déclarer un usage exceptionnel ou saisonnier</legend>
       <div class="fields">${FIELDS.map(([name, label, attrs]) => `
         <div class="field${name === "label" ? " wide" : ""}"><label for="${id(name)}">${label}</label>
-          <input id="${id(name)}" name="${name}" data-field="${name}" ${attrs}
+          <input id="${id(name)}" name="${name}" data-field="${name}" ${typeof attrs === "function" ? attrs() : attrs}
             aria-describedby="${id(name)}-err${name === "end" ? ` ${id("end-hint")}` : ""}">
           ${name === "end" ? `<span class="muted small block" id="${id("end-hint")}">92 jours au plus (184 pour un usage saisonnier).</span>` : ""}
           <span class="field-error" id="${id(name)}-err"></span></div>`).join("")}
@@ -117,7 +126,8 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
       first ||= input;
     }
     const named = problems.length - rest.length;
-    $("error").textContent = `${error.message}${rest.length ? ` ${rest.join(" ; ")}.` : ""}${
+    $("error").textContent = `${errorText(error)}${
+      rest.length ? ` ${rest.join(" ; ")}.` : ""}${
       named ? ` ${named > 1 ? `${named} champs à corriger` : "Un champ à corriger"}, signalé${named > 1 ? "s" : ""} ci-dessus.` : ""}`;
     $("error").hidden = false;
     if (first) first.focus();
@@ -133,21 +143,19 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
         label: $("label").value.trim() || null, flow_m3h: parseFrench($("flow_m3h").value),
         yearly: $("yearly").checked,
       };
-      const button = $("add");
-      button.disabled = true;
-      try {
-        const answer = await api(url, { method: "POST", body });
-        uses = answer.uses;
-        form.reset();
-        showList();
-        $("status").textContent = answer.message;
-        form.dataset.saved = answer.use.id;
-      } catch (error) {
-        showErrors(error);
-        form.dataset.saved = "error";
-      } finally {
-        button.disabled = false;
-      }
+      await whileSending($("add"), async () => {
+        try {
+          const answer = await api(url, { method: "POST", body });
+          uses = answer.uses;
+          form.reset();
+          showList();
+          $("status").textContent = answer.message;
+          form.dataset.saved = answer.use.id;
+        } catch (error) {
+          showErrors(error);
+          form.dataset.saved = "error";
+        }
+      });
     });
   }
 
@@ -172,7 +180,7 @@ export async function usesSection(container, { tenant, sectorId, canWrite, onCha
     } catch (error) {
       button.disabled = false;
       if (form) showErrors(error);
-      else $("status").textContent = error.message;
+      else $("status").textContent = errorText(error, "L'usage n'a pas été supprimé : réessayez.");
     }
   });
 
