@@ -3,9 +3,17 @@
 // visite, visite faite). Only the register's referents get it (403 for everyone else).
 // A follow-up form sends one request at a time and shows its error beside itself (forms.js).
 import {
-  api, escapeHtml, formatDateTime, newestOnly, renderHeader, session, showError, STALE,
+  api,
+  escapeHtml,
+  formatDateTime,
+  newestOnly,
+  renderHeader,
+  session,
+  showError,
+  STALE,
+  whileSending,
 } from "/static/js/common.js";
-import { clearErrors, send, showErrors, whileBusy } from "/static/domains/risks/forms.js";
+import { clearErrors, send, showErrors } from "/static/domains/risks/forms.js";
 
 const STATES = { called: "Appelé", reached: "Joint", visit_needed: "Besoin d'une visite", visited: "Visite faite" };
 const NEEDS = {
@@ -88,7 +96,7 @@ async function main() {
     (c) => `<option value="${escapeHtml(c.insee)}">${escapeHtml(c.name)}</option>`).join(""));
   document.getElementById("filters").addEventListener("submit", (e) => {
     e.preventDefault();
-    whileBusy(document.getElementById("show"), () => load().catch((error) => showError(error)));
+    whileSending(document.getElementById("show"), () => load().catch((error) => showError(error)));
   });
   document.getElementById("print").addEventListener("click", () => window.print());
   document.getElementById("persons").addEventListener("submit", (e) => {
@@ -96,7 +104,7 @@ async function main() {
     const form = e.target;
     const id = form.closest("li").dataset.person;
     const box = document.getElementById(`call-error-${id}`);
-    whileBusy(form.querySelector('button[type="submit"]'), async () => {
+    whileSending(form.querySelector('button[type="submit"]'), async () => {
       clearErrors(form, box);
       const body = { state: form.elements.state.value };
       if (form.elements.note.value.trim()) body.note = form.elements.note.value.trim();

@@ -10,10 +10,20 @@
 // Every form and action button sends one request at a time and shows its error beside itself
 // (forms.js).
 import {
-  ApiError, api, canWrite, escapeHtml, formatDateTime, formatNumber, newestOnly, renderHeader,
-  roleIn, session, STALE,
+  api,
+  ApiError,
+  canWrite,
+  escapeHtml,
+  formatDateTime,
+  formatNumber,
+  newestOnly,
+  renderHeader,
+  roleIn,
+  session,
+  STALE,
+  whileSending,
 } from "/static/js/common.js";
-import { clearErrors, errorText, send, showErrors, whileBusy } from "/static/domains/risks/forms.js";
+import { clearErrors, errorText, send, showErrors } from "/static/domains/risks/forms.js";
 
 const KINDS = { observation: "Observation", "décision": "Décision", action: "Action", appel: "Appel" };
 const CHANNELS = { email: "E-mail", sms: "SMS", banner: "Bandeau de la page publique" };
@@ -212,7 +222,7 @@ function endCorrection() {
 function wireLog() {
   $("open-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    whileBusy($("open-submit"), async () => {
+    whileSending($("open-submit"), async () => {
       clearErrors($("open-form"), $("open-error"));
       try {
         await send(`${base}/crisis-logs`, { method: "POST",
@@ -235,7 +245,7 @@ function wireLog() {
   });
   $("entry-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    whileBusy($("entry-submit"), async () => {
+    whileSending($("entry-submit"), async () => {
       clearErrors($("entry-form"), $("entry-error"));
       const body = { kind: $("entry-kind").value, text: $("entry-text").value.trim() };
       if (correcting) body.corrects = correcting.id;
@@ -271,7 +281,7 @@ function wireLog() {
       $("close-confirm").hidden = true;
       $("close-log").focus();
     } else if (id === "close-yes") {
-      await whileBusy($("close-yes"), async () => {
+      await whileSending($("close-yes"), async () => {
         $("close-error").hidden = true;
         try {
           await send(`${base}/crisis-logs/${current.id}/close`, { method: "POST" });
@@ -511,7 +521,7 @@ function wireAlert() {
   $("alert-risk").addEventListener("change", showTemplate);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    whileBusy($("preview-submit"), async () => {
+    whileSending($("preview-submit"), async () => {
       clearErrors(form, $("alert-error"));
       hidePreview();
       const body = alertBody();
@@ -542,7 +552,7 @@ function wireAlert() {
     const button = e.target.closest("[data-withdraw]");
     if (!button) return;
     const box = $(`withdraw-error-${button.dataset.withdraw}`);
-    await whileBusy(button, async () => {
+    await whileSending(button, async () => {
       box.hidden = true;
       try {
         await send(`${base}/population-alerts/${button.dataset.withdraw}/banner`, { method: "DELETE" });

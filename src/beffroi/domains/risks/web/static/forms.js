@@ -1,46 +1,22 @@
-// The risks pages' forms (crise.js, appels.js, registre.js): one request at a time per
-// button (a double click or a second Enter sends nothing more), and an error shown where the
-// user acted — beside the field or the button, the field marked aria-invalid, the focus on
-// it (RGAA 11.10) — never at the top of a long page. A failure to reach the server is said
-// in French, never as the browser's « Failed to fetch ».
-// (Local to the risks pages: /static/js/common.js has no such helper; follow-up.js disables
-// its button the same way, inline.)
-import { ApiError, api } from "/static/js/common.js";
+// The risks pages' forms (crise.js, appels.js, registre.js): an error shown where the user
+// acted — beside the field or the button, the field marked aria-invalid, the focus on it
+// (RGAA 11.10) — never at the top of a long page. One request at a time per button and the
+// French network message come from /static/js/common.js (whileSending, api, errorText).
+import { ApiError, api, errorText } from "/static/js/common.js";
 
-export const OFFLINE = "Connexion impossible : rien n'a été enregistré, réessayez.";
+export { errorText };
 
-/** The request did not reach the server, or its answer did not come back whole. */
-export class NetworkError extends Error {}
-
-/** `api()`, with a network failure (fetch throws, an unreadable answer) as a NetworkError
- * saying `offline` (OFFLINE by default). */
-export async function send(path, options, offline = OFFLINE) {
+/** `api()`, whose network failure (an ApiError of status 0) says `offline` instead of the
+ * usual « rien n'a été enregistré » — for a request that may have been carried out all the
+ * same, such as sending an alert. */
+export async function send(path, options, offline) {
   try {
     return await api(path, options);
   } catch (error) {
-    if (error instanceof ApiError) throw error;
-    console.error(error);
-    throw new NetworkError(offline);
-  }
-}
-
-/** What to tell the user about an error: the API's French message, the network failure,
- * or a general one. */
-export function errorText(error) {
-  if (error instanceof ApiError || error instanceof NetworkError) return error.message;
-  console.error(error);
-  return "Une erreur est survenue : réessayez.";
-}
-
-/** Run `work` with `button` disabled, enabled again once it has ended (whatever its end).
- * Nothing is run when the button is already disabled: a request is in flight. */
-export async function whileBusy(button, work) {
-  if (button.disabled) return undefined;
-  button.disabled = true;
-  try {
-    return await work();
-  } finally {
-    button.disabled = false;
+    if (offline && error instanceof ApiError && error.status === 0) {
+      throw new ApiError(0, { detail: offline });
+    }
+    throw error;
   }
 }
 

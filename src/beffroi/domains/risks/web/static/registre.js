@@ -5,10 +5,20 @@
 // refusal notice and no name. Leaflet (global L) is loaded by the page. The form and the
 // buttons send one request at a time and show their errors beside themselves (forms.js).
 import {
-  ApiError, api, escapeHtml, formatDate, isAdmin, newestOnly, renderHeader, roleIn, session,
-  showError, STALE,
+  api,
+  ApiError,
+  escapeHtml,
+  formatDate,
+  isAdmin,
+  newestOnly,
+  renderHeader,
+  roleIn,
+  session,
+  showError,
+  STALE,
+  whileSending,
 } from "/static/js/common.js";
-import { errorText, send, showErrors, whileBusy } from "/static/domains/risks/forms.js";
+import { errorText, send, showErrors } from "/static/domains/risks/forms.js";
 import { boundaryLayers, territoryMap } from "/static/js/territory-map.js";
 
 const NEEDS = {
@@ -96,9 +106,9 @@ async function onListClick(event) {
   const id = button.dataset.edit || button.dataset.confirm || button.dataset.delete;
   try {
     if (button.dataset.edit) {
-      await whileBusy(button, () => startEdit(button.dataset.edit));
+      await whileSending(button, () => startEdit(button.dataset.edit));
     } else if (button.dataset.confirm) {
-      await whileBusy(button, async () => {
+      await whileSending(button, async () => {
         await send(`${base}/persons/${id}/confirm`, { method: "POST" });
         say(`L'inscription de ${fullName(id)} est confirmée : la durée de conservation repart.`);
         await loadPersons().catch((error) => console.error(error));
@@ -122,7 +132,7 @@ async function deleteConfirmed() {
   const name = fullName(id);
   dialog.close();
   try {
-    await whileBusy($("delete-confirm"), () => send(`${base}/persons/${id}`, { method: "DELETE" }));
+    await whileSending($("delete-confirm"), () => send(`${base}/persons/${id}`, { method: "DELETE" }));
   } catch (error) {
     rowError(id, error);
     return;
@@ -349,7 +359,7 @@ function resetForm() {
 async function submit(event) {
   event.preventDefault();
   // One request at a time: a double click on « Inscrire » enrolled the person twice.
-  await whileBusy($("submit"), async () => {
+  await whileSending($("submit"), async () => {
     clearErrors();
     const { body, phoneSlots, clientErrors } = readForm();
     let saved;
