@@ -77,11 +77,10 @@ def open_database(db: str | None, *, create: bool = False,
     try:
         if schema == "upgrade":
             upgrade(database)
-        elif schema == "check" and database.schema_revision() != head_revision():
+        elif schema == "check" and (revision := database.schema_revision()) != head_revision():
             raise click.ClickException(
-                f"La base {shown_url(url)} " + ("n'a pas le schéma de Beffroi" if
-                                                 database.schema_revision() is None else
-                                                 "n'est pas au schéma de cette version")
+                f"La base {shown_url(url)} " + ("n'a pas le schéma de Beffroi" if revision is None
+                                                 else "n'est pas au schéma de cette version")
                 + f" : lancez « beffroi db upgrade --db {shown_url(url)} ».")
     except DatabaseError as exc:
         database.dispose()

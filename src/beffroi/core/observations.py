@@ -442,7 +442,8 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     data = np.asarray(rows, dtype=np.float64)
     order = np.lexsort((data[:, 2], data[:, 1]))
     sid_all = data[order, 1].astype(np.int64)
-    previous_last = _lock_streams(db, conn, scope.tenant_id, np.unique(sid_all).tolist())
+    every_stream = sid_all[np.append(0, np.flatnonzero(np.diff(sid_all)) + 1)]  # sorted
+    previous_last = _lock_streams(db, conn, scope.tenant_id, every_stream.tolist())
     counted = data[order, 4] < BAD  # bad points are stored, never counted (core/quality)
     if not counted.all():
         order, sid_all = order[counted], sid_all[counted]

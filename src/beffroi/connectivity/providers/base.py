@@ -72,9 +72,10 @@ class Uplink:
     f_port: int | None
     radio: dict[str, float] = field(default_factory=dict)  # rssi, snr, frame_counter
     gateway: str | None = None
-    # The server's own id of the event: recognises a retry. Anything but a non-empty string
-    # is ignored (``message_id``): the body's own digest recognises a retry then.
-    message_id: str | None = None
+    # The server's own id of the event, as it sent it: recognises a retry. Where it is used
+    # (network_servers), anything but a non-empty string is ignored (``message_id``, for
+    # plug-in providers too): the body's own digest recognises a retry then.
+    message_id: Any = None
     problems: tuple[str, ...] = ()  # French: why the bytes cannot be decoded (encrypted…)
 
 
@@ -84,7 +85,7 @@ class DeviceEvent:
 
     dev_eui: str
     battery: float | None = None  # percent
-    message_id: str | None = None
+    message_id: Any = None  # as the server sent it: see Uplink.message_id
 
 
 # What happened to a downlink: queued by the server; transmitted over the air (the most a

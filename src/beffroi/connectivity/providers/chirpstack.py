@@ -48,7 +48,6 @@ from .base import (
     from_base64,
     instant,
     json_object,
-    message_id,
     object_at,
     post_json,
     radio_levels,
@@ -74,7 +73,7 @@ def uplink(body: dict[str, Any]) -> Uplink:
     obj = body.get("object")
     return Uplink(eui, instant(body.get("time"), "time"), flatten(obj) if obj else None,
                   from_base64(body.get("data"), "data"), f_port(body.get("fPort")), radio,
-                  text_or_none(best.get("gatewayId")), message_id(body.get("deduplicationId")))
+                  text_or_none(best.get("gatewayId")), body.get("deduplicationId"))
 
 
 def _device(event: str, body: dict[str, Any]) -> DeviceEvent:
@@ -87,8 +86,7 @@ def _device(event: str, body: dict[str, Any]) -> DeviceEvent:
                 or not 0 <= battery <= 100:
             raise PayloadError("« batteryLevel » doit être un pourcentage de 0 à 100")
         battery = float(battery)
-    return DeviceEvent(eui, battery, message_id(body.get("deduplicationId"))
-                       if battery is not None else None)
+    return DeviceEvent(eui, battery, body.get("deduplicationId") if battery is not None else None)
 
 
 def _report(event: str, body: dict[str, Any]) -> tuple[DownlinkReport, ...]:

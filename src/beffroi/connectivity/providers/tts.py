@@ -52,7 +52,6 @@ from .base import (
     from_base64,
     instant,
     json_object,
-    message_id,
     object_at,
     post_json,
     radio_levels,
@@ -103,7 +102,7 @@ def uplink(body: dict[str, Any]) -> Uplink:
                   from_base64(up.get("frm_payload"), "uplink_message.frm_payload"),
                   f_port(up.get("f_port")), radio,
                   text_or_none(gateway.get("gateway_id")) if isinstance(gateway, dict) else None,
-                  message_id(correlation[0]) if correlation else None)
+                  correlation[0] if correlation else None)
 
 
 def _command_id(body: dict[str, Any], message: Any) -> int | None:
