@@ -222,6 +222,15 @@ def size(request) -> str:
     return request.param
 
 
+# Screen sizes. A page's display test (what it shows, its accessibility audit, its screenshot)
+# runs at both sizes, and every page reflows at 320 px (test_security_pages). A test of a
+# behaviour (a flow, a form's errors, a double click, a network cut, the wordings of a panel's
+# cases) runs once, at the size of the person who does it: the phone for the agent in the
+# field, the desk for the administration and the crisis cell.
+ON_PHONE = pytest.mark.parametrize("size", ["telephone"], indirect=True)
+AT_DESK = pytest.mark.parametrize("size", ["bureau"], indirect=True)
+
+
 # Every page the browser tests open reports what its Content-Security-Policy blocked
 # (the event, and Chromium's own console message): a test fails on any violation.
 _CSP_EVENTS = """document.addEventListener("securitypolicyviolation", (e) => console.error(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from beffroi.storage import schema
 
 from .admin_fixtures import add_devices
-from .conftest import assert_accessible, login, screenshot
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
 
 ADMIN = "admin@cc-vosges.fr"
 
@@ -60,6 +60,7 @@ def test_admin_sees_every_section(page, admin_server, size):
     screenshot(page, "administration", size)
 
 
+@AT_DESK
 def test_admin_invites_a_member_changes_a_role_and_deactivates(page, admin_server, size):
     server = admin_server
     login(page, server, email=ADMIN, then="/administration")
@@ -108,7 +109,7 @@ def test_admin_invites_a_member_changes_a_role_and_deactivates(page, admin_serve
         state="detached")
 
 
-@pytest.mark.parametrize("size", ["bureau"], indirect=True)  # (a race, not a layout)
+@AT_DESK  # (a race, not a layout)
 def test_a_late_first_member_list_does_not_hide_an_invitation_sent_meanwhile(page, admin_server):
     """The page's first read of the members answers after the invitation's reload (a busy
     server): the table keeps the newer list."""
@@ -148,7 +149,7 @@ def _invitations(web_db, email: str) -> int:
             u.c.email == email)).all())
 
 
-@pytest.mark.parametrize("size", ["telephone"], indirect=True)
+@ON_PHONE
 def test_an_invitation_double_clicked_is_sent_once(page, admin_server, web_db, size):
     """A double-click (or a second tap while the first is sent) on « Envoyer l'invitation »
     posted it twice: the page then showed the success and the second one's red refusal
@@ -181,7 +182,7 @@ def test_an_invitation_double_clicked_is_sent_once(page, admin_server, web_db, s
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("size", ["bureau"], indirect=True)
+@AT_DESK
 def test_the_import_check_says_the_network_failure_and_names_fields_in_french(
         page, admin_server, size):
     login(page, admin_server, email=ADMIN, then="/administration")
@@ -213,6 +214,7 @@ def test_the_import_check_says_the_network_failure_and_names_fields_in_french(
     assert alert.is_hidden()
 
 
+@AT_DESK
 def test_geojson_import_dry_run_then_progress(page, admin_server, size):
     server = admin_server
     login(page, server, email=ADMIN, then="/administration")
@@ -258,6 +260,7 @@ def _csv_inventory() -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
 
+@AT_DESK
 def test_csv_import_reports_encoding_lines_and_warnings_then_imports_by_keyboard(
         page, admin_server, web_db, territory, size):
     login(page, admin_server, email=ADMIN, then="/administration")
@@ -300,6 +303,7 @@ def test_csv_import_reports_encoding_lines_and_warnings_then_imports_by_keyboard
     screenshot(page, "administration-import-csv", size)
 
 
+@AT_DESK
 def test_a_utf8_file_with_a_stray_byte_is_refused_with_its_place(page, admin_server, size):
     login(page, admin_server, email=ADMIN, then="/administration")
     raw = ("ref;kind;name;commune;lon;lat\n"
@@ -316,6 +320,7 @@ def test_a_utf8_file_with_a_stray_byte_is_refused_with_its_place(page, admin_ser
     assert_accessible(page)
 
 
+@ON_PHONE
 def test_agent_is_told_the_page_is_for_admins(page, admin_server, size):
     login(page, admin_server, then="/administration")
     alert = page.get_by_role("alert").filter(has_text="réservée aux administrateurs")

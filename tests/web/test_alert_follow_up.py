@@ -12,7 +12,7 @@ import pytest
 from beffroi.core.alerting import alerts
 from beffroi.core.clock import format_instant, now_ms
 
-from .conftest import assert_accessible, login, screenshot
+from .conftest import ON_PHONE, assert_accessible, login, screenshot
 
 PARIS = ZoneInfo("Europe/Paris")
 LEAK = {"extra_flow_m3h": 2.24, "lost_m3": 1382, "lost_eur": 2902}
@@ -37,7 +37,7 @@ def leak(web_db, web_registry, territory) -> int:
             details={**LEAK, "onset": format_instant(ONSET_MS)})).id
 
 
-@pytest.mark.parametrize("size", ["telephone"])
+@ON_PHONE
 def test_recording_the_steps_of_a_leak_on_a_phone(page, server, size, leak):
     login(page, server, then=f"/alertes?alerte={leak}")
     section = page.locator("#follow-up")
@@ -110,7 +110,7 @@ def test_recording_the_steps_of_a_leak_on_a_phone(page, server, size, leak):
     screenshot(page, "alertes-suivi", size)
 
 
-@pytest.mark.parametrize("size", ["telephone"])
+@ON_PHONE
 def test_a_viewer_reads_the_steps_without_a_form(page, server, size, leak, web_db,
                                                   web_registry, territory):
     from beffroi.core.access import CLI, open_scope

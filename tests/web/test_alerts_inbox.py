@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from suite_apps import fresh_app
 
-from .conftest import PASSWORD, assert_accessible, login, screenshot
+from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, screenshot
 
 TITLE = "Crue — Échelle de la Moselle"
 
@@ -16,6 +16,7 @@ def _api_alert(web_db, web_registry, territory) -> dict:
     return client.get(f"/api/v1/tenants/{territory['tenant']}/alerts/{territory['alert']}").json()
 
 
+@ON_PHONE
 def test_acknowledging_the_open_critical_alert(page, server, size, territory, web_db,
                                                web_registry):
     login(page, server, then="/alertes")
@@ -72,6 +73,7 @@ def test_acknowledging_the_open_critical_alert(page, server, size, territory, we
     assert page.locator("#resolve-hint").count() == 0
 
 
+@AT_DESK
 def test_filters_and_direct_link(page, server, size, territory):
     login(page, server, then=f"/alertes?alerte={territory['alert']}")
     page.locator("#detail-section").get_by_role("heading", name=TITLE).wait_for()
@@ -84,6 +86,7 @@ def test_filters_and_direct_link(page, server, size, territory):
     page.locator("#count", has_text="(1)").wait_for()
 
 
+@ON_PHONE
 def test_a_viewer_sees_no_action_buttons(page, server, size, territory):
     login(page, server, "elu@cc-vosges.fr", then=f"/alertes?alerte={territory['alert']}")
     detail = page.locator("#detail-section")
@@ -94,6 +97,7 @@ def test_a_viewer_sees_no_action_buttons(page, server, size, territory):
     assert_accessible(page)
 
 
+@AT_DESK
 def test_keyboard_selects_an_alert(page, server, size, territory):
     login(page, server, then="/alertes")
     link = page.get_by_role("link", name=TITLE)

@@ -13,7 +13,7 @@ from beffroi.core.access import CLI, open_scope
 
 from .asset_fixtures import command_ids, equip_cabinet, move_command
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
-from .conftest import assert_accessible, login, screenshot
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -79,6 +79,7 @@ def test_asset_page_shows_properties_latest_values_and_charts(page, server, size
     assert 100 < _total_kwh(caption) < 700  # a week of nights
 
 
+@AT_DESK
 def test_custom_period_and_keyboard(page, server, size, territory):
     login(page, server, then=f"/equipements/{territory['cabinets'][0]}")
     page.locator("[data-chart-ready]").wait_for(state="attached")
@@ -95,6 +96,7 @@ def test_custom_period_and_keyboard(page, server, size, territory):
     assert "par heure" in caption
 
 
+@ON_PHONE
 def test_a_custom_period_to_correct_is_said_beside_its_dates(page, server, size, territory):
     """« Choisissez les deux dates de la période. » appeared in the page's alert at its top,
     screens above the form (3,677 px on a phone): now beside the dates, which it describes,
@@ -145,6 +147,7 @@ def test_a_custom_period_to_correct_is_said_beside_its_dates(page, server, size,
     assert start.get_attribute("aria-invalid") is None
 
 
+@ON_PHONE
 def test_sending_a_command_shows_its_progress(page, server, size, territory, web_db,
                                               web_registry):
     cabinet = equip_cabinet(web_db, web_registry, territory)
@@ -175,6 +178,7 @@ def test_sending_a_command_shows_its_progress(page, server, size, territory, web
     assert "acquittée le" in row.inner_text()
 
 
+@AT_DESK
 def test_a_pending_command_can_be_cancelled(page, server, size, territory, web_db,
                                            web_registry):
     cabinet = equip_cabinet(web_db, web_registry, territory)
@@ -194,6 +198,7 @@ def test_a_pending_command_can_be_cancelled(page, server, size, territory, web_d
     assert "Annulée par un utilisateur." in row.inner_text()
 
 
+@ON_PHONE
 def test_a_cabinet_without_controller_offers_no_command_and_says_why(page, server, size,
                                                                      territory, web_db,
                                                                      web_registry):
@@ -219,6 +224,7 @@ def test_a_cabinet_without_controller_offers_no_command_and_says_why(page, serve
     page.locator(".lighting-panel").get_by_role("button", name="Éclairage d'urgence").wait_for()
 
 
+@AT_DESK
 def test_a_viewer_sees_no_command_form(page, server, size, territory):
     login(page, server, then=f"/equipements/{territory['cabinets'][1]}")
     page.locator("#actions-unavailable").wait_for()

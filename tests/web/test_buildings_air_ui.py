@@ -13,7 +13,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.observations import store_rows
 from beffroi.core.streams import ensure_stream
 
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, assert_accessible, login, screenshot, wait_for
 
 PARIS = ZoneInfo("Europe/Paris")
 POINT = {"type": "Point", "coordinates": [6.59, 48.02]}
@@ -70,9 +70,8 @@ def test_report_page_at_both_sizes(page, server, school, size):
     screenshot(page, "batiments-aeration", size)
 
 
-def test_building_chosen_with_the_keyboard(page, server, school, size):
-    if size != "bureau":
-        pytest.skip("one size is enough for the keyboard path")
+@AT_DESK
+def test_building_chosen_with_the_keyboard(page, server, school):
     login(page, server, then="/batiments/aeration")
     wait_for(page, "document.body.dataset.ready === 'choice'")
     assert page.locator("#report").is_hidden()

@@ -20,7 +20,7 @@ from beffroi.core.alerting import alerts
 from beffroi.core.clock import local_day, now_ms
 from beffroi.core.observations import store_rows
 
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, assert_accessible, login, screenshot, wait_for
 
 PARIS = ZoneInfo("Europe/Paris")
 HOUR = 3_600_000
@@ -134,6 +134,7 @@ def fr(value: float, digits: int = 1) -> str:
     return text.replace(",", " ").replace(".", ",")
 
 
+@AT_DESK
 def test_buildings_page_ranks_and_sorts_with_the_keyboard(server, buildings, page, size):
     year = buildings["year"]
     days = (date(year, 12, 31) - date(year - 1, 12, 31)).days

@@ -16,7 +16,7 @@ from beffroi.core.alerting import alerts, rules
 from beffroi.core.clock import now_ms
 from beffroi.storage import schema
 
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot, wait_for
 from .map_fixtures import map_territory_fixture  # noqa: F401  (the map_territory fixture)
 
 LIVE_DEADLINE_MS = 5000
@@ -47,6 +47,7 @@ def new_alert(db, registry, tenant: int, asset_id: int, stream_id: int, title: s
             at=now_ms() - 60_000, asset_id=asset_id, stream_id=stream_id, rule_id=rule.id))
 
 
+@ON_PHONE
 def test_a_new_alert_appears_within_5_seconds_without_reload(page, server, territory, size,
                                                               web_db, web_registry):
     """The acceptance: on an open home page, an alert inserted elsewhere is listed within
@@ -86,6 +87,7 @@ def test_a_new_alert_appears_within_5_seconds_without_reload(page, server, terri
     assert page.evaluate("window.__sameDocument") is True
 
 
+@AT_DESK
 def test_connection_lost_then_back_and_what_was_missed(page, server, territory, size, web_db,
                                                        web_registry):
     open_home(page, server)
@@ -104,6 +106,7 @@ def test_connection_lost_then_back_and_what_was_missed(page, server, territory, 
     page.locator(f"#alerts li[data-alert='{row.id}']").wait_for(timeout=LIVE_DEADLINE_MS)
 
 
+@ON_PHONE
 def test_new_since_the_last_visit(page, server, territory, size, web_db, web_registry):
     open_home(page, server)
     # A first visit: nothing is new (there is no "since").
@@ -197,6 +200,7 @@ def test_tiles_render_the_dashboard_contract(page, server, territory, size):
     assert any("commune=88383" in url for url in asked)
 
 
+@AT_DESK
 def test_keyboard_and_the_commune_filter_carry_to_the_map(page, server, map_territory, size):
     """From the home page, by keyboard only: the commune chosen, then the lighting tile's
     "Voir sur la carte": the map opens on that commune with the lighting layer alone."""

@@ -19,7 +19,7 @@ from beffroi.core import tenants
 from beffroi.core.access import CLI, open_scope
 from beffroi.reports.public_indicators import IndicatorCache
 
-from .conftest import LiveServer, assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, LiveServer, assert_accessible, login, screenshot, wait_for
 
 PARIS = ZoneInfo("Europe/Paris")
 # The browser's clock, pinned: the presets count from 15 March 2026.
@@ -41,6 +41,7 @@ def _report_period(page) -> tuple[str, str]:
     return article.get_attribute("data-from"), article.get_attribute("data-to")
 
 
+@AT_DESK
 def test_the_report_follows_the_form(page, server, size, territory, impact_branch):
     page.clock.set_fixed_time(BROWSER_NOW)
     login(page, server, then="/impact")
@@ -93,6 +94,7 @@ def test_the_report_follows_the_form(page, server, size, territory, impact_branc
     assert_accessible(page)
 
 
+@ON_PHONE
 def test_the_address_keeps_the_choice(page, server, size, territory, impact_branch):
     page.clock.set_fixed_time(BROWSER_NOW)
     login(page, server, then="/impact")
@@ -105,7 +107,7 @@ def test_the_address_keeps_the_choice(page, server, size, territory, impact_bran
     assert not page.get_by_label("Remiremont", exact=True).is_checked()
 
 
-@pytest.mark.parametrize("size", ["telephone"])
+@ON_PHONE
 def test_a_start_mistyped_is_said_on_its_field_and_the_old_report_goes(page, server, size,
                                                                       territory, impact_branch):
     """« 20260 » typed for the year of « Du » gives 0260: the error was the period's length

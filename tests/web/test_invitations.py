@@ -10,7 +10,7 @@ import pytest
 from beffroi.core import invitations, tenants
 from beffroi.core.access import CLI, open_scope
 
-from .conftest import assert_accessible, login, screenshot
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
 
 ADMIN = "admin@cc-vosges.fr"
 TERRITORY = "CC de la Porte des Vosges Méridionales"
@@ -23,6 +23,7 @@ def web_mailbox(mailbox, server, monkeypatch):
     return mailbox
 
 
+@ON_PHONE
 def test_a_new_person_accepts_by_choosing_a_password(page, server, size, web_mailbox, browser):
     login(page, server, email=ADMIN, then="/administration")
     form = page.locator("#member-form")
@@ -62,6 +63,7 @@ def test_a_new_person_accepts_by_choosing_a_password(page, server, size, web_mai
     assert page.get_by_label("Rôle de nouvelle").input_value() == "agent"
 
 
+@AT_DESK
 def test_an_existing_account_answers_its_invitations_on_the_home_page(
         page, server, size, web_db, web_registry):
     with web_db.write() as conn:

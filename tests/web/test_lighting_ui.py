@@ -23,7 +23,7 @@ from beffroi.core.registry import (
 )
 
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot, wait_for
 from .test_map import open_map, popup, search
 
 FULL = {"category": "a", "lamp_type": "led", "power_w": 40, "flux_lm": 4800, "ulr_percent": 0,
@@ -63,6 +63,7 @@ def lighting_fixture(web_db, web_registry, territory) -> dict:
     return {**territory, "cabinet": cabinet, "luminaires": made, "failure": failure.id}
 
 
+@AT_DESK
 def test_compliance_report_lists_breaches_and_prints(page, server, size, lighting):
     login(page, server, email="elu@cc-vosges.fr", then="/eclairage/conformite")
     page.locator("body[data-ready]").wait_for(state="attached")
@@ -104,6 +105,7 @@ def _api(page, server, path: str):
     return response.json()
 
 
+@AT_DESK
 def test_cabinet_panel_saves_a_preset_and_the_timeline_follows(page, server, size, lighting):
     t, cabinet = lighting["tenant"], lighting["cabinet"]
     login(page, server, then=f"/equipements/{cabinet}")
@@ -139,6 +141,7 @@ def test_cabinet_panel_saves_a_preset_and_the_timeline_follows(page, server, siz
     screenshot(page, "eclairage-armoire", size)
 
 
+@AT_DESK
 def test_programme_editor_shows_the_api_errors_next_to_the_fields(page, server, size, lighting):
     cabinet = lighting["cabinet"]
     login(page, server, then=f"/equipements/{cabinet}")
@@ -197,6 +200,7 @@ def test_programme_editor_shows_the_api_errors_next_to_the_fields(page, server, 
     assert stored["programme"]["variants"][0]["weekdays"] == [5, 6]
 
 
+@ON_PHONE
 def test_emergency_lighting_button(page, server, size, lighting):
     t, cabinet = lighting["tenant"], lighting["cabinet"]
     login(page, server, then=f"/equipements/{cabinet}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import PASSWORD, assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, screenshot, wait_for
 
 
 def test_login_page_refuses_bad_credentials_then_lets_the_agent_in(page, server, size):
@@ -24,7 +22,7 @@ def test_login_page_refuses_bad_credentials_then_lets_the_agent_in(page, server,
     page.wait_for_url(f"{server.url}/")
 
 
-@pytest.mark.parametrize("size", ["telephone"])
+@ON_PHONE
 def test_login_errors_mark_their_fields_and_the_network_failure_is_french(page, server, size):
     """RGAA 11.10: the fields at fault are marked (aria-invalid) and described by the
     message (aria-describedby); a network failure is said in French, no field blamed."""
@@ -82,6 +80,7 @@ def test_home_shows_the_tenant_and_its_open_alerts(page, server, size):
     page.wait_for_url(f"{server.url}/connexion")
 
 
+@AT_DESK
 def test_keyboard_only_login(page, server, size):
     page.goto(f"{server.url}/connexion")
     page.keyboard.press("Tab")  # the skip link comes first
@@ -94,6 +93,7 @@ def test_keyboard_only_login(page, server, size):
     page.wait_for_url(f"{server.url}/")
 
 
+@AT_DESK
 def test_an_operator_switches_between_the_tenants_it_hosts(page, server, size, web_db,
                                                            web_registry):
     from beffroi.core import tenants, users

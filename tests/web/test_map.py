@@ -3,7 +3,7 @@ to the asset page; at desktop and phone sizes, with the mouse and with the keybo
 
 from __future__ import annotations
 
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot, wait_for
 from .map_fixtures import map_territory_fixture  # noqa: F401  (the map_territory fixture)
 
 ALL_ASSETS = 7  # 3 cabinets, the gauge, the meter, the water main, the school
@@ -68,6 +68,7 @@ def test_map_shows_the_assets_boundaries_and_status(page, server, map_territory,
     assert_accessible(page)  # with a popup open
 
 
+@AT_DESK
 def test_domain_layers_and_commune_filter(page, server, map_territory, size):
     open_map(page, server)
     lighting = page.get_by_role("checkbox", name="Éclairage public")
@@ -91,6 +92,7 @@ def test_domain_layers_and_commune_filter(page, server, map_territory, size):
     wait_for(page, f"window.beffroiMap.count === {ALL_ASSETS}")
 
 
+@ON_PHONE
 def test_search_then_popup_then_asset_page(page, server, map_territory, size):
     open_map(page, server)
     result = search(page, "armoire 2")
@@ -105,6 +107,7 @@ def test_search_then_popup_then_asset_page(page, server, map_territory, size):
     page.wait_for_url(f"{server.url}/equipements/{map_territory['cabinets'][1]}")
 
 
+@AT_DESK
 def test_keyboard_only_search_and_markers(page, server, map_territory, size):
     open_map(page, server)
     page.get_by_label("Rechercher un équipement").focus()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import assert_accessible, screenshot
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, screenshot
 
 ADDRESS = "agent@cc-vosges.fr"
 NEW_PASSWORD = "un-tout-nouveau-secret"
@@ -20,6 +20,7 @@ def web_mailbox(mailbox, server, monkeypatch):
     return mailbox
 
 
+@ON_PHONE
 def test_forgotten_password_by_email(page, server, size, web_mailbox):
     page.goto(f"{server.url}/connexion")
     page.get_by_role("link", name="Mot de passe oublié ?").click()
@@ -55,6 +56,7 @@ def test_forgotten_password_by_email(page, server, size, web_mailbox):
     page.wait_for_url(f"{server.url}/")
 
 
+@AT_DESK
 def test_used_or_missing_link_is_explained(page, server, size, mailbox):
     page.goto(f"{server.url}/reinitialiser")
     assert "incomplet" in page.get_by_role("alert").inner_text()
@@ -73,6 +75,7 @@ def test_used_or_missing_link_is_explained(page, server, size, mailbox):
     assert_accessible(page)
 
 
+@ON_PHONE
 def test_a_password_to_correct_is_marked_and_described(page, server, size):
     """RGAA 11.10: the field at fault is marked and described by the message (with its own
     help), and back to plain once corrected."""

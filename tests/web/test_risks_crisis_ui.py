@@ -19,7 +19,7 @@ from beffroi.domains.risks.register.persons import CONSENT_VERSION, enrol
 from beffroi.domains.risks.register.referents import grant_referent
 from beffroi.storage import schema
 
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot, wait_for
 
 ZONE = {"type": "Polygon", "coordinates": [[[6.585, 48.015], [6.595, 48.015], [6.595, 48.025],
                                             [6.585, 48.025], [6.585, 48.015]]]}
@@ -59,6 +59,7 @@ def _text(locator) -> str:
     return " ".join(locator.inner_text().replace("\xa0", " ").split())
 
 
+@ON_PHONE
 def test_crisis_mode_agent(server, web_db, web_registry, territory, page, size):
     _flood(web_db, web_registry, territory)
     login(page, server, then="/risques/crise")
@@ -193,6 +194,7 @@ def test_the_log_follows_what_the_others_write(server, web_db, web_registry, ter
     assert_accessible(page)
 
 
+@AT_DESK
 def test_crisis_mode_viewer_reads_only(server, web_db, web_registry, territory, page, size):
     _flood(web_db, web_registry, territory)
     t = territory["tenant"]

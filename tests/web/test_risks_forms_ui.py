@@ -18,7 +18,7 @@ from beffroi.domains.risks.register.persons import CONSENT_VERSION, enrol
 from beffroi.domains.risks.register.referents import grant_referent
 from beffroi.storage import schema
 
-from .conftest import assert_accessible, login, wait_for
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, wait_for
 
 OFFLINE = "Connexion impossible : rien n'a été enregistré, réessayez."
 
@@ -65,6 +65,7 @@ def _person(last_name: str) -> dict:
 
 
 # -- double clicks ---------------------------------------------------------------------------
+@AT_DESK
 def test_a_double_click_sends_one_population_alert(server, web_db, territory, page, size):
     _as_agent(web_db, territory, lambda agent, conn: open_log(
         agent, conn, {"title": "Crue de la Moselle", "risk": "crue"}, now_ms()))
@@ -85,6 +86,7 @@ def test_a_double_click_sends_one_population_alert(server, web_db, territory, pa
     assert page.locator("#sent article").count() == 1
 
 
+@AT_DESK
 def test_a_double_click_opens_one_crisis_log(server, web_db, territory, page, size):
     login(page, server, then="/risques/crise")
     wait_for(page, "document.body.dataset.ready === '1'")
@@ -98,6 +100,7 @@ def test_a_double_click_opens_one_crisis_log(server, web_db, territory, page, si
     assert page.locator("#message").is_hidden()
 
 
+@ON_PHONE
 def test_a_double_click_enrols_one_person(server, web_db, territory, page, size):
     _as_agent(web_db, territory, lambda agent, conn: None)
     login(page, server, then="/risques/registre")
@@ -122,6 +125,7 @@ def test_a_double_click_enrols_one_person(server, web_db, territory, page, size)
     assert page.locator("#persons tr").count() == 1
 
 
+@ON_PHONE
 def test_a_double_click_records_one_call(server, web_db, territory, page, size):
     _as_agent(web_db, territory, lambda agent, conn: enrol(agent, conn, _person("Isolée")))
     login(page, server, then="/risques/appels")
@@ -136,6 +140,7 @@ def test_a_double_click_records_one_call(server, web_db, territory, page, size):
 
 
 # -- errors where the user acted -------------------------------------------------------------
+@ON_PHONE
 def test_a_crisis_entry_error_is_beside_its_field(server, web_db, territory, page, size):
     _as_agent(web_db, territory, lambda agent, conn: open_log(
         agent, conn, {"title": "Crue de la Moselle", "risk": "crue"}, now_ms()))
@@ -168,6 +173,7 @@ def test_a_crisis_entry_error_is_beside_its_field(server, web_db, territory, pag
     assert _count(web_db, schema.crisis_log_entries) == 0
 
 
+@AT_DESK
 def test_an_alert_without_target_nor_channel_says_it_beside_the_button(server, web_db,
                                                                        territory, page, size):
     login(page, server, then="/risques/crise")
@@ -193,6 +199,7 @@ def test_an_alert_without_target_nor_channel_says_it_beside_the_button(server, w
     assert_accessible(page)
 
 
+@ON_PHONE
 def test_an_empty_register_form_names_what_is_missing(server, web_db, territory, page, size):
     _as_agent(web_db, territory, lambda agent, conn: None)
     login(page, server, then="/risques/registre")
@@ -234,6 +241,7 @@ def test_an_empty_register_form_names_what_is_missing(server, web_db, territory,
     assert _count(web_db, schema.register_persons) == 0
 
 
+@ON_PHONE
 def test_a_call_list_network_cut_is_said_beside_the_form(server, web_db, territory, page, size):
     _as_agent(web_db, territory, lambda agent, conn: enrol(agent, conn, _person("Isolée")))
     login(page, server, then="/risques/appels")

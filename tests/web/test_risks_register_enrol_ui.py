@@ -15,7 +15,7 @@ from beffroi.domains.risks.register.persons import CONSENT_VERSION
 from beffroi.domains.risks.register.referents import grant_referent
 from beffroi.storage import schema
 
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot, wait_for
 
 
 def _user_id(conn, email):
@@ -29,6 +29,7 @@ def _type_into(page, label, text):
     page.keyboard.type(text)
 
 
+@AT_DESK
 def test_enrol_with_the_keyboard(server, web_db, territory, page, size):
     db, t = web_db, territory["tenant"]
     with db.write() as conn:
@@ -109,6 +110,7 @@ def test_enrol_with_the_keyboard(server, web_db, territory, page, size):
     assert_accessible(page)
 
 
+@ON_PHONE
 def test_delete_asks_before_deleting(server, web_db, territory, page, size):
     from beffroi.core.access import load_principal
     from beffroi.domains.risks.register.persons import enrol
@@ -142,6 +144,7 @@ def test_delete_asks_before_deleting(server, web_db, territory, page, size):
         assert conn.execute(select(schema.register_persons.c.id)).first() is None
 
 
+@AT_DESK
 def test_admin_designates_a_referent(server, web_db, territory, page, size):
     login(page, server, email="admin@cc-vosges.fr", then="/risques/registre")
     wait_for(page, "document.body.dataset.ready === 'refused'")
@@ -167,6 +170,7 @@ def test_admin_designates_a_referent(server, web_db, territory, page, size):
         assert conn.execute(select(schema.register_referents.c.user_id)).first() is None
 
 
+@ON_PHONE
 def test_non_referent_sees_the_refusal(server, web_db, territory, page, size):
     from beffroi.core.access import load_principal
     from beffroi.domains.risks.register.persons import enrol
@@ -190,6 +194,7 @@ def test_non_referent_sees_the_refusal(server, web_db, territory, page, size):
     assert_accessible(page)
 
 
+@AT_DESK
 def test_links_to_the_register(server, territory, page, size):
     login(page, server, then="/risques/appels")
     link = page.get_by_role("link", name="Registre des personnes vulnérables : inscriptions")
@@ -200,6 +205,7 @@ def test_links_to_the_register(server, territory, page, size):
     assert link.inner_text() == "Registre des personnes vulnérables"
 
 
+@ON_PHONE
 def test_tap_on_the_map_edit_and_confirm(server, web_db, territory, page, size):
     from beffroi.core.access import load_principal
     from beffroi.domains.risks.register.persons import enrol

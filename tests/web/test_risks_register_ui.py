@@ -11,7 +11,7 @@ from beffroi.domains.risks.register.persons import CONSENT_VERSION, enrol
 from beffroi.domains.risks.register.referents import grant_referent
 from beffroi.storage import schema
 
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import ON_PHONE, assert_accessible, login, screenshot, wait_for
 
 
 def _person(last, lives_alone, needs, coords):
@@ -55,6 +55,7 @@ def test_call_list_page(server, web_db, territory, page, size):
     assert "1 jointe" in page.locator("#summary").inner_text()
 
 
+@ON_PHONE
 def test_call_list_refused_to_a_non_referent(server, territory, page, size):
     login(page, server, email="admin@cc-vosges.fr", then="/risques/appels")
     wait_for(page, "!document.getElementById('message').hidden")

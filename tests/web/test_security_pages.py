@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
 from beffroi.core import assets
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.registry import load_registry
 from beffroi.web import pages
 
-from .conftest import login, wait_for
+from .conftest import AT_DESK, login, wait_for
 
 TILES = "https://{s}.tuiles.example.fr/{z}/{x}/{y}.png"
 # A 1×1 transparent PNG: the tiles, answered by the browser's interception (no network).
@@ -58,7 +56,7 @@ STICKING_OUT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("size", ["bureau"], indirect=True)
+@AT_DESK
 def test_every_page_works_under_the_content_security_policy(page, server, territory,
                                                             monkeypatch, web_db, web_registry):
     monkeypatch.setenv("BEFFROI_TILE_URL", TILES)
@@ -95,7 +93,7 @@ def test_every_page_works_under_the_content_security_policy(page, server, territ
     assert foreign == []
 
 
-@pytest.mark.parametrize("size", ["bureau"], indirect=True)
+@AT_DESK
 def test_the_api_documentation_comes_from_beffroi_itself(page, server):
     tiles, foreign = _outside(page, server)
     requested = []

@@ -22,7 +22,7 @@ from beffroi.domains.water.annual_volumes import put_year
 from beffroi.domains.water.detectors import DETECTOR_KEY
 
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
-from .conftest import PASSWORD, assert_accessible, login, screenshot
+from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, screenshot
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = 86_400
@@ -245,6 +245,7 @@ def test_sector_panel_draws_the_night_flow_with_its_leak(page, server, size, wat
     assert panel.locator("#ws-table tr[data-night]").count() <= 31
 
 
+@AT_DESK
 def test_year_form_saves_a_figure_and_explains_a_bad_one(page, server, size, water):
     YEAR = water["year"]
     t, service = water["tenant"], water["svc1"]
@@ -298,7 +299,7 @@ def _cut(page, pattern: str, method: str) -> None:
                else route.continue_())
 
 
-@pytest.mark.parametrize("size", ["telephone"])
+@ON_PHONE
 def test_year_form_says_in_french_when_the_network_drops(page, server, size, water):
     YEAR, service = water["year"], water["svc1"]
     login(page, server, then=f"/eau/volumes?service={service}")
@@ -317,7 +318,7 @@ def test_year_form_says_in_french_when_the_network_drops(page, server, size, wat
     page.locator("#wf-report").get_by_text(f"Volumes {YEAR} enregistrés.").wait_for()
 
 
-@pytest.mark.parametrize("size", ["telephone"])
+@ON_PHONE
 def test_a_use_is_refused_in_french_offline_or_with_a_year_mistyped(page, server, size, water):
     t, sector = water["tenant"], water["B"]
     url = f"/tenants/{t}/water/sectors/{sector}/exceptional-uses"
@@ -362,6 +363,7 @@ def test_a_use_is_refused_in_french_offline_or_with_a_year_mistyped(page, server
     assert_accessible(page)
 
 
+@ON_PHONE
 def test_service_panel_shows_the_form_read_only_to_a_viewer(page, server, size, water):
     YEAR = water["year"]
     login(page, server, email="elu@cc-vosges.fr", then=f"/equipements/{water['svc2']}")
@@ -424,6 +426,7 @@ def _panel_box(page, server, water, field: str, value, box: str, marker: str):
                                          {"min_leak_m3h": 0.15, "share_of_night_flow": 0.15,
                                           "meter_resolution_m3": 0.1},
                                          None, "absent"])
+@ON_PHONE
 def test_sector_panel_tells_the_smallest_detectable_leak(page, server, size, water,
                                                          sensitivity):
     box = _panel_box(page, server, water, "sensitivity", sensitivity, "#ws-sensitivity",
@@ -452,6 +455,7 @@ WEEKLY = {"offsets": [{"weekday": d, "offset_m3h": -3.0 if d in (5, 6) else 0.04
 
 
 @pytest.mark.parametrize("pattern", [WEEKLY, None, "absent"])
+@ON_PHONE
 def test_sector_panel_tells_the_weekly_pattern_taken_out(page, server, size, water, pattern):
     box = _panel_box(page, server, water, "weekly_pattern", pattern, "#ws-weekly",
                      "Rythme de la semaine")
@@ -466,6 +470,7 @@ def test_sector_panel_tells_the_weekly_pattern_taken_out(page, server, size, wat
     assert_accessible(page)
 
 
+@ON_PHONE
 def test_sector_panel_tells_what_became_of_each_leak(page, server, size, water):
     def fulfil(route):  # the real leak, then the same ended three ways
         answer = route.fetch()
@@ -490,6 +495,7 @@ def test_sector_panel_tells_what_became_of_each_leak(page, server, size, water):
     assert_accessible(page)
 
 
+@ON_PHONE
 def test_sector_panel_asks_to_settle_a_leak_back_near_its_reference(page, server, size, water):
     # The real open leak, as the detector says of a leak whose night flow came back near
     # its reference with no repair recorded (tested with the detector in the domain tests):
@@ -533,6 +539,7 @@ def test_sector_panel_asks_to_settle_a_leak_back_near_its_reference(page, server
 @pytest.mark.parametrize("night_use", [
     {"since": "2026-06-03T02:00:00Z", "since_date": "2026-06-03", "variability_ratio": 2.7},
     None, "absent"])
+@ON_PHONE
 def test_sector_panel_tells_a_rise_held_as_night_use(page, server, size, water, night_use):
     box = _panel_box(page, server, water, "night_use", night_use, "#ws-night-use",
                      "s'allume et s'éteint")
@@ -548,6 +555,7 @@ def test_sector_panel_tells_a_rise_held_as_night_use(page, server, size, water, 
 
 
 @pytest.mark.parametrize("ended", [False, True], ids=["ongoing", "ended"])
+@ON_PHONE
 def test_sector_panel_tells_a_seasonal_use_seen_in_the_nights(page, server, size, water,
                                                              ended):
     # The real answer, with a seasonal use seen from its 31st night shown (to its 61st,
@@ -608,6 +616,7 @@ def _overflows(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
 
 
+@AT_DESK
 def test_exceptional_use_form_declares_explains_and_removes(page, server, size, water):
     t, sector = water["tenant"], water["B"]
     url = f"/tenants/{t}/water/sectors/{sector}/exceptional-uses"
@@ -683,6 +692,7 @@ def test_exceptional_use_form_declares_explains_and_removes(page, server, size, 
     assert page.evaluate("document.activeElement.id") == "wu-start"
 
 
+@AT_DESK
 def test_a_seasonal_use_is_declared_with_its_box_and_marks_its_nights_every_year(
         page, server, size, water):
     t, sector = water["tenant"], water["B"]
@@ -725,6 +735,7 @@ def test_a_seasonal_use_is_declared_with_its_box_and_marks_its_nights_every_year
     assert errors == []  # (the chart shades this year's nights of the use too)
 
 
+@ON_PHONE
 def test_a_viewer_reads_the_exceptional_uses_without_the_form(page, server, size, water,
                                                               web_db, web_registry):
     with web_db.write() as conn:
