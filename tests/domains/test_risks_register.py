@@ -261,6 +261,7 @@ def test_commune_restricted_referent_sees_only_their_communes(client, world):
     # « 65 ans ou plus » (art. L121-6-1 CASF) for a person who is 64 by their birth date.
     ({"birth_date": "1961-07-21"}, "category"),
 ])
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # refused before any storage
 def test_bad_enrolments_are_refused_with_french_field_errors(client, db, world, changes,
                                                              field):
     r = client.post(url(world), headers=world["h"]["ref@a.fr"], json=person_body(**changes))
@@ -280,6 +281,7 @@ def test_bad_enrolments_are_refused_with_french_field_errors(client, db, world, 
     ({"birth_date": "2090-05-01"}, "birth_date"),
     ({"birth_date": "1970-01-01"}, "category"),  # 56, not « 65 ans ou plus »
 ])
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # refused before any storage
 def test_a_rectification_is_checked_like_an_enrolment(client, world, changes, field):
     person = enrol(client, world)
     r = client.put(url(world, path=f"persons/{person['id']}"),

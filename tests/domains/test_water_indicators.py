@@ -287,6 +287,7 @@ def test_yearly_volumes_form(water):
 
 
 @pytest.mark.parametrize("year", ["25", "2025-01", "deux-mille", "0000", "2999", "1989"])
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # refused before any storage
 def test_unknown_year_formats_are_refused(water, year):
     url = f"{water['base']}/water/services/{water['service']}/years/{year}"
     answer = water["client"].put(url, headers=water["h"], json=FIGURES)

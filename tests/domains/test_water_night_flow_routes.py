@@ -221,6 +221,7 @@ def test_overview_gives_the_ilp_of_the_service(network):
 
 
 @pytest.mark.parametrize("days", ["abc", "3", "400", "12.5", ""])
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # refused before any storage
 def test_bad_periods_are_refused_in_french(network, days):
     answer = network["client"].get(
         f"{network['base']}/water/sectors/{network['A']}/night-flow?days={days}",

@@ -115,6 +115,7 @@ def test_the_fragment_and_the_pdf_show_the_json_reports_figures(client, territor
     ({**PERIOD, "commune": "99999"}, "commune", "inconnu"),
 ])
 @pytest.mark.parametrize("suffix", ["html", "pdf"])
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # refused before any storage
 def test_bad_queries_are_refused_in_french(client, territory, query, field, message, suffix):
     headers = bearer(client, "agent@a.fr", PASSWORD)
     answer = client.get(f"/api/v1/tenants/{territory['a']}/impact.{suffix}", params=query,
