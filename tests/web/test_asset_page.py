@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +16,13 @@ from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
 
 PARIS = ZoneInfo("Europe/Paris")
+SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+                "oct.", "nov.", "déc.")
+
+
+def _short_date(day: date) -> str:
+    """A day as the pages write it (Intl, fr-FR, short month): « 1 nov. 2026 »."""
+    return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year}"
 
 
 def _french_number(text: str) -> float:
@@ -86,14 +93,21 @@ def test_custom_period_and_keyboard(page, server, size, territory):
     # (and the page's other parts: arriving above the period's choices, they move them, and
     # a click while they did missed the button on a loaded machine)
     page.locator("body[data-ready]").wait_for(state="attached")
+    # Ten days of the territory's year of energy (it ends at the current hour), from the date
+    # the test runs at: the caption spans them, the last one whole (to the next midnight).
+    today = datetime.now(PARIS).date()
+    first, last = today - timedelta(days=30), today - timedelta(days=21)
     page.get_by_label("Personnalisée").check()
-    page.get_by_label("Du", exact=True).fill("2026-11-01")
-    page.get_by_label("Au", exact=True).fill("2026-11-10")
+    page.get_by_label("Du", exact=True).fill(first.isoformat())
+    page.get_by_label("Au", exact=True).fill(last.isoformat())
     page.get_by_label("Au", exact=True).press("Enter")
     page.locator('#charts[data-period="custom"]').wait_for(state="attached")
     caption = page.locator(".chart figcaption").first.inner_text()
-    assert "1 nov. 2026" in caption and "11 nov. 2026" in caption
-    assert "par heure" in caption
+    after = last + timedelta(days=1)
+    assert f"du {_short_date(first)}, 00:00 au {_short_date(after)}, 00:00" in caption, caption
+    midnights = [datetime.combine(d, datetime.min.time(), PARIS) for d in (first, after)]
+    hours = round((midnights[1] - midnights[0]).total_seconds() / 3600)  # 239 to 241
+    assert "par heure" in caption and f"({hours} valeurs)" in caption, caption
 
 
 @ON_PHONE
