@@ -260,6 +260,9 @@ def test_commune_restricted_referent_sees_only_their_communes(client, world):
     ({"birth_date": "1906-07-19"}, "birth_date"),
     # « 65 ans ou plus » (art. L121-6-1 CASF) for a person who is 64 by their birth date.
     ({"birth_date": "1961-07-21"}, "category"),
+    # « plus de 60 ans, inapte au travail » for a person who is 59 (and 58) by their birth date.
+    ({"category": "unfit_60", "birth_date": "1966-07-21"}, "category"),
+    ({"category": "unfit_60", "birth_date": "1967-07-21"}, "category"),
 ])
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # refused before any storage
 def test_bad_enrolments_are_refused_with_french_field_errors(client, db, world, changes,
@@ -296,13 +299,18 @@ def test_a_rectification_is_checked_like_an_enrolment(client, world, changes, fi
 
 
 def test_birth_date_limits_follow_the_clock(client, world, pinned):
-    """Exactly 120 years, or 65 years on the day, pass; the limits move with today."""
+    """Exactly 120 years, 65 years (60 for « inapte au travail ») on the day, pass; the limits
+    move with today."""
     h = world["h"]["ref@a.fr"]
     oldest = enrol(client, world, birth_date="1906-07-20")  # 120 today (2026-07-20)
     assert oldest["birth_date"] == "1906-07-20"
     assert enrol(client, world, birth_date="1961-07-20")["category"] == "senior"  # 65 today
-    for category in ("unfit_60", "disabled"):  # no age checked for these situations here
-        enrol(client, world, birth_date="1990-01-01", category=category)
+    assert enrol(client, world, birth_date="1966-07-20", category="unfit_60")  # 60 today
+    enrol(client, world, birth_date="1990-01-01", category="disabled")  # no age for this one
+    young = client.post(url(world), headers=h, json=person_body(birth_date="1990-01-01",
+                                                                category="unfit_60"))
+    message = {e["field"]: e["message"] for e in young.json()["errors"]}["category"]
+    assert "plus de 60 ans, inapte au travail" in message and "36 ans" in message
     assert enrol(client, world, birth_date="2026-07-20", category="disabled")
     refused = client.post(url(world), headers=h, json=person_body(birth_date="1961-07-21"))
     message = {e["field"]: e["message"] for e in refused.json()["errors"]}["category"]

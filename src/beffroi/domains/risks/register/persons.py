@@ -41,11 +41,12 @@ NEEDS = {"mobility": "mobilité réduite", "medical_device": "appareil médical 
 RELATIONS = {"family": "famille", "neighbour": "voisin", "other": "autre"}
 ENROLLED_BY = {"self": "la personne elle-même", "third_party": "un tiers"}
 _PHONE = re.compile(r"^(?:\+33 ?[1-9]|0[1-9])(?:[ .-]?\d{2}){4}$")
-# Art. L121-6-1 CASF (docs/risques.md): the ``senior`` situation is being 65 or older, so a
-# birth date that makes the person younger contradicts it (refused, not a warning: the
-# register only holds eligible persons). A birth date in the future or more than OLDEST
-# years before today is refused too (plausibility: a typing error in the year).
-SENIOR_AGE = 65
+# Art. L121-6-1 CASF (docs/risques.md): the ``senior`` situation is being 65 or older, the
+# ``unfit_60`` one over 60, so a birth date that makes the person younger contradicts it
+# (refused, not a warning: the register only holds eligible persons). A birth date in the
+# future or more than OLDEST years before today is refused too (plausibility: a typing
+# error in the year).
+MIN_AGE = {"senior": 65, "unfit_60": 60}
 OLDEST = 120
 FIELDS = {"last_name", "first_name", "birth_date", "category", "commune", "address",
           "location", "phones", "contacts", "needs", "lives_alone", "doctor", "notes",
@@ -145,9 +146,9 @@ def validate_person(scope: TenantScope, conn: Connection, body: Any) -> dict[str
         errors.append({"field": "category", "message": "Situation : choisissez « "
                        + " », « ".join(others) + f" » ou « {last} » (art. L121-6-1 CASF)."})
         category = None
-    elif category == "senior" and out["birth_date"] is not None:
+    elif category in MIN_AGE and out["birth_date"] is not None:
         age = age_on(date.fromisoformat(out["birth_date"]), date.fromisoformat(clock_today()))
-        if age < SENIOR_AGE:
+        if age < MIN_AGE[category]:
             errors.append({"field": "category", "message": f"Situation : « {CATEGORIES[category]} » "
                            f"alors que la date de naissance donne {age} ans ; corrigez l'une "
                            "ou l'autre, ou choisissez une autre situation (art. L121-6-1 "
