@@ -583,3 +583,19 @@ def test_click_usage_errors_are_said_in_french(run, tenant, database):
     assert run("user", "create", "--email", "x@y.fr", "--password", "motdepasse-long",
                "--tenant", SIREN).exit_code == 2  # --tenant without --role
     assert rows(database, schema.users) == []
+
+
+@pytest.mark.parametrize("args", [(), ("water",), ("db", "upgrade"), ("tenant", "create")])
+def test_help_pages_are_written_in_french(args):
+    """Click writes its help's headings and own texts in English; every command's help, a
+    domain's group's too, is in French."""
+    result = CliRunner().invoke(beffroi.cli.main.add_domain_commands(cli), [*args, "--help"],
+                                prog_name="beffroi")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Utilisation : {' '.join(('beffroi', *args))} [OPTIONS]")
+    assert "\nOptions :\n" in result.output
+    assert "--help" in result.output and "Affiche cette aide et s'arrête." in result.output
+    assert ("\nCommandes :\n" in result.output) == (args in ((), ("water",)))
+    for english in ("Usage:", "Options:", "Commands:", "Show this message", "[default:",
+                    "[required]"):
+        assert english not in result.output

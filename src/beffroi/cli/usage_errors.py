@@ -16,6 +16,7 @@ import click
 from sqlalchemy.exc import DatabaseError
 
 from .common import database_error_text, os_error_text
+from .help_text import french_help
 
 _VALUE_MESSAGES = (  # Click's type-conversion messages (click/types.py), to French
     (re.compile(r"^(?P<v>.+) is not a valid integer\.$"), "{v} n'est pas un nombre entier"),
@@ -89,9 +90,11 @@ def show_usage_error(exc: click.UsageError) -> None:
 
 
 class FrenchErrorsGroup(click.Group):
-    """A command group whose errors are printed in French (see the module's docstring)."""
+    """A command group whose errors are printed in French (see the module's docstring), and
+    whose help pages are written in French (``help_text``)."""
 
     def main(self, *args, standalone_mode: bool = True, **kwargs):
+        french_help(self)
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
