@@ -252,9 +252,8 @@ def test_routes_and_isolation(site):
                      headers=h["autre@ailleurs.fr"]).status_code == 404
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the command line, once
 def test_cli_import(site, tmp_path):
-    if not site["db"].is_sqlite:
-        pytest.skip("the command line is exercised once")
     path = tmp_path / "ppri.geojson"
     path.write_bytes(orjson.dumps(FILE))
     result = CliRunner().invoke(risks, ["import-flood-zones", "--tenant", str(site["tenant"]),

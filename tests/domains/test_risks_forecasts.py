@@ -352,9 +352,9 @@ def test_outlook_continues_heat_and_fire_over_the_forecast(site):
     assert got[d(4).isoformat()]["class_label"] in ("élevé", "très élevé")
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the command line, once
+@pytest.mark.parametrize("site", [14], ids=["after-noon"], indirect=True)
 def test_cli_import(site, tmp_path, monkeypatch):
-    if not site["db"].is_sqlite or site["hour"] != 14:
-        pytest.skip("the command line is exercised once")
     from beffroi.core import clock
     monkeypatch.setattr(clock, "now_ms", lambda: site["now"])
     path = tmp_path / "prevision.csv"
@@ -381,10 +381,10 @@ def alerts_of(site, detector: str) -> list:
                                             a.c.status != "resolved")).all()
 
 
+# Before noon only: no episode is observed yet (after noon, today's partial extremes already
+# make one: the critical alert of the observations).
+@pytest.mark.parametrize("site", [10], ids=["before-noon"], indirect=True)
 def test_heatwave_detector_warns_ahead_from_the_forecast(site):
-    if site["hour"] != 10:
-        pytest.skip("before noon, no episode is observed yet (after noon, today's partial "
-                    "extremes already make one: the critical alert of the observations)")
     db, registry, tid, now = site["db"], site["registry"], site["tenant"], site["now"]
     assert run_detector(db, registry, tid, "risks.heatwave", now) == "ok"
     assert alerts_of(site, "risks.heatwave") == []

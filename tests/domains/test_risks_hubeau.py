@@ -291,9 +291,8 @@ def test_the_setting_is_a_boolean(db, registry):
     assert hubeau.HUBEAU_ENABLED in str(err.value.errors)
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the command line, once
 def test_cli_sync_with_progress(db, registry, stand_in, monkeypatch):
-    if not db.is_sqlite:
-        pytest.skip("the command line is exercised once")
     monkeypatch.setattr(hubeau, "POLITE_DELAY_S", 0)
     monkeypatch.setattr(hubeau, "FIRST_DAYS", 400)
     tenant = make_tenant(db, registry)
