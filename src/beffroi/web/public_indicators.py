@@ -14,6 +14,7 @@ from ..reports.public_indicators import (
     render_not_found,
     render_page,
 )
+from .legal import with_footer
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=3600"}
@@ -27,11 +28,12 @@ def _indicators(request: Request, siren: str):
 
 @router.get("/territoires/{siren}/indicateurs")
 def indicators_page(request: Request, siren: str) -> HTMLResponse:
+    legal = request.app.state.legal
     indicators = _indicators(request, siren)
     if indicators is None:
-        return HTMLResponse(render_not_found(), status_code=404)
+        return HTMLResponse(with_footer(render_not_found(), legal), status_code=404)
     banner = current_banner(request.app.state.db, siren, now_ms())
-    return HTMLResponse(render_page(indicators, banner),
+    return HTMLResponse(with_footer(render_page(indicators, banner), legal),
                         headers=BANNER_CACHE if banner else PUBLIC_CACHE)
 
 
