@@ -6,7 +6,7 @@ refused in French, naming it), the pages answered without sign-in with what the 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from suite_apps import fresh_app
 from beffroi.api.deps import SESSION_COOKIE
 from beffroi.core import clock, tenants
 from beffroi.core.access import CLI
+from beffroi.core.french_format import long_date
 from beffroi.core.registry import load_registry
 from beffroi.reports.public_indicators import IndicatorCache
 from beffroi.storage.database import Database
@@ -276,3 +277,41 @@ def test_every_page_ends_with_the_footer(db, every_domain, configured):
                       ("/donnees-personnelles", "Données personnelles")]
     assert found == {path: (404 if "999999999" in path else 200, 1, expected_links, True, True)
                      for path in paths}
+
+
+# -- in the browser -----------------------------------------------------------------------------
+def test_the_accessibility_statement_with_an_audit(page, size, web_db, web_registry,
+                                                   monkeypatch):
+    """Its display at both sizes: what it says, its landmarks, its axe-core audit."""
+    from .conftest import LiveServer, assert_accessible, screenshot
+
+    audit_day = clock.local_day(clock.now_ms(), clock.PARIS) - timedelta(days=20)
+    for name, value in {**SETTINGS, AUDIT_ENV: f"{audit_day} 62,5 Cabinet Exemple"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("BEFFROI_TILE_URL", raising=False)
+    with LiveServer(fresh_app(web_db, web_registry)) as server:
+        page.goto(server.url + "/accessibilite")
+        assert page.title() == "Déclaration d'accessibilité — Beffroi"
+        main = page.get_by_role("main")
+        assert main.get_by_role("heading", level=1).inner_text() == \
+            "Déclaration d'accessibilité"
+        assert main.locator(".compliance strong").inner_text() == "partiellement conforme"
+        assert (f"L'audit de conformité réalisé le {long_date(audit_day)} par Cabinet Exemple "
+                f"révèle que 62,5{NBSP}% des critères du RGAA sont respectés.") in \
+            main.inner_text()
+        footer = page.get_by_role("contentinfo")
+        assert footer.get_by_role("link", name="Accessibilité").get_attribute(
+            "aria-current") == "page"
+        assert footer.inner_text().split("\n") == [
+            f"Accessibilité{NBSP}: partiellement conforme", "Mentions légales",
+            "Données personnelles"]
+        assert_accessible(page)
+        screenshot(page, "accessibilite", size)
+        page.keyboard.press("Tab")  # the skip link first, then the way to the content
+        assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+        page.keyboard.press("Tab")  # the contact's address, the one link of the content
+        page.keyboard.press("Tab")  # then the footer, scrolled into view
+        assert page.evaluate("document.activeElement.closest('footer') !== null "
+                             "&& document.activeElement.getAttribute('href')") == "/accessibilite"
+        box = footer.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
