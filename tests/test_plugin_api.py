@@ -55,7 +55,8 @@ def test_every_field_of_domain_has_a_real_type():
         "impacts": "tuple[ImpactSource, ...]", "commands": "tuple[CommandSpec, ...]", "jobs": "tuple[Job, ...]",
         "api_router": "APIRouter | None", "cli": "click.Group | None",
         "web_dir": "str | None", "pages": "tuple[Page, ...]", "panels": "tuple[Panel, ...]",
-        "map_styles": "tuple[MapStyle, ...]", "demo": "DemoSpec | None"}
+        "map_styles": "tuple[MapStyle, ...]", "personal_data": "tuple[str, ...]",
+        "demo": "DemoSpec | None"}
 
 
 # -- the import graph of src/beffroi ---------------------------------------------------------

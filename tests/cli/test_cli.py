@@ -599,3 +599,18 @@ def test_help_pages_are_written_in_french(args):
     for english in ("Usage:", "Options:", "Commands:", "Show this message", "[default:",
                     "[required]"):
         assert english not in result.output
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_malformed_legal_setting_stops_the_server_before_anything(command, tmp_path,
+                                                                     monkeypatch):
+    """Not taken in silence: one French line naming the variable, no database made."""
+    monkeypatch.setenv("BEFFROI_RGAA_AUDIT", "15/11/2026 87,5")
+    target = tmp_path / "beffroi.db"
+    result = CliRunner().invoke(cli, [command, "--db", str(target)], prog_name="beffroi")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Erreur : BEFFROI_RGAA_AUDIT invalide : « 15/11/2026 » n'est pas une date AAAA-MM-JJ "
+        "(attendu : date de l'audit, part des critères RGAA respectés en %, auditeur "
+        "facultatif, par exemple « 2026-11-15 87,5 Cabinet Exemple »)."]
+    assert not target.exists()

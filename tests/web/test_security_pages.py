@@ -1,6 +1,7 @@
 """Every page works under its Content-Security-Policy (the ``page`` fixture fails on any
-violation) and reflows on a 320 px wide screen, with a basemap from another host, and the API
-documentation (Swagger UI) is served by Beffroi itself: no request leaves for another host."""
+violation), reflows on a 320 px wide screen and ends with the site's footer (whose links
+answer), with a basemap from another host, and the API documentation (Swagger UI) is served
+by Beffroi itself: no request leaves for another host."""
 
 from __future__ import annotations
 
@@ -55,6 +56,19 @@ STICKING_OUT = """() => {
   return {overflow: document.documentElement.scrollWidth - width, elements: out.slice(0, 5)};
 }"""
 
+# The site's footer (web.legal): one contentinfo landmark, outside the main content and below
+# it (never over it), with its links.
+FOOTER = """() => {
+  const found = document.querySelectorAll("footer, [role=contentinfo]");
+  if (found.length === 0) return null;
+  const footer = found[0], main = document.querySelector("main");
+  return {count: found.length, outside: footer.closest("main") === null,
+          below: !main || footer.getBoundingClientRect().top
+                          >= main.getBoundingClientRect().bottom - 1,
+          links: [...footer.querySelectorAll("a[href]")].map(
+            (a) => [a.getAttribute("href"), a.textContent.trim()])};
+}"""
+
 
 @AT_DESK
 def test_every_page_works_under_the_content_security_policy(page, server, territory,
@@ -74,7 +88,7 @@ def test_every_page_works_under_the_content_security_policy(page, server, territ
     paths += ["/eau?couleur=ilp"]  # (the map's other colouring adds its grading table)
     login(page, server, "admin@cc-vosges.fr")
     page.set_viewport_size({"width": 320, "height": 640})
-    seen, wide = {}, {}
+    seen, wide, footers = {}, {}, {}
     for path in paths:
         response = page.goto(server.url + path)
         page.wait_for_load_state("networkidle")
@@ -83,8 +97,16 @@ def test_every_page_works_under_the_content_security_policy(page, server, territ
         reflow = page.evaluate(STICKING_OUT)
         if reflow["overflow"] > 0:
             wide[path] = reflow
+        footers[path] = page.evaluate(FOOTER)
     assert seen == {path: (200, True) for path in paths}
     assert wide == {}
+    links = [["/accessibilite", "Accessibilité\u00a0: non conforme"],  # (no audit set)
+             ["/mentions-legales", "Mentions légales"],
+             ["/donnees-personnelles", "Données personnelles"]]
+    assert footers == {path: {"count": 1, "outside": True, "below": True, "links": links}
+                       for path in paths}
+    assert {href: page.request.get(server.url + href).status for href, _ in links} == {
+        href: 200 for href, _ in links}
     page.goto(server.url + "/carte")
     wait_for(page, "window.beffroiMap && window.beffroiMap.ready !== null")
     page.wait_for_load_state("networkidle")

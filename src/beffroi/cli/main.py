@@ -29,6 +29,17 @@ def cli() -> None:
     """Beffroi — hyperviseur territorial."""
 
 
+def _check_legal_settings() -> None:
+    """A malformed setting of the legal pages (``BEFFROI_RGAA_AUDIT``…) stops the server
+    before it touches anything, with the French line that names it."""
+    from ..web.legal import read_settings
+
+    try:
+        read_settings()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _run_server(database: Database, host: str, port: int) -> None:
     from ..api.app import run_server
     from ..runtime import build_runtime
@@ -61,6 +72,7 @@ def _run_server(database: Database, host: str, port: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(db: str | None, host: str, port: int) -> None:
     """Sert une base (SQLite ou PostgreSQL) ; un fichier SQLite absent est créé."""
+    _check_legal_settings()
     new = "://" not in database_url(db) and not Path(database_url(db)).expanduser().exists()
     database = open_database(db, create=True, schema=None)
     if new:
@@ -79,6 +91,8 @@ def demo(db: str | None, serve: bool, host: str, port: int) -> None:
     """Construit le territoire de démonstration (idempotent) puis le sert."""
     from ..demo.builder import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 
+    if serve:
+        _check_legal_settings()
     database = open_database(db or os.environ.get("BEFFROI_DATABASE_URL") or "var/demo.db",
                              create=True, schema=None)
     started = time.monotonic()

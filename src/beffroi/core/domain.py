@@ -341,5 +341,9 @@ class Domain:
     pages: tuple[Page, ...] = ()
     panels: tuple[Panel, ...] = ()
     map_styles: tuple[MapStyle, ...] = ()
+    # What the domain keeps about persons (GDPR art. 13), one French paragraph per kind of
+    # data: what, why, who reads it, how long; listed on the instance's « Données
+    # personnelles » page (``web.legal``).
+    personal_data: tuple[str, ...] = ()
     # The demo inventory, simulator and rules, loaded only to build a demo.
     demo: DemoSpec | None = None

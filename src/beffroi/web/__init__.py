@@ -4,7 +4,8 @@ Pages are plain HTML shells (``pages/``) whose scripts (``static/js/``) call the
 API of the same origin with the session cookie; front-end libraries are installed from
 the npm registry by ``make install`` (``scripts/vendor.sh``) into ``static/vendor/``.
 Domains add pages, asset-page panels and map colourings from their own folder
-(``extensions``).
+(``extensions``). Every page ends with the footer of ``legal``, whose pages (accessibility
+statement, legal notice, personal data) need no sign-in.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .extensions import install_extensions
+from .legal import install_legal
 from .pages import router
 from .public_indicators import install_public_indicators
 from .public_indicators import router as public_router
@@ -23,6 +25,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install_web(app: FastAPI) -> None:
+    install_legal(app)  # first: a malformed setting stops here (ValueError, French)
     install_extensions(app, app.state.registry,
                        {r.path for r in (*router.routes, *public_router.routes)})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -3,7 +3,7 @@
 Domains declare pages, asset-page panels and map colourings on their ``Domain`` object
 (``core.registry.Page``, ``Panel``, ``MapStyle``) and keep the files in ``web_dir``.
 Here they become: a static mount per domain (``/static/domains/{key}/``), a route per
-page serving its HTML shell, and ``GET /interface.json``, which ``common.js`` reads for
+page serving its HTML shell (with the site's footer, ``legal``), and ``GET /interface.json``, which ``common.js`` reads for
 the menu, the asset page for its panels and the map for its colouring modes.
 """
 
@@ -13,11 +13,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse, JSONResponse
 
 from ..core.registry import Domain, Registry
+from .legal import with_footer
 
 STATIC_PREFIX = "/static/domains"
 
@@ -41,10 +42,11 @@ def interface(registry: Registry) -> dict[str, Any]:
 def _shell(path: Path):
     cache: list[str] = []
 
-    def serve() -> HTMLResponse:
+    def serve(request: Request) -> HTMLResponse:
         if not cache:  # shells never change while the server runs: read once
             cache.append(path.read_text(encoding="utf-8"))
-        return HTMLResponse(cache[0], headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(with_footer(cache[0], request.app.state.legal),
+                            headers={"Cache-Control": "no-cache"})
 
     return serve
 

@@ -1,11 +1,14 @@
-"""Routes of the pages: each serves its HTML shell; the page's script does the rest."""
+"""Routes of the pages: each serves its HTML shell, with the site's footer (``legal``); the
+page's script does the rest. The legal pages themselves are rendered here too, public."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
+
+from .legal import ACCESSIBILITY, LEGAL_NOTICE, PRIVACY, render_page, with_footer
 
 PAGES = Path(__file__).parent / "pages"
 router = APIRouter(include_in_schema=False)
@@ -13,58 +16,81 @@ router = APIRouter(include_in_schema=False)
 _cache: dict[str, str] = {}
 
 
-def page(name: str) -> HTMLResponse:
+def page(request: Request, name: str) -> HTMLResponse:
     if name not in _cache:
         _cache[name] = (PAGES / f"{name}.html").read_text(encoding="utf-8")
-    return HTMLResponse(_cache[name], headers={"Cache-Control": "no-cache"})
+    return HTMLResponse(with_footer(_cache[name], request.app.state.legal),
+                        headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/connexion")
-def login_page() -> HTMLResponse:
-    return page("connexion")
+def login_page(request: Request) -> HTMLResponse:
+    return page(request, "connexion")
 
 
 @router.get("/")
-def home_page() -> HTMLResponse:
-    return page("accueil")
+def home_page(request: Request) -> HTMLResponse:
+    return page(request, "accueil")
 
 
 @router.get("/carte")
-def map_page() -> HTMLResponse:
-    return page("carte")
+def map_page(request: Request) -> HTMLResponse:
+    return page(request, "carte")
 
 
 @router.get("/equipements/{asset_id}")
-def asset_page(asset_id: int) -> HTMLResponse:
-    return page("equipement")
+def asset_page(request: Request, asset_id: int) -> HTMLResponse:
+    return page(request, "equipement")
 
 
 @router.get("/alertes")
-def alerts_page() -> HTMLResponse:
-    return page("alertes")
+def alerts_page(request: Request) -> HTMLResponse:
+    return page(request, "alertes")
 
 
 @router.get("/impact")
-def impact_page() -> HTMLResponse:
-    return page("impact")
+def impact_page(request: Request) -> HTMLResponse:
+    return page(request, "impact")
 
 
 @router.get("/administration")
-def admin_page() -> HTMLResponse:
-    return page("administration")
+def admin_page(request: Request) -> HTMLResponse:
+    return page(request, "administration")
 
 
 @router.get("/mot-de-passe-oublie")
-def forgotten_password_page() -> HTMLResponse:
-    return page("mot-de-passe-oublie")
+def forgotten_password_page(request: Request) -> HTMLResponse:
+    return page(request, "mot-de-passe-oublie")
 
 
 @router.get("/api/v1/docs")
-def api_docs_page() -> HTMLResponse:
+def api_docs_page(request: Request) -> HTMLResponse:
     """The API documentation (Swagger UI, served by Beffroi, on /api/v1/openapi.json)."""
-    return page("api-docs")
+    return page(request, "api-docs")
 
 
 @router.get("/reinitialiser")
-def reset_password_page() -> HTMLResponse:
-    return page("reinitialiser")
+def reset_password_page(request: Request) -> HTMLResponse:
+    return page(request, "reinitialiser")
+
+
+def _legal_page(request: Request, path: str) -> HTMLResponse:
+    app = request.app
+    return HTMLResponse(render_page(path, app.state.legal, app.state.registry),
+                        headers={"Cache-Control": "no-cache"})
+
+
+@router.get(ACCESSIBILITY)
+def accessibility_page(request: Request) -> HTMLResponse:
+    """The accessibility statement (RGAA)."""
+    return _legal_page(request, ACCESSIBILITY)
+
+
+@router.get(LEGAL_NOTICE)
+def legal_notice_page(request: Request) -> HTMLResponse:
+    return _legal_page(request, LEGAL_NOTICE)
+
+
+@router.get(PRIVACY)
+def privacy_page(request: Request) -> HTMLResponse:
+    return _legal_page(request, PRIVACY)

@@ -14,6 +14,7 @@ from ..reports.public_indicators import (
     render_not_found,
     render_page,
 )
+from .legal import with_footer
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=3600"}
@@ -25,13 +26,19 @@ def _indicators(request: Request, siren: str):
     return app.state.public_indicators.get(app.state.db, app.state.registry, siren)
 
 
+def _not_found(request: Request) -> HTMLResponse:
+    """The same page for an unknown territory and one that does not publish (and its CSV)."""
+    return HTMLResponse(with_footer(render_not_found(), request.app.state.legal),
+                        status_code=404)
+
+
 @router.get("/territoires/{siren}/indicateurs")
 def indicators_page(request: Request, siren: str) -> HTMLResponse:
     indicators = _indicators(request, siren)
     if indicators is None:
-        return HTMLResponse(render_not_found(), status_code=404)
+        return _not_found(request)
     banner = current_banner(request.app.state.db, siren, now_ms())
-    return HTMLResponse(render_page(indicators, banner),
+    return HTMLResponse(with_footer(render_page(indicators, banner), request.app.state.legal),
                         headers=BANNER_CACHE if banner else PUBLIC_CACHE)
 
 
@@ -39,7 +46,7 @@ def indicators_page(request: Request, siren: str) -> HTMLResponse:
 def indicators_file(request: Request, siren: str) -> Response:
     indicators = _indicators(request, siren)
     if indicators is None:
-        return HTMLResponse(render_not_found(), status_code=404)
+        return _not_found(request)
     return Response(indicators_csv(indicators), media_type="text/csv; charset=utf-8", headers={
         **PUBLIC_CACHE, "Access-Control-Allow-Origin": "*",
         "Content-Disposition": f'attachment; filename="indicateurs-impact-{siren}.csv"'})

@@ -10,6 +10,7 @@ from .impact import IMPACTS
 from .kinds import KINDS
 from .kpis import KPIS
 from .metrics import METRICS
+from .personal_data import PERSONAL_DATA
 from .population_alert import retry_job
 from .register.retention import SETTINGS as REGISTER_SETTINGS
 from .register.retention import purge_unconfirmed
@@ -39,6 +40,7 @@ DOMAIN = Domain(
     web_dir=WEB_DIR,
     pages=PAGES,
     panels=PANELS,
+    personal_data=PERSONAL_DATA,
     jobs=(Job("risks.hubeau_sync", hubeau.POLL_INTERVAL_S, hubeau.run_poll_job, ttl_s=1800),
           Job("risks.hubeau_stations", 86_400, hubeau.run_stations_job, ttl_s=1800),
           Job("risks.register_purge", 86_400, purge_unconfirmed, ttl_s=3600),
