@@ -309,7 +309,10 @@ def test_the_accessibility_statement_with_an_audit(page, size, web_db, web_regis
         screenshot(page, "accessibilite", size)
         page.keyboard.press("Tab")  # the skip link first, then the way to the content
         assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
-        page.keyboard.press("Tab")  # the contact's address, the one link of the content
+        page.keyboard.press("Tab")  # the contact's address, a link of the content…
+        assert page.evaluate("document.activeElement.getAttribute('href')").startswith(
+            "mailto:")
+        page.keyboard.press("Tab")  # …and the Défenseur des droits' form, its other one
         page.keyboard.press("Tab")  # then the footer, scrolled into view
         assert page.evaluate("document.activeElement.closest('footer') !== null "
                              "&& document.activeElement.getAttribute('href')") == "/accessibilite"
