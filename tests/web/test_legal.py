@@ -299,6 +299,9 @@ def test_the_accessibility_statement_with_an_audit(page, size, web_db, web_regis
         assert (f"L'audit de conformité réalisé le {long_date(audit_day)} par Cabinet Exemple "
                 f"révèle que 62,5{NBSP}% des critères du RGAA sont respectés.") in \
             main.inner_text()
+        # The brand leads home, as on every page (the header of the others is their script's).
+        assert page.get_by_role("banner").get_by_role("link", name="Beffroi").get_attribute(
+            "href") == "/"
         footer = page.get_by_role("contentinfo")
         assert footer.get_by_role("link", name="Accessibilité").get_attribute(
             "aria-current") == "page"
@@ -309,6 +312,8 @@ def test_the_accessibility_statement_with_an_audit(page, size, web_db, web_regis
         screenshot(page, "accessibilite", size)
         page.keyboard.press("Tab")  # the skip link first, then the way to the content
         assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+        page.keyboard.press("Tab")  # the brand, home
+        assert page.evaluate("document.activeElement.getAttribute('href')") == "/"
         page.keyboard.press("Tab")  # the contact's address, a link of the content…
         assert page.evaluate("document.activeElement.getAttribute('href')").startswith(
             "mailto:")
