@@ -1,0 +1,335 @@
+"""Observation histories imported from files: the readings a territory kept in the tools it
+used before Beffroi (a supervisory system's export, a supplier's load curve, a
+spreadsheet), or the ``observations.csv`` another instance exported (``beffroi export``).
+
+A row names its equipment by reference and its measure by metric key, never by a stream
+id (an instance's own): columns ``asset_ref`` (or ``ref``), ``metric``, ``time``,
+``value``, and ``quality`` (``good``, ``suspect``, ``bad``) optional; a ``stream_id``
+column is accepted beside them and ignored (an export's, meaningless here). The file is
+read by ``textfiles`` (encoding, separator, strict CSV); a value may take a decimal comma;
+a time is ISO 8601 with an offset or a wall-clock time of the territory
+(``clock.parse_written_time``).
+
+Two steps, like the inventory import. ``check_history`` reads the whole file and judges
+every line by the ingest's own rules (``observations``: the metric's plausible range and
+states, the quality, no instant more than a few minutes ahead nor before the tenant's
+retention) and by those of a file: the equipment known to the territory, the metric to the
+registry, no instant before ``clock.EARLIEST_DAY`` (a year mistyped), one value per
+instant. It keeps the valid rows in compact arrays (about 25 bytes a row), not the file.
+``write_history`` then stores them — all of them, or with ``partial`` the valid ones when
+lines were refused — sorted by stream and time, in transactions of ``CHUNK_ROWS`` rows so
+that the SQLite writer is never held long, creating the streams missing
+(``streams.ensure_stream``), through ``observations.store_history``: idempotent on
+(stream, time), so a second import of a file stores nothing and says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import Connection, select
+
+from ..storage import schema
+from ..storage.database import Database
+from . import observations, textfiles
+from .access import Principal, TenantScope, open_scope
+from .clock import EARLIEST_DAY, midnight_ms, now_ms, parse_written_time
+from .errors import Invalid
+from .french_format import local_date
+from .quality import QUALITY
+from .registry import Registry
+from .streams import ensure_stream
+
+CHUNK_ROWS = 10_000
+REQUIRED = ("asset_ref", "metric", "time", "value")
+OPTIONAL = ("quality", "stream_id")
+ALIASES = {"ref": "asset_ref"}
+EXPECTED = "asset_ref (ou ref), metric, time, value, quality facultative"
+_TIME_CACHE = 100_000  # distinct time texts remembered (the same instants for many streams)
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A refused line: where (its line in the file, the column as its header names it,
+    "" for the whole line), the cell as typed, and why, in French."""
+
+    line: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class HistoryFile:
+    """A history file whose header was read and checked (``read_history``)."""
+
+    csv: textfiles.CsvFile
+    headers: dict[str, str]  # column -> its name as the header writes it (« ref »)
+
+
+@dataclass
+class HistoryReport:
+    read: int = 0  # data lines
+    refused: int = 0  # lines refused (each has one or more ``errors``)
+    errors: list[LineError] = field(default_factory=list)  # in line order
+    stored: int = 0  # readings written
+    already: int = 0  # valid readings already stored, or repeating a line of the file
+    streams_created: int = 0  # streams missing that the import creates (or would create)
+    written: bool = False
+    encoding: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> int:
+        return self.read - self.refused
+
+
+@dataclass
+class CheckedHistory:
+    """A checked file: its report and its valid rows, sorted by stream and time, ready to
+    be written (``write_history``)."""
+
+    report: HistoryReport
+    tenant_id: int
+    streams: list[tuple[int, str, int | None]]  # by key: asset id, metric, stream id or None
+    key: np.ndarray  # int32, index into ``streams``
+    t: np.ndarray  # int64 epoch ms
+    value: np.ndarray  # float64
+    quality: np.ndarray  # int8
+
+
+def _column(typed: dict[str, str]) -> Callable[[str], str]:
+    def rename(name: str) -> str:
+        key = ALIASES.get(name.lower(), name.lower())
+        typed.setdefault(key, name)
+        return key
+    return rename
+
+
+def read_history(raw: bytes) -> HistoryFile:
+    """The file decoded and its header checked; Invalid in French (one sentence) when the
+    file cannot be used at all."""
+    typed: dict[str, str] = {}
+    source = textfiles.decode(raw)
+    file = textfiles.open_csv(source, rename=_column(typed))
+    columns = set(file.columns) - {""}
+    unknown = sorted((typed[c] for c in columns - {*REQUIRED, *OPTIONAL}), key=str.lower)
+    if unknown:
+        raise Invalid(f"En-tête CSV : colonne inconnue « {unknown[0]} » (attendues : "
+                      f"{EXPECTED} ; stream_id acceptée et ignorée).")
+    missing = [c for c in REQUIRED if c not in columns]
+    if "stream_id" in columns and {"asset_ref", "metric"} & set(missing):
+        raise Invalid("En-tête CSV : « stream_id » désigne un flux de l'instance d'où vient le "
+                      "fichier, inconnu ici ; il faut aussi les colonnes asset_ref (référence "
+                      "de l'équipement) et metric (clé de la mesure), comme dans le fichier "
+                      "observations.csv de « beffroi export ».")
+    if missing:
+        raise Invalid(f"En-tête CSV : colonne{'s' if len(missing) > 1 else ''} "
+                      f"{', '.join(missing)} manquante{'s' if len(missing) > 1 else ''} "
+                      f"(attendues : {EXPECTED}).")
+    return HistoryFile(file, {c: typed[c] for c in columns})
+
+
+def check_history(scope: TenantScope, conn: Connection, registry: Registry,
+                  history: HistoryFile, *, now: int | None = None,
+                  progress: Callable[[int], None] | None = None) -> CheckedHistory:
+    """Judge every line of the file (see the module); nothing is written. ``progress``
+    is advanced by the file's lines as they are read (``CsvFile.line_count`` in all).
+    Invalid when the file holds no data line."""
+    scope.require("write")
+    now = now_ms() if now is None else now
+    zone = scope.zone
+    report = HistoryReport(encoding=history.csv.encoding, warnings=list(history.csv.warnings))
+    a, s = schema.assets, schema.streams
+    assets = dict(conn.execute(select(a.c.ref, a.c.id).where(scope.owns(a),
+                                                             scope.asset_visible(a))).all())
+    existing = {(r.asset_id, r.metric): r.id for r in conn.execute(
+        select(s.c.asset_id, s.c.metric, s.c.id).where(scope.owns(s)))}
+    horizon = observations.retention_horizon(scope, now)
+    earliest = midnight_ms(EARLIEST_DAY, zone)
+    names = history.headers
+    keys: dict[tuple[int, str], int] = {}
+    key_of, t_of, value_of = array("i"), array("q"), array("d")
+    quality_of, line_of = array("b"), array("q")
+    times: dict[str, int | str] = {}  # text -> instant, or why it is refused
+    targets = {key: observations.StreamTarget.of(0, key, registry) for key in registry.metrics}
+    metric_problems: dict[str, str] = {}
+    errors = report.errors
+    seen_line = history.csv.header_line
+    for record in history.csv.records():
+        report.read += 1
+        if progress:
+            progress(record.line - seen_line)
+            seen_line = record.line
+        line = record.line
+        row = record.values
+        if row is None:
+            errors.append(LineError(line, "", "", record.problem or "ligne illisible"))
+            report.refused += 1
+            continue
+        before = len(errors)
+
+        def refuse(column: str, message: str, line: int = line, row: dict = row) -> None:
+            errors.append(LineError(line, names[column], row[column], message))
+
+        ref, metric, time_text, value_text = (row["asset_ref"], row["metric"], row["time"],
+                                              row["value"])
+        asset_id = assets.get(ref)
+        if asset_id is None:
+            refuse("asset_ref", "référence d'équipement manquante" if not ref else
+                   "équipement inconnu dans ce territoire")
+        target = targets.get(metric)
+        if target is None:
+            refuse("metric", metric_problems.get(metric) or metric_problems.setdefault(
+                metric, _unknown_metric(metric, registry)))
+        t = times.get(time_text)
+        if t is None:
+            if len(times) >= _TIME_CACHE:
+                times.clear()
+            try:
+                t = parse_written_time(time_text, zone)
+            except ValueError as exc:
+                t = str(exc)
+            else:
+                t = _time_problem(t, now, earliest, horizon) or t
+            times[time_text] = t
+        if isinstance(t, str):
+            refuse("time", t)
+        try:
+            value = textfiles.parse_number(value_text, "valeur", -math.inf, math.inf, "")
+        except ValueError:
+            refuse("value", "nombre attendu (décimales après une virgule ou un point)")
+        else:
+            problem = observations.value_error(target, value) if target else None
+            if problem:
+                refuse("value", problem)
+        quality_text = row.get("quality") or "good"
+        quality = QUALITY.get(quality_text.lower())
+        if quality is None:
+            refuse("quality", "qualité inconnue, attendu good, suspect, bad ou vide")
+        if len(errors) > before:
+            report.refused += 1
+            continue
+        key = keys.setdefault((asset_id, target.metric.key), len(keys))
+        key_of.append(key)
+        t_of.append(t)
+        value_of.append(value)
+        quality_of.append(quality)
+        line_of.append(line)
+    if progress:
+        progress(max(0, history.csv.header_line + history.csv.line_count - seen_line))
+    if not report.read:
+        raise Invalid("Fichier sans aucune ligne de données (seulement l'en-tête).")
+    streams = [(asset_id, metric, existing.get((asset_id, metric))) for asset_id, metric in keys]
+    checked = CheckedHistory(report, scope.tenant_id, streams,
+                             np.frombuffer(key_of, dtype=np.int32),
+                             np.frombuffer(t_of, dtype=np.int64),
+                             np.frombuffer(value_of, dtype=np.float64),
+                             np.frombuffer(quality_of, dtype=np.int8))
+    _one_value_per_instant(checked, np.frombuffer(line_of, dtype=np.int64), history)
+    report.streams_created = sum(1 for k in np.unique(checked.key).tolist()
+                                 if streams[k][2] is None)
+    return checked
+
+
+def _unknown_metric(metric: str, registry: Registry) -> str:
+    if not metric:
+        return "clé de mesure manquante"
+    close = difflib.get_close_matches(metric, list(registry.metrics), n=1)
+    return "mesure inconnue" + (f" (voulez-vous dire « {close[0]} » ?)" if close else "")
+
+
+def _time_problem(t: int, now: int, earliest: int, horizon: int | None) -> str | None:
+    if t < earliest:
+        return (f"horodatage antérieur au {local_date(EARLIEST_DAY)} (année mal saisie ?)")
+    if not observations.time_in_bounds(t, now):
+        return (f"horodatage dans le futur (plus de {observations.FUTURE_TOLERANCE_MS // 60_000}"
+                " minutes après l'heure du serveur)")
+    if horizon is not None and t < horizon:
+        return observations.BEFORE_RETENTION
+    return None
+
+
+def _one_value_per_instant(checked: CheckedHistory, lines: np.ndarray,
+                           history: HistoryFile) -> None:
+    """Sort the valid rows by stream and time; a line repeating an earlier one (same
+    equipment, metric and instant) is dropped: counted as already there when it says the
+    same thing (value and quality), refused when it says another."""
+    order = np.lexsort((lines, checked.t, checked.key))
+    key, t = checked.key[order], checked.t[order]
+    repeat = np.zeros(len(order), dtype=bool)
+    repeat[1:] = (key[1:] == key[:-1]) & (t[1:] == t[:-1])
+    if repeat.any():
+        first = order[np.maximum.accumulate(np.where(repeat, 0, np.arange(len(order))))]
+        same = ((checked.value[order] == checked.value[first])
+                & (checked.quality[order] == checked.quality[first]))
+        checked.report.already += int((repeat & same).sum())
+        conflicts = {int(lines[order[i]]): int(lines[first[i]])
+                     for i in np.flatnonzero(repeat & ~same).tolist()}
+        if conflicts:
+            _refuse_conflicts(checked.report, conflicts, history)
+        order = order[~repeat]
+    checked.key, checked.t = checked.key[order], checked.t[order]
+    checked.value, checked.quality = checked.value[order], checked.quality[order]
+
+
+def _refuse_conflicts(report: HistoryReport, conflicts: dict[int, int],
+                      history: HistoryFile) -> None:
+    """Refuse each line giving another value for the instant of an earlier line, with its
+    value as typed (read again: the valid lines' texts are not kept)."""
+    column = history.headers["value"]
+    for record in history.csv.records():
+        if record.line in conflicts and record.values is not None:
+            row = record.values
+            report.errors.append(LineError(
+                record.line, column, row["value"],
+                f"autre valeur pour l'instant de la ligne {conflicts[record.line]} (même "
+                f"équipement « {row['asset_ref']} », même mesure « {row['metric']} »)"))
+    report.refused += len(conflicts)
+    report.errors.sort(key=lambda e: e.line)
+
+
+def write_history(db: Database, principal: Principal, registry: Registry,
+                  checked: CheckedHistory, *, partial: bool = False,
+                  progress: Callable[[int], None] | None = None) -> HistoryReport:
+    """Store the valid rows of a checked file — none when a line was refused, unless
+    ``partial`` — in transactions of ``CHUNK_ROWS`` rows; ``progress`` advanced by the
+    rows stored. A write interrupted half-way is resumed by importing the file again: what
+    was stored is recognised."""
+    report = checked.report
+    if (report.refused and not partial) or not len(checked.t):
+        return report
+    metric_of: dict[int, str] = {}
+    stream_ids = np.array([sid or 0 for _, _, sid in checked.streams], dtype=np.int64)
+    stored = 0
+    for start in range(0, len(checked.t), CHUNK_ROWS):
+        end = start + CHUNK_ROWS
+        with db.write() as conn:
+            scope = open_scope(db, conn, principal, checked.tenant_id)
+            scope.require("write")
+            for k in np.unique(checked.key[start:end]).tolist():
+                if not stream_ids[k]:
+                    asset_id, metric, _ = checked.streams[k]
+                    stream_ids[k] = ensure_stream(scope, conn, registry, asset_id, metric)
+                metric_of[int(stream_ids[k])] = checked.streams[k][1]
+            sid = stream_ids[checked.key[start:end]]
+            rows = list(zip([scope.tenant_id] * len(sid), sid.tolist(),
+                            checked.t[start:end].tolist(), checked.value[start:end].tolist(),
+                            checked.quality[start:end].tolist(), strict=True))
+            stored += observations.store_history(scope, conn, registry, rows, metric_of)
+        if progress:
+            progress(len(rows))
+    report.stored = stored
+    report.already += len(checked.t) - stored
+    report.written = True
+    with db.write() as conn:
+        scope = open_scope(db, conn, principal, checked.tenant_id)
+        scope.audit(conn, "import", "observations", None, {
+            "stored": report.stored, "already": report.already, "refused": report.refused,
+            "streams_created": report.streams_created})
+    return report
