@@ -281,3 +281,12 @@ def test_a_long_history_is_written_in_chunks_with_progress(db, registry, territo
         days = conn.execute(select(r.c.count, r.c.sum).where(r.c.tenant_id == territory["id"])
                             ).all()
     assert sum(n for n, _ in days) == count and sum(s for _, s in days) == sum(range(count))
+
+
+def test_every_refused_line_is_counted_the_first_thousand_described(db, registry, territory):
+    count = observation_import.KEPT_ERRORS + 200
+    text = "ref,metric,time,value\n" + "MAI-1,generic.value,2024-05-01T10:00:00Z,x\n" * count
+    report = run(db, registry, territory["id"], text)
+    assert (report.read, report.refused, report.error_count) == (count, count, count)
+    assert len(report.errors) == observation_import.KEPT_ERRORS
+    assert report.errors[-1].line == observation_import.KEPT_ERRORS + 1

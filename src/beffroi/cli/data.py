@@ -90,9 +90,10 @@ def import_observations(tenant: str, partial: bool, dry_run: bool, path: str,
                                                            progress=advance)
             except Invalid as exc:
                 raise Unusable(f"{path} : {exc.detail}") from None
+    del history  # the file's text: what is written is in ``checked``
     report = checked.report
-    if not dry_run and (partial or not report.refused) and report.valid:
-        with progress_bar(len(checked.t), "Enregistrement") as advance:
+    if not dry_run and checked.to_write(partial):
+        with progress_bar(checked.to_write(partial), "Enregistrement") as advance:
             observation_import.write_history(database, CLI, registry, checked,
                                              partial=partial, progress=advance)
     _echo_history_report(report, dry_run)
@@ -113,8 +114,8 @@ def _echo_history_report(report: observation_import.HistoryReport, dry_run: bool
     for error in report.errors[:SHOWN_ERRORS]:
         where = f"{error.column} « {error.value} »" if error.column else "ligne entière"
         click.echo(f"  ligne {error.line} — {where} : {error.message}", err=True)
-    if len(report.errors) > SHOWN_ERRORS:
-        click.echo(f"  … et {len(report.errors) - SHOWN_ERRORS} autres", err=True)
+    if report.error_count > SHOWN_ERRORS:
+        click.echo(f"  … et {report.error_count - SHOWN_ERRORS} autres", err=True)
     created = "à créer" if not report.written else "créés"
     click.echo(f"{report.read} lignes lues, {report.valid} valides, {report.refused} refusées ; "
                f"{report.stored} enregistrées, {report.already} déjà présentes ; "

@@ -48,9 +48,11 @@ from .streams import ensure_stream
 CHUNK_ROWS = 10_000
 REQUIRED = ("asset_ref", "metric", "time", "value")
 OPTIONAL = ("quality", "stream_id")
-ALIASES = {"ref": "asset_ref"}
-EXPECTED = "asset_ref (ou ref), metric, time, value, quality facultative"
+ALIASES = {"ref": "asset_ref", "asset": "asset_ref"}  # the inventory's, the API's
+EXPECTED = "asset_ref (ou ref, asset), metric, time, value, quality facultative"
+KEPT_ERRORS = 1_000  # refused lines described in the report; all are counted
 _TIME_CACHE = 100_000  # distinct time texts remembered (the same instants for many streams)
+_PROGRESS_STEP = 1_000  # lines read between two advances of ``progress``
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ class HistoryFile:
 @dataclass
 class HistoryReport:
     read: int = 0  # data lines
-    refused: int = 0  # lines refused (each has one or more ``errors``)
-    errors: list[LineError] = field(default_factory=list)  # in line order
+    refused: int = 0  # lines refused (each has one or more errors)
+    errors: list[LineError] = field(default_factory=list)  # the first ``KEPT_ERRORS``
+    error_count: int = 0  # all of them
     stored: int = 0  # readings written
     already: int = 0  # valid readings already stored, or repeating a line of the file
     streams_created: int = 0  # streams missing that the import creates (or would create)
@@ -101,6 +104,11 @@ class CheckedHistory:
     t: np.ndarray  # int64 epoch ms
     value: np.ndarray  # float64
     quality: np.ndarray  # int8
+
+    def to_write(self, partial: bool) -> int:
+        """The rows ``write_history`` stores: none when a line was refused, unless
+        ``partial``."""
+        return 0 if self.report.refused and not partial else len(self.t)
 
 
 def _column(typed: dict[str, str]) -> Callable[[str], str]:
@@ -159,23 +167,25 @@ def check_history(scope: TenantScope, conn: Connection, registry: Registry,
     times: dict[str, int | str] = {}  # text -> instant, or why it is refused
     targets = {key: observations.StreamTarget.of(0, key, registry) for key in registry.metrics}
     metric_problems: dict[str, str] = {}
-    errors = report.errors
-    seen_line = history.csv.header_line
+    seen_line, pending = history.csv.header_line, 0
     for record in history.csv.records():
         report.read += 1
         if progress:
-            progress(record.line - seen_line)
+            pending += record.line - seen_line
             seen_line = record.line
+            if pending >= _PROGRESS_STEP:
+                progress(pending)
+                pending = 0
         line = record.line
         row = record.values
         if row is None:
-            errors.append(LineError(line, "", "", record.problem or "ligne illisible"))
+            _add_error(report, LineError(line, "", "", record.problem or "ligne illisible"))
             report.refused += 1
             continue
-        before = len(errors)
+        before = report.error_count
 
         def refuse(column: str, message: str, line: int = line, row: dict = row) -> None:
-            errors.append(LineError(line, names[column], row[column], message))
+            _add_error(report, LineError(line, names[column], row[column], message))
 
         ref, metric, time_text, value_text = (row["asset_ref"], row["metric"], row["time"],
                                               row["value"])
@@ -212,7 +222,7 @@ def check_history(scope: TenantScope, conn: Connection, registry: Registry,
         quality = QUALITY.get(quality_text.lower())
         if quality is None:
             refuse("quality", "qualité inconnue, attendu good, suspect, bad ou vide")
-        if len(errors) > before:
+        if report.error_count > before:
             report.refused += 1
             continue
         key = keys.setdefault((asset_id, target.metric.key), len(keys))
@@ -222,7 +232,7 @@ def check_history(scope: TenantScope, conn: Connection, registry: Registry,
         quality_of.append(quality)
         line_of.append(line)
     if progress:
-        progress(max(0, history.csv.header_line + history.csv.line_count - seen_line))
+        progress(pending + history.csv.header_line + history.csv.line_count - seen_line)
     if not report.read:
         raise Invalid("Fichier sans aucune ligne de données (seulement l'en-tête).")
     streams = [(asset_id, metric, existing.get((asset_id, metric))) for asset_id, metric in keys]
@@ -235,6 +245,12 @@ def check_history(scope: TenantScope, conn: Connection, registry: Registry,
     report.streams_created = sum(1 for k in np.unique(checked.key).tolist()
                                  if streams[k][2] is None)
     return checked
+
+
+def _add_error(report: HistoryReport, error: LineError) -> None:
+    report.error_count += 1
+    if len(report.errors) < KEPT_ERRORS:
+        report.errors.append(error)
 
 
 def _unknown_metric(metric: str, registry: Registry) -> str:
@@ -286,12 +302,14 @@ def _refuse_conflicts(report: HistoryReport, conflicts: dict[int, int],
     for record in history.csv.records():
         if record.line in conflicts and record.values is not None:
             row = record.values
+            report.error_count += 1
             report.errors.append(LineError(
                 record.line, column, row["value"],
                 f"autre valeur pour l'instant de la ligne {conflicts[record.line]} (même "
                 f"équipement « {row['asset_ref']} », même mesure « {row['metric']} »)"))
     report.refused += len(conflicts)
     report.errors.sort(key=lambda e: e.line)
+    del report.errors[KEPT_ERRORS:]
 
 
 def write_history(db: Database, principal: Principal, registry: Registry,
@@ -302,7 +320,7 @@ def write_history(db: Database, principal: Principal, registry: Registry,
     rows stored. A write interrupted half-way is resumed by importing the file again: what
     was stored is recognised."""
     report = checked.report
-    if (report.refused and not partial) or not len(checked.t):
+    if not checked.to_write(partial):
         return report
     metric_of: dict[int, str] = {}
     stream_ids = np.array([sid or 0 for _, _, sid in checked.streams], dtype=np.int64)
