@@ -30,6 +30,7 @@ import math
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import Connection, select
@@ -150,23 +151,12 @@ def check_history(scope: TenantScope, conn: Connection, registry: Registry,
     is advanced by the file's lines as they are read (``CsvFile.line_count`` in all).
     Invalid when the file holds no data line."""
     scope.require("write")
-    now = now_ms() if now is None else now
-    zone = scope.zone
+    rules = _Rules.of(scope, conn, registry, history.headers,
+                      now_ms() if now is None else now)
     report = HistoryReport(encoding=history.csv.encoding, warnings=list(history.csv.warnings))
-    a, s = schema.assets, schema.streams
-    assets = dict(conn.execute(select(a.c.ref, a.c.id).where(scope.owns(a),
-                                                             scope.asset_visible(a))).all())
-    existing = {(r.asset_id, r.metric): r.id for r in conn.execute(
-        select(s.c.asset_id, s.c.metric, s.c.id).where(scope.owns(s)))}
-    horizon = observations.retention_horizon(scope, now)
-    earliest = midnight_ms(EARLIEST_DAY, zone)
-    names = history.headers
     keys: dict[tuple[int, str], int] = {}
     key_of, t_of, value_of = array("i"), array("q"), array("d")
     quality_of, line_of = array("b"), array("q")
-    times: dict[str, int | str] = {}  # text -> instant, or why it is refused
-    targets = {key: observations.StreamTarget.of(0, key, registry) for key in registry.metrics}
-    metric_problems: dict[str, str] = {}
     seen_line, pending = history.csv.header_line, 0
     for record in history.csv.records():
         report.read += 1
@@ -176,66 +166,25 @@ def check_history(scope: TenantScope, conn: Connection, registry: Registry,
             if pending >= _PROGRESS_STEP:
                 progress(pending)
                 pending = 0
-        line = record.line
-        row = record.values
-        if row is None:
-            _add_error(report, LineError(line, "", "", record.problem or "ligne illisible"))
+        judged = (rules.judge(record.line, record.values) if record.values is not None
+                  else [LineError(record.line, "", "", record.problem or "ligne illisible")])
+        if isinstance(judged, list):
             report.refused += 1
+            for error in judged:
+                _add_error(report, error)
             continue
-        before = report.error_count
-
-        def refuse(column: str, message: str, line: int = line, row: dict = row) -> None:
-            _add_error(report, LineError(line, names[column], row[column], message))
-
-        ref, metric, time_text, value_text = (row["asset_ref"], row["metric"], row["time"],
-                                              row["value"])
-        asset_id = assets.get(ref)
-        if asset_id is None:
-            refuse("asset_ref", "référence d'équipement manquante" if not ref else
-                   "équipement inconnu dans ce territoire")
-        target = targets.get(metric)
-        if target is None:
-            refuse("metric", metric_problems.get(metric) or metric_problems.setdefault(
-                metric, _unknown_metric(metric, registry)))
-        t = times.get(time_text)
-        if t is None:
-            if len(times) >= _TIME_CACHE:
-                times.clear()
-            try:
-                t = parse_written_time(time_text, zone)
-            except ValueError as exc:
-                t = str(exc)
-            else:
-                t = _time_problem(t, now, earliest, horizon) or t
-            times[time_text] = t
-        if isinstance(t, str):
-            refuse("time", t)
-        try:
-            value = textfiles.parse_number(value_text, "valeur", -math.inf, math.inf, "")
-        except ValueError:
-            refuse("value", "nombre attendu (décimales après une virgule ou un point)")
-        else:
-            problem = observations.value_error(target, value) if target else None
-            if problem:
-                refuse("value", problem)
-        quality_text = row.get("quality") or "good"
-        quality = QUALITY.get(quality_text.lower())
-        if quality is None:
-            refuse("quality", "qualité inconnue, attendu good, suspect, bad ou vide")
-        if report.error_count > before:
-            report.refused += 1
-            continue
-        key = keys.setdefault((asset_id, target.metric.key), len(keys))
-        key_of.append(key)
+        asset_id, metric, t, value, quality = judged
+        key_of.append(keys.setdefault((asset_id, metric), len(keys)))
         t_of.append(t)
         value_of.append(value)
         quality_of.append(quality)
-        line_of.append(line)
+        line_of.append(record.line)
     if progress:
         progress(pending + history.csv.header_line + history.csv.line_count - seen_line)
     if not report.read:
         raise Invalid("Fichier sans aucune ligne de données (seulement l'en-tête).")
-    streams = [(asset_id, metric, existing.get((asset_id, metric))) for asset_id, metric in keys]
+    streams = [(asset_id, metric, rules.streams.get((asset_id, metric)))
+               for asset_id, metric in keys]
     checked = CheckedHistory(report, scope.tenant_id, streams,
                              np.frombuffer(key_of, dtype=np.int32),
                              np.frombuffer(t_of, dtype=np.int64),
@@ -245,6 +194,91 @@ def check_history(scope: TenantScope, conn: Connection, registry: Registry,
     report.streams_created = sum(1 for k in np.unique(checked.key).tolist()
                                  if streams[k][2] is None)
     return checked
+
+
+@dataclass
+class _Rules:
+    """What a line is judged by: the territory's equipment and streams, the registry's
+    metrics, the instants allowed."""
+
+    headers: dict[str, str]
+    registry: Registry
+    zone: ZoneInfo
+    assets: dict[str, int]  # ref -> id, of the equipment the scope sees
+    streams: dict[tuple[int, str], int]  # (asset id, metric) -> stream id
+    targets: dict[str, observations.StreamTarget]  # metric -> its checks
+    now: int
+    earliest: int  # the start of EARLIEST_DAY
+    horizon: int | None  # the tenant's retention: nothing older is kept
+    times: dict[str, int | str] = field(default_factory=dict)  # text -> instant or refusal
+    metric_problems: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scope: TenantScope, conn: Connection, registry: Registry,
+           headers: dict[str, str], now: int) -> _Rules:
+        a, s = schema.assets, schema.streams
+        assets = dict(conn.execute(select(a.c.ref, a.c.id).where(
+            scope.owns(a), scope.asset_visible(a))).all())
+        streams = {(r.asset_id, r.metric): r.id for r in conn.execute(
+            select(s.c.asset_id, s.c.metric, s.c.id).where(scope.owns(s)))}
+        targets = {key: observations.StreamTarget.of(0, key, registry)
+                   for key in registry.metrics}
+        return cls(headers, registry, scope.zone, assets, streams, targets, now,
+                   midnight_ms(EARLIEST_DAY, scope.zone),
+                   observations.retention_horizon(scope, now))
+
+    def judge(self, line: int, row: dict[str, str]
+              ) -> tuple[int, str, int, float, int] | list[LineError]:
+        """(asset id, metric, instant, value, quality) of a valid line, or its errors."""
+        errors: list[LineError] = []
+
+        def refuse(column: str, message: str) -> None:
+            errors.append(LineError(line, self.headers[column], row[column], message))
+
+        ref, metric = row["asset_ref"], row["metric"]
+        asset_id = self.assets.get(ref)
+        if asset_id is None:
+            refuse("asset_ref", "équipement inconnu dans ce territoire" if ref else
+                   "référence d'équipement manquante")
+        target = self.targets.get(metric)
+        if target is None:
+            if metric not in self.metric_problems:
+                self.metric_problems[metric] = _unknown_metric(metric, self.registry)
+            refuse("metric", self.metric_problems[metric])
+        t = self._instant(row["time"])
+        if isinstance(t, str):
+            refuse("time", t)
+        try:
+            value = textfiles.parse_number(row["value"], "valeur", -math.inf, math.inf, "")
+        except ValueError:
+            refuse("value", "nombre attendu (décimales après une virgule ou un point)")
+        else:
+            problem = observations.value_error(target, value) if target else None
+            if problem:
+                refuse("value", problem)
+        quality = QUALITY.get((row.get("quality") or "good").lower())
+        if quality is None:
+            refuse("quality", "qualité inconnue, attendu good, suspect, bad ou vide")
+        if errors:
+            return errors
+        return asset_id, target.metric.key, t, value, quality  # type: ignore[union-attr]
+
+    def _instant(self, text: str) -> int | str:
+        """The instant a time cell names, or why it is refused (remembered: the same
+        instants come back for every stream of a file)."""
+        known = self.times.get(text)
+        if known is not None:
+            return known
+        if len(self.times) >= _TIME_CACHE:
+            self.times.clear()
+        try:
+            t: int | str = parse_written_time(text, self.zone)
+        except ValueError as exc:
+            t = str(exc)
+        else:
+            t = _time_problem(t, self.now, self.earliest, self.horizon) or t
+        self.times[text] = t
+        return t
 
 
 def _add_error(report: HistoryReport, error: LineError) -> None:
