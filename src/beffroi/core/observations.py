@@ -587,7 +587,11 @@ def parse_csv(raw: bytes) -> CsvBatch:
                                    "reason": record.problem})
             continue
         item: dict[str, Any] = {"time": row["time"]}
-        if row.get("stream_id"):
+        if row.get("asset") and row.get("metric"):
+            # (an exported row: its stream_id is the exporting instance's, the pair names
+            # the stream in any instance, this one included)
+            item["asset"], item["metric"] = row["asset"], row["metric"]
+        elif row.get("stream_id"):
             sid = row["stream_id"]
             item["stream_id"] = int(sid) if sid.isdigit() else sid
         else:
