@@ -453,9 +453,11 @@ def test_export_includes_streams_and_observations(run, tenant, tmp_path, databas
         assert list(csv.reader(fh)) == [["stream_id", "asset_ref", "metric", "unit", "kind"],
                                         [str(stream.id), "MAI-1", "generic.value", "1", "gauge"]]
     with open(out["dir"] / "observations.csv", encoding="utf-8", newline="") as fh:
-        lines = list(csv.DictReader(fh))
-    assert [(r["time"], float(r["value"]), r["quality"]) for r in lines] == [
-        (t, v, "good") for t, v in values]
+        header, *lines = list(csv.reader(fh))
+    # stream_id first as ever; the equipment's ref and the metric name the stream elsewhere
+    assert header == ["stream_id", "asset_ref", "metric", "time", "value", "quality"]
+    assert [(int(r[0]), r[1], r[2], r[3], float(r[4]), r[5]) for r in lines] == [
+        (stream.id, "MAI-1", "generic.value", t, v, "good") for t, v in values]
     bare = exported(run, tmp_path, "--no-observations")
     assert "1 flux, 0 mesures" in bare["result"].stdout
     assert not (bare["dir"] / "observations.csv").exists()

@@ -142,6 +142,27 @@ def test_csv_history_reports_bad_lines(client, site, monkeypatch):
     assert header.status_code == 422 and "En-tête CSV" in header.json()["detail"]
 
 
+def test_an_exported_observations_csv_posts_back_as_it_is(client, site, monkeypatch):
+    """``beffroi export`` names each row's stream by id and by (asset_ref, metric) too; the
+    pair decides: the id is the exporting instance's (here, another stream's of this one)."""
+    pin_clock(monkeypatch, datetime(2026, 6, 1, tzinfo=UTC))
+    sid = site["generic.value"]
+    other = next(v for k, v in site.items() if k.startswith("generic.") and v != sid)
+    text = ("stream_id,asset_ref,metric,time,value,quality\n"
+            f"{other},ARM-1,generic.value,2026-03-01T00:00:00Z,1.5,suspect\n"
+            ",ARM-1,generic.value,2026-03-01T01:00:00Z,2.5,good\n")
+    response = client.post(f"{site['base']}/observations", content=text.encode(),
+                           headers={**site["h"], "content-type": "text/csv"})
+    assert response.status_code == 200, response.text
+    assert response.json()["stored"] == 2
+    raw = client.get(f"{site['base']}/streams/{sid}/series", headers=site["h"], params={
+        "start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"}).json()
+    assert raw["points"] == [["2026-03-01T00:00:00Z", 1.5, "suspect"],
+                             ["2026-03-01T01:00:00Z", 2.5, "good"]]
+    assert client.get(f"{site['base']}/streams/{other}/series", headers=site["h"], params={
+        "start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"}).json()["points"] == []
+
+
 def test_csv_history_is_read_strictly_and_keeps_the_valid_records(client, site, monkeypatch):
     """A CR inside a quoted cell raised csv.Error (HTTP 500); a quote left open swallowed
     the rest of the file; a non-UTF-8 file was refused whole."""

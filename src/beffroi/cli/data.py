@@ -1,4 +1,4 @@
-"""``beffroi import assets`` and ``beffroi export``."""
+"""``beffroi import assets``, ``beffroi import observations`` and ``beffroi export``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,22 @@ from pathlib import Path
 
 import click
 
-from ..core import importing
+from ..core import importing, observation_import
 from ..core.access import CLI, open_scope
+from ..core.errors import Invalid
 from ..core.export import export_tenant
 from ..core.registry import load_registry
 from ..core.streams import list_streams
-from .common import db_option, echo_import_report, friendly_errors, open_database, progress_bar
+from ..core.textfiles import ENCODING_LABELS
+from .common import (
+    db_option,
+    echo_import_report,
+    friendly_errors,
+    open_database,
+    os_error_text,
+    progress_bar,
+)
+from .csv_input import SHOWN_ERRORS, Unusable
 
 
 @click.group("import")
@@ -51,6 +61,69 @@ def import_assets(tenant: str, kind: str | None, partial: bool, dry_run: bool, p
     if report.errors:
         hint = "" if partial else " (utilisez --partial pour importer les lignes valides)"
         raise click.ClickException(f"Import annulé : rien n'a été écrit{hint}.")
+
+
+@import_group.command("observations")
+@click.option("--tenant", required=True, help="Territoire (id ou SIREN).")
+@click.option("--partial", is_flag=True, help="Importer les lignes valides même si d'autres sont en erreur.")
+@click.option("--dry-run", is_flag=True, help="Valider sans rien écrire.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@friendly_errors
+def import_observations(tenant: str, partial: bool, dry_run: bool, path: str,
+                        db: str | None) -> None:
+    """Importe un historique de mesures CSV (asset_ref, metric, time, value[, quality]) :
+    l'équipement par sa référence, la mesure par sa clé."""
+    try:
+        history = observation_import.read_history(Path(path).read_bytes())
+    except OSError as exc:
+        raise Unusable(f"{path} : lecture impossible ({os_error_text(exc)}).") from None
+    except Invalid as exc:
+        raise Unusable(f"{path} : {exc.detail}") from None
+    database = open_database(db)
+    registry = load_registry()
+    with database.read() as conn:
+        scope = open_scope(database, conn, CLI, tenant)
+        with progress_bar(history.csv.line_count, "Validation") as advance:
+            try:
+                checked = observation_import.check_history(scope, conn, registry, history,
+                                                           progress=advance)
+            except Invalid as exc:
+                raise Unusable(f"{path} : {exc.detail}") from None
+    del history  # the file's text: what is written is in ``checked``
+    report = checked.report
+    if not dry_run and checked.to_write(partial):
+        with progress_bar(checked.to_write(partial), "Enregistrement") as advance:
+            observation_import.write_history(database, CLI, registry, checked,
+                                             partial=partial, progress=advance)
+    _echo_history_report(report, dry_run)
+    if report.refused and report.written:  # --partial: a non-zero exit all the same
+        raise click.ClickException(f"Import partiel : {report.refused} ligne(s) refusée(s), "
+                                   "non importées ; les lignes valides ont été enregistrées.")
+    if report.refused:
+        hint = "" if partial else " (utilisez --partial pour importer les lignes valides)"
+        raise click.ClickException(f"Import annulé : rien n'a été écrit{hint}.")
+
+
+def _echo_history_report(report: observation_import.HistoryReport, dry_run: bool) -> None:
+    """Encoding, refused lines (the first ``SHOWN_ERRORS``), then the summary."""
+    if report.encoding:
+        click.echo(f"Encodage détecté : {ENCODING_LABELS[report.encoding]}")
+    for warning in report.warnings:
+        click.echo(f"  avertissement, fichier : {warning}", err=True)
+    for error in report.errors[:SHOWN_ERRORS]:
+        where = f"{error.column} « {error.value} »" if error.column else "ligne entière"
+        click.echo(f"  ligne {error.line} — {where} : {error.message}", err=True)
+    if report.error_count > SHOWN_ERRORS:
+        click.echo(f"  … et {report.error_count - SHOWN_ERRORS} autres", err=True)
+    created = "à créer" if not report.written else "créés"
+    click.echo(f"{report.read} lignes lues, {report.valid} valides, {report.refused} refusées ; "
+               f"{report.stored} enregistrées, {report.already} déjà présentes ; "
+               f"{report.streams_created} flux {created}.")
+    if dry_run:
+        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
+    elif report.written and not report.stored:
+        click.echo("Rien de nouveau : les mesures du fichier étaient déjà toutes enregistrées.")
 
 
 @click.command("export")

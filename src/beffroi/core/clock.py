@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -36,6 +37,62 @@ def parse_instant(text: str) -> int:
             f"horodatage « {text[:40]} » sans fuseau horaire (ajoutez Z ou +01:00)"
         )
     return int(dt.timestamp() * 1000)
+
+
+# Wall-clock times without an offset, as spreadsheets and supervisory systems write them:
+# « 27/10/2024 02:30[:00] » and « 2024-10-27 02:30[:00] » (or with a T).
+_FRENCH_LOCAL = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_ISO_LOCAL = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?")
+WRITTEN_FORMS = ("ISO 8601 avec fuseau (2024-10-27T02:30:00+02:00 ou 2024-10-27T00:30:00Z), "
+                 "ou heure locale JJ/MM/AAAA HH:MM[:SS] ou AAAA-MM-JJ HH:MM[:SS]")
+
+
+def parse_written_time(text: str, tz: ZoneInfo) -> int:
+    """An instant as a file from another tool writes it -> epoch ms: ISO 8601 with ``Z``
+    or an offset, or a wall-clock time of ``tz`` without one (« 27/10/2024 02:30 »,
+    « 2024-10-27 02:30:00 »). A wall-clock time that does not exist (skipped when summer
+    time starts) or exists twice (repeated when it ends) is refused: its instant cannot be
+    known. Raises ValueError in French, saying how to write it."""
+    text = text.strip()
+    match = _FRENCH_LOCAL.fullmatch(text)
+    if match:
+        day, month, year, hour, minute, second = match.groups()
+        fraction = None
+    elif match := _ISO_LOCAL.fullmatch(text):
+        year, month, day, hour, minute, second, fraction = match.groups()
+    else:
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"horodatage illisible : {WRITTEN_FORMS} attendu") from None
+        if dt.tzinfo is None or dt.utcoffset() is None:
+            what = "date sans heure" if ":" not in text else "horodatage illisible"
+            raise ValueError(f"{what} : {WRITTEN_FORMS} attendu")
+        return int(dt.timestamp() * 1000)
+    try:
+        wall = datetime(int(year), int(month), int(day), int(hour), int(minute),
+                        int(second or 0), int((fraction or "0").ljust(6, "0")))
+    except ValueError:
+        raise ValueError("date ou heure inexistante (jour, mois ou heure hors limites)") from None
+    first, second_time = wall.replace(tzinfo=tz), wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second_time.utcoffset():
+        written = wall.isoformat(timespec="seconds")
+        if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+            raise ValueError(
+                f"heure sautée au passage à l'heure d'été ({tz.key}), elle n'existe pas : "
+                f"écrivez l'horodatage avec son décalage ({written}{_offset_text(first)} si "
+                "l'appareil était resté à l'heure d'hiver) ou en UTC (suffixe Z)")
+        raise ValueError(
+            f"heure répétée au retour à l'heure d'hiver ({tz.key}), elle a lieu deux fois : "
+            f"écrivez l'horodatage avec son décalage ({written}{_offset_text(first)} la "
+            f"première fois, {written}{_offset_text(second_time)} la seconde) ou en UTC "
+            "(suffixe Z)")
+    return int(first.timestamp() * 1000)
+
+
+def _offset_text(dt: datetime) -> str:
+    return dt.isoformat()[-6:]
 
 
 def format_instant(ms: int | None) -> str | None:

@@ -21,7 +21,12 @@ from .tenants import list_communes
 def export_tenant(scope: TenantScope, conn: Connection, out_dir: Path, *,
                   observations: bool = True,
                   progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Write communes.geojson, assets.geojson, streams.csv and observations.csv."""
+    """Write communes.geojson, assets.geojson, streams.csv and observations.csv.
+
+    Each row of observations.csv names its stream by id (``stream_id``, first, as ever)
+    and by equipment reference and metric (``asset_ref``, ``metric``): the territory's
+    series import into another instance (``beffroi import observations``), where ids
+    differ, as its inventory does (``beffroi import assets`` of assets.geojson)."""
     scope.require("read")
     out_dir.mkdir(parents=True, exist_ok=True)
     communes = list_communes(scope, conn)
@@ -50,12 +55,13 @@ def export_tenant(scope: TenantScope, conn: Connection, out_dir: Path, *,
         o = schema.observations
         with open(out_dir / "observations.csv", "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["stream_id", "time", "value", "quality"])
+            writer.writerow(["stream_id", "asset_ref", "metric", "time", "value", "quality"])
             for s in streams:
+                ref = refs.get(s.asset_id, "")
                 result = conn.execute(select(o.c.t, o.c.value, o.c.quality)
                                       .where(scope.owns(o), o.c.stream_id == s.id).order_by(o.c.t))
                 for t, value, quality in result:
-                    writer.writerow([s.id, format_instant(t), repr(value),
+                    writer.writerow([s.id, ref, s.metric, format_instant(t), repr(value),
                                      QUALITY_NAMES.get(quality, "good")])
                     count += 1
                 if progress:

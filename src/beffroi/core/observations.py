@@ -13,7 +13,7 @@ batches at once, each batch getting its own report.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +43,8 @@ EARLIEST_MS = 0  # 1970-01-01T00:00:00Z
 FUTURE_TOLERANCE_MS = 10 * 60 * 1000
 OUT_OF_BOUNDS = ("horodatage hors limites (avant le 1er janvier 1970 ou plus de "
                  f"{FUTURE_TOLERANCE_MS // 60_000} minutes dans le futur)")
+BEFORE_RETENTION = ("horodatage antérieur à la durée de conservation des données brutes du "
+                    "territoire")
 ITEM_FIELDS = {"stream_id", "asset", "metric", "time", "value", "quality"}
 
 
@@ -135,9 +137,23 @@ def time_in_bounds(t: int, now: int | None = None) -> bool:
     return EARLIEST_MS <= t <= (now_ms() if now is None else now) + FUTURE_TOLERANCE_MS
 
 
-def _horizon(scope: TenantScope, tz: ZoneInfo, now: int) -> int | None:
+def retention_horizon(scope: TenantScope, now: int) -> int | None:
+    """The earliest instant the tenant keeps raw observations of (its
+    ``raw_retention_days``), None when it keeps them forever: an older point is refused
+    (``BEFORE_RETENTION``), the purge would remove it."""
     days = scope.settings.get("raw_retention_days")
-    return local_day_start(now - days * DAY_MS, tz) if days else None
+    return local_day_start(now - days * DAY_MS, scope.zone) if days else None
+
+
+def value_error(target: StreamTarget, value: float) -> str | None:
+    """Why a finite value cannot be stored in a stream, in French (outside its metric's
+    plausible range, not one of its states); None when it can."""
+    if not target.low <= value <= target.high:
+        return (f"valeur {value:g} hors de la plage plausible {_range_text(target.metric)} "
+                f"{target.metric.unit}")
+    if target.metric is not None and target.metric.states and int(value) not in target.metric.states:
+        return f"état {value:g} inconnu pour « {target.metric.key} »"
+    return None
 
 
 @dataclass(frozen=True)
@@ -217,8 +233,7 @@ def ingest_many(conn: Connection, registry: Registry,
         if registry.derived:
             metric_of.update((t.id, t.metric.key) for t in (*by_id.values(), *by_pair.values())
                              if t.metric is not None)
-        tz = _timezone(scope)
-        horizon = _horizon(scope, tz, now)
+        horizon = retention_horizon(scope, now)
         earliest = EARLIEST_MS if horizon is None else max(horizon, EARLIEST_MS)
         for i in indexes:
             items, report = batches[i][1], out[i]
@@ -390,8 +405,7 @@ def _checked_rows(items: list, by_id: dict[int, StreamTarget],
             reject({"index": index, "reason": OUT_OF_BOUNDS})
             continue
         if horizon is not None and t < horizon:
-            reject({"index": index, "reason": "horodatage antérieur à la durée de conservation "
-                                              "des données brutes du territoire"})
+            reject({"index": index, "reason": BEFORE_RETENTION})
             continue
         value = item.get("value")
         kind = type(value)
@@ -400,12 +414,9 @@ def _checked_rows(items: list, by_id: dict[int, StreamTarget],
         elif kind is not float or not math.isfinite(value):
             reject({"index": index, "reason": f"valeur numérique attendue, reçu {value!r:.40}"})
             continue
-        if not target.low <= value <= target.high:
-            reject({"index": index, "reason": f"valeur {value:g} hors de la plage plausible "
-                    f"{_range_text(target.metric)} {target.metric.unit}"})
-            continue
-        if target.metric is not None and target.metric.states and int(value) not in target.metric.states:
-            reject({"index": index, "reason": f"état {value:g} inconnu pour « {target.metric.key} »"})
+        problem = value_error(target, value)
+        if problem:
+            reject({"index": index, "reason": problem})
             continue
         quality = item.get("quality")
         quality = 0 if quality is None else QUALITY.get(quality) if isinstance(quality, str) \
@@ -487,6 +498,23 @@ def store_rows(scope: TenantScope, conn: Connection, rows: list[tuple], tz: Zone
     return stored
 
 
+def store_history(scope: TenantScope, conn: Connection, registry: Registry, rows: list[tuple],
+                  metric_of: Mapping[int, str]) -> int:
+    """Store checked rows of a history (``observation_import``) as ``ingest`` stores a
+    batch — idempotent on (stream, time), rollups and latest values refreshed, derived
+    values beside the raw ones (``metric_of``: each stream's metric) — but as a bulk load
+    of the past: no alert rule is evaluated (old data raises no alert) and no audit entry
+    is written (the caller writes one for the whole load). Returns the rows inserted, those
+    not already stored."""
+    if not rows:
+        return 0
+    stored = store_rows(scope, conn, rows, scope.zone)
+    derived = derived_rows(scope, conn, registry, rows, metric_of)
+    if derived:
+        store_rows(scope, conn, derived, scope.zone)
+    return stored
+
+
 def _insert_returning(conn: Connection, ph: str, rows: list[tuple]) -> set[tuple[int, int]]:
     """Insert rows (multi-row VALUES, RETURNING); the (stream, time) of those inserted."""
     new: set[tuple[int, int]] = set()
@@ -535,13 +563,15 @@ class CsvBatch:
 
 def parse_csv(raw: bytes) -> CsvBatch:
     """CSV bulk history -> observation items (header: stream_id or asset,metric; time;
-    value; quality optional), decoded and parsed by ``textfiles``."""
-    table = textfiles.read_csv(textfiles.decode(raw))
+    value; quality optional), decoded and parsed by ``textfiles``. ``asset_ref`` names the
+    ``asset`` column too, as ``beffroi export`` writes it: an exported ``observations.csv``
+    is posted back as it is."""
+    table = textfiles.read_csv(textfiles.decode(raw), rename=_csv_column)
     header = set(table.columns) - {""}
     if "time" not in header or "value" not in header or not (
             "stream_id" in header or {"asset", "metric"} <= header):
         raise Invalid("En-tête CSV attendu : stream_id,time,value ou asset,metric,time,value "
-                      "(colonne quality facultative).")
+                      "(asset ou asset_ref ; colonne quality facultative).")
     unknown = sorted(header - set(CSV_COLUMNS))
     if unknown:
         raise Invalid(f"En-tête CSV : colonne inconnue « {unknown[0]} » (attendues : "
@@ -557,7 +587,11 @@ def parse_csv(raw: bytes) -> CsvBatch:
                                    "reason": record.problem})
             continue
         item: dict[str, Any] = {"time": row["time"]}
-        if row.get("stream_id"):
+        if row.get("asset") and row.get("metric"):
+            # (an exported row: its stream_id is the exporting instance's, the pair names
+            # the stream in any instance, this one included)
+            item["asset"], item["metric"] = row["asset"], row["metric"]
+        elif row.get("stream_id"):
             sid = row["stream_id"]
             item["stream_id"] = int(sid) if sid.isdigit() else sid
         else:
@@ -571,6 +605,10 @@ def parse_csv(raw: bytes) -> CsvBatch:
         batch.items.append(item)
         batch.origins.append((record.index, record.line))
     return batch
+
+
+def _csv_column(name: str) -> str:
+    return "asset" if name == "asset_ref" else name
 
 
 def ingest_csv(scope: TenantScope, conn: Connection, registry: Registry,

@@ -27,17 +27,20 @@ record must have exactly as many fields as the header; empty lines are skipped. 
 with an unclosed quote, a character after a closing quote, a wrong number of fields or a
 control character (NUL…) is reported with its physical line number and the reading goes
 on with the next line: one bad record never hides the valid ones after it.
+
+``open_csv`` reads the header and gives the records on demand, never all kept (an
+observation history of millions of lines); ``read_csv`` gives them all at once.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -63,6 +66,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEWLINES = re.compile(r"\r\n?")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SEPARATOR_HINT = re.compile(r"sep=([;,\t])")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -270,15 +274,93 @@ def _control_problem(row: list[str], columns: list[str]) -> str | None:
     return None
 
 
-def read_csv(source: DecodedText, *, rename: Callable[[str], str] | None = None) -> CsvTable:
-    """The header and every record of a CSV text, strictly (see the module's rules).
+class _Lines:
+    """The physical lines of a text, each with its end (CR, LF or CRLF, as
+    ``io.StringIO(text, newline="").readlines()`` gives them), by index: the text and
+    where each line ends, not a list of millions of strings."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ends = array("q", (m.end() for m in _LINE_END.finditer(text)))
+        if text and (not self.ends or self.ends[-1] != len(text)):
+            self.ends.append(len(text))  # a last line without an end
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: int) -> str:
+        return self.text[self.ends[index - 1] if index else 0:self.ends[index]]
+
+    def iter_from(self, index: int) -> Iterator[str]:
+        text, ends = self.text, self.ends
+        start = ends[index - 1] if index else 0
+        for end in itertools.islice(ends, index, None):
+            yield text[start:end]
+            start = end
+
+
+@dataclass
+class CsvFile:
+    """A CSV text whose header is read and checked; its records are read on demand
+    (``records``), as often as needed, never all kept: the way to read a file of millions
+    of lines. ``read_csv`` gives them all at once."""
+
+    columns: list[str]  # header names (renamed), "" for an unnamed column
+    delimiter: str
+    encoding: str
+    warnings: list[str]
+    header_line: int  # from 1 (2 after Excel's « sep=; » line)
+    _lines: _Lines
+    _dialect: dict
+    _controls: bool  # a control character somewhere: rows are checked for it
+    _carriage: bool  # a CR somewhere: line breaks inside values are normalised
+
+    @property
+    def line_count(self) -> int:
+        """Physical lines after the header (empty ones and those inside quoted values
+        included): what a progress bar of the reading counts."""
+        return len(self._lines) - self.header_line
+
+    def records(self) -> Iterator[CsvRecord]:
+        """Every data record, in file order (see the module's rules)."""
+        columns, width = self.columns, len(self.columns)
+        unnamed = [i for i, name in enumerate(columns) if not name]
+        named = [name for name in columns if name]
+        index = 0
+        for start, row, problem in _records(self._lines, self.header_line, self._dialect,
+                                            width):
+            if problem is None:
+                if not "".join(row).strip():
+                    continue  # an empty line, or one of separators only
+                if self._controls:
+                    problem = _control_problem(row, columns)
+                if problem is None and len(row) != width:
+                    problem = (f"{len(row)} champ{'s' if len(row) > 1 else ''} au lieu de "
+                               f"{width} (en-tête ligne {self.header_line}) ; une valeur "
+                               "contenant le séparateur doit être entre guillemets")
+                if problem is None and unnamed:
+                    extra = next((i for i in unnamed if row[i].strip()), None)
+                    if extra is not None:
+                        problem = f"valeur dans la colonne n° {extra + 1}, sans nom dans l'en-tête"
+            if problem:
+                values = None
+            else:
+                cells = [row[i] for i in range(width) if i not in unnamed] if unnamed else row
+                values = dict(zip(named, [_NEWLINES.sub("\n", c.strip()) if self._carriage
+                                          else c.strip() for c in cells], strict=True))
+            yield CsvRecord(index, start, values, problem)
+            index += 1
+
+
+def open_csv(source: DecodedText, *, rename: Callable[[str], str] | None = None) -> CsvFile:
+    """The header of a CSV text, checked, and its records to read (``CsvFile.records``).
 
     ``rename`` maps each header name (stripped) to the column name used (aliases of a
     domain's import). Invalid when the header itself is unusable.
     """
-    lines = io.StringIO(source.text, newline="").readlines()
+    lines = _Lines(source.text)
     first = 0
-    hint = _SEPARATOR_HINT.fullmatch(lines[0].rstrip("\r\n")) if lines else None
+    hint = _SEPARATOR_HINT.fullmatch(lines[0].rstrip("\r\n")) if len(lines) else None
     if hint:  # Excel's « sep=; » line before the header
         first = 1
     if len(lines) <= first or not lines[first].strip():
@@ -287,7 +369,7 @@ def read_csv(source: DecodedText, *, rename: Callable[[str], str] | None = None)
     dialect = {"delimiter": delimiter, "quotechar": '"', "doublequote": True,
                "skipinitialspace": True, "strict": True}
     try:
-        header = next(csv.reader(lines[first:first + 1], **dialect))
+        header = next(csv.reader([lines[first]], **dialect))
     except csv.Error as exc:
         raise Invalid(f"En-tête CSV illisible (ligne {first + 1}) : "
                       f"{_csv_reason(exc, first + 1)}.") from None
@@ -298,44 +380,30 @@ def read_csv(source: DecodedText, *, rename: Callable[[str], str] | None = None)
             both = f"« {seen[name]} » et « {original.strip()} »"
             raise Invalid(f"En-tête CSV : les colonnes {both} désignent toutes deux « {name} ».")
         seen[name] = original.strip()
-    table = CsvTable(columns, [], delimiter, source.encoding, list(source.warnings))
-    width = len(columns)
-    unnamed = [i for i, name in enumerate(columns) if not name]
-    named = [name for name in columns if name]
-    controls = _CONTROL.search(source.text) is not None  # checked row by row only then
-    carriage = "\r" in source.text
-    for start, row, problem in _records(lines, first + 1, dialect, width):
-        if problem is None:
-            if not "".join(row).strip():
-                continue  # an empty line, or one of separators only
-            if controls:
-                problem = _control_problem(row, columns)
-            if problem is None and len(row) != width:
-                problem = (f"{len(row)} champ{'s' if len(row) > 1 else ''} au lieu de {width} "
-                           f"(en-tête ligne {first + 1}) ; une valeur contenant le séparateur "
-                           "doit être entre guillemets")
-            if problem is None and unnamed:
-                extra = next((i for i in unnamed if row[i].strip()), None)
-                if extra is not None:
-                    problem = f"valeur dans la colonne n° {extra + 1}, sans nom dans l'en-tête"
-        if problem:
-            values = None
-        else:
-            cells = [row[i] for i in range(width) if i not in unnamed] if unnamed else row
-            values = dict(zip(named, [_NEWLINES.sub("\n", c.strip()) if carriage else c.strip()
-                                      for c in cells], strict=True))
-        table.records.append(CsvRecord(len(table.records), start, values, problem))
-    return table
+    return CsvFile(columns, delimiter, source.encoding, list(source.warnings), first + 1,
+                   lines, dialect, _CONTROL.search(source.text) is not None,
+                   "\r" in source.text)
 
 
-def _records(lines: list[str], first: int, dialect: dict, width: int):
+def read_csv(source: DecodedText, *, rename: Callable[[str], str] | None = None) -> CsvTable:
+    """The header and every record of a CSV text, strictly (see the module's rules).
+
+    ``rename`` maps each header name (stripped) to the column name used (aliases of a
+    domain's import). Invalid when the header itself is unusable.
+    """
+    file = open_csv(source, rename=rename)
+    return CsvTable(file.columns, list(file.records()), file.delimiter, file.encoding,
+                    file.warnings)
+
+
+def _records(lines: _Lines, first: int, dialect: dict, width: int):
     """(start line, fields or None, problem or None) for each record from line
     index ``first``. A record spanning several lines that is malformed, or one of whose
     continuation lines is a whole record by itself, is an unclosed quote: it is reported
     and the reading starts again on the line after its first."""
     position = first
     while position < len(lines):
-        reader = csv.reader(itertools.islice(lines, position, None), **dialect)
+        reader = csv.reader(lines.iter_from(position), **dialect)
         done = 0
         while True:
             try:
