@@ -68,6 +68,9 @@ def test_asset_page_shows_properties_latest_values_and_charts(page, server, size
     assert page.locator("#asset-map .leaflet-interactive").count() == 1  # the cabinet's marker
 
     page.locator("[data-chart-ready]").wait_for(state="attached")  # the week, by default
+    # (and the page's other parts, which move the period's choices as they arrive: a click
+    # meanwhile can miss the button on a loaded machine)
+    page.locator("body[data-ready]").wait_for(state="attached")
     page.get_by_label("Année").check()
     page.locator('#charts[data-period="year"]').wait_for(state="attached")
     chart = page.locator(".chart").first
@@ -259,6 +262,7 @@ def test_charts_use_french_dates_and_times(page, server, size, territory):
     assert_french_time_axis(x)
     assert re.search(r"\b\d{2}/\d{2}\b", x), x  # days as dd/mm (and hours as HH:00 if room)
     assert_french_numbers(y)
+    page.locator("body[data-ready]").wait_for(state="attached")  # (nothing moves any more)
     page.get_by_label("Année").check()
     page.locator('#charts[data-period="year"]').wait_for(state="attached")
     x, _ = ticks(page.locator(f'.chart[data-stream-id="{territory["energy"]}"] .uplot'))

@@ -64,6 +64,7 @@ def test_find_a_remiremont_cabinet_see_its_year_and_acknowledge_an_alert(browser
 
     # Its year of energy.
     page.locator("[data-chart-ready]").wait_for(state="attached")
+    page.locator("body[data-ready]").wait_for(state="attached")  # (nothing moves any more)
     page.get_by_label("Année").check()
     page.locator('#charts[data-period="year"]').wait_for(state="attached")
     energy = page.locator(".chart", has_text="Énergie").first
