@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from beffroi.core.errors import Invalid
-from beffroi.core.textfiles import DecodedText, decode, read_csv
+from beffroi.core.textfiles import DecodedText, decode, parse_number, read_csv
 
 
 def refusal(raw: bytes) -> dict:
@@ -161,3 +161,19 @@ def test_header_rules():
     assert table.columns == ["ref", "name", ""]
     assert table.records[0].values == {"ref": "A", "name": "B"}
     assert table.records[1].problem == "valeur dans la colonne n° 3, sans nom dans l'en-tête"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("12,5", 12.5), ("12.5", 12.5), (" 3 ", 3.0), ("12 345,6", 12345.6),
+    ("1\u00a0234\u00a0567,25", 1234567.25), ("12\u202f345", 12345.0), ("\u22123,5", -3.5),
+    ("-1 200", -1200.0)])
+def test_numbers_as_french_spreadsheets_write_them(text, expected):
+    """Digit groups of three (spaces, no-break spaces), decimal comma, minus sign."""
+    assert parse_number(text, "valeur", -1e9, 1e9, "") == expected
+
+
+@pytest.mark.parametrize("text", ["12 34,5", "1 2345", "12,345,6", "1.234,5", "", "abc",
+                                  "nan", "inf"])
+def test_what_is_no_number_is_refused(text):
+    with pytest.raises(ValueError, match="nombre attendu"):
+        parse_number(text, "valeur", -1e9, 1e9, "")

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from .registry import AssetKind, PropertySpec
+from .textfiles import number_text
 
 TYPE_LABELS = {"string": "texte", "number": "nombre", "integer": "entier", "boolean": "booléen",
                "date": "date AAAA-MM-JJ", "enum": "valeur de la liste",
@@ -17,9 +18,6 @@ _TRUE = {"true", "vrai", "oui", "1", "yes"}
 _FALSE = {"false", "faux", "non", "0", "no"}
 
 
-# Spaces a spreadsheet writes between digit groups: « 2 450,5 », « 1 200 » (no-break
-# and narrow no-break spaces included).
-_DIGIT_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?:\D|$))")
 # Entries of a list written as text: fields separated by ":", entries by ";".
 _ENTRY_SEPARATOR = ";"
 _FIELD_SEPARATOR = ":"
@@ -27,10 +25,6 @@ _FIELD_SEPARATOR = ":"
 
 class CellError(ValueError):
     """A text cell that cannot be converted, with the precise reason in French."""
-
-
-def _number_text(text: str) -> str:
-    return _DIGIT_SPACES.sub("", text).replace(",", ".").replace("\u2212", "-")
 
 
 def _folded(text: str) -> str:
@@ -82,9 +76,9 @@ def _coerce(spec: PropertySpec, value: Any) -> Any:
     (with a French message when the cause is more precise than the type)."""
     text = value.strip()
     if spec.type == "number":
-        return float(_number_text(text))
+        return float(number_text(text))
     if spec.type == "integer":
-        return int(_number_text(text))
+        return int(number_text(text))
     if spec.type == "enum":
         return enum_code(spec, text)
     if spec.type == "list" and spec.entry_fields and not text.startswith("["):

@@ -445,9 +445,21 @@ def parse_day(text: str) -> date:
         raise ValueError(f"date « {text.strip()[:20]} » invalide, AAAA-MM-JJ attendu") from None
 
 
+# Spaces a spreadsheet writes between digit groups: « 2 450,5 », « 1 200 » (no-break
+# and narrow no-break spaces included).
+_DIGIT_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?:\D|$))")
+
+
+def number_text(text: str) -> str:
+    """A number as a French spreadsheet writes it (« 12 345,6 », « −3 ») as Python reads it
+    (« 12345.6 », « -3 »): digit groups of three joined, decimal comma, minus sign. A space
+    elsewhere stays, and the text is then no number (« 12 34,5 »)."""
+    return _DIGIT_SPACES.sub("", text).replace(",", ".").replace("\u2212", "-")
+
+
 def parse_number(text: str, label: str, low: float, high: float, unit: str) -> float:
     try:
-        value = float(text.strip().replace(",", "."))
+        value = float(number_text(text.strip()))
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
