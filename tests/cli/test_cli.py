@@ -396,7 +396,7 @@ def test_csv_import_partial_keeps_valid_rows_with_their_accents(run, tenant, csv
     result = run("import", "assets", "--tenant", SIREN, "--kind", "generic.site", "--partial",
                  str(csv_file))
     assert result.exit_code == 1, result.output  # a row was refused: said by the exit code
-    assert ("Erreur : Import partiel : 1 ligne(s) en erreur, non importées ; les lignes "
+    assert ("Erreur : Import partiel : 1 ligne(s) refusée(s), non importées ; les lignes "
             "valides ont été écrites.") in result.stderr
     assert "ligne 4 (GYM-3) — properties.capacity" in result.stderr
     assert "4 lignes lues, 3 valides, 1 en erreur ; 3 créées, 0 mises à jour." in result.stdout

@@ -110,7 +110,7 @@ def test_refused_lines_write_nothing_unless_partial_and_exit_with_1(run, tenant,
     assert ("5 lignes lues, 3 valides, 2 refusées ; 3 enregistrées, 0 déjà présentes ; "
             "2 flux créés.") in partial.stdout
     assert ("Erreur : Import partiel : 2 ligne(s) refusée(s), non importées ; les lignes "
-            "valides ont été enregistrées.") in partial.stderr
+            "valides ont été écrites.") in partial.stderr
     assert len(readings(database)) == 3
 
 

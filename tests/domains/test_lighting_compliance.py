@@ -417,7 +417,7 @@ def test_import_cli_partial_writes_valid_rows_and_exits_non_zero(db, territory, 
             f"« 2x70 W » : {ONE_NUMBER} « W »") in result.stderr
     assert "ligne 5 (PL-T-004) — properties.head_installed : colonne « date_pose », valeur " \
            "« 31/02/2012 »" in result.stderr
-    assert "Import partiel : 3 en erreur, non importées ; les lignes valides ont été écrites." \
+    assert "Import partiel : 3 ligne(s) refusée(s), non importées ; les lignes valides ont été écrites." \
         in result.stderr
     assert _stored(db, territory)["PL-T-002"] == PL_T_002
 

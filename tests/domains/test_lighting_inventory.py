@@ -333,7 +333,7 @@ def test_import_zones_cli_partial(db, tenant, tmp_path, monkeypatch, registry):
     assert "4 zones lues, 1 valides ; 1 créées, 0 mises à jour." in result.stdout
     assert ("ligne 5 (ZE-SURF) — properties.declared_area_m2 : colonne « surface », valeur "
             "« 1.500 » : séparateur ambigu, écrivez 1500 ou 1,5") in result.stderr
-    assert "Import partiel : 3 en erreur, non importées ; les lignes valides ont été écrites." \
+    assert "Import partiel : 3 ligne(s) refusée(s), non importées ; les lignes valides ont été écrites." \
         in result.stderr
     assert list(_zones(db, tenant)) == ["ZE-OK"]
 

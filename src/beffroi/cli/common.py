@@ -127,6 +127,21 @@ def progress_bar(total: int, label: str):
         yield bar.update
 
 
+def conclude_import(refused: int, *, written: bool, dry_run: bool, partial: bool) -> None:
+    """The last line of an import (``--dry-run``: nothing written), and a non-zero exit when
+    a row was refused: with ``--partial`` the valid rows are written all the same, without
+    it nothing is."""
+    if dry_run:
+        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
+    if not refused:
+        return
+    if written:
+        raise click.ClickException(f"Import partiel : {refused} ligne(s) refusée(s), non "
+                                   "importées ; les lignes valides ont été écrites.")
+    hint = "" if partial else " (utilisez --partial pour importer les lignes valides)"
+    raise click.ClickException(f"Import annulé : rien n'a été écrit{hint}.")
+
+
 def echo_import_report(report: dict[str, Any], limit: int = 200) -> None:
     """The encoding, row errors and warnings of an import report (``core.importing``):
     a CSV row is named by its line in the file, a GeoJSON one by its feature number."""

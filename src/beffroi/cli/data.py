@@ -15,6 +15,7 @@ from ..core.registry import load_registry
 from ..core.streams import list_streams
 from ..core.textfiles import ENCODING_LABELS
 from .common import (
+    conclude_import,
     db_option,
     echo_import_report,
     friendly_errors,
@@ -53,14 +54,7 @@ def import_assets(tenant: str, kind: str | None, partial: bool, dry_run: bool, p
     bad = len({e["row"] for e in report.errors})
     click.echo(f"{report.total} lignes lues, {report.total - bad} valides, {bad} en erreur ; "
                f"{report.created} créées, {report.updated} mises à jour.")
-    if dry_run:
-        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
-    if report.errors and report.written:  # --partial: a non-zero exit all the same
-        raise click.ClickException(f"Import partiel : {bad} ligne(s) en erreur, non importées ; "
-                                   "les lignes valides ont été écrites.")
-    if report.errors:
-        hint = "" if partial else " (utilisez --partial pour importer les lignes valides)"
-        raise click.ClickException(f"Import annulé : rien n'a été écrit{hint}.")
+    conclude_import(bad, written=report.written, dry_run=dry_run, partial=partial)
 
 
 @import_group.command("observations")
@@ -96,16 +90,11 @@ def import_observations(tenant: str, partial: bool, dry_run: bool, path: str,
         with progress_bar(checked.to_write(partial), "Enregistrement") as advance:
             observation_import.write_history(database, CLI, registry, checked,
                                              partial=partial, progress=advance)
-    _echo_history_report(report, dry_run)
-    if report.refused and report.written:  # --partial: a non-zero exit all the same
-        raise click.ClickException(f"Import partiel : {report.refused} ligne(s) refusée(s), "
-                                   "non importées ; les lignes valides ont été enregistrées.")
-    if report.refused:
-        hint = "" if partial else " (utilisez --partial pour importer les lignes valides)"
-        raise click.ClickException(f"Import annulé : rien n'a été écrit{hint}.")
+    _echo_history_report(report)
+    conclude_import(report.refused, written=report.written, dry_run=dry_run, partial=partial)
 
 
-def _echo_history_report(report: observation_import.HistoryReport, dry_run: bool) -> None:
+def _echo_history_report(report: observation_import.HistoryReport) -> None:
     """Encoding, refused lines (the first ``SHOWN_ERRORS``), then the summary."""
     if report.encoding:
         click.echo(f"Encodage détecté : {ENCODING_LABELS[report.encoding]}")
@@ -120,9 +109,7 @@ def _echo_history_report(report: observation_import.HistoryReport, dry_run: bool
     click.echo(f"{report.read} lignes lues, {report.valid} valides, {report.refused} refusées ; "
                f"{report.stored} enregistrées, {report.already} déjà présentes ; "
                f"{report.streams_created} flux {created}.")
-    if dry_run:
-        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
-    elif report.written and not report.stored:
+    if report.written and not report.stored:
         click.echo("Rien de nouveau : les mesures du fichier étaient déjà toutes enregistrées.")
 
 

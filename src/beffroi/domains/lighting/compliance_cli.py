@@ -12,7 +12,13 @@ from typing import Any
 import click
 import orjson
 
-from ...cli.common import db_option, echo_import_report, friendly_errors, open_database
+from ...cli.common import (
+    conclude_import,
+    db_option,
+    echo_import_report,
+    friendly_errors,
+    open_database,
+)
 from ...core import registry as core_registry
 from ...core.access import CLI, open_scope
 from .cli import lighting
@@ -122,15 +128,7 @@ def import_zones_command(tenant: str, zone_type: str, partial: bool, dry_run: bo
 
 
 def _conclude(report: dict[str, Any], dry_run: bool, partial: bool) -> None:
-    """The last line of an import, and a non-zero exit code when a row was refused: with
-    ``--partial`` the valid rows are written all the same."""
-    if dry_run:
-        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
-    if not report["errors"]:
-        return
-    if report["written"]:
-        bad = report["total"] - report["valid"]
-        raise click.ClickException(f"Import partiel : {bad} en erreur, non importées ; les "
-                                   "lignes valides ont été écrites.")
-    hint = "" if partial else " (utilisez --partial pour importer les lignes valides)"
-    raise click.ClickException(f"Fichier en erreur : rien n'a été écrit{hint}.")
+    """The last line of an import, and a non-zero exit code when a row was refused."""
+    refused = (report["total"] - report["valid"] or len(report["errors"])) if report["errors"] \
+        else 0  # (an error of the whole file refuses every row)
+    conclude_import(refused, written=bool(report["written"]), dry_run=dry_run, partial=partial)
