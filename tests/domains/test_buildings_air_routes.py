@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from reports.report_text import pdf_structure
 from suite_apps import fresh_app
 
 from beffroi.core import assets, tenants, users
@@ -219,6 +220,7 @@ def test_ventilation_report_json_and_pdf(school):
     assert any("sans mesure" in f and "Dortoir" in f for f in report["findings"])
     pdf = client.get(f"{school['base']}/ventilation-report.pdf?year=2024-2025", headers=h)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf_structure(pdf.content)[0]  # tagged: a screen reader follows its structure
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     flat = " ".join(text.split())
     for expected in ("Évaluation annuelle des moyens d'aération", "École Jules-Ferry",

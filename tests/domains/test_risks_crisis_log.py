@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from pypdf import PdfReader
+from reports.report_text import pdf_structure
 
 from beffroi.core.registry import load_registry
 from beffroi.domains.risks import crisis_log, crisis_log_routes, population_alert_routes
@@ -97,6 +98,7 @@ def test_entries_in_time_order_corrections_and_pdf(client, db, world):
     # The PDF: entries in time order, French times, escaped text, page numbers.
     pdf = client.get(f"{url(world)}/{log_id}.pdf", headers=token(db, world, "viewer"))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf_structure(pdf.content)[0]  # tagged: a screen reader follows its structure
     reader = PdfReader(io.BytesIO(pdf.content))
     text = "\n".join(page.extract_text() for page in reader.pages)
     flat = " ".join(text.split())

@@ -1,5 +1,5 @@
 """Reading rendered reports back as people (and screen readers) get them: the text of HTML,
-of one table row, of a PDF's pages."""
+of one table row, of a PDF's pages, and a PDF's structure tags."""
 
 from __future__ import annotations
 
@@ -55,3 +55,23 @@ def pdf_pages(data: bytes) -> list[str]:
     from pypdf import PdfReader
 
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def pdf_structure(data: bytes) -> tuple[bool, set[str]]:
+    """Whether a PDF is tagged (its catalogue marked, with a structure tree), and the kinds
+    of its structure elements (« H1 », « P », « Table »…) that assistive technologies read."""
+    from pypdf import PdfReader
+
+    root = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    marked = bool(root.get("/MarkInfo", {}).get("/Marked"))
+    kinds: set[str] = set()
+    pending = [root["/StructTreeRoot"].get_object()] if "/StructTreeRoot" in root else []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "/S" in node:
+                kinds.add(str(node["/S"]).lstrip("/"))
+            kids = node.get("/K")
+            kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+            pending += [kid.get_object() for kid in kids if hasattr(kid, "get_object")]
+    return marked and bool(kinds), kinds

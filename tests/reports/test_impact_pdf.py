@@ -18,7 +18,7 @@ from beffroi.reports import impact_pdf
 from beffroi.reports.impact_pdf import PackageOnlyFetcher, pdf_bytes, write_pdf
 
 from .report_fixture import report
-from .report_text import MINUS, NNBSP, pdf_pages
+from .report_text import MINUS, NNBSP, pdf_pages, pdf_structure
 
 
 def flat(text: str) -> str:
@@ -123,3 +123,11 @@ def test_weasyprint_never_reaches_the_network_through_it():
         stop.set()
         thread.join(2)
         server.close()
+
+
+def test_the_pdf_is_tagged_for_screen_readers(pdf):
+    """Its headings, paragraphs and tables are structure elements (a tagged PDF), not only
+    drawn text: a screen reader follows them."""
+    tagged, kinds = pdf_structure(pdf)
+    assert tagged
+    assert {"H1", "H2", "P", "Table", "TR", "TD"} <= kinds, kinds

@@ -41,7 +41,7 @@ def pdf_bytes(report: Mapping[str, Any]) -> bytes:
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
     document = HTML(string=html, base_url=PACKAGE.as_uri() + "/",
                     url_fetcher=PackageOnlyFetcher())
-    return document.write_pdf(pdf_identifier=identifier)
+    return document.write_pdf(pdf_identifier=identifier, pdf_tags=True)
 
 
 def write_pdf(report: Mapping[str, Any], path: str | Path) -> None:

@@ -266,4 +266,5 @@ def report_pdf(data: dict[str, Any]) -> bytes:
     html = report_html(data)
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
     return HTML(string=html, base_url=PACKAGE.as_uri() + "/",
-                url_fetcher=PackageOnlyFetcher()).write_pdf(pdf_identifier=identifier)
+                url_fetcher=PackageOnlyFetcher()).write_pdf(pdf_identifier=identifier,
+                                                              pdf_tags=True)

@@ -124,4 +124,5 @@ def log_pdf(scope: TenantScope, conn: Connection, log_id: int) -> bytes:
     html = log_html(scope, conn, log_id)
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
     return HTML(string=html, base_url=PACKAGE.as_uri() + "/",
-                url_fetcher=PackageOnlyFetcher()).write_pdf(pdf_identifier=identifier)
+                url_fetcher=PackageOnlyFetcher()).write_pdf(pdf_identifier=identifier,
+                                                              pdf_tags=True)
