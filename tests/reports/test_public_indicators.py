@@ -105,6 +105,9 @@ def publish(client, tenant_id: int, value=True):
 def test_nothing_is_public_until_the_territory_publishes(client, territories, fake):
     missing = client.get("/territoires/999999999/indicateurs")
     assert missing.status_code == 404 and "Page introuvable" in missing.text
+    # A page like the others: the way to skip to its content, the site's banner, its footer.
+    assert '<a class="skip-link" href="#contenu">' in missing.text
+    assert 'role="banner"' in missing.text and 'role="contentinfo"' in missing.text
     for path in (f"/territoires/{SIREN}/indicateurs", f"/territoires/{SIREN}/indicateurs.csv",
                  "/territoires/abc/indicateurs", f"/territoires/{NEIGHBOUR}/indicateurs"):
         answer = client.get(path)
