@@ -258,6 +258,16 @@ def test_cli_import(site, tmp_path):
     path.write_bytes(orjson.dumps(FILE))
     result = CliRunner().invoke(risks, ["import-flood-zones", "--tenant", str(site["tenant"]),
                                         str(path), "--db", site["db"].url])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # zones refused: said by the exit code
     assert "8 zones lues, 3 valides ; 3 créées" in result.output
     assert "inconnue" in result.output
+    assert ("Import partiel : 5 ligne(s) refusée(s), non importées ; les lignes valides ont "
+            "été écrites.") in result.output
+    valid = tmp_path / "valides.geojson"  # the valid ones alone: nothing refused, exit 0
+    valid.write_bytes(orjson.dumps({**FILE, "features": [
+        f for f in FILE["features"] if isinstance(f, dict)
+        and not f["properties"]["ref"].startswith("BAD-")]}))  # (and not the bare text)
+    again = CliRunner().invoke(risks, ["import-flood-zones", "--tenant", str(site["tenant"]),
+                                       str(valid), "--db", site["db"].url])
+    assert again.exit_code == 0, again.output
+    assert "3 zones lues, 3 valides ; 0 créées, 3 mises à jour." in again.output

@@ -31,6 +31,7 @@ import click
 import orjson
 
 from ...cli.common import (
+    conclude_import,
     db_option,
     echo_import_report,
     friendly_errors,
@@ -211,8 +212,9 @@ def import_flood_zones_command(tenant: str, dry_run: bool, path: str, db: str | 
     echo_import_report(report)
     click.echo(f"{report['total']} zones lues, {report['valid']} valides ; "
                f"{report['created']} créées, {report['updated']} mises à jour.")
-    if dry_run:
-        click.echo("Validation seule (--dry-run) : rien n'a été écrit.")
+    # The valid zones are kept (as with --partial elsewhere), the exit code says a refusal.
+    conclude_import(report["total"] - report["valid"],
+                    written=not dry_run and report["valid"] > 0, dry_run=dry_run, partial=True)
 
 
 @risks.command("forecast-import")
