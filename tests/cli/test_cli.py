@@ -597,7 +597,9 @@ def test_help_pages_are_written_in_french(args):
     assert result.output.startswith(f"Utilisation : {' '.join(('beffroi', *args))} [OPTIONS]")
     assert "\nOptions :\n" in result.output
     assert "--help" in result.output and "Affiche cette aide et s'arrête." in result.output
-    assert ("\nCommandes :\n" in result.output) == (args in ((), ("water",)))
+    group = args in ((), ("water",))
+    assert ("\nCommandes :\n" in result.output) == group
+    assert ("[OPTIONS] COMMANDE [ARGUMENTS]...\n" in result.output.splitlines(True)[0]) == group
     for english in ("Usage:", "Options:", "Commands:", "Show this message", "[default:",
                     "[required]"):
         assert english not in result.output

@@ -42,5 +42,7 @@ def french_help(command: click.Command) -> None:
     """Every command of the tree under ``command`` writes its help in French."""
     command.context_class = FrenchContext
     if isinstance(command, click.Group):
+        if not command.chain:  # (« COMMAND [ARGS]... » in the usage line)
+            command.subcommand_metavar = "COMMANDE [ARGUMENTS]..."
         for sub in command.commands.values():
             french_help(sub)
