@@ -38,7 +38,12 @@ from markupsafe import Markup, escape
 from ..api.deps import SESSION_COOKIE
 from ..api.routes.map import TILE_URL_ENV
 from ..core import clock
-from ..core.auth import PERSONAL_TOKEN_DEFAULT_DAYS, PERSONAL_TOKEN_MAX_DAYS, SESSION_TTL_MS
+from ..core.auth import (
+    EMAIL_RE,
+    PERSONAL_TOKEN_DEFAULT_DAYS,
+    PERSONAL_TOKEN_MAX_DAYS,
+    SESSION_TTL_MS,
+)
 from ..core.french_format import NBSP, french_number, local_date, long_date
 from ..core.registry import Registry
 from ..notifications.messages import PUBLIC_URL_ENV
@@ -61,7 +66,6 @@ PAGES = {ACCESSIBILITY: "accessibilite.html.j2", LEGAL_NOTICE: "mentions-legales
          PRIVACY: "donnees-personnelles.html.j2"}
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RATE = re.compile(r"^(\d{1,3}(?:[.,]\d+)?)%?$")
-_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ def parse_audit(text: str | None, today: date) -> Audit | None:
 
 def _email(environ: Mapping[str, str], name: str) -> str | None:
     value = (environ.get(name) or "").strip()
-    if value and not _EMAIL.match(value):
+    if value and not EMAIL_RE.match(value):  # (the accounts' rule)
         raise ValueError(f"{name} invalide : « {value} » n'est pas une adresse e-mail.")
     return value or None
 
@@ -172,8 +176,10 @@ def install_legal(app: FastAPI) -> None:
 
 
 # -- rendering ---------------------------------------------------------------------------
+@lru_cache(maxsize=16)
 def footer(status: str, current: str | None = None) -> str:
-    """The footer of every page: the accessibility status and the three pages' links."""
+    """The footer of every page: the accessibility status and the three pages' links (made
+    once per status and page: every page served carries it)."""
     links = ((ACCESSIBILITY, f"Accessibilité{NBSP}: {status}"),
              (LEGAL_NOTICE, "Mentions légales"), (PRIVACY, "Données personnelles"))
     current_page = ' aria-current="page"'
