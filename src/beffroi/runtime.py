@@ -45,7 +45,8 @@ def server_jobs(registry: Registry) -> tuple[Job, ...]:
     from .core.alerting.jobs import JOBS as ALERTING
     from .notifications.jobs import JOBS as NOTIFICATIONS
 
-    purge = Job("retention.purge", 86_400, lambda db, registry, now: purge_all(db), ttl_s=3600)
+    purge = Job("retention.purge", 86_400, lambda db, registry, now: purge_all(db, now),
+                ttl_s=3600)
     domains = tuple(job for domain in registry.domains.values() for job in domain.jobs)
     return (*ALERTING, *NOTIFICATIONS, purge, *domains)
 

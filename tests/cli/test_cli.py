@@ -22,6 +22,7 @@ from beffroi.core import assets, observations, streams
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.auth import issue_token, verify_password
 from beffroi.core.impact.settings import BY_KEY as IMPACT_SETTINGS
+from beffroi.core.retention import BY_KEY as RETENTION_SETTINGS
 from beffroi.storage import schema
 from beffroi.storage.database import Database
 from beffroi.storage.migrate import head_revision
@@ -35,6 +36,7 @@ SIREN = "200068377"
 ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
                      "escalation_delay_min": 30, "digest_time": "07:30",
                      **{key: s.default for key, s in IMPACT_SETTINGS.items()},
+                     **{key: s.default for key, s in RETENTION_SETTINGS.items()},
                      "impact.public_indicators": False, "public_banner": None}
 
 

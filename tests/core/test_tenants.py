@@ -13,6 +13,7 @@ import pytest
 from beffroi.core import assets, streams, tenants, users
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.impact.settings import BY_KEY as IMPACT_SETTINGS
+from beffroi.core.retention import BY_KEY as RETENTION_SETTINGS
 from suite_accounts import bearer
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "beffroi" / "data"
@@ -23,6 +24,7 @@ POINT = {"type": "Point", "coordinates": [6.59, 48.02]}
 ALERTING_DEFAULTS = {"working_hours": {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "18:00"},
                      "escalation_delay_min": 30, "digest_time": "07:30",
                      **{key: s.default for key, s in IMPACT_SETTINGS.items()},
+                     **{key: s.default for key, s in RETENTION_SETTINGS.items()},
                      "impact.public_indicators": False, "public_banner": None}
 SQUARE = {"type": "Polygon", "coordinates": [[[6.5, 48.0], [6.6, 48.0], [6.6, 48.1], [6.5, 48.1],
                                               [6.5, 48.0]]]}

@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from suite_apps import fresh_app
 
 from beffroi.api.deps import SESSION_COOKIE
-from beffroi.core import clock, tenants
+from beffroi.core import clock, login_throttle, retention, tenants
 from beffroi.core.access import CLI
+from beffroi.core.clock import DAY_MS
 from beffroi.core.french_format import long_date
 from beffroi.core.registry import load_registry
 from beffroi.reports.public_indicators import IndicatorCache
@@ -197,6 +198,18 @@ def test_the_personal_data_page_says_what_the_instance_keeps(db, every_domain, c
     key = re.search(r'const TENANT_KEY = "([^"]+)"', COMMON_JS.read_text()).group(1)
     assert f"« {key} »" in privacy.replace(NBSP, " ")
     assert "Une session dure 14" in privacy
+    # The retention the daily purge applies (core.retention), as the settings declare it.
+    audit, sent = (retention.BY_KEY[k] for k in (retention.AUDIT_DAYS,
+                                                  retention.NOTIFICATION_DAYS))
+    flat = privacy.replace(NBSP, " ")
+    assert (f"journal des actions : {audit.default} jours par défaut, durée que chaque "
+            f"territoire peut fixer de {audit.spec.minimum:g} à {audit.spec.maximum:g} jours"
+            ) in flat
+    assert f"blocages de connexion, {retention.INSTANCE_AUDIT_DAYS} jours" in flat
+    assert (f"courriels et webhooks envoyés ou en échec : {sent.default} jours par défaut, "
+            f"de {sent.spec.minimum:g} à {sent.spec.maximum:g} jours") in flat
+    assert (f"sans tentative depuis {login_throttle.KNOWN_ADDRESS_MS // DAY_MS} jours sont "
+            "effacés chaque jour") in flat
     # What the domains declare: the register of the risks domain, with its retention.
     assert "Registre des personnes vulnérables" in privacy
     assert "confirmée depuis 24 mois" in privacy

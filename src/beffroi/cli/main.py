@@ -124,9 +124,9 @@ def db_upgrade(db: str | None) -> None:
 @db_group.command("purge")
 @db_option
 def db_purge(db: str | None) -> None:
-    """Supprime les données brutes au-delà de la durée de conservation de chaque territoire."""
-    deleted = purge_all(open_database(db))
-    click.echo(f"{sum(deleted.values())} mesures brutes supprimées (agrégats conservés).")
+    """Supprime ce qui dépasse les durées de conservation : mesures brutes, journal des
+    actions, historique des notifications de chaque territoire."""
+    click.echo(purge_all(open_database(db)).french())
 
 
 for command in (tenant_group, user_group, import_group, export, device_group,

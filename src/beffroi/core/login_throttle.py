@@ -12,7 +12,8 @@ count, and the first one of each block is written to the instance audit log.
 A success forgets the account's failures and gives back its own charge to the address
 (so that colleagues behind one address are not slowed by each other's good log-ins, while
 one's own account cannot wash away failures against another). Failures are forgotten
-after ``FORGET_MS`` without any.
+after ``FORGET_MS`` without any, and a counter is dropped after ``KNOWN_ADDRESS_MS``
+without an attempt (``forget_idle``).
 
 The legitimate user is never locked out for long: a block lasts 15 minutes at most, and an
 address that logged in to the account successfully in the last ``KNOWN_ADDRESS_MS`` (30
@@ -176,7 +177,14 @@ def succeed(conn: Connection, keys: Keys, charged: Charge) -> None:
     if keys.known:
         _ensure(conn, [keys.known], now)
         conn.execute(update(t).where(t.c.key == keys.known).values(last_attempt_at=now))
-    conn.execute(delete(t).where(t.c.last_attempt_at < now - KNOWN_ADDRESS_MS))
+    forget_idle(conn, now)
+
+
+def forget_idle(conn: Connection, now: int) -> int:
+    """Drop the counters without any attempt for ``KNOWN_ADDRESS_MS`` (at each successful
+    log-in, and by the daily purge); the number dropped."""
+    t = schema.login_throttle
+    return conn.execute(delete(t).where(t.c.last_attempt_at < now - KNOWN_ADDRESS_MS)).rowcount
 
 
 def _printable(text: str) -> str:

@@ -1,7 +1,8 @@
 """Per-tenant settings: validated, defaulted, changeable without restart.
 
-Core's own settings are the plain ``DEFAULTS`` below and the impact report's factors
-(``impact.*``, declared as ``Setting``s in ``impact.settings``); domains declare theirs on
+Core's own settings are the plain ``DEFAULTS`` below, the impact report's factors
+(``impact.*``, declared as ``Setting``s in ``impact.settings``) and the retention of the
+audit log and notifications (``retention.*``, in ``retention``); domains declare theirs on
 their ``Domain``. All are changed the same way (``PATCH /tenants/{t}``) and read with their
 default (``with_defaults``, ``setting``).
 """
@@ -21,6 +22,7 @@ from .impact.settings import BY_KEY as IMPACT_SETTINGS
 from .impact.settings import TRIPS_BY_ACTION
 from .properties import check_value
 from .registry import Registry
+from .retention import BY_KEY as RETENTION_SETTINGS
 
 DEFAULTS: dict[str, Any] = {
     "timezone": "Europe/Paris",
@@ -77,7 +79,7 @@ def _working_hours_errors(value: Any) -> list[dict[str, str]]:
 
 def declared_settings(registry: Registry | None) -> dict[str, Any]:
     """Every declared ``Setting`` by key: core's impact factors, then the domains'."""
-    return {**IMPACT_SETTINGS, **(registry.settings if registry else {})}
+    return {**IMPACT_SETTINGS, **RETENTION_SETTINGS, **(registry.settings if registry else {})}
 
 
 def _trip_actions(registry: Registry | None) -> set[str]:

@@ -37,7 +37,7 @@ from markupsafe import Markup, escape
 
 from ..api.deps import SESSION_COOKIE
 from ..api.routes.map import TILE_URL_ENV
-from ..core import clock
+from ..core import clock, login_throttle, retention
 from ..core.auth import (
     EMAIL_RE,
     PERSONAL_TOKEN_DEFAULT_DAYS,
@@ -205,7 +205,11 @@ def _environment() -> Environment:
     env.globals.update(NOT_FILLED=NOT_FILLED, SESSION_COOKIE=SESSION_COOKIE,
                        SESSION_DAYS=SESSION_TTL_MS // clock.DAY_MS,
                        TOKEN_DAYS=PERSONAL_TOKEN_DEFAULT_DAYS,
-                       TOKEN_MAX_DAYS=PERSONAL_TOKEN_MAX_DAYS)
+                       TOKEN_MAX_DAYS=PERSONAL_TOKEN_MAX_DAYS,
+                       AUDIT=retention.BY_KEY[retention.AUDIT_DAYS],
+                       NOTIFICATIONS=retention.BY_KEY[retention.NOTIFICATION_DAYS],
+                       INSTANCE_AUDIT_DAYS=retention.INSTANCE_AUDIT_DAYS,
+                       THROTTLE_DAYS=login_throttle.KNOWN_ADDRESS_MS // clock.DAY_MS)
     return env
 
 
