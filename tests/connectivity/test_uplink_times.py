@@ -27,7 +27,8 @@ def test_device_times_out_of_bounds_are_refused_without_breaking_the_batch(
         db, registry, device, monkeypatch):
     """A SenML base time in year 33658 made ``format_instant`` raise inside the batch
     (the whole MQTT batch failed); 1970-01-01T00:00:00Z (0 ms) was replaced by the
-    reception time; times before 1970 were stored."""
+    reception time; times before 1970 were stored; then 1970 itself (a device whose clock
+    was reset)."""
     monkeypatch.setattr(observations, "now_ms", lambda: NOW_MS)
     monkeypatch.setattr(mqtt_worker, "now_ms", lambda: NOW_MS)
     worker = MqttWorker(db, registry, "mqtt://127.0.0.1:1")  # never connected: handle() only
@@ -45,18 +46,19 @@ def test_device_times_out_of_bounds_are_refused_without_breaking_the_batch(
         (topic, senml(-10 ** 9, 2), False),                           # 1938
         (topic, native("1969-12-31T23:59:59Z", 3), False),
         (topic, native(later.isoformat(), 4), False),
-        (topic, native("1970-01-01T00:00:00Z", 5), False),            # the first instant
+        (topic, native("1970-01-01T00:00:00Z", 8), False),            # a clock reset
+        (topic, native("2000-01-01T00:00:00Z", 5), False),            # the first instant
         (topic, native(None, 6), False),                              # reception time
         (topic, senml(NOW.timestamp() + 600, 7), False),              # 10 min ahead: kept
     ])
     assert rejections == []
     times = stored(db)
-    assert times[0] == (0, 5.0) and times[-1] == (NOW_MS + 600_000, 7.0)
+    assert times[0] == (int(datetime(2000, 1, 1, tzinfo=UTC).timestamp() * 1000), 5.0) and times[-1] == (NOW_MS + 600_000, 7.0)
     assert len(times) == 3 and times[1][1] == 6.0 and NOW_MS <= times[1][0] < NOW_MS + 1000
     d = schema.devices
     with db.read() as conn:
         row = conn.execute(select(d).where(d.c.id == device["device"])).one()
-    assert (row.uplinks, row.rejected) == (7, 4)
+    assert (row.uplinks, row.rejected) == (8, 5)
     assert row.last_error == f"« temp » : {OUT_OF_BOUNDS}"
 
 

@@ -199,37 +199,48 @@ def test_csv_history_is_read_strictly_and_keeps_the_valid_records(client, site, 
     assert unknown.status_code == 422 and "colonne inconnue « unit »" in unknown.json()["detail"]
 
 
-def test_timestamps_before_1970_or_too_far_ahead_are_refused(client, site, monkeypatch):
-    """Before 1970 was stored (the retention horizon was the only lower bound)."""
+def test_timestamps_before_2000_or_too_far_ahead_are_refused(client, site, monkeypatch):
+    """Before 1970 was stored (the retention horizon was the only lower bound); then 1970
+    itself, what a device whose clock was reset sends."""
     now = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the clock is pinned
     pin_clock(monkeypatch, now)
     sid = site["generic.value"]
     edge = now + timedelta(milliseconds=FUTURE_TOLERANCE_MS)
-    times = ["1969-12-31T23:59:59.999Z",              # 0 refused
-             "1970-01-01T00:00:00Z",                  # 1 first instant accepted
+    times = ["1999-12-31T23:59:59.999Z",              # 0 refused
+             "2000-01-01T00:00:00Z",                  # 1 first instant accepted
              iso(edge),                               # 2 last instant accepted
              iso(edge + timedelta(milliseconds=1)),   # 3 refused
              "0001-01-01T00:00:00+14:00",             # 4 refused
-             "9999-12-31T23:59:59-12:00"]             # 5 refused
+             "9999-12-31T23:59:59-12:00",             # 5 refused
+             "1970-01-01T00:00:00Z",                  # 6 refused: a clock reset
+             "1970-01-01T00:03:20Z"]                  # 7 refused: 200 s after the reset
     # the plain batch goes through the column-wise path, then item by item
     body = post(client, site, [{"stream_id": sid, "time": t, "value": i}
                                for i, t in enumerate(times)]).json()
     assert body["stored"] == 2
     assert {r["index"]: r["reason"] for r in body["rejected"]} == dict.fromkeys(
-        [0, 3, 4, 5], OUT_OF_BOUNDS)
-    assert OUT_OF_BOUNDS == ("horodatage hors limites (avant le 1er janvier 1970 ou plus de "
-                             "10 minutes dans le futur)")
+        [0, 3, 4, 5, 6, 7], OUT_OF_BOUNDS)
+    assert OUT_OF_BOUNDS == ("horodatage hors limites (avant le 1er janvier 2000 : horloge de "
+                             "l'appareil non réglée ou année mal saisie ; ou plus de 10 minutes "
+                             "dans le futur)")
     only_old = post(client, site, [{"stream_id": sid, "time": "1969-07-20T20:17:40Z",
                                     "value": 1}]).json()
     assert only_old["stored"] == 0 and only_old["rejected"][0]["reason"] == OUT_OF_BOUNDS
-    csv_text = f"stream_id,time,value\n{sid},1969-07-20T20:17:40Z,1\n{sid},{iso(now)},7\n"
+    # More than COLUMNWISE_MIN items, all well formed: the column-wise path's own bound.
+    many = [{"stream_id": sid, "time": iso(now - timedelta(minutes=k + 1)), "value": k}
+            for k in range(40)] + [{"stream_id": sid, "time": "1970-01-01T00:00:05Z",
+                                    "value": 99}]
+    body = post(client, site, many).json()
+    assert body["stored"] == 40 and body["rejected"] == [{"index": 40, "reason": OUT_OF_BOUNDS}]
+    csv_text = f"stream_id,time,value\n{sid},1999-07-20T20:17:40Z,1\n{sid},{iso(now)},7\n"
     by_csv = client.post(f"{site['base']}/observations", content=csv_text.encode(),
                          headers={**site["h"], "content-type": "text/csv"}).json()
     assert by_csv["stored"] == 1
     assert by_csv["rejected"] == [{"index": 0, "line": 2, "reason": OUT_OF_BOUNDS}]
     raw = client.get(f"{site['base']}/streams/{sid}/series", headers=site["h"], params={
         "start": "1960-01-01T00:00:00Z", "end": iso(edge + timedelta(days=1))}).json()
-    assert [p[0] for p in raw["points"]] == ["1970-01-01T00:00:00Z", iso(now), iso(edge)]
+    assert [p[0] for p in raw["points"]] == [
+        "2000-01-01T00:00:00Z", *[m["time"] for m in reversed(many[:40])], iso(now), iso(edge)]
 
 
 def _reference_rollups(points, key):

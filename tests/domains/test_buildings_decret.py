@@ -262,7 +262,7 @@ def test_routes_scope_and_errors(db, world, client):
 
 
 def test_temperatures_an_observation_could_not_hold_refuse_the_file(db, world, tmp_path):
-    """Days before 1970 or in the future are refused as by every other entry point: the
+    """Days before 2000 or in the future are refused as by every other entry point: the
     station's latest reading must not become a day of year 9999."""
     s = schema.streams
     with db.read() as conn:

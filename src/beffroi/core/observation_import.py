@@ -295,7 +295,7 @@ def _unknown_metric(metric: str, registry: Registry) -> str:
 
 
 def _time_problem(t: int, now: int, earliest: int, horizon: int | None) -> str | None:
-    if t < earliest:
+    if t < max(earliest, observations.EARLIEST_MS):  # the territory's day or UTC's
         return (f"horodatage antérieur au {local_date(EARLIEST_DAY)} (année mal saisie ?)")
     if not observations.time_in_bounds(t, now):
         return (f"horodatage dans le futur (plus de {observations.FUTURE_TOLERANCE_MS // 60_000}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,9 +28,10 @@ from . import rollups, textfiles
 from .access import Principal, TenantScope, find_tenant, scope_of
 from .alerting import evaluation
 from .audit import write_audits
-from .clock import DAY_MS, local_day_start, now_ms, parse_instant
+from .clock import DAY_MS, EARLIEST_DAY, local_day_start, now_ms, parse_instant
 from .derived import derived_rows
 from .errors import BeffroiError, Invalid, TooLarge
+from .french_format import long_date
 from .quality import BAD, QUALITY
 from .registry import Metric, Registry
 from .storable import integer_error, text_error
@@ -37,11 +39,15 @@ from .storable import integer_error, text_error
 MAX_BATCH = 10_000
 COLUMNWISE_MIN = 32  # smaller batches are checked item by item (cheaper than numpy's set-up)
 GROUPED_MAX = 100  # a batch of at most this many items shares a transaction with others
-# Accepted instants: from the Unix epoch to a little after now (device clocks drift; a
-# local time sent as UTC, one or two hours ahead, is an error to fix, not data to keep).
-EARLIEST_MS = 0  # 1970-01-01T00:00:00Z
+# Accepted instants: from ``clock.EARLIEST_DAY`` (UTC) to a little after now. Before it, a
+# device whose clock was reset counts from 1970 (or a year was mistyped): kept, such
+# readings would fill 1970's rollups while the device looks silent; refused, the device's
+# health shows why. After now: device clocks drift, but a local time sent as UTC, one or
+# two hours ahead, is an error to fix, not data to keep.
+EARLIEST_MS = (EARLIEST_DAY - date(1970, 1, 1)).days * DAY_MS
 FUTURE_TOLERANCE_MS = 10 * 60 * 1000
-OUT_OF_BOUNDS = ("horodatage hors limites (avant le 1er janvier 1970 ou plus de "
+OUT_OF_BOUNDS = (f"horodatage hors limites (avant le {long_date(EARLIEST_DAY)} : horloge de "
+                 "l'appareil non réglée ou année mal saisie ; ou plus de "
                  f"{FUTURE_TOLERANCE_MS // 60_000} minutes dans le futur)")
 BEFORE_RETENTION = ("horodatage antérieur à la durée de conservation des données brutes du "
                     "territoire")
