@@ -71,6 +71,20 @@ def test_parse_json_checks_what_it_parses():
                                       "ligne 1, colonne 2.")
 
 
+def test_a_key_named_twice_is_refused_where_asked():
+    raw = b'{"name": "Armoire A", "properties": {"power_w": 70, "power_w": 700}}'
+    # Without the check, one value silently wins.
+    assert parse_json(raw)["properties"] == {"power_w": 700}
+    with pytest.raises(Invalid) as ambiguous:
+        parse_json(raw, unique_keys=True)
+    assert ambiguous.value.detail == ("JSON ambigu : la clé « power_w » apparaît deux fois "
+                                      "dans un même objet ; une seule valeur est attendue.")
+    assert ambiguous.value.errors == [{"field": "power_w", "message": "clé en double"}]
+    # The same key in two different objects is no ambiguity.
+    assert parse_json(b'[{"a": 1}, {"a": 2}, {"b": {"a": 3}}]', unique_keys=True) == [
+        {"a": 1}, {"a": 2}, {"b": {"a": 3}}]
+
+
 def test_identifiers():
     assert [is_id(v) for v in (1, BIGINT_MAX, 0, BIGINT_MAX + 1, True, 1.0, "1")] == [
         True, True, False, False, False, False, False]

@@ -119,6 +119,13 @@ def test_settings_are_merged_validated_and_left_untouched_on_error(client, t):
                                       "published_kinds": [], **ALERTING_DEFAULTS}
     assert patch(client, t, {"settings": {"raw_retention_days": None}}).json()["settings"][
         "raw_retention_days"] is None
+    # A key written twice is refused, not decided by the parser (nothing changes).
+    twice = client.patch(t["base"], headers={**t["h"], "content-type": "application/json"},
+                         content=b'{"settings": {"raw_retention_days": 7, '
+                                 b'"raw_retention_days": 700}}')
+    assert twice.status_code == 422
+    assert "la clé « raw_retention_days » apparaît deux fois" in twice.json()["detail"]
+    assert settings_of(client, t)["raw_retention_days"] is None
     agent = bearer(client, "agent@x.fr", "password-123")
     refused = patch(client, t, {"name": "Renommé"}, headers=agent)
     assert refused.status_code == 403 and "agent technique" in refused.json()["detail"]

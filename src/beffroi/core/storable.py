@@ -17,6 +17,7 @@ field, instead of a server error from the database:
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -97,15 +98,32 @@ def _summary(errors: list[dict[str, str]]) -> str:
     return f"Valeur impossible à enregistrer : {shown}{more}."
 
 
-def parse_json(raw: bytes) -> Any:
-    """The JSON document in ``raw``, every value storable; ``Invalid`` (French) otherwise."""
+def parse_json(raw: bytes, *, unique_keys: bool = False) -> Any:
+    """The JSON document in ``raw``, every value storable; ``Invalid`` (French) otherwise.
+    With ``unique_keys``, an object naming a key twice is refused too (JSON parsers keep
+    one of the two values without a word: ``{"name": "A", "name": "B"}`` would store « B »
+    and the caller would never know which one counted) — for the API's control bodies,
+    not the hot paths (devices' payloads), where it would cost a second parse."""
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"JSON mal formé : {json_error_text(exc)}.") from None
     if _MAYBE_NUL in raw or _LONG_DIGITS.search(raw):
         check_document(doc)
+    if unique_keys and raw.count(b'"') >= 4:  # an object with two keys at least
+        json.loads(raw, object_pairs_hook=_unique_pairs)
     return doc
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise Invalid(f"JSON ambigu : la clé « {key[:80]} » apparaît deux fois dans un même "
+                          "objet ; une seule valeur est attendue.",
+                          errors=[{"field": key[:80], "message": "clé en double"}])
+        seen.add(key)
+    return dict(pairs)
 
 
 def is_id(value: Any) -> bool:
