@@ -10,7 +10,7 @@ import pytest
 
 from beffroi.core import observation_import
 
-from .conftest import AT_DESK, assert_accessible, login, screenshot
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
 
 ADMIN = "admin@cc-vosges.fr"
 # The clock of the checks: a fixed instant; the files' times lie before it.
@@ -79,7 +79,11 @@ def test_a_history_with_a_bad_line_is_checked_then_its_valid_readings_imported(
     assert readings_of_nothing(page, server, territory["tenant"], cabinet)
     assert_accessible(page)
 
-    page.get_by_role("button", name=f"Importer les {len(rows)} mesures valides").click()
+    shares.focus()  # the tables scroll with the keyboard, then Tab reaches the button
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == (
+        f"Importer les {len(rows)} mesures valides")
+    page.keyboard.press("Enter")
     result = page.locator("#history-result")
     result.filter(has_text="Import terminé").wait_for()
     assert (f"Import terminé : {len(rows)} mesures enregistrées, 0 déjà présente, "
@@ -151,3 +155,41 @@ def test_a_large_history_goes_in_chunks_and_a_chunk_sent_again_stores_nothing_tw
     assert row[0] == str(bad_line) and row[1] == "value"
     assert progress.get_attribute("value") == progress.get_attribute("max") == str(count + 1)
     assert len(readings_of(page, server, territory["tenant"], cabinet)) == count
+
+
+@ON_PHONE
+def test_the_check_of_a_history_reads_on_a_phone(page, server, territory, pinned_clock, size):
+    """The report's tables scroll inside their region; the page itself never scrolls
+    sideways; an unusable file is said in the alert, which takes the focus."""
+    go_to_history_import(page, server)
+    page.get_by_label("Historique à importer (CSV)").set_input_files({
+        "name": "releves.csv", "mimeType": "text/csv",
+        "buffer": b"ref;metric;time;valeur\nARM-88383-01;energy.active_import;x;1\n"})
+    page.get_by_role("button", name="Vérifier l'historique").click()
+    alert = page.locator("#history-errors")
+    alert.filter(has_text="colonne inconnue").wait_for()
+    assert "En-tête CSV : colonne inconnue « valeur »" in alert.inner_text()
+    assert page.evaluate("document.activeElement.id") == "history-errors"
+    assert page.locator("#history-button").is_hidden()
+
+    lines = ["asset_ref;metric;time;value;quality"]
+    lines += [f"ARM-88383-0{1 + i % 3};energy.active_import;"
+              f"{(START + timedelta(hours=i)).strftime('%d/%m/%Y %H:%M')};{1000 + i};"
+              for i in range(30)]
+    lines.append("ARM-88383-01;energy.active_import;31/02/2024 10:00;1;")  # line 32
+    page.get_by_label("Historique à importer (CSV)").set_input_files({
+        "name": "releves.csv", "mimeType": "text/csv", "buffer": "\n".join(lines).encode()})
+    page.get_by_role("button", name="Vérifier l'historique").click()
+    refused = page.get_by_role("region", name="Lignes refusées de l'historique")
+    refused.wait_for()
+    assert alert.is_hidden()
+    [row] = [r.inner_text().split("\t") for r in refused.get_by_role("row").all()[1:]]
+    assert row[:3] == ["32", "time", "31/02/2024 10:00"] and row[3].startswith(
+        "date ou heure inexistante")
+    shares = page.get_by_role("region", name="Mesures par équipement")
+    assert [r.inner_text().split("\t")[0] for r in shares.get_by_role("row").all()[1:]] == [
+        "ARM-88383-01", "ARM-88383-02", "ARM-88383-03"]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.get_by_role("button", name="Importer les 30 mesures valides").is_visible()
+    assert_accessible(page)
+    screenshot(page, "administration-history-check", size)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -174,8 +174,11 @@ HISTORY_EXAMPLE = ("asset_ref;metric;time;value;quality\n"
 
 @router.post("/tenants/{tenant}/observations/import",
              openapi_extra=body_doc(HISTORY_EXAMPLE, "text/csv"), response_model=Object)
-async def import_observations(request: Request, ctx: CtxDep, tenant: str, body: RawBody,
-                              dry_run: bool = False, partial: bool = False):
+async def import_observations(
+        request: Request, ctx: CtxDep, tenant: str, body: RawBody,
+        dry_run: bool = Query(False, description="vérifier le fichier sans rien écrire"),
+        partial: bool = Query(False, description="enregistrer les lignes valides même si "
+                              "d'autres sont refusées")):
     """Import a history of readings (CSV: ``asset_ref`` or ``ref``, ``metric``, ``time``,
     ``value``, ``quality`` optional), as ``beffroi import observations`` does; returns the
     report: lines read, valid and refused (each refused line with its line number, column
