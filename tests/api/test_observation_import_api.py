@@ -193,6 +193,11 @@ def test_another_territorys_equipment_cannot_be_named(client, db, territory):
     assert stored(db, territory["id"]) == {("MAI-1", "generic.value"): [(iso(START), 2.0)]}
     assert count(db, schema.streams, territory["other"]) == 0
     assert count(db, schema.observations, territory["other"]) == 0
+    # Alone in its file, even with ``partial``: nothing valid, the file is refused.
+    alone = post(client, territory, HEADER + f"AUTRE-1,generic.value,{iso(START)},1,\n",
+                 partial=True)
+    assert alone.status_code == 422 and alone.json()["valid"] == 0
+    assert alone.json()["detail"] == "1 ligne(s) refusée(s) sur 1 : aucune mesure n'a été enregistrée."
     # Nor reached by naming the other territory in the path.
     other = client.post(f"/api/v1/tenants/{territory['other']}/observations/import",
                         headers={**territory["admin"], "Content-Type": "text/csv"},
