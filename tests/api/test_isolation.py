@@ -127,6 +127,8 @@ def sample_body(method: str, path: str, t: dict):
             {"stream_id": t["stream_id"], "time": "2026-01-02T00:00:00Z", "value": 1},
             {"asset": t["ref"], "metric": "generic.value", "time": "2026-01-03T00:00:00Z",
              "value": 2}],
+        ("POST", "/api/v1/tenants/{tenant}/observations/import"):
+            f"asset_ref,metric,time,value\n{t['ref']},generic.value,2026-01-04T00:00:00Z,4\n",
         ("POST", "/api/v1/tenants/{tenant}/commands"): {"asset_id": t["asset_id"],
                                                          "action": "generic.none"},
         ("POST", "/api/v1/tenants/{tenant}/commands/{command_id}/cancel"): {"reason": "test"},

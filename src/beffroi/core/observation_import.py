@@ -30,6 +30,7 @@ import math
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -39,7 +40,7 @@ from ..storage import schema
 from ..storage.database import Database
 from . import observations, textfiles
 from .access import Principal, TenantScope, open_scope
-from .clock import EARLIEST_DAY, midnight_ms, now_ms, parse_written_time
+from .clock import EARLIEST_DAY, format_instant, midnight_ms, now_ms, parse_written_time
 from .errors import Invalid
 from .french_format import local_date
 from .quality import QUALITY
@@ -105,11 +106,44 @@ class CheckedHistory:
     t: np.ndarray  # int64 epoch ms
     value: np.ndarray  # float64
     quality: np.ndarray  # int8
+    refs: dict[int, str] = field(default_factory=dict)  # asset id -> ref, of those named
 
     def to_write(self, partial: bool) -> int:
         """The rows ``write_history`` stores: none when a line was refused, unless
         ``partial``."""
         return 0 if self.report.refused and not partial else len(self.t)
+
+    def series(self, registry: Registry) -> list[dict[str, Any]]:
+        """What the valid rows cover, one item per equipment and metric (by reference, then
+        metric): how many readings, the first and last instants (UTC, ISO 8601), whether
+        the stream is new."""
+        out = []
+        keys, starts, counts = np.unique(self.key, return_index=True, return_counts=True)
+        for k, start, count in zip(keys.tolist(), starts.tolist(), counts.tolist(), strict=True):
+            asset_id, metric, stream_id = self.streams[k]
+            spec = registry.metrics.get(metric)
+            out.append({"asset_id": asset_id, "asset_ref": self.refs.get(asset_id, ""),
+                        "metric": metric, "label": spec.label if spec else metric,
+                        "unit": spec.unit if spec else "", "count": count,
+                        "start": format_instant(int(self.t[start])),
+                        "end": format_instant(int(self.t[start + count - 1])),
+                        "new_stream": stream_id is None})
+        return sorted(out, key=lambda s: (s["asset_ref"], s["metric"]))
+
+    def as_dict(self, registry: Registry) -> dict[str, Any]:
+        """The report as the API gives it: the counts of ``HistoryReport``, the refused lines
+        kept (line, column as the header names it, cell, French reason), the period the
+        valid rows cover and each equipment and metric's share (``series``)."""
+        r = self.report
+        return {"read": r.read, "valid": r.valid, "refused": r.refused,
+                "error_count": r.error_count, "stored": r.stored, "already": r.already,
+                "streams_created": r.streams_created, "written": r.written,
+                "encoding": r.encoding, "warnings": r.warnings,
+                "errors": [{"line": e.line, "column": e.column, "value": e.value,
+                            "message": e.message} for e in r.errors],
+                "period": ({"start": format_instant(int(self.t.min())),
+                            "end": format_instant(int(self.t.max()))} if len(self.t) else None),
+                "series": self.series(registry)}
 
 
 def _column(typed: dict[str, str]) -> Callable[[str], str]:
@@ -190,6 +224,8 @@ def check_history(scope: TenantScope, conn: Connection, registry: Registry,
                              np.frombuffer(t_of, dtype=np.int64),
                              np.frombuffer(value_of, dtype=np.float64),
                              np.frombuffer(quality_of, dtype=np.int8))
+    named = {asset_id for asset_id, _ in keys}
+    checked.refs = {asset_id: ref for ref, asset_id in rules.assets.items() if asset_id in named}
     _one_value_per_instant(checked, np.frombuffer(line_of, dtype=np.int64), history)
     report.streams_created = sum(1 for k in np.unique(checked.key).tolist()
                                  if streams[k][2] is None)

@@ -1,20 +1,21 @@
-"""Streams, observation batches (JSON or CSV), series and latest values."""
+"""Streams, observation batches (JSON or CSV), history imports, series and latest values."""
 
 from __future__ import annotations
 
 import asyncio
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from ...core import observations, series, streams
+from ...core import observation_import, observations, series, streams
 from ...core.clock import DAY_MS, now_ms, parse_instant
 from ...core.errors import Invalid
 from ...core.textfiles import json_error_text
 from ..deps import CtxDep, Id, IdQuery, JsonBody, JSONResponse, Object, Objects, RawBody, body_doc
 from ..openapi import problems
+from ..problems import problem
 
 router = APIRouter(tags=["flux et mesures"])
 OBS_EXAMPLE = [{"stream_id": 12, "time": "2026-11-22T08:00:00Z", "value": 3.42},
@@ -155,8 +156,6 @@ def _store_csv(ctx, tenant: str, body: bytes) -> observations.IngestReport:
 def _ingest_answer(request: Request, report: observations.IngestReport):
     out = report.as_dict()
     if report.rejected:
-        from ..problems import problem
-
         return problem(422, "Observations en partie rejetées",
                        f"{len(report.rejected)} observation(s) rejetée(s) sur {report.received} ; "
                        f"{report.stored} enregistrée(s), {report.duplicates} doublon(s).",
@@ -166,3 +165,51 @@ def _ingest_answer(request: Request, report: observations.IngestReport):
                        rejected=out["rejected"], **({"encoding": report.encoding}
                                                     if report.encoding else {}))
     return JSONResponse(out)
+
+
+HISTORY_EXAMPLE = ("asset_ref;metric;time;value;quality\n"
+                   "ARM-REM-001;energy.active_import;2024-01-15 08:00;1532,7;\n"
+                   "ARM-REM-001;energy.active_import;2024-01-15T09:00:00+01:00;1534,1;good\n")
+
+
+@router.post("/tenants/{tenant}/observations/import",
+             openapi_extra=body_doc(HISTORY_EXAMPLE, "text/csv"), response_model=Object)
+async def import_observations(
+        request: Request, ctx: CtxDep, tenant: str, body: RawBody,
+        dry_run: bool = Query(False, description="vérifier le fichier sans rien écrire"),
+        partial: bool = Query(False, description="enregistrer les lignes valides même si "
+                              "d'autres sont refusées")):
+    """Import a history of readings (CSV: ``asset_ref`` or ``ref``, ``metric``, ``time``,
+    ``value``, ``quality`` optional), as ``beffroi import observations`` does; returns the
+    report: lines read, valid and refused (each refused line with its line number, column
+    and reason), readings stored and already there, streams created, the period and each
+    equipment and metric's share.
+
+    Equipment is named by its reference in the tenant of the path only. Idempotent on
+    (stream, time): a file imported again stores nothing and counts its readings as already
+    there. All-or-nothing unless ``partial=true`` (the valid lines are kept);
+    ``dry_run=true`` only checks. 422 problem+json carrying the report when the file is
+    refused as a whole (a line refused without ``partial``, or no valid line), dry run
+    included: the answer says what the import does or would do.
+    """
+    report = await run_in_threadpool(_import_history, ctx, tenant, body, dry_run, partial)
+    if report["refused"] and (not partial or not report["valid"]):
+        outcome = "ne serait enregistrée" if dry_run else "n'a été enregistrée"
+        return problem(422, "Import refusé", f"{report['refused']} ligne(s) refusée(s) sur "
+                       f"{report['read']} : aucune mesure {outcome}.",
+                       type_slug="import-rejected", instance=request.url.path, **report)
+    return JSONResponse(report)
+
+
+def _import_history(ctx, tenant: str, body: bytes, dry_run: bool, partial: bool) -> dict:
+    """Check the file (the caller's rights first), then store it unless ``dry_run``: the
+    report as the API gives it (``CheckedHistory.as_dict``)."""
+    with ctx.reading(tenant) as (scope, conn):
+        scope.require("write")
+        history = observation_import.read_history(body)
+        checked = observation_import.check_history(scope, conn, ctx.registry, history)
+    del history  # the file's text: what is written is in ``checked``
+    if not dry_run:
+        observation_import.write_history(ctx.db, ctx.principal, ctx.registry, checked,
+                                         partial=partial)
+    return {**checked.as_dict(ctx.registry), "dry_run": dry_run, "partial": partial}

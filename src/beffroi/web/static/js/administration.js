@@ -1,7 +1,9 @@
-// Administration of a tenant: communes, members and roles, device health, asset import.
+// Administration of a tenant: communes, members and roles, device health, asset import,
+// import of a history of readings.
 import {
   api, ApiError, csrfToken, errorText, escapeHtml, formatDateTime, formatNumber, isAdmin,
-  newestOnly, readJson, renderHeader, request, roleIn, session, showError, STALE, whileSending,
+  newestOnly, readJson, renderHeader, request, roleIn, session, showError, STALE, unitSymbol,
+  whileSending,
 } from "/static/js/common.js";
 
 const ROLE_LABELS = {
@@ -10,6 +12,7 @@ const ROLE_LABELS = {
   viewer: "Élu / lecteur",
 };
 const CHUNK_ROWS = 200;  // assets posted per import request, so that the progress bar moves
+const HISTORY_CHUNK_ROWS = 5000;  // readings per request of a history import (a few 100 kB)
 const $ = (id) => document.getElementById(id);
 
 let tenantPath = "";
@@ -278,7 +281,21 @@ function csvRecords(text) {
   return records;
 }
 
-function csvChunks(text) {
+/** Line breaks (LF, CR or CRLF, quoted or not: the server numbers the file's lines) in
+ * text[from, to). */
+function lineBreaks(text, from, to) {
+  let count = 0;
+  for (let i = from; i < to; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) count += 1;
+  }
+  return count;
+}
+
+/** The CSV text in chunks of `size` records, each after the file's header (and the lines
+ * before it): [{body, rowOffset, count, lineOffset}], `lineOffset` turning a line of the
+ * chunk into the line of the file. */
+function csvChunks(text, size = CHUNK_ROWS) {
   const records = csvRecords(text);
   let first = records.findIndex((r) => !r.blank);
   if (first >= 0 && /^sep=.\s*$/.test(text.slice(records[first].start, records[first].end))) {
@@ -289,11 +306,14 @@ function csvChunks(text) {
   const prefix = text.slice(0, header.end);
   const rows = records.slice(first + 1).filter((r) => !r.blank);
   const chunks = [];
-  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
-    const part = rows.slice(i, i + CHUNK_ROWS);
+  let seen = header.end, breaks = 0;
+  for (let i = 0; i < rows.length; i += size) {
+    const part = rows.slice(i, i + size);
     const last = part[part.length - 1];
+    breaks += lineBreaks(text, seen, part[0].start);
+    seen = part[0].start;
     chunks.push({ body: prefix + text.slice(part[0].start, last.end), rowOffset: i,
-      count: part.length });
+      count: part.length, lineOffset: breaks });
   }
   return { chunks, total: rows.length };
 }
@@ -388,12 +408,12 @@ async function checkFile(event) {
   }
 }
 
-function setProgress(done, total) {
-  const bar = $("import-progress");
+function setProgress(done, total, prefix = "import") {
+  const bar = $(`${prefix}-progress`);
   bar.max = total || 1;
   bar.value = done;
   const percent = total ? Math.round((100 * done) / total) : 100;
-  $("import-progress-label").textContent =
+  $(`${prefix}-progress-label`).textContent =
     `Import : ${formatNumber(done, 0)} / ${formatNumber(total, 0)} lignes (${percent} %)`;
 }
 
@@ -427,6 +447,160 @@ async function runImport() {
   pending = null;
 }
 
+// -- history of readings ----------------------------------------------------------------
+// The whole file is checked first (dry run: every line judged once, an instant repeated
+// anywhere in the file found); the import then posts it in chunks of lines, each after the
+// header, with `partial` (the lines the check refused are refused again, the others kept):
+// the server stores a reading once per (stream, instant), so a chunk sent again — after a
+// network cut, « Reprendre l'import » — stores nothing twice.
+let history = null;  // {name, chunks, total, next, totals}
+
+const plural = (n, one, many) => `${formatNumber(n, 0)} ${n > 1 ? many : one}`;
+
+/** POST a CSV history; the report (also on 422 when the file is refused as a whole). */
+async function postHistory(body, params) {
+  const headers = { Accept: "application/json", "Content-Type": "text/csv" };
+  const csrf = await csrfToken();
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const response = await request(
+    `/api/v1${tenantPath}/observations/import?${new URLSearchParams(params)}`,
+    { method: "POST", headers, body, credentials: "same-origin" });
+  const data = await readJson(response);
+  if (response.ok || (response.status === 422 && data && "read" in data)) return data;
+  throw new ApiError(response.status, data);
+}
+
+function showHistoryError(error) {
+  const box = $("history-errors");
+  showError(error, box);
+  box.focus();
+}
+
+/** Refused lines, by their line in the file. */
+function refusedTable(errors, caption) {
+  return tableRegion(caption, `<table><caption>${caption} (${formatNumber(errors.length, 0)})</caption>
+    <thead><tr><th scope="col" class="number">Ligne du fichier</th><th scope="col">Colonne</th>
+      <th scope="col">Valeur lue</th><th scope="col">Motif</th></tr></thead>
+    <tbody>${errors.map((e) => `<tr><td class="number">${e.line}</td>
+      <td>${escapeHtml(e.column || "ligne entière")}</td><td>${escapeHtml(e.value || "—")}</td>
+      <td>${escapeHtml(e.message)}</td></tr>`).join("")}</tbody></table>`);
+}
+
+function seriesTable(series) {
+  return tableRegion("Mesures par équipement", `<table><caption>Mesures par équipement
+      (${formatNumber(series.length, 0)})</caption>
+    <thead><tr><th scope="col">Équipement</th><th scope="col">Mesure</th>
+      <th scope="col" class="number">Relevés</th><th scope="col">Du</th><th scope="col">Au</th>
+      <th scope="col">Flux</th></tr></thead>
+    <tbody>${series.map((s) => `<tr><td>${escapeHtml(s.asset_ref)}</td>
+      <td>${escapeHtml(s.label)}${s.unit && unitSymbol(s.unit) ? ` (${escapeHtml(unitSymbol(s.unit))})` : ""}
+        <br><span class="muted">${escapeHtml(s.metric)}</span></td>
+      <td class="number">${formatNumber(s.count, 0)}</td>
+      <td>${formatDateTime(s.start)}</td><td>${formatDateTime(s.end)}</td>
+      <td>${s.new_stream ? "à créer" : "existant"}</td></tr>`).join("")}</tbody></table>`);
+}
+
+async function checkHistory(event) {
+  event.preventDefault();
+  await whileSending(event.target.querySelector('button[type="submit"]'), checkHistoryFile);
+}
+
+async function checkHistoryFile() {
+  const file = $("history-file").files[0];
+  $("history-errors").hidden = true;
+  $("history-report").innerHTML = "";
+  $("history-result").innerHTML = "";
+  $("history-button").hidden = true;
+  $("history-progress-box").hidden = true;
+  history = null;
+  if (!file) {
+    showError(new ApiError(0, { detail: "Choisissez d'abord un fichier CSV d'historique." }),
+      $("history-errors"));
+    $("history-file").focus();
+    return;
+  }
+  $("history-report").innerHTML = `<p>Vérification de « ${escapeHtml(file.name)} » en cours…</p>`;
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const report = await postHistory(bytes, { dry_run: true });
+    const text = new TextDecoder(report.encoding === "windows-1252" ? "windows-1252" : "utf-8")
+      .decode(bytes);
+    history = { name: file.name, ...csvChunks(text, HISTORY_CHUNK_ROWS), next: 0,
+      totals: { stored: 0, already: 0, refused: 0, streams: 0, errors: [] } };
+    const untold = report.error_count - report.errors.length;
+    $("history-report").innerHTML = `
+      <p><strong>Vérification de « ${escapeHtml(file.name)} »</strong> :
+        ${plural(report.read, "ligne lue", "lignes lues")},
+        ${plural(report.valid, "valide", "valides")},
+        ${plural(report.refused, "refusée", "refusées")}.</p>
+      <p>Encodage détecté : ${ENCODINGS[report.encoding] || escapeHtml(report.encoding)}.</p>
+      ${report.warnings.map((w) => `<p class="notice info">${escapeHtml(
+        w.charAt(0).toUpperCase() + w.slice(1))}</p>`).join("")}
+      ${report.period ? `<p>Période couverte : du ${formatDateTime(report.period.start)}
+        au ${formatDateTime(report.period.end)}${report.streams_created ? ` ;
+        ${plural(report.streams_created, "flux de mesure à créer", "flux de mesure à créer")}` : ""}.</p>` : ""}
+      ${report.already ? `<p>${plural(report.already, "ligne répète", "lignes répètent")}
+        une mesure donnée plus haut dans le fichier : comptée une seule fois.</p>` : ""}
+      ${report.errors.length ? refusedTable(report.errors, "Lignes refusées de l'historique") : ""}
+      ${untold > 0 ? `<p>… et ${plural(untold, "autre anomalie non détaillée",
+        "autres anomalies non détaillées")}.</p>` : ""}
+      ${report.series.length ? seriesTable(report.series) : ""}`;
+    if (report.valid > 0 && history.total > 0) {
+      const button = $("history-button");
+      button.textContent = report.refused
+        ? `Importer les ${plural(report.valid, "mesure valide", "mesures valides")}`
+        : `Importer les ${plural(report.valid, "mesure", "mesures")}`;
+      button.hidden = false;
+    }
+  } catch (error) {
+    $("history-report").innerHTML = "";
+    showHistoryError(error);
+  }
+}
+
+async function runHistoryImport() {
+  const job = history;  // (a file checked meanwhile is another job)
+  if (!job) return;
+  const button = $("history-button");
+  button.disabled = true;
+  $("history-errors").hidden = true;
+  $("history-progress-box").hidden = false;
+  const done = () => (job.next < job.chunks.length ? job.chunks[job.next].rowOffset : job.total);
+  setProgress(done(), job.total, "history");
+  const totals = job.totals;
+  try {
+    while (job.next < job.chunks.length) {
+      const chunk = job.chunks[job.next];
+      const report = await postHistory(chunk.body, { partial: true });
+      totals.stored += report.stored;
+      totals.already += report.already;
+      totals.refused += report.refused;
+      totals.streams += report.streams_created;
+      totals.errors.push(...report.errors.map((e) => ({ ...e, line: e.line + chunk.lineOffset })));
+      job.next += 1;
+      setProgress(done(), job.total, "history");
+    }
+  } catch (error) {
+    if (history !== job) return;
+    button.textContent = "Reprendre l'import";
+    button.disabled = false;
+    showHistoryError(error);
+    return;
+  }
+  if (history !== job) return;
+  $("history-result").innerHTML = `<p class="admin-status">Import terminé :
+    ${plural(totals.stored, "mesure enregistrée", "mesures enregistrées")},
+    ${plural(totals.already, "déjà présente", "déjà présentes")},
+    ${plural(totals.refused, "ligne refusée", "lignes refusées")}${totals.streams
+      ? `, ${plural(totals.streams, "flux créé", "flux créés")}` : ""}.${
+      !totals.stored && totals.already
+        ? " Rien de nouveau : les mesures du fichier étaient déjà enregistrées." : ""}</p>
+    ${totals.errors.length ? refusedTable(totals.errors, "Lignes refusées à l'import") : ""}`;
+  button.hidden = true;
+  button.disabled = false;
+  history = null;
+}
+
 // -- page -------------------------------------------------------------------------------
 async function main() {
   const ctx = await session();
@@ -450,6 +624,8 @@ async function main() {
   $("member-form").addEventListener("submit", addMember);
   $("import-form").addEventListener("submit", checkFile);
   $("import-button").addEventListener("click", runImport);
+  $("history-form").addEventListener("submit", checkHistory);
+  $("history-button").addEventListener("click", runHistoryImport);
   const results = await Promise.allSettled([
     loadCommunes().then(loadMembers), loadDevices()]);
   const failed = results.find((r) => r.status === "rejected");
