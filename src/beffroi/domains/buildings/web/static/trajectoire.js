@@ -32,13 +32,14 @@ export async function render(container, ctx) {
     <details><summary>Tableau de la trajectoire</summary>
       <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau de la trajectoire">${
         trajectoryTable(t, "Consommation par année et objectifs du décret tertiaire")}</div></details>`;
-  let chart = drawTrajectory(container.querySelector("#tr-plot"), t);
+  const caption = "Trajectoire du décret tertiaire : consommation, corrigée du climat, et objectif";
+  let chart = drawTrajectory(container.querySelector("#tr-plot"), t, { caption });
   let width = window.innerWidth;
   window.addEventListener("resize", () => {
     if (!chart || Math.abs(window.innerWidth - width) < 20) return;
     width = window.innerWidth;
     chart.destroy();
-    chart = drawTrajectory(container.querySelector("#tr-plot"), t);
+    chart = drawTrajectory(container.querySelector("#tr-plot"), t, { caption });
   });
   container.dataset.ready = "true";
 }
