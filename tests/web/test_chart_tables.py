@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -63,6 +64,11 @@ def long_date(text: str) -> str:
     """The water pages' ``longDate`` of a "YYYY-MM-DD" date: « 12 mars 2026 »."""
     day = date.fromisoformat(text)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def kwh_number(value: float | None) -> str:
+    """``lighting.kwhNumber``: no decimals from 100 kWh on, one below."""
+    return MISSING if value is None else french(value, 0 if abs(value) >= 100 else 1)
 
 
 def _plain(text: str) -> str:
@@ -181,9 +187,25 @@ def measured_day(web_db, web_registry, territory) -> dict:
 def test_asset_page_charts_show_their_values_as_tables(page, server, size, measured_day):
     m = measured_day
     day = m["day"]
-    login(page, server, then=f"/equipements/{m['cabinet']}")
+    with page.expect_response(lambda r: "/lighting/cabinets/" in r.url
+                              and "/energy?" in r.url) as answer:
+        login(page, server, then=f"/equipements/{m['cabinet']}")
     page.locator("[data-chart-ready]").wait_for(state="attached")
     page.locator("body[data-ready]").wait_for(state="attached")
+
+    # The cabinet's panel (lighting): the energy of the last 30 days, measured and expected,
+    # as the API answered the page.
+    page.locator(".lighting-panel #lp-energy-plot .uplot").wait_for(state="attached")
+    energy, asked = answer.value.json(), parse_qs(urlsplit(answer.value.url).query)
+    first, last = (date.fromisoformat(asked[k][0]) for k in ("from", "to"))
+    panel = open_values(page, page.locator(".lighting-panel"))
+    assert panel["caption"] == ("Énergie mesurée et attendue par jour, du "
+                                f"{_short_date(first)} au {_short_date(last)}")
+    assert panel["headers"] == ["Jour", "Mesuré (kWh)", "Attendu (kWh)"]
+    assert panel["rows"] == [[_short_date(date.fromisoformat(p["period"])),
+                              kwh_number(p["measured_kwh"]), kwh_number(p["expected_kwh"])]
+                             for p in energy["points"]]
+    assert len(panel["rows"]) == 30
     page.get_by_label("Personnalisée").check()
     page.get_by_label("Du", exact=True).fill(day.isoformat())
     page.get_by_label("Au", exact=True).fill(day.isoformat())
@@ -254,11 +276,6 @@ def test_a_chart_drawn_again_keeps_its_table_open_and_up_to_date(page, server, s
 
 
 # -- one chart per domain page ----------------------------------------------------------------
-def kwh_number(value: float | None) -> str:
-    """``lighting.kwhNumber``: no decimals from 100 kWh on, one below."""
-    return MISSING if value is None else french(value, 0 if abs(value) >= 100 else 1)
-
-
 @AT_DESK
 def test_lighting_dashboard_months_as_a_table(page, server, size, lighting):
     login(page, server, email="elu@cc-vosges.fr", then="/eclairage")
@@ -312,4 +329,20 @@ def test_building_signature_as_a_table(page, server, size, buildings):
     assert table["rows"] == [[french(m["dju"], 1), french(m["kwh"], 0),
                               french(slope * m["dju"] + base, 0)] for m in points]
     assert len(table["rows"]) == 12
+
+    # The trajectory: a row a year from the reference to the first target, the consumption
+    # as the API gives it, the target path from the reference's consumption to the target's.
+    t = _api(page, server, f"/tenants/{buildings['tenant']}/buildings/{school}/trajectory")
+    ref, target = t["reference"], min(t["targets"], key=lambda g: g["year"])
+    measured = {ref["year"]: ref["kwh"], **{y["year"]: y["kwh"] for y in t["years"]}}
+    table = open_values(page, page.locator(".trajectory-panel"))
+    assert table["caption"] == ("Trajectoire du décret tertiaire : consommation, corrigée du "
+                                f"climat, et objectif, de {ref['year']} à {target['year']}")
+    assert table["headers"] == ["Année", "Consommation (kWh)", "Corrigée du climat (kWh)",
+                                "Objectif (kWh)"]
+    rows = {int(row[0]): row[1:] for row in table["rows"]}
+    assert list(rows) == list(range(ref["year"], target["year"] + 1))
+    assert {y: rows[y][0] for y in rows} == {y: french(measured.get(y), 0) for y in rows}
+    assert rows[ref["year"]][2] == french(ref["kwh"], 0)
+    assert rows[target["year"]][2] == french(target["kwh"], 0)
     assert_accessible(page)
