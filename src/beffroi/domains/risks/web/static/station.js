@@ -120,7 +120,7 @@ export async function render(container, ctx) {
     <h3 id="st-chart-title">Hauteur d'eau, seuils de vigilance et crues historiques</h3>
     <figure class="chart-figure" aria-labelledby="st-chart-title">
       <div id="st-plot" aria-hidden="true"></div>
-      <ul class="legend-inline" id="st-legend" aria-hidden="true"></ul>
+      <ul class="legend-inline" id="st-legend"></ul>
       <figcaption id="st-summary"></figcaption>
     </figure>
     <h3>Crues historiques</h3>
