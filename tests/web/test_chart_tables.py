@@ -241,6 +241,17 @@ def test_asset_page_charts_show_their_values_as_tables(page, server, size, measu
     details = page.locator(f'.chart[data-stream-id="{m["sensor"]}"] details.chart-values')
     assert details.locator("table").count() == 0  # a new chart: closed, built when opened
 
+    # A period without any value: the table says so rather than show headers over nothing.
+    page.get_by_role("radio", name="Jour", exact=True).check()
+    page.locator('#charts[data-period="day"]').wait_for(state="attached")
+    details.locator("summary").focus()
+    page.keyboard.press("Enter")
+    empty = details.locator(".table-wrap p")
+    empty.wait_for()
+    assert _plain(empty.inner_text()).startswith("Puissance active, du ")
+    assert _plain(empty.inner_text()).endswith(" : aucune valeur.")
+    assert details.locator("table").count() == 0
+
 
 @AT_DESK
 def test_a_chart_drawn_again_keeps_its_table_open_and_up_to_date(page, server, size, gauge):

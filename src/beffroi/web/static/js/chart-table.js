@@ -10,7 +10,9 @@
 import { escapeHtml, formatNumber } from "/static/js/common.js";
 
 const MISSING = '<span aria-hidden="true">—</span><span class="visually-hidden">pas de valeur</span>';
-const disclosures = new WeakMap();  // chart container -> its disclosure {details, wrap, render}
+// chart container -> its disclosure: {details, wrap (the scrolling region), render (the
+// table's HTML, made when needed), built (for the data drawn last), html (shown)}
+const disclosures = new WeakMap();
 
 const missing = (v) => v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v));
 
@@ -35,8 +37,10 @@ export function tableColumns(series, table = {}, chart = null) {
   });
 }
 
-/** The table's HTML: caption, column headers, one row per x value. */
+/** The table's HTML: caption, column headers, one row per x value (a sentence when the
+ * chart has none). */
 export function valuesTable(caption, columns, data) {
+  if (!data[0].length) return `<p>${escapeHtml(caption)} : aucune valeur.</p>`;
   const [x, ...ys] = columns;
   const cell = (column, v, row) => (missing(v) ? MISSING : escapeHtml(column.format(v, row)));
   const rows = [];
@@ -68,7 +72,7 @@ function disclosure(container) {
   details.innerHTML = `<summary>Voir les valeurs (tableau)</summary>
     <div class="table-wrap" tabindex="0" role="region"></div>`;
   (container.closest("figure") || container).after(details);
-  d = { details, wrap: details.querySelector(".table-wrap"), render: null, built: false };
+  d = { details, wrap: details.querySelector(".table-wrap"), render: null, built: false, html: null };
   details.addEventListener("toggle", () => {
     if (details.open && !d.built) build(d);
   });
@@ -77,9 +81,12 @@ function disclosure(container) {
 }
 
 function build(d) {
-  d.wrap.innerHTML = d.render();
+  const html = d.render();
+  // (the same table again — the chart redrawn to a new width — is left as it is, where the
+  // reader is)
+  if (html !== d.html || !d.wrap.firstElementChild) d.wrap.innerHTML = html;
+  d.html = html;
   d.built = true;
-  d.details.dataset.rows = d.wrap.querySelectorAll("tbody tr").length;
 }
 
 /** Show (or update) the table of the chart drawn in ``container``: built now if its
@@ -92,7 +99,10 @@ export function showValues(container, { caption, columns, data }) {
   d.render = () => valuesTable(text, columns, data);
   d.built = false;
   if (d.details.open) build(d);
-  else d.wrap.textContent = "";
+  else {
+    d.wrap.textContent = "";
+    d.html = null;
+  }
 }
 
 /** Hide the table of a chart that is no longer drawn (its data gone with it). */
