@@ -20,7 +20,7 @@ from beffroi.core import streams
 from beffroi.core.access import CLI, open_scope
 from beffroi.core.observations import store_rows
 
-from .conftest import AT_DESK, ON_PHONE, assert_accessible, login
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
 from .test_buildings_ui import buildings  # noqa: F401  (the buildings fixture)
 from .test_lighting_ui import lighting_fixture  # noqa: F401  (the lighting fixture)
 from .test_risks_ui import gauge  # noqa: F401  (the gauge fixture)
@@ -234,6 +234,7 @@ def test_asset_page_charts_show_their_values_as_tables(page, server, size, measu
     # On a phone: the table scrolls in its region, the page itself never sideways.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert_accessible(page)
+    screenshot(page, "graphique-tableau-equipement", size)
 
     # Another period: the open table follows the chart drawn again.
     page.get_by_label("Année").check()
@@ -320,6 +321,7 @@ def test_water_sector_night_flow_as_a_table(page, server, size, water):
             "band_low_m3h", "band_high_m3h", "reference_m3h", "minimum_m3h")]
         + [french(data["legitimate_night_use_m3h"], 2)] for n in nights]
     assert_accessible(page)
+    screenshot(page, "graphique-tableau-secteur", size)
 
 
 @AT_DESK
