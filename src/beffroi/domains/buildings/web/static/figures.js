@@ -92,7 +92,7 @@ function trajectoryData(t) {
 
 /** Draw the trajectory chart into ``box`` (null when nothing to draw); ``caption``: the
  * title of its table of values. */
-export function drawTrajectory(box, t, { small = false, caption = "" } = {}) {
+export function drawTrajectory(box, t, { small = false, caption = "Trajectoire du décret tertiaire" } = {}) {
   const data = trajectoryData(t);
   if (typeof uPlot === "undefined" || !data || !data[1].some((v) => v !== null)) return null;
   const width = Math.max(260, box.clientWidth);
