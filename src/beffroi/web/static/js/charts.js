@@ -70,8 +70,9 @@ const tickLabels = {
  * under it the same data as a table (chart-table.js), its text alternative. ``table``:
  * ``caption`` (the chart's title and period; else the figure's title), and how to write the
  * columns — ``unit`` (added to the series' headers), ``format`` or ``digits`` (the series'
- * cells: a function, or French numbers with so many decimals), ``columns`` ({header, format} by series index, 0 being x); by default the
- * series' labels and legend formatters. Destroying the chart hides its table. */
+ * cells: a function, or French numbers with so many decimals), ``columns`` ({header,
+ * format} by series index, 0 being x); by default the series' labels and legend
+ * formatters. Destroying the chart hides its table. */
 export function makeChart(options, data, container, table = {}) {
   const chart = new uPlot({ ...options, plugins: [...(options.plugins || []), tickLabels,
     { hooks: { destroy: [() => hideValues(container)] } }] }, data, container);

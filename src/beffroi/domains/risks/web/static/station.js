@@ -1,7 +1,8 @@
 // Panel of a river gauge on the asset page (core.registry.Panel): its water level over the
 // chosen period, the vigilance thresholds (yellow, orange, red) and the historic floods as
 // horizontal lines, the trend over the last 3 hours in words, the floods as a table and every
-// value as the chart's table (makeChart's: its text alternative). GET …/risks/stations/{id}/level?hours=.
+// value in the chart's table (makeChart's: its text alternative).
+// GET …/risks/stations/{id}/level?hours=.
 /* global uPlot */
 import { api, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
