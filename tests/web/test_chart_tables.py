@@ -98,15 +98,17 @@ READ = """details => {
 }"""
 
 
-def open_values(page, scope):
+def open_values(page, scope, name: str):
     """Open the chart's table of ``scope`` with the keyboard (its summary focused, Enter)
     and read it: {caption, headers [(text, scope)], rows [[cell texts]]}; each missing
-    value checked to be « — » shown and « pas de valeur » said."""
+    value checked to be « — » shown and « pas de valeur » said. Its summary says « Voir les
+    valeurs (tableau) », and to screen readers the chart's ``name`` too."""
     details = scope.locator("details.chart-values")
     assert details.count() == 1
     assert details.locator("table").count() == 0  # built when opened, not before
     summary = details.locator("summary")
-    assert _plain(summary.inner_text()) == "Voir les valeurs (tableau)"
+    assert _plain(summary.text_content()) == f"Voir les valeurs (tableau) : {name}"
+    assert _plain(summary.locator(".visually-hidden").text_content()) == f": {name}"
     summary.focus()
     page.keyboard.press("Enter")
     details.locator("table").wait_for()
@@ -198,7 +200,8 @@ def test_asset_page_charts_show_their_values_as_tables(page, server, size, measu
     page.locator(".lighting-panel #lp-energy-plot .uplot").wait_for(state="attached")
     energy, asked = answer.value.json(), parse_qs(urlsplit(answer.value.url).query)
     first, last = (date.fromisoformat(asked[k][0]) for k in ("from", "to"))
-    panel = open_values(page, page.locator(".lighting-panel"))
+    panel = open_values(page, page.locator(".lighting-panel"),
+                        "Énergie mesurée et attendue, 30 derniers jours")
     assert panel["caption"] == ("Énergie mesurée et attendue par jour, du "
                                 f"{_short_date(first)} au {_short_date(last)}")
     assert panel["headers"] == ["Jour", "Mesuré (kWh)", "Attendu (kWh)"]
@@ -215,7 +218,8 @@ def test_asset_page_charts_show_their_values_as_tables(page, server, size, measu
     at = [datetime.fromtimestamp(ms / 1000, PARIS) for ms in m["hours"]]
 
     # The meter (a counter): its consumption hour by hour, the hour of its reset missing.
-    meter = open_values(page, page.locator(f'.chart[data-stream-id="{m["meter"]}"]'))
+    meter = open_values(page, page.locator(f'.chart[data-stream-id="{m["meter"]}"]'),
+                        "Énergie active consommée (index) — consommation par heure")
     assert meter["caption"] == ("Énergie active consommée (index) — consommation par heure, "
                                 + period)
     assert meter["headers"] == ["Date et heure", "Consommation par heure (kWh)"]
@@ -224,7 +228,8 @@ def test_asset_page_charts_show_their_values_as_tables(page, server, size, measu
     assert meter["rows"][RESET][1] == MISSING
 
     # The power (a gauge): one row per hour measured.
-    power = open_values(page, page.locator(f'.chart[data-stream-id="{m["sensor"]}"]'))
+    power = open_values(page, page.locator(f'.chart[data-stream-id="{m["sensor"]}"]'),
+                        "Puissance active")
     assert power["caption"] == f"Puissance active, {period}"
     assert power["headers"] == ["Date et heure", "Puissance active (kW)"]
     assert power["rows"] == [[date_time(datetime.fromtimestamp(ms / 1000, PARIS)), french(v, 2)]
@@ -268,7 +273,8 @@ def test_a_chart_drawn_again_keeps_its_table_open_and_up_to_date(page, server, s
         return [[date_time(datetime.fromisoformat(t.replace("Z", "+00:00"))), french(v, 3)]
                 for t, v in points]
 
-    table = open_values(page, page.locator(".station-panel"))
+    table = open_values(page, page.locator(".station-panel"),
+                        "Hauteur d'eau, seuils de vigilance et crues historiques")
     assert table["caption"].startswith("Hauteur d'eau des 72 dernières heures, du ")
     assert table["headers"] == ["Date et heure", "Hauteur d'eau (m)"]
     assert table["rows"] == expected(72)
@@ -294,7 +300,8 @@ def test_lighting_dashboard_months_as_a_table(page, server, size, lighting):
     page.locator("body[data-ready]").wait_for(state="attached")
     s = _api(page, server, f"/tenants/{lighting['tenant']}/lighting/summary")
     y = s["year"]
-    table = open_values(page, page.locator("section[aria-labelledby='months-title']"))
+    table = open_values(page, page.locator("section[aria-labelledby='months-title']"),
+                        "Consommation mois par mois")
     assert table["caption"] == f"Consommation mois par mois, {y - 1} et {y}"
     assert table["headers"] == ["Mois", f"{y - 1} (kWh)", f"{y} (kWh)", "Attendu (kWh)"]
     assert table["rows"] == [
@@ -310,7 +317,8 @@ def test_water_sector_night_flow_as_a_table(page, server, size, water):
     data = _api(page, server, f"/tenants/{water['tenant']}/water/sectors/{water['A']}/night-flow",
                 {"days": 90})
     nights = data["nights"]
-    table = open_values(page, page.locator(".water-panel"))
+    table = open_values(page, page.locator(".water-panel"),
+                        "Débit minimum de nuit et bande de référence")
     assert table["caption"] == ("Débit minimum de nuit et bande de référence, du "
                                 f"{long_date(nights[0]['date'])} au {long_date(nights[-1]['date'])}")
     assert table["headers"] == ["Nuit du", "Bas de la bande (m³/h)", "Haut de la bande (m³/h)",
@@ -334,7 +342,8 @@ def test_building_signature_as_a_table(page, server, size, buildings):
     points = sorted((m for m in d["months"] if m.get("dju") is not None and m.get("kwh") is not None),
                     key=lambda m: m["dju"])
     slope, base = d["fit"]["slope"], d["fit"]["intercept"]
-    table = open_values(page, page.locator(".signature-panel"))
+    table = open_values(page, page.locator(".signature-panel"),
+                        f"Signature énergétique de {year}")
     assert table["caption"] == (f"Signature énergétique de {year} : consommation de chaque mois "
                                 "selon ses degrés-jours, et droite ajustée")
     assert table["headers"] == ["Degrés-jours unifiés (DJU)", "Consommation du mois (kWh)",
@@ -348,7 +357,8 @@ def test_building_signature_as_a_table(page, server, size, buildings):
     t = _api(page, server, f"/tenants/{buildings['tenant']}/buildings/{school}/trajectory")
     ref, target = t["reference"], min(t["targets"], key=lambda g: g["year"])
     measured = {ref["year"]: ref["kwh"], **{y["year"]: y["kwh"] for y in t["years"]}}
-    table = open_values(page, page.locator(".trajectory-panel"))
+    table = open_values(page, page.locator(".trajectory-panel"),
+                        "Trajectoire du décret tertiaire")
     assert table["caption"] == ("Trajectoire du décret tertiaire : consommation, corrigée du "
                                 f"climat, et objectif, de {ref['year']} à {target['year']}")
     assert table["headers"] == ["Année", "Consommation (kWh)", "Corrigée du climat (kWh)",

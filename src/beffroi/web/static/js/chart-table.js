@@ -55,12 +55,12 @@ export function valuesTable(caption, columns, data) {
     <tbody>${rows.join("")}</tbody></table>`;
 }
 
-/** The caption a chart's table gets when its call site gives none: the figure's title. */
-function defaultCaption(container) {
+/** The title of the chart's figure (the element naming it), "" without one. */
+function figureTitle(container) {
   const figure = container.closest("figure");
   const by = figure && figure.getAttribute("aria-labelledby");
   const title = by && document.getElementById(by);
-  return (title && title.textContent.trim()) || "Valeurs du graphique";
+  return title ? title.textContent.trim() : "";
 }
 
 /** The disclosure of ``container``'s chart, made once and placed after its figure. */
@@ -69,7 +69,8 @@ function disclosure(container) {
   if (d && d.details.isConnected) return d;
   const details = document.createElement("details");
   details.className = "chart-values";
-  details.innerHTML = `<summary>Voir les valeurs (tableau)</summary>
+  // (the chart's title in the summary's name, for screen readers: a page has several)
+  details.innerHTML = `<summary>Voir les valeurs (tableau)<span class="visually-hidden"></span></summary>
     <div class="table-wrap" tabindex="0" role="region"></div>`;
   (container.closest("figure") || container).after(details);
   d = { details, wrap: details.querySelector(".table-wrap"), render: null, built: false, html: null };
@@ -90,11 +91,15 @@ function build(d) {
 }
 
 /** Show (or update) the table of the chart drawn in ``container``: built now if its
- * disclosure is open, else when it is opened. */
-export function showValues(container, { caption, columns, data }) {
+ * disclosure is open, else when it is opened. ``title``: the chart's short name (by default
+ * its figure's title), said with the summary; ``caption``: the table's (by default the
+ * title). */
+export function showValues(container, { caption, title, columns, data }) {
   const d = disclosure(container);
   d.details.hidden = false;
-  const text = caption || defaultCaption(container);
+  const name = title || figureTitle(container);
+  d.details.querySelector("summary .visually-hidden").textContent = name ? ` : ${name}` : "";
+  const text = caption || name || "Valeurs du graphique";
   d.wrap.setAttribute("aria-label", text);  // (the scrolling region: named as its table)
   d.render = () => valuesTable(text, columns, data);
   d.built = false;

@@ -68,7 +68,8 @@ const tickLabels = {
 
 /** Every chart is made here: uPlot with the shared French formats' companion plugin, and
  * under it the same data as a table (chart-table.js), its text alternative. ``table``:
- * ``caption`` (the chart's title and period; else the figure's title), and how to write the
+ * ``caption`` (the chart's title and period; else its title), ``title`` (the chart's short
+ * name, said with the table's summary; else its figure's title), and how to write the
  * columns — ``unit`` (added to the series' headers), ``format`` or ``digits`` (the series'
  * cells: a function, or French numbers with so many decimals), ``columns`` ({header,
  * format} by series index, 0 being x); by default the series' labels and legend
@@ -76,7 +77,7 @@ const tickLabels = {
 export function makeChart(options, data, container, table = {}) {
   const chart = new uPlot({ ...options, plugins: [...(options.plugins || []), tickLabels,
     { hooks: { destroy: [() => hideValues(container)] } }] }, data, container);
-  showValues(container, { caption: table.caption,
+  showValues(container, { caption: table.caption, title: table.title,
     columns: tableColumns(options.series, table, chart), data });
   return chart;
 }

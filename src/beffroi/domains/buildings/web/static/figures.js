@@ -91,8 +91,10 @@ function trajectoryData(t) {
 }
 
 /** Draw the trajectory chart into ``box`` (null when nothing to draw); ``caption``: the
- * title of its table of values. */
-export function drawTrajectory(box, t, { small = false, caption = "Trajectoire du décret tertiaire" } = {}) {
+ * title of its table of values, ``title``: the chart's name said with it (by default its
+ * figure's). */
+export function drawTrajectory(box, t, { small = false, caption = "Trajectoire du décret tertiaire",
+  title = "" } = {}) {
   const data = trajectoryData(t);
   if (typeof uPlot === "undefined" || !data || !data[1].some((v) => v !== null)) return null;
   const width = Math.max(260, box.clientWidth);
@@ -112,7 +114,7 @@ export function drawTrajectory(box, t, { small = false, caption = "Trajectoire d
         points: { show: false }, spanGaps: true }],
     legend: { show: false },
   }, data, box, { caption: `${caption}, de ${year(data[0][0])} à ${year(data[0][data[0].length - 1])}`,
-    unit: "kWh", digits: 0 });
+    title, unit: "kWh", digits: 0 });
 }
 
 export function trajectoryLegend(t) {
