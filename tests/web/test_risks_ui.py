@@ -53,13 +53,14 @@ def test_gauge_panel_draws_the_level_with_thresholds_and_floods(page, server, si
     assert "Dernière hauteur : 1,95 m" in summary and "Au-dessus du seuil de vigilance jaune" in summary and "Crue de 1947" in summary
     assert panel.locator("#st-floods tbody tr").count() == 2
     assert "Vigilance rouge : 3 m" in panel.locator("#st-legend").inner_text()
-    page.get_by_text("Valeurs mesurées").click()
-    assert panel.locator("#st-table tr[data-t]").count() == 288  # 72 h at 15 min
+    # Every value in the chart's table (test_chart_tables checks its contents).
+    panel.get_by_text("Voir les valeurs (tableau)").click()
+    assert panel.locator(".chart-values tbody tr").count() == 288  # 72 h at 15 min
     assert_accessible(page)
     screenshot(page, "risques-station", size)
     page.get_by_label("Période").select_option("24")
     day = page.locator(".station-panel[data-ready='24']")
     day.wait_for(state="attached")
-    assert day.locator("#st-table tr[data-t]").count() == 96
+    assert day.locator(".chart-values tbody tr").count() == 96
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
     assert not overflow

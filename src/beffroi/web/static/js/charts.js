@@ -3,6 +3,7 @@
 // Paris time, and French numbers. uPlot's own defaults are American ("8am", "11/28/26").
 /* global uPlot */
 import { formatDate, formatDateTime, formatNumber, TIME_ZONE } from "/static/js/common.js";
+import { hideValues, showValues, tableColumns } from "/static/js/chart-table.js";
 
 export const FR_NAMES = {
   MMMM: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -65,8 +66,18 @@ const tickLabels = {
   },
 };
 
-/** Every chart is made here: uPlot with the shared French formats' companion plugin. */
-export function makeChart(options, data, container) {
-  return new uPlot({ ...options, plugins: [...(options.plugins || []), tickLabels] }, data,
-    container);
+/** Every chart is made here: uPlot with the shared French formats' companion plugin, and
+ * under it the same data as a table (chart-table.js), its text alternative. ``table``:
+ * ``caption`` (the chart's title and period; else its title), ``title`` (the chart's short
+ * name, said with the table's summary; else its figure's title), and how to write the
+ * columns — ``unit`` (added to the series' headers), ``format`` or ``digits`` (the series'
+ * cells: a function, or French numbers with so many decimals), ``columns`` ({header,
+ * format} by series index, 0 being x); by default the series' labels and legend
+ * formatters. Destroying the chart hides its table. */
+export function makeChart(options, data, container, table = {}) {
+  const chart = new uPlot({ ...options, plugins: [...(options.plugins || []), tickLabels,
+    { hooks: { destroy: [() => hideValues(container)] } }] }, data, container);
+  showValues(container, { caption: table.caption, title: table.title,
+    columns: tableColumns(options.series, table, chart), data });
+  return chart;
 }

@@ -300,7 +300,7 @@ function summary(stream, points, period) {
     + `maximum ${withUnit(max, u)} (${formatNumber(values.length, 0)} valeurs).`;
 }
 
-function plot(container, stream, points, period) {
+function plot(container, stream, points, period, title) {
   const metric = metricOf(stream);
   const counter = metric.kind === "counter";
   const u = unit(stream.unit);
@@ -317,11 +317,14 @@ function plot(container, stream, points, period) {
     ...timeOptions(),
     scales: { x: { time: true }, y: counter ? { range: (_, min, max) => [0, max > 0 ? max * 1.1 : 1] } : {} },
     axes: [timeAxis(), numberAxis(2)],
-    series: [timeSeries("Date"), series],
+    series: [timeSeries(period.step === "1d" ? "Jour" : "Date et heure",
+      { byDay: period.step === "1d" }), series],
     legend: { live: true },
   };
   const data = [points.map(([t]) => t / 1000), points.map(([, v]) => v)];
-  return makeChart(opts, data, container);
+  return makeChart(opts, data, container, {
+    caption: `${title}, du ${formatDateTime(period.start)} au ${formatDateTime(period.end)}`,
+    digits: 2 });  // (the unit is in the column's header)
 }
 
 async function showCharts() {
@@ -366,7 +369,7 @@ async function showCharts() {
       continue;
     }
     caption.textContent = summary(stream, points, period);
-    charts.push(plot(section.querySelector(".chart-plot"), stream, points, period));
+    charts.push(plot(section.querySelector(".chart-plot"), stream, points, period, title));
   }
   box.removeAttribute("aria-busy");
   box.dataset.period = period.key;

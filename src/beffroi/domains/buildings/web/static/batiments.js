@@ -171,7 +171,9 @@ async function showDecret() {
         : '<p class="muted">Trajectoire indisponible.</p>'}</article>`;
   }).join("")}</div>`;
   box.querySelectorAll(".traj-plot").forEach((plot) => {
-    const chart = drawTrajectory(plot, trajectories[Number(plot.dataset.index)], { small: true });
+    const i = Number(plot.dataset.index);
+    const chart = drawTrajectory(plot, trajectories[i], { small: true,
+      caption: `Trajectoire de ${subjects[i].name} : consommation, corrigée du climat, et objectif` });
     if (chart) charts.push(chart);
   });
 }

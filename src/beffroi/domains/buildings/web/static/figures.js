@@ -90,8 +90,11 @@ function trajectoryData(t) {
     xs.map((y) => by.get(y)?.corrected ?? null), xs.map((y) => targetAt(t, y))];
 }
 
-/** Draw the trajectory chart into ``box`` (null when nothing to draw). */
-export function drawTrajectory(box, t, { small = false } = {}) {
+/** Draw the trajectory chart into ``box`` (null when nothing to draw); ``caption``: the
+ * title of its table of values, ``title``: the chart's name said with it (by default its
+ * figure's). */
+export function drawTrajectory(box, t, { small = false, caption = "Trajectoire du décret tertiaire",
+  title = "" } = {}) {
   const data = trajectoryData(t);
   if (typeof uPlot === "undefined" || !data || !data[1].some((v) => v !== null)) return null;
   const width = Math.max(260, box.clientWidth);
@@ -110,7 +113,8 @@ export function drawTrajectory(box, t, { small = false } = {}) {
       { label: "Objectif", stroke: TARGET, width: 2, dash: [8, 4], value: (_u, v) => kwh(v),
         points: { show: false }, spanGaps: true }],
     legend: { show: false },
-  }, data, box);
+  }, data, box, { caption: `${caption}, de ${year(data[0][0])} à ${year(data[0][data[0].length - 1])}`,
+    title, unit: "kWh", digits: 0 });
 }
 
 export function trajectoryLegend(t) {

@@ -53,7 +53,12 @@ function draw(box, s) {
       { label: "Droite ajustée", stroke: TARGET, width: 2, points: { show: false },
         value: (_u, v) => kwh(v) }],
     legend: { show: false },
-  }, [xs, points.map((p) => p.kwh), line], box);
+  }, [xs, points.map((p) => p.kwh), line], box, {
+    title: `Signature énergétique de ${year(s.year)}`,
+    caption: `Signature énergétique de ${year(s.year)} : consommation de chaque mois selon ses `
+      + "degrés-jours, et droite ajustée",
+    columns: [{ header: "Degrés-jours unifiés (DJU)", format: (v) => formatNumber(v, 1) }],
+    unit: "kWh", digits: 0 });
 }
 
 function table(s) {

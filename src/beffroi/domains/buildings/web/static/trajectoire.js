@@ -32,13 +32,15 @@ export async function render(container, ctx) {
     <details><summary>Tableau de la trajectoire</summary>
       <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau de la trajectoire">${
         trajectoryTable(t, "Consommation par année et objectifs du décret tertiaire")}</div></details>`;
-  let chart = drawTrajectory(container.querySelector("#tr-plot"), t);
+  const names = { caption: "Trajectoire du décret tertiaire : consommation, corrigée du climat, et objectif",
+    title: "Trajectoire du décret tertiaire" };
+  let chart = drawTrajectory(container.querySelector("#tr-plot"), t, names);
   let width = window.innerWidth;
   window.addEventListener("resize", () => {
     if (!chart || Math.abs(window.innerWidth - width) < 20) return;
     width = window.innerWidth;
     chart.destroy();
-    chart = drawTrajectory(container.querySelector("#tr-plot"), t);
+    chart = drawTrajectory(container.querySelector("#tr-plot"), t, names);
   });
   container.dataset.ready = "true";
 }

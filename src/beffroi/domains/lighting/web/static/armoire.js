@@ -5,7 +5,7 @@ import {
   api, errorText, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet,
 } from "/static/js/common.js";
 import { clearErrors, showErrors } from "/static/domains/lighting/lighting.js";
-import { kwh } from "/static/domains/lighting/lighting.js";
+import { kwh, kwhNumber } from "/static/domains/lighting/lighting.js";
 import { drawTimeline, nightsSummary, parisDate } from "/static/domains/lighting/timeline.js";
 import { programmeEditor } from "/static/domains/lighting/editor.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
@@ -55,7 +55,7 @@ export async function render(container, ctx) {
       <figcaption id="lp-nights-summary"></figcaption>
     </figure>
     <details class="nights-detail"><summary>Horaires nuit par nuit</summary>
-      <div id="lp-nights-table" class="table-wrap"></div></details>
+      <div id="lp-nights-table" class="table-wrap" tabindex="0" role="region" aria-label="Horaires des 7 prochaines nuits"></div></details>
     <h3>Heures de fonctionnement sur un an</h3>
     <div id="lp-burn"></div>
     <div id="lp-editor"></div>
@@ -289,5 +289,7 @@ async function energy(container, base) {
         paths: uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 30] }) : undefined },
       { label: "Attendu (kWh)", stroke: "#b34000", width: 2, dash: [6, 4] },
     ],
-  }, [xs, data.points.map((p) => p.measured_kwh), data.points.map((p) => p.expected_kwh)], box);
+  }, [xs, data.points.map((p) => p.measured_kwh), data.points.map((p) => p.expected_kwh)], box, {
+    caption: `Énergie mesurée et attendue par jour, du ${formatDate(from)} au ${formatDate(to)}`,
+    format: kwhNumber });  // (the unit is in the headers)
 }

@@ -7,7 +7,7 @@ import {
   SEVERITY_LABELS, showError,
 } from "/static/js/common.js";
 import {
-  comparisonText, coverageText, daysMeasured, kwh, MONTHS, MONTHS_SHORT, signedPercent,
+  comparisonText, coverageText, daysMeasured, kwh, kwhNumber, MONTHS, MONTHS_SHORT, signedPercent,
 } from "/static/domains/lighting/lighting.js";
 import { makeChart, numberAxis } from "/static/js/charts.js";
 
@@ -130,7 +130,10 @@ function showMonths(s) {
       { label: "Attendu (kWh)", stroke: EXPECTED, width: 2, dash: [6, 4], value: (_, v) => kwh(v) },
     ],
   }, [[...Array(12).keys()], months.map((m) => m.previous_kwh), months.map((m) => m.kwh),
-    months.map((m) => m.expected_kwh)], box);
+    months.map((m) => m.expected_kwh)], box, {
+    caption: `Consommation mois par mois${communeSelect.value
+      ? ` de ${communeSelect.selectedOptions[0].textContent}` : ""}, ${y - 1} et ${y}`,
+    format: kwhNumber });  // (the unit is in the headers)
 }
 
 function showSavings(s) {

@@ -39,10 +39,16 @@ export const MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "j
 export const MONTHS_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
   "sept.", "oct.", "nov.", "déc."];
 
+/** 12 345 (kWh: no decimals above 100), where the unit is written elsewhere (a header). */
+export function kwhNumber(value) {
+  if (value === null || value === undefined) return "—";
+  return formatNumber(value, Math.abs(value) >= 100 ? 0 : 1);
+}
+
 /** 12 345 kWh (no decimals above 100). */
 export function kwh(value) {
   if (value === null || value === undefined) return "—";
-  return `${formatNumber(value, Math.abs(value) >= 100 ? 0 : 1)} kWh`;
+  return `${kwhNumber(value)} kWh`;
 }
 
 /** "+12,5 %" / "−3 %": a change the API computed (null: not comparable, shown "—"). */

@@ -1,7 +1,8 @@
 // Panel of a river gauge on the asset page (core.registry.Panel): its water level over the
 // chosen period, the vigilance thresholds (yellow, orange, red) and the historic floods as
-// horizontal lines, the trend over the last 3 hours in words, the floods and every value as
-// tables (the chart's text alternative). GET …/risks/stations/{id}/level?hours=.
+// horizontal lines, the trend over the last 3 hours in words, the floods as a table and every
+// value in the chart's table (makeChart's: its text alternative).
+// GET …/risks/stations/{id}/level?hours=.
 /* global uPlot */
 import { api, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
@@ -87,7 +88,10 @@ function draw(box, d) {
       { label: "Hauteur d'eau", stroke: LEVEL, width: 2, value: (_, v) => metres(v), points: { show: false } }],
     legend: { show: false },
     plugins: [linesPlugin(d)],
-  }, [d.points.map((p) => seconds(p[0])), values], box);
+  }, [d.points.map((p) => seconds(p[0])), values], box, {
+    caption: `Hauteur d'eau des ${d.hours} dernières heures, du ${formatDateTime(d.points[0][0])} au ${
+      formatDateTime(d.points[d.points.length - 1][0])}`,
+    columns: [{ header: "Date et heure" }], unit: "m", digits: 3 });
 }
 
 function legend(d) {
@@ -105,13 +109,6 @@ function floodsTable(d) {
       <td>${escapeHtml(f.label || "")}</td></tr>`).join("")}</tbody></table>`;
 }
 
-function valuesTable(d) {
-  return `<table><caption>Hauteur d'eau (m), de la plus récente à la plus ancienne</caption><thead><tr>
-    <th scope="col">Date et heure</th><th scope="col" class="number">Hauteur</th></tr></thead><tbody>${
-    [...d.points].reverse().map((p) => `<tr data-t="${escapeHtml(p[0])}"><th scope="row">${formatDateTime(p[0])}</th>
-      <td class="number">${metres(p[1], 3)}</td></tr>`).join("")}</tbody></table>`;
-}
-
 export async function render(container, ctx) {
   ensureStyles();
   container.classList.add("station-panel");
@@ -124,13 +121,11 @@ export async function render(container, ctx) {
     <h3 id="st-chart-title">Hauteur d'eau, seuils de vigilance et crues historiques</h3>
     <figure class="chart-figure" aria-labelledby="st-chart-title">
       <div id="st-plot" aria-hidden="true"></div>
-      <ul class="legend-inline" id="st-legend" aria-hidden="true"></ul>
+      <ul class="legend-inline" id="st-legend"></ul>
       <figcaption id="st-summary"></figcaption>
     </figure>
     <h3>Crues historiques</h3>
-    <div id="st-floods-box"></div>
-    <details><summary>Valeurs mesurées</summary>
-      <div id="st-table" class="table-wrap" tabindex="0" role="region" aria-label="Tableau des hauteurs d'eau"></div></details>`;
+    <div id="st-floods-box"></div>`;
   const $ = (id) => container.querySelector(`#${id}`);
   let chart = null;
 
@@ -143,7 +138,6 @@ export async function render(container, ctx) {
     $("st-summary").textContent = summary(d);
     $("st-legend").innerHTML = legend(d);
     $("st-floods-box").innerHTML = floodsTable(d);
-    $("st-table").innerHTML = valuesTable(d);
     chart = draw($("st-plot"), d);
     $("st-status").textContent = `Hauteurs des ${d.hours} dernières heures affichées.`;
     container.dataset.ready = String(d.hours);

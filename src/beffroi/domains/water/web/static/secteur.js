@@ -280,7 +280,11 @@ function draw(box, d, uses) {
     plugins: [marksPlugin(d.leaks, uses, d.seen_season)],
   }, [t, d.nights.map((n) => v(n, "band_low_m3h")), d.nights.map((n) => v(n, "band_high_m3h")),
     d.nights.map((n) => v(n, "reference_m3h")), d.nights.map((n) => v(n, "minimum_m3h")),
-    d.nights.map(() => d.legitimate_night_use_m3h)], box);
+    d.nights.map(() => d.legitimate_night_use_m3h)], box, {
+    caption: `Débit minimum de nuit et bande de référence, du ${longDate(d.nights[0].date)} au ${
+      longDate(d.nights[d.nights.length - 1].date)}`,
+    columns: [{ header: "Nuit du", format: (_v, row) => longDate(d.nights[row].date) }],
+    unit: "m³/h", digits: 2 });
 }
 
 export async function render(container, ctx) {
