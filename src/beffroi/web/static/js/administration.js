@@ -1,8 +1,11 @@
-// Administration of a tenant: communes, members and roles, device health, asset import.
+// Administration of a tenant: communes, members and roles, device health, asset import;
+// the on-call roster and the send log are in their own modules (oncall.js, send-log.js).
 import {
   api, ApiError, csrfToken, errorText, escapeHtml, formatDateTime, formatNumber, isAdmin,
   newestOnly, readJson, renderHeader, request, roleIn, session, showError, STALE, whileSending,
 } from "/static/js/common.js";
+import { initOncall } from "/static/js/oncall.js";  // on-call roster
+import { initSendLog } from "/static/js/send-log.js";  // send log
 
 const ROLE_LABELS = {
   tenant_admin: "Administrateur du territoire",
@@ -49,6 +52,7 @@ async function loadMembers() {
     api(`${tenantPath}/members`), api(`${tenantPath}/invitations`)]));
   if (read === STALE) return;
   const [members, invitations] = read;
+  document.dispatchEvent(new CustomEvent("beffroi:members", { detail: members }));  // (oncall.js)
   const memberRows = members.map((m) => `<tr>
         <td>${escapeHtml(m.name)}${m.active ? "" : ' <span class="badge silent">inactif</span>'}</td>
         <td>${escapeHtml(m.email)}</td>
@@ -134,8 +138,9 @@ async function revokeInvitation(button) {
 
 async function changeRole(select) {
   try {
-    await api(`${tenantPath}/members/${select.dataset.member}`,
+    const member = await api(`${tenantPath}/members/${select.dataset.member}`,
       { method: "PATCH", body: { role: select.value } });
+    document.dispatchEvent(new CustomEvent("beffroi:member", { detail: member }));  // (oncall.js)
     $("members-status").textContent =
       `Rôle de ${select.dataset.name} : ${ROLE_LABELS[select.value].toLowerCase()}.`;
   } catch (error) {
@@ -451,7 +456,8 @@ async function main() {
   $("import-form").addEventListener("submit", checkFile);
   $("import-button").addEventListener("click", runImport);
   const results = await Promise.allSettled([
-    loadCommunes().then(loadMembers), loadDevices()]);
+    loadCommunes().then(loadMembers), loadDevices(),
+    initOncall(ctx), initSendLog(ctx)]);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) showError(failed.reason);
 }
