@@ -122,8 +122,8 @@ function options(chosen, emptyLabel) {
   const items = [`<option value="">${emptyLabel}</option>`];
   if (chosen && !offered.some((m) => m.id === chosen.id)) {
     // Saved earlier, but no longer allowed (role changed, restricted, deactivated).
-    items.push(`<option value="${chosen.id}" selected>${escapeHtml(personName(chosen))}
-      (ne peut plus être d'astreinte)</option>`);
+    items.push(`<option value="${chosen.id}" selected>${
+      escapeHtml(personName(chosen))} (ne peut plus être d'astreinte)</option>`);
   }
   for (const m of offered) {
     items.push(`<option value="${m.id}"${chosen && chosen.id === m.id ? " selected" : ""}>${
