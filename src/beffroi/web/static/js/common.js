@@ -228,13 +228,18 @@ export function escapeHtml(value) {
     { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
-const dateTime = new Intl.DateTimeFormat("fr-FR", {
-  timeZone: TIME_ZONE, dateStyle: "medium", timeStyle: "short" });
+const dateTimes = new Map();  // time zone -> its formatter
 const dateOnly = new Intl.DateTimeFormat("fr-FR", { timeZone: TIME_ZONE, dateStyle: "medium" });
 
-/** "23 nov. 2026, 14:05" in Paris time; "—" for nothing. */
-export function formatDateTime(value) {
-  return value ? dateTime.format(new Date(value)) : "—";
+/** "23 nov. 2026, 14:05" in Paris time, or in `timeZone` (a territory's, from its
+ * settings); "—" for nothing. */
+export function formatDateTime(value, timeZone = TIME_ZONE) {
+  if (!value) return "—";
+  if (!dateTimes.has(timeZone)) {
+    dateTimes.set(timeZone, new Intl.DateTimeFormat("fr-FR", {
+      timeZone, dateStyle: "medium", timeStyle: "short" }));
+  }
+  return dateTimes.get(timeZone).format(new Date(value));
 }
 
 export function formatDate(value) {
