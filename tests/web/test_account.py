@@ -266,3 +266,20 @@ def test_a_member_limited_to_some_communes_is_offered_only_those(page, server, s
     assert _subscriptions(page, server, territory) == [{
         "domains": None, "communes": ["88413"], "min_severity": "warning", "digest": False}]
     assert page.locator(".subscription-list dd").nth(0).inner_text() == "tous les domaines"
+
+
+@AT_DESK
+def test_an_administrator_sees_only_their_own_subscriptions(page, server, size, territory):
+    """The API gives a territory's administrator everyone's subscriptions: the page asks for
+    one's own."""
+    login(page, server)
+    agent = _bearer(page, server)
+    assert page.request.post(
+        f"{server.url}/api/v1/tenants/{territory['tenant']}/subscriptions", headers=agent,
+        data={"domains": ["water"]}).status == 201
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(f"{server.url}/connexion")
+    login(page, server, "admin@cc-vosges.fr", then="/compte")
+    _open(page, server)
+    assert page.locator(".subscription-list").count() == 0
+    assert "aucune alerte" in page.locator("#subscriptions").inner_text()

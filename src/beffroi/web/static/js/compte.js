@@ -268,7 +268,9 @@ function subscriptionItem(s, index) {
 }
 
 async function loadSubscriptions() {
-  subscriptions = (await api(`${base}/subscriptions`)).filter((s) => s.user_id === me.id);
+  // One's own only (a territory's administrator would otherwise get everyone's).
+  subscriptions = (await api(`${base}/subscriptions`, { params: { user_id: me.id } }))
+    .filter((s) => s.user_id === me.id);
   $("subscriptions").innerHTML = subscriptions.length
     ? `<ul class="subscription-list">${subscriptions.map(subscriptionItem).join("")}</ul>`
     : "<p class=\"muted\">Vous ne recevez aucune alerte par courriel dans ce territoire.</p>";
