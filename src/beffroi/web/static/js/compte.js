@@ -61,6 +61,7 @@ function formErrors(form, summary, fields) {
 
 // -- password -----------------------------------------------------------------------------
 
+const NOT_CHANGED = "Le mot de passe n'a pas été changé.";
 const passwordForm = $("password-form");
 const passwordErrors = formErrors(passwordForm, $("password-errors"), {
   current_password: "current-password", new_password: "new-password",
@@ -88,7 +89,7 @@ passwordForm.addEventListener("submit", async (event) => {
   const next = passwordForm.new_password.value;
   const fault = passwordFault(current, next, passwordForm.confirmation.value);
   if (fault) {
-    passwordErrors.show(fault[1], [fault]);
+    passwordErrors.show(NOT_CHANGED, [fault]);
     return;
   }
   passwordErrors.clear();
@@ -99,11 +100,13 @@ passwordForm.addEventListener("submit", async (event) => {
       passwordForm.reset();
       $("password-status").textContent = answer.detail;
     } catch (error) {
-      // One field at fault: the API's sentence next to it (« Mot de passe actuel incorrect. »).
+      // A field at fault: the API's sentence next to it (« Mot de passe actuel incorrect. »),
+      // the alert saying only that nothing changed (not the same words twice); otherwise
+      // (too many attempts, network) the API's sentence in the alert.
       const errors = (error instanceof ApiError && error.problem.errors) || [];
-      const text = errorText(error, "Le mot de passe n'a pas été changé : réessayez.");
-      passwordErrors.show(text, errors.length === 1 ? [[errors[0].field, text]]
-        : errors.map(({ field, message }) => [field, message]));
+      const text = errorText(error, `${NOT_CHANGED} Réessayez.`);
+      if (errors.length === 1) passwordErrors.show(NOT_CHANGED, [[errors[0].field, text]]);
+      else passwordErrors.show(text, errors.map(({ field, message }) => [field, message]));
     }
   });
 });
