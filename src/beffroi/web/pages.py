@@ -58,6 +58,12 @@ def admin_page(request: Request) -> HTMLResponse:
     return page(request, "administration")
 
 
+@router.get("/compte")
+def account_page(request: Request) -> HTMLResponse:
+    """« Mon compte »: password, personal API tokens, e-mail alert subscriptions."""
+    return page(request, "compte")
+
+
 @router.get("/mot-de-passe-oublie")
 def forgotten_password_page(request: Request) -> HTMLResponse:
     return page(request, "mot-de-passe-oublie")

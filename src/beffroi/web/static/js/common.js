@@ -181,8 +181,9 @@ const NAV = [
   ["administration", "/administration", "Administration", isAdmin],
 ];
 
-/** Fill the page's <header id="site-header"> with the brand, navigation and tenant menu;
- * `active` is a core page's key ("carte") or a domain page's path ("/eclairage"). */
+/** Fill the page's <header id="site-header"> with the brand, navigation, tenant menu and
+ * the link to « Mon compte »; `active` is a core page's key ("carte", "compte") or a domain
+ * page's path ("/eclairage"). */
 export function renderHeader(active, { me, tenants, tenant, ui }) {
   const header = document.getElementById("site-header");
   const role = tenant ? roleIn(me, tenant.id) : null;
@@ -203,6 +204,7 @@ export function renderHeader(active, { me, tenants, tenant, ui }) {
           <select id="tenant-select">${options}</select></label>`
           : `<span class="tenant-name">${tenant ? escapeHtml(tenant.name) : ""}</span>`}
         <span class="user">${escapeHtml(me.name || me.email)}</span>
+        <a class="account-link" href="/compte"${active === "compte" ? ' aria-current="page"' : ""}>Mon compte</a>
         <button type="button" class="button secondary" id="logout">Se déconnecter</button>
       </div>
     </div>
