@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, case, delete, or_, select, update
+from sqlalchemy import Connection, case, or_, select, update
 
 from ..core import observations
 from ..core.access import Principal, TenantScope, find_tenant
@@ -293,12 +293,6 @@ def _remember(db: Database, conn: Connection, receipts: list[tuple[int, str, int
         f"VALUES ({ph}, {ph}, {ph}, {ph}) ON CONFLICT (tenant_id, digest) "
         "DO UPDATE SET received_at = excluded.received_at",
         receipts)
-
-
-def prune_receipts(db: Database, older_than_ms: int) -> int:
-    r = schema.uplink_receipts
-    with db.write() as conn:
-        return conn.execute(delete(r).where(r.c.received_at < older_than_ms)).rowcount
 
 
 def record_rejection(db: Database, tenant_id: int, device_id: int | None, reason: str,

@@ -129,9 +129,15 @@ def purge_notifications(db: Database, tenant_id: int, days: int, now: int) -> in
                            n.c.status != "pending")
 
 
-def purge_all(db: Database, now: int | None = None) -> PurgeReport:
-    from ..connectivity.uplink import prune_receipts
+def prune_receipts(db: Database, older_than_ms: int) -> int:
+    """Forget the digests of messages received before ``older_than_ms``: a network server
+    or broker re-delivers within minutes, never after ``RECEIPT_DAYS``."""
+    r = schema.uplink_receipts
+    with db.write() as conn:
+        return conn.execute(delete(r).where(r.c.received_at < older_than_ms)).rowcount
 
+
+def purge_all(db: Database, now: int | None = None) -> PurgeReport:
     now = now or now_ms()
     with db.read() as conn:
         tenants = list(conn.execute(select(schema.tenants)))

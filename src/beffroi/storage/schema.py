@@ -259,7 +259,8 @@ integrations = Table(
 )
 
 # Message digests already processed, so that a re-delivered uplink (MQTT duplicate,
-# network-server retry) is recognised and never stored twice. Pruned after a week.
+# network-server retry) is recognised and never stored twice. Pruned after a week
+# (core.retention).
 uplink_receipts = Table(
     "uplink_receipts",
     metadata,
