@@ -214,7 +214,7 @@ def setting(stored: Mapping[str, Any] | str, registry: Registry, key: str) -> An
 # The time zones of France (metropolitan and overseas) offered by the form; any other IANA
 # zone stays valid through the API, and is offered when it is the territory's.
 TIME_ZONES = (
-    ("Europe/Paris", "France métropolitaine et Corse"),
+    ("Europe/Paris", "Métropole et Corse"),
     ("America/Guadeloupe", "Guadeloupe"), ("America/Martinique", "Martinique"),
     ("America/Cayenne", "Guyane"), ("Indian/Reunion", "La Réunion"),
     ("Indian/Mayotte", "Mayotte"), ("America/Miquelon", "Saint-Pierre-et-Miquelon"),

@@ -24,7 +24,7 @@ const choiceLabel = (field, value) =>
 
 /** A value as text: « 0,25 €/kWh », « oui », « lundi, mardi », « aucune ». */
 function valueText(field, value) {
-  if (value === null || value === undefined) return "aucune";
+  if (value === null || value === undefined) return field.empty || "aucune";
   switch (field.type) {
     case "number": case "integer":
       return typeof value === "number" ? withUnit(shown.format(value), field.unit) : String(value);
@@ -70,19 +70,23 @@ function parsed(field, text) {
 // -- one field ---------------------------------------------------------------------------
 function boundsText(field) {
   const [min, max] = [field.minimum, field.maximum].map(
-    (v) => (v === null ? null : withUnit(shown.format(v), field.unit)));
-  if (min !== null && max !== null) return `De ${min} à ${max}.`;
-  if (min !== null) return `Au moins ${min}.`;
-  if (max !== null) return `Au plus ${max}.`;
+    (v) => (v === null ? null : shown.format(v)));
+  if (min !== null && max !== null) return `De ${min} à ${withUnit(max, field.unit)}.`;
+  if (min !== null) return `Au moins ${withUnit(min, field.unit)}.`;
+  if (max !== null) return `Au plus ${withUnit(max, field.unit)}.`;
   return "";
 }
 
 function defaultHtml(setting) {
-  const value = setting.editable || setting.default === null
-    || typeof setting.default !== "object" ? escapeHtml(valueText(setting, setting.default))
-    : "voir la documentation du paramètre";
+  let value;
+  if (setting.editable || setting.default === null || typeof setting.default !== "object") {
+    value = escapeHtml(valueText(setting, setting.default));
+  } else {
+    value = setting.own ? `<code>${escapeHtml(JSON.stringify(setting.default))}</code>`
+      : "celle affichée";
+  }
   let text = `Valeur par défaut : ${value}`;
-  if (setting.source) text += ` — source : ${escapeHtml(setting.source)}`;
+  if (setting.source) text += ` — source : ${escapeHtml(setting.source.replace(/\.$/, ""))}`;
   if (!setting.verified) text += ' ; <em class="to-check">à vérifier</em>';
   return text + ".";
 }
