@@ -114,12 +114,15 @@ def test_an_out_of_bounds_value_is_refused_beside_its_field_and_nothing_is_saved
     assert page.evaluate("document.activeElement.id") == "p-escalation_delay_min"
     alert = general.get_by_role("alert")
     assert "Rien n'a été enregistré dans ce groupe." in alert.inner_text()
+    assert ("Délai avant de prévenir le suppléant d'astreinte (min) : nombre entier de "
+            "minutes, de 1 à 1440") in alert.inner_text()
     # What was typed stays; the API refused the whole request: the other change neither.
     assert delay.input_value() == "5000"
     assert general.get_by_label("Heure du récapitulatif quotidien").input_value() == "06:45"
     settings = _settings(page, server, territory)
     assert (settings["escalation_delay_min"], settings["digest_time"]) == (30, "07:30")
     assert_accessible(page)
+    screenshot(page, "parametres-erreur", size)
 
     # A domain's bound: the API's message, beside the field; then corrected and saved.
     lighting = _form(page, "Éclairage public")

@@ -185,8 +185,8 @@ function settingHtml(setting) {
       <p class="muted">Modifiable par l'API : <code>PATCH /api/v1${escapeHtml(tenantPath)}</code>
         avec <code>{"settings": {"${escapeHtml(setting.key)}": …}}</code>.</p>`;
   return `<div class="setting" id="${id}-box" data-key="${escapeHtml(setting.key)}">${body}
-    ${hintHtml(setting, textInput && setting.editable)}
     <p class="field-error" id="${id}-error"></p>
+    ${hintHtml(setting, textInput && setting.editable)}
     ${resetButton(setting)}</div>`;
 }
 
@@ -267,6 +267,14 @@ function fieldOf(form, name) {
   return null;
 }
 
+/** The name of a field as its label or legend says it (« Début », « Prix de l'eau »). */
+function labelOf(where) {
+  const named = where.matches("input, select") ? document.querySelector(`label[for="${where.id}"]`)
+    : where.matches("fieldset") ? where.querySelector("legend")
+      : $(`${fieldId(where.dataset.field)}-label`);
+  return named ? named.textContent.replace(/\s+/g, " ").trim() : "";
+}
+
 /** The API's refusal: its message in the form's alert, each field's message beside it
  * (aria-invalid), the focus on the first field at fault; what was typed stays. */
 function showErrors(form, error) {
@@ -276,7 +284,9 @@ function showErrors(form, error) {
   let first = null;
   for (const { field, message } of errors) {
     const where = fieldOf(form, field);
-    items.push(`<li>${escapeHtml(message)}</li>`);
+    const label = where ? labelOf(where) : "";
+    items.push(`<li>${escapeHtml(label && !message.startsWith(label)
+      ? `${label} : ${message}` : message)}</li>`);
     if (!where) continue;
     const slot = $(`${where.id}-error`) || $(`${fieldId(where.dataset.field)}-error`);
     if (slot) slot.textContent = slot.textContent ? `${slot.textContent} ; ${message}` : message;
@@ -285,8 +295,11 @@ function showErrors(form, error) {
     for (const input of inputs) input.setAttribute("aria-invalid", "true");
     first ||= inputs[0] || null;
   }
-  box.innerHTML = `<p>${escapeHtml(errorText(error, "L'enregistrement n'a pas abouti."))}
-    Rien n'a été enregistré dans ce groupe.</p>${items.length ? `<ul>${items.join("")}</ul>` : ""}`;
+  // (a network failure says itself that nothing was saved)
+  const nothing = error instanceof ApiError && error.status === 0 ? ""
+    : " Rien n'a été enregistré dans ce groupe.";
+  box.innerHTML = `<p>${escapeHtml(errorText(error, "L'enregistrement n'a pas abouti."))}${
+    nothing}</p>${items.length ? `<ul>${items.join("")}</ul>` : ""}`;
   box.hidden = false;
   (first || box).focus();
 }
