@@ -124,6 +124,18 @@ def test_an_out_of_bounds_value_is_refused_beside_its_field_and_nothing_is_saved
     assert_accessible(page)
     screenshot(page, "parametres-erreur", size)
 
+    # A check across fields: the API names the end of the working hours, and so does the page.
+    delay.fill("30")
+    general.get_by_label("Heure du récapitulatif quotidien").fill("07:30")
+    hours = general.get_by_role("group", name="Heures ouvrées")
+    hours.get_by_label("Fin").fill("07:00")
+    general.get_by_role("button", name="Enregistrer").click()
+    page.locator("#p-working_hours-end-error").filter(has_text="après le début").wait_for()
+    assert hours.get_by_label("Fin").get_attribute("aria-invalid") == "true"
+    assert delay.get_attribute("aria-invalid") is None
+    assert page.evaluate("document.activeElement.id") == "p-working_hours-end"
+    assert _settings(page, server, territory)["working_hours"]["end"] == "18:00"
+
     # A domain's bound: the API's message, beside the field; then corrected and saved.
     lighting = _form(page, "Éclairage public")
     tariff = lighting.get_by_label("Prix de l'électricité (€/kWh)")
