@@ -6,13 +6,27 @@ back to its default; agents and elected members read the settings without changi
 from __future__ import annotations
 
 import pytest
+from suite_apps import fresh_app
 
+from beffroi.core.registry import Domain, PropertySpec, Setting, load_registry
 from beffroi.core.settings import declared_settings
 
-from .conftest import AT_DESK, assert_accessible, login, screenshot
+from .conftest import AT_DESK, LiveServer, assert_accessible, login, screenshot
 
 ADMIN = "admin@cc-vosges.fr"
 TARIFF = "lighting.tariff_eur_kwh"
+
+
+# A domain the page has never heard of: its settings get their fields all the same.
+DEMO = Domain(key="demo", label="Démonstration", settings=(
+    Setting(PropertySpec("demo.threshold_m", "number", "Seuil de démonstration", unit="m",
+                         minimum=0, maximum=3), 1.5, "Valeur d'essai.", verified=True),
+    Setting(PropertySpec("demo.rounds", "list", "Tournées de démonstration",
+                         entry_fields=(PropertySpec("day", "string", "Jour"),
+                                       PropertySpec("km", "number", "Distance", unit="km")),
+                         entry_label="Tournée"),
+            [{"day": "lundi", "km": 12.5}], "Exemple de tournée."),
+))
 
 
 def _settings(page, server, territory) -> dict:
@@ -214,3 +228,28 @@ def test_agents_and_elected_members_read_the_settings_without_forms(page, server
     values = page.locator("dl.settings-values").first.inner_text()
     assert "30\u00a0min" in values
     assert_accessible(page)
+
+
+@AT_DESK
+def test_a_domain_that_declares_a_setting_gets_its_field(page, web_db, territory, size):
+    registry = load_registry()
+    registry.register(DEMO)
+    with LiveServer(fresh_app(web_db, registry)) as server:
+        login(page, server, email=ADMIN, then="/parametres")
+        form = _form(page, "Démonstration")
+        field = form.get_by_label("Seuil de démonstration (m)")
+        assert field.input_value() == "1,5"
+        hint = page.locator("#p-demo-threshold_m-hint").inner_text()
+        assert "De 0 à 3\u00a0m." in hint
+        assert "Valeur par défaut : 1,5\u00a0m — source : Valeur d'essai." in hint
+        assert "à vérifier" not in hint  # (verified in its declaration)
+        # Entries declared field by field: a table, read-only, with how to change them.
+        rounds = form.get_by_role("group", name="Tournées de démonstration")
+        assert rounds.get_by_role("columnheader").all_inner_texts() == ["Jour", "Distance (km)"]
+        assert rounds.get_by_role("row").nth(1).inner_text().split() == ["lundi", "12,5"]
+        assert '"demo.rounds"' in page.locator("#p-demo-rounds-box").inner_text()
+        field.fill("2,5")
+        form.get_by_role("button", name="Enregistrer").click()
+        form.get_by_role("status").filter(has_text="Enregistré").wait_for()
+        assert _settings(page, server, territory)["demo.threshold_m"] == 2.5
+        assert_accessible(page)

@@ -57,6 +57,33 @@ function structureHtml(value) {
   return escapeHtml(value === null ? "—" : String(value));
 }
 
+/** Entries declared field by field (a list of them, or one per key), read-only: a table
+ * with the fields' labels and units. */
+function entriesHtml(setting, value) {
+  const fields = setting.entry_fields;
+  const cell = (f, v) => `<td>${escapeHtml(v === null || v === undefined ? "—"
+    : valueText({ ...f, unit: null }, v))}</td>`;
+  const head = fields.map((f) => `<th scope="col">${escapeHtml(f.label)}${
+    unitSymbol(f.unit) ? ` (${escapeHtml(unitSymbol(f.unit))})` : ""}</th>`);
+  let rows;
+  if (Array.isArray(value)) {
+    rows = value.map((e) => `<tr>${fields.map((f) => cell(f, (e || {})[f.key])).join("")}</tr>`);
+  } else {
+    head.unshift(`<th scope="col">${escapeHtml(setting.entry_label || "Clé")}</th>`);
+    rows = Object.entries(value || {}).map(([key, e]) => `<tr><th scope="row">${
+      escapeHtml(key)}</th>${fields.map((f) => cell(f, (e || {})[f.key])).join("")}</tr>`);
+  }
+  if (!rows.length) return "aucune entrée";
+  return `<table><caption class="visually-hidden">${escapeHtml(setting.label)}</caption>
+    <thead><tr>${head.join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/** A value the form cannot edit, read-only. */
+function readOnlyHtml(setting, value) {
+  return setting.entry_fields.length && value && typeof value === "object"
+    ? entriesHtml(setting, value) : structureHtml(value);
+}
+
 /** What is typed in a text field: a number when it reads as one (« 0,25 », « 1 440 »), the
  * text itself otherwise (the API refuses it with its own message), null when empty. */
 function parsed(field, text) {
@@ -180,8 +207,8 @@ function settingHtml(setting) {
   const textInput = ["number", "integer", "string"].includes(setting.type);
   const body = setting.editable ? controlHtml(setting, setting.value, true)
     : `<p class="setting-label" id="${id}-label">${escapeHtml(setting.label)}</p>
-      <div class="setting-readonly" role="group" aria-labelledby="${id}-label"
-        ${described(id)} data-field="${escapeHtml(setting.key)}">${structureHtml(setting.value)}</div>
+      <div class="setting-readonly" role="group" tabindex="0" aria-labelledby="${id}-label"
+        ${described(id)} data-field="${escapeHtml(setting.key)}">${readOnlyHtml(setting, setting.value)}</div>
       <p class="muted">Modifiable par l'API : <code>PATCH /api/v1${escapeHtml(tenantPath)}</code>
         avec <code>{"settings": {"${escapeHtml(setting.key)}": …}}</code>.</p>`;
   return `<div class="setting" id="${id}-box" data-key="${escapeHtml(setting.key)}">${body}
@@ -234,7 +261,9 @@ function groupHtml(group) {
       <h2 id="${id}-title">${escapeHtml(group.label)}</h2>
       <dl class="props settings-values">${group.settings.map((s) => `
         <dt>${escapeHtml(s.label)}</dt>
-        <dd>${s.editable ? escapeHtml(valueText(s, s.value)) : structureHtml(s.value)}
+        <dd>${s.editable ? escapeHtml(valueText(s, s.value))
+          : `<div class="setting-readonly" role="group" tabindex="0" aria-label="${
+            escapeHtml(s.label)}">${readOnlyHtml(s, s.value)}</div>`}
           <span class="badge ${s.own ? "info" : "silent"}">${s.own ? "valeur du territoire"
             : "valeur par défaut"}</span></dd>`).join("")}</dl></section>`;
   }
@@ -367,10 +396,7 @@ async function resetToDefault(button) {
   const box = $(`${fieldId(key)}-box`);
   box.outerHTML = settingHtml(setting);
   const target = $(`${fieldId(key)}-box`).querySelector("input, select, [role='group']");
-  if (target) {
-    if (!target.matches("input, select")) target.tabIndex = -1;
-    target.focus();
-  }
+  if (target) target.focus();
   status.textContent = `${setting.label} : revenu à la valeur par défaut (${
     valueText(setting, setting.default)}).`;
 }
