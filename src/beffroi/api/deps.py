@@ -8,7 +8,7 @@ route's cap, whether announced by ``Content-Length`` (refused before reading) or
 A body is read after its caller is known: the body dependencies depend on ``get_ctx`` (or
 on the integration's secret), so a bad token, a missing CSRF header or an anonymous caller
 is refused before a byte of the body is read. Caps: ``CREDENTIALS_MAX`` for log-in and
-password forms, ``CONTROL_MAX`` for JSON control bodies and network-server events,
+password forms (``credentials_body``, anonymous; ``password_body``, signed in), ``CONTROL_MAX`` for JSON control bodies and network-server events,
 ``BULK_MAX`` for imports and observation batches.
 """
 
@@ -250,6 +250,12 @@ async def credentials_body(request: Request) -> Any:
     return parse_json(await read_body(request, CREDENTIALS_MAX))
 
 
+async def password_body(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> Any:
+    """The small JSON body of a signed-in person's password form (change of password)."""
+    _require_caller(ctx)
+    return parse_json(await read_body(request, CREDENTIALS_MAX))
+
+
 async def storable_parameters(request: Request) -> None:
     """Every route's path and query values are text the databases can store (no NUL
     character): checked once for the whole app (``create_app``). A coroutine: FastAPI runs
@@ -279,6 +285,7 @@ OpenJsonBody = Annotated[Any, Depends(open_json_body)]
 BulkJsonBody = Annotated[Any, Depends(bulk_json_body)]
 RawBody = Annotated[bytes, Depends(raw_body)]
 CredentialsBody = Annotated[Any, Depends(credentials_body)]
+PasswordBody = Annotated[Any, Depends(password_body)]
 
 
 def body_doc(example: Any, content_type: str = "application/json",

@@ -27,6 +27,7 @@ from .deps import (
     json_body,
     open_json_body,
     optional_json_body,
+    password_body,
     raw_body,
 )
 
@@ -60,7 +61,7 @@ ERROR_TEXTS = {
 _PROBLEM_CONTENT = {"application/problem+json": {
     "schema": {"$ref": "#/components/schemas/Problem"}}}
 _BODY_READERS = {json_body, open_json_body, bulk_json_body, raw_body, optional_json_body,
-                 credentials_body}
+                 credentials_body, password_body}
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -31,13 +31,19 @@ def user_public(row: Any) -> dict[str, Any]:
             "is_operator_admin": bool(row.is_operator_admin), "active": bool(row.active)}
 
 
+def check_new_password(password: Any, *, field: str = "password",
+                       allow_short: bool = False) -> str:
+    """The rules every new password keeps (creation, reset, change); quick: no hashing."""
+    if not isinstance(password, str) or (len(password) < MIN_PASSWORD and not allow_short):
+        raise Invalid(f"Mot de passe trop court : {MIN_PASSWORD} caractères au moins.",
+                      errors=[{"field": field, "message": "trop court"}])
+    return password
+
+
 def new_password_hash(password: Any, *, allow_short: bool = False) -> str:
     """Check and hash a new password. Slow on purpose (argon2): call it before opening a
     transaction, never inside one."""
-    if not isinstance(password, str) or (len(password) < MIN_PASSWORD and not allow_short):
-        raise Invalid(f"Mot de passe trop court : {MIN_PASSWORD} caractères au moins.",
-                      errors=[{"field": "password", "message": "trop court"}])
-    return hash_password(password)
+    return hash_password(check_new_password(password, allow_short=allow_short))
 
 
 def check_email(email: Any) -> str:

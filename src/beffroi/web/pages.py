@@ -65,6 +65,12 @@ def settings_page(request: Request) -> HTMLResponse:
     return page(request, "parametres")
 
 
+@router.get("/compte")
+def account_page(request: Request) -> HTMLResponse:
+    """« Mon compte »: password, personal API tokens, e-mail alert subscriptions."""
+    return page(request, "compte")
+
+
 @router.get("/mot-de-passe-oublie")
 def forgotten_password_page(request: Request) -> HTMLResponse:
     return page(request, "mot-de-passe-oublie")

@@ -1,13 +1,22 @@
-"""Forgotten password: ask for a reset link by e-mail, then set a new password with it."""
+"""Passwords: a signed-in person changes their own; a forgotten one is reset through a link
+sent by e-mail."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request
 
-from ...core import password_reset
+from ...core import password_change, password_reset
 from ...core.account_mail import send_account_mail
 from ...core.errors import Invalid
-from ..deps import CredentialsBody, JSONResponse, Object, body_doc, client_address
+from ..deps import (
+    CredentialsBody,
+    CtxDep,
+    JSONResponse,
+    Object,
+    PasswordBody,
+    body_doc,
+    client_address,
+)
 from ..openapi import problems
 
 router = APIRouter(tags=["authentification"])
@@ -44,3 +53,20 @@ def confirm_password_reset(request: Request, body: CredentialsBody):
     detail = password_reset.confirm_reset(request.app.state.db, body.get("token"),
                                           body.get("password"))
     return JSONResponse({"detail": detail})
+
+
+@router.post("/me/password",
+             openapi_extra=body_doc({"current_password": "l'actuel",
+                                     "new_password": "un nouveau mot de passe solide"}),
+             response_model=Object, responses=problems(429, 503))
+def change_password(request: Request, ctx: CtxDep, body: PasswordBody):
+    """Change your own password (8 characters at least, not the current one). The current
+    password is checked like a log-in: a wrong one is 422 (field ``current_password``) and
+    counts as a failed log-in, so that repeated ones are held back (429 with
+    ``Retry-After``). Your other sessions are closed, the one making the request stays
+    open; personal API tokens stay valid (revoke them with ``DELETE /me/tokens/{id}``)."""
+    if not isinstance(body, dict):
+        raise Invalid("Objet JSON attendu.")
+    return JSONResponse(password_change.change_password(
+        request.app.state.db, ctx.principal, body.get("current_password"),
+        body.get("new_password"), client_address(request)))

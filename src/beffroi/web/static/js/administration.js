@@ -1,10 +1,13 @@
 // Administration of a tenant: communes, members and roles, device health, asset import,
-// import of a history of readings.
+// import of a history of readings; the on-call roster and the send log are in their own
+// modules (oncall.js, send-log.js).
 import {
   api, ApiError, csrfToken, errorText, escapeHtml, formatDateTime, formatNumber, isAdmin,
   newestOnly, readJson, renderHeader, request, roleIn, session, showError, STALE, unitSymbol,
   whileSending,
 } from "/static/js/common.js";
+import { initOncall } from "/static/js/oncall.js";  // on-call roster
+import { initSendLog } from "/static/js/send-log.js";  // send log
 
 const ROLE_LABELS = {
   tenant_admin: "Administrateur du territoire",
@@ -52,6 +55,7 @@ async function loadMembers() {
     api(`${tenantPath}/members`), api(`${tenantPath}/invitations`)]));
   if (read === STALE) return;
   const [members, invitations] = read;
+  document.dispatchEvent(new CustomEvent("beffroi:members", { detail: members }));  // (oncall.js)
   const memberRows = members.map((m) => `<tr>
         <td>${escapeHtml(m.name)}${m.active ? "" : ' <span class="badge silent">inactif</span>'}</td>
         <td>${escapeHtml(m.email)}</td>
@@ -137,8 +141,9 @@ async function revokeInvitation(button) {
 
 async function changeRole(select) {
   try {
-    await api(`${tenantPath}/members/${select.dataset.member}`,
+    const member = await api(`${tenantPath}/members/${select.dataset.member}`,
       { method: "PATCH", body: { role: select.value } });
+    document.dispatchEvent(new CustomEvent("beffroi:member", { detail: member }));  // (oncall.js)
     $("members-status").textContent =
       `Rôle de ${select.dataset.name} : ${ROLE_LABELS[select.value].toLowerCase()}.`;
   } catch (error) {
@@ -627,7 +632,8 @@ async function main() {
   $("history-form").addEventListener("submit", checkHistory);
   $("history-button").addEventListener("click", runHistoryImport);
   const results = await Promise.allSettled([
-    loadCommunes().then(loadMembers), loadDevices()]);
+    loadCommunes().then(loadMembers), loadDevices(),
+    initOncall(ctx), initSendLog(ctx)]);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) showError(failed.reason);
 }

@@ -182,8 +182,9 @@ const NAV = [
   ["parametres", "/parametres", "Paramètres", isAdmin],
 ];
 
-/** Fill the page's <header id="site-header"> with the brand, navigation and tenant menu;
- * `active` is a core page's key ("carte") or a domain page's path ("/eclairage"). */
+/** Fill the page's <header id="site-header"> with the brand, navigation, tenant menu and
+ * the link to « Mon compte »; `active` is a core page's key ("carte", "compte") or a domain
+ * page's path ("/eclairage"). */
 export function renderHeader(active, { me, tenants, tenant, ui }) {
   const header = document.getElementById("site-header");
   const role = tenant ? roleIn(me, tenant.id) : null;
@@ -204,6 +205,7 @@ export function renderHeader(active, { me, tenants, tenant, ui }) {
           <select id="tenant-select">${options}</select></label>`
           : `<span class="tenant-name">${tenant ? escapeHtml(tenant.name) : ""}</span>`}
         <span class="user">${escapeHtml(me.name || me.email)}</span>
+        <a class="account-link" href="/compte"${active === "compte" ? ' aria-current="page"' : ""}>Mon compte</a>
         <button type="button" class="button secondary" id="logout">Se déconnecter</button>
       </div>
     </div>
@@ -229,13 +231,18 @@ export function escapeHtml(value) {
     { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
-const dateTime = new Intl.DateTimeFormat("fr-FR", {
-  timeZone: TIME_ZONE, dateStyle: "medium", timeStyle: "short" });
+const dateTimes = new Map();  // time zone -> its formatter
 const dateOnly = new Intl.DateTimeFormat("fr-FR", { timeZone: TIME_ZONE, dateStyle: "medium" });
 
-/** "23 nov. 2026, 14:05" in Paris time; "—" for nothing. */
-export function formatDateTime(value) {
-  return value ? dateTime.format(new Date(value)) : "—";
+/** "23 nov. 2026, 14:05" in Paris time, or in `timeZone` (a territory's, from its
+ * settings); "—" for nothing. */
+export function formatDateTime(value, timeZone = TIME_ZONE) {
+  if (!value) return "—";
+  if (!dateTimes.has(timeZone)) {
+    dateTimes.set(timeZone, new Intl.DateTimeFormat("fr-FR", {
+      timeZone, dateStyle: "medium", timeStyle: "short" }));
+  }
+  return dateTimes.get(timeZone).format(new Date(value));
 }
 
 export function formatDate(value) {
