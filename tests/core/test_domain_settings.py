@@ -16,7 +16,7 @@ from beffroi.core.registry import (
     Setting,
     build_registry,
 )
-from beffroi.core.settings import setting
+from beffroi.core.settings import setting, settings_schema
 from beffroi.storage import schema
 
 TARIFF = Setting(PropertySpec("demo.tariff_eur_kwh", "number", "Tarif", unit="EUR/kWh",
@@ -66,3 +66,19 @@ def test_a_setting_outside_its_domain_namespace_is_refused():
                                             "l'espace du domaine : « demo.nom »"):
         build_registry([Domain(key="demo", label="Démo", settings=(Setting(
             PropertySpec("tariff", "number", "Tarif"), 0.25),))])
+
+
+def test_a_new_domain_setting_gets_its_field_in_the_settings_form(registry):
+    """The page « Paramètres du territoire » is built from settings_schema: a domain's
+    setting is there, in its domain's group, with no change to core or the web."""
+    groups = settings_schema({"demo.tariff_eur_kwh": 0.19}, registry)
+    assert [g["key"] for g in groups][-1] == "demo"
+    demo = groups[-1]
+    assert demo["label"] == "Démo"
+    [field] = demo["settings"]
+    assert {k: field[k] for k in ("key", "label", "type", "unit", "minimum", "maximum",
+                                  "default", "source", "verified", "value", "own",
+                                  "declared", "editable")} == {
+        "key": "demo.tariff_eur_kwh", "label": "Tarif", "type": "number", "unit": "EUR/kWh",
+        "minimum": 0, "maximum": 5, "default": 0.25, "source": "Tarif Bleu, décembre 2024",
+        "verified": False, "value": 0.19, "own": True, "declared": True, "editable": True}

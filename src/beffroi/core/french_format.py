@@ -15,7 +15,7 @@ UNIT_SYMBOLS = {"kW.h": "kWh", "MW.h": "MWh", "kV.A": "kVA", "Cel": "°C", "m3":
                 "d": "j", "EUR": "€", "EUR/m3": "€/m³", "EUR/(kW.h)": "€/kWh", "km": "km",
                 "m3/km/d": "m³/km/j", "lm/m2": "lm/m²", "m2": "m²", "kW.h/m2": "kWh/m²",
                 "kW.h/m3": "kWh/m³", "EUR/kW.h": "€/kWh", "kg/kW.h": "kg/kWh", "har": "ha",
-                "[ppb]": "ppb", "deg": "°"}
+                "[ppb]": "ppb", "deg": "°", "a": "ans", "EUR/km": "€/km", "EUR/h": "€/h"}
 
 
 def unit_symbol(code: str | None) -> str:

@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
+from .access import TenantScope
 from .clock import parse_instant
-from .errors import Invalid
+from .errors import Forbidden, Invalid, Unauthorized
 from .impact.settings import BY_KEY as IMPACT_SETTINGS
 from .impact.settings import TRIPS_BY_ACTION
 from .properties import check_value
-from .registry import Registry
+from .registry import PropertySpec, Registry
 from .retention import BY_KEY as RETENTION_SETTINGS
 
 DEFAULTS: dict[str, Any] = {
@@ -205,3 +206,143 @@ def setting(stored: Mapping[str, Any] | str, registry: Registry, key: str) -> An
     if key in values:
         return values[key]
     return declared_settings(registry)[key].default
+
+
+# -- the settings form: what each setting is, for a page that edits them ------------------
+# (``GET /tenants/{t}/settings/schema``, the page « Paramètres du territoire »)
+
+# The time zones of France (metropolitan and overseas) offered by the form; any other IANA
+# zone stays valid through the API, and is offered when it is the territory's.
+TIME_ZONES = (
+    ("Europe/Paris", "Métropole et Corse"),
+    ("America/Guadeloupe", "Guadeloupe"), ("America/Martinique", "Martinique"),
+    ("America/Cayenne", "Guyane"), ("Indian/Reunion", "La Réunion"),
+    ("Indian/Mayotte", "Mayotte"), ("America/Miquelon", "Saint-Pierre-et-Miquelon"),
+    ("Pacific/Noumea", "Nouvelle-Calédonie"), ("Pacific/Tahiti", "Polynésie française"),
+    ("Pacific/Wallis", "Wallis-et-Futuna"),
+)
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def _entry(key: str, type_: str, label: str, **extra: Any) -> dict[str, Any]:
+    """One field of the form: its key, type (a property type, or ``time`` for HH:MM, or
+    ``list`` with ``choices`` for a set of ticked values), label and what else it has."""
+    return {"key": key, "type": type_, "label": label, "unit": None, "minimum": None,
+            "maximum": None, "choices": [], "pattern_hint": "", "help": "", "empty": None,
+            "fields": [], "entry_fields": [], "entry_label": None, **extra}
+
+
+def _spec_entry(spec: PropertySpec) -> dict[str, Any]:
+    labels = dict(spec.choice_labels)
+    return _entry(spec.name, spec.type, spec.label, unit=spec.unit, minimum=spec.minimum,
+                  maximum=spec.maximum,
+                  choices=[{"value": c, "label": labels.get(c, c)} for c in spec.choices],
+                  pattern_hint=spec.pattern_hint,
+                  entry_fields=[_spec_entry(f) for f in spec.entry_fields],
+                  entry_label=spec.entry_label)
+
+
+def _core_entries(registry: Registry | None, current: Mapping[str, Any]
+                  ) -> dict[str, dict[str, Any]]:
+    """Core's own settings (``DEFAULTS``, validated by ``validate_settings``) described as
+    form fields; ``public_banner`` is not one (a population alert sets it)."""
+    zones = [{"value": z, "label": f"{label} ({z})"} for z, label in TIME_ZONES]
+    if current["timezone"] not in {z for z, _ in TIME_ZONES}:
+        zones.append({"value": current["timezone"], "label": current["timezone"]})
+    kinds = []
+    if registry is not None:
+        kinds = [{"value": kind.key, "label": kind.label, "group": domain.label}
+                 for domain in registry.domains.values() for kind in domain.asset_kinds]
+    entries = [
+        _entry("timezone", "enum", "Fuseau horaire", choices=zones,
+               help="Heure locale des journées agrégées, des heures ouvrées et du "
+                    "récapitulatif ; le changer recalcule les cumuls journaliers."),
+        _entry("working_hours", "object", "Heures ouvrées", fields=[
+            _entry("days", "list", "Jours ouvrés",
+                   choices=[{"value": n, "label": day}
+                            for n, day in enumerate(WEEKDAYS, start=1)]),
+            _entry("start", "time", "Début"), _entry("end", "time", "Fin")],
+               help="À l'heure locale du territoire. En dehors, une alerte critique part à "
+                    "la personne d'astreinte ; aucun jour coché : astreinte en permanence."),
+        _entry("escalation_delay_min", "integer", "Délai avant de prévenir le suppléant "
+               "d'astreinte", unit="min", minimum=1, maximum=MAX_ESCALATION_MIN,
+               help="Temps laissé à la personne d'astreinte pour prendre en compte une "
+                    "alerte critique avant qu'elle parte au suppléant."),
+        _entry("digest_time", "time", "Heure du récapitulatif quotidien",
+               help="Heure locale de l'envoi du récapitulatif des alertes non critiques."),
+        _entry("published_kinds", "list", "Types d'équipements consultables sans connexion",
+               choices=kinds, help="Données ouvertes : ces équipements et leurs mesures sont "
+                                   "lisibles par tous, sans compte."),
+        _entry("impact.public_indicators", "boolean", "Publier les indicateurs d'impact "
+               "du territoire", help="Page publique, sans connexion, des gains nets de la "
+                                     "dernière année complète et de l'année en cours (chiffres "
+                                     "globaux seulement)."),
+        _entry("raw_retention_days", "integer", "Mesures brutes : durée de conservation",
+               unit="d", minimum=1, empty="tout garder",
+               help="Les agrégats horaires et journaliers sont toujours conservés ; la purge "
+                    "a lieu chaque jour."),
+    ]
+    return {e["key"]: e for e in entries}
+
+
+# Core's groups of the form, in order: (key, French label, setting keys).
+CORE_GROUPS = (
+    ("general", "Fonctionnement et astreinte",
+     ("timezone", "working_hours", "escalation_delay_min", "digest_time")),
+    ("publication", "Publication et données ouvertes",
+     ("published_kinds", "impact.public_indicators")),
+    ("retention", "Conservation des données", ("raw_retention_days", *RETENTION_SETTINGS)),
+    ("impact", "Rapport d'impact", tuple(IMPACT_SETTINGS)),
+)
+
+
+def settings_schema(stored: Mapping[str, Any], registry: Registry | None
+                    ) -> list[dict[str, Any]]:
+    """Every setting a territory's administrator may change, grouped (core's groups, then
+    one per domain under its label, then any other declared setting): its field (type,
+    label, unit, bounds, choices), the territory's value and whether it is its own, the
+    default with its source and whether it was checked, and whether ``null`` brings the
+    default back (``declared``) and the form can edit it (``editable``: an object without a
+    fixed shape is changed through the API)."""
+    current = with_defaults(dict(stored), registry)
+    core = _core_entries(registry, current)
+    declared = declared_settings(registry)
+    groups: list[tuple[str, str, tuple[str, ...]]] = list(CORE_GROUPS)
+    if registry is not None:
+        groups += [(key, domain.label, tuple(s.spec.name for s in domain.settings))
+                   for key, domain in registry.domains.items() if domain.settings]
+    placed = {k for _, _, keys in groups for k in keys}
+    others = tuple(k for k in declared if k not in placed)
+    if others:
+        groups.append(("other", "Autres paramètres", others))
+
+    def described(key: str) -> dict[str, Any]:
+        if key in declared:
+            setting = declared[key]
+            entry = _spec_entry(setting.spec)
+            entry.update(default=setting.default, source=setting.source,
+                         verified=setting.verified, declared=True,
+                         empty="valeur par défaut" if setting.default is not None
+                         else "non renseigné")
+        else:
+            entry = {**core[key], "default": DEFAULTS[key], "source": "",
+                     "verified": True, "declared": False}
+        entry["editable"] = entry["type"] not in ("object", "list") or bool(
+            entry["fields"] or entry["choices"])
+        return {**entry, "value": current.get(key), "own": key in stored}
+
+    return [{"key": key, "label": label, "settings": [described(k) for k in keys]}
+            for key, label, keys in groups if keys]
+
+
+def settings_form(scope: TenantScope, registry: Registry | None) -> dict[str, Any]:
+    """The territory's settings as a form (``settings_schema``) for one of its members;
+    ``can_edit``: whether they may change them (its administrators)."""
+    scope.require("read")
+    if scope.role in ("public", "device"):
+        if scope.principal.is_anonymous:
+            raise Unauthorized("Connexion requise pour consulter les paramètres du territoire.")
+        raise Forbidden("Les paramètres ne sont visibles que des membres du territoire.")
+    return {"tenant": {"id": scope.tenant_id, "name": scope.tenant.name},
+            "can_edit": scope.can("admin"),
+            "groups": settings_schema(scope.settings, registry)}

@@ -58,6 +58,13 @@ def admin_page(request: Request) -> HTMLResponse:
     return page(request, "administration")
 
 
+@router.get("/parametres")
+def settings_page(request: Request) -> HTMLResponse:
+    """The territory's settings (« Paramètres du territoire »), built from
+    ``GET /api/v1/tenants/{t}/settings/schema``."""
+    return page(request, "parametres")
+
+
 @router.get("/compte")
 def account_page(request: Request) -> HTMLResponse:
     """« Mon compte »: password, personal API tokens, e-mail alert subscriptions."""

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from ...core import audit, dashboard, retention, tenants, textfiles
+from ...core import audit, dashboard, retention, settings, tenants, textfiles
 from ...core.errors import Invalid
 from ..deps import (
     CtxDep,
@@ -65,6 +65,16 @@ def update_tenant(ctx: CtxDep, tenant: str, body: JsonBody):
         raise Invalid("Objet JSON attendu.")
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(tenants.update_tenant(scope, conn, body, ctx.registry))
+
+
+@router.get("/tenants/{tenant}/settings/schema", response_model=Object)
+def get_settings_schema(ctx: CtxDep, tenant: str):
+    """Every setting of the territory, grouped (core's, then each domain's): label, type,
+    unit, bounds, choices, the territory's value and whether it is its own, the default with
+    its source and whether it was checked; members only. The page « Paramètres du
+    territoire » is built from it; changes go through ``PATCH /tenants/{tenant}``."""
+    with ctx.reading(tenant) as (scope, conn):
+        return JSONResponse(settings.settings_form(scope, ctx.registry))
 
 
 @router.delete("/tenants/{tenant}", status_code=204)

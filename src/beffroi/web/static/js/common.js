@@ -179,6 +179,7 @@ const NAV = [
   ["impact", "/impact", "Impact"],
   ["alertes", "/alertes", "Alertes"],
   ["administration", "/administration", "Administration", isAdmin],
+  ["parametres", "/parametres", "Paramètres", isAdmin],
 ];
 
 /** Fill the page's <header id="site-header"> with the brand, navigation, tenant menu and
@@ -261,7 +262,7 @@ export const UNIT_SYMBOLS = {
   "m3/s": "m³/s", "[ppm]": "ppm", "dB[mW]": "dBm", 1: "", d: "j", EUR: "€",
   "EUR/m3": "€/m³", "EUR/(kW.h)": "€/kWh", km: "km", "m3/km/d": "m³/km/j", "lm/m2": "lm/m²",
   m2: "m²", "kW.h/m2": "kWh/m²", "kW.h/m3": "kWh/m³", "EUR/kW.h": "€/kWh", "kg/kW.h": "kg/kWh",
-  har: "ha", "[ppb]": "ppb", deg: "°",
+  har: "ha", "[ppb]": "ppb", deg: "°", a: "ans", "EUR/km": "€/km", "EUR/h": "€/h",
 };
 
 /** The symbol of a UCUM unit code ("" for none). */
