@@ -124,7 +124,7 @@ def test_the_list_writes_each_rule_in_french(page, server, size, territory, web_
     assert item.get_by_role("link", name="Échelle de la Moselle").get_attribute("href") == \
         f"/equipements/{territory['gauge']}"
     assert facts["Condition"] == _sentence(crue, "m") == "au-dessus de 2,5 m"
-    assert facts["Alertes en cours"] == "1"
+    assert facts["Alertes en cours"] == "1 alerte"
     # an agent gets the actions of each rule, named after it
     assert item.get_by_role("button", name="Désactiver la règle « Crue »").is_visible()
     assert_accessible(page)
@@ -187,7 +187,7 @@ def test_a_rule_made_in_the_page_raises_an_alert(page, server, size, territory, 
         start + timedelta(minutes=10)
     page.reload()
     page.locator("#count", has_text="(2)").wait_for()
-    assert _facts(_item(page, rule["id"]))["Alertes en cours"] == "1"
+    assert _facts(_item(page, rule["id"]))["Alertes en cours"] == "1 alerte"
 
 
 @AT_DESK
@@ -305,4 +305,5 @@ def test_a_viewer_reads_the_rules_without_editing_controls(page, server, size, t
     assert page.get_by_label("Nom de la règle").is_hidden()
     assert "lecture seule" in page.locator("#read-only").inner_text()
     assert page.locator("#read-only").is_visible()
+    assert page.get_by_role("link", name="Nouvelle règle").count() == 0
     assert_accessible(page)

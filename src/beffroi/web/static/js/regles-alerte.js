@@ -155,7 +155,8 @@ function renderRules() {
       ["Nouvelle notification", `après ${escapeHtml(durationText(r.renotify_after_s))}`],
     ];
     if (r.open !== null) {
-      facts.push(["Alertes en cours", r.open ? `<a href="/alertes">${formatNumber(r.open, 0)}</a>` : "aucune"]);
+      facts.push(["Alertes en cours", r.open ? `<a href="/alertes">${formatNumber(r.open, 0)} alerte${
+        r.open > 1 ? "s" : ""}</a>` : "aucune"]);
     }
     return `<li data-rule-id="${r.id}"${editing && editing.id === r.id ? ' class="editing"' : ""}>
       <h3>${escapeHtml(r.name)}</h3>
@@ -482,6 +483,7 @@ async function main() {
   if (writer) {
     fillSelects();
     $("form-section").hidden = false;
+    $("new-rule").hidden = false;
     showGroups();
     await metricChanged();
     $("r-metric").addEventListener("change", () => metricChanged().catch((e) => showError(e, $("form-error"))));
@@ -494,6 +496,8 @@ async function main() {
     }
     $("r-search").addEventListener("input", () => loadEquipment().catch((e) => showError(e, $("form-error"))));
     form.addEventListener("submit", (e) => { submit(e).catch((error) => showErrors(error)); });
+    // « Nouvelle règle » while one is being edited: the form empties first.
+    $("new-rule").addEventListener("click", () => { if (editing) resetForm(); });
     $("r-cancel").addEventListener("click", () => {
       const was = editing;
       resetForm();
