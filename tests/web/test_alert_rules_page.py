@@ -301,9 +301,50 @@ def test_a_viewer_reads_the_rules_without_editing_controls(page, server, size, t
     rules = page.locator("#rules")
     rules.get_by_role("heading", name="Crue").wait_for()
     assert rules.get_by_role("button").count() == 0
-    assert page.locator("#rule-form").is_hidden()
+    assert page.locator("#form-section").is_hidden()
     assert page.get_by_label("Nom de la règle").is_hidden()
     assert "lecture seule" in page.locator("#read-only").inner_text()
     assert page.locator("#read-only").is_visible()
     assert page.get_by_role("link", name="Nouvelle règle").count() == 0
     assert_accessible(page)
+
+
+@AT_DESK
+def test_a_rule_on_one_equipment_and_a_rule_on_states(page, server, size, territory, web_db,
+                                                      web_registry):
+    """Editing the fixture's rule keeps its equipment; a state rule is made of the states of
+    its metric, ticked by their French names."""
+    client = _client(web_db, web_registry)
+    crue = next(r for r in _rules(client, territory) if r["name"] == "Crue")
+    login(page, server, then=PAGE)
+    _item(page, crue["id"]).get_by_role("button", name="Modifier la règle « Crue »").click()
+    page.get_by_role("heading", name="Modifier la règle « Crue »").wait_for()
+    assert page.get_by_label("Un seul équipement").is_checked()
+    equipment = page.get_by_label("Équipement", exact=True)
+    # (the list of equipment is read when the form opens)
+    page.locator("#r-stream option:checked", has_text="Échelle de la Moselle").wait_for(
+        state="attached")
+    assert equipment.input_value() == str(territory["level"])
+    assert page.get_by_label("Seuil (m)").input_value() == "2,5"
+    assert page.get_by_label("Pendant au moins").input_value() == ""
+    page.get_by_label("Seuil (m)").fill("2,8")
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    page.locator("#done", has_text="Règle « Crue » modifiée.").wait_for()
+    stored = client.get(f"/api/v1/tenants/{territory['tenant']}/alert-rules/{crue['id']}").json()
+    assert (stored["stream_id"], stored["metric"], stored["params"]) == (
+        territory["level"], None,
+        {"operator": "above", "value": 2.8, "hysteresis": 0, "min_duration_s": 0})
+
+    page.get_by_label("Nom de la règle").fill("Fuite probable")
+    page.get_by_label("Mesure", exact=True).select_option(label="Alarme de bruit de fuite")
+    page.get_by_label("Type de condition").select_option(label="Changement d'état")
+    states = page.get_by_role("group", name="Alerte quand l'état devient")
+    assert states.get_by_role("checkbox").count() == 3
+    states.get_by_label("fuite probable").check()
+    page.get_by_label("Commune").select_option(label="Saint-Étienne-lès-Remiremont")
+    page.get_by_role("button", name="Créer la règle").click()
+    page.locator("#done", has_text="Règle « Fuite probable » créée.").wait_for()
+    rule = next(r for r in _rules(client, territory) if r["name"] == "Fuite probable")
+    assert (rule["kind"], rule["metric"], rule["commune"], rule["params"]) == (
+        "state_change", "water.leak_alarm", "88413", {"states": [2]})
+    assert _facts(_item(page, rule["id"]))["Condition"] == "état : fuite probable"

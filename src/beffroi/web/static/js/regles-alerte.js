@@ -4,8 +4,8 @@
 // condition), enable/disable and delete. The API checks every field
 // (POST/PATCH …/alert-rules); its messages go beside their fields.
 import {
-  api, ApiError, canWrite, errorText, escapeHtml, formatNumber, renderHeader, roleIn, session,
-  SEVERITY_LABELS, showError, unitSymbol, whileSending,
+  api, ApiError, canWrite, errorText, escapeHtml, formatNumber, newestOnly, renderHeader, roleIn,
+  session, SEVERITY_LABELS, showError, STALE, unitSymbol, whileSending,
 } from "/static/js/common.js";
 
 const state = await session();
@@ -35,7 +35,7 @@ function parseNumber(text) {
 }
 
 /** 3600 → "1 h", 5400 → "1 h 30 min", 600 → "10 min", 172800 → "2 j". */
-export function durationText(seconds) {
+function durationText(seconds) {
   const s = Number(seconds);
   if (s >= 86400 && s % 86400 === 0) return `${formatNumber(s / 86400, 0)}\u00a0j`;
   const parts = [];
@@ -62,7 +62,7 @@ function ruleMetric(rule) {
 }
 
 /** The condition as a sentence: « au-dessus de 3,2 m pendant 10 min (hystérésis 0,1 m) ». */
-export function conditionText(rule, metric) {
+function conditionText(rule, metric) {
   const p = rule.params || {};
   const unit = metric.unit;
   if (rule.kind === "threshold") {
@@ -261,15 +261,20 @@ async function equipmentOf(metricKey) {
   return equipmentCache.get(metricKey);
 }
 
+const readEquipment = newestOnly();  // (the metric changed meanwhile: that list is not shown)
+
 async function loadEquipment(keepStream) {
   const select = $("r-stream");
   const wanted = keepStream ?? (select.value ? Number(select.value) : null);
   const metricKey = $("r-metric").value;
-  if (scope() !== "stream" || !metricKey) {
-    if (wanted) select.innerHTML = `<option value="${wanted}" selected></option>`;
+  if (scope() !== "stream") return;
+  if (!metricKey) {
+    select.innerHTML = '<option value="">— choisissez d\'abord la mesure —</option>';
+    $("r-search-status").textContent = "";
     return;
   }
-  const all = await equipmentOf(metricKey);
+  const all = await readEquipment(equipmentOf(metricKey));
+  if (all === STALE) return;
   const words = $("r-search").value.trim().toLocaleLowerCase("fr");
   const found = all.filter((e) => !words || e.name.toLocaleLowerCase("fr").includes(words)
     || e.ref.toLocaleLowerCase("fr").includes(words) || e.stream_id === wanted);
