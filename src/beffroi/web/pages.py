@@ -48,6 +48,11 @@ def alerts_page(request: Request) -> HTMLResponse:
     return page(request, "alertes")
 
 
+@router.get("/alertes/regles")
+def alert_rules_page(request: Request) -> HTMLResponse:
+    return page(request, "regles-alerte")
+
+
 @router.get("/impact")
 def impact_page(request: Request) -> HTMLResponse:
     return page(request, "impact")

@@ -178,6 +178,7 @@ const NAV = [
   ["carte", "/carte", "Carte"],
   ["impact", "/impact", "Impact"],
   ["alertes", "/alertes", "Alertes"],
+  ["regles", "/alertes/regles", "Règles d'alerte"],
   ["administration", "/administration", "Administration", isAdmin],
   ["parametres", "/parametres", "Paramètres", isAdmin],
 ];
