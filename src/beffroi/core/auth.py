@@ -38,7 +38,7 @@ from ..storage.database import Database
 from . import login_throttle
 from .access import ANONYMOUS, Membership, Principal
 from .clock import DAY_MS, format_instant, now_ms
-from .errors import Invalid, ServiceBusy, TooManyAttempts, Unauthorized
+from .errors import Invalid, ServiceBusy, Unauthorized
 
 _hasher = PasswordHasher(parallelism=1)
 ARGON2_SLOTS = max(1, (os.cpu_count() or 2) // 2)
@@ -113,19 +113,12 @@ def login(db: Database, email: Any, password: str, address: str | None) -> str:
     this account or this client address (see ``login_throttle``)."""
     email = normalise_email(email)
     keys = login_throttle.login_keys(email, address)
+    charged = login_throttle.admit(db, keys)
     u = schema.users
-    with db.read() as conn:
-        wait = login_throttle.retry_after(conn, keys)
-        user = None
-        if not wait and EMAIL_RE.match(email):
+    user = None
+    if EMAIL_RE.match(email):
+        with db.read() as conn:
             user = conn.execute(select(u).where(u.c.email == email)).first()
-    if not wait:
-        with db.write() as conn:
-            charged = login_throttle.charge(conn, keys)
-        wait = charged.retry_after_ms
-    if wait:
-        login_throttle.report_block(db, keys)
-        raise TooManyAttempts(wait)
     usable = user is not None and user.active and user.password_hash
     if not verify_password(user.password_hash if usable else None, password):
         raise Unauthorized(WRONG_CREDENTIALS)

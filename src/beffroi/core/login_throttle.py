@@ -39,6 +39,7 @@ from ..storage.database import Database
 from . import clock
 from .audit import write_audit
 from .clock import DAY_MS, HOUR_MS, format_instant
+from .errors import TooManyAttempts
 
 FREE_FAILURES = 5
 FIRST_DELAY_MS = 1_000
@@ -185,6 +186,23 @@ def forget_idle(conn: Connection, now: int) -> int:
     log-in, and by the daily purge); the number dropped."""
     t = schema.login_throttle
     return conn.execute(delete(t).where(t.c.last_attempt_at < now - KNOWN_ADDRESS_MS)).rowcount
+
+
+def admit(db: Database, keys: Keys) -> Charge:
+    """Charge an attempt to its counters (a short write transaction), or refuse it with
+    ``TooManyAttempts`` while one of them holds it back — the first refusal of each block
+    written to the audit log (``report_block``)."""
+    with db.read() as conn:
+        wait = retry_after(conn, keys)
+    charged = None
+    if not wait:
+        with db.write() as conn:
+            charged = charge(conn, keys)
+        wait = charged.retry_after_ms
+    if wait:
+        report_block(db, keys)
+        raise TooManyAttempts(wait)
+    return charged
 
 
 def _printable(text: str) -> str:

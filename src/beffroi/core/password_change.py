@@ -21,7 +21,7 @@ from ..storage.database import Database
 from . import login_throttle
 from .access import Principal
 from .auth import hash_password, verify_password
-from .errors import Invalid, TooManyAttempts
+from .errors import Invalid
 from .users import check_new_password, store_password_hash
 
 DONE = ("Votre mot de passe a été modifié. Vos autres sessions ont été fermées ; vos jetons "
@@ -48,15 +48,7 @@ def change_password(db: Database, principal: Principal, current: Any, new: Any,
     with db.read() as conn:
         user = conn.execute(select(u).where(u.c.id == user_id)).one()
     keys = login_throttle.login_keys(user.email, address)
-    with db.read() as conn:
-        wait = login_throttle.retry_after(conn, keys)
-    if not wait:
-        with db.write() as conn:
-            charged = login_throttle.charge(conn, keys)
-        wait = charged.retry_after_ms
-    if wait:
-        login_throttle.report_block(db, keys)
-        raise TooManyAttempts(wait)
+    charged = login_throttle.admit(db, keys)
     if not verify_password(user.password_hash, current):
         raise Invalid(WRONG_CURRENT, errors=[{"field": "current_password",
                                               "message": "incorrect"}])
