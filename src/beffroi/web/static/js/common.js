@@ -251,6 +251,14 @@ export function formatDate(value) {
 }
 
 /** 1 234,5 — French digits grouping and decimal comma. */
+/** A number typed the French way in a form: "12,5" or "1 200" → 12.5 / 1200; what is not
+ * a number is given back as typed, for the API to say what it expects. */
+export function parseNumber(text) {
+  const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
+  const value = Number(clean);
+  return clean !== "" && Number.isFinite(value) ? value : text;
+}
+
 export function formatNumber(value, digits = 2) {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
   return new Intl.NumberFormat("fr-FR", { maximumFractionDigits: digits }).format(value);

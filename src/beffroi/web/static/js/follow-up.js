@@ -2,7 +2,9 @@
 // location, repair…): the steps recorded, in the order they were done, and the form of the
 // next one, built from the declaration (GET /alerts/detectors → follow_up). The API checks
 // every field (POST …/alerts/{id}/interventions); its messages go next to their fields.
-import { api, ApiError, errorText, escapeHtml, formatDate, TIME_ZONE } from "/static/js/common.js";
+import {
+  api, ApiError, errorText, escapeHtml, formatDate, parseNumber, TIME_ZONE,
+} from "/static/js/common.js";
 
 const UNITS = { EUR: "€", m3: "m³", "m3/h": "m³/h", mm: "mm", m: "m", d: "j", km: "km" };
 let detectorsPromise = null;
@@ -22,14 +24,6 @@ function today() {
 
 function unitText(unit) {
   return unit ? UNITS[unit] ?? unit : "";
-}
-
-/** "12,5" or "1 200" → 12.5 / 1200; what is not a number is sent as typed, for the API to
- * say what it expects. */
-function parseNumber(text) {
-  const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
-  const value = Number(clean);
-  return clean !== "" && Number.isFinite(value) ? value : text;
 }
 
 function recordedItem(step) {

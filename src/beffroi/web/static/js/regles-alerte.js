@@ -4,8 +4,8 @@
 // condition), enable/disable and delete. The API checks every field
 // (POST/PATCH …/alert-rules); its messages go beside their fields.
 import {
-  api, ApiError, canWrite, errorText, escapeHtml, formatNumber, newestOnly, renderHeader, roleIn,
-  session, SEVERITY_LABELS, showError, STALE, unitSymbol, whileSending,
+  api, ApiError, canWrite, errorText, escapeHtml, formatNumber, newestOnly, parseNumber,
+  renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE, unitSymbol, whileSending,
 } from "/static/js/common.js";
 
 const state = await session();
@@ -25,14 +25,6 @@ let rules = [];
 let editing = null;            // the rule being edited, or null for a new one
 
 // ---- French writing -------------------------------------------------------------------
-
-/** "12,5" or "1 200" → 12.5 / 1200; what is not a number is sent as typed, for the API to
- * say what it expects (the same reading as the other forms of the product). */
-function parseNumber(text) {
-  const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
-  const value = Number(clean);
-  return clean !== "" && Number.isFinite(value) ? value : text;
-}
 
 /** 3600 → "1 h", 5400 → "1 h 30 min", 600 → "10 min", 172800 → "2 j". */
 function durationText(seconds) {
