@@ -251,6 +251,17 @@ export function formatDate(value) {
 }
 
 /** 1 234,5 — French digits grouping and decimal comma. */
+/** Undo a form's field errors (each field's aria-invalid, its `.field-error` message) and
+ * hide and empty its alert `box` (when given). */
+export function clearFieldErrors(form, box = null) {
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
+  if (box) {
+    box.hidden = true;
+    box.textContent = "";
+  }
+}
+
 /** A number typed the French way in a form: "12,5" or "1 200" → 12.5 / 1200; what is not
  * a number is given back as typed, for the API to say what it expects. */
 export function parseNumber(text) {

@@ -2,8 +2,8 @@
 // (/me/tokens) and e-mail alert subscriptions in the current territory
 // (/tenants/{t}/subscriptions).
 import {
-  api, ApiError, errorText, escapeHtml, formatDate, formatDateTime, renderHeader, session,
-  SEVERITY_LABELS, whileSending,
+  api, ApiError, clearFieldErrors, errorText, escapeHtml, formatDate, formatDateTime,
+  renderHeader, session, SEVERITY_LABELS, whileSending,
 } from "/static/js/common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -23,10 +23,7 @@ $("identity").textContent = me.name && me.name !== me.email ? `${me.name} — ${
  * `<id>-error` paragraph), focus on the first field at fault (RGAA 11.10). */
 function formErrors(form, summary, fields) {
   function clear() {
-    for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-    for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
-    summary.textContent = "";
-    summary.hidden = true;
+    clearFieldErrors(form, summary);
   }
   /** `faults`: [[field, message]]; a fault of no field of the form goes in the summary. */
   function show(text, faults = []) {

@@ -3,7 +3,7 @@
 // next one, built from the declaration (GET /alerts/detectors → follow_up). The API checks
 // every field (POST …/alerts/{id}/interventions); its messages go next to their fields.
 import {
-  api, ApiError, errorText, escapeHtml, formatDate, parseNumber, TIME_ZONE,
+  api, ApiError, clearFieldErrors, errorText, escapeHtml, formatDate, parseNumber, TIME_ZONE,
 } from "/static/js/common.js";
 
 const UNITS = { EUR: "€", m3: "m³", "m3/h": "m³/h", mm: "mm", m: "m", d: "j", km: "km" };
@@ -175,11 +175,7 @@ export function renderFollowUp(container, { base, alert, steps, writer, position
 }
 
 function clearErrors(form) {
-  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-  for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
-  const box = form.querySelector("#fu-error");
-  box.hidden = true;
-  box.textContent = "";
+  clearFieldErrors(form, form.querySelector("#fu-error"));
 }
 
 /** The API's problem in the alert region, each field's message beside it; focus the first. */

@@ -3,8 +3,8 @@
 // gets its field here with no change to this page. Each form sends only its changed keys in
 // one PATCH …/tenants/{t} (all or nothing); the API's errors are shown beside their fields.
 import {
-  api, ApiError, errorText, escapeHtml, renderHeader, session, showError, unitSymbol,
-  whileSending,
+  api, ApiError, clearFieldErrors, errorText, escapeHtml, renderHeader, session, showError,
+  unitSymbol, whileSending,
 } from "/static/js/common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -279,11 +279,7 @@ function groupHtml(group) {
 }
 
 function clearErrors(form) {
-  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-  for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
-  const box = form.querySelector('[role="alert"]');
-  box.hidden = true;
-  box.textContent = "";
+  clearFieldErrors(form, form.querySelector('[role="alert"]'));
 }
 
 /** The element of an error's field: its own (« working_hours.end »), else that of the

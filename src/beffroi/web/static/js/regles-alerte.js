@@ -4,7 +4,7 @@
 // condition), enable/disable and delete. The API checks every field
 // (POST/PATCH …/alert-rules); its messages go beside their fields.
 import {
-  api, ApiError, canWrite, errorText, escapeHtml, formatNumber, newestOnly, parseNumber,
+  api, ApiError, canWrite, clearFieldErrors, errorText, escapeHtml, formatNumber, newestOnly, parseNumber,
   renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE, unitSymbol, whileSending,
 } from "/static/js/common.js";
 
@@ -336,10 +336,7 @@ function body() {
 }
 
 function clearErrors() {
-  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-  for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
-  $("form-error").hidden = true;
-  $("form-error").textContent = "";
+  clearFieldErrors(form, $("form-error"));
 }
 
 /** The API's problem in the alert region, each field's message beside it (marked

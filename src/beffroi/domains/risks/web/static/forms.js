@@ -2,7 +2,7 @@
 // acted — beside the field or the button, the field marked aria-invalid, the focus on it
 // (RGAA 11.10) — never at the top of a long page. One request at a time per button and the
 // French network message come from /static/js/common.js (whileSending, api, errorText).
-import { ApiError, api, errorText } from "/static/js/common.js";
+import { ApiError, api, clearFieldErrors, errorText } from "/static/js/common.js";
 
 export { errorText };
 
@@ -28,12 +28,7 @@ export function describedBy(element, id) {
 
 /** Undo `showErrors` in `form`, and hide its box. */
 export function clearErrors(form, box) {
-  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-  for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
-  if (box) {
-    box.hidden = true;
-    box.textContent = "";
-  }
+  clearFieldErrors(form, box);
 }
 
 /** Show `error` beside the form: the message and the list of its field errors in `box`
