@@ -55,6 +55,8 @@ def test_gauge_panel_draws_the_level_with_thresholds_and_floods(page, server, si
     assert "Vigilance rouge : 3 m" in panel.locator("#st-legend").inner_text()
     # Every value in the chart's table (test_chart_tables checks its contents).
     panel.get_by_text("Voir les valeurs (tableau)").click()
+    # (the table is built on the disclosure's "toggle" event, which comes after the click)
+    panel.locator(".chart-values table").wait_for()
     assert panel.locator(".chart-values tbody tr").count() == 288  # 72 h at 15 min
     assert_accessible(page)
     screenshot(page, "risques-station", size)
