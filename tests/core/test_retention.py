@@ -131,15 +131,40 @@ def test_purge_uses_the_tenant_time_zone_for_whole_days(db, client, site):
     client.patch(site["base"], headers=site["h"], json={"settings": {
         "raw_retention_days": DAYS, "timezone": "Pacific/Kiritimati"}})  # UTC+14
     now = now_ms()
-    with db.write() as conn:
+    with db.read() as conn:
         tenant = open_scope(db, conn, CLI, site["id"]).tenant
-        deleted = retention.purge_tenant(conn, tenant, now)
+    deleted = retention.purge_tenant(db, tenant, now)
     cut = horizon(datetime.fromtimestamp(now / 1000, UTC), DAYS, ZoneInfo("Pacific/Kiritimati"))
     assert cut.hour == 10  # local midnight at UTC+14
     assert deleted == sum(1 for t, _ in site["points"] if t < cut)
     remaining = series(client, site)
     assert datetime.fromisoformat(remaining[0][0]) >= cut
     assert datetime.fromisoformat(remaining[0][0]) - cut < timedelta(minutes=20)
+
+
+def test_purge_deletes_in_batches_of_its_own_transactions(db, client, site, monkeypatch):
+    """Years of history are not deleted in one transaction holding the writer: ``BATCH``
+    points at a time, the oldest first, with the same result."""
+    before = rollups(client, site)
+    client.patch(site["base"], headers=site["h"], json={"settings": {"raw_retention_days": DAYS}})
+    monkeypatch.setattr(retention, "BATCH", 100)
+    writes, write = [], db.write
+
+    def counted_write():
+        writes.append(1)
+        return write()
+
+    now = now_ms()
+    with db.read() as conn:
+        tenant = open_scope(db, conn, CLI, site["id"]).tenant
+    monkeypatch.setattr(db, "write", counted_write)
+    deleted = retention.purge_tenant(db, tenant, now)
+    monkeypatch.undo()
+    cut = horizon(datetime.fromtimestamp(now / 1000, UTC), DAYS)
+    expected = sum(1 for t, _ in site["points"] if t < cut)
+    assert expected > 300  # several batches
+    assert deleted == expected == check_purged(client, site, before, cut)
+    assert len(writes) == expected // 100 + 1  # one per full batch, one for the rest
 
 
 def test_beffroi_db_purge_command(db, client, site):

@@ -86,16 +86,43 @@ def _days(settings: dict[str, Any], key: str) -> int:
         else BY_KEY[key].default
 
 
-def purge_tenant(conn: Connection, tenant: Any, now: int | None = None) -> int:
-    """Delete the tenant's raw observations before its horizon (whole local days)."""
+def raw_horizon(tenant: Any, now: int | None = None) -> int | None:
+    """The instant before which the tenant's raw observations go (a local midnight), None
+    when it keeps them forever."""
     settings = orjson.loads(tenant.settings)
     days = settings.get("raw_retention_days")
     if not days:
-        return 0
+        return None
     tz = ZoneInfo(settings.get("timezone") or "Europe/Paris")
-    cutoff = local_day_start((now or now_ms()) - days * DAY_MS, tz)
+    return local_day_start((now or now_ms()) - days * DAY_MS, tz)
+
+
+def purge_tenant(db: Database, tenant: Any, now: int | None = None) -> int:
+    """Delete the tenant's raw observations before its horizon (whole local days), stream
+    by stream, ``BATCH`` points per transaction (the oldest first: an interrupted purge
+    leaves no hole); the number deleted."""
+    cutoff = raw_horizon(tenant, now)
+    if cutoff is None:
+        return 0
     o = schema.observations
-    return conn.execute(delete(o).where(o.c.tenant_id == tenant.id, o.c.t < cutoff)).rowcount
+    with db.read() as conn:
+        streams = [r[0] for r in conn.execute(
+            select(o.c.stream_id).distinct().where(o.c.tenant_id == tenant.id, o.c.t < cutoff))]
+    deleted = 0
+    for stream_id in streams:
+        mine = (o.c.tenant_id == tenant.id, o.c.stream_id == stream_id)
+        while True:
+            with db.write() as conn:
+                # (the BATCH-th oldest point before the horizon bounds this batch: the
+                # primary key (tenant, stream, t) finds it without scanning the rest)
+                last = conn.execute(select(o.c.t).where(*mine, o.c.t < cutoff).order_by(o.c.t)
+                                    .offset(BATCH - 1).limit(1)).scalar()
+                bound = o.c.t <= last if last is not None else o.c.t < cutoff
+                count = conn.execute(delete(o).where(*mine, bound)).rowcount
+            deleted += count
+            if last is None:
+                break
+    return deleted
 
 
 def _delete_batches(db: Database, table, tenant_id: int, *conditions) -> int:
@@ -143,8 +170,7 @@ def purge_all(db: Database, now: int | None = None) -> PurgeReport:
         tenants = list(conn.execute(select(schema.tenants)))
     report = PurgeReport()
     for tenant in tenants:
-        with db.write() as conn:
-            report.raw_observations[tenant.id] = purge_tenant(conn, tenant, now)
+        report.raw_observations[tenant.id] = purge_tenant(db, tenant, now)
         settings = orjson.loads(tenant.settings)
         report.audit_entries[tenant.id] = purge_audit(
             db, tenant.id, _days(settings, AUDIT_DAYS), now)
