@@ -262,12 +262,14 @@ export function clearFieldErrors(form, box = null) {
   }
 }
 
-/** A number typed the French way in a form: "12,5" or "1 200" → 12.5 / 1200; what is not
- * a number is given back as typed, for the API to say what it expects. */
+/** A number typed the French way in a form: "12,5", "1 200", "−3" (a sign, digits
+ * grouped by spaces, a decimal comma or point, an exponent) → 12.5 / 1200 / -3; what is not
+ * such a number ("0x10", "Infinity", "1,2,3", "") is given back as typed, for the API to say
+ * what it expects. The one reading of a typed number: pages whose empty field means "no
+ * value" test for "" first. */
 export function parseNumber(text) {
-  const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
-  const value = Number(clean);
-  return clean !== "" && Number.isFinite(value) ? value : text;
+  const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".").replace(/^\u2212/, "-");
+  return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(clean) ? Number(clean) : text;
 }
 
 export function formatNumber(value, digits = 2) {

@@ -3,8 +3,8 @@
 // gets its field here with no change to this page. Each form sends only its changed keys in
 // one PATCH …/tenants/{t} (all or nothing); the API's errors are shown beside their fields.
 import {
-  api, ApiError, clearFieldErrors, errorText, escapeHtml, renderHeader, session, showError,
-  unitSymbol, whileSending,
+  api, ApiError, clearFieldErrors, errorText, escapeHtml, parseNumber, renderHeader, session,
+  showError, unitSymbol, whileSending,
 } from "/static/js/common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -90,8 +90,7 @@ function parsed(field, text) {
   const raw = text.trim();
   if (raw === "") return null;
   if (field.type !== "number" && field.type !== "integer") return raw;
-  const plain = raw.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".").replace("−", "-");
-  return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(plain) ? Number(plain) : raw;
+  return parseNumber(raw);
 }
 
 // -- one field ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import {
   formatDate,
   isAdmin,
   newestOnly,
+  parseNumber,
   renderHeader,
   roleIn,
   session,
@@ -201,8 +202,8 @@ function addContact() {
 
 /** Decimal degrees as typed ("6,59" or "6.59"); NaN when not a number. */
 function degrees(text) {
-  const t = text.trim().replace(",", ".");
-  return t && /^[+-]?\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
+  const n = parseNumber(text.trim());
+  return typeof n === "number" ? n : NaN;
 }
 
 /** The home's position as typed: the GeoJSON point, or null with the errors found here

@@ -1,7 +1,7 @@
 // Shared by the water pages and panels: French formatting of volumes, flows and costs,
 // the décret verdict and the ILP grades in words (never colour alone), and the form's
 // error display.
-import { formatNumber, loadStylesheet, TIME_ZONE } from "/static/js/common.js";
+import { formatNumber, loadStylesheet, parseNumber, TIME_ZONE } from "/static/js/common.js";
 
 export const STYLESHEET = "/static/domains/water/eau.css";
 
@@ -64,9 +64,7 @@ export function verdict(indicators) {
  * empty. */
 export function parseFrench(text) {
   const raw = String(text ?? "").trim();
-  if (!raw) return null;
-  const normal = raw.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
-  return /^-?\d+(\.\d+)?$/.test(normal) ? Number(normal) : raw;
+  return raw ? parseNumber(raw) : null;
 }
 
 /** A stored number as typed back in a field: "120000" -> "120 000", "38.5" -> "38,5". */
