@@ -412,6 +412,9 @@ def test_the_equipment_is_searched_as_typed_and_picked_with_the_keyboard_only(
     page.keyboard.type("chelle")  # « echelle »: finds the « Échelle … » that have the metric
     status.filter(has_text="27 équipements trouvés : les 20 premiers sont listés").wait_for()
     assert listbox.get_by_role("option").count() == 20
+    # (said under the list too, for the eyes: the status is under it)
+    note = page.locator("#r-asset-options + .combobox-note")
+    assert note.is_visible() and note.inner_text().startswith("27 équipements trouvés")
     assert box.get_attribute("aria-expanded") == "true"
     assert listbox.get_by_role("option", name="Échelle de la Muette").count() == 0
 
@@ -423,6 +426,7 @@ def test_the_equipment_is_searched_as_typed_and_picked_with_the_keyboard_only(
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("ECHELLE DE LA")
     status.filter(has_text="2 équipements trouvés.").wait_for()
+    assert note.is_hidden()  # (all listed: nothing to add)
     options = listbox.get_by_role("option")
     assert options.all_inner_texts() == ["Échelle de la Moselle ECH-MOSELLE",
                                          "Échelle de la Vologne ECH-VOLOGNE"]
@@ -495,6 +499,10 @@ def test_typing_after_a_pick_unpicks_and_the_page_says_so(page, server, size, te
     box.fill("vologne")
     page.locator("#r-asset-status", has_text="Choisissez d'abord la mesure").wait_for()
     page.get_by_label("Mesure", exact=True).select_option(label="Hauteur d'eau (m)")
+    box.fill("")
+    box.press_sequentially("echelle")
+    page.locator("#r-asset-status", has_text="27 équipements trouvés").wait_for()
+    screenshot(page, "regles-alerte-equipement", size)
     box.fill("")
     box.press_sequentially("volog")
     page.get_by_role("option", name="Échelle de la Vologne ECH-VOLOGNE").click()

@@ -7,9 +7,14 @@
 //
 //   <input id="x" type="text" role="combobox" aria-autocomplete="list" aria-expanded="false"
 //     aria-controls="x-options" autocomplete="off">
-//   <ul id="x-options" role="listbox" class="combobox-options" aria-labelledby="x-label" hidden></ul>
+//   <div class="combobox-popup" hidden>
+//     <ul id="x-options" role="listbox" class="combobox-options" aria-labelledby="x-label"></ul>
+//     <p class="combobox-note" aria-hidden="true"></p>
+//   </div>
 //   <span id="x-status" role="status"></span>
 //
+// (the popup, `.combobox` positioned, lays the list over what follows; its note repeats for
+// the eyes, under the list, that more were found than listed: the status is hidden under it)
 // and `search(text)` resolving to {items: [{id, label, detail}], matched} (`matched`: how
 // many match in all, when more than the items shown) or {items: [], message} (a reason
 // not to search yet, said in the status).
@@ -44,7 +49,9 @@ export function searchCombobox({
   input.setAttribute("aria-controls", listbox.id);
   input.setAttribute("autocomplete", "off");
   listbox.setAttribute("role", "listbox");
-  listbox.hidden = true;
+  const popup = listbox.closest(".combobox-popup") || listbox;
+  const note = popup.querySelector(".combobox-note");
+  popup.hidden = true;
   input.setAttribute("aria-expanded", "false");
 
   let items = [];
@@ -70,18 +77,19 @@ export function searchCombobox({
 
   function open() {
     if (!items.length) return;
-    listbox.hidden = false;
+    popup.hidden = false;
     input.setAttribute("aria-expanded", "true");
   }
 
   function close() {
     setActive(-1);
-    listbox.hidden = true;
+    popup.hidden = true;
     input.setAttribute("aria-expanded", "false");
   }
 
-  function show(found) {
+  function show(found, more = "") {
     items = found;
+    if (note) note.textContent = more;
     listbox.innerHTML = items.map((item, index) => `<li role="option" id="${optionId(index)}"
       data-index="${index}" aria-selected="false">${escapeHtml(item.label)}${item.detail
       ? ` <span class="combobox-detail">${escapeHtml(item.detail)}</span>` : ""}</li>`).join("");
@@ -107,8 +115,10 @@ export function searchCombobox({
       return;
     }
     if (found === STALE || input.value.trim() !== term) return;
-    show(found.items);
-    say(found.message || foundText(found.items.length, found.matched ?? found.items.length, words));
+    const matched = found.matched ?? found.items.length;
+    const text = found.message || foundText(found.items.length, matched, words);
+    show(found.items, matched > found.items.length ? text : "");
+    say(text);
   }
 
   function pick(item) {
@@ -129,7 +139,7 @@ export function searchCombobox({
   });
 
   input.addEventListener("keydown", (event) => {
-    const shown = !listbox.hidden;
+    const shown = !popup.hidden;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       if (!items.length) {
@@ -151,7 +161,7 @@ export function searchCombobox({
   });
   input.addEventListener("blur", close);
   // Picking with the mouse or a finger: the input keeps the focus (no blur before the click).
-  listbox.addEventListener("mousedown", (event) => event.preventDefault());
+  popup.addEventListener("mousedown", (event) => event.preventDefault());
   listbox.addEventListener("click", (event) => {
     const option = event.target.closest('[role="option"]');
     if (option) pick(items[Number(option.dataset.index)]);
