@@ -62,7 +62,10 @@ def list_assets(request: Request, ctx: CtxDep, tenant: str, kind: str | None = N
                              parent_id=parent_id, cursor=cursor, limit=limit)
     with ctx.reading(tenant) as (scope, conn):
         rows, next_cursor = assets.list_assets(scope, conn, flt)
-        matched = assets.count_matching(scope, conn, flt) if q and q.strip() else None
+        matched = None
+        if q and q.strip():  # (a first page that holds them all has counted them)
+            matched = (len(rows) if cursor is None and next_cursor is None
+                       else assets.count_matching(scope, conn, flt))
     next_url = str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
     return GeoJSONResponse(assets.feature_collection(rows, next_url, number_matched=matched))
 
