@@ -13,11 +13,13 @@
 //   </div>
 //   <span id="x-status" role="status"></span>
 //
-// (the popup, `.combobox` positioned, lays the list over what follows; its note repeats for
-// the eyes, under the list, that more were found than listed: the status is hidden under it)
-// and `search(text)` resolving to {items: [{id, label, detail}], matched} (`matched`: how
-// many match in all, when more than the items shown) or {items: [], message} (a reason
-// not to search yet, said in the status).
+// the input and the popup inside a `.combobox` (positioned: the popup lies over what
+// follows, the status line too; its note repeats for the eyes that more were found than
+// listed), and
+// `search(text)` resolving to {items: [{id, label, detail}], matched} (`matched`: how many
+// match in all, when more than the items shown) or {items: [], message} (a reason not to
+// search yet, said in the status). `messages` may change the French words: `short`,
+// `failed`, and `noun`, `none` of `foundText`.
 import { escapeHtml, formatNumber, newestOnly, STALE } from "/static/js/common.js";
 
 /** The status of a search, in French: `noun` is [singular, plural], `none` the sentence
