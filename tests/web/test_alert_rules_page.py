@@ -6,11 +6,15 @@ a rule made in the page raising an alert."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
 from suite_apps import fresh_app
 
-from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, screenshot
+from beffroi.core import assets, streams
+from beffroi.core.access import CLI, open_scope
+
+from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, screenshot, wait_for
 
 PAGE = "/alertes/regles"
 NBSP = "\u00a0"
@@ -141,10 +145,12 @@ def test_a_rule_made_in_the_page_raises_an_alert(page, server, size, territory, 
     page.get_by_label("Nom de la règle").fill("Étiage de la Moselle")
     page.get_by_label("Mesure", exact=True).select_option(label="Hauteur d'eau (m)")
     page.get_by_label("Un seul équipement").check()
-    equipment = page.get_by_label("Équipement", exact=True)
-    page.get_by_label("Rechercher un équipement").fill("moselle")
-    page.locator("#r-search-status", has_text="1 équipement avec cette mesure").wait_for()
-    equipment.select_option(label="Échelle de la Moselle (ECH-MOSELLE)")
+    equipment = page.get_by_role("combobox", name="Équipement")
+    equipment.fill("moselle")  # (part of its name, found as typed)
+    page.locator("#r-asset-status", has_text="1 équipement trouvé.").wait_for()
+    page.get_by_role("option", name="Échelle de la Moselle ECH-MOSELLE").click()
+    assert equipment.input_value() == "Échelle de la Moselle (ECH-MOSELLE)"
+    assert equipment.get_attribute("aria-expanded") == "false"
     assert page.get_by_label("Type d'équipement").is_hidden()  # (only for a whole metric)
     page.get_by_label("Type de condition").select_option(label="Seuil franchi")
     page.get_by_label("Alerte quand la valeur passe").select_option(label="en dessous du seuil")
@@ -320,11 +326,10 @@ def test_a_rule_on_one_equipment_and_a_rule_on_states(page, server, size, territ
     _item(page, crue["id"]).get_by_role("button", name="Modifier la règle « Crue »").click()
     page.get_by_role("heading", name="Modifier la règle « Crue »").wait_for()
     assert page.get_by_label("Un seul équipement").is_checked()
-    equipment = page.get_by_label("Équipement", exact=True)
-    # (the list of equipment is read when the form opens)
-    page.locator("#r-stream option:checked", has_text="Échelle de la Moselle").wait_for(
-        state="attached")
-    assert equipment.input_value() == str(territory["level"])
+    # its equipment named in the search field (read by its id, no list loaded)
+    equipment = page.get_by_role("combobox", name="Équipement")
+    wait_for(page, "document.activeElement.id === 'form-title'")  # (the form filled)
+    assert equipment.input_value() == "Échelle de la Moselle (ECH-MOSELLE)"
     assert page.get_by_label("Seuil (m)").input_value() == "2,5"
     assert page.get_by_label("Pendant au moins").input_value() == ""
     page.get_by_label("Seuil (m)").fill("2,8")
@@ -348,3 +353,175 @@ def test_a_rule_on_one_equipment_and_a_rule_on_states(page, server, size, territ
     assert (rule["kind"], rule["metric"], rule["commune"], rule["params"]) == (
         "state_change", "water.leak_alarm", "88413", {"states": [2]})
     assert _facts(_item(page, rule["id"]))["Condition"] == "état : fuite probable"
+
+
+def _more_gauges(web_db, web_registry, territory) -> dict[str, int]:
+    """25 numbered gauges and the Vologne's, measuring the water height like the Moselle's,
+    and a gauge that does not: the stream id of each that does, by ref."""
+    point = {"type": "Point", "coordinates": [6.6, 48.02]}
+    made = {}
+    with web_db.write() as conn:
+        scope = open_scope(web_db, conn, CLI, territory["tenant"])
+        names = {f"ECH-{i:02d}": f"Échelle n° {i:02d} du ruisseau" for i in range(1, 26)}
+        names |= {"ECH-VOLOGNE": "Échelle de la Vologne", "ECH-MUETTE": "Échelle de la Muette"}
+        for ref, name in names.items():
+            asset = assets.create_asset(scope, conn, web_registry, {
+                "ref": ref, "kind": "risks.gauge", "name": name, "commune": "88383",
+                "geometry": point})
+            if ref != "ECH-MUETTE":
+                made[ref] = streams.create_stream(scope, conn, web_registry, {
+                    "asset_id": asset.id, "metric": "hydro.level"}).id
+    return made
+
+
+def _assets_lists(requests: list[str]) -> list[dict[str, list[str]]]:
+    """The query of each request for a list of assets (not one asset read by its id)."""
+    return [parse_qs(urlsplit(url).query) for url in requests
+            if urlsplit(url).path.endswith("/assets")]
+
+
+@AT_DESK
+def test_the_equipment_is_searched_as_typed_and_picked_with_the_keyboard_only(
+        page, server, size, territory, web_db, web_registry):
+    """No list of equipment is read up front: 2 characters typed at least, the matching
+    equipment that have the metric (accents and capitals ignored) in a listbox that the
+    arrows go through, Entrée picks, Échap closes; the count says when there are more."""
+    gauges = _more_gauges(web_db, web_registry, territory)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    login(page, server, then=PAGE)
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.get_by_label("Nom de la règle").fill("Crue de la Vologne")
+    page.get_by_label("Mesure", exact=True).select_option(label="Hauteur d'eau (m)")
+    # the keyboard alone from here: the scope's radios, then Tab to the search
+    page.get_by_label("Tous ceux qui ont cette mesure").focus()
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_label("Un seul équipement").is_checked()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "r-asset"
+    box = page.get_by_role("combobox", name="Équipement")
+    listbox = page.locator("#r-asset-options")
+    status = page.locator("#r-asset-status")
+    assert (box.get_attribute("aria-controls"), listbox.get_attribute("role")) == (
+        "r-asset-options", "listbox")
+    assert box.get_attribute("aria-expanded") == "false"
+
+    page.keyboard.type("e")
+    status.filter(has_text="Tapez au moins 2 caractères pour chercher.").wait_for()
+    assert _assets_lists(requests) == []  # one character: no search
+    page.keyboard.type("chelle")  # « echelle »: finds the « Échelle … » that have the metric
+    status.filter(has_text="27 équipements trouvés : les 20 premiers sont listés").wait_for()
+    assert listbox.get_by_role("option").count() == 20
+    # (said under the list too, for the eyes: the status is under it)
+    note = page.locator("#r-asset-options + .combobox-note")
+    assert note.is_visible() and note.inner_text().startswith("27 équipements trouvés")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert listbox.get_by_role("option", name="Échelle de la Muette").count() == 0
+
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("zzz")
+    status.filter(has_text="Aucun équipement ne correspond à cette recherche.").wait_for()
+    assert listbox.is_hidden() and box.get_attribute("aria-expanded") == "false"
+
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("ECHELLE DE LA")
+    status.filter(has_text="2 équipements trouvés.").wait_for()
+    assert note.is_hidden()  # (all listed: nothing to add)
+    options = listbox.get_by_role("option")
+    assert options.all_inner_texts() == ["Échelle de la Moselle ECH-MOSELLE",
+                                         "Échelle de la Vologne ECH-VOLOGNE"]
+
+    def active() -> str | None:
+        """The option the input points at (its text), checked to be the only one selected."""
+        ref = box.get_attribute("aria-activedescendant")
+        selected = listbox.locator('[aria-selected="true"]')
+        if ref is None:
+            assert selected.count() == 0
+            return None
+        assert selected.count() == 1 and selected.get_attribute("id") == ref
+        return page.locator(f"#{ref}").inner_text()
+
+    assert active() is None  # (nothing picked until the person moves)
+    page.keyboard.press("ArrowDown")
+    assert active().startswith("Échelle de la Moselle")
+    page.keyboard.press("ArrowDown")
+    assert active().startswith("Échelle de la Vologne")
+    page.keyboard.press("ArrowDown")  # (round to the first)
+    assert active().startswith("Échelle de la Moselle")
+    page.keyboard.press("ArrowUp")
+    assert active().startswith("Échelle de la Vologne")
+    page.keyboard.press("Escape")  # closed, what was typed kept
+    assert box.get_attribute("aria-expanded") == "false" and listbox.is_hidden()
+    assert active() is None and box.input_value() == "ECHELLE DE LA"
+    page.keyboard.press("ArrowDown")  # open again, on the first
+    assert box.get_attribute("aria-expanded") == "true"
+    assert active().startswith("Échelle de la Moselle")
+    assert_accessible(page)  # (the open list audited too)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # picks, does not send the form
+    assert box.input_value() == "Échelle de la Vologne (ECH-VOLOGNE)"
+    assert box.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.id") == "r-asset"
+    assert page.locator("#done").inner_text() == ""
+
+    page.get_by_label("Seuil (m)").focus()
+    page.keyboard.type("3,1")
+    page.keyboard.press("Enter")  # (the form sent from its last field)
+    page.locator("#done", has_text="Règle « Crue de la Vologne » créée.").wait_for()
+    client = _client(web_db, web_registry)
+    rule = next(r for r in _rules(client, territory) if r["name"] == "Crue de la Vologne")
+    assert (rule["stream_id"], rule["metric"], rule["params"]["value"]) == (
+        gauges["ECH-VOLOGNE"], None, 3.1)
+    assert _facts(_item(page, rule["id"]))["Surveille"] == \
+        "Hauteur d'eau — Échelle de la Vologne"
+
+    # every list of assets asked was a search of 20 at most, by a term of 2 characters or more
+    asked = _assets_lists(requests)
+    assert asked and all(len(q["q"][0].strip()) >= 2 and q["limit"] == ["20"]
+                         and q["metric"] == ["hydro.level"] for q in asked), asked
+    # … and no stream list of a whole metric (only the stream of the equipment picked)
+    streams_asked = [u for u in requests if "/streams?" in u]
+    assert streams_asked and all("asset_id=" in u for u in streams_asked), streams_asked
+
+
+@ON_PHONE
+def test_typing_after_a_pick_unpicks_and_the_page_says_so(page, server, size, territory,
+                                                          web_db, web_registry):
+    """The text no longer names the equipment picked: nothing is sent for it, and the
+    refusal beside the field says to choose in the list; a metric the equipment lacks
+    unpicks it too."""
+    _more_gauges(web_db, web_registry, territory)
+    login(page, server, then=PAGE)
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.get_by_label("Nom de la règle").fill("Vologne")
+    page.get_by_label("Un seul équipement").check()
+    box = page.get_by_role("combobox", name="Équipement")
+    box.fill("vologne")
+    page.locator("#r-asset-status", has_text="Choisissez d'abord la mesure").wait_for()
+    page.get_by_label("Mesure", exact=True).select_option(label="Hauteur d'eau (m)")
+    box.fill("")
+    box.press_sequentially("echelle")
+    page.locator("#r-asset-status", has_text="27 équipements trouvés").wait_for()
+    screenshot(page, "regles-alerte-equipement", size)
+    box.fill("")
+    box.press_sequentially("volog")
+    page.get_by_role("option", name="Échelle de la Vologne ECH-VOLOGNE").click()
+    assert box.input_value() == "Échelle de la Vologne (ECH-VOLOGNE)"
+    page.get_by_label("Seuil (m)").fill("3")
+    box.fill("Échelle de la Vologne")  # (edited: no longer the pick)
+    page.get_by_role("button", name="Créer la règle").click()
+    page.locator("#form-error", has_text="Règle d'alerte invalide.").wait_for()
+    assert page.locator("#r-asset-error").inner_text().startswith(
+        "choisissez l'équipement dans la liste")
+    assert box.get_attribute("aria-invalid") == "true"
+    assert "r-asset-error" in box.get_attribute("aria-describedby")
+
+    box.fill("")
+    box.press_sequentially("volog")
+    page.get_by_role("option", name="Échelle de la Vologne ECH-VOLOGNE").click()
+    # another metric: the gauge has no energy stream, so it is no longer picked
+    page.get_by_label("Mesure", exact=True).select_option(value="energy.active_import")
+    page.locator("#r-asset-status", has_text="« Échelle de la Vologne » n'a pas la mesure "
+                 "choisie").wait_for()
+    assert box.input_value() == ""
+    assert_accessible(page)

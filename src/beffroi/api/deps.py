@@ -78,10 +78,12 @@ class Feature(BaseModel):
 
 
 class FeatureCollection(BaseModel):
-    """GeoJSON (RFC 7946), with OGC API Features' ``numberReturned`` and ``next`` link."""
+    """GeoJSON (RFC 7946), with OGC API Features' ``numberReturned``, ``numberMatched``
+    (a search's count beyond the page) and ``next`` link."""
 
     type: Literal["FeatureCollection"]
     numberReturned: int
+    numberMatched: int | None = None
     features: list[Feature]
     links: list[dict[str, str]] | None = None
 

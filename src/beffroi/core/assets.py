@@ -8,9 +8,10 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, or_, select, update
 
 from ..storage import schema
+from ..storage.textsearch import fold, folded
 from .access import TenantScope
 from .clock import now_ms
 from .derived import rederive
@@ -30,7 +31,8 @@ class AssetFilter:
     kind: str | None = None
     commune: str | None = None
     bbox: tuple[float, float, float, float] | None = None
-    q: str | None = None
+    q: str | None = None  # part of the name or the ref, case and accents ignored
+    metric: str | None = None  # only the assets that have a stream of this metric
     parent_id: int | None = None
     cursor: str | None = None
     limit: int = 1000
@@ -236,12 +238,9 @@ def decode_cursor(cursor: str) -> int:
                       errors=[{"field": "cursor", "message": "valeur non reconnue"}]) from None
 
 
-def list_assets(scope: TenantScope, conn: Connection, flt: AssetFilter) -> tuple[list[Any], str | None]:
-    scope.require("read")
-    if not 1 <= flt.limit <= MAX_PAGE:
-        raise Invalid(f"« limit » doit être compris entre 1 et {MAX_PAGE}.",
-                      errors=[{"field": "limit", "message": f"entre 1 et {MAX_PAGE}"}])
-    a = schema.assets
+def _matching(scope: TenantScope, flt: AssetFilter) -> list[Any]:
+    """The filter's clauses, but the page's (cursor and limit)."""
+    a, s = schema.assets, schema.streams
     clauses = [scope.asset_visible()]
     if flt.kind:
         clauses.append(a.c.kind == flt.kind)
@@ -252,14 +251,35 @@ def list_assets(scope: TenantScope, conn: Connection, flt: AssetFilter) -> tuple
     if flt.bbox:
         minx, miny, maxx, maxy = flt.bbox
         clauses += [a.c.maxx >= minx, a.c.minx <= maxx, a.c.maxy >= miny, a.c.miny <= maxy]
-    if flt.q:
-        pattern = f"%{flt.q.strip()}%"
-        clauses.append(or_(a.c.name.ilike(pattern), a.c.ref.ilike(pattern)))
+    term = fold(flt.q.strip()) if flt.q else ""
+    if term:
+        clauses.append(or_(folded(a.c.name).contains(term, autoescape=True),
+                           folded(a.c.ref).contains(term, autoescape=True)))
+    if flt.metric:
+        clauses.append(exists().where(s.c.tenant_id == a.c.tenant_id, s.c.asset_id == a.c.id,
+                                      s.c.metric == flt.metric))
+    return clauses
+
+
+def list_assets(scope: TenantScope, conn: Connection, flt: AssetFilter) -> tuple[list[Any], str | None]:
+    scope.require("read")
+    if not 1 <= flt.limit <= MAX_PAGE:
+        raise Invalid(f"« limit » doit être compris entre 1 et {MAX_PAGE}.",
+                      errors=[{"field": "limit", "message": f"entre 1 et {MAX_PAGE}"}])
+    a = schema.assets
+    clauses = _matching(scope, flt)
     if flt.cursor:
         clauses.append(a.c.id > decode_cursor(flt.cursor))
     rows = conn.execute(select(a).where(and_(*clauses)).order_by(a.c.id).limit(flt.limit + 1)).all()
     next_cursor = encode_cursor(rows[flt.limit - 1].id) if len(rows) > flt.limit else None
     return rows[: flt.limit], next_cursor
+
+
+def count_matching(scope: TenantScope, conn: Connection, flt: AssetFilter) -> int:
+    """How many assets the filter matches in all (every page, whatever the cursor)."""
+    scope.require("read")
+    return conn.execute(select(func.count()).select_from(schema.assets)
+                        .where(and_(*_matching(scope, flt)))).scalar_one()
 
 
 def count_assets(scope: TenantScope, conn: Connection) -> dict[str, int]:
@@ -283,11 +303,14 @@ _FEATURE_COLUMNS = ("id", "ref", "kind", "name", "commune_insee", "parent_id", "
 
 
 def feature_collection(rows: list[Any], next_url: str | None = None,
-                       parent_refs: dict[int, str] | None = None) -> bytes:
+                       parent_refs: dict[int, str] | None = None,
+                       number_matched: int | None = None) -> bytes:
     """GeoJSON FeatureCollection, embedding stored JSON text without re-parsing it.
 
     With ``parent_refs`` (asset id -> ref) each feature also names its parent by
-    ref, so that an export can be imported again into another tenant.
+    ref, so that an export can be imported again into another tenant. With
+    ``number_matched``, the count of all the features the request matches (OGC API
+    Features' ``numberMatched``), beyond this page's.
     """
     null = orjson.Fragment(b"null")
     # Rows are read by position: attribute access on a SQLAlchemy row costs ~1 µs.
@@ -309,6 +332,8 @@ def feature_collection(rows: list[Any], next_url: str | None = None,
     ]
     doc: dict[str, Any] = {"type": "FeatureCollection", "numberReturned": len(features),
                            "features": features}
+    if number_matched is not None:
+        doc["numberMatched"] = number_matched
     if parent_refs is not None:
         for feature in features:
             parent = feature["properties"]["parent_id"]

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
 from . import schema
 from .group_commit import GroupCommit
+from .textsearch import register_sqlite
 
 
 def normalise_url(target: str) -> str:
@@ -130,3 +131,4 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-20000")
     cur.close()
+    register_sqlite(dbapi_conn)  # the accent-insensitive search (storage.textsearch)

@@ -47,15 +47,27 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 @router.get("/tenants/{tenant}/assets", response_class=GeoJSONResponse, response_model=FeatureCollection)
 def list_assets(request: Request, ctx: CtxDep, tenant: str, kind: str | None = None,
                 commune: str | None = None, bbox: str | None = None,
-                q: str | None = Query(None, description="texte cherché dans le nom ou l'identifiant"),
+                q: str | None = Query(None, description="partie du nom ou de l'identifiant, sans "
+                                      "tenir compte des majuscules ni des accents ; la réponse "
+                                      "donne alors aussi « numberMatched »"),
+                metric: str | None = Query(None, description="seulement les équipements ayant un "
+                                           "flux de cette mesure"),
                 parent_id: IdQuery = None, cursor: str | None = None, limit: Limit = 1000):
-    """Assets as a GeoJSON FeatureCollection; follow the ``next`` link for more."""
-    flt = assets.AssetFilter(kind=kind, commune=commune, bbox=_bbox(bbox), q=q,
+    """Assets as a GeoJSON FeatureCollection; follow the ``next`` link for more.
+
+    With ``q`` (a search: ``?q=eglise&limit=20``), ``numberMatched`` counts all the assets
+    found, beyond the page returned.
+    """
+    flt = assets.AssetFilter(kind=kind, commune=commune, bbox=_bbox(bbox), q=q, metric=metric,
                              parent_id=parent_id, cursor=cursor, limit=limit)
     with ctx.reading(tenant) as (scope, conn):
         rows, next_cursor = assets.list_assets(scope, conn, flt)
+        matched = None
+        if q and q.strip():  # (a first page that holds them all has counted them)
+            matched = (len(rows) if cursor is None and next_cursor is None
+                       else assets.count_matching(scope, conn, flt))
     next_url = str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
-    return GeoJSONResponse(assets.feature_collection(rows, next_url))
+    return GeoJSONResponse(assets.feature_collection(rows, next_url, number_matched=matched))
 
 
 def _described(registry, row) -> dict:

@@ -2,11 +2,14 @@
 // condition as a sentence, severity, active or not, alerts in progress), and for agents and
 // administrators one form to create or edit a rule (its fields follow the kind of
 // condition), enable/disable and delete. The API checks every field
-// (POST/PATCH …/alert-rules); its messages go beside their fields.
+// (POST/PATCH …/alert-rules); its messages go beside their fields. A rule on one equipment
+// finds it by a search as the person types (a territory may have 10 000 luminaires: none is
+// read up front), among those that have the chosen metric.
 import {
-  api, ApiError, canWrite, clearFieldErrors, errorText, escapeHtml, formatNumber, newestOnly, parseNumber,
-  renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE, unitSymbol, whileSending,
+  api, ApiError, canWrite, clearFieldErrors, errorText, escapeHtml, formatNumber, parseNumber,
+  renderHeader, roleIn, session, SEVERITY_LABELS, showError, unitSymbol, whileSending,
 } from "/static/js/common.js";
+import { searchCombobox } from "/static/js/combobox.js";
 
 const state = await session();
 renderHeader("regles", state);
@@ -20,7 +23,8 @@ const metrics = new Map();     // key -> {label, unit, kind, states}
 const kindsOf = new Map();     // metric key -> [{key, label}] of the asset kinds declaring it
 const assetKinds = new Map();  // asset kind key -> label
 const communes = new Map();    // insee -> name
-const streamsSeen = new Map(); // stream id -> {id, asset_id, metric, unit, asset_name}
+const streamsSeen = new Map(); // stream id -> {id, asset_id, metric, unit, asset_name, asset_ref}
+const FOUND_AT_MOST = 20;      // equipment listed by a search (the count says how many more)
 let rules = [];
 let editing = null;            // the rule being edited, or null for a new one
 
@@ -99,7 +103,8 @@ async function loadStreams(list) {
     const stream = await api(`${base}/streams/${id}`).catch(() => null);
     if (!stream) return;
     const asset = await api(`${base}/assets/${stream.asset_id}`).catch(() => null);
-    streamsSeen.set(id, { ...stream, asset_name: asset ? asset.name : `Équipement n° ${stream.asset_id}` });
+    streamsSeen.set(id, { ...stream, asset_name: asset ? asset.name : `Équipement n° ${stream.asset_id}`,
+      asset_ref: asset ? asset.ref : "" });
   }));
 }
 
@@ -225,57 +230,54 @@ function metricChanged({ keep = {} } = {}) {
     `<label class="choice"><input type="checkbox" name="states" value="${escapeHtml(code)}"${
       (keep.states || []).includes(Number(code)) ? " checked" : ""}> ${escapeHtml(label)}</label>`).join("")
     : '<p class="muted">Cette mesure n\'a pas d\'états : choisissez une mesure d\'état (marche/arrêt, alarme…).</p>';
-  return loadEquipment(keep.stream_id);
+  equipment.forget();  // (found for another metric)
+  return keepEquipment();
 }
 
-const equipmentCache = new Map();  // metric -> [{stream_id, asset_id, name, ref}]
+// ---- one equipment: searched as typed, its stream of the metric read when picked ----------
 
-/** The equipment that have the chosen metric (one stream each), for the « un seul
- * équipement » choice; their names from the assets of the kinds declaring the metric. */
-async function equipmentOf(metricKey) {
-  if (!equipmentCache.has(metricKey)) {
-    const reading = (async () => {
-      const streams = await api(`${base}/streams`, { params: { metric: metricKey } });
-      const names = new Map();
-      await Promise.all((kindsOf.get(metricKey) || []).map(async (k) => {
-        const fc = await api(`${base}/assets`, { params: { kind: k.key, limit: 5000 } }).catch(() => null);
-        for (const f of (fc && fc.features) || []) names.set(f.id, f.properties);
-      }));
-      return streams.map((s) => {
-        const asset = names.get(s.asset_id);
-        return { stream_id: s.id, asset_id: s.asset_id, name: asset ? asset.name : `Équipement n° ${s.asset_id}`,
-          ref: asset ? asset.ref : "" };
-      }).sort((a, b) => a.name.localeCompare(b.name, "fr"));
-    })();
-    equipmentCache.set(metricKey, reading);
-    reading.catch(() => equipmentCache.delete(metricKey));
-  }
-  return equipmentCache.get(metricKey);
+let picked = null;  // {id, label, detail, stream: Promise of its stream id of the metric, or null}
+
+/** The equipment matching `text` that have the chosen metric (FOUND_AT_MOST of them). */
+async function findEquipment(text) {
+  const metric = $("r-metric").value;
+  if (!metric) return { items: [], message: "Choisissez d'abord la mesure : seuls les équipements qui l'ont sont proposés." };
+  const fc = await api(`${base}/assets`, { params: { q: text, metric, limit: FOUND_AT_MOST } });
+  const items = fc.features.map((f) => ({ id: f.id, label: f.properties.name, detail: f.properties.ref }))
+    .sort((a, b) => a.label.localeCompare(b.label, "fr"));
+  return { items, matched: fc.numberMatched ?? items.length };
 }
 
-const readEquipment = newestOnly();  // (the metric changed meanwhile: that list is not shown)
+/** The stream of the chosen metric of the equipment `item` (its id, or null if it has none). */
+function streamOf(item) {
+  const metric = $("r-metric").value;
+  const reading = metric
+    ? api(`${base}/streams`, { params: { asset_id: item.id, metric } }).then((list) => (list[0] ? list[0].id : null))
+    : Promise.resolve(null);
+  reading.catch(() => {});  // (the error is shown when the form is sent)
+  return reading;
+}
 
-async function loadEquipment(keepStream) {
-  const select = $("r-stream");
-  const wanted = keepStream ?? (select.value ? Number(select.value) : null);
-  const metricKey = $("r-metric").value;
-  if (scope() !== "stream") return;
-  if (!metricKey) {
-    select.innerHTML = '<option value="">— choisissez d\'abord la mesure —</option>';
-    $("r-search-status").textContent = "";
-    return;
+function equipmentPicked(item) {
+  picked = item ? { ...item, stream: streamOf(item) } : null;
+}
+
+const equipment = searchCombobox({
+  input: $("r-asset"), listbox: $("r-asset-options"), status: $("r-asset-status"),
+  search: findEquipment, onChange: equipmentPicked,
+});
+
+/** The metric changed: the equipment picked stays if it has that metric too. */
+async function keepEquipment() {
+  if (!picked) return;
+  const was = picked;
+  const stream = await (picked.stream = streamOf(picked));
+  if (stream === null && picked === was) {
+    picked = null;
+    equipment.set(null);
+    equipment.say($("r-metric").value ? `« ${was.label} » n'a pas la mesure choisie : cherchez un autre équipement.`
+      : "Choisissez d'abord la mesure, puis l'équipement.");
   }
-  const all = await readEquipment(equipmentOf(metricKey));
-  if (all === STALE) return;
-  const words = $("r-search").value.trim().toLocaleLowerCase("fr");
-  const found = all.filter((e) => !words || e.name.toLocaleLowerCase("fr").includes(words)
-    || e.ref.toLocaleLowerCase("fr").includes(words) || e.stream_id === wanted);
-  select.innerHTML = '<option value="">— choisir —</option>' + found.map((e) =>
-    `<option value="${e.stream_id}"${e.stream_id === wanted ? " selected" : ""}>${escapeHtml(e.name)}${
-      e.ref ? ` (${escapeHtml(e.ref)})` : ""}</option>`).join("");
-  const count = found.length;
-  $("r-search-status").textContent = `${formatNumber(count, 0)} équipement${count > 1 ? "s" : ""}`
-    + ` avec cette mesure${words ? " pour cette recherche" : ""}`;
 }
 
 function durationValue(input) {
@@ -304,7 +306,7 @@ function numberValue(input) {
 
 /** What the form says, as the API's body: every field (the other scope's as null, so that
  * an edit may move a rule from one equipment to a whole metric), the kind's params only. */
-function body() {
+function body(streamId) {
   const kind = $("r-kind").value;
   const params = {};
   const put = (key, value) => { if (value !== undefined) params[key] = value; };
@@ -327,7 +329,7 @@ function body() {
   return {
     name: $("r-name").value.trim(), kind, params,
     metric: one ? null : $("r-metric").value || null,
-    stream_id: one ? ($("r-stream").value ? Number($("r-stream").value) : null) : null,
+    stream_id: one ? streamId : null,
     asset_kind: one ? null : $("r-asset-kind").value || null,
     commune: one ? null : $("r-commune").value || null,
     severity: $("r-severity").value, enabled: $("r-enabled").checked,
@@ -351,8 +353,11 @@ function showErrors(e) {
     const key = field === "stream_id" && scope() === "metric" ? "metric" : field;
     const where = form.querySelector(`[data-field="${CSS.escape(key)}"]`);
     if (!where || where.closest("[hidden]")) continue;
+    // (no equipment picked in the search's list: said in the page's words, not the API's)
+    const text = field === "stream_id" && scope() === "stream" && !picked
+      ? "choisissez l'équipement dans la liste : tapez une partie de son nom ou de sa référence" : message;
     const slot = $(`${where.id}-error`);
-    if (slot) slot.textContent = slot.textContent ? `${slot.textContent} ; ${message}` : message;
+    if (slot) slot.textContent = slot.textContent ? `${slot.textContent} ; ${text}` : text;
     const inputs = where.tagName === "FIELDSET" ? [...where.querySelectorAll("input")] : [where];
     for (const input of inputs) input.setAttribute("aria-invalid", "true");
     first ||= inputs[0] || null;
@@ -368,6 +373,8 @@ function resetForm() {
   editing = null;
   form.reset();
   clearErrors();
+  picked = null;
+  equipment.set(null);
   $("form-title").textContent = "Nouvelle règle";
   $("r-submit").textContent = "Créer la règle";
   $("r-cancel").hidden = true;
@@ -380,6 +387,8 @@ async function edit(rule) {
   editing = rule;
   clearErrors();
   form.reset();
+  picked = null;
+  equipment.set(null);
   const p = rule.params || {};
   const stream = rule.stream_id !== null ? streamsSeen.get(rule.stream_id) : null;
   $("r-name").value = rule.name;
@@ -408,7 +417,12 @@ async function edit(rule) {
   $("r-cancel").hidden = false;
   showGroups();
   renderRules();
-  await metricChanged({ keep: { asset_kind: rule.asset_kind, states: p.states, stream_id: rule.stream_id } });
+  await metricChanged({ keep: { asset_kind: rule.asset_kind, states: p.states } });
+  if (stream) {  // its equipment, by the name read with the list (by id)
+    const item = { id: stream.asset_id, label: stream.asset_name, detail: stream.asset_ref };
+    picked = { ...item, stream: Promise.resolve(stream.id) };
+    equipment.set(item);
+  }
   $("form-title").focus();
   $("form-title").scrollIntoView();
 }
@@ -416,11 +430,11 @@ async function edit(rule) {
 async function submit(event) {
   event.preventDefault();
   clearErrors();
-  const data = body();
   const wasEditing = editing;
   await whileSending($("r-submit"), async () => {
     let saved;
     try {
+      const data = body(picked && scope() === "stream" ? await picked.stream : null);
       saved = wasEditing
         ? await api(`${base}/alert-rules/${wasEditing.id}`, { method: "PATCH", body: data })
         : await api(`${base}/alert-rules`, { method: "POST", body: data });
@@ -482,13 +496,7 @@ async function main() {
     await metricChanged();
     $("r-metric").addEventListener("change", () => metricChanged().catch((e) => showError(e, $("form-error"))));
     $("r-kind").addEventListener("change", showGroups);
-    for (const radio of form.elements.scope) {
-      radio.addEventListener("change", () => {
-        showGroups();
-        loadEquipment().catch((e) => showError(e, $("form-error")));
-      });
-    }
-    $("r-search").addEventListener("input", () => loadEquipment().catch((e) => showError(e, $("form-error"))));
+    for (const radio of form.elements.scope) radio.addEventListener("change", showGroups);
     form.addEventListener("submit", (e) => { submit(e).catch((error) => showErrors(error)); });
     // « Nouvelle règle » while one is being edited: the form empties first.
     $("new-rule").addEventListener("click", () => { if (editing) resetForm(); });
