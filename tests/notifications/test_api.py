@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import orjson
 from sqlalchemy import select
 
@@ -12,6 +15,8 @@ from beffroi.notifications.outbox import send_due
 from beffroi.storage import schema
 
 from .conftest import deliver, notifications, paris, raise_, token
+
+README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def audit(db, tenant_id: int, entity: str) -> list[tuple]:
@@ -233,6 +238,11 @@ def test_a_webhook_test_goes_through_the_outbox_signed_and_logged(client, db, re
         "message": "Essai d'envoi demandé depuis Beffroi : ce message ne correspond à aucune "
                    "alerte. S'il vous parvient avec une signature valide, le webhook est bien "
                    "configuré."}
+    # The README documents exactly these keys, and the same message.
+    [documented] = [orjson.loads(block) for block in re.findall(r"```json\n(.*?)```", README, re.S)
+                    if '"webhook.test"' in block]
+    assert documented.keys() == payload.keys() and documented["message"] == payload["message"]
+    assert documented["webhook"].keys() == payload["webhook"].keys()
     [logged] = client.get(f"/api/v1/tenants/{world['tenant']}/notifications",
                           headers=admin).json()
     assert (logged["id"], logged["status"], logged["kind"]) == (queued["id"], "sent", "test")
