@@ -12,7 +12,8 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.notifications import webhooks
 from beffroi.storage import schema
 
-from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
+from .conftest import AT_DESK, ON_PHONE, SIZES, assert_accessible, login, screenshot
+from .test_security_pages import STICKING_OUT
 
 ADMIN = "admin@cc-vosges.fr"
 REFUSED = "destination refusée (adresse locale, privée ou réservée)"
@@ -143,6 +144,10 @@ def test_admin_creates_a_webhook_and_sees_its_secret_once(page, server, web_db, 
                   "corps brut de la requête", "5 minutes"):
         assert words in said, words
     assert_accessible(page)
+    # The secret, the headers and the webhook's address reflow on a 320 px screen.
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate(STICKING_OUT)["overflow"] <= 0
+    page.set_viewport_size(SIZES[size])
 
     hide = page.get_by_role("button", name="J'ai copié le secret : le masquer")
     hide.focus()
