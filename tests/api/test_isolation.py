@@ -153,6 +153,7 @@ def sample_body(method: str, path: str, t: dict):
             "name": "Supervision", "url": "https://hooks.example.fr/beffroi",
             "min_severity": "critical", "domains": ["generic"], "enabled": True},
         ("PATCH", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}"): {"enabled": False},
+        ("POST", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/test"): {},
         ("PUT", "/api/v1/tenants/{tenant}/oncall/{week_start}"): {
             "primary_user_id": t["user_id"], "secondary_user_id": None},
         ("POST", "/api/v1/tenants/{tenant}/lighting/cabinets/{asset_id}/programme/preview"): {

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import orjson
 from sqlalchemy import select
 
+from beffroi.core import tenants
+from beffroi.core.access import CLI, open_scope
+from beffroi.notifications import webhooks
+from beffroi.notifications.outbox import send_due
 from beffroi.storage import schema
 
-from .conftest import deliver, paris, raise_, token
+from .conftest import deliver, notifications, paris, raise_, token
+
+README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def audit(db, tenant_id: int, entity: str) -> list[tuple]:
@@ -176,3 +185,86 @@ def test_notification_settings_of_the_tenant(client, db, world):
     assert response.json()["settings"] | good == response.json()["settings"]
     defaults = client.get(url, headers=token(db, world, "viewer")).json()["settings"]
     assert defaults["digest_time"] == "06:45"
+
+
+def test_a_webhook_test_goes_through_the_outbox_signed_and_logged(client, db, registry, world,
+                                                                  receiver):
+    """POST …/webhooks/{id}/test queues a delivery that the sending job signs, sends to the
+    checked address and logs like an alert's; admins of the webhook's territory only."""
+    base = f"/api/v1/tenants/{world['tenant']}/webhooks"
+    admin = token(db, world, "admin")
+    created = client.post(base, headers=admin, json={"name": "Supervision", "url": receiver.url})
+    assert created.status_code == 201, created.text
+    hook, secret = created.json(), created.json()["secret"]
+    with db.write() as conn:  # another territory, with a webhook of its own
+        other = tenants.create_tenant(db, conn, CLI, name="Autre territoire", registry=registry)
+        theirs, _ = webhooks.create_webhook(open_scope(db, conn, CLI, other["id"]), conn,
+                                            registry, {"url": "https://hooks.example.fr/b"})
+
+    for who in ("viewer", "primary"):
+        refused = client.post(f"{base}/{hook['id']}/test", headers=token(db, world, who))
+        assert refused.status_code == 403, refused.text
+    assert client.post(f"{base}/{hook['id']}/test").status_code == 401
+    assert client.post(f"{base}/{theirs.id}/test", headers=admin).status_code == 404
+    assert client.post(f"{base}/999999/test", headers=admin).status_code == 404
+    assert notifications(db) == []
+
+    answer = client.post(f"{base}/{hook['id']}/test", headers=admin)
+    assert answer.status_code == 202, answer.text
+    queued = answer.json()
+    assert queued | {"id": 0, "created_at": None, "next_attempt_at": None} == {
+        "id": 0, "alert_id": None, "user_id": None, "webhook_id": hook["id"],
+        "channel": "webhook", "target": receiver.url, "kind": "test", "subject": "webhook.test",
+        "status": "pending", "attempts": 0, "next_attempt_at": None, "created_at": None,
+        "sent_at": None, "error": None}
+    assert [(a, u, e) for a, u, e, _ in audit(db, world["tenant"], "webhook")][-1] == (
+        "test", world["admin"], str(hook["id"]))
+
+    # Sent by the sending job, signed with the webhook's secret, as any delivery.
+    [outcome] = send_due(db)
+    assert outcome["status"] == "sent"
+    [request] = receiver.requests
+    headers = request["headers"]
+    assert headers["X-Beffroi-Event"] == "webhook.test"
+    assert headers["X-Beffroi-Delivery"] == str(queued["id"])
+    assert webhooks.verify_signature(secret, headers["X-Beffroi-Timestamp"], request["body"],
+                                     headers["X-Beffroi-Signature"])
+    payload = orjson.loads(request["body"])
+    assert payload | {"occurred_at": None} == {
+        "event": "webhook.test", "occurred_at": None,
+        "tenant": {"id": world["tenant"], "siren": None, "name": "CC de la Porte des Vosges"},
+        "webhook": {"id": hook["id"], "name": "Supervision"},
+        "user": {"id": world["admin"], "name": "Admin"},
+        "message": "Essai d'envoi demandé depuis Beffroi : ce message ne correspond à aucune "
+                   "alerte. S'il vous parvient avec une signature valide, le webhook est bien "
+                   "configuré."}
+    # The README documents exactly these keys, and the same message.
+    [documented] = [orjson.loads(block) for block in re.findall(r"```json\n(.*?)```", README, re.S)
+                    if '"webhook.test"' in block]
+    assert documented.keys() == payload.keys() and documented["message"] == payload["message"]
+    assert documented["webhook"].keys() == payload["webhook"].keys()
+    [logged] = client.get(f"/api/v1/tenants/{world['tenant']}/notifications",
+                          headers=admin).json()
+    assert (logged["id"], logged["status"], logged["kind"]) == (queued["id"], "sent", "test")
+
+    # A disabled webhook is not tried: said at once, nothing queued.
+    client.patch(f"{base}/{hook['id']}", headers=admin, json={"enabled": False})
+    disabled = client.post(f"{base}/{hook['id']}/test", headers=admin)
+    assert disabled.status_code == 409
+    assert disabled.json()["detail"] == (
+        "Ce webhook est désactivé : activez-le pour envoyer un essai.")
+    assert len(notifications(db)) == 1
+
+
+def test_a_webhook_test_to_a_private_address_fails_at_sending(client, db, world, receiver,
+                                                              monkeypatch):
+    """The address is checked again when the test leaves, as for an alert's delivery."""
+    base = f"/api/v1/tenants/{world['tenant']}/webhooks"
+    admin = token(db, world, "admin")
+    hook = client.post(base, headers=admin, json={"url": receiver.url}).json()
+    assert client.post(f"{base}/{hook['id']}/test", headers=admin).status_code == 202
+    monkeypatch.delenv("BEFFROI_ALLOW_PRIVATE_NETWORKS")
+    [outcome] = send_due(db)
+    assert (outcome["status"], outcome["error"]) == (
+        "failed", "Webhook non délivré : destination refusée (adresse locale, privée ou réservée).")
+    assert receiver.requests == []

@@ -32,6 +32,7 @@ WEBHOOK_EVENTS = {"opened": "alert.opened", "reopened": "alert.reopened",
                   "triggered": "alert.severity_raised", "escalated": "alert.escalated",
                   "resolved": "alert.resolved", "acknowledged": "alert.acknowledged",
                   "changed": "alert.changed"}
+TEST_EVENT = "webhook.test"  # a test delivery asked by an admin (POST …/webhooks/{id}/test)
 SIGNATURE = "—\nBeffroi, hyperviseur territorial"
 
 
@@ -208,4 +209,19 @@ def webhook_payload(facts: AlertFacts, event: Any, actor: Any | None) -> bytes:
         },
         "user": {"id": actor.id, "name": actor.name} if actor is not None else None,
         "comment": event.comment,
+    })
+
+
+def webhook_test_payload(tenant: Any, webhook: Any, user: Any | None, at: int) -> bytes:
+    """The JSON body of a test delivery (documented in README.md): no alert, a French
+    message saying it is a test."""
+    return orjson.dumps({
+        "event": TEST_EVENT,
+        "occurred_at": format_instant(at),
+        "tenant": {"id": tenant.id, "siren": tenant.siren, "name": tenant.name},
+        "webhook": {"id": webhook.id, "name": webhook.name},
+        "user": {"id": user.id, "name": user.name} if user is not None else None,
+        "message": ("Essai d'envoi demandé depuis Beffroi : ce message ne correspond à aucune "
+                    "alerte. S'il vous parvient avec une signature valide, le webhook est "
+                    "bien configuré."),
     })

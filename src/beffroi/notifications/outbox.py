@@ -5,6 +5,9 @@ write transaction, sent with no transaction open, and its result written in anot
 short one. A failure is retried after 1, 5 then 30 minutes; after the fourth attempt, or
 at once when retrying cannot help (SMTP not configured, webhook deleted, destination
 refused or redirecting), it is ``failed`` with the error kept.
+
+A test delivery of a webhook (``queue_webhook_test``) is queued here too: signed, checked
+against private addresses at sending, retried and logged like any other.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from sqlalchemy import Connection, or_, select, update
 from ..core import outbound
 from ..core.access import TenantScope
 from ..core.clock import format_instant, now_ms
-from ..core.errors import Invalid
+from ..core.errors import Conflict, Invalid
 from ..storage import schema
 from ..storage.database import Database
 from .email import Mailer, MailError
-from .webhooks import HTTP_TIMEOUT_S, DeliveryError, deliver
+from .messages import TEST_EVENT, webhook_test_payload
+from .webhooks import HTTP_TIMEOUT_S, DeliveryError, deliver, get_webhook
 
 RETRY_DELAYS_S = (60, 300, 1800)
 MAX_ATTEMPTS = len(RETRY_DELAYS_S) + 1
@@ -51,6 +55,29 @@ def queue(db: Database, conn: Connection, tenant_id: int, *, channel: str, targe
         webhook_id=webhook_id, channel=channel, target=target, kind=kind, subject=subject,
         body=body, status="pending", attempts=0, next_attempt_at=now, created_at=now))
     return notification_id
+
+
+def queue_webhook_test(scope: TenantScope, conn: Connection, webhook_id: int) -> Any:
+    """Queue a test delivery to a webhook (tenant admins); the queued notification.
+
+    It leaves with the next run of the sending job, exactly as an alert's would."""
+    webhook = get_webhook(scope, conn, webhook_id)  # (admins only; 404 for another tenant's)
+    if not webhook.enabled:
+        raise Conflict("Ce webhook est désactivé : activez-le pour envoyer un essai.")
+    user = None
+    if scope.principal.user_id is not None:
+        u = schema.users
+        user = conn.execute(select(u.c.id, u.c.name).where(
+            u.c.id == scope.principal.user_id)).first()
+    now = now_ms()
+    body = webhook_test_payload(scope.tenant, webhook, user, now).decode()
+    notification_id = queue(scope.db, conn, scope.tenant_id, channel="webhook",
+                            target=webhook.url, kind="test", subject=TEST_EVENT, body=body,
+                            now=now, webhook_id=webhook.id)
+    scope.audit(conn, "test", "webhook", webhook.id,
+                {"url": webhook.url, "notification_id": notification_id})
+    n = schema.notifications
+    return conn.execute(select(n).where(scope.owns(n), n.c.id == notification_id)).one()
 
 
 def notification_public(row: Any) -> dict[str, Any]:

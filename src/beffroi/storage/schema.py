@@ -488,7 +488,7 @@ notifications = Table(
     Column("webhook_id", BigInteger),
     Column("channel", String(10), nullable=False),  # email | webhook
     Column("target", String(1000), nullable=False),  # address or URL
-    Column("kind", String(20), nullable=False),  # alert | oncall | escalation | digest
+    Column("kind", String(20), nullable=False),  # alert | oncall | escalation | digest | test
     Column("subject", String(300)),
     Column("body", Text, nullable=False),
     Column("status", String(10), nullable=False),  # pending | sent | failed

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from ...notifications import oncall, outbox, subscriptions, webhooks
 from ..deps import CtxDep, Id, IdQuery, JsonBody, JSONResponse, Limit, Object, Objects, body_doc
+from ..openapi import problems
 
 router = APIRouter(tags=["notifications"])
 SUBSCRIPTION_EXAMPLE = {"domains": ["water"], "communes": ["88383"], "min_severity": "warning",
@@ -89,6 +90,16 @@ def update_webhook(ctx: CtxDep, tenant: str, webhook_id: Id, body: JsonBody):
     with ctx.writing(tenant) as (scope, conn):
         return JSONResponse(webhooks.webhook_public(
             webhooks.update_webhook(scope, conn, ctx.registry, webhook_id, body)))
+
+
+@router.post("/tenants/{tenant}/webhooks/{webhook_id}/test", status_code=202,
+             response_model=Object, responses=problems(409))
+def send_webhook_test(ctx: CtxDep, tenant: str, webhook_id: Id):
+    """Queue a signed test delivery (event ``webhook.test``) to an enabled webhook; the
+    notification is sent, retried and logged as an alert's (``…/notifications``)."""
+    with ctx.writing(tenant) as (scope, conn):
+        return JSONResponse(outbox.notification_public(
+            outbox.queue_webhook_test(scope, conn, webhook_id)), status_code=202)
 
 
 @router.delete("/tenants/{tenant}/webhooks/{webhook_id}", status_code=204)

@@ -1,6 +1,6 @@
 // Administration of a tenant: communes, members and roles, device health, asset import,
-// import of a history of readings; the on-call roster and the send log are in their own
-// modules (oncall.js, send-log.js).
+// import of a history of readings; the on-call roster, the webhooks and the send log are in
+// their own modules (oncall.js, webhooks.js, send-log.js).
 import {
   api, ApiError, csrfToken, errorText, escapeHtml, formatDateTime, formatNumber, isAdmin,
   newestOnly, readJson, renderHeader, request, roleIn, session, showError, STALE, unitSymbol,
@@ -8,6 +8,7 @@ import {
 } from "/static/js/common.js";
 import { initOncall } from "/static/js/oncall.js";  // on-call roster
 import { initSendLog } from "/static/js/send-log.js";  // send log
+import { initWebhooks } from "/static/js/webhooks.js";  // outgoing webhooks
 
 const ROLE_LABELS = {
   tenant_admin: "Administrateur du territoire",
@@ -633,7 +634,7 @@ async function main() {
   $("history-button").addEventListener("click", runHistoryImport);
   const results = await Promise.allSettled([
     loadCommunes().then(loadMembers), loadDevices(),
-    initOncall(ctx), initSendLog(ctx)]);
+    initOncall(ctx), initWebhooks(ctx), initSendLog(ctx)]);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) showError(failed.reason);
 }

@@ -11,7 +11,7 @@ const FILTER_LABELS = { sent: "envoyés", pending: "en attente", failed: "en éc
 const CHANNEL_LABELS = { email: "Courriel", webhook: "Webhook" };
 const KIND_LABELS = {
   alert: "Alerte", oncall: "Astreinte", escalation: "Escalade",
-  digest: "Récapitulatif quotidien",
+  digest: "Récapitulatif quotidien", test: "Essai de webhook",
 };
 const $ = (id) => document.getElementById(id);
 
@@ -131,5 +131,7 @@ export async function initSendLog({ tenant }) {
       if (lost) (more.hidden ? $("sendlog") : more).focus();
     }
   });
+  // A test delivery asked in the webhooks section (webhooks.js): queued, then tried.
+  document.addEventListener("beffroi:notifications", () => run(() => load()));
   await load();
 }
