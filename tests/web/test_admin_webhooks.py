@@ -257,7 +257,7 @@ def test_admin_edits_disables_and_deletes_a_webhook(page, server, web_db, web_re
     assert item.get_by_role("button", name="Envoyer un essai").count() == 0
     assert page.evaluate("document.activeElement.dataset.action") == "toggle"
     page.keyboard.press("Enter")
-    status.filter(has_text="activé :").wait_for()
+    status.filter(has_text="» activé :").wait_for()  # (not « désactivé : »)
     assert _facts(item)["État"] == "Actif" and _stored(web_db, territory)[0].enabled
 
     # Deleted after a confirmation only.
