@@ -1,0 +1,214 @@
+"""Changing, deleting and creating an asset from the web pages (« Modifier », « Supprimer »,
+« Nouvel équipement »), for agents and administrators; what the API refuses is said beside
+its field, and an asset of another territory is never reachable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from beffroi.core import assets, tenants
+from beffroi.core.access import CLI, open_scope
+
+from .asset_fixtures import CABINET_PROPERTIES, equip_cabinet
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
+from .test_security_pages import STICKING_OUT
+
+
+def _api_asset(page, server, territory, asset_id: int):
+    """The asset as the API answers it (the browser's session): an independent reading."""
+    response = page.request.get(
+        f"{server.url}/api/v1/tenants/{territory['tenant']}/assets/{asset_id}")
+    return response.status, (response.json() if response.ok else None)
+
+
+def _open_edit(page, server, asset_id: int, email: str = "agent@cc-vosges.fr") -> None:
+    login(page, server, email, then=f"/equipements/{asset_id}")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.get_by_role("button", name="Modifier", exact=True).click()
+    page.get_by_role("heading", name="Modifier l'équipement").wait_for()
+
+
+@ON_PHONE
+def test_an_agent_changes_the_name_a_number_and_a_choice(page, server, size, territory, web_db,
+                                                         web_registry):
+    cabinet = equip_cabinet(web_db, web_registry, territory)
+    _open_edit(page, server, cabinet)
+    form = page.locator("#edit-form")
+    # The kind's properties, from its schema: units, bounds, French choices, dates.
+    assert page.get_by_label("Puissance raccordée (kW)").input_value() == "12,5"
+    assert "De 1 à 32." in form.inner_text()  # the circuits' bounds
+    assert page.get_by_label("Mode d'allumage").locator("option:checked").inner_text() \
+        == "horloge astronomique"
+    assert page.get_by_label("Mise en service").input_value() == "2019-03-14"
+    assert page.get_by_label("Extinction en cœur de nuit (ancien format)").is_checked()
+    assert_accessible(page)
+    assert page.evaluate(STICKING_OUT)["overflow"] <= 0
+    screenshot(page, "equipement-modifier", size)
+
+    page.get_by_label("Nom", exact=True).fill("Armoire de la place de l'Abbaye")
+    page.get_by_label("Puissance raccordée (kW)").fill("1 234,5")
+    page.get_by_label("Option tarifaire").select_option(label="éclairage public")
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    page.get_by_role("status").filter(has_text="Modifications enregistrées").wait_for()
+    page.get_by_role("heading", level=1, name="Armoire de la place de l'Abbaye").wait_for()
+    assert page.locator("#edit-section").is_hidden()
+    shown = page.locator("#properties").inner_text()
+    assert "1 234,5 kW" in shown.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "éclairage public" in shown
+
+    status, saved = _api_asset(page, server, territory, cabinet)
+    assert status == 200
+    assert saved["name"] == "Armoire de la place de l'Abbaye"
+    assert saved["properties"] == {**CABINET_PROPERTIES, "connected_power_kw": 1234.5,
+                                   "tariff_option": "public_lighting"}
+    assert saved["geometry"] == {"type": "Point", "coordinates": [6.59, 48.02]}  # untouched
+
+
+@AT_DESK
+def test_a_refused_value_is_said_beside_its_field_and_nothing_is_stored(page, server, size,
+                                                                      territory, web_db,
+                                                                      web_registry):
+    cabinet = equip_cabinet(web_db, web_registry, territory)
+    _open_edit(page, server, cabinet)
+    _, before = _api_asset(page, server, territory, cabinet)
+    page.get_by_label("Nom", exact=True).fill("Armoire renommée")
+    page.get_by_label("Nombre de départs (circuits)").fill("40")
+    page.get_by_label("Longitude").fill("200")
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+
+    circuits = page.get_by_label("Nombre de départs (circuits)")
+    error = page.locator("#prop-circuits-error")
+    error.wait_for()
+    assert error.inner_text() == "40 est supérieur au maximum 32"
+    assert circuits.get_attribute("aria-invalid") == "true"
+    assert "prop-circuits-error" in circuits.get_attribute("aria-describedby")
+    position_error = page.locator("#asset-position-error").inner_text()
+    assert "hors WGS84" in position_error
+    assert page.get_by_label("Longitude").get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "asset-lon"  # the first at fault
+    assert "Rien n'a été enregistré" in page.locator("#edit-errors").inner_text()
+    # What was typed stays, and nothing was stored.
+    assert page.get_by_label("Nom", exact=True).input_value() == "Armoire renommée"
+    assert circuits.input_value() == "40"
+    assert page.get_by_label("Longitude").input_value() == "200"
+    assert _api_asset(page, server, territory, cabinet)[1] == before
+    assert_accessible(page)
+
+    # Corrected, it goes through, and the messages go.
+    circuits.fill("4")
+    page.get_by_label("Longitude").fill("6,59")
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    page.get_by_role("status").filter(has_text="Modifications enregistrées").wait_for()
+    saved = _api_asset(page, server, territory, cabinet)[1]
+    assert saved["name"] == "Armoire renommée" and saved["properties"]["circuits"] == 4
+
+
+@AT_DESK
+def test_the_point_moves_by_a_click_on_the_map_and_by_its_fields(page, server, size, territory):
+    cabinet = territory["cabinets"][1]
+    _open_edit(page, server, cabinet, "admin@cc-vosges.fr")
+    box = page.locator("#asset-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
+    lon = float(page.get_by_label("Longitude").input_value().replace(",", "."))
+    lat = float(page.get_by_label("Latitude").input_value().replace(",", "."))
+    assert lon > 6.6 and lat > 48.02  # east and north of the marker, at the map's centre
+    assert "Point placé sur la carte" in page.locator("#edit-status").inner_text()
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    page.get_by_role("status").filter(has_text="position").wait_for()
+    saved = _api_asset(page, server, territory, cabinet)[1]
+    assert saved["geometry"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
+    assert saved["geometry"]["coordinates"] != [6.6, 48.02]
+
+    page.get_by_role("button", name="Modifier", exact=True).click()
+    page.get_by_label("Longitude").fill("6,612 5")
+    page.get_by_label("Latitude").fill("48,031")
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    page.get_by_role("status").filter(has_text="position").wait_for()
+    saved = _api_asset(page, server, territory, cabinet)[1]
+    assert saved["geometry"] == {"type": "Point", "coordinates": [6.6125, 48.031]}
+    assert "Latitude 48,031, longitude 6,6125" in page.locator("#position-text").inner_text()
+
+
+@AT_DESK
+def test_an_asset_is_changed_with_the_keyboard_only(page, server, size, territory):
+    gauge = territory["gauge"]
+    login(page, server, then=f"/equipements/{gauge}")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.get_by_role("button", name="Modifier", exact=True).focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "asset-name"  # the form's first field
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Échelle du pont de la Moselle")
+    for _ in range(40):  # to the river's field, by tabbing
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "prop-river":
+            break
+    assert page.evaluate("document.activeElement.id") == "prop-river"
+    page.keyboard.type("Moselle")
+    page.keyboard.press("Enter")  # sends the form
+    page.get_by_role("status").filter(has_text="Modifications enregistrées").wait_for()
+    assert page.evaluate("document.activeElement.id") == "edit-open"
+    saved = _api_asset(page, server, territory, gauge)[1]
+    assert saved["name"] == "Échelle du pont de la Moselle"
+    assert saved["properties"] == {"river": "Moselle"}
+
+
+@AT_DESK
+def test_a_reader_sees_no_button_to_change_or_delete(page, server, size, territory):
+    login(page, server, "elu@cc-vosges.fr", then=f"/equipements/{territory['cabinets'][0]}")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    assert page.get_by_role("button", name="Modifier", exact=True).count() == 0
+    assert page.get_by_role("button", name="Supprimer", exact=True).count() == 0
+    assert page.locator("#edit-form").is_hidden()
+
+
+@AT_DESK
+def test_delete_asks_first_and_says_what_goes_with_it(page, server, size, territory):
+    cabinet = territory["cabinets"][0]  # its energy stream holds a year of measurements
+    login(page, server, then=f"/equipements/{cabinet}")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.get_by_role("button", name="Supprimer", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Supprimer l'équipement ?")
+    dialog.wait_for()
+    text = dialog.inner_text()
+    assert "« Armoire 1 — Remiremont » (ARM-88383-01)" in text
+    assert "Ses mesures seront supprimées" in text and "Énergie active" in text
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Annuler").click()
+    assert dialog.is_hidden()
+    assert page.evaluate("document.activeElement.id") == "delete-open"
+    assert _api_asset(page, server, territory, cabinet)[0] == 200
+
+    page.get_by_role("button", name="Supprimer", exact=True).click()
+    dialog.get_by_role("button", name="Supprimer définitivement").click()
+    page.wait_for_url(f"{server.url}/carte")
+    assert _api_asset(page, server, territory, cabinet)[0] == 404
+
+
+@AT_DESK
+def test_an_asset_of_another_territory_is_never_shown_nor_changed(page, server, size, territory,
+                                                                 web_db, web_registry):
+    with web_db.write() as conn:
+        other = tenants.create_tenant(web_db, conn, CLI, name="CC d'ailleurs",
+                                      registry=web_registry)
+        scope = open_scope(web_db, conn, CLI, other["id"])
+        foreign = assets.create_asset(scope, conn, web_registry, {
+            "ref": "SECRET-1", "kind": "lighting.cabinet", "name": "Armoire d'ailleurs",
+            "geometry": {"type": "Point", "coordinates": [4.0, 49.0]}}).id
+    login(page, server, then=f"/equipements/{foreign}")
+    message = page.locator("#message")
+    message.wait_for()
+    assert "introuvable" in message.inner_text()
+    assert "Armoire d'ailleurs" not in page.content()
+    assert page.get_by_role("button", name="Modifier", exact=True).count() == 0
+    # Nor through the API with the agent's session, on the other territory's address.
+    csrf = page.request.get(f"{server.url}/api/v1/auth/csrf").json()["csrf_token"]
+    answer = page.request.patch(f"{server.url}/api/v1/tenants/{other['id']}/assets/{foreign}",
+                                data={"name": "Pris"}, headers={"X-CSRF-Token": csrf})
+    assert answer.status in (403, 404)
+    with web_db.read() as conn:
+        row = open_scope(web_db, conn, CLI, other["id"]).asset(conn, foreign)
+    assert row.name == "Armoire d'ailleurs"
+    assert re.search(r"SECRET-1", page.content()) is None
