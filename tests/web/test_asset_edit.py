@@ -162,6 +162,12 @@ def test_a_reader_sees_no_button_to_change_or_delete(page, server, size, territo
     assert page.get_by_role("button", name="Modifier", exact=True).count() == 0
     assert page.get_by_role("button", name="Supprimer", exact=True).count() == 0
     assert page.locator("#edit-form").is_hidden()
+    page.goto(f"{server.url}/equipements/nouveau")
+    page.get_by_text("la création d'équipements est réservée").wait_for()
+    assert page.locator("#create-form").is_hidden()
+    page.goto(f"{server.url}/carte")
+    page.locator("#summary").filter(has_text="équipement").wait_for()
+    assert page.get_by_role("link", name="Nouvel équipement").count() == 0
 
 
 @AT_DESK
@@ -212,3 +218,69 @@ def test_an_asset_of_another_territory_is_never_shown_nor_changed(page, server, 
         row = open_scope(web_db, conn, CLI, other["id"]).asset(conn, foreign)
     assert row.name == "Armoire d'ailleurs"
     assert re.search(r"SECRET-1", page.content()) is None
+
+
+@ON_PHONE
+def test_an_agent_creates_an_asset_placed_by_a_point_with_its_properties(page, server, size,
+                                                                         territory):
+    login(page, server, then="/equipements/nouveau")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.get_by_label("Type d'équipement").select_option(label="Point lumineux")
+    page.get_by_label("Référence (obligatoire)").fill("PL-88383-0001")
+    page.get_by_label("Nom", exact=True).fill("Lanterne rue des Prêtres")
+    page.get_by_label("Commune").select_option(label="Remiremont (88383)")
+    page.get_by_label("Longitude").fill("6,5912")
+    page.get_by_label("Latitude").fill("48,0171")
+    page.get_by_label("Puissance à pleine charge (W)").fill("35,5")
+    page.get_by_label("Type de source").select_option(label="LED")
+    page.get_by_label("Gradable").check()
+    page.get_by_label("Date d'installation de la tête").fill("2024-05-02")
+    hints = page.locator("#create-properties").inner_text()
+    assert re.search(r"De 0 à 2[\s\u202f\u00a0]?000\u00a0W\.", hints), hints
+    assert page.locator("#create-map .placed-point").count() == 1  # the point, placed
+    assert_accessible(page)
+    assert page.evaluate(STICKING_OUT)["overflow"] <= 0
+    screenshot(page, "nouvel-equipement", size)
+    page.get_by_role("button", name="Créer l'équipement").click()
+    page.wait_for_url(re.compile(r".*/equipements/\d+$"))
+    page.get_by_role("heading", level=1, name="Lanterne rue des Prêtres").wait_for()
+    asset_id = int(page.url.rsplit("/", 1)[1])
+    saved = _api_asset(page, server, territory, asset_id)[1]
+    assert {k: saved[k] for k in ("ref", "kind", "name", "commune", "geometry")} == {
+        "ref": "PL-88383-0001", "kind": "lighting.luminaire", "name": "Lanterne rue des Prêtres",
+        "commune": "88383", "geometry": {"type": "Point", "coordinates": [6.5912, 48.0171]}}
+    assert saved["properties"] == {"power_w": 35.5, "lamp_type": "led", "dimmable": True,
+                                   "head_installed": "2024-05-02"}
+
+
+@AT_DESK
+def test_creation_says_what_goes_by_import_and_a_reference_already_used(page, server, size,
+                                                                       territory):
+    login(page, server, then="/carte")
+    page.get_by_role("link", name="Nouvel équipement").click()
+    page.wait_for_url(f"{server.url}/equipements/nouveau")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    kind = page.get_by_label("Type d'équipement")
+    kind.select_option(label="Surface éclairée")
+    assert "à créer par import" in page.locator("#kind-note").inner_text()
+    assert page.get_by_role("button", name="Créer l'équipement").count() == 0
+
+    kind.select_option(label="Armoire d'éclairage public")
+    page.get_by_label("Référence (obligatoire)").fill("ARM-88383-01")  # the territory's first cabinet's
+    page.get_by_label("Nom", exact=True).fill("Armoire en double")
+    page.get_by_label("Nombre de départs (circuits)").fill("0")
+    page.get_by_role("button", name="Créer l'équipement").click()
+    error = page.locator("#prop-circuits-error")
+    error.wait_for()
+    assert error.inner_text() == "0 est inférieur au minimum 1"
+    page.get_by_label("Nombre de départs (circuits)").fill("2")
+    page.get_by_role("button", name="Créer l'équipement").click()
+    ref_error = page.locator("#asset-ref-error")
+    ref_error.filter(has_text="existe déjà").wait_for()
+    reference = page.get_by_label("Référence (obligatoire)")
+    assert reference.get_attribute("aria-invalid") == "true"
+    assert reference.evaluate("el => el === document.activeElement")
+    assert page.get_by_label("Nom", exact=True).input_value() == "Armoire en double"
+    assert page.locator("#prop-circuits-error").inner_text() == ""
+    assert page.url == f"{server.url}/equipements/nouveau"
+    assert_accessible(page)

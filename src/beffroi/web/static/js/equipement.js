@@ -10,6 +10,7 @@ import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/stati
 import {
   identityHtml, positionHtml, propertiesHtml, readPoint, readProperties, setPoint, showErrors,
 } from "/static/js/asset-form.js";
+import { territoryMap } from "/static/js/territory-map.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -49,6 +50,7 @@ const role = tenant ? roleIn(state.me, tenant.id) : null;
 const base = tenant ? `/tenants/${tenant.id}` : "";
 let asset, kind, metrics = {}, streams = [], charts = [], communes = [];
 let map = null, marker = null;  // the position's map, and the asset's point on it
+let mapConfig = {};  // the basemap, when one is configured (GET /map/config)
 
 function propertyValue(value, spec) {
   if (value === null || value === undefined || value === "") return "—";
@@ -154,7 +156,8 @@ function showMap() {
     return;
   }
   box.hidden = false;
-  map = L.map(box, { attributionControl: false, zoomControl: true, scrollWheelZoom: false });
+  // (with the basemap, when there is one: a point is placed by a click where it stands)
+  map = territoryMap(box, mapConfig, { scrollWheelZoom: false });
   box.setAttribute("aria-label", "Carte de la position de l'équipement");
   box.setAttribute("role", "region");
   const layer = L.geoJSON(asset.geometry, {
@@ -839,13 +842,15 @@ async function main() {
     showError(new Error());
     return;
   }
-  const [a, domains, communeList, streamList, actionList, offer] = await Promise.all([
+  const [a, domains, communeList, streamList, actionList, offer, config] = await Promise.all([
     api(`${base}/assets/${assetId}`), api("/domains"),
     api(`${base}/communes`, { params: { boundaries: false } }).catch(() => []),
     api(`${base}/streams`, { params: { asset_id: assetId } }),
     api("/commands/actions").catch(() => []),
     api(`${base}/assets/${assetId}/commands/available`).catch(() => []),
+    api("/map/config").catch(() => ({})),
   ]);
+  mapConfig = config;
   asset = a;
   communes = communeList;
   streams = streamList;
