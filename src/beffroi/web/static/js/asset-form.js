@@ -54,7 +54,7 @@ export function identityHtml({ name = "", commune = null, communes = [] }) {
 
 /** The position: longitude and latitude fields for a kind placed by a point (``mapHint``:
  * the map next to it takes a click too); another geometry is left to import or the API. */
-export function positionHtml(kind, geometry, { mapHint = true } = {}) {
+export function positionHtml(kind, geometry, { mapHint = true, creating = false } = {}) {
   if (!kind) return "";
   if (geometry && geometry.type !== "Point") {
     return box("geometry", `<p class="field-label">Position</p>
@@ -71,7 +71,8 @@ export function positionHtml(kind, geometry, { mapHint = true } = {}) {
   const text = (v) => (v === null || v === undefined ? "" : coordinateText(v));
   const help = `En degrés décimaux (WGS84), par exemple 6,591 et 48,017${
     mapHint ? " ; un clic sur la carte place le point" : ""}.${
-    kind.geometry_required ? "" : " Vider les deux champs retire la position."}`;
+    kind.geometry_required ? "" : creating ? " Facultative : laissée vide, l'équipement n'a pas "
+      + "de position." : " Vider les deux champs retire la position."}`;
   return box("geometry", `<fieldset class="position-fields" id="asset-position"
       aria-describedby="asset-position-hint asset-position-error">
       <legend>Position${kind.geometry_required ? " (obligatoire)" : ""}</legend>

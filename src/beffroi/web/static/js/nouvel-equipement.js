@@ -86,7 +86,7 @@ function showKind() {
   $("create-submit").hidden = !usable;
   if (!usable) return;
   const typed = $("asset-lon") ? [$("asset-lon").value, $("asset-lat").value] : null;
-  $("create-position").innerHTML = positionHtml(kind, null, { mapHint: takesPoint(kind) });
+  $("create-position").innerHTML = positionHtml(kind, null, { mapHint: true, creating: true });
   $("create-properties").innerHTML = propertiesHtml(kind, {});
   $("create-map").hidden = !takesPoint(kind);
   if (takesPoint(kind)) {
