@@ -50,7 +50,10 @@ def test_an_agent_changes_the_name_a_number_and_a_choice(page, server, size, ter
     page.get_by_label("Nom", exact=True).fill("Armoire de la place de l'Abbaye")
     page.get_by_label("Puissance raccordée (kW)").fill("1 234,5")
     page.get_by_label("Option tarifaire").select_option(label="éclairage public")
-    page.get_by_role("button", name="Enregistrer les modifications").click()
+    patches = []
+    page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
+    # A repeated tap sends once: the button is disabled while the change is sent.
+    page.get_by_role("button", name="Enregistrer les modifications").dblclick()
     page.get_by_role("status").filter(has_text="Modifications enregistrées").wait_for()
     page.get_by_role("heading", level=1, name="Armoire de la place de l'Abbaye").wait_for()
     assert page.locator("#edit-section").is_hidden()
@@ -58,6 +61,7 @@ def test_an_agent_changes_the_name_a_number_and_a_choice(page, server, size, ter
     assert "1 234,5 kW" in shown.replace("\u202f", " ").replace("\u00a0", " ")
     assert "éclairage public" in shown
 
+    assert len(patches) == 1
     status, saved = _api_asset(page, server, territory, cabinet)
     assert status == 200
     assert saved["name"] == "Armoire de la place de l'Abbaye"
@@ -103,6 +107,41 @@ def test_a_refused_value_is_said_beside_its_field_and_nothing_is_stored(page, se
     page.get_by_role("status").filter(has_text="Modifications enregistrées").wait_for()
     saved = _api_asset(page, server, territory, cabinet)[1]
     assert saved["name"] == "Armoire renommée" and saved["properties"]["circuits"] == 4
+
+
+@AT_DESK
+def test_a_property_of_complex_type_is_shown_and_left_untouched(page, server, size, territory,
+                                                               web_db, web_registry):
+    areas = [{"activity": "Enseignement", "area_m2": 1200}, {"activity": "Bureaux",
+                                                            "area_m2": 300.5}]
+    with web_db.write() as conn:
+        school = assets.create_asset(open_scope(web_db, conn, CLI, territory["tenant"]), conn,
+                                     web_registry, {
+            "ref": "BAT-ECOLE", "kind": "buildings.building", "name": "École du centre",
+            "commune": "88383", "geometry": {"type": "Polygon", "coordinates": [[
+                [6.59, 48.01], [6.591, 48.01], [6.591, 48.011], [6.59, 48.01]]]},
+            "properties": {"usage": "ecole", "tertiary_areas": areas, "floor_area_m2": 1500,
+                           "built_year": 1910}}).id
+    _open_edit(page, server, school)
+    box = page.locator('[data-api-field="properties.tertiary_areas"]')
+    assert "Surfaces tertiaires par activité" in box.inner_text()
+    assert "Modifiable par import ou par l'API" in box.inner_text()
+    assert "Enseignement" in box.locator("table").inner_text()  # as the page shows it
+    assert box.locator("input, select").count() == 0
+    # A polygon is not moved here; a year is typed as such, never « 1 910 ».
+    assert page.get_by_label("Longitude").count() == 0
+    assert "modifiable par import ou par l'API" in page.locator(
+        '[data-api-field="geometry"]').inner_text()
+    assert page.get_by_label("Année de construction").input_value() == "1910"
+    # A required property has no empty choice.
+    assert page.get_by_label("Usage").locator('option[value=""]').count() == 0
+    page.get_by_label("Surface de plancher (m²)").fill("1 480")
+    page.get_by_label("Année de construction").fill("")  # emptied: the property goes
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    page.get_by_role("status").filter(has_text="Modifications enregistrées").wait_for()
+    saved = _api_asset(page, server, territory, school)[1]
+    assert saved["properties"] == {"usage": "ecole", "tertiary_areas": areas,
+                                   "floor_area_m2": 1480}
 
 
 @AT_DESK
