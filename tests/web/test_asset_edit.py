@@ -323,3 +323,23 @@ def test_creation_says_what_goes_by_import_and_a_reference_already_used(page, se
     assert page.locator("#prop-circuits-error").inner_text() == ""
     assert page.url == f"{server.url}/equipements/nouveau"
     assert_accessible(page)
+
+
+@AT_DESK
+def test_an_asset_with_attached_assets_is_not_deleted_and_says_why(page, server, size,
+                                                                   territory, web_db,
+                                                                   web_registry):
+    cabinet = territory["cabinets"][2]
+    with web_db.write() as conn:
+        assets.create_asset(open_scope(web_db, conn, CLI, territory["tenant"]), conn,
+                            web_registry, {"ref": "PL-1", "kind": "lighting.luminaire",
+                                           "name": "Lanterne 1", "parent_id": cabinet})
+    login(page, server, "admin@cc-vosges.fr", then=f"/equipements/{cabinet}")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.get_by_role("button", name="Supprimer", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Supprimer l'équipement ?")
+    assert "Il n'a aucune série de mesures." in dialog.inner_text()
+    dialog.get_by_role("button", name="Supprimer définitivement").click()
+    dialog.get_by_role("alert").filter(has_text="équipements rattachés").wait_for()
+    assert page.url == f"{server.url}/equipements/{cabinet}"
+    assert _api_asset(page, server, territory, cabinet)[0] == 200
