@@ -726,10 +726,11 @@ function closeEdit() {
   $("edit-open").focus();
 }
 
+/** Whether the point of the fields is the asset's (as the fields showed it: to the 7th
+ * decimal), so that an untouched position is never sent. */
 const samePoint = (point, geometry) => (point === null ? !geometry
-  : Boolean(geometry) && geometry.type === "Point"
-    && point.coordinates[0] === geometry.coordinates[0]
-    && point.coordinates[1] === geometry.coordinates[1]);
+  : Boolean(geometry) && geometry.type === "Point" && [0, 1].every(
+    (i) => point.coordinates[i] === Number(geometry.coordinates[i].toFixed(7))));
 
 const CHANGE_LABELS = { name: "nom", commune: "commune", geometry: "position" };
 
