@@ -133,6 +133,10 @@ def test_a_property_of_complex_type_is_shown_and_left_untouched(page, server, si
     assert "modifiable par import ou par l'API" in page.locator(
         '[data-api-field="geometry"]').inner_text()
     assert page.get_by_label("Année de construction").input_value() == "1910"
+    # A text of a declared format says it (the kind's schema, x-pattern-hint).
+    hours = page.get_by_label("Heures d'ouverture")
+    hint_id = hours.get_attribute("aria-describedby").split()[0]
+    assert page.locator(f"#{hint_id}").inner_text().startswith("Format : jours abrégés")
     # A required property has no empty choice.
     assert page.get_by_label("Usage").locator('option[value=""]').count() == 0
     page.get_by_label("Surface de plancher (m²)").fill("1 480")
