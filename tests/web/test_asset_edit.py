@@ -174,6 +174,35 @@ def test_the_point_moves_by_a_click_on_the_map_and_by_its_fields(page, server, s
     assert "Latitude 48,031, longitude 6,6125" in page.locator("#position-text").inner_text()
 
 
+@ON_PHONE
+def test_an_asset_without_position_is_placed_on_the_territorys_map(page, server, size,
+                                                                   territory, web_db,
+                                                                   web_registry):
+    with web_db.write() as conn:
+        lantern = assets.create_asset(open_scope(web_db, conn, CLI, territory["tenant"]), conn,
+                                      web_registry, {"ref": "PL-SANS-POSITION",
+                                                     "kind": "lighting.luminaire",
+                                                     "name": "Lanterne à placer"}).id
+    login(page, server, then=f"/equipements/{lantern}")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    assert page.locator("#asset-map").is_hidden()
+    assert "Position non renseignée." in page.locator("#position-text").inner_text()
+    page.get_by_role("button", name="Modifier", exact=True).click()
+    territory_map = page.locator("#asset-map")
+    territory_map.locator("path").first.wait_for()  # Remiremont's outline, the map fitted to it
+    box = territory_map.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lon = float(page.get_by_label("Longitude").input_value().replace(",", "."))
+    lat = float(page.get_by_label("Latitude").input_value().replace(",", "."))
+    assert 6.55 < lon < 6.65 and 48.0 < lat < 48.05  # inside the commune
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    page.get_by_role("status").filter(has_text="position").wait_for()
+    saved = _api_asset(page, server, territory, lantern)[1]
+    assert saved["geometry"]["type"] == "Point"
+    assert saved["geometry"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
+    assert page.locator("#asset-map .leaflet-interactive").count() == 1  # its marker now
+
+
 @AT_DESK
 def test_an_asset_is_changed_with_the_keyboard_only(page, server, size, territory):
     gauge = territory["gauge"]

@@ -9,8 +9,9 @@ import {
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import {
   identityHtml, positionHtml, propertiesHtml, readPoint, readProperties, setPoint, showErrors,
+  takesPoint,
 } from "/static/js/asset-form.js";
-import { territoryMap } from "/static/js/territory-map.js";
+import { boundaryLayers, territoryMap } from "/static/js/territory-map.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -174,15 +175,35 @@ function showMap() {
     map.fitBounds(layer.getBounds(), { padding: [16, 16] });
     text.textContent = `Géométrie de type ${asset.geometry.type}.`;
   }
-  // While the form is open, a click places the point (the fields say where, and take it).
-  map.on("click", (event) => {
-    if (!editing || !document.getElementById("asset-lon")) return;
-    const { lat, lng } = event.latlng;
-    setPoint(lng, lat);
-    previewPoint();
-    document.getElementById("edit-status").textContent = "Point placé sur la carte : "
-      + `longitude ${formatNumber(lng, 6)}, latitude ${formatNumber(lat, 6)} (à enregistrer).`;
-  });
+  map.on("click", pickPoint);
+}
+
+/** While the form is open, a click on the map places the point: the fields say where, and
+ * take it (keyboard users type it there). */
+function pickPoint(event) {
+  if (!editing || !document.getElementById("asset-lon")) return;
+  const { lat, lng } = event.latlng;
+  setPoint(lng, lat);
+  previewPoint();
+  document.getElementById("edit-status").textContent = "Point placé sur la carte : "
+    + `longitude ${formatNumber(lng, 6)}, latitude ${formatNumber(lat, 6)} (à enregistrer).`;
+}
+
+/** An asset without a position, of a kind placed by a point: while the form is open, the
+ * map of the territory (its communes' outlines) to click where the asset stands. */
+async function showPickingMap() {
+  const box = document.getElementById("asset-map");
+  box.hidden = false;
+  box.setAttribute("role", "region");
+  box.setAttribute("aria-label", "Carte du territoire : un clic place l'équipement");
+  map = territoryMap(box, mapConfig, { scrollWheelZoom: false });
+  map.setView([46.6, 2.4], 5);
+  map.on("click", pickPoint);
+  const withBoundaries = await api(`${base}/communes`).catch(() => []);
+  const outlines = Object.values(boundaryLayers(withBoundaries));
+  if (!map || !outlines.length) return;
+  for (const layer of outlines) layer.addTo(map);
+  map.fitBounds(L.featureGroup(outlines).getBounds(), { padding: [8, 8] });
 }
 
 function metricOf(stream) {
@@ -680,7 +701,7 @@ function readOnlyHtml(name, value, spec) {
 
 /** The point typed in the fields, on the map (as a preview) when it reads as one. */
 function previewPoint() {
-  if (!marker) return;
+  if (!map) return;
   let point;
   try {
     point = readPoint();
@@ -691,7 +712,11 @@ function previewPoint() {
   const [lon, lat] = point.coordinates;
   if (typeof lon === "number" && typeof lat === "number" && Math.abs(lon) <= 180
       && Math.abs(lat) <= 90) {
-    marker.setLatLng([lat, lon]);
+    if (marker) marker.setLatLng([lat, lon]);
+    else {
+      marker = L.circleMarker([lat, lon], { radius: 9, color: "#000091", weight: 3,
+        fillColor: "#6a6af4", fillOpacity: 0.8 }).addTo(map);
+    }
     if (!map.getBounds().contains([lat, lon])) map.panTo([lat, lon]);
   }
 }
@@ -699,7 +724,9 @@ function previewPoint() {
 function openEdit() {
   const form = $("edit-form");
   $("edit-identity").innerHTML = identityHtml({ name: asset.name, commune: asset.commune, communes });
-  $("edit-position").innerHTML = positionHtml(kind, asset.geometry, { mapHint: Boolean(marker) });
+  const picking = !asset.geometry && takesPoint(kind);  // (no map yet: one to click on)
+  $("edit-position").innerHTML = positionHtml(kind, asset.geometry,
+    { mapHint: Boolean(marker) || picking });
   $("edit-properties").innerHTML = propertiesHtml(kind, asset.properties, { readOnly: readOnlyHtml });
   clearFieldErrors(form, $("edit-errors"));
   $("edit-status").textContent = "";
@@ -712,6 +739,7 @@ function openEdit() {
     if (input) input.addEventListener("input", previewPoint);
   }
   $("asset-name").focus();
+  if (picking) showPickingMap().catch((error) => showError(error));
 }
 
 function closeEdit() {
@@ -719,7 +747,9 @@ function closeEdit() {
   $("edit-section").hidden = true;
   $("edit-open").setAttribute("aria-expanded", "false");
   $("asset-map").classList.remove("picking");
-  if (marker && asset.geometry && asset.geometry.type === "Point") {
+  if (!asset.geometry) {
+    showMap();  // (the territory's map, shown to place the point, goes)
+  } else if (marker && asset.geometry.type === "Point") {
     const [lon, lat] = asset.geometry.coordinates;
     marker.setLatLng([lat, lon]);
   }
