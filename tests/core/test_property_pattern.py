@@ -34,7 +34,10 @@ def test_a_value_out_of_format_is_refused_with_the_hint(from_text):
 
 
 def test_the_format_is_in_the_kinds_schema():
-    assert kind_schema(KIND)["properties"]["days"]["pattern"] == "^(?:(lun|jeu)(,(lun|jeu))*)$"
+    days = kind_schema(KIND)["properties"]["days"]
+    assert days["pattern"] == "^(?:(lun|jeu)(,(lun|jeu))*)$"
+    # …and in French words, for the hint of a form's field (the asset's edit form).
+    assert days["x-pattern-hint"] == "« lun », « jeu » ou « lun,jeu »"
 
 
 @pytest.mark.parametrize("spec, fragment", [

@@ -248,6 +248,8 @@ def property_schema(spec: PropertySpec) -> dict[str, Any]:
         entry["x-display"] = spec.display
     if spec.pattern:
         entry["pattern"] = f"^(?:{spec.pattern})$"
+        if spec.pattern_hint:  # the format in French words, for a form's hint
+            entry["x-pattern-hint"] = spec.pattern_hint
     if spec.unit:
         entry["x-unit"] = spec.unit
     if spec.minimum is not None:

@@ -38,6 +38,13 @@ def map_page(request: Request) -> HTMLResponse:
     return page(request, "carte")
 
 
+# (before ``/equipements/{asset_id}``, which would take « nouveau » for an id)
+@router.get("/equipements/nouveau")
+def new_asset_page(request: Request) -> HTMLResponse:
+    """« Nouvel équipement »: one asset created from a form (agents and administrators)."""
+    return page(request, "nouvel-equipement")
+
+
 @router.get("/equipements/{asset_id}")
 def asset_page(request: Request, asset_id: int) -> HTMLResponse:
     return page(request, "equipement")

@@ -12,7 +12,8 @@
 // interactive: every asset loaded into its layer, then two frames painted); the
 // "beffroi:map-ready" event is dispatched on document at that moment.
 import {
-  api, escapeHtml, formatDateTime, formatNumber, renderHeader, session, showError,
+  api, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn, session,
+  showError,
 } from "/static/js/common.js";
 import {
   boundaryLayers as communeLayers, clusterIcon, STATUS_COLOURS, STATUS_LABELS, statusIcons,
@@ -26,6 +27,9 @@ window.beffroiMap = view;
 
 const state = await session();
 renderHeader("carte", state);
+// Agents and administrators create an asset from here (« Nouvel équipement »).
+document.getElementById("new-asset").hidden = !(state.tenant
+  && canWrite(roleIn(state.me, state.tenant.id)));
 
 /** Lower-case, accents removed: "Échelle" and "echelle" match. */
 const fold = (text) => String(text ?? "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")

@@ -2,10 +2,16 @@
 // period, its alerts, its commands (followed while pending) and the actions it allows.
 /* global L, uPlot */
 import {
-  api, canWrite, errorText, escapeHtml, formatDate, formatDateTime, formatNumber, newestOnly,
-  renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE, TIME_ZONE, unitSymbol,
+  api, canWrite, clearFieldErrors, errorText, escapeHtml, formatDate, formatDateTime,
+  formatNumber, newestOnly, renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE,
+  TIME_ZONE, unitSymbol, whileSending,
 } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
+import {
+  identityHtml, positionHtml, propertiesHtml, readPoint, readProperties, setPoint, showErrors,
+  takesPoint,
+} from "/static/js/asset-form.js";
+import { boundaryLayers, territoryMap } from "/static/js/territory-map.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -43,7 +49,9 @@ renderHeader("carte", state);
 const tenant = state.tenant;
 const role = tenant ? roleIn(state.me, tenant.id) : null;
 const base = tenant ? `/tenants/${tenant.id}` : "";
-let asset, kind, metrics = {}, streams = [], charts = [];
+let asset, kind, metrics = {}, streams = [], charts = [], communes = [];
+let map = null, marker = null;  // the position's map, and the asset's point on it
+let mapConfig = {};  // the basemap, when one is configured (GET /map/config)
 
 function propertyValue(value, spec) {
   if (value === null || value === undefined || value === "") return "—";
@@ -139,12 +147,18 @@ function showProperties(communes) {
 function showMap() {
   const box = document.getElementById("asset-map");
   const text = document.getElementById("position-text");
+  if (map) {  // drawn again after a change
+    map.remove();
+    map = marker = null;
+  }
   if (!asset.geometry) {
     box.hidden = true;
     text.textContent = "Position non renseignée.";
     return;
   }
-  const map = L.map(box, { attributionControl: false, zoomControl: true, scrollWheelZoom: false });
+  box.hidden = false;
+  // (with the basemap, when there is one: a point is placed by a click where it stands)
+  map = territoryMap(box, mapConfig, { scrollWheelZoom: false });
   box.setAttribute("aria-label", "Carte de la position de l'équipement");
   box.setAttribute("role", "region");
   const layer = L.geoJSON(asset.geometry, {
@@ -155,11 +169,41 @@ function showMap() {
   if (asset.geometry.type === "Point") {
     const [lon, lat] = asset.geometry.coordinates;
     map.setView([lat, lon], 16);
+    marker = layer.getLayers()[0];
     text.textContent = `Latitude ${formatNumber(lat, 5)}, longitude ${formatNumber(lon, 5)}.`;
   } else {
     map.fitBounds(layer.getBounds(), { padding: [16, 16] });
     text.textContent = `Géométrie de type ${asset.geometry.type}.`;
   }
+  map.on("click", pickPoint);
+}
+
+/** While the form is open, a click on the map places the point: the fields say where, and
+ * take it (keyboard users type it there). */
+function pickPoint(event) {
+  if (!editing || !document.getElementById("asset-lon")) return;
+  const { lat, lng } = event.latlng;
+  setPoint(lng, lat);
+  previewPoint();
+  document.getElementById("edit-status").textContent = "Point placé sur la carte : "
+    + `longitude ${formatNumber(lng, 6)}, latitude ${formatNumber(lat, 6)} (à enregistrer).`;
+}
+
+/** An asset without a position, of a kind placed by a point: while the form is open, the
+ * map of the territory (its communes' outlines) to click where the asset stands. */
+async function showPickingMap() {
+  const box = document.getElementById("asset-map");
+  box.hidden = false;
+  box.setAttribute("role", "region");
+  box.setAttribute("aria-label", "Carte du territoire : un clic place l'équipement");
+  map = territoryMap(box, mapConfig, { scrollWheelZoom: false });
+  map.setView([46.6, 2.4], 5);
+  map.on("click", pickPoint);
+  const withBoundaries = await api(`${base}/communes`).catch(() => []);
+  const outlines = Object.values(boundaryLayers(withBoundaries));
+  if (!map || !outlines.length) return;
+  for (const layer of outlines) layer.addTo(map);
+  map.fitBounds(L.featureGroup(outlines).getBounds(), { padding: [8, 8] });
 }
 
 function metricOf(stream) {
@@ -645,32 +689,211 @@ async function showPanels() {
   }));
 }
 
+// -- changing and deleting the asset (agents and administrators) ------------------------------
+let editing = false;
+const $ = (id) => document.getElementById(id);
+
+/** A property the form does not change, as the page shows it. */
+function readOnlyHtml(name, value, spec) {
+  const texts = asset.property_texts || {};
+  return name in texts ? escapeHtml(texts[name]) : propertyHtml(name, value, spec);
+}
+
+/** The point typed in the fields, on the map (as a preview) when it reads as one. */
+function previewPoint() {
+  if (!map) return;
+  let point;
+  try {
+    point = readPoint();
+  } catch {
+    return;
+  }
+  if (!point) return;
+  const [lon, lat] = point.coordinates;
+  if (typeof lon === "number" && typeof lat === "number" && Math.abs(lon) <= 180
+      && Math.abs(lat) <= 90) {
+    if (marker) marker.setLatLng([lat, lon]);
+    else {
+      marker = L.circleMarker([lat, lon], { radius: 9, color: "#000091", weight: 3,
+        fillColor: "#6a6af4", fillOpacity: 0.8 }).addTo(map);
+    }
+    if (!map.getBounds().contains([lat, lon])) map.panTo([lat, lon]);
+  }
+}
+
+function openEdit() {
+  const form = $("edit-form");
+  $("edit-identity").innerHTML = identityHtml({ name: asset.name, commune: asset.commune, communes });
+  const picking = !asset.geometry && takesPoint(kind);  // (no map yet: one to click on)
+  $("edit-position").innerHTML = positionHtml(kind, asset.geometry,
+    { mapHint: Boolean(marker) || picking });
+  $("edit-properties").innerHTML = propertiesHtml(kind, asset.properties, { readOnly: readOnlyHtml });
+  clearFieldErrors(form, $("edit-errors"));
+  $("edit-status").textContent = "";
+  $("edit-section").hidden = false;
+  $("edit-open").setAttribute("aria-expanded", "true");
+  $("asset-map").classList.add("picking");
+  editing = true;
+  for (const id of ["asset-lon", "asset-lat"]) {
+    const input = $(id);
+    if (input) input.addEventListener("input", previewPoint);
+  }
+  $("asset-name").focus();
+  if (picking) showPickingMap().catch((error) => showError(error));
+}
+
+function closeEdit() {
+  editing = false;
+  $("edit-section").hidden = true;
+  $("edit-open").setAttribute("aria-expanded", "false");
+  $("asset-map").classList.remove("picking");
+  if (!asset.geometry) {
+    showMap();  // (the territory's map, shown to place the point, goes)
+  } else if (marker && asset.geometry.type === "Point") {
+    const [lon, lat] = asset.geometry.coordinates;
+    marker.setLatLng([lat, lon]);
+  }
+  $("edit-open").focus();
+}
+
+/** Whether the point of the fields is the asset's (as the fields showed it: to the 7th
+ * decimal), so that an untouched position is never sent. */
+const samePoint = (point, geometry) => (point === null ? !geometry
+  : Boolean(geometry) && geometry.type === "Point" && [0, 1].every(
+    (i) => point.coordinates[i] === Number(geometry.coordinates[i].toFixed(7))));
+
+const CHANGE_LABELS = { name: "nom", commune: "commune", geometry: "position" };
+
+/** Send what changed (one PATCH); the API's refusals beside their fields, or the new values
+ * on the page (title, characteristics, map). */
+async function saveEdit() {
+  const form = $("edit-form");
+  const summary = $("edit-errors");
+  clearFieldErrors(form, summary);
+  $("edit-status").textContent = "";
+  const changes = {};
+  const name = $("asset-name").value.trim();
+  if (name !== asset.name) changes.name = name;
+  const commune = $("asset-commune").value || null;
+  if (commune !== (asset.commune || null)) changes.commune = commune;
+  let point;
+  try {
+    point = readPoint();
+  } catch (error) {
+    showErrors(form, summary, error);
+    return;
+  }
+  if (point !== undefined && !samePoint(point, asset.geometry)) changes.geometry = point;
+  const properties = readProperties(kind, asset.properties);
+  if (Object.keys(properties).length) changes.properties = properties;
+  if (!Object.keys(changes).length) {
+    $("edit-status").textContent = "Aucune modification à enregistrer.";
+    return;
+  }
+  let updated;
+  try {
+    updated = await api(`${base}/assets/${assetId}`, { method: "PATCH", body: changes });
+  } catch (error) {
+    showErrors(form, summary, error);
+    return;
+  }
+  asset = updated;
+  showIdentity();
+  showProperties(communes);
+  showMap();
+  closeEdit();
+  const done = Object.keys(changes).filter((k) => k !== "properties").map((k) => CHANGE_LABELS[k]);
+  const count = Object.keys(properties).length;
+  if (count) done.push(count === 1 ? "1 caractéristique" : `${count} caractéristiques`);
+  $("edit-status").textContent = `Modifications enregistrées (${done.join(", ")}).`;
+}
+
+/** What goes with the asset, said before it is deleted (core.assets.delete_asset): its
+ * streams and their measurements; its devices stay, detached; its alerts and commands stay
+ * in the history. */
+function deleteText() {
+  const labels = streams.map((s) => metricOf(s).label);
+  const measures = streams.length
+    ? `Ses mesures seront supprimées : ${streams.length === 1 ? "sa série" : `ses ${streams.length} séries`}
+      (${escapeHtml(labels.join(", "))}) et toutes leurs valeurs.`
+    : "Il n'a aucune série de mesures.";
+  return `<p>« ${escapeHtml(asset.name)} » (${escapeHtml(asset.ref)}) sera supprimé
+    définitivement.</p><ul><li>${measures}</li>
+    <li>Les capteurs qui lui sont associés restent enregistrés, sans équipement.</li>
+    <li>Ses alertes et commandes passées restent dans l'historique.</li></ul>`;
+}
+
+function askDelete() {
+  const dialog = $("delete-dialog");
+  $("delete-text").innerHTML = deleteText();
+  $("delete-error").hidden = true;
+  dialog.showModal();
+  $("delete-cancel").focus();
+}
+
+function setupEditing() {
+  if (!canWrite(role) || !asset) return;
+  $("asset-tools").hidden = false;
+  $("edit-open").addEventListener("click", () => (editing ? closeEdit() : openEdit()));
+  $("edit-cancel").addEventListener("click", closeEdit);
+  const form = $("edit-form");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    whileSending(form.querySelector('button[type="submit"]'), saveEdit);
+  });
+  const dialog = $("delete-dialog");
+  $("delete-open").addEventListener("click", askDelete);
+  $("delete-cancel").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    if (!dialog.dataset.deleted) $("delete-open").focus();
+  });
+  $("delete-ok").addEventListener("click", () => whileSending($("delete-ok"), async () => {
+    try {
+      await api(`${base}/assets/${assetId}`, { method: "DELETE" });
+    } catch (error) {
+      $("delete-error").textContent = errorText(error);
+      $("delete-error").hidden = false;
+      return;
+    }
+    dialog.dataset.deleted = "1";
+    location.assign("/carte");
+  }));
+}
+
+function showIdentity() {
+  document.title = `${asset.name} — Beffroi`;
+  document.getElementById("title").textContent = asset.name;
+  document.getElementById("crumb").textContent = asset.name;
+  document.getElementById("subtitle").textContent = kind ? kind.label : asset.kind;
+}
+
 // -- start ----------------------------------------------------------------------------------
 async function main() {
   if (!tenant || !Number.isInteger(assetId)) {
     showError(new Error());
     return;
   }
-  const [a, domains, communes, streamList, actionList, offer] = await Promise.all([
+  const [a, domains, communeList, streamList, actionList, offer, config] = await Promise.all([
     api(`${base}/assets/${assetId}`), api("/domains"),
     api(`${base}/communes`, { params: { boundaries: false } }).catch(() => []),
     api(`${base}/streams`, { params: { asset_id: assetId } }),
     api("/commands/actions").catch(() => []),
     api(`${base}/assets/${assetId}/commands/available`).catch(() => []),
+    api("/map/config").catch(() => ({})),
   ]);
+  mapConfig = config;
   asset = a;
+  communes = communeList;
   streams = streamList;
   actions = actionList;
   for (const d of domains) {
     for (const k of d.asset_kinds) if (k.key === asset.kind) kind = k;
     for (const m of d.metrics) if (!metrics[m.key]) metrics[m.key] = m;
   }
-  document.title = `${asset.name} — Beffroi`;
-  document.getElementById("title").textContent = asset.name;
-  document.getElementById("crumb").textContent = asset.name;
-  document.getElementById("subtitle").textContent = kind ? kind.label : asset.kind;
+  showIdentity();
   showProperties(communes);
   showMap();
+  setupEditing();
   setupPeriods();
   showActions(offer);
   await Promise.all([

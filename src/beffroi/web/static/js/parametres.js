@@ -3,44 +3,17 @@
 // gets its field here with no change to this page. Each form sends only its changed keys in
 // one PATCH …/tenants/{t} (all or nothing); the API's errors are shown beside their fields.
 import {
-  api, ApiError, clearFieldErrors, errorText, escapeHtml, parseNumber, renderHeader, session,
-  showError, unitSymbol, whileSending,
+  api, ApiError, clearFieldErrors, errorText, escapeHtml, renderHeader, session, showError,
+  unitSymbol, whileSending,
 } from "/static/js/common.js";
+import {
+  boundsText, controlHtml, fieldId, readField, same, shown, valueText,
+} from "/static/js/property-form.js";
 
 const $ = (id) => document.getElementById(id);
 let tenantPath = "";
 let groups = [];  // the schema's groups, as the server last answered
 let canEdit = false;
-
-// -- values as people read and write them --------------------------------------------------
-// Digits grouped from 10 000 only (a year stays « 2019 »), decimal comma.
-const shown = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 10, useGrouping: "min2" });
-const typed = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 20, useGrouping: false });
-
-const fieldId = (key) => "p-" + key.replace(/[^A-Za-z0-9_-]/g, "-");
-const withUnit = (text, unit) => (unitSymbol(unit) ? `${text}\u00a0${unitSymbol(unit)}` : text);
-const choiceLabel = (field, value) =>
-  (field.choices.find((c) => c.value === value) || { label: String(value) }).label;
-
-/** A value as text: « 0,25 €/kWh », « oui », « lundi, mardi », « aucune ». */
-function valueText(field, value) {
-  if (value === null || value === undefined) return field.empty || "aucune";
-  switch (field.type) {
-    case "number": case "integer":
-      return typeof value === "number" ? withUnit(shown.format(value), field.unit) : String(value);
-    case "boolean": return value ? "oui" : "non";
-    case "enum": return choiceLabel(field, value);
-    case "list":
-      if (!Array.isArray(value)) return String(value);
-      return value.length ? value.map((v) => choiceLabel(field, v)).join(", ") : "aucun";
-    case "object":
-      if (field.fields.length) {
-        return field.fields.map((f) => `${f.label} : ${valueText(f, value[f.key])}`).join(" ; ");
-      }
-      return JSON.stringify(value);
-    default: return String(value);
-  }
-}
 
 /** An object or list without a fixed shape, read-only: nested definition lists. */
 function structureHtml(value) {
@@ -84,25 +57,7 @@ function readOnlyHtml(setting, value) {
     ? entriesHtml(setting, value) : structureHtml(value);
 }
 
-/** What is typed in a text field: a number when it reads as one (« 0,25 », « 1 440 »), the
- * text itself otherwise (the API refuses it with its own message), null when empty. */
-function parsed(field, text) {
-  const raw = text.trim();
-  if (raw === "") return null;
-  if (field.type !== "number" && field.type !== "integer") return raw;
-  return parseNumber(raw);
-}
-
 // -- one field ---------------------------------------------------------------------------
-function boundsText(field) {
-  const [min, max] = [field.minimum, field.maximum].map(
-    (v) => (v === null ? null : shown.format(v)));
-  if (min !== null && max !== null) return `De ${min} à ${withUnit(max, field.unit)}.`;
-  if (min !== null) return `Au moins ${withUnit(min, field.unit)}.`;
-  if (max !== null) return `Au plus ${withUnit(max, field.unit)}.`;
-  return "";
-}
-
 function defaultHtml(setting) {
   let value;
   if (setting.editable || setting.default === null || typeof setting.default !== "object") {
@@ -137,61 +92,6 @@ function described(id) {
   return `aria-describedby="${id}-hint ${id}-origin ${id}-error"`;
 }
 
-/** The control of a field (recursively for an object with fixed fields). */
-function controlHtml(field, value, top) {
-  const id = fieldId(field.key);
-  const describedBy = top ? described(id) : `aria-describedby="${id}-error"`;
-  const data = `data-field="${escapeHtml(field.key)}"`;
-  const error = top ? "" : `<p class="field-error" id="${id}-error"></p>`;
-  if (field.type === "boolean") {
-    return `<div class="setting-check"><input type="checkbox" id="${id}" ${data} ${describedBy}
-      ${value ? "checked" : ""}><label for="${id}">${escapeHtml(field.label)}</label></div>${error}`;
-  }
-  if (field.type === "list") {
-    const chosen = new Set(Array.isArray(value) ? value : []);
-    const box = (c, n) => `<label class="setting-choice"><input type="checkbox"
-      name="${id}" value="${escapeHtml(String(c.value))}" data-index="${n}"
-      ${chosen.has(c.value) ? "checked" : ""}> ${escapeHtml(c.label)}</label>`;
-    const sets = [];
-    field.choices.forEach((c, n) => {
-      const last = sets[sets.length - 1];
-      if (last && last.group === (c.group || null)) last.items.push(box(c, n));
-      else sets.push({ group: c.group || null, items: [box(c, n)] });
-    });
-    const boxes = sets.map((s) => (s.group ? `<fieldset class="choice-group">
-      <legend>${escapeHtml(s.group)}</legend><div class="checkbox-list">${s.items.join("")}</div>
-      </fieldset>` : `<div class="checkbox-list">${s.items.join("")}</div>`)).join("");
-    return `<fieldset id="${id}" class="setting-set" ${data} ${describedBy}>
-      <legend>${escapeHtml(field.label)}</legend>${boxes || '<p class="muted">Aucun choix.</p>'}
-      </fieldset>${error}`;
-  }
-  if (field.type === "object") {
-    return `<fieldset id="${id}" class="setting-set" ${data} ${describedBy}>
-      <legend>${escapeHtml(field.label)}</legend>
-      <div class="setting-fields">${field.fields.map((f) => `<div class="setting-sub">${controlHtml(
-        { ...f, key: `${field.key}.${f.key}` }, (value || {})[f.key], false)}</div>`).join("")}</div>
-      </fieldset>${error}`;
-  }
-  const label = `<label for="${id}">${escapeHtml(field.label)}${field.unit && unitSymbol(field.unit)
-    ? ` <span class="muted">(${escapeHtml(unitSymbol(field.unit))})</span>` : ""}</label>`;
-  if (field.type === "enum") {
-    const options = field.choices.map((c) => `<option value="${escapeHtml(c.value)}"${
-      c.value === value ? " selected" : ""}>${escapeHtml(c.label)}</option>`);
-    if (value === null || value === undefined) options.unshift('<option value="" selected>—</option>');
-    return `${label}<select id="${id}" ${data} ${describedBy}>${options.join("")}</select>${error}`;
-  }
-  if (field.type === "time") {
-    return `${label}<input type="time" id="${id}" ${data} ${describedBy}
-      value="${escapeHtml(value || "")}">${error}`;
-  }
-  const numeric = field.type === "number" || field.type === "integer";
-  const text = value === null || value === undefined ? ""
-    : numeric && typeof value === "number" ? typed.format(value) : String(value);
-  return `${label}<input type="text" id="${id}" ${data} ${describedBy} autocomplete="off"
-    ${numeric ? `inputmode="${field.type === "integer" ? "numeric" : "decimal"}"` : ""}
-    value="${escapeHtml(text)}">${error}`;
-}
-
 function resetButton(setting) {
   if (!setting.declared || !setting.own) return "";
   return `<button type="button" class="button secondary setting-reset"
@@ -204,7 +104,8 @@ function resetButton(setting) {
 function settingHtml(setting) {
   const id = fieldId(setting.key);
   const textInput = ["number", "integer", "string"].includes(setting.type);
-  const body = setting.editable ? controlHtml(setting, setting.value, true)
+  const body = setting.editable
+    ? controlHtml(setting, setting.value, { describedBy: `${id}-hint ${id}-origin ${id}-error` })
     : `<p class="setting-label" id="${id}-label">${escapeHtml(setting.label)}</p>
       <div class="setting-readonly" role="group" tabindex="0" aria-labelledby="${id}-label"
         ${described(id)} data-field="${escapeHtml(setting.key)}">${readOnlyHtml(setting, setting.value)}</div>
@@ -215,38 +116,6 @@ function settingHtml(setting) {
     ${hintHtml(setting, textInput && setting.editable)}
     ${resetButton(setting)}</div>`;
 }
-
-// -- reading a form ----------------------------------------------------------------------
-function readField(field, key = field.key) {
-  const id = fieldId(key);
-  if (field.type === "boolean") return $(id).checked;
-  if (field.type === "list") {
-    const boxes = [...$(id).querySelectorAll('input[type="checkbox"]')];
-    return boxes.filter((b) => b.checked).map((b) => field.choices[Number(b.dataset.index)].value);
-  }
-  if (field.type === "object") {
-    return Object.fromEntries(field.fields.map((f) => [f.key, readField(f, `${key}.${f.key}`)]));
-  }
-  if (field.type === "enum") return $(id).value === "" ? null : $(id).value;
-  if (field.type === "time") return $(id).value || null;
-  return parsed(field, $(id).value);
-}
-
-/** A value in a stable form to compare: keys sorted, a set of choices in their order. */
-function canonical(field, value) {
-  if (value === null || value === undefined) return null;
-  if (field.type === "list" && Array.isArray(value)) {
-    const order = field.choices.map((c) => c.value);
-    return [...value].sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  }
-  if (field.type === "object" && field.fields.length && typeof value === "object") {
-    return Object.fromEntries(field.fields.map((f) => [f.key, canonical(f, value[f.key])]));
-  }
-  return value;
-}
-
-const same = (field, a, b) =>
-  JSON.stringify(canonical(field, a)) === JSON.stringify(canonical(field, b));
 
 // -- a group's form ----------------------------------------------------------------------
 function groupOf(key) {
