@@ -124,7 +124,8 @@ def test_settings_are_merged_validated_and_left_untouched_on_error(client, t):
                          content=b'{"settings": {"raw_retention_days": 7, '
                                  b'"raw_retention_days": 700}}')
     assert twice.status_code == 422
-    assert "la clé « raw_retention_days » apparaît deux fois" in twice.json()["detail"]
+    assert twice.json()["detail"] == ("JSON ambigu : clé « raw_retention_days » en double dans "
+                                      "« settings » ; une seule valeur est attendue par clé.")
     assert settings_of(client, t)["raw_retention_days"] is None
     agent = bearer(client, "agent@x.fr", "password-123")
     refused = patch(client, t, {"name": "Renommé"}, headers=agent)

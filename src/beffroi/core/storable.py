@@ -9,6 +9,9 @@ field, instead of a server error from the database:
 - ``document_errors`` / ``check_document``: every string, key and integer of a parsed JSON
   document;
 - ``parse_json``: JSON bytes parsed and checked (the API's request bodies);
+- ``duplicate_keys`` / ``check_unique_keys``: whether a JSON text names a key twice in one
+  object, and where (``duplicate_reason``, ``ambiguous``: the French refusal;
+  ``refuse_items``: only the items of a batch concerned refused);
 - ``is_id``: whether a JSON value can name a row (``false`` cannot);
 - ``as_id`` / ``parse_id``: an identifier written as text (``?streams=1,2``, a tenant's
   number);
@@ -102,28 +105,152 @@ def parse_json(raw: bytes, *, unique_keys: bool = False) -> Any:
     """The JSON document in ``raw``, every value storable; ``Invalid`` (French) otherwise.
     With ``unique_keys``, an object naming a key twice is refused too (JSON parsers keep
     one of the two values without a word: ``{"name": "A", "name": "B"}`` would store « B »
-    and the caller would never know which one counted) — for the API's control bodies,
-    not the hot paths (devices' payloads), where it would cost a second parse."""
+    and the caller would never know which one counted; see ``duplicate_keys``)."""
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"JSON mal formé : {json_error_text(exc)}.") from None
     if _MAYBE_NUL in raw or _LONG_DIGITS.search(raw):
         check_document(doc)
-    if unique_keys and raw.count(b'"') >= 4:  # an object with two keys at least
-        json.loads(raw, object_pairs_hook=_unique_pairs)
+    if unique_keys:
+        check_unique_keys(raw, doc)
     return doc
 
 
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+# -- keys named twice ---------------------------------------------------------------------------
+# Without a second parse when no key is named twice: every key of a JSON text ends with a
+# quote followed by a colon (blanks allowed between them), so the number of those, R, is at
+# least the number of keys written. orjson writes the parsed document, where a key named
+# twice is kept once, with each key kept as ``"key":``; the other ``":`` it writes come from
+# strings (an escaped quote ``\":``, or an opening quote before a colon ``":x"``), written
+# alike in the text when it holds no ``\u`` escape. So, counting ``":`` in orjson's writing
+# (K), R >= keys written + colons of strings >= keys kept + colons of the strings kept = K,
+# and R == K proves that every key written was kept: no object names one twice. With a
+# ``\u`` escape (a quote or a colon may be written so), the ``":`` that may open or sit in
+# a string in orjson's writing (after ``\``, ``{``, ``[``, ``,`` or ``:``) are taken off K,
+# which leaves fewer than the keys kept: the same proof. Only when R differs (a key named
+# twice, or strings holding ``":``…) is the text parsed again, slowly, to find where.
+_KEY_END = re.compile(rb'"[ \t\n\r]*:')
+_BLANK_AFTER_QUOTE = re.compile(rb'"[ \t\n\r]')
+_NOT_SURELY_KEYS = (b'\\":', b'{":', b'[":', b',":', b':":')
+
+
+class _Twice(dict):
+    """An object of the slow parse that names ``key`` twice."""
+
+    __slots__ = ("key",)
+
+
+def duplicate_keys(raw: bytes | str, doc: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each object of the JSON text ``raw`` (parsed as ``doc`` by orjson) that names a key
+    twice: (the object's path in the document, the first key named again), in document
+    order; ``[]`` when there is none. About as cheap as one ``orjson.dumps(doc)`` when there
+    is none; ``Invalid`` for a document nested too deep to be checked."""
+    text = raw.encode() if isinstance(raw, str) else raw
+    if b":" not in text or _keys_kept(text, doc):
+        return []
+    try:
+        parsed = json.loads(text, object_pairs_hook=_pairs)
+    except RecursionError:
+        raise Invalid("Document JSON trop imbriqué pour en vérifier les clés.") from None
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), parsed)]
+    while stack:  # depth first, in document order
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            if type(value) is _Twice:
+                found.append((path, value.key))
+            stack.extend(((*path, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
+    return found
+
+
+def _keys_kept(text: bytes, doc: Any) -> bool:
+    """Whether every key written in ``text`` is one of ``doc`` (see above)."""
+    try:
+        out = orjson.dumps(doc)
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: check slowly
+        return False
+    kept = out.count(b'":')
+    if b"\\" in text and b"\\u" in text:
+        kept -= sum(out.count(written) for written in _NOT_SURELY_KEYS)
+    written = len(_KEY_END.findall(text)) if _BLANK_AFTER_QUOTE.search(text) \
+        else text.count(b'":')
+    return written == kept
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise Invalid(f"JSON ambigu : la clé « {key[:80]} » apparaît deux fois dans un même "
-                          "objet ; une seule valeur est attendue.",
-                          errors=[{"field": key[:80], "message": "clé en double"}])
+            break
         seen.add(key)
-    return dict(pairs)
+    twice = _Twice(obj)
+    twice.key = key
+    return twice
+
+
+def dotted(path: tuple[str | int, ...]) -> str:
+    """A path in a document as the API names fields: ``features.3.properties``."""
+    return ".".join(str(part) for part in path)
+
+
+def duplicate_reason(path: tuple[str | int, ...], key: str) -> str:
+    """« clé « value » en double dans l'objet n° 3 », French, for ``duplicate_keys``' finds:
+    an object of a list by its number (from 0, as the API's ``index``), a nested one by its
+    dotted path."""
+    text = f"clé « {key[:80]} » en double"
+    if not path:
+        return text
+    if type(path[0]) is int:
+        inner = f"« {dotted(path[1:])} » de " if len(path) > 1 else ""
+        return f"{text} dans {inner}l'objet n° {path[0]}"
+    return f"{text} dans « {dotted(path)} »"
+
+
+def ambiguous(found: list[tuple[tuple[str | int, ...], str]]) -> Invalid:
+    """The refusal of a document in which ``duplicate_keys`` found keys named twice: each
+    one in ``errors``, its field the key's dotted path."""
+    return Invalid(f"JSON ambigu : {duplicate_reason(*found[0])} ; une seule valeur est "
+                   "attendue par clé.",
+                   errors=[{"field": dotted((*path, key[:80])), "message": "clé en double"}
+                           for path, key in found])
+
+
+class Refused:
+    """What stands for an item of a list (an observation, a GeoJSON feature) that names a
+    key twice, with the reason to give for it: the other items go on."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def refuse_items(items: list[Any], found: list[tuple[tuple[str | int, ...], str]],
+                 prefix: tuple[str | int, ...] = ()) -> list[Any]:
+    """``items``, the list at ``prefix`` in a document, with each item in which
+    ``duplicate_keys`` found a key named twice replaced by its ``Refused``; ``ambiguous``
+    when one is outside the items (in the document's own object)."""
+    reasons: dict[int, str] = {}
+    for path, key in found:
+        inner = path[len(prefix):]
+        if path[:len(prefix)] != prefix or not inner or type(inner[0]) is not int:
+            raise ambiguous([(path, key)])
+        reasons.setdefault(inner[0], duplicate_reason(inner, key))
+    return [Refused(reasons[i]) if i in reasons else item for i, item in enumerate(items)]
+
+
+def check_unique_keys(raw: bytes | str, doc: Any) -> Any:
+    """``doc`` itself, or ``ambiguous`` when an object of ``raw`` names a key twice."""
+    found = duplicate_keys(raw, doc)
+    if found:
+        raise ambiguous(found)
+    return doc
 
 
 def is_id(value: Any) -> bool:
