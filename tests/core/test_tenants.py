@@ -302,6 +302,24 @@ def test_boundary_import_reports_each_rejected_feature(client, t):
             "detail"]
 
 
+def test_a_boundary_naming_a_key_twice_is_refused_alone(client, t):
+    url = f"{t['base']}/communes/boundaries"
+    body = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "88409"}, "geometry": SQUARE},
+        {"type": "Feature", "properties": {"code": "88383"}, "geometry": SQUARE}]})
+    # Which commune is it, 88383 or 88415? The feature is refused, the other one imported.
+    raw = body.replace('"code": "88383"', '"code": "88383", "code": "88415"').encode()
+    response = client.post(url, headers={**t["h"], "content-type": "application/geo+json"},
+                           content=raw)
+    assert response.status_code == 200, response.text
+    assert response.json()["updated"] == ["88409"]
+    assert response.json()["rejected"] == [
+        {"index": 1, "reason": "clé « code » en double dans « properties » de l'objet n° 1"}]
+    communes = {c["insee"]: c for c in client.get(f"{t['base']}/communes", headers=t["h"]).json()}
+    assert communes["88409"]["boundary"] == SQUARE
+    assert communes["88383"]["boundary"] is None and communes["88415"]["boundary"] is None
+
+
 def test_boundary_file_is_decoded_like_every_import(client, t):
     """The route parsed its body as UTF-8 JSON only; the CLI too."""
     url = f"{t['base']}/communes/boundaries"

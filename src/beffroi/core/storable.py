@@ -223,26 +223,32 @@ def ambiguous(found: list[tuple[tuple[str | int, ...], str]]) -> Invalid:
 
 class Refused:
     """What stands for an item of a list (an observation, a GeoJSON feature) that names a
-    key twice, with the reason to give for it: the other items go on."""
+    key twice: ``reason`` names the item by its number (« clé « v » en double dans « value »
+    de l'objet n° 3 », for a report that gives each item's index from 0), ``inside`` only
+    where in the item (« clé « v » en double dans « value » », for one that numbers its rows
+    otherwise) and ``field`` the key's dotted path in the item (``value.v``)."""
 
-    __slots__ = ("reason",)
+    __slots__ = ("reason", "inside", "field")
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, path: tuple[str | int, ...], key: str) -> None:
+        self.reason = duplicate_reason(path, key)
+        self.inside = duplicate_reason(path[1:], key)
+        self.field = dotted((*path[1:], key[:80]))
 
 
 def refuse_items(items: list[Any], found: list[tuple[tuple[str | int, ...], str]],
                  prefix: tuple[str | int, ...] = ()) -> list[Any]:
     """``items``, the list at ``prefix`` in a document, with each item in which
-    ``duplicate_keys`` found a key named twice replaced by its ``Refused``; ``ambiguous``
-    when one is outside the items (in the document's own object)."""
-    reasons: dict[int, str] = {}
+    ``duplicate_keys`` found a key named twice replaced by its ``Refused`` (the first key
+    found); ``ambiguous`` when one is outside the items (in the document's own object)."""
+    refused: dict[int, Refused] = {}
     for path, key in found:
         inner = path[len(prefix):]
         if path[:len(prefix)] != prefix or not inner or type(inner[0]) is not int:
             raise ambiguous([(path, key)])
-        reasons.setdefault(inner[0], duplicate_reason(inner, key))
-    return [Refused(reasons[i]) if i in reasons else item for i, item in enumerate(items)]
+        if inner[0] not in refused:
+            refused[inner[0]] = Refused(inner, key)
+    return [refused.get(i, item) for i, item in enumerate(items)]
 
 
 def check_unique_keys(raw: bytes | str, doc: Any) -> Any:
