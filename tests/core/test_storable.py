@@ -126,6 +126,8 @@ def test_where_a_key_named_twice_is_said():
         "clé « level » en double dans « parameters » de l'objet n° 4"]
     assert duplicate_reason(("features", 2, "properties"), "ref") == (
         "clé « ref » en double dans « features.2.properties »")
+    # (a NUL shown escaped: the reason may be stored as a device's last error)
+    assert duplicate_reason(("a\x00",), "b\x00") == "clé « b\\u0000 » en double dans « a\\u0000 »"
     # No key named twice: quotes, colons and blanks inside strings, a key ending with a
     # backslash, a document nested deeper than orjson writes (checked the slow way).
     for raw in (b'{"a": "\\":", "b": "\\" :", "\\\\": 1, "c\\\\": {"d": 1}}',

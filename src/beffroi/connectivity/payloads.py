@@ -66,7 +66,7 @@ def parse_json(raw: bytes) -> Any:
     if found:
         path, key = found[0]
         raise PayloadError(f"JSON ambigu : {storable.duplicate_reason(path, key)}",
-                           field=storable.dotted((*path, key[:80])))
+                           field=storable.dotted((*path, key)))
     return doc
 
 

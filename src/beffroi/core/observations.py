@@ -2,8 +2,8 @@
 
 A rejected item is reported with its index and a French reason (an item the JSON reader
 already refused, ``storable.Refused``, with its own); every valid item of the same batch is
-stored. Writes are batched (one executemany) and the
-rollups of the touched days are refreshed in the same transaction.
+stored. Writes are batched (one executemany) and the rollups of the touched days are
+refreshed in the same transaction.
 
 Many small batches (one reading per request) are stored together by the database's group
 writer (``storage/group_commit.py``): ``store_posts`` opens each request's scope and

@@ -118,18 +118,22 @@ def parse_json(raw: bytes, *, unique_keys: bool = False) -> Any:
 
 
 # -- keys named twice ---------------------------------------------------------------------------
-# Without a second parse when no key is named twice: every key of a JSON text ends with a
-# quote followed by a colon (blanks allowed between them), so the number of those, R, is at
-# least the number of keys written. orjson writes the parsed document, where a key named
-# twice is kept once, with each key kept as ``"key":``; the other ``":`` it writes come from
-# strings (an escaped quote ``\":``, or an opening quote before a colon ``":x"``), written
-# alike in the text when it holds no ``\u`` escape. So, counting ``":`` in orjson's writing
-# (K), R >= keys written + colons of strings >= keys kept + colons of the strings kept = K,
-# and R == K proves that every key written was kept: no object names one twice. With a
-# ``\u`` escape (a quote or a colon may be written so), the ``":`` that may open or sit in
-# a string in orjson's writing (after ``\``, ``{``, ``[``, ``,`` or ``:``) are taken off K,
-# which leaves fewer than the keys kept: the same proof. Only when R differs (a key named
-# twice, or strings holding ``":``…) is the text parsed again, slowly, to find where.
+# Without a second parse when no key is named twice: orjson writes the parsed document, where
+# a key named twice was kept once (with its last value), and that writing is compared with
+# the text (``_keys_kept``). When they are the same bytes (a compact text, as orjson or
+# JavaScript's JSON.stringify write it), no key was dropped; otherwise:
+# - Text without a quote written ``\u0022`` (the common case): every quote of a JSON text
+#   belongs to a string, either as one of its two ends or escaped inside it (``\"``), and
+#   orjson writes each string of the document with the same number of quotes. A key named
+#   twice drops at least its own string from the document: the text has more quotes than
+#   orjson's writing exactly when an object names a key twice.
+# - With ``\u0022``, keys are counted instead: every key ends with a quote followed by a colon
+#   (blanks allowed between them), so the text has at least as many of those as keys; orjson
+#   writes each key kept as ``"key":``, and taking off every ``":`` that may open or sit in a
+#   string (after ``\``, ``{``, ``[``, ``,`` or ``:``) leaves at most the keys kept. Equal
+#   counts prove that every key written was kept.
+# Only when the counts differ (a key named twice; with ``\u0022``, strings holding ``":``) is
+# the text parsed again, slowly, to find where.
 _KEY_END = re.compile(rb'"[ \t\n\r]*:')
 _BLANK_AFTER_QUOTE = re.compile(rb'"[ \t\n\r]')
 _NOT_SURELY_KEYS = (b'\\":', b'{":', b'[":', b',":', b':":')
@@ -145,7 +149,7 @@ def duplicate_keys(raw: bytes | str, doc: Any) -> list[tuple[tuple[str | int, ..
     """Each object of the JSON text ``raw`` (parsed as ``doc`` by orjson) that names a key
     twice: (the object's path in the document, the first key named again), in document
     order; ``[]`` when there is none. About as cheap as one ``orjson.dumps(doc)`` when there
-    is none; ``Invalid`` for a document nested too deep to be checked."""
+    is none (see above); ``Invalid`` for a document nested too deep to be checked."""
     text = raw.encode() if isinstance(raw, str) else raw
     if b":" not in text or _keys_kept(text, doc):
         return []
@@ -172,9 +176,11 @@ def _keys_kept(text: bytes, doc: Any) -> bool:
         out = orjson.dumps(doc)
     except orjson.JSONEncodeError:  # nested deeper than orjson writes: check slowly
         return False
-    kept = out.count(b'":')
-    if b"\\" in text and b"\\u" in text:
-        kept -= sum(out.count(written) for written in _NOT_SURELY_KEYS)
+    if out == text:  # written as orjson (or JSON.stringify) writes: no key was dropped
+        return True
+    if b"\\" not in text or b"\\u0022" not in text:
+        return text.count(b'"') == out.count(b'"')
+    kept = out.count(b'":') - sum(out.count(written) for written in _NOT_SURELY_KEYS)
     written = len(_KEY_END.findall(text)) if _BLANK_AFTER_QUOTE.search(text) \
         else text.count(b'":')
     return written == kept
@@ -195,15 +201,20 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def dotted(path: tuple[str | int, ...]) -> str:
-    """A path in a document as the API names fields: ``features.3.properties``."""
-    return ".".join(str(part) for part in path)
+    """A path in a document as the API names fields: ``features.3.properties`` (a NUL
+    written ``\\u0000``, which the databases could not store in an error)."""
+    return ".".join(_name(part) for part in path)
+
+
+def _name(part: str | int) -> str:
+    return str(part)[:80].replace(NUL, "\\u0000")
 
 
 def duplicate_reason(path: tuple[str | int, ...], key: str) -> str:
     """« clé « value » en double dans l'objet n° 3 », French, for ``duplicate_keys``' finds:
     an object of a list by its number (from 0, as the API's ``index``), a nested one by its
     dotted path."""
-    text = f"clé « {key[:80]} » en double"
+    text = f"clé « {_name(key)} » en double"
     if not path:
         return text
     if type(path[0]) is int:
@@ -217,7 +228,7 @@ def ambiguous(found: list[tuple[tuple[str | int, ...], str]]) -> Invalid:
     one in ``errors``, its field the key's dotted path."""
     return Invalid(f"JSON ambigu : {duplicate_reason(*found[0])} ; une seule valeur est "
                    "attendue par clé.",
-                   errors=[{"field": dotted((*path, key[:80])), "message": "clé en double"}
+                   errors=[{"field": dotted((*path, key)), "message": "clé en double"}
                            for path, key in found])
 
 
@@ -233,7 +244,7 @@ class Refused:
     def __init__(self, path: tuple[str | int, ...], key: str) -> None:
         self.reason = duplicate_reason(path, key)
         self.inside = duplicate_reason(path[1:], key)
-        self.field = dotted((*path[1:], key[:80]))
+        self.field = dotted((*path[1:], key))
 
 
 def refuse_items(items: list[Any], found: list[tuple[tuple[str | int, ...], str]],

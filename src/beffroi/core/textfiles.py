@@ -175,7 +175,7 @@ def _plausible_in(text: str, at: int) -> bool:
         char in "¼½¾" and (before.isalpha() or after.isalpha()))
 
 
-def load_json(raw: bytes, what: str = "JSON", *, items: tuple[str | int, ...] | None = None
+def load_json(raw: bytes, what: str = "JSON", *, items: tuple[str, ...] | None = None
               ) -> tuple[object, DecodedText]:
     """A JSON (GeoJSON) file: decoded by the same rules, then parsed; Invalid in French,
     also when an object names a key twice (``storable.duplicate_keys``) — unless it is in
