@@ -511,7 +511,9 @@ def test_mqtt_dispatch_and_device_acknowledgements(db, registry, ns, http):
                               (orjson.dumps({"command_id": "1", "status": "ok"}), "entier"),
                               (orjson.dumps({"command_id": first.id, "status": "done"}),
                                "« ok » ou « error »"),
-                              (orjson.dumps({"command_id": 999999, "status": "ok"}), "inconnue")):
+                              (orjson.dumps({"command_id": 999999, "status": "ok"}), "inconnue"),
+                              (b'{"command_id": %d, "status": "ok", "status": "error"}'
+                               % first.id, "^Acquittement ambigu : clé « status » en double\\.$")):
         with pytest.raises(AckError, match=fragment):
             handle_mqtt_ack(db, tenant, device, payload)
     with pytest.raises(AckError, match="inconnue pour ce capteur"):  # another device's command

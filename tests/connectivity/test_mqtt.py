@@ -161,6 +161,22 @@ def test_bad_messages_are_counted_and_never_stop_the_worker(db, broker, device, 
     assert "seules les valeurs numériques" in row.last_error  # the last bad one
 
 
+def test_a_message_naming_a_key_twice_is_refused_and_counted(db, broker, device, worker):
+    """Which of two values of one key counts would be the parser's choice: the message is
+    refused whole, its reason the device's last error, like any unreadable message."""
+    senml = (b'[{"n": "temp", "t": 0, "v": 1}, {"n": "temp", "t": 60, "v": 2, "v": 3}]')
+    nested = b'{"time": "%s", "values": {"temp": 4, "temp": 40}}' % at(2).encode()
+    publish_all(broker, device["topic"], [senml, nested, native(7)])
+    wait_for(lambda: len(observations(db)) == 1, 10, "the good message")
+    wait_for(lambda: device_row(db, device["device"]).rejected == 2, 10, "rejections")
+    assert observations(db) == [(int((BASE + timedelta(seconds=7)).timestamp() * 1000), 7.0)]
+    assert {"JSON ambigu : clé « v » en double dans l'objet n° 1",
+            "JSON ambigu : clé « temp » en double dans « values »"} <= set(worker.stats.by_reason)
+    row = device_row(db, device["device"])
+    assert row.uplinks == 1
+    assert row.last_error == "JSON ambigu : clé « temp » en double dans « values »"
+
+
 def test_messages_published_while_the_worker_is_stopped_are_all_stored(db, broker, device):
     client_id = f"ingest-{uuid.uuid4().hex[:8]}"
     proc = worker_process(db, broker, client_id)  # first run: creates the persistent session

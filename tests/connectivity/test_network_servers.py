@@ -366,6 +366,39 @@ def test_refused_events_are_precise_and_counted(client, db, registry, site):
     assert device_row(db, site["tenant"], device_id).rejected == 0  # none was about it
 
 
+@pytest.mark.parametrize("kind, event, fragment, place", [
+    ("chirpstack", "up", '"object": {"temperature": 21.5', "object"),
+    ("tts", None, '"decoded_payload": {"temperature": 1.0', "uplink_message.decoded_payload"),
+])
+def test_an_event_naming_a_key_twice_is_refused_and_counted(client, db, registry, site, kind,
+                                                            event, fragment, place):
+    """Which of 21.5 and 99 was measured would be the parser's choice: the event is refused
+    as a malformed one is (422, counted on the integration), naming the key and where."""
+    device_id = add_device(db, registry, site, CS_EUI if kind == "chirpstack" else TTS_EUI,
+                           mapping={"temperature": "generic.temperature"})
+    integration = new_integration(client, site, kind)
+    body = sample("chirpstack-v4-up.json" if kind == "chirpstack" else "tts-v3-uplink.json")
+    if kind == "chirpstack":
+        body["object"] = {"temperature": 21.5}
+    text = json.dumps(body)
+    assert fragment in text
+    refused = post(client, integration, text.replace(
+        fragment, f'{fragment}, "temperature": 99').encode(), event)
+    assert refused.status_code == 422, refused.text
+    message = f"JSON ambigu : clé « temperature » en double dans « {place} »"
+    assert refused.json()["detail"] == f"Événement refusé : {message}."
+    assert refused.json()["errors"] == [{"field": f"{place}.temperature", "message": message}]
+    assert observations(db, site["tenant"]) == {}
+    row = integration_row(db, integration["id"])
+    assert (row.rejected, row.last_error) == (1, f"Événement refusé : {message}.")
+    # The same event, each key once: stored.
+    stored = post(client, integration, text.encode(), event)
+    assert stored.status_code == 200, stored.text
+    assert [v for _, v in observations(db, site["tenant"])["generic.temperature"]] == [
+        21.5 if kind == "chirpstack" else 1.0]
+    assert device_row(db, site["tenant"], device_id).uplinks == 1
+
+
 def test_a_device_without_asset_is_refused_and_counted_on_the_device(client, db, registry,
                                                                      site):
     with db.write() as conn:

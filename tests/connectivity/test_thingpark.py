@@ -464,3 +464,12 @@ def test_a_report_field_of_the_wrong_type_is_named(report, change, field, fragme
     with pytest.raises(PayloadError) as refused:
         parse(body)
     assert refused.value.field == field and fragment in str(refused.value)
+
+
+def test_a_report_naming_a_key_twice_is_refused_naming_it():
+    raw = orjson.dumps(sample("uplink-frame.json")).replace(
+        b'"payload_hex":', b'"payload_hex":"00","payload_hex":', 1)
+    with pytest.raises(PayloadError) as refused:
+        thingpark.parse(Inbound(raw, {}, {}))
+    assert str(refused.value) == "JSON ambigu : clé « payload_hex » en double dans « DevEUI_uplink »"
+    assert refused.value.field == "DevEUI_uplink.payload_hex"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -474,6 +475,36 @@ def test_malformed_files_are_refused_with_a_french_reason(client, t):
         assert response.status_code == 422, body
         assert response.headers["content-type"] == "application/problem+json"
         assert fragment in response.json()["detail"], response.json()
+
+
+def test_a_feature_naming_a_key_twice_is_refused_alone(client, t):
+    """Which capacity counts would be the parser's choice: that feature is refused, as an
+    invalid one is (the others written with partial=true)."""
+    doc = collection(feature("OK-1"), feature("TWICE", capacity=1), feature("OK-3"))
+    raw = json.dumps(doc).replace('"capacity": 1', '"capacity": 1, "capacity": 12').encode()
+    response = client.post(f"{t['base']}/assets/import", content=raw, params={"partial": "true"},
+                           headers={**t["h"], "content-type": "application/geo+json"})
+    assert response.status_code == 200, response.text
+    assert (response.json()["total"], response.json()["valid"]) == (3, 2)
+    assert [(e["row"], e["field"], e["message"]) for e in response.json()["errors"]] == [
+        (2, "properties.capacity", "clé « capacity » en double dans « properties »")]
+    assert sorted(stored(client, t)) == ["OK-1", "OK-3"]
+    # In the file's own object: the whole file is refused.
+    twice = client.post(f"{t['base']}/assets/import", content=raw.replace(
+        b'"type": "FeatureCollection"', b'"type": "FeatureCollection", "type": "Feature"'),
+        headers={**t["h"], "content-type": "application/geo+json"})
+    assert twice.status_code == 422
+    assert twice.json()["detail"].startswith("JSON ambigu : clé « type » en double ;")
+    # A CSV's JSON cells too: a geometry, a property of type list (here none: a text cell).
+    text = ("ref;kind;commune;geometry\n"
+            'G-1;generic.site;88383;"{""type"": ""Point"", ""coordinates"": [6.5, 48], '
+            '""coordinates"": [7, 49]}"\n'
+            'G-2;generic.site;88383;"{""type"": ""Point"", ""coordinates"": [6.5, 48]}"\n')
+    csv = import_csv(client, t, text.encode(), partial="true")
+    assert csv.status_code == 200, csv.text
+    assert [(e["row"], e["field"], e["message"]) for e in csv.json()["errors"]] == [
+        (1, "geometry", "JSON ambigu : clé « coordinates » en double")]
+    assert sorted(stored(client, t)) == ["G-2", "OK-1", "OK-3"]
 
 
 def test_import_respects_roles_and_commune_restrictions(db, client, t):

@@ -99,6 +99,75 @@ def test_bad_items_are_reported_one_by_one_and_the_rest_is_kept(client, site):
                        "unit": "1", "time": "2026-05-01T02:00:00Z", "value": 4.5}]
 
 
+def post_raw(client, site, raw: bytes):
+    return client.post(f"{site['base']}/observations", content=raw,
+                       headers={**site["h"], "content-type": "application/json"})
+
+
+def series_of(client, site, sid: int) -> list:
+    return client.get(f"{site['base']}/streams/{sid}/series", headers=site["h"], params={
+        "start": "2026-05-01T00:00:00Z", "end": "2026-05-04T00:00:00Z"}).json()["points"]
+
+
+@pytest.mark.parametrize("size", [3, 200])  # grouped with other small posts; alone, column-wise
+def test_an_item_naming_a_key_twice_is_refused_alone(client, site, size):
+    sid = site["generic.value"]
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    items = [b'{"stream_id": %d, "time": "%s", "value": %d}'
+             % (sid, iso(start + timedelta(minutes=i)).encode(), i) for i in range(size)]
+    # Which of 1 or 1000 counts would be the parser's choice: the item is refused.
+    items[1] = b'{"stream_id": %d, "time": "%s", "value": 1, "value": 1000}' % (
+        sid, iso(start + timedelta(minutes=1)).encode())
+    # A nested object too, the reason naming it (the value would be refused anyway).
+    items[2] = b'{"stream_id": %d, "time": "%s", "value": {"v": 2, "v": 3}}' % (
+        sid, iso(start + timedelta(minutes=2)).encode())
+    response = post_raw(client, site, b"[" + b",\n".join(items) + b"]")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["rejected"] == [
+        {"index": 1, "reason": "clé « value » en double dans l'objet n° 1"},
+        {"index": 2, "reason": "clé « v » en double dans « value » de l'objet n° 2"}]
+    assert body["stored"] == size - 2
+    points = series_of(client, site, sid)
+    assert [p[1] for p in points] == [0.0, *map(float, range(3, size))]
+
+
+def test_a_key_named_twice_outside_the_items_refuses_the_batch(client, site):
+    sid = site["generic.value"]
+    item = b'{"stream_id": %d, "time": "2026-05-01T00:00:00Z", "value": 1}' % sid
+    # Wrapped in {"observations": [...]}: an item is refused alone, with its number in the list.
+    wrapped = post_raw(client, site, b'{"observations": [%s, {"stream_id": %d, "stream_id": 1, '
+                                     b'"time": "2026-05-01T01:00:00Z", "value": 2}]}' % (item, sid))
+    assert wrapped.status_code == 422
+    assert wrapped.json()["rejected"] == [
+        {"index": 1, "reason": "clé « stream_id » en double dans l'objet n° 1"}]
+    assert [p[1] for p in series_of(client, site, sid)] == [1.0]
+    # Two lists of observations: which one is the batch? Nothing is stored.
+    twice = post_raw(client, site, b'{"observations": [], "observations": [%s]}'
+                     % item.replace(b"00:00:00Z", b"02:00:00Z"))
+    assert twice.status_code == 422
+    assert twice.json()["detail"] == ("JSON ambigu : clé « observations » en double ; une "
+                                      "seule valeur est attendue par clé.")
+    assert twice.json()["errors"] == [{"field": "observations", "message": "clé en double"}]
+    assert [p[1] for p in series_of(client, site, sid)] == [1.0]
+
+
+def test_a_batch_without_a_key_named_twice_is_unaffected(client, site):
+    sid = site["generic.value"]
+    # Blanks before the colons, a key in two objects, an escaped quote and ":" in a string
+    # value: keys named once each.
+    raw = (b'[{"stream_id" : %d, "time"\n: "2026-05-01T00:00:00Z", "value": 1},\n'
+           b' {"asset": "ARM-1", "metric": "generic.value", "time": "2026-05-01T01:00:00Z", '
+           b'"value": 2, "quality": "good"},\n'
+           b' {"stream_id": %d, "time": "2026-05-01T02:00:00Z", "value": 3, '
+           b'"quality": "x\\":"}]' % (sid, sid))
+    response = post_raw(client, site, raw)
+    assert response.status_code == 422
+    assert response.json()["stored"] == 2
+    assert response.json()["rejected"] == [
+        {"index": 2, "reason": "qualité attendue : good, suspect ou bad"}]
+
+
 def test_malformed_and_oversize_batches_store_nothing(client, site):
     sid = site["generic.value"]
     bad = client.post(f"{site['base']}/observations", headers={**site["h"],

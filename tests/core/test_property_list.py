@@ -67,6 +67,14 @@ def test_a_list_comes_as_json_text_from_a_csv_file(text, ok):
         assert clean == {"slots": [{"from": 1, "to": 2}]}
 
 
+def test_a_list_cell_naming_a_key_twice_is_refused_naming_it():
+    text = '[{"from": 1, "to": 2}, {"from": 3, "to": 4, "to": 9}]'
+    clean, errors = validate_properties(KIND, {"slots": text}, from_text=True)
+    assert clean == {}
+    assert errors == [{"field": "properties.slots", "message": f"« {text} » illisible : JSON "
+                       "ambigu : clé « to » en double dans l'objet n° 1"}]
+
+
 def test_the_schema_is_an_array_of_objects_and_the_declaration_is_accepted():
     schema = kind_schema(KIND)["properties"]["slots"]
     assert schema["type"] == "array" and schema["items"]["title"] == "Créneau"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from beffroi.core.errors import Invalid
 from beffroi.core.storable import (
@@ -12,6 +17,8 @@ from beffroi.core.storable import (
     check_document,
     check_text,
     document_errors,
+    duplicate_keys,
+    duplicate_reason,
     is_id,
     parse_id,
     parse_json,
@@ -77,9 +84,15 @@ def test_a_key_named_twice_is_refused_where_asked():
     assert parse_json(raw)["properties"] == {"power_w": 700}
     with pytest.raises(Invalid) as ambiguous:
         parse_json(raw, unique_keys=True)
-    assert ambiguous.value.detail == ("JSON ambigu : la clé « power_w » apparaît deux fois "
-                                      "dans un même objet ; une seule valeur est attendue.")
-    assert ambiguous.value.errors == [{"field": "power_w", "message": "clé en double"}]
+    assert ambiguous.value.detail == ("JSON ambigu : clé « power_w » en double dans "
+                                      "« properties » ; une seule valeur est attendue par clé.")
+    assert ambiguous.value.errors == [{"field": "properties.power_w", "message": "clé en double"}]
+    # Every object at fault is listed; the key written as an escape is the same key.
+    with pytest.raises(Invalid) as two:
+        parse_json(b'[{"a": 1, "\\u0061": 2}, {"b": {"c": [{"d": 1, "d" : 1}]}}]',
+                   unique_keys=True)
+    assert two.value.errors == [{"field": "0.a", "message": "clé en double"},
+                                {"field": "1.b.c.0.d", "message": "clé en double"}]
     # The same key in two different objects is no ambiguity.
     assert parse_json(b'[{"a": 1}, {"a": 2}, {"b": {"a": 3}}]', unique_keys=True) == [
         {"a": 1}, {"a": 2}, {"b": {"a": 3}}]
@@ -95,3 +108,76 @@ def test_identifiers():
             parse_id(text, "streams")
         assert refused.value.errors[0]["field"] == "streams"
     assert parse_id(str(BIGINT_MAX), "x") == BIGINT_MAX
+
+
+def test_where_a_key_named_twice_is_said():
+    def found(raw: bytes):
+        return duplicate_keys(raw, orjson.loads(raw))
+
+    assert found(b'{"a": 1, "a": 2}') == [((), "a")]
+    assert found(b'[{"a": 1}, {"value": 1, "value": 2}]') == [((1,), "value")]
+    # The first key named again, once per object; an object dropped by a later value of its
+    # key is not looked into (its own key is the ambiguity).
+    assert found(b'{"a": {"x": 1, "x": 2}, "a": 3, "b": 1, "b": 2}') == [((), "a")]
+    assert [duplicate_reason(*f) for f in found(
+        b'[{"a": 1}, {"a": 1}, {"a": 1}, {"value": 1, "value": 2}, '
+        b'{"parameters": {"level": 1, "level": 2}}]')] == [
+        "clé « value » en double dans l'objet n° 3",
+        "clé « level » en double dans « parameters » de l'objet n° 4"]
+    assert duplicate_reason(("features", 2, "properties"), "ref") == (
+        "clé « ref » en double dans « features.2.properties »")
+    # (a NUL shown escaped: the reason may be stored as a device's last error)
+    assert duplicate_reason(("a\x00",), "b\x00") == "clé « b\\u0000 » en double dans « a\\u0000 »"
+    # No key named twice: quotes, colons and blanks inside strings, a key ending with a
+    # backslash, a document nested deeper than orjson writes (checked the slow way).
+    for raw in (b'{"a": "\\":", "b": "\\" :", "\\\\": 1, "c\\\\": {"d": 1}}',
+                b'{"a" :\n1, "b"\t: [1, 2], "c": {"a": 1}}', b'[1, "x", null]', b'{}',
+                b'[' * 300 + b'{"a": 1}' + b']' * 300):
+        assert found(raw) == [], raw
+    assert found(b'[' * 300 + b'{"a": 1, "a": 1}' + b']' * 300) == [((0,) * 300, "a")]
+
+
+def _reference(raw: bytes) -> bool:
+    """Whether ``raw`` names a key twice in one object, by the slow and obvious way."""
+    twice = False
+
+    def pairs(items):
+        nonlocal twice
+        twice = twice or len({k for k, _ in items}) < len(items)
+        return dict(items)
+
+    json.loads(raw, object_pairs_hook=pairs)
+    return twice
+
+
+_KEYS = st.sampled_from(["a", "b", "a\"", "a\\", "\":", '" :', "é", "\u0061", ":"])
+_SCALARS = st.one_of(st.integers(-5, 5), st.none(), st.booleans(), _KEYS)
+_BLANKS = st.sampled_from(["", " ", "\n", "\t ", "\r\n"])
+
+
+@st.composite
+def _json_texts(draw, depth: int = 0) -> str:
+    """JSON texts written by hand: keys repeated or not, quotes, colons and blanks in keys
+    and strings, blanks anywhere, keys sometimes written as escapes."""
+    def text(value: str) -> str:  # each character as itself or escaped, either way
+        escapes = {"\"": ["\\\"", "\\u0022"], "\\": ["\\\\", "\\u005c"]}
+        return '"' + "".join(draw(st.sampled_from(
+            escapes.get(c, [c, f"\\u{ord(c):04x}"]))) for c in value) + '"'
+
+    kind = draw(st.sampled_from(["scalar", "list", "object"] if depth < 3 else ["scalar"]))
+    blank = draw(_BLANKS)
+    if kind == "scalar":
+        value = draw(_SCALARS)
+        return text(value) if isinstance(value, str) else json.dumps(value)
+    if kind == "list":
+        items = draw(st.lists(_json_texts(depth + 1), max_size=3))
+        return "[" + blank + ("," + blank).join(items) + "]"
+    pairs = draw(st.lists(st.tuples(_KEYS, _json_texts(depth + 1)), max_size=4))
+    return "{" + ",".join(f"{blank}{text(k)}{draw(_BLANKS)}:{blank}{v}" for k, v in pairs) + "}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json_texts())
+def test_a_key_named_twice_is_never_missed(written):
+    raw = written.encode()
+    assert bool(duplicate_keys(raw, orjson.loads(raw))) == _reference(raw)

@@ -124,7 +124,8 @@ def test_settings_are_merged_validated_and_left_untouched_on_error(client, t):
                          content=b'{"settings": {"raw_retention_days": 7, '
                                  b'"raw_retention_days": 700}}')
     assert twice.status_code == 422
-    assert "la clé « raw_retention_days » apparaît deux fois" in twice.json()["detail"]
+    assert twice.json()["detail"] == ("JSON ambigu : clé « raw_retention_days » en double dans "
+                                      "« settings » ; une seule valeur est attendue par clé.")
     assert settings_of(client, t)["raw_retention_days"] is None
     agent = bearer(client, "agent@x.fr", "password-123")
     refused = patch(client, t, {"name": "Renommé"}, headers=agent)
@@ -299,6 +300,24 @@ def test_boundary_import_reports_each_rejected_feature(client, t):
         assert refused.status_code == 422, bad
         assert "FeatureCollection" in refused.json()["detail"] or "features" in refused.json()[
             "detail"]
+
+
+def test_a_boundary_naming_a_key_twice_is_refused_alone(client, t):
+    url = f"{t['base']}/communes/boundaries"
+    body = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "88409"}, "geometry": SQUARE},
+        {"type": "Feature", "properties": {"code": "88383"}, "geometry": SQUARE}]})
+    # Which commune is it, 88383 or 88415? The feature is refused, the other one imported.
+    raw = body.replace('"code": "88383"', '"code": "88383", "code": "88415"').encode()
+    response = client.post(url, headers={**t["h"], "content-type": "application/geo+json"},
+                           content=raw)
+    assert response.status_code == 200, response.text
+    assert response.json()["updated"] == ["88409"]
+    assert response.json()["rejected"] == [
+        {"index": 1, "reason": "clé « code » en double dans « properties » de l'objet n° 1"}]
+    communes = {c["insee"]: c for c in client.get(f"{t['base']}/communes", headers=t["h"]).json()}
+    assert communes["88409"]["boundary"] == SQUARE
+    assert communes["88383"]["boundary"] is None and communes["88415"]["boundary"] is None
 
 
 def test_boundary_file_is_decoded_like_every_import(client, t):

@@ -349,6 +349,20 @@ def test_cli_reports_bad_uses_and_repairs_and_keeps_the_rest(tmp_path):
     assert lines[-1]["leaks"] == 0  # the valid one applied
     result, lines = run("--csv", str(path), "--uses", str(uses), "--strict")
     assert result.exit_code == 1 and lines == [] and "--strict" in result.output
+    # A use naming a key twice: which end counts? Refused alone, the valid one applied.
+    uses.write_text('{"exceptional_uses": [{"start": "2025-03-23", "end": "2025-03-25", '
+                    '"end": "2025-12-31", "label": "Piscine"}, {"start": "2025-03-23", '
+                    '"end": "2025-03-25", "label": "Remplissage de la piscine"}]}')
+    result, lines = run("--csv", str(path), "--uses", str(uses))
+    assert result.exit_code == 0, result.output
+    assert "usage n° 1 : clé « end » en double — usage ignoré." in result.stderr
+    assert lines[-1]["rejected_uses"] == 1 and lines[-1]["exceptional_uses"] == 1
+    assert lines[-1]["leaks"] == 0
+    uses.write_text('{"exceptional_uses": [], "exceptional_uses": []}')
+    result, _ = run("--csv", str(path), "--uses", str(uses))
+    assert result.exit_code == 1
+    assert "JSON ambigu : clé « exceptional_uses » en double ; une seule valeur est attendue " \
+        "par clé." in result.output
     uses.write_text('[{"start": "2025-03-23",\n "end": }]')
     result, _ = run("--csv", str(path), "--uses", str(uses))
     assert result.exit_code == 1

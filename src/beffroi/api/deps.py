@@ -200,10 +200,10 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def parse_json(raw: bytes) -> Any:
     """A JSON document whose every value the databases can store and whose objects name
-    each key once (up to ``CONTROL_MAX``), with a precise French error when it is not one."""
+    each key once, with a precise French error when it is not one."""
     if not raw.strip():
         raise Invalid("Corps de requête vide : un document JSON est attendu.")
-    return storable.parse_json(raw, unique_keys=len(raw) <= CONTROL_MAX)
+    return storable.parse_json(raw, unique_keys=True)
 
 
 def _require_caller(ctx: Ctx) -> None:

@@ -108,7 +108,7 @@ def boundaries(tenant: str, path: str, db: str | None) -> None:
     """Importe les contours des communes (FeatureCollection GeoJSON, code INSEE en « code »)."""
     database = open_database(db)
     with open(path, "rb") as fh:
-        data, decoded = textfiles.load_json(fh.read(), "GeoJSON")
+        data, decoded = textfiles.load_json(fh.read(), "GeoJSON", items=("features",))
     with database.write() as conn:
         scope = open_scope(database, conn, CLI, tenant)
         out = tenants.import_boundaries(scope, conn, data)

@@ -42,7 +42,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
-from ..core import outbound
+from ..core import outbound, storable
 from ..core.clock import format_instant, now_ms
 from ..core.commands import (
     FINISHED,
@@ -250,6 +250,9 @@ def handle_mqtt_ack(db: Database, tenant_id: int, device_id: int, payload: bytes
         doc = orjson.loads(payload)
     except orjson.JSONDecodeError:
         raise AckError("Acquittement illisible : JSON attendu.") from None
+    found = storable.duplicate_keys(payload, doc)
+    if found:
+        raise AckError(f"Acquittement ambigu : {storable.duplicate_reason(*found[0])}.")
     if not isinstance(doc, dict):
         raise AckError("Acquittement illisible : objet JSON attendu.")
     command_id, status = doc.get("command_id"), doc.get("status")

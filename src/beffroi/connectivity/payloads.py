@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from ..core import storable
 from ..core.clock import parse_instant
 from ..core.textfiles import json_error_text
 
@@ -54,10 +55,19 @@ class Payload:
 
 
 def parse_json(raw: bytes) -> Any:
+    """The JSON document of a device's or a network server's message; PayloadError when it
+    is malformed or names a key twice in one object (which of the two values counts would be
+    the parser's choice), naming the key and where it is."""
     try:
-        return orjson.loads(raw)
+        doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise PayloadError(f"JSON mal formé : {json_error_text(exc)}") from None
+    found = storable.duplicate_keys(raw, doc)
+    if found:
+        path, key = found[0]
+        raise PayloadError(f"JSON ambigu : {storable.duplicate_reason(path, key)}",
+                           field=storable.dotted((*path, key)))
+    return doc
 
 
 def parse(raw: bytes, now_ms: int) -> Payload:

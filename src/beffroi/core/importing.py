@@ -39,6 +39,7 @@ from .derived import rederive
 from .errors import Invalid
 from .geometry import LocalArea, point, representative_lonlat
 from .registry import Registry
+from .storable import Refused, duplicate_keys, duplicate_reason
 
 CORE_COLUMNS = {"ref", "kind", "name", "commune", "parent_ref", "lon", "lat", "longitude",
                 "latitude", "x", "y", "geometry"}
@@ -124,6 +125,9 @@ def rows_from_geojson(data: Any, default_kind: str | None,
         raise Invalid("« features » doit être une liste d'entités GeoJSON.")
     rows: list[Any] = []
     for feature in features:
+        if isinstance(feature, Refused):  # a key named twice (``textfiles.load_json``)
+            rows.append(RowProblem(feature.inside, feature.field))
+            continue
         if not isinstance(feature, dict) or not isinstance(feature.get("properties") or {}, dict):
             rows.append(RowProblem("entité GeoJSON attendue : objet « Feature » avec un objet "
                                    "« properties »"))
@@ -183,6 +187,11 @@ def rows_from_csv(table: textfiles.CsvTable, default_kind: str | None) -> list[A
                 doc["geometry"] = orjson.loads(line["geometry"])
             except orjson.JSONDecodeError:
                 doc["geometry"] = "illisible"
+            found = duplicate_keys(line["geometry"], doc["geometry"])
+            if found:
+                rows.append(RowProblem(f"JSON ambigu : {duplicate_reason(*found[0])}",
+                                       "geometry"))
+                continue
         elif lon or lat:
             try:
                 doc["geometry"] = point(float(lon.replace(",", ".")), float(lat.replace(",", ".")))
@@ -213,7 +222,7 @@ def parse_inventory(raw: bytes, content_type: str, filename: str = "",
         table = textfiles.read_csv(textfiles.decode(raw), rename=rename)
         return Inventory(rows_from_csv(table, default_kind), [r.line for r in table.records],
                          table.encoding, table.warnings)
-    data, decoded = textfiles.load_json(raw, "GeoJSON")
+    data, decoded = textfiles.load_json(raw, "GeoJSON", items=("features",))
     return Inventory(rows_from_geojson(data, default_kind, rename), None, decoded.encoding,
                      list(decoded.warnings))
 

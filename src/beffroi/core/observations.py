@@ -1,8 +1,9 @@
 """Observation batches: validated item by item, stored idempotently on (stream, time).
 
-A rejected item is reported with its index and a French reason; every valid
-item of the same batch is stored. Writes are batched (one executemany) and the
-rollups of the touched days are refreshed in the same transaction.
+A rejected item is reported with its index and a French reason (an item the JSON reader
+already refused, ``storable.Refused``, with its own); every valid item of the same batch is
+stored. Writes are batched (one executemany) and the rollups of the touched days are
+refreshed in the same transaction.
 
 Many small batches (one reading per request) are stored together by the database's group
 writer (``storage/group_commit.py``): ``store_posts`` opens each request's scope and
@@ -34,7 +35,7 @@ from .errors import BeffroiError, Invalid, TooLarge
 from .french_format import long_date
 from .quality import BAD, QUALITY
 from .registry import Metric, Registry
-from .storable import integer_error, text_error
+from .storable import Refused, integer_error, text_error
 
 MAX_BATCH = 10_000
 COLUMNWISE_MIN = 32  # smaller batches are checked item by item (cheaper than numpy's set-up)
@@ -376,7 +377,8 @@ def _checked_rows(items: list, by_id: dict[int, StreamTarget],
     reject = report.rejected.append
     for index, item in enumerate(items):
         if type(item) is not dict:
-            reject({"index": index, "reason": "objet JSON attendu"})
+            reject({"index": index, "reason": item.reason if type(item) is Refused
+                    else "objet JSON attendu"})
             continue
         if not ITEM_FIELDS.issuperset(item):
             extra = sorted(str(k) for k in item if k not in ITEM_FIELDS)

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from .registry import AssetKind, PropertySpec
+from .storable import duplicate_keys, duplicate_reason
 from .textfiles import number_text
 
 TYPE_LABELS = {"string": "texte", "number": "nombre", "integer": "entier", "boolean": "booléen",
@@ -85,9 +86,13 @@ def _coerce(spec: PropertySpec, value: Any) -> Any:
         return _entries(spec, text)
     if spec.type in ("object", "list"):
         try:
-            return orjson.loads(text)
+            doc = orjson.loads(text)
         except orjson.JSONDecodeError:
             raise ValueError from None
+        found = duplicate_keys(text, doc)
+        if found:
+            raise CellError(f"JSON ambigu : {duplicate_reason(*found[0])}")
+        return doc
     if spec.type == "boolean":
         if text.lower() in _TRUE:
             return True

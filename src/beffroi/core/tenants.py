@@ -19,6 +19,7 @@ from .geometry import bbox_of, validate_geometry
 from .reference import epci
 from .registry import Registry
 from .settings import stored_settings, validate_settings, with_defaults
+from .storable import Refused
 
 
 def tenant_public(row: Any, registry: Registry | None = None) -> dict[str, Any]:
@@ -228,6 +229,9 @@ def import_boundaries(scope: TenantScope, conn: Connection, collection: Any) -> 
         raise Invalid("« features » doit être une liste d'entités GeoJSON.")
     updated, rejected = [], []
     for index, feature in enumerate(features):
+        if isinstance(feature, Refused):  # a key named twice (``textfiles.load_json``)
+            rejected.append({"index": index, "reason": feature.reason})
+            continue
         props = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(props, dict):
             rejected.append({"index": index, "reason": "entité GeoJSON attendue : objet "

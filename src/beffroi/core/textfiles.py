@@ -43,6 +43,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import orjson
 
@@ -174,13 +175,28 @@ def _plausible_in(text: str, at: int) -> bool:
         char in "¼½¾" and (before.isalpha() or after.isalpha()))
 
 
-def load_json(raw: bytes, what: str = "JSON") -> tuple[object, DecodedText]:
-    """A JSON (GeoJSON) file: decoded by the same rules, then parsed; Invalid in French."""
+def load_json(raw: bytes, what: str = "JSON", *, items: tuple[str, ...] | None = None
+              ) -> tuple[object, DecodedText]:
+    """A JSON (GeoJSON) file: decoded by the same rules, then parsed; Invalid in French,
+    also when an object names a key twice (``storable.duplicate_keys``) — unless it is in
+    an item of the list at ``items`` (``("features",)``): that item alone is then replaced
+    by a ``storable.Refused`` saying why, for the caller to refuse it and keep the others."""
+    from . import storable  # (storable reads this module's JSON error texts)
+
     decoded = decode(raw)
     try:
-        return orjson.loads(decoded.text), decoded
+        data = orjson.loads(decoded.text)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"{what} mal formé : {json_error_text(exc)}.") from None
+    found = storable.duplicate_keys(decoded.text, data)
+    if found:
+        inside: Any = data
+        for part in items or ():
+            inside = inside.get(part) if isinstance(inside, dict) else None
+        if items is None or not isinstance(inside, list):
+            raise storable.ambiguous(found)
+        inside[:] = storable.refuse_items(inside, found, items)
+    return data, decoded
 
 
 _JSON_REASONS = {  # orjson's messages (yyjson's), in French

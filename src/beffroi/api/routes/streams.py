@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from ...core import observation_import, observations, series, streams
+from ...core import observation_import, observations, series, storable, streams
 from ...core.clock import DAY_MS, now_ms, parse_instant
 from ...core.errors import Invalid
 from ...core.textfiles import json_error_text
@@ -134,11 +134,14 @@ def _json_items(body: bytes):
     if not body.strip():
         raise Invalid("Corps de requête vide : une liste d'observations est attendue.")
     try:
-        items = orjson.loads(body)
+        doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"JSON mal formé : {json_error_text(exc)}.") from None
-    if isinstance(items, dict) and isinstance(items.get("observations"), list):
-        items = items["observations"]
+    wrapped = isinstance(doc, dict) and isinstance(doc.get("observations"), list)
+    items = doc["observations"] if wrapped else doc
+    found = storable.duplicate_keys(body, doc)
+    if found:  # the items naming a key twice are refused, the others stored
+        items = storable.refuse_items(items, found, ("observations",) if wrapped else ())
     return items
 
 

@@ -114,7 +114,7 @@ def create_commune(ctx: CtxDep, tenant: str, body: JsonBody):
              openapi_extra=body_doc({"type": "FeatureCollection", "features": []}), response_model=Object)
 def import_boundaries(ctx: CtxDep, tenant: str, body: RawBody):
     """Set boundaries from a GeoJSON FeatureCollection (INSEE code in ``code`` or ``insee``)."""
-    data, decoded = textfiles.load_json(body, "GeoJSON")
+    data, decoded = textfiles.load_json(body, "GeoJSON", items=("features",))
     with ctx.writing(tenant) as (scope, conn):
         result = tenants.import_boundaries(scope, conn, data)
     return JSONResponse({**result, "encoding": decoded.encoding})

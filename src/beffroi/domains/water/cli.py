@@ -19,7 +19,7 @@ import orjson
 
 from ...cli.common import os_error_text
 from ...cli.csv_input import Unreadable, open_table
-from ...core import textfiles
+from ...core import storable, textfiles
 from ...core.errors import Invalid
 from ...core.textfiles import json_error_text
 from .counters import sorted_unique
@@ -101,18 +101,22 @@ def read_uses(path: Path) -> tuple[list[dict], list[str]]:
     ``exceptional_uses`` property holds it (or an object with that property); the valid
     ones, and what is wrong with the others. ClickException when the file is unreadable."""
     try:  # (decoded by core's text-file rules: BOM, Windows-1252, no binary)
-        value = orjson.loads(textfiles.decode(path.read_bytes()).text)
+        text = textfiles.decode(path.read_bytes()).text
+        value = orjson.loads(text)
+        prefix = (PROPERTY,) if isinstance(value, dict) and PROPERTY in value else ()
+        uses = value[PROPERTY] if prefix else value
+        found = storable.duplicate_keys(text, value)
+        if found:  # a use naming a key twice is refused alone, like an invalid one
+            uses = storable.refuse_items(uses, found, prefix)
     except OSError as exc:
         raise click.ClickException(f"{path} : lecture impossible ({os_error_text(exc)}).") \
             from None
     except Invalid as exc:
-        raise click.ClickException(f"{path} : {exc}.") from None
+        raise click.ClickException(f"{path} : {str(exc).rstrip('.')}.") from None
     except orjson.JSONDecodeError as exc:
         raise click.ClickException(f"{path} : JSON invalide : {json_error_text(exc)}.") \
             from None
-    if isinstance(value, dict) and PROPERTY in value:
-        value = value[PROPERTY]
-    return checked_uses(value)
+    return checked_uses(uses)
 
 
 def _instant(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]

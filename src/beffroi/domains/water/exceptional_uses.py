@@ -45,6 +45,7 @@ from ...core.errors import Invalid, NotFound
 from ...core.french_format import local_date
 from ...core.properties import entries_checked
 from ...core.registry import PropertySpec, Registry
+from ...core.storable import Refused
 
 SECTOR_KIND = "water.sector"
 PROPERTY = "exceptional_uses"
@@ -171,13 +172,16 @@ def _valid(entry: Any) -> dict[str, Any] | None:
 def checked_uses(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """Uses given from outside (``beffroi water detect --uses``): the valid entries, checked
     as on writing, and what is wrong with the others (French, one message per fault, the
-    entry numbered from 1)."""
+    entry numbered from 1; an entry naming a key twice is a ``storable.Refused``)."""
     if not isinstance(value, list):
         return [], ["liste d'usages attendue ([{\"start\": …, \"end\": …, \"label\": …}])"]
     if len(value) > MAX_USES:
         return [], [f"{MAX_USES} usages exceptionnels au plus par secteur (reçu {len(value)})"]
     kept, errors = [], []
     for i, entry in enumerate(value, start=1):
+        if isinstance(entry, Refused):  # a key named twice in the file
+            errors.append(f"usage n° {i} : {entry.inside}")
+            continue
         clean, faults = entries_checked(USES_SPEC, [entry])
         messages = [f["message"] for f in faults]
         if not messages:
