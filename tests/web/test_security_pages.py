@@ -149,6 +149,13 @@ def test_the_api_documentation_comes_from_beffroi_itself(page, server):
     page.locator(".live-responses-table .response-col_status", has_text="200").wait_for()
     assert foreign == [] and tiles == []
     assert requested and all(url.startswith(server.url) for url in requested)
+    # The site's footer is styled as on every page (a row of links on its grey band), not a
+    # bulleted list in the browser's default serif.
+    footer = page.locator(".site-footer")
+    assert footer.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(246, 246, 246)"
+    assert footer.locator(".footer-links").evaluate(
+        "e => [getComputedStyle(e).display, getComputedStyle(e).listStyleType]") == ["flex",
+                                                                                    "none"]
 
 
 def test_the_violation_watch_sees_what_the_policy_blocks(browser, server):
