@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .extensions import install_extensions
 from .legal import install_legal
-from .pages import router
+from .pages import install_not_found, router
 from .public_indicators import install_public_indicators
 from .public_indicators import router as public_router
 
@@ -31,3 +31,4 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     install_public_indicators(app)
+    install_not_found(app)
