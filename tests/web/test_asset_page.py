@@ -14,6 +14,7 @@ from beffroi.core.access import CLI, open_scope
 from .asset_fixtures import command_ids, equip_cabinet, move_command
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
+from .map_fixtures import map_territory_fixture  # noqa: F401  (the map_territory fixture)
 
 PARIS = ZoneInfo("Europe/Paris")
 SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
@@ -269,3 +270,14 @@ def test_charts_use_french_dates_and_times(page, server, size, territory):
     assert_french_time_axis(x)
     assert re.search(r"janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\."
                      r"|\b\d{2}/\d{2}\b", x), x
+
+
+@ON_PHONE
+def test_the_position_of_a_line_or_a_surface_is_named_in_french(page, server, size,
+                                                                 map_territory):
+    """A water main is a line and a building a surface: said in French, not GeoJSON's
+    « LineString » or « Polygon »."""
+    for asset, text in ((map_territory["main"], "Tracé (ligne)."),
+                        (map_territory["school"], "Surface (polygone).")):
+        login(page, server, then=f"/equipements/{asset}")
+        page.locator("#position-text", has_text=text).wait_for()
