@@ -281,3 +281,12 @@ def test_the_position_of_a_line_or_a_surface_is_named_in_french(page, server, si
                         (map_territory["school"], "Surface (polygone).")):
         login(page, server, then=f"/equipements/{asset}")
         page.locator("#position-text", has_text=text).wait_for()
+
+
+@ON_PHONE
+def test_the_position_map_zooms_with_french_buttons(page, server, size, territory):
+    """As on the other maps: Leaflet's own buttons are « Zoom in » and « Zoom out »."""
+    login(page, server, then=f"/equipements/{territory['cabinets'][0]}")
+    position = page.locator("#asset-map")
+    position.get_by_role("button", name="Zoom avant").wait_for()
+    assert position.get_by_role("button", name="Zoom arrière").is_visible()

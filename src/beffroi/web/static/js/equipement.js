@@ -148,7 +148,8 @@ function showMap() {
     text.textContent = "Position non renseignée.";
     return;
   }
-  const map = L.map(box, { attributionControl: false, zoomControl: true, scrollWheelZoom: false });
+  const map = L.map(box, { attributionControl: false, zoomControl: false, scrollWheelZoom: false });
+  L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
   box.setAttribute("aria-label", "Carte de la position de l'équipement");
   box.setAttribute("role", "region");
   const layer = L.geoJSON(asset.geometry, {
