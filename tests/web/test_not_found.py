@@ -1,9 +1,10 @@
 """An address that leads nowhere, opened in the browser: a French « page introuvable » with
-the site's header and footer, not the API's problem details (which API clients keep)."""
+the site's header and footer, not the API's problem details (which API clients keep); and
+the icon every browser asks for is there."""
 
 from __future__ import annotations
 
-from .conftest import assert_accessible, screenshot
+from .conftest import AT_DESK, assert_accessible, screenshot
 
 
 def test_a_mistyped_address_shows_the_page_introuvable(page, server, size):
@@ -23,3 +24,17 @@ def test_a_mistyped_address_shows_the_page_introuvable(page, server, size):
         answer = page.request.get(f"{server.url}{path}", headers={"Accept": "text/html"})
         assert (answer.status, answer.headers["content-type"]) == (404,
                                                                     "application/problem+json")
+
+
+@AT_DESK
+def test_the_browser_finds_the_icon_it_asks_for(page, server):
+    """Every browser asks for /favicon.ico: the belfry, not a 404 in the console of every
+    page."""
+    failed = []
+    page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server.url}/connexion")
+    answer = page.request.get(f"{server.url}/favicon.ico")
+    assert (answer.status, answer.headers["content-type"]) == (200, "image/svg+xml")
+    assert answer.text().startswith("<svg")
+    page.wait_for_load_state("networkidle")
+    assert failed == []
