@@ -290,3 +290,14 @@ def test_the_position_map_zooms_with_french_buttons(page, server, size, territor
     position = page.locator("#asset-map")
     position.get_by_role("button", name="Zoom avant").wait_for()
     assert position.get_by_role("button", name="Zoom arrière").is_visible()
+
+
+@ON_PHONE
+def test_an_unknown_asset_is_said_without_the_empty_sections_of_a_sheet(page, server, size,
+                                                                         territory):
+    login(page, server, then="/equipements/999999")
+    page.get_by_role("alert").get_by_text("Équipement 999999 introuvable").wait_for()
+    for name in ("Caractéristiques", "Dernières valeurs", "Courbes", "Alertes", "Commandes"):
+        assert not page.get_by_role("heading", name=name, exact=True).is_visible(), name
+    assert page.get_by_role("link", name="Carte", exact=True).first.is_visible()  # a way on
+    assert_accessible(page)

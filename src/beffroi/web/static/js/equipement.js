@@ -652,7 +652,9 @@ async function showPanels() {
 
 // -- start ----------------------------------------------------------------------------------
 async function main() {
+  const sections = document.getElementById("asset");
   if (!tenant || !Number.isInteger(assetId)) {
+    sections.hidden = true;
     showError(new Error());
     return;
   }
@@ -662,7 +664,10 @@ async function main() {
     api(`${base}/streams`, { params: { asset_id: assetId } }),
     api("/commands/actions").catch(() => []),
     api(`${base}/assets/${assetId}/commands/available`).catch(() => []),
-  ]);
+  ]).catch((error) => {
+    sections.hidden = true;  // (its empty sections would say nothing but their titles)
+    throw error;
+  });
   asset = a;
   streams = streamList;
   actions = actionList;
