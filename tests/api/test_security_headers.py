@@ -144,7 +144,7 @@ def test_the_api_documentation_is_served_by_beffroi_without_inline_script(full_a
     sources = [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in scripts]
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     assert sources == ["/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/js/api-docs.js"]
-    assert styles == ["/static/vendor/swagger-ui/swagger-ui.css"]
+    assert styles == ["/static/css/beffroi.css", "/static/vendor/swagger-ui/swagger-ui.css"]
     assert "style=" not in html and "//cdn" not in html and "http" not in html.replace(
         'href="/api/v1/openapi.json"', "")
     for path in (*sources, *styles):

@@ -446,6 +446,9 @@ def test_every_figure_matches_a_computation_made_from_the_data(land, registry):
     assert used["impact.pue"]["value"] == 1.58 and used["impact.pue"]["default"] is True
     assert used["impact.pue"]["verified"] is False and "Uptime" in used["impact.pue"]["source"]
     assert used["impact.message_kgco2e"]["value"] == 5e-08  # never rounded away
+    baseline = used["lighting.savings_baseline"]  # an enumeration: its code, and its label
+    assert (baseline["value"], baseline["value_label"]) == (
+        "dusk_to_dawn", "Allumage du coucher au lever à pleine puissance")
     assert {"water.usual_leak_duration_days", "buildings.reference_year",
             "impact.grid_kgco2e_per_kwh", "impact.trips_by_action"} <= set(used)
     assert r["data"]["from"] == "2026-03-01" and r["data"]["to"] == "2026-04-30"

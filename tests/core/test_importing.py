@@ -262,7 +262,7 @@ BAD_ROWS = [
     ("decimal for an integer", feature("BAD", floors=2.5), "properties.floors",
      "entier attendu, reçu « 2.5 » (nombre décimal)"),
     ("out of the list", feature("BAD", status="cassé"), "properties.status",
-     "« cassé » hors liste (attendu : active, inactive)"),
+     "« cassé » hors liste (attendu : en service (active), hors service (inactive))"),
     ("below minimum", feature("BAD", capacity=-1), "properties.capacity",
      "-1 est inférieur au minimum 0"),
     ("unknown kind", feature("BAD", kind="lighting.nothing"), "kind",

@@ -104,6 +104,9 @@ def test_a_school_heated_through_its_holidays_then_a_term_week(db, registry, wor
     # Gym: 16 kW lit 23:00–06:00, 7 nights, over a standby of 2 kW.
     lit = by_key[OFF_HOURS]
     assert lit["energy"] == "electricite" and lit["baseload_kw"] == pytest.approx(2.0)
+    title = next(t for k, _, s, _, _, t in _alerts(db, tenant) if k == OFF_HOURS and s == "open")
+    assert title.endswith("kWh d'électricité en une semaine")  # (not « de électricité »)
+    assert "kWh d'électricité consommés" in lit["explanation"]
     assert lit["kwh_per_week"] == pytest.approx(16 * 7 * 7)
     assert lit["eur_per_week"] == pytest.approx(16 * 7 * 7 * ELECTRICITY)
     assert lit["night_share_pct"] == pytest.approx(100.0)

@@ -126,3 +126,17 @@ def test_a_domain_adds_api_routes_and_cli_commands_through_its_domain_object(db)
     top = click.Group("beffroi")
     top.add_command(reg.domains["testing"].cli)
     assert CliRunner().invoke(top, ["testing", "hello"]).output == "bonjour\n"
+
+
+@pytest.mark.parametrize("key", sorted(load_registry().domains))
+def test_every_enumeration_people_read_has_a_french_label_per_code(key):
+    """An asset's properties (its page, the inventory) and the territory's settings (their
+    form, the impact report's appendix) show an enumeration's label, never its code
+    (« ordures_menageres », « tres_eleve », « dusk_to_dawn », « active »)."""
+    domain = load_registry().domains[key]
+    specs = [(kind.key, p) for kind in domain.asset_kinds for p in kind.properties]
+    specs += [("settings", s.spec) for s in domain.settings]
+    unlabelled = {f"{where}: {spec.name}": sorted(set(spec.choices)
+                                                   - {c for c, _ in spec.choice_labels})
+                  for where, spec in specs if spec.type == "enum"}
+    assert {name: codes for name, codes in unlabelled.items() if codes} == {}

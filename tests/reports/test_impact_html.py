@@ -130,8 +130,12 @@ def test_settings_in_ucum_units_and_objects_are_spelt_out(for_print):
          "unit": "kg", "source": "ADEME (2022)", "verified": False, "default": True},
         {"key": "impact.trips_by_action", "label": "Par action",
          "value": {"lighting.switch": {"km": 25, "hours": 1.5}}, "unit": None,
-         "source": "Vide", "verified": True, "default": False, "date": "2026-02"}]
+         "source": "Vide", "verified": True, "default": False, "date": "2026-02"},
+        {"key": "lighting.savings_baseline", "label": "Référence des économies",
+         "value": "dusk_to_dawn", "value_label": "Allumage du coucher au lever", "unit": None,
+         "source": "Sans programme", "verified": True, "default": True}]
     html = render_html(r, for_print=for_print)
+    assert row_cells(html, "Référence des économies")[0] == "Allumage du coucher au lever"
     assert row_cells(html, "Émissions par message")[0] == f"0,00000005{NBSP}kg{NBSP}CO₂e"
     assert row_cells(html, "Par action") == [
         f"lighting.switch{NBSP}: (km{NBSP}: 25, hours{NBSP}: 1,5)", "Vide", "2026-02",

@@ -68,6 +68,8 @@ def test_the_account_page_is_reached_from_the_header_and_shows_each_section(
     assert facts == {"Domaines": "Eau potable, Éclairage public", "Communes": "Remiremont",
                      "À partir de": "critique",
                      "Envoi": "récapitulatif quotidien (les alertes critiques sur le moment)"}
+    # one region per name: the section and the table that scrolls in it are told apart
+    assert page.get_by_role("region", name="Jetons d'accès personnels", exact=True).count() == 1
     assert_accessible(page)
     screenshot(page, "compte", size)
 

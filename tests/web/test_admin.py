@@ -56,6 +56,9 @@ def test_admin_sees_every_section(page, admin_server, size):
     alive_row = devices.get_by_role("row").filter(has_text="Compteur armoire 1")
     assert "actif" in alive_row.inner_text() and "−97 dBm" in alive_row.inner_text().replace("-", "−")
     assert "87 %" in alive_row.inner_text()
+    # One region per name: a section and the table that scrolls in it are told apart
+    for name in ("Communes du territoire", "Membres et rôles", "Capteurs et état de santé"):
+        assert page.get_by_role("region", name=name, exact=True).count() == 1, name
     assert_accessible(page)
     screenshot(page, "administration", size)
 

@@ -14,6 +14,7 @@ from beffroi.core.access import CLI, open_scope
 from .asset_fixtures import command_ids, equip_cabinet, move_command
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
+from .map_fixtures import map_territory_fixture  # noqa: F401  (the map_territory fixture)
 
 PARIS = ZoneInfo("Europe/Paris")
 SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
@@ -269,3 +270,34 @@ def test_charts_use_french_dates_and_times(page, server, size, territory):
     assert_french_time_axis(x)
     assert re.search(r"janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\."
                      r"|\b\d{2}/\d{2}\b", x), x
+
+
+@ON_PHONE
+def test_the_position_of_a_line_or_a_surface_is_named_in_french(page, server, size,
+                                                                 map_territory):
+    """A water main is a line and a building a surface: said in French, not GeoJSON's
+    « LineString » or « Polygon »."""
+    for asset, text in ((map_territory["main"], "Tracé (ligne)."),
+                        (map_territory["school"], "Surface (polygone).")):
+        login(page, server, then=f"/equipements/{asset}")
+        page.locator("#position-text", has_text=text).wait_for()
+
+
+@ON_PHONE
+def test_the_position_map_zooms_with_french_buttons(page, server, size, territory):
+    """As on the other maps: Leaflet's own buttons are « Zoom in » and « Zoom out »."""
+    login(page, server, then=f"/equipements/{territory['cabinets'][0]}")
+    position = page.locator("#asset-map")
+    position.get_by_role("button", name="Zoom avant").wait_for()
+    assert position.get_by_role("button", name="Zoom arrière").is_visible()
+
+
+@ON_PHONE
+def test_an_unknown_asset_is_said_without_the_empty_sections_of_a_sheet(page, server, size,
+                                                                         territory):
+    login(page, server, then="/equipements/999999")
+    page.get_by_role("alert").get_by_text("Équipement 999999 introuvable").wait_for()
+    for name in ("Caractéristiques", "Dernières valeurs", "Courbes", "Alertes", "Commandes"):
+        assert not page.get_by_role("heading", name=name, exact=True).is_visible(), name
+    assert page.get_by_role("link", name="Carte", exact=True).first.is_visible()  # a way on
+    assert_accessible(page)

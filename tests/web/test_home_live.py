@@ -155,7 +155,7 @@ DASHBOARD = [{  # GET …/dashboard as contract A of issue #16 has it
         {"key": "lighting.non_compliant", "label": "Points non conformes", "unit": "",
          "value": None, "comparisons": [], "status": None, "note": None, "link": None}]},
     {"domain": "risks", "label": "Risques climatiques", "assets": 1, "kinds": [],
-     "alerts": {"info": 0, "warning": 0, "critical": 1}, "silent_devices": 0,
+     "alerts": {"info": 0, "warning": 2, "critical": 1}, "silent_devices": 0,
      "kpis": [{"key": "risks.level", "label": "Niveau le plus haut", "unit": "m",
                "value": 2.84}]}]  # no status, link, comparisons: the old shape
 
@@ -186,6 +186,8 @@ def test_tiles_render_the_dashboard_contract(page, server, territory, size):
     # link from the domain's page in the menu.
     risks = page.get_by_role("article", name="Risques climatiques")
     assert "État : critique" in risks.inner_text() and "2,84 m" in text(risks)
+    assert [badge.inner_text() for badge in risks.locator(".badge").all()] == [
+        "1 critique", "2 avertissements"]  # (plural from two)
     assert risks.get_by_role("link", name=re.compile("Voir le détail")).get_attribute(
         "href") == "/risques?periode=mois"
     freshness = page.locator("#freshness li[data-domain='lighting']")

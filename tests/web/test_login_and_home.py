@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, screenshot, wait_for
 
 
@@ -20,6 +22,17 @@ def test_login_page_refuses_bad_credentials_then_lets_the_agent_in(page, server,
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{server.url}/")
+
+
+@ON_PHONE
+@pytest.mark.parametrize("path", ["/connexion", "/mot-de-passe-oublie", "/reinitialiser"])
+def test_the_signed_out_pages_brand_is_inset_as_on_every_page(page, server, size, path):
+    """The brand of the pages read before signing in keeps the header's inner margin, in
+    line with the title below it, not flush against the edge of the screen."""
+    page.goto(f"{server.url}{path}")
+    brand = page.locator(".site-header .brand").bounding_box()
+    title = page.locator("h1").bounding_box()
+    assert brand["x"] == title["x"] > 0
 
 
 @ON_PHONE

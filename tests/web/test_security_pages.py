@@ -57,7 +57,8 @@ STICKING_OUT = """() => {
 }"""
 
 # The site's footer (web.legal): one contentinfo landmark, outside the main content and below
-# it (never over it), with its links.
+# it (never over it), at the bottom of the screen at least (a short page's footer does not
+# float halfway up it), with its links.
 FOOTER = """() => {
   const found = document.querySelectorAll("footer, [role=contentinfo]");
   if (found.length === 0) return null;
@@ -65,6 +66,7 @@ FOOTER = """() => {
   return {count: found.length, outside: footer.closest("main") === null,
           below: !main || footer.getBoundingClientRect().top
                           >= main.getBoundingClientRect().bottom - 1,
+          pinned: footer.getBoundingClientRect().bottom + scrollY >= innerHeight - 1,
           links: [...footer.querySelectorAll("a[href]")].map(
             (a) => [a.getAttribute("href"), a.textContent.trim()])};
 }"""
@@ -103,7 +105,8 @@ def test_every_page_works_under_the_content_security_policy(page, server, territ
     links = [["/accessibilite", "Accessibilité\u00a0: non conforme"],  # (no audit set)
              ["/mentions-legales", "Mentions légales"],
              ["/donnees-personnelles", "Données personnelles"]]
-    assert footers == {path: {"count": 1, "outside": True, "below": True, "links": links}
+    assert footers == {path: {"count": 1, "outside": True, "below": True, "pinned": True,
+                              "links": links}
                        for path in paths}
     assert {href: page.request.get(server.url + href).status for href, _ in links} == {
         href: 200 for href, _ in links}
@@ -146,6 +149,13 @@ def test_the_api_documentation_comes_from_beffroi_itself(page, server):
     page.locator(".live-responses-table .response-col_status", has_text="200").wait_for()
     assert foreign == [] and tiles == []
     assert requested and all(url.startswith(server.url) for url in requested)
+    # The site's footer is styled as on every page (a row of links on its grey band), not a
+    # bulleted list in the browser's default serif.
+    footer = page.locator(".site-footer")
+    assert footer.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(246, 246, 246)"
+    assert footer.locator(".footer-links").evaluate(
+        "e => [getComputedStyle(e).display, getComputedStyle(e).listStyleType]") == ["flex",
+                                                                                    "none"]
 
 
 def test_the_violation_watch_sees_what_the_policy_blocks(browser, server):

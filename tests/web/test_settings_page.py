@@ -71,6 +71,13 @@ def test_an_administrator_sees_every_group_with_defaults_and_sources(page, serve
     # What the form cannot edit is shown with the way to change it.
     grid = page.locator("#p-water-ilp_grid-box")
     assert "PATCH /api/v1/tenants/" in grid.inner_text()
+    # …as a table in French: its columns' labels and units, its rows' types of network
+    assert grid.locator("thead th").all_inner_texts()[:3] == [
+        "Type de réseau", "Type retenu tant que l'ILC est inférieur à (m³/km/j)",
+        "Bon en dessous de (m³/km/j)"]
+    assert [row.inner_text().split("\t") for row in grid.locator("tbody tr").all()] == [
+        ["rural", "10", "1,5", "2,5", "4"], ["intermédiaire", "30", "3", "5", "8"],
+        ["urbain", "—", "7", "10", "15"]]
     assert_accessible(page)
     screenshot(page, "parametres", size)
 

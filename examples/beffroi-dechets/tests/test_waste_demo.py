@@ -46,12 +46,14 @@ def test_two_communes_of_containers_each_with_its_sensor_streams(demo):
     db, _, result = demo
     a, s, d = schema.assets, schema.streams, schema.devices
     assets = rows(db, select(a.c.id, a.c.ref, a.c.kind, a.c.commune_insee, a.c.parent_id,
-                             a.c.properties).where(a.c.tenant_id == result.tenant_id))
+                             a.c.properties, a.c.name).where(a.c.tenant_id == result.tenant_id))
     containers = [x for x in assets if x.kind == "waste.container"]
     points = [x for x in assets if x.kind == "waste.collection_point"]
     assert {x.commune_insee for x in assets} == {"88383", "88415"}
     assert len(points) == 13 and 30 <= len(containers) <= 60  # "a few dozen"
     assert all(x.parent_id in {p.id for p in points} for x in containers)
+    # named in French as people write them, not after their stream's code
+    assert "Conteneur ordures ménagères 1 — Remiremont" in {x.name for x in containers}
     streams = defaultdict(set)
     for asset_id, metric in rows(db, select(s.c.asset_id, s.c.metric)):
         streams[asset_id].add(metric)

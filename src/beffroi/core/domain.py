@@ -63,7 +63,8 @@ class PropertySpec:
     # named from inside the value ("[0].end", "" for the whole), prefixed by core.
     check: Callable[[Any], list[dict[str, str]]] | None = None
     # type == "enum": the French label of each code ((("pompe_a_chaleur", "pompe à
-    # chaleur"), …): pairs, the spec stays hashable), shown instead of the code.
+    # chaleur"), …): pairs, the spec stays hashable), shown instead of the code; type ==
+    # "object" with ``entry_fields``: the French label of each of its keys, likewise.
     choice_labels: tuple[tuple[str, str], ...] = ()
     # How a number is written: "year" without a thousands separator (1910, not 1 910).
     display: Literal["year"] | None = None

@@ -229,7 +229,7 @@ def _entry(key: str, type_: str, label: str, **extra: Any) -> dict[str, Any]:
     ``list`` with ``choices`` for a set of ticked values), label and what else it has."""
     return {"key": key, "type": type_, "label": label, "unit": None, "minimum": None,
             "maximum": None, "choices": [], "pattern_hint": "", "help": "", "empty": None,
-            "fields": [], "entry_fields": [], "entry_label": None, **extra}
+            "fields": [], "entry_fields": [], "entry_label": None, "key_labels": {}, **extra}
 
 
 def _spec_entry(spec: PropertySpec) -> dict[str, Any]:
@@ -239,7 +239,8 @@ def _spec_entry(spec: PropertySpec) -> dict[str, Any]:
                   choices=[{"value": c, "label": labels.get(c, c)} for c in spec.choices],
                   pattern_hint=spec.pattern_hint,
                   entry_fields=[_spec_entry(f) for f in spec.entry_fields],
-                  entry_label=spec.entry_label)
+                  entry_label=spec.entry_label,
+                  key_labels=labels if spec.type == "object" else {})
 
 
 def _core_entries(registry: Registry | None, current: Mapping[str, Any]

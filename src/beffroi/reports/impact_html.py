@@ -142,7 +142,7 @@ def plain_value(value: Any, nested: bool = False) -> str:
 
 def setting_value(setting: Mapping[str, Any]) -> str:
     value, unit = setting.get("value"), pretty_unit(setting.get("unit"))
-    text = plain_value(value)
+    text = setting.get("value_label") or plain_value(value)
     return f"{text}{NBSP}{unit}" if unit and isinstance(value, int | float) else text
 
 

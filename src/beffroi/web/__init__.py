@@ -14,10 +14,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import FileResponse
 
 from .extensions import install_extensions
 from .legal import install_legal
-from .pages import router
+from .pages import install_not_found, router
 from .public_indicators import install_public_indicators
 from .public_indicators import router as public_router
 
@@ -29,5 +30,14 @@ def install_web(app: FastAPI) -> None:
     install_extensions(app, app.state.registry,
                        {r.path for r in (*router.routes, *public_router.routes)})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     app.include_router(router)
     install_public_indicators(app)
+    install_not_found(app)
+
+
+def _favicon() -> FileResponse:
+    """The icon every browser asks for at this address (a 404 on every page without it):
+    the belfry, in SVG."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})

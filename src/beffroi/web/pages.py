@@ -1,12 +1,15 @@
 """Routes of the pages: each serves its HTML shell, with the site's footer (``legal``); the
-page's script does the rest. The legal pages themselves are rendered here too, public."""
+page's script does the rest. The legal pages themselves are rendered here too, public, and
+so is the « page introuvable » a browser gets for an address that leads nowhere
+(``install_not_found``): API clients keep their problem+json answer."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from starlette.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, Response
 
 from .legal import ACCESSIBILITY, LEGAL_NOTICE, PRIVACY, render_page, with_footer
 
@@ -119,3 +122,20 @@ def legal_notice_page(request: Request) -> HTMLResponse:
 @router.get(PRIVACY)
 def privacy_page(request: Request) -> HTMLResponse:
     return _legal_page(request, PRIVACY)
+
+
+def install_not_found(app: FastAPI) -> None:
+    """A page's address that leads nowhere, opened in a browser (it asks for HTML): the
+    « page introuvable » with the site's header and footer instead of the API's problem
+    details, which every other request (``/api/…``, scripts, files) still gets."""
+    answer_problem = app.exception_handlers[HTTPException]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if (isinstance(exc, HTTPException) and exc.status_code == 404
+                and not request.url.path.startswith(("/api/", "/static/"))
+                and "text/html" in request.headers.get("accept", "")):
+            html = page(request, "introuvable")
+            return HTMLResponse(html.body, status_code=404, headers={"Cache-Control": "no-cache"})
+        return await answer_problem(request, exc)
+
+    app.add_exception_handler(HTTPException, not_found)

@@ -22,6 +22,7 @@ from beffroi.plugin import DemoAsset, DemoCommune, commune_area, point, points_n
 
 from .collection_days import COLLECTION_HOUR, parse_days
 from .fill import fill_percent
+from .kinds import STREAM_LABELS
 from .metrics import DISTANCE, FILL, TEMPERATURE
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -66,7 +67,7 @@ def inventory(commune: DemoCommune, rng: np.random.Generator) -> list[DemoAsset]
             eui = f"{zlib.crc32(ctr.encode()):08x}{zlib.crc32(ctr[::-1].encode()):08x}"
             out.append(DemoAsset(
                 ref=ctr, kind="waste.container", parent_ref=ref,
-                name=f"Conteneur {stream.replace('_', ' ')} {i} — {commune.name}",
+                name=f"Conteneur {STREAM_LABELS[stream].lower()} {i} — {commune.name}",
                 geometry=point(x + 0.00004 * (j - 1), y + 0.00002 * j), properties=props,
                 metrics=METRICS, step_s=STEP_S,
                 device={"name": f"Capteur de remplissage {ctr}", "dev_eui": eui,

@@ -17,6 +17,8 @@ STREAMS = ("ordures_menageres", "emballages", "papier", "verre")
 STREAM_LABELS = {"ordures_menageres": "Ordures ménagères", "emballages": "Emballages",
                  "papier": "Papier", "verre": "Verre"}
 INSTALLATIONS = ("aerien", "semi_enterre", "enterre", "bac_roulant")
+INSTALLATION_LABELS = (("aerien", "aérien"), ("semi_enterre", "semi-enterré"),
+                       ("enterre", "enterré"), ("bac_roulant", "bac roulant"))
 
 COLLECTION_DAYS = PropertySpec("collection_days", "string", "Jours de collecte",
                                pattern=PATTERN, pattern_hint=HINT)
@@ -35,11 +37,13 @@ CONTAINER = AssetKind(
     label="Conteneur à déchets",
     parent_kinds=("waste.collection_point",),
     properties=(
-        PropertySpec("waste_stream", "enum", "Flux de déchets", required=True, choices=STREAMS),
+        PropertySpec("waste_stream", "enum", "Flux de déchets", required=True, choices=STREAMS,
+                     choice_labels=tuple(STREAM_LABELS.items())),
         PropertySpec("volume_l", "number", "Volume", unit="L", minimum=0, maximum=100_000),
         PropertySpec(HEIGHT, "number", "Hauteur utile (capteur → fond)", unit="m",
                      required=True, minimum=0.1, maximum=10),
-        PropertySpec("installation", "enum", "Implantation", choices=INSTALLATIONS),
+        PropertySpec("installation", "enum", "Implantation", choices=INSTALLATIONS,
+                     choice_labels=INSTALLATION_LABELS),
         COLLECTION_DAYS,
     ),
     metrics=(DISTANCE, FILL, TEMPERATURE, TILT),

@@ -158,11 +158,15 @@ def settings_used(keys: Iterable[str], ctx: ImpactContext, stored: Mapping[str, 
             continue
         seen.add(key)
         setting = declared[key]
-        own = key in stored
-        out.append({"key": key, "label": setting.spec.label, "value": ctx.settings.get(key),
-                    "unit": UNITS.get(setting.spec.unit or "", setting.spec.unit or ""),
-                    "source": "Valeur saisie par le territoire." if own else setting.source,
-                    "verified": True if own else setting.verified, "default": not own})
+        own, value = key in stored, ctx.settings.get(key)
+        entry = {"key": key, "label": setting.spec.label, "value": value,
+                 "unit": UNITS.get(setting.spec.unit or "", setting.spec.unit or ""),
+                 "source": "Valeur saisie par le territoire." if own else setting.source,
+                 "verified": True if own else setting.verified, "default": not own}
+        labels = dict(setting.spec.choice_labels)
+        if setting.spec.type == "enum" and value in labels:  # (read as its label, not code)
+            entry["value_label"] = labels[value]
+        out.append(entry)
     return out
 
 

@@ -153,6 +153,11 @@ def _fr(value: float, digits: int = 0) -> str:
     return french_number(value, digits)
 
 
+def _of(name: str) -> str:
+    """« d'électricité », « de gaz naturel »: the French elision before a vowel."""
+    return f"d'{name}" if name[:1].lower() in "aeiouyéèêàâîôûh" else f"de {name}"
+
+
 def _stake(kwh: float | None, eur: float | None) -> str:
     if kwh is None:
         return "énergie en jeu non estimable"
@@ -185,13 +190,13 @@ def off_hours_findings(ctx: DetectorContext) -> Iterable[Finding]:
                 "surtout en journée, bâtiment fermé" if seen.night_share <= 0.3 else \
                 "de jour comme de nuit"
             text = (f"Bâtiment fermé {_fr(seen.closed_hours)} heures {hours.week_text()} "
-                    f"(nuits, week-end, congés) : {_fr(seen.closed_kwh)} kWh de "
-                    f"{ENERGY_NAMES[energy]} consommés, dont {_fr(seen.excess_kwh)} kWh "
+                    f"(nuits, week-end, congés) : {_fr(seen.closed_kwh)} kWh "
+                    f"{_of(ENERGY_NAMES[energy])} consommés, dont {_fr(seen.excess_kwh)} kWh "
                     f"au-delà de sa consommation de base ({_fr(seen.baseload_kw, 2)} kW, "
                     f"soit {_fr(base_kwh)} kWh sur ces heures), {where}. "
                     f"En jeu : {_stake(kwh, eur)}.")
-            yield Finding(bid, f"Consommation hors occupation — {name} : +{_fr(kwh)} kWh de "
-                               f"{ENERGY_NAMES[energy]} en une semaine", "warning",
+            yield Finding(bid, f"Consommation hors occupation — {name} : +{_fr(kwh)} kWh "
+                               f"{_of(ENERGY_NAMES[energy])} en une semaine", "warning",
                           subject=energy, details={
                               "energy": energy, "kwh_per_week": kwh, "eur_per_week": eur,
                               "price_eur_kwh": price,
@@ -398,7 +403,7 @@ def overheating_findings(ctx: DetectorContext) -> Iterable[Finding]:
                 f"étaient à {' et '.join(parts)} ; {_fr(seen.mean_excess_c, 1)} °C au-dessus "
                 f"des consignes en moyenne sur la semaine. Chaque degré de trop coûte ≈ "
                 f"{_fr(pct)} % de l'énergie de chauffage"
-                + (f" ({_fr(heating_kwh)} kWh de {ENERGY_NAMES.get(energy or '', 'chauffage')} "
+                + (f" ({_fr(heating_kwh)} kWh {_of(ENERGY_NAMES.get(energy or '', 'chauffage'))} "
                    f"par semaine, {SOURCE_TEXT[source]})" if heating_kwh else "")
                 + f". En jeu : {_stake(kwh, eur)}.")
         yield Finding(bid, f"Surchauffe — {name} : {_fr(seen.mean_excess_c, 1)} °C au-dessus "

@@ -28,13 +28,13 @@ SETTINGS = (
             0.052, "ADEME Base Carbone, électricité « mix de consommation — moyen » ; "
                    "valeur citée ≈ 0,052 kgCO2e/kWh, à vérifier sur la Base Carbone."),
     Setting(PropertySpec("lighting.savings_baseline", "enum", "Référence des économies",
-                         choices=BASELINES),
+                         choices=BASELINES, choice_labels=tuple(BASELINE_LABELS.items())),
             "dusk_to_dawn", "Allumage du coucher au lever du soleil à pleine puissance, "
                             "le fonctionnement d'un éclairage sans programme."),
     Setting(PropertySpec("lighting.reference_year", "integer", "Année de référence mesurée",
                          minimum=2000, maximum=2100),
             None, "À choisir : l'année dont la consommation mesurée sert de référence "
-                  "(référence « reference_year »)."),
+                  "(référence « Consommation mesurée de l'année de référence »)."),
     Setting(PropertySpec("lighting.led_efficacy_lm_w", "number", "Efficacité lumineuse des "
                          "luminaires LED de remplacement", unit="lm/W", minimum=20, maximum=300),
             130.0, "Hypothèse : ordre de grandeur des luminaires routiers LED récents "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...core.registry import PropertySpec, Setting
+from .fire_weather import CLASSES
 
 HEAT_THRESHOLD = "risks.heat_max_threshold_c"
 HEAT_MAX_THRESHOLD = HEAT_THRESHOLD  # the IBMx threshold (heat waves, dashboard figure)
@@ -12,13 +13,15 @@ FIRE_ALERT_LEVEL = "risks.fire_alert_level"
 
 # Codes of the departments with known heat-wave thresholds (heatwave.DEPARTMENTS).
 HEAT_DEPARTMENTS = ("88", "55", "57", "54", "51")
+HEAT_DEPARTMENT_LABELS = (("88", "Vosges (88)"), ("55", "Meuse (55)"), ("57", "Moselle (57)"),
+                          ("54", "Meurthe-et-Moselle (54)"), ("51", "Marne (51)"))
 # Fire danger classes (fire_weather.CLASSES), from which an alert is raised.
 FIRE_LEVELS = ("modere", "eleve", "tres_eleve")
 HUBEAU_ENABLED = "risks.hubeau_enabled"
 
 SETTINGS = (
     Setting(PropertySpec(HEAT_DEPARTMENT, "enum", "Département des seuils canicule",
-                         choices=HEAT_DEPARTMENTS),
+                         choices=HEAT_DEPARTMENTS, choice_labels=HEAT_DEPARTMENT_LABELS),
             "88", "Météo-France, seuils départementaux de vigilance canicule (IBMn/IBMx) : "
                   "Vosges, Meuse, Meurthe-et-Moselle 18/34 °C, Moselle 19/34 °C ; Marne "
                   "18/34 °C à vérifier."),
@@ -34,7 +37,9 @@ SETTINGS = (
                   "risks.heat_department) : 34 °C dans les Vosges, la Meuse, la Moselle et "
                   "la Meurthe-et-Moselle ; à vérifier pour la Marne."),
     Setting(PropertySpec(FIRE_ALERT_LEVEL, "enum", "Niveau de danger météorologique de feux "
-                         "de forêts qui déclenche une alerte par massif", choices=FIRE_LEVELS),
+                         "de forêts qui déclenche une alerte par massif", choices=FIRE_LEVELS,
+                         choice_labels=tuple((c.key, c.label) for c in CLASSES
+                                             if c.key in FIRE_LEVELS)),
             "eleve", "Classes de danger de l'indice forêt météo (IFM) : bornes à vérifier "
                      "(voir la documentation Risques)."),
     Setting(PropertySpec(HUBEAU_ENABLED, "boolean", "Relever les stations hydrométriques "

@@ -8,7 +8,7 @@ Defaults marked "à vérifier" are orders of magnitude, not regulatory values
 from __future__ import annotations
 
 from ...core.registry import PropertySpec, Setting
-from .indicators import DEFAULT_ILP_GRID, GRID_SOURCE, grid_errors
+from .indicators import CATEGORY_LABELS, DEFAULT_ILP_GRID, GRID_SOURCE, grid_errors
 
 PRICE = "water.price_eur_m3"
 NIGHT_START = "water.night_start"
@@ -29,6 +29,15 @@ USUAL_LEAK_DURATION = "water.usual_leak_duration_days"
 REFERENCE_YEAR = "water.reference_year"
 ENERGY_PER_M3 = "water.energy_kwh_per_m3"
 MANUAL_READINGS = "water.manual_readings_per_year"
+# The columns of the ILP grid (indicators.DEFAULT_ILP_GRID), one row per type of network.
+ILP_GRID_FIELDS = (
+    PropertySpec("ilc_below", "number", "Type retenu tant que l'ILC est inférieur à",
+                 unit="m3/km/d"),
+    PropertySpec("good", "number", "Bon en dessous de", unit="m3/km/d"),
+    PropertySpec("acceptable", "number", "Acceptable en dessous de", unit="m3/km/d"),
+    PropertySpec("mediocre", "number", "Médiocre en dessous de (mauvais au-delà)",
+                 unit="m3/km/d"),
+)
 
 SETTINGS = (
     Setting(PropertySpec(PRICE, "number", "Prix de l'eau perdue", unit="EUR/m3", minimum=0,
@@ -76,7 +85,9 @@ SETTINGS = (
                "(deux pour une facturation semestrielle) — à vérifier."),
     # RPQS: the rating grid of the ILP by network category (see indicators.DEFAULT_ILP_GRID).
     Setting(PropertySpec(ILP_GRID, "object", "Grille de notation de l'indice linéaire de "
-                                             "pertes (ILP, m³/km/j) par type de réseau"),
+                                             "pertes (ILP, m³/km/j) par type de réseau",
+                         entry_label="Type de réseau", entry_fields=ILP_GRID_FIELDS,
+                         choice_labels=tuple(CATEGORY_LABELS.items())),
             DEFAULT_ILP_GRID, GRID_SOURCE, check=grid_errors),
 )
 

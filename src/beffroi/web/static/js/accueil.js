@@ -157,9 +157,10 @@ function kpiHtml(kpi) {
 
 function tileHtml(card) {
   const status = tileStatus(card);
-  const alerts = ["critical", "warning", "info"].filter((s) => card.alerts[s]).map((s) =>
-    `<span class="badge ${s}">${card.alerts[s]} ${SEVERITY_LABELS[s].toLowerCase()}</span>`,
-  ).join(" ") || '<span class="badge ok">aucune alerte</span>';
+  const alerts = ["critical", "warning", "info"].filter((s) => card.alerts[s]).map((s) => {
+    const word = SEVERITY_LABELS[s].toLowerCase();
+    return `<span class="badge ${s}">${plural(card.alerts[s], word, `${word}s`)}</span>`;
+  }).join(" ") || '<span class="badge ok">aucune alerte</span>';
   const kpis = (card.kpis || []).slice(0, MAX_KPIS).map(kpiHtml).join("");
   const page = domainLink(card);
   const kinds = card.kinds.slice(0, 3).map((k) =>

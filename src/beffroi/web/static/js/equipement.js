@@ -32,6 +32,10 @@ const COMMAND_BADGES = { scheduled: "pending", requested: "pending", sent: "pend
 const PENDING = ["scheduled", "requested", "sent"];
 const CANCELLABLE = ["scheduled", "requested"];  // a sent one can no longer be recalled
 const ALERT_STATUS = { open: "ouverte", acknowledged: "prise en compte", resolved: "résolue" };
+// What the position of an asset that is not a point is, in French (GeoJSON's types).
+const GEOMETRY_NAMES = { MultiPoint: "Plusieurs points", LineString: "Tracé (ligne)",
+  MultiLineString: "Tracé en plusieurs lignes", Polygon: "Surface (polygone)",
+  MultiPolygon: "Surface en plusieurs parties" };
 
 const unit = unitSymbol;
 const withUnit = (value, code, digits = 2) => {
@@ -173,7 +177,7 @@ function showMap() {
     text.textContent = `Latitude ${formatNumber(lat, 5)}, longitude ${formatNumber(lon, 5)}.`;
   } else {
     map.fitBounds(layer.getBounds(), { padding: [16, 16] });
-    text.textContent = `Géométrie de type ${asset.geometry.type}.`;
+    text.textContent = `${GEOMETRY_NAMES[asset.geometry.type] || "Forme"}.`;
   }
   map.on("click", pickPoint);
 }
@@ -869,7 +873,9 @@ function showIdentity() {
 
 // -- start ----------------------------------------------------------------------------------
 async function main() {
+  const sections = document.getElementById("asset");
   if (!tenant || !Number.isInteger(assetId)) {
+    sections.hidden = true;
     showError(new Error());
     return;
   }
@@ -880,7 +886,10 @@ async function main() {
     api("/commands/actions").catch(() => []),
     api(`${base}/assets/${assetId}/commands/available`).catch(() => []),
     api("/map/config").catch(() => ({})),
-  ]);
+  ]).catch((error) => {
+    sections.hidden = true;  // (its empty sections would say nothing but their titles)
+    throw error;
+  });
   mapConfig = config;
   asset = a;
   communes = communeList;

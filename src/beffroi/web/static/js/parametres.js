@@ -44,7 +44,7 @@ function entriesHtml(setting, value) {
   } else {
     head.unshift(`<th scope="col">${escapeHtml(setting.entry_label || "Clé")}</th>`);
     rows = Object.entries(value || {}).map(([key, e]) => `<tr><th scope="row">${
-      escapeHtml(key)}</th>${fields.map((f) => cell(f, (e || {})[f.key])).join("")}</tr>`);
+      escapeHtml((setting.key_labels || {})[key] || key)}</th>${fields.map((f) => cell(f, (e || {})[f.key])).join("")}</tr>`);
   }
   if (!rows.length) return "aucune entrée";
   return `<table><caption class="visually-hidden">${escapeHtml(setting.label)}</caption>
