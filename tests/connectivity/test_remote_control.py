@@ -69,7 +69,7 @@ def serve(db, tmp_path):
             return False
 
     try:
-        _until(ready, 30, "beffroi serve to answer")
+        _until(ready, 60, "beffroi serve to answer")  # (a loaded 2-CPU machine)
         yield base
     finally:
         proc.terminate()

@@ -19,6 +19,9 @@ def test_a_mistyped_address_shows_the_page_introuvable(page, server, size):
     assert footer.get_by_role("link", name="Mentions légales").is_visible()
     assert_accessible(page)
     screenshot(page, "introuvable", size)
+    # An asset's address with no number in it leads nowhere too
+    response = page.goto(f"{server.url}/equipements/abc")
+    assert (response.status, page.title()) == (404, "Page introuvable — Beffroi")
     # API clients, scripts and files keep the problem details
     for path in ("/api/v1/nulle-part", "/static/js/nulle-part.js"):
         answer = page.request.get(f"{server.url}{path}", headers={"Accept": "text/html"})

@@ -41,14 +41,15 @@ def map_page(request: Request) -> HTMLResponse:
     return page(request, "carte")
 
 
-# (before ``/equipements/{asset_id}``, which would take « nouveau » for an id)
 @router.get("/equipements/nouveau")
 def new_asset_page(request: Request) -> HTMLResponse:
     """« Nouvel équipement »: one asset created from a form (agents and administrators)."""
     return page(request, "nouvel-equipement")
 
 
-@router.get("/equipements/{asset_id}")
+# (``:int``: « /equipements/abc » leads nowhere, to the « page introuvable », rather than
+# to the API's problem details of a bad parameter)
+@router.get("/equipements/{asset_id:int}")
 def asset_page(request: Request, asset_id: int) -> HTMLResponse:
     return page(request, "equipement")
 
