@@ -262,6 +262,18 @@ export function clearFieldErrors(form, box = null) {
   }
 }
 
+/** Copy the text of ``input`` (a secret shown once) to the clipboard: true when it was. Without
+ * the clipboard API (a page served without HTTPS), the browser's own copy of a selection. */
+export async function copyField(input) {
+  try {
+    await navigator.clipboard.writeText(input.value);
+    return true;
+  } catch {
+    input.select();
+    try { return document.execCommand("copy"); } catch { return false; }
+  }
+}
+
 /** A number typed the French way in a form: "12,5", "1 200", "−3" (a sign, digits
  * grouped by spaces, a decimal comma or point, an exponent) → 12.5 / 1200 / -3; what is not
  * such a number ("0x10", "Infinity", "1,2,3", "") is given back as typed, for the API to say

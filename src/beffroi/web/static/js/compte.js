@@ -2,7 +2,7 @@
 // (/me/tokens) and e-mail alert subscriptions in the current territory
 // (/tenants/{t}/subscriptions).
 import {
-  api, ApiError, clearFieldErrors, errorText, escapeHtml, formatDate, formatDateTime,
+  api, ApiError, clearFieldErrors, copyField, errorText, escapeHtml, formatDate, formatDateTime,
   renderHeader, session, SEVERITY_LABELS, whileSending,
 } from "/static/js/common.js";
 
@@ -205,16 +205,7 @@ function showNewToken(created) {
 }
 
 $("copy-token").addEventListener("click", async () => {
-  const value = $("new-token-value");
-  let copied = false;
-  try {
-    await navigator.clipboard.writeText(value.value);
-    copied = true;
-  } catch {
-    // No clipboard API (a page served without HTTPS): the browser's own copy of a selection.
-    value.select();
-    try { copied = document.execCommand("copy"); } catch { copied = false; }
-  }
+  const copied = await copyField($("new-token-value"));
   $("copy-status").textContent = copied ? "Jeton copié dans le presse-papiers."
     : "Copie impossible : sélectionnez le jeton et copiez-le (Ctrl+C).";
 });

@@ -4,7 +4,7 @@
 // creation; a test delivery (POST …/webhooks/{id}/test) queued in the notifications outbox
 // like an alert's, whose result is read back from the send log (…/notifications).
 import {
-  api, ApiError, clearFieldErrors, errorText, escapeHtml, SEVERITY_LABELS, whileSending,
+  api, ApiError, clearFieldErrors, copyField, errorText, escapeHtml, SEVERITY_LABELS, whileSending,
 } from "/static/js/common.js";
 
 const FIELDS = {  // API field -> the form's input (or fieldset)
@@ -185,16 +185,7 @@ function hideSecret() {
 }
 
 async function copySecret() {
-  const value = $("webhook-secret-value");
-  let copied = false;
-  try {
-    await navigator.clipboard.writeText(value.value);
-    copied = true;
-  } catch {
-    // No clipboard API (a page served without HTTPS): the browser's own copy of a selection.
-    value.select();
-    try { copied = document.execCommand("copy"); } catch { copied = false; }
-  }
+  const copied = await copyField($("webhook-secret-value"));
   $("webhook-copy-status").textContent = copied ? "Secret copié dans le presse-papiers."
     : "Copie impossible : sélectionnez le secret et copiez-le (Ctrl+C).";
 }
