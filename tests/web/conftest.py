@@ -294,6 +294,17 @@ def login(page, server, email: str = "agent@cc-vosges.fr", then: str = "/") -> N
     page.wait_for_url(f"{server.url}{then}")
 
 
+def open_menu(page) -> None:
+    """Unfold the header's menu (its territory, page links, « Mon compte », « Se déconnecter »)
+    on a phone, where they fold under its « Menu » button; at the desk they are always shown
+    and the button hidden."""
+    button = page.locator("#site-header #menu-button")
+    button.wait_for(state="attached")  # (the header is drawn by the page's script)
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+        page.get_by_role("navigation", name="Menu principal").wait_for()
+
+
 def screenshot(page, name: str, size: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}-{size}.png"

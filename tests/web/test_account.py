@@ -18,6 +18,7 @@ from .conftest import (
     PASSWORD,
     assert_accessible,
     login,
+    open_menu,
     screenshot,
     wait_for,
 )
@@ -49,9 +50,11 @@ def test_the_account_page_is_reached_from_the_header_and_shows_each_section(
     assert page.request.post(f"{api}/tenants/{territory['tenant']}/subscriptions", headers=bearer,
                              data={"domains": ["water", "lighting"], "communes": ["88383"],
                                    "min_severity": "critical", "digest": True}).status == 201
+    open_menu(page)
     page.get_by_role("link", name="Mon compte").click()
     page.wait_for_url(f"{server.url}/compte")
     assert page.title() == "Mon compte — Beffroi"
+    open_menu(page)
     assert page.get_by_role("link", name="Mon compte").get_attribute("aria-current") == "page"
     page.locator("#subscriptions-body").wait_for()
     wait_for(page, "document.querySelector('#tokens table') !== null")
@@ -101,6 +104,7 @@ def test_the_password_is_changed_through_the_form(page, server, size):
     assert page.locator("#current-password-error").inner_text() == ""
     assert current.input_value() == ""
     # This session stays open; log out, then only the new password opens one.
+    open_menu(page)
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(f"{server.url}/connexion")
     assert page.request.post(f"{server.url}/api/v1/auth/token", data={

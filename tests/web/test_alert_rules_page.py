@@ -14,7 +14,16 @@ from suite_apps import fresh_app
 from beffroi.core import assets, streams
 from beffroi.core.access import CLI, open_scope
 
-from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, screenshot, wait_for
+from .conftest import (
+    AT_DESK,
+    ON_PHONE,
+    PASSWORD,
+    assert_accessible,
+    login,
+    open_menu,
+    screenshot,
+    wait_for,
+)
 
 PAGE = "/alertes/regles"
 NBSP = "\u00a0"
@@ -100,6 +109,7 @@ def test_the_list_writes_each_rule_in_french(page, server, size, territory, web_
     made = [_create(client, territory, r) for r in RULES]
     crue = next(r for r in _rules(client, territory) if r["name"] == "Crue")
     login(page, server, then=PAGE)
+    open_menu(page)
     nav = page.get_by_role("navigation", name="Menu principal")
     assert nav.get_by_role("link", name="Règles d'alerte").get_attribute("aria-current") == "page"
     page.locator("#count", has_text="(5)").wait_for()

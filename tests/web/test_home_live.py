@@ -16,7 +16,15 @@ from beffroi.core.alerting import alerts, rules
 from beffroi.core.clock import now_ms
 from beffroi.storage import schema
 
-from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot, wait_for
+from .conftest import (
+    AT_DESK,
+    ON_PHONE,
+    assert_accessible,
+    login,
+    open_menu,
+    screenshot,
+    wait_for,
+)
 from .map_fixtures import map_territory_fixture  # noqa: F401  (the map_territory fixture)
 
 LIVE_DEADLINE_MS = 5000
@@ -111,6 +119,7 @@ def test_new_since_the_last_visit(page, server, territory, size, web_db, web_reg
     open_home(page, server)
     # A first visit: nothing is new (there is no "since").
     assert page.locator("#alerts .badge.new").count() == 0
+    open_menu(page)
     page.get_by_role("link", name="Alertes", exact=True).click()  # the page is left
     page.wait_for_url(f"{server.url}/alertes")
     v = schema.home_visits

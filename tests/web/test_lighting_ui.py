@@ -23,7 +23,7 @@ from beffroi.core.registry import (
 )
 
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
-from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, open_menu, screenshot, wait_for
 from .test_map import open_map, popup, search
 
 FULL = {"category": "a", "lamp_type": "led", "power_w": 40, "flux_lm": 4800, "ulr_percent": 0,
@@ -270,6 +270,7 @@ def test_dashboard_shows_the_figures_of_the_api(page, server, size, lighting):
     t = lighting["tenant"]
     login(page, server, email="elu@cc-vosges.fr", then="/eclairage")
     page.locator("body[data-ready]").wait_for(state="attached")
+    open_menu(page)
     nav = page.get_by_role("navigation", name="Menu principal")
     assert nav.get_by_role("link", name="Éclairage").get_attribute("aria-current") == "page"
     s = _api(page, server, f"/tenants/{t}/lighting/summary")

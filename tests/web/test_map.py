@@ -3,7 +3,7 @@ to the asset page; at desktop and phone sizes, with the mouse and with the keybo
 
 from __future__ import annotations
 
-from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot, wait_for
+from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, open_menu, screenshot, wait_for
 from .map_fixtures import map_territory_fixture  # noqa: F401  (the map_territory fixture)
 
 ALL_ASSETS = 7  # 3 cabinets, the gauge, the meter, the water main, the school
@@ -47,6 +47,7 @@ def test_map_shows_the_assets_boundaries_and_status(page, server, map_territory,
     assert page.evaluate("window.beffroiMap.boundaries") == 1  # Saint-Étienne has none
     assert page.locator("path.leaflet-interactive").count() == 2  # the main and the school
     assert "7 équipements affichés sur 7" in page.locator("#summary").inner_text()
+    open_menu(page)
     nav = page.get_by_role("navigation", name="Menu principal")
     assert nav.get_by_role("link", name="Carte").get_attribute("aria-current") == "page"
     assert_accessible(page)

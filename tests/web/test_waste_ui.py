@@ -13,7 +13,7 @@ from beffroi.core.alerting.detectors import run_detectors
 from beffroi.core.clock import HOUR_MS, format_instant, now_ms
 from beffroi.core.observations import ingest
 
-from .conftest import assert_accessible, login, screenshot, wait_for
+from .conftest import assert_accessible, login, open_menu, screenshot, wait_for
 from .test_map import open_map, popup, search
 
 pytest.importorskip("beffroi_dechets", reason="examples/beffroi-dechets is not installed")
@@ -64,6 +64,7 @@ def test_dashboard_shows_the_round_per_commune(page, server, size, waste):
     login(page, server, then="/dechets")
     page.locator("body[data-ready]").wait_for(state="attached")
     assert page.title().startswith("Collecte des déchets — ")
+    open_menu(page)
     assert page.get_by_role("link", name="Déchets").get_attribute("aria-current") == "page"
     figures = {k: page.locator(f'[data-figure="{k}"] dd').get_attribute("data-value")
                for k in ("containers", "suggested", "unmeasured", "fires")}

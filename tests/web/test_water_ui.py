@@ -22,7 +22,7 @@ from beffroi.domains.water.annual_volumes import put_year
 from beffroi.domains.water.detectors import DETECTOR_KEY
 
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
-from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, screenshot
+from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, open_menu, screenshot
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = 86_400
@@ -130,6 +130,7 @@ def test_dashboard_shows_the_open_leaks_and_the_decree_verdicts(page, server, si
     second = _second_leak(water, web_db, web_registry)
     login(page, server, email="elu@cc-vosges.fr", then="/eau")
     page.locator(f"body[data-ready='{YEAR}-']").wait_for(state="attached")
+    open_menu(page)
     nav = page.get_by_role("navigation", name="Menu principal")
     assert nav.get_by_role("link", name="Eau potable").get_attribute("aria-current") == "page"
     leaks = [first, second]

@@ -185,7 +185,8 @@ const NAV = [
 
 /** Fill the page's <header id="site-header"> with the brand, navigation, tenant menu and
  * the link to « Mon compte »; `active` is a core page's key ("carte", "compte") or a domain
- * page's path ("/eclairage"). */
+ * page's path ("/eclairage"). On a phone all but the brand fold under a « Menu » button
+ * (beffroi.css shows the button below 48em only; Escape closes the menu). */
 export function renderHeader(active, { me, tenants, tenant, ui }) {
   const header = document.getElementById("site-header");
   const role = tenant ? roleIn(me, tenant.id) : null;
@@ -201,6 +202,10 @@ export function renderHeader(active, { me, tenants, tenant, ui }) {
   header.innerHTML = `
     <div class="header-top">
       <a class="brand" href="/">Beffroi <span class="brand-sub">hyperviseur territorial</span></a>
+      <button type="button" class="menu-button" id="menu-button" aria-expanded="false"
+        aria-controls="site-menu">Menu</button>
+    </div>
+    <div class="site-menu" id="site-menu">
       <div class="header-tools">
         ${tenants.length > 1 ? `<label class="tenant-switch"><span class="visually-hidden">Territoire</span>
           <select id="tenant-select">${options}</select></label>`
@@ -209,12 +214,31 @@ export function renderHeader(active, { me, tenants, tenant, ui }) {
         <a class="account-link" href="/compte"${active === "compte" ? ' aria-current="page"' : ""}>Mon compte</a>
         <button type="button" class="button secondary" id="logout">Se déconnecter</button>
       </div>
-    </div>
-    <nav aria-label="Menu principal"><ul class="nav">${links}</ul></nav>`;
+      <nav aria-label="Menu principal"><ul class="nav">${links}</ul></nav>
+    </div>`;
+  foldableMenu(header);
   const select = document.getElementById("tenant-select");
   if (select) select.addEventListener("change", () => chooseTenant(select.value));
   document.getElementById("logout").addEventListener("click", async () => {
     try { await api("/auth/logout", { method: "POST" }); } finally { location.assign("/connexion"); }
+  });
+}
+
+/** The header's « Menu » button opens and closes its menu (on a phone: on a desk the button
+ * is hidden and the menu always shown); Escape closes it and gives the focus back to the
+ * button. */
+function foldableMenu(header) {
+  const button = header.querySelector("#menu-button");
+  const show = (open) => {
+    button.setAttribute("aria-expanded", String(open));
+    header.classList.toggle("menu-open", open);
+  };
+  button.addEventListener("click", () => show(button.getAttribute("aria-expanded") !== "true"));
+  header.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || button.getAttribute("aria-expanded") !== "true"
+      || !button.getClientRects().length) return;  // (a desk: no button, the menu stays)
+    show(false);
+    button.focus();
   });
 }
 
