@@ -2,10 +2,11 @@
 // period, its alerts, its commands (followed while pending) and the actions it allows.
 /* global L, uPlot */
 import {
-  api, canWrite, clearFieldErrors, errorText, escapeHtml, formatDate, formatDateTime,
-  formatNumber, newestOnly, renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE,
+  api, canWrite, clearFieldErrors, errorText, escapeHtml, formatNumber, newestOnly, renderHeader,
+  roleIn, session, SEVERITY_LABELS, showError, STALE,
   TIME_ZONE, unitSymbol, whileSending,
 } from "/static/js/common.js";
+import { formatDate, formatDateTime } from "/static/js/dates.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import {
   identityHtml, positionHtml, propertiesHtml, readPoint, readProperties, setPoint, showErrors,

@@ -3,8 +3,9 @@
 // next one, built from the declaration (GET /alerts/detectors → follow_up). The API checks
 // every field (POST …/alerts/{id}/interventions); its messages go next to their fields.
 import {
-  api, ApiError, clearFieldErrors, errorText, escapeHtml, formatDate, parseNumber, TIME_ZONE,
+  api, ApiError, clearFieldErrors, errorText, escapeHtml, parseNumber, TIME_ZONE,
 } from "/static/js/common.js";
+import { formatDate } from "/static/js/dates.js";
 
 const UNITS = { EUR: "€", m3: "m³", "m3/h": "m³/h", mm: "mm", m: "m", d: "j", km: "km" };
 let detectorsPromise = null;

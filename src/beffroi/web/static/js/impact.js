@@ -4,6 +4,7 @@
 import {
   api, ApiError, escapeHtml, readJson, renderHeader, request, session, showError, TIME_ZONE,
 } from "/static/js/common.js";
+import { longDate } from "/static/js/dates.js";
 
 const state = await session();
 renderHeader("impact", state);
@@ -88,9 +89,7 @@ async function fetchText(url, accept) {
 }
 
 function periodText(params) {
-  const format = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" });
-  const when = (iso) => format.format(new Date(`${iso}T00:00:00Z`));
-  return `du ${when(params.get("from"))} au ${when(params.get("to"))}`;
+  return `du ${longDate(params.get("from"))} au ${longDate(params.get("to"))}`;
 }
 
 function setDownloads(params) {

@@ -5,9 +5,10 @@
 // …/buildings/{id}/trajectory: a small chart and its table) and the rooms above 1,500 ppm
 // of CO2 today. A year and a commune, in the address (?annee=2025&commune=88383), narrow it.
 import {
-  api, errorText, escapeHtml, formatDateTime, formatNumber, renderHeader, session, SEVERITY_LABELS,
+  api, errorText, escapeHtml, formatNumber, renderHeader, session, SEVERITY_LABELS,
   showError,
 } from "/static/js/common.js";
+import { formatDateTime } from "/static/js/dates.js";
 import {
   drawTrajectory, euros, kwh, kwhM2, m2, ppm, trajectoryLegend, trajectoryOf, trajectorySummary,
   trajectoryTable, year,

@@ -2,8 +2,9 @@
 // the next 7 nights as a timeline, the burn hours of a year, the programme editor,
 // emergency lighting, and the energy measured against what the programme should use.
 import {
-  api, errorText, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet,
+  api, errorText, escapeHtml, formatNumber, loadStylesheet,
 } from "/static/js/common.js";
+import { formatDate, formatDateTime } from "/static/js/dates.js";
 import { clearErrors, showErrors } from "/static/domains/lighting/lighting.js";
 import { kwh, kwhNumber } from "/static/domains/lighting/lighting.js";
 import { drawTimeline, nightsSummary, parisDate } from "/static/domains/lighting/timeline.js";
