@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import beffroi
 from beffroi.core import french_format
+from beffroi.notifications import messages
 from web import french_dates as expected
 from web.conftest import AT_DESK
 
@@ -100,3 +101,12 @@ def test_the_pages_have_no_date_formatter_of_their_own():
                      r'|toLocale(Date|Time)?String\("fr')
     offenders = [f.name for f in files if f.name != "dates.js" and own.search(f.read_text())]
     assert offenders == []
+
+
+def test_the_servers_texts_write_the_first_of_the_month_the_same_way():
+    """E-mails (an alert's day, an on-call week) and reports use core/french_format."""
+    assert french_format.long_date(date(2026, 12, 1)) == "1er décembre 2026"
+    assert messages.french_day(date(2026, 12, 1)) == "mardi 1er décembre 2026"
+    assert messages.french_day(date(2026, 3, 10)) == "mardi 10 mars 2026"
+    assert messages.french_date({"timezone": "Europe/Paris"},
+                                int(INSTANTS[2].timestamp() * 1000)) == "mardi 1er décembre 2026"
