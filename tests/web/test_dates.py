@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import beffroi
 from beffroi.core import french_format
+from beffroi.core.clock import local_day
 from beffroi.notifications import messages
 from web import french_dates as expected
 from web.conftest import AT_DESK
@@ -110,3 +111,17 @@ def test_the_servers_texts_write_the_first_of_the_month_the_same_way():
     assert messages.french_day(date(2026, 3, 10)) == "mardi 10 mars 2026"
     assert messages.french_date({"timezone": "Europe/Paris"},
                                 int(INSTANTS[2].timestamp() * 1000)) == "mardi 1er décembre 2026"
+
+
+@AT_DESK
+def test_the_day_the_territory_is_living_is_its_local_calendar_day(page, server, size):
+    """``localDay``: the "YYYY-MM-DD" of an instant in the territory's zone (date fields,
+    periods asked of the API), as the server's ``clock.local_day``."""
+    page.goto(f"{server.url}/connexion")
+    days = page.evaluate("""async ([values, zones]) => {
+      const m = await import('/static/js/dates.js');
+      return zones.map((z) => values.map((v) => m.localDay(v, z))); }""",
+                         [[int(t.timestamp() * 1000) for t in INSTANTS], [PARIS.key, REUNION.key]])
+    for tz, said in zip((PARIS, REUNION), days, strict=True):
+        assert said == [local_day(int(t.timestamp() * 1000), tz).isoformat() for t in INSTANTS]
+    assert days[0][2] == "2026-12-01"  # 23:30 UTC on 30 November

@@ -11,6 +11,7 @@ import { TIME_ZONE } from "/static/js/common.js";
 
 const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const formatters = new Map();  // options as JSON -> Intl.DateTimeFormat
+const calendars = new Map();  // time zone -> its YYYY-MM-DD formatter
 
 function write(value, options, timeZone) {
   if (!value) return "—";
@@ -52,3 +53,13 @@ export const shortWeekday = (value, timeZone = TIME_ZONE) => write(value,
 /** « mardi 1er décembre », « lundi 23 novembre »: a day of the coming week, in full. */
 export const longWeekday = (value, timeZone = TIME_ZONE) => write(value,
   { weekday: "long", day: "numeric", month: "long" }, timeZone);
+
+/** The calendar day "YYYY-MM-DD" of an instant (now unless given) in `timeZone`: the day
+ * the territory is living, for date fields and queries (not written for people). */
+export function localDay(instant = Date.now(), timeZone = TIME_ZONE) {
+  if (!calendars.has(timeZone)) {
+    calendars.set(timeZone, new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric",
+      month: "2-digit", day: "2-digit" }));
+  }
+  return calendars.get(timeZone).format(new Date(instant));
+}

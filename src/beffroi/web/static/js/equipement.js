@@ -6,7 +6,7 @@ import {
   roleIn, session, SEVERITY_LABELS, showError, STALE,
   TIME_ZONE, unitSymbol, whileSending,
 } from "/static/js/common.js";
-import { formatDate, formatDateTime } from "/static/js/dates.js";
+import { formatDate, formatDateTime, localDay } from "/static/js/dates.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import {
   identityHtml, positionHtml, propertiesHtml, readPoint, readProperties, setPoint, showErrors,
@@ -429,8 +429,8 @@ async function showCharts() {
 function setupPeriods() {
   const form = document.getElementById("period-form");
   const custom = document.getElementById("custom-dates");
-  const today = new Date(Date.now()).toLocaleDateString("en-CA", { timeZone: TIME_ZONE });
-  const weekAgo = new Date(Date.now() - 7 * DAY).toLocaleDateString("en-CA", { timeZone: TIME_ZONE });
+  const today = localDay();
+  const weekAgo = localDay(Date.now() - 7 * DAY);
   document.getElementById("from").value = weekAgo;
   document.getElementById("to").value = today;
   document.getElementById("from").max = today;

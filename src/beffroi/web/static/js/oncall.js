@@ -3,7 +3,7 @@
 // GET/PUT/DELETE /tenants/{t}/oncall. Weeks start on a Monday of the territory's time zone
 // (the API's ``week_start``); who may be on call, and every refusal, is the API's say.
 import { api, ApiError, errorText, escapeHtml, formatNumber, whileSending } from "/static/js/common.js";
-import { dayMonth, dayNumber, longDate } from "/static/js/dates.js";
+import { dayMonth, dayNumber, localDay, longDate } from "/static/js/dates.js";
 
 const WEEKS = 12;  // the current week and the next 11
 const DAY_MS = 86_400_000;
@@ -25,12 +25,6 @@ function addDays(iso, days) {
   return new Date(asDate(iso).getTime() + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Today's date in `timeZone` at the instant `now` (ms). */
-export function localDate(timeZone, now = Date.now()) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit",
-    day: "2-digit" }).format(new Date(now));
-}
-
 export function mondayOf(iso) {
   return addDays(iso, -((asDate(iso).getUTCDay() + 6) % 7));
 }
@@ -43,7 +37,7 @@ function isoWeekNumber(monday) {
 
 /** The roster's weeks: the one holding `now` in the territory's time zone, then the next. */
 export function rosterWeeks(timeZone, now = Date.now(), count = WEEKS) {
-  const first = mondayOf(localDate(timeZone, now));
+  const first = mondayOf(localDay(now, timeZone));
   return Array.from({ length: count }, (_, i) => {
     const start = addDays(first, 7 * i);
     return { start, end: addDays(start, 6), number: isoWeekNumber(start), current: i === 0 };

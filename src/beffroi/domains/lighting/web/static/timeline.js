@@ -18,8 +18,6 @@ export function parisParts(ms) {
   return { date: `${p.year}-${p.month}-${p.day}`, minutes: Number(p.hour) * 60 + Number(p.minute) };
 }
 
-export const parisDate = (ms) => parisParts(ms).date;
-
 /** "23:00", Paris time. */
 export function hhmm(iso) {
   const { minutes } = parisParts(Date.parse(iso));
