@@ -66,3 +66,9 @@ def long_weekday(value, tz: ZoneInfo = PARIS) -> str:
     """``longWeekday``: « mardi 1er décembre »."""
     day = _day(value, tz)
     return f"{WEEKDAYS[day.weekday()]} {day_number(day)} {MONTHS[day.month - 1]}"
+
+
+def numeric_date(value, tz: ZoneInfo = PARIS) -> str:
+    """``numericDate``: « 01/12/2026 », as a date field shows a day."""
+    day = _day(value, tz)
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"

@@ -34,7 +34,7 @@ INSTANTS = [
 ]
 DAYS = ["2026-12-01", "2026-12-02", "2027-01-01", "2026-03-29", "2026-10-25", "2026-06-30"]
 NAMES = ["formatDateTime", "formatDate", "longDate", "dayMonth", "dayNumber", "shortWeekday",
-         "longWeekday"]
+         "longWeekday", "numericDate"]
 
 WRITE = """async ([values, zone]) => {
   const m = await import('/static/js/dates.js');
@@ -51,7 +51,8 @@ def _expected(value, tz: ZoneInfo) -> dict[str, str]:
     return {"formatDate": expected.short_date(value, tz), "longDate": expected.long_date(value, tz),
             "dayMonth": expected.day_month(value, tz), "dayNumber": expected.day_number(value, tz),
             "shortWeekday": expected.short_weekday(value, tz),
-            "longWeekday": expected.long_weekday(value, tz)}
+            "longWeekday": expected.long_weekday(value, tz),
+            "numericDate": expected.numeric_date(value, tz)}
 
 
 def _plain(text: str) -> str:
@@ -68,7 +69,9 @@ def test_instants_are_written_in_the_territorys_time_with_the_first_of_the_month
             want = {"formatDateTime": expected.date_time(instant, tz), **_expected(instant, tz)}
             assert {k: _plain(v) for k, v in said.items()} == want, (instant, tz)
             # The server writes the same day the same way (e-mails, reports).
-            assert said["longDate"] == french_format.long_date(instant.astimezone(tz).date())
+            day = instant.astimezone(tz).date()
+            assert said["longDate"] == french_format.long_date(day)
+            assert said["numericDate"] == french_format.local_date(day)
     # Epoch milliseconds and Date objects are instants too.
     ms = int(INSTANTS[2].timestamp() * 1000)
     assert page.evaluate("async (ms) => { const m = await import('/static/js/dates.js');"
@@ -85,6 +88,7 @@ def test_calendar_days_are_written_as_themselves_in_every_zone(page, server, siz
             want = _expected(day, PARIS)
             assert {k: _plain(v) for k, v in said.items() if k != "formatDateTime"} == want
             assert said["longDate"] == french_format.long_date(date.fromisoformat(day))
+            assert said["numericDate"] == french_format.local_date(date.fromisoformat(day))
     assert page.evaluate(WRITE, [["2026-12-01"], "Europe/Paris"])[0]["shortWeekday"] \
         == "mar. 1er déc."
     # Nothing is a dash, as everywhere in the pages.

@@ -46,6 +46,10 @@ export const dayMonth = (value, timeZone = TIME_ZONE) => write(value,
 export const dayNumber = (value, timeZone = TIME_ZONE) => write(value,
   { day: "numeric" }, timeZone);
 
+/** « 01/12/2026 »: a day in figures, as a date field shows it (the server's local_date). */
+export const numericDate = (value, timeZone = TIME_ZONE) => write(value,
+  { day: "2-digit", month: "2-digit", year: "numeric" }, timeZone);
+
 /** « mar. 1er déc. », « lun. 23 nov. »: a day of the coming or past week, short. */
 export const shortWeekday = (value, timeZone = TIME_ZONE) => write(value,
   { weekday: "short", day: "numeric", month: "short" }, timeZone);

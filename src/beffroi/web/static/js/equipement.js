@@ -6,7 +6,7 @@ import {
   roleIn, session, SEVERITY_LABELS, showError, STALE,
   TIME_ZONE, unitSymbol, whileSending,
 } from "/static/js/common.js";
-import { formatDate, formatDateTime, localDay } from "/static/js/dates.js";
+import { formatDate, formatDateTime, localDay, numericDate } from "/static/js/dates.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import {
   identityHtml, positionHtml, propertiesHtml, readPoint, readProperties, setPoint, showErrors,
@@ -256,8 +256,6 @@ function parisMidnight(text) {
   return result;
 }
 
-/** "2026-03-01" → "01/03/2026". */
-const frenchDay = (iso) => iso.split("-").reverse().join("/");
 
 /** A custom period refused: its French message and the ids of the date fields at fault. */
 class PeriodError extends Error {
@@ -285,8 +283,8 @@ function chosenPeriod() {
   });
   if (outside.length) {  // (a year mistyped: « 20260 » gives 0260 in some pickers)
     const { min, max } = document.getElementById(outside[0]);
-    throw new PeriodError(`Date hors des limites : entre le ${frenchDay(min)} et le `
-      + `${frenchDay(max)}.`, outside);
+    throw new PeriodError(`Date hors des limites : entre le ${numericDate(min)} et le `
+      + `${numericDate(max)}.`, outside);
   }
   const start = parisMidnight(from);
   const end = parisMidnight(to) + DAY + 2 * HOUR;  // past the end of the day, even on DST days
