@@ -6,6 +6,8 @@ out; all of it with the keyboard."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select, update
 
 from beffroi.core.access import CLI, open_scope
@@ -13,6 +15,7 @@ from beffroi.notifications import webhooks
 from beffroi.storage import schema
 
 from .conftest import AT_DESK, ON_PHONE, SIZES, assert_accessible, login, screenshot
+from .french_dates import long_date
 from .test_security_pages import STICKING_OUT
 
 ADMIN = "admin@cc-vosges.fr"
@@ -70,9 +73,8 @@ def test_webhooks_are_listed_in_french(page, server, web_db, web_registry, terri
     assert _facts(second) | {"Créé le": ""} == {
         "Adresse": "https://tickets.example.org/in", "À partir de la gravité": "Avertissement",
         "Domaines": "tous", "État": "Désactivé", "Créé le": ""}
-    created = page.evaluate("""() => new Intl.DateTimeFormat('fr-FR', {timeZone: 'Europe/Paris',
-        dateStyle: 'long'}).format(new Date())""")
-    assert _facts(first)["Créé le"] == created  # « 7 décembre 2026 »
+    # « 7 décembre 2026 », « 1er décembre 2026 »: today, in the territory's time (Paris).
+    assert _facts(first)["Créé le"] == long_date(datetime.now(UTC))
     # A disabled webhook offers « Activer », and no test delivery.
     assert first.get_by_role("button", name="Envoyer un essai au webhook « Supervision du "
                                             "syndicat »").is_visible()

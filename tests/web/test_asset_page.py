@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,18 +14,10 @@ from beffroi.core.access import CLI, open_scope
 from .asset_fixtures import command_ids, equip_cabinet, move_command
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
+from .french_dates import short_date
 from .map_fixtures import map_territory_fixture  # noqa: F401  (the map_territory fixture)
 
 PARIS = ZoneInfo("Europe/Paris")
-SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
-                "oct.", "nov.", "déc.")
-
-
-def _short_date(day: date) -> str:
-    """A day as the pages write it (Intl, fr-FR, short month): « 1 nov. 2026 »."""
-    return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year}"
-
-
 def _french_number(text: str) -> float:
     """« 136 590,312 » → 136590.312 (spaces, narrow or not, group the thousands)."""
     return float(re.sub(r"[\s\u202f\u00a0]", "", text).replace(",", "."))
@@ -108,7 +100,7 @@ def test_custom_period_and_keyboard(page, server, size, territory):
     page.locator('#charts[data-period="custom"]').wait_for(state="attached")
     caption = page.locator(".chart figcaption").first.inner_text()
     after = last + timedelta(days=1)
-    assert f"du {_short_date(first)}, 00:00 au {_short_date(after)}, 00:00" in caption, caption
+    assert f"du {short_date(first)}, 00:00 au {short_date(after)}, 00:00" in caption, caption
     midnights = [datetime.combine(d, datetime.min.time(), PARIS).timestamp()
                  for d in (first, after)]
     hours = round((midnights[1] - midnights[0]) / 3600)  # 239 to 241 across a clock change

@@ -21,6 +21,7 @@ from beffroi.core.access import CLI, open_scope
 from beffroi.core.observations import store_rows
 
 from .conftest import AT_DESK, ON_PHONE, assert_accessible, login, screenshot
+from .french_dates import MONTHS, date_time, long_date, short_date
 from .test_buildings_ui import buildings  # noqa: F401  (the buildings fixture)
 from .test_lighting_ui import lighting_fixture  # noqa: F401  (the lighting fixture)
 from .test_risks_ui import gauge  # noqa: F401  (the gauge fixture)
@@ -28,10 +29,6 @@ from .test_water_ui import water_fixture  # noqa: F401  (the water fixture)
 
 PARIS = ZoneInfo("Europe/Paris")
 HOUR_MS = 3_600_000
-SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
-                "oct.", "nov.", "déc.")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
 MISSING = "—"
 
 
@@ -48,22 +45,6 @@ def french(value: float | None, digits: int) -> str:
         text = text.rstrip("0").rstrip(".")
     text = text.replace(".", ",")
     return f"-{text}" if rounded < 0 and text != "0" else text
-
-
-def _short_date(day: date) -> str:
-    return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year}"
-
-
-def date_time(instant: datetime) -> str:
-    """``common.formatDateTime``: « 7 déc. 2026, 05:00 », Paris time."""
-    local = instant.astimezone(PARIS)
-    return f"{_short_date(local.date())}, {local:%H:%M}"
-
-
-def long_date(text: str) -> str:
-    """The water pages' ``longDate`` of a "YYYY-MM-DD" date: « 12 mars 2026 »."""
-    day = date.fromisoformat(text)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def kwh_number(value: float | None) -> str:
@@ -203,9 +184,9 @@ def test_asset_page_charts_show_their_values_as_tables(page, server, size, measu
     panel = open_values(page, page.locator(".lighting-panel"),
                         "Énergie mesurée et attendue, 30 derniers jours")
     assert panel["caption"] == ("Énergie mesurée et attendue par jour, du "
-                                f"{_short_date(first)} au {_short_date(last)}")
+                                f"{short_date(first)} au {short_date(last)}")
     assert panel["headers"] == ["Jour", "Mesuré (kWh)", "Attendu (kWh)"]
-    assert panel["rows"] == [[_short_date(date.fromisoformat(p["period"])),
+    assert panel["rows"] == [[short_date(date.fromisoformat(p["period"])),
                               kwh_number(p["measured_kwh"]), kwh_number(p["expected_kwh"])]
                              for p in energy["points"]]
     assert len(panel["rows"]) == 30
@@ -214,7 +195,7 @@ def test_asset_page_charts_show_their_values_as_tables(page, server, size, measu
     page.get_by_label("Au", exact=True).fill(day.isoformat())
     page.get_by_label("Au", exact=True).press("Enter")
     page.locator('#charts[data-period="custom"]').wait_for(state="attached")
-    period = f"du {_short_date(day)}, 00:00 au {_short_date(day + timedelta(days=1))}, 00:00"
+    period = f"du {short_date(day)}, 00:00 au {short_date(day + timedelta(days=1))}, 00:00"
     at = [datetime.fromtimestamp(ms / 1000, PARIS) for ms in m["hours"]]
 
     # The meter (a counter): its consumption hour by hour, the hour of its reset missing.

@@ -5,7 +5,7 @@ night-flow chart, and the yearly figures form; at desktop and phone sizes, audit
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -23,6 +23,7 @@ from beffroi.domains.water.detectors import DETECTOR_KEY
 
 from .chart_checks import assert_french_numbers, assert_french_time_axis, ticks
 from .conftest import AT_DESK, ON_PHONE, PASSWORD, assert_accessible, login, open_menu, screenshot
+from .french_dates import long_date
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = 86_400
@@ -501,8 +502,6 @@ def test_sector_panel_asks_to_settle_a_leak_back_near_its_reference(page, server
     # The real open leak, as the detector says of a leak whose night flow came back near
     # its reference with no repair recorded (tested with the detector in the domain tests):
     # ten days after it was found.
-    months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-              "septembre", "octobre", "novembre", "décembre")
     shown = []
 
     def back(route):
@@ -511,7 +510,7 @@ def test_sector_panel_asks_to_settle_a_leak_back_near_its_reference(page, server
         for leak in body["leaks"]:
             found = datetime.fromisoformat(leak["detected"].replace("Z", "+00:00"))
             since = datetime.fromtimestamp(found.timestamp() + 10 * DAY, PARIS)
-            shown.append(f"{since.day} {months[since.month - 1]} {since.year}")
+            shown.append(long_date(since))
             leak.update(back_near_reference_since=format_instant(int(since.timestamp() * 1000)),
                         repair_status="back")
         route.fulfill(response=answer, json=body)
@@ -562,8 +561,6 @@ def test_sector_panel_tells_a_seasonal_use_seen_in_the_nights(page, server, size
     # The real answer, with a seasonal use seen from its 31st night shown (to its 61st,
     # once ended): the panel says it, the chart's legend names it, and the table marks
     # its nights and no other.
-    months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-              "septembre", "octobre", "novembre", "décembre")
     said = {}
 
     def seen(body):
@@ -572,10 +569,6 @@ def test_sector_panel_tells_a_seasonal_use_seen_in_the_nights(page, server, size
         return {"since": first["end"], "since_date": first["date"],
                 "until": last["end"] if ended else None,
                 "until_date": last["date"] if ended else None}
-
-    def long_date(iso: str) -> str:
-        day = date.fromisoformat(iso)
-        return f"{day.day} {months[day.month - 1]} {day.year}"
 
     box = _panel_box(page, server, water, "seen_season", seen, "#ws-night-use",
                      "vu dans les nuits")

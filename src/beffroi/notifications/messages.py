@@ -18,14 +18,13 @@ from sqlalchemy import Connection, select
 from ..core.alerting.alerts import SEVERITY_LABELS, STATUS_LABELS
 from ..core.alerting.details import details_display
 from ..core.clock import format_instant
+from ..core.french_format import long_date
 from ..core.registry import Registry
 from ..storage import schema
 from .oncall import WEEKDAYS, local_time, tenant_settings
 
 PUBLIC_URL_ENV = "BEFFROI_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
 HEADINGS = {"info": "Information", "warning": "Avertissement", "critical": "Alerte critique"}
 # Webhook event names, by alert event kind.
 WEBHOOK_EVENTS = {"opened": "alert.opened", "reopened": "alert.reopened",
@@ -81,8 +80,8 @@ def load_facts(conn: Connection, registry: Registry, tenant: Any, alert: Any) ->
 
 # -- dates, the French way ---------------------------------------------------------------------
 def french_day(day: date) -> str:
-    """« mardi 10 mars 2026 »."""
-    return f"{WEEKDAYS[day.isoweekday() - 1]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+    """« mardi 10 mars 2026 », « mardi 1er décembre 2026 »."""
+    return f"{WEEKDAYS[day.isoweekday() - 1]} {long_date(day)}"
 
 
 def french_date(settings: dict[str, Any], at_ms: int) -> str:

@@ -35,6 +35,7 @@ from sqlalchemy import Connection, select
 from ...core.access import TenantScope
 from ...core.clock import local_day, now_ms
 from ...core.errors import Invalid
+from ...core.french_format import local_date
 from ...core.registry import Registry
 from ...storage import schema
 from .air_data import building_air, make_period
@@ -224,8 +225,7 @@ BUILDING_LABELS = (("evaluator", "Évaluation réalisée par"),
 
 
 def _french_date(text: str) -> str:
-    day = date.fromisoformat(text)
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    return local_date(date.fromisoformat(text))
 
 
 def _yes_no(value: Any) -> str:

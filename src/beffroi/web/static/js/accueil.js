@@ -16,9 +16,10 @@
 // the alerts and the map are shown) and body[data-home-ready], body[data-live] ("open",
 // "lost"), and the "beffroi:home-ready" event.
 import {
-  api, chooseTenant, csrfToken, escapeHtml, formatDate, formatDateTime, formatNumber,
+  api, chooseTenant, csrfToken, escapeHtml, formatNumber,
   newestOnly, renderHeader, session, SEVERITY_LABELS, showError, STALE, unitSymbol,
 } from "/static/js/common.js";
+import { formatDate, formatDateTime } from "/static/js/dates.js";
 import {
   boundaryLayers, clusterIcon, declutterLabels, STATUS_COLOURS, STATUS_LABELS, statusIcons,
   territoryMap, withFilters,

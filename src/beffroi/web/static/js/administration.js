@@ -2,10 +2,11 @@
 // import of a history of readings; the on-call roster, the webhooks and the send log are in
 // their own modules (oncall.js, webhooks.js, send-log.js).
 import {
-  api, ApiError, csrfToken, errorText, escapeHtml, formatDateTime, formatNumber, isAdmin,
+  api, ApiError, csrfToken, errorText, escapeHtml, formatNumber, isAdmin,
   newestOnly, readJson, renderHeader, request, roleIn, session, showError, STALE, unitSymbol,
   whileSending,
 } from "/static/js/common.js";
+import { formatDateTime } from "/static/js/dates.js";
 import { initOncall } from "/static/js/oncall.js";  // on-call roster
 import { initSendLog } from "/static/js/send-log.js";  // send log
 import { initWebhooks } from "/static/js/webhooks.js";  // outgoing webhooks

@@ -2,9 +2,10 @@
 // follow-up (when its detector declares steps), history and the actions people with write
 // access can take.
 import {
-  api, ApiError, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn,
+  api, ApiError, canWrite, escapeHtml, formatNumber, renderHeader, roleIn,
   session, newestOnly, SEVERITY_LABELS, showError, STALE,
 } from "/static/js/common.js";
+import { formatDateTime } from "/static/js/dates.js";
 import { followUpSteps, renderFollowUp } from "/static/js/follow-up.js";
 
 const RANK = { critical: 0, warning: 1, info: 2 };

@@ -12,9 +12,10 @@
 // interactive: every asset loaded into its layer, then two frames painted); the
 // "beffroi:map-ready" event is dispatched on document at that moment.
 import {
-  api, canWrite, escapeHtml, formatDateTime, formatNumber, renderHeader, roleIn, session,
+  api, canWrite, escapeHtml, formatNumber, renderHeader, roleIn, session,
   showError,
 } from "/static/js/common.js";
+import { formatDateTime } from "/static/js/dates.js";
 import {
   boundaryLayers as communeLayers, clusterIcon, STATUS_COLOURS, STATUS_LABELS, statusIcons,
   territoryMap,

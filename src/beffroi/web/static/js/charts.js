@@ -2,7 +2,8 @@
 // the axes and in the legends (24 h clock, dd/mm/yyyy, French month and day names), in
 // Paris time, and French numbers. uPlot's own defaults are American ("8am", "11/28/26").
 /* global uPlot */
-import { formatDate, formatDateTime, formatNumber, TIME_ZONE } from "/static/js/common.js";
+import { formatNumber, TIME_ZONE } from "/static/js/common.js";
+import { formatDate, formatDateTime } from "/static/js/dates.js";
 import { hideValues, showValues, tableColumns } from "/static/js/chart-table.js";
 
 export const FR_NAMES = {

@@ -1,5 +1,5 @@
 // Shared by every page: API calls with the session cookie, the signed-in user and the
-// current tenant, the site header, and French formatting (Europe/Paris time).
+// current tenant, the site header, and French numbers and units (dates: dates.js).
 
 export const API = "/api/v1";
 export const TIME_ZONE = "Europe/Paris";
@@ -254,24 +254,6 @@ export function loadStylesheet(href) {
 export function escapeHtml(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => (
     { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-}
-
-const dateTimes = new Map();  // time zone -> its formatter
-const dateOnly = new Intl.DateTimeFormat("fr-FR", { timeZone: TIME_ZONE, dateStyle: "medium" });
-
-/** "23 nov. 2026, 14:05" in Paris time, or in `timeZone` (a territory's, from its
- * settings); "—" for nothing. */
-export function formatDateTime(value, timeZone = TIME_ZONE) {
-  if (!value) return "—";
-  if (!dateTimes.has(timeZone)) {
-    dateTimes.set(timeZone, new Intl.DateTimeFormat("fr-FR", {
-      timeZone, dateStyle: "medium", timeStyle: "short" }));
-  }
-  return dateTimes.get(timeZone).format(new Date(value));
-}
-
-export function formatDate(value) {
-  return value ? dateOnly.format(new Date(value)) : "—";
 }
 
 /** 1 234,5 — French digits grouping and decimal comma. */

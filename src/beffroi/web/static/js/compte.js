@@ -2,9 +2,10 @@
 // (/me/tokens) and e-mail alert subscriptions in the current territory
 // (/tenants/{t}/subscriptions).
 import {
-  api, ApiError, clearFieldErrors, copyField, errorText, escapeHtml, formatDate, formatDateTime,
-  renderHeader, session, SEVERITY_LABELS, whileSending,
+  api, ApiError, clearFieldErrors, copyField, errorText, escapeHtml, renderHeader, session,
+  SEVERITY_LABELS, whileSending,
 } from "/static/js/common.js";
+import { formatDate, formatDateTime } from "/static/js/dates.js";
 
 const $ = (id) => document.getElementById(id);
 const MIN_LENGTH = 8;

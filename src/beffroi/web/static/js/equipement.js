@@ -2,10 +2,11 @@
 // period, its alerts, its commands (followed while pending) and the actions it allows.
 /* global L, uPlot */
 import {
-  api, canWrite, clearFieldErrors, errorText, escapeHtml, formatDate, formatDateTime,
-  formatNumber, newestOnly, renderHeader, roleIn, session, SEVERITY_LABELS, showError, STALE,
+  api, canWrite, clearFieldErrors, errorText, escapeHtml, formatNumber, newestOnly, renderHeader,
+  roleIn, session, SEVERITY_LABELS, showError, STALE,
   TIME_ZONE, unitSymbol, whileSending,
 } from "/static/js/common.js";
+import { formatDate, formatDateTime, localDay, numericDate } from "/static/js/dates.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import {
   identityHtml, positionHtml, propertiesHtml, readPoint, readProperties, setPoint, showErrors,
@@ -255,8 +256,6 @@ function parisMidnight(text) {
   return result;
 }
 
-/** "2026-03-01" → "01/03/2026". */
-const frenchDay = (iso) => iso.split("-").reverse().join("/");
 
 /** A custom period refused: its French message and the ids of the date fields at fault. */
 class PeriodError extends Error {
@@ -284,8 +283,8 @@ function chosenPeriod() {
   });
   if (outside.length) {  // (a year mistyped: « 20260 » gives 0260 in some pickers)
     const { min, max } = document.getElementById(outside[0]);
-    throw new PeriodError(`Date hors des limites : entre le ${frenchDay(min)} et le `
-      + `${frenchDay(max)}.`, outside);
+    throw new PeriodError(`Date hors des limites : entre le ${numericDate(min)} et le `
+      + `${numericDate(max)}.`, outside);
   }
   const start = parisMidnight(from);
   const end = parisMidnight(to) + DAY + 2 * HOUR;  // past the end of the day, even on DST days
@@ -428,8 +427,8 @@ async function showCharts() {
 function setupPeriods() {
   const form = document.getElementById("period-form");
   const custom = document.getElementById("custom-dates");
-  const today = new Date(Date.now()).toLocaleDateString("en-CA", { timeZone: TIME_ZONE });
-  const weekAgo = new Date(Date.now() - 7 * DAY).toLocaleDateString("en-CA", { timeZone: TIME_ZONE });
+  const today = localDay();
+  const weekAgo = localDay(Date.now() - 7 * DAY);
   document.getElementById("from").value = weekAgo;
   document.getElementById("to").value = today;
   document.getElementById("from").max = today;

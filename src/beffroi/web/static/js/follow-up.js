@@ -3,8 +3,9 @@
 // next one, built from the declaration (GET /alerts/detectors → follow_up). The API checks
 // every field (POST …/alerts/{id}/interventions); its messages go next to their fields.
 import {
-  api, ApiError, clearFieldErrors, errorText, escapeHtml, formatDate, parseNumber, TIME_ZONE,
+  api, ApiError, clearFieldErrors, errorText, escapeHtml, parseNumber,
 } from "/static/js/common.js";
+import { formatDate, localDay } from "/static/js/dates.js";
 
 const UNITS = { EUR: "€", m3: "m³", "m3/h": "m³/h", mm: "mm", m: "m", d: "j", km: "km" };
 let detectorsPromise = null;
@@ -15,11 +16,6 @@ export async function followUpSteps(detector) {
   detectorsPromise ||= api("/alerts/detectors").catch(() => []);
   const found = (await detectorsPromise).find((d) => d.key === detector);
   return (found && found.follow_up) || [];
-}
-
-/** Today in Europe/Paris, "YYYY-MM-DD". */
-function today() {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(new Date());
 }
 
 function unitText(unit) {
@@ -70,7 +66,7 @@ function control(f, position, since) {
       ([code, label]) => `<option value="${escapeHtml(code)}">${escapeHtml(label)}</option>`);
     input = `<select ${common}><option value="">— choisir —</option>${options.join("")}</select>`;
   } else if (f.kind === "date") {
-    input = `<input ${common} type="date" min="${since}" max="${today()}" value="${today()}">`;
+    input = `<input ${common} type="date" min="${since}" max="${localDay()}" value="${localDay()}">`;
   } else if (f.kind === "instant") {
     input = `<input ${common} type="datetime-local" min="${since}T00:00">`;
   } else if (f.kind === "text") {
@@ -124,7 +120,7 @@ export function renderFollowUp(container, { base, alert, steps, writer, position
           `<option value="${escapeHtml(s.key)}"${s === first ? " selected" : ""}>${escapeHtml(s.label)}</option>`).join("")}</select>
         ${error("fu-step")}</div>
       <div class="field"><label for="fu-at">Date de l'intervention</label>
-        <input id="fu-at" name="at" data-field="at" type="date" min="${since}" max="${today()}" value="${today()}" required
+        <input id="fu-at" name="at" data-field="at" type="date" min="${since}" max="${localDay()}" value="${localDay()}" required
           aria-describedby="fu-at-error">${error("fu-at")}</div>
       <div id="fu-fields"></div>
       <div class="field"><label for="fu-comment">Commentaire de l'étape <span class="muted">(facultatif)</span></label>

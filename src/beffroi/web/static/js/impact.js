@@ -2,8 +2,9 @@
 // the report (the same HTML as the PDF's) and this page shows it, with links to download it
 // as PDF, CSV and JSON. The choice stays in the address (?du=…&au=…&commune=…).
 import {
-  api, ApiError, escapeHtml, readJson, renderHeader, request, session, showError, TIME_ZONE,
+  api, ApiError, escapeHtml, readJson, renderHeader, request, session, showError,
 } from "/static/js/common.js";
+import { localDay, longDate } from "/static/js/dates.js";
 
 const state = await session();
 renderHeader("impact", state);
@@ -17,9 +18,7 @@ let shown = null;  // the query of the report on screen
 
 /** Today in Paris as [year, month, day]. */
 function today() {
-  const text = new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, year: "numeric",
-    month: "2-digit", day: "2-digit" }).format(new Date());
-  return text.split("-").map(Number);
+  return localDay().split("-").map(Number);
 }
 
 /** AAAA-MM-JJ of a calendar day (months and days past their range roll over). */
@@ -88,9 +87,7 @@ async function fetchText(url, accept) {
 }
 
 function periodText(params) {
-  const format = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" });
-  const when = (iso) => format.format(new Date(`${iso}T00:00:00Z`));
-  return `du ${when(params.get("from"))} au ${when(params.get("to"))}`;
+  return `du ${longDate(params.get("from"))} au ${longDate(params.get("to"))}`;
 }
 
 function setDownloads(params) {

@@ -3,6 +3,7 @@
 // GET/PUT/DELETE /tenants/{t}/oncall. Weeks start on a Monday of the territory's time zone
 // (the API's ``week_start``); who may be on call, and every refusal, is the API's say.
 import { api, ApiError, errorText, escapeHtml, formatNumber, whileSending } from "/static/js/common.js";
+import { dayMonth, dayNumber, localDay, longDate } from "/static/js/dates.js";
 
 const WEEKS = 12;  // the current week and the next 11
 const DAY_MS = 86_400_000;
@@ -19,18 +20,9 @@ const rota = new Map();  // week_start -> the API's week (primary, secondary)
 
 // -- calendar dates (YYYY-MM-DD, no time zone: days of the territory's calendar) ---------
 const asDate = (iso) => new Date(`${iso}T00:00:00Z`);
-const dayMonth = new Intl.DateTimeFormat("fr-FR", { timeZone: "UTC", day: "numeric", month: "long" });
-const dayMonthYear = new Intl.DateTimeFormat("fr-FR",
-  { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
 
 function addDays(iso, days) {
   return new Date(asDate(iso).getTime() + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** Today's date in `timeZone` at the instant `now` (ms). */
-export function localDate(timeZone, now = Date.now()) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit",
-    day: "2-digit" }).format(new Date(now));
 }
 
 export function mondayOf(iso) {
@@ -45,24 +37,20 @@ function isoWeekNumber(monday) {
 
 /** The roster's weeks: the one holding `now` in the territory's time zone, then the next. */
 export function rosterWeeks(timeZone, now = Date.now(), count = WEEKS) {
-  const first = mondayOf(localDate(timeZone, now));
+  const first = mondayOf(localDay(now, timeZone));
   return Array.from({ length: count }, (_, i) => {
     const start = addDays(first, 7 * i);
     return { start, end: addDays(start, 6), number: isoWeekNumber(start), current: i === 0 };
   });
 }
 
-/** « 16 mars 2026 » */
-const longDate = (iso) => dayMonthYear.format(asDate(iso));
-
 /** « du 16 au 22 mars 2026 », « du 30 mars au 5 avril 2026 », « du 28 décembre 2026 au 3
- * janvier 2027 » */
+ * janvier 2027 », « du 1er au 7 juin 2026 » */
 function span(week) {
-  const [start, end] = [asDate(week.start), asDate(week.end)];
-  let from = dayMonth.format(start);
-  if (start.getUTCFullYear() !== end.getUTCFullYear()) from = dayMonthYear.format(start);
-  else if (start.getUTCMonth() === end.getUTCMonth()) from = String(start.getUTCDate());
-  return `du ${from} au ${dayMonthYear.format(end)}`;
+  let from = dayMonth(week.start);
+  if (week.start.slice(0, 4) !== week.end.slice(0, 4)) from = longDate(week.start);
+  else if (week.start.slice(0, 7) === week.end.slice(0, 7)) from = dayNumber(week.start);
+  return `du ${from} au ${longDate(week.end)}`;
 }
 
 // -- when paging happens: the tenant's working hours and escalation delay -----------------

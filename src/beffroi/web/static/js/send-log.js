@@ -2,8 +2,9 @@
 // of GET /tenants/{t}/notifications, newest first, filtered by state, older ones added
 // with the API's before_id.
 import {
-  api, escapeHtml, formatDateTime, formatNumber, newestOnly, showError, STALE,
+  api, escapeHtml, formatNumber, newestOnly, showError, STALE,
 } from "/static/js/common.js";
+import { formatDateTime } from "/static/js/dates.js";
 
 const PAGE = 25;
 const STATUS_LABELS = { sent: "Envoyé", pending: "En attente", failed: "Échec" };

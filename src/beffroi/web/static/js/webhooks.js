@@ -4,8 +4,10 @@
 // creation; a test delivery (POST …/webhooks/{id}/test) queued in the notifications outbox
 // like an alert's, whose result is read back from the send log (…/notifications).
 import {
-  api, ApiError, clearFieldErrors, copyField, errorText, escapeHtml, SEVERITY_LABELS, whileSending,
+  api, ApiError, clearFieldErrors, copyField, errorText, escapeHtml, SEVERITY_LABELS, TIME_ZONE,
+  whileSending,
 } from "/static/js/common.js";
+import { longDate } from "/static/js/dates.js";
 
 const FIELDS = {  // API field -> the form's input (or fieldset)
   name: "webhook-name", url: "webhook-url", min_severity: "webhook-severity",
@@ -20,7 +22,7 @@ const TEST_POLL_TIMES = 30;  // (a minute: the sending job runs every 5 seconds)
 const $ = (id) => document.getElementById(id);
 
 let tenantPath = "";
-let createdDate = null;  // Intl.DateTimeFormat, in the territory's time zone
+let timeZone = TIME_ZONE;  // the territory's
 const domainLabels = {};
 let webhooks = [];
 let editing = null;  // the webhook being edited, or null for a new one
@@ -41,7 +43,7 @@ function itemHtml(w) {
     ["Domaines", escapeHtml(domainsText(w.domains))],
     ["État", w.enabled ? '<span class="badge ok">Actif</span>'
       : '<span class="badge silent">Désactivé</span>'],
-    ["Créé le", escapeHtml(createdDate.format(new Date(w.created_at)))],
+    ["Créé le", escapeHtml(longDate(w.created_at, timeZone))],
   ];
   return `<li data-id="${w.id}"${w.enabled ? "" : ' class="disabled"'}>
     <h3>${escapeHtml(w.name)}</h3>
@@ -299,8 +301,7 @@ function onClick(event) {
 /** Show the webhooks of the page's tenant (`ctx` from `session()`); admins only. */
 export async function initWebhooks({ tenant }) {
   tenantPath = `/tenants/${tenant.id}`;
-  createdDate = new Intl.DateTimeFormat("fr-FR", { timeZone: tenant.settings.timezone
-    || "Europe/Paris", dateStyle: "long" });
+  timeZone = tenant.settings.timezone || TIME_ZONE;
   $("webhook-form").addEventListener("submit", submit);
   $("webhook-cancel").addEventListener("click", () => {
     fillForm(null);

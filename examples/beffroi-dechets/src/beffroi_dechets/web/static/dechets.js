@@ -3,9 +3,10 @@
 // their next collection round, with their trend) and every container in a table.
 // GET …/waste/round, …/waste/containers, …/alerts?status=active&domain=waste, …/communes.
 import {
-  api, escapeHtml, formatDateTime, formatNumber, renderHeader, session,
+  api, escapeHtml, formatNumber, renderHeader, session,
   SEVERITY_LABELS, showError,
 } from "/static/js/common.js";
+import { formatDateTime, longWeekday } from "/static/js/dates.js";
 
 const state = await session();
 renderHeader("/dechets", state);
@@ -19,10 +20,8 @@ const TRENDS = {
   unknown: { arrow: "", words: "tendance inconnue (trop peu de mesures depuis la collecte)" },
 };
 const pct = (value) => (value === null || value === undefined ? "—" : `${formatNumber(value, 0)} %`);
-const weekday = new Intl.DateTimeFormat("fr-FR", { weekday: "long", day: "numeric",
-  month: "long", timeZone: "Europe/Paris" });
-/** "lundi 12 octobre" for an ISO date (a local calendar day). */
-const dayText = (iso) => (iso ? weekday.format(new Date(`${iso}T12:00:00Z`)) : "—");
+/** « lundi 12 octobre », « jeudi 1er octobre » for an ISO date (a local calendar day). */
+const dayText = (iso) => (iso ? longWeekday(iso) : "—");
 
 /** "↗ +6,1 %/jour (en hausse)": an arrow for the eye, the words for everyone. */
 function trendHtml(item) {

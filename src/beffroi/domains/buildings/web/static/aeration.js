@@ -4,6 +4,7 @@
 import {
   api, escapeHtml, formatNumber, renderHeader, session, showError,
 } from "/static/js/common.js";
+import { numericDate } from "/static/js/dates.js";
 
 const state = await session();
 renderHeader("/batiments/aeration", state);
@@ -17,7 +18,6 @@ const PLAN = [
 const fill = (text) => (text ? escapeHtml(text) : '<span class="to-fill"><span class="visually-hidden">à compléter</span></span>');
 const yesNo = (value) => (value === true ? "oui" : value === false ? "non" : "à vérifier");
 const ppm = (value) => (value === null ? "—" : `${formatNumber(value, 0)} ppm`);
-const frenchDay = (iso) => (iso ? iso.split("-").reverse().join("/") : iso);
 
 function roomRow(room) {
   const kind = room.room_type_label ? `<br><span class="muted">${escapeHtml(room.room_type_label)}${room.capacity ? `, ${room.capacity} occupants` : ""}</span>` : "";
@@ -42,7 +42,7 @@ function render(r) {
   document.title = `Aération — ${b.name} — ${r.school_year} — Beffroi`;
   document.getElementById("title").textContent = `Évaluation annuelle des moyens d'aération — ${b.name}`;
   document.getElementById("identity").innerHTML = `${escapeHtml(b.name)} (${escapeHtml(b.ref)})${b.commune_name ? `, ${escapeHtml(b.commune_name)}` : ""}${b.usage ? ` — ${escapeHtml(b.usage)}` : ""}<br>
-    Année scolaire ${escapeHtml(r.school_year)} · mesures du ${frenchDay(r.period.from)} au ${frenchDay(r.period.to)}<br>
+    Année scolaire ${escapeHtml(r.school_year)} · mesures du ${numericDate(r.period.from)} au ${numericDate(r.period.to)}<br>
     Référent qualité de l'air : ${escapeHtml(b.air_referent || "non renseigné")}`;
   const o = r.occupancy;
   document.getElementById("method").textContent = `Mesures de CO2 prises pendant l'occupation (${o.opening_hours_label}${o.closed_school_holidays ? `, hors vacances scolaires de la zone ${o.school_zone}` : ""}${o.closed_public_holidays ? ", hors jours fériés" : ""}). Classes de l'arrêté du 27 décembre 2022 : satisfaisant jusqu'à ${formatNumber(r.thresholds.action_ppm, 0)} ppm, actions correctives au-delà, agir au plus vite au-delà de ${formatNumber(r.thresholds.urgent_ppm, 0)} ppm (valeur la plus haute de la période). Indice ICONE (CSTB, de 0 à 5) : part des mesures de ${formatNumber(r.icone_bands.low_ppm, 0)} à ${formatNumber(r.icone_bands.high_ppm, 0)} ppm et au-delà.`;
@@ -53,7 +53,7 @@ function render(r) {
     .map((f) => `<li>${escapeHtml(f)}</li>`).join("");
   document.querySelector("#checks tbody").innerHTML = r.rooms.map(checkRow).join("");
   document.querySelector("#plan tbody").innerHTML = PLAN.map(([key, label]) => {
-    const value = key.endsWith("_on") || key === "due_date" ? frenchDay(r.evaluation[key]) : r.evaluation[key];
+    const value = key.endsWith("_on") || key === "due_date" ? (r.evaluation[key] && numericDate(r.evaluation[key])) : r.evaluation[key];
     return `<tr><th scope="row">${label}</th><td>${fill(value)}</td></tr>`;
   }).join("");
   const pdf = new URL(`/api/v1/tenants/${tenant.id}/buildings/${b.id}/ventilation-report.pdf`, location.origin);

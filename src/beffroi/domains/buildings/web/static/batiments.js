@@ -5,9 +5,10 @@
 // …/buildings/{id}/trajectory: a small chart and its table) and the rooms above 1,500 ppm
 // of CO2 today. A year and a commune, in the address (?annee=2025&commune=88383), narrow it.
 import {
-  api, errorText, escapeHtml, formatDateTime, formatNumber, renderHeader, session, SEVERITY_LABELS,
+  api, errorText, escapeHtml, formatNumber, renderHeader, session, SEVERITY_LABELS,
   showError,
 } from "/static/js/common.js";
+import { formatDateTime, localDay } from "/static/js/dates.js";
 import {
   drawTrajectory, euros, kwh, kwhM2, m2, ppm, trajectoryLegend, trajectoryOf, trajectorySummary,
   trajectoryTable, year,
@@ -210,8 +211,7 @@ async function start() {
   const params = new URLSearchParams(location.search);
   const wanted = params.get("commune");
   if (wanted && communes.some((c) => c.insee === wanted)) communeSelect.value = wanted;
-  const thisYear = Number(new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric" })
-    .format(new Date()));
+  const thisYear = Number(localDay().slice(0, 4));
   const years = [];
   for (let y = thisYear; y >= thisYear - 9; y -= 1) years.push(y);
   yearSelect.innerHTML = years.map((y) => `<option value="${y}">${year(y)}${

@@ -4,7 +4,8 @@
 // (satisfaisant up to 800 ppm, action corrective above, agir au plus vite above 1,500 ppm:
 // arrêté of 27 December 2022) and holding its value, so that the map is its own table and
 // the colour is never the only way to read it; a legend, and a sentence per room.
-import { api, errorText, escapeHtml, formatDate, formatNumber } from "/static/js/common.js";
+import { api, errorText, escapeHtml, formatNumber } from "/static/js/common.js";
+import { formatDate } from "/static/js/dates.js";
 import { ensureStyles, ppm } from "./figures.js";
 
 const DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];

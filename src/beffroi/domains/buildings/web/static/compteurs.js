@@ -3,7 +3,8 @@
 // streams with its unit as written in French (kWh, m³) and when it was read; a gas index in
 // m³ also in kWh when the meter has its conversion coefficient.
 // GET …/buildings/{id}/meters.
-import { api, escapeHtml, formatDateTime, formatNumber } from "/static/js/common.js";
+import { api, escapeHtml, formatNumber } from "/static/js/common.js";
+import { formatDateTime } from "/static/js/dates.js";
 import { ensureStyles, kwh } from "./figures.js";
 
 const NBSP = "\u00a0";

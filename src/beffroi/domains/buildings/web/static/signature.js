@@ -4,6 +4,7 @@
 // every month as a table. GET …/buildings/{id}/signature?year= (the décret's module).
 /* global uPlot */
 import { api, errorText, escapeHtml, formatNumber } from "/static/js/common.js";
+import { localDay } from "/static/js/dates.js";
 import { makeChart, numberAxis, FR_NAMES } from "/static/js/charts.js";
 import { CONSUMPTION, TARGET, ensureStyles, kwh, legendLine, year } from "./figures.js";
 
@@ -73,8 +74,7 @@ function table(s) {
 export async function render(container, ctx) {
   ensureStyles();
   container.classList.add("signature-panel");
-  const thisYear = Number(new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric" })
-    .format(new Date()));
+  const thisYear = Number(localDay().slice(0, 4));
   const years = [];
   for (let y = thisYear; y >= thisYear - 9; y -= 1) years.push(y);
   container.innerHTML = `

@@ -2,11 +2,12 @@
 // the next 7 nights as a timeline, the burn hours of a year, the programme editor,
 // emergency lighting, and the energy measured against what the programme should use.
 import {
-  api, errorText, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet,
+  api, errorText, escapeHtml, formatNumber, loadStylesheet,
 } from "/static/js/common.js";
+import { formatDate, formatDateTime, localDay } from "/static/js/dates.js";
 import { clearErrors, showErrors } from "/static/domains/lighting/lighting.js";
 import { kwh, kwhNumber } from "/static/domains/lighting/lighting.js";
-import { drawTimeline, nightsSummary, parisDate } from "/static/domains/lighting/timeline.js";
+import { drawTimeline, nightsSummary } from "/static/domains/lighting/timeline.js";
 import { programmeEditor } from "/static/domains/lighting/editor.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
@@ -121,7 +122,7 @@ export async function render(container, ctx) {
   }
 
   async function preview(doc, note) {
-    const body = { programme: doc, from: parisDate(Date.now()), days: 7 };
+    const body = { programme: doc, from: localDay(), days: 7 };
     const result = await api(`${base}/programme/preview`, { method: "POST", body });
     showPreview(result, note);
     return result;
@@ -260,8 +261,8 @@ async function emergency(box, base, ctx) {
 
 // -- energy -------------------------------------------------------------------------------
 async function energy(container, base) {
-  const to = parisDate(Date.now());
-  const from = parisDate(Date.now() - 29 * DAY);
+  const to = localDay();
+  const from = localDay(Date.now() - 29 * DAY);
   const data = await api(`${base}/energy`, { params: { from, to, step: "day" } });
   const box = container.querySelector("#lp-energy-plot");
   const caption = container.querySelector("#lp-energy-summary");

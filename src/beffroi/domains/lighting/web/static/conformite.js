@@ -2,8 +2,9 @@
 // the breaches with their article, value found and limit, the checks lacking data, and the
 // completeness of the art. 5 data. GET /tenants/{t}/lighting/compliance?commune=INSEE.
 import {
-  api, escapeHtml, formatDate, formatNumber, renderHeader, session, showError,
+  api, escapeHtml, formatNumber, renderHeader, session, showError,
 } from "/static/js/common.js";
+import { formatDate } from "/static/js/dates.js";
 import { lampLabel, valueWithUnit } from "/static/domains/lighting/lighting.js";
 
 const state = await session();

@@ -3,9 +3,10 @@
 // territory or one commune. GET /tenants/{t}/lighting/summary?year=&commune=.
 /* global uPlot */
 import {
-  api, escapeHtml, formatDate, formatDateTime, formatNumber, renderHeader, session,
+  api, escapeHtml, formatNumber, renderHeader, session,
   SEVERITY_LABELS, showError,
 } from "/static/js/common.js";
+import { formatDate, formatDateTime } from "/static/js/dates.js";
 import {
   comparisonText, coverageText, daysMeasured, kwh, kwhNumber, MONTHS, MONTHS_SHORT, signedPercent,
 } from "/static/domains/lighting/lighting.js";

@@ -1,6 +1,7 @@
 // The nights of a programme (preview API: [{date, changes: [{at, level}]}]) drawn as an SVG
 // timeline, 16:00 to 10:00 Paris time, one row per night, and told as text.
 import { escapeHtml, formatNumber, TIME_ZONE } from "/static/js/common.js";
+import { shortWeekday } from "/static/js/dates.js";
 import { levelText } from "/static/domains/lighting/lighting.js";
 
 const START = 16 * 60;  // the axis starts at 16:00 on the night's date...
@@ -10,8 +11,6 @@ const DIMMED = "#6a6af4";
 const OFF = "#3a3a3a";
 const PARTS = new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, hourCycle: "h23",
   year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
-const DAY_LABEL = new Intl.DateTimeFormat("fr-FR", { timeZone: "UTC", weekday: "short",
-  day: "numeric", month: "short" });
 
 /** {date: "YYYY-MM-DD", minutes since local midnight} of an instant, Paris time. */
 export function parisParts(ms) {
@@ -19,15 +18,12 @@ export function parisParts(ms) {
   return { date: `${p.year}-${p.month}-${p.day}`, minutes: Number(p.hour) * 60 + Number(p.minute) };
 }
 
-export const parisDate = (ms) => parisParts(ms).date;
-
 /** "23:00", Paris time. */
 export function hhmm(iso) {
   const { minutes } = parisParts(Date.parse(iso));
   return `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
-export const dayLabel = (date) => DAY_LABEL.format(new Date(`${date}T12:00:00Z`));
 
 function position(iso, night) {
   const { date, minutes } = parisParts(Date.parse(iso));
@@ -58,7 +54,7 @@ export function drawTimeline(box, nights) {
   }
   nights.forEach((night, i) => {
     const y = top + i * (row + gap);
-    parts.push(`<text x="0" y="${y + row / 2 + 4}">${escapeHtml(dayLabel(night.date))}</text>`);
+    parts.push(`<text x="0" y="${y + row / 2 + 4}">${escapeHtml(shortWeekday(night.date))}</text>`);
     for (const [from, to, level] of segments(night)) {
       const x0 = x(position(from, night.date)), x1 = x(position(to, night.date));
       const data = `data-night="${night.date}" data-from="${hhmm(from)}" data-to="${hhmm(to)}" data-level="${level}"`;
@@ -78,7 +74,7 @@ export function drawTimeline(box, nights) {
 /** A sentence for screen readers (tonight, then the hours over the nights) and one row
  * of text per night. */
 export function nightsSummary(nights) {
-  const rows = nights.map((n) => [dayLabel(n.date),
+  const rows = nights.map((n) => [shortWeekday(n.date),
     n.changes.map((c) => `${hhmm(c.at)} : ${levelText(c.level)}`).join(" ; ")]);
   let full = 0, dimmed = 0, off = 0;
   for (const night of nights) {

@@ -5,7 +5,6 @@
 import {
   api,
   escapeHtml,
-  formatDateTime,
   newestOnly,
   renderHeader,
   session,
@@ -13,6 +12,7 @@ import {
   STALE,
   whileSending,
 } from "/static/js/common.js";
+import { formatDateTime } from "/static/js/dates.js";
 import { clearErrors, send, showErrors } from "/static/domains/risks/forms.js";
 
 const STATES = { called: "Appelé", reached: "Joint", visit_needed: "Besoin d'une visite", visited: "Visite faite" };

@@ -14,7 +14,6 @@ import {
   ApiError,
   canWrite,
   escapeHtml,
-  formatDateTime,
   formatNumber,
   newestOnly,
   renderHeader,
@@ -23,6 +22,7 @@ import {
   STALE,
   whileSending,
 } from "/static/js/common.js";
+import { formatDateTime } from "/static/js/dates.js";
 import { clearErrors, errorText, send, showErrors } from "/static/domains/risks/forms.js";
 
 const KINDS = { observation: "Observation", "décision": "Décision", action: "Action", appel: "Appel" };

@@ -8,7 +8,6 @@ import {
   api,
   ApiError,
   escapeHtml,
-  formatDate,
   isAdmin,
   newestOnly,
   parseNumber,
@@ -19,6 +18,7 @@ import {
   STALE,
   whileSending,
 } from "/static/js/common.js";
+import { formatDate } from "/static/js/dates.js";
 import { errorText, send, showErrors } from "/static/domains/risks/forms.js";
 import { boundaryLayers, territoryMap } from "/static/js/territory-map.js";
 

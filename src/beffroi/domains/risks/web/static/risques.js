@@ -8,9 +8,10 @@
 // (GET …/alerts?domain=risks&status=active). A commune, in the address (?commune=88383),
 // narrows everything; the home page's links carry it here.
 import {
-  api, escapeHtml, formatDateTime, formatNumber, renderHeader, session, SEVERITY_LABELS,
+  api, escapeHtml, formatNumber, renderHeader, session, SEVERITY_LABELS,
   showError,
 } from "/static/js/common.js";
+import { formatDateTime, longDate, shortWeekday } from "/static/js/dates.js";
 
 const state = await session();
 renderHeader("/risques", state);
@@ -71,16 +72,7 @@ function showRivers(data) {
 
 const degrees = (v) => (v === null || v === undefined ? "—" : `${formatNumber(v, 1)}\u00a0°C`);
 
-const dayName = new Intl.DateTimeFormat("fr-FR",
-  { timeZone: "UTC", weekday: "short", day: "numeric", month: "short" });
-const dayText = (iso, today) => (iso === today ? "aujourd'hui"
-  : dayName.format(new Date(`${iso}T00:00:00Z`)));
-const monthYear = new Intl.DateTimeFormat("fr-FR", { timeZone: "UTC", month: "long", year: "numeric" });
-/** « 1er août 2026 », « 14 juillet 2026 » of a YYYY-MM-DD day. */
-function longDay(iso) {
-  const day = new Date(`${iso}T00:00:00Z`);
-  return `${day.getUTCDate() === 1 ? "1er" : day.getUTCDate()} ${monthYear.format(day)}`;
-}
+const dayText = (iso, today) => (iso === today ? "aujourd'hui" : shortWeekday(iso));
 const HEAT_WORDS = { canicule: "canicule", normal: "sous les seuils" };
 
 function heatCell(day) {
@@ -119,7 +111,7 @@ function outlookTable(station, outlook, index) {
 function forecastEpisode(station) {
   const coming = station?.heat.episodes.find((e) => e.forecast);
   if (!coming) return "";
-  const from = longDay(coming.start);
+  const from = longDate(coming.start);
   return `<p><span class="badge warning">Canicule prévue</span> à partir du ${escapeHtml(from)}
     (pic IBMx ${degrees(coming.peak_ibmx)}, prévision)</p>`;
 }
@@ -142,15 +134,15 @@ function showWeather(heat, fire, outlook, commune) {
     const s = heatBy.get(o.id);
     const fw = fireBy.get(o.id)?.current;
     const episode = s?.running ? `<p><span class="badge critical">Canicule en cours</span>
-      depuis le ${escapeHtml(longDay(s.running.start))} (pic IBMx ${degrees(s.running.peak_ibmx)})</p>`
+      depuis le ${escapeHtml(longDate(s.running.start))} (pic IBMx ${degrees(s.running.peak_ibmx)})</p>`
       : forecastEpisode(o.forecast ? o : null)
         || (s ? '<p><span class="badge ok">Pas d\'épisode de canicule</span></p>' : "");
-    const today = s ? `<p>Indicateurs canicule du ${escapeHtml(s.current?.date ? longDay(s.current.date) : "—")} : IBMn
+    const today = s ? `<p>Indicateurs canicule du ${escapeHtml(s.current?.date ? longDate(s.current.date) : "—")} : IBMn
         <strong>${degrees(s.current?.ibmn)}</strong>, IBMx <strong>${degrees(s.current?.ibmx)}</strong>
         <span class="muted block">${limitsNote}</span></p>`
       : '<p class="muted">Pas de mesure de température.</p>';
     const forest = `<p>Météo des forêts : ${fw ? `<strong>${escapeHtml(fw.class_label)}</strong>
-        (IFM ${formatNumber(fw.fwi, 1)}, le ${escapeHtml(longDay(fw.date))})`
+        (IFM ${formatNumber(fw.fwi, 1)}, le ${escapeHtml(longDate(fw.date))})`
       : '<span class="muted">non calculée sur les mesures (température, humidité, vent et '
         + "pluie nécessaires)</span>"}</p>`;
     return `<div class="station-levels${o.forecast ? " with-outlook" : ""}">

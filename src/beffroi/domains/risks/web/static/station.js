@@ -4,7 +4,8 @@
 // value in the chart's table (makeChart's: its text alternative).
 // GET …/risks/stations/{id}/level?hours=.
 /* global uPlot */
-import { api, escapeHtml, formatDate, formatDateTime, formatNumber, loadStylesheet } from "/static/js/common.js";
+import { api, escapeHtml, formatNumber, loadStylesheet } from "/static/js/common.js";
+import { formatDate, formatDateTime } from "/static/js/dates.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 
 const STYLESHEET = "/static/domains/risks/risques.css";

@@ -11,8 +11,9 @@ import {
   api, escapeHtml, formatNumber, renderHeader, roleIn, session, showError,
 } from "/static/js/common.js";
 import {
-  backNote, CATEGORIES, eur, GRADES, longDate, m3, m3h, pct, perKmDay, verdict,
+  backNote, CATEGORIES, eur, GRADES, m3, m3h, pct, perKmDay, verdict,
 } from "/static/domains/water/water.js";
+import { longDate } from "/static/js/dates.js";
 
 const state = await session();
 renderHeader("/eau", state);

@@ -10,7 +10,8 @@
 import { api, ApiError, errorText, escapeHtml, formatNumber } from "/static/js/common.js";
 import { makeChart, numberAxis, timeAxis, timeOptions, timeSeries } from "/static/js/charts.js";
 import { useOn, usePeriods, usesSection } from "/static/domains/water/uses.js";
-import { backNote, ensureStyles, eur, longDate, m3, m3h } from "/static/domains/water/water.js";
+import { longDate } from "/static/js/dates.js";
+import { backNote, ensureStyles, eur, m3, m3h } from "/static/domains/water/water.js";
 
 const PERIODS = [[30, "30 dernières nuits"], [90, "90 dernières nuits"], [180, "180 dernières nuits"],
   [365, "365 dernières nuits"]];

@@ -8,7 +8,8 @@
 import {
   api, ApiError, errorText, escapeHtml, formatNumber, whileSending,
 } from "/static/js/common.js";
-import { longDate, m3h, parseFrench } from "/static/domains/water/water.js";
+import { dayMonth, longDate } from "/static/js/dates.js";
+import { m3h, parseFrench } from "/static/domains/water/water.js";
 
 // The days a use may lie on (as the API: from 2000, two years ahead at most): the date
 // pickers offer those only; a year mistyped (« 20260 ») is refused by the API all the same.
@@ -25,15 +26,13 @@ const FIELDS = [  // name, label, input attributes
 ];
 
 const nights = (u) => Math.round((Date.parse(`${u.end}T12:00:00Z`) - Date.parse(`${u.start}T12:00:00Z`)) / 86_400_000) + 1;
-const dayMonth = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", timeZone: "UTC" });
-const shortDay = (iso) => dayMonth.format(new Date(`${iso}T12:00:00Z`)).replace(/^1 /, "1er ");
 
 /** "du 14 juin 2025 au 16 juin 2025 (3 nuits)", "le 2 mars 2025 (1 nuit)"; a seasonal use:
  * "chaque année du 1er juin au 30 septembre (122 nuits, surveillées avec prudence)". */
 export function periodText(u) {
   const n = nights(u);
   if (u.yearly) {
-    return `chaque année du ${shortDay(u.start)} au ${shortDay(u.end)} (${formatNumber(n, 0)} nuits, surveillées avec prudence)`;
+    return `chaque année du ${dayMonth(u.start)} au ${dayMonth(u.end)} (${formatNumber(n, 0)} nuits, surveillées avec prudence)`;
   }
   return `${u.start === u.end ? `le ${longDate(u.start)}` : `du ${longDate(u.start)} au ${longDate(u.end)}`} (${
     formatNumber(n, 0)} nuit${n > 1 ? "s" : ""})`;

@@ -1,7 +1,8 @@
 // Shared by the water pages and panels: French formatting of volumes, flows and costs,
 // the décret verdict and the ILP grades in words (never colour alone), and the form's
 // error display.
-import { formatNumber, loadStylesheet, parseNumber, TIME_ZONE } from "/static/js/common.js";
+import { formatNumber, loadStylesheet, parseNumber } from "/static/js/common.js";
+import { longDate } from "/static/js/dates.js";
 
 export const STYLESHEET = "/static/domains/water/eau.css";
 
@@ -21,14 +22,6 @@ export const pct = (v) => (dash(v) ? "—" : `${formatNumber(v, 1)} %`);
 /** "1,85 m³/km/j". */
 export const perKmDay = (v) => (dash(v) ? "—" : `${formatNumber(v, 2)} m³/km/j`);
 
-const dayFormat = new Intl.DateTimeFormat("fr-FR", { timeZone: TIME_ZONE, day: "numeric",
-  month: "long", year: "numeric" });
-/** "12 mars 2026" for an ISO instant or a "YYYY-MM-DD" date (read at noon UTC). */
-export function longDate(value) {
-  if (!value) return "—";
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T12:00:00Z` : value;
-  return dayFormat.format(new Date(text));
-}
 
 // indicators.GRADE_LABELS, with colours of 3:1 at least on the map's background and a
 // line pattern each, so that the grade reads without the colour.
