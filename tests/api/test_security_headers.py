@@ -42,7 +42,7 @@ def full_app(db):
 
 def page_paths(app) -> list[str]:
     """Every web page: core's and those the domains declare."""
-    paths = [r.path.replace("{asset_id}", "1") for r in pages.router.routes]
+    paths = [r.path.replace("{asset_id:int}", "1") for r in pages.router.routes]
     paths += [p.path for d in app.state.registry.domains.values() for p in d.pages]
     assert {"/", "/connexion", "/carte", "/alertes", "/administration", "/equipements/1",
             "/api/v1/docs", "/eclairage", "/eau"} <= set(paths)

@@ -256,7 +256,7 @@ def test_a_malformed_setting_stops_the_app_with_its_french_line(every_domain, mo
 # -- the footer on every page ---------------------------------------------------------------
 def every_page(app) -> list[str]:
     """Every page the server answers: core's, the domains', the legal pages."""
-    paths = [r.path.replace("{asset_id}", "1") for r in pages.router.routes
+    paths = [r.path.replace("{asset_id:int}", "1") for r in pages.router.routes
              if "GET" in r.methods]
     paths += [p.path for d in app.state.registry.domains.values() for p in d.pages]
     assert {"/", "/connexion", "/mot-de-passe-oublie", "/reinitialiser", "/carte",

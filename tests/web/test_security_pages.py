@@ -84,7 +84,7 @@ def test_every_page_works_under_the_content_security_policy(page, server, territ
                                         "Marie-Curie de Saint-Étienne-lès-Remiremont",
                                 "commune": "88413", "properties": {"usage": "ecole"}})
     tiles, foreign = _outside(page, server)
-    paths = [r.path.replace("{asset_id}", str(territory["cabinets"][0]))
+    paths = [r.path.replace("{asset_id:int}", str(territory["cabinets"][0]))
              for r in pages.router.routes]
     paths += [p.path for d in load_registry().domains.values() for p in d.pages]
     paths += ["/eau?couleur=ilp"]  # (the map's other colouring adds its grading table)
