@@ -112,7 +112,7 @@ def test_behind_a_trusted_reverse_proxy_https_is_recognised(full_app, trusted, h
             assert time.monotonic() < deadline
             time.sleep(0.01)
         answer = httpx.get(f"http://127.0.0.1:{sock.getsockname()[1]}/connexion",
-                           headers={"X-Forwarded-Proto": "https"})
+                           headers={"X-Forwarded-Proto": "https"}, timeout=30)  # (loaded CI)
     finally:
         server.should_exit = True
         thread.join(10)
