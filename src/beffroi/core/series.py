@@ -12,7 +12,7 @@ from ..storage import schema
 from .access import TenantScope
 from .clock import format_instants
 from .errors import Invalid
-from .quality import QUALITY_NAMES, counted
+from .quality import BAD, QUALITY_NAMES
 from .storable import as_id
 from .streams import visible_streams
 
@@ -74,13 +74,16 @@ def stream_arrays(conn: Connection, tenant_id: int, stream_id: int, since: int, 
     """(times ms, values) of a stream's raw points in [since, until] that count (not the
     « bad » ones), in time order, for the domains' computations (no access check: the
     caller holds the tenant's scope)."""
-    o = schema.observations
-    rows = conn.execute(select(o.c.t, o.c.value).where(
-        o.c.tenant_id == tenant_id, o.c.stream_id == stream_id, o.c.t >= since,
-        o.c.t <= until, counted(o.c.quality)).order_by(o.c.t))
-    # The rows' values in one flat array: np.asarray over result rows probes each row for
-    # the array protocols (failed attribute look-ups), ten times longer than reading them.
-    data = np.fromiter(chain.from_iterable(rows), dtype=np.float64).reshape(-1, 2)
+    ph = "?" if conn.dialect.name == "sqlite" else "%s"
+    # Plain DB-API tuples (_fetch): a SQLAlchemy result iterated fetches row by row, 1.5
+    # to 2 times longer for a year of readings.
+    rows = _fetch(conn, f"SELECT t, value FROM observations WHERE tenant_id = {ph} AND "
+                        f"stream_id = {ph} AND t >= {ph} AND t <= {ph} AND quality < {ph} "
+                        "ORDER BY t", (tenant_id, stream_id, since, until, BAD))
+    # The rows' values in one flat array: np.asarray over rows probes each row for the
+    # array protocols (failed attribute look-ups), ten times longer than reading them.
+    data = np.fromiter(chain.from_iterable(rows), dtype=np.float64,
+                       count=2 * len(rows)).reshape(-1, 2)
     return data[:, 0].astype(np.int64), data[:, 1]
 
 
